@@ -1,0 +1,133 @@
+# wisp - the hotspot shop console. See README.md.
+#
+#   make            build bin/wisp
+#   make deps       install the Debian packages building, testing and the demo need
+#   make check      the test suite: real PostgreSQL and Redis, unit tests, sanitizers
+#   make bench      the benchmarks in tests/bench/
+#   make install    bin/wisp, the man page and themes under PREFIX
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+CC       ?= cc
+PKGS     := ncursesw libpq hiredis jansson libqrencode libssh2 readline
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -Ibuild $(PKG_CFLAGS) \
+             -DWISP_VERSION='"$(VERSION)"' -DWISP_DATADIR='"$(PREFIX)/share/wisp"' -MMD -MP
+LDLIBS   := $(PKG_LIBS) -lm -lpthread
+
+# Debian packages for build, tests and demo (make deps installs the missing ones).
+DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev libjansson-dev \
+            libqrencode-dev libssh2-1-dev libreadline-dev libcurl4-openssl-dev libcmocka-dev \
+            postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
+            tmux zbar-tools ghostscript python3 procps jq bc
+
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard screens/*.c)
+SCHEMA   := $(sort $(wildcard src/schema/*.sql))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+
+OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) build/obj/schema.o
+ASAN_OBJ := $(patsubst %.c,build/asan/%.o,$(LIB_SRC)) build/asan/schema.o
+UNIT_BIN := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
+UNIT_ASAN := $(patsubst tests/unit/%.c,build/tests/asan-%,$(UNIT_SRC))
+BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+.PHONY: all deps check check-asan bench install uninstall clean demo demo-clean format lint
+all: bin/wisp
+
+bin/wisp: build/obj/src/main.o build/libwisp.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bin/wisp-asan: build/asan/src/main.o build/libwisp-asan.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+build/libwisp.a: $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/libwisp-asan.a: $(ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+
+# SQL migrations are embedded in the binary (src/schema/NNN_name.sql).
+build/schema.c: $(SCHEMA) src/schema/embed.sh
+	@mkdir -p build
+	sh src/schema/embed.sh $(SCHEMA) > $@.tmp && mv $@.tmp $@
+
+build/obj/schema.o: build/schema.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/asan/schema.o: build/schema.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+
+build/tests/%: tests/unit/%.c build/libwisp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libwisp.a $(LDLIBS) -lcmocka
+
+build/tests/asan-%: tests/unit/%.c build/libwisp-asan.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/libwisp-asan.a $(LDLIBS) -lcmocka
+
+build/bench/%: tests/bench/%.c build/libwisp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libwisp.a $(LDLIBS)
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	    sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	    echo "make deps: installing" $$missing; \
+	    $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+tests-build: bin/wisp bin/wisp-asan $(UNIT_BIN) $(UNIT_ASAN)
+
+# The README's test command.
+check: deps
+	@$(MAKE) --no-print-directory tests-build
+	@bash tests/run.sh
+
+bench: deps bin/wisp $(BENCH_BIN)
+	@bash tests/bench/run.sh
+
+install: bin/wisp
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/wisp/themes
+	install -m 755 bin/wisp $(DESTDIR)$(PREFIX)/bin/wisp
+	install -m 644 docs/wisp.1 $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
+	if ls themes/*.json >/dev/null 2>&1; then install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/wisp/themes/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/wisp $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/wisp
+
+format:
+	clang-format -i src/*.c include/wisp/*.h tests/unit/*.c $(wildcard screens/*.c tests/bench/*.c)
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 \
+	    --suppress=missingIncludeSystem -Iinclude src screens
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,122 @@
+/*
+ * cli.h - the one command table behind `wisp COMMAND`, `wisp shell` and the
+ * console's `:` line (like tmux's cmd_entry table).
+ *
+ * A command is a record: its words ("voucher create"), its flags, a usage
+ * line, a one-line summary and the function that runs it. The parser turns
+ * argv into a struct cmd_args; help and usage come from the same records.
+ */
+#ifndef WISP_CLI_H
+#define WISP_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "wisp/config.h"
+#include "wisp/db.h"
+#include "wisp/err.h"
+
+enum flag_kind {
+    FLAG_BOOL,  /* --json */
+    FLAG_VALUE, /* --plan NAME or --plan=NAME; the last one wins */
+    FLAG_MULTI, /* --code CODE, repeatable */
+    FLAG_OPTIONAL, /* --lp [PRINTER]: a value only with = or when the next word is no flag */
+};
+
+struct cmd_flag {
+    const char *name; /* long name without dashes */
+    char shortname;   /* one-letter alias (-o), or 0 */
+    enum flag_kind kind;
+};
+
+struct cmd_opt {
+    const char *name;
+    char *value; /* NULL for FLAG_BOOL */
+};
+
+struct cmd_args {
+    int npos;
+    char **pos; /* positional arguments, after the command words */
+    int nopt;
+    struct cmd_opt *opt;
+};
+
+/* What a command runs with: settings, where to write, and the database,
+ * opened on first use by cmd_db(). */
+struct cmd_ctx {
+    struct config *cfg;
+    struct db db;
+    bool db_open;
+    FILE *out; /* stdout, or the console's output popup */
+    FILE *in;  /* for --password-stdin */
+    bool tty;  /* out is a terminal (progress lines, colour) */
+    bool interactive; /* a person can answer prompts on the terminal */
+    const struct cmd_entry *cmd; /* the command being run, for usage on errors */
+};
+
+struct cmd_entry;
+typedef int (*cmd_exec_fn)(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e);
+
+struct cmd_entry {
+    const char *name;    /* "voucher create" */
+    const char *usage;   /* "--plan NAME --count N [--length 8] ..." */
+    const char *summary; /* one line for `wisp --help` */
+    const struct cmd_flag *flags; /* ends with {NULL} */
+    int min_pos, max_pos;         /* positional argument counts */
+    bool no_db;                   /* runs without a database */
+    cmd_exec_fn exec;
+};
+
+/* The command groups, each defined in its src/cmd_*.c, ending with {NULL}. */
+extern const struct cmd_entry cmd_db_entries[];
+extern const struct cmd_entry cmd_config_entries[];
+extern const struct cmd_entry cmd_plan_entries[];
+extern const struct cmd_entry cmd_voucher_entries[];
+extern const struct cmd_entry cmd_batch_entries[];
+extern const struct cmd_entry cmd_operator_entries[];
+extern const struct cmd_entry cmd_audit_entries[];
+
+/* Run one command line (argv without the program name and global flags
+ * already applied to ctx->cfg). Returns the exit status: 0, 1 or 2; the
+ * error message, if any, is in e. */
+int cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e);
+
+/* Parse global flags (--config, --db, --redis, --theme, --help, --version)
+ * and build the configuration. Leaves the remaining words in *rest. */
+int cli_setup(struct config *cfg, int argc, char **argv, int *restc, char ***rest,
+              struct werr *e);
+
+/* Print the list of commands, or one command's usage, to out. */
+void cli_help(FILE *out, const char *topic);
+
+/* Print "usage: wisp NAME USAGE" for one command. */
+void cli_print_usage(FILE *out, const struct cmd_entry *c);
+
+/* Find a command by its words; *used is set to how many words matched. */
+const struct cmd_entry *cli_find(int argc, char **argv, int *used);
+
+/* Every command, for completion: call fn for each entry. */
+void cli_each(void (*fn)(const struct cmd_entry *c, void *arg), void *arg);
+
+/* The value of --name, or NULL. */
+const char *args_get(const struct cmd_args *a, const char *name);
+/* True when --name was given. */
+bool args_has(const struct cmd_args *a, const char *name);
+/* The n-th value of a repeatable --name, or NULL past the end. */
+const char *args_nth(const struct cmd_args *a, const char *name, int n);
+
+/* Open the database for this command (once) and check its schema. */
+struct db *cmd_db(struct cmd_ctx *ctx, struct werr *e);
+
+/* Release what ctx opened. */
+void cmd_ctx_close(struct cmd_ctx *ctx);
+
+/* Write a JSON value to ctx->out followed by a newline, and release it. */
+void cmd_print_json(struct cmd_ctx *ctx, json_t *j);
+
+/* Read a password: from the terminal without echo (asking twice when
+ * confirm), or one line from ctx->in when from_stdin. Returns malloc'ed. */
+char *cmd_read_password(struct cmd_ctx *ctx, const char *prompt, bool confirm, bool from_stdin,
+                        struct werr *e);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * config.h - wisp's settings, declared once in an options table (config.c)
+ * with type, default, check and help, like tmux's options-table.c.
+ *
+ * Sources, later wins: defaults, the config file ($XDG_CONFIG_HOME/wisp/
+ * config.json, ~/.config/wisp/config.json when XDG_CONFIG_HOME is unset, or
+ * --config FILE), the environment (WISP_DB, WISP_REDIS, WISP_THEME and
+ * WISP_<KEY> with dots as underscores, e.g. WISP_SHOP_NAME), then flags.
+ *
+ * The file is JSON; keys may be nested objects ({"shop": {"name": "x"}}) or
+ * dotted ({"shop.name": "x"}). An unknown key or a bad value is an error that
+ * names the file, the key and what was expected.
+ */
+#ifndef WISP_CONFIG_H
+#define WISP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "wisp/err.h"
+
+struct config {
+    char *db;           /* db: libpq conninfo or URI; NULL = libpq defaults (PG* env, service files) */
+    char *redis;        /* redis: redis://[:pw@]host[:port][/db] or unix:///path[?db=N]; NULL = none */
+    char *shop_name;    /* shop.name */
+    char *currency;     /* currency, e.g. "USD" */
+    char *login_url;    /* login_url template with {user} and {pass} */
+    char *redis_prefix; /* redis.prefix, default "wisp:" */
+    char *theme;        /* theme name */
+    char *qr_ecc;       /* qr.ecc: L, M, Q or H (default M) */
+    char *file;         /* the config file that was read, or NULL */
+};
+
+/* Fill cfg with defaults. */
+void config_init(struct config *cfg);
+
+/* Read a config file into cfg. path NULL means the default location, which may
+ * be absent; an explicit path must exist. */
+int config_load_file(struct config *cfg, const char *path, struct werr *e);
+
+/* Apply WISP_* environment variables. */
+int config_load_env(struct config *cfg, struct werr *e);
+
+/* Set one key from a string; origin names where it came from for errors
+ * ("--db", "WISP_DB", "/etc/x.json"). */
+int config_set(struct config *cfg, const char *key, const char *value, const char *origin,
+               struct werr *e);
+
+/* Print the effective settings, one "key = value" per line (or a JSON object),
+ * with secrets (passwords in db/redis) masked as "****". */
+void config_show(const struct config *cfg, FILE *out, bool json);
+
+/* Release everything cfg owns. */
+void config_free(struct config *cfg);
+
+/* A parsed redis target. */
+struct redis_target {
+    char *host;   /* NULL for unix sockets */
+    int port;     /* default 6379 */
+    char *path;   /* unix socket path, NULL for TCP */
+    char *password;
+    int db;       /* default 0 */
+};
+
+/* Parse a redis:// or unix:// URL (WISP_EUSAGE error saying the expected form). */
+int config_parse_redis_url(const char *url, struct redis_target *t, struct werr *e);
+void config_redis_target_free(struct redis_target *t);
+
+/* Copy of s with any password in a libpq conninfo/URI or redis URL replaced by "****". */
+char *config_mask_secret(const char *s);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * plan.h - what a voucher sells: price, time, data, speed, validity.
+ * Values arrive as operators type them ("1h30m", "5G", "2M/4M", "5.50") and
+ * are checked and converted here before they reach SQL.
+ */
+#ifndef WISP_PLAN_H
+#define WISP_PLAN_H
+
+#include <jansson.h>
+
+#include "wisp/db.h"
+#include "wisp/err.h"
+
+/* Raw field text; NULL = not given. For plan_edit, "none" clears an optional field. */
+struct plan_input {
+    const char *price;
+    const char *duration;
+    const char *data;
+    const char *rate;
+    const char *validity;
+    const char *shared_users;
+    const char *profile;
+};
+
+/* Create a plan (price required). Audited. */
+int plan_add(struct db *db, const char *name, const struct plan_input *in, struct werr *e);
+
+/* Change the given fields of a plan. Audited. */
+int plan_edit(struct db *db, const char *name, const struct plan_input *in, struct werr *e);
+
+/* Set a plan active or not (inactive plans sell no new batches). Audited. */
+int plan_set_active(struct db *db, const char *name, bool active, struct werr *e);
+
+/* All plans as a JSON array: name, price (string), duration_s, data_bytes,
+ * rate_limit, validity_s, shared_users, profile, active (null where unset). */
+json_t *plan_list(struct db *db, struct werr *e);
+
+/* "1h, 5G, 2M/4M, valid 30d": a plan's limits as one line for cards. */
+char *plan_describe(const char *duration_s, const char *data_bytes, const char *rate,
+                    const char *validity_s);
+
+#endif

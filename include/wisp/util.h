@@ -1,0 +1,46 @@
+/*
+ * util.h - the few helpers every module uses: allocation that cannot return
+ * NULL, a growable string buffer, and small string utilities.
+ */
+#ifndef WISP_UTIL_H
+#define WISP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* malloc/calloc/realloc/strdup that abort with a message when memory runs out. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+/* printf into a fresh heap string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable NUL-terminated byte buffer. Zero-initialise it, release with sb_free. */
+struct sbuf {
+    char *buf;
+    size_t len;
+    size_t cap;
+};
+
+void sb_grow(struct sbuf *sb, size_t extra);
+void sb_add(struct sbuf *sb, const char *s);
+void sb_addn(struct sbuf *sb, const char *s, size_t n);
+void sb_addc(struct sbuf *sb, char c);
+void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_reset(struct sbuf *sb);
+void sb_free(struct sbuf *sb);
+/* Hand the buffer to the caller (never NULL) and leave sb empty. */
+char *sb_steal(struct sbuf *sb);
+
+/* True when a and b are equal strings (both may be NULL). */
+bool str_eq(const char *a, const char *b);
+/* True when s starts with prefix. */
+bool str_starts(const char *s, const char *prefix);
+/* Display width in terminal columns of a UTF-8 string (wcwidth per code point). */
+int str_width(const char *s);
+/* Parse a whole decimal integer in [min, max]; -1 on anything else. */
+int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+#endif

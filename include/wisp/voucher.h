@@ -1,0 +1,85 @@
+/*
+ * voucher.h - vouchers and their batches: creation from the kernel's CSPRNG in
+ * one transaction, listing, the sale/disable/enable life cycle, and the rows a
+ * voucher sheet is printed from.
+ */
+#ifndef WISP_VOUCHER_H
+#define WISP_VOUCHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "wisp/db.h"
+#include "wisp/err.h"
+
+#define VOUCHER_MAX_BATCH 100000
+#define VOUCHER_DEFAULT_LENGTH 8
+
+struct voucher_spec {
+    const char *plan;    /* plan name (must be active) */
+    int64_t count;       /* 1..VOUCHER_MAX_BATCH */
+    int length;          /* random characters after the prefix, 4..32 */
+    const char *charset; /* digits|lower|upper|alnum or literal characters; NULL = default */
+    const char *prefix;  /* "" or up to 16 letters, digits, - _ */
+    bool userpass;       /* separate random password instead of code = password */
+    const char *router;  /* router the batch is meant for, or NULL */
+    const char *note;
+    /* progress while rows are written, may be NULL */
+    void (*progress)(int64_t done, int64_t total, void *arg);
+    void *progress_arg;
+};
+
+/* Check a spec without touching the database (count, length, charset room,
+ * prefix). Lets the console and the CLI refuse bad input before connecting. */
+int voucher_check_spec(const struct voucher_spec *s, struct werr *e);
+
+/* Create one batch and its vouchers in one transaction; codes unique across
+ * all vouchers even when batches are created concurrently. Audited. */
+int voucher_create(struct db *db, const struct voucher_spec *s, int64_t *batch_id,
+                   struct werr *e);
+
+struct voucher_filter {
+    int64_t batch;      /* 0 = any */
+    const char *status; /* NULL = any */
+    const char *plan;   /* NULL = any */
+    int64_t limit;      /* 0 = no limit */
+};
+
+/* Call fn with each matching voucher as a JSON object (code, password, plan,
+ * price, status, batch_id, created_at, sold_at, first_used_at, expires_at),
+ * oldest first; fn owns nothing (the row is released after the call). */
+int voucher_list(struct db *db, const struct voucher_filter *f,
+                 void (*fn)(json_t *row, void *arg), void *arg, struct werr *e);
+
+/* One voucher with its plan and batch details, or NULL (error "no voucher"). */
+json_t *voucher_get(struct db *db, const char *code, struct werr *e);
+
+/* new -> sold at the plan's price, by the current role. Returns the row. */
+json_t *voucher_sell(struct db *db, const char *code, struct werr *e);
+
+/* Disable one voucher (code) or every not-yet-disabled voucher of a batch
+ * (batch > 0); *n is set to how many changed. */
+int voucher_disable(struct db *db, const char *code, int64_t batch, int64_t *n, struct werr *e);
+
+/* Enable disabled vouchers again; each returns to the status its times say. */
+int voucher_enable(struct db *db, const char *code, int64_t batch, int64_t *n, struct werr *e);
+
+/* Every batch, newest first, with per-status counts (JSON array). */
+json_t *batch_list(struct db *db, struct werr *e);
+
+/* Delete a batch while none of its vouchers was sold or used. Audited. */
+int batch_delete(struct db *db, int64_t batch, struct werr *e);
+
+/* The rows a sheet is printed from, in serial order: either a whole batch or
+ * the given codes. Each row: code, password, mode, plan, price, duration_s,
+ * data_bytes, rate_limit, validity_s, batch_id, serial. */
+PGresult *voucher_print_rows(struct db *db, int64_t batch, const char *const *codes, int ncodes,
+                             struct werr *e);
+
+/* Record that a batch (or, with codes, single vouchers) was printed. Audited. */
+int voucher_mark_printed(struct db *db, int64_t batch, const char *const *codes, int ncodes,
+                         const char *format, struct werr *e);
+
+#endif

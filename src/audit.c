@@ -1,0 +1,44 @@
+/*
+ * audit.c - the append-only audit log (see include/wisp/audit.h). The server
+ * stamps who and when (trigger audit_stamp), so the row cannot lie about them.
+ */
+#include <stdlib.h>
+
+#include "wisp/audit.h"
+#include "wisp/util.h"
+
+int
+audit_log(struct db *db, const char *action, json_t *details, struct werr *e)
+{
+    char *text;
+    int rc;
+
+    if (details == NULL)
+        details = json_object();
+    text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(details);
+    rc = db_execv(db, e, "INSERT INTO audit (action, details) VALUES ($1, $2::jsonb)", 2, action,
+                  text);
+    free(text);
+    return rc;
+}
+
+json_t *
+audit_list(struct db *db, int limit, struct werr *e)
+{
+    char lim[16];
+    PGresult *r;
+    json_t *arr;
+
+    snprintf(lim, sizeof lim, "%d", limit);
+    r = db_queryv(db, e,
+                  "SELECT id, at, who, action, details FROM audit ORDER BY id DESC LIMIT $1", 1,
+                  lim);
+    if (r == NULL)
+        return NULL;
+    arr = json_array();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(arr, db_row_json(r, i));
+    PQclear(r);
+    return arr;
+}

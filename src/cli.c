@@ -1,0 +1,464 @@
+/*
+ * cli.c - the command table and its parser (see include/wisp/cli.h).
+ *
+ * Commands are found by their words ("voucher create"), then the remaining
+ * arguments are matched against the command's flag records. Flags may appear
+ * anywhere after the words, as --name VALUE or --name=VALUE. Errors in the
+ * command line are WISP_EUSAGE (exit 2) and the caller prints the usage.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "wisp/cli.h"
+#include "wisp/util.h"
+
+static const struct cmd_entry *const cmd_groups[] = {
+    cmd_plan_entries,     cmd_voucher_entries, cmd_batch_entries, cmd_operator_entries,
+    cmd_audit_entries,    cmd_db_entries,      cmd_config_entries,
+};
+#define NGROUPS (sizeof cmd_groups / sizeof cmd_groups[0])
+
+/* Global flags, accepted anywhere on the command line. */
+static const struct {
+    const char *name;
+    const char *key; /* config key it sets, or NULL for --config */
+} global_flags[] = {
+    {"config", NULL},
+    {"db", "db"},
+    {"redis", "redis"},
+    {"theme", "theme"},
+};
+
+void
+cli_each(void (*fn)(const struct cmd_entry *c, void *arg), void *arg)
+{
+    for (size_t g = 0; g < NGROUPS; g++)
+        for (const struct cmd_entry *c = cmd_groups[g]; c->name; c++)
+            fn(c, arg);
+}
+
+/* How many words of name match argv (0 when they do not all match). */
+static int
+words_match(const char *name, int argc, char **argv)
+{
+    int n = 0;
+    const char *p = name;
+
+    while (*p) {
+        size_t len = strcspn(p, " ");
+
+        if (n >= argc || strlen(argv[n]) != len || strncmp(argv[n], p, len) != 0)
+            return 0;
+        n++;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return n;
+}
+
+const struct cmd_entry *
+cli_find(int argc, char **argv, int *used)
+{
+    const struct cmd_entry *best = NULL;
+    int best_n = 0, n;
+
+    for (size_t g = 0; g < NGROUPS; g++)
+        for (const struct cmd_entry *c = cmd_groups[g]; c->name; c++)
+            if ((n = words_match(c->name, argc, argv)) > best_n)
+                best = c, best_n = n;
+    *used = best_n;
+    return best;
+}
+
+/* True when some command's first word is `word` ("voucher"). */
+static bool
+is_group(const char *word)
+{
+    size_t len = strlen(word);
+
+    for (size_t g = 0; g < NGROUPS; g++)
+        for (const struct cmd_entry *c = cmd_groups[g]; c->name; c++)
+            if (strncmp(c->name, word, len) == 0 && (c->name[len] == ' ' || c->name[len] == '\0'))
+                return true;
+    return false;
+}
+
+static void
+print_usage(FILE *out, const struct cmd_entry *c)
+{
+    fprintf(out, "usage: wisp %s%s%s\n", c->name, c->usage[0] ? " " : "", c->usage);
+}
+
+void
+cli_help(FILE *out, const char *topic)
+{
+    size_t tlen = topic ? strlen(topic) : 0;
+
+    if (topic == NULL) {
+        fprintf(out, "wisp %s - the hotspot shop console\n\n"
+                     "usage: wisp [--config FILE] [--db CONNINFO] [--redis URL] COMMAND [ARGS]\n"
+                     "       wisp COMMAND --help\n\n"
+                     "commands:\n",
+                WISP_VERSION);
+    } else {
+        fprintf(out, "wisp %s commands:\n", topic);
+    }
+    for (size_t g = 0; g < NGROUPS; g++)
+        for (const struct cmd_entry *c = cmd_groups[g]; c->name; c++)
+            if (topic == NULL || (strncmp(c->name, topic, tlen) == 0 && c->name[tlen] == ' '))
+                fprintf(out, "  %-18s %s\n", c->name, c->summary);
+    if (topic == NULL)
+        fprintf(out, "\nglobal flags: --config FILE, --db CONNINFO (or WISP_DB), --redis URL (or "
+                     "WISP_REDIS), --theme NAME, --help, --version\n"
+                     "Exit status: 0 done, 1 failed, 2 bad command line. See wisp(1).\n");
+}
+
+static const struct cmd_flag *
+find_flag(const struct cmd_entry *c, const char *name, char shortname)
+{
+    for (const struct cmd_flag *f = c->flags; f && f->name; f++)
+        if (shortname ? f->shortname == shortname : str_eq(f->name, name))
+            return f;
+    return NULL;
+}
+
+static void
+args_free(struct cmd_args *a)
+{
+    free(a->pos);
+    free(a->opt);
+}
+
+static void
+add_opt(struct cmd_args *a, const char *name, char *value)
+{
+    a->opt = xrealloc(a->opt, (size_t)(a->nopt + 1) * sizeof *a->opt);
+    a->opt[a->nopt].name = name;
+    a->opt[a->nopt].value = value;
+    a->nopt++;
+}
+
+/* Turn the words after the command name into flags and positionals. */
+static int
+parse_args(const struct cmd_entry *c, int argc, char **argv, struct cmd_args *a, struct werr *e)
+{
+    bool flags_done = false;
+
+    a->pos = xcalloc((size_t)argc + 1, sizeof *a->pos);
+    for (int i = 0; i < argc; i++) {
+        char *arg = argv[i], *eq;
+        const struct cmd_flag *f;
+        char name[64];
+
+        if (flags_done || arg[0] != '-' || arg[1] == '\0') {
+            a->pos[a->npos++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            flags_done = true;
+            continue;
+        }
+        if (arg[1] != '-') { /* -o FILE */
+            if (arg[2] != '\0' || (f = find_flag(c, NULL, arg[1])) == NULL)
+                return werr_set(e, WISP_EUSAGE, "unknown flag %s for `wisp %s`", arg, c->name);
+            eq = NULL;
+        } else {
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+            eq = strchr(arg, '=');
+            if ((f = find_flag(c, name, 0)) == NULL)
+                return werr_set(e, WISP_EUSAGE, "unknown flag --%s for `wisp %s`", name, c->name);
+        }
+        if (f->kind == FLAG_BOOL) {
+            if (eq)
+                return werr_set(e, WISP_EUSAGE, "flag --%s takes no value", f->name);
+            add_opt(a, f->name, NULL);
+            continue;
+        }
+        if (eq) {
+            add_opt(a, f->name, eq + 1);
+        } else if (f->kind == FLAG_OPTIONAL) {
+            add_opt(a, f->name, i + 1 < argc && argv[i + 1][0] != '-' ? argv[++i] : "");
+        } else if (i + 1 < argc) {
+            add_opt(a, f->name, argv[++i]);
+        } else {
+            return werr_set(e, WISP_EUSAGE, "flag --%s needs a value", f->name);
+        }
+    }
+    if (a->npos < c->min_pos)
+        return werr_set(e, WISP_EUSAGE, "`wisp %s` needs %s", c->name,
+                        c->min_pos == 1 ? "an argument" : "more arguments");
+    if (a->npos > c->max_pos)
+        return werr_set(e, WISP_EUSAGE, "unexpected argument \"%s\" for `wisp %s`",
+                        a->pos[c->max_pos], c->name);
+    return 0;
+}
+
+const char *
+args_get(const struct cmd_args *a, const char *name)
+{
+    for (int i = a->nopt - 1; i >= 0; i--)
+        if (strcmp(a->opt[i].name, name) == 0)
+            return a->opt[i].value ? a->opt[i].value : "";
+    return NULL;
+}
+
+bool
+args_has(const struct cmd_args *a, const char *name)
+{
+    return args_get(a, name) != NULL;
+}
+
+const char *
+args_nth(const struct cmd_args *a, const char *name, int n)
+{
+    for (int i = 0; i < a->nopt; i++)
+        if (strcmp(a->opt[i].name, name) == 0 && n-- == 0)
+            return a->opt[i].value;
+    return NULL;
+}
+
+static bool
+wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    }
+    return false;
+}
+
+int
+cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e)
+{
+    const struct cmd_entry *c;
+    struct cmd_args a = {0};
+    int used, rc;
+
+    ctx->cmd = NULL;
+    if (argc == 0 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
+        strcmp(argv[0], "help") == 0) {
+        if (argc > 1 && (c = cli_find(argc - 1, argv + 1, &used)) != NULL) {
+            print_usage(ctx->out, c);
+            fprintf(ctx->out, "%s\n", c->summary);
+        } else if (argc > 1 && is_group(argv[1])) {
+            cli_help(ctx->out, argv[1]);
+        } else {
+            cli_help(ctx->out, NULL);
+        }
+        return 0;
+    }
+    if (strcmp(argv[0], "--version") == 0 || strcmp(argv[0], "-V") == 0) {
+        fprintf(ctx->out, "wisp %s\n", WISP_VERSION);
+        return 0;
+    }
+    c = cli_find(argc, argv, &used);
+    if (c == NULL) {
+        if (is_group(argv[0])) {
+            if (wants_help(argc, argv)) {
+                cli_help(ctx->out, argv[0]);
+                return 0;
+            }
+            werr_set(e, WISP_EUSAGE, "unknown %s command%s%s (see `wisp %s --help`)", argv[0],
+                     argc > 1 ? " " : "", argc > 1 ? argv[1] : "", argv[0]);
+            return WISP_EUSAGE;
+        }
+        werr_set(e, WISP_EUSAGE, "unknown command \"%s\" (see `wisp --help`)", argv[0]);
+        return WISP_EUSAGE;
+    }
+    ctx->cmd = c;
+    if (wants_help(argc - used, argv + used)) {
+        print_usage(ctx->out, c);
+        fprintf(ctx->out, "%s\n", c->summary);
+        return 0;
+    }
+    if (parse_args(c, argc - used, argv + used, &a, e) < 0) {
+        args_free(&a);
+        return WISP_EUSAGE;
+    }
+    rc = c->exec(ctx, &a, e) < 0 ? (e->status ? e->status : WISP_ERUNTIME) : 0;
+    args_free(&a);
+    return rc;
+}
+
+void
+cli_print_usage(FILE *out, const struct cmd_entry *c)
+{
+    print_usage(out, c);
+}
+
+int
+cli_setup(struct config *cfg, int argc, char **argv, int *restc, char ***rest, struct werr *e)
+{
+    const char *config_file = NULL, *values[sizeof global_flags / sizeof global_flags[0]] = {0};
+    char **out = xcalloc((size_t)argc + 1, sizeof *out);
+    int n = 0;
+
+    for (int i = 0; i < argc; i++) {
+        size_t g, len;
+        const char *arg = argv[i], *val = NULL;
+
+        if (strcmp(arg, "--") == 0) {
+            while (i < argc)
+                out[n++] = argv[i++];
+            break;
+        }
+        for (g = 0; g < sizeof global_flags / sizeof global_flags[0]; g++) {
+            len = strlen(global_flags[g].name);
+            if (strncmp(arg, "--", 2) == 0 && strncmp(arg + 2, global_flags[g].name, len) == 0 &&
+                (arg[2 + len] == '\0' || arg[2 + len] == '='))
+                break;
+        }
+        if (g == sizeof global_flags / sizeof global_flags[0]) {
+            out[n++] = argv[i];
+            continue;
+        }
+        if (arg[2 + len] == '=') {
+            val = arg + 3 + len;
+        } else if (i + 1 < argc) {
+            val = argv[++i];
+        } else {
+            free(out);
+            return werr_set(e, WISP_EUSAGE, "flag --%s needs a value", global_flags[g].name);
+        }
+        if (global_flags[g].key == NULL)
+            config_file = val;
+        else
+            values[g] = val;
+    }
+    if (config_load_file(cfg, config_file, e) < 0 || config_load_env(cfg, e) < 0)
+        goto fail;
+    for (size_t g = 0; g < sizeof global_flags / sizeof global_flags[0]; g++) {
+        char origin[32];
+
+        if (values[g] == NULL)
+            continue;
+        snprintf(origin, sizeof origin, "--%s", global_flags[g].name);
+        if (config_set(cfg, global_flags[g].key, values[g], origin, e) < 0)
+            goto fail;
+    }
+    *restc = n;
+    *rest = out;
+    return 0;
+fail:
+    free(out);
+    return -1;
+}
+
+struct db *
+cmd_db(struct cmd_ctx *ctx, struct werr *e)
+{
+    if (ctx->db_open)
+        return &ctx->db;
+    if (db_open(&ctx->db, ctx->cfg->db, e) < 0)
+        return NULL;
+    if (db_check_schema(&ctx->db, e) < 0 || db_load_role(&ctx->db, e) < 0) {
+        db_close(&ctx->db);
+        return NULL;
+    }
+    ctx->db_open = true;
+    return &ctx->db;
+}
+
+void
+cmd_ctx_close(struct cmd_ctx *ctx)
+{
+    if (ctx->db_open)
+        db_close(&ctx->db);
+    ctx->db_open = false;
+}
+
+void
+cmd_print_json(struct cmd_ctx *ctx, json_t *j)
+{
+    json_dumpf(j, ctx->out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    fputc('\n', ctx->out);
+    json_decref(j);
+}
+
+/* One line from f without its newline; NULL at end of file. */
+static char *
+read_line(FILE *f)
+{
+    struct sbuf sb = {0};
+    int ch;
+
+    while ((ch = fgetc(f)) != EOF && ch != '\n')
+        sb_addc(&sb, (char)ch);
+    if (ch == EOF && sb.len == 0) {
+        sb_free(&sb);
+        return NULL;
+    }
+    if (sb.len && sb.buf[sb.len - 1] == '\r')
+        sb.buf[--sb.len] = '\0';
+    return sb_steal(&sb);
+}
+
+/* Ask on /dev/tty with echo off. */
+static char *
+ask_tty(const char *prompt, struct werr *e)
+{
+    struct termios old, quiet;
+    FILE *tty = fopen("/dev/tty", "r+");
+    char *line;
+
+    if (tty == NULL) {
+        werr_set(e, WISP_EUSAGE, "no terminal to read a password from: use --password-stdin");
+        return NULL;
+    }
+    fprintf(tty, "%s", prompt);
+    fflush(tty);
+    tcgetattr(fileno(tty), &old);
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    line = read_line(tty);
+    tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fputc('\n', tty);
+    fclose(tty);
+    if (line == NULL)
+        werr_set(e, WISP_ERUNTIME, "no password given");
+    return line;
+}
+
+char *
+cmd_read_password(struct cmd_ctx *ctx, const char *prompt, bool confirm, bool from_stdin,
+                  struct werr *e)
+{
+    char *pw, *again;
+
+    if (from_stdin) {
+        pw = read_line(ctx->in);
+        if (pw == NULL || *pw == '\0') {
+            free(pw);
+            werr_set(e, WISP_EUSAGE, "--password-stdin: no password on standard input");
+            return NULL;
+        }
+        return pw;
+    }
+    if ((pw = ask_tty(prompt, e)) == NULL)
+        return NULL;
+    if (*pw == '\0') {
+        free(pw);
+        werr_set(e, WISP_EUSAGE, "empty password refused");
+        return NULL;
+    }
+    if (!confirm)
+        return pw;
+    if ((again = ask_tty("again: ", e)) == NULL) {
+        free(pw);
+        return NULL;
+    }
+    if (strcmp(pw, again) != 0) {
+        free(pw);
+        free(again);
+        werr_set(e, WISP_EUSAGE, "the two passwords differ; nothing changed");
+        return NULL;
+    }
+    free(again);
+    return pw;
+}

@@ -1,0 +1,610 @@
+/*
+ * cmd_voucher.c - `wisp voucher create|list|show|sell|disable|enable|print`
+ * and `wisp batch list|delete`.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wisp/cli.h"
+#include "wisp/plan.h"
+#include "wisp/qr.h"
+#include "wisp/sheet.h"
+#include "wisp/texttable.h"
+#include "wisp/util.h"
+#include "wisp/voucher.h"
+
+extern char **environ;
+
+static const struct cmd_flag create_flags[] = {
+    {"plan", 0, FLAG_VALUE},   {"count", 0, FLAG_VALUE},  {"length", 0, FLAG_VALUE},
+    {"charset", 0, FLAG_VALUE}, {"prefix", 0, FLAG_VALUE}, {"mode", 0, FLAG_VALUE},
+    {"router", 0, FLAG_VALUE}, {"note", 0, FLAG_VALUE},   {"json", 0, FLAG_BOOL},
+    {NULL, 0, 0},
+};
+static const struct cmd_flag list_flags[] = {
+    {"batch", 0, FLAG_VALUE}, {"status", 0, FLAG_VALUE}, {"plan", 0, FLAG_VALUE},
+    {"limit", 0, FLAG_VALUE}, {"json", 0, FLAG_BOOL},    {"csv", 0, FLAG_BOOL},
+    {NULL, 0, 0},
+};
+static const struct cmd_flag code_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag batch_flags[] = {{"batch", 0, FLAG_VALUE}, {NULL, 0, 0}};
+static const struct cmd_flag print_flags[] = {
+    {"batch", 0, FLAG_VALUE},   {"code", 0, FLAG_MULTI},  {"format", 0, FLAG_VALUE},
+    {"columns", 0, FLAG_VALUE}, {"paper", 0, FLAG_VALUE}, {"output", 'o', FLAG_VALUE},
+    {"lp", 0, FLAG_OPTIONAL},   {NULL, 0, 0},
+};
+
+/* A whole number flag in [min, max], or def when absent. */
+static int
+int_flag(const struct cmd_args *a, const char *name, int64_t min, int64_t max, int64_t def,
+         int64_t *out, struct werr *e)
+{
+    const char *v = args_get(a, name);
+
+    if (v == NULL) {
+        *out = def;
+        return 0;
+    }
+    if (str_to_i64(v, min, max, out) < 0)
+        return werr_set(e, WISP_EUSAGE, "bad --%s \"%s\": expected a whole number %" PRId64
+                                        "..%" PRId64,
+                        name, v, min, max);
+    return 0;
+}
+
+/* "writing vouchers 12000/100000" on the terminal, overwritten in place. */
+static void
+progress_line(int64_t done, int64_t total, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "\rwriting vouchers %" PRId64 "/%" PRId64 "%s", done, total,
+            done == total ? "\n" : "");
+    fflush(stderr);
+}
+
+static int
+create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct voucher_spec s = {0};
+    const char *mode = args_get(a, "mode");
+    int64_t len, batch;
+    struct db *db;
+
+    s.plan = args_get(a, "plan");
+    if (s.plan == NULL || !args_has(a, "count"))
+        return werr_set(e, WISP_EUSAGE, "`voucher create` needs --plan NAME and --count N");
+    if (int_flag(a, "count", 1, VOUCHER_MAX_BATCH, 0, &s.count, e) < 0 ||
+        int_flag(a, "length", 4, 32, VOUCHER_DEFAULT_LENGTH, &len, e) < 0)
+        return -1;
+    if (mode && !str_eq(mode, "code") && !str_eq(mode, "userpass"))
+        return werr_set(e, WISP_EUSAGE, "bad --mode \"%s\": expected code or userpass", mode);
+    s.length = (int)len;
+    s.charset = args_get(a, "charset");
+    s.prefix = args_get(a, "prefix");
+    s.userpass = str_eq(mode, "userpass");
+    s.router = args_get(a, "router");
+    s.note = args_get(a, "note");
+    if (ctx->tty && isatty(STDERR_FILENO) && s.count >= 2000)
+        s.progress = progress_line;
+    if (voucher_check_spec(&s, e) < 0)
+        return -1;
+    if ((db = cmd_db(ctx, e)) == NULL || voucher_create(db, &s, &batch, e) < 0)
+        return -1;
+    if (args_has(a, "json"))
+        cmd_print_json(ctx, json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count",
+                                      (json_int_t)s.count));
+    else
+        fprintf(ctx->out, "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", batch, s.count,
+                s.plan);
+    return 0;
+}
+
+/* How `voucher list` writes rows. */
+struct list_out {
+    FILE *out;
+    int mode; /* 0 text, 1 json, 2 csv */
+    int64_t n;
+    struct texttable t;
+};
+
+static const char *const list_keys[] = {"code",       "password", "plan",    "price",
+                                        "status",     "batch_id", "created_at", "sold_at",
+                                        "first_used_at", "expires_at", NULL};
+
+static void
+csv_cell(FILE *out, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void
+list_row(json_t *row, void *arg)
+{
+    struct list_out *lo = arg;
+
+    if (lo->mode == 1) {
+        fputs(lo->n ? ",\n  " : "[\n  ", lo->out);
+        json_dumpf(row, lo->out, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    } else if (lo->mode == 2) {
+        for (int k = 0; list_keys[k]; k++) {
+            json_t *v = json_object_get(row, list_keys[k]);
+            char num[32];
+
+            if (k)
+                fputc(',', lo->out);
+            if (json_is_string(v)) {
+                csv_cell(lo->out, json_string_value(v));
+            } else if (json_is_integer(v)) {
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+                fputs(num, lo->out);
+            }
+        }
+        fputs("\r\n", lo->out);
+    } else {
+        static const char *const keys[] = {"code",   "password", "plan",    "price",
+                                           "status", "batch_id", "created_at", "sold_at"};
+        texttable_add_json(&lo->t, row, keys);
+    }
+    lo->n++;
+}
+
+static int
+list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    static const char *const head[] = {"CODE",  "PASSWORD", "PLAN",    "PRICE",
+                                       "STATUS", "BATCH",   "CREATED", "SOLD", NULL};
+    struct voucher_filter f = {0};
+    struct list_out lo = {.out = ctx->out};
+    struct db *db;
+
+    if (int_flag(a, "batch", 1, INT64_MAX, 0, &f.batch, e) < 0 ||
+        int_flag(a, "limit", 1, INT64_MAX, 0, &f.limit, e) < 0)
+        return -1;
+    if (args_has(a, "json") && args_has(a, "csv"))
+        return werr_set(e, WISP_EUSAGE, "give --json or --csv, not both");
+    f.status = args_get(a, "status");
+    f.plan = args_get(a, "plan");
+    lo.mode = args_has(a, "json") ? 1 : args_has(a, "csv") ? 2 : 0;
+    if ((db = cmd_db(ctx, e)) == NULL)
+        return -1;
+    if (lo.mode == 0)
+        texttable_init(&lo.t, head);
+    if (lo.mode == 2)
+        for (int k = 0; list_keys[k]; k++)
+            fprintf(ctx->out, "%s%s", k ? "," : "", list_keys[k]);
+    if (lo.mode == 2)
+        fputs("\r\n", ctx->out);
+    if (voucher_list(db, &f, list_row, &lo, e) < 0) {
+        if (lo.mode == 0)
+            texttable_free(&lo.t);
+        return -1;
+    }
+    if (lo.mode == 1)
+        fputs(lo.n ? "\n]\n" : "[]\n", ctx->out);
+    if (lo.mode == 0)
+        texttable_print(&lo.t, ctx->out);
+    return 0;
+}
+
+/* The voucher's QR on the terminal: explicit black-on-white colours so it
+ * scans on dark and light terminals alike; plain ink-style text when piped. */
+static void
+print_qr(FILE *out, const char *url, char ecc, bool colour, struct werr *e)
+{
+    struct qr q;
+    struct sbuf line = {0};
+
+    if (qr_encode(url, ecc, &q, e) < 0) {
+        fprintf(out, "(no QR: %s)\n", e->msg);
+        werr_clear(e);
+        return;
+    }
+    for (int row = 0; row < qr_text_rows(&q, 2); row++) {
+        sb_reset(&line);
+        qr_text_row(&q, 2, true, row, &line);
+        if (colour)
+            fprintf(out, "\033[0;30;47m%s\033[0m\n", line.buf);
+        else
+            fprintf(out, "%s\n", line.buf);
+    }
+    sb_free(&line);
+    qr_free(&q);
+}
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A JSON integer field as text ("" when null), for plan_describe. */
+static const char *
+jnum(json_t *o, const char *key, char *buf, size_t n)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!json_is_integer(v))
+        return "";
+    snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+    return buf;
+}
+
+static int
+show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    char b1[24], b2[24], b3[24];
+    const char *code = a->pos[0];
+    bool userpass;
+    struct db *db;
+    char *url, *desc;
+    json_t *v;
+
+    if ((db = cmd_db(ctx, e)) == NULL || (v = voucher_get(db, code, e)) == NULL)
+        return -1;
+    userpass = str_eq(jstr(v, "mode"), "userpass");
+    url = qr_login_url(ctx->cfg->login_url, code, jstr(v, "password"));
+    if (args_has(a, "json")) {
+        json_object_set_new(v, "url", json_string(url));
+        cmd_print_json(ctx, v);
+        free(url);
+        return 0;
+    }
+    desc = plan_describe(jnum(v, "duration_s", b1, sizeof b1), jnum(v, "data_bytes", b2, sizeof b2),
+                         jstr(v, "rate_limit"), jnum(v, "validity_s", b3, sizeof b3));
+    fprintf(ctx->out, "code        %s\n", code);
+    fprintf(ctx->out, "password    %s\n", userpass ? jstr(v, "password") : "(same as code)");
+    fprintf(ctx->out, "plan        %s (%s)\n", jstr(v, "plan"), desc);
+    fprintf(ctx->out, "price       %s %s\n", jstr(v, "price"), ctx->cfg->currency);
+    fprintf(ctx->out, "status      %s\n", jstr(v, "status"));
+    fprintf(ctx->out, "batch       %s, serial %s\n", jnum(v, "batch_id", b1, sizeof b1),
+            jnum(v, "serial", b2, sizeof b2));
+    fprintf(ctx->out, "created     %s\n", jstr(v, "created_at"));
+    if (jstr(v, "sold_at"))
+        fprintf(ctx->out, "sold        %s by %s\n", jstr(v, "sold_at"), jstr(v, "sold_by"));
+    if (jstr(v, "first_used_at"))
+        fprintf(ctx->out, "first used  %s\n", jstr(v, "first_used_at"));
+    if (jstr(v, "expires_at"))
+        fprintf(ctx->out, "expires     %s\n", jstr(v, "expires_at"));
+    if (jstr(v, "disabled_at"))
+        fprintf(ctx->out, "disabled    %s\n", jstr(v, "disabled_at"));
+    fprintf(ctx->out, "login URL   %s\n\n", url);
+    print_qr(ctx->out, url, ctx->cfg->qr_ecc[0], ctx->tty, e);
+    free(desc);
+    free(url);
+    json_decref(v);
+    return 0;
+}
+
+static int
+sell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db;
+    json_t *row;
+
+    if ((db = cmd_db(ctx, e)) == NULL || (row = voucher_sell(db, a->pos[0], e)) == NULL)
+        return -1;
+    if (args_has(a, "json")) {
+        cmd_print_json(ctx, row);
+        return 0;
+    }
+    fprintf(ctx->out, "sold %s for %s %s\n", a->pos[0], jstr(row, "price"), ctx->cfg->currency);
+    json_decref(row);
+    return 0;
+}
+
+/* disable and enable take CODE or --batch ID. */
+static int
+toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr *e)
+{
+    const char *code = a->npos ? a->pos[0] : NULL;
+    int64_t batch, n;
+    struct db *db;
+
+    if (int_flag(a, "batch", 1, INT64_MAX, 0, &batch, e) < 0)
+        return -1;
+    if ((code == NULL) == (batch == 0))
+        return werr_set(e, WISP_EUSAGE, "give a voucher CODE or --batch ID");
+    if ((db = cmd_db(ctx, e)) == NULL)
+        return -1;
+    if ((disable ? voucher_disable : voucher_enable)(db, code, batch, &n, e) < 0)
+        return -1;
+    if (code)
+        fprintf(ctx->out, "voucher %s %s\n", code, disable ? "disabled" : "enabled");
+    else
+        fprintf(ctx->out, "batch %" PRId64 ": %" PRId64 " vouchers %s\n", batch, n,
+                disable ? "disabled" : "enabled");
+    return 0;
+}
+
+static int
+disable_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    return toggle(ctx, a, true, e);
+}
+
+static int
+enable_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    return toggle(ctx, a, false, e);
+}
+
+static void
+print_progress(size_t done, size_t total, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "\rprinting %zu/%zu%s", done, total, done == total ? "\n" : "");
+    fflush(stderr);
+}
+
+/* Start `lp [-d PRINTER] -` with a pipe to its standard input. */
+static FILE *
+spawn_lp(const char *printer, pid_t *pid, struct werr *e)
+{
+    char *argv[5] = {"lp", "-s", NULL, NULL, NULL};
+    posix_spawn_file_actions_t fa;
+    int fds[2], rc;
+    FILE *f;
+
+    if (printer && *printer)
+        argv[2] = "-d", argv[3] = (char *)printer;
+    if (pipe(fds) < 0) {
+        werr_set(e, WISP_ERUNTIME, "pipe: %s", strerror(errno));
+        return NULL;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    rc = posix_spawnp(pid, "lp", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[0]);
+    if (rc != 0) {
+        close(fds[1]);
+        werr_set(e, WISP_ERUNTIME, "cannot run lp: %s (install cups-client)", strerror(rc));
+        return NULL;
+    }
+    if ((f = fdopen(fds[1], "w")) == NULL)
+        close(fds[1]);
+    return f;
+}
+
+/* Where the sheet goes: a file (written beside it and renamed into place, so
+ * a failure leaves no half sheet), lp, or standard output. */
+struct sink {
+    FILE *f;
+    char *path, *tmp;
+    pid_t lp;
+};
+
+static int
+sink_open(struct sink *s, struct cmd_ctx *ctx, const char *path, const char *lp, struct werr *e)
+{
+    memset(s, 0, sizeof *s);
+    if (lp) {
+        s->f = spawn_lp(lp, &s->lp, e);
+        return s->f ? 0 : -1;
+    }
+    if (path == NULL || str_eq(path, "-")) {
+        s->f = ctx->out;
+        return 0;
+    }
+    s->path = xstrdup(path);
+    s->tmp = xasprintf("%s.tmp%d", path, (int)getpid());
+    if ((s->f = fopen(s->tmp, "w")) == NULL)
+        return werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", path, strerror(errno));
+    return 0;
+}
+
+/* Finish the sink; ok false throws the output away. */
+static int
+sink_close(struct sink *s, struct cmd_ctx *ctx, bool ok, struct werr *e)
+{
+    int status, rc = ok ? 0 : -1;
+
+    if (s->f && s->f != ctx->out) {
+        if (fclose(s->f) != 0 && rc == 0)
+            rc = werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
+    } else if (s->f) {
+        fflush(s->f);
+    }
+    if (s->lp > 0) {
+        if (waitpid(s->lp, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            if (rc == 0)
+                rc = werr_set(e, WISP_ERUNTIME, "lp failed (exit status %d); nothing marked",
+                              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    if (s->tmp) {
+        if (rc == 0 && rename(s->tmp, s->path) != 0)
+            rc = werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", s->path, strerror(errno));
+        if (rc != 0)
+            unlink(s->tmp);
+    }
+    free(s->path);
+    free(s->tmp);
+    return rc;
+}
+
+/* Build the cards of a sheet from the print rows. */
+static struct sheet_card *
+make_cards(PGresult *r, const char *login_url, char ***owned)
+{
+    int n = PQntuples(r);
+    struct sheet_card *cards = xcalloc((size_t)n, sizeof *cards);
+    char **own = xcalloc((size_t)n * 3, sizeof *own);
+
+    for (int i = 0; i < n; i++) {
+        const char *code = PQgetvalue(r, i, 0), *pw = PQgetvalue(r, i, 1);
+
+        cards[i].code = code;
+        cards[i].password = str_eq(PQgetvalue(r, i, 2), "userpass") ? pw : NULL;
+        cards[i].plan = PQgetvalue(r, i, 3);
+        cards[i].price = PQgetvalue(r, i, 4);
+        cards[i].validity = own[3 * i] = plan_describe(PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
+                                                       PQgetvalue(r, i, 7), PQgetvalue(r, i, 8));
+        cards[i].serial = own[3 * i + 1] =
+            xasprintf("%s-%04d", PQgetvalue(r, i, 9), atoi(PQgetvalue(r, i, 10)));
+        cards[i].url = own[3 * i + 2] = qr_login_url(login_url, code, pw);
+    }
+    *owned = own;
+    return cards;
+}
+
+static int
+print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct sheet_opts o = {0};
+    const char *fmt = args_get(a, "format"), *paper = args_get(a, "paper");
+    const char *out = args_get(a, "output"), *lp = args_get(a, "lp");
+    const char **codes = NULL;
+    int ncodes = 0, rc = -1;
+    int64_t batch, columns;
+    struct sheet_card *cards = NULL;
+    char **owned = NULL;
+    struct sink sink;
+    PGresult *r = NULL;
+    struct db *db;
+
+    if (int_flag(a, "batch", 1, INT64_MAX, 0, &batch, e) < 0 ||
+        int_flag(a, "columns", 1, 8, 0, &columns, e) < 0)
+        return -1;
+    while (args_nth(a, "code", ncodes))
+        ncodes++;
+    if ((batch == 0) == (ncodes == 0))
+        return werr_set(e, WISP_EUSAGE, "give --batch ID or one or more --code CODE");
+    if (out && lp)
+        return werr_set(e, WISP_EUSAGE, "give -o FILE or --lp, not both");
+    if (sheet_parse_format(fmt ? fmt : "text", &o.format, e) < 0)
+        return -1;
+    if (sheet_parse_paper(paper ? paper : o.format == SHEET_ESCPOS ? "80mm" : "a4", &o.paper,
+                          e) < 0)
+        return -1;
+    if (o.format == SHEET_ESCPOS && o.paper != PAPER_58MM && o.paper != PAPER_80MM)
+        return werr_set(e, WISP_EUSAGE, "escpos prints on 58mm or 80mm paper (--paper)");
+    if (o.format != SHEET_ESCPOS && (o.paper == PAPER_58MM || o.paper == PAPER_80MM))
+        return werr_set(e, WISP_EUSAGE, "--paper 58mm/80mm is for --format escpos");
+    if (o.format == SHEET_ESCPOS && !out && !lp && ctx->tty)
+        return werr_set(e, WISP_EUSAGE, "escpos is printer bytes: use -o FILE or --lp");
+    o.columns = (int)columns;
+    o.shop_name = ctx->cfg->shop_name;
+    o.currency = ctx->cfg->currency;
+    o.ecc = ctx->cfg->qr_ecc[0];
+    if ((out || lp) && isatty(STDERR_FILENO))
+        o.progress = print_progress;
+    if (ncodes) {
+        codes = xcalloc((size_t)ncodes, sizeof *codes);
+        for (int i = 0; i < ncodes; i++)
+            codes[i] = args_nth(a, "code", i);
+    }
+    if ((db = cmd_db(ctx, e)) == NULL ||
+        (r = voucher_print_rows(db, batch, codes, ncodes, e)) == NULL)
+        goto out;
+    cards = make_cards(r, ctx->cfg->login_url, &owned);
+    if (sink_open(&sink, ctx, out, lp, e) < 0)
+        goto out;
+    rc = sheet_write(sink.f, &o, cards, (size_t)PQntuples(r), e);
+    if (sink_close(&sink, ctx, rc == 0, e) < 0)
+        rc = -1;
+    if (rc == 0)
+        rc = voucher_mark_printed(db, batch, codes, ncodes, fmt ? fmt : "text", e);
+    if (rc == 0 && (out || lp))
+        fprintf(ctx->out, "printed %d vouchers%s%s\n", PQntuples(r), out ? " to " : " with lp",
+                out ? out : "");
+out:
+    if (owned)
+        for (int i = 0; i < 3 * PQntuples(r); i++)
+            free(owned[i]);
+    free(owned);
+    free(cards);
+    free(codes);
+    PQclear(r);
+    return rc;
+}
+
+static int
+batch_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    static const char *const head[] = {"ID",      "PLAN",     "COUNT",   "NEW",     "SOLD",
+                                       "ACTIVE",  "EXPIRED",  "DISABLED", "CREATED", "BY",
+                                       "PRINTED", NULL};
+    static const char *const keys[] = {"id",      "plan",     "count",    "new",        "sold",
+                                       "active",  "expired",  "disabled", "created_at", "created_by",
+                                       "printed_at"};
+    struct texttable t;
+    struct db *db;
+    json_t *list, *b;
+    size_t i;
+
+    if ((db = cmd_db(ctx, e)) == NULL || (list = batch_list(db, e)) == NULL)
+        return -1;
+    if (args_has(a, "json")) {
+        cmd_print_json(ctx, list);
+        return 0;
+    }
+    texttable_init(&t, head);
+    json_array_foreach(list, i, b) texttable_add_json(&t, b, keys);
+    texttable_print(&t, ctx->out);
+    json_decref(list);
+    return 0;
+}
+
+static int
+batch_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    int64_t id;
+    struct db *db;
+
+    if (str_to_i64(a->pos[0], 1, INT64_MAX, &id) < 0)
+        return werr_set(e, WISP_EUSAGE, "bad batch id \"%s\"", a->pos[0]);
+    if ((db = cmd_db(ctx, e)) == NULL || batch_delete(db, id, e) < 0)
+        return -1;
+    fprintf(ctx->out, "batch %" PRId64 " deleted\n", id);
+    return 0;
+}
+
+const struct cmd_entry cmd_voucher_entries[] = {
+    {"voucher create",
+     "--plan NAME --count N [--length 8] [--charset digits|lower|upper|alnum|CHARS] [--prefix P] "
+     "[--mode code|userpass] [--router NAME] [--note TEXT] [--json]",
+     "create a batch of vouchers", create_flags, 0, 0, false, create_exec},
+    {"voucher list",
+     "[--batch ID] [--status new|sold|active|expired|disabled] [--plan NAME] [--limit N] "
+     "[--json|--csv]",
+     "list vouchers", list_flags, 0, 0, false, list_exec},
+    {"voucher show", "CODE [--json]", "a voucher's details and its QR code", code_flags, 1, 1,
+     false, show_exec},
+    {"voucher sell", "CODE [--json]", "mark a new voucher sold at its plan's price", code_flags, 1,
+     1, false, sell_exec},
+    {"voucher disable", "CODE | --batch ID", "disable a voucher or a whole batch", batch_flags, 0,
+     1, false, disable_exec},
+    {"voucher enable", "CODE | --batch ID", "enable disabled vouchers again", batch_flags, 0, 1,
+     false, enable_exec},
+    {"voucher print",
+     "--batch ID | --code CODE... [--format text|ansi|ps|escpos] [--columns N] "
+     "[--paper a4|letter|58mm|80mm] [-o FILE | --lp [PRINTER]]",
+     "print a voucher sheet or reprint single vouchers", print_flags, 0, 0, false, print_exec},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+};
+
+const struct cmd_entry cmd_batch_entries[] = {
+    {"batch list", "[--json]", "list batches with per-status counts", code_flags, 0, 0, false,
+     batch_list_exec},
+    {"batch delete", "ID", "delete a batch none of whose vouchers was sold or used", NULL, 1, 1,
+     false, batch_delete_exec},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+};

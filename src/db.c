@@ -1,0 +1,465 @@
+/*
+ * db.c - PostgreSQL through libpq.
+ *
+ * Every statement with a value in it goes through PQexecParams; the only
+ * PQexec calls run the embedded migration scripts, which are constant text.
+ * Errors come back as one line from the server's primary message, so the
+ * caller can show "permission denied for table plans" as it is.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisp/db.h"
+#include "wisp/util.h"
+
+/* Type OIDs from pg_type.h, stable across versions. */
+enum {
+    OID_BOOL = 16,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_JSON = 114,
+    OID_TIMESTAMPTZ = 1184,
+    OID_NUMERIC = 1700,
+    OID_JSONB = 3802,
+};
+
+/* The first line of s, without trailing spaces, copied into buf. */
+static void
+first_line(const char *s, char *buf, size_t n)
+{
+    size_t len = strcspn(s ? s : "", "\r\n");
+
+    if (len >= n)
+        len = n - 1;
+    memcpy(buf, s ? s : "", len);
+    while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+        len--;
+    buf[len] = '\0';
+}
+
+/* Where a connection goes, for messages: "socket /run/postgresql port 5432,
+ * database shop". Never includes a password. */
+static void
+describe_target(PGconn *c, char *buf, size_t n)
+{
+    const char *host = PQhost(c), *port = PQport(c), *dbname = PQdb(c);
+
+    if (host == NULL || *host == '\0')
+        host = "/var/run/postgresql";
+    snprintf(buf, n, "%s %s port %s, database \"%s\"", host[0] == '/' ? "socket" : "host", host,
+             port && *port ? port : "5432", dbname ? dbname : "?");
+}
+
+int
+db_open(struct db *db, const char *conninfo, struct werr *e)
+{
+    const char *keys[] = {"dbname", "application_name", "fallback_application_name", NULL};
+    const char *vals[] = {conninfo ? conninfo : "", "wisp", "wisp", NULL};
+    char target[256], reason[256];
+
+    memset(db, 0, sizeof *db);
+    /* expand_dbname=1 lets dbname carry a whole conninfo string or URI. */
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (db->conn == NULL)
+        return werr_set(e, WISP_ERUNTIME, "cannot allocate a PostgreSQL connection");
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        describe_target(db->conn, target, sizeof target);
+        first_line(PQerrorMessage(db->conn), reason, sizeof reason);
+        /* libpq prefixes "connection to server on socket ... failed: " - keep the reason. */
+        const char *r = strstr(reason, "failed: ");
+        werr_set(e, WISP_ERUNTIME,
+                 "cannot connect to PostgreSQL at %s: %s (set --db, WISP_DB or PGHOST/PGDATABASE)",
+                 target, r ? r + 8 : reason);
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return -1;
+    }
+    PQsetNoticeProcessor(db->conn, NULL, NULL);
+    return 0;
+}
+
+bool
+db_open_needs_login(const struct werr *e)
+{
+    return strstr(e->msg, "no password supplied") != NULL ||
+           strstr(e->msg, "password authentication failed") != NULL ||
+           (strstr(e->msg, "role \"") != NULL && strstr(e->msg, "does not exist") != NULL);
+}
+
+void
+db_close(struct db *db)
+{
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = NULL;
+}
+
+const char *
+db_result_message(const PGresult *r)
+{
+    const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+    return m ? m : PQresultErrorMessage(r);
+}
+
+PGresult *
+db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *r;
+    char msg[400];
+
+    if (db->conn == NULL) {
+        werr_set(e, WISP_ERUNTIME, "not connected to PostgreSQL");
+        return NULL;
+    }
+    r = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    switch (PQresultStatus(r)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_COPY_IN:
+        return r;
+    default:
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            first_line(PQerrorMessage(db->conn), msg, sizeof msg);
+        else
+            first_line(db_result_message(r), msg, sizeof msg);
+        werr_set(e, WISP_ERUNTIME, "%s", msg[0] ? msg : "PostgreSQL connection lost");
+        PQclear(r);
+        return NULL;
+    }
+}
+
+PGresult *
+db_queryv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+{
+    const char *params[16];
+    va_list ap;
+    int i;
+
+    if (nparams > 16) {
+        werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
+        return NULL;
+    }
+    va_start(ap, nparams);
+    for (i = 0; i < nparams; i++)
+        params[i] = va_arg(ap, const char *);
+    va_end(ap);
+    return db_query(db, e, sql, nparams, params);
+}
+
+int
+db_execv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+{
+    const char *params[16];
+    PGresult *r;
+    va_list ap;
+    int i;
+
+    if (nparams > 16)
+        return werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
+    va_start(ap, nparams);
+    for (i = 0; i < nparams; i++)
+        params[i] = va_arg(ap, const char *);
+    va_end(ap);
+    r = db_query(db, e, sql, nparams, params);
+    if (r == NULL)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+int
+db_begin(struct db *db, struct werr *e)
+{
+    return db_execv(db, e, "BEGIN", 0);
+}
+
+int
+db_commit(struct db *db, struct werr *e)
+{
+    return db_execv(db, e, "COMMIT", 0);
+}
+
+void
+db_rollback(struct db *db)
+{
+    PGresult *r;
+
+    if (db->conn == NULL || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+        return;
+    r = PQexec(db->conn, "ROLLBACK");
+    PQclear(r);
+}
+
+int
+db_load_role(struct db *db, struct werr *e)
+{
+    PGresult *r = db_queryv(
+        db, e,
+        "SELECT session_user, CASE"
+        " WHEN pg_has_role(session_user, 'wisp_admin', 'MEMBER') THEN 'admin'"
+        " WHEN pg_has_role(session_user, 'wisp_operator', 'MEMBER') THEN 'operator'"
+        " WHEN pg_has_role(session_user, 'wisp_worker', 'MEMBER') THEN 'worker'"
+        " WHEN pg_has_role(session_user, 'wisp_viewer', 'MEMBER') THEN 'viewer'"
+        " ELSE '' END",
+        0);
+
+    if (r == NULL)
+        return -1;
+    snprintf(db->role, sizeof db->role, "%s", PQgetvalue(r, 0, 0));
+    snprintf(db->group, sizeof db->group, "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    return 0;
+}
+
+int
+db_schema_version(void)
+{
+    int v = 0;
+
+    for (const struct migration *m = db_migrations; m->version; m++)
+        if (m->version > v)
+            v = m->version;
+    return v;
+}
+
+/* The highest applied version, 0 when the version table does not exist. */
+static int
+applied_version(struct db *db, int *version, struct werr *e)
+{
+    PGresult *r = db_queryv(db, e,
+                            "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN -1"
+                            " ELSE 0 END",
+                            0);
+
+    if (r == NULL)
+        return -1;
+    *version = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (*version < 0) {
+        *version = 0;
+        return 0;
+    }
+    r = db_queryv(db, e, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0);
+    if (r == NULL)
+        return -1;
+    *version = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
+int
+db_check_schema(struct db *db, struct werr *e)
+{
+    int have, know = db_schema_version();
+
+    if (applied_version(db, &have, e) < 0)
+        return -1;
+    if (have == 0)
+        return werr_set(e, WISP_ERUNTIME,
+                        "database \"%s\" has no wisp schema yet: run `wisp db migrate` (as a "
+                        "PostgreSQL role that may create roles and tables)",
+                        PQdb(db->conn));
+    if (have > know)
+        return werr_set(e, WISP_ERUNTIME,
+                        "database schema is at version %d but this wisp knows only up to %d: "
+                        "upgrade wisp before using this database",
+                        have, know);
+    if (have < know)
+        return werr_set(e, WISP_ERUNTIME,
+                        "database schema is at version %d, this wisp needs %d: run `wisp db migrate`",
+                        have, know);
+    return 0;
+}
+
+/* Run one embedded script inside the open transaction. */
+static int
+run_script(struct db *db, const struct migration *m, struct werr *e)
+{
+    PGresult *r = PQexec(db->conn, m->sql);
+    char msg[400];
+
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        first_line(db_result_message(r), msg, sizeof msg);
+        PQclear(r);
+        return werr_set(e, WISP_ERUNTIME, "migration %03d_%s failed: %s", m->version, m->name,
+                        msg);
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* One migration in its own transaction, under the advisory lock; skipped when
+ * another process applied it meanwhile. Returns 1 when applied, 0 when not. */
+static int
+apply_one(struct db *db, const struct migration *m, struct werr *e)
+{
+    char ver[16];
+    PGresult *r;
+    int done;
+
+    snprintf(ver, sizeof ver, "%d", m->version);
+    if (db_begin(db, e) < 0)
+        return -1;
+    if (db_execv(db, e, "SELECT pg_advisory_xact_lock(7749110)", 0) < 0 ||
+        db_execv(db, e,
+                 "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                 " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),"
+                 " applied_by text NOT NULL DEFAULT session_user)",
+                 0) < 0)
+        goto fail;
+    r = db_queryv(db, e, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, ver);
+    if (r == NULL)
+        goto fail;
+    done = PQntuples(r) > 0;
+    PQclear(r);
+    if (done) {
+        db_rollback(db);
+        return 0;
+    }
+    if (run_script(db, m, e) < 0 ||
+        db_execv(db, e, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, ver,
+                 m->name) < 0 ||
+        db_commit(db, e) < 0)
+        goto fail;
+    return 1;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+int
+db_migrate(struct db *db, FILE *out, struct werr *e)
+{
+    int have, know = db_schema_version(), n = 0, rc;
+
+    if (applied_version(db, &have, e) < 0)
+        return -1;
+    if (have > know)
+        return werr_set(e, WISP_ERUNTIME,
+                        "database schema is at version %d but this wisp knows only up to %d: "
+                        "upgrade wisp; nothing was changed",
+                        have, know);
+    for (const struct migration *m = db_migrations; m->version; m++) {
+        rc = apply_one(db, m, e);
+        if (rc < 0)
+            return -1;
+        if (rc > 0 && out)
+            fprintf(out, "applied %03d_%s\n", m->version, m->name);
+        n += rc;
+    }
+    if (out && n == 0)
+        fprintf(out, "database is up to date (version %d)\n", know);
+    return 0;
+}
+
+int
+db_migrate_status(struct db *db, FILE *out, bool json, struct werr *e)
+{
+    PGresult *r = NULL;
+    json_t *arr = json_array();
+    int have;
+
+    if (applied_version(db, &have, e) < 0)
+        goto fail;
+    if (have > 0) {
+        r = db_queryv(db, e,
+                      "SELECT version, name, applied_at, applied_by FROM schema_migrations"
+                      " ORDER BY version",
+                      0);
+        if (r == NULL)
+            goto fail;
+    }
+    for (const struct migration *m = db_migrations; m->version; m++) {
+        const char *at = NULL, *by = NULL;
+
+        for (int i = 0; r && i < PQntuples(r); i++)
+            if (atoi(PQgetvalue(r, i, 0)) == m->version)
+                at = PQgetvalue(r, i, 2), by = PQgetvalue(r, i, 3);
+        if (json) {
+            json_t *o = json_pack("{s:i, s:s, s:s}", "version", m->version, "name", m->name,
+                                  "state", at ? "applied" : "pending");
+            json_object_set_new(o, "applied_at", at ? json_string(at) : json_null());
+            json_object_set_new(o, "applied_by", by ? json_string(by) : json_null());
+            json_array_append_new(arr, o);
+        } else {
+            fprintf(out, "%03d  %-20s  %s%s%s\n", m->version, m->name, at ? "applied " : "pending",
+                    at ? at : "", at ? "" : "");
+        }
+    }
+    for (int i = 0; r && i < PQntuples(r); i++)
+        if (atoi(PQgetvalue(r, i, 0)) > db_schema_version() && !json)
+            fprintf(out, "%03d  %-20s  applied, unknown to this wisp (newer)\n",
+                    atoi(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1));
+    if (json) {
+        json_dumpf(arr, out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+        fputc('\n', out);
+    }
+    PQclear(r);
+    json_decref(arr);
+    return 0;
+fail:
+    PQclear(r);
+    json_decref(arr);
+    return -1;
+}
+
+/* PostgreSQL's ISO timestamptz text "2026-11-22 10:00:00.5+00" as ISO 8601
+ * "2026-11-22T10:00:00.5+00:00". */
+static json_t *
+iso_time(const char *v)
+{
+    char buf[64];
+    size_t n;
+
+    snprintf(buf, sizeof buf, "%s", v);
+    if (strlen(buf) > 10 && buf[10] == ' ')
+        buf[10] = 'T';
+    n = strlen(buf);
+    if (n >= 3 && (buf[n - 3] == '+' || buf[n - 3] == '-') && n + 3 < sizeof buf)
+        strcat(buf, ":00");
+    return json_string(buf);
+}
+
+json_t *
+db_row_json(const PGresult *r, int row)
+{
+    json_t *o = json_object();
+
+    for (int c = 0; c < PQnfields(r); c++) {
+        const char *name = PQfname(r, c), *v = PQgetvalue(r, row, c);
+        json_t *j;
+
+        if (PQgetisnull(r, row, c)) {
+            json_object_set_new(o, name, json_null());
+            continue;
+        }
+        switch (PQftype(r, c)) {
+        case OID_INT2:
+        case OID_INT4:
+        case OID_INT8:
+            j = json_integer(strtoll(v, NULL, 10));
+            break;
+        case OID_BOOL:
+            j = json_boolean(v[0] == 't');
+            break;
+        case OID_JSON:
+        case OID_JSONB:
+            j = json_loads(v, JSON_DECODE_ANY, NULL);
+            if (j == NULL)
+                j = json_string(v);
+            break;
+        case OID_TIMESTAMPTZ:
+            j = iso_time(v);
+            break;
+        case OID_NUMERIC:
+        default:
+            j = json_string(v);
+            break;
+        }
+        json_object_set_new(o, name, j);
+    }
+    return o;
+}

@@ -1,0 +1,42 @@
+/*
+ * main.c - argv to the command table. Only main decides the exit status.
+ */
+#include <locale.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "wisp/cli.h"
+
+int
+main(int argc, char **argv)
+{
+    struct config cfg;
+    struct werr e = {0};
+    struct cmd_ctx ctx = {0};
+    char **rest = NULL;
+    int restc = 0, rc;
+
+    setlocale(LC_ALL, "");
+    config_init(&cfg);
+    if (cli_setup(&cfg, argc - 1, argv + 1, &restc, &rest, &e) < 0) {
+        fprintf(stderr, "wisp: %s\n", e.msg);
+        config_free(&cfg);
+        return e.status ? e.status : WISP_ERUNTIME;
+    }
+    ctx.cfg = &cfg;
+    ctx.out = stdout;
+    ctx.in = stdin;
+    ctx.tty = isatty(STDOUT_FILENO);
+    ctx.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+    rc = cli_run(&ctx, restc, rest, &e);
+    fflush(stdout);
+    if (rc != 0) {
+        fprintf(stderr, "wisp: %s\n", e.msg);
+        if (rc == WISP_EUSAGE && ctx.cmd)
+            cli_print_usage(stderr, ctx.cmd);
+    }
+    cmd_ctx_close(&ctx);
+    config_free(&cfg);
+    free(rest);
+    return rc;
+}

@@ -1,0 +1,85 @@
+/*
+ * texttable.c - aligned plain-text tables (see include/wisp/texttable.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisp/texttable.h"
+#include "wisp/util.h"
+
+void
+texttable_init(struct texttable *t, const char *const *header)
+{
+    memset(t, 0, sizeof *t);
+    while (header[t->ncols])
+        t->ncols++;
+    texttable_add(t, header);
+}
+
+void
+texttable_add(struct texttable *t, const char *const *cells)
+{
+    t->cells = xrealloc(t->cells, (size_t)(t->nrows + 1) * (size_t)t->ncols * sizeof *t->cells);
+    for (int c = 0; c < t->ncols; c++)
+        t->cells[t->nrows * t->ncols + c] = xstrdup(cells[c] ? cells[c] : "-");
+    t->nrows++;
+}
+
+void
+texttable_add_json(struct texttable *t, json_t *obj, const char *const *keys)
+{
+    char **cells = xcalloc((size_t)t->ncols, sizeof *cells);
+
+    for (int c = 0; c < t->ncols; c++) {
+        json_t *v = json_object_get(obj, keys[c]);
+
+        if (json_is_string(v))
+            cells[c] = xstrdup(json_string_value(v));
+        else if (json_is_integer(v))
+            cells[c] = xasprintf("%lld", (long long)json_integer_value(v));
+        else if (json_is_boolean(v))
+            cells[c] = xstrdup(json_is_true(v) ? "yes" : "no");
+        else if (v && !json_is_null(v))
+            cells[c] = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    }
+    texttable_add(t, (const char *const *)cells);
+    for (int c = 0; c < t->ncols; c++)
+        free(cells[c]);
+    free(cells);
+}
+
+void
+texttable_print(struct texttable *t, FILE *out)
+{
+    int *w = xcalloc((size_t)t->ncols, sizeof *w);
+
+    for (int r = 0; r < t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++) {
+            int cw = str_width(t->cells[r * t->ncols + c]);
+            if (cw > w[c])
+                w[c] = cw;
+        }
+    for (int r = 0; r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++) {
+            const char *cell = t->cells[r * t->ncols + c];
+
+            fputs(cell, out);
+            if (c < t->ncols - 1)
+                fprintf(out, "%*s", w[c] - str_width(cell) + 2, "");
+            free(t->cells[r * t->ncols + c]);
+        }
+        fputc('\n', out);
+    }
+    free(t->cells);
+    free(w);
+    memset(t, 0, sizeof *t);
+}
+
+void
+texttable_free(struct texttable *t)
+{
+    for (int i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}

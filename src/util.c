@@ -1,0 +1,235 @@
+/*
+ * util.c - allocation, string buffers and small string helpers.
+ *
+ * Running out of memory is not a condition wisp can recover from in any useful
+ * way, so the x* allocators print one line and abort (the console's crash
+ * handler restores the terminal first).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisp/util.h"
+
+static void
+oom(void)
+{
+    fputs("wisp: out of memory\n", stderr);
+    abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+
+    if (q == NULL)
+        oom();
+    return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+    char *p = strdup(s ? s : "");
+
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    struct sbuf sb = {0};
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        oom();
+    sb_grow(&sb, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(sb.buf, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb.len = (size_t)n;
+    return sb_steal(&sb);
+}
+
+void
+sb_grow(struct sbuf *sb, size_t extra)
+{
+    size_t need = sb->len + extra + 1;
+
+    if (need <= sb->cap)
+        return;
+    if (sb->cap == 0)
+        sb->cap = 64;
+    while (sb->cap < need)
+        sb->cap *= 2;
+    sb->buf = xrealloc(sb->buf, sb->cap);
+}
+
+void
+sb_addn(struct sbuf *sb, const char *s, size_t n)
+{
+    sb_grow(sb, n);
+    memcpy(sb->buf + sb->len, s, n);
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+}
+
+void
+sb_add(struct sbuf *sb, const char *s)
+{
+    sb_addn(sb, s, strlen(s));
+}
+
+void
+sb_addc(struct sbuf *sb, char c)
+{
+    sb_addn(sb, &c, 1);
+}
+
+void
+sb_printf(struct sbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    sb_grow(sb, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb->len += (size_t)n;
+}
+
+void
+sb_reset(struct sbuf *sb)
+{
+    sb->len = 0;
+    if (sb->buf)
+        sb->buf[0] = '\0';
+}
+
+void
+sb_free(struct sbuf *sb)
+{
+    free(sb->buf);
+    sb->buf = NULL;
+    sb->len = sb->cap = 0;
+}
+
+char *
+sb_steal(struct sbuf *sb)
+{
+    char *p = sb->buf ? sb->buf : xstrdup("");
+
+    sb->buf = NULL;
+    sb->len = sb->cap = 0;
+    return p;
+}
+
+bool
+str_eq(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+bool
+str_starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Columns a code point takes: 0 for combining marks, 2 for East Asian wide
+ * and emoji, 1 otherwise. Locale-independent, so sheets line up the same
+ * under LANG=C as under a UTF-8 locale. */
+static int
+cp_width(uint32_t cp)
+{
+    if (cp >= 0x300 && cp <= 0x36f)
+        return 0;
+    if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+        (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+        (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+        (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) ||
+        (cp >= 0x20000 && cp <= 0x3fffd))
+        return 2;
+    return 1;
+}
+
+int
+str_width(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp;
+    int w = 0, more;
+
+    while (*p) {
+        if (*p < 0x80) {
+            cp = *p++, more = 0;
+        } else if ((*p & 0xe0) == 0xc0) {
+            cp = *p++ & 0x1f, more = 1;
+        } else if ((*p & 0xf0) == 0xe0) {
+            cp = *p++ & 0x0f, more = 2;
+        } else if ((*p & 0xf8) == 0xf0) {
+            cp = *p++ & 0x07, more = 3;
+        } else {
+            p++, w++; /* stray byte: count it, move on */
+            continue;
+        }
+        while (more-- > 0 && (*p & 0xc0) == 0x80)
+            cp = (cp << 6) | (*p++ & 0x3f);
+        w += cp_width(cp);
+    }
+    return w;
+}
+
+int
+str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (s == NULL || *s == '\0')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}

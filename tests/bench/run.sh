@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make bench: the performance targets of the foundation, measured on this
+# machine against a private PostgreSQL started for the run.
+#
+#   vouchers  10,000 vouchers in one batch (`wisp voucher create`, the whole
+#             command) against PostgreSQL's own COPY of the same rows into an
+#             identical table of the same server (psql \copy, the whole command).
+#             Target: wisp at most 3x COPY.
+#   sheets    a 1,000-voucher text sheet and PostScript sheet (bench_sheet,
+#             in-process, one core). Target: under 1 s each.
+#
+# Medians of RUNS runs (default 7). Output lines start with "bench:".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=${RUNS:-7}
+WISP=${WISP:-bin/wisp}
+. tests/tools/services.sh
+dir=$(mktemp -d /tmp/wisp-bench.XXXXXX)
+trap 'services_stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT INT TERM
+services_start "$dir"
+createdb wisp_bench
+export PGDATABASE=wisp_bench WISP_DB="dbname=wisp_bench"
+
+"$WISP" db migrate >/dev/null
+"$WISP" plan add bench --price 1 --duration 1h >/dev/null
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# Warm up, and make the rows COPY will load: the same columns wisp writes.
+"$WISP" voucher create --plan bench --count 10000 >/dev/null
+psql -XAtq -c "\copy (SELECT 'c' || code, password, batch_id, serial, plan_id FROM vouchers WHERE batch_id = 1) TO '$dir/rows.tsv'"
+psql -XAtq -c "CREATE TABLE copy_target (LIKE vouchers INCLUDING ALL)"
+
+: >"$dir/wisp.t"; : >"$dir/copy.t"
+for _ in $(seq "$RUNS"); do
+    t0=$(now); "$WISP" voucher create --plan bench --count 10000 >/dev/null; t1=$(now)
+    echo "$t1 - $t0" | bc -l >>"$dir/wisp.t"
+    psql -XAtq -c "TRUNCATE copy_target"
+    t0=$(now)
+    psql -XAtq -c "\copy copy_target (code, password, batch_id, serial, plan_id) FROM '$dir/rows.tsv'"
+    t1=$(now)
+    echo "$t1 - $t0" | bc -l >>"$dir/copy.t"
+done
+w=$(median <"$dir/wisp.t"); c=$(median <"$dir/copy.t")
+printf 'bench: voucher create 10000: median %.1f ms (wisp) vs %.1f ms (COPY), ratio %.2f (target <= 3)\n' \
+    "$(echo "$w * 1000" | bc -l)" "$(echo "$c * 1000" | bc -l)" "$(echo "$w / $c" | bc -l)"
+
+for b in build/bench/*; do
+    [ -x "$b" ] && RUNS=$RUNS "$b"
+done

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Operators and roles: PostgreSQL itself enforces who may do what, through
+# wisp and through psql alike.
+. "$(dirname "$0")/../lib.sh"
+# Roles are cluster-wide: start from none of ours, whatever ran before.
+sql "DROP ROLE IF EXISTS boss, cashier, watcher, mole, clerk" >/dev/null
+w db migrate
+w plan add 1h --price 1 --duration 1h
+w voucher create --plan 1h --count 10
+
+printf 'boss-pw\n' | w operator add boss --role admin --password-stdin
+t_eq "add admin" 0 "$RC"
+printf 'cash-pw\n' | w operator add cashier --role operator --password-stdin
+t_eq "add operator" 0 "$RC"
+printf 'look-pw\n' | w operator add watcher --role viewer --password-stdin
+t_eq "add viewer" 0 "$RC"
+printf 'x\n' | w operator add clerk --role king --password-stdin
+t_eq "bad role" 2 "$RC"
+printf 'x\n' | w operator add cashier --role operator --password-stdin
+t_eq "duplicate operator" 1 "$RC"
+t_contains "duplicate operator message" "already exists" "$ERR"
+printf 'x\n' | w operator add "Bad Name" --role operator --password-stdin
+t_eq "bad operator name" 1 "$RC"
+
+w operator list --json
+t_eq "operator list" '[{"name":"boss","role":"admin"},{"name":"cashier","role":"operator"},{"name":"watcher","role":"viewer"}]' \
+    "$(printf '%s' "$OUT" | jq -c '[.[] | {name, role}]')"
+t_eq "no clear password stored" 1 "$(sql "SELECT count(*) FROM pg_authid WHERE rolname='cashier' AND rolpassword LIKE 'SCRAM-SHA-256\$%'")"
+t_eq "no password in the audit log" 0 "$(sql "SELECT count(*) FROM audit WHERE details::text LIKE '%cash-pw%'")"
+
+as() { # as ROLE PASSWORD wisp-args...: run wisp logged in as ROLE
+    local user=$1 pass=$2; shift 2
+    PGPASSWORD=$pass WISP_DB="user=$user dbname=$PGDATABASE" w "$@"
+}
+aspsql() { # aspsql ROLE PASSWORD SQL: exit status of psql as ROLE
+    PGPASSWORD=$2 psql -XAtq -v ON_ERROR_STOP=1 -U "$1" -c "$3" >/dev/null 2>&1; echo $?
+}
+
+code=$(sql "SELECT code FROM vouchers WHERE serial=1")
+code2=$(sql "SELECT code FROM vouchers WHERE serial=2")
+
+# Viewer reads, writes nothing.
+as watcher look-pw voucher list --json
+t_eq "viewer can list" 10 "$(printf '%s' "$OUT" | jq length)"
+as watcher look-pw voucher sell "$code"
+t_eq "viewer cannot sell" 1 "$RC"
+t_contains "refusal is PostgreSQL's" "permission denied" "$ERR"
+as watcher look-pw voucher create --plan 1h --count 5
+t_eq "viewer cannot create" 1 "$RC"
+t_eq "viewer psql insert refused" 1 "$(aspsql watcher look-pw "INSERT INTO plans (name, price) VALUES ('x', 1)")"
+t_eq "viewer psql update refused" 1 "$(aspsql watcher look-pw "UPDATE vouchers SET status='sold'")"
+
+# Operator creates, sells, disables and prints; no plans, no operators.
+as cashier cash-pw voucher sell "$code"
+t_eq "operator can sell" 0 "$RC"
+t_eq "sale records the operator" cashier "$(sql "SELECT sold_by FROM vouchers WHERE code='$code'")"
+t_eq "audit records the operator" cashier "$(sql "SELECT who FROM audit WHERE action='voucher.sell' ORDER BY id DESC LIMIT 1")"
+as cashier cash-pw voucher create --plan 1h --count 5
+t_eq "operator can create" 0 "$RC"
+as cashier cash-pw voucher disable "$code2"
+t_eq "operator can disable" 0 "$RC"
+as cashier cash-pw voucher print --batch 1 -o "$T/sheet.txt"
+t_eq "operator can print" 0 "$RC"
+as cashier cash-pw plan add cheap --price 0
+t_eq "operator cannot add plans" 1 "$RC"
+t_contains "operator plan refusal" "permission denied" "$ERR"
+t_eq "operator psql price change refused" 1 "$(aspsql cashier cash-pw "UPDATE plans SET price=0")"
+t_eq "operator psql cannot forge a sale price" 1 "$(aspsql cashier cash-pw "UPDATE vouchers SET price=0 WHERE code='$code'")"
+t_eq "operator psql cannot forge audit" 1 "$(aspsql cashier cash-pw "DELETE FROM audit")"
+printf 'x\n' | as cashier cash-pw operator add mole --role admin --password-stdin
+t_eq "operator cannot add operators" 1 "$RC"
+t_eq "audit author cannot be forged" cashier "$(PGPASSWORD=cash-pw psql -XAtq -U cashier -c "INSERT INTO audit (who, action) VALUES ('boss', 'x') RETURNING who")"
+
+# Admin does everything.
+as boss boss-pw plan add premium --price 9 --duration 1d
+t_eq "admin can add plans" 0 "$RC"
+printf 'new-pw\n' | as boss boss-pw operator passwd cashier --password-stdin
+t_eq "admin can change passwords" 0 "$RC"
+as cashier cash-pw plan list
+t_eq "old password no longer works" 1 "$RC"
+as cashier new-pw plan list
+t_eq "new password works" 0 "$RC"
+printf 'mine\n' | as watcher look-pw operator passwd watcher --password-stdin
+t_eq "anyone can change their own password" 0 "$RC"
+printf 'evil\n' | as watcher mine operator passwd boss --password-stdin
+t_eq "viewer cannot change others' passwords" 1 "$RC"
+as boss boss-pw operator remove boss
+t_eq "cannot remove yourself" 1 "$RC"
+as boss boss-pw operator remove watcher
+t_eq "admin removes an operator" 0 "$RC"
+t_eq "role dropped" 0 "$(sql "SELECT count(*) FROM pg_roles WHERE rolname='watcher'")"
+as boss boss-pw operator remove "$PGUSER"
+t_eq "cannot remove a non-operator role" 1 "$RC"
+
+# A wrong password is a clear one-line error.
+as boss wrong plan list
+t_eq "wrong password exits 1" 1 "$RC"
+t_contains "wrong password message" "password authentication failed" "$ERR"
+t_not_contains "wrong password not echoed" "wrong" "$(printf '%s' "$ERR" | sed 's/password authentication failed//')"

@@ -1,0 +1,175 @@
+/*
+ * test_cli.c - the command table and its parser, without a database: finding
+ * commands by their words, flags in both spellings, usage errors, help.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wisp/cli.h"
+
+/* Run argv through cli_run with output captured; returns the exit status. */
+static int
+run(char *out, size_t n, struct werr *e, int argc, ...)
+{
+    char *argv[16];
+    struct config cfg;
+    struct cmd_ctx ctx = {0};
+    va_list ap;
+    FILE *f = fmemopen(out, n, "w");
+    int rc;
+
+    va_start(ap, argc);
+    for (int i = 0; i < argc; i++)
+        argv[i] = va_arg(ap, char *);
+    va_end(ap);
+    memset(out, 0, n);
+    config_init(&cfg);
+    ctx.cfg = &cfg;
+    ctx.out = f;
+    werr_clear(e);
+    rc = cli_run(&ctx, argc, argv, e);
+    fclose(f);
+    cmd_ctx_close(&ctx);
+    config_free(&cfg);
+    return rc;
+}
+
+static void
+test_find_by_words(void **state)
+{
+    char *argv[] = {"voucher", "create", "--plan", "x"};
+    char *one[] = {"audit", "--json"};
+    char *none[] = {"voucher", "explode"};
+    int used;
+    const struct cmd_entry *c;
+
+    (void)state;
+    c = cli_find(4, argv, &used);
+    assert_non_null(c);
+    assert_string_equal(c->name, "voucher create");
+    assert_int_equal(used, 2);
+    c = cli_find(2, one, &used);
+    assert_non_null(c);
+    assert_string_equal(c->name, "audit");
+    assert_int_equal(used, 1);
+    assert_null(cli_find(2, none, &used));
+}
+
+static void
+test_help_and_version(void **state)
+{
+    char out[8192];
+    struct werr e;
+
+    (void)state;
+    assert_int_equal(run(out, sizeof out, &e, 1, "--help"), 0);
+    assert_non_null(strstr(out, "voucher print"));
+    assert_non_null(strstr(out, "operator add"));
+    assert_int_equal(run(out, sizeof out, &e, 0), 0);
+    assert_non_null(strstr(out, "commands:"));
+    assert_int_equal(run(out, sizeof out, &e, 1, "--version"), 0);
+    assert_true(strncmp(out, "wisp ", 5) == 0);
+    assert_int_equal(run(out, sizeof out, &e, 3, "plan", "add", "--help"), 0);
+    assert_non_null(strstr(out, "usage: wisp plan add NAME --price AMOUNT"));
+    assert_int_equal(run(out, sizeof out, &e, 2, "plan", "--help"), 0);
+    assert_non_null(strstr(out, "plan edit"));
+    assert_null(strstr(out, "voucher create"));
+}
+
+static void
+test_usage_errors(void **state)
+{
+    char out[4096];
+    struct werr e;
+
+    (void)state;
+    assert_int_equal(run(out, sizeof out, &e, 1, "nosuch"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "unknown command \"nosuch\""));
+    assert_int_equal(run(out, sizeof out, &e, 2, "voucher", "explode"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "explode"));
+    assert_int_equal(run(out, sizeof out, &e, 3, "plan", "list", "--bogus"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "unknown flag --bogus"));
+    assert_int_equal(run(out, sizeof out, &e, 3, "plan", "list", "--json=yes"), WISP_EUSAGE);
+    assert_int_equal(run(out, sizeof out, &e, 4, "plan", "add", "x", "--price"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "--price needs a value"));
+    assert_int_equal(run(out, sizeof out, &e, 2, "plan", "add"), WISP_EUSAGE);
+    assert_int_equal(run(out, sizeof out, &e, 4, "plan", "disable", "a", "b"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "unexpected argument \"b\""));
+    /* flag checks happen before any database is touched */
+    assert_int_equal(run(out, sizeof out, &e, 6, "voucher", "create", "--plan", "x", "--count",
+                         "0"),
+                     WISP_EUSAGE);
+    assert_int_equal(run(out, sizeof out, &e, 6, "voucher", "print", "--batch", "1", "--format",
+                         "pdf"),
+                     WISP_EUSAGE);
+    assert_int_equal(run(out, sizeof out, &e, 5, "voucher", "print", "--batch", "1", "--code", "x"),
+                     WISP_EUSAGE);
+}
+
+/* The accessors over parsed arguments. */
+static void
+test_args_access(void **state)
+{
+    struct cmd_args a = {0};
+    struct cmd_opt opts[8] = {{"plan", "a"}, {"plan", "b"}, {"code", "x"}, {"code", "y"},
+                              {"json", NULL}};
+
+    (void)state;
+    a.nopt = 5;
+    a.opt = opts;
+    assert_string_equal(args_get(&a, "plan"), "b"); /* the last one wins */
+    assert_string_equal(args_nth(&a, "code", 0), "x");
+    assert_string_equal(args_nth(&a, "code", 1), "y");
+    assert_null(args_nth(&a, "code", 2));
+    assert_true(args_has(&a, "json"));
+    assert_string_equal(args_get(&a, "json"), "");
+    assert_false(args_has(&a, "lp"));
+}
+
+static void
+test_setup_global_flags(void **state)
+{
+    char *argv[] = {"--db", "dbname=x", "plan", "list", "--redis=unix:///tmp/r.sock", "--json"};
+    struct config cfg;
+    struct werr e = {0};
+    char **rest;
+    int restc;
+
+    (void)state;
+    unsetenv("WISP_DB");
+    unsetenv("WISP_REDIS");
+    setenv("XDG_CONFIG_HOME", "/nonexistent-wisp-test", 1);
+    config_init(&cfg);
+    assert_int_equal(cli_setup(&cfg, 6, argv, &restc, &rest, &e), 0);
+    assert_int_equal(restc, 3);
+    assert_string_equal(rest[0], "plan");
+    assert_string_equal(rest[2], "--json");
+    assert_string_equal(cfg.db, "dbname=x");
+    assert_string_equal(cfg.redis, "unix:///tmp/r.sock");
+    free(rest);
+    config_free(&cfg);
+
+    char *bad[] = {"plan", "list", "--db"};
+    config_init(&cfg);
+    assert_int_equal(cli_setup(&cfg, 3, bad, &restc, &rest, &e), -1);
+    assert_int_equal(e.status, WISP_EUSAGE);
+    config_free(&cfg);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_find_by_words),     cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_args_access),
+        cmocka_unit_test(test_setup_global_flags),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
