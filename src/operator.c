@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wisp/audit.h"
 #include "wisp/operator.h"
 #include "wisp/util.h"
 
@@ -19,28 +18,15 @@ verifier(struct db *db, const char *name, const char *password, struct werr *e)
     return v;
 }
 
-/* Call one of the schema's operator functions and audit it, in one transaction. */
+/* Call one of the schema's operator functions; each writes its own audit row. */
 static int
-call(struct db *db, const char *sql, int n, const char *const *params, const char *action,
-     json_t *details, struct werr *e)
+call(struct db *db, const char *sql, int n, const char *const *params, struct werr *e)
 {
-    PGresult *r;
+    PGresult *r = db_query(db, e, sql, n, params);
 
-    if (db_begin(db, e) < 0) {
-        json_decref(details);
+    if (r == NULL)
         return -1;
-    }
-    r = db_query(db, e, sql, n, params);
-    if (r == NULL) {
-        json_decref(details);
-        db_rollback(db);
-        return -1;
-    }
     PQclear(r);
-    if (audit_log(db, action, details, e) < 0 || db_commit(db, e) < 0) {
-        db_rollback(db);
-        return -1;
-    }
     return 0;
 }
 
@@ -59,8 +45,7 @@ operator_add(struct db *db, const char *name, const char *role, const char *pass
     if ((v = verifier(db, name, password, e)) == NULL)
         return -1;
     params[0] = name, params[1] = group, params[2] = v;
-    rc = call(db, "SELECT wisp_operator_add($1, $2, $3)", 3, params, "operator.add",
-              json_pack("{s:s, s:s}", "name", name, "role", role), e);
+    rc = call(db, "SELECT wisp_operator_add($1, $2, $3)", 3, params, e);
     PQfreemem(v);
     return rc;
 }
@@ -75,8 +60,7 @@ operator_passwd(struct db *db, const char *name, const char *password, struct we
     if ((v = verifier(db, name, password, e)) == NULL)
         return -1;
     params[0] = name, params[1] = v;
-    rc = call(db, "SELECT wisp_operator_passwd($1, $2)", 2, params, "operator.passwd",
-              json_pack("{s:s}", "name", name), e);
+    rc = call(db, "SELECT wisp_operator_passwd($1, $2)", 2, params, e);
     PQfreemem(v);
     return rc;
 }
@@ -86,8 +70,7 @@ operator_remove(struct db *db, const char *name, struct werr *e)
 {
     const char *params[1] = {name};
 
-    return call(db, "SELECT wisp_operator_remove($1)", 1, params, "operator.remove",
-                json_pack("{s:s}", "name", name), e);
+    return call(db, "SELECT wisp_operator_remove($1)", 1, params, e);
 }
 
 json_t *

@@ -586,12 +586,7 @@ batch_delete(struct db *db, int64_t batch, struct werr *e)
     snprintf(bid, sizeof bid, "%" PRId64, batch);
     if (db_begin(db, e) < 0)
         return -1;
-    r = db_queryv(db, e,
-                  "SELECT count(v.id) FILTER (WHERE v.sold_at IS NOT NULL"
-                  " OR v.first_used_at IS NOT NULL), count(v.id)"
-                  " FROM batches b LEFT JOIN vouchers v ON v.batch_id = b.id WHERE b.id = $1"
-                  " GROUP BY b.id FOR UPDATE OF b",
-                  1, bid);
+    r = db_queryv(db, e, "SELECT 1 FROM batches WHERE id = $1 FOR UPDATE", 1, bid);
     if (r == NULL)
         goto fail;
     if (PQntuples(r) == 0) {
@@ -599,6 +594,13 @@ batch_delete(struct db *db, int64_t batch, struct werr *e)
         werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", batch);
         goto fail;
     }
+    PQclear(r);
+    r = db_queryv(db, e,
+                  "SELECT count(*) FROM vouchers WHERE batch_id = $1"
+                  " AND (sold_at IS NOT NULL OR first_used_at IS NOT NULL)",
+                  1, bid);
+    if (r == NULL)
+        goto fail;
     used = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     if (used > 0) {

@@ -13,7 +13,7 @@
 #include "wisp/db.h"
 #include "wisp/err.h"
 
-/* role is "admin", "operator" or "viewer". Audited. */
+/* role is "admin", "operator" or "viewer". Audited (by the schema function). */
 int operator_add(struct db *db, const char *name, const char *role, const char *password,
                  struct werr *e);
 

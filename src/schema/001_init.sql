@@ -143,8 +143,9 @@ CREATE TRIGGER vouchers_keep_sales BEFORE DELETE ON vouchers
     FOR EACH ROW EXECUTE FUNCTION vouchers_keep_sales();
 
 -- Operators are LOGIN roles in one of the groups. These functions run as the
--- migration's owner so an admin needs no CREATEROLE; the password arrives
--- already hashed (SCRAM verifier made by the client), never in clear text.
+-- migration's owner so an admin needs no CREATEROLE, and write their own
+-- audit rows (so a viewer changing its own password is audited too); the
+-- password arrives already hashed (SCRAM verifier made by the client).
 CREATE FUNCTION wisp_operator_add(p_name text, p_group text, p_verifier text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -160,24 +161,19 @@ BEGIN
             USING ERRCODE = 'duplicate_object';
     END IF;
     EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', p_name, p_verifier, p_group);
+    INSERT INTO audit (action, details)
+        VALUES ('operator.add', jsonb_build_object('name', p_name, 'role', replace(p_group, 'wisp_', '')));
 END
-$$;
-
--- True when p_name is a login role in a wisp group and not a superuser.
-CREATE FUNCTION wisp_is_operator(p_name text) RETURNS boolean LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp AS $$
-    SELECT EXISTS (
-        SELECT FROM pg_roles r
-        JOIN pg_auth_members m ON m.member = r.oid
-        JOIN pg_roles g ON g.oid = m.roleid
-        WHERE r.rolname = p_name AND r.rolcanlogin AND NOT r.rolsuper
-          AND g.rolname IN ('wisp_admin', 'wisp_operator', 'wisp_viewer'))
 $$;
 
 CREATE FUNCTION wisp_operator_passwd(p_name text, p_verifier text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NOT wisp_is_operator(p_name) THEN
+    IF NOT EXISTS (SELECT FROM pg_roles r
+                   JOIN pg_auth_members m ON m.member = r.oid
+                   JOIN pg_roles g ON g.oid = m.roleid
+                   WHERE r.rolname = p_name AND r.rolcanlogin AND NOT r.rolsuper
+                     AND g.rolname IN ('wisp_admin', 'wisp_operator', 'wisp_viewer')) THEN
         RAISE EXCEPTION 'no operator named "%"', p_name USING ERRCODE = 'undefined_object';
     END IF;
     IF p_name <> session_user AND NOT pg_has_role(session_user, 'wisp_admin', 'MEMBER') THEN
@@ -185,21 +181,36 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     EXECUTE format('ALTER ROLE %I PASSWORD %L', p_name, p_verifier);
+    INSERT INTO audit (action, details) VALUES ('operator.passwd', jsonb_build_object('name', p_name));
 END
 $$;
 
 CREATE FUNCTION wisp_operator_remove(p_name text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF NOT wisp_is_operator(p_name) THEN
+    IF NOT EXISTS (SELECT FROM pg_roles r
+                   JOIN pg_auth_members m ON m.member = r.oid
+                   JOIN pg_roles g ON g.oid = m.roleid
+                   WHERE r.rolname = p_name AND r.rolcanlogin AND NOT r.rolsuper
+                     AND g.rolname IN ('wisp_admin', 'wisp_operator', 'wisp_viewer')) THEN
         RAISE EXCEPTION 'no operator named "%"', p_name USING ERRCODE = 'undefined_object';
     END IF;
     IF p_name = session_user THEN
         RAISE EXCEPTION 'an operator cannot remove itself' USING ERRCODE = 'check_violation';
     END IF;
     EXECUTE format('DROP ROLE %I', p_name);
+    INSERT INTO audit (action, details) VALUES ('operator.remove', jsonb_build_object('name', p_name));
 END
 $$;
+
+-- They find the audit table in the schema being migrated, after pg_catalog.
+DO $path$
+BEGIN
+    EXECUTE format('ALTER FUNCTION wisp_operator_add(text, text, text) SET search_path = pg_catalog, %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION wisp_operator_passwd(text, text) SET search_path = pg_catalog, %I, pg_temp', current_schema());
+    EXECUTE format('ALTER FUNCTION wisp_operator_remove(text) SET search_path = pg_catalog, %I, pg_temp', current_schema());
+END
+$path$;
 
 REVOKE ALL ON FUNCTION wisp_operator_add(text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION wisp_operator_remove(text) FROM PUBLIC;

@@ -8,18 +8,18 @@ w db migrate
 w plan add 1h --price 1 --duration 1h
 w voucher create --plan 1h --count 10
 
-printf 'boss-pw\n' | w operator add boss --role admin --password-stdin
+w operator add boss --role admin --password-stdin <<<'boss-pw'
 t_eq "add admin" 0 "$RC"
-printf 'cash-pw\n' | w operator add cashier --role operator --password-stdin
+w operator add cashier --role operator --password-stdin <<<'cash-pw'
 t_eq "add operator" 0 "$RC"
-printf 'look-pw\n' | w operator add watcher --role viewer --password-stdin
+w operator add watcher --role viewer --password-stdin <<<'look-pw'
 t_eq "add viewer" 0 "$RC"
-printf 'x\n' | w operator add clerk --role king --password-stdin
+w operator add clerk --role king --password-stdin <<<'x'
 t_eq "bad role" 2 "$RC"
-printf 'x\n' | w operator add cashier --role operator --password-stdin
+w operator add cashier --role operator --password-stdin <<<'x'
 t_eq "duplicate operator" 1 "$RC"
 t_contains "duplicate operator message" "already exists" "$ERR"
-printf 'x\n' | w operator add "Bad Name" --role operator --password-stdin
+w operator add "Bad Name" --role operator --password-stdin <<<'x'
 t_eq "bad operator name" 1 "$RC"
 
 w operator list --json
@@ -67,22 +67,23 @@ t_contains "operator plan refusal" "permission denied" "$ERR"
 t_eq "operator psql price change refused" 1 "$(aspsql cashier cash-pw "UPDATE plans SET price=0")"
 t_eq "operator psql cannot forge a sale price" 1 "$(aspsql cashier cash-pw "UPDATE vouchers SET price=0 WHERE code='$code'")"
 t_eq "operator psql cannot forge audit" 1 "$(aspsql cashier cash-pw "DELETE FROM audit")"
-printf 'x\n' | as cashier cash-pw operator add mole --role admin --password-stdin
+as cashier cash-pw operator add mole --role admin --password-stdin <<<'x'
 t_eq "operator cannot add operators" 1 "$RC"
 t_eq "audit author cannot be forged" cashier "$(PGPASSWORD=cash-pw psql -XAtq -U cashier -c "INSERT INTO audit (who, action) VALUES ('boss', 'x') RETURNING who")"
 
 # Admin does everything.
 as boss boss-pw plan add premium --price 9 --duration 1d
 t_eq "admin can add plans" 0 "$RC"
-printf 'new-pw\n' | as boss boss-pw operator passwd cashier --password-stdin
+as boss boss-pw operator passwd cashier --password-stdin <<<'new-pw'
 t_eq "admin can change passwords" 0 "$RC"
 as cashier cash-pw plan list
 t_eq "old password no longer works" 1 "$RC"
 as cashier new-pw plan list
 t_eq "new password works" 0 "$RC"
-printf 'mine\n' | as watcher look-pw operator passwd watcher --password-stdin
+as watcher look-pw operator passwd watcher --password-stdin <<<'mine'
 t_eq "anyone can change their own password" 0 "$RC"
-printf 'evil\n' | as watcher mine operator passwd boss --password-stdin
+t_eq "own password change audited" 1 "$(sql "SELECT count(*) FROM audit WHERE action='operator.passwd' AND who='watcher'")"
+as watcher mine operator passwd boss --password-stdin <<<'evil'
 t_eq "viewer cannot change others' passwords" 1 "$RC"
 as boss boss-pw operator remove boss
 t_eq "cannot remove yourself" 1 "$RC"
