@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Configuration through the real binary: file, environment and flags in that
+# order; errors naming the file, key and expectation; secrets masked.
+. "$(dirname "$0")/../lib.sh"
+mkdir -p "$XDG_CONFIG_HOME/wisp"
+cat >"$XDG_CONFIG_HOME/wisp/config.json" <<JSON
+{"shop": {"name": "Cafe Net"}, "currency": "KES", "redis": "redis://:s3cret@127.0.0.1:6390/1",
+ "login_url": "https://portal.example/login?u={user}&p={pass}"}
+JSON
+
+WISP_REDIS= w config show   # empty = unset: the file's value shows
+t_eq "config show exits 0" 0 "$RC"
+t_contains "file setting shown" "shop.name     = Cafe Net" "$OUT"
+t_contains "file path shown" "$XDG_CONFIG_HOME/wisp/config.json" "$OUT"
+t_contains "redis password masked" "redis://:****@127.0.0.1:6390/1" "$OUT"
+t_not_contains "no secret printed" "s3cret" "$OUT"
+WISP_CURRENCY=TZS w config show --json
+t_eq "env beats file" TZS "$(jq -r .currency <<<"$OUT")"
+WISP_DB="dbname=x password=pw123" w --db "dbname=y password=pw456" config show --json
+t_eq "flag beats env, masked" "dbname=y password=****" "$(jq -r .db <<<"$OUT")"
+w --config /nonexistent.json config show
+t_eq "missing --config file" 2 "$RC"
+t_contains "missing file named" "/nonexistent.json" "$ERR"
+
+echo '{"shop": {"nmae": "x"}}' >"$T/bad.json"
+w --config "$T/bad.json" plan list
+t_eq "unknown key refused" 2 "$RC"
+t_contains "error names file and key" "$T/bad.json: key \"shop.nmae\": unknown key" "$ERR"
+echo '{"qr": {"ecc": "Z"}}' >"$T/bad2.json"
+w --config "$T/bad2.json" config show
+t_contains "bad value names the expectation" 'key "qr.ecc": expected one of L, M, Q, H' "$ERR"
+WISP_REDIS=localhost w config show
+t_eq "bad env value" 2 "$RC"
+t_contains "bad env value names the variable" "WISP_REDIS" "$ERR"
+
+# The QR carries the configured login URL, URL-encoded.
+w db migrate
+w plan add 1h --price 1
+w voucher create --plan 1h --count 1 --mode userpass
+code=$(sql "SELECT code FROM vouchers"); pass=$(sql "SELECT password FROM vouchers")
+w voucher show "$code" --json
+t_eq "login_url from the config file" "https://portal.example/login?u=$code&p=$pass" "$(jq -r .url <<<"$OUT")"
+w voucher print --batch 1 -o "$T/s.txt"
+t_contains "sheet uses the shop name" "Cafe Net" "$(cat "$T/s.txt")"
+t_contains "sheet uses the currency" "KES 1.00" "$(cat "$T/s.txt")"
+
+# The largest batch, with a progress line only on a terminal.
+w voucher create --plan 1h --count 100000 --json
+t_eq "100000 vouchers in one command" '{"batch_id":2,"count":100000}' "$(jq -c . <<<"$OUT")"
+t_eq "all 100000 written" 100000 "$(sql "SELECT count(*) FROM vouchers WHERE batch_id = 2")"
+t_not_contains "no progress line when not on a terminal" "writing vouchers" "$ERR"
+script -qefc "$WISP voucher create --plan 1h --count 5000" /dev/null >"$T/tty.out" 2>&1
+t_contains "progress line on a terminal" "writing vouchers 5000/5000" "$(cat "$T/tty.out")"
