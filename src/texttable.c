@@ -25,6 +25,14 @@ texttable_add(struct texttable *t, const char *const *cells)
     t->nrows++;
 }
 
+/* An ISO 8601 time from db_row_json ("2026-11-22T10:00:00.5+00:00"): shown to
+ * the minute in tables, which is what a person scanning a list needs. */
+static bool
+is_timestamp(const char *s)
+{
+    return strlen(s) >= 16 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':';
+}
+
 void
 texttable_add_json(struct texttable *t, json_t *obj, const char *const *keys)
 {
@@ -33,7 +41,9 @@ texttable_add_json(struct texttable *t, json_t *obj, const char *const *keys)
     for (int c = 0; c < t->ncols; c++) {
         json_t *v = json_object_get(obj, keys[c]);
 
-        if (json_is_string(v))
+        if (json_is_string(v) && is_timestamp(json_string_value(v)))
+            cells[c] = xasprintf("%.10s %.5s", json_string_value(v), json_string_value(v) + 11);
+        else if (json_is_string(v))
             cells[c] = xstrdup(json_string_value(v));
         else if (json_is_integer(v))
             cells[c] = xasprintf("%lld", (long long)json_integer_value(v));

@@ -47,5 +47,5 @@ printf 'bench: voucher create 10000: median %.1f ms (wisp) vs %.1f ms (COPY), ra
     "$(echo "$w * 1000" | bc -l)" "$(echo "$c * 1000" | bc -l)" "$(echo "$w / $c" | bc -l)"
 
 for b in build/bench/*; do
-    [ -x "$b" ] && RUNS=$RUNS "$b"
+    if [ -x "$b" ] && [ -f "$b" ]; then RUNS=$RUNS "$b"; fi
 done

@@ -1,0 +1,81 @@
+/*
+ * bench_sheet.c - 1,000-voucher sheets, text and PostScript, written to
+ * /dev/null in-process on one core. Prints the median of RUNS runs (default
+ * 7) per format. Target (issue 2): under 1 s each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "wisp/qr.h"
+#include "wisp/sheet.h"
+#include "wisp/util.h"
+
+#define CARDS 1000
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+int
+main(void)
+{
+    static const char *const names[] = {"text", "ps"};
+    static struct sheet_card cards[CARDS];
+    const char *env = getenv("RUNS");
+    int runs = env ? atoi(env) : 7;
+    double *t = xcalloc((size_t)(runs > 0 ? runs : 1), sizeof *t);
+    FILE *null = fopen("/dev/null", "w");
+    struct werr e = {0};
+
+    if (runs < 1 || null == NULL)
+        return 1;
+    for (int i = 0; i < CARDS; i++) {
+        char code[16];
+
+        snprintf(code, sizeof code, "k%07dx", i);
+        cards[i].code = xstrdup(code);
+        cards[i].plan = "1h";
+        cards[i].price = "1.50";
+        cards[i].validity = "1h, 2M/4M, valid 30d";
+        cards[i].serial = xasprintf("1-%04d", i + 1);
+        cards[i].url = qr_login_url("http://hotspot.lan/login?username={user}&password={pass}",
+                                    code, code);
+    }
+    for (int f = 0; f < 2; f++) {
+        struct sheet_opts o = {.format = f ? SHEET_PS : SHEET_TEXT,
+                               .paper = PAPER_A4,
+                               .shop_name = "wisp hotspot",
+                               .currency = "USD",
+                               .ecc = 'M'};
+
+        for (int r = 0; r < runs; r++) {
+            double t0 = now_ms();
+
+            if (sheet_write(null, &o, cards, CARDS, &e) < 0) {
+                fprintf(stderr, "bench_sheet: %s\n", e.msg);
+                return 1;
+            }
+            t[r] = now_ms() - t0;
+        }
+        qsort(t, (size_t)runs, sizeof *t, cmp_double);
+        printf("bench: sheet %s %d vouchers: median %.1f ms over %d runs (target < 1000 ms)\n",
+               names[f], CARDS, runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2, runs);
+    }
+    fclose(null);
+    free(t);
+    return 0;
+}
