@@ -110,6 +110,14 @@ check: deps
 bench: deps bin/wisp $(BENCH_BIN)
 	@bash tests/bench/run.sh
 
+# The README's run command: a private PostgreSQL and Redis under var/demo/.
+demo: deps bin/wisp
+	@bash tests/tools/demo.sh
+
+demo-clean:
+	@if [ -d var/demo ]; then bash -c '. tests/tools/services.sh && services_stop var/demo'; fi
+	rm -rf var/demo
+
 install: bin/wisp
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/wisp/themes
 	install -m 755 bin/wisp $(DESTDIR)$(PREFIX)/bin/wisp
