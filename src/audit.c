@@ -31,9 +31,8 @@ audit_list(struct db *db, int limit, struct werr *e)
     json_t *arr;
 
     snprintf(lim, sizeof lim, "%d", limit);
-    r = db_queryv(db, e,
-                  "SELECT id, at, who, action, details FROM audit ORDER BY id DESC LIMIT $1", 1,
-                  lim);
+    r = db_queryv(db, e, "SELECT id, at, who, action, details FROM audit ORDER BY id DESC LIMIT $1",
+                  1, lim);
     if (r == NULL)
         return NULL;
     arr = json_array();

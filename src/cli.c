@@ -15,8 +15,8 @@
 #include "wisp/util.h"
 
 static const struct cmd_entry *const cmd_groups[] = {
-    cmd_plan_entries,     cmd_voucher_entries, cmd_batch_entries, cmd_operator_entries,
-    cmd_audit_entries,    cmd_db_entries,      cmd_config_entries,
+    cmd_plan_entries,  cmd_voucher_entries, cmd_batch_entries,  cmd_operator_entries,
+    cmd_audit_entries, cmd_db_entries,      cmd_config_entries,
 };
 #define NGROUPS (sizeof cmd_groups / sizeof cmd_groups[0])
 
@@ -98,10 +98,11 @@ cli_help(FILE *out, const char *topic)
     size_t tlen = topic ? strlen(topic) : 0;
 
     if (topic == NULL) {
-        fprintf(out, "wisp %s - the hotspot shop console\n\n"
-                     "usage: wisp [--config FILE] [--db CONNINFO] [--redis URL] COMMAND [ARGS]\n"
-                     "       wisp COMMAND --help\n\n"
-                     "commands:\n",
+        fprintf(out,
+                "wisp %s - the hotspot shop console\n\n"
+                "usage: wisp [--config FILE] [--db CONNINFO] [--redis URL] COMMAND [ARGS]\n"
+                "       wisp COMMAND --help\n\n"
+                "commands:\n",
                 WISP_VERSION);
     } else {
         fprintf(out, "wisp %s commands:\n", topic);

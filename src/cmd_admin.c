@@ -183,15 +183,15 @@ const struct cmd_entry cmd_operator_entries[] = {
      "create an operator login (admin)", add_flags, 1, 1, false, operator_add_exec},
     {"operator list", "[--json]", "list operators and their roles", json_flags, 0, 0, false,
      operator_list_exec},
-    {"operator passwd", "NAME [--password-stdin]", "change an operator's password",
-     passwd_flags, 1, 1, false, operator_passwd_exec},
+    {"operator passwd", "NAME [--password-stdin]", "change an operator's password", passwd_flags, 1,
+     1, false, operator_passwd_exec},
     {"operator remove", "NAME", "remove an operator (admin)", NULL, 1, 1, false,
      operator_remove_exec},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
 };
 
 const struct cmd_entry cmd_audit_entries[] = {
-    {"audit", "[--limit N] [--json]", "the audit log, newest first (default 50 rows)",
-     audit_flags, 0, 0, false, audit_exec},
+    {"audit", "[--limit N] [--json]", "the audit log, newest first (default 50 rows)", audit_flags,
+     0, 0, false, audit_exec},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
 };

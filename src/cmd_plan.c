@@ -10,8 +10,9 @@
 #include "wisp/util.h"
 
 static const struct cmd_flag plan_flags[] = {
-    {"price", 0, FLAG_VALUE},    {"duration", 0, FLAG_VALUE},     {"data", 0, FLAG_VALUE},
-    {"rate", 0, FLAG_VALUE},     {"validity", 0, FLAG_VALUE},     {"shared-users", 0, FLAG_VALUE},
+    {"price", 0, FLAG_VALUE},    {"duration", 0, FLAG_VALUE},
+    {"data", 0, FLAG_VALUE},     {"rate", 0, FLAG_VALUE},
+    {"validity", 0, FLAG_VALUE}, {"shared-users", 0, FLAG_VALUE},
     {"profile", 0, FLAG_VALUE},  {NULL, 0, 0},
 };
 static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
@@ -97,8 +98,8 @@ fmt_field(json_t *v, bool size)
 static int
 plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"NAME", "PRICE", "TIME", "DATA", "RATE", "VALIDITY",
-                                       "USERS", "PROFILE", "ACTIVE", NULL};
+    static const char *const head[] = {"NAME",     "PRICE", "TIME",    "DATA",   "RATE",
+                                       "VALIDITY", "USERS", "PROFILE", "ACTIVE", NULL};
     struct texttable t;
     struct db *db;
     json_t *list, *p;
@@ -111,14 +112,16 @@ plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return 0;
     }
     texttable_init(&t, head);
-    json_array_foreach(list, i, p) {
+    json_array_foreach(list, i, p)
+    {
         char *dur = fmt_field(json_object_get(p, "duration_s"), false);
         char *data = fmt_field(json_object_get(p, "data_bytes"), true);
         char *val = fmt_field(json_object_get(p, "validity_s"), false);
-        char *users = json_is_integer(json_object_get(p, "shared_users"))
-                          ? xasprintf("%lld", (long long)json_integer_value(
-                                                  json_object_get(p, "shared_users")))
-                          : NULL;
+        char *users =
+            json_is_integer(json_object_get(p, "shared_users"))
+                ? xasprintf("%lld",
+                            (long long)json_integer_value(json_object_get(p, "shared_users")))
+                : NULL;
         const char *row[] = {
             json_string_value(json_object_get(p, "name")),
             json_string_value(json_object_get(p, "price")),
@@ -148,8 +151,7 @@ const struct cmd_entry cmd_plan_entries[] = {
      "NAME [--price AMOUNT] [--duration D|none] [--data SIZE|none] [--rate R|none] "
      "[--validity D|none] [--shared-users N|none] [--profile NAME|none]",
      "change a plan (admin)", plan_flags, 1, 1, false, plan_edit_exec},
-    {"plan disable", "NAME", "stop selling a plan (admin)", NULL, 1, 1, false,
-     plan_disable_exec},
+    {"plan disable", "NAME", "stop selling a plan (admin)", NULL, 1, 1, false, plan_disable_exec},
     {"plan enable", "NAME", "sell a disabled plan again (admin)", NULL, 1, 1, false,
      plan_enable_exec},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL},

@@ -21,22 +21,28 @@
 extern char **environ;
 
 static const struct cmd_flag create_flags[] = {
-    {"plan", 0, FLAG_VALUE},   {"count", 0, FLAG_VALUE},  {"length", 0, FLAG_VALUE},
-    {"charset", 0, FLAG_VALUE}, {"prefix", 0, FLAG_VALUE}, {"mode", 0, FLAG_VALUE},
-    {"router", 0, FLAG_VALUE}, {"note", 0, FLAG_VALUE},   {"json", 0, FLAG_BOOL},
-    {NULL, 0, 0},
+    {"plan", 0, FLAG_VALUE},   {"count", 0, FLAG_VALUE},
+    {"length", 0, FLAG_VALUE}, {"charset", 0, FLAG_VALUE},
+    {"prefix", 0, FLAG_VALUE}, {"mode", 0, FLAG_VALUE},
+    {"router", 0, FLAG_VALUE}, {"note", 0, FLAG_VALUE},
+    {"json", 0, FLAG_BOOL},    {NULL, 0, 0},
 };
 static const struct cmd_flag list_flags[] = {
-    {"batch", 0, FLAG_VALUE}, {"status", 0, FLAG_VALUE}, {"plan", 0, FLAG_VALUE},
-    {"limit", 0, FLAG_VALUE}, {"json", 0, FLAG_BOOL},    {"csv", 0, FLAG_BOOL},
+    {"batch", 0, FLAG_VALUE},
+    {"status", 0, FLAG_VALUE},
+    {"plan", 0, FLAG_VALUE},
+    {"limit", 0, FLAG_VALUE},
+    {"json", 0, FLAG_BOOL},
+    {"csv", 0, FLAG_BOOL},
     {NULL, 0, 0},
 };
 static const struct cmd_flag code_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag batch_flags[] = {{"batch", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag print_flags[] = {
-    {"batch", 0, FLAG_VALUE},   {"code", 0, FLAG_MULTI},  {"format", 0, FLAG_VALUE},
-    {"columns", 0, FLAG_VALUE}, {"paper", 0, FLAG_VALUE}, {"output", 'o', FLAG_VALUE},
-    {"lp", 0, FLAG_OPTIONAL},   {NULL, 0, 0},
+    {"batch", 0, FLAG_VALUE},  {"code", 0, FLAG_MULTI},
+    {"format", 0, FLAG_VALUE}, {"columns", 0, FLAG_VALUE},
+    {"paper", 0, FLAG_VALUE},  {"output", 'o', FLAG_VALUE},
+    {"lp", 0, FLAG_OPTIONAL},  {NULL, 0, 0},
 };
 
 /* A whole number flag in [min, max], or def when absent. */
@@ -51,9 +57,9 @@ int_flag(const struct cmd_args *a, const char *name, int64_t min, int64_t max, i
         return 0;
     }
     if (str_to_i64(v, min, max, out) < 0)
-        return werr_set(e, WISP_EUSAGE, "bad --%s \"%s\": expected a whole number %" PRId64
-                                        "..%" PRId64,
-                        name, v, min, max);
+        return werr_set(e, WISP_EUSAGE,
+                        "bad --%s \"%s\": expected a whole number %" PRId64 "..%" PRId64, name, v,
+                        min, max);
     return 0;
 }
 
@@ -112,8 +118,8 @@ struct list_out {
     struct texttable t;
 };
 
-static const char *const list_keys[] = {"code",       "password", "plan",    "price",
-                                        "status",     "batch_id", "created_at", "sold_at",
+static const char *const list_keys[] = {"code",          "password",   "plan",       "price",
+                                        "status",        "batch_id",   "created_at", "sold_at",
                                         "first_used_at", "expires_at", NULL};
 
 static void
@@ -156,7 +162,7 @@ list_row(json_t *row, void *arg)
         }
         fputs("\r\n", lo->out);
     } else {
-        static const char *const keys[] = {"code",   "password", "plan",    "price",
+        static const char *const keys[] = {"code",   "password", "plan",       "price",
                                            "status", "batch_id", "created_at", "sold_at"};
         texttable_add_json(&lo->t, row, keys);
     }
@@ -166,8 +172,8 @@ list_row(json_t *row, void *arg)
 static int
 list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"CODE",  "PASSWORD", "PLAN",    "PRICE",
-                                       "STATUS", "BATCH",   "CREATED", "SOLD", NULL};
+    static const char *const head[] = {"CODE",  "PASSWORD", "PLAN", "PRICE", "STATUS",
+                                       "BATCH", "CREATED",  "SOLD", NULL};
     struct voucher_filter f = {0};
     struct list_out lo = {.out = ctx->out};
     struct db *db;
@@ -406,8 +412,12 @@ sink_open(struct sink *s, struct cmd_ctx *ctx, const char *path, const char *lp,
     }
     s->path = xstrdup(path);
     s->tmp = xasprintf("%s.tmp%d", path, (int)getpid());
-    if ((s->f = fopen(s->tmp, "w")) == NULL)
-        return werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", path, strerror(errno));
+    if ((s->f = fopen(s->tmp, "w")) == NULL) {
+        werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", path, strerror(errno));
+        free(s->path);
+        free(s->tmp);
+        return -1;
+    }
     return 0;
 }
 
@@ -450,16 +460,17 @@ make_cards(PGresult *r, const char *login_url, char ***owned)
 
     for (int i = 0; i < n; i++) {
         const char *code = PQgetvalue(r, i, 0), *pw = PQgetvalue(r, i, 1);
+        char **mine = own + 3 * (size_t)i; /* validity, serial, url */
 
         cards[i].code = code;
         cards[i].password = str_eq(PQgetvalue(r, i, 2), "userpass") ? pw : NULL;
         cards[i].plan = PQgetvalue(r, i, 3);
         cards[i].price = PQgetvalue(r, i, 4);
-        cards[i].validity = own[3 * i] = plan_describe(PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
-                                                       PQgetvalue(r, i, 7), PQgetvalue(r, i, 8));
-        cards[i].serial = own[3 * i + 1] =
+        cards[i].validity = mine[0] = plan_describe(PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
+                                                    PQgetvalue(r, i, 7), PQgetvalue(r, i, 8));
+        cards[i].serial = mine[1] =
             xasprintf("%s-%04d", PQgetvalue(r, i, 9), atoi(PQgetvalue(r, i, 10)));
-        cards[i].url = own[3 * i + 2] = qr_login_url(login_url, code, pw);
+        cards[i].url = mine[2] = qr_login_url(login_url, code, pw);
     }
     *owned = own;
     return cards;
@@ -491,8 +502,10 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "give -o FILE or --lp, not both");
     if (sheet_parse_format(fmt ? fmt : "text", &o.format, e) < 0)
         return -1;
-    if (sheet_parse_paper(paper ? paper : o.format == SHEET_ESCPOS ? "80mm" : "a4", &o.paper,
-                          e) < 0)
+    if (sheet_parse_paper(paper                      ? paper
+                          : o.format == SHEET_ESCPOS ? "80mm"
+                                                     : "a4",
+                          &o.paper, e) < 0)
         return -1;
     if (o.format == SHEET_ESCPOS && o.paper != PAPER_58MM && o.paper != PAPER_80MM)
         return werr_set(e, WISP_EUSAGE, "escpos prints on 58mm or 80mm paper (--paper)");
@@ -539,12 +552,11 @@ out:
 static int
 batch_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID",      "PLAN",     "COUNT",   "NEW",     "SOLD",
-                                       "ACTIVE",  "EXPIRED",  "DISABLED", "CREATED", "BY",
-                                       "PRINTED", NULL};
-    static const char *const keys[] = {"id",      "plan",     "count",    "new",        "sold",
-                                       "active",  "expired",  "disabled", "created_at", "created_by",
-                                       "printed_at"};
+    static const char *const head[] = {"ID",      "PLAN",     "COUNT",   "NEW", "SOLD",    "ACTIVE",
+                                       "EXPIRED", "DISABLED", "CREATED", "BY",  "PRINTED", NULL};
+    static const char *const keys[] = {"id",         "plan",       "count",     "new",
+                                       "sold",       "active",     "expired",   "disabled",
+                                       "created_at", "created_by", "printed_at"};
     struct texttable t;
     struct db *db;
     json_t *list, *b;

@@ -18,9 +18,9 @@ static const struct {
     const char *chars;
 } named[] = {
     {"digits", "0123456789"},
-    {"lower", "abcdefghijkmnpqrstuvwxyz"},              /* no l, o */
-    {"upper", "ABCDEFGHJKLMNPQRSTUVWXYZ"},              /* no I, O */
-    {"alnum", "23456789abcdefghijkmnpqrstuvwxyz"},      /* no 0 1 l o */
+    {"lower", "abcdefghijkmnpqrstuvwxyz"},         /* no l, o */
+    {"upper", "ABCDEFGHJKLMNPQRSTUVWXYZ"},         /* no I, O */
+    {"alnum", "23456789abcdefghijkmnpqrstuvwxyz"}, /* no 0 1 l o */
 };
 
 char *
@@ -104,7 +104,7 @@ int
 codegen_uniform(struct rng *r, uint32_t bound, uint32_t *out, struct werr *e)
 {
     uint32_t limit, v;
-    unsigned char b[4];
+    unsigned char b[4] = {0};
 
     if (bound <= 256) {
         limit = 256 - 256 % bound;

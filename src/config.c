@@ -111,7 +111,10 @@ check_ecc(const char *v, char *why, size_t n)
     return 0;
 }
 
-#define OPT(k, field, d, c, s, h) {k, offsetof(struct config, field), d, c, s, h}
+#define OPT(k, field, d, c, s, h)                                                                  \
+    {                                                                                              \
+        k, offsetof(struct config, field), d, c, s, h                                              \
+    }
 static const struct option options[] = {
     OPT("db", db, NULL, check_any, true, "libpq conninfo or URI; unset = libpq defaults"),
     OPT("redis", redis, NULL, check_redis, true, "redis://[:pw@]host[:port][/db] or unix:///path"),
@@ -169,8 +172,7 @@ config_set(struct config *cfg, const char *key, const char *value, const char *o
 
         for (size_t i = 0; i < NOPTIONS; i++)
             sb_printf(&known, "%s%s", i ? ", " : "", options[i].key);
-        werr_set(e, WISP_EUSAGE, "%s: key \"%s\": unknown key (known: %s)", origin, key,
-                 known.buf);
+        werr_set(e, WISP_EUSAGE, "%s: key \"%s\": unknown key (known: %s)", origin, key, known.buf);
         sb_free(&known);
         return -1;
     }
@@ -184,13 +186,13 @@ config_set(struct config *cfg, const char *key, const char *value, const char *o
 
 /* Walk a JSON object, dotted keys for nested objects. */
 static int
-load_object(struct config *cfg, json_t *obj, const char *prefix, const char *file,
-            struct werr *e)
+load_object(struct config *cfg, json_t *obj, const char *prefix, const char *file, struct werr *e)
 {
     const char *k;
     json_t *v;
 
-    json_object_foreach(obj, k, v) {
+    json_object_foreach(obj, k, v)
+    {
         char key[128];
 
         snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", k);
@@ -246,8 +248,7 @@ config_load_file(struct config *cfg, const char *path, struct werr *e)
     root = json_load_file(file, 0, &jerr);
     if (root == NULL) {
         if (access(file, R_OK) != 0)
-            werr_set(e, WISP_EUSAGE, "%s: cannot read the config file: %s", file,
-                     strerror(errno));
+            werr_set(e, WISP_EUSAGE, "%s: cannot read the config file: %s", file, strerror(errno));
         else
             werr_set(e, WISP_EUSAGE, "%s: line %d, column %d: %s", file, jerr.line, jerr.column,
                      jerr.text);
@@ -339,7 +340,8 @@ config_mask_secret(const char *s)
     /* URI: scheme://[user[:password]@]host... and ?password=... */
     at = strchr(scheme + 3, '@');
     q = strchr(scheme + 3, '/');
-    if (at && (q == NULL || at < q) && (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3)))) {
+    if (at && (q == NULL || at < q) &&
+        (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3)))) {
         sb_addn(&out, s, (size_t)(colon - s + 1));
         sb_add(&out, "****");
         s = at;
@@ -373,8 +375,9 @@ config_show(const struct config *cfg, FILE *out, bool json)
             json_object_set_new(obj, options[i].key, shown ? json_string(shown) : json_null());
         else
             fprintf(out, "%-13s = %s\n", options[i].key,
-                    shown ? shown
-                          : str_eq(options[i].key, "db") ? "(unset: libpq defaults)" : "(unset)");
+                    shown                          ? shown
+                    : str_eq(options[i].key, "db") ? "(unset: libpq defaults)"
+                                                   : "(unset)");
         free(shown);
     }
     if (json) {

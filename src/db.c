@@ -196,15 +196,15 @@ db_rollback(struct db *db)
 int
 db_load_role(struct db *db, struct werr *e)
 {
-    PGresult *r = db_queryv(
-        db, e,
-        "SELECT session_user, CASE"
-        " WHEN pg_has_role(session_user, 'wisp_admin', 'MEMBER') THEN 'admin'"
-        " WHEN pg_has_role(session_user, 'wisp_operator', 'MEMBER') THEN 'operator'"
-        " WHEN pg_has_role(session_user, 'wisp_worker', 'MEMBER') THEN 'worker'"
-        " WHEN pg_has_role(session_user, 'wisp_viewer', 'MEMBER') THEN 'viewer'"
-        " ELSE '' END",
-        0);
+    PGresult *r =
+        db_queryv(db, e,
+                  "SELECT session_user, CASE"
+                  " WHEN pg_has_role(session_user, 'wisp_admin', 'MEMBER') THEN 'admin'"
+                  " WHEN pg_has_role(session_user, 'wisp_operator', 'MEMBER') THEN 'operator'"
+                  " WHEN pg_has_role(session_user, 'wisp_worker', 'MEMBER') THEN 'worker'"
+                  " WHEN pg_has_role(session_user, 'wisp_viewer', 'MEMBER') THEN 'viewer'"
+                  " ELSE '' END",
+                  0);
 
     if (r == NULL)
         return -1;
@@ -268,9 +268,10 @@ db_check_schema(struct db *db, struct werr *e)
                         "upgrade wisp before using this database",
                         have, know);
     if (have < know)
-        return werr_set(e, WISP_ERUNTIME,
-                        "database schema is at version %d, this wisp needs %d: run `wisp db migrate`",
-                        have, know);
+        return werr_set(
+            e, WISP_ERUNTIME,
+            "database schema is at version %d, this wisp needs %d: run `wisp db migrate`", have,
+            know);
     return 0;
 }
 
@@ -284,8 +285,7 @@ run_script(struct db *db, const struct migration *m, struct werr *e)
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
         first_line(db_result_message(r), msg, sizeof msg);
         PQclear(r);
-        return werr_set(e, WISP_ERUNTIME, "migration %03d_%s failed: %s", m->version, m->name,
-                        msg);
+        return werr_set(e, WISP_ERUNTIME, "migration %03d_%s failed: %s", m->version, m->name, msg);
     }
     PQclear(r);
     return 0;
@@ -385,8 +385,8 @@ db_migrate_status(struct db *db, FILE *out, bool json, struct werr *e)
             json_object_set_new(o, "applied_by", by ? json_string(by) : json_null());
             json_array_append_new(arr, o);
         } else {
-            fprintf(out, "%03d  %-20s  %s%s%s\n", m->version, m->name, at ? "applied " : "pending",
-                    at ? at : "", at ? "" : "");
+            fprintf(out, "%03d  %-20s  %s%s\n", m->version, m->name, at ? "applied " : "pending",
+                    at ? at : "");
         }
     }
     for (int i = 0; r && i < PQntuples(r); i++)
@@ -419,7 +419,7 @@ iso_time(const char *v)
         buf[10] = 'T';
     n = strlen(buf);
     if (n >= 3 && (buf[n - 3] == '+' || buf[n - 3] == '-') && n + 3 < sizeof buf)
-        strcat(buf, ":00");
+        memcpy(buf + n, ":00", 4);
     return json_string(buf);
 }
 

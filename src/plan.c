@@ -67,7 +67,8 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
         case 5:
             if (str_to_i64(raw[i], 1, 1000, &n) < 0)
                 return werr_set(e, WISP_EUSAGE,
-                                "bad --shared-users \"%s\": expected a whole number 1..1000", raw[i]);
+                                "bad --shared-users \"%s\": expected a whole number 1..1000",
+                                raw[i]);
             snprintf(pv->shared, sizeof pv->shared, "%" PRId64, n);
             pv->v[i] = pv->shared;
             break;
@@ -87,8 +88,9 @@ check_name(const char *name, struct werr *e)
 {
     size_t len = strlen(name);
 
-    if (len == 0 || len > 32 || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                             "0123456789._-") != len ||
+    if (len == 0 || len > 32 ||
+        strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789._-") != len ||
         strchr("._-", name[0]) != NULL)
         return werr_set(e, WISP_EUSAGE,
                         "bad plan name \"%s\": 1-32 letters, digits, . _ - (starting with a "
@@ -178,9 +180,10 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
     }
     if (nset == 0) {
         sb_free(&sql);
-        return werr_set(e, WISP_EUSAGE, "nothing to change: give at least one of --price, "
-                                        "--duration, --data, --rate, --validity, --shared-users, "
-                                        "--profile");
+        return werr_set(e, WISP_EUSAGE,
+                        "nothing to change: give at least one of --price, "
+                        "--duration, --data, --rate, --validity, --shared-users, "
+                        "--profile");
     }
     sb_add(&sql, " WHERE name = $1");
     if (db_begin(db, e) < 0)
@@ -197,8 +200,8 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
         json_decref(before);
         goto fail;
     }
-    if (audit_log(db, "plan.edit", json_pack("{s:s, s:o, s:o}", "plan", name, "before", before,
-                                             "after", after),
+    if (audit_log(db, "plan.edit",
+                  json_pack("{s:s, s:o, s:o}", "plan", name, "before", before, "after", after),
                   e) < 0 ||
         db_commit(db, e) < 0)
         goto fail;

@@ -16,10 +16,18 @@ qr_encode(const char *text, char ecc, struct qr *q, struct werr *e)
     QRcode *code;
 
     switch (ecc) {
-    case 'L': level = QR_ECLEVEL_L; break;
-    case 'Q': level = QR_ECLEVEL_Q; break;
-    case 'H': level = QR_ECLEVEL_H; break;
-    default: level = QR_ECLEVEL_M; break;
+    case 'L':
+        level = QR_ECLEVEL_L;
+        break;
+    case 'Q':
+        level = QR_ECLEVEL_Q;
+        break;
+    case 'H':
+        level = QR_ECLEVEL_H;
+        break;
+    default:
+        level = QR_ECLEVEL_M;
+        break;
     }
     memset(q, 0, sizeof *q);
     code = QRcode_encodeData((int)strlen(text), (const unsigned char *)text, 0, level);
@@ -63,7 +71,8 @@ qr_text_cols(const struct qr *q, int margin)
 void
 qr_text_row(const struct qr *q, int margin, bool blocks_dark, int row, struct sbuf *out)
 {
-    static const char *const glyph[4] = {" ", "\u2584", "\u2580", "\u2588"}; /* lower, upper, full */
+    static const char *const glyph[4] = {" ", "\u2584", "\u2580",
+                                         "\u2588"}; /* lower, upper, full */
     int top = 2 * row - margin, size = q->width + 2 * margin;
 
     for (int c = 0; c < size; c++) {

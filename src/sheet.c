@@ -16,7 +16,7 @@
 #include "wisp/sheet.h"
 #include "wisp/util.h"
 
-#define PAPER_QUIET 4  /* quiet-zone modules on paper */
+#define PAPER_QUIET    4  /* quiet-zone modules on paper */
 #define TEXT_INFO_COLS 26 /* width of the text beside the QR on a text card */
 
 int
@@ -116,8 +116,8 @@ struct text_style {
 };
 
 static const struct text_style plain_style = {"", "", "", "", ""};
-static const struct text_style ansi_style = {"\033[2m", "\033[1;36m", "\033[1m",
-                                             "\033[0;30;47m", "\033[0m"};
+static const struct text_style ansi_style = {"\033[2m", "\033[1;36m", "\033[1m", "\033[0;30;47m",
+                                             "\033[0m"};
 
 /* The info lines printed beside a card's QR. */
 static int
@@ -145,8 +145,8 @@ card_info(const struct sheet_card *c, const struct sheet_opts *o, char lines[][9
 
 /* Line `line` (0 = top border) of card i, exactly card_cols columns wide. */
 static void
-card_line(struct sbuf *sb, const struct sheet_card *c, const struct qr *q, int qr_cols,
-          int qr_rows, int line, const struct sheet_opts *o, const struct text_style *st)
+card_line(struct sbuf *sb, const struct sheet_card *c, const struct qr *q, int qr_cols, int qr_rows,
+          int line, const struct sheet_opts *o, const struct text_style *st)
 {
     char info[12][96];
     int ninfo, inner = qr_cols + 1 + TEXT_INFO_COLS;
@@ -182,7 +182,11 @@ card_line(struct sbuf *sb, const struct sheet_card *c, const struct qr *q, int q
     {
         int idx = line - 2; /* info starts one line below the border */
         const char *text = idx >= 0 && idx < ninfo ? info[idx] : "";
-        const char *sgr = idx == 0 ? st->title : (str_starts(text, "Code") || str_starts(text, "User") || str_starts(text, "Pass")) ? st->code : "";
+        const char *sgr =
+            idx == 0 ? st->title
+            : (str_starts(text, "Code") || str_starts(text, "User") || str_starts(text, "Pass"))
+                ? st->code
+                : "";
 
         sb_add(sb, sgr);
         add_cell(sb, text, TEXT_INFO_COLS);
@@ -321,8 +325,9 @@ write_ps(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards, 
         if (slot == 0)
             sb_printf(&sb, "%%%%Page: %d %d\n%%%%PageMedia: %s\n0.6 setgray 0.3 setlinewidth\n",
                       page + 1, page + 1, o->paper == PAPER_LETTER ? "Letter" : "A4");
-        sb_printf(&sb, "0.6 setgray [2 2] 0 setdash %.2f %.2f %.2f %.2f rectstroke [] 0 setdash "
-                       "0 setgray\n",
+        sb_printf(&sb,
+                  "0.6 setgray [2 2] 0 setdash %.2f %.2f %.2f %.2f rectstroke [] 0 setdash "
+                  "0 setgray\n",
                   x + 1, top - card_h + 1, card_w - 2, card_h - 2);
         ps_qr(&sb, &qs[i], qx, qy, m);
         sb_printf(&sb, "/Helvetica-Bold %.1f F ", font + 1.5);
@@ -392,8 +397,13 @@ static void
 pos_qr_cmd(struct sbuf *sb, unsigned fn, const unsigned char *params, size_t np)
 {
     size_t len = np + 2;
-    unsigned char head[7] = {0x1d, 0x28, 0x6b, (unsigned char)(len & 0xff),
-                             (unsigned char)(len >> 8), 0x31, (unsigned char)fn};
+    unsigned char head[7] = {0x1d,
+                             0x28,
+                             0x6b,
+                             (unsigned char)(len & 0xff),
+                             (unsigned char)(len >> 8),
+                             0x31,
+                             (unsigned char)fn};
 
     sb_addn(sb, (const char *)head, sizeof head);
     sb_addn(sb, (const char *)params, np);
@@ -419,9 +429,9 @@ write_escpos(FILE *out, const struct sheet_opts *o, const struct sheet_card *car
             return werr_set(e, WISP_ERUNTIME, "voucher %s: login URL too long for a ticket",
                             c->code);
         }
-        sb_addn(&sb, "\x1b\x40", 2);         /* ESC @ initialise */
-        sb_addn(&sb, "\x1b\x61\x01", 3);     /* ESC a 1 centre */
-        sb_addn(&sb, "\x1b\x45\x01", 3);     /* ESC E 1 bold */
+        sb_addn(&sb, "\x1b\x40", 2);     /* ESC @ initialise */
+        sb_addn(&sb, "\x1b\x61\x01", 3); /* ESC a 1 centre */
+        sb_addn(&sb, "\x1b\x45\x01", 3); /* ESC E 1 bold */
         pos_line(&sb, o->shop_name ? o->shop_name : "", width);
         sb_addn(&sb, "\x1b\x45\x00", 3);
         pos_line(&sb, c->plan, width);
@@ -430,9 +440,9 @@ write_escpos(FILE *out, const struct sheet_opts *o, const struct sheet_card *car
         if (c->validity && *c->validity)
             pos_line(&sb, c->validity, width);
         sb_addc(&sb, '\n');
-        pos_qr_cmd(&sb, 65, model, 2);          /* fn 165: model 2 */
-        pos_qr_cmd(&sb, 67, &module, 1);        /* fn 167: module size */
-        pos_qr_cmd(&sb, 69, &level, 1);         /* fn 169: error correction */
+        pos_qr_cmd(&sb, 65, model, 2);   /* fn 165: model 2 */
+        pos_qr_cmd(&sb, 67, &module, 1); /* fn 167: module size */
+        pos_qr_cmd(&sb, 69, &level, 1);  /* fn 169: error correction */
         {
             struct sbuf data = {0};
 
@@ -441,7 +451,7 @@ write_escpos(FILE *out, const struct sheet_opts *o, const struct sheet_card *car
             pos_qr_cmd(&sb, 80, (const unsigned char *)data.buf, data.len); /* fn 180: store */
             sb_free(&data);
         }
-        pos_qr_cmd(&sb, 81, &print, 1);         /* fn 181: print */
+        pos_qr_cmd(&sb, 81, &print, 1); /* fn 181: print */
         sb_addc(&sb, '\n');
         sb_addn(&sb, "\x1b\x45\x01", 3);
         if (c->password) {

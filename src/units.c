@@ -11,7 +11,7 @@
 #include "wisp/units.h"
 
 #define DURATION_HINT "expected e.g. 30m, 1h30m, 1w2d, 90s or 00:30:00"
-#define SIZE_HINT "expected e.g. 500M, 5G, 1.5G or a number of bytes"
+#define SIZE_HINT     "expected e.g. 500M, 5G, 1.5G or a number of bytes"
 
 /* Read digits into *v; false on none or overflow. */
 static bool
@@ -74,17 +74,33 @@ units_parse_duration(const char *s, int64_t *secs, struct werr *e)
             if (!read_uint(&p, &n))
                 goto bad;
             switch (*p) {
-            case 'w': unit = 604800; p++; break;
-            case 'd': unit = 86400; p++; break;
-            case 'h': unit = 3600; p++; break;
-            case 'm': unit = 60; p++; break;
-            case 's': unit = 1; p++; break;
+            case 'w':
+                unit = 604800;
+                p++;
+                break;
+            case 'd':
+                unit = 86400;
+                p++;
+                break;
+            case 'h':
+                unit = 3600;
+                p++;
+                break;
+            case 'm':
+                unit = 60;
+                p++;
+                break;
+            case 's':
+                unit = 1;
+                p++;
+                break;
             case '\0':
                 if (any)
                     goto bad; /* "1h30" is ambiguous */
                 unit = 1;
                 break;
-            default: goto bad;
+            default:
+                goto bad;
             }
             if (n > (INT64_MAX - total) / unit)
                 goto bad;
@@ -135,13 +151,25 @@ size_unit(const char **p)
     int64_t u;
 
     switch (toupper((unsigned char)**p)) {
-    case 'K': u = 1LL << 10; break;
-    case 'M': u = 1LL << 20; break;
-    case 'G': u = 1LL << 30; break;
-    case 'T': u = 1LL << 40; break;
-    case 'B': (*p)++; return 1;
-    case '\0': return 1;
-    default: return 0;
+    case 'K':
+        u = 1LL << 10;
+        break;
+    case 'M':
+        u = 1LL << 20;
+        break;
+    case 'G':
+        u = 1LL << 30;
+        break;
+    case 'T':
+        u = 1LL << 40;
+        break;
+    case 'B':
+        (*p)++;
+        return 1;
+    case '\0':
+        return 1;
+    default:
+        return 0;
     }
     (*p)++;
     if (**p == 'i' && toupper((unsigned char)(*p)[1]) == 'B')

@@ -34,8 +34,8 @@ voucher_check_spec(const struct voucher_spec *s, struct werr *e)
                         s->count);
     if (plen > 16 || (s->prefix && strspn(s->prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
                                                      "qrstuvwxyz0123456789-_") != plen))
-        return werr_set(e, WISP_EUSAGE,
-                        "bad --prefix \"%s\": at most 16 letters, digits, - or _", s->prefix);
+        return werr_set(e, WISP_EUSAGE, "bad --prefix \"%s\": at most 16 letters, digits, - or _",
+                        s->prefix);
     if ((cs = codegen_charset(s->charset ? s->charset : CODEGEN_DEFAULT_CHARSET, e)) == NULL)
         return -1;
     rc = codegen_check_space(strlen(cs), s->length, s->count, e);
@@ -159,8 +159,8 @@ redraw_existing(struct db *db, struct draw *d, struct werr *e)
         }
         sb_addc(&arr, '}');
         param = arr.buf;
-        r = db_query(db, e,
-                     "SELECT v.code FROM vouchers v WHERE v.code = ANY($1::text[])", 1, &param);
+        r = db_query(db, e, "SELECT v.code FROM vouchers v WHERE v.code = ANY($1::text[])", 1,
+                     &param);
         sb_free(&arr);
         if (r == NULL)
             return -1;
@@ -209,8 +209,7 @@ copy_vouchers(struct db *db, struct draw *d, const char *batch_id, const char *p
     const char *state;
     int rc = 0;
 
-    r = db_queryv(db, e,
-                  "COPY vouchers (code, password, batch_id, serial, plan_id) FROM STDIN", 0);
+    r = db_queryv(db, e, "COPY vouchers (code, password, batch_id, serial, plan_id) FROM STDIN", 0);
     if (r == NULL)
         return -1;
     PQclear(r);
@@ -325,18 +324,18 @@ voucher_create(struct db *db, const struct voucher_spec *s, int64_t *batch_id, s
         goto out;
     if (active_plan(db, s->plan, plan_id, sizeof plan_id, e) < 0)
         goto fail;
-    r = db_queryv(db, e,
-                  "INSERT INTO batches (plan_id, count, mode, length, charset, prefix, router, note)"
-                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                  8, plan_id, count, s->userpass ? "userpass" : "code", length, d.charset,
-                  d.prefix, s->router, s->note);
+    r = db_queryv(
+        db, e,
+        "INSERT INTO batches (plan_id, count, mode, length, charset, prefix, router, note)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        8, plan_id, count, s->userpass ? "userpass" : "code", length, d.charset, d.prefix,
+        s->router, s->note);
     if (r == NULL)
         goto fail;
     snprintf(bid, sizeof bid, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     for (int attempt = 0; rc == 1 && attempt < COPY_RETRIES; attempt++) {
-        if (redraw_existing(db, &d, e) < 0 ||
-            db_execv(db, e, "SAVEPOINT copy_vouchers", 0) < 0)
+        if (redraw_existing(db, &d, e) < 0 || db_execv(db, e, "SAVEPOINT copy_vouchers", 0) < 0)
             goto fail;
         rc = copy_vouchers(db, &d, bid, plan_id, s, e);
         if (rc < 0)
@@ -435,8 +434,7 @@ voucher_get(struct db *db, const char *code, struct werr *e)
 
 /* After an UPDATE matched nothing: say why (absent, or in the wrong status). */
 static int
-explain_refusal(struct db *db, const char *code, const char *verb, const char *need,
-                struct werr *e)
+explain_refusal(struct db *db, const char *code, const char *verb, const char *need, struct werr *e)
 {
     PGresult *r = db_queryv(db, e, "SELECT status FROM vouchers WHERE code = $1", 1, code);
 
@@ -524,11 +522,11 @@ set_disabled(struct db *db, const char *code, int64_t batch, bool disable, int64
         }
         PQclear(r);
     }
-    if (audit_log(db, disable ? "voucher.disable" : "voucher.enable",
-                  code ? json_pack("{s:s}", "code", code)
-                       : json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count",
-                                   (json_int_t)*n),
-                  e) < 0 ||
+    if (audit_log(
+            db, disable ? "voucher.disable" : "voucher.enable",
+            code ? json_pack("{s:s}", "code", code)
+                 : json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)*n),
+            e) < 0 ||
         db_commit(db, e) < 0)
         goto fail;
     return 0;
@@ -552,19 +550,19 @@ voucher_enable(struct db *db, const char *code, int64_t batch, int64_t *n, struc
 json_t *
 batch_list(struct db *db, struct werr *e)
 {
-    PGresult *r = db_queryv(
-        db, e,
-        "SELECT b.id, p.name AS plan, b.count, b.mode,"
-        " count(*) FILTER (WHERE v.status = 'new') AS new,"
-        " count(*) FILTER (WHERE v.status = 'sold') AS sold,"
-        " count(*) FILTER (WHERE v.status = 'active') AS active,"
-        " count(*) FILTER (WHERE v.status = 'expired') AS expired,"
-        " count(*) FILTER (WHERE v.status = 'disabled') AS disabled,"
-        " b.router, b.note, b.created_at, b.created_by, b.printed_at, b.printed_by"
-        " FROM batches b JOIN plans p ON p.id = b.plan_id"
-        " LEFT JOIN vouchers v ON v.batch_id = b.id"
-        " GROUP BY b.id, p.name ORDER BY b.id DESC",
-        0);
+    PGresult *r =
+        db_queryv(db, e,
+                  "SELECT b.id, p.name AS plan, b.count, b.mode,"
+                  " count(*) FILTER (WHERE v.status = 'new') AS new,"
+                  " count(*) FILTER (WHERE v.status = 'sold') AS sold,"
+                  " count(*) FILTER (WHERE v.status = 'active') AS active,"
+                  " count(*) FILTER (WHERE v.status = 'expired') AS expired,"
+                  " count(*) FILTER (WHERE v.status = 'disabled') AS disabled,"
+                  " b.router, b.note, b.created_at, b.created_by, b.printed_at, b.printed_by"
+                  " FROM batches b JOIN plans p ON p.id = b.plan_id"
+                  " LEFT JOIN vouchers v ON v.batch_id = b.id"
+                  " GROUP BY b.id, p.name ORDER BY b.id DESC",
+                  0);
     json_t *arr;
 
     if (r == NULL)

@@ -17,9 +17,9 @@
 #include "wisp/err.h"
 
 enum flag_kind {
-    FLAG_BOOL,  /* --json */
-    FLAG_VALUE, /* --plan NAME or --plan=NAME; the last one wins */
-    FLAG_MULTI, /* --code CODE, repeatable */
+    FLAG_BOOL,     /* --json */
+    FLAG_VALUE,    /* --plan NAME or --plan=NAME; the last one wins */
+    FLAG_MULTI,    /* --code CODE, repeatable */
     FLAG_OPTIONAL, /* --lp [PRINTER]: a value only with = or when the next word is no flag */
 };
 
@@ -47,10 +47,10 @@ struct cmd_ctx {
     struct config *cfg;
     struct db db;
     bool db_open;
-    FILE *out; /* stdout, or the console's output popup */
-    FILE *in;  /* for --password-stdin */
-    bool tty;  /* out is a terminal (progress lines, colour) */
-    bool interactive; /* a person can answer prompts on the terminal */
+    FILE *out;                   /* stdout, or the console's output popup */
+    FILE *in;                    /* for --password-stdin */
+    bool tty;                    /* out is a terminal (progress lines, colour) */
+    bool interactive;            /* a person can answer prompts on the terminal */
     const struct cmd_entry *cmd; /* the command being run, for usage on errors */
 };
 
@@ -58,9 +58,9 @@ struct cmd_entry;
 typedef int (*cmd_exec_fn)(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e);
 
 struct cmd_entry {
-    const char *name;    /* "voucher create" */
-    const char *usage;   /* "--plan NAME --count N [--length 8] ..." */
-    const char *summary; /* one line for `wisp --help` */
+    const char *name;             /* "voucher create" */
+    const char *usage;            /* "--plan NAME --count N [--length 8] ..." */
+    const char *summary;          /* one line for `wisp --help` */
     const struct cmd_flag *flags; /* ends with {NULL} */
     int min_pos, max_pos;         /* positional argument counts */
     bool no_db;                   /* runs without a database */
@@ -83,8 +83,7 @@ int cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e);
 
 /* Parse global flags (--config, --db, --redis, --theme, --help, --version)
  * and build the configuration. Leaves the remaining words in *rest. */
-int cli_setup(struct config *cfg, int argc, char **argv, int *restc, char ***rest,
-              struct werr *e);
+int cli_setup(struct config *cfg, int argc, char **argv, int *restc, char ***rest, struct werr *e);
 
 /* Print the list of commands, or one command's usage, to out. */
 void cli_help(FILE *out, const char *topic);

@@ -20,11 +20,11 @@
 #include "wisp/err.h"
 
 struct config {
-    char *db;           /* db: libpq conninfo or URI; NULL = libpq defaults (PG* env, service files) */
-    char *redis;        /* redis: redis://[:pw@]host[:port][/db] or unix:///path[?db=N]; NULL = none */
-    char *shop_name;    /* shop.name */
-    char *currency;     /* currency, e.g. "USD" */
-    char *login_url;    /* login_url template with {user} and {pass} */
+    char *db;        /* db: libpq conninfo or URI; NULL = libpq defaults (PG* env, service files) */
+    char *redis;     /* redis: redis://[:pw@]host[:port][/db] or unix:///path[?db=N]; NULL = none */
+    char *shop_name; /* shop.name */
+    char *currency;  /* currency, e.g. "USD" */
+    char *login_url; /* login_url template with {user} and {pass} */
     char *redis_prefix; /* redis.prefix, default "wisp:" */
     char *theme;        /* theme name */
     char *qr_ecc;       /* qr.ecc: L, M, Q or H (default M) */
@@ -55,11 +55,11 @@ void config_free(struct config *cfg);
 
 /* A parsed redis target. */
 struct redis_target {
-    char *host;   /* NULL for unix sockets */
-    int port;     /* default 6379 */
-    char *path;   /* unix socket path, NULL for TCP */
+    char *host; /* NULL for unix sockets */
+    int port;   /* default 6379 */
+    char *path; /* unix socket path, NULL for TCP */
     char *password;
-    int db;       /* default 0 */
+    int db; /* default 0 */
 };
 
 /* Parse a redis:// or unix:// URL (WISP_EUSAGE error saying the expected form). */

@@ -16,7 +16,7 @@
 #include "wisp/util.h"
 
 struct qr {
-    int width;          /* modules per side, without quiet zone */
+    int width;           /* modules per side, without quiet zone */
     unsigned char *dark; /* width*width bytes, 1 = dark module */
 };
 

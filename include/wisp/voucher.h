@@ -14,7 +14,7 @@
 #include "wisp/db.h"
 #include "wisp/err.h"
 
-#define VOUCHER_MAX_BATCH 100000
+#define VOUCHER_MAX_BATCH      100000
 #define VOUCHER_DEFAULT_LENGTH 8
 
 struct voucher_spec {
@@ -37,8 +37,7 @@ int voucher_check_spec(const struct voucher_spec *s, struct werr *e);
 
 /* Create one batch and its vouchers in one transaction; codes unique across
  * all vouchers even when batches are created concurrently. Audited. */
-int voucher_create(struct db *db, const struct voucher_spec *s, int64_t *batch_id,
-                   struct werr *e);
+int voucher_create(struct db *db, const struct voucher_spec *s, int64_t *batch_id, struct werr *e);
 
 struct voucher_filter {
     int64_t batch;      /* 0 = any */
@@ -50,8 +49,8 @@ struct voucher_filter {
 /* Call fn with each matching voucher as a JSON object (code, password, plan,
  * price, status, batch_id, created_at, sold_at, first_used_at, expires_at),
  * oldest first; fn owns nothing (the row is released after the call). */
-int voucher_list(struct db *db, const struct voucher_filter *f,
-                 void (*fn)(json_t *row, void *arg), void *arg, struct werr *e);
+int voucher_list(struct db *db, const struct voucher_filter *f, void (*fn)(json_t *row, void *arg),
+                 void *arg, struct werr *e);
 
 /* One voucher with its plan and batch details, or NULL (error "no voucher"). */
 json_t *voucher_get(struct db *db, const char *code, struct werr *e);

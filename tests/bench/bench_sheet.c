@@ -52,8 +52,8 @@ main(void)
         cards[i].price = "1.50";
         cards[i].validity = "1h, 2M/4M, valid 30d";
         cards[i].serial = xasprintf("1-%04d", i + 1);
-        cards[i].url = qr_login_url("http://hotspot.lan/login?username={user}&password={pass}",
-                                    code, code);
+        cards[i].url =
+            qr_login_url("http://hotspot.lan/login?username={user}&password={pass}", code, code);
     }
     for (int f = 0; f < 2; f++) {
         struct sheet_opts o = {.format = f ? SHEET_PS : SHEET_TEXT,

@@ -102,12 +102,12 @@ test_usage_errors(void **state)
     assert_int_equal(run(out, sizeof out, &e, 4, "plan", "disable", "a", "b"), WISP_EUSAGE);
     assert_non_null(strstr(e.msg, "unexpected argument \"b\""));
     /* flag checks happen before any database is touched */
-    assert_int_equal(run(out, sizeof out, &e, 6, "voucher", "create", "--plan", "x", "--count",
-                         "0"),
-                     WISP_EUSAGE);
-    assert_int_equal(run(out, sizeof out, &e, 6, "voucher", "print", "--batch", "1", "--format",
-                         "pdf"),
-                     WISP_EUSAGE);
+    assert_int_equal(
+        run(out, sizeof out, &e, 6, "voucher", "create", "--plan", "x", "--count", "0"),
+        WISP_EUSAGE);
+    assert_int_equal(
+        run(out, sizeof out, &e, 6, "voucher", "print", "--batch", "1", "--format", "pdf"),
+        WISP_EUSAGE);
     assert_int_equal(run(out, sizeof out, &e, 5, "voucher", "print", "--batch", "1", "--code", "x"),
                      WISP_EUSAGE);
 }
@@ -117,8 +117,8 @@ static void
 test_args_access(void **state)
 {
     struct cmd_args a = {0};
-    struct cmd_opt opts[8] = {{"plan", "a"}, {"plan", "b"}, {"code", "x"}, {"code", "y"},
-                              {"json", NULL}};
+    struct cmd_opt opts[8] = {
+        {"plan", "a"}, {"plan", "b"}, {"code", "x"}, {"code", "y"}, {"json", NULL}};
 
     (void)state;
     a.nopt = 5;
@@ -166,8 +166,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_find_by_words),     cmocka_unit_test(test_help_and_version),
-        cmocka_unit_test(test_usage_errors),      cmocka_unit_test(test_args_access),
+        cmocka_unit_test(test_find_by_words),      cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_usage_errors),       cmocka_unit_test(test_args_access),
         cmocka_unit_test(test_setup_global_flags),
     };
 

@@ -50,8 +50,8 @@ test_literal_charsets(void **state)
     free(cs);
     assert_null(codegen_charset("X", &e));
     assert_int_equal(e.status, WISP_EUSAGE);
-    assert_null(codegen_charset("AAB", &e)); /* repeat */
-    assert_null(codegen_charset("a b", &e)); /* space */
+    assert_null(codegen_charset("AAB", &e));        /* repeat */
+    assert_null(codegen_charset("a b", &e));        /* space */
     assert_null(codegen_charset("ab\xc3\xa9", &e)); /* non-ASCII */
     assert_null(codegen_charset("", &e));
 }
@@ -134,9 +134,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_named_charsets),     cmocka_unit_test(test_literal_charsets),
-        cmocka_unit_test(test_space_check),        cmocka_unit_test(test_codes_from_charset),
-        cmocka_unit_test(test_uniform),            cmocka_unit_test(test_uniform_large_bound),
+        cmocka_unit_test(test_named_charsets), cmocka_unit_test(test_literal_charsets),
+        cmocka_unit_test(test_space_check),    cmocka_unit_test(test_codes_from_charset),
+        cmocka_unit_test(test_uniform),        cmocka_unit_test(test_uniform_large_bound),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,8 +20,8 @@ static char dir[64];
 static int
 setup(void **state)
 {
-    static const char *vars[] = {"WISP_DB",       "WISP_REDIS",    "WISP_THEME",
-                                 "WISP_SHOP_NAME", "WISP_CURRENCY", "WISP_LOGIN_URL",
+    static const char *vars[] = {"WISP_DB",           "WISP_REDIS",    "WISP_THEME",
+                                 "WISP_SHOP_NAME",    "WISP_CURRENCY", "WISP_LOGIN_URL",
                                  "WISP_REDIS_PREFIX", "WISP_QR_ECC"};
 
     (void)state;
@@ -156,9 +156,9 @@ test_redis_urls(void **state)
 {
     struct redis_target t;
     struct werr e = {0};
-    const char *bad[] = {"redis://",          "redis://host:0",   "redis://host:99999",
-                         "redis://host/x",    "http://host",      "unix://",
-                         "unix://relative",   "unix:///s?db=x",   "redis://pw@host"};
+    const char *bad[] = {"redis://",        "redis://host:0", "redis://host:99999",
+                         "redis://host/x",  "http://host",    "unix://",
+                         "unix://relative", "unix:///s?db=x", "redis://pw@host"};
 
     (void)state;
     assert_int_equal(config_parse_redis_url("redis://localhost", &t, &e), 0);
@@ -190,7 +190,8 @@ test_masking(void **state)
         {"host=/run dbname=shop password=hunter2", "host=/run dbname=shop password=****"},
         {"password='a b c' user=x", "password=**** user=x"},
         {"postgresql://ana:hunter2@db/shop", "postgresql://ana:****@db/shop"},
-        {"postgresql://db/shop?user=a&password=hunter2", "postgresql://db/shop?user=a&password=****"},
+        {"postgresql://db/shop?user=a&password=hunter2",
+         "postgresql://db/shop?user=a&password=****"},
         {"redis://:hunter2@h:6379/1", "redis://:****@h:6379/1"},
         {"dbname=shop", "dbname=shop"},
     };

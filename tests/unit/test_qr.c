@@ -94,8 +94,12 @@ static const struct sheet_card cards[] = {
 static char *
 render(enum sheet_format f, enum sheet_paper p, int columns, size_t *len)
 {
-    struct sheet_opts o = {.format = f, .paper = p, .columns = columns, .shop_name = "Cafe (Net)",
-                           .currency = "KES", .ecc = 'M'};
+    struct sheet_opts o = {.format = f,
+                           .paper = p,
+                           .columns = columns,
+                           .shop_name = "Cafe (Net)",
+                           .currency = "KES",
+                           .ecc = 'M'};
     struct werr e = {0};
     char *buf = NULL;
     FILE *out = open_memstream(&buf, len);
@@ -201,9 +205,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matrix),     cmocka_unit_test(test_rows),
-        cmocka_unit_test(test_login_url),  cmocka_unit_test(test_text_sheet),
-        cmocka_unit_test(test_ps_sheet),   cmocka_unit_test(test_escpos),
+        cmocka_unit_test(test_matrix),    cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_login_url), cmocka_unit_test(test_text_sheet),
+        cmocka_unit_test(test_ps_sheet),  cmocka_unit_test(test_escpos),
         cmocka_unit_test(test_parse),
     };
 
