@@ -322,6 +322,10 @@ apply_one(struct db *db, const struct migration *m, struct werr *e)
     if (run_script(db, m, e) < 0 ||
         db_execv(db, e, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, ver,
                  m->name) < 0 ||
+        db_execv(db, e,
+                 "INSERT INTO audit (action, details) VALUES ('db.migrate',"
+                 " jsonb_build_object('version', $1::int, 'name', $2::text))",
+                 2, ver, m->name) < 0 ||
         db_commit(db, e) < 0)
         goto fail;
     return 1;

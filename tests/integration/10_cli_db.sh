@@ -48,6 +48,8 @@ t_eq "migrate again exits 0" 0 "$RC"
 t_contains "migrate again changes nothing" "up to date" "$OUT"
 t_eq "one row per migration" "$(sql "SELECT count(*) FROM schema_migrations WHERE version = 1")" 1
 
+t_eq "migration audited" 1 "$(sql "SELECT count(*) FROM audit WHERE action = 'db.migrate' AND details->>'version' = '1'")"
+
 w db status --json
 t_contains "status json shows applied" '"state": "applied"' "$OUT"
 

@@ -3,7 +3,7 @@
 # wisp and through psql alike.
 . "$(dirname "$0")/../lib.sh"
 # Roles are cluster-wide: start from none of ours, whatever ran before.
-sql "DROP ROLE IF EXISTS boss, cashier, watcher, mole, clerk" >/dev/null
+sql "DROP ROLE IF EXISTS boss, cashier, watcher, mole, clerk, typist" >/dev/null
 w db migrate
 w plan add 1h --price 1 --duration 1h
 w voucher create --plan 1h --count 10
@@ -98,3 +98,18 @@ as boss wrong plan list
 t_eq "wrong password exits 1" 1 "$RC"
 t_contains "wrong password message" "password authentication failed" "$ERR"
 t_not_contains "wrong password not echoed" "wrong" "$(printf '%s' "$ERR" | sed 's/password authentication failed//')"
+
+# On a terminal the password is asked twice and never echoed (tmux as the terminal).
+sock=$T/tmux.sock
+tmux -S "$sock" new-session -d -x 100 -y 20 "env WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' '$WISP' operator add typist --role viewer; echo done-\$?; sleep 30"
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'password for the new operator' && break; sleep 0.1; done
+tmux -S "$sock" send-keys 'tty-secret-1' Enter
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'again' && break; sleep 0.1; done
+tmux -S "$sock" send-keys 'tty-secret-1' Enter
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'done-' && break; sleep 0.1; done
+pane=$(tmux -S "$sock" capture-pane -p)
+tmux -S "$sock" kill-server
+t_contains "terminal password prompt" "password for the new operator" "$pane"
+t_contains "operator added from the terminal" "done-0" "$pane"
+t_not_contains "password not echoed" "tty-secret-1" "$pane"
+t_eq "typed password works" 0 "$(aspsql typist tty-secret-1 "SELECT 1")"
