@@ -28,16 +28,9 @@ audit_list(struct db *db, int limit, struct werr *e)
 {
     char lim[16];
     PGresult *r;
-    json_t *arr;
 
     snprintf(lim, sizeof lim, "%d", limit);
     r = db_queryv(db, e, "SELECT id, at, who, action, details FROM audit ORDER BY id DESC LIMIT $1",
                   1, lim);
-    if (r == NULL)
-        return NULL;
-    arr = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(arr, db_row_json(r, i));
-    PQclear(r);
-    return arr;
+    return db_rows_json(r);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "wisp/cli.h"
+#include "wisp/texttable.h"
 #include "wisp/util.h"
 
 static const struct cmd_entry *const cmd_groups[] = {
@@ -379,6 +380,24 @@ cmd_print_json(struct cmd_ctx *ctx, json_t *j)
     json_dumpf(j, ctx->out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
     fputc('\n', ctx->out);
     json_decref(j);
+}
+
+void
+cmd_print_list(struct cmd_ctx *ctx, json_t *list, bool json, const char *const *head,
+               const char *const *keys)
+{
+    struct texttable t;
+    json_t *row;
+    size_t i;
+
+    if (json) {
+        cmd_print_json(ctx, list);
+        return;
+    }
+    texttable_init(&t, head);
+    json_array_foreach(list, i, row) texttable_add_json(&t, row, keys);
+    texttable_print(&t, ctx->out);
+    json_decref(list);
 }
 
 /* One line from f without its newline; NULL at end of file. */

@@ -9,7 +9,6 @@
 #include "wisp/audit.h"
 #include "wisp/cli.h"
 #include "wisp/operator.h"
-#include "wisp/texttable.h"
 #include "wisp/util.h"
 
 static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
@@ -119,21 +118,12 @@ operator_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 {
     static const char *const head[] = {"NAME", "ROLE", "VALID UNTIL", NULL};
     static const char *const keys[] = {"name", "role", "valid_until"};
-    struct texttable t;
     struct db *db;
-    json_t *list, *o;
-    size_t i;
+    json_t *list;
 
     if ((db = cmd_db(ctx, e)) == NULL || (list = operator_list(db, e)) == NULL)
         return -1;
-    if (args_has(a, "json")) {
-        cmd_print_json(ctx, list);
-        return 0;
-    }
-    texttable_init(&t, head);
-    json_array_foreach(list, i, o) texttable_add_json(&t, o, keys);
-    texttable_print(&t, ctx->out);
-    json_decref(list);
+    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
     return 0;
 }
 
@@ -144,23 +134,14 @@ audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     static const char *const keys[] = {"id", "at", "who", "action", "details"};
     const char *lim = args_get(a, "limit");
     int64_t limit = 50;
-    struct texttable t;
     struct db *db;
-    json_t *list, *o;
-    size_t i;
+    json_t *list;
 
     if (lim && str_to_i64(lim, 1, 1000000, &limit) < 0)
         return werr_set(e, WISP_EUSAGE, "bad --limit \"%s\": expected 1..1000000", lim);
     if ((db = cmd_db(ctx, e)) == NULL || (list = audit_list(db, (int)limit, e)) == NULL)
         return -1;
-    if (args_has(a, "json")) {
-        cmd_print_json(ctx, list);
-        return 0;
-    }
-    texttable_init(&t, head);
-    json_array_foreach(list, i, o) texttable_add_json(&t, o, keys);
-    texttable_print(&t, ctx->out);
-    json_decref(list);
+    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
     return 0;
 }
 

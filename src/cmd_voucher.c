@@ -557,21 +557,12 @@ batch_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     static const char *const keys[] = {"id",         "plan",       "count",     "new",
                                        "sold",       "active",     "expired",   "disabled",
                                        "created_at", "created_by", "printed_at"};
-    struct texttable t;
     struct db *db;
-    json_t *list, *b;
-    size_t i;
+    json_t *list;
 
     if ((db = cmd_db(ctx, e)) == NULL || (list = batch_list(db, e)) == NULL)
         return -1;
-    if (args_has(a, "json")) {
-        cmd_print_json(ctx, list);
-        return 0;
-    }
-    texttable_init(&t, head);
-    json_array_foreach(list, i, b) texttable_add_json(&t, b, keys);
-    texttable_print(&t, ctx->out);
-    json_decref(list);
+    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
     return 0;
 }
 

@@ -467,3 +467,17 @@ db_row_json(const PGresult *r, int row)
     }
     return o;
 }
+
+json_t *
+db_rows_json(PGresult *r)
+{
+    json_t *arr;
+
+    if (r == NULL)
+        return NULL;
+    arr = json_array();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(arr, db_row_json(r, i));
+    PQclear(r);
+    return arr;
+}

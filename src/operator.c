@@ -87,13 +87,6 @@ operator_list(struct db *db, struct werr *e)
         " WHERE g.rolname IN ('wisp_admin', 'wisp_operator', 'wisp_viewer') AND r.rolcanlogin"
         " GROUP BY r.rolname, r.rolcanlogin, r.rolvaliduntil ORDER BY r.rolname",
         0);
-    json_t *arr;
 
-    if (r == NULL)
-        return NULL;
-    arr = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(arr, db_row_json(r, i));
-    PQclear(r);
-    return arr;
+    return db_rows_json(r);
 }

@@ -248,15 +248,8 @@ plan_list(struct db *db, struct werr *e)
                             "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
                             " shared_users, profile, active FROM plans ORDER BY price, name",
                             0);
-    json_t *arr;
 
-    if (r == NULL)
-        return NULL;
-    arr = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(arr, db_row_json(r, i));
-    PQclear(r);
-    return arr;
+    return db_rows_json(r);
 }
 
 char *

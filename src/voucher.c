@@ -480,6 +480,28 @@ fail:
     return NULL;
 }
 
+/* -1 with "no batch N" unless the batch exists; lock holds its row until commit. */
+static int
+batch_exists(struct db *db, int64_t batch, bool lock, struct werr *e)
+{
+    char bid[24];
+    PGresult *r;
+    int found;
+
+    snprintf(bid, sizeof bid, "%" PRId64, batch);
+    r = db_queryv(db, e,
+                  lock ? "SELECT 1 FROM batches WHERE id = $1 FOR UPDATE"
+                       : "SELECT 1 FROM batches WHERE id = $1",
+                  1, bid);
+    if (r == NULL)
+        return -1;
+    found = PQntuples(r) > 0;
+    PQclear(r);
+    if (!found)
+        return werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", batch);
+    return 0;
+}
+
 /* Shared by disable and enable: one UPDATE by code or by batch, audited. */
 static int
 set_disabled(struct db *db, const char *code, int64_t batch, bool disable, int64_t *n,
@@ -512,15 +534,8 @@ set_disabled(struct db *db, const char *code, int64_t batch, bool disable, int64
         goto fail;
     }
     if (*n == 0 && batch > 0) {
-        r = db_queryv(db, e, "SELECT 1 FROM batches WHERE id = $1", 1, bid);
-        if (r == NULL)
+        if (batch_exists(db, batch, false, e) < 0)
             goto fail;
-        if (PQntuples(r) == 0) {
-            PQclear(r);
-            werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", batch);
-            goto fail;
-        }
-        PQclear(r);
     }
     if (audit_log(
             db, disable ? "voucher.disable" : "voucher.enable",
@@ -563,15 +578,8 @@ batch_list(struct db *db, struct werr *e)
                   " LEFT JOIN vouchers v ON v.batch_id = b.id"
                   " GROUP BY b.id, p.name ORDER BY b.id DESC",
                   0);
-    json_t *arr;
 
-    if (r == NULL)
-        return NULL;
-    arr = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(arr, db_row_json(r, i));
-    PQclear(r);
-    return arr;
+    return db_rows_json(r);
 }
 
 int
@@ -584,15 +592,8 @@ batch_delete(struct db *db, int64_t batch, struct werr *e)
     snprintf(bid, sizeof bid, "%" PRId64, batch);
     if (db_begin(db, e) < 0)
         return -1;
-    r = db_queryv(db, e, "SELECT 1 FROM batches WHERE id = $1 FOR UPDATE", 1, bid);
-    if (r == NULL)
+    if (batch_exists(db, batch, true, e) < 0)
         goto fail;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", batch);
-        goto fail;
-    }
-    PQclear(r);
     r = db_queryv(db, e,
                   "SELECT count(*) FROM vouchers WHERE batch_id = $1"
                   " AND (sold_at IS NOT NULL OR first_used_at IS NOT NULL)",

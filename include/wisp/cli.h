@@ -113,6 +113,11 @@ void cmd_ctx_close(struct cmd_ctx *ctx);
 /* Write a JSON value to ctx->out followed by a newline, and release it. */
 void cmd_print_json(struct cmd_ctx *ctx, json_t *j);
 
+/* A list for people or machines: with json the array as it is, otherwise a
+ * table whose columns are head (NULL-terminated) filled from keys. Releases list. */
+void cmd_print_list(struct cmd_ctx *ctx, json_t *list, bool json, const char *const *head,
+                    const char *const *keys);
+
 /* Read a password: from the terminal without echo (asking twice when
  * confirm), or one line from ctx->in when from_stdin. Returns malloc'ed. */
 char *cmd_read_password(struct cmd_ctx *ctx, const char *prompt, bool confirm, bool from_stdin,

@@ -77,6 +77,10 @@ int db_schema_version(void);
  * NULL as null. */
 json_t *db_row_json(const PGresult *r, int row);
 
+/* Every row of r as a JSON array of db_row_json objects; clears r. NULL when
+ * r is NULL (the query failed), so `return db_rows_json(db_queryv(...))` works. */
+json_t *db_rows_json(PGresult *r);
+
 /* Quote a message from the server: the primary message, one line. */
 const char *db_result_message(const PGresult *r);
 
