@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "wisp/cli.h"
+#include "wisp/console.h"
 
 int
 main(int argc, char **argv)
@@ -28,7 +29,11 @@ main(int argc, char **argv)
     ctx.in = stdin;
     ctx.tty = isatty(STDOUT_FILENO);
     ctx.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
-    rc = cli_run(&ctx, restc, rest, &e);
+    /* No command on a terminal opens the console; without one, the help. */
+    if (restc == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+        rc = console_main(&cfg, &e) < 0 ? (e.status ? e.status : WISP_ERUNTIME) : 0;
+    else
+        rc = cli_run(&ctx, restc, rest, &e);
     fflush(stdout);
     if (rc != 0) {
         fprintf(stderr, "wisp: %s\n", e.msg);

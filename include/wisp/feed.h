@@ -1,0 +1,58 @@
+/*
+ * feed.h - the console's data thread. It owns its own PostgreSQL connection,
+ * so no database I/O ever happens on the drawing thread: the console says
+ * what it is looking at (feed_set_view), the thread fetches it, keeps the
+ * latest snapshot, and wakes the console by writing a byte to a pipe. A
+ * dead database makes the thread retry with backoff while the console keeps
+ * drawing; it recovers on its own when the database is back.
+ */
+#ifndef WISP_FEED_H
+#define WISP_FEED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "wisp/err.h"
+
+/* What the console shows now. */
+struct feed_view {
+    int64_t batch; /* batch whose vouchers are wanted, 0 for none */
+    int64_t first; /* first serial of the voucher window (1-based) */
+    int count;     /* vouchers in the window */
+};
+
+/* A copy of the latest data; release with feed_snapshot_free. */
+struct feed_snapshot {
+    uint64_t seq; /* increases with every new snapshot */
+    bool db_up;
+    char db_error[512]; /* why the database is down, one line */
+    int retry_in;       /* seconds until the next attempt while down */
+    char role[64], group[16];
+    json_t *batches;  /* batch_list() rows, or NULL */
+    json_t *vouchers; /* the window of the view's batch, or NULL */
+    int64_t vouchers_batch, vouchers_first;
+};
+
+struct feed;
+
+/* Start the thread with a libpq conninfo; it writes one byte to wake_fd
+ * whenever a new snapshot is ready. poll_s is how often it refreshes on its
+ * own (the console's fallback when there is no event channel). */
+struct feed *feed_start(const char *conninfo, int wake_fd, int poll_s, struct werr *e);
+
+/* Change what is wanted and fetch it now. */
+void feed_set_view(struct feed *f, const struct feed_view *v);
+
+/* Fetch again now. */
+void feed_refresh(struct feed *f);
+
+/* Copy the latest snapshot (JSON shared by reference). */
+void feed_snapshot(struct feed *f, struct feed_snapshot *out);
+void feed_snapshot_free(struct feed_snapshot *s);
+
+/* Stop the thread and close its connection. */
+void feed_stop(struct feed *f);
+
+#endif

@@ -1,0 +1,1019 @@
+/*
+ * console.c - the full-screen console: one loop, one struct app.
+ *
+ * The loop poll()s the keyboard, a self-pipe that signals write to, and the
+ * data thread's wake pipe (src/feed.c), with a timeout that ticks the clock
+ * once a second. Keys map to actions in one table (bindings[]); an action
+ * changes state and the loop redraws. Nothing here waits on the network:
+ * every row on screen comes from the data thread's latest snapshot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "wisp/colors.h"
+#include "wisp/console.h"
+#include "wisp/db.h"
+#include "wisp/feed.h"
+#include "wisp/qr.h"
+#include "wisp/table.h"
+#include "wisp/theme.h"
+#include "wisp/util.h"
+
+#define MIN_COLS  80
+#define MIN_ROWS  24
+#define WIDE_COLS 140 /* details area to the right from here on */
+
+enum pane_id { P_ROUTERS, P_SESSIONS, P_VOUCHERS, P_ORDERS, P_METRICS, P_COUNT };
+
+struct pane {
+    const char *name;
+    const char *purpose; /* what the pane is for */
+    const char *fill;    /* how it gets data, honestly, while it has none */
+};
+
+static const struct pane panes[P_COUNT] = {
+    {"Routers",
+     "The routers that sell the internet: MikroTik RouterOS and OpenWrt/openNDS, "
+     "their state, load and sessions.",
+     "Router management is not built yet in this version of wisp; it will be filled by "
+     "`wisp router add NAME --host H --driver routeros|opennds`."},
+    {"Sessions",
+     "Live hotspot sessions on every router: who is online, on which voucher, "
+     "how long and how much.",
+     "Sessions arrive with routers and the worker (`wisp worker`), not built yet in this "
+     "version."},
+    {"Vouchers", "Voucher batches and their vouchers.",
+     "`wisp voucher create --plan NAME "
+     "--count N` makes a batch."},
+    {"Orders", "Customer orders, from intake until the customer holds a PIN.",
+     "Orders are not built yet in this version; they will be filled by `wisp order add`."},
+    {"Metrics", "Live dashboards: sessions, throughput, sales, order pipeline, router health.",
+     "Metrics are not built yet in this version; they will come from `wisp worker` through "
+     "Redis."},
+};
+
+/* Columns of the batch table and of the voucher table. */
+static const struct table_column batch_cols[] = {
+    {"ID", 5, true},   {"PLAN", 10, false},   {"COUNT", 6, true},   {"NEW", 6, true},
+    {"SOLD", 6, true}, {"ACTIVE", 6, true},   {"EXPIRED", 7, true}, {"CREATED", 16, false},
+    {"BY", 10, false}, {"PRINTED", 0, false},
+};
+static const char *const batch_keys[] = {"id",         "plan",      "count",   "new",
+                                         "sold",       "active",    "expired", "created_at",
+                                         "created_by", "printed_at"};
+#define NBATCH_COLS 10
+static const struct table_column voucher_cols[] = {
+    {"#", 6, true},      {"CODE", 12, false},      {"STATUS", 8, false},  {"PRICE", 8, true},
+    {"SOLD", 16, false}, {"FIRST USE", 16, false}, {"EXPIRES", 0, false},
+};
+
+struct app {
+    struct config *cfg;
+    struct theme theme;
+    bool no_color;
+    struct feed *feed;
+    struct feed_snapshot snap;
+    char host[64];
+    int wake[2], sig[2];
+    enum pane_id pane;
+    bool quit, help, detail, filtering;
+    int focus; /* vouchers pane: 0 batches, 1 vouchers */
+    char filter[64];
+    int sort_col;
+    bool sort_rev;
+    int *order; /* batch rows after filter and sort: indexes into snap.batches */
+    int norder;
+    struct table batches, vouchers;
+    int batches_y, vouchers_y, vouchers_h; /* where they were drawn, for the mouse */
+    char message[512];
+    time_t message_at;
+};
+
+/* ---- terminal and signals ------------------------------------------------ */
+
+static int sig_fd = -1;              /* the write end of the self-pipe */
+static struct termios saved_termios; /* restored by the crash handler */
+static bool have_termios;
+
+static void
+on_signal(int sig)
+{
+    unsigned char b = (unsigned char)sig;
+    int saved = errno;
+    ssize_t n = write(sig_fd, &b, 1);
+
+    (void)n;
+    errno = saved;
+}
+
+/* A crash: put the terminal back (async-signal-safe calls only), then die
+ * of the same signal. */
+static void
+on_crash(int sig)
+{
+    static const char reset[] = "\033[0m\033[?1000l\033[?25h\033[?1049l\r\n";
+    ssize_t n = write(STDOUT_FILENO, reset, sizeof reset - 1);
+
+    (void)n;
+    if (have_termios)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int
+install_signals(struct app *app, struct werr *e)
+{
+    static const int crash[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    static const int ordinary[] = {SIGWINCH, SIGTERM, SIGINT, SIGHUP};
+    struct sigaction sa;
+
+    if (pipe(app->sig) < 0 || pipe(app->wake) < 0)
+        return werr_set(e, WISP_ERUNTIME, "pipe: %s", strerror(errno));
+    for (int i = 0; i < 2; i++) {
+        fcntl(app->sig[i], F_SETFL, O_NONBLOCK);
+        fcntl(app->wake[i], F_SETFL, O_NONBLOCK);
+        fcntl(app->sig[i], F_SETFD, FD_CLOEXEC);
+        fcntl(app->wake[i], F_SETFD, FD_CLOEXEC);
+    }
+    sig_fd = app->sig[1];
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof ordinary / sizeof ordinary[0]; i++)
+        sigaction(ordinary[i], &sa, NULL);
+    sa.sa_handler = on_crash;
+    sa.sa_flags = SA_RESETHAND;
+    for (size_t i = 0; i < sizeof crash / sizeof crash[0]; i++)
+        sigaction(crash[i], &sa, NULL);
+    return 0;
+}
+
+static void
+say(struct app *app, const char *msg)
+{
+    snprintf(app->message, sizeof app->message, "%s", msg);
+    app->message_at = time(NULL);
+}
+
+/* ---- batches: filter and sort over the snapshot ------------------------- */
+
+static const char *
+jtext(json_t *row, const char *key, char *buf, size_t n)
+{
+    json_t *v = json_object_get(row, key);
+
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+
+        /* times to the minute, as in the command-line tables */
+        if (strlen(s) >= 16 && s[10] == 'T')
+            snprintf(buf, n, "%.10s %.5s", s, s + 11);
+        else
+            snprintf(buf, n, "%s", s);
+    } else if (json_is_integer(v)) {
+        snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+    } else {
+        snprintf(buf, n, "-");
+    }
+    return buf;
+}
+
+static json_t *sort_rows;
+static int sort_key;
+static bool sort_desc;
+
+static int
+compare_batches(const void *a, const void *b)
+{
+    json_t *x =
+        json_object_get(json_array_get(sort_rows, (size_t) * (const int *)a), batch_keys[sort_key]);
+    json_t *y =
+        json_object_get(json_array_get(sort_rows, (size_t) * (const int *)b), batch_keys[sort_key]);
+    int r;
+
+    if (json_is_integer(x) && json_is_integer(y))
+        r = (json_integer_value(x) > json_integer_value(y)) -
+            (json_integer_value(x) < json_integer_value(y));
+    else
+        r = strcmp(json_is_string(x) ? json_string_value(x) : "",
+                   json_is_string(y) ? json_string_value(y) : "");
+    return sort_desc ? -r : r;
+}
+
+/* Rebuild the visible batch order after new data, a filter or a sort. */
+static void
+rebuild_order(struct app *app)
+{
+    size_t n = json_array_size(app->snap.batches);
+    int keep =
+        app->batches.sel >= 0 && app->batches.sel < app->norder ? app->order[app->batches.sel] : -1;
+    json_int_t keep_id = keep >= 0 ? json_integer_value(json_object_get(
+                                         json_array_get(app->snap.batches, (size_t)keep), "id"))
+                                   : -1;
+
+    free(app->order);
+    app->order = xcalloc(n ? n : 1, sizeof *app->order);
+    app->norder = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *row = json_array_get(app->snap.batches, i);
+        bool match = app->filter[0] == '\0';
+        char buf[128];
+
+        for (int c = 0; c < NBATCH_COLS && !match; c++)
+            match = strstr(jtext(row, batch_keys[c], buf, sizeof buf), app->filter) != NULL;
+        if (match)
+            app->order[app->norder++] = (int)i;
+    }
+    sort_rows = app->snap.batches, sort_key = app->sort_col, sort_desc = app->sort_rev;
+    qsort(app->order, (size_t)app->norder, sizeof *app->order, compare_batches);
+    app->batches.nrows = app->norder;
+    for (int i = 0; keep_id >= 0 && i < app->norder; i++)
+        if (json_integer_value(json_object_get(
+                json_array_get(app->snap.batches, (size_t)app->order[i]), "id")) == keep_id)
+            app->batches.sel = i;
+}
+
+static json_t *
+selected_batch(struct app *app)
+{
+    if (app->batches.sel < 0 || app->batches.sel >= app->norder)
+        return NULL;
+    return json_array_get(app->snap.batches, (size_t)app->order[app->batches.sel]);
+}
+
+static enum theme_element
+batch_cell(void *ctx, int row, int col, char *buf, size_t n)
+{
+    struct app *app = ctx;
+    json_t *b = json_array_get(app->snap.batches, (size_t)app->order[row]);
+
+    jtext(b, batch_keys[col], buf, n);
+    if (col == 9 && strcmp(buf, "-") == 0)
+        snprintf(buf, n, "not printed");
+    return col == 9 && strcmp(buf, "not printed") == 0 ? TH_DIM : TH_NORMAL;
+}
+
+/* The voucher at table row `row` if the snapshot's window holds it. */
+static json_t *
+voucher_at(struct app *app, int row)
+{
+    json_t *sel = selected_batch(app);
+    int64_t serial = row + 1, first = app->snap.vouchers_first;
+
+    if (sel == NULL || app->snap.vouchers == NULL ||
+        app->snap.vouchers_batch != json_integer_value(json_object_get(sel, "id")))
+        return NULL;
+    if (serial < first || serial >= first + (int64_t)json_array_size(app->snap.vouchers))
+        return NULL;
+    return json_array_get(app->snap.vouchers, (size_t)(serial - first));
+}
+
+static enum theme_element
+voucher_cell(void *ctx, int row, int col, char *buf, size_t n)
+{
+    static const char *const keys[] = {"serial",  "code",          "status",    "price",
+                                       "sold_at", "first_used_at", "expires_at"};
+    json_t *v = voucher_at(ctx, row);
+    const char *status;
+
+    if (v == NULL) {
+        snprintf(buf, n, col == 0 ? "%d" : col == 1 ? "\u2026" : "", row + 1);
+        return TH_DIM;
+    }
+    jtext(v, keys[col], buf, n);
+    if (col != 2)
+        return TH_NORMAL;
+    status = json_string_value(json_object_get(v, "status"));
+    return str_eq(status, "active")     ? TH_OK
+           : str_eq(status, "sold")     ? TH_WARN
+           : str_eq(status, "disabled") ? TH_BAD
+           : str_eq(status, "expired")  ? TH_DIM
+                                        : TH_NORMAL;
+}
+
+/* Tell the data thread which vouchers are on screen (two screens' worth). */
+static void
+request_view(struct app *app)
+{
+    struct feed_view v = {0};
+    json_t *sel = selected_batch(app);
+
+    if (sel) {
+        int h = app->vouchers_h > 2 ? app->vouchers_h : 20;
+
+        v.batch = json_integer_value(json_object_get(sel, "id"));
+        app->vouchers.nrows = (int)json_integer_value(json_object_get(sel, "count"));
+        v.first = app->vouchers.top + 1 - h / 2 > 1 ? app->vouchers.top + 1 - h / 2 : 1;
+        v.first -= (v.first - 1) % 16; /* move the window in steps, not every line */
+        v.count = 2 * h + 32;
+    } else {
+        app->vouchers.nrows = 0;
+    }
+    feed_set_view(app->feed, &v);
+}
+
+/* ---- drawing ------------------------------------------------------------- */
+
+static void
+fill_line(int y, attr_t a)
+{
+    attrset(a);
+    move(y, 0);
+    printw("%*s", COLS, "");
+}
+
+static void
+draw_header(struct app *app)
+{
+    char clock[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    int x;
+
+    localtime_r(&now, &tm);
+    strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+    fill_line(0, colors_attr(TH_HEADER));
+    mvprintw(0, 1, "%s", app->cfg->shop_name);
+    printw("  %s@%s  %s", app->snap.role[0] ? app->snap.role : "?", app->host,
+           app->snap.group[0] ? app->snap.group : "");
+    x = COLS - 52;
+    if (x < 40)
+        x = 40;
+    move(0, x);
+    attrset(colors_attr(TH_HEADER));
+    printw("%s  ", clock);
+    attrset(colors_attr(app->snap.db_up ? TH_OK : TH_BAD) | A_BOLD);
+    printw("\u25cf db");
+    attrset(colors_attr(TH_HEADER));
+    printw("  ");
+    attrset(colors_attr(TH_DIM));
+    printw("\u25cb redis off, polling 2s");
+    attrset(colors_attr(TH_HEADER));
+    printw("  ");
+    attrset(colors_attr(TH_DIM));
+    printw("\u25cb no worker");
+    attrset(A_NORMAL);
+}
+
+/* The tab bar; remembers where each tab is for mouse clicks. */
+static int tab_x[P_COUNT + 1];
+
+static void
+draw_tabs(struct app *app)
+{
+    fill_line(1, colors_attr(TH_TAB));
+    move(1, 1);
+    for (int i = 0; i < P_COUNT; i++) {
+        tab_x[i] = getcurx(stdscr);
+        attrset(colors_attr(i == (int)app->pane ? TH_TAB_ACTIVE : TH_TAB));
+        printw(" %d %s ", i + 1, panes[i].name);
+        attrset(colors_attr(TH_TAB));
+        addstr(" ");
+    }
+    tab_x[P_COUNT] = getcurx(stdscr);
+    attrset(A_NORMAL);
+}
+
+/* What is on screen in `box`, word-wrapped. Returns lines used. */
+static int
+draw_wrapped(int y, int x, int w, const char *text, attr_t a)
+{
+    int line = 0;
+    const char *p = text;
+
+    attrset(a);
+    while (*p) {
+        int len = (int)strlen(p), cut = len;
+
+        if (len > w) {
+            cut = w;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = w;
+        }
+        mvprintw(y + line++, x, "%.*s", cut, p);
+        p += cut;
+        while (*p == ' ')
+            p++;
+    }
+    attrset(A_NORMAL);
+    return line;
+}
+
+static void
+draw_empty(const struct pane *p, int y, int h)
+{
+    int w = COLS - 8 < 90 ? COLS - 8 : 90, x = (COLS - w) / 2, line = y + h / 3;
+
+    attrset(colors_attr(TH_TABLE_HEADER));
+    mvprintw(line++, x, "%s", p->name);
+    line++;
+    line += draw_wrapped(line, x, w, p->purpose, colors_attr(TH_NORMAL));
+    line++;
+    draw_wrapped(line, x, w, p->fill, colors_attr(TH_DIM));
+}
+
+static void
+draw_vouchers_pane(struct app *app, int y, int h)
+{
+    bool wide = COLS >= WIDE_COLS;
+    int bw = wide ? COLS * 55 / 100 : COLS, bh = wide ? h : h / 2;
+    int vx = wide ? bw + 1 : 0, vy = wide ? y : y + bh + 1, vw = wide ? COLS - bw - 1 : COLS;
+    int vh = wide ? h : h - bh - 1;
+    json_t *sel;
+
+    if (app->snap.batches == NULL) {
+        draw_wrapped(y + 2, 2, COLS - 4,
+                     app->snap.db_up ? "loading ..." : "no data yet: the database is unreachable",
+                     colors_attr(TH_DIM));
+        return;
+    }
+    if (app->norder == 0 && app->filter[0] == '\0') {
+        draw_empty(&panes[P_VOUCHERS], y, h);
+        return;
+    }
+    app->batches_y = y;
+    table_draw(&app->batches, y, 0, bh, bw, app->focus == 0);
+    sel = selected_batch(app);
+    attrset(colors_attr(TH_DIM));
+    if (wide) {
+        for (int i = 0; i < h; i++)
+            mvaddstr(y + i, bw, "\u2502");
+    } else {
+        move(vy - 1, 0);
+        for (int i = 0; i < COLS; i++)
+            addstr("\u2500");
+    }
+    if (sel) {
+        char title[96];
+
+        snprintf(title, sizeof title, " batch %lld: %s, %lld vouchers ",
+                 (long long)json_integer_value(json_object_get(sel, "id")),
+                 json_string_value(json_object_get(sel, "plan")),
+                 (long long)json_integer_value(json_object_get(sel, "count")));
+        mvaddstr(wide ? y + h - 1 : vy - 1, wide ? vx : 2, title);
+    }
+    attrset(A_NORMAL);
+    if (wide)
+        vh -= 1;
+    app->vouchers_y = vy;
+    app->vouchers_h = vh;
+    table_draw(&app->vouchers, vy, vx, vh, vw, app->focus == 1);
+}
+
+/* The selected voucher with its QR, drawn on screen with the theme's QR
+ * colours (or reverse video in mono) so it scans on dark and light terminals. */
+static void
+draw_detail(struct app *app)
+{
+    json_t *v = voucher_at(app, app->vouchers.sel);
+    struct qr q;
+    struct werr e = {0};
+    char *url;
+    int w, h, y, x;
+
+    if (v == NULL) { /* its window is still on the way from the data thread */
+        say(app, "loading the voucher ...");
+        return;
+    }
+    url = qr_login_url(app->cfg->login_url, json_string_value(json_object_get(v, "code")),
+                       json_string_value(json_object_get(v, "password")));
+    if (qr_encode(url, app->cfg->qr_ecc[0], &q, &e) < 0) {
+        say(app, e.msg);
+        free(url);
+        app->detail = false;
+        return;
+    }
+    w = qr_text_cols(&q, 2) + 44;
+    h = qr_text_rows(&q, 2) + 2;
+    if (h < 12)
+        h = 12;
+    y = (LINES - h) / 2 > 2 ? (LINES - h) / 2 : 2;
+    x = (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0;
+    for (int i = 0; i < h; i++) {
+        attrset(colors_attr(TH_DIALOG));
+        mvprintw(y + i, x, "%*s", w, "");
+    }
+    for (int r = 0; r < qr_text_rows(&q, 2) && y + 1 + r < LINES - 1; r++) {
+        struct sbuf line = {0};
+
+        qr_text_row(&q, 2, true, r, &line);
+        attrset(colors_attr(TH_QR));
+        mvaddstr(y + 1 + r, x + 2, line.buf);
+        sb_free(&line);
+    }
+    {
+        static const char *const rows[][2] = {{"code", "code"},
+                                              {"plan", "plan"},
+                                              {"status", "status"},
+                                              {"price", "price"},
+                                              {"sold", "sold_at"},
+                                              {"by", "sold_by"},
+                                              {"first use", "first_used_at"},
+                                              {"expires", "expires_at"}};
+        int tx = x + qr_text_cols(&q, 2) + 4;
+        char buf[96];
+
+        attrset(colors_attr(TH_DIALOG) | A_BOLD);
+        mvprintw(y + 1, tx, "voucher %s", json_string_value(json_object_get(v, "code")));
+        for (size_t i = 1; i < sizeof rows / sizeof rows[0]; i++) {
+            attrset(colors_attr(TH_DIALOG));
+            mvprintw(y + 2 + (int)i, tx, "%-10s %s", rows[i][0],
+                     jtext(v, rows[i][1], buf, sizeof buf));
+        }
+        mvprintw(y + h - 2, tx, "Esc closes");
+    }
+    attrset(A_NORMAL);
+    qr_free(&q);
+    free(url);
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+enum { ALL = (1 << P_COUNT) - 1, VOUCHERS = 1 << P_VOUCHERS };
+
+struct binding {
+    int key;
+    const char *label; /* as shown in hints and help */
+    const char *help;
+    unsigned panes;
+    const char *hint; /* short text for the footer, NULL = not shown there */
+    void (*fn)(struct app *app, int key);
+};
+
+static void
+act_pane(struct app *app, int key)
+{
+    if (key >= '1' && key <= '5')
+        app->pane = (enum pane_id)(key - '1');
+    else if (key == '\t')
+        app->pane = (enum pane_id)((app->pane + 1) % P_COUNT);
+    else
+        app->pane = (enum pane_id)((app->pane + P_COUNT - 1) % P_COUNT);
+}
+
+static void
+act_quit(struct app *app, int key)
+{
+    (void)key;
+    app->quit = true;
+}
+
+static void
+act_help(struct app *app, int key)
+{
+    (void)key;
+    app->help = !app->help;
+}
+
+static void
+act_refresh(struct app *app, int key)
+{
+    (void)key;
+    feed_refresh(app->feed);
+    say(app, "refreshing");
+}
+
+static void
+act_redraw(struct app *app, int key)
+{
+    (void)key;
+    (void)app;
+    clearok(curscr, TRUE);
+}
+
+static void
+act_filter(struct app *app, int key)
+{
+    (void)key;
+    app->filtering = true;
+}
+
+static void
+act_sort(struct app *app, int key)
+{
+    if (key == 's') { /* the next column, ascending */
+        app->sort_col = (app->sort_col + 1) % NBATCH_COLS;
+        app->sort_rev = false;
+    } else {
+        app->sort_rev = !app->sort_rev;
+    }
+    rebuild_order(app);
+    snprintf(app->message, sizeof app->message, "sorted by %s, %s", batch_cols[app->sort_col].title,
+             app->sort_rev ? "descending" : "ascending");
+    app->message_at = time(NULL);
+}
+
+static void
+act_enter(struct app *app, int key)
+{
+    (void)key;
+    if (app->pane != P_VOUCHERS)
+        return;
+    if (app->focus == 0 && selected_batch(app)) {
+        app->focus = 1;
+        app->vouchers.sel = 0;
+        app->vouchers.top = 0;
+        request_view(app);
+    } else if (app->focus == 1) {
+        app->detail = true;
+    }
+}
+
+static void
+act_back(struct app *app, int key)
+{
+    (void)key;
+    if (app->help)
+        app->help = false;
+    else if (app->detail)
+        app->detail = false;
+    else if (app->filter[0]) {
+        app->filter[0] = '\0';
+        rebuild_order(app);
+    } else if (app->focus == 1)
+        app->focus = 0;
+}
+
+static void
+act_move(struct app *app, int key)
+{
+    struct table *t = app->focus == 1 ? &app->vouchers : &app->batches;
+    int h = app->focus == 1 ? app->vouchers_h : (LINES - 4) / 2;
+
+    if (app->pane != P_VOUCHERS)
+        return;
+    table_key(t, key, h);
+    request_view(app);
+}
+
+static const struct binding bindings[] = {
+    {'1', "1-5", "switch pane", ALL, NULL, act_pane},
+    {'2', NULL, NULL, ALL, NULL, act_pane},
+    {'3', NULL, NULL, ALL, NULL, act_pane},
+    {'4', NULL, NULL, ALL, NULL, act_pane},
+    {'5', NULL, NULL, ALL, NULL, act_pane},
+    {'\t', "Tab", "next pane (Shift-Tab: previous)", ALL, NULL, act_pane},
+    {KEY_BTAB, NULL, NULL, ALL, NULL, act_pane},
+    {KEY_UP, "\u2191\u2193 j k", "move the selection", VOUCHERS, "move", act_move},
+    {KEY_DOWN, NULL, NULL, VOUCHERS, NULL, act_move},
+    {'j', NULL, NULL, VOUCHERS, NULL, act_move},
+    {'k', NULL, NULL, VOUCHERS, NULL, act_move},
+    {KEY_PPAGE, "PgUp PgDn", "a page up or down", VOUCHERS, NULL, act_move},
+    {KEY_NPAGE, NULL, NULL, VOUCHERS, NULL, act_move},
+    {'g', "g G Home End", "first or last row", VOUCHERS, NULL, act_move},
+    {'G', NULL, NULL, VOUCHERS, NULL, act_move},
+    {KEY_HOME, NULL, NULL, VOUCHERS, NULL, act_move},
+    {KEY_END, NULL, NULL, VOUCHERS, NULL, act_move},
+    {'\n', "Enter", "open: a batch's vouchers, a voucher's details and QR", VOUCHERS, "open",
+     act_enter},
+    {'\r', NULL, NULL, VOUCHERS, NULL, act_enter},
+    {KEY_ENTER, NULL, NULL, VOUCHERS, NULL, act_enter},
+    {27, "Esc", "back, close, clear the filter", ALL, "back", act_back},
+    {'/', "/", "filter the table as you type", VOUCHERS, "filter", act_filter},
+    {'s', "s S", "sort by the next column, reverse", VOUCHERS, "sort", act_sort},
+    {'S', NULL, NULL, VOUCHERS, NULL, act_sort},
+    {'r', "r", "refresh now", ALL, NULL, act_refresh},
+    {12, "Ctrl-L", "redraw the screen", ALL, NULL, act_redraw},
+    {'?', "?", "this help", ALL, "help", act_help},
+    {'q', "q", "quit (also F10)", ALL, "quit", act_quit},
+    {KEY_F(10), NULL, NULL, ALL, NULL, act_quit},
+};
+#define NBINDINGS (sizeof bindings / sizeof bindings[0])
+
+static void
+draw_footer(struct app *app)
+{
+    int y = LINES - 1;
+
+    fill_line(y, colors_attr(TH_FOOTER));
+    move(y, 0);
+    if (app->filtering || app->filter[0]) {
+        attrset(colors_attr(TH_KEY));
+        addstr(" / ");
+        attrset(colors_attr(TH_FOOTER));
+        printw(" %s%s", app->filter, app->filtering ? "_" : "");
+        return;
+    }
+    if (app->message[0] && time(NULL) - app->message_at < 5) { /* a message wins for 5 s */
+        attrset(colors_attr(TH_WARN));
+        mvaddnstr(y, 1, app->message, COLS - 2);
+        attrset(A_NORMAL);
+        return;
+    }
+    for (size_t i = 0; i < NBINDINGS; i++) {
+        const struct binding *b = &bindings[i];
+
+        if (b->hint == NULL || !(b->panes & (1u << app->pane)) || getcurx(stdscr) > COLS - 20)
+            continue;
+        attrset(colors_attr(TH_KEY));
+        printw(" %s ", b->label);
+        attrset(colors_attr(TH_FOOTER));
+        printw(" %s ", b->hint);
+    }
+    attrset(A_NORMAL);
+}
+
+/* `?`: every key of the current pane, from the same table the keys use. */
+static void
+draw_help(struct app *app)
+{
+    int n = 0, w = 64, h, y, x;
+
+    for (size_t i = 0; i < NBINDINGS; i++)
+        n += bindings[i].label && (bindings[i].panes & (1u << app->pane));
+    h = n + 4;
+    y = (LINES - h) / 2 > 1 ? (LINES - h) / 2 : 1;
+    x = (COLS - w) / 2;
+    for (int i = 0; i < h; i++) {
+        attrset(colors_attr(TH_DIALOG));
+        mvprintw(y + i, x, "%*s", w, "");
+    }
+    attrset(colors_attr(TH_DIALOG) | A_BOLD);
+    mvprintw(y + 1, x + 2, "Keys: %s pane", panes[app->pane].name);
+    attrset(colors_attr(TH_DIALOG));
+    n = 0;
+    for (size_t i = 0; i < NBINDINGS; i++) {
+        const struct binding *b = &bindings[i];
+
+        if (b->label && (b->panes & (1u << app->pane)))
+            mvprintw(y + 3 + n++, x + 2, "%-14s %s", b->label, b->help);
+    }
+    attrset(A_NORMAL);
+}
+
+static void
+draw(struct app *app)
+{
+    int y = 2, h;
+
+    erase();
+    if (COLS < MIN_COLS || LINES < MIN_ROWS) {
+        mvprintw(LINES / 2, 0, "terminal too small (%dx%d): wisp needs %dx%d", COLS, LINES,
+                 MIN_COLS, MIN_ROWS);
+        mvprintw(LINES / 2 + 1, 0, "q quits");
+        refresh();
+        return;
+    }
+    draw_header(app);
+    draw_tabs(app);
+    if (!app->snap.db_up && app->snap.db_error[0]) {
+        char banner[700];
+
+        snprintf(banner, sizeof banner, " database unreachable, retrying in %ds: %s ",
+                 app->snap.retry_in, app->snap.db_error);
+        fill_line(y, colors_attr(TH_BANNER));
+        mvaddnstr(y, 0, banner, COLS);
+        y++;
+    }
+    h = LINES - 1 - y;
+    if (app->pane == P_VOUCHERS)
+        draw_vouchers_pane(app, y, h);
+    else
+        draw_empty(&panes[app->pane], y, h);
+    draw_footer(app);
+    if (app->detail)
+        draw_detail(app);
+    if (app->help)
+        draw_help(app);
+    refresh();
+}
+
+/* ---- input ---------------------------------------------------------------- */
+
+static void
+filter_key(struct app *app, int ch)
+{
+    size_t len = strlen(app->filter);
+
+    if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        app->filtering = false;
+    } else if (ch == 27) {
+        app->filtering = false;
+        app->filter[0] = '\0';
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        if (len)
+            app->filter[len - 1] = '\0';
+    } else if (ch >= ' ' && ch < 127 && len + 1 < sizeof app->filter) {
+        app->filter[len] = (char)ch;
+        app->filter[len + 1] = '\0';
+    }
+    app->batches.sel = 0;
+    rebuild_order(app);
+    request_view(app);
+}
+
+static void
+mouse_click(struct app *app)
+{
+    MEVENT ev;
+
+    if (getmouse(&ev) != OK || !(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+        return;
+    if (ev.y == 1) {
+        for (int i = 0; i < P_COUNT; i++)
+            if (ev.x >= tab_x[i] && ev.x < tab_x[i + 1])
+                app->pane = (enum pane_id)i;
+        return;
+    }
+    if (app->pane != P_VOUCHERS)
+        return;
+    if (ev.y > app->batches_y && ev.y < app->vouchers_y - 1 && ev.x < COLS) {
+        int row = table_row_at(&app->batches, app->batches_y, ev.y);
+
+        if (row >= 0) {
+            app->batches.sel = row;
+            app->focus = 0;
+            request_view(app);
+        }
+    } else if (ev.y > app->vouchers_y) {
+        int row = table_row_at(&app->vouchers, app->vouchers_y, ev.y);
+
+        if (row >= 0) {
+            app->vouchers.sel = row;
+            app->focus = 1;
+        }
+    }
+}
+
+static void
+handle_key(struct app *app, int ch)
+{
+    if (app->filtering) {
+        filter_key(app, ch);
+        return;
+    }
+    if (ch == KEY_MOUSE) {
+        mouse_click(app);
+        return;
+    }
+    if (ch == KEY_RESIZE)
+        return;
+    if (COLS < MIN_COLS || LINES < MIN_ROWS) {
+        if (ch == 'q' || ch == KEY_F(10))
+            app->quit = true;
+        return;
+    }
+    if (app->help && ch != '?' && ch != 'q') {
+        app->help = false; /* any key closes help */
+        return;
+    }
+    for (size_t i = 0; i < NBINDINGS; i++)
+        if (bindings[i].key == ch && (bindings[i].panes & (1u << app->pane))) {
+            bindings[i].fn(app, ch);
+            return;
+        }
+}
+
+/* Take the newest snapshot from the data thread. */
+static void
+take_snapshot(struct app *app)
+{
+    struct feed_snapshot s;
+
+    feed_snapshot(app->feed, &s);
+    if (s.seq == app->snap.seq && s.db_up == app->snap.db_up) {
+        app->snap.retry_in = s.retry_in;
+        feed_snapshot_free(&s);
+        return;
+    }
+    feed_snapshot_free(&app->snap);
+    app->snap = s;
+    rebuild_order(app);
+    request_view(app);
+}
+
+static void
+drain(int fd)
+{
+    char buf[64];
+
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+}
+
+static void
+loop(struct app *app)
+{
+    while (!app->quit) {
+        struct pollfd fds[3] = {
+            {STDIN_FILENO, POLLIN, 0}, {app->sig[0], POLLIN, 0}, {app->wake[0], POLLIN, 0}};
+        struct timespec ts;
+        int ch, timeout;
+
+        take_snapshot(app);
+        draw(app);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        timeout = 1000 - (int)(ts.tv_nsec / 1000000); /* the next clock second */
+        if (poll(fds, 3, timeout) < 0 && errno != EINTR)
+            break;
+        if (fds[1].revents & POLLIN) {
+            unsigned char sigs[16];
+            ssize_t n = read(app->sig[0], sigs, sizeof sigs);
+
+            for (ssize_t i = 0; i < n; i++) {
+                if (sigs[i] == SIGWINCH) {
+                    endwin();
+                    refresh();
+                } else {
+                    app->quit = true;
+                }
+            }
+        }
+        if (fds[2].revents & POLLIN)
+            drain(app->wake[0]);
+        if (fds[0].revents & (POLLHUP | POLLERR))
+            app->quit = true;
+        while ((ch = getch()) != ERR && !app->quit)
+            handle_key(app, ch);
+    }
+}
+
+/* ---- start and end --------------------------------------------------------- */
+
+/* Theme directories: the user's (theme_load adds it), the install prefix,
+ * and the source tree beside the binary (bin/wisp -> themes/). */
+static void
+load_theme(struct app *app, const char *name)
+{
+    char exe[PATH_MAX], tree[PATH_MAX + 16];
+    const char *dirs[3] = {WISP_DATADIR "/themes", NULL, NULL};
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    struct werr e = {0};
+
+    if (n > 0) {
+        exe[n] = '\0';
+        *strrchr(exe, '/') = '\0';
+        snprintf(tree, sizeof tree, "%s/../themes", exe);
+        dirs[1] = tree;
+    }
+    if (theme_load(&app->theme, app->no_color ? "mono" : name, dirs, &e) < 0)
+        say(app, e.msg);
+}
+
+int
+console_main(struct config *cfg, struct werr *e)
+{
+    struct app app = {.cfg = cfg, .sort_rev = true};
+    struct db probe;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return werr_set(e, WISP_EUSAGE,
+                        "the console needs a terminal; for scripts use `wisp COMMAND` "
+                        "(see wisp --help)");
+    /* Reach the database before taking the screen: a dead one is one line. */
+    if (db_open(&probe, cfg->db, e) < 0)
+        return -1;
+    if (db_check_schema(&probe, e) < 0) {
+        db_close(&probe);
+        return -1;
+    }
+    db_close(&probe);
+    gethostname(app.host, sizeof app.host - 1);
+    app.no_color = getenv("NO_COLOR") && *getenv("NO_COLOR");
+    if (install_signals(&app, e) < 0)
+        return -1;
+    app.feed = feed_start(cfg->db, app.wake[1], 2, e);
+    if (app.feed == NULL)
+        return -1;
+    have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
+    initscr();
+    cbreak();
+    noecho();
+    nonl();
+    intrflush(stdscr, FALSE);
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    load_theme(&app, cfg->theme);
+    colors_apply(&app.theme, app.no_color);
+    app.batches = (struct table){batch_cols, NBATCH_COLS, 0, -1, 0, batch_cell, &app};
+    app.vouchers = (struct table){voucher_cols, 7, 0, -1, 0, voucher_cell, &app};
+    app.pane = P_VOUCHERS;
+    loop(&app);
+    endwin();
+    feed_stop(app.feed);
+    feed_snapshot_free(&app.snap);
+    free(app.order);
+    for (int i = 0; i < 2; i++) {
+        close(app.sig[i]);
+        close(app.wake[i]);
+    }
+    return 0;
+}

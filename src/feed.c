@@ -1,0 +1,238 @@
+/*
+ * feed.c - the console's data thread (see include/wisp/feed.h).
+ *
+ * One mutex guards the wanted view and the latest snapshot; a condition
+ * variable wakes the thread for a new view, a refresh or stop, or after
+ * poll_s seconds. While the database is down the wait is the backoff
+ * (2, 4, 8 ... 30 s) and the snapshot counts it down for the banner.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wisp/db.h"
+#include "wisp/feed.h"
+#include "wisp/util.h"
+#include "wisp/voucher.h"
+
+struct feed {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    char *conninfo;
+    int wake_fd, poll_s;
+    bool stop, dirty;
+    struct feed_view view;
+    struct feed_snapshot snap;
+    time_t retry_at; /* while down: when the next attempt is due */
+};
+
+static void
+wake(struct feed *f)
+{
+    char b = 1;
+    ssize_t n = write(f->wake_fd, &b, 1);
+
+    (void)n; /* a full pipe already means "wake up" */
+}
+
+/* Publish under the lock: replace the JSON parts, bump seq, wake the UI. */
+static void
+publish(struct feed *f, const struct feed_snapshot *next)
+{
+    pthread_mutex_lock(&f->lock);
+    json_decref(f->snap.batches);
+    json_decref(f->snap.vouchers);
+    f->snap = *next;
+    f->snap.seq++;
+    pthread_mutex_unlock(&f->lock);
+    wake(f);
+}
+
+/* The window of vouchers of one batch: serials are dense 1..count within a
+ * batch, so the window is an index range scan however large the batch. */
+static json_t *
+voucher_window(struct db *db, int64_t batch, int64_t first, int count, struct werr *e)
+{
+    char b[24], lo[24], hi[24];
+
+    snprintf(b, sizeof b, "%lld", (long long)batch);
+    snprintf(lo, sizeof lo, "%lld", (long long)first);
+    snprintf(hi, sizeof hi, "%lld", (long long)(first + count - 1));
+    return db_rows_json(db_queryv(
+        db, e,
+        "SELECT v.serial, v.code, v.password, p.name AS plan, v.status,"
+        " coalesce(v.price, p.price) AS price, v.sold_by,"
+        " v.sold_at, v.first_used_at, v.expires_at FROM vouchers v JOIN plans p ON p.id = v.plan_id"
+        " WHERE v.batch_id = $1 AND v.serial BETWEEN $2 AND $3 ORDER BY v.serial",
+        3, b, lo, hi));
+}
+
+/* One fetch. Returns false when the connection is gone. */
+static bool
+fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snapshot *next,
+      struct werr *e)
+{
+    next->batches = batch_list(db, e);
+    if (next->batches == NULL)
+        return PQstatus(db->conn) == CONNECTION_OK;
+    if (v->batch > 0 && v->count > 0) {
+        next->vouchers = voucher_window(db, v->batch, v->first, v->count, e);
+        next->vouchers_batch = v->batch;
+        next->vouchers_first = v->first;
+    }
+    (void)f;
+    return PQstatus(db->conn) == CONNECTION_OK;
+}
+
+static void *
+run(void *arg)
+{
+    struct feed *f = arg;
+    struct db db = {0};
+    int backoff = 0;
+
+    pthread_mutex_lock(&f->lock);
+    while (!f->stop) {
+        struct feed_view v = f->view;
+        struct feed_snapshot next = {0};
+        struct werr e = {0};
+        struct timespec until;
+
+        f->dirty = false;
+        next.seq = f->snap.seq;
+        pthread_mutex_unlock(&f->lock);
+
+        if (db.conn == NULL && (db_open(&db, f->conninfo, &e) < 0 || db_check_schema(&db, &e) < 0 ||
+                                db_load_role(&db, &e) < 0))
+            db_close(&db);
+        if (db.conn && fetch(f, &db, &v, &next, &e)) {
+            backoff = 0;
+            next.db_up = true;
+            snprintf(next.role, sizeof next.role, "%s", db.role);
+            snprintf(next.group, sizeof next.group, "%s", db.group);
+        } else {
+            db_close(&db);
+            json_decref(next.batches);
+            json_decref(next.vouchers);
+            memset(&next, 0, sizeof next);
+            next.seq = f->snap.seq;
+            backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 2;
+            snprintf(next.db_error, sizeof next.db_error, "%s", e.msg);
+            next.retry_in = backoff;
+        }
+        pthread_mutex_lock(&f->lock);
+        if (!next.db_up) { /* keep the last data on screen while down */
+            next.batches = json_incref(f->snap.batches);
+            next.vouchers = json_incref(f->snap.vouchers);
+            next.vouchers_batch = f->snap.vouchers_batch;
+            next.vouchers_first = f->snap.vouchers_first;
+            snprintf(next.role, sizeof next.role, "%s", f->snap.role);
+            snprintf(next.group, sizeof next.group, "%s", f->snap.group);
+        }
+        pthread_mutex_unlock(&f->lock);
+        publish(f, &next);
+        pthread_mutex_lock(&f->lock);
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += backoff ? backoff : f->poll_s;
+        f->retry_at = backoff ? time(NULL) + backoff : 0;
+        while (!f->stop && !f->dirty)
+            if (pthread_cond_timedwait(&f->cond, &f->lock, &until) == ETIMEDOUT)
+                break;
+    }
+    pthread_mutex_unlock(&f->lock);
+    db_close(&db);
+    return NULL;
+}
+
+struct feed *
+feed_start(const char *conninfo, int wake_fd, int poll_s, struct werr *e)
+{
+    struct feed *f = xcalloc(1, sizeof *f);
+    /* a dead server must not hold the thread for long: cap each attempt */
+    char *ci = xasprintf("%s%sconnect_timeout=3", conninfo ? conninfo : "",
+                         conninfo && *conninfo ? " " : "");
+
+    if (conninfo && strstr(conninfo, "://")) { /* a URI takes options as a query */
+        free(ci);
+        ci = xasprintf("%s%sconnect_timeout=3", conninfo, strchr(conninfo, '?') ? "&" : "?");
+    }
+    f->conninfo = ci;
+    f->wake_fd = wake_fd;
+    f->poll_s = poll_s > 0 ? poll_s : 2;
+    f->dirty = true;
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->cond, NULL);
+    if (pthread_create(&f->thread, NULL, run, f) != 0) {
+        werr_set(e, WISP_ERUNTIME, "cannot start the data thread: %s", strerror(errno));
+        free(f->conninfo);
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+void
+feed_set_view(struct feed *f, const struct feed_view *v)
+{
+    pthread_mutex_lock(&f->lock);
+    if (memcmp(&f->view, v, sizeof *v) != 0) {
+        f->view = *v;
+        f->dirty = true;
+        pthread_cond_signal(&f->cond);
+    }
+    pthread_mutex_unlock(&f->lock);
+}
+
+void
+feed_refresh(struct feed *f)
+{
+    pthread_mutex_lock(&f->lock);
+    f->dirty = true;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
+void
+feed_snapshot(struct feed *f, struct feed_snapshot *out)
+{
+    pthread_mutex_lock(&f->lock);
+    *out = f->snap;
+    json_incref(out->batches);
+    json_incref(out->vouchers);
+    if (!out->db_up && f->retry_at) {
+        long left = (long)(f->retry_at - time(NULL));
+        out->retry_in = left > 0 ? (int)left : 0;
+    }
+    pthread_mutex_unlock(&f->lock);
+}
+
+void
+feed_snapshot_free(struct feed_snapshot *s)
+{
+    json_decref(s->batches);
+    json_decref(s->vouchers);
+    s->batches = s->vouchers = NULL;
+}
+
+void
+feed_stop(struct feed *f)
+{
+    if (f == NULL)
+        return;
+    pthread_mutex_lock(&f->lock);
+    f->stop = true;
+    pthread_cond_signal(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+    pthread_join(f->thread, NULL);
+    json_decref(f->snap.batches);
+    json_decref(f->snap.vouchers);
+    pthread_mutex_destroy(&f->lock);
+    pthread_cond_destroy(&f->cond);
+    free(f->conninfo);
+    free(f);
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The console as a person uses it: the real binary in tmux, keys sent with
+# send-keys, the screen read with capture-pane, against the real PostgreSQL.
+. "$(dirname "$0")/../lib.sh"
+. tests/tools/services.sh
+w db migrate
+w plan add 1h --price 1.50 --duration 1h
+w plan add week --price 9 --duration 1w
+w voucher create --plan 1h --count 300
+w voucher create --plan week --count 12
+
+sock=$T/tmux.sock
+tm() { tmux -S "$sock" "$@"; }
+screen() { tm capture-pane -p -t wisp; }
+# wait_for TEXT: until the screen shows TEXT (5 s at most)
+wait_for() {
+    for _ in $(seq 50); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
+    return 1
+}
+start() { # start [ENV=VALUE ...]: the console in a fresh 120x40 tmux
+    tm kill-server 2>/dev/null
+    for _ in $(seq 20); do tm has-session 2>/dev/null || break; sleep 0.1; done
+    tm new-session -d -s wisp -x 120 -y 40 \
+        "env TERM=xterm-256color $* WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
+    wait_for "3 Vouchers"
+}
+
+start
+t_ok "console opens" wait_for "1 Routers   2 Sessions   3 Vouchers   4 Orders   5 Metrics"
+t_ok "batches appear" wait_for "week"
+s=$(screen)
+t_contains "header: shop name" "wisp hotspot" "$s"
+t_contains "header: operator and role" "$PGUSER@" "$s"
+t_match "header: clock" '[0-9]{2}:[0-9]{2}:[0-9]{2}' "$s"
+t_contains "header: no worker yet" "no worker" "$s"
+t_match "batch row with counts" '^ +1 1h +300 +300 +0' "$s"
+t_contains "footer hints" "? " "$s"
+
+tm send-keys -t wisp 1
+t_ok "1: routers pane says what it is for" wait_for "The routers that sell the internet"
+t_contains "routers pane is honest about what is missing" "not built yet" "$(screen)"
+tm send-keys -t wisp 2
+t_ok "2: sessions pane" wait_for "Live hotspot sessions"
+tm send-keys -t wisp Tab
+t_ok "Tab: next pane (vouchers)" wait_for "COUNT"
+tm send-keys -t wisp Tab
+t_ok "Tab: orders" wait_for "Customer orders"
+tm send-keys -t wisp BTab
+t_ok "Shift-Tab: back to vouchers" wait_for "COUNT"
+tm send-keys -t wisp 5
+t_ok "5: metrics" wait_for "Live dashboards"
+tm send-keys -t wisp 3
+t_ok "3: vouchers" wait_for "COUNT"
+
+# Help overlay generated from the key table.
+tm send-keys -t wisp '?'
+t_ok "? shows the keys of the pane" wait_for "Keys: Vouchers pane"
+t_contains "help lists the filter key" "filter the table as you type" "$(screen)"
+tm send-keys -t wisp Escape
+sleep 0.3
+t_not_contains "Esc closes help" "Keys: Vouchers pane" "$(screen)"
+
+# Filter as you type, Esc clears.
+tm send-keys -t wisp / w e e
+t_ok "filter shows matching batch" wait_for "week"
+sleep 0.3
+t_not_contains "filter hides the others" " 300 " "$(screen | sed -n '3,10p')"
+tm send-keys -t wisp Enter Escape
+sleep 0.3
+t_contains "Esc clears the filter" " 300 " "$(screen)"
+
+# Sort: s cycles the column, S reverses.
+tm send-keys -t wisp s
+t_ok "s sorts by the next column" wait_for "sorted by PLAN, ascending"
+t_match "ascending plan order puts 1h first" '^ +1 1h' "$(screen | sed -n 4p)"
+tm send-keys -t wisp S
+t_ok "S reverses" wait_for "sorted by PLAN, descending"
+t_match "descending plan order puts week first" '^ +2 week' "$(screen | sed -n 4p)"
+
+# Into a batch, down the vouchers, a voucher's details with a scannable QR.
+tm send-keys -t wisp G Enter
+t_ok "Enter opens the batch's vouchers" wait_for "batch 1: 1h, 300 vouchers"
+tm send-keys -t wisp j j
+sleep 0.3
+code=$(sql "SELECT code FROM vouchers WHERE batch_id = 1 AND serial = 3")
+t_contains "vouchers window shows serial 3" "$code" "$(screen)"
+tm send-keys -t wisp G
+t_ok "G jumps to the 300th voucher (window fetched on demand)" \
+    wait_for "$(sql "SELECT code FROM vouchers WHERE batch_id = 1 AND serial = 300")"
+tm send-keys -t wisp g Enter
+t_ok "Enter shows the voucher" wait_for "voucher $(sql "SELECT code FROM vouchers WHERE batch_id = 1 AND serial = 1")"
+screen >"$T/detail.txt"
+c1=$(sql "SELECT code FROM vouchers WHERE batch_id = 1 AND serial = 1")
+t_eq "the QR on screen decodes to the login URL" "http://hotspot.lan/login?username=$c1&password=$c1" \
+    "$(/usr/bin/python3 tests/tools/sheet2pbm.py "$T/detail.txt" "$T/detail" | xargs -n1 zbarimg -q --raw 2>/dev/null)"
+tm send-keys -t wisp Escape Escape
+
+# Live without a keypress: a batch made elsewhere shows up by itself.
+"$WISP" voucher create --plan week --count 7 >/dev/null
+t_ok "new batch appears without a keypress" wait_for " 3 week"
+
+# Resize below 80x24 and back.
+tm resize-window -t wisp -x 60 -y 20
+t_ok "too small notice" wait_for "terminal too small (60x20)"
+tm resize-window -t wisp -x 150 -y 40
+t_ok "resize back reflows" wait_for "COUNT"
+t_contains "wide terminal: vouchers to the right" "│" "$(screen | sed -n 5p)"
+
+# The database goes away and comes back: banner, keys still work, recovery.
+bin=$(services_pgbin)
+services_as_pg "$bin/pg_ctl" -D "$PGHOST/pg" -m fast -w stop >/dev/null
+t_ok "banner when the database is unreachable" wait_for "database unreachable, retrying in"
+tm send-keys -t wisp 1
+t_ok "navigation works while the database is down" wait_for "The routers that sell"
+tm send-keys -t wisp '?'
+t_ok "help works while the database is down" wait_for "Keys: Routers pane"
+tm send-keys -t wisp Escape 3
+services_as_pg "$bin/pg_ctl" -D "$PGHOST/pg" -l "$PGHOST/pg.log" -w start >/dev/null
+for _ in $(seq 80); do screen | grep -q "database unreachable" || break; sleep 0.25; done
+t_not_contains "recovers on its own" "database unreachable" "$(screen)"
+
+# q quits and leaves the terminal clean.
+tm send-keys -t wisp q
+t_ok "q quits with status 0" wait_for "wisp-exit=0"
+t_not_contains "screen restored after quit" "3 Vouchers" "$(screen)"
+
+# SIGTERM quits cleanly too.
+start
+pid=$(pgrep -n -f "^$WISP\$")
+kill -TERM "$pid"
+t_ok "SIGTERM quits with status 0" wait_for "wisp-exit=0"
+
+# NO_COLOR: no colour sequences at all.
+start NO_COLOR=1
+t_ok "NO_COLOR console opens" wait_for "week"
+colour_sgr=$'\e\\[([0-9;]*;)?(3[0-7]|4[0-7]|38;5|48;5)[;m]'
+t_eq "NO_COLOR draws without colour" 0 "$(tm capture-pane -e -p -t wisp | grep -cE "$colour_sgr")"
+tm send-keys -t wisp q
+start
+t_ok "colour console opens" wait_for "week"
+t_match "colours otherwise" "$colour_sgr" "$(tm capture-pane -e -p -t wisp)"
+tm send-keys -t wisp q
+
+# TERM=vt100 (monochrome) works.
+start TERM=vt100
+t_ok "vt100 console opens" wait_for "week"
+tm send-keys -t wisp q
+t_ok "vt100 quits" wait_for "wisp-exit=0"
+
+# A broken theme file: message naming file and key, then the default theme.
+mkdir -p "$XDG_CONFIG_HOME/wisp/themes"
+echo '{"header": {"fg": "purple"}}' >"$XDG_CONFIG_HOME/wisp/themes/broken.json"
+start WISP_THEME=broken
+t_ok "broken theme named in a message" wait_for 'broken.json: key "header.fg"'
+tm send-keys -t wisp q
+tm kill-server
+
+# Without a terminal, `wisp` prints the help; a dead database is one line.
+w
+t_contains "no terminal: help" "commands:" "$OUT"
+tm new-session -d -s wisp -x 120 -y 30 "env WISP_DB='host=$T/nowhere dbname=x' '$WISP'; echo wisp-exit=\$?; sleep 60"
+t_ok "unreachable database at start exits 1" wait_for "wisp-exit=1"
+t_contains "unreachable database: one line" "cannot connect to PostgreSQL" "$(screen)"
+tm kill-server
