@@ -25,7 +25,9 @@
 #include "wisp/console.h"
 #include "wisp/db.h"
 #include "wisp/feed.h"
+#include "wisp/prompt.h"
 #include "wisp/qr.h"
+#include "wisp/runner.h"
 #include "wisp/table.h"
 #include "wisp/theme.h"
 #include "wisp/util.h"
@@ -83,7 +85,11 @@ struct app {
     struct theme theme;
     bool no_color;
     struct feed *feed;
+    struct runner *runner;
     struct feed_snapshot snap;
+    bool prompting;
+    char *output;   /* the last command's output, shown in a popup while set */
+    int output_top; /* its first line on screen */
     char host[64];
     int wake[2], sig[2];
     enum pane_id pane;
@@ -650,6 +656,19 @@ act_back(struct app *app, int key)
 }
 
 static void
+act_command(struct app *app, int key)
+{
+    (void)key;
+    if (runner_busy(app->runner)) {
+        say(app, "a command is still running");
+        return;
+    }
+    app->prompting = true;
+    prompt_start();
+    curs_set(1);
+}
+
+static void
 act_move(struct app *app, int key)
 {
     struct table *t = app->focus == 1 ? &app->vouchers : &app->batches;
@@ -687,6 +706,8 @@ static const struct binding bindings[] = {
     {'/', "/", "filter the table as you type", VOUCHERS, "filter", act_filter},
     {'s', "s S", "sort by the next column, reverse", VOUCHERS, "sort", act_sort},
     {'S', NULL, NULL, VOUCHERS, NULL, act_sort},
+    {':', ":", "command line: any wisp command (Tab completes, \u2191 history)", ALL, "command",
+     act_command},
     {'r', "r", "refresh now", ALL, NULL, act_refresh},
     {12, "Ctrl-L", "redraw the screen", ALL, NULL, act_redraw},
     {'?', "?", "this help", ALL, "help", act_help},
@@ -726,6 +747,78 @@ draw_footer(struct app *app)
         printw(" %s ", b->hint);
     }
     attrset(A_NORMAL);
+}
+
+/* The last command's output, scrollable. */
+static void
+draw_output(struct app *app)
+{
+    int h = LINES - 6, w = COLS - 6, y = 3, x = 3, nlines = 0, line = 0;
+    const char *p;
+
+    for (p = app->output; *p; p++)
+        nlines += *p == '\n';
+    if (app->output_top > nlines - (h - 3))
+        app->output_top = nlines - (h - 3) > 0 ? nlines - (h - 3) : 0;
+    if (app->output_top < 0)
+        app->output_top = 0;
+    for (int i = 0; i < h; i++) {
+        attrset(colors_attr(TH_DIALOG));
+        mvprintw(y + i, x, "%*s", w, "");
+    }
+    attrset(colors_attr(TH_DIALOG) | A_BOLD);
+    mvprintw(y, x + 1, "output (%d lines)  j k PgUp PgDn to scroll, Esc closes", nlines);
+    attrset(colors_attr(TH_DIALOG));
+    for (p = app->output; *p && line < app->output_top + h - 2; line++) {
+        const char *end = strchr(p, '\n');
+        int len = end ? (int)(end - p) : (int)strlen(p);
+
+        if (line >= app->output_top)
+            mvaddnstr(y + 2 + line - app->output_top, x + 1, p, len < w - 2 ? len : w - 2);
+        p += len + (end ? 1 : 0);
+    }
+    attrset(A_NORMAL);
+}
+
+static void
+output_key(struct app *app, int ch)
+{
+    int page = LINES - 9 > 1 ? LINES - 9 : 1;
+
+    switch (ch) {
+    case 'j':
+    case KEY_DOWN:
+        app->output_top++;
+        break;
+    case 'k':
+    case KEY_UP:
+        app->output_top--;
+        break;
+    case KEY_NPAGE:
+    case ' ':
+        app->output_top += page;
+        break;
+    case KEY_PPAGE:
+        app->output_top -= page;
+        break;
+    case 'g':
+    case KEY_HOME:
+        app->output_top = 0;
+        break;
+    case 'G':
+    case KEY_END:
+        app->output_top = INT_MAX / 2;
+        break;
+    case 27:
+    case 'q':
+    case '\r':
+    case '\n':
+        free(app->output);
+        app->output = NULL;
+        break;
+    default:
+        break;
+    }
 }
 
 /* `?`: every key of the current pane, from the same table the keys use. */
@@ -788,8 +881,25 @@ draw(struct app *app)
     draw_footer(app);
     if (app->detail)
         draw_detail(app);
+    if (app->output)
+        draw_output(app);
     if (app->help)
         draw_help(app);
+    if (app->prompting) {
+        const char *hint = prompt_hint();
+
+        if (hint) {
+            attrset(colors_attr(TH_DIM));
+            mvaddnstr(LINES - 2, 0, hint, COLS);
+            attrset(A_NORMAL);
+        }
+        attrset(colors_attr(TH_NORMAL));
+        prompt_draw(LINES - 1);
+    } else if (runner_busy(app->runner)) {
+        attrset(colors_attr(TH_WARN));
+        mvaddstr(LINES - 1, COLS - 12, " running... ");
+        attrset(A_NORMAL);
+    }
     refresh();
 }
 
@@ -850,9 +960,35 @@ mouse_click(struct app *app)
     }
 }
 
+/* A finished command line: run it on the command thread. */
+static void
+prompt_finished(struct app *app, char *line)
+{
+    app->prompting = false;
+    curs_set(0);
+    if (line && *line) {
+        if (!runner_submit(app->runner, line))
+            say(app, "a command is still running");
+    }
+    free(line);
+}
+
 static void
 handle_key(struct app *app, int ch)
 {
+    char *line;
+
+    if (app->prompting) {
+        if (ch == KEY_RESIZE || ch == KEY_MOUSE)
+            return;
+        if (prompt_key(ch, &line))
+            prompt_finished(app, line);
+        return;
+    }
+    if (app->output) {
+        output_key(app, ch);
+        return;
+    }
     if (app->filtering) {
         filter_key(app, ch);
         return;
@@ -895,6 +1031,15 @@ take_snapshot(struct app *app)
     app->snap = s;
     rebuild_order(app);
     request_view(app);
+    if (app->snap.plans) {
+        size_t n = json_array_size(app->snap.plans);
+        const char **names = xcalloc(n + 1, sizeof *names);
+
+        for (size_t i = 0; i < n; i++)
+            names[i] = json_string_value(json_array_get(app->snap.plans, i));
+        prompt_set_plans(names, (int)n);
+        free(names);
+    }
 }
 
 static void
@@ -934,8 +1079,22 @@ loop(struct app *app)
                 }
             }
         }
-        if (fds[2].revents & POLLIN)
+        if (fds[2].revents & POLLIN) {
+            char *out;
+            int status;
+
             drain(app->wake[0]);
+            if (runner_result(app->runner, &out, &status)) {
+                free(app->output);
+                app->output = out && *out ? out : NULL;
+                if (app->output == NULL) {
+                    free(out);
+                    say(app, status == 0 ? "done" : "failed");
+                }
+                app->output_top = 0;
+                feed_refresh(app->feed); /* show what the command changed */
+            }
+        }
         if (fds[0].revents & (POLLHUP | POLLERR))
             app->quit = true;
         while ((ch = getch()) != ERR && !app->quit)
@@ -990,6 +1149,12 @@ console_main(struct config *cfg, struct werr *e)
     app.feed = feed_start(cfg->db, app.wake[1], 2, e);
     if (app.feed == NULL)
         return -1;
+    app.runner = runner_start(cfg, app.wake[1], e);
+    if (app.runner == NULL) {
+        feed_stop(app.feed);
+        return -1;
+    }
+    prompt_init();
     have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
     initscr();
     cbreak();
@@ -1008,6 +1173,9 @@ console_main(struct config *cfg, struct werr *e)
     app.pane = P_VOUCHERS;
     loop(&app);
     endwin();
+    prompt_done();
+    runner_stop(app.runner);
+    free(app.output);
     feed_stop(app.feed);
     feed_snapshot_free(&app.snap);
     free(app.order);

@@ -6,10 +6,14 @@
  * anywhere after the words, as --name VALUE or --name=VALUE. Errors in the
  * command line are WISP_EUSAGE (exit 2) and the caller prints the usage.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <readline/readline.h>
 
 #include "wisp/cli.h"
 #include "wisp/texttable.h"
@@ -17,7 +21,7 @@
 
 static const struct cmd_entry *const cmd_groups[] = {
     cmd_plan_entries,  cmd_voucher_entries, cmd_batch_entries,  cmd_operator_entries,
-    cmd_audit_entries, cmd_db_entries,      cmd_config_entries,
+    cmd_audit_entries, cmd_db_entries,      cmd_config_entries, cmd_shell_entries,
 };
 #define NGROUPS (sizeof cmd_groups / sizeof cmd_groups[0])
 
@@ -451,6 +455,10 @@ cmd_read_password(struct cmd_ctx *ctx, const char *prompt, bool confirm, bool fr
 {
     char *pw, *again;
 
+    if (!from_stdin && !ctx->interactive) {
+        werr_set(e, WISP_EUSAGE, "no terminal to read a password from: use --password-stdin");
+        return NULL;
+    }
     if (from_stdin) {
         pw = read_line(ctx->in);
         if (pw == NULL || *pw == '\0') {
@@ -481,4 +489,167 @@ cmd_read_password(struct cmd_ctx *ctx, const char *prompt, bool confirm, bool fr
     }
     free(again);
     return pw;
+}
+
+char **
+cli_split(const char *line, int *argc, struct werr *e)
+{
+    char **argv = xcalloc(strlen(line) / 2 + 2, sizeof *argv);
+    struct sbuf word = {0};
+    const char *p = line;
+    int n = 0;
+
+    for (;;) {
+        bool in_word = false;
+        char quote = 0;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        sb_reset(&word);
+        for (; *p && (quote || (*p != ' ' && *p != '\t')); p++) {
+            in_word = true;
+            if (quote && *p == quote) {
+                quote = 0;
+            } else if (!quote && (*p == '\'' || *p == '"')) {
+                quote = *p;
+            } else if (*p == '\\' && quote != '\'' && p[1]) {
+                sb_addc(&word, *++p);
+            } else {
+                sb_addc(&word, *p);
+            }
+        }
+        if (quote) {
+            sb_free(&word);
+            argv[n] = NULL;
+            cli_free_words(argv);
+            werr_set(e, WISP_EUSAGE, "unterminated %c quote", quote);
+            return NULL;
+        }
+        if (in_word)
+            argv[n++] = xstrdup(word.buf ? word.buf : "");
+    }
+    sb_free(&word);
+    argv[n] = NULL;
+    *argc = n;
+    return argv;
+}
+
+void
+cli_free_words(char **argv)
+{
+    for (char **a = argv; a && *a; a++)
+        free(*a);
+    free(argv);
+}
+
+char *
+cli_history_path(void)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    char *dir;
+
+    if (state && *state)
+        dir = xasprintf("%s/wisp", state);
+    else if (home && *home)
+        dir = xasprintf("%s/.local/state/wisp", home);
+    else
+        return NULL;
+    for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0'; /* mkdir -p */
+        mkdir(dir, 0700);
+        *slash = '/';
+    }
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        free(dir);
+        return NULL;
+    }
+    {
+        char *path = xasprintf("%s/history", dir);
+
+        free(dir);
+        return path;
+    }
+}
+
+/* Completion candidates for one call, kept for the generator below. */
+struct completion {
+    char **words;
+    int n, next;
+};
+static struct completion completion;
+
+static void
+add_candidate(const char *w, const char *text)
+{
+    if (strncmp(w, text, strlen(text)) != 0)
+        return;
+    for (int i = 0; i < completion.n; i++)
+        if (strcmp(completion.words[i], w) == 0)
+            return;
+    completion.words = xrealloc(completion.words, (size_t)(completion.n + 1) * sizeof(char *));
+    completion.words[completion.n++] = xstrdup(w);
+}
+
+static char *
+generator(const char *text, int state)
+{
+    (void)text;
+    if (state == 0)
+        completion.next = 0;
+    if (completion.next < completion.n)
+        return xstrdup(completion.words[completion.next++]);
+    return NULL;
+}
+
+char **
+cli_complete(const char *line, int start, int end, const char *text, const char *const *plans)
+{
+    char *head = xasprintf("%.*s", start, line);
+    int argc = 0, used = 0;
+    struct werr e = {0};
+    char **argv = cli_split(head, &argc, &e);
+    const struct cmd_entry *c = argv ? cli_find(argc, argv, &used) : NULL;
+    char **matches;
+
+    (void)end;
+    for (int i = 0; i < completion.n; i++)
+        free(completion.words[i]);
+    free(completion.words);
+    memset(&completion, 0, sizeof completion);
+    if (argv == NULL) {
+        free(head);
+        return NULL;
+    }
+    if (c == NULL) {
+        /* the next word of a command name: "vou" -> voucher, "voucher c" -> create */
+        for (size_t g = 0; g < NGROUPS; g++)
+            for (const struct cmd_entry *ce = cmd_groups[g]; ce->name; ce++) {
+                char words[64], *w;
+                int k = 0;
+
+                snprintf(words, sizeof words, "%s", ce->name);
+                for (w = strtok(words, " "); w && k < argc; w = strtok(NULL, " "), k++)
+                    if (strcmp(w, argv[k]) != 0)
+                        break;
+                if (w && k == argc)
+                    add_candidate(w, text);
+            }
+    } else if (argc > 0 && str_eq(argv[argc - 1], "--plan") && plans) {
+        for (int i = 0; plans[i]; i++)
+            add_candidate(plans[i], text);
+    } else {
+        for (const struct cmd_flag *f = c->flags; f && f->name; f++) {
+            char flag[64];
+
+            snprintf(flag, sizeof flag, "--%s", f->name);
+            add_candidate(flag, text);
+        }
+    }
+    cli_free_words(argv);
+    free(head);
+    rl_attempted_completion_over = 1; /* never fall back to file names */
+    matches = rl_completion_matches(text, generator);
+    return matches;
 }

@@ -46,6 +46,7 @@ publish(struct feed *f, const struct feed_snapshot *next)
     pthread_mutex_lock(&f->lock);
     json_decref(f->snap.batches);
     json_decref(f->snap.vouchers);
+    json_decref(f->snap.plans);
     f->snap = *next;
     f->snap.seq++;
     pthread_mutex_unlock(&f->lock);
@@ -76,9 +77,18 @@ static bool
 fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snapshot *next,
       struct werr *e)
 {
+    PGresult *r;
+
     next->batches = batch_list(db, e);
     if (next->batches == NULL)
         return PQstatus(db->conn) == CONNECTION_OK;
+    r = db_queryv(db, e, "SELECT name FROM plans WHERE active ORDER BY name", 0);
+    if (r) {
+        next->plans = json_array();
+        for (int i = 0; i < PQntuples(r); i++)
+            json_array_append_new(next->plans, json_string(PQgetvalue(r, i, 0)));
+        PQclear(r);
+    }
     if (v->batch > 0 && v->count > 0) {
         next->vouchers = voucher_window(db, v->batch, v->first, v->count, e);
         next->vouchers_batch = v->batch;
@@ -118,6 +128,7 @@ run(void *arg)
             db_close(&db);
             json_decref(next.batches);
             json_decref(next.vouchers);
+            json_decref(next.plans);
             memset(&next, 0, sizeof next);
             next.seq = f->snap.seq;
             backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 2;
@@ -128,6 +139,7 @@ run(void *arg)
         if (!next.db_up) { /* keep the last data on screen while down */
             next.batches = json_incref(f->snap.batches);
             next.vouchers = json_incref(f->snap.vouchers);
+            next.plans = json_incref(f->snap.plans);
             next.vouchers_batch = f->snap.vouchers_batch;
             next.vouchers_first = f->snap.vouchers_first;
             snprintf(next.role, sizeof next.role, "%s", f->snap.role);
@@ -204,6 +216,7 @@ feed_snapshot(struct feed *f, struct feed_snapshot *out)
     *out = f->snap;
     json_incref(out->batches);
     json_incref(out->vouchers);
+    json_incref(out->plans);
     if (!out->db_up && f->retry_at) {
         long left = (long)(f->retry_at - time(NULL));
         out->retry_in = left > 0 ? (int)left : 0;
@@ -216,7 +229,8 @@ feed_snapshot_free(struct feed_snapshot *s)
 {
     json_decref(s->batches);
     json_decref(s->vouchers);
-    s->batches = s->vouchers = NULL;
+    json_decref(s->plans);
+    s->batches = s->vouchers = s->plans = NULL;
 }
 
 void
@@ -231,6 +245,7 @@ feed_stop(struct feed *f)
     pthread_join(f->thread, NULL);
     json_decref(f->snap.batches);
     json_decref(f->snap.vouchers);
+    json_decref(f->snap.plans);
     pthread_mutex_destroy(&f->lock);
     pthread_cond_destroy(&f->cond);
     free(f->conninfo);

@@ -75,6 +75,7 @@ extern const struct cmd_entry cmd_voucher_entries[];
 extern const struct cmd_entry cmd_batch_entries[];
 extern const struct cmd_entry cmd_operator_entries[];
 extern const struct cmd_entry cmd_audit_entries[];
+extern const struct cmd_entry cmd_shell_entries[];
 
 /* Run one command line (argv without the program name and global flags
  * already applied to ctx->cfg). Returns the exit status: 0, 1 or 2; the
@@ -84,6 +85,23 @@ int cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e);
 /* Parse global flags (--config, --db, --redis, --theme, --help, --version)
  * and build the configuration. Leaves the remaining words in *rest. */
 int cli_setup(struct config *cfg, int argc, char **argv, int *restc, char ***rest, struct werr *e);
+
+/* Split a command line into words the way a shell would for simple input:
+ * spaces separate, '...' and "..." quote, backslash escapes. Returns a
+ * NULL-terminated malloc'ed argv (free with cli_free_words) or NULL with an
+ * error for an unterminated quote. */
+char **cli_split(const char *line, int *argc, struct werr *e);
+void cli_free_words(char **argv);
+
+/* The history file of the command line: $XDG_STATE_HOME/wisp/history
+ * (~/.local/state/wisp/history), its directory created. malloc'ed, or NULL. */
+char *cli_history_path(void);
+
+/* Readline completion over the command table: commands, then the flags of the
+ * command being typed, then the values of --plan from plans (NULL-terminated,
+ * may be NULL). Returns a malloc'ed match list as rl_completion_matches does. */
+char **cli_complete(const char *line, int start, int end, const char *text,
+                    const char *const *plans);
 
 /* Print the list of commands, or one command's usage, to out. */
 void cli_help(FILE *out, const char *topic);

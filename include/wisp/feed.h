@@ -31,6 +31,7 @@ struct feed_snapshot {
     int retry_in;       /* seconds until the next attempt while down */
     char role[64], group[16];
     json_t *batches;  /* batch_list() rows, or NULL */
+    json_t *plans;    /* names of active plans (strings), or NULL */
     json_t *vouchers; /* the window of the view's batch, or NULL */
     int64_t vouchers_batch, vouchers_first;
 };

@@ -95,6 +95,26 @@ t_eq "the QR on screen decodes to the login URL" "http://hotspot.lan/login?usern
     "$(/usr/bin/python3 tests/tools/sheet2pbm.py "$T/detail.txt" "$T/detail" | xargs -n1 zbarimg -q --raw 2>/dev/null)"
 tm send-keys -t wisp Escape Escape
 
+# The command line: the same commands as the CLI, output in a popup.
+tm send-keys -t wisp ':' 'voucher create --plan week --count 4' Enter
+t_ok ": runs a command, output in a popup" wait_for "vouchers of plan week"
+t_eq ": the batch is really there" 4 "$(sql "SELECT count(*) FROM vouchers v JOIN batches b ON b.id = v.batch_id JOIN plans p ON p.id = b.plan_id WHERE p.name = 'week' AND b.count = 4")"
+w voucher list --plan week --json
+t_eq "and wisp voucher list sees it" 16 "$(jq length <<<"$OUT")"
+tm send-keys -t wisp Escape
+tm send-keys -t wisp ':' 'plan frobnicate' Enter
+t_ok ": errors shown with usage" wait_for "unknown plan command frobnicate"
+tm send-keys -t wisp Escape
+tm send-keys -t wisp ':' 'vouc' Tab 'cre' Tab '--pl' Tab 'we' Tab
+t_ok "Tab completes commands, flags and plan names" wait_for ":voucher create --plan week"
+tm send-keys -t wisp Escape
+tm send-keys -t wisp ':' 'plan list' Enter
+t_ok ": plan list" wait_for "PRICE"
+tm send-keys -t wisp Escape
+tm send-keys -t wisp ':' 'voucher create --plan week --count 1' Escape
+sleep 0.3
+t_not_contains "Esc cancels the command line" ":voucher create --plan week --count 1" "$(screen | tail -1)"
+
 # Live without a keypress: a batch made elsewhere shows up by itself.
 "$WISP" voucher create --plan week --count 7 >/dev/null
 t_ok "new batch appears without a keypress" wait_for " 3 week"
@@ -124,8 +144,14 @@ tm send-keys -t wisp q
 t_ok "q quits with status 0" wait_for "wisp-exit=0"
 t_not_contains "screen restored after quit" "3 Vouchers" "$(screen)"
 
-# SIGTERM quits cleanly too.
+# History across runs: the last command is one Up away in a new console.
 start
+tm send-keys -t wisp ':' Up
+t_ok "history survives a restart" wait_for ":plan list"
+t_ok "history file" test -s "$XDG_STATE_HOME/wisp/history"
+tm send-keys -t wisp Escape
+
+# SIGTERM quits cleanly too.
 pid=$(pgrep -n -f "^$WISP\$")
 kill -TERM "$pid"
 t_ok "SIGTERM quits with status 0" wait_for "wisp-exit=0"

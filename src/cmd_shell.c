@@ -1,0 +1,100 @@
+/*
+ * cmd_shell.c - `wisp shell`: the console's command line as a plain readline
+ * prompt, for scripts over ssh and dumb terminals. Same command table, same
+ * history file, one database connection for the whole session.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "wisp/cli.h"
+#include "wisp/util.h"
+
+static char **
+complete(const char *text, int start, int end)
+{
+    return cli_complete(rl_line_buffer, start, end, text, NULL);
+}
+
+/* One line: run it, report an error the way main does, keep going. */
+static void
+run_line(struct cmd_ctx *ctx, const char *line)
+{
+    struct werr e = {0};
+    int argc, rc;
+    char **argv = cli_split(line, &argc, &e);
+
+    if (argv == NULL) {
+        fprintf(stderr, "wisp: %s\n", e.msg);
+        return;
+    }
+    if (argc > 0 && str_eq(argv[0], "shell")) {
+        fprintf(stderr, "wisp: already in the shell\n");
+    } else if (argc > 0) {
+        rc = cli_run(ctx, argc, argv, &e);
+        fflush(ctx->out);
+        if (rc != 0) {
+            fprintf(stderr, "wisp: %s\n", e.msg);
+            if (rc == WISP_EUSAGE && ctx->cmd)
+                cli_print_usage(stderr, ctx->cmd);
+        }
+    }
+    cli_free_words(argv);
+}
+
+static int
+shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    char *history = cli_history_path(), *line;
+    bool tty = isatty(STDIN_FILENO);
+
+    (void)a;
+    (void)e;
+    rl_attempted_completion_function = complete;
+    rl_readline_name = "wisp";
+    if (!tty)
+        rl_outstream = stderr; /* no prompts in a script's output */
+    using_history();
+    if (history)
+        read_history(history);
+    while ((line = tty ? readline("wisp> ") : NULL) != NULL || !tty) {
+        if (!tty) {
+            size_t cap = 0;
+            ssize_t n = getline(&line, &cap, stdin);
+
+            if (n < 0) {
+                free(line);
+                break;
+            }
+            if (n > 0 && line[n - 1] == '\n')
+                line[n - 1] = '\0';
+        }
+        if (str_eq(line, "exit") || str_eq(line, "quit")) {
+            free(line);
+            break;
+        }
+        if (*line) {
+            add_history(line);
+            run_line(ctx, line);
+        }
+        free(line);
+    }
+    if (history && tty) {
+        write_history(history);
+        history_truncate_file(history, 1000);
+    }
+    free(history);
+    return 0;
+}
+
+static const struct cmd_flag no_flags[] = {{NULL, 0, 0}};
+
+const struct cmd_entry cmd_shell_entries[] = {
+    {"shell", "", "the command line as a plain prompt (scripts, ssh, dumb terminals)", no_flags, 0,
+     0, true, shell_exec},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+};

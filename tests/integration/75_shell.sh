@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# wisp shell: the console's command line as a plain prompt, for scripts.
+. "$(dirname "$0")/../lib.sh"
+w db migrate
+w plan add 1h --price 1
+
+w shell <<<$'plan list --json\nvoucher create --plan 1h --count 3 --json\nplan frob\n"open\nbatch list --json\nexit\nplan list'
+t_eq "shell exits 0" 0 "$RC"
+t_eq "shell runs commands, --json works" '{"batch_id":1,"count":3}' "$(printf '%s' "$OUT" | jq -cs '.[1]')"
+t_eq "shell keeps one session going" 3 "$(printf '%s' "$OUT" | jq -s '.[2][0].new')"
+t_contains "shell reports a bad command and goes on" "unknown plan command frob" "$ERR"
+t_contains "shell reports a bad quote" "unterminated" "$ERR"
+t_eq "exit ends the shell" 3 "$(printf '%s' "$OUT" | jq -s 'length')"
+t_not_contains "no prompt in a script's output" "wisp>" "$OUT"
+
+# On a terminal: a prompt, completion and history.
+sock=$T/tmux.sock
+tmux -S "$sock" new-session -d -x 100 -y 20 "env WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP' shell; echo shell-exit=\$?; sleep 30"
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'wisp>' && break; sleep 0.1; done
+tmux -S "$sock" send-keys 'batch li' Tab Enter
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'COUNT' && break; sleep 0.1; done
+t_contains "shell prompt and completion" "wisp> batch list" "$(tmux -S "$sock" capture-pane -p)"
+tmux -S "$sock" send-keys 'exit' Enter
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'shell-exit' && break; sleep 0.1; done
+tmux -S "$sock" kill-server
+t_contains "shell history written" "batch list" "$(cat "$XDG_STATE_HOME/wisp/history")"
