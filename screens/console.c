@@ -24,6 +24,7 @@
 #include "wisp/colors.h"
 #include "wisp/console.h"
 #include "wisp/db.h"
+#include "wisp/events.h"
 #include "wisp/feed.h"
 #include "wisp/prompt.h"
 #include "wisp/qr.h"
@@ -86,6 +87,8 @@ struct app {
     bool no_color;
     struct feed *feed;
     struct runner *runner;
+    struct events *events;
+    int redis_state; /* 0 not configured, 1 down, 2 subscribed (set by the events thread) */
     struct feed_snapshot snap;
     bool prompting;
     char *output;   /* the last command's output, shown in a popup while set */
@@ -365,8 +368,19 @@ draw_header(struct app *app)
     printw("\u25cf db");
     attrset(colors_attr(TH_HEADER));
     printw("  ");
-    attrset(colors_attr(TH_DIM));
-    printw("\u25cb redis off, polling 2s");
+    switch (__atomic_load_n(&app->redis_state, __ATOMIC_RELAXED)) {
+    case 2:
+        attrset(colors_attr(TH_OK) | A_BOLD);
+        printw("\u25cf redis live");
+        break;
+    case 1:
+        attrset(colors_attr(TH_BAD) | A_BOLD);
+        printw("\u25cf redis down, polling 2s");
+        break;
+    default:
+        attrset(colors_attr(TH_DIM));
+        printw("\u25cb redis off, polling 2s");
+    }
     attrset(colors_attr(TH_HEADER));
     printw("  ");
     attrset(colors_attr(TH_DIM));
@@ -1102,6 +1116,31 @@ loop(struct app *app)
     }
 }
 
+/* ---- events (called on the events thread) ---------------------------------- */
+
+static void
+on_event(void *arg, const char *json)
+{
+    struct app *app = arg;
+
+    (void)json; /* every event may change what is on screen: fetch again */
+    feed_refresh(app->feed);
+}
+
+static void
+on_redis_state(void *arg, bool up)
+{
+    struct app *app = arg;
+    ssize_t n;
+
+    __atomic_store_n(&app->redis_state, up ? 2 : 1, __ATOMIC_RELAXED);
+    feed_set_poll(app->feed, up ? 15 : 2);
+    if (up)
+        feed_refresh(app->feed); /* catch up on what happened while it was down */
+    n = write(app->wake[1], "e", 1);
+    (void)n;
+}
+
 /* ---- start and end --------------------------------------------------------- */
 
 /* Theme directories: the user's (theme_load adds it), the install prefix,
@@ -1155,6 +1194,7 @@ console_main(struct config *cfg, struct werr *e)
         return -1;
     }
     prompt_init();
+    app.events = events_subscribe(cfg, on_event, on_redis_state, &app);
     have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
     initscr();
     cbreak();
@@ -1174,6 +1214,7 @@ console_main(struct config *cfg, struct werr *e)
     loop(&app);
     endwin();
     prompt_done();
+    events_stop(app.events);
     runner_stop(app.runner);
     free(app.output);
     feed_stop(app.feed);

@@ -16,6 +16,7 @@
 #include <readline/readline.h>
 
 #include "wisp/cli.h"
+#include "wisp/events.h"
 #include "wisp/texttable.h"
 #include "wisp/util.h"
 
@@ -238,6 +239,21 @@ wants_help(int argc, char **argv)
     return false;
 }
 
+/* Tell whoever listens (the console) that data changed. PostgreSQL already
+ * holds the change, so a Redis that is down costs only a slower redraw. */
+static void
+announce(struct cmd_ctx *ctx, const struct cmd_entry *c)
+{
+    struct werr e = {0};
+    char type[64];
+
+    snprintf(type, sizeof type, "%s", c->name);
+    for (char *p = type; *p; p++)
+        if (*p == ' ')
+            *p = '.';
+    events_publish(ctx->cfg, type, json_pack("{s:s}", "command", c->name), &e);
+}
+
 int
 cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e)
 {
@@ -288,6 +304,8 @@ cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e)
     }
     rc = c->exec(ctx, &a, e) < 0 ? (e->status ? e->status : WISP_ERUNTIME) : 0;
     args_free(&a);
+    if (rc == 0 && c->mutates)
+        announce(ctx, c);
     return rc;
 }
 

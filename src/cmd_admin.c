@@ -147,32 +147,32 @@ audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
 const struct cmd_entry cmd_db_entries[] = {
     {"db migrate", "", "create or upgrade the database schema and roles", NULL, 0, 0, true,
-     migrate_exec},
+     migrate_exec, true},
     {"db status", "[--json]", "list applied and pending migrations", json_flags, 0, 0, true,
-     status_exec},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+     status_exec, false},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };
 
 const struct cmd_entry cmd_config_entries[] = {
     {"config show", "[--json]", "print the effective settings, secrets masked", json_flags, 0, 0,
-     true, config_show_exec},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+     true, config_show_exec, false},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };
 
 const struct cmd_entry cmd_operator_entries[] = {
     {"operator add", "NAME --role admin|operator|viewer [--password-stdin]",
-     "create an operator login (admin)", add_flags, 1, 1, false, operator_add_exec},
+     "create an operator login (admin)", add_flags, 1, 1, false, operator_add_exec, true},
     {"operator list", "[--json]", "list operators and their roles", json_flags, 0, 0, false,
-     operator_list_exec},
+     operator_list_exec, false},
     {"operator passwd", "NAME [--password-stdin]", "change an operator's password", passwd_flags, 1,
-     1, false, operator_passwd_exec},
+     1, false, operator_passwd_exec, true},
     {"operator remove", "NAME", "remove an operator (admin)", NULL, 1, 1, false,
-     operator_remove_exec},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+     operator_remove_exec, true},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };
 
 const struct cmd_entry cmd_audit_entries[] = {
     {"audit", "[--limit N] [--json]", "the audit log, newest first (default 50 rows)", audit_flags,
-     0, 0, false, audit_exec},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+     0, 0, false, audit_exec, false},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

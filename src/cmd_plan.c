@@ -145,14 +145,15 @@ const struct cmd_entry cmd_plan_entries[] = {
     {"plan add",
      "NAME --price AMOUNT [--duration 1h] [--data 5G] [--rate 2M/4M] [--validity 30d] "
      "[--shared-users 1] [--profile NAME]",
-     "create a plan (admin)", plan_flags, 1, 1, false, plan_add_exec},
-    {"plan list", "[--json]", "list plans", json_flags, 0, 0, false, plan_list_exec},
+     "create a plan (admin)", plan_flags, 1, 1, false, plan_add_exec, true},
+    {"plan list", "[--json]", "list plans", json_flags, 0, 0, false, plan_list_exec, false},
     {"plan edit",
      "NAME [--price AMOUNT] [--duration D|none] [--data SIZE|none] [--rate R|none] "
      "[--validity D|none] [--shared-users N|none] [--profile NAME|none]",
-     "change a plan (admin)", plan_flags, 1, 1, false, plan_edit_exec},
-    {"plan disable", "NAME", "stop selling a plan (admin)", NULL, 1, 1, false, plan_disable_exec},
+     "change a plan (admin)", plan_flags, 1, 1, false, plan_edit_exec, true},
+    {"plan disable", "NAME", "stop selling a plan (admin)", NULL, 1, 1, false, plan_disable_exec,
+     true},
     {"plan enable", "NAME", "sell a disabled plan again (admin)", NULL, 1, 1, false,
-     plan_enable_exec},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+     plan_enable_exec, true},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

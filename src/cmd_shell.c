@@ -95,6 +95,6 @@ static const struct cmd_flag no_flags[] = {{NULL, 0, 0}};
 
 const struct cmd_entry cmd_shell_entries[] = {
     {"shell", "", "the command line as a plain prompt (scripts, ssh, dumb terminals)", no_flags, 0,
-     0, true, shell_exec},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+     0, true, shell_exec, false},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

@@ -584,30 +584,31 @@ const struct cmd_entry cmd_voucher_entries[] = {
     {"voucher create",
      "--plan NAME --count N [--length 8] [--charset digits|lower|upper|alnum|CHARS] [--prefix P] "
      "[--mode code|userpass] [--router NAME] [--note TEXT] [--json]",
-     "create a batch of vouchers", create_flags, 0, 0, false, create_exec},
+     "create a batch of vouchers", create_flags, 0, 0, false, create_exec, true},
     {"voucher list",
      "[--batch ID] [--status new|sold|active|expired|disabled] [--plan NAME] [--limit N] "
      "[--json|--csv]",
-     "list vouchers", list_flags, 0, 0, false, list_exec},
+     "list vouchers", list_flags, 0, 0, false, list_exec, false},
     {"voucher show", "CODE [--json]", "a voucher's details and its QR code", code_flags, 1, 1,
-     false, show_exec},
+     false, show_exec, false},
     {"voucher sell", "CODE [--json]", "mark a new voucher sold at its plan's price", code_flags, 1,
-     1, false, sell_exec},
+     1, false, sell_exec, true},
     {"voucher disable", "CODE | --batch ID", "disable a voucher or a whole batch", batch_flags, 0,
-     1, false, disable_exec},
+     1, false, disable_exec, true},
     {"voucher enable", "CODE | --batch ID", "enable disabled vouchers again", batch_flags, 0, 1,
-     false, enable_exec},
+     false, enable_exec, true},
     {"voucher print",
      "--batch ID | --code CODE... [--format text|ansi|ps|escpos] [--columns N] "
      "[--paper a4|letter|58mm|80mm] [-o FILE | --lp [PRINTER]]",
-     "print a voucher sheet or reprint single vouchers", print_flags, 0, 0, false, print_exec},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+     "print a voucher sheet or reprint single vouchers", print_flags, 0, 0, false, print_exec,
+     true},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };
 
 const struct cmd_entry cmd_batch_entries[] = {
     {"batch list", "[--json]", "list batches with per-status counts", code_flags, 0, 0, false,
-     batch_list_exec},
+     batch_list_exec, false},
     {"batch delete", "ID", "delete a batch none of whose vouchers was sold or used", NULL, 1, 1,
-     false, batch_delete_exec},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL},
+     false, batch_delete_exec, true},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

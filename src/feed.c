@@ -47,8 +47,10 @@ publish(struct feed *f, const struct feed_snapshot *next)
     json_decref(f->snap.batches);
     json_decref(f->snap.vouchers);
     json_decref(f->snap.plans);
+    uint64_t seq = f->snap.seq + 1;
+
     f->snap = *next;
-    f->snap.seq++;
+    f->snap.seq = seq;
     pthread_mutex_unlock(&f->lock);
     wake(f);
 }
@@ -98,12 +100,32 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     return PQstatus(db->conn) == CONNECTION_OK;
 }
 
+/* The last data stays on screen while the database is down. */
+static void
+keep_old_data(struct feed *f, struct feed_snapshot *next)
+{
+    pthread_mutex_lock(&f->lock);
+    next->batches = json_incref(f->snap.batches);
+    next->vouchers = json_incref(f->snap.vouchers);
+    next->plans = json_incref(f->snap.plans);
+    next->vouchers_batch = f->snap.vouchers_batch;
+    next->vouchers_first = f->snap.vouchers_first;
+    snprintf(next->role, sizeof next->role, "%s", f->snap.role);
+    snprintf(next->group, sizeof next->group, "%s", f->snap.group);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* Between full fetches the thread checks the connection every HEALTH_S, so a
+ * dead database shows within seconds even when events make polling rare. */
+#define HEALTH_S 2
+
 static void *
 run(void *arg)
 {
     struct feed *f = arg;
     struct db db = {0};
     int backoff = 0;
+    time_t last_full = 0;
 
     pthread_mutex_lock(&f->lock);
     while (!f->stop) {
@@ -111,46 +133,43 @@ run(void *arg)
         struct feed_snapshot next = {0};
         struct werr e = {0};
         struct timespec until;
+        bool full = f->dirty || db.conn == NULL || time(NULL) - last_full >= f->poll_s, ok;
 
         f->dirty = false;
-        next.seq = f->snap.seq;
         pthread_mutex_unlock(&f->lock);
 
         if (db.conn == NULL && (db_open(&db, f->conninfo, &e) < 0 || db_check_schema(&db, &e) < 0 ||
                                 db_load_role(&db, &e) < 0))
             db_close(&db);
-        if (db.conn && fetch(f, &db, &v, &next, &e)) {
+        if (db.conn && full)
+            ok = fetch(f, &db, &v, &next, &e);
+        else if (db.conn)
+            ok = db_execv(&db, &e, "SELECT 1", 0) == 0;
+        else
+            ok = false;
+        if (ok && full) {
             backoff = 0;
+            last_full = time(NULL);
             next.db_up = true;
             snprintf(next.role, sizeof next.role, "%s", db.role);
             snprintf(next.group, sizeof next.group, "%s", db.group);
-        } else {
+            publish(f, &next);
+        } else if (!ok) {
             db_close(&db);
             json_decref(next.batches);
             json_decref(next.vouchers);
             json_decref(next.plans);
             memset(&next, 0, sizeof next);
-            next.seq = f->snap.seq;
             backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 2;
-            snprintf(next.db_error, sizeof next.db_error, "%s", e.msg);
+            snprintf(next.db_error, sizeof next.db_error, "%s",
+                     e.msg[0] ? e.msg : "connection lost");
             next.retry_in = backoff;
+            keep_old_data(f, &next);
+            publish(f, &next);
         }
         pthread_mutex_lock(&f->lock);
-        if (!next.db_up) { /* keep the last data on screen while down */
-            next.batches = json_incref(f->snap.batches);
-            next.vouchers = json_incref(f->snap.vouchers);
-            next.plans = json_incref(f->snap.plans);
-            next.vouchers_batch = f->snap.vouchers_batch;
-            next.vouchers_first = f->snap.vouchers_first;
-            snprintf(next.role, sizeof next.role, "%s", f->snap.role);
-            snprintf(next.group, sizeof next.group, "%s", f->snap.group);
-        }
-        pthread_mutex_unlock(&f->lock);
-        publish(f, &next);
-        pthread_mutex_lock(&f->lock);
-
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += backoff ? backoff : f->poll_s;
+        until.tv_sec += backoff ? backoff : HEALTH_S;
         f->retry_at = backoff ? time(NULL) + backoff : 0;
         while (!f->stop && !f->dirty)
             if (pthread_cond_timedwait(&f->cond, &f->lock, &until) == ETIMEDOUT)
@@ -197,6 +216,14 @@ feed_set_view(struct feed *f, const struct feed_view *v)
         f->dirty = true;
         pthread_cond_signal(&f->cond);
     }
+    pthread_mutex_unlock(&f->lock);
+}
+
+void
+feed_set_poll(struct feed *f, int poll_s)
+{
+    pthread_mutex_lock(&f->lock);
+    f->poll_s = poll_s > 0 ? poll_s : 2;
     pthread_mutex_unlock(&f->lock);
 }
 

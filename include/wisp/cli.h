@@ -65,6 +65,7 @@ struct cmd_entry {
     int min_pos, max_pos;         /* positional argument counts */
     bool no_db;                   /* runs without a database */
     cmd_exec_fn exec;
+    bool mutates; /* changes data: publishes event "name.with.dots" when done */
 };
 
 /* The command groups, each defined in its src/cmd_*.c, ending with {NULL}. */

@@ -46,6 +46,10 @@ struct feed *feed_start(const char *conninfo, int wake_fd, int poll_s, struct we
 /* Change what is wanted and fetch it now. */
 void feed_set_view(struct feed *f, const struct feed_view *v);
 
+/* Refresh on its own every poll_s seconds (long while events arrive, short
+ * when the console has only polling to go by). */
+void feed_set_poll(struct feed *f, int poll_s);
+
 /* Fetch again now. */
 void feed_refresh(struct feed *f);
 

@@ -33,6 +33,7 @@ t_contains "header: shop name" "wisp hotspot" "$s"
 t_contains "header: operator and role" "$PGUSER@" "$s"
 t_match "header: clock" '[0-9]{2}:[0-9]{2}:[0-9]{2}' "$s"
 t_contains "header: no worker yet" "no worker" "$s"
+t_ok "header: Redis event channel live" wait_for "redis live"
 t_match "batch row with counts" '^ +1 1h +300 +300 +0' "$s"
 t_contains "footer hints" "? " "$s"
 
@@ -118,6 +119,14 @@ t_not_contains "Esc cancels the command line" ":voucher create --plan week --cou
 # Live without a keypress: a batch made elsewhere shows up by itself.
 "$WISP" voucher create --plan week --count 7 >/dev/null
 t_ok "new batch appears without a keypress" wait_for " 3 week"
+
+# A Redis event redraws the pane within a second, with no command of ours:
+# a batch written straight into PostgreSQL, then announced on the channel.
+sql "INSERT INTO batches (plan_id, count, length, charset) SELECT id, 1, 8, 'alnum' FROM plans WHERE name = 'week'" >/dev/null
+newid=$(sql "SELECT max(id) FROM batches")
+redis-cli -s "$REDIS_SOCK" PUBLISH wisp:events '{"type":"batch.external","at":"now"}' >/dev/null
+for _ in $(seq 15); do screen | grep -qE "^ +$newid week" && break; sleep 0.1; done
+t_match "Redis event redraws within 1.5 s" "^ +$newid week" "$(screen)"
 
 # Resize below 80x24 and back.
 tm resize-window -t wisp -x 60 -y 20
