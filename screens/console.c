@@ -24,6 +24,7 @@
 #include "wisp/colors.h"
 #include "wisp/console.h"
 #include "wisp/db.h"
+#include "wisp/dialog.h"
 #include "wisp/events.h"
 #include "wisp/feed.h"
 #include "wisp/prompt.h"
@@ -91,8 +92,12 @@ struct app {
     int redis_state; /* 0 not configured, 1 down, 2 subscribed (set by the events thread) */
     struct feed_snapshot snap;
     bool prompting;
-    char *output;   /* the last command's output, shown in a popup while set */
-    int output_top; /* its first line on screen */
+    struct dialog dlg;
+    enum { DLG_NONE, DLG_NEW, DLG_PRINT, DLG_RUN } dlg_kind;
+    char dlg_cmd[256];  /* what a confirmation runs */
+    int64_t want_batch; /* select this batch when it shows up (a new batch) */
+    char *output;       /* the last command's output, shown in a popup while set */
+    int output_top;     /* its first line on screen */
     char host[64];
     int wake[2], sig[2];
     enum pane_id pane;
@@ -249,6 +254,8 @@ rebuild_order(struct app *app)
     sort_rows = app->snap.batches, sort_key = app->sort_col, sort_desc = app->sort_rev;
     qsort(app->order, (size_t)app->norder, sizeof *app->order, compare_batches);
     app->batches.nrows = app->norder;
+    if (app->want_batch > 0)
+        keep_id = app->want_batch;
     for (int i = 0; keep_id >= 0 && i < app->norder; i++)
         if (json_integer_value(json_object_get(
                 json_array_get(app->snap.batches, (size_t)app->order[i]), "id")) == keep_id)
@@ -682,6 +689,169 @@ act_command(struct app *app, int key)
     curs_set(1);
 }
 
+/* Operators and admins write; viewers only look (PostgreSQL enforces it
+ * anyway - this keeps a viewer's keys honest). */
+static bool
+may_write(struct app *app, const char *what)
+{
+    if (str_eq(app->snap.group, "viewer") || app->snap.group[0] == '\0') {
+        char msg[128];
+
+        snprintf(msg, sizeof msg, "your role (%s) cannot %s",
+                 app->snap.group[0] ? app->snap.group : "none", what);
+        say(app, msg);
+        return false;
+    }
+    if (runner_busy(app->runner)) {
+        say(app, "a command is still running");
+        return false;
+    }
+    return true;
+}
+
+/* Append --flag 'value' to a command line, quoted for cli_split. */
+static void
+add_arg(struct sbuf *sb, const char *flag, const char *value)
+{
+    sb_printf(sb, " %s '", flag);
+    for (const char *p = value; *p; p++) {
+        if (*p == '\'')
+            sb_add(sb, "'\\''");
+        else
+            sb_addc(sb, *p);
+    }
+    sb_addc(sb, '\'');
+}
+
+static void
+act_new_batch(struct app *app, int key)
+{
+    static const char *const modes[] = {"code", "userpass"};
+    const char *plans[DIALOG_CHOICES];
+    int n = 0;
+
+    (void)key;
+    if (!may_write(app, "create vouchers"))
+        return;
+    for (size_t i = 0; i < json_array_size(app->snap.plans) && n < DIALOG_CHOICES; i++)
+        plans[n++] = json_string_value(json_array_get(app->snap.plans, i));
+    if (n == 0) {
+        say(app, "no active plan: an admin adds one with `plan add`");
+        return;
+    }
+    dialog_form(&app->dlg, "New voucher batch");
+    dialog_choice(&app->dlg, "plan", plans, n);
+    dialog_text(&app->dlg, "count", "100");
+    dialog_choice(&app->dlg, "mode", modes, 2);
+    dialog_text(&app->dlg, "length", "8");
+    dialog_text(&app->dlg, "prefix", "");
+    dialog_text(&app->dlg, "router", "");
+    app->dlg_kind = DLG_NEW;
+}
+
+static void
+act_print(struct app *app, int key)
+{
+    static const char *const formats[] = {"text", "ansi", "ps", "escpos"};
+    static const char *const papers[] = {"a4", "letter", "58mm", "80mm"};
+    static const char *const dests[] = {"file", "printer (lp)"};
+    json_t *b = selected_batch(app);
+    char file[64];
+
+    (void)key;
+    if (b == NULL || !may_write(app, "print vouchers"))
+        return;
+    snprintf(file, sizeof file, "batch-%lld.txt",
+             (long long)json_integer_value(json_object_get(b, "id")));
+    dialog_form(&app->dlg, "Print the selected batch");
+    dialog_choice(&app->dlg, "format", formats, 4);
+    dialog_text(&app->dlg, "columns", "2");
+    dialog_choice(&app->dlg, "paper", papers, 4);
+    dialog_choice(&app->dlg, "to", dests, 2);
+    dialog_text(&app->dlg, "file/lp", file);
+    app->dlg_kind = DLG_PRINT;
+}
+
+/* $ and d: a confirmation that runs one command. */
+static void
+act_sell_disable(struct app *app, int key)
+{
+    json_t *v = app->focus == 1 ? voucher_at(app, app->vouchers.sel) : NULL;
+    json_t *b = selected_batch(app);
+    char q[192];
+
+    if (!may_write(app, key == '$' ? "sell vouchers" : "disable vouchers"))
+        return;
+    if (key == '$' && v == NULL) {
+        say(app, "select a voucher first (Enter opens a batch)");
+        return;
+    }
+    if (v) {
+        const char *code = json_string_value(json_object_get(v, "code"));
+
+        snprintf(q, sizeof q, key == '$' ? "Sell voucher %s for %s %s?" : "Disable voucher %s%s%s?",
+                 code, key == '$' ? json_string_value(json_object_get(v, "price")) : "",
+                 key == '$' ? app->cfg->currency : "");
+        snprintf(app->dlg_cmd, sizeof app->dlg_cmd, "voucher %s %s",
+                 key == '$' ? "sell" : "disable", code);
+    } else if (b) {
+        long long id = json_integer_value(json_object_get(b, "id"));
+
+        snprintf(q, sizeof q, "Disable every voucher of batch %lld?", id);
+        snprintf(app->dlg_cmd, sizeof app->dlg_cmd, "voucher disable --batch %lld", id);
+    } else {
+        return;
+    }
+    dialog_confirm(&app->dlg, key == '$' ? "Sell" : "Disable", q);
+    app->dlg_kind = DLG_RUN;
+}
+
+/* A dialog was accepted: turn it into a command for the command thread. */
+static void
+dialog_accepted(struct app *app)
+{
+    struct sbuf cmd = {0};
+    json_t *b = selected_batch(app);
+
+    switch (app->dlg_kind) {
+    case DLG_NEW:
+        sb_add(&cmd, "voucher create");
+        add_arg(&cmd, "--plan", dialog_value(&app->dlg, 0));
+        add_arg(&cmd, "--count", dialog_value(&app->dlg, 1));
+        add_arg(&cmd, "--mode", dialog_value(&app->dlg, 2));
+        add_arg(&cmd, "--length", dialog_value(&app->dlg, 3));
+        if (*dialog_value(&app->dlg, 4))
+            add_arg(&cmd, "--prefix", dialog_value(&app->dlg, 4));
+        if (*dialog_value(&app->dlg, 5))
+            add_arg(&cmd, "--router", dialog_value(&app->dlg, 5));
+        break;
+    case DLG_PRINT:
+        if (b == NULL)
+            break;
+        sb_printf(&cmd, "voucher print --batch %lld",
+                  (long long)json_integer_value(json_object_get(b, "id")));
+        add_arg(&cmd, "--format", dialog_value(&app->dlg, 0));
+        add_arg(&cmd, "--columns", dialog_value(&app->dlg, 1));
+        add_arg(&cmd, "--paper", dialog_value(&app->dlg, 2));
+        if (str_eq(dialog_value(&app->dlg, 3), "file"))
+            add_arg(&cmd, "-o", dialog_value(&app->dlg, 4));
+        else if (*dialog_value(&app->dlg, 4))
+            add_arg(&cmd, "--lp", dialog_value(&app->dlg, 4));
+        else
+            sb_add(&cmd, " --lp");
+        break;
+    case DLG_RUN:
+        sb_add(&cmd, app->dlg_cmd);
+        break;
+    case DLG_NONE:
+        break;
+    }
+    app->dlg_kind = DLG_NONE;
+    if (cmd.len && !runner_submit(app->runner, cmd.buf))
+        say(app, "a command is still running");
+    sb_free(&cmd);
+}
+
 static void
 act_move(struct app *app, int key)
 {
@@ -718,6 +888,13 @@ static const struct binding bindings[] = {
     {KEY_ENTER, NULL, NULL, VOUCHERS, NULL, act_enter},
     {27, "Esc", "back, close, clear the filter", ALL, "back", act_back},
     {'/', "/", "filter the table as you type", VOUCHERS, "filter", act_filter},
+    {'n', "n", "new batch (plan, count, mode, length, prefix, router)", VOUCHERS, "new",
+     act_new_batch},
+    {'p', "p", "print the selected batch (format, columns, paper, file or lp)", VOUCHERS, "print",
+     act_print},
+    {'$', "$", "sell the selected voucher (asks first)", VOUCHERS, "sell", act_sell_disable},
+    {'d', "d", "disable the selected voucher, or the whole batch (asks first)", VOUCHERS, "disable",
+     act_sell_disable},
     {'s', "s S", "sort by the next column, reverse", VOUCHERS, "sort", act_sort},
     {'S', NULL, NULL, VOUCHERS, NULL, act_sort},
     {':', ":", "command line: any wisp command (Tab completes, \u2191 history)", ALL, "command",
@@ -753,13 +930,26 @@ draw_footer(struct app *app)
     for (size_t i = 0; i < NBINDINGS; i++) {
         const struct binding *b = &bindings[i];
 
-        if (b->hint == NULL || !(b->panes & (1u << app->pane)) || getcurx(stdscr) > COLS - 20)
+        if (b->hint == NULL || !(b->panes & (1u << app->pane)) || b->key == '?' || b->key == 'q' ||
+            getcurx(stdscr) + str_width(b->label) + strlen(b->hint) > (size_t)COLS - 22)
             continue;
+        if (strchr("np$d", b->key) && (str_eq(app->snap.group, "viewer") || !app->snap.group[0]))
+            continue; /* actions the role lacks are left out */
         attrset(colors_attr(TH_KEY));
         printw(" %s ", b->label);
         attrset(colors_attr(TH_FOOTER));
         printw(" %s ", b->hint);
     }
+    /* help and quit always show, at the right */
+    move(y, COLS - 18);
+    attrset(colors_attr(TH_KEY));
+    addstr(" ? ");
+    attrset(colors_attr(TH_FOOTER));
+    addstr(" help ");
+    attrset(colors_attr(TH_KEY));
+    addstr(" q ");
+    attrset(colors_attr(TH_FOOTER));
+    addstr(" quit");
     attrset(A_NORMAL);
 }
 
@@ -897,6 +1087,8 @@ draw(struct app *app)
         draw_detail(app);
     if (app->output)
         draw_output(app);
+    if (app->dlg_kind != DLG_NONE)
+        dialog_draw(&app->dlg);
     if (app->help)
         draw_help(app);
     if (app->prompting) {
@@ -910,8 +1102,20 @@ draw(struct app *app)
         attrset(colors_attr(TH_NORMAL));
         prompt_draw(LINES - 1);
     } else if (runner_busy(app->runner)) {
+        int64_t done, total;
+
+        runner_progress(app->runner, &done, &total);
         attrset(colors_attr(TH_WARN));
-        mvaddstr(LINES - 1, COLS - 12, " running... ");
+        if (total > 0) { /* a progress bar for big batches and sheets */
+            int bar = 30, full = (int)(done * bar / total);
+
+            mvprintw(LINES - 1, COLS - bar - 26, " [");
+            for (int i = 0; i < bar; i++)
+                addstr(i < full ? "\u2588" : "\u00b7");
+            printw("] %lld/%lld ", (long long)done, (long long)total);
+        } else {
+            mvaddstr(LINES - 1, COLS - 12, " running... ");
+        }
         attrset(A_NORMAL);
     }
     refresh();
@@ -997,6 +1201,16 @@ handle_key(struct app *app, int ch)
             return;
         if (prompt_key(ch, &line))
             prompt_finished(app, line);
+        return;
+    }
+    if (app->dlg_kind != DLG_NONE) {
+        enum dialog_result r =
+            ch == KEY_RESIZE || ch == KEY_MOUSE ? DIALOG_OPEN : dialog_key(&app->dlg, ch);
+
+        if (r == DIALOG_DONE)
+            dialog_accepted(app);
+        else if (r == DIALOG_CANCEL)
+            app->dlg_kind = DLG_NONE;
         return;
     }
     if (app->output) {
@@ -1099,6 +1313,8 @@ loop(struct app *app)
 
             drain(app->wake[0]);
             if (runner_result(app->runner, &out, &status)) {
+                if (out && strncmp(out, "batch ", 6) == 0 && strstr(out, " vouchers of plan "))
+                    app->want_batch = strtoll(out + 6, NULL, 10); /* select the new batch */
                 free(app->output);
                 app->output = out && *out ? out : NULL;
                 if (app->output == NULL) {

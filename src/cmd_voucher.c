@@ -95,8 +95,12 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     s.userpass = str_eq(mode, "userpass");
     s.router = args_get(a, "router");
     s.note = args_get(a, "note");
-    if (ctx->tty && isatty(STDERR_FILENO) && s.count >= 2000)
+    if (ctx->progress) {
+        s.progress = ctx->progress;
+        s.progress_arg = ctx->progress_arg;
+    } else if (ctx->tty && isatty(STDERR_FILENO) && s.count >= 2000) {
         s.progress = progress_line;
+    }
     if (voucher_check_spec(&s, e) < 0)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_create(db, &s, &batch, e) < 0)
@@ -351,6 +355,15 @@ enable_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return toggle(ctx, a, false, e);
 }
 
+/* The console's progress bar, fed from the sheet writer. */
+static void
+print_progress_ctx(size_t done, size_t total, void *arg)
+{
+    struct cmd_ctx *ctx = arg;
+
+    ctx->progress((int64_t)done, (int64_t)total, ctx->progress_arg);
+}
+
 static void
 print_progress(size_t done, size_t total, void *arg)
 {
@@ -517,8 +530,12 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     o.shop_name = ctx->cfg->shop_name;
     o.currency = ctx->cfg->currency;
     o.ecc = ctx->cfg->qr_ecc[0];
-    if ((out || lp) && isatty(STDERR_FILENO))
+    if (ctx->progress) {
+        o.progress = print_progress_ctx;
+        o.progress_arg = ctx;
+    } else if ((out || lp) && isatty(STDERR_FILENO)) {
         o.progress = print_progress;
+    }
     if (ncodes) {
         codes = xcalloc((size_t)ncodes, sizeof *codes);
         for (int i = 0; i < ncodes; i++)

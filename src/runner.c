@@ -21,7 +21,28 @@ struct runner {
     char *line;   /* the queued line */
     char *output; /* the finished command's text */
     int status;
+    int64_t pdone, ptotal; /* progress, atomics */
 };
+
+/* Called on the command thread by long commands. */
+static void
+on_progress(int64_t done, int64_t total, void *arg)
+{
+    struct runner *r = arg;
+    ssize_t n;
+
+    __atomic_store_n(&r->ptotal, total, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->pdone, done, __ATOMIC_RELAXED);
+    n = write(r->wake_fd, "p", 1);
+    (void)n;
+}
+
+void
+runner_progress(struct runner *r, int64_t *done, int64_t *total)
+{
+    *done = __atomic_load_n(&r->pdone, __ATOMIC_RELAXED);
+    *total = __atomic_load_n(&r->ptotal, __ATOMIC_RELAXED);
+}
 
 /* Run one line; returns its text (stdout, then "wisp: error" and usage). */
 static char *
@@ -76,6 +97,8 @@ run(void *arg)
         line = r->line;
         r->line = NULL;
         pthread_mutex_unlock(&r->lock);
+        __atomic_store_n(&r->pdone, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&r->ptotal, 0, __ATOMIC_RELAXED);
         text = run_line(r, line, &status);
         free(line);
         pthread_mutex_lock(&r->lock);
@@ -99,6 +122,8 @@ runner_start(struct config *cfg, int wake_fd, struct werr *e)
 
     r->ctx.cfg = cfg;
     r->ctx.in = fopen("/dev/null", "r"); /* the keyboard belongs to the console */
+    r->ctx.progress = on_progress;
+    r->ctx.progress_arg = r;
     r->wake_fd = wake_fd;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);

@@ -10,6 +10,7 @@
 #define WISP_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "wisp/config.h"
@@ -52,6 +53,9 @@ struct cmd_ctx {
     bool tty;                    /* out is a terminal (progress lines, colour) */
     bool interactive;            /* a person can answer prompts on the terminal */
     const struct cmd_entry *cmd; /* the command being run, for usage on errors */
+    /* long commands (voucher create, voucher print) report progress here when set */
+    void (*progress)(int64_t done, int64_t total, void *arg);
+    void *progress_arg;
 };
 
 struct cmd_entry;

@@ -8,6 +8,7 @@
 #define WISP_RUNNER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "wisp/config.h"
 #include "wisp/err.h"
@@ -26,6 +27,9 @@ bool runner_busy(struct runner *r);
 /* When a command has finished: its output (and error line) and exit status;
  * the caller frees *output. False when there is nothing new. */
 bool runner_result(struct runner *r, char **output, int *status);
+
+/* Progress of the running command (0/0 when it reports none). */
+void runner_progress(struct runner *r, int64_t *done, int64_t *total);
 
 void runner_stop(struct runner *r);
 

@@ -17,6 +17,10 @@ wait_for() {
     for _ in $(seq 50); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
     return 1
 }
+wait_long() { # wait_long TEXT: as wait_for, 30 s (big batches under ASan)
+    for _ in $(seq 300); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
+    return 1
+}
 start() { # start [ENV=VALUE ...]: the console in a fresh 120x40 tmux
     tm kill-server 2>/dev/null
     for _ in $(seq 20); do tm has-session 2>/dev/null || break; sleep 0.1; done
@@ -197,3 +201,64 @@ tm new-session -d -s wisp -x 120 -y 30 "env WISP_DB='host=$T/nowhere dbname=x' '
 t_ok "unreachable database at start exits 1" wait_for "wisp-exit=1"
 t_contains "unreachable database: one line" "cannot connect to PostgreSQL" "$(screen)"
 tm kill-server
+
+# n: a new batch from the dialog, seen by `wisp voucher list`, selected.
+start
+tm send-keys -t wisp n
+t_ok "n opens the new batch dialog" wait_for "New voucher batch"
+tm send-keys -t wisp Right Tab BSpace BSpace BSpace 2 5 0 0 0 Tab Tab Tab 'N-' Tab 'shop1' Enter
+t_ok "a large batch shows a progress bar or its result" wait_long "vouchers of plan"
+t_contains "the dialog's batch was written" "25000 vouchers of plan week" "$(screen)"
+w voucher list --plan week --json
+t_eq "wisp voucher list sees the dialog's batch" 25000 "$(jq '[.[] | select(.code | startswith("N-"))] | length' <<<"$OUT")"
+t_eq "router recorded" shop1 "$(sql "SELECT router FROM batches WHERE count = 25000")"
+tm send-keys -t wisp Escape
+newid=$(sql "SELECT id FROM batches WHERE count = 25000")
+t_ok "the new batch appears selected" wait_for "batch $newid: week, 25000 vouchers"
+
+# p: the print dialog writes a file.
+tm send-keys -t wisp p
+t_ok "p opens the print dialog" wait_for "Print the selected batch"
+tm send-keys -t wisp Tab Tab Tab Tab C-u
+for _ in $(seq 20); do tm send-keys -t wisp BSpace; done
+tm send-keys -t wisp "$T/printed.txt" Enter
+t_ok "print dialog writes the file" wait_long "printed 25000 vouchers"
+t_contains "the printed sheet has the batch's codes" "No. $newid-25000" "$(tail -c 20000 "$T/printed.txt")"
+t_eq "print recorded" 1 "$(sql "SELECT count(*) FROM batches WHERE id = $newid AND printed_at IS NOT NULL")"
+tm send-keys -t wisp Escape
+
+# $ sells and d disables, both after a confirmation.
+tm send-keys -t wisp Enter
+t_ok "into the new batch" wait_for "N-"
+tm send-keys -t wisp '$'
+t_ok "$ asks first" wait_for "Sell voucher N-"
+tm send-keys -t wisp n
+sleep 0.3
+t_eq "n declines: nothing sold" 0 "$(sql "SELECT count(*) FROM vouchers WHERE batch_id = $newid AND status = 'sold'")"
+tm send-keys -t wisp '$'
+wait_for "Sell voucher N-" >/dev/null
+tm send-keys -t wisp y
+for _ in $(seq 30); do [ "$(sql "SELECT count(*) FROM vouchers WHERE batch_id = $newid AND status = 'sold'")" = 1 ] && break; sleep 0.1; done
+t_eq "y sells the voucher" 1 "$(sql "SELECT count(*) FROM vouchers WHERE batch_id = $newid AND serial = 1 AND status = 'sold'")"
+tm send-keys -t wisp Escape j d
+t_ok "d asks first" wait_for "Disable voucher N-"
+tm send-keys -t wisp Enter
+for _ in $(seq 30); do [ "$(sql "SELECT status FROM vouchers WHERE batch_id = $newid AND serial = 2")" = disabled ] && break; sleep 0.1; done
+t_eq "Enter confirms: disabled" disabled "$(sql "SELECT status FROM vouchers WHERE batch_id = $newid AND serial = 2")"
+tm send-keys -t wisp q
+tm kill-server
+
+# A viewer sees no write keys, and typing one is refused with a line.
+sql "DROP ROLE IF EXISTS peek" >/dev/null
+w operator add peek --role viewer --password-stdin <<<'peek-pw'
+tm new-session -d -s wisp -x 120 -y 40 "env WISP_DB='$WISP_DB user=peek password=peek-pw' PGHOST='$PGHOST' PGPORT='$PGPORT' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
+t_ok "viewer console opens" wait_for "peek@"
+t_not_contains "viewer: no new/print/sell/disable hints" " new " "$(screen | tail -1)"
+tm send-keys -t wisp n
+t_ok "viewer typing n is refused with a message" wait_for "your role (viewer) cannot create vouchers"
+tm send-keys -t wisp ':' 'plan add sneaky --price 0' Enter
+t_ok "a refusal from PostgreSQL is shown, not a crash" wait_for "permission denied"
+tm send-keys -t wisp Escape q
+t_ok "viewer quits cleanly" wait_for "wisp-exit=0"
+tm kill-server
+sql "DROP ROLE peek" >/dev/null

@@ -1,0 +1,50 @@
+/*
+ * dialog.h - small modal forms and confirmations for the console: a list of
+ * fields (free text, or a choice cycled with Left/Right), Tab/Enter to move
+ * on, Enter on the last field to accept, Esc to cancel. A dialog only
+ * collects values; the pane turns them into a command for the command thread.
+ */
+#ifndef WISP_DIALOG_H
+#define WISP_DIALOG_H
+
+#include <stdbool.h>
+
+#define DIALOG_FIELDS  8
+#define DIALOG_CHOICES 32
+
+enum dialog_result { DIALOG_OPEN, DIALOG_DONE, DIALOG_CANCEL };
+
+struct dialog_field {
+    const char *label;
+    bool secret;                      /* reserved for passwords: drawn as * */
+    int nchoices;                     /* 0: free text */
+    char choices[DIALOG_CHOICES][48]; /* owned copies */
+    int choice;
+    char value[128]; /* free text */
+};
+
+struct dialog {
+    char title[96];
+    char question[192]; /* a confirmation when nfields == 0: y/Enter or n/Esc */
+    int nfields, cur;
+    struct dialog_field field[DIALOG_FIELDS];
+};
+
+/* Start a form or a confirmation. */
+void dialog_form(struct dialog *d, const char *title);
+void dialog_confirm(struct dialog *d, const char *title, const char *question);
+
+/* Add a text field with a default, or a choice field; returns its index. */
+int dialog_text(struct dialog *d, const char *label, const char *value);
+int dialog_choice(struct dialog *d, const char *label, const char *const *choices, int n);
+
+/* The field's value: its text, or the chosen choice. */
+const char *dialog_value(const struct dialog *d, int i);
+
+/* Feed a key. */
+enum dialog_result dialog_key(struct dialog *d, int ch);
+
+/* Draw it centred over the screen. */
+void dialog_draw(const struct dialog *d);
+
+#endif
