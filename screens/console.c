@@ -27,6 +27,7 @@
 #include "wisp/dialog.h"
 #include "wisp/events.h"
 #include "wisp/feed.h"
+#include "wisp/login.h"
 #include "wisp/prompt.h"
 #include "wisp/qr.h"
 #include "wisp/runner.h"
@@ -1379,39 +1380,9 @@ load_theme(struct app *app, const char *name)
         say(app, e.msg);
 }
 
-int
-console_main(struct config *cfg, struct werr *e)
+static void
+start_curses(struct app *app)
 {
-    struct app app = {.cfg = cfg, .sort_rev = true};
-    struct db probe;
-
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-        return werr_set(e, WISP_EUSAGE,
-                        "the console needs a terminal; for scripts use `wisp COMMAND` "
-                        "(see wisp --help)");
-    /* Reach the database before taking the screen: a dead one is one line. */
-    if (db_open(&probe, cfg->db, e) < 0)
-        return -1;
-    if (db_check_schema(&probe, e) < 0) {
-        db_close(&probe);
-        return -1;
-    }
-    db_close(&probe);
-    gethostname(app.host, sizeof app.host - 1);
-    app.no_color = getenv("NO_COLOR") && *getenv("NO_COLOR");
-    if (install_signals(&app, e) < 0)
-        return -1;
-    app.feed = feed_start(cfg->db, app.wake[1], 2, e);
-    if (app.feed == NULL)
-        return -1;
-    app.runner = runner_start(cfg, app.wake[1], e);
-    if (app.runner == NULL) {
-        feed_stop(app.feed);
-        return -1;
-    }
-    prompt_init();
-    app.events = events_subscribe(cfg, on_event, on_redis_state, &app);
-    have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
     initscr();
     cbreak();
     noecho();
@@ -1422,8 +1393,57 @@ console_main(struct config *cfg, struct werr *e)
     set_escdelay(25);
     curs_set(0);
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
-    load_theme(&app, cfg->theme);
-    colors_apply(&app.theme, app.no_color);
+    load_theme(app, app->cfg->theme);
+    colors_apply(&app->theme, app->no_color);
+}
+
+int
+console_main(struct config *cfg, struct werr *e)
+{
+    struct app app = {.cfg = cfg, .sort_rev = true};
+    struct db probe = {0};
+    bool login_needed = true;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return werr_set(e, WISP_EUSAGE,
+                        "the console needs a terminal; for scripts use `wisp COMMAND` "
+                        "(see wisp --help)");
+    /* Reach the database before taking the screen: a dead one is one line.
+     * Only missing or refused credentials lead to the sign-in screen. */
+    if (db_open(&probe, cfg->db, e) < 0 && !db_open_needs_login(e))
+        return -1;
+    if (probe.conn) {
+        int rc = db_check_schema(&probe, e);
+
+        db_close(&probe);
+        if (rc < 0)
+            return -1;
+        login_needed = false;
+    }
+    gethostname(app.host, sizeof app.host - 1);
+    app.no_color = getenv("NO_COLOR") && *getenv("NO_COLOR");
+    if (install_signals(&app, e) < 0)
+        return -1;
+    have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
+    start_curses(&app);
+    if (login_needed && login_screen(cfg, e->msg, e) < 0) {
+        endwin();
+        return -1;
+    }
+    werr_clear(e);
+    app.feed = feed_start(cfg->db, app.wake[1], 2, e);
+    if (app.feed == NULL) {
+        endwin();
+        return -1;
+    }
+    app.runner = runner_start(cfg, app.wake[1], e);
+    if (app.runner == NULL) {
+        endwin();
+        feed_stop(app.feed);
+        return -1;
+    }
+    prompt_init();
+    app.events = events_subscribe(cfg, on_event, on_redis_state, &app);
     app.batches = (struct table){batch_cols, NBATCH_COLS, 0, -1, 0, batch_cell, &app};
     app.vouchers = (struct table){voucher_cols, 7, 0, -1, 0, voucher_cell, &app};
     app.pane = P_VOUCHERS;

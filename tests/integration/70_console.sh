@@ -262,3 +262,29 @@ tm send-keys -t wisp Escape q
 t_ok "viewer quits cleanly" wait_for "wisp-exit=0"
 tm kill-server
 sql "DROP ROLE peek" >/dev/null
+
+# Sign-in: settings without a password lead to the login screen.
+sql "DROP ROLE IF EXISTS clerk1" >/dev/null
+w operator add clerk1 --role operator --password-stdin <<<'clerk-pw'
+tm new-session -d -s wisp -x 120 -y 40 "env WISP_DB='dbname=$PGDATABASE user=clerk1' PGHOST='$PGHOST' PGPORT='$PGPORT' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
+t_ok "login screen" wait_for "wisp: sign in"
+tm send-keys -t wisp clerk1 Enter wrong-pw Enter
+t_ok "a wrong password says so" wait_for "password authentication failed"
+t_not_contains "the password is never shown" "wrong-pw" "$(screen)"
+tm send-keys -t wisp clerk-pw Enter
+t_ok "the right password opens the console as that role" wait_for "clerk1@"
+t_contains "header shows the role" "operator" "$(screen | head -1)"
+tm send-keys -t wisp q
+t_ok "quits after sign-in" wait_for "wisp-exit=0"
+tm kill-server
+tm new-session -d -s wisp -x 120 -y 40 "env WISP_DB='dbname=$PGDATABASE user=clerk1' PGHOST='$PGHOST' PGPORT='$PGPORT' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
+t_ok "login screen again" wait_for "wisp: sign in"
+tm send-keys -t wisp clerk1 Enter bad1 Enter
+wait_for "password authentication failed" >/dev/null
+tm send-keys -t wisp bad2 Enter
+sleep 0.3
+tm send-keys -t wisp bad3 Enter
+t_ok "three failures exit 1" wait_for "wisp-exit=1"
+t_contains "and say why" "sign-in failed 3 times" "$(screen)"
+tm kill-server
+sql "DROP ROLE clerk1" >/dev/null
