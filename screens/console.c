@@ -898,7 +898,8 @@ static const struct binding bindings[] = {
      act_sell_disable},
     {'s', "s S", "sort by the next column, reverse", VOUCHERS, "sort", act_sort},
     {'S', NULL, NULL, VOUCHERS, NULL, act_sort},
-    {':', ":", "command line: any wisp command (Tab completes, \u2191 history)", ALL, "command",
+    {':', ":", "command line: any wisp command, or theme NAME (Tab completes, \u2191 history)",
+     ALL, "command",
      act_command},
     {'r', "r", "refresh now", ALL, NULL, act_refresh},
     {12, "Ctrl-L", "redraw the screen", ALL, NULL, act_redraw},
@@ -1179,13 +1180,30 @@ mouse_click(struct app *app)
     }
 }
 
-/* A finished command line: run it on the command thread. */
+static void load_theme(struct app *app, const char *name);
+
+/* A finished command line: `theme NAME` is the console's own; everything
+ * else runs on the command thread. */
 static void
 prompt_finished(struct app *app, char *line)
 {
+    char name[64];
+
     app->prompting = false;
     curs_set(0);
-    if (line && *line) {
+    if (line && sscanf(line, " theme %63s", name) == 1) {
+        char msg[128];
+
+        app->message[0] = '\0';
+        load_theme(app, name);
+        colors_apply(&app->theme, app->no_color);
+        if (app->message[0] == '\0') {
+            snprintf(msg, sizeof msg, "theme %s%s", app->theme.name,
+                     app->no_color ? " (NO_COLOR is set: no colours)" : "");
+            say(app, msg);
+        }
+        clearok(curscr, TRUE);
+    } else if (line && *line) {
         if (!runner_submit(app->runner, line))
             say(app, "a command is still running");
     }

@@ -186,6 +186,23 @@ t_ok "vt100 console opens" wait_for "week"
 tm send-keys -t wisp q
 t_ok "vt100 quits" wait_for "wisp-exit=0"
 
+# :theme switches live.
+start
+tm send-keys -t wisp ':' 'theme light' Enter
+t_ok ":theme switches live" wait_for "theme light"
+t_match "light theme's colours in use" $'\e\\[[0-9;]*48;5;255' "$(tm capture-pane -e -p -t wisp)"
+tm send-keys -t wisp ':' 'theme nosuch' Enter
+t_ok ":theme unknown says so" wait_for 'theme "nosuch" not found'
+tm send-keys -t wisp q
+
+# Other terminals: xterm, screen, linux.
+for term in xterm screen linux; do
+    start TERM=$term
+    t_ok "TERM=$term console opens" wait_for "week"
+    tm send-keys -t wisp q
+    t_ok "TERM=$term quits" wait_for "wisp-exit=0"
+done
+
 # A broken theme file: message naming file and key, then the default theme.
 mkdir -p "$XDG_CONFIG_HOME/wisp/themes"
 echo '{"header": {"fg": "purple"}}' >"$XDG_CONFIG_HOME/wisp/themes/broken.json"

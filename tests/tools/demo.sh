@@ -50,22 +50,9 @@ if [ "$(sql "SELECT count(*) FROM plans")" = 0 ]; then
 fi
 
 export WISP_DB="dbname=wisp_demo user=admin password=demo"
-cat <<TOUR
-
-  wisp demo: a shop with plans, four batches and a week of sales.
-  Logged in as the demo admin (operators: admin and ana, password "demo").
-  The full-screen console is not built yet; every command is, for example:
-
-    wisp batch list            wisp plan list             wisp audit
-    wisp voucher list --status sold --limit 10
-    wisp voucher create --plan 1h --count 500
-    wisp voucher print --batch 1 --format ansi --columns 2
-    wisp voucher show \$(wisp voucher list --status new --limit 1 --csv | sed -n 2p | cut -d, -f1)
-
-TOUR
 if [ -t 0 ] && [ -t 1 ]; then
-    echo "  Type exit to stop the demo servers."
-    PS1='wisp-demo$ ' bash --norc -i || true
+    wisp # the console, as the demo admin; the servers stop when it exits
 else
+    echo "wisp demo: no terminal here, so no console; the shop as the demo admin sees it:"
     wisp batch list
 fi
