@@ -898,9 +898,8 @@ static const struct binding bindings[] = {
      act_sell_disable},
     {'s', "s S", "sort by the next column, reverse", VOUCHERS, "sort", act_sort},
     {'S', NULL, NULL, VOUCHERS, NULL, act_sort},
-    {':', ":", "command line: any wisp command, or theme NAME (Tab completes, \u2191 history)",
-     ALL, "command",
-     act_command},
+    {':', ":", "command line: any wisp command, or theme NAME (Tab completes, \u2191 history)", ALL,
+     "command", act_command},
     {'r', "r", "refresh now", ALL, NULL, act_refresh},
     {12, "Ctrl-L", "redraw the screen", ALL, NULL, act_redraw},
     {'?', "?", "this help", ALL, "help", act_help},
@@ -1298,17 +1297,42 @@ drain(int fd)
         ;
 }
 
+static double
+now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* With WISP_FRAME_LOG=FILE the console appends one line per frame: how long
+ * the frame took to draw and, when a key caused it, key-to-screen time (both
+ * in microseconds). tests/bench/bench_console.sh reads it. */
 static void
 loop(struct app *app)
 {
+    const char *log_path = getenv("WISP_FRAME_LOG");
+    FILE *frame_log = log_path ? fopen(log_path, "a") : NULL;
+    double key_at = 0;
+
     while (!app->quit) {
         struct pollfd fds[3] = {
             {STDIN_FILENO, POLLIN, 0}, {app->sig[0], POLLIN, 0}, {app->wake[0], POLLIN, 0}};
         struct timespec ts;
         int ch, timeout;
 
+        double t0 = now_us();
+
         take_snapshot(app);
         draw(app);
+        if (frame_log) {
+            double t1 = now_us();
+
+            fprintf(frame_log, "draw %.0f key %.0f\n", t1 - t0, key_at ? t1 - key_at : -1.0);
+            fflush(frame_log);
+            key_at = 0;
+        }
         clock_gettime(CLOCK_REALTIME, &ts);
         timeout = 1000 - (int)(ts.tv_nsec / 1000000); /* the next clock second */
         if (poll(fds, 3, timeout) < 0 && errno != EINTR)
@@ -1346,9 +1370,14 @@ loop(struct app *app)
         }
         if (fds[0].revents & (POLLHUP | POLLERR))
             app->quit = true;
-        while ((ch = getch()) != ERR && !app->quit)
+        while ((ch = getch()) != ERR && !app->quit) {
+            if (key_at == 0)
+                key_at = now_us();
             handle_key(app, ch);
+        }
     }
+    if (frame_log)
+        fclose(frame_log);
 }
 
 /* ---- events (called on the events thread) ---------------------------------- */

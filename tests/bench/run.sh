@@ -6,6 +6,7 @@
 #             command) against PostgreSQL's own COPY of the same rows into an
 #             identical table of the same server (psql \copy, the whole command).
 #             Target: wisp at most 3x COPY.
+#   console   idle CPU, full redraw, key to screen, memory (bench_console.sh)
 #   sheets    a 1,000-voucher text sheet and PostScript sheet (bench_sheet,
 #             in-process, one core). Target: under 1 s each.
 #
@@ -45,6 +46,8 @@ done
 w=$(median <"$dir/wisp.t"); c=$(median <"$dir/copy.t")
 printf 'bench: voucher create 10000: median %.1f ms (wisp) vs %.1f ms (COPY), ratio %.2f (target <= 3)\n' \
     "$(echo "$w * 1000" | bc -l)" "$(echo "$c * 1000" | bc -l)" "$(echo "$w / $c" | bc -l)"
+
+WISP=$WISP bash tests/bench/bench_console.sh
 
 for b in build/bench/*; do
     if [ -x "$b" ] && [ -f "$b" ]; then RUNS=$RUNS "$b"; fi
