@@ -695,6 +695,10 @@ act_command(struct app *app, int key)
 static bool
 may_write(struct app *app, const char *what)
 {
+    if (app->snap.role[0] == '\0') { /* the first snapshot is not in yet */
+        say(app, "still connecting to the database");
+        return false;
+    }
     if (str_eq(app->snap.group, "viewer") || app->snap.group[0] == '\0') {
         char msg[128];
 

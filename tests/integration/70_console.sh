@@ -180,6 +180,52 @@ t_ok "colour console opens" wait_for "week"
 t_match "colours otherwise" "$colour_sgr" "$(tm capture-pane -e -p -t wisp)"
 tm send-keys -t wisp q
 
+# Mouse: a click on a tab switches pane, a click on a row selects it
+# (xterm X10 mouse reports typed into the pane).
+start
+click() { # click X Y (0-based), as an SGR (1006) mouse report, press then release
+    tm send-keys -t wisp -l "$(printf '\033[<0;%d;%dM' $(($1 + 1)) $(($2 + 1)))"
+    tm send-keys -t wisp -l "$(printf '\033[<0;%d;%dm' $(($1 + 1)) $(($2 + 1)))"
+}
+click 4 1
+t_ok "a click on the Routers tab" wait_for "The routers that sell the internet"
+click 30 1
+t_ok "a click on the Vouchers tab" wait_for "COUNT"
+tm send-keys -t wisp q
+
+# F10 quits; PgDn, End, Home and r work in the vouchers table (TERM=screen:
+# the key sequences tmux sends are screen's).
+start TERM=screen
+wait_for "week" >/dev/null
+tm send-keys -t wisp G Enter
+t_ok "into batch 1" wait_for "batch 1: 1h"
+tm send-keys -t wisp NPage NPage
+t_ok "PgDn pages through the vouchers" wait_for "$(sql "SELECT code FROM vouchers WHERE batch_id = 1 AND serial = 40")"
+tm send-keys -t wisp End
+t_ok "End: the last voucher" wait_for "$(sql "SELECT code FROM vouchers WHERE batch_id = 1 AND serial = 300")"
+tm send-keys -t wisp Home
+t_ok "Home: the first voucher" wait_for "$(sql "SELECT code FROM vouchers WHERE batch_id = 1 AND serial = 1")"
+tm send-keys -t wisp r
+t_ok "r refreshes" wait_for "refreshing"
+tm send-keys -t wisp F10
+t_ok "F10 quits" wait_for "wisp-exit=0"
+
+# A crash signal still leaves the terminal usable.
+start
+pid=$(pgrep -n -f "^$WISP\$")
+kill -SEGV "$pid"
+t_ok "crash exits by the signal" wait_for "wisp-exit=139"
+t_not_contains "terminal restored after a crash" "3 Vouchers" "$(screen)"
+
+# Without Redis the console polls PostgreSQL every 2 s and says so.
+start WISP_REDIS=
+t_ok "header says polling without Redis" wait_for "redis off, polling 2s"
+sql "INSERT INTO batches (plan_id, count, length, charset) SELECT id, 2, 8, 'alnum' FROM plans WHERE name = '1h'" >/dev/null
+pollid=$(sql "SELECT max(id) FROM batches")
+for _ in $(seq 40); do screen | grep -qE "^ +$pollid 1h" && break; sleep 0.1; done
+t_match "polling picks up a change within 4 s" "^ +$pollid 1h" "$(screen)"
+tm send-keys -t wisp q
+
 # TERM=vt100 (monochrome) works.
 start TERM=vt100
 t_ok "vt100 console opens" wait_for "week"
@@ -221,6 +267,7 @@ tm kill-server
 
 # n: a new batch from the dialog, seen by `wisp voucher list`, selected.
 start
+wait_for "week" >/dev/null
 tm send-keys -t wisp n
 t_ok "n opens the new batch dialog" wait_for "New voucher batch"
 tm send-keys -t wisp Right Tab BSpace BSpace BSpace 2 5 0 0 0 Tab Tab Tab 'N-' Tab 'shop1' Enter
