@@ -1,17 +1,28 @@
 /*
  * codegen.c - voucher codes from the kernel's CSPRNG (see include/wisp/codegen.h).
  *
- * getrandom(2) fills a 4 KiB buffer at a time. A character is chosen from a
- * charset of n characters by taking one random byte b and accepting it only
- * when b < 256 - 256 % n (then b % n is exactly uniform); other bytes are
- * thrown away. For n = 32 every byte is accepted.
+ * getrandom(2) fills a 4 KiB buffer at a time. A number below `bound` is drawn
+ * from the fewest whole bytes that can hold it (one byte for any charset up
+ * to 256 characters): with R = 256^bytes, a draw v is kept only when
+ * v < R - R % bound, so v % bound is exactly uniform, and thrown away
+ * otherwise. For 32 characters (the default charset) no byte is ever thrown
+ * away; for 31 about 3% are.
+ *
+ * The room check keeps charset_len^length as "hundreds and the rest below
+ * 100", saturating the hundreds at INT64_MAX: then "space >= 100 x count" is
+ * simply "hundreds >= count", and nothing can overflow.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "wisp/codegen.h"
 #include "wisp/util.h"
+
+#define LENGTH_MIN 4
+#define LENGTH_MAX 32
 
 static const struct {
     const char *name;
@@ -23,29 +34,62 @@ static const struct {
     {"alnum", "23456789abcdefghijkmnpqrstuvwxyz"}, /* no 0 1 l o */
 };
 
+/* The charset as typed, for a message: control bytes escaped, cut at 40. */
+static const char *
+quoted(const char *s, char *buf, size_t n)
+{
+    size_t len = 0, i;
+
+    for (i = 0; i < 40 && s[i] != '\0' && len + 5 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c == 0x7f)
+            len += (size_t)snprintf(buf + len, n - len, "\\x%02x", c);
+        else if (c == '"' || c == '\\')
+            len += (size_t)snprintf(buf + len, n - len, "\\%c", c);
+        else
+            buf[len++] = (char)c;
+    }
+    if (s[i] != '\0' && len + 4 < n) {
+        memcpy(buf + len, "...", 3);
+        len += 3;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
 char *
 codegen_charset(const char *spec, struct werr *e)
 {
     bool seen[128] = {false};
+    char q[200];
     size_t len;
 
+    if (spec == NULL)
+        spec = "";
     for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
         if (str_eq(spec, named[i].name))
             return xstrdup(named[i].chars);
-    len = spec ? strlen(spec) : 0;
+    len = strlen(spec);
     if (len < 2) {
         werr_set(e, WISP_EUSAGE,
                  "bad --charset \"%s\": expected digits, lower, upper, alnum or at least 2 "
                  "characters",
-                 spec ? spec : "");
+                 quoted(spec, q, sizeof q));
         return NULL;
     }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)spec[i];
 
-        if (c <= ' ' || c >= 127 || seen[c]) {
+        if (c <= ' ' || c >= 127) {
             werr_set(e, WISP_EUSAGE,
-                     "bad --charset \"%s\": printable ASCII without spaces or repeats", spec);
+                     "bad --charset \"%s\": only printable ASCII characters, no spaces",
+                     quoted(spec, q, sizeof q));
+            return NULL;
+        }
+        if (seen[c]) {
+            werr_set(e, WISP_EUSAGE, "bad --charset \"%s\": '%c' appears more than once",
+                     quoted(spec, q, sizeof q), c);
             return NULL;
         }
         seen[c] = true;
@@ -53,86 +97,141 @@ codegen_charset(const char *spec, struct werr *e)
     return xstrdup(spec);
 }
 
+/* A number of possible codes: 100 * hundreds + rest, hundreds saturated. */
+struct room {
+    int64_t hundreds;
+    int64_t rest; /* 0..99 */
+};
+
+/* r *= m, saturating the hundreds at INT64_MAX. */
+static void
+room_mul(struct room *r, size_t m)
+{
+    int64_t carry;
+
+    if (m == 0) {
+        r->hundreds = r->rest = 0;
+        return;
+    }
+    if (r->hundreds == INT64_MAX)
+        return;
+    if (m > (size_t)INT64_MAX / 100) {
+        /* a charset this size is room enough for anything */
+        r->hundreds = r->hundreds || r->rest ? INT64_MAX : 0;
+        r->rest = 0;
+        return;
+    }
+    carry = r->rest * (int64_t)m; /* < 100 * INT64_MAX / 100 */
+    r->rest = carry % 100;
+    carry /= 100;
+    if (r->hundreds > (INT64_MAX - carry) / (int64_t)m)
+        r->hundreds = INT64_MAX;
+    else
+        r->hundreds = r->hundreds * (int64_t)m + carry;
+}
+
+/* The room as a decimal number; only called when hundreds is exact. */
+static void
+room_format(const struct room *r, char *buf, size_t n)
+{
+    if (r->hundreds > 0)
+        snprintf(buf, n, "%" PRId64 "%02" PRId64, r->hundreds, r->rest);
+    else
+        snprintf(buf, n, "%" PRId64, r->rest);
+}
+
 int
 codegen_check_space(size_t charset_len, int length, int64_t count, struct werr *e)
 {
-    long double need = 100.0L * (long double)count, space = 1;
+    struct room space = {0, 1}, longer;
+    char have[32];
     int enough;
 
-    if (length < 4 || length > 32)
-        return werr_set(e, WISP_EUSAGE, "bad --length %d: expected 4..32", length);
+    if (length < LENGTH_MIN || length > LENGTH_MAX)
+        return werr_set(e, WISP_EUSAGE, "bad --length %d: expected %d..%d", length, LENGTH_MIN,
+                        LENGTH_MAX);
     for (int i = 0; i < length; i++)
-        space *= (long double)charset_len;
-    if (space >= need)
+        room_mul(&space, charset_len);
+    /* space >= 100 * count  <=>  floor(space / 100) >= count */
+    if (count <= 0 || space.hundreds >= count)
         return 0;
-    for (enough = length; enough < 32; enough++) {
-        long double s = 1;
-
-        for (int i = 0; i < enough; i++)
-            s *= (long double)charset_len;
-        if (s >= need)
+    longer = space;
+    for (enough = length + 1; enough <= LENGTH_MAX; enough++) {
+        room_mul(&longer, charset_len);
+        if (longer.hundreds >= count)
             break;
     }
+    room_format(&space, have, sizeof have);
+    if (enough > LENGTH_MAX)
+        return werr_set(e, WISP_EUSAGE,
+                        "%" PRId64 " code%s of %d characters from a %zu-character set leave too "
+                        "little room (%s possible codes, need %" PRId64 "00): even --length %d "
+                        "is not enough, use a larger --charset",
+                        count, count == 1 ? "" : "s", length, charset_len, have, count, LENGTH_MAX);
     return werr_set(e, WISP_EUSAGE,
-                    "%lld codes of %d characters from a %zu-character set leave too little room "
-                    "(%.0Lf possible codes, need %.0Lf): raise --length to %d or use a larger "
-                    "--charset",
-                    (long long)count, length, charset_len, space, need, enough);
+                    "%" PRId64 " code%s of %d characters from a %zu-character set leave too "
+                    "little room (%s possible codes, need %" PRId64 "00): raise --length to %d "
+                    "or use a larger --charset",
+                    count, count == 1 ? "" : "s", length, charset_len, have, count, enough);
 }
 
-/* One random byte. */
+/* Copy `n` random bytes into out, refilling the buffer from the kernel. */
 static int
-next_byte(struct rng *r, unsigned char *b, struct werr *e)
+rng_bytes(struct rng *r, unsigned char *out, size_t n, struct werr *e)
 {
-    if (r->pos >= r->len) {
-        ssize_t n;
+    for (size_t i = 0; i < n; i++) {
+        if (r->pos >= r->len) {
+            ssize_t got;
 
-        do {
-            n = getrandom(r->buf, sizeof r->buf, 0);
-        } while (n < 0 && errno == EINTR);
-        if (n <= 0)
-            return werr_set(e, WISP_ERUNTIME, "the kernel gave no random bytes: %s",
-                            strerror(errno));
-        r->len = (size_t)n;
-        r->pos = 0;
+            do {
+                got = getrandom(r->buf, sizeof r->buf, 0);
+            } while (got < 0 && errno == EINTR);
+            if (got <= 0)
+                return werr_set(e, WISP_ERUNTIME, "the kernel gave no random bytes: %s",
+                                got < 0 ? strerror(errno) : "empty read");
+            r->len = (size_t)got;
+            r->pos = 0;
+        }
+        out[i] = r->buf[r->pos++];
     }
-    *b = r->buf[r->pos++];
     return 0;
 }
 
 int
 codegen_uniform(struct rng *r, uint32_t bound, uint32_t *out, struct werr *e)
 {
-    uint32_t limit, v;
-    unsigned char b[4] = {0};
+    unsigned char b[4];
+    uint64_t range = 256, limit, v;
+    size_t nbytes = 1;
 
-    if (bound <= 256) {
-        limit = 256 - 256 % bound;
-        do {
-            if (next_byte(r, b, e) < 0)
-                return -1;
-        } while (b[0] >= limit);
-        *out = b[0] % bound;
-        return 0;
+    if (bound == 0)
+        return werr_set(e, WISP_ERUNTIME, "codegen_uniform: bound must be at least 1");
+    while (range < bound) {
+        range <<= 8;
+        nbytes++;
     }
-    limit = UINT32_MAX - (uint32_t)(((uint64_t)UINT32_MAX + 1) % bound);
+    limit = range - range % bound; /* a multiple of bound */
     do {
-        for (int i = 0; i < 4; i++)
-            if (next_byte(r, &b[i], e) < 0)
-                return -1;
-        v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    } while (v > limit);
-    *out = v % bound;
+        if (rng_bytes(r, b, nbytes, e) < 0)
+            return -1;
+        v = 0;
+        for (size_t i = 0; i < nbytes; i++)
+            v = v << 8 | b[i];
+    } while (v >= limit);
+    *out = (uint32_t)(v % bound);
     return 0;
 }
 
 int
 codegen_random(struct rng *r, const char *charset, size_t len, char *out, struct werr *e)
 {
-    uint32_t n = (uint32_t)strlen(charset), k;
+    size_t n = strlen(charset);
+    uint32_t k;
 
+    if (n == 0 || (uint64_t)n > UINT32_MAX)
+        return werr_set(e, WISP_ERUNTIME, "codegen_random: charset of %zu characters", n);
     for (size_t i = 0; i < len; i++) {
-        if (codegen_uniform(r, n, &k, e) < 0)
+        if (codegen_uniform(r, (uint32_t)n, &k, e) < 0)
             return -1;
         out[i] = charset[k];
     }

@@ -23,7 +23,9 @@ char *codegen_charset(const char *name_or_chars, struct werr *e);
 
 /* Refuse (WISP_EUSAGE, saying what to raise) when `count` codes of `length`
  * characters over `charset_len` characters leave too little room: the space
- * must hold at least 100 x count codes so random codes rarely collide. */
+ * must hold at least 100 x count codes so random codes rarely collide. The
+ * message names the smallest --length that would do, or says that only a
+ * larger --charset can. Also refuses a length outside 4..32. */
 int codegen_check_space(size_t charset_len, int length, int64_t count, struct werr *e);
 
 /* A buffered random source over getrandom(2). */
