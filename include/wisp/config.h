@@ -8,8 +8,9 @@
  * WISP_<KEY> with dots as underscores, e.g. WISP_SHOP_NAME), then flags.
  *
  * The file is JSON; keys may be nested objects ({"shop": {"name": "x"}}) or
- * dotted ({"shop.name": "x"}). An unknown key or a bad value is an error that
- * names the file, the key and what was expected.
+ * dotted ({"shop.name": "x"}), and null restores a key's default. An unknown
+ * key or a bad value is an error that names the file (or variable, or flag),
+ * the key and what was expected. A source that fails changes nothing.
  */
 #ifndef WISP_CONFIG_H
 #define WISP_CONFIG_H
@@ -42,13 +43,20 @@ int config_load_file(struct config *cfg, const char *path, struct werr *e);
 int config_load_env(struct config *cfg, struct werr *e);
 
 /* Set one key from a string; origin names where it came from for errors
- * ("--db", "WISP_DB", "/etc/x.json"). */
+ * ("--db", "WISP_DB", "/etc/x.json"). value NULL restores the default; ""
+ * unsets a key that is unset by default (db, redis). */
 int config_set(struct config *cfg, const char *key, const char *value, const char *origin,
                struct werr *e);
+
+/* The value of key (NULL when unset or not a key). */
+const char *config_get(const struct config *cfg, const char *key);
 
 /* Print the effective settings, one "key = value" per line (or a JSON object),
  * with secrets (passwords in db/redis) masked as "****". */
 void config_show(const struct config *cfg, FILE *out, bool json);
+
+/* Print every key with its environment variable, default and help text. */
+void config_help(FILE *out);
 
 /* Release everything cfg owns. */
 void config_free(struct config *cfg);
@@ -62,11 +70,15 @@ struct redis_target {
     int db; /* default 0 */
 };
 
-/* Parse a redis:// or unix:// URL (WISP_EUSAGE error saying the expected form). */
+/* Parse redis://[[user]:password@]host[:port][/db] (user ignored, password
+ * percent-decoded, host may be [IPv6]) or unix:///path[?db=N][&password=PW]
+ * (WISP_EUSAGE error saying the expected form, never quoting the URL). */
 int config_parse_redis_url(const char *url, struct redis_target *t, struct werr *e);
 void config_redis_target_free(struct redis_target *t);
 
-/* Copy of s with any password in a libpq conninfo/URI or redis URL replaced by "****". */
+/* Copy of s with any password in a libpq conninfo/URI or redis URL replaced by "****"
+ * (password= and sslpassword= keywords or query parameters, URI userinfo, also
+ * nested as dbname='postgresql://...'). */
 char *config_mask_secret(const char *s);
 
 #endif

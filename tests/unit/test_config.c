@@ -1,7 +1,9 @@
 /*
- * test_config.c - the options table: defaults, file, environment and flags in
- * that order, errors that name file/key/expectation, Redis URLs, masking.
+ * test_config.c - the options table: defaults, the file (nested and dotted),
+ * environment and flags in that order, XDG path resolution, errors that name
+ * the source, key and expectation, Redis URLs, masking, and `config show`.
  */
+#define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,56 +11,102 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <ftw.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "wisp/config.h"
+#include "wisp/util.h"
 
-static char dir[64];
+#define DEFAULT_LOGIN "http://hotspot.lan/login?username={user}&password={pass}"
+#define KNOWN         "known: db, redis, shop.name, currency, login_url, redis.prefix, theme, qr.ecc)"
+
+/* Per-test scratch: a temporary directory used as XDG_CONFIG_HOME. */
+struct fixture {
+    char dir[64];
+    char *home; /* HOME as it was, restored after */
+};
+
+static const char *const env_vars[] = {"WISP_DB",           "WISP_REDIS",    "WISP_THEME",
+                                       "WISP_SHOP_NAME",    "WISP_CURRENCY", "WISP_LOGIN_URL",
+                                       "WISP_REDIS_PREFIX", "WISP_QR_ECC"};
 
 static int
 setup(void **state)
 {
-    static const char *vars[] = {"WISP_DB",           "WISP_REDIS",    "WISP_THEME",
-                                 "WISP_SHOP_NAME",    "WISP_CURRENCY", "WISP_LOGIN_URL",
-                                 "WISP_REDIS_PREFIX", "WISP_QR_ECC"};
+    struct fixture *f = calloc(1, sizeof *f);
+    const char *home = getenv("HOME");
 
-    (void)state;
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        unsetenv(vars[i]);
-    snprintf(dir, sizeof dir, "/tmp/wisp-config-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    setenv("XDG_CONFIG_HOME", dir, 1);
+    if (f == NULL)
+        return -1;
+    for (size_t i = 0; i < sizeof env_vars / sizeof env_vars[0]; i++)
+        unsetenv(env_vars[i]);
+    snprintf(f->dir, sizeof f->dir, "/tmp/wisp-config-XXXXXX");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    f->home = home ? strdup(home) : NULL;
+    setenv("XDG_CONFIG_HOME", f->dir, 1);
+    *state = f;
     return 0;
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
 }
 
 static int
 teardown(void **state)
 {
-    char cmd[128];
+    struct fixture *f = *state;
+    int rc = nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 
-    (void)state;
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    for (size_t i = 0; i < sizeof env_vars / sizeof env_vars[0]; i++)
+        unsetenv(env_vars[i]);
+    unsetenv("XDG_CONFIG_HOME");
+    if (f->home)
+        setenv("HOME", f->home, 1);
+    free(f->home);
+    free(f);
+    return rc;
 }
 
-/* Write text to DIR/name (creating DIR/wisp for the default file). */
+/* Write text to DIR/name, creating parent directories; returns the path. */
 static char *
-write_file(const char *name, const char *text)
+write_file(struct fixture *f, const char *name, const char *text)
 {
-    static char path[256];
-    char sub[128];
-    FILE *f;
+    char *path = NULL, *slash;
+    FILE *fp;
 
-    snprintf(sub, sizeof sub, "%s/wisp", dir);
-    mkdir(sub, 0700);
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_true(asprintf(&path, "%s/%s", f->dir, name) > 0);
+    for (slash = strchr(path + strlen(f->dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0700);
+        *slash = '/';
+    }
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
     return path;
+}
+
+/* What config_show printed. */
+static char *
+show(const struct config *c, bool json)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    assert_non_null(out);
+    config_show(c, out, json);
+    fclose(out);
+    return buf;
 }
 
 static void
@@ -70,161 +118,671 @@ test_defaults(void **state)
     (void)state;
     config_init(&c);
     assert_int_equal(config_load_file(&c, NULL, &e), 0); /* absent default file is fine */
+    assert_int_equal(config_load_env(&c, &e), 0);
+    assert_null(c.file);
     assert_null(c.db);
     assert_null(c.redis);
     assert_string_equal(c.shop_name, "wisp hotspot");
-    assert_string_equal(c.login_url, "http://hotspot.lan/login?username={user}&password={pass}");
+    assert_string_equal(c.currency, "USD");
+    assert_string_equal(c.login_url, DEFAULT_LOGIN);
     assert_string_equal(c.redis_prefix, "wisp:");
     assert_string_equal(c.theme, "default");
     assert_string_equal(c.qr_ecc, "M");
+    assert_string_equal(config_get(&c, "shop.name"), "wisp hotspot");
+    assert_null(config_get(&c, "db"));
+    assert_null(config_get(&c, "no.such.key"));
     config_free(&c);
 }
 
+/* Nested objects and dotted keys mean the same; null restores a default. */
+static void
+test_file_nested_and_dotted(void **state)
+{
+    struct fixture *f = *state;
+    struct config a, b;
+    struct werr e = {0};
+    char *nested = write_file(
+        f, "nested.json",
+        "{\"shop\": {\"name\": \"Cafe Net\"}, \"redis\": {\"prefix\": \"cafe:\"},\n"
+        " \"qr\": {\"ecc\": \"h\"}, \"db\": \"dbname=shop\", \"currency\": \"KSh\",\n"
+        " \"login_url\": \"https://portal.example/l?u={user}&p={pass}\", \"theme\": null}");
+    char *dotted = write_file(
+        f, "dotted.json",
+        "{\"shop.name\": \"Cafe Net\", \"redis.prefix\": \"cafe:\", \"qr.ecc\": \"h\",\n"
+        " \"db\": \"dbname=shop\", \"currency\": \"KSh\",\n"
+        " \"login_url\": \"https://portal.example/l?u={user}&p={pass}\", \"theme\": null}");
+
+    config_init(&a);
+    config_init(&b);
+    assert_int_equal(config_load_file(&a, nested, &e), 0);
+    assert_int_equal(config_load_file(&b, dotted, &e), 0);
+    assert_string_equal(a.file, nested);
+    assert_string_equal(b.file, dotted);
+    assert_string_equal(a.shop_name, "Cafe Net");
+    assert_string_equal(a.redis_prefix, "cafe:");
+    assert_string_equal(a.qr_ecc, "H"); /* normalised to upper case */
+    assert_string_equal(a.db, "dbname=shop");
+    assert_string_equal(a.currency, "KSh");
+    assert_string_equal(a.login_url, "https://portal.example/l?u={user}&p={pass}");
+    assert_string_equal(a.theme, "default");
+    assert_null(a.redis);
+    /* "redis" is a key and "redis.prefix" another: both spellings load the same */
+    for (const char *const *k =
+             (const char *const[]){"db", "redis", "shop.name", "currency", "login_url",
+                                   "redis.prefix", "theme", "qr.ecc", NULL};
+         *k; k++) {
+        const char *va = config_get(&a, *k), *vb = config_get(&b, *k);
+
+        if (va == NULL || vb == NULL)
+            assert_ptr_equal(va, vb);
+        else
+            assert_string_equal(va, vb);
+    }
+    config_free(&a);
+    config_free(&b);
+    free(nested);
+    free(dotted);
+}
+
+/* default < file < environment < flag, key by key. */
 static void
 test_precedence(void **state)
 {
+    struct fixture *f = *state;
+    struct config c;
+    struct werr e = {0};
+    char *file = write_file(f, "wisp/config.json",
+                            "{\"shop\": {\"name\": \"Cafe Net\"}, \"currency\": \"KES\","
+                            " \"theme\": \"dark\", \"qr.ecc\": \"Q\"}");
+
+    setenv("WISP_CURRENCY", "TZS", 1);
+    setenv("WISP_THEME", "light", 1);
+    setenv("WISP_QR_ECC", "", 1); /* empty = unset: the file's value stays */
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, NULL, &e), 0);
+    assert_string_equal(c.file, file);
+    assert_string_equal(c.theme, "dark");
+    assert_int_equal(config_load_env(&c, &e), 0);
+    assert_int_equal(config_set(&c, "theme", "mono", "--theme", &e), 0);
+
+    assert_string_equal(c.redis_prefix, "wisp:"); /* default only */
+    assert_string_equal(c.shop_name, "Cafe Net"); /* file over default */
+    assert_string_equal(c.qr_ecc, "Q");           /* file, empty env ignored */
+    assert_string_equal(c.currency, "TZS");       /* env over file */
+    assert_string_equal(c.theme, "mono");         /* flag over env */
+
+    /* "" unsets a key unset by default; NULL restores any default */
+    assert_int_equal(config_set(&c, "db", "dbname=x", "--db", &e), 0);
+    assert_int_equal(config_set(&c, "db", "", "--db", &e), 0);
+    assert_null(c.db);
+    assert_int_equal(config_set(&c, "theme", NULL, "--theme", &e), 0);
+    assert_string_equal(c.theme, "default");
+    config_free(&c);
+    free(file);
+}
+
+/* Each key reads WISP_ + its name upper-cased with dots as underscores. */
+static void
+test_env_names(void **state)
+{
+    static const struct {
+        const char *var, *key, *value;
+    } cases[] = {
+        {"WISP_DB", "db", "host=/run/postgresql dbname=shop"},
+        {"WISP_REDIS", "redis", "redis://127.0.0.1:6390/2"},
+        {"WISP_SHOP_NAME", "shop.name", "Kiosk 7"},
+        {"WISP_CURRENCY", "currency", "€"},
+        {"WISP_LOGIN_URL", "login_url", "https://x.example/?{user}"},
+        {"WISP_REDIS_PREFIX", "redis.prefix", "shop7:"},
+        {"WISP_THEME", "theme", "high-contrast_2"},
+        {"WISP_QR_ECC", "qr.ecc", "L"},
+    };
     struct config c;
     struct werr e = {0};
 
     (void)state;
-    write_file("wisp/config.json",
-               "{\"shop\": {\"name\": \"Cafe Net\"}, \"currency\": \"KES\", \"theme\": \"dark\","
-               " \"redis.prefix\": \"cafe:\"}");
-    setenv("WISP_CURRENCY", "TZS", 1);
-    setenv("WISP_THEME", "light", 1);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        setenv(cases[i].var, cases[i].value, 1);
     config_init(&c);
-    assert_int_equal(config_load_file(&c, NULL, &e), 0);
-    assert_string_equal(c.shop_name, "Cafe Net");
-    assert_string_equal(c.redis_prefix, "cafe:");
-    assert_non_null(strstr(c.file, "wisp/config.json"));
     assert_int_equal(config_load_env(&c, &e), 0);
-    assert_string_equal(c.currency, "TZS");
-    assert_int_equal(config_set(&c, "theme", "mono", "--theme", &e), 0);
-    assert_string_equal(c.theme, "mono");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(config_get(&c, cases[i].key), cases[i].value);
     config_free(&c);
-    unsetenv("WISP_CURRENCY");
-    unsetenv("WISP_THEME");
 }
 
 static void
-test_file_errors(void **state)
+test_unknown_key(void **state)
 {
+    struct fixture *f = *state;
     struct config c;
     struct werr e = {0};
-    char *p;
+    char *p = write_file(f, "a.json", "{\"shop\": {\"nam\": \"x\"}}"), *want;
+
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, p, &e), -1);
+    assert_int_equal(e.status, WISP_EUSAGE);
+    assert_true(asprintf(&want, "%s: key \"shop.nam\": unknown key (did you mean \"shop.name\"? %s",
+                         p, KNOWN) > 0);
+    assert_string_equal(e.msg, want);
+    free(want);
+    free(p);
+
+    /* from a flag: the flag is named, and nothing close is not suggested */
+    assert_int_equal(config_set(&c, "colour", "x", "--set", &e), -1);
+    assert_string_equal(e.msg, "--set: key \"colour\": unknown key (" KNOWN);
+
+    /* an unknown key's value is never the problem, whatever its type */
+    p = write_file(f, "b.json", "{\"printer\": [1, 2]}");
+    assert_int_equal(config_load_file(&c, p, &e), -1);
+    assert_non_null(strstr(e.msg, "key \"printer\": unknown key"));
+    assert_null(c.file); /* nothing was committed */
+    config_free(&c);
+    free(p);
+}
+
+/* Every check rejects what it should, naming origin, key, expectation and value. */
+static void
+test_bad_values(void **state)
+{
+    static const struct {
+        const char *key, *value, *expected;
+    } cases[] = {
+        {"qr.ecc", "X", "expected one of L, M, Q, H"},
+        {"qr.ecc", "LM", "expected one of L, M, Q, H"},
+        {"qr.ecc", "", "expected one of L, M, Q, H"},
+        {"theme", "my theme", "expected a name of 1 to 32 letters, digits, - and _"},
+        {"theme", "../etc", "expected a name"},
+        {"theme", "", "expected a name"},
+        {"theme", "abcdefghijabcdefghijabcdefghijabc", "expected a name"},
+        {"currency", "", "expected a currency code or symbol of 1 to 8 characters"},
+        {"currency", "US D", "expected a currency code"},
+        {"currency", "DOLLARS!!", "expected a currency code"},
+        {"shop.name", "", "expected 1 to 64 characters of UTF-8 text on one line"},
+        {"shop.name", "two\nlines", "expected 1 to 64 characters"},
+        {"shop.name", "bad \xff byte", "expected 1 to 64 characters"},
+        {"shop.name", "12345678901234567890123456789012345678901234567890123456789012345",
+         "expected 1 to 64 characters"},
+        {"login_url", "ftp://x/{user}", "expected an http:// or https:// URL containing {user}"},
+        {"login_url", "http://x/login", "expected an http:// or https:// URL containing {user}"},
+        {"login_url", "http:///{user}", "expected an http:// or https:// URL"},
+        {"login_url", "http://x/?u={user} &", "without spaces"},
+        {"login_url", "http://x/?u={user}&p={password}",
+         "expected only the placeholders {user} and {pass}, found {password}"},
+        {"redis.prefix", "", "expected 1 to 64 characters without spaces"},
+        {"redis.prefix", "my shop:", "expected 1 to 64 characters without spaces"},
+        {"redis", "localhost", "expected redis://[[user]:password@]host[:port][/db] or unix://"},
+        {"redis", "redis://h:0", "port must be 1-65535"},
+        {"db", "shop", "expected a libpq conninfo (host=... dbname=...) or postgresql:// URI"},
+        {"db", "host=x colour=red", "invalid connection option \"colour\""},
+        {"db", "dbname='unterminated", "expected a libpq conninfo"},
+    };
+    struct config c;
 
     (void)state;
     config_init(&c);
-    p = write_file("a.json", "{\"shop\": {\"nam\": \"x\"}}");
-    assert_int_equal(config_load_file(&c, p, &e), -1);
-    assert_non_null(strstr(e.msg, p));
-    assert_non_null(strstr(e.msg, "\"shop.nam\""));
-    assert_non_null(strstr(e.msg, "unknown key"));
-    assert_non_null(strstr(e.msg, "shop.name")); /* lists the known keys */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct werr e = {0};
+        char *head;
 
-    p = write_file("b.json", "{\"qr\": {\"ecc\": \"X\"}}");
-    assert_int_equal(config_load_file(&c, p, &e), -1);
-    assert_non_null(strstr(e.msg, "\"qr.ecc\""));
-    assert_non_null(strstr(e.msg, "one of L, M, Q, H"));
-
-    p = write_file("c.json", "{\"shop.name\": 5}");
-    assert_int_equal(config_load_file(&c, p, &e), -1);
-    assert_non_null(strstr(e.msg, "expected a string"));
-
-    p = write_file("d.json", "{\"currency\": \"USD\",\n  oops}");
-    assert_int_equal(config_load_file(&c, p, &e), -1);
-    assert_non_null(strstr(e.msg, "line 2"));
-
-    p = write_file("e.json", "{\"login_url\": \"ftp://x/{user}\"}");
-    assert_int_equal(config_load_file(&c, p, &e), -1);
-    assert_non_null(strstr(e.msg, "login_url"));
-
-    assert_int_equal(config_load_file(&c, "/nonexistent/wisp.json", &e), -1);
-    assert_non_null(strstr(e.msg, "/nonexistent/wisp.json"));
+        assert_int_equal(config_set(&c, cases[i].key, cases[i].value, "--flag", &e), -1);
+        assert_int_equal(e.status, WISP_EUSAGE);
+        assert_true(asprintf(&head, "--flag: key \"%s\": ", cases[i].key) > 0);
+        if (!str_starts(e.msg, head) || strstr(e.msg, cases[i].expected) == NULL ||
+            strstr(e.msg, ", got \"") == NULL || strchr(e.msg, '\n') != NULL)
+            fail_msg("case %zu (%s=%s): \"%s\"", i, cases[i].key, cases[i].value, e.msg);
+        free(head);
+    }
+    /* nothing was stored */
+    assert_string_equal(c.qr_ecc, "M");
+    assert_string_equal(c.theme, "default");
+    assert_null(c.db);
+    assert_null(c.redis);
     config_free(&c);
+}
 
-    setenv("WISP_REDIS", "http://nope", 1);
+/* The exact shape of a bad-value message, and control characters escaped in it. */
+static void
+test_bad_value_message(void **state)
+{
+    struct config c;
+    struct werr e = {0};
+
+    (void)state;
     config_init(&c);
+    setenv("WISP_QR_ECC", "X", 1);
     assert_int_equal(config_load_env(&c, &e), -1);
-    assert_non_null(strstr(e.msg, "WISP_REDIS"));
+    assert_string_equal(e.msg,
+                        "WISP_QR_ECC: key \"qr.ecc\": expected one of L, M, Q, H, got \"X\"");
+    assert_int_equal(config_set(&c, "shop.name", "a\nb\"c", "--shop-name", &e), -1);
+    assert_non_null(strstr(e.msg, "got \"a\\x0ab\\\"c\""));
     config_free(&c);
-    unsetenv("WISP_REDIS");
+}
+
+/* A password never reaches an error message, even through libpq's. */
+static void
+test_errors_hide_secrets(void **state)
+{
+    static const char *const bad[][2] = {
+        {"db", "user=ana password=hunter2 colour=red"},
+        {"db", "postgresql://ana:hun%zzter2@db/shop"}, /* libpq quotes the bad token */
+        {"db", "password='hunter2"},
+        {"redis", "redis://:hunter2@h:0"},
+        {"redis", "redis://:hunter2@h/x"},
+        {"redis", "redis://ana:hunter2@h?x"},
+    };
+    struct config c;
+
+    (void)state;
+    config_init(&c);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct werr e = {0};
+
+        assert_int_equal(config_set(&c, bad[i][0], bad[i][1], "--x", &e), -1);
+        if (strstr(e.msg, "hunter") || strstr(e.msg, "hun%zz") || !strstr(e.msg, "****"))
+            fail_msg("case %zu leaks or hides nothing: %s", i, e.msg);
+    }
+    config_free(&c);
+}
+
+static void
+test_file_value_types(void **state)
+{
+    static const struct {
+        const char *json, *expected;
+    } cases[] = {
+        {"{\"shop.name\": 5}", "key \"shop.name\": expected a string, got a number"},
+        {"{\"shop\": {\"name\": true}}", "key \"shop.name\": expected a string, got true"},
+        {"{\"qr\": {\"ecc\": [\"M\"]}}", "key \"qr.ecc\": expected a string, got an array"},
+        {"{\"theme\": {\"name\": \"x\"}}", "key \"theme.name\": unknown key"},
+        {"{\"theme\": {}}", "key \"theme\": expected a string, got an object"},
+        {"{\"db\": 1.5}", "key \"db\": expected a string, got a number"},
+        {"{\"shop\": {\"name\": \"a\"}, \"shop.name\": \"b\"}", "key \"shop.name\": given twice"},
+        {"[\"theme\", \"dark\"]", "expected a JSON object of settings, got an array"},
+        {"{\"theme\": \"a\", \"theme\": \"b\"}", "duplicate object key"},
+    };
+    struct fixture *f = *state;
+    struct config c;
+
+    config_init(&c);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct werr e = {0};
+        char *p = write_file(f, "t.json", cases[i].json);
+
+        assert_int_equal(config_load_file(&c, p, &e), -1);
+        if (!str_starts(e.msg, p) || e.msg[strlen(p)] != ':' ||
+            strstr(e.msg, cases[i].expected) == NULL)
+            fail_msg("case %zu: \"%s\"", i, e.msg);
+        free(p);
+    }
+    assert_string_equal(c.shop_name, "wisp hotspot");
+    config_free(&c);
+}
+
+static void
+test_json_syntax_error(void **state)
+{
+    struct fixture *f = *state;
+    struct config c;
+    struct werr e = {0};
+    char *p = write_file(f, "bad.json", "{\"currency\": \"USD\",\n  oops}"), *want;
+
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, p, &e), -1);
+    assert_int_equal(e.status, WISP_EUSAGE);
+    assert_true(asprintf(&want, "%s: invalid JSON at line 2, column 6: ", p) > 0);
+    assert_true(str_starts(e.msg, want));
+    free(want);
+    free(p);
+
+    p = write_file(f, "empty.json", "");
+    assert_int_equal(config_load_file(&c, p, &e), -1);
+    assert_non_null(strstr(e.msg, "invalid JSON at line"));
+    free(p);
+    config_free(&c);
+}
+
+static void
+test_missing_explicit_file(void **state)
+{
+    struct fixture *f = *state;
+    struct config c;
+    struct werr e = {0};
+    char path[128];
+
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, "/nonexistent/wisp.json", &e), -1);
+    assert_int_equal(e.status, WISP_EUSAGE);
+    assert_string_equal(e.msg, "/nonexistent/wisp.json: cannot open the config file: "
+                               "No such file or directory");
+    /* a directory is not a config file, given or found */
+    assert_int_equal(config_load_file(&c, f->dir, &e), -1);
+    assert_non_null(strstr(e.msg, "is a directory"));
+    snprintf(path, sizeof path, "%s/wisp", f->dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/wisp/config.json", f->dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(config_load_file(&c, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "/wisp/config.json: is a directory"));
+    config_free(&c);
+}
+
+/* A source that fails part-way changes nothing. */
+static void
+test_failed_source_changes_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct config c;
+    struct werr e = {0};
+    char *p = write_file(f, "half.json", "{\"theme\": \"dark\", \"qr.ecc\": \"Z\"}");
+
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, p, &e), -1);
+    assert_string_equal(c.theme, "default");
+    assert_null(c.file);
+    setenv("WISP_THEME", "dark", 1);
+    setenv("WISP_REDIS", "http://nope", 1);
+    assert_int_equal(config_load_env(&c, &e), -1);
+    assert_true(str_starts(e.msg, "WISP_REDIS: key \"redis\": expected redis://"));
+    assert_string_equal(c.theme, "default");
+    assert_null(c.redis);
+    config_free(&c);
+    free(p);
+}
+
+/* $XDG_CONFIG_HOME/wisp/config.json, else $HOME/.config/wisp/config.json. */
+static void
+test_xdg_paths(void **state)
+{
+    struct fixture *f = *state;
+    struct config c;
+    struct werr e = {0};
+    char *xdg = write_file(f, "xdg/wisp/config.json", "{\"theme\": \"xdg\"}");
+    char *home = write_file(f, "home/.config/wisp/config.json", "{\"theme\": \"home\"}");
+    char path[128], *out;
+
+    snprintf(path, sizeof path, "%s/xdg", f->dir);
+    setenv("XDG_CONFIG_HOME", path, 1);
+    snprintf(path, sizeof path, "%s/home", f->dir);
+    setenv("HOME", path, 1);
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, NULL, &e), 0);
+    assert_string_equal(c.theme, "xdg");
+    assert_string_equal(c.file, xdg);
+    config_free(&c);
+
+    unsetenv("XDG_CONFIG_HOME");
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, NULL, &e), 0);
+    assert_string_equal(c.theme, "home");
+    assert_string_equal(c.file, home);
+    config_free(&c);
+
+    setenv("XDG_CONFIG_HOME", "relative/dir", 1); /* ignored, as the XDG spec says */
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, NULL, &e), 0);
+    assert_string_equal(c.file, home);
+    config_free(&c);
+
+    /* an empty XDG dir: no file, and show says where it looked */
+    snprintf(path, sizeof path, "%s/empty", f->dir);
+    setenv("XDG_CONFIG_HOME", path, 1);
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, NULL, &e), 0);
+    assert_null(c.file);
+    out = show(&c, false);
+    snprintf(path, sizeof path, "config file   = (none; looked for %s/empty/wisp/config.json)\n",
+             f->dir);
+    assert_true(str_starts(out, path));
+    free(out);
+    config_free(&c);
+
+    unsetenv("XDG_CONFIG_HOME");
+    unsetenv("HOME");
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, NULL, &e), 0);
+    assert_null(c.file);
+    config_free(&c);
+    free(xdg);
+    free(home);
 }
 
 static void
 test_redis_urls(void **state)
 {
+    static const struct {
+        const char *url, *host, *path, *password;
+        int port, db;
+    } good[] = {
+        {"redis://localhost", "localhost", NULL, NULL, 6379, 0},
+        {"redis://localhost/", "localhost", NULL, NULL, 6379, 0},
+        {"redis://:s3cret@10.0.0.5:6380/2", "10.0.0.5", NULL, "s3cret", 6380, 2},
+        {"redis://ana:s3cret@cache.lan:1/15", "cache.lan", NULL, "s3cret", 1, 15},
+        {"redis://:p%40ss%3Aword@h:65535", "h", NULL, "p@ss:word", 65535, 0},
+        {"redis://:@h", "h", NULL, NULL, 6379, 0},
+        {"redis://[::1]:6390/3", "::1", NULL, NULL, 6390, 3},
+        {"redis://[fe80::1]", "fe80::1", NULL, NULL, 6379, 0},
+        {"unix:///run/redis.sock", NULL, "/run/redis.sock", NULL, 6379, 0},
+        {"unix:///run/redis.sock?db=3", NULL, "/run/redis.sock", NULL, 6379, 3},
+        {"unix:///s?db=4&password=pw%21", NULL, "/s", "pw!", 6379, 4},
+    };
+    static const struct {
+        const char *url, *why;
+    } bad[] = {
+        {"", "no URL"},
+        {"localhost:6379", "must start with redis:// or unix://"},
+        {"http://host", "must start with redis:// or unix://"},
+        {"rediss://host", "must start with redis:// or unix://"},
+        {"redis://", "no host"},
+        {"redis://:pw@", "no host"},
+        {"redis://host:0", "port must be 1-65535"},
+        {"redis://host:65536", "port must be 1-65535"},
+        {"redis://host:", "port must be 1-65535"},
+        {"redis://host:-1", "port must be 1-65535"},
+        {"redis://host:63x9", "port must be 1-65535"},
+        {"redis://host/x", "db must be a non-negative integer"},
+        {"redis://host/-1", "db must be a non-negative integer"},
+        {"redis://host/1/2", "db must be a non-negative integer"},
+        {"redis://host?db=1", "unexpected ? or #"},
+        {"redis://pw@host", "put a colon before the password"},
+        {"redis://:p%zz@host", "bad %-escape in the password"},
+        {"redis://ho st", "bad character in the host"},
+        {"redis://[::1", "no ] after an IPv6 address"},
+        {"redis://[::1]x", "bad character after the host"},
+        {"unix://", "must be absolute"},
+        {"unix://relative.sock", "must be absolute"},
+        {"unix:///", "no socket path"},
+        {"unix:///s?db=x", "db must be a non-negative integer"},
+        {"unix:///s?timeout=1", "the only parameters are db= and password="},
+    };
     struct redis_target t;
-    struct werr e = {0};
-    const char *bad[] = {"redis://",        "redis://host:0", "redis://host:99999",
-                         "redis://host/x",  "http://host",    "unix://",
-                         "unix://relative", "unix:///s?db=x", "redis://pw@host"};
 
     (void)state;
-    assert_int_equal(config_parse_redis_url("redis://localhost", &t, &e), 0);
-    assert_string_equal(t.host, "localhost");
-    assert_int_equal(t.port, 6379);
-    assert_int_equal(t.db, 0);
-    assert_null(t.password);
-    config_redis_target_free(&t);
-    assert_int_equal(config_parse_redis_url("redis://:s3cret@10.0.0.5:6380/2", &t, &e), 0);
-    assert_string_equal(t.host, "10.0.0.5");
-    assert_int_equal(t.port, 6380);
-    assert_int_equal(t.db, 2);
-    assert_string_equal(t.password, "s3cret");
-    config_redis_target_free(&t);
-    assert_int_equal(config_parse_redis_url("unix:///run/redis.sock?db=3", &t, &e), 0);
-    assert_string_equal(t.path, "/run/redis.sock");
-    assert_int_equal(t.db, 3);
-    config_redis_target_free(&t);
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        struct werr e = {0};
+
+        if (config_parse_redis_url(good[i].url, &t, &e) < 0)
+            fail_msg("%s: %s", good[i].url, e.msg);
+        if (good[i].host)
+            assert_string_equal(t.host, good[i].host);
+        else
+            assert_null(t.host);
+        if (good[i].path)
+            assert_string_equal(t.path, good[i].path);
+        else
+            assert_null(t.path);
+        if (good[i].password)
+            assert_string_equal(t.password, good[i].password);
+        else
+            assert_null(t.password);
+        assert_int_equal(t.port, good[i].port);
+        assert_int_equal(t.db, good[i].db);
+        config_redis_target_free(&t);
+        assert_null(t.host); /* freeing leaves it empty, safe to free again */
+        config_redis_target_free(&t);
+    }
+    assert_int_equal(config_parse_redis_url(NULL, &t, NULL), -1);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(config_parse_redis_url(bad[i], &t, &e), -1);
-        assert_non_null(strstr(e.msg, "redis://"));
+        struct werr e = {0};
+
+        assert_int_equal(config_parse_redis_url(bad[i].url, &t, &e), -1);
+        assert_int_equal(e.status, WISP_EUSAGE);
+        if (strstr(e.msg, "expected redis://[[user]:password@]host[:port][/db] or "
+                          "unix:///path/to.sock[?db=N] (") != e.msg ||
+            strstr(e.msg, bad[i].why) == NULL)
+            fail_msg("%s: \"%s\"", bad[i].url, e.msg);
+        assert_null(t.host);
+        assert_null(t.path);
+        assert_null(t.password);
     }
 }
 
 static void
 test_masking(void **state)
 {
-    const char *cases[][2] = {
+    static const char *const cases[][2] = {
         {"host=/run dbname=shop password=hunter2", "host=/run dbname=shop password=****"},
         {"password='a b c' user=x", "password=**** user=x"},
+        {"password = 'it\\'s' user=x", "password = **** user=x"},
+        {"user=x\tpassword=hunter2\tport=5", "user=x\tpassword=****\tport=5"},
+        {"sslpassword=k3y sslmode=require", "sslpassword=**** sslmode=require"},
+        {"user=mypassword dbname=password", "user=mypassword dbname=password"},
         {"postgresql://ana:hunter2@db/shop", "postgresql://ana:****@db/shop"},
+        {"postgres://ana:hunter2@h1:5432,h2:5433/shop", "postgres://ana:****@h1:5432,h2:5433/shop"},
+        {"postgresql://ana@db/shop", "postgresql://ana@db/shop"},
+        {"postgresql://ana:p@ss/w?rd@db/shop", "postgresql://ana:****@db/shop"},
         {"postgresql://db/shop?user=a&password=hunter2",
          "postgresql://db/shop?user=a&password=****"},
+        {"postgresql://db/shop?password=hunter2&sslmode=require",
+         "postgresql://db/shop?password=****&sslmode=require"},
+        {"postgresql://ana:x@db/shop?application_name=a@b",
+         "postgresql://ana:****@db/shop?application_name=a@b"},
+        {"dbname='postgresql://ana:hunter2@db/shop' user='bo' password='pw'",
+         "dbname='postgresql://ana:****@db/shop' user='bo' password=****"},
         {"redis://:hunter2@h:6379/1", "redis://:****@h:6379/1"},
+        {"redis://ana:hunter2@h", "redis://ana:****@h"},
+        {"redis://hunter2@h", "redis://****@h"},
+        {"unix:///run/redis.sock?db=1&password=hunter2",
+         "unix:///run/redis.sock?db=1&password=****"},
+        {"redis://h:6379/0", "redis://h:6379/0"},
         {"dbname=shop", "dbname=shop"},
+        {"", ""},
     };
 
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *m = config_mask_secret(cases[i][0]);
 
-        assert_string_equal(m, cases[i][1]);
+        if (strcmp(m, cases[i][1]) != 0)
+            fail_msg("mask(%s) = %s, want %s", cases[i][0], m, cases[i][1]);
         free(m);
     }
+    assert_null(config_mask_secret(NULL));
 }
 
 static void
-test_show_masks(void **state)
+test_show_text(void **state)
+{
+    struct fixture *f = *state;
+    struct config c;
+    struct werr e = {0};
+    char *out, *want,
+        *p = write_file(f, "wisp/config.json", "{\"shop\": {\"name\": \"Cafe Net\"}}");
+
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, NULL, &e), 0);
+    assert_int_equal(config_set(&c, "db", "user=ana password='hunter 2'", "--db", &e), 0);
+    out = show(&c, false);
+    assert_true(asprintf(&want,
+                         "config file   = %s\n"
+                         "db            = user=ana password=****\n"
+                         "redis         = (unset: live metrics off)\n"
+                         "shop.name     = Cafe Net\n"
+                         "currency      = USD\n"
+                         "login_url     = " DEFAULT_LOGIN "\n"
+                         "redis.prefix  = wisp:\n"
+                         "theme         = default\n"
+                         "qr.ecc        = M\n",
+                         p) > 0);
+    assert_string_equal(out, want);
+    free(want);
+    free(out);
+
+    assert_int_equal(config_set(&c, "db", "", "--db", &e), 0);
+    assert_int_equal(config_set(&c, "redis", "redis://ana:hunter3@h:6390/1", "--redis", &e), 0);
+    out = show(&c, false);
+    assert_non_null(strstr(out, "\ndb            = (libpq defaults)\n"));
+    assert_non_null(strstr(out, "\nredis         = redis://ana:****@h:6390/1\n"));
+    assert_null(strstr(out, "hunter"));
+    free(out);
+
+    /* a conninfo may hold a newline; show keeps one line per key */
+    assert_int_equal(config_set(&c, "db", "user=ana\npassword=hunter4", "--db", &e), 0);
+    out = show(&c, false);
+    assert_non_null(strstr(out, "\ndb            = user=ana\\x0apassword=****\n"));
+    assert_null(strstr(out, "hunter"));
+    free(out);
+    config_free(&c);
+    free(p);
+}
+
+static void
+test_show_json(void **state)
 {
     struct config c;
     struct werr e = {0};
-    char out[4096] = {0};
-    FILE *f = fmemopen(out, sizeof out - 1, "w");
+    json_error_t jerr;
+    json_t *root;
+    char *out;
+    const char *k;
+    json_t *v;
+    size_t n = 0;
+    static const char *const order[] = {"db",        "redis",        "shop.name", "currency",
+                                        "login_url", "redis.prefix", "theme",     "qr.ecc"};
 
     (void)state;
     config_init(&c);
-    assert_int_equal(config_set(&c, "db", "user=x password=hunter2", "--db", &e), 0);
-    assert_int_equal(config_set(&c, "redis", "redis://:hunter3@h", "--redis", &e), 0);
-    config_show(&c, f, false);
-    config_show(&c, f, true);
-    fclose(f);
+    assert_int_equal(
+        config_set(&c, "db", "postgresql://ana:hunter2@db/shop?sslpassword=k3y", "--db", &e), 0);
+    out = show(&c, true);
     assert_null(strstr(out, "hunter"));
-    assert_non_null(strstr(out, "password=****"));
-    assert_non_null(strstr(out, "\"shop.name\": \"wisp hotspot\""));
-    assert_non_null(strstr(out, "qr.ecc"));
+    assert_null(strstr(out, "k3y"));
+    root = json_loads(out, 0, &jerr);
+    assert_non_null(root);
+    assert_true(json_is_object(root));
+    json_object_foreach(root, k, v)
+    {
+        assert_true(n < 8);
+        assert_string_equal(k, order[n]); /* table order */
+        n++;
+    }
+    assert_int_equal(n, 8);
+    assert_string_equal(json_string_value(json_object_get(root, "db")),
+                        "postgresql://ana:****@db/shop?sslpassword=****");
+    assert_true(json_is_null(json_object_get(root, "redis")));
+    assert_string_equal(json_string_value(json_object_get(root, "shop.name")), "wisp hotspot");
+    assert_string_equal(json_string_value(json_object_get(root, "qr.ecc")), "M");
+    assert_null(strstr(out, "config file")); /* the object holds keys only */
+    json_decref(root);
+    free(out);
     config_free(&c);
+}
+
+static void
+test_help(void **state)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+
+    (void)state;
+    config_help(out);
+    fclose(out);
+    assert_true(str_starts(buf, "db            WISP_DB            default (libpq defaults), "
+                                "secret (shown masked)\n              PostgreSQL"));
+    assert_non_null(strstr(buf, "\nqr.ecc        WISP_QR_ECC        default \"M\"\n"));
+    assert_non_null(strstr(buf, "\nredis.prefix  WISP_REDIS_PREFIX  default \"wisp:\"\n"));
+    assert_non_null(strstr(buf, "\nshop.name     WISP_SHOP_NAME     default \"wisp hotspot\"\n"));
+    free(buf);
 }
 
 int
@@ -232,11 +790,23 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_nested_and_dotted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_env_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_value_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_hide_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_value_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_syntax_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_explicit_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_source_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xdg_paths, setup, teardown),
         cmocka_unit_test(test_redis_urls),
         cmocka_unit_test(test_masking),
-        cmocka_unit_test_setup_teardown(test_show_masks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_show_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_show_json, setup, teardown),
+        cmocka_unit_test(test_help),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
