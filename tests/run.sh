@@ -1,95 +1,225 @@
 #!/usr/bin/env bash
 # run.sh - the test suite behind `make check`.
 #
-# Starts a private PostgreSQL and Redis (tests/tools/services.sh), runs every
-# cmocka unit test binary (plain and ASan/UBSan builds, TAP output), then every
-# tests/integration/*.sh twice - against bin/wisp and bin/wisp-asan - each file
-# in a fresh database. Stops the servers whatever happens. Ends with the line
-# "N passed, N failed"; exits non-zero on any failure or when nothing ran.
+# Starts a private PostgreSQL and Redis (tests/tools/services.sh) in a
+# temporary directory, then runs
+#   1. every cmocka unit test binary, build/tests/test_* then
+#      build/tests/asan-test_* (TAP output: one result per test case);
+#   2. every tests/integration/*.sh in order, against bin/wisp, then again
+#      against bin/wisp-asan with results named "asan:...". Each file gets
+#      a fresh database (PGDATABASE, WISP_DB), a scratch directory T and
+#      lib.sh's assertions; afterwards its databases and the roles it made
+#      are dropped, so the next file starts from a clean cluster.
+# The servers stop and the directory goes whatever happens (failure, ^C).
+# Prints "ok   NAME" or "FAIL NAME" and the detail per result, and ends with
+# the line "N passed, N failed"; exits non-zero on any failure or when
+# nothing ran.
 #
-#   tests/run.sh [PATTERN]   only unit binaries / integration files matching
-#   WISP_SKIP_ASAN=1         skip the sanitizer pass (quick local runs)
+#   tests/run.sh [PATTERN]   only unit binaries / integration files whose
+#                            path contains PATTERN (a shell glob)
+#   WISP_SKIP_ASAN=1         skip the sanitizer builds (quick local runs)
+#   WISP_TEST_TIMEOUT=S      seconds allowed to one test file (default 600)
+#   WISP_TEST_KEEP=1         keep the temporary directory (logs, servers'
+#                            data) and print where it is
+# To test the harness itself, point it elsewhere (paths from the repo root):
+#   WISP_TEST_UNITS=DIR      unit test binaries (default build/tests)
+#   WISP_TEST_DIR=DIR        integration files (default tests/integration;
+#                            they find lib.sh as $(dirname "$0")/../lib.sh)
+#   WISP_TEST_BIN=FILE WISP_TEST_ASAN_BIN=FILE  the two wisp binaries
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 pattern=${1:-}
-work=$(mktemp -d /tmp/wisp-test.XXXXXX)
-chmod 755 "$work" # the postgres user must reach the server directory inside
-results=$work/results
-: >"$results"
-. tests/tools/services.sh
-cleanup() { services_stop "$work/srv" >/dev/null 2>&1; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+abspath() { case "$1" in /*) echo "$1" ;; *) echo "$root/$1" ;; esac; }
+units=$(abspath "${WISP_TEST_UNITS:-build/tests}")
+itests=$(abspath "${WISP_TEST_DIR:-tests/integration}")
+wisp_bin=$(abspath "${WISP_TEST_BIN:-bin/wisp}")
+asan_bin=$(abspath "${WISP_TEST_ASAN_BIN:-bin/wisp-asan}")
+skip_asan=${WISP_SKIP_ASAN:-}
+file_timeout=${WISP_TEST_TIMEOUT:-600}
+keep=${WISP_TEST_KEEP:-}
 
-export LC_ALL=C.UTF-8 CI=${CI:-}
+# Nothing from the caller's environment reaches wisp or libpq but what is
+# set here: no personal settings, passwords or ~/.pgpass.
+for v in $(compgen -e); do
+    case "$v" in WISP_* | PG* | NO_COLOR) unset "$v" ;; esac
+done
+export LC_ALL=C.UTF-8
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-services_start "$work/srv" || { echo "0 passed, 1 failed"; exit 1; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/wisp-test.XXXXXX") || exit 1
+chmod 755 "$work" # the postgres user reaches its server directory inside
+srv=$work/srv
+results=$work/results
+: >"$results"
+export HOME=$work/home # libpq and tools read ~/; nothing of the caller's
+mkdir -p "$HOME"
+. tests/tools/services.sh
 
-record() { # record pass|fail NAME [DETAIL]
+child= # the test process running now, stopped on ^C
+cleanup() {
+    [ -z "$child" ] || kill -TERM -- "-$child" "$child" 2>/dev/null
+    services_stop "$srv" >/dev/null 2>&1
+    if [ -n "$keep" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'echo; echo "interrupted"; exit 130' INT TERM
+
+# run_bg LOG CMD...: run CMD in its own process group (timeout makes one),
+# output to LOG, waiting so that a signal to us is handled at once; then
+# end whatever it left running in that group. Status in rc.
+run_bg() {
+    local log=$1
+    shift
+    timeout -k 10 "$file_timeout" "$@" >"$log" 2>&1 </dev/null &
+    child=$!
+    wait "$child"
+    rc=$?
+    kill -KILL -- "-$child" 2>/dev/null
+    child=
+    [ "$rc" -ne 124 ] || echo "timed out after $file_timeout s" >>"$log"
+}
+
+# record pass|fail NAME [DETAIL]
+record() {
     if [ "$1" = pass ]; then
         printf 'ok   %s\n' "$2"
     else
-        printf 'FAIL %s\n       %s\n' "$2" "${3:-}"
+        printf 'FAIL %s\n' "$2"
+        [ -z "${3:-}" ] || printf '%s\n' "$3" | fold -s -w 110 | sed 's/^/       /'
     fi
     printf '%s %s\n' "$1" "$2" >>"$results"
 }
 
-# Unit tests: one TAP line per test case.
-for bin in build/tests/test_* build/tests/asan-test_*; do
-    [ -x "$bin" ] || continue
-    [ -z "$pattern" ] || [[ "$bin" == *$pattern* ]] || continue
-    [ -n "${WISP_SKIP_ASAN:-}" ] && [[ "$bin" == *asan-* ]] && continue
+# tail_of LOG: the last lines of LOG on one line, for a failure's detail;
+# for a sanitizer's report, its first line and summary.
+tail_of() {
+    if grep -qE '^==[0-9]+==ERROR: |runtime error:' "$1"; then
+        grep -m 3 -E '^==[0-9]+==ERROR: |runtime error:|^    #[0-9] |^SUMMARY: ' "$1"
+    else
+        tail -n 6 "$1"
+    fi | tr '\n\t' '  ' | cut -c1-600
+}
+
+matches() { [ -z "$pattern" ] || [[ "${1#"$root"/}" == *$pattern* ]]; }
+
+# unit_flush: record the TAP result run_unit has read, if any.
+unit_flush() {
+    [ -n "$kind" ] || return 0
+    record "$kind" "$name: $test" "$detail"
+    kind= test= detail=
+    n=$((n + 1))
+}
+
+# run_unit BIN: one cmocka binary; each TAP line "ok N - name" or
+# "not ok N - name" (then "# detail" lines) is one result.
+run_unit() {
+    local bin=$1 name log line kind= test= detail= n=0
     name=$(basename "$bin")
-    out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$bin" 2>&1); rc=$?
-    n=0
+    log=$work/$name.log
+    CMOCKA_MESSAGE_OUTPUT=TAP run_bg "$log" "$bin"
     while IFS= read -r line; do
         case "$line" in
-        "ok "*) record pass "$name: ${line#ok * - }"; n=$((n + 1)) ;;
-        "not ok "*) record fail "$name: ${line#not ok * - }" "$(grep -v '^ok ' <<<"$out" | head -c 600 | tr '\n' ' ')"; n=$((n + 1)) ;;
+        "ok "* | "not ok "*)
+            unit_flush
+            if [[ "$line" == *"# SKIP"* ]]; then
+                kind=fail test=${line##*# SKIP } detail="skipped: a test must run"
+            elif [[ "$line" == ok* ]]; then
+                kind=pass test=${line#ok * - }
+            else
+                kind=fail test=${line#not ok * - }
+            fi
+            ;;
+        "# ok - "* | "# not ok - "* | [0-9]*..[0-9]*) unit_flush ;; # group lines
+        *) [ "$kind" != fail ] || detail+="${line#\# } " ;;    # diagnostics
         esac
-    done <<<"$out"
-    if [ "$rc" -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
-        record fail "$name (exit $rc)" "$(tail -n 5 <<<"$out" | tr '\n' ' ')"
+    done <"$log"
+    unit_flush
+    if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$log"; then
+        record fail "$name (exit $rc)" "$(tail_of "$log")"
     elif [ "$n" -eq 0 ]; then
-        record fail "$name (no test ran)" "$out"
+        record fail "$name (no test ran)" "$(tail_of "$log")"
     fi
+}
+
+# reset_cluster: back to the cluster services_start made, dropping the
+# databases and roles a test file made (roles are cluster-wide).
+reset_cluster() {
+    psql -XAtq -d postgres -f - >/dev/null 2>&1 <<SQL
+SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', datname) FROM pg_database
+ WHERE datname NOT IN ('postgres', 'template0', 'template1', '$PGDATABASE') \gexec
+SELECT format('DROP ROLE IF EXISTS %I', rolname)
+  FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user \gexec
+SQL
+}
+
+# run_file TAG BIN FILE: one integration file in its own database.
+run_file() {
+    local tag=$1 bin=$2 t=$3 base db tdir tres line kind rest t0
+    base=$tag$(basename "$t" .sh)
+    db=$(printf 't%d_%s' "$dbn" "$(basename "$t" .sh)" | tr -c 'a-zA-Z0-9_' _ | tr A-Z a-z | cut -c1-50)
+    dbn=$((dbn + 1))
+    tdir=$work/${base//:/-} tres=$work/${base//:/-}.results
+    mkdir -p "$tdir"
+    : >"$tres"
+    if ! createdb "$db" 2>"$tdir.log"; then
+        record fail "$base (createdb $db)" "$(tail_of "$tdir.log")"
+        return
+    fi
+    t0=$SECONDS
+    PGDATABASE=$db WISP_DB="dbname=$db" WISP=$bin WISP_RESULTS=$tres T=$tdir \
+        run_bg "$tdir.log" bash "$t"
+    while IFS= read -r line; do
+        kind=${line%% *} rest=${line#* }
+        if [ "$kind" = pass ]; then
+            record pass "$base: $rest"
+        else
+            record fail "$base: ${rest%%$'\t'*}" "${rest#*$'\t'}"
+        fi
+    done <"$tres"
+    if [ "$rc" -ne 0 ]; then
+        record fail "$base (exit $rc)" "$(tail_of "$tdir.log")"
+    elif [ ! -s "$tres" ]; then
+        record fail "$base (checked nothing)" "$(tail_of "$tdir.log")"
+    fi
+    echo "# $base: $((SECONDS - t0)) s"
+    reset_cluster
+}
+
+t_start=$SECONDS
+services_start "$srv" || { echo "0 passed, 1 failed"; exit 1; }
+echo "# PostgreSQL and Redis in $srv ($((SECONDS - t_start)) s)"
+
+for bin in "$units"/test_* "$units"/asan-test_*; do
+    [ -f "$bin" ] && [ -x "$bin" ] || continue
+    [ -z "$skip_asan" ] || [[ "$(basename "$bin")" != asan-* ]] || continue
+    matches "$bin" || continue
+    run_unit "$bin"
 done
 
-# Integration tests, once per binary, each file in its own database.
-passes=("bin/wisp:")
-[ -n "${WISP_SKIP_ASAN:-}" ] || passes+=("bin/wisp-asan:asan:")
-dbn=0
+passes=("$wisp_bin|")
+[ -n "$skip_asan" ] || passes+=("$asan_bin|asan:")
+dbn=1
 for pass in "${passes[@]}"; do
-    bin=${pass%%:*} tag=${pass#*:}
-    for t in tests/integration/*.sh; do
-        [ -z "$pattern" ] || [[ "$t" == *$pattern* ]] || continue
-        dbn=$((dbn + 1))
-        db=wisp_t$dbn
-        createdb "$db" || { record fail "$tag$(basename "$t") (createdb)"; continue; }
-        tres=$work/t$dbn.results tdir=$work/t$dbn
-        mkdir -p "$tdir"
-        : >"$tres"
-        ( cd "$root" && PGDATABASE=$db WISP_DB="dbname=$db" WISP="$root/$bin" \
-            WISP_RESULTS=$tres T=$tdir timeout 600 bash "$t" ) >"$tdir.log" 2>&1
-        rc=$?
-        while IFS= read -r line; do
-            kind=${line%% *} rest=${line#* }
-            record "$kind" "$tag$(basename "$t" .sh): ${rest%%$'\t'*}" "${rest#*$'\t'}"
-        done <"$tres"
-        if [ "$rc" -ne 0 ]; then
-            record fail "$tag$(basename "$t" .sh) exited $rc" "$(tail -n 5 "$tdir.log" | tr '\n' ' ')"
-        elif [ ! -s "$tres" ]; then
-            record fail "$tag$(basename "$t" .sh) checked nothing"
-        fi
-        dropdb --if-exists "$db" >/dev/null 2>&1
+    bin=${pass%%|*} tag=${pass#*|}
+    files=()
+    for t in "$itests"/*.sh; do
+        [ -f "$t" ] && matches "$t" && files+=("$t")
+    done
+    [ "${#files[@]}" -gt 0 ] || continue
+    if [ ! -x "$bin" ]; then
+        record fail "${tag}integration: no $bin (make tests-build)"
+        continue
+    fi
+    for t in "${files[@]}"; do
+        run_file "$tag" "$bin" "$t"
     done
 done
 
 passed=$(grep -c '^pass ' "$results")
 failed=$(grep -c '^fail ' "$results")
-echo
+echo "# $((SECONDS - t_start)) s in all"
+[ $((passed + failed)) -gt 0 ] || echo "# no test ran${pattern:+ (none matches $pattern)}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

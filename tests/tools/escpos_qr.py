@@ -1,57 +1,139 @@
 #!/usr/bin/python3
-"""escpos_qr - read an ESC/POS ticket stream and report its QR commands.
+"""escpos_qr - walk an ESC/POS ticket stream and report its tickets and QRs.
 
-Walks the bytes and prints one line per QR symbol printed:
-    qr model=50 size=6 ecc=49 data=<the stored text>
-and a last line "cuts=N inits=N". Unknown GS ( k functions, a store without
-a print, or a truncated command are reported as "error: ..." (exit 1).
+    escpos_qr.py [--width N] FILE
+
+Every byte must belong to a command wisp may send or to printable ASCII
+text: ESC @, ESC a n, ESC E n, ESC ! n, ESC d n, LF, GS V m [n] and the QR
+functions of GS ( k (cn = 49). The QR commands are checked byte for byte:
+model    1D 28 6B 04 00 31 41 32 00     (function 165, model 2)
+size     1D 28 6B 03 00 31 43 n         (167, n = 1..16 dots)
+ecc      1D 28 6B 03 00 31 45 n         (169, n = 48..51 for L, M, Q, H)
+store    1D 28 6B pL pH 31 50 30 data   (180, pL + 256 pH = len(data) + 3)
+print    1D 28 6B 03 00 31 51 30        (181)
+and a print needs a model, size, ecc and store since the last print. A
+ticket starts at ESC @ and must end with a cut (GS V) after its one QR.
+
+Output, one line each:
+    ticket N
+    text <a line of printed text>          (empty lines left out)
+    qr model=50 size=5 ecc=49 data=<the stored text>
+    cut
+and last "cuts=N inits=N". Anything else is "escpos_qr: error: ..." on
+stderr with exit status 1. --width N also fails on a text line longer than N.
 """
 import sys
 
 
+def fail(msg):
+    sys.exit("escpos_qr: error: " + msg)
+
+
 def main():
-    data = open(sys.argv[1], "rb").read()
-    i, cuts, inits = 0, 0, 0
-    cur = {}
-    out = []
+    argv = sys.argv[1:]
+    width = None
+    if len(argv) == 3 and argv[0] == "--width":
+        width = int(argv[1])
+        argv = argv[2:]
+    if len(argv) != 1:
+        sys.exit("usage: escpos_qr.py [--width N] FILE")
+    data = open(argv[0], "rb").read()
+    out, cur, line = [], {}, bytearray()
+    i = cuts = inits = 0
+    ticket = None  # {"qrs": n, "cut": bool} while inside a ticket
+
+    def end_ticket():
+        if ticket is not None:
+            if ticket["qrs"] != 1:
+                fail("ticket %d has %d QR codes" % (inits, ticket["qrs"]))
+            if not ticket["cut"]:
+                fail("ticket %d is not cut" % inits)
+
     while i < len(data):
-        if data[i:i + 2] == b"\x1b\x40":
+        b = data[i]
+        if b == 0x0A:
+            if width is not None and len(line) > width:
+                fail("line of %d characters at %d: %r" % (len(line), i, bytes(line)))
+            if line:
+                out.append("text " + line.decode("ascii"))
+            line = bytearray()
+            i += 1
+        elif 0x20 <= b <= 0x7E:
+            line.append(b)
+            i += 1
+        elif line:
+            fail("command inside a text line at %d" % i)
+        elif data[i:i + 2] == b"\x1b\x40":
+            end_ticket()
             inits += 1
+            ticket = {"qrs": 0, "cut": False}
+            out.append("ticket %d" % inits)
             i += 2
+        elif ticket is None:
+            fail("byte 0x%02x at %d before ESC @" % (b, i))
+        elif ticket["cut"]:
+            fail("byte 0x%02x at %d after the cut of ticket %d" % (b, i, inits))
+        elif b == 0x1B and data[i + 1:i + 2] in (b"a", b"E", b"!", b"d"):
+            if i + 2 >= len(data):
+                fail("truncated ESC command at %d" % i)
+            i += 3
         elif data[i:i + 3] == b"\x1d\x28\x6b":
             if i + 5 > len(data):
-                sys.exit("error: truncated GS ( k at %d" % i)
+                fail("truncated GS ( k at %d" % i)
             n = data[i + 3] | data[i + 4] << 8
             body = data[i + 5:i + 5 + n]
-            if len(body) != n or body[0] != 0x31:
-                sys.exit("error: bad GS ( k at %d" % i)
+            if len(body) != n or n < 2 or body[0] != 0x31:
+                fail("bad GS ( k at %d" % i)
             fn, args = body[1], body[2:]
             if fn == 0x41:
+                if args != b"\x32\x00":
+                    fail("model command %s at %d" % (body.hex(), i))
                 cur["model"] = args[0]
             elif fn == 0x43:
+                if len(args) != 1 or not 1 <= args[0] <= 16:
+                    fail("module size command %s at %d" % (body.hex(), i))
                 cur["size"] = args[0]
             elif fn == 0x45:
+                if len(args) != 1 or not 48 <= args[0] <= 51:
+                    fail("error correction command %s at %d" % (body.hex(), i))
                 cur["ecc"] = args[0]
             elif fn == 0x50:
-                if args[:1] != b"\x30":
-                    sys.exit("error: store with m != 48")
+                if args[:1] != b"\x30" or len(args) < 2:
+                    fail("store command at %d: m must be 48 and data non-empty" % i)
                 cur["data"] = args[1:].decode("latin-1")
             elif fn == 0x51:
-                if "data" not in cur:
-                    sys.exit("error: QR print without stored data")
-                out.append("qr model=%s size=%s ecc=%s data=%s" % (
-                    cur.get("model"), cur.get("size"), cur.get("ecc"), cur["data"]))
+                if args != b"\x30":
+                    fail("print command %s at %d" % (body.hex(), i))
+                missing = [k for k in ("model", "size", "ecc", "data") if k not in cur]
+                if missing:
+                    fail("QR print at %d without %s" % (i, ", ".join(missing)))
+                out.append("qr model=%d size=%d ecc=%d data=%s" % (
+                    cur["model"], cur["size"], cur["ecc"], cur["data"]))
+                ticket["qrs"] += 1
                 cur = {}
             else:
-                sys.exit("error: unknown QR function %d" % fn)
+                fail("unknown QR function %d at %d" % (fn, i))
             i += 5 + n
-        elif data[i:i + 2] == b"\x1d\x56":
+        elif data[i:i + 2] == b"\x1d\x56" and i + 2 < len(data):
+            m = data[i + 2]
+            if m in (65, 66):
+                if i + 3 >= len(data):
+                    fail("truncated GS V at %d" % i)
+                i += 4
+            elif m in (0, 1, 48, 49):
+                i += 3
+            else:
+                fail("bad GS V m=%d at %d" % (m, i))
             cuts += 1
-            i += 4 if data[i + 2] in (65, 66) else 3
+            ticket["cut"] = True
+            out.append("cut")
         else:
-            i += 1
-    for line in out:
-        print(line)
+            fail("unexpected byte 0x%02x at %d" % (b, i))
+    if line:
+        fail("text without a line feed at the end")
+    end_ticket()
+    for o in out:
+        print(o)
     print("cuts=%d inits=%d" % (cuts, inits))
 
 
