@@ -1,0 +1,132 @@
+/*
+ * driver.h - one interface to every router family (routeros, opennds), over
+ * an open SSH session, and the parsers for what the routers print. Parsers
+ * are pure functions of text, so tests feed them real captures.
+ *
+ * Nothing here touches the database: the worker decides what to push or
+ * kick, a driver says it to the router and reads back what happened.
+ */
+#ifndef WISP_DRIVER_H
+#define WISP_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "wisp/err.h"
+#include "wisp/ssh.h"
+#include "wisp/util.h"
+
+struct rt_health {
+    char identity[64];
+    char version[64];
+    int cpu_load;     /* percent, -1 unknown */
+    long long mem_total, mem_free; /* bytes, -1 unknown */
+    long long uptime_s;            /* -1 unknown */
+};
+
+/* A hotspot user as wisp wants it on the router (push) or found it (list). */
+struct rt_user {
+    char name[64];
+    char password[64];
+    char profile[64];
+    long long uptime_s;    /* limit-uptime / validity, 0 = none */
+    long long bytes;       /* limit-bytes-total / quota, 0 = none */
+    char rate[48];         /* RouterOS rate-limit "up/down" ("512k/2M"), "" = none */
+    int shared_users;      /* 0 = profile default */
+    char mac[18];          /* bound device, "" = any */
+    bool disabled;
+    bool reset;            /* reset its counters (voucher reset) */
+    long long first_use;   /* opennds: epoch of first use, 0 = unused */
+};
+
+struct rt_session {
+    char user[64];
+    char mac[18]; /* upper case, colon separated */
+    char ip[46];
+    long long uptime_s, time_left_s; /* time_left_s -1: no limit known */
+    long long bytes_in, bytes_out;   /* from the client's side: in = uploaded by it */
+};
+
+/* An SSH session to one router and what the driver needs to know of it. */
+struct rconn {
+    struct ssh *ssh;
+    const char *hotspot_server; /* routeros: server=, NULL = all */
+    struct sbuf out;            /* scratch for command output */
+    bool broken;                /* a command timed out or the session died */
+};
+
+struct driver {
+    const char *name;
+    int (*health)(struct rconn *c, struct rt_health *h, struct werr *e);
+    /* Create or update each user; errs[i] is set to a message (xstrdup'd) for
+     * a user the router refused, NULL when it is there as wanted. Returns -1
+     * only when the whole push failed (session, garbage); errs are then unset. */
+    int (*push_users)(struct rconn *c, const struct rt_user *u, size_t n, char **errs,
+                      struct werr *e);
+    int (*list_users)(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e);
+    /* Remove users (missing ones count as removed) and kick their sessions. */
+    int (*remove_users)(struct rconn *c, const char *const *names, size_t n, struct werr *e);
+    int (*list_sessions)(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e);
+    int (*kick)(struct rconn *c, const struct rt_session *s, struct werr *e);
+};
+
+extern const struct driver driver_routeros;
+extern const struct driver driver_opennds;
+
+/* The driver named name, or NULL. */
+const struct driver *driver_find(const char *name);
+
+/* Users per push script: big enough to make 1,000 vouchers a few round trips,
+ * small enough to stay well inside a router's command deadline. */
+#define DRIVER_PUSH_CHUNK 250
+
+/* Run cmd and leave its output in c->out with CRs and the log lines a router
+ * echoes into sessions removed. Fails on an SSH error; the exit status is
+ * returned in *status when status is not NULL. */
+int driver_run(struct rconn *c, const char *cmd, int *status, struct werr *e);
+
+/* --- RouterOS parsing ------------------------------------------------- */
+
+/* "6w5d11h55m45s", "1d04:11:06", "04:11:06.5", "59s", "0s" -> seconds; -1 bad. */
+long long ros_parse_time(const char *s);
+/* Seconds as RouterOS writes a duration: 1d2h3m4s; 0 -> "0s". */
+void ros_format_time(long long s, char *out, size_t n);
+/* "47 603" (v7 grouping), "524288000" -> the integer; -1 bad. */
+long long ros_parse_int(const char *s);
+/* "40.2MiB", "1196.0KiB", "3704.1MiB" -> bytes; -1 bad. */
+long long ros_parse_size(const char *s);
+/* Drop CRs and the log lines RouterOS echoes into a session ("17:20:06 echo: ..."). */
+void ros_clean(struct sbuf *out);
+/* `/system resource print` and `/system identity print` output into h. */
+int ros_parse_health(const char *resource, const char *identity, struct rt_health *h,
+                     struct werr *e);
+/* A router's error text in output ("bad command name ...", "failure: ..."),
+ * or NULL. The returned pointer is into text; *len is the line's length. */
+const char *ros_find_error(const char *text, size_t *len);
+/* One `print terse` line: the value of key, found by anchoring on the menu's
+ * known keys (v7 does not quote values with spaces). Quotes are removed.
+ * Returns false when key is absent. */
+bool ros_terse_get(const char *line, const char *const *keys, const char *key, char *out,
+                   size_t n);
+/* The flag letters of a terse line ("X" for a disabled user). */
+void ros_terse_flags(const char *line, char *out, size_t n);
+/* `/ip hotspot user print terse` into users. */
+int ros_parse_users(const char *text, struct rt_user **u, size_t *n, struct werr *e);
+/* The active-session lines of wisp's :foreach script into sessions. */
+int ros_parse_sessions(const char *text, struct rt_session **s, size_t *n, struct werr *e);
+/* Quote s for a RouterOS string ("..." with \ " $ escaped) into sb. */
+void ros_quote(struct sbuf *sb, const char *s);
+
+/* --- openNDS parsing --------------------------------------------------- */
+
+/* `ndsctl json` (v9.6+ layout) into sessions, without voucher codes. */
+int nds_parse_clients(const char *json, struct rt_session **s, size_t *n, struct werr *e);
+/* theme_voucher lines of ndslog.log: the code each MAC last logged in with,
+ * written into the sessions' user fields (left empty when unknown). */
+void nds_match_log(const char *log, struct rt_session *s, size_t n);
+/* The voucher roll (vouchers.txt) into users. */
+int nds_parse_roll(const char *text, struct rt_user **u, size_t *n, struct werr *e);
+/* True when code is one the voucher theme accepts: 9 of [A-Za-z0-9-]. */
+bool nds_code_ok(const char *code);
+
+#endif

@@ -1,0 +1,713 @@
+/*
+ * router_routeros.c - MikroTik RouterOS over the CLI on an SSH exec channel.
+ *
+ * What RouterOS prints is not made for machines (see
+ * ../shared/reference/routeros_opennds.md): tables truncate without a
+ * terminal, v7 terse leaves values with spaces unquoted and groups digits
+ * with spaces, errors come as text with exit status 0, lines end in CRLF and
+ * log lines may be echoed in between. So wisp reads:
+ *   health    `/system identity print`, `/system resource print` (key: value)
+ *   users     `/ip hotspot user print terse`, parsed by anchoring on known keys
+ *   sessions  a :foreach script that :puts one "wisp-active;..." line per
+ *             session with `get`, then "wisp-end" (a missing end = garbage)
+ * and writes with scripts of many users per exec, each user in its own
+ * `:do {...} on-error={...}` so one refusal does not stop the rest, and each
+ * answering "wisp-ok NAME" or "wisp-err NAME".
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisp/driver.h"
+
+long long
+ros_parse_time(const char *s)
+{
+    long long total = 0, n = 0;
+    bool digits = false, any = false;
+
+    if (!s || !*s)
+        return -1;
+    /* [Nw][Nd]HH:MM:SS[.frac] (script time) or [Nw][Nd][Nh][Nm][Ns] */
+    for (const char *p = s; *p; p++) {
+        if (isdigit((unsigned char)*p)) {
+            if (n > 1000000000LL)
+                return -1;
+            n = n * 10 + (*p - '0');
+            digits = true;
+            continue;
+        }
+        if (!digits)
+            return -1;
+        switch (*p) {
+        case 'w': total += n * 604800; break;
+        case 'd': total += n * 86400; break;
+        case 'h': total += n * 3600; break;
+        case 'm':
+            if (p[1] == 's') /* "60ms": below a second */
+                return total;
+            total += n * 60;
+            break;
+        case 's': total += n; break;
+        case ':': { /* n was the hours of HH:MM:SS[.frac] */
+            int mm, ss;
+
+            if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3] != ':' ||
+                !isdigit((unsigned char)p[4]) || !isdigit((unsigned char)p[5]))
+                return -1;
+            mm = (p[1] - '0') * 10 + (p[2] - '0');
+            ss = (p[4] - '0') * 10 + (p[5] - '0');
+            if (mm > 59 || ss > 59)
+                return -1;
+            total += n * 3600 + mm * 60 + ss;
+            p += 5;
+            if (p[1] == '.') /* a fraction of a second */
+                for (p++; isdigit((unsigned char)p[1]);)
+                    p++;
+            break;
+        }
+        default: return -1;
+        }
+        n = 0;
+        digits = false;
+        any = true;
+    }
+    if (digits)
+        return -1; /* a number without a unit */
+    return any ? total : -1;
+}
+
+void
+ros_format_time(long long s, char *out, size_t n)
+{
+    static const struct {
+        char unit;
+        long long secs;
+    } parts[] = {{'w', 604800}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+    size_t len = 0;
+
+    out[0] = '\0';
+    if (s <= 0) {
+        snprintf(out, n, "0s");
+        return;
+    }
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0] && len < n; i++)
+        if (s >= parts[i].secs) {
+            len += (size_t)snprintf(out + len, n - len, "%lld%c", s / parts[i].secs, parts[i].unit);
+            s %= parts[i].secs;
+        }
+}
+
+long long
+ros_parse_int(const char *s)
+{
+    long long v = 0;
+    bool any = false;
+
+    for (; *s; s++) {
+        if (*s == ' ' && any && isdigit((unsigned char)s[1]))
+            continue;
+        if (!isdigit((unsigned char)*s) || v > 922337203685477LL)
+            return -1;
+        v = v * 10 + (*s - '0');
+        any = true;
+    }
+    return any ? v : -1;
+}
+
+long long
+ros_parse_size(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (end == s || v < 0)
+        return -1;
+    if (str_eq(end, "KiB"))
+        v *= 1024;
+    else if (str_eq(end, "MiB"))
+        v *= 1024 * 1024;
+    else if (str_eq(end, "GiB"))
+        v *= 1024.0 * 1024 * 1024;
+    else if (*end && !str_eq(end, "B"))
+        return -1;
+    return (long long)(v + 0.5);
+}
+
+/* "17:20:06 echo: system,error,critical ..." */
+static bool
+is_log_line(const char *p, size_t len)
+{
+    return len > 15 && isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && p[2] == ':' &&
+           isdigit((unsigned char)p[3]) && p[5] == ':' && p[8] == ' ' &&
+           strncmp(p + 9, "echo: ", 6) == 0;
+}
+
+void
+ros_clean(struct sbuf *out)
+{
+    size_t w = 0;
+
+    for (size_t r = 0; r < out->len;) {
+        const char *nl = memchr(out->buf + r, '\n', out->len - r);
+        size_t len = nl ? (size_t)(nl - (out->buf + r)) : out->len - r;
+
+        if (!is_log_line(out->buf + r, len))
+            for (size_t i = 0; i < len + (nl ? 1 : 0); i++)
+                if (out->buf[r + i] != '\r')
+                    out->buf[w++] = out->buf[r + i];
+        r += len + (nl ? 1 : 0);
+    }
+    out->len = w;
+    if (out->buf)
+        out->buf[w] = '\0';
+}
+
+static const char *const ros_errors[] = {
+    "bad command name", "syntax error",     "expected end of command", "no such item",
+    "expected item id", "input does not match", "invalid value", "failure:",
+    "bad parameter",    "value of ",        "action cancelled",        NULL,
+};
+
+const char *
+ros_find_error(const char *text, size_t *len)
+{
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+
+        while (n && isspace((unsigned char)*line)) {
+            line++;
+            n--;
+        }
+        for (int i = 0; ros_errors[i]; i++)
+            if (n >= strlen(ros_errors[i]) && strncmp(line, ros_errors[i], strlen(ros_errors[i])) == 0) {
+                *len = n;
+                return line;
+            }
+        line = nl ? nl + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* "  key: value" lines: the value of key, trimmed. */
+static bool
+kv_get(const char *text, const char *key, char *out, size_t n)
+{
+    size_t klen = strlen(key);
+
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        const char *p = line;
+
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, key, klen) == 0 && p[klen] == ':') {
+            size_t len;
+
+            p += klen + 1;
+            while (*p == ' ')
+                p++;
+            len = nl ? (size_t)(nl - p) : strlen(p);
+            while (len && isspace((unsigned char)p[len - 1]))
+                len--;
+            if (len >= n)
+                len = n - 1;
+            memcpy(out, p, len);
+            out[len] = '\0';
+            return true;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return false;
+}
+
+int
+ros_parse_health(const char *resource, const char *identity, struct rt_health *h, struct werr *e)
+{
+    char v[64];
+    size_t elen;
+    const char *err = ros_find_error(resource, &elen);
+
+    memset(h, 0, sizeof *h);
+    h->cpu_load = -1;
+    h->mem_total = h->mem_free = h->uptime_s = -1;
+    if (err)
+        return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+    if (!kv_get(resource, "uptime", v, sizeof v) || (h->uptime_s = ros_parse_time(v)) < 0)
+        return werr_set(e, WISP_ERUNTIME,
+                        "cannot read /system resource print: no uptime line in its output");
+    if (kv_get(resource, "version", h->version, sizeof h->version) && !h->version[0])
+        return werr_set(e, WISP_ERUNTIME, "cannot read /system resource print: empty version");
+    if (kv_get(resource, "cpu-load", v, sizeof v)) {
+        long long l = ros_parse_int(strtok(v, "%"));
+
+        h->cpu_load = l >= 0 && l <= 100 ? (int)l : -1;
+    }
+    if (kv_get(resource, "total-memory", v, sizeof v))
+        h->mem_total = ros_parse_size(v);
+    if (kv_get(resource, "free-memory", v, sizeof v))
+        h->mem_free = ros_parse_size(v);
+    if (identity && !kv_get(identity, "name", h->identity, sizeof h->identity))
+        return werr_set(e, WISP_ERUNTIME, "cannot read /system identity print: no name line");
+    return 0;
+}
+
+/* Where " key=" (or key= at from) starts in line at or after from, for any
+ * of keys; NULL when none. *which receives the key. */
+static const char *
+next_anchor(const char *line, const char *from, const char *const *keys, const char **which)
+{
+    const char *best = NULL;
+
+    for (int i = 0; keys[i]; i++) {
+        size_t kl = strlen(keys[i]);
+
+        for (const char *p = from; (p = strstr(p, keys[i])); p++)
+            if (p[kl] == '=' && (p == line || p[-1] == ' ')) {
+                if (!best || p < best) {
+                    best = p;
+                    *which = keys[i];
+                }
+                break;
+            }
+    }
+    return best;
+}
+
+bool
+ros_terse_get(const char *line, const char *const *keys, const char *key, char *out, size_t n)
+{
+    const char *which = NULL, *p = line;
+
+    out[0] = '\0';
+    while ((p = next_anchor(line, p, keys, &which))) {
+        const char *v = p + strlen(which) + 1, *next_key = NULL;
+        const char *end = next_anchor(line, v, keys, &next_key);
+        size_t len;
+
+        if (!end)
+            end = v + strlen(v);
+        else
+            end--; /* the space before the next key */
+        if (!str_eq(which, key)) {
+            p = v;
+            continue;
+        }
+        while (end > v && isspace((unsigned char)end[-1]))
+            end--;
+        if (end - v >= 2 && *v == '"' && end[-1] == '"') {
+            v++;
+            end--;
+        }
+        len = (size_t)(end - v) < n - 1 ? (size_t)(end - v) : n - 1;
+        memcpy(out, v, len);
+        out[len] = '\0';
+        return true;
+    }
+    return false;
+}
+
+void
+ros_terse_flags(const char *line, char *out, size_t n)
+{
+    const char *p = line;
+    size_t k = 0;
+
+    while (*p == ' ')
+        p++;
+    while (isdigit((unsigned char)*p))
+        p++;
+    for (; *p && !(islower((unsigned char)*p)) && k + 1 < n; p++)
+        if (isupper((unsigned char)*p))
+            out[k++] = *p;
+    out[k] = '\0';
+}
+
+static const char *const user_keys[] = {
+    "comment",  "server",     "name",        "password",        "profile",
+    "address",  "mac-address", "email",      "routes",          "limit-uptime",
+    "limit-bytes-in", "limit-bytes-out", "limit-bytes-total", "uptime", "bytes-in",
+    "bytes-out", "packets-in", "packets-out", "disabled",       "default",
+    NULL,
+};
+
+int
+ros_parse_users(const char *text, struct rt_user **users, size_t *n, struct werr *e)
+{
+    size_t cap = 0, elen;
+    const char *err = ros_find_error(text, &elen);
+
+    *users = NULL;
+    *n = 0;
+    if (err)
+        return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *l = xasprintf("%.*s", (int)len, line), v[64], flags[8];
+        struct rt_user *u;
+
+        line = nl ? nl + 1 : NULL;
+        if (!ros_terse_get(l, user_keys, "name", v, sizeof v)) {
+            bool skip = strspn(l, " \t") == len || str_starts(l, "Flags:");
+
+            free(l);
+            if (skip)
+                continue;
+            free(*users);
+            *users = NULL;
+            *n = 0;
+            return werr_set(e, WISP_ERUNTIME, "cannot read /ip hotspot user print terse: a line without name=");
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *users = xrealloc(*users, cap * sizeof **users);
+        }
+        u = &(*users)[(*n)++];
+        memset(u, 0, sizeof *u);
+        snprintf(u->name, sizeof u->name, "%s", v);
+        ros_terse_get(l, user_keys, "password", u->password, sizeof u->password);
+        ros_terse_get(l, user_keys, "profile", u->profile, sizeof u->profile);
+        if (ros_terse_get(l, user_keys, "limit-uptime", v, sizeof v))
+            u->uptime_s = ros_parse_time(v);
+        if (ros_terse_get(l, user_keys, "limit-bytes-total", v, sizeof v))
+            u->bytes = ros_parse_int(v);
+        ros_terse_get(l, user_keys, "mac-address", u->mac, sizeof u->mac);
+        ros_terse_flags(l, flags, sizeof flags);
+        u->disabled = strchr(flags, 'X') != NULL ||
+                      (ros_terse_get(l, user_keys, "disabled", v, sizeof v) &&
+                       (str_eq(v, "yes") || str_eq(v, "true")));
+        free(l);
+    }
+    return 0;
+}
+
+int
+ros_parse_sessions(const char *text, struct rt_session **ss, size_t *n, struct werr *e)
+{
+    size_t cap = 0, elen;
+    bool ended = false;
+    const char *err = ros_find_error(text, &elen);
+
+    *ss = NULL;
+    *n = 0;
+    if (err)
+        return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+    for (const char *line = text; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *l = xasprintf("%.*s", (int)len, line), *f[8], *p = l;
+        int k = 0;
+
+        line = nl ? nl + 1 : NULL;
+        if (str_eq(l, "wisp-end")) {
+            ended = true;
+            free(l);
+            continue;
+        }
+        if (!str_starts(l, "wisp-active;")) {
+            bool blank = strspn(l, " \t") == len;
+
+            free(l);
+            if (blank)
+                continue;
+            goto garbage;
+        }
+        p += strlen("wisp-active;");
+        /* strsep keeps empty fields (session-time-left may be empty) */
+        while (k < 7 && (f[k] = strsep(&p, ";")))
+            k++;
+        if (k != 7 || p) {
+            free(l);
+            goto garbage;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 32;
+            *ss = xrealloc(*ss, cap * sizeof **ss);
+        }
+        {
+            struct rt_session *s = &(*ss)[*n];
+
+            memset(s, 0, sizeof *s);
+            snprintf(s->user, sizeof s->user, "%s", f[0]);
+            snprintf(s->mac, sizeof s->mac, "%s", f[1]);
+            for (char *m = s->mac; *m; m++)
+                *m = (char)toupper((unsigned char)*m);
+            snprintf(s->ip, sizeof s->ip, "%s", f[2]);
+            s->uptime_s = ros_parse_time(f[3]);
+            s->bytes_in = ros_parse_int(f[4]);
+            s->bytes_out = ros_parse_int(f[5]);
+            s->time_left_s = *f[6] ? ros_parse_time(f[6]) : -1;
+            if (!s->user[0] || s->uptime_s < 0 || s->bytes_in < 0 || s->bytes_out < 0) {
+                free(l);
+                goto garbage;
+            }
+            (*n)++;
+        }
+        free(l);
+    }
+    if (!ended)
+        goto garbage;
+    return 0;
+garbage:
+    free(*ss);
+    *ss = NULL;
+    *n = 0;
+    return werr_set(e, WISP_ERUNTIME,
+                    "cannot read the active sessions: the router's answer is not what wisp asked for");
+}
+
+void
+ros_quote(struct sbuf *sb, const char *s)
+{
+    sb_addc(sb, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\' || *s == '$')
+            sb_addc(sb, '\\');
+        sb_addc(sb, *s);
+    }
+    sb_addc(sb, '"');
+}
+
+/* --- the driver ------------------------------------------------------- */
+
+static int
+ros_health(struct rconn *c, struct rt_health *h, struct werr *e)
+{
+    char *identity;
+    int rc;
+
+    if (driver_run(c, "/system identity print", NULL, e) < 0)
+        return -1;
+    identity = xstrdup(c->out.buf ? c->out.buf : "");
+    if (driver_run(c, "/system resource print without-paging", NULL, e) < 0) {
+        free(identity);
+        return -1;
+    }
+    rc = ros_parse_health(c->out.buf ? c->out.buf : "", identity, h, e);
+    free(identity);
+    return rc;
+}
+
+/* The answers "wisp-ok NAME" / "wisp-err NAME" for names, into errs. */
+static int
+read_answers(struct rconn *c, const char *const *names, size_t n, char **errs, const char *what,
+             struct werr *e)
+{
+    const char *text = c->out.buf ? c->out.buf : "";
+    size_t elen;
+
+    for (size_t i = 0; i < n; i++) {
+        char ok[96], bad[96];
+
+        snprintf(ok, sizeof ok, "wisp-ok %s\n", names[i]);
+        snprintf(bad, sizeof bad, "wisp-err %s\n", names[i]);
+        if (strstr(text, ok))
+            errs[i] = NULL;
+        else if (strstr(text, bad))
+            errs[i] = xasprintf("the router refused to %s it", what);
+        else {
+            const char *err = ros_find_error(text, &elen);
+
+            for (size_t j = 0; j < i; j++) {
+                free(errs[j]);
+                errs[j] = NULL;
+            }
+            if (err)
+                return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+            return werr_set(e, WISP_ERUNTIME,
+                            "the router's answer is not what wisp asked for (no word on %s)",
+                            names[i]);
+        }
+    }
+    return 0;
+}
+
+static void
+add_profile(struct sbuf *sb, const struct rt_user *u)
+{
+    sb_add(sb, ":if ([:len [/ip hotspot user profile find name=");
+    ros_quote(sb, u->profile);
+    sb_add(sb, "]] = 0) do={/ip hotspot user profile add name=");
+    ros_quote(sb, u->profile);
+    if (u->rate[0]) {
+        sb_add(sb, " rate-limit=");
+        ros_quote(sb, u->rate);
+    }
+    if (u->shared_users > 0)
+        sb_printf(sb, " shared-users=%d", u->shared_users);
+    sb_add(sb, "}; ");
+}
+
+static int
+ros_push(struct rconn *c, const struct rt_user *u, size_t n, char **errs, struct werr *e)
+{
+    for (size_t at = 0; at < n; at += DRIVER_PUSH_CHUNK) {
+        size_t m = n - at < DRIVER_PUSH_CHUNK ? n - at : DRIVER_PUSH_CHUNK;
+        const char **names = xcalloc(m, sizeof *names);
+        struct sbuf sb = {0};
+        int rc;
+
+        for (size_t i = 0; i < m; i++) {
+            const struct rt_user *x = &u[at + i];
+            bool seen = false;
+
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = str_eq(u[at + j].profile, x->profile);
+            if (!seen && x->profile[0])
+                add_profile(&sb, x);
+        }
+        for (size_t i = 0; i < m; i++) {
+            const struct rt_user *x = &u[at + i];
+            char t[32];
+
+            names[i] = x->name;
+            sb_add(&sb, ":do {:if ([:len [/ip hotspot user find name=");
+            ros_quote(&sb, x->name);
+            sb_add(&sb, "]] = 0) do={/ip hotspot user add name=");
+            ros_quote(&sb, x->name);
+            if (c->hotspot_server && *c->hotspot_server) {
+                sb_add(&sb, " server=");
+                ros_quote(&sb, c->hotspot_server);
+            }
+            sb_add(&sb, "}; /ip hotspot user set [find name=");
+            ros_quote(&sb, x->name);
+            sb_add(&sb, "] password=");
+            ros_quote(&sb, x->password);
+            if (x->profile[0]) {
+                sb_add(&sb, " profile=");
+                ros_quote(&sb, x->profile);
+            }
+            ros_format_time(x->uptime_s, t, sizeof t);
+            sb_printf(&sb, " limit-uptime=%s limit-bytes-total=%lld", t, x->bytes);
+            sb_printf(&sb, " mac-address=%s", x->mac[0] ? x->mac : "00:00:00:00:00:00");
+            sb_printf(&sb, " comment=\"wisp\" disabled=%s; ", x->disabled ? "yes" : "no");
+            if (x->reset) {
+                sb_add(&sb, "/ip hotspot user reset-counters [find name=");
+                ros_quote(&sb, x->name);
+                sb_add(&sb, "]; ");
+            }
+            if (x->disabled) {
+                sb_add(&sb, "/ip hotspot active remove [find user=");
+                ros_quote(&sb, x->name);
+                sb_add(&sb, "]; ");
+            }
+            sb_printf(&sb, ":put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ", x->name, x->name);
+        }
+        rc = driver_run(c, sb.buf, NULL, e);
+        sb_free(&sb);
+        if (rc == 0)
+            rc = read_answers(c, names, m, errs + at, "add or update", e);
+        free(names);
+        if (rc < 0) {
+            for (size_t j = 0; j < at; j++) {
+                free(errs[j]);
+                errs[j] = NULL;
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+ros_list_users(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e)
+{
+    if (driver_run(c, "/ip hotspot user print terse without-paging", NULL, e) < 0)
+        return -1;
+    return ros_parse_users(c->out.buf ? c->out.buf : "", u, n, e);
+}
+
+static int
+ros_remove(struct rconn *c, const char *const *names, size_t n, struct werr *e)
+{
+    for (size_t at = 0; at < n; at += DRIVER_PUSH_CHUNK) {
+        size_t m = n - at < DRIVER_PUSH_CHUNK ? n - at : DRIVER_PUSH_CHUNK;
+        char **errs = xcalloc(m, sizeof *errs);
+        struct sbuf sb = {0};
+        int rc;
+
+        for (size_t i = 0; i < m; i++) {
+            sb_add(&sb, ":do {/ip hotspot active remove [find user=");
+            ros_quote(&sb, names[at + i]);
+            sb_add(&sb, "]; /ip hotspot user remove [find name=");
+            ros_quote(&sb, names[at + i]);
+            sb_printf(&sb, "]; :put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ", names[at + i],
+                      names[at + i]);
+        }
+        rc = driver_run(c, sb.buf, NULL, e);
+        sb_free(&sb);
+        if (rc == 0)
+            rc = read_answers(c, names + at, m, errs, "remove", e);
+        for (size_t i = 0; i < m; i++) {
+            if (errs[i] && rc == 0)
+                rc = werr_set(e, WISP_ERUNTIME, "%s: %s", names[at + i], errs[i]);
+            free(errs[i]);
+        }
+        free(errs);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+ros_sessions(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e)
+{
+    struct sbuf sb = {0};
+    static const char *const fields[] = {"user", "mac-address", "address", "uptime",
+                                         "bytes-in", "bytes-out", "session-time-left"};
+    int rc;
+
+    sb_add(&sb, ":foreach i in=[/ip hotspot active find");
+    if (c->hotspot_server && *c->hotspot_server) {
+        sb_add(&sb, " server=");
+        ros_quote(&sb, c->hotspot_server);
+    }
+    sb_add(&sb, "] do={:put (\"wisp-active\"");
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        sb_printf(&sb, " . \";\" . [/ip hotspot active get $i %s]", fields[i]);
+    sb_add(&sb, ")}; :put \"wisp-end\"");
+    rc = driver_run(c, sb.buf, NULL, e);
+    sb_free(&sb);
+    if (rc < 0)
+        return -1;
+    return ros_parse_sessions(c->out.buf ? c->out.buf : "", s, n, e);
+}
+
+static int
+ros_kick(struct rconn *c, const struct rt_session *s, struct werr *e)
+{
+    struct sbuf sb = {0};
+    const char *name = s->user;
+    char *errs[1] = {NULL};
+    int rc;
+
+    sb_add(&sb, ":do {/ip hotspot active remove [find user=");
+    ros_quote(&sb, s->user);
+    if (s->mac[0]) {
+        sb_add(&sb, " mac-address=");
+        ros_quote(&sb, s->mac);
+    }
+    sb_printf(&sb, "]; :put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}", s->user, s->user);
+    rc = driver_run(c, sb.buf, NULL, e);
+    sb_free(&sb);
+    if (rc == 0)
+        rc = read_answers(c, &name, 1, errs, "kick", e);
+    if (rc == 0 && errs[0])
+        rc = werr_set(e, WISP_ERUNTIME, "%s", errs[0]);
+    free(errs[0]);
+    return rc;
+}
+
+const struct driver driver_routeros = {
+    .name = "routeros",
+    .health = ros_health,
+    .push_users = ros_push,
+    .list_users = ros_list_users,
+    .remove_users = ros_remove,
+    .list_sessions = ros_sessions,
+    .kick = ros_kick,
+};
