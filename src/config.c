@@ -378,6 +378,43 @@ check_ecc(char *v, char *why, size_t n)
     return 0;
 }
 
+/* A whole number of seconds in [0, 86400]. */
+static int
+check_seconds(char *v, char *why, size_t n)
+{
+    char *end;
+    long x = strtol(v, &end, 10);
+
+    if (!*v || *end || x < 0 || x > 86400) {
+        snprintf(why, n, "expected a whole number of seconds, 0 to 86400");
+        return -1;
+    }
+    return 0;
+}
+
+/* A deadline in seconds, 1 to 600. */
+static int
+check_deadline(char *v, char *why, size_t n)
+{
+    char *end;
+    long x = strtol(v, &end, 10);
+
+    if (!*v || *end || x < 1 || x > 600) {
+        snprintf(why, n, "expected a whole number of seconds, 1 to 600");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check_embedded(char *v, char *why, size_t n)
+{
+    if (str_eq(v, "auto") || str_eq(v, "on") || str_eq(v, "off"))
+        return 0;
+    snprintf(why, n, "expected auto, on or off");
+    return -1;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 #define AT(field) offsetof(struct config, field)
@@ -400,9 +437,17 @@ static const struct option options[] = {
      "console colour theme (a file in the themes directory)", AT(theme)},
     {"qr.ecc", OPT_STRING, check_ecc, "M", "WISP_QR_ECC", false, NULL,
      "QR error correction level: L, M, Q or H", AT(qr_ecc)},
+    {"worker.interval", OPT_INT, check_seconds, "10", "WISP_WORKER_INTERVAL", false, NULL,
+     "seconds between worker cycles; 0 = back to back", AT(worker_interval)},
+    {"worker.embedded", OPT_STRING, check_embedded, "auto", "WISP_WORKER_EMBEDDED", false, NULL,
+     "console runs a worker thread: auto (when no worker is seen), on or off", AT(worker_embedded)},
+    {"ssh.connect_timeout", OPT_INT, check_deadline, "5", "WISP_SSH_CONNECT_TIMEOUT", false, NULL,
+     "seconds allowed to connect and log in to a router", AT(ssh_connect_timeout)},
+    {"ssh.command_timeout", OPT_INT, check_deadline, "15", "WISP_SSH_COMMAND_TIMEOUT", false, NULL,
+     "seconds allowed to one command on a router", AT(ssh_command_timeout)},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
-#define SHOW_KEY 13 /* key column of `config show`, wide enough for every key */
+#define SHOW_KEY 19 /* key column of `config show`, wide enough for every key */
 
 static char **
 slot(struct config *cfg, const struct option *o)

@@ -62,13 +62,15 @@ nds_parse_clients(const char *text, struct rt_session **ss, size_t *n, struct we
     *ss = NULL;
     *n = 0;
     if (!root)
-        return werr_set(e, WISP_ERUNTIME, "cannot read ndsctl json: %s (line %d)", je.text, je.line);
+        return werr_set(e, WISP_ERUNTIME, "cannot read ndsctl json: %s (line %d)", je.text,
+                        je.line);
     clients = json_object_get(root, "clients");
     if (!json_is_object(clients)) {
         json_decref(root);
         return werr_set(e, WISP_ERUNTIME, "cannot read ndsctl json: no \"clients\" object");
     }
-    json_object_foreach(clients, mac, c) {
+    json_object_foreach(clients, mac, c)
+    {
         struct rt_session *s;
         const char *state = json_string_value(json_object_get(c, "state"));
         long long start, end;
@@ -78,9 +80,10 @@ nds_parse_clients(const char *text, struct rt_session **ss, size_t *n, struct we
             free(*ss);
             *ss = NULL;
             *n = 0;
-            return werr_set(e, WISP_ERUNTIME,
-                            "this router's openNDS is older than 9.6 (its ndsctl json has no "
-                            "session_start/download_this_session); wisp needs openNDS 9.6 or later");
+            return werr_set(
+                e, WISP_ERUNTIME,
+                "this router's openNDS is older than 9.6 (its ndsctl json has no "
+                "session_start/download_this_session); wisp needs openNDS 9.6 or later");
         }
         if (!state || !str_eq(state, "Authenticated"))
             continue;
@@ -232,7 +235,8 @@ nds_health(struct rconn *c, struct rt_health *h, struct werr *e)
     if ((p = strstr(t, "Version: ")))
         snprintf(h->version, sizeof h->version, "openNDS %.*s", (int)strcspn(p + 9, "\n"), p + 9);
     else
-        return werr_set(e, WISP_ERUNTIME, "openNDS is not running on this router (ndsctl status said no version)");
+        return werr_set(e, WISP_ERUNTIME,
+                        "openNDS is not running on this router (ndsctl status said no version)");
     return 0;
 }
 
@@ -270,20 +274,23 @@ nds_push(struct rconn *c, const struct rt_user *u, size_t n, char **errs, struct
         struct rt_user *ok = xcalloc(m, sizeof *ok);
         int rc = 0;
 
-        sb_add(&sb, "f=" ROLL "; mkdir -p /tmp/ndslog && touch $f || exit 1\n"
-                    "while IFS=, read -r c rd ru qd qu v x; do\n"
-                    "  if [ \"$x\" = off ]; then sed -i \"/^$c,/d\" $f\n"
-                    "  elif grep -q \"^$c,\" $f; then\n"
-                    "    sed -i -r \"s/^$c,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,([0-9]+)$/$c,$rd,$ru,$qd,$qu,$v,\\1/\" $f\n"
-                    "    [ \"$x\" = reset ] && sed -i -r \"s/^($c,.*,)[0-9]+$/\\10/\" $f\n"
-                    "  else echo \"$c,$rd,$ru,$qd,$qu,$v,0\" >> $f; fi\n"
-                    "  echo \"wisp-ok $c\"\n"
-                    "done <<'WISP'\n");
+        sb_add(&sb,
+               "f=" ROLL "; mkdir -p /tmp/ndslog && touch $f || exit 1\n"
+               "while IFS=, read -r c rd ru qd qu v x; do\n"
+               "  if [ \"$x\" = off ]; then sed -i \"/^$c,/d\" $f\n"
+               "  elif grep -q \"^$c,\" $f; then\n"
+               "    sed -i -r "
+               "\"s/^$c,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,([0-9]+)$/$c,$rd,$ru,$qd,$qu,$v,\\1/\" $f\n"
+               "    [ \"$x\" = reset ] && sed -i -r \"s/^($c,.*,)[0-9]+$/\\10/\" $f\n"
+               "  else echo \"$c,$rd,$ru,$qd,$qu,$v,0\" >> $f; fi\n"
+               "  echo \"wisp-ok $c\"\n"
+               "done <<'WISP'\n");
         for (size_t i = 0; i < m; i++) {
             const struct rt_user *x = &u[at + i];
             const char *slash = strchr(x->rate, '/');
             size_t ul = slash ? (size_t)(slash - x->rate) : strlen(x->rate);
-            long long up = kbps(x->rate, ul), down = slash ? kbps(slash + 1, strlen(slash + 1)) : up;
+            long long up = kbps(x->rate, ul),
+                      down = slash ? kbps(slash + 1, strlen(slash + 1)) : up;
 
             if (!nds_code_ok(x->name)) {
                 errs[at + i] = xstrdup("openNDS's voucher theme takes only 9-character codes of "
@@ -292,9 +299,11 @@ nds_push(struct rconn *c, const struct rt_user *u, size_t n, char **errs, struct
             }
             errs[at + i] = NULL;
             ok[sent++] = *x;
-            sb_printf(&sb, "%s,%lld,%lld,%lld,%lld,%lld,%s\n", x->name, down, up,
-                      x->bytes / 1024, 0LL, (x->uptime_s + 59) / 60,
-                      x->disabled ? "off" : x->reset ? "reset" : "keep");
+            sb_printf(&sb, "%s,%lld,%lld,%lld,%lld,%lld,%s\n", x->name, down, up, x->bytes / 1024,
+                      0LL, (x->uptime_s + 59) / 60,
+                      x->disabled ? "off"
+                      : x->reset  ? "reset"
+                                  : "keep");
         }
         sb_add(&sb, "WISP\n");
         if (sent)
@@ -369,8 +378,8 @@ nds_sessions(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e)
         return -1;
     if (*n == 0)
         return 0;
-    if (driver_run(c, "grep 'theme_voucher - ' " LOG " 2>/dev/null | tail -n 2000; echo wisp-end", NULL,
-                   e) < 0) {
+    if (driver_run(c, "grep 'theme_voucher - ' " LOG " 2>/dev/null | tail -n 2000; echo wisp-end",
+                   NULL, e) < 0) {
         free(*s);
         *s = NULL;
         *n = 0;
@@ -409,4 +418,3 @@ const struct driver driver_opennds = {
     .list_sessions = nds_sessions,
     .kick = nds_kick,
 };
-

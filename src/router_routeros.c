@@ -41,15 +41,23 @@ ros_parse_time(const char *s)
         if (!digits)
             return -1;
         switch (*p) {
-        case 'w': total += n * 604800; break;
-        case 'd': total += n * 86400; break;
-        case 'h': total += n * 3600; break;
+        case 'w':
+            total += n * 604800;
+            break;
+        case 'd':
+            total += n * 86400;
+            break;
+        case 'h':
+            total += n * 3600;
+            break;
         case 'm':
             if (p[1] == 's') /* "60ms": below a second */
                 return total;
             total += n * 60;
             break;
-        case 's': total += n; break;
+        case 's':
+            total += n;
+            break;
         case ':': { /* n was the hours of HH:MM:SS[.frac] */
             int mm, ss;
 
@@ -67,7 +75,8 @@ ros_parse_time(const char *s)
                     p++;
             break;
         }
-        default: return -1;
+        default:
+            return -1;
         }
         n = 0;
         digits = false;
@@ -139,8 +148,8 @@ ros_parse_size(const char *s)
 static bool
 is_log_line(const char *p, size_t len)
 {
-    return len > 15 && isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) && p[2] == ':' &&
-           isdigit((unsigned char)p[3]) && p[5] == ':' && p[8] == ' ' &&
+    return len > 15 && isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+           p[2] == ':' && isdigit((unsigned char)p[3]) && p[5] == ':' && p[8] == ' ' &&
            strncmp(p + 9, "echo: ", 6) == 0;
 }
 
@@ -165,9 +174,10 @@ ros_clean(struct sbuf *out)
 }
 
 static const char *const ros_errors[] = {
-    "bad command name", "syntax error",     "expected end of command", "no such item",
-    "expected item id", "input does not match", "invalid value", "failure:",
-    "bad parameter",    "value of ",        "action cancelled",        NULL,
+    "bad command name", "syntax error",     "expected end of command",
+    "no such item",     "expected item id", "input does not match",
+    "invalid value",    "failure:",         "bad parameter",
+    "value of ",        "action cancelled", NULL,
 };
 
 const char *
@@ -182,7 +192,8 @@ ros_find_error(const char *text, size_t *len)
             n--;
         }
         for (int i = 0; ros_errors[i]; i++)
-            if (n >= strlen(ros_errors[i]) && strncmp(line, ros_errors[i], strlen(ros_errors[i])) == 0) {
+            if (n >= strlen(ros_errors[i]) &&
+                strncmp(line, ros_errors[i], strlen(ros_errors[i])) == 0) {
                 *len = n;
                 return line;
             }
@@ -326,11 +337,10 @@ ros_terse_flags(const char *line, char *out, size_t n)
 }
 
 static const char *const user_keys[] = {
-    "comment",  "server",     "name",        "password",        "profile",
-    "address",  "mac-address", "email",      "routes",          "limit-uptime",
-    "limit-bytes-in", "limit-bytes-out", "limit-bytes-total", "uptime", "bytes-in",
-    "bytes-out", "packets-in", "packets-out", "disabled",       "default",
-    NULL,
+    "comment",           "server",  "name",     "password",     "profile",        "address",
+    "mac-address",       "email",   "routes",   "limit-uptime", "limit-bytes-in", "limit-bytes-out",
+    "limit-bytes-total", "uptime",  "bytes-in", "bytes-out",    "packets-in",     "packets-out",
+    "disabled",          "default", NULL,
 };
 
 int
@@ -359,7 +369,8 @@ ros_parse_users(const char *text, struct rt_user **users, size_t *n, struct werr
             free(*users);
             *users = NULL;
             *n = 0;
-            return werr_set(e, WISP_ERUNTIME, "cannot read /ip hotspot user print terse: a line without name=");
+            return werr_set(e, WISP_ERUNTIME,
+                            "cannot read /ip hotspot user print terse: a line without name=");
         }
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -376,9 +387,9 @@ ros_parse_users(const char *text, struct rt_user **users, size_t *n, struct werr
             u->bytes = ros_parse_int(v);
         ros_terse_get(l, user_keys, "mac-address", u->mac, sizeof u->mac);
         ros_terse_flags(l, flags, sizeof flags);
-        u->disabled = strchr(flags, 'X') != NULL ||
-                      (ros_terse_get(l, user_keys, "disabled", v, sizeof v) &&
-                       (str_eq(v, "yes") || str_eq(v, "true")));
+        u->disabled =
+            strchr(flags, 'X') != NULL || (ros_terse_get(l, user_keys, "disabled", v, sizeof v) &&
+                                           (str_eq(v, "yes") || str_eq(v, "true")));
         free(l);
     }
     return 0;
@@ -455,8 +466,9 @@ garbage:
     free(*ss);
     *ss = NULL;
     *n = 0;
-    return werr_set(e, WISP_ERUNTIME,
-                    "cannot read the active sessions: the router's answer is not what wisp asked for");
+    return werr_set(
+        e, WISP_ERUNTIME,
+        "cannot read the active sessions: the router's answer is not what wisp asked for");
 }
 
 void
@@ -594,7 +606,8 @@ ros_push(struct rconn *c, const struct rt_user *u, size_t n, char **errs, struct
                 ros_quote(&sb, x->name);
                 sb_add(&sb, "]; ");
             }
-            sb_printf(&sb, ":put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ", x->name, x->name);
+            sb_printf(&sb, ":put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ", x->name,
+                      x->name);
         }
         rc = driver_run(c, sb.buf, NULL, e);
         sb_free(&sb);
@@ -634,8 +647,8 @@ ros_remove(struct rconn *c, const char *const *names, size_t n, struct werr *e)
             ros_quote(&sb, names[at + i]);
             sb_add(&sb, "]; /ip hotspot user remove [find name=");
             ros_quote(&sb, names[at + i]);
-            sb_printf(&sb, "]; :put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ", names[at + i],
-                      names[at + i]);
+            sb_printf(&sb, "]; :put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ",
+                      names[at + i], names[at + i]);
         }
         rc = driver_run(c, sb.buf, NULL, e);
         sb_free(&sb);
@@ -657,8 +670,8 @@ static int
 ros_sessions(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e)
 {
     struct sbuf sb = {0};
-    static const char *const fields[] = {"user", "mac-address", "address", "uptime",
-                                         "bytes-in", "bytes-out", "session-time-left"};
+    static const char *const fields[] = {"user",     "mac-address", "address",          "uptime",
+                                         "bytes-in", "bytes-out",   "session-time-left"};
     int rc;
 
     sb_add(&sb, ":foreach i in=[/ip hotspot active find");

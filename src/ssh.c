@@ -124,7 +124,8 @@ static void
 fingerprint_of(LIBSSH2_SESSION *s, char *out)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *h = (const unsigned char *)libssh2_hostkey_hash(s, LIBSSH2_HOSTKEY_HASH_SHA256);
+    const unsigned char *h =
+        (const unsigned char *)libssh2_hostkey_hash(s, LIBSSH2_HOSTKEY_HASH_SHA256);
     char *o = out + 7;
 
     memcpy(out, "SHA256:", 7);
@@ -246,7 +247,8 @@ ssh_exec(struct ssh *c, const char *cmd, struct sbuf *out, int *status, struct w
 
     *status = -1;
     while (!(ch = libssh2_channel_open_session(c->s)))
-        if (libssh2_session_last_errno(c->s) != LIBSSH2_ERROR_EAGAIN || wait_socket(c, deadline) < 0)
+        if (libssh2_session_last_errno(c->s) != LIBSSH2_ERROR_EAGAIN ||
+            wait_socket(c, deadline) < 0)
             goto broken;
     while ((rc = libssh2_channel_exec(ch, cmd)) == LIBSSH2_ERROR_EAGAIN)
         if (wait_socket(c, deadline) < 0)

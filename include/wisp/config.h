@@ -26,10 +26,14 @@ struct config {
     char *shop_name; /* shop.name */
     char *currency;  /* currency, e.g. "USD" */
     char *login_url; /* login_url template with {user} and {pass} */
-    char *redis_prefix; /* redis.prefix, default "wisp:" */
-    char *theme;        /* theme name */
-    char *qr_ecc;       /* qr.ecc: L, M, Q or H (default M) */
-    char *file;         /* the config file that was read, or NULL */
+    char *redis_prefix;        /* redis.prefix, default "wisp:" */
+    char *theme;               /* theme name */
+    char *qr_ecc;              /* qr.ecc: L, M, Q or H (default M) */
+    char *worker_interval;     /* worker.interval: seconds, default 10 */
+    char *worker_embedded;     /* worker.embedded: auto, on, off */
+    char *ssh_connect_timeout; /* ssh.connect_timeout: seconds, default 5 */
+    char *ssh_command_timeout; /* ssh.command_timeout: seconds, default 15 */
+    char *file;                /* the config file that was read, or NULL */
 };
 
 /* Fill cfg with defaults. */

@@ -19,7 +19,7 @@
 struct rt_health {
     char identity[64];
     char version[64];
-    int cpu_load;     /* percent, -1 unknown */
+    int cpu_load;                  /* percent, -1 unknown */
     long long mem_total, mem_free; /* bytes, -1 unknown */
     long long uptime_s;            /* -1 unknown */
 };
@@ -29,14 +29,14 @@ struct rt_user {
     char name[64];
     char password[64];
     char profile[64];
-    long long uptime_s;    /* limit-uptime / validity, 0 = none */
-    long long bytes;       /* limit-bytes-total / quota, 0 = none */
-    char rate[48];         /* RouterOS rate-limit "up/down" ("512k/2M"), "" = none */
-    int shared_users;      /* 0 = profile default */
-    char mac[18];          /* bound device, "" = any */
+    long long uptime_s; /* limit-uptime / validity, 0 = none */
+    long long bytes;    /* limit-bytes-total / quota, 0 = none */
+    char rate[48];      /* RouterOS rate-limit "up/down" ("512k/2M"), "" = none */
+    int shared_users;   /* 0 = profile default */
+    char mac[18];       /* bound device, "" = any */
     bool disabled;
-    bool reset;            /* reset its counters (voucher reset) */
-    long long first_use;   /* opennds: epoch of first use, 0 = unused */
+    bool reset;          /* reset its counters (voucher reset) */
+    long long first_use; /* opennds: epoch of first use, 0 = unused */
 };
 
 struct rt_session {
@@ -106,8 +106,7 @@ const char *ros_find_error(const char *text, size_t *len);
 /* One `print terse` line: the value of key, found by anchoring on the menu's
  * known keys (v7 does not quote values with spaces). Quotes are removed.
  * Returns false when key is absent. */
-bool ros_terse_get(const char *line, const char *const *keys, const char *key, char *out,
-                   size_t n);
+bool ros_terse_get(const char *line, const char *const *keys, const char *key, char *out, size_t n);
 /* The flag letters of a terse line ("X" for a disabled user). */
 void ros_terse_flags(const char *line, char *out, size_t n);
 /* `/ip hotspot user print terse` into users. */

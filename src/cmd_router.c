@@ -1,0 +1,322 @@
+/*
+ * cmd_router.c - `wisp router add|list|show|edit|remove|test|maintenance|sync`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisp/cli.h"
+#include "wisp/router.h"
+#include "wisp/units.h"
+#include "wisp/util.h"
+
+static const struct cmd_flag router_flags[] = {
+    {"host", 0, FLAG_VALUE},
+    {"port", 0, FLAG_VALUE},
+    {"user", 0, FLAG_VALUE},
+    {"key", 0, FLAG_VALUE},
+    {"password-stdin", 0, FLAG_BOOL},
+    {"driver", 0, FLAG_VALUE},
+    {"hotspot-server", 0, FLAG_VALUE},
+    {"backup", 0, FLAG_VALUE},
+    {"login-url", 0, FLAG_VALUE},
+    {"hostkey", 0, FLAG_VALUE},
+    {"accept-new-hostkey", 0, FLAG_BOOL},
+    {NULL, 0, 0},
+};
+static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+
+static int
+read_input(struct cmd_ctx *ctx, const struct cmd_args *a, struct router_input *in, char **pw,
+           struct werr *e)
+{
+    memset(in, 0, sizeof *in);
+    in->host = args_get(a, "host");
+    in->port = args_get(a, "port");
+    in->user = args_get(a, "user");
+    in->key = args_get(a, "key");
+    in->driver = args_get(a, "driver");
+    in->hotspot_server = args_get(a, "hotspot-server");
+    in->backup = args_get(a, "backup");
+    in->login_url = args_get(a, "login-url");
+    in->hostkey = args_get(a, "hostkey");
+    in->accept_new = args_has(a, "accept-new-hostkey");
+    *pw = NULL;
+    if (args_has(a, "password-stdin")) {
+        *pw = cmd_read_password(ctx, "router password: ", false, true, e);
+        if (!*pw)
+            return -1;
+        in->password = *pw;
+    }
+    return 0;
+}
+
+static void
+free_pw(char *pw)
+{
+    if (pw) {
+        explicit_bzero(pw, strlen(pw));
+        free(pw);
+    }
+}
+
+static int
+router_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct router_input in;
+    struct db *db;
+    char *pw;
+    int rc;
+
+    if (read_input(ctx, a, &in, &pw, e) < 0)
+        return -1;
+    rc = (db = cmd_db(ctx, e)) ? router_add(db, a->pos[0], &in, e) : -1;
+    free_pw(pw);
+    if (rc == 0)
+        fprintf(ctx->out, "router %s added%s\n", a->pos[0],
+                in.accept_new ? "; its host key is pinned at the first connection" : "");
+    return rc;
+}
+
+static int
+router_edit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct router_input in;
+    struct db *db;
+    char *pw;
+    int rc;
+
+    if (read_input(ctx, a, &in, &pw, e) < 0)
+        return -1;
+    rc = (db = cmd_db(ctx, e)) ? router_edit(db, a->pos[0], &in, e) : -1;
+    free_pw(pw);
+    if (rc == 0)
+        fprintf(ctx->out, "router %s changed\n", a->pos[0]);
+    return rc;
+}
+
+static int
+router_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db = cmd_db(ctx, e);
+
+    if (!db || router_remove(db, a->pos[0], e) < 0)
+        return -1;
+    fprintf(ctx->out, "router %s removed\n", a->pos[0]);
+    return 0;
+}
+
+static int
+router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    static const char *const head[] = {"NAME", "DRIVER",   "HOST",    "PORT",       "STATE",
+                                       "CPU",  "SESSIONS", "VERSION", "LAST ERROR", NULL};
+    static const char *const keys[] = {
+        "name",     "driver",          "host",    "port",       "state",
+        "cpu_load", "active_sessions", "version", "last_error", NULL};
+    struct db *db = cmd_db(ctx, e);
+    json_t *list = db ? router_list(db, e) : NULL;
+
+    if (!list)
+        return -1;
+    if (args_has(a, "json")) { /* the documented fields, nothing secret */
+        static const char *const drop[] = {
+            "user",     "hotspot_server",  "backup",          "login_url", "key_path",
+            "hostkey",  "has_password",    "next_try_at",     "mem_total", "mem_free",
+            "identity", "vouchers_synced", "vouchers_failed", NULL};
+        size_t i;
+        json_t *r;
+
+        json_array_foreach(list, i, r) for (int k = 0; drop[k]; k++) json_object_del(r, drop[k]);
+    }
+    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
+    return 0;
+}
+
+static void
+show_line(FILE *out, const char *label, json_t *v)
+{
+    if (json_is_null(v) || !v)
+        fprintf(out, "%-16s -\n", label);
+    else if (json_is_string(v))
+        fprintf(out, "%-16s %s\n", label, json_string_value(v));
+    else if (json_is_integer(v))
+        fprintf(out, "%-16s %lld\n", label, (long long)json_integer_value(v));
+    else if (json_is_boolean(v))
+        fprintf(out, "%-16s %s\n", label, json_is_true(v) ? "yes" : "no");
+}
+
+static int
+router_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    static const char *const fields[][2] = {
+        {"name", "name"},
+        {"driver", "driver"},
+        {"host", "host"},
+        {"port", "port"},
+        {"user", "user"},
+        {"password", "has_password"},
+        {"key", "key_path"},
+        {"host key", "hostkey"},
+        {"hotspot server", "hotspot_server"},
+        {"backup", "backup"},
+        {"login url", "login_url"},
+        {"state", "state"},
+        {"last seen", "last_seen"},
+        {"last error", "last_error"},
+        {"identity", "identity"},
+        {"version", "version"},
+        {"cpu load %", "cpu_load"},
+        {"uptime", "uptime_s"},
+        {"sessions", "active_sessions"},
+        {"vouchers synced", "vouchers_synced"},
+        {"vouchers failed", "vouchers_failed"},
+    };
+    struct db *db = cmd_db(ctx, e);
+    json_t *r = db ? router_show(db, a->pos[0], e) : NULL;
+
+    if (!r)
+        return -1;
+    if (args_has(a, "json")) {
+        cmd_print_json(ctx, r);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        json_t *v = json_object_get(r, fields[i][1]);
+
+        if (str_eq(fields[i][1], "uptime_s") && json_is_integer(v)) {
+            char b[32];
+
+            units_format_duration(json_integer_value(v), b, sizeof b);
+            fprintf(ctx->out, "%-16s %s\n", fields[i][0], b);
+        } else if (str_eq(fields[i][1], "has_password"))
+            fprintf(ctx->out, "%-16s %s\n", fields[i][0], json_is_true(v) ? "(set, hidden)" : "-");
+        else
+            show_line(ctx->out, fields[i][0], v);
+    }
+    json_decref(r);
+    return 0;
+}
+
+static int
+router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db = cmd_db(ctx, e);
+    struct router_row row;
+    struct ssh_target t;
+    struct rconn c = {0};
+    struct rt_health h;
+    enum ssh_fail why;
+    char fp[64], up[32], ids[16];
+    const struct driver *d;
+    long long t0 = ssh_now_ms();
+    int rc;
+
+    if (!db || router_load(db, a->pos[0], 0, &row, e) < 0)
+        return -1;
+    if (!row.key_path && !row.password) {
+        router_row_free(&row);
+        return werr_set(e, WISP_ERUNTIME, "router %s has neither a key nor a password set",
+                        a->pos[0]);
+    }
+    d = driver_find(row.driver);
+    router_target(&row, ctx->cfg, &t);
+    snprintf(ids, sizeof ids, "%d", row.id);
+    c.ssh = ssh_open(&t, fp, &why, e);
+    c.hotspot_server = row.hotspot_server;
+    if (!c.ssh) {
+        if (why == SSH_EHOSTKEY && row.hostkey[0]) { /* best effort: a viewer may not write */
+            struct werr e2 = {0};
+
+            db_execv(db, &e2,
+                     "UPDATE routers SET state = 'hostkey-mismatch', last_error = $2 WHERE id = $1",
+                     2, ids, e->msg);
+        }
+        router_row_free(&row);
+        werr_prefix(e, "router %s: ", a->pos[0]);
+        return -1;
+    }
+    if (!row.hostkey[0] && router_pin_hostkey(db, row.id, fp, e) < 0) {
+        ssh_close(c.ssh);
+        router_row_free(&row);
+        return -1;
+    }
+    rc = d->health(&c, &h, e);
+    ssh_close(c.ssh);
+    sb_free(&c.out);
+    if (rc < 0) {
+        werr_prefix(e, "router %s: ", a->pos[0]);
+        router_row_free(&row);
+        return -1;
+    }
+    units_format_duration(h.uptime_s > 0 ? h.uptime_s : 0, up, sizeof up);
+    if (h.uptime_s <= 0)
+        snprintf(up, sizeof up, "0s");
+    fprintf(ctx->out, "router %s: ok in %lld ms\n", row.name, ssh_now_ms() - t0);
+    fprintf(ctx->out, "identity  %s\nversion   %s\nuptime    %s\n", h.identity, h.version, up);
+    if (h.cpu_load >= 0)
+        fprintf(ctx->out, "cpu load  %d%%\n", h.cpu_load);
+    if (!row.hostkey[0])
+        fprintf(ctx->out, "host key  %s (pinned now)\n", fp);
+    else
+        fprintf(ctx->out, "host key  %s\n", fp);
+    router_row_free(&row);
+    return 0;
+}
+
+static int
+router_maint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db = cmd_db(ctx, e);
+    const char *v = a->pos[1];
+    bool on;
+
+    if (str_eq(v, "on"))
+        on = true;
+    else if (str_eq(v, "off"))
+        on = false;
+    else
+        return werr_set(e, WISP_EUSAGE, "expected on or off, not \"%s\"", v);
+    if (!db || router_maintenance(db, a->pos[0], on, e) < 0)
+        return -1;
+    fprintf(ctx->out, "router %s: maintenance %s\n", a->pos[0], on ? "on" : "off");
+    return 0;
+}
+
+static int
+router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db = cmd_db(ctx, e);
+
+    if (!db || router_request_sync(db, a->pos[0], e) < 0)
+        return -1;
+    fprintf(ctx->out, "router %s: sync asked of the worker\n", a->pos[0]);
+    return 0;
+}
+
+#define ROUTER_FLAGS_USAGE                                                                         \
+    "[--port 22] [--key PATH | --password-stdin] [--hotspot-server S] [--backup NAME] "            \
+    "[--login-url URL]"
+
+const struct cmd_entry cmd_router_entries[] = {
+    {"router add",
+     "NAME --host H --user U --driver routeros|opennds (--key PATH | --password-stdin) "
+     "(--hostkey SHA256:... | --accept-new-hostkey) [--port 22] [--hotspot-server S] "
+     "[--backup NAME] [--login-url URL]",
+     "register a router (admin)", router_flags, 1, 1, false, router_add_exec, true},
+    {"router list", "[--json]", "list routers and their state", json_flags, 0, 0, false,
+     router_list_exec, false},
+    {"router show", "NAME [--json]", "one router in full (never its password)", json_flags, 1, 1,
+     false, router_show_exec, false},
+    {"router edit",
+     "NAME [--host H] [--user U] [--driver D] [--hostkey SHA256:...|none] " ROUTER_FLAGS_USAGE,
+     "change a router (admin)", router_flags, 1, 1, false, router_edit_exec, true},
+    {"router remove", "NAME", "forget a router (admin)", NULL, 1, 1, false, router_remove_exec,
+     true},
+    {"router test", "NAME", "connect and print identity, version and uptime", NULL, 1, 1, false,
+     router_test_exec, false},
+    {"router maintenance", "NAME on|off", "stop or resume polling a router", NULL, 2, 2, false,
+     router_maint_exec, true},
+    {"router sync", "NAME", "ask the worker to sync a router now", NULL, 1, 1, false,
+     router_sync_exec, true},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+};

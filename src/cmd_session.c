@@ -1,0 +1,149 @@
+/*
+ * cmd_session.c - `wisp session list|kick` and `wisp worker`.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wisp/cli.h"
+#include "wisp/session.h"
+#include "wisp/units.h"
+#include "wisp/util.h"
+#include "wisp/worker.h"
+
+static const struct cmd_flag list_flags[] = {
+    {"router", 0, FLAG_VALUE}, {"all", 0, FLAG_BOOL}, {"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag kick_flags[] = {{"wait", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag worker_flags[] = {
+    {"interval", 0, FLAG_VALUE}, {"once", 0, FLAG_BOOL}, {"cycles", 0, FLAG_VALUE}, {NULL, 0, 0}};
+
+static int
+session_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    static const char *const head[] = {"ID",     "ROUTER", "USER", "PLAN", "IP",    "MAC",
+                                       "UPTIME", "LEFT",   "IN",   "OUT",  "STATE", NULL};
+    static const char *const keys[] = {"id",       "router",    "user",     "plan",
+                                       "ip",       "mac",       "uptime_s", "time_left_s",
+                                       "bytes_in", "bytes_out", "state",    NULL};
+    struct db *db = cmd_db(ctx, e);
+    json_t *list = db ? session_list(db, args_get(a, "router"), args_has(a, "all"), e) : NULL;
+
+    if (!list)
+        return -1;
+    if (!args_has(a, "json")) { /* people read durations and sizes, not seconds and bytes */
+        size_t i;
+        json_t *r;
+
+        json_array_foreach(list, i, r)
+        {
+            static const char *const dur[] = {"uptime_s", "time_left_s"};
+            static const char *const size[] = {"bytes_in", "bytes_out"};
+            char b[32];
+
+            for (int k = 0; k < 2; k++) {
+                json_t *v = json_object_get(r, dur[k]);
+
+                if (json_is_integer(v)) {
+                    if (json_integer_value(v) > 0)
+                        units_format_duration(json_integer_value(v), b, sizeof b);
+                    else
+                        snprintf(b, sizeof b, "0s");
+                    json_object_set_new(r, dur[k], json_string(b));
+                }
+                v = json_object_get(r, size[k]);
+                if (json_is_integer(v)) {
+                    units_format_size(json_integer_value(v), b, sizeof b);
+                    json_object_set_new(r, size[k], json_string(b));
+                }
+            }
+        }
+    }
+    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
+    return 0;
+}
+
+static int
+session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db = cmd_db(ctx, e);
+    int64_t id, job;
+    char state[16] = "queued", result[256] = "";
+
+    if (str_to_i64(a->pos[0], 1, INT64_MAX, &id) < 0)
+        return werr_set(e, WISP_EUSAGE, "bad session id \"%s\"", a->pos[0]);
+    if (!db || session_kick(db, id, &job, e) < 0)
+        return -1;
+    if (!args_has(a, "wait")) {
+        fprintf(ctx->out, "kick of session %" PRId64 " queued for the worker (job %" PRId64 ")\n",
+                id, job);
+        return 0;
+    }
+    for (int i = 0; i < 600 && str_eq(state, "queued"); i++) {
+        struct timespec ts = {0, 100 * 1000000};
+
+        if (i)
+            nanosleep(&ts, NULL);
+        if (session_job_state(db, job, state, sizeof state, result, sizeof result, e) < 0)
+            return -1;
+    }
+    if (str_eq(state, "done")) {
+        fprintf(ctx->out, "session %" PRId64 " kicked\n", id);
+        return 0;
+    }
+    if (str_eq(state, "failed"))
+        return werr_set(e, WISP_ERUNTIME, "kick of session %" PRId64 " failed: %s", id, result);
+    return werr_set(
+        e, WISP_ERUNTIME,
+        "kick of session %" PRId64 " still queued after 60 s: is `wisp worker` running?", id);
+}
+
+static volatile sig_atomic_t worker_stop;
+
+static void
+on_stop(int sig)
+{
+    (void)sig;
+    worker_stop = 1;
+}
+
+static int
+worker_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct worker_opts o = {.log = stderr, .stop = &worker_stop};
+    const char *iv = args_get(a, "interval") ? args_get(a, "interval") : ctx->cfg->worker_interval;
+    int64_t v;
+    struct sigaction sa = {.sa_handler = on_stop};
+
+    if (str_to_i64(iv ? iv : "10", 0, 86400, &v) < 0)
+        return werr_set(e, WISP_EUSAGE, "bad --interval \"%s\": expected seconds, 0 to 86400", iv);
+    o.interval_s = (int)v;
+    if (args_has(a, "once"))
+        o.cycles = 1;
+    if (args_get(a, "cycles")) {
+        if (str_to_i64(args_get(a, "cycles"), 1, INT64_MAX, &v) < 0)
+            return werr_set(e, WISP_EUSAGE, "bad --cycles \"%s\": expected a whole number above 0",
+                            args_get(a, "cycles"));
+        o.cycles = (long)v;
+    }
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return worker_run(ctx->cfg, &o, e);
+}
+
+const struct cmd_entry cmd_session_entries[] = {
+    {"session list", "[--router NAME] [--all] [--json]", "live sessions (--all: ended ones too)",
+     list_flags, 0, 0, false, session_list_exec, false},
+    {"session kick", "ID [--wait]", "ask the worker to kick a session", kick_flags, 1, 1, false,
+     session_kick_exec, true},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+};
+
+const struct cmd_entry cmd_worker_entries[] = {
+    {"worker", "[--interval S] [--once] [--cycles N]",
+     "talk to the routers: sync vouchers, import sessions, expire (runs until SIGTERM)",
+     worker_flags, 0, 0, true, worker_exec, false},
+    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+};

@@ -1,0 +1,881 @@
+/*
+ * worker.c - the worker loop (see include/wisp/worker.h).
+ *
+ * Threads: the cycle's routers go to up to WORKER_THREADS threads, which take
+ * the next router from a shared index. Each thread keeps its own database
+ * connection across cycles; each router keeps its SSH session in its slot
+ * of the worker's router table, so whichever thread works on it next reuses
+ * it. Nothing a thread does waits on another router.
+ *
+ * Every step of a router commits on its own, and every write is keyed so a
+ * repeat does nothing new: a crash or a lost database between steps loses
+ * at most the step in flight, which the next cycle does again.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wisp/db.h"
+#include "wisp/driver.h"
+#include "wisp/events.h"
+#include "wisp/router.h"
+#include "wisp/worker.h"
+
+#define PUSH_MAX 5000 /* vouchers pushed to one router per cycle */
+
+/* A router this worker holds a lease on, and its open session. */
+struct slot {
+    int id;
+    struct rconn conn;
+    char state[20]; /* as last written */
+    long long ms;   /* this cycle's time on it */
+    char note[600]; /* this cycle's outcome, for the log */
+    struct slot *next;
+};
+
+struct worker {
+    const struct config *cfg;
+    const struct worker_opts *o;
+    char id[96];
+    struct db db; /* the main thread's */
+    bool db_up;
+    struct slot *slots;
+    struct slot **todo; /* this cycle's routers */
+    size_t ntodo;
+    atomic_size_t next;
+    pthread_mutex_t log_lock;
+    struct db tdb[WORKER_THREADS]; /* one per pool thread, kept open */
+    bool tdb_up[WORKER_THREADS];
+};
+
+static void logf_(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+logf_(struct worker *w, const char *fmt, ...)
+{
+    va_list ap;
+    char at[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (!w->o->log)
+        return;
+    localtime_r(&now, &tm);
+    strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S", &tm);
+    pthread_mutex_lock(&w->log_lock);
+    fprintf(w->o->log, "%s worker: ", at);
+    va_start(ap, fmt);
+    vfprintf(w->o->log, fmt, ap);
+    va_end(ap);
+    fputc('\n', w->o->log);
+    fflush(w->o->log);
+    pthread_mutex_unlock(&w->log_lock);
+}
+
+static void
+publish(struct worker *w, const char *type, json_t *d)
+{
+    struct werr e = {0};
+
+    events_publish(w->cfg, type, d, &e); /* PostgreSQL has the truth; Redis may be away */
+}
+
+/* Keep db connected; reconnect at most once per call. */
+static bool
+ensure_db(struct worker *w, struct db *db, bool *up)
+{
+    struct werr e = {0};
+
+    if (*up && PQstatus(db->conn) == CONNECTION_OK)
+        return true;
+    if (*up)
+        db_close(db);
+    *up = false;
+    if (db_open(db, w->cfg->db, &e) < 0) {
+        logf_(w, "database: %s", e.msg);
+        return false;
+    }
+    *up = true;
+    return true;
+}
+
+static void
+ids_param(char *buf, size_t n, int id)
+{
+    snprintf(buf, n, "%d", id);
+}
+
+/* --- per router steps (pool threads) --------------------------------- */
+
+static void
+set_state(struct worker *w, struct db *db, struct slot *s, const char *name, const char *state,
+          const char *error)
+{
+    struct werr e = {0};
+    char ids[16];
+    bool down = !str_eq(state, "up");
+
+    ids_param(ids, sizeof ids, s->id);
+    db_execv(db, &e,
+             "UPDATE routers SET state = $2, last_error = $3,"
+             " failures = CASE WHEN $4 THEN failures + 1 ELSE 0 END,"
+             " next_try_at = CASE WHEN $4 THEN now() + make_interval(secs =>"
+             "   least(300, 5 * power(2, least(failures, 6)))) ELSE NULL END,"
+             " last_seen = CASE WHEN $4 THEN last_seen ELSE now() END"
+             " WHERE id = $1 AND state <> 'maintenance'",
+             4, ids, state, error, down ? "true" : "false");
+    if (!str_eq(s->state, state)) {
+        publish(w, "router.status",
+                json_pack("{s:s, s:s, s:s?}", "router", name, "state", state, "error", error));
+        snprintf(s->state, sizeof s->state, "%s", state);
+    }
+}
+
+static int
+connect_router(struct worker *w, struct db *db, struct slot *s, struct router_row *r)
+{
+    struct ssh_target t;
+    struct werr e = {0};
+    enum ssh_fail why;
+    char fp[64];
+
+    if (s->conn.ssh && !s->conn.broken)
+        return 0;
+    ssh_close(s->conn.ssh);
+    s->conn.ssh = NULL;
+    s->conn.broken = false;
+    if (!r->key_path && !r->password) {
+        set_state(w, db, s, r->name, "down",
+                  "no key or password set (or not readable by this role)");
+        return -1;
+    }
+    router_target(r, w->cfg, &t);
+    s->conn.ssh = ssh_open(&t, fp, &why, &e);
+    if (!s->conn.ssh) {
+        set_state(w, db, s, r->name, why == SSH_EHOSTKEY ? "hostkey-mismatch" : "down", e.msg);
+        snprintf(s->note, sizeof s->note, "%s", e.msg);
+        return -1;
+    }
+    if (!r->hostkey[0]) {
+        struct werr e2 = {0};
+
+        if (router_pin_hostkey(db, r->id, fp, &e2) < 0)
+            logf_(w, "%s: cannot record its host key: %s", r->name, e2.msg);
+        else
+            logf_(w, "%s: host key %s pinned", r->name, fp);
+    }
+    return 0;
+}
+
+static int
+step_health(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+            const struct driver *d)
+{
+    struct rt_health h;
+    struct werr e = {0};
+    char ids[16], cpu[16], mt[24], mf[24], up[24];
+
+    if (d->health(&s->conn, &h, &e) < 0) {
+        set_state(w, db, s, r->name, "down", e.msg);
+        snprintf(s->note, sizeof s->note, "%s", e.msg);
+        return -1;
+    }
+    ids_param(ids, sizeof ids, s->id);
+    snprintf(cpu, sizeof cpu, "%d", h.cpu_load);
+    snprintf(mt, sizeof mt, "%lld", h.mem_total);
+    snprintf(mf, sizeof mf, "%lld", h.mem_free);
+    snprintf(up, sizeof up, "%lld", h.uptime_s);
+    db_execv(db, &e,
+             "UPDATE routers SET identity = $2, version = $3, cpu_load = nullif($4::int, -1),"
+             " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
+             " uptime_s = nullif($7::bigint, -1) WHERE id = $1",
+             7, ids, h.identity, h.version, cpu, mt, mf, up);
+    set_state(w, db, s, r->name, "up", NULL);
+    return 0;
+}
+
+/* The router user for a row of push_query. */
+static void
+fill_user(PGresult *res, int i, struct rt_user *u)
+{
+    memset(u, 0, sizeof *u);
+    snprintf(u->name, sizeof u->name, "%s", PQgetvalue(res, i, 1));
+    snprintf(u->password, sizeof u->password, "%s", PQgetvalue(res, i, 2));
+    snprintf(u->profile, sizeof u->profile, "%s", PQgetvalue(res, i, 4));
+    u->uptime_s = atoll(PQgetvalue(res, i, 5));
+    u->bytes = atoll(PQgetvalue(res, i, 6));
+    snprintf(u->rate, sizeof u->rate, "%s", PQgetvalue(res, i, 7));
+    u->shared_users = atoi(PQgetvalue(res, i, 8));
+    snprintf(u->mac, sizeof u->mac, "%s", PQgetvalue(res, i, 9));
+    u->disabled = str_eq(PQgetvalue(res, i, 3), "disabled");
+    u->reset = PQgetvalue(res, i, 10)[0] == 't';
+}
+
+/* Vouchers this router should hold and does not yet (or must update):
+ * batches for it, for every router, or for a router that is down and has
+ * this one as its backup. */
+static const char push_query[] =
+    "SELECT v.id, v.code, v.password, v.status, coalesce(p.profile, p.name),"
+    " coalesce(p.duration_s, 0) + v.extra_s, coalesce(p.data_bytes, 0) + v.extra_bytes,"
+    " coalesce(p.rate_limit, ''), coalesce(p.shared_users, 0), coalesce(v.mac, ''),"
+    " coalesce(vr.reset, false)"
+    " FROM vouchers v JOIN batches b ON b.id = v.batch_id JOIN plans p ON p.id = v.plan_id"
+    " LEFT JOIN voucher_routers vr ON vr.voucher_id = v.id AND vr.router_id = $1"
+    " WHERE (b.router IS NULL OR b.router = $2 OR b.router IN (SELECT name FROM routers"
+    "        WHERE backup_id = $1 AND state IN ('down', 'hostkey-mismatch')))"
+    "   AND ((vr.state IS NULL AND v.status IN ('new', 'sold', 'active'))"
+    "     OR (vr.state = 'pending' AND v.status <> 'expired')"
+    "     OR (vr.state = 'failed' AND v.status <> 'expired'"
+    "         AND vr.updated_at < now() - make_interval(secs => 60 * least(vr.attempts, 30))))"
+    " ORDER BY v.id LIMIT 5000";
+
+static int
+step_push(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+          const struct driver *d, int *pushed)
+{
+    struct werr e = {0};
+    char ids[16];
+    PGresult *res;
+    int n, failed = 0;
+    struct rt_user *u;
+    char **errs;
+
+    *pushed = 0;
+    ids_param(ids, sizeof ids, s->id);
+    res = db_queryv(db, &e, push_query, 2, ids, r->name);
+    if (!res) {
+        logf_(w, "%s: cannot read vouchers to push: %s", r->name, e.msg);
+        return -1;
+    }
+    n = PQntuples(res);
+    if (n == 0) {
+        PQclear(res);
+        return 0;
+    }
+    u = xcalloc((size_t)n, sizeof *u);
+    errs = xcalloc((size_t)n, sizeof *errs);
+    for (int i = 0; i < n; i++)
+        fill_user(res, i, &u[i]);
+    if (d->push_users(&s->conn, u, (size_t)n, errs, &e) < 0) {
+        logf_(w, "%s: push failed: %s", r->name, e.msg);
+        snprintf(s->note, sizeof s->note, "push: %s", e.msg);
+        db_execv(db, &e, "UPDATE routers SET last_error = $2 WHERE id = $1", 2, ids, s->note);
+        free(u);
+        free(errs);
+        PQclear(res);
+        return -1;
+    }
+    /* One transaction records the outcome of every voucher pushed. */
+    if (db_begin(db, &e) == 0) {
+        int i;
+
+        for (i = 0; i < n; i++) {
+            if (errs[i])
+                failed++;
+            if (db_execv(
+                    db, &e,
+                    "INSERT INTO voucher_routers (voucher_id, router_id, state, error, attempts)"
+                    " VALUES ($1, $2, $3, $4, 1)"
+                    " ON CONFLICT (router_id, voucher_id) DO UPDATE SET state = EXCLUDED.state,"
+                    " error = EXCLUDED.error, reset = false, updated_at = now(),"
+                    " attempts = CASE WHEN EXCLUDED.state = 'failed'"
+                    "   THEN voucher_routers.attempts + 1 ELSE 0 END",
+                    4, PQgetvalue(res, i, 0), ids, errs[i] ? "failed" : "synced", errs[i]) < 0)
+                break;
+        }
+        if (i < n || db_commit(db, &e) < 0) {
+            db_rollback(db);
+            logf_(w, "%s: cannot record the push: %s", r->name, e.msg);
+        } else
+            *pushed = n - failed;
+    }
+    for (int i = 0; i < n; i++)
+        free(errs[i]);
+    free(errs);
+    free(u);
+    PQclear(res);
+    if (failed)
+        logf_(w, "%s: %d of %d vouchers refused", r->name, failed, n);
+    return 0;
+}
+
+/* Sessions on the router into the sessions table; first logins activate
+ * their vouchers; vanished sessions are closed. */
+static int
+step_sessions(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+              const struct driver *d, int *count)
+{
+    struct werr e = {0};
+    struct rt_session *ss = NULL;
+    size_t n = 0;
+    char ids[16];
+    struct sbuf keep = {0};
+    json_t *events = json_array();
+    PGresult *res;
+    size_t i;
+
+    *count = 0;
+    ids_param(ids, sizeof ids, s->id);
+    if (d->list_sessions(&s->conn, &ss, &n, &e) < 0) {
+        logf_(w, "%s: sessions: %s", r->name, e.msg);
+        snprintf(s->note, sizeof s->note, "sessions: %s", e.msg);
+        db_execv(db, &e, "UPDATE routers SET last_error = $2 WHERE id = $1", 2, ids, s->note);
+        json_decref(events);
+        return -1;
+    }
+    if (db_begin(db, &e) < 0)
+        goto fail;
+    sb_add(&keep, "{");
+    for (i = 0; i < n; i++) {
+        char up[24], bi[24], bo[24], tl[24];
+        bool inserted;
+
+        if (!ss[i].user[0]) /* openNDS client with no voucher in the log */
+            snprintf(ss[i].user, sizeof ss[i].user, "%s", ss[i].mac);
+        snprintf(up, sizeof up, "%lld", ss[i].uptime_s);
+        snprintf(bi, sizeof bi, "%lld", ss[i].bytes_in);
+        snprintf(bo, sizeof bo, "%lld", ss[i].bytes_out);
+        snprintf(tl, sizeof tl, "%lld", ss[i].time_left_s);
+        res = db_queryv(
+            db, &e,
+            "INSERT INTO sessions AS s (router_id, username, voucher_id, mac, ip, started_at,"
+            "  uptime_s, time_left_s, bytes_in, bytes_out)"
+            " VALUES ($1, $2, (SELECT id FROM vouchers WHERE code = $2), $3, $4,"
+            "  now() - make_interval(secs => $5::bigint), $5, nullif($6::bigint, -1), $7, $8)"
+            " ON CONFLICT (router_id, username, mac) WHERE state = 'active' DO UPDATE SET"
+            "  ip = EXCLUDED.ip, uptime_s = EXCLUDED.uptime_s, time_left_s = EXCLUDED.time_left_s,"
+            "  rate_in = CASE WHEN EXCLUDED.bytes_in >= s.bytes_in THEN ((EXCLUDED.bytes_in - "
+            "s.bytes_in)"
+            "    * 8 / greatest(extract(epoch FROM now() - s.last_seen), 1))::bigint ELSE 0 END,"
+            "  rate_out = CASE WHEN EXCLUDED.bytes_out >= s.bytes_out THEN ((EXCLUDED.bytes_out - "
+            "s.bytes_out)"
+            "    * 8 / greatest(extract(epoch FROM now() - s.last_seen), 1))::bigint ELSE 0 END,"
+            "  bytes_in = EXCLUDED.bytes_in, bytes_out = EXCLUDED.bytes_out, last_seen = now()"
+            " RETURNING id, (xmax = 0)",
+            8, ids, ss[i].user, ss[i].mac, ss[i].ip, up, tl, bi, bo);
+        if (!res)
+            goto fail;
+        inserted = PQgetvalue(res, 0, 1)[0] == 't';
+        sb_printf(&keep, "%s%s", i ? "," : "", PQgetvalue(res, 0, 0));
+        if (inserted)
+            json_array_append_new(events, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type",
+                                                    "session.started", "router", r->name, "user",
+                                                    ss[i].user, "mac", ss[i].mac, "ip", ss[i].ip));
+        PQclear(res);
+        /* A first login: the voucher is active from the session's start, and
+         * bound to this device when its plan says so. */
+        res = db_queryv(
+            db, &e,
+            "UPDATE vouchers v SET status = 'active',"
+            " first_used_at = now() - make_interval(secs => $2::bigint),"
+            " expires_at = now() - make_interval(secs => $2::bigint)"
+            "   + make_interval(secs => coalesce(p.validity_s, p.duration_s, 0) + v.extra_s),"
+            " mac = CASE WHEN p.lock_mac THEN $3 ELSE v.mac END"
+            " FROM plans p WHERE p.id = v.plan_id AND v.code = $1"
+            "   AND v.status IN ('new', 'sold') AND v.first_used_at IS NULL"
+            " RETURNING v.code, v.expires_at",
+            3, ss[i].user, up, ss[i].mac);
+        if (!res)
+            goto fail;
+        if (PQntuples(res) == 1)
+            json_array_append_new(events,
+                                  json_pack("{s:s, s:s, s:s, s:s}", "type", "voucher.activated",
+                                            "code", ss[i].user, "router", r->name, "expires_at",
+                                            PQgetvalue(res, 0, 1)));
+        PQclear(res);
+    }
+    sb_add(&keep, "}");
+    res = db_queryv(db, &e,
+                    "UPDATE sessions SET state = 'closed', ended_at = now()"
+                    " WHERE router_id = $1 AND state = 'active' AND NOT (id = ANY ($2::bigint[]))"
+                    " RETURNING username, mac, bytes_in, bytes_out",
+                    2, ids, keep.buf);
+    if (!res)
+        goto fail;
+    for (int k = 0; k < PQntuples(res); k++)
+        json_array_append_new(
+            events, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "type", "session.ended", "router",
+                              r->name, "user", PQgetvalue(res, k, 0), "mac", PQgetvalue(res, k, 1),
+                              "bytes_in", (json_int_t)atoll(PQgetvalue(res, k, 2)), "bytes_out",
+                              (json_int_t)atoll(PQgetvalue(res, k, 3))));
+    PQclear(res);
+    {
+        char cnt[16];
+
+        snprintf(cnt, sizeof cnt, "%zu", n);
+        if (db_execv(db, &e, "UPDATE routers SET active_sessions = $2 WHERE id = $1", 2, ids, cnt) <
+            0)
+            goto fail;
+    }
+    if (db_commit(db, &e) < 0)
+        goto fail;
+    {
+        json_t *ev;
+
+        json_array_foreach(events, i, ev)
+        {
+            const char *type = json_string_value(json_object_get(ev, "type"));
+            char t[32];
+
+            snprintf(t, sizeof t, "%s", type);
+            json_object_del(ev, "type");
+            publish(w, t, json_incref(ev));
+        }
+    }
+    *count = (int)n;
+    sb_free(&keep);
+    json_decref(events);
+    free(ss);
+    return 0;
+fail:
+    db_rollback(db);
+    logf_(w, "%s: cannot record sessions: %s", r->name, e.msg);
+    sb_free(&keep);
+    json_decref(events);
+    free(ss);
+    return -1;
+}
+
+/* Expired vouchers off the router, their sessions kicked; disabled and
+ * expired vouchers' sessions that are still open kicked too. */
+static int
+step_expire(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+            const struct driver *d, int *removed)
+{
+    struct werr e = {0};
+    char ids[16];
+    PGresult *res;
+    int n;
+
+    *removed = 0;
+    ids_param(ids, sizeof ids, s->id);
+    res = db_queryv(db, &e,
+                    "SELECT v.code FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id"
+                    " WHERE vr.router_id = $1 AND vr.state <> 'removed' AND v.status = 'expired'"
+                    " ORDER BY v.id LIMIT 5000",
+                    1, ids);
+    if (!res)
+        return -1;
+    n = PQntuples(res);
+    if (n > 0) {
+        const char **names = xcalloc((size_t)n, sizeof *names);
+
+        for (int i = 0; i < n; i++)
+            names[i] = PQgetvalue(res, i, 0);
+        if (d->remove_users(&s->conn, names, (size_t)n, &e) < 0) {
+            logf_(w, "%s: removing expired vouchers: %s", r->name, e.msg);
+            free(names);
+            PQclear(res);
+            return -1;
+        }
+        free(names);
+    }
+    if (n > 0) {
+        struct sbuf arr = {0};
+
+        sb_add(&arr, "{");
+        for (int i = 0; i < n; i++)
+            sb_printf(&arr, "%s\"%s\"", i ? "," : "", PQgetvalue(res, i, 0));
+        sb_add(&arr, "}");
+        if (db_execv(
+                db, &e,
+                "UPDATE voucher_routers vr SET state = 'removed', updated_at = now(), error = NULL"
+                " FROM vouchers v WHERE v.id = vr.voucher_id AND vr.router_id = $1"
+                " AND vr.state <> 'removed' AND v.code = ANY ($2::text[])",
+                2, ids, arr.buf) < 0)
+            logf_(w, "%s: cannot record removals: %s", r->name, e.msg);
+        else
+            *removed = n;
+        sb_free(&arr);
+    }
+    PQclear(res);
+    /* Sessions of vouchers that may no longer be online. */
+    res =
+        db_queryv(db, &e,
+                  "SELECT s.username, s.mac FROM sessions s JOIN vouchers v ON v.id = s.voucher_id"
+                  " WHERE s.router_id = $1 AND s.state = 'active'"
+                  "   AND v.status IN ('expired', 'disabled')",
+                  1, ids);
+    if (!res)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        struct rt_session k = {0};
+
+        snprintf(k.user, sizeof k.user, "%s", PQgetvalue(res, i, 0));
+        snprintf(k.mac, sizeof k.mac, "%s", PQgetvalue(res, i, 1));
+        if (d->kick(&s->conn, &k, &e) < 0)
+            logf_(w, "%s: kick %s: %s", r->name, k.user, e.msg);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* Jobs queued for this router: kick, resync, remove. */
+static void
+step_jobs(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+          const struct driver *d)
+{
+    struct werr e = {0};
+    char ids[16];
+    PGresult *res;
+
+    ids_param(ids, sizeof ids, s->id);
+    res = db_queryv(db, &e,
+                    "SELECT j.id, j.kind, coalesce(j.target, s.username, ''), coalesce(s.mac, '')"
+                    " FROM router_jobs j LEFT JOIN sessions s ON s.id = j.session_id"
+                    " WHERE j.router_id = $1 AND j.state = 'queued' ORDER BY j.id LIMIT 100",
+                    1, ids);
+    if (!res)
+        return;
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *kind = PQgetvalue(res, i, 1), *target = PQgetvalue(res, i, 2);
+        struct werr je = {0};
+        int rc = 0;
+
+        if (str_eq(kind, "kick")) {
+            struct rt_session k = {0};
+
+            snprintf(k.user, sizeof k.user, "%s", target);
+            snprintf(k.mac, sizeof k.mac, "%s", PQgetvalue(res, i, 3));
+            rc = d->kick(&s->conn, &k, &je);
+        } else if (str_eq(kind, "resync")) {
+            rc = db_execv(db, &je,
+                          "UPDATE voucher_routers SET state = 'pending' WHERE router_id = $1"
+                          " AND state IN ('synced', 'failed')",
+                          1, ids);
+        } else if (str_eq(kind, "remove")) {
+            const char *names[1] = {target};
+
+            rc = d->remove_users(&s->conn, names, 1, &je);
+        }
+        db_execv(db, &e,
+                 "UPDATE router_jobs SET state = $2, result = $3, done_at = now() WHERE id = $1", 3,
+                 PQgetvalue(res, i, 0), rc < 0 ? "failed" : "done", rc < 0 ? je.msg : "ok");
+        publish(w, "router.job",
+                json_pack("{s:s, s:s, s:s, s:s}", "router", r->name, "kind", kind, "state",
+                          rc < 0 ? "failed" : "done", "target", target));
+    }
+    PQclear(res);
+}
+
+static void
+work_router(struct worker *w, struct db *db, struct slot *s)
+{
+    struct router_row r;
+    struct werr e = {0};
+    const struct driver *d;
+    long long t0 = ssh_now_ms();
+    int pushed = 0, sessions = 0, removed = 0;
+
+    s->note[0] = '\0';
+    if (router_load(db, NULL, s->id, &r, &e) < 0) {
+        snprintf(s->note, sizeof s->note, "%s", e.msg);
+        return;
+    }
+    d = driver_find(r.driver);
+    s->conn.hotspot_server = r.hotspot_server;
+    if (connect_router(w, db, s, &r) == 0 && step_health(w, db, s, &r, d) == 0) {
+        step_jobs(w, db, s, &r, d);
+        step_push(w, db, s, &r, d, &pushed);
+        step_sessions(w, db, s, &r, d, &sessions);
+        step_expire(w, db, s, &r, d, &removed);
+        if (!s->note[0])
+            snprintf(s->note, sizeof s->note, "up, %d sessions, %d pushed, %d removed", sessions,
+                     pushed, removed);
+    }
+    if (s->conn.broken) { /* a command died: a fresh session next time */
+        ssh_close(s->conn.ssh);
+        s->conn.ssh = NULL;
+    }
+    s->conn.hotspot_server = NULL;
+    s->ms = ssh_now_ms() - t0;
+    router_row_free(&r);
+}
+
+struct pool_arg {
+    struct worker *w;
+    int k;
+};
+
+static void *
+pool_thread(void *p)
+{
+    struct pool_arg *a = p;
+    struct worker *w = a->w;
+    size_t i;
+
+    while ((i = atomic_fetch_add(&w->next, 1)) < w->ntodo) {
+        struct slot *s = w->todo[i];
+
+        if (!ensure_db(w, &w->tdb[a->k], &w->tdb_up[a->k])) {
+            snprintf(s->note, sizeof s->note, "no database");
+            continue;
+        }
+        work_router(w, &w->tdb[a->k], s);
+    }
+    return NULL;
+}
+
+/* --- the cycle (main thread) ------------------------------------------ */
+
+static struct slot *
+slot_for(struct worker *w, int id)
+{
+    struct slot *s;
+
+    for (s = w->slots; s; s = s->next)
+        if (s->id == id)
+            return s;
+    s = xcalloc(1, sizeof *s);
+    s->id = id;
+    s->next = w->slots;
+    w->slots = s;
+    return s;
+}
+
+static void
+drop_slot(struct worker *w, int id)
+{
+    for (struct slot **p = &w->slots; *p; p = &(*p)->next)
+        if ((*p)->id == id) {
+            struct slot *s = *p;
+
+            *p = s->next;
+            ssh_close(s->conn.ssh);
+            sb_free(&s->conn.out);
+            free(s);
+            return;
+        }
+}
+
+/* Heartbeat, then leases: this worker's fair share of the routers. Returns
+ * the ids of the routers due this cycle. */
+static int
+take_leases(struct worker *w, int **ids, int *n, struct werr *e)
+{
+    char interval[16], lease[16];
+    PGresult *r;
+    int live = 1, total = 0, share;
+    int iv = w->o->interval_s;
+
+    *ids = NULL;
+    *n = 0;
+    snprintf(interval, sizeof interval, "%d", iv);
+    snprintf(lease, sizeof lease, "%d", 3 * iv > 30 ? 3 * iv : 30);
+    {
+        char pid[16], host[64] = "";
+
+        snprintf(pid, sizeof pid, "%d", (int)getpid());
+        gethostname(host, sizeof host - 1);
+        if (db_execv(
+                &w->db, e,
+                "INSERT INTO workers (id, host, pid, interval_s, embedded) VALUES ($1, $2, $3, $4, "
+                "$5)"
+                " ON CONFLICT (id) DO UPDATE SET seen_at = now(), interval_s = EXCLUDED.interval_s",
+                5, w->id, host, pid, interval, w->o->embedded ? "true" : "false") < 0)
+            return -1;
+    }
+    r = db_queryv(
+        &w->db, e,
+        "SELECT (SELECT count(*) FROM workers WHERE seen_at > now() - make_interval(secs =>"
+        "   greatest(3 * interval_s, 30))),"
+        " (SELECT count(*) FROM routers WHERE state <> 'maintenance')",
+        0);
+    if (!r)
+        return -1;
+    live = atoi(PQgetvalue(r, 0, 0));
+    total = atoi(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (live < 1)
+        live = 1;
+    share = (total + live - 1) / live;
+    {
+        char sh[16];
+
+        snprintf(sh, sizeof sh, "%d", share);
+        /* Let go of what is above the share (and routers in maintenance), so a
+         * worker that just started finds them free at its next cycle. */
+        if (db_execv(
+                &w->db, e,
+                "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1"
+                " AND (state = 'maintenance' OR id NOT IN (SELECT id FROM routers"
+                "   WHERE lease_owner = $1 AND state <> 'maintenance' ORDER BY id LIMIT $2::int))",
+                2, w->id, sh) < 0)
+            return -1;
+        r = db_queryv(&w->db, e,
+                      "WITH mine AS (SELECT id FROM routers WHERE state <> 'maintenance'"
+                      "   AND (lease_owner = $1 OR lease_owner IS NULL OR lease_until < now())"
+                      "   ORDER BY (lease_owner IS NOT DISTINCT FROM $1) DESC, id LIMIT $3::int"
+                      "   FOR UPDATE SKIP LOCKED)"
+                      " UPDATE routers r SET lease_owner = $1,"
+                      "   lease_until = now() + make_interval(secs => $2::int)"
+                      " FROM mine WHERE r.id = mine.id"
+                      " RETURNING r.id, (r.next_try_at IS NULL OR r.next_try_at <= now()"
+                      "   OR r.sync_requested)",
+                      3, w->id, lease, sh);
+    }
+    if (!r)
+        return -1;
+    *ids = xcalloc((size_t)PQntuples(r) + 1, sizeof **ids);
+    for (int i = 0; i < PQntuples(r); i++)
+        if (PQgetvalue(r, i, 1)[0] == 't')
+            (*ids)[(*n)++] = atoi(PQgetvalue(r, i, 0));
+    PQclear(r);
+    db_execv(&w->db, e,
+             "UPDATE routers SET sync_requested = false WHERE lease_owner = $1 AND sync_requested",
+             1, w->id);
+    return 0;
+}
+
+/* Vouchers past their time become expired (the routers lose them in the
+ * router steps). From PostgreSQL times only, never a router's clock. */
+static void
+expire_vouchers(struct worker *w)
+{
+    struct werr e = {0};
+    PGresult *r = db_queryv(&w->db, &e,
+                            "UPDATE vouchers SET status = 'expired'"
+                            " WHERE status IN ('sold', 'active') AND expires_at < now()"
+                            " RETURNING code",
+                            0);
+
+    if (!r) {
+        logf_(w, "expiry: %s", e.msg);
+        return;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        publish(w, "voucher.expired", json_pack("{s:s}", "code", PQgetvalue(r, i, 0)));
+    PQclear(r);
+}
+
+static void
+cycle(struct worker *w, long n)
+{
+    struct werr e = {0};
+    long long t0 = ssh_now_ms();
+    int *ids = NULL, nids = 0;
+    pthread_t th[WORKER_THREADS];
+    struct pool_arg args[WORKER_THREADS];
+    int nth;
+    char ms[16], cy[24];
+
+    if (!ensure_db(w, &w->db, &w->db_up))
+        return;
+    expire_vouchers(w);
+    if (take_leases(w, &ids, &nids, &e) < 0) {
+        logf_(w, "leases: %s", e.msg);
+        free(ids);
+        return;
+    }
+    /* Forget sessions of routers no longer ours. */
+    for (struct slot *s = w->slots, *next; s; s = next) {
+        bool keep = false;
+
+        next = s->next;
+        for (int i = 0; i < nids && !keep; i++)
+            keep = ids[i] == s->id;
+        if (!keep && s->conn.ssh) {
+            PGresult *r;
+            char idt[16];
+
+            ids_param(idt, sizeof idt, s->id);
+            r = db_queryv(&w->db, &e, "SELECT 1 FROM routers WHERE id = $1 AND lease_owner = $2", 2,
+                          idt, w->id);
+            if (!r || PQntuples(r) == 0)
+                drop_slot(w, s->id);
+            if (r)
+                PQclear(r);
+        }
+    }
+    w->todo = xcalloc((size_t)nids + 1, sizeof *w->todo);
+    w->ntodo = (size_t)nids;
+    for (int i = 0; i < nids; i++)
+        w->todo[i] = slot_for(w, ids[i]);
+    atomic_store(&w->next, 0);
+    nth = nids < WORKER_THREADS ? nids : WORKER_THREADS;
+    for (int k = 0; k < nth; k++) {
+        args[k] = (struct pool_arg){w, k};
+        pthread_create(&th[k], NULL, pool_thread, &args[k]);
+    }
+    for (int k = 0; k < nth; k++)
+        pthread_join(th[k], NULL);
+    for (size_t i = 0; i < w->ntodo; i++) {
+        PGresult *r;
+        char idt[16];
+
+        ids_param(idt, sizeof idt, w->todo[i]->id);
+        r = db_queryv(&w->db, &e, "SELECT name FROM routers WHERE id = $1", 1, idt);
+        logf_(w, "  %s: %lld ms, %s", r && PQntuples(r) ? PQgetvalue(r, 0, 0) : idt, w->todo[i]->ms,
+              w->todo[i]->note);
+        if (r)
+            PQclear(r);
+    }
+    free(w->todo);
+    w->todo = NULL;
+    free(ids);
+    snprintf(ms, sizeof ms, "%lld", ssh_now_ms() - t0);
+    snprintf(cy, sizeof cy, "%ld", n);
+    db_execv(&w->db, &e,
+             "UPDATE workers SET seen_at = now(), cycles = cycles + 1, cycle_ms = $2 WHERE id = $1",
+             2, w->id, ms);
+    logf_(w, "cycle %ld: %d routers in %s ms", n, nids, ms);
+    publish(w, "worker.cycle",
+            json_pack("{s:s, s:I, s:i}", "worker", w->id, "ms", (json_int_t)atoll(ms), "routers",
+                      nids));
+}
+
+int
+worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e)
+{
+    struct worker w = {.cfg = cfg, .o = o};
+    char host[64] = "";
+    long n = 0;
+
+    gethostname(host, sizeof host - 1);
+    snprintf(w.id, sizeof w.id, "%s:%d%s", host, (int)getpid(), o->embedded ? ":console" : "");
+    pthread_mutex_init(&w.log_lock, NULL);
+    if (db_open(&w.db, cfg->db, e) < 0)
+        return -1;
+    w.db_up = true;
+    if (db_check_schema(&w.db, e) < 0) {
+        db_close(&w.db);
+        return -1;
+    }
+    logf_(&w, "started as %s, every %d s", w.id, o->interval_s);
+    while (!(o->stop && *o->stop)) {
+        long long start = ssh_now_ms();
+
+        cycle(&w, ++n);
+        if (o->cycles > 0 && n >= o->cycles)
+            break;
+        while (!(o->stop && *o->stop) && ssh_now_ms() - start < (long long)o->interval_s * 1000) {
+            struct timespec ts = {0, 100 * 1000000};
+
+            nanosleep(&ts, NULL);
+        }
+    }
+    /* Leave: give the leases back so another worker takes over at once. */
+    if (ensure_db(&w, &w.db, &w.db_up)) {
+        struct werr e2 = {0};
+
+        db_execv(&w.db, &e2,
+                 "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+                 1, w.id);
+        db_execv(&w.db, &e2, "DELETE FROM workers WHERE id = $1", 1, w.id);
+    }
+    logf_(&w, "stopped after %ld cycles", n);
+    while (w.slots)
+        drop_slot(&w, w.slots->id);
+    for (int k = 0; k < WORKER_THREADS; k++)
+        if (w.tdb_up[k])
+            db_close(&w.tdb[k]);
+    if (w.db_up)
+        db_close(&w.db);
+    pthread_mutex_destroy(&w.log_lock);
+    return 0;
+}
