@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "wisp/cli.h"
+#include "wisp/router.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
 #include "wisp/sheet.h"
@@ -269,7 +270,9 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || (v = voucher_get(db, code, e)) == NULL)
         return -1;
     userpass = str_eq(jstr(v, "mode"), "userpass");
-    url = qr_login_url(ctx->cfg->login_url, code, jstr(v, "password"));
+    url = qr_login_url(router_login_template(jstr(v, "router_driver"), jstr(v, "router_login_url"))
+                           ?: ctx->cfg->login_url,
+                       code, jstr(v, "password"));
     if (args_has(a, "json")) {
         json_object_set_new(v, "url", json_string(url));
         cmd_print_json(ctx, v);
@@ -483,7 +486,9 @@ make_cards(PGresult *r, const char *login_url, char ***owned)
                                                     PQgetvalue(r, i, 7), PQgetvalue(r, i, 8));
         cards[i].serial = mine[1] =
             xasprintf("%s-%04d", PQgetvalue(r, i, 9), atoi(PQgetvalue(r, i, 10)));
-        cards[i].url = mine[2] = qr_login_url(login_url, code, pw);
+        cards[i].url = mine[2] = qr_login_url(
+            router_login_template(PQgetvalue(r, i, 11), PQgetvalue(r, i, 12)) ?: login_url, code,
+            pw);
     }
     *owned = own;
     return cards;

@@ -306,6 +306,42 @@ active_plan(struct db *db, const char *plan, char *id, size_t n, struct werr *e)
     return 0;
 }
 
+/* A batch for a router must exist there, and an openNDS router's voucher
+ * theme takes only 9-character codes of letters, digits and '-'. */
+static int
+check_router(struct db *db, const struct voucher_spec *s, const struct draw *d, struct werr *e)
+{
+    PGresult *r;
+    bool nds;
+    size_t plen = strlen(d->prefix);
+
+    if (!s->router)
+        return 0;
+    r = db_queryv(db, e, "SELECT driver FROM routers WHERE name = $1", 1, s->router);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)",
+                        s->router);
+    }
+    nds = str_eq(PQgetvalue(r, 0, 0), "opennds");
+    PQclear(r);
+    if (!nds)
+        return 0;
+    if (s->userpass || plen + (size_t)s->length != 9 ||
+        strspn(d->charset, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
+            strlen(d->charset) ||
+        strspn(d->prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
+            plen)
+        return werr_set(e, WISP_EUSAGE,
+                        "router %s runs openNDS, whose voucher theme takes only 9-character codes "
+                        "of letters, digits and -: use --mode code and --length %d%s",
+                        s->router, plen < 9 ? 9 - (int)plen : 9,
+                        plen ? " (prefix included in the 9)" : "");
+    return 0;
+}
+
 int
 voucher_create(struct db *db, const struct voucher_spec *s, int64_t *batch_id, struct werr *e)
 {
@@ -322,7 +358,7 @@ voucher_create(struct db *db, const struct voucher_spec *s, int64_t *batch_id, s
     snprintf(length, sizeof length, "%d", s->length);
     if (db_begin(db, e) < 0)
         goto out;
-    if (active_plan(db, s->plan, plan_id, sizeof plan_id, e) < 0)
+    if (active_plan(db, s->plan, plan_id, sizeof plan_id, e) < 0 || check_router(db, s, &d, e) < 0)
         goto fail;
     r = db_queryv(
         db, e,
@@ -414,8 +450,9 @@ voucher_get(struct db *db, const char *code, struct werr *e)
         "SELECT v.code, v.password, b.mode, p.name AS plan, coalesce(v.price, p.price) AS price,"
         " v.status, v.batch_id, v.serial, p.duration_s, p.data_bytes, p.rate_limit, p.validity_s,"
         " v.created_at, v.sold_at, v.sold_by, v.first_used_at, v.expires_at, v.disabled_at,"
-        " b.router, b.note"
+        " b.router, b.note, rt.driver AS router_driver, rt.login_url AS router_login_url"
         " FROM vouchers v JOIN plans p ON p.id = v.plan_id JOIN batches b ON b.id = v.batch_id"
+        " LEFT JOIN routers rt ON rt.name = b.router"
         " WHERE v.code = $1",
         1, code);
     json_t *j;
@@ -645,9 +682,10 @@ voucher_print_rows(struct db *db, int64_t batch, const char *const *codes, int n
     snprintf(bid, sizeof bid, "%" PRId64, batch);
     r = db_queryv(db, e,
                   "SELECT v.code, v.password, b.mode, p.name AS plan, p.price, p.duration_s,"
-                  " p.data_bytes, p.rate_limit, p.validity_s, v.batch_id, v.serial"
+                  " p.data_bytes, p.rate_limit, p.validity_s, v.batch_id, v.serial,"
+                  " rt.driver, rt.login_url"
                   " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
-                  " JOIN batches b ON b.id = v.batch_id"
+                  " JOIN batches b ON b.id = v.batch_id LEFT JOIN routers rt ON rt.name = b.router"
                   " WHERE ($2::text[] IS NULL AND v.batch_id = $1)"
                   "    OR v.code = ANY($2::text[])"
                   " ORDER BY v.batch_id, v.serial",

@@ -666,7 +666,7 @@ take_leases(struct worker *w, int **ids, int *n, struct werr *e)
     *ids = NULL;
     *n = 0;
     snprintf(interval, sizeof interval, "%d", iv);
-    snprintf(lease, sizeof lease, "%d", 3 * iv > 30 ? 3 * iv : 30);
+    snprintf(lease, sizeof lease, "%d", 3 * iv > 5 ? 3 * iv : 5);
     {
         char pid[16], host[64] = "";
 
@@ -683,7 +683,7 @@ take_leases(struct worker *w, int **ids, int *n, struct werr *e)
     r = db_queryv(
         &w->db, e,
         "SELECT (SELECT count(*) FROM workers WHERE seen_at > now() - make_interval(secs =>"
-        "   greatest(3 * interval_s, 30))),"
+        "   greatest(3 * interval_s, 5))),"
         " (SELECT count(*) FROM routers WHERE state <> 'maintenance')",
         0);
     if (!r)

@@ -18,24 +18,23 @@
 #include "wisp/driver.h"
 
 /* RouterOS v6.48.6 (ntc-templates system_resource_print_1.raw), CRLF as over ssh. */
-static const char resource_v6[] =
-    "                   uptime: 6w5d11h55m45s\r\n"
-    "                  version: 6.48.6 (long-term)\r\n"
-    "               build-time: Dec/03/2021 12:15:05\r\n"
-    "              free-memory: 40.2MiB\r\n"
-    "             total-memory: 64.0MiB\r\n"
-    "                      cpu: MIPS 24Kc V7.4\r\n"
-    "                cpu-count: 1\r\n"
-    "            cpu-frequency: 650MHz\r\n"
-    "                 cpu-load: 1%\r\n"
-    "           free-hdd-space: 1196.0KiB\r\n"
-    "          total-hdd-space: 16.0MiB\r\n"
-    "  write-sect-since-reboot: 44663\r\n"
-    "         write-sect-total: 572180\r\n"
-    "               bad-blocks: 0%\r\n"
-    "        architecture-name: mipsbe\r\n"
-    "               board-name: hEX PoE lite\r\n"
-    "                 platform: MikroTik\r\n";
+static const char resource_v6[] = "                   uptime: 6w5d11h55m45s\r\n"
+                                  "                  version: 6.48.6 (long-term)\r\n"
+                                  "               build-time: Dec/03/2021 12:15:05\r\n"
+                                  "              free-memory: 40.2MiB\r\n"
+                                  "             total-memory: 64.0MiB\r\n"
+                                  "                      cpu: MIPS 24Kc V7.4\r\n"
+                                  "                cpu-count: 1\r\n"
+                                  "            cpu-frequency: 650MHz\r\n"
+                                  "                 cpu-load: 1%\r\n"
+                                  "           free-hdd-space: 1196.0KiB\r\n"
+                                  "          total-hdd-space: 16.0MiB\r\n"
+                                  "  write-sect-since-reboot: 44663\r\n"
+                                  "         write-sect-total: 572180\r\n"
+                                  "               bad-blocks: 0%\r\n"
+                                  "        architecture-name: mipsbe\r\n"
+                                  "               board-name: hEX PoE lite\r\n"
+                                  "                 platform: MikroTik\r\n";
 
 /* RouterOS v7.11.2 (help.mikrotik.com Resource page). */
 static const char resource_v7[] = "uptime: 29s\n"
@@ -63,7 +62,8 @@ static void
 test_times(void **state)
 {
     (void)state;
-    assert_int_equal(ros_parse_time("6w5d11h55m45s"), 6 * 604800 + 5 * 86400 + 11 * 3600 + 55 * 60 + 45);
+    assert_int_equal(ros_parse_time("6w5d11h55m45s"),
+                     6 * 604800 + 5 * 86400 + 11 * 3600 + 55 * 60 + 45);
     assert_int_equal(ros_parse_time("1m11s"), 71);
     assert_int_equal(ros_parse_time("13m49s"), 829);
     assert_int_equal(ros_parse_time("0s"), 0);
@@ -130,7 +130,8 @@ test_health_v6_v7(void **state)
     assert_int_equal(ros_parse_health("hello world\n", identity, &h, &e), -1);
     assert_non_null(strstr(e.msg, "no uptime line"));
     /* a router error in the output */
-    assert_int_equal(ros_parse_health("bad command name print (line 1 column 17)\n", identity, &h, &e), -1);
+    assert_int_equal(
+        ros_parse_health("bad command name print (line 1 column 17)\n", identity, &h, &e), -1);
     assert_string_equal(e.msg, "the router said: bad command name print (line 1 column 17)");
 }
 
@@ -153,23 +154,35 @@ test_log_lines_dropped(void **state)
     sb_free(&sb);
 }
 
-static const char *const active_keys[] = {"comment", "server", "user", "address", "mac-address",
-                                          "login-by", "uptime", "session-time-left", "idle-timeout",
-                                          "keepalive-timeout", "bytes-in", "bytes-out", NULL};
+static const char *const active_keys[] = {"comment",
+                                          "server",
+                                          "user",
+                                          "address",
+                                          "mac-address",
+                                          "login-by",
+                                          "uptime",
+                                          "session-time-left",
+                                          "idle-timeout",
+                                          "keepalive-timeout",
+                                          "bytes-in",
+                                          "bytes-out",
+                                          NULL};
 
 static void
 test_terse_v6_v7(void **state)
 {
     char v[128], f[8];
     /* the reconstructed hotspot active terse lines of the reference, v7 and v6 style */
-    const char *v7 = "0    comment=Batch: BATCH-LAB-01 server=hotspot1 user=R2WS-VXSS address=10.5.50.253 "
-                     "mac-address=56:E9:1A:C4:15:3E login-by=http-pap uptime=1m11s "
-                     "session-time-left=13m49s idle-timeout=5m keepalive-timeout=2m";
+    const char *v7 =
+        "0    comment=Batch: BATCH-LAB-01 server=hotspot1 user=R2WS-VXSS address=10.5.50.253 "
+        "mac-address=56:E9:1A:C4:15:3E login-by=http-pap uptime=1m11s "
+        "session-time-left=13m49s idle-timeout=5m keepalive-timeout=2m";
     const char *v6 = "0    comment=\"Batch: BATCH-LAB-01\" server=hotspot1 user=\"R2WS-VXSS\" "
                      "address=10.5.50.253 mac-address=56:E9:1A:C4:15:3E login-by=\"http-pap\" "
                      "uptime=1m11s session-time-left=13m49s idle-timeout=5m keepalive-timeout=2m";
-    const char *r = "1 R  server=hotspot1 user=cli002 address=192.168.88.194 mac-address=46:36:E2:00:00:02 "
-                    "login-by=http-chap uptime=4h4m17s session-time-left=19h55m43s keepalive-timeout=2m";
+    const char *r =
+        "1 R  server=hotspot1 user=cli002 address=192.168.88.194 mac-address=46:36:E2:00:00:02 "
+        "login-by=http-chap uptime=4h4m17s session-time-left=19h55m43s keepalive-timeout=2m";
 
     (void)state;
     for (int i = 0; i < 2; i++) {
@@ -188,11 +201,12 @@ test_terse_v6_v7(void **state)
     ros_terse_flags(v7, f, sizeof f);
     assert_string_equal(f, "");
     /* v7 connection terse: digits grouped with spaces */
-    static const char *const conn_keys[] = {"protocol", "timeout", "orig-packets", "orig-bytes",
-                                            "orig-fasttrack-packets", NULL};
-    assert_true(ros_terse_get("0 SAC protocol=tcp timeout=23h59m52s orig-packets=520 orig-bytes=47 603 "
-                              "orig-fasttrack-packets=0",
-                              conn_keys, "orig-bytes", v, sizeof v));
+    static const char *const conn_keys[] = {
+        "protocol", "timeout", "orig-packets", "orig-bytes", "orig-fasttrack-packets", NULL};
+    assert_true(
+        ros_terse_get("0 SAC protocol=tcp timeout=23h59m52s orig-packets=520 orig-bytes=47 603 "
+                      "orig-fasttrack-packets=0",
+                      conn_keys, "orig-bytes", v, sizeof v));
     assert_int_equal(ros_parse_int(v), 47603);
 }
 
@@ -205,11 +219,13 @@ test_users(void **state)
 
     (void)state;
     /* the reference's user terse lines (inferred there), v7 grouping */
-    assert_int_equal(ros_parse_users("0    name=vc-1234 profile=1H limit-uptime=1h limit-bytes-total=524 288 000 "
-                                     "uptime=12m4s bytes-in=1 024 bytes-out=4 096 packets-in=12 packets-out=34\n"
-                                     "1 X  comment=sold 2024-06-10 name=vc-1235 profile=1H limit-uptime=1h\n",
-                                     &u, &n, &e),
-                     0);
+    assert_int_equal(
+        ros_parse_users(
+            "0    name=vc-1234 profile=1H limit-uptime=1h limit-bytes-total=524 288 000 "
+            "uptime=12m4s bytes-in=1 024 bytes-out=4 096 packets-in=12 packets-out=34\n"
+            "1 X  comment=sold 2024-06-10 name=vc-1235 profile=1H limit-uptime=1h\n",
+            &u, &n, &e),
+        0);
     assert_int_equal(n, 2);
     assert_string_equal(u[0].name, "vc-1234");
     assert_string_equal(u[0].profile, "1H");
@@ -220,15 +236,17 @@ test_users(void **state)
     assert_true(u[1].disabled);
     free(u);
     /* v6 quotes */
-    assert_int_equal(ros_parse_users("Flags: X - disabled, D - dynamic\r\n 0    name=\"tester\" password=\"pw\" "
-                                     "profile=\"211WLANhot\" uptime=58m9s\r\n",
-                                     &u, &n, &e),
-                     0);
+    assert_int_equal(
+        ros_parse_users("Flags: X - disabled, D - dynamic\r\n 0    name=\"tester\" password=\"pw\" "
+                        "profile=\"211WLANhot\" uptime=58m9s\r\n",
+                        &u, &n, &e),
+        0);
     assert_int_equal(n, 1);
     assert_string_equal(u[0].name, "tester");
     assert_string_equal(u[0].password, "pw");
     free(u);
-    assert_int_equal(ros_parse_users("expected end of command (line 1 column 37)\n", &u, &n, &e), -1);
+    assert_int_equal(ros_parse_users("expected end of command (line 1 column 37)\n", &u, &n, &e),
+                     -1);
     assert_string_equal(e.msg, "the router said: expected end of command (line 1 column 37)");
     assert_int_equal(ros_parse_users("random junk line\n", &u, &n, &e), -1);
 }
@@ -241,12 +259,13 @@ test_sessions(void **state)
     struct werr e = {0};
 
     (void)state;
-    assert_int_equal(ros_parse_sessions("wisp-active;R2WS-VXSS;56:e9:1a:c4:15:3e;10.5.50.253;00:01:11;1024;4096;"
-                                        "00:13:49\n"
-                                        "wisp-active;cli002;46:36:E2:00:00:02;192.168.88.194;4h4m17s;47 603;0;\n"
-                                        "wisp-end\n",
-                                        &s, &n, &e),
-                     0);
+    assert_int_equal(
+        ros_parse_sessions("wisp-active;R2WS-VXSS;56:e9:1a:c4:15:3e;10.5.50.253;00:01:11;1024;4096;"
+                           "00:13:49\n"
+                           "wisp-active;cli002;46:36:E2:00:00:02;192.168.88.194;4h4m17s;47 603;0;\n"
+                           "wisp-end\n",
+                           &s, &n, &e),
+        0);
     assert_int_equal(n, 2);
     assert_string_equal(s[0].user, "R2WS-VXSS");
     assert_string_equal(s[0].mac, "56:E9:1A:C4:15:3E");
@@ -263,7 +282,8 @@ test_sessions(void **state)
     /* garbage */
     assert_int_equal(ros_parse_sessions("\x01\x02 hello\nwisp-end\n", &s, &n, &e), -1);
     assert_non_null(strstr(e.msg, "not what wisp asked for"));
-    assert_int_equal(ros_parse_sessions("bad command name foreach (line 1 column 2)\n", &s, &n, &e), -1);
+    assert_int_equal(ros_parse_sessions("bad command name foreach (line 1 column 2)\n", &s, &n, &e),
+                     -1);
     assert_non_null(strstr(e.msg, "bad command name"));
 }
 
@@ -285,49 +305,48 @@ test_errors(void **state)
 }
 
 /* ndsctl json exactly as openNDS 10.x's util.c writes it (reference B.1). */
-static const char ndsctl_json[] =
-    "{\n"
-    "  \"client_list_length\":\"2\",\n"
-    "  \"clients\":{\n"
-    "    \"aa:bb:cc:dd:ee:01\":{\n"
-    "      \"gatewayname\":\"openNDS\",\n"
-    "      \"gatewayaddress\":\"192.168.1.1:2050\",\n"
-    "      \"gatewayfqdn\":\"status.client\",\n"
-    "      \"version\":\"10.3.1\",\n"
-    "      \"client_type\":\"cpd_can\",\n"
-    "      \"mac\":\"aa:bb:cc:dd:ee:01\",\n"
-    "      \"ip\":\"192.168.1.120\",\n"
-    "      \"clientif\":\"br-lan\",\n"
-    "      \"session_start\":\"%lld\",\n"
-    "      \"session_end\":\"%lld\",\n"
-    "      \"last_active\":\"1718001234\",\n"
-    "      \"token\":\"3b45fdfb\",\n"
-    "      \"state\":\"Authenticated\",\n"
-    "      \"custom\":\"none\",\n"
-    "      \"download_rate_limit_threshold\":\"2048\",\n"
-    "      \"download_packet_rate\":\"null\",\n"
-    "      \"download_bucket_size\":\"null\",\n"
-    "      \"upload_rate_limit_threshold\":\"512\",\n"
-    "      \"upload_packet_rate\":\"null\",\n"
-    "      \"upload_bucket_size\":\"null\",\n"
-    "      \"download_quota\":\"null\",\n"
-    "      \"upload_quota\":\"null\",\n"
-    "      \"download_this_session\":\"3085\",\n"
-    "      \"download_session_avg\":\"69.53\",\n"
-    "      \"upload_this_session\":\"334\",\n"
-    "      \"upload_session_avg\":\"7.53\"\n"
-    "    },\n"
-    "    \"aa:bb:cc:dd:ee:02\":{\n"
-    "      \"mac\":\"aa:bb:cc:dd:ee:02\",\n"
-    "      \"ip\":\"192.168.1.121\",\n"
-    "      \"session_start\":\"0\",\n"
-    "      \"session_end\":\"null\",\n"
-    "      \"state\":\"Preauthenticated\",\n"
-    "      \"download_this_session\":\"0\",\n"
-    "      \"upload_this_session\":\"0\"\n"
-    "    }\n"
-    "  }\n"
-    "}\n";
+static const char ndsctl_json[] = "{\n"
+                                  "  \"client_list_length\":\"2\",\n"
+                                  "  \"clients\":{\n"
+                                  "    \"aa:bb:cc:dd:ee:01\":{\n"
+                                  "      \"gatewayname\":\"openNDS\",\n"
+                                  "      \"gatewayaddress\":\"192.168.1.1:2050\",\n"
+                                  "      \"gatewayfqdn\":\"status.client\",\n"
+                                  "      \"version\":\"10.3.1\",\n"
+                                  "      \"client_type\":\"cpd_can\",\n"
+                                  "      \"mac\":\"aa:bb:cc:dd:ee:01\",\n"
+                                  "      \"ip\":\"192.168.1.120\",\n"
+                                  "      \"clientif\":\"br-lan\",\n"
+                                  "      \"session_start\":\"%lld\",\n"
+                                  "      \"session_end\":\"%lld\",\n"
+                                  "      \"last_active\":\"1718001234\",\n"
+                                  "      \"token\":\"3b45fdfb\",\n"
+                                  "      \"state\":\"Authenticated\",\n"
+                                  "      \"custom\":\"none\",\n"
+                                  "      \"download_rate_limit_threshold\":\"2048\",\n"
+                                  "      \"download_packet_rate\":\"null\",\n"
+                                  "      \"download_bucket_size\":\"null\",\n"
+                                  "      \"upload_rate_limit_threshold\":\"512\",\n"
+                                  "      \"upload_packet_rate\":\"null\",\n"
+                                  "      \"upload_bucket_size\":\"null\",\n"
+                                  "      \"download_quota\":\"null\",\n"
+                                  "      \"upload_quota\":\"null\",\n"
+                                  "      \"download_this_session\":\"3085\",\n"
+                                  "      \"download_session_avg\":\"69.53\",\n"
+                                  "      \"upload_this_session\":\"334\",\n"
+                                  "      \"upload_session_avg\":\"7.53\"\n"
+                                  "    },\n"
+                                  "    \"aa:bb:cc:dd:ee:02\":{\n"
+                                  "      \"mac\":\"aa:bb:cc:dd:ee:02\",\n"
+                                  "      \"ip\":\"192.168.1.121\",\n"
+                                  "      \"session_start\":\"0\",\n"
+                                  "      \"session_end\":\"null\",\n"
+                                  "      \"state\":\"Preauthenticated\",\n"
+                                  "      \"download_this_session\":\"0\",\n"
+                                  "      \"upload_this_session\":\"0\"\n"
+                                  "    }\n"
+                                  "  }\n"
+                                  "}\n";
 
 static void
 test_ndsctl_json(void **state)
@@ -352,25 +371,32 @@ test_ndsctl_json(void **state)
     nds_match_log("Mon Jun 10 06:53:20 2024, theme_voucher - ABC-12345, status=Client "
                   "aa:bb:cc:dd:ee:01 authenticated., mac=aa:bb:cc:dd:ee:01, ip=192.168.1.120, "
                   "client_type=cpd_can, cpi_query=, zone=LocalZone, ua=Mozilla\n"
-                  "Mon Jun 10 06:54:20 2024, theme_voucher - ZZZ-99999, status=x, mac=aa:bb:cc:dd:ee:09, ip=1\n",
+                  "Mon Jun 10 06:54:20 2024, theme_voucher - ZZZ-99999, status=x, "
+                  "mac=aa:bb:cc:dd:ee:09, ip=1\n",
                   s, n);
     assert_string_equal(s[0].user, "ABC-12345");
     free(s);
 
     /* empty */
-    assert_int_equal(nds_parse_clients("{\n  \"client_list_length\":\"0\",\n  \"clients\":{\n  }\n}\n", &s, &n, &e), 0);
+    assert_int_equal(
+        nds_parse_clients("{\n  \"client_list_length\":\"0\",\n  \"clients\":{\n  }\n}\n", &s, &n,
+                          &e),
+        0);
     assert_int_equal(n, 0);
     free(s);
     /* legacy nodogsplash / openNDS <= 6 layout is refused saying why */
-    assert_int_equal(nds_parse_clients("{\"clients\":{\"74:de:2b:b1:70:33\":{\"id\":1,\"ip\":\"10.168.1.68\","
-                                       "\"mac\":\"74:de:2b:b1:70:33\",\"added\":1535093523,\"active\":1535093878,"
-                                       "\"duration\":355,\"token\":\"7a4b1739\",\"state\":\"Authenticated\","
-                                       "\"downloaded\":\"3085\",\"avg_down_speed\":\"69.53\",\"uploaded\":\"334\","
-                                       "\"avg_up_speed\":\"7.53\"}}}",
-                                       &s, &n, &e),
-                     -1);
+    assert_int_equal(
+        nds_parse_clients(
+            "{\"clients\":{\"74:de:2b:b1:70:33\":{\"id\":1,\"ip\":\"10.168.1.68\","
+            "\"mac\":\"74:de:2b:b1:70:33\",\"added\":1535093523,\"active\":1535093878,"
+            "\"duration\":355,\"token\":\"7a4b1739\",\"state\":\"Authenticated\","
+            "\"downloaded\":\"3085\",\"avg_down_speed\":\"69.53\",\"uploaded\":\"334\","
+            "\"avg_up_speed\":\"7.53\"}}}",
+            &s, &n, &e),
+        -1);
     assert_non_null(strstr(e.msg, "older than 9.6"));
-    assert_int_equal(nds_parse_clients("ndsctl thread is busy, please try later.\n", &s, &n, &e), -1);
+    assert_int_equal(nds_parse_clients("ndsctl thread is busy, please try later.\n", &s, &n, &e),
+                     -1);
     assert_non_null(strstr(e.msg, "cannot read ndsctl json"));
 }
 
@@ -386,9 +412,11 @@ test_roll(void **state)
     assert_false(nds_code_ok("ABC12345"));
     assert_false(nds_code_ok("ABC_12345"));
     assert_false(nds_code_ok("ABC-123456"));
-    assert_int_equal(nds_parse_roll("ABC-12345,2048,512,0,0,60,0\nXYZ-00001,0,0,1024,0,1440,1718000000\nwisp-end\n",
-                                    &u, &n, &e),
-                     0);
+    assert_int_equal(
+        nds_parse_roll(
+            "ABC-12345,2048,512,0,0,60,0\nXYZ-00001,0,0,1024,0,1440,1718000000\nwisp-end\n", &u, &n,
+            &e),
+        0);
     assert_int_equal(n, 2);
     assert_string_equal(u[0].name, "ABC-12345");
     assert_string_equal(u[0].rate, "512k/2048k");
@@ -404,11 +432,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_times),      cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_times),        cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_health_v6_v7), cmocka_unit_test(test_log_lines_dropped),
-        cmocka_unit_test(test_terse_v6_v7), cmocka_unit_test(test_users),
-        cmocka_unit_test(test_sessions),   cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_ndsctl_json), cmocka_unit_test(test_roll),
+        cmocka_unit_test(test_terse_v6_v7),  cmocka_unit_test(test_users),
+        cmocka_unit_test(test_sessions),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_ndsctl_json),  cmocka_unit_test(test_roll),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

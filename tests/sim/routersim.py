@@ -1,0 +1,600 @@
+#!/usr/bin/python3
+"""routersim - a simulated hotspot router behind a real OpenSSH sshd.
+
+    routersim.py serve DIR          sshd's ForceCommand: run $SSH_ORIGINAL_COMMAND
+    routersim.py ndsctl DIR ARGS    the simulated openNDS's ndsctl
+    routersim.py init DIR KIND [--version 6|7] [--identity NAME]
+    routersim.py admin DIR COMMAND ...   what tests do to the router:
+        login USER MAC IP     a client logs in (RouterOS: the hotspot checks the
+                              user, its password is not asked; openNDS: the
+                              voucher theme checks and punches the roll)
+        traffic USER IN OUT   add bytes to USER's session (in = from the client)
+        logout USER           the client leaves
+        mode MODE             normal | garbage | hang | badjson | legacy
+        users | active        print the router's state as JSON
+
+The router's state is files in DIR (one JSON document, locked while used).
+
+RouterOS: the simulator understands the commands wisp sends and a few a
+person would type, with RouterOS's habits from
+../shared/reference/routeros_opennds.md: CRLF line ends, errors as text with
+exit status 0, v7 terse without quotes and with digits grouped by spaces, v6
+terse with quotes, script times as 04:11:06, `bad command name` for anything
+it does not know.
+
+openNDS: the command runs in /bin/sh as on OpenWrt, with /tmp/ndslog/
+pointing into DIR and an ndsctl that prints the v10 `ndsctl json` layout.
+"""
+import fcntl
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+
+def load(d):
+    with open(os.path.join(d, "state.json")) as f:
+        return json.load(f)
+
+
+class State:
+    """The router's state, locked for the life of the with-block."""
+
+    def __init__(self, d):
+        self.d = d
+
+    def __enter__(self):
+        self.lock = open(os.path.join(self.d, "lock"), "w")
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
+        self.s = load(self.d)
+        return self.s
+
+    def __exit__(self, *a):
+        tmp = os.path.join(self.d, "state.json.tmp")
+        with open(tmp, "w") as f:
+            json.dump(self.s, f)
+        os.rename(tmp, os.path.join(self.d, "state.json"))
+        fcntl.flock(self.lock, fcntl.LOCK_UN)
+        self.lock.close()
+
+
+# ---- RouterOS ------------------------------------------------------------
+
+class RosError(Exception):
+    pass
+
+
+def ros_time(s):
+    """1d2h3m4s / 04:11:06 -> seconds."""
+    if not s or s in ("none", "0s", "0"):
+        return 0
+    m = re.fullmatch(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", s)
+    if m and any(m.groups()):
+        w, d, h, mi, se = (int(x or 0) for x in m.groups())
+        return w * 604800 + d * 86400 + h * 3600 + mi * 60 + se
+    raise RosError("invalid value for argument limit-uptime")
+
+
+def script_time(secs):
+    """What :put prints for a time value: [Nw][Nd]HH:MM:SS."""
+    w, secs = divmod(int(secs), 604800)
+    d, secs = divmod(secs, 86400)
+    h, secs = divmod(secs, 3600)
+    m, s = divmod(secs, 60)
+    return (f"{w}w" if w else "") + (f"{d}d" if d else "") + f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def compact_time(secs):
+    secs = int(secs)
+    out = ""
+    for unit, n in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= n:
+            out += f"{secs // n}{unit}"
+            secs %= n
+    return out or "0s"
+
+
+def group(n, v7):
+    s = str(int(n))
+    if not v7:
+        return s
+    out = ""
+    while len(s) > 3:
+        out = " " + s[-3:] + out
+        s = s[:-3]
+    return s + out
+
+
+def unquote(v):
+    if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
+        return re.sub(r'\\(.)', r'\1', v[1:-1])
+    return v
+
+
+def split_top(s, seps):
+    """Split s at top-level separators (outside quotes, [], {}, ())."""
+    out, depth, cur, q, i = [], 0, "", False, 0
+    while i < len(s):
+        c = s[i]
+        if q:
+            cur += c
+            if c == "\\" and i + 1 < len(s):
+                cur += s[i + 1]
+                i += 1
+            elif c == '"':
+                q = False
+        elif c == '"':
+            q = True
+            cur += c
+        elif c in "[{(":
+            depth += 1
+            cur += c
+        elif c in "]})":
+            depth -= 1
+            cur += c
+        elif c in seps and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    out.append(cur)
+    return [x.strip() for x in out if x.strip()]
+
+
+def args_of(words):
+    kv = {}
+    for w in words:
+        if "=" not in w:
+            raise RosError(f"expected end of command (line 1 column 1)")
+        k, v = w.split("=", 1)
+        kv[k] = unquote(v)
+    return kv
+
+
+def matching(s, start):
+    """Index of the bracket closing the one at s[start]."""
+    pairs = {"[": "]", "{": "}", "(": ")"}
+    depth, q, i = 0, False, start
+    while i < len(s):
+        c = s[i]
+        if q:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                q = False
+        elif c == '"':
+            q = True
+        elif c in pairs:
+            depth += 1
+        elif c in pairs.values():
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise RosError("syntax error (line 1 column %d)" % (start + 1))
+
+
+class Ros:
+    def __init__(self, st, out):
+        self.st = st
+        self.out = out
+        self.v7 = st.get("version", 7) >= 7
+
+    def find(self, table, sel):
+        """[find name="X"] / [find user="X" mac-address="M"] -> matching items."""
+        m = re.fullmatch(r"\[find(.*)\]", sel.strip())
+        if not m:
+            raise RosError("expected item id (line 1 column 12)")
+        crit = args_of(split_top(m.group(1), " ")) if m.group(1).strip() else {}
+        items = self.st[table]
+        return [it for it in items if all(str(it.get(k, "")) == v for k, v in crit.items())]
+
+    def user_cmd(self, words):
+        st = self.st
+        verb = words[0]
+        if verb == "add":
+            a = args_of(words[1:])
+            if any(u["name"] == a.get("name") for u in st["users"]):
+                raise RosError("failure: already have user with this name for this server")
+            self.check_profile(a)
+            u = {"name": a["name"], "password": a.get("password", ""), "profile": a.get("profile", "default"),
+                 "limit-uptime": ros_time(a.get("limit-uptime", "0s")),
+                 "limit-bytes-total": int(a.get("limit-bytes-total", "0")),
+                 "mac-address": a.get("mac-address", "00:00:00:00:00:00"),
+                 "server": a.get("server", "all"), "comment": a.get("comment", ""),
+                 "disabled": a.get("disabled", "no") == "yes", "uptime": 0, "bytes-in": 0, "bytes-out": 0}
+            st["users"].append(u)
+        elif verb in ("set", "remove", "reset-counters", "disable", "enable"):
+            if len(words) < 2:
+                raise RosError("expected item id (line 1 column 12)")
+            found = self.find("users", words[1])
+            if verb == "set":
+                a = args_of(words[2:])
+                self.check_profile(a)
+                for u in found:
+                    for k, v in a.items():
+                        if k in ("limit-uptime",):
+                            u[k] = ros_time(v)
+                        elif k == "limit-bytes-total":
+                            u[k] = int(v)
+                        elif k == "disabled":
+                            u[k] = v == "yes"
+                        else:
+                            u[k] = v
+            elif verb == "remove":
+                st["users"] = [u for u in st["users"] if u not in found]
+            elif verb == "reset-counters":
+                for u in found:
+                    u["uptime"] = u["bytes-in"] = u["bytes-out"] = 0
+            else:
+                for u in found:
+                    u["disabled"] = verb == "disable"
+        elif verb == "print":
+            self.print_users(words[1:])
+        else:
+            raise RosError(f"bad command name {verb} (line 1 column 20)")
+
+    def check_profile(self, a):
+        p = a.get("profile")
+        if p is not None and p != "default" and not any(x["name"] == p for x in self.st["profiles"]):
+            raise RosError("input does not match any value of profile")
+
+    def print_users(self, opts):
+        if "terse" not in opts:
+            # a plain table is cut to an 80-column screen over exec
+            self.out.append("Flags: X - disabled, D - dynamic")
+            self.out.append(" #   SERVER           NAME         ADDRESS         PROFILE         UPTIME")
+            for i, u in enumerate(self.st["users"]):
+                n = u["name"] if len(u["name"]) <= 12 else u["name"][:9] + "..."
+                self.out.append(f"{i:2d} {'X' if u['disabled'] else ' '}  {'':16} {n:12} {'':15} {u['profile']:15} "
+                                f"{compact_time(u['uptime'])}")
+            return
+        for i, u in enumerate(self.st["users"]):
+            q = (lambda v: v) if self.v7 else (lambda v: f'"{v}"')
+            parts = []
+            if u["comment"]:
+                parts.append(f"comment={q(u['comment'])}")
+            if u["server"] != "all":
+                parts.append(f"server={u['server']}")
+            parts.append(f"name={q(u['name'])}")
+            if not self.v7:
+                parts.append(f"password={q(u['password'])}")
+            parts.append(f"profile={u['profile']}")
+            if u["mac-address"] != "00:00:00:00:00:00":
+                parts.append(f"mac-address={u['mac-address']}")
+            if u["limit-uptime"]:
+                parts.append(f"limit-uptime={compact_time(u['limit-uptime'])}")
+            if u["limit-bytes-total"]:
+                parts.append(f"limit-bytes-total={group(u['limit-bytes-total'], self.v7)}")
+            parts.append(f"uptime={compact_time(u['uptime'])} bytes-in={group(u['bytes-in'], self.v7)} "
+                         f"bytes-out={group(u['bytes-out'], self.v7)}")
+            self.out.append(f"{i:2d} {'X' if u['disabled'] else ' '}  " + " ".join(parts))
+
+    def active_cmd(self, words):
+        if words[0] == "remove":
+            found = self.find("active", words[1])
+            for a in found:
+                self.end_session(a)
+        elif words[0] == "print":
+            for i, a in enumerate(self.st["active"]):
+                self.out.append(f"{i:2d}    server={a['server']} user={a['user']} address={a['address']} "
+                                f"mac-address={a['mac-address']} uptime={compact_time(time.time() - a['since'])}")
+        else:
+            raise RosError(f"bad command name {words[0]} (line 1 column 19)")
+
+    def end_session(self, a):
+        self.st["active"].remove(a)
+        for u in self.st["users"]:
+            if u["name"] == a["user"]:
+                u["uptime"] += int(time.time() - a["since"])
+                u["bytes-in"] += a["bytes-in"]
+                u["bytes-out"] += a["bytes-out"]
+
+    def get(self, a, field):
+        now = time.time()
+        if field == "uptime":
+            return script_time(now - a["since"])
+        if field == "session-time-left":
+            u = next((u for u in self.st["users"] if u["name"] == a["user"]), None)
+            if u and u["limit-uptime"]:
+                return script_time(max(0, u["limit-uptime"] - u["uptime"] - (now - a["since"])))
+            return ""
+        return str(a.get(field, ""))
+
+    def foreach(self, stmt):
+        m = re.fullmatch(r':foreach i in=\[/ip hotspot active find( server=("[^"]*"))?\] do=\{:put \((.*)\)\}',
+                         stmt, re.S)
+        if not m:
+            raise RosError("syntax error (line 1 column 10)")
+        server = unquote(m.group(2)) if m.group(2) else None
+        pieces = split_top(m.group(3), ".")
+        for a in list(self.st["active"]):
+            if server and a["server"] != server:
+                continue
+            line = ""
+            for p in pieces:
+                g = re.fullmatch(r'\[/ip hotspot active get \$i ([a-z-]+)\]', p)
+                if g:
+                    line += self.get(a, g.group(1))
+                elif p.startswith('"'):
+                    line += unquote(p)
+                else:
+                    raise RosError("syntax error (line 1 column 40)")
+            self.out.append(line)
+
+    def cond(self, stmt):
+        m = re.fullmatch(r':if \(\[:len \[(/ip hotspot user(?: profile)?) find name=("(?:[^"\\]|\\.)*")\]\] = 0\) '
+                         r'do=\{(.*)\}', stmt, re.S)
+        if not m:
+            raise RosError("syntax error (line 1 column 5)")
+        table = "profiles" if m.group(1).endswith("profile") else "users"
+        name = unquote(m.group(2))
+        if not any(x["name"] == name for x in self.st[table]):
+            self.run(m.group(3))
+
+    def stmt(self, s):
+        s = s.strip()
+        if s.startswith(":do {"):
+            end = matching(s, 4)
+            body, rest = s[5:end], s[end + 1:].strip()
+            m = re.fullmatch(r"on-error=\{(.*)\}", rest, re.S)
+            if not m:
+                raise RosError("syntax error (line 1 column %d)" % (end + 2))
+            saved = list(self.out)
+            try:
+                self.run(body)
+            except RosError:
+                self.out[:] = saved
+                self.run(m.group(1))
+        elif s.startswith(":if "):
+            self.cond(s)
+        elif s.startswith(":foreach "):
+            self.foreach(s)
+        elif s.startswith(":put "):
+            self.out.append(unquote(s[5:].strip()))
+        elif s.startswith("/ip hotspot user profile add "):
+            a = args_of(split_top(s[len("/ip hotspot user profile add "):], " "))
+            self.st["profiles"].append({"name": a["name"], "rate-limit": a.get("rate-limit", ""),
+                                        "shared-users": a.get("shared-users", "1")})
+        elif s.startswith("/ip hotspot user "):
+            self.user_cmd(split_top(s[len("/ip hotspot user "):], " "))
+        elif s.startswith("/ip hotspot active "):
+            self.active_cmd(split_top(s[len("/ip hotspot active "):], " "))
+        elif s == "/system identity print":
+            self.out.append(f"  name: {self.st['identity']}")
+        elif s in ("/system resource print", "/system resource print without-paging"):
+            self.resource()
+        else:
+            word = s.split()[0] if s.split() else s
+            raise RosError(f"bad command name {word.strip('/')} (line 1 column 2)")
+
+    def run(self, script):
+        for s in split_top(script, ";\n"):
+            self.stmt(s)
+
+    def resource(self):
+        up = int(time.time() - self.st["booted"])
+        rows = [("uptime", compact_time(up)), ("version", self.st["ver"]),
+                ("build-time", "Aug/31/2023 13:55:47"), ("free-memory", "94.2MiB"),
+                ("total-memory", "224.0MiB"), ("cpu", "ARM"), ("cpu-count", "2"),
+                ("cpu-frequency", "800MHz"), ("cpu-load", f"{self.st['cpu']}%"),
+                ("free-hdd-space", "93.5MiB"), ("total-hdd-space", "128.5MiB"),
+                ("architecture-name", "arm"), ("board-name", "hAP ax lite"), ("platform", "MikroTik")]
+        if self.v7:
+            self.out.extend(f"{k}: {v}" for k, v in rows)
+        else:
+            self.out.extend(f"{k:>25}: {v}" for k, v in rows)
+
+
+def serve_routeros(d, cmd):
+    with State(d) as st:
+        mode = st.get("mode", "normal")
+        if mode == "hang":
+            pass
+        elif mode == "garbage":
+            sys.stdout.write("\x1b[9999;1H\x07%%%% Cisco IOS says hello %%%%\r\n???\r\n")
+            return 0
+        out = []
+        r = Ros(st, out)
+        try:
+            r.run(cmd)
+        except RosError as e:  # like RouterOS: the error as text, exit status 0
+            out.append(str(e))
+        if st.get("log_line"):
+            out.insert(len(out) // 2, "17:20:06 echo: system,error,critical login failure for user admin from "
+                                      "65.160.140.13 via ssh")
+    if mode == "hang":
+        time.sleep(60)
+    sys.stdout.write("".join(line + "\r\n" for line in out))
+    return 0
+
+
+# ---- openNDS ---------------------------------------------------------------
+
+def nds_json(st):
+    now = int(time.time())
+    lines = ['{', f'  "client_list_length":"{len(st["clients"])}",', '  "clients":{']
+    for i, c in enumerate(st["clients"]):
+        f = [("gatewayname", "openNDS"), ("gatewayaddress", "192.168.1.1:2050"), ("gatewayfqdn", "status.client"),
+             ("version", "10.3.1"), ("client_type", "cpd_can"), ("mac", c["mac"]), ("ip", c["ip"]),
+             ("clientif", "br-lan"), ("session_start", str(c["start"])),
+             ("session_end", str(c["end"]) if c["end"] else "null"), ("last_active", str(now)),
+             ("token", "3b45fdfb"), ("state", c["state"]), ("custom", "none"),
+             ("download_rate_limit_threshold", "null"), ("download_packet_rate", "null"),
+             ("download_bucket_size", "null"), ("upload_rate_limit_threshold", "null"),
+             ("upload_packet_rate", "null"), ("upload_bucket_size", "null"), ("download_quota", "null"),
+             ("upload_quota", "null"), ("download_this_session", str(c["down"] // 1024)),
+             ("download_session_avg", "69.53"), ("upload_this_session", str(c["up"] // 1024)),
+             ("upload_session_avg", "7.53")]
+        if st.get("mode") == "legacy":
+            f = [("id", "1"), ("ip", c["ip"]), ("mac", c["mac"]), ("added", str(c["start"])),
+                 ("active", str(now)), ("duration", "355"), ("token", "7a4b1739"), ("state", c["state"]),
+                 ("downloaded", str(c["down"] // 1000)), ("avg_down_speed", "69.53"),
+                 ("uploaded", str(c["up"] // 1000)), ("avg_up_speed", "7.53")]
+        lines.append(f'    "{c["mac"]}":{{')
+        lines.extend(f'      "{k}":"{v}"' + ("," if j < len(f) - 1 else "") for j, (k, v) in enumerate(f))
+        lines.append("    }," if i < len(st["clients"]) - 1 else "    }")
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def ndsctl(d, args):
+    with State(d) as st:
+        if st.get("mode") == "badjson" and args[:1] == ["json"]:
+            print("ndsctl thread is busy, please try later.")
+            return 4
+        if args[:1] == ["json"]:
+            sys.stdout.write(nds_json(st))
+            return 0
+        if args[:1] == ["status"]:
+            print("==================\nopenNDS Status\n====\nVersion: 10.3.1\nUptime: 2d 3h 4m 5s")
+            return 0
+        if args[:1] == ["deauth"] and len(args) == 2:
+            c = next((c for c in st["clients"] if c["mac"].lower() == args[1].lower()), None)
+            if not c:
+                print(f"Client {args[1]} not found.")
+                return 1
+            st["clients"].remove(c)
+            print(f"Client {args[1]} deauthenticated.")
+            return 0
+        sys.stderr.write(f"Unknown command: {args[0] if args else ''}\n")
+        return 1
+
+
+def serve_opennds(d, cmd):
+    st = load(d)
+    if st.get("mode") == "garbage":
+        sys.stdout.write("Segmentation fault\n\x00\x01garbage\n")
+        return 139
+    if st.get("mode") == "hang":
+        time.sleep(60)
+    bindir = os.path.join(d, "bin")
+    cmd = cmd.replace("/tmp/ndslog/", os.path.join(d, "ndslog") + "/").replace("/tmp/ndslog",
+                                                                              os.path.join(d, "ndslog"))
+    env = dict(os.environ, PATH=bindir + ":/usr/bin:/bin")
+    return subprocess.call(["/bin/sh", "-c", cmd], env=env)
+
+
+# ---- admin (tests) ---------------------------------------------------------
+
+def admin(d, args):
+    cmd, rest = args[0], args[1:]
+    kind = load(d)["kind"]
+    with State(d) as st:
+        if cmd == "mode":
+            st["mode"] = rest[0]
+        elif cmd == "log-line":
+            st["log_line"] = rest[0] == "on"
+        elif cmd == "users":
+            print(json.dumps(st["users"] if kind == "routeros" else roll(d)))
+        elif cmd == "active":
+            print(json.dumps(st["active"] if kind == "routeros" else st["clients"]))
+        elif cmd == "profiles":
+            print(json.dumps(st["profiles"]))
+        elif cmd == "login" and kind == "routeros":
+            user, mac, ip = rest
+            u = next((u for u in st["users"] if u["name"] == user), None)
+            if not u:
+                sys.exit("login refused: invalid username or password")
+            if u["disabled"]:
+                sys.exit("login refused: user is disabled")
+            if u["mac-address"] != "00:00:00:00:00:00" and u["mac-address"].upper() != mac.upper():
+                sys.exit("login refused: your MAC address is not allowed")
+            if u["limit-uptime"] and u["uptime"] >= u["limit-uptime"]:
+                sys.exit("login refused: user has reached uptime limit")
+            st["active"].append({"server": "hotspot1", "user": user, "address": ip, "mac-address": mac.upper(),
+                                 "since": time.time() - float(os.environ.get("SIM_AGO", "0")),
+                                 "bytes-in": 0, "bytes-out": 0})
+        elif cmd == "login":  # openNDS theme_voucher
+            code, mac, ip = rest
+            lines = roll(d)
+            now = int(time.time())
+            line = next((x for x in lines if x[0] == code), None)
+            if not re.fullmatch(r"[a-zA-Z0-9-]{9}", code) or not line:
+                sys.exit("login refused: no such voucher")
+            first = int(line[6])
+            if first == 0:
+                first = now
+                line[6] = str(now)
+                write_roll(d, lines)
+            left = first + int(line[5]) * 60 - now
+            if left <= 0:
+                sys.exit("login refused: voucher expired")
+            st["clients"].append({"mac": mac.lower(), "ip": ip, "start": now, "end": now + left,
+                                  "state": "Authenticated", "down": 0, "up": 0})
+            with open(os.path.join(d, "ndslog", "ndslog.log"), "a") as f:
+                f.write(f"{time.strftime('%a %b %d %H:%M:%S %Y')}, theme_voucher - {code}, "
+                        f"status=Client {mac.lower()} authenticated., mac={mac.lower()}, ip={ip}, "
+                        f"client_type=cpd_can, cpi_query=, zone=LocalZone, ua=Mozilla\n")
+        elif cmd == "traffic":
+            user, bin_, bout = rest
+            for a in (st["active"] if kind == "routeros" else st["clients"]):
+                if kind == "routeros" and a["user"] == user:
+                    a["bytes-in"] += int(bin_)
+                    a["bytes-out"] += int(bout)
+                elif kind == "opennds" and a["mac"] == user.lower():
+                    a["up"] += int(bin_)
+                    a["down"] += int(bout)
+        elif cmd == "logout":
+            if kind == "routeros":
+                for a in [a for a in st["active"] if a["user"] == rest[0]]:
+                    Ros(st, []).end_session(a)
+            else:
+                st["clients"] = [c for c in st["clients"] if c["mac"] != rest[0].lower()]
+        else:
+            sys.exit(f"routersim: unknown admin command {cmd}")
+    return 0
+
+
+def roll(d):
+    try:
+        with open(os.path.join(d, "ndslog", "vouchers.txt")) as f:
+            return [ln.strip().split(",") for ln in f if ln.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def write_roll(d, lines):
+    with open(os.path.join(d, "ndslog", "vouchers.txt"), "w") as f:
+        f.write("".join(",".join(x) + "\n" for x in lines))
+
+
+def init(d, kind, opts):
+    os.makedirs(os.path.join(d, "bin"), exist_ok=True)
+    os.makedirs(os.path.join(d, "ndslog"), exist_ok=True)
+    version = int(opts.get("--version", "7"))
+    st = {"kind": kind, "version": version, "identity": opts.get("--identity", os.path.basename(d)),
+          "ver": "7.11.2 (stable)" if version >= 7 else "6.48.6 (long-term)", "booted": time.time() - 93784,
+          "cpu": 3, "mode": "normal", "users": [], "profiles": [], "active": [], "clients": []}
+    with open(os.path.join(d, "state.json"), "w") as f:
+        json.dump(st, f)
+    with open(os.path.join(d, "bin", "ndsctl"), "w") as f:
+        f.write(f'#!/bin/sh\nexec /usr/bin/python3 {os.path.abspath(__file__)} ndsctl {d} "$@"\n')
+    os.chmod(os.path.join(d, "bin", "ndsctl"), 0o755)
+    return 0
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.exit(__doc__)
+    verb, d = argv[1], argv[2]
+    if verb == "serve":
+        cmd = os.environ.get("SSH_ORIGINAL_COMMAND", "")
+        if load(d)["kind"] == "routeros":
+            return serve_routeros(d, cmd)
+        return serve_opennds(d, cmd)
+    if verb == "ndsctl":
+        return ndsctl(d, argv[3:])
+    if verb == "init":
+        opts = dict(zip(argv[4::2], argv[5::2]))
+        return init(d, argv[3], opts)
+    if verb == "admin":
+        return admin(d, argv[3:])
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

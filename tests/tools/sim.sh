@@ -1,0 +1,118 @@
+# sim.sh - simulated routers (tests/sim/routersim.py) behind real OpenSSH
+# sshd servers on loopback, for the tests, the benchmarks and the demo.
+# Sourced; needs root (sshd logs the dedicated user wispsim in, whose shell
+# is /bin/sh so a login costs no profile scripts).
+#
+#   sim_init DIR              user, client key and password; SIM_DIR=DIR
+#   sim_router NAME KIND [--version 6|7]   a router's state in $SIM_DIR/r/NAME
+#   sim_sshd TAG PORT=NAME... one sshd (its own host key) serving up to 16
+#                             routers, one port each; its fingerprint in
+#                             $SIM_DIR/TAG.fp
+#   sim_stop_sshd TAG         stop one sshd
+#   sim_admin NAME ARGS...    routersim.py admin on router NAME
+#   sim_stop                  stop every sshd started here
+# SIM_KEY is the client key, SIM_PASSWORD wispsim's password.
+
+SIM_PY=${SIM_PY:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../sim" && pwd)/routersim.py}
+SIM_USER=wispsim
+
+sim_init() {
+    SIM_DIR=$1
+    mkdir -p "$SIM_DIR/r"
+    chmod 755 "$SIM_DIR" "$SIM_DIR/r"
+    if ! id "$SIM_USER" >/dev/null 2>&1; then
+        useradd --system --no-create-home --home-dir /var/lib/wispsim --shell /bin/sh "$SIM_USER" || return 1
+    fi
+    mkdir -p /var/lib/wispsim && chown "$SIM_USER" /var/lib/wispsim
+    SIM_PASSWORD=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+    echo "$SIM_USER:$SIM_PASSWORD" | chpasswd || return 1
+    SIM_KEY=$SIM_DIR/client_key
+    rm -f "$SIM_KEY" "$SIM_KEY.pub"
+    ssh-keygen -q -t ed25519 -N '' -C wisp-test -f "$SIM_KEY" || return 1
+    cp "$SIM_KEY.pub" "$SIM_DIR/authorized_keys"
+    chmod 644 "$SIM_DIR/authorized_keys"
+    mkdir -p /run/sshd
+    SIM_SSHDS=()
+    export SIM_DIR SIM_KEY SIM_PASSWORD
+}
+
+sim_router() {
+    local name=$1 kind=$2
+    shift 2
+    /usr/bin/python3 "$SIM_PY" init "$SIM_DIR/r/$name" "$kind" "$@" >/dev/null || return 1
+    chown -R "$SIM_USER" "$SIM_DIR/r/$name"
+}
+
+sim_sshd() {
+    local tag=$1 conf=$SIM_DIR/sshd-$1.conf pair port name
+    shift
+    [ -f "$SIM_DIR/hostkey-$tag" ] || ssh-keygen -q -t ed25519 -N '' -f "$SIM_DIR/hostkey-$tag"
+    {
+        echo "ListenAddress 127.0.0.1"
+        for pair in "$@"; do echo "Port ${pair%%=*}"; done
+        cat <<EOF
+HostKey $SIM_DIR/hostkey-$tag
+PidFile $SIM_DIR/sshd-$tag.pid
+AuthorizedKeysFile $SIM_DIR/authorized_keys
+StrictModes no
+UsePAM no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowUsers $SIM_USER
+PermitTTY no
+DisableForwarding yes
+MaxStartups 200
+MaxSessions 200
+LogLevel ERROR
+EOF
+        for pair in "$@"; do
+            port=${pair%%=*} name=${pair#*=}
+            echo "Match LocalPort $port"
+            echo "    ForceCommand /usr/bin/python3 $SIM_PY serve $SIM_DIR/r/$name"
+        done
+    } >"$conf"
+    /usr/sbin/sshd -f "$conf" -E "$SIM_DIR/sshd-$tag.log" || return 1
+    ssh-keygen -lf "$SIM_DIR/hostkey-$tag.pub" | awk '{print $2}' >"$SIM_DIR/$tag.fp"
+    SIM_SSHDS+=("$tag")
+    # wait until every port answers
+    for pair in "$@"; do
+        for _ in $(seq 50); do
+            (exec 3<>"/dev/tcp/127.0.0.1/${pair%%=*}") 2>/dev/null && break
+            sleep 0.05
+        done
+    done
+}
+
+sim_stop_sshd() {
+    local pidf=$SIM_DIR/sshd-$1.pid
+    [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null
+    rm -f "$pidf"
+    # wait until its ports are closed
+    sleep 0.2
+}
+
+sim_admin() {
+    local name=$1
+    shift
+    runuser -u "$SIM_USER" -- /usr/bin/python3 "$SIM_PY" admin "$SIM_DIR/r/$name" "$@"
+}
+
+sim_stop() {
+    local t
+    for t in "${SIM_SSHDS[@]}"; do sim_stop_sshd "$t"; done
+    SIM_SSHDS=()
+}
+
+# A free loopback port base: N consecutive ports nobody listens on.
+sim_ports() {
+    local n=$1 base
+    for base in $(seq 22000 50 29950); do
+        local ok=1 p
+        for p in $(seq "$base" $((base + n - 1))); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then ok=0; break; fi
+        done
+        [ $ok = 1 ] && { echo "$base"; return 0; }
+    done
+    return 1
+}
