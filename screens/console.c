@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,16 @@
 
 #include <curses.h>
 
+#include "wisp/cli.h"
 #include "wisp/colors.h"
 #include "wisp/console.h"
 #include "wisp/db.h"
 #include "wisp/dialog.h"
 #include "wisp/events.h"
 #include "wisp/feed.h"
+#include "wisp/listpane.h"
+#include "wisp/livepanes.h"
+#include "wisp/worker.h"
 #include "wisp/login.h"
 #include "wisp/prompt.h"
 #include "wisp/qr.h"
@@ -51,13 +56,13 @@ static const struct pane panes[P_COUNT] = {
     {"Routers",
      "The routers that sell the internet: MikroTik RouterOS and OpenWrt/openNDS, "
      "their state, load and sessions.",
-     "Router management is not built yet in this version of wisp; it will be filled by "
-     "`wisp router add NAME --host H --driver routeros|opennds`."},
+     "No routers yet: an admin presses a here, or runs `wisp router add NAME --host H --user U "
+     "--driver routeros|opennds --key PATH --accept-new-hostkey`."},
     {"Sessions",
      "Live hotspot sessions on every router: who is online, on which voucher, "
      "how long and how much.",
-     "Sessions arrive with routers and the worker (`wisp worker`), not built yet in this "
-     "version."},
+     "No one is online. A login on a router shows here within one worker cycle (`wisp worker`, "
+     "or the console's own worker when none runs)."},
     {"Vouchers", "Voucher batches and their vouchers.",
      "`wisp voucher create --plan NAME "
      "--count N` makes a batch."},
@@ -94,7 +99,7 @@ struct app {
     struct feed_snapshot snap;
     bool prompting;
     struct dialog dlg;
-    enum { DLG_NONE, DLG_NEW, DLG_PRINT, DLG_RUN } dlg_kind;
+    enum { DLG_NONE, DLG_NEW, DLG_PRINT, DLG_RUN, DLG_ROUTER_ADD, DLG_ROUTER_EDIT } dlg_kind;
     char dlg_cmd[256];  /* what a confirmation runs */
     int64_t want_batch; /* select this batch when it shows up (a new batch) */
     char *output;       /* the last command's output, shown in a popup while set */
@@ -110,10 +115,15 @@ struct app {
     int *order; /* batch rows after filter and sort: indexes into snap.batches */
     int norder;
     struct table batches, vouchers;
+    struct listpane routers, sessions;
+    pthread_t worker_thread; /* the console's own worker, when it runs one */
+    bool worker_running;
     int batches_y, vouchers_y, vouchers_h; /* where they were drawn, for the mouse */
     char message[512];
     time_t message_at;
 };
+
+static struct listpane *live_list(struct app *app);
 
 /* ---- terminal and signals ------------------------------------------------ */
 
@@ -391,8 +401,14 @@ draw_header(struct app *app)
     }
     attrset(colors_attr(TH_HEADER));
     printw("  ");
-    attrset(colors_attr(TH_DIM));
-    printw("\u25cb no worker");
+    if (app->snap.workers > 0) {
+        attrset(colors_attr(TH_OK) | A_BOLD);
+        printw("\u25cf worker%s",
+               app->worker_running && app->snap.workers == 1 ? " (console)" : "");
+    } else {
+        attrset(colors_attr(TH_DIM));
+        printw("\u25cb no worker");
+    }
     attrset(A_NORMAL);
 }
 
@@ -503,6 +519,26 @@ draw_vouchers_pane(struct app *app, int y, int h)
     table_draw(&app->vouchers, vy, vx, vh, vw, app->focus == 1);
 }
 
+/* Routers or Sessions: the table, or an honest empty state. */
+static void
+draw_live_pane(struct app *app, int y, int h)
+{
+    struct listpane *lp = live_list(app);
+    json_t *rows = app->pane == P_ROUTERS ? app->snap.routers : app->snap.sessions;
+
+    if (rows == NULL) {
+        draw_wrapped(y + 2, 2, COLS - 4,
+                     app->snap.db_up ? "loading ..." : "no data yet: the database is unreachable",
+                     colors_attr(TH_DIM));
+        return;
+    }
+    if (json_array_size(rows) == 0) {
+        draw_empty(&panes[app->pane], y, h);
+        return;
+    }
+    listpane_draw(lp, y, 0, h, COLS);
+}
+
 /* The selected voucher with its QR, drawn on screen with the theme's QR
  * colours (or reverse video in mono) so it scans on dark and light terminals. */
 static void
@@ -572,7 +608,14 @@ draw_detail(struct app *app)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-enum { ALL = (1 << P_COUNT) - 1, VOUCHERS = 1 << P_VOUCHERS };
+enum {
+    ALL = (1 << P_COUNT) - 1,
+    VOUCHERS = 1 << P_VOUCHERS,
+    ROUTERS = 1 << P_ROUTERS,
+    SESSIONS = 1 << P_SESSIONS,
+    TABLES = VOUCHERS | ROUTERS | SESSIONS,
+};
+enum need { ANYONE, OPERATOR, ADMIN }; /* the least role a key's action needs */
 
 struct binding {
     int key;
@@ -581,7 +624,35 @@ struct binding {
     unsigned panes;
     const char *hint; /* short text for the footer, NULL = not shown there */
     void (*fn)(struct app *app, int key);
+    enum need need;
 };
+
+/* The role's level: 0 viewer (or unknown), 1 operator, 2 admin. */
+static enum need
+role_level(const struct app *app)
+{
+    return str_eq(app->snap.group, "admin")      ? ADMIN
+           : str_eq(app->snap.group, "operator") ? OPERATOR
+                                                 : ANYONE;
+}
+
+/* The pane's list, for the Routers and Sessions panes. */
+static struct listpane *
+live_list(struct app *app)
+{
+    return app->pane == P_ROUTERS ? &app->routers : app->pane == P_SESSIONS ? &app->sessions : NULL;
+}
+
+/* Rebuild what the current filter and sort show, in every pane. */
+static void
+rebuild_all(struct app *app)
+{
+    rebuild_order(app);
+    listpane_set_rows(&app->routers, app->snap.routers,
+                      app->pane == P_ROUTERS ? app->filter : NULL);
+    listpane_set_rows(&app->sessions, app->snap.sessions,
+                      app->pane == P_SESSIONS ? app->filter : NULL);
+}
 
 static void
 act_pane(struct app *app, int key)
@@ -592,6 +663,9 @@ act_pane(struct app *app, int key)
         app->pane = (enum pane_id)((app->pane + 1) % P_COUNT);
     else
         app->pane = (enum pane_id)((app->pane + P_COUNT - 1) % P_COUNT);
+    app->filter[0] = '\0'; /* a filter belongs to the pane it was typed in */
+    app->detail = false;
+    rebuild_all(app);
 }
 
 static void
@@ -634,6 +708,16 @@ act_filter(struct app *app, int key)
 static void
 act_sort(struct app *app, int key)
 {
+    struct listpane *lp = live_list(app);
+
+    if (lp) {
+        const char *title = listpane_sort(lp, key == 'S', app->filter);
+
+        snprintf(app->message, sizeof app->message, "sorted by %s, %s", title,
+                 lp->sort_rev ? "descending" : "ascending");
+        app->message_at = time(NULL);
+        return;
+    }
     if (key == 's') { /* the next column, ascending */
         app->sort_col = (app->sort_col + 1) % NBATCH_COLS;
         app->sort_rev = false;
@@ -650,6 +734,10 @@ static void
 act_enter(struct app *app, int key)
 {
     (void)key;
+    if (live_list(app)) {
+        app->detail = listpane_selected(live_list(app)) != NULL;
+        return;
+    }
     if (app->pane != P_VOUCHERS)
         return;
     if (app->focus == 0 && selected_batch(app)) {
@@ -672,7 +760,7 @@ act_back(struct app *app, int key)
         app->detail = false;
     else if (app->filter[0]) {
         app->filter[0] = '\0';
-        rebuild_order(app);
+        rebuild_all(app);
     } else if (app->focus == 1)
         app->focus = 0;
 }
@@ -693,13 +781,13 @@ act_command(struct app *app, int key)
 /* Operators and admins write; viewers only look (PostgreSQL enforces it
  * anyway - this keeps a viewer's keys honest). */
 static bool
-may_write(struct app *app, const char *what)
+may(struct app *app, enum need need, const char *what)
 {
     if (app->snap.role[0] == '\0') { /* the first snapshot is not in yet */
         say(app, "still connecting to the database");
         return false;
     }
-    if (str_eq(app->snap.group, "viewer") || app->snap.group[0] == '\0') {
+    if (role_level(app) < need) {
         char msg[128];
 
         snprintf(msg, sizeof msg, "your role (%s) cannot %s",
@@ -712,6 +800,12 @@ may_write(struct app *app, const char *what)
         return false;
     }
     return true;
+}
+
+static bool
+may_write(struct app *app, const char *what)
+{
+    return may(app, OPERATOR, what);
 }
 
 /* Append --flag 'value' to a command line, quoted for cli_split. */
@@ -811,6 +905,141 @@ act_sell_disable(struct app *app, int key)
     app->dlg_kind = DLG_RUN;
 }
 
+/* ---- Routers and Sessions ---- */
+
+static const char *
+selected_router(struct app *app)
+{
+    json_t *r = app->pane == P_ROUTERS ? listpane_selected(&app->routers) : NULL;
+
+    if (!r)
+        say(app, "no router selected");
+    return r ? json_string_value(json_object_get(r, "name")) : NULL;
+}
+
+/* t, y: run a router command now (its output shows in the popup). */
+static void
+act_router_run(struct app *app, int key)
+{
+    const char *name = selected_router(app);
+    struct sbuf cmd = {0};
+
+    if (!name ||
+        !may(app, key == 't' ? ADMIN : OPERATOR, key == 't' ? "test routers" : "sync routers"))
+        return;
+    sb_add(&cmd, key == 't' ? "router test" : "router sync");
+    add_arg(&cmd, "", name);
+    if (!runner_submit(app->runner, cmd.buf))
+        say(app, "a command is still running");
+    else if (key == 't')
+        say(app, "testing ...");
+    sb_free(&cmd);
+}
+
+/* m: maintenance on or off, after asking. */
+static void
+act_router_maint(struct app *app, int key)
+{
+    const char *name = selected_router(app);
+    json_t *r = listpane_selected(&app->routers);
+    bool on;
+    char q[160];
+
+    (void)key;
+    if (!name || !may(app, OPERATOR, "change maintenance"))
+        return;
+    on = !str_eq(json_string_value(json_object_get(r, "state")), "maintenance");
+    snprintf(q, sizeof q, "%s maintenance for router %s?", on ? "Start" : "End", name);
+    snprintf(app->dlg_cmd, sizeof app->dlg_cmd, "router maintenance '%s' %s", name,
+             on ? "on" : "off");
+    dialog_confirm(&app->dlg, "Maintenance", q);
+    app->dlg_kind = DLG_RUN;
+}
+
+/* a, e: the router form (admin). A new router logs in with a key file and
+ * pins the host key it is given, or the first one it sees. */
+static void
+act_router_form(struct app *app, int key)
+{
+    static const char *const drivers[] = {"routeros", "opennds"};
+    json_t *r = key == 'e' ? listpane_selected(&app->routers) : NULL;
+    char port[16] = "22";
+
+    if (!may(app, ADMIN, key == 'a' ? "add routers" : "edit routers"))
+        return;
+    if (key == 'e' && !r) {
+        say(app, "no router selected");
+        return;
+    }
+    if (r)
+        snprintf(port, sizeof port, "%lld",
+                 (long long)json_integer_value(json_object_get(r, "port")));
+#define RV(k)                                                                                      \
+    (r && json_is_string(json_object_get(r, k)) ? json_string_value(json_object_get(r, k)) : "")
+    dialog_form(&app->dlg, key == 'a' ? "Add a router" : "Edit the router");
+    dialog_text(&app->dlg, "name", RV("name"));
+    dialog_choice(&app->dlg, "driver", drivers, 2);
+    if (r && str_eq(RV("driver"), "opennds"))
+        app->dlg.field[1].choice = 1;
+    dialog_text(&app->dlg, "host", RV("host"));
+    dialog_text(&app->dlg, "port", port);
+    dialog_text(&app->dlg, "user", RV("user"));
+    dialog_text(&app->dlg, "key file", RV("key_path"));
+    dialog_text(&app->dlg, "host key", RV("hostkey"));
+    dialog_text(&app->dlg, "backup", RV("backup"));
+#undef RV
+    app->dlg_kind = key == 'a' ? DLG_ROUTER_ADD : DLG_ROUTER_EDIT;
+}
+
+/* k in Sessions: kick the selected session, after asking. */
+static void
+act_kick(struct app *app, int key)
+{
+    json_t *s = listpane_selected(&app->sessions);
+    char q[160];
+
+    (void)key;
+    if (!s) {
+        say(app, "no session selected");
+        return;
+    }
+    if (!may(app, OPERATOR, "kick sessions"))
+        return;
+    snprintf(q, sizeof q, "Kick %s (%s) off router %s?",
+             json_string_value(json_object_get(s, "user")),
+             json_string_value(json_object_get(s, "mac")),
+             json_string_value(json_object_get(s, "router")));
+    snprintf(app->dlg_cmd, sizeof app->dlg_cmd, "session kick %lld",
+             (long long)json_integer_value(json_object_get(s, "id")));
+    dialog_confirm(&app->dlg, "Kick", q);
+    app->dlg_kind = DLG_RUN;
+}
+
+/* The router form as a command line. */
+static void
+router_command(struct app *app, struct sbuf *cmd)
+{
+    const char *name = dialog_value(&app->dlg, 0), *hostkey = dialog_value(&app->dlg, 6);
+    bool add = app->dlg_kind == DLG_ROUTER_ADD;
+
+    sb_add(cmd, add ? "router add" : "router edit");
+    add_arg(cmd, "",
+            add ? name
+                : json_string_value(json_object_get(listpane_selected(&app->routers), "name")));
+    add_arg(cmd, "--driver", dialog_value(&app->dlg, 1));
+    add_arg(cmd, "--host", dialog_value(&app->dlg, 2));
+    add_arg(cmd, "--port", dialog_value(&app->dlg, 3));
+    add_arg(cmd, "--user", dialog_value(&app->dlg, 4));
+    if (*dialog_value(&app->dlg, 5))
+        add_arg(cmd, "--key", dialog_value(&app->dlg, 5));
+    if (*hostkey)
+        add_arg(cmd, "--hostkey", hostkey);
+    else if (add)
+        sb_add(cmd, " --accept-new-hostkey");
+    if (*dialog_value(&app->dlg, 7) || !add)
+        add_arg(cmd, "--backup", *dialog_value(&app->dlg, 7) ? dialog_value(&app->dlg, 7) : "none");
+}
+
 /* A dialog was accepted: turn it into a command for the command thread. */
 static void
 dialog_accepted(struct app *app)
@@ -848,6 +1077,10 @@ dialog_accepted(struct app *app)
     case DLG_RUN:
         sb_add(&cmd, app->dlg_cmd);
         break;
+    case DLG_ROUTER_ADD:
+    case DLG_ROUTER_EDIT:
+        router_command(app, &cmd);
+        break;
     case DLG_NONE:
         break;
     }
@@ -863,6 +1096,10 @@ act_move(struct app *app, int key)
     struct table *t = app->focus == 1 ? &app->vouchers : &app->batches;
     int h = app->focus == 1 ? app->vouchers_h : (LINES - 4) / 2;
 
+    if (live_list(app)) {
+        listpane_key(live_list(app), key, LINES - 5);
+        return;
+    }
     if (app->pane != P_VOUCHERS)
         return;
     table_key(t, key, h);
@@ -870,45 +1107,54 @@ act_move(struct app *app, int key)
 }
 
 static const struct binding bindings[] = {
-    {'1', "1-5", "switch pane", ALL, NULL, act_pane},
-    {'2', NULL, NULL, ALL, NULL, act_pane},
-    {'3', NULL, NULL, ALL, NULL, act_pane},
-    {'4', NULL, NULL, ALL, NULL, act_pane},
-    {'5', NULL, NULL, ALL, NULL, act_pane},
-    {'\t', "Tab", "next pane (Shift-Tab: previous)", ALL, NULL, act_pane},
-    {KEY_BTAB, NULL, NULL, ALL, NULL, act_pane},
-    {KEY_UP, "\u2191\u2193 j k", "move the selection", VOUCHERS, "move", act_move},
-    {KEY_DOWN, NULL, NULL, VOUCHERS, NULL, act_move},
-    {'j', NULL, NULL, VOUCHERS, NULL, act_move},
-    {'k', NULL, NULL, VOUCHERS, NULL, act_move},
-    {KEY_PPAGE, "PgUp PgDn", "a page up or down", VOUCHERS, NULL, act_move},
-    {KEY_NPAGE, NULL, NULL, VOUCHERS, NULL, act_move},
-    {'g', "g G Home End", "first or last row", VOUCHERS, NULL, act_move},
-    {'G', NULL, NULL, VOUCHERS, NULL, act_move},
-    {KEY_HOME, NULL, NULL, VOUCHERS, NULL, act_move},
-    {KEY_END, NULL, NULL, VOUCHERS, NULL, act_move},
-    {'\n', "Enter", "open: a batch's vouchers, a voucher's details and QR", VOUCHERS, "open",
-     act_enter},
-    {'\r', NULL, NULL, VOUCHERS, NULL, act_enter},
-    {KEY_ENTER, NULL, NULL, VOUCHERS, NULL, act_enter},
-    {27, "Esc", "back, close, clear the filter", ALL, "back", act_back},
-    {'/', "/", "filter the table as you type", VOUCHERS, "filter", act_filter},
+    {'1', "1-5", "switch pane", ALL, NULL, act_pane, ANYONE},
+    {'2', NULL, NULL, ALL, NULL, act_pane, ANYONE},
+    {'3', NULL, NULL, ALL, NULL, act_pane, ANYONE},
+    {'4', NULL, NULL, ALL, NULL, act_pane, ANYONE},
+    {'5', NULL, NULL, ALL, NULL, act_pane, ANYONE},
+    {'\t', "Tab", "next pane (Shift-Tab: previous)", ALL, NULL, act_pane, ANYONE},
+    {KEY_BTAB, NULL, NULL, ALL, NULL, act_pane, ANYONE},
+    {'k', "k", "kick the selected session (asks first; \u2191 moves up here)", SESSIONS, "kick",
+     act_kick, OPERATOR},
+    {KEY_UP, "\u2191\u2193 j k", "move the selection", TABLES, "move", act_move, ANYONE},
+    {KEY_DOWN, NULL, NULL, TABLES, NULL, act_move, ANYONE},
+    {'j', NULL, NULL, TABLES, NULL, act_move, ANYONE},
+    {'k', NULL, NULL, VOUCHERS | ROUTERS, NULL, act_move, ANYONE},
+    {KEY_PPAGE, "PgUp PgDn", "a page up or down", TABLES, NULL, act_move, ANYONE},
+    {KEY_NPAGE, NULL, NULL, TABLES, NULL, act_move, ANYONE},
+    {'g', "g G Home End", "first or last row", TABLES, NULL, act_move, ANYONE},
+    {'G', NULL, NULL, TABLES, NULL, act_move, ANYONE},
+    {KEY_HOME, NULL, NULL, TABLES, NULL, act_move, ANYONE},
+    {KEY_END, NULL, NULL, TABLES, NULL, act_move, ANYONE},
+    {'\n', "Enter", "open: details (a batch's vouchers, a voucher's QR)", TABLES, "open", act_enter,
+     ANYONE},
+    {'\r', NULL, NULL, TABLES, NULL, act_enter, ANYONE},
+    {KEY_ENTER, NULL, NULL, TABLES, NULL, act_enter, ANYONE},
+    {27, "Esc", "back, close, clear the filter", ALL, "back", act_back, ANYONE},
+    {'/', "/", "filter the table as you type", TABLES, "filter", act_filter, ANYONE},
+    {'t', "t", "test the selected router (connect, identity, version)", ROUTERS, "test",
+     act_router_run, ADMIN},
+    {'a', "a", "add a router", ROUTERS, "add", act_router_form, ADMIN},
+    {'e', "e", "edit the selected router", ROUTERS, "edit", act_router_form, ADMIN},
+    {'m', "m", "maintenance on or off (asks first)", ROUTERS, "maint", act_router_maint, OPERATOR},
+    {'y', "y", "sync the selected router now", ROUTERS, "sync", act_router_run, OPERATOR},
     {'n', "n", "new batch (plan, count, mode, length, prefix, router)", VOUCHERS, "new",
-     act_new_batch},
+     act_new_batch, OPERATOR},
     {'p', "p", "print the selected batch (format, columns, paper, file or lp)", VOUCHERS, "print",
-     act_print},
-    {'$', "$", "sell the selected voucher (asks first)", VOUCHERS, "sell", act_sell_disable},
+     act_print, OPERATOR},
+    {'$', "$", "sell the selected voucher (asks first)", VOUCHERS, "sell", act_sell_disable,
+     OPERATOR},
     {'d', "d", "disable the selected voucher, or the whole batch (asks first)", VOUCHERS, "disable",
-     act_sell_disable},
-    {'s', "s S", "sort by the next column, reverse", VOUCHERS, "sort", act_sort},
-    {'S', NULL, NULL, VOUCHERS, NULL, act_sort},
+     act_sell_disable, OPERATOR},
+    {'s', "s S", "sort by the next column, reverse", TABLES, "sort", act_sort, ANYONE},
+    {'S', NULL, NULL, TABLES, NULL, act_sort, ANYONE},
     {':', ":", "command line: any wisp command, or theme NAME (Tab completes, \u2191 history)", ALL,
-     "command", act_command},
-    {'r', "r", "refresh now", ALL, NULL, act_refresh},
-    {12, "Ctrl-L", "redraw the screen", ALL, NULL, act_redraw},
-    {'?', "?", "this help", ALL, "help", act_help},
-    {'q', "q", "quit (also F10)", ALL, "quit", act_quit},
-    {KEY_F(10), NULL, NULL, ALL, NULL, act_quit},
+     "command", act_command, ANYONE},
+    {'r', "r", "refresh now", ALL, NULL, act_refresh, ANYONE},
+    {12, "Ctrl-L", "redraw the screen", ALL, NULL, act_redraw, ANYONE},
+    {'?', "?", "this help", ALL, "help", act_help, ANYONE},
+    {'q', "q", "quit (also F10)", ALL, "quit", act_quit, ANYONE},
+    {KEY_F(10), NULL, NULL, ALL, NULL, act_quit, ANYONE},
 };
 #define NBINDINGS (sizeof bindings / sizeof bindings[0])
 
@@ -938,7 +1184,7 @@ draw_footer(struct app *app)
         if (b->hint == NULL || !(b->panes & (1u << app->pane)) || b->key == '?' || b->key == 'q' ||
             getcurx(stdscr) + str_width(b->label) + strlen(b->hint) > (size_t)COLS - 22)
             continue;
-        if (strchr("np$d", b->key) && (str_eq(app->snap.group, "viewer") || !app->snap.group[0]))
+        if (b->need > role_level(app))
             continue; /* actions the role lacks are left out */
         attrset(colors_attr(TH_KEY));
         printw(" %s ", b->label);
@@ -1085,11 +1331,17 @@ draw(struct app *app)
     h = LINES - 1 - y;
     if (app->pane == P_VOUCHERS)
         draw_vouchers_pane(app, y, h);
+    else if (live_list(app))
+        draw_live_pane(app, y, h);
     else
         draw_empty(&panes[app->pane], y, h);
     draw_footer(app);
-    if (app->detail)
+    if (app->detail && app->pane == P_VOUCHERS)
         draw_detail(app);
+    else if (app->detail && app->pane == P_ROUTERS && listpane_selected(&app->routers))
+        livepanes_router_detail(listpane_selected(&app->routers));
+    else if (app->detail && app->pane == P_SESSIONS && listpane_selected(&app->sessions))
+        livepanes_session_detail(listpane_selected(&app->sessions));
     if (app->output)
         draw_output(app);
     if (app->dlg_kind != DLG_NONE)
@@ -1146,7 +1398,7 @@ filter_key(struct app *app, int ch)
         app->filter[len + 1] = '\0';
     }
     app->batches.sel = 0;
-    rebuild_order(app);
+    rebuild_all(app);
     request_view(app);
 }
 
@@ -1161,6 +1413,10 @@ mouse_click(struct app *app)
         for (int i = 0; i < P_COUNT; i++)
             if (ev.x >= tab_x[i] && ev.x < tab_x[i + 1])
                 app->pane = (enum pane_id)i;
+        return;
+    }
+    if (live_list(app)) {
+        listpane_click(live_list(app), ev.y);
         return;
     }
     if (app->pane != P_VOUCHERS)
@@ -1279,7 +1535,7 @@ take_snapshot(struct app *app)
     }
     feed_snapshot_free(&app->snap);
     app->snap = s;
-    rebuild_order(app);
+    rebuild_all(app);
     request_view(app);
     if (app->snap.plans) {
         size_t n = json_array_size(app->snap.plans);
@@ -1448,6 +1704,63 @@ start_curses(struct app *app)
     colors_apply(&app->theme, app->no_color);
 }
 
+/* The console's own worker (config worker.embedded: auto runs it when no
+ * worker has a heartbeat, on always, off never): a one-machine shop needs
+ * no second command. Its log goes to $XDG_STATE_HOME/wisp/worker.log. */
+static volatile sig_atomic_t worker_stop;
+static struct worker_opts worker_opts;
+
+static void *
+worker_thread(void *arg)
+{
+    struct app *app = arg;
+    struct werr e = {0};
+
+    worker_run(app->cfg, &worker_opts, &e);
+    return NULL;
+}
+
+static void
+start_worker(struct app *app)
+{
+    const char *mode = app->cfg->worker_embedded ? app->cfg->worker_embedded : "auto";
+    struct db db = {0};
+    struct werr e = {0};
+    char *log;
+    int seen = 1;
+
+    if (str_eq(mode, "off") || db_open(&db, app->cfg->db, &e) < 0)
+        return;
+    /* only an admin's console may act as the worker (PostgreSQL would refuse
+     * the rest of its writes anyway) */
+    if (db_load_role(&db, &e) == 0 && str_eq(db.group, "admin"))
+        seen = str_eq(mode, "on") ? 0 : worker_seen(&db, &e);
+    db_close(&db);
+    if (seen != 0)
+        return;
+    log = cli_history_path();
+    if (log && strrchr(log, '/')) {
+        strcpy(strrchr(log, '/') + 1, "worker.log");
+        worker_opts.log = fopen(log, "a");
+    }
+    free(log);
+    worker_opts.interval_s = app->cfg->worker_interval ? atoi(app->cfg->worker_interval) : 10;
+    worker_opts.embedded = true;
+    worker_opts.stop = &worker_stop;
+    app->worker_running = pthread_create(&app->worker_thread, NULL, worker_thread, app) == 0;
+}
+
+static void
+stop_worker(struct app *app)
+{
+    if (!app->worker_running)
+        return;
+    worker_stop = 1; /* it finishes its cycle and gives its leases back */
+    pthread_join(app->worker_thread, NULL);
+    if (worker_opts.log)
+        fclose(worker_opts.log);
+}
+
 int
 console_main(struct config *cfg, struct werr *e)
 {
@@ -1497,8 +1810,11 @@ console_main(struct config *cfg, struct werr *e)
     app.events = events_subscribe(cfg, on_event, on_redis_state, &app);
     app.batches = (struct table){batch_cols, NBATCH_COLS, 0, -1, 0, batch_cell, &app};
     app.vouchers = (struct table){voucher_cols, 7, 0, -1, 0, voucher_cell, &app};
+    livepanes_init(&app.routers, &app.sessions);
     app.pane = P_VOUCHERS;
+    start_worker(&app);
     loop(&app);
+    stop_worker(&app);
     endwin();
     prompt_done();
     events_stop(app.events);
@@ -1507,6 +1823,8 @@ console_main(struct config *cfg, struct werr *e)
     feed_stop(app.feed);
     feed_snapshot_free(&app.snap);
     free(app.order);
+    listpane_free(&app.routers);
+    listpane_free(&app.sessions);
     for (int i = 0; i < 2; i++) {
         close(app.sig[i]);
         close(app.wake[i]);

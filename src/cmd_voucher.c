@@ -12,6 +12,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/router.h"
+#include "wisp/units.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
 #include "wisp/sheet.h"
@@ -21,6 +22,8 @@
 
 extern char **environ;
 
+static const struct cmd_flag extend_flags[] = {
+    {"by", 0, FLAG_VALUE}, {"data", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag create_flags[] = {
     {"plan", 0, FLAG_VALUE},   {"count", 0, FLAG_VALUE},
     {"length", 0, FLAG_VALUE}, {"charset", 0, FLAG_VALUE},
@@ -322,6 +325,36 @@ sell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return 0;
 }
 
+static int
+extend_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    const char *by = args_get(a, "by"), *data = args_get(a, "data");
+    int64_t secs = 0, bytes = 0;
+    struct db *db;
+
+    if (!by && !data)
+        return werr_set(e, WISP_EUSAGE, "`voucher extend` needs --by DURATION or --data SIZE");
+    if ((by && units_parse_duration(by, &secs, e) < 0) ||
+        (data && units_parse_size(data, &bytes, e) < 0))
+        return -1;
+    if ((db = cmd_db(ctx, e)) == NULL || voucher_extend(db, a->pos[0], secs, bytes, e) < 0)
+        return -1;
+    fprintf(ctx->out, "voucher %s extended%s%s%s%s; routers follow at the next worker cycle\n",
+            a->pos[0], by ? " by " : "", by ? by : "", data ? " with " : "", data ? data : "");
+    return 0;
+}
+
+static int
+reset_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db;
+
+    if ((db = cmd_db(ctx, e)) == NULL || voucher_reset(db, a->pos[0], e) < 0)
+        return -1;
+    fprintf(ctx->out, "voucher %s reset; routers follow at the next worker cycle\n", a->pos[0]);
+    return 0;
+}
+
 /* disable and enable take CODE or --batch ID. */
 static int
 toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr *e)
@@ -615,6 +648,10 @@ const struct cmd_entry cmd_voucher_entries[] = {
      false, show_exec, false},
     {"voucher sell", "CODE [--json]", "mark a new voucher sold at its plan's price", code_flags, 1,
      1, false, sell_exec, true},
+    {"voucher extend", "CODE (--by 1h | --data 1G)", "add time or data to a voucher", extend_flags,
+     1, 1, false, extend_exec, true},
+    {"voucher reset", "CODE", "restart a voucher's counters and its time", NULL, 1, 1, false,
+     reset_exec, true},
     {"voucher disable", "CODE | --batch ID", "disable a voucher or a whole batch", batch_flags, 0,
      1, false, disable_exec, true},
     {"voucher enable", "CODE | --batch ID", "enable disabled vouchers again", batch_flags, 0, 1,

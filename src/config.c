@@ -939,7 +939,7 @@ config_help(FILE *out)
     for (size_t i = 0; i < NOPTIONS; i++) {
         const struct option *o = &options[i];
 
-        fprintf(out, "%-*s %-18s default ", SHOW_KEY, o->key, o->env);
+        fprintf(out, "%-*s %-24s default ", SHOW_KEY, o->key, o->env);
         if (o->def)
             fprintf(out, "\"%s\"", o->def);
         else

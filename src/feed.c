@@ -15,6 +15,8 @@
 
 #include "wisp/db.h"
 #include "wisp/feed.h"
+#include "wisp/router.h"
+#include "wisp/session.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
 
@@ -47,6 +49,8 @@ publish(struct feed *f, const struct feed_snapshot *next)
     json_decref(f->snap.batches);
     json_decref(f->snap.vouchers);
     json_decref(f->snap.plans);
+    json_decref(f->snap.routers);
+    json_decref(f->snap.sessions);
     uint64_t seq = f->snap.seq + 1;
 
     f->snap = *next;
@@ -91,6 +95,19 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
             json_array_append_new(next->plans, json_string(PQgetvalue(r, i, 0)));
         PQclear(r);
     }
+    next->routers = router_list(db, e);
+    next->sessions = session_list(db, NULL, false, e);
+    r = db_queryv(db, e,
+                  "SELECT id, embedded FROM workers WHERE seen_at > now() - make_interval(secs =>"
+                  " 3 * greatest(interval_s, 1) + 2) ORDER BY seen_at DESC",
+                  0);
+    if (r) {
+        next->workers = PQntuples(r);
+        if (next->workers)
+            snprintf(next->worker, sizeof next->worker, "%s%s", PQgetvalue(r, 0, 0),
+                     PQgetvalue(r, 0, 1)[0] == 't' ? " (in a console)" : "");
+        PQclear(r);
+    }
     if (v->batch > 0 && v->count > 0) {
         next->vouchers = voucher_window(db, v->batch, v->first, v->count, e);
         next->vouchers_batch = v->batch;
@@ -108,6 +125,8 @@ keep_old_data(struct feed *f, struct feed_snapshot *next)
     next->batches = json_incref(f->snap.batches);
     next->vouchers = json_incref(f->snap.vouchers);
     next->plans = json_incref(f->snap.plans);
+    next->routers = json_incref(f->snap.routers);
+    next->sessions = json_incref(f->snap.sessions);
     next->vouchers_batch = f->snap.vouchers_batch;
     next->vouchers_first = f->snap.vouchers_first;
     snprintf(next->role, sizeof next->role, "%s", f->snap.role);
@@ -159,6 +178,8 @@ run(void *arg)
             json_decref(next.batches);
             json_decref(next.vouchers);
             json_decref(next.plans);
+            json_decref(next.routers);
+            json_decref(next.sessions);
             memset(&next, 0, sizeof next);
             backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 2;
             snprintf(next.db_error, sizeof next.db_error, "%s",
@@ -244,6 +265,8 @@ feed_snapshot(struct feed *f, struct feed_snapshot *out)
     json_incref(out->batches);
     json_incref(out->vouchers);
     json_incref(out->plans);
+    json_incref(out->routers);
+    json_incref(out->sessions);
     if (!out->db_up && f->retry_at) {
         long left = (long)(f->retry_at - time(NULL));
         out->retry_in = left > 0 ? (int)left : 0;
@@ -257,7 +280,9 @@ feed_snapshot_free(struct feed_snapshot *s)
     json_decref(s->batches);
     json_decref(s->vouchers);
     json_decref(s->plans);
-    s->batches = s->vouchers = s->plans = NULL;
+    json_decref(s->routers);
+    json_decref(s->sessions);
+    s->batches = s->vouchers = s->plans = s->routers = s->sessions = NULL;
 }
 
 void

@@ -14,8 +14,9 @@
 /* A plan's columns as SQL parameter text, NULL where not given. */
 struct plan_values {
     char price[32], duration[24], data[24], rate[64], validity[24], shared[16];
-    const char *v[7]; /* price, duration_s, data_bytes, rate_limit, validity_s, shared, profile */
-    bool clear[7];    /* "none" given: set the column to NULL */
+    const char *v[8]; /* price, duration_s, data_bytes, rate_limit, validity_s, shared, profile,
+                         lock_mac */
+    bool clear[8];    /* "none" given: set the column to NULL */
 };
 
 static bool
@@ -28,14 +29,24 @@ is_none(const char *s)
 static int
 convert(const struct plan_input *in, bool editing, struct plan_values *pv, struct werr *e)
 {
-    const char *raw[7] = {in->price,    in->duration,     in->data,   in->rate,
-                          in->validity, in->shared_users, in->profile};
+    const char *raw[8] = {in->price,    in->duration,     in->data,    in->rate,
+                          in->validity, in->shared_users, in->profile, in->lock_mac};
     int64_t n;
 
     memset(pv, 0, sizeof *pv);
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 8; i++) {
         if (raw[i] == NULL)
             continue;
+        if (i == 7) {
+            if (str_eq(raw[i], "yes") || str_eq(raw[i], "on") || str_eq(raw[i], "true"))
+                pv->v[i] = "true";
+            else if (str_eq(raw[i], "no") || str_eq(raw[i], "off") || str_eq(raw[i], "false"))
+                pv->v[i] = "false";
+            else
+                return werr_set(e, WISP_EUSAGE, "bad --lock-mac \"%s\": expected yes or no",
+                                raw[i]);
+            continue;
+        }
         if (i > 0 && editing && is_none(raw[i])) {
             pv->clear[i] = true;
             continue;
@@ -105,7 +116,7 @@ plan_json(struct db *db, const char *name, struct werr *e)
 {
     PGresult *r = db_queryv(db, e,
                             "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
-                            " shared_users, profile, active FROM plans WHERE name = $1",
+                            " shared_users, profile, lock_mac, active FROM plans WHERE name = $1",
                             1, name);
     json_t *j;
 
@@ -135,8 +146,10 @@ plan_add(struct db *db, const char *name, const struct plan_input *in, struct we
         return -1;
     if (db_execv(db, e,
                  "INSERT INTO plans (name, price, duration_s, data_bytes, rate_limit, validity_s,"
-                 " shared_users, profile) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                 8, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6]) < 0) {
+                 " shared_users, profile, lock_mac)"
+                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::boolean, false))",
+                 9, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6],
+                 pv.v[7]) < 0) {
         if (strstr(e->msg, "duplicate key"))
             werr_set(e, WISP_ERUNTIME, "a plan named \"%s\" already exists", name);
         goto fail;
@@ -153,11 +166,11 @@ fail:
 int
 plan_edit(struct db *db, const char *name, const struct plan_input *in, struct werr *e)
 {
-    static const char *const cols[7] = {"price",      "duration_s",   "data_bytes", "rate_limit",
-                                        "validity_s", "shared_users", "profile"};
+    static const char *const cols[8] = {"price",      "duration_s",   "data_bytes", "rate_limit",
+                                        "validity_s", "shared_users", "profile",    "lock_mac"};
     struct plan_values pv;
     struct sbuf sql = {0};
-    const char *params[8];
+    const char *params[9];
     int n = 1, nset = 0;
     PGresult *r;
     json_t *before, *after;
@@ -166,7 +179,7 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
         return -1;
     params[0] = name;
     sb_add(&sql, "UPDATE plans SET ");
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 8; i++) {
         if (pv.v[i] == NULL && !pv.clear[i])
             continue;
         if (nset++ > 0)
@@ -183,7 +196,7 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
         return werr_set(e, WISP_EUSAGE,
                         "nothing to change: give at least one of --price, "
                         "--duration, --data, --rate, --validity, --shared-users, "
-                        "--profile");
+                        "--profile, --lock-mac");
     }
     sb_add(&sql, " WHERE name = $1");
     if (db_begin(db, e) < 0)
@@ -244,10 +257,11 @@ fail:
 json_t *
 plan_list(struct db *db, struct werr *e)
 {
-    PGresult *r = db_queryv(db, e,
-                            "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
-                            " shared_users, profile, active FROM plans ORDER BY price, name",
-                            0);
+    PGresult *r =
+        db_queryv(db, e,
+                  "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
+                  " shared_users, profile, lock_mac, active FROM plans ORDER BY price, name",
+                  0);
 
     return db_rows_json(r);
 }

@@ -486,6 +486,80 @@ explain_refusal(struct db *db, const char *code, const char *verb, const char *n
     return -1;
 }
 
+int
+voucher_extend(struct db *db, const char *code, int64_t secs, int64_t bytes, struct werr *e)
+{
+    char s[24], b[24];
+    PGresult *r;
+    int n;
+
+    snprintf(s, sizeof s, "%" PRId64, secs);
+    snprintf(b, sizeof b, "%" PRId64, bytes);
+    if (db_begin(db, e) < 0)
+        return -1;
+    r = db_queryv(db, e,
+                  "UPDATE vouchers SET extra_s = extra_s + $2::bigint,"
+                  " extra_bytes = extra_bytes + $3::bigint,"
+                  " expires_at = expires_at + make_interval(secs => $2::bigint)"
+                  " WHERE code = $1 AND status IN ('new', 'sold', 'active') RETURNING code",
+                  3, code, s, b);
+    if (!r)
+        goto fail;
+    n = PQntuples(r);
+    PQclear(r);
+    if (n == 0) {
+        explain_refusal(db, code, "extended", "new, sold or active", e);
+        goto fail;
+    }
+    if (audit_log(db, "voucher.extend",
+                  json_pack("{s:s, s:I, s:I}", "code", code, "seconds", (json_int_t)secs, "bytes",
+                            (json_int_t)bytes),
+                  e) < 0)
+        goto fail;
+    return db_commit(db, e);
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+int
+voucher_reset(struct db *db, const char *code, struct werr *e)
+{
+    PGresult *r;
+    int n;
+
+    if (db_begin(db, e) < 0)
+        return -1;
+    r = db_queryv(db, e,
+                  "UPDATE vouchers v SET expires_at = CASE WHEN v.first_used_at IS NULL THEN NULL"
+                  "   ELSE now() + make_interval(secs => coalesce(p.validity_s, p.duration_s, 0)"
+                  "   + v.extra_s) END"
+                  " FROM plans p WHERE p.id = v.plan_id AND v.code = $1"
+                  "   AND v.status IN ('new', 'sold', 'active') RETURNING v.id",
+                  1, code);
+    if (!r)
+        goto fail;
+    n = PQntuples(r);
+    if (n == 1 && db_execv(db, e,
+                           "UPDATE voucher_routers SET state = 'pending', reset = true,"
+                           " updated_at = now() WHERE voucher_id = $1 AND state <> 'removed'",
+                           1, PQgetvalue(r, 0, 0)) < 0) {
+        PQclear(r);
+        goto fail;
+    }
+    PQclear(r);
+    if (n == 0) {
+        explain_refusal(db, code, "reset", "new, sold or active", e);
+        goto fail;
+    }
+    if (audit_log(db, "voucher.reset", json_pack("{s:s}", "code", code), e) < 0)
+        goto fail;
+    return db_commit(db, e);
+fail:
+    db_rollback(db);
+    return -1;
+}
+
 json_t *
 voucher_sell(struct db *db, const char *code, struct werr *e)
 {

@@ -830,6 +830,23 @@ cycle(struct worker *w, long n)
 }
 
 int
+worker_seen(struct db *db, struct werr *e)
+{
+    PGresult *r =
+        db_queryv(db, e,
+                  "SELECT count(*) FROM workers WHERE seen_at > now() - make_interval(secs =>"
+                  " 3 * greatest(interval_s, 1) + 2)",
+                  0);
+    int n;
+
+    if (!r)
+        return -1;
+    n = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
+int
 worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e)
 {
     struct worker w = {.cfg = cfg, .o = o};

@@ -33,6 +33,10 @@ struct feed_snapshot {
     json_t *batches;  /* batch_list() rows, or NULL */
     json_t *plans;    /* names of active plans (strings), or NULL */
     json_t *vouchers; /* the window of the view's batch, or NULL */
+    json_t *routers;  /* router_list() rows, or NULL */
+    json_t *sessions; /* open sessions (session_list), or NULL */
+    int workers;      /* workers with a heartbeat within 3 of their intervals */
+    char worker[128]; /* the newest one's id */
     int64_t vouchers_batch, vouchers_first;
 };
 

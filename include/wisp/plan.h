@@ -20,6 +20,7 @@ struct plan_input {
     const char *validity;
     const char *shared_users;
     const char *profile;
+    const char *lock_mac; /* "yes" / "no": bind each voucher to its first device */
 };
 
 /* Create a plan (price required). Audited. */

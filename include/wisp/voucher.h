@@ -58,6 +58,14 @@ json_t *voucher_get(struct db *db, const char *code, struct werr *e);
 /* new -> sold at the plan's price, by the current role. Returns the row. */
 json_t *voucher_sell(struct db *db, const char *code, struct werr *e);
 
+/* Add time (to its limit and its expiry) and data to a voucher; the worker
+ * updates the router users. Audited. */
+int voucher_extend(struct db *db, const char *code, int64_t secs, int64_t bytes, struct werr *e);
+
+/* Start a voucher's counters on the routers and its time again from now.
+ * Audited. */
+int voucher_reset(struct db *db, const char *code, struct werr *e);
+
 /* Disable one voucher (code) or every not-yet-disabled voucher of a batch
  * (batch > 0); *n is set to how many changed. */
 int voucher_disable(struct db *db, const char *code, int64_t batch, int64_t *n, struct werr *e);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "wisp/config.h"
+#include "wisp/db.h"
 #include "wisp/err.h"
 
 #define WORKER_THREADS 16 /* routers worked on at once */
@@ -29,5 +30,8 @@ struct worker_opts {
 /* Run cycles until opts says stop. 0 when stopped cleanly (routers being down
  * is not an error); -1 only when it could not start at all. */
 int worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e);
+
+/* Workers with a heartbeat within 3 of their intervals; -1 on error. */
+int worker_seen(struct db *db, struct werr *e);
 
 #endif

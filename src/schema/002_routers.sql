@@ -118,6 +118,9 @@ CREATE TABLE workers (
     embedded   boolean NOT NULL DEFAULT false
 );
 
+-- An admin can do the worker's job too (the console's own worker).
+GRANT wisp_worker TO wisp_admin;
+
 GRANT SELECT ON routers, voucher_routers, sessions, router_jobs, workers TO wisp_viewer;
 GRANT SELECT (router_id) ON router_secrets TO wisp_viewer;
 

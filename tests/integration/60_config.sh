@@ -10,7 +10,7 @@ JSON
 
 WISP_REDIS= w config show   # empty = unset: the file's value shows
 t_eq "config show exits 0" 0 "$RC"
-t_contains "file setting shown" "shop.name     = Cafe Net" "$OUT"
+t_contains "file setting shown" "shop.name           = Cafe Net" "$OUT"
 t_contains "file path shown" "$XDG_CONFIG_HOME/wisp/config.json" "$OUT"
 t_contains "redis password masked" "redis://:****@127.0.0.1:6390/1" "$OUT"
 t_not_contains "no secret printed" "s3cret" "$OUT"

@@ -25,7 +25,7 @@ start() { # start [ENV=VALUE ...]: the console in a fresh 120x40 tmux
     tm kill-server 2>/dev/null
     for _ in $(seq 20); do tm has-session 2>/dev/null || break; sleep 0.1; done
     tm new-session -d -s wisp -x 120 -y 40 \
-        "env TERM=xterm-256color $* WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
+        "env TERM=xterm-256color WISP_WORKER_EMBEDDED=off $* WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
     wait_for "3 Vouchers"
 }
 
@@ -43,7 +43,7 @@ t_contains "footer hints" "? " "$s"
 
 tm send-keys -t wisp 1
 t_ok "1: routers pane says what it is for" wait_for "The routers that sell the internet"
-t_contains "routers pane is honest about what is missing" "not built yet" "$(screen)"
+t_contains "routers pane says how to fill it" "No routers yet" "$(screen)"
 tm send-keys -t wisp 2
 t_ok "2: sessions pane" wait_for "Live hotspot sessions"
 tm send-keys -t wisp Tab

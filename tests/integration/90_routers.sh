@@ -174,6 +174,46 @@ t_eq "disabled on the router" true "$(sim_admin r1 users | jq --arg c "$C4" '.[]
 sim_admin r1 login "$C4" aa:bb:cc:00:00:04 10.5.50.13 2>/dev/null
 t_eq "a disabled voucher cannot log in" 1 $?
 
+# --- extend, reset, lock-mac ---------------------------------------------------------------
+C5=$(sql "SELECT code FROM vouchers WHERE batch_id=$B1 ORDER BY serial OFFSET 4 LIMIT 1")
+sim_admin r1 login "$C5" aa:bb:cc:00:00:05 10.5.50.14
+sim_admin r1 traffic "$C5" 4096 8192
+w worker --once
+exp0=$(sql "SELECT extract(epoch FROM expires_at)::bigint FROM vouchers WHERE code='$C5'")
+w voucher extend "$C5" --by 1h --data 1G
+t_eq "extend exits 0" 0 "$RC"
+t_eq "expiry moved by 1h" $((exp0 + 3600)) "$(sql "SELECT extract(epoch FROM expires_at)::bigint FROM vouchers WHERE code='$C5'")"
+w worker --once
+t_eq "router limits extended" "7200|1598029824" \
+    "$(sim_admin r1 users | jq -r --arg c "$C5" '.[] | select(.name == $c) | "\(.["limit-uptime"])|\(.["limit-bytes-total"])"')"
+w voucher extend "$C2" --by 1h
+t_eq "an expired voucher is not extended" 1 "$RC"
+t_contains "says why" "is expired" "$ERR"
+sim_admin r1 logout "$C5"
+t_eq "the router counted its traffic" 4096 "$(sim_admin r1 users | jq --arg c "$C5" '.[] | select(.name == $c) | .["bytes-in"]')"
+w voucher reset "$C5"
+t_eq "reset exits 0" 0 "$RC"
+w worker --once
+t_eq "reset: router counters zero" 0 "$(sim_admin r1 users | jq --arg c "$C5" '.[] | select(.name == $c) | .["bytes-in"]')"
+t_eq "reset: audited" 1 "$(sql "SELECT count(*) FROM audit WHERE action='voucher.reset'")"
+
+w plan add locked --price 3 --duration 2h --lock-mac
+w voucher create --plan locked --count 1 --router r1 --json
+CL=$(sql "SELECT code FROM vouchers WHERE batch_id=$(jq -r .batch_id <<<"$OUT")")
+w worker --once
+sim_admin r1 login "$CL" aa:bb:cc:00:00:07 10.5.50.17
+w worker --once
+t_eq "lock-mac: bound to the first device" AA:BB:CC:00:00:07 "$(sql "SELECT mac FROM vouchers WHERE code='$CL'")"
+w worker --once
+t_eq "lock-mac: the router user gets the MAC" AA:BB:CC:00:00:07 \
+    "$(sim_admin r1 users | jq -r --arg c "$CL" '.[] | select(.name == $c) | .["mac-address"]')"
+sim_admin r1 logout "$CL"
+sim_admin r1 login "$CL" aa:bb:cc:00:00:08 10.5.50.18 2>/dev/null
+t_eq "lock-mac: another device refused" 1 $?
+sim_admin r1 login "$CL" aa:bb:cc:00:00:07 10.5.50.17
+t_eq "lock-mac: the same device gets in" 0 $?
+sim_admin r1 logout "$CL"
+
 # --- garbage and a hanging router -----------------------------------------------------
 sim_admin r2 mode garbage
 w worker --once

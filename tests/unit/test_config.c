@@ -21,7 +21,9 @@
 #include "wisp/util.h"
 
 #define DEFAULT_LOGIN "http://hotspot.lan/login?username={user}&password={pass}"
-#define KNOWN         "known: db, redis, shop.name, currency, login_url, redis.prefix, theme, qr.ecc)"
+#define KNOWN                                                                                      \
+    "known: db, redis, shop.name, currency, login_url, redis.prefix, theme, qr.ecc, "              \
+    "worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout)"
 
 /* Per-test scratch: a temporary directory used as XDG_CONFIG_HOME. */
 struct fixture {
@@ -498,7 +500,7 @@ test_xdg_paths(void **state)
     struct werr e = {0};
     char *xdg = write_file(f, "xdg/wisp/config.json", "{\"theme\": \"xdg\"}");
     char *home = write_file(f, "home/.config/wisp/config.json", "{\"theme\": \"home\"}");
-    char path[128], *out;
+    char path[256], *out;
 
     snprintf(path, sizeof path, "%s/xdg", f->dir);
     setenv("XDG_CONFIG_HOME", path, 1);
@@ -530,8 +532,8 @@ test_xdg_paths(void **state)
     assert_int_equal(config_load_file(&c, NULL, &e), 0);
     assert_null(c.file);
     out = show(&c, false);
-    snprintf(path, sizeof path, "config file   = (none; looked for %s/empty/wisp/config.json)\n",
-             f->dir);
+    snprintf(path, sizeof path,
+             "config file         = (none; looked for %s/empty/wisp/config.json)\n", f->dir);
     assert_true(str_starts(out, path));
     free(out);
     config_free(&c);
@@ -693,15 +695,19 @@ test_show_text(void **state)
     assert_int_equal(config_set(&c, "db", "user=ana password='hunter 2'", "--db", &e), 0);
     out = show(&c, false);
     assert_true(asprintf(&want,
-                         "config file   = %s\n"
-                         "db            = user=ana password=****\n"
-                         "redis         = (unset: live metrics off)\n"
-                         "shop.name     = Cafe Net\n"
-                         "currency      = USD\n"
-                         "login_url     = " DEFAULT_LOGIN "\n"
-                         "redis.prefix  = wisp:\n"
-                         "theme         = default\n"
-                         "qr.ecc        = M\n",
+                         "config file         = %s\n"
+                         "db                  = user=ana password=****\n"
+                         "redis               = (unset: live metrics off)\n"
+                         "shop.name           = Cafe Net\n"
+                         "currency            = USD\n"
+                         "login_url           = " DEFAULT_LOGIN "\n"
+                         "redis.prefix        = wisp:\n"
+                         "theme               = default\n"
+                         "qr.ecc              = M\n"
+                         "worker.interval     = 10\n"
+                         "worker.embedded     = auto\n"
+                         "ssh.connect_timeout = 5\n"
+                         "ssh.command_timeout = 15\n",
                          p) > 0);
     assert_string_equal(out, want);
     free(want);
@@ -710,15 +716,15 @@ test_show_text(void **state)
     assert_int_equal(config_set(&c, "db", "", "--db", &e), 0);
     assert_int_equal(config_set(&c, "redis", "redis://ana:hunter3@h:6390/1", "--redis", &e), 0);
     out = show(&c, false);
-    assert_non_null(strstr(out, "\ndb            = (libpq defaults)\n"));
-    assert_non_null(strstr(out, "\nredis         = redis://ana:****@h:6390/1\n"));
+    assert_non_null(strstr(out, "\ndb                  = (libpq defaults)\n"));
+    assert_non_null(strstr(out, "\nredis               = redis://ana:****@h:6390/1\n"));
     assert_null(strstr(out, "hunter"));
     free(out);
 
     /* a conninfo may hold a newline; show keeps one line per key */
     assert_int_equal(config_set(&c, "db", "user=ana\npassword=hunter4", "--db", &e), 0);
     out = show(&c, false);
-    assert_non_null(strstr(out, "\ndb            = user=ana\\x0apassword=****\n"));
+    assert_non_null(strstr(out, "\ndb                  = user=ana\\x0apassword=****\n"));
     assert_null(strstr(out, "hunter"));
     free(out);
     config_free(&c);
@@ -736,8 +742,18 @@ test_show_json(void **state)
     const char *k;
     json_t *v;
     size_t n = 0;
-    static const char *const order[] = {"db",        "redis",        "shop.name", "currency",
-                                        "login_url", "redis.prefix", "theme",     "qr.ecc"};
+    static const char *const order[] = {"db",
+                                        "redis",
+                                        "shop.name",
+                                        "currency",
+                                        "login_url",
+                                        "redis.prefix",
+                                        "theme",
+                                        "qr.ecc",
+                                        "worker.interval",
+                                        "worker.embedded",
+                                        "ssh.connect_timeout",
+                                        "ssh.command_timeout"};
 
     (void)state;
     config_init(&c);
@@ -751,11 +767,11 @@ test_show_json(void **state)
     assert_true(json_is_object(root));
     json_object_foreach(root, k, v)
     {
-        assert_true(n < 8);
+        assert_true(n < 12);
         assert_string_equal(k, order[n]); /* table order */
         n++;
     }
-    assert_int_equal(n, 8);
+    assert_int_equal(n, 12);
     assert_string_equal(json_string_value(json_object_get(root, "db")),
                         "postgresql://ana:****@db/shop?sslpassword=****");
     assert_true(json_is_null(json_object_get(root, "redis")));
@@ -777,11 +793,15 @@ test_help(void **state)
     (void)state;
     config_help(out);
     fclose(out);
-    assert_true(str_starts(buf, "db            WISP_DB            default (libpq defaults), "
-                                "secret (shown masked)\n              PostgreSQL"));
-    assert_non_null(strstr(buf, "\nqr.ecc        WISP_QR_ECC        default \"M\"\n"));
-    assert_non_null(strstr(buf, "\nredis.prefix  WISP_REDIS_PREFIX  default \"wisp:\"\n"));
-    assert_non_null(strstr(buf, "\nshop.name     WISP_SHOP_NAME     default \"wisp hotspot\"\n"));
+    assert_true(str_starts(buf,
+                           "db                  WISP_DB                  default (libpq "
+                           "defaults), secret (shown masked)\n                    PostgreSQL"));
+    assert_non_null(strstr(buf, "\nqr.ecc              WISP_QR_ECC              default \"M\"\n"));
+    assert_non_null(
+        strstr(buf, "\nredis.prefix        WISP_REDIS_PREFIX        default \"wisp:\"\n"));
+    assert_non_null(
+        strstr(buf, "\nshop.name           WISP_SHOP_NAME           default \"wisp hotspot\"\n"));
+    assert_non_null(strstr(buf, "\nworker.interval     WISP_WORKER_INTERVAL     default \"10\"\n"));
     free(buf);
 }
 

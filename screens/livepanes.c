@@ -1,0 +1,164 @@
+/*
+ * livepanes.c - the Routers and Sessions panes: their columns, state
+ * colours and details boxes. The console (console.c) owns the keys and
+ * turns them into commands; the data comes from the feed thread.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wisp/colors.h"
+#include "wisp/livepanes.h"
+#include "wisp/util.h"
+
+static const struct listpane_column router_cols[] = {
+    {{"NAME", 14, false}, "name", LF_TEXT},
+    {{"DRIVER", 9, false}, "driver", LF_TEXT},
+    {{"HOST", 16, false}, "host", LF_TEXT},
+    {{"STATE", 17, false}, "state", LF_TEXT},
+    {{"CPU", 5, true}, "cpu_load", LF_PERCENT},
+    {{"MEM FREE", 9, true}, "mem_free", LF_BYTES},
+    {{"UPTIME", 11, true}, "uptime_s", LF_DURATION},
+    {{"SESS", 5, true}, "active_sessions", LF_INT},
+    {{"LAST SEEN", 10, true}, "last_seen", LF_AGO},
+    {{"LAST ERROR", 0, false}, "last_error", LF_TEXT},
+};
+
+static const struct listpane_column session_cols[] = {
+    {{"USER", 12, false}, "user", LF_TEXT},
+    {{"PLAN", 8, false}, "plan", LF_TEXT},
+    {{"ROUTER", 10, false}, "router", LF_TEXT},
+    {{"IP", 15, false}, "ip", LF_TEXT},
+    {{"MAC", 17, false}, "mac", LF_TEXT},
+    {{"UPTIME", 9, true}, "uptime_s", LF_DURATION},
+    {{"LEFT", 9, true}, "time_left_s", LF_DURATION},
+    {{"IN", 8, true}, "bytes_in", LF_BYTES},
+    {{"OUT", 8, true}, "bytes_out", LF_BYTES},
+    {{"RATE", 0, true}, "rate_out", LF_RATE},
+};
+
+static enum theme_element
+router_colour(json_t *r, int col)
+{
+    const char *state = json_string_value(json_object_get(r, "state"));
+    json_t *cpu = json_object_get(r, "cpu_load");
+
+    if (col == 3)
+        return str_eq(state, "up")            ? TH_OK
+               : str_eq(state, "maintenance") ? TH_WARN
+               : str_eq(state, "unknown")     ? TH_DIM
+                                              : TH_BAD; /* down, hostkey-mismatch */
+    if (col == 4 && json_is_integer(cpu))
+        return json_integer_value(cpu) >= 90   ? TH_BAD
+               : json_integer_value(cpu) >= 70 ? TH_WARN
+                                               : TH_NORMAL;
+    if (col == 9)
+        return TH_BAD;
+    return TH_NORMAL;
+}
+
+static enum theme_element
+session_colour(json_t *s, int col)
+{
+    json_t *left = json_object_get(s, "time_left_s");
+
+    if (col == 6 && json_is_integer(left))
+        return json_integer_value(left) < 300 ? TH_WARN : TH_OK;
+    return TH_NORMAL;
+}
+
+void
+livepanes_init(struct listpane *routers, struct listpane *sessions)
+{
+    listpane_init(routers, router_cols, (int)(sizeof router_cols / sizeof router_cols[0]), "name",
+                  router_colour);
+    listpane_init(sessions, session_cols, (int)(sizeof session_cols / sizeof session_cols[0]), "id",
+                  session_colour);
+}
+
+/* A box of label/value lines over the middle of the screen. */
+static void
+detail_box(const char *title, const char *const (*rows)[2], int n, json_t *obj,
+           const enum listpane_format *fmts)
+{
+    int w = COLS - 8 < 76 ? COLS - 8 : 76, h = n + 4, y = (LINES - h) / 2, x = (COLS - w) / 2;
+
+    if (y < 1)
+        y = 1;
+    attrset(colors_attr(TH_DIALOG));
+    for (int i = 0; i < h; i++)
+        mvprintw(y + i, x, "%*s", w, "");
+    attrset(colors_attr(TH_DIALOG) | A_BOLD);
+    mvaddnstr(y + 1, x + 2, title, w - 4);
+    attrset(colors_attr(TH_DIALOG));
+    for (int i = 0; i < n; i++) {
+        char v[256];
+
+        listpane_format(json_object_get(obj, rows[i][1]), fmts[i], v, sizeof v);
+        mvprintw(y + 3 + i, x + 2, "%-16s ", rows[i][0]);
+        addnstr(v, w - 21);
+    }
+    attrset(A_NORMAL);
+}
+
+void
+livepanes_router_detail(json_t *r)
+{
+    static const char *const rows[][2] = {
+        {"driver", "driver"},
+        {"host", "host"},
+        {"port", "port"},
+        {"user", "user"},
+        {"state", "state"},
+        {"last seen", "last_seen"},
+        {"last error", "last_error"},
+        {"identity", "identity"},
+        {"version", "version"},
+        {"cpu load", "cpu_load"},
+        {"memory free", "mem_free"},
+        {"uptime", "uptime_s"},
+        {"sessions", "active_sessions"},
+        {"vouchers synced", "vouchers_synced"},
+        {"vouchers failed", "vouchers_failed"},
+        {"backup", "backup"},
+        {"host key", "hostkey"},
+    };
+    static const enum listpane_format fmts[] = {
+        LF_TEXT,    LF_TEXT,  LF_INT,      LF_TEXT, LF_TEXT, LF_AGO, LF_TEXT, LF_TEXT, LF_TEXT,
+        LF_PERCENT, LF_BYTES, LF_DURATION, LF_INT,  LF_INT,  LF_INT, LF_TEXT, LF_TEXT,
+    };
+    char title[96];
+
+    snprintf(title, sizeof title, "router %s   (Esc closes)",
+             json_string_value(json_object_get(r, "name")));
+    detail_box(title, rows, (int)(sizeof rows / sizeof rows[0]), r, fmts);
+}
+
+void
+livepanes_session_detail(json_t *s)
+{
+    static const char *const rows[][2] = {
+        {"user", "user"},
+        {"voucher", "voucher"},
+        {"plan", "plan"},
+        {"router", "router"},
+        {"ip", "ip"},
+        {"mac", "mac"},
+        {"started", "started_at"},
+        {"uptime", "uptime_s"},
+        {"time left", "time_left_s"},
+        {"bytes in", "bytes_in"},
+        {"bytes out", "bytes_out"},
+        {"rate in", "rate_in"},
+        {"rate out", "rate_out"},
+    };
+    static const enum listpane_format fmts[] = {
+        LF_TEXT,     LF_TEXT,     LF_TEXT,  LF_TEXT,  LF_TEXT, LF_TEXT, LF_AGO,
+        LF_DURATION, LF_DURATION, LF_BYTES, LF_BYTES, LF_RATE, LF_RATE,
+    };
+    char title[96];
+
+    snprintf(title, sizeof title, "session %lld   (Esc closes)",
+             (long long)json_integer_value(json_object_get(s, "id")));
+    detail_box(title, rows, (int)(sizeof rows / sizeof rows[0]), s, fmts);
+}
