@@ -97,6 +97,72 @@ events_publish(const struct config *cfg, const char *type, json_t *details, stru
     return rc;
 }
 
+int
+events_store(const struct config *cfg, json_t *hashes, int ttl_s, struct werr *e)
+{
+    redisContext *c;
+    const char *key;
+    json_t *h;
+    int pending = 0, rc = 0;
+
+    if (cfg->redis == NULL || *cfg->redis == '\0' || json_object_size(hashes) == 0)
+        return 0;
+    if ((c = connect_redis(cfg->redis, e)) == NULL)
+        return -1;
+    /* one pipeline: per key DEL, HSET of every field, EXPIRE */
+    json_object_foreach(hashes, key, h)
+    {
+        char *k = xasprintf("%s%s", cfg->redis_prefix, key);
+        const char *f;
+        json_t *v;
+
+        redisAppendCommand(c, "DEL %s", k);
+        pending++;
+        json_object_foreach(h, f, v)
+        {
+            char *text = json_is_string(v) ? xstrdup(json_string_value(v))
+                         : json_is_null(v) ? xstrdup("")
+                                           : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+            redisAppendCommand(c, "HSET %s %s %s", k, f, text);
+            pending++;
+            free(text);
+        }
+        redisAppendCommand(c, "EXPIRE %s %d", k, ttl_s);
+        pending++;
+        free(k);
+    }
+    while (pending-- > 0) {
+        redisReply *r = NULL;
+
+        if (redisGetReply(c, (void **)&r) != REDIS_OK) {
+            rc = werr_set(e, WISP_ERUNTIME, "Redis: %s", c->errstr);
+            break;
+        }
+        if (r && r->type == REDIS_REPLY_ERROR && rc == 0)
+            rc = werr_set(e, WISP_ERUNTIME, "Redis: %s", r->str);
+        freeReplyObject(r);
+    }
+    redisFree(c);
+    return rc;
+}
+
+int
+events_forget(const struct config *cfg, const char *key, struct werr *e)
+{
+    redisContext *c;
+    redisReply *r;
+
+    if (cfg->redis == NULL || *cfg->redis == '\0')
+        return 0;
+    if ((c = connect_redis(cfg->redis, e)) == NULL)
+        return -1;
+    r = redisCommand(c, "DEL %s%s", cfg->redis_prefix, key);
+    freeReplyObject(r);
+    redisFree(c);
+    return 0;
+}
+
 struct events {
     pthread_t thread;
     char *url, *channel;

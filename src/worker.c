@@ -35,6 +35,8 @@ struct slot {
     char state[20]; /* as last written */
     long long ms;   /* this cycle's time on it */
     char note[600]; /* this cycle's outcome, for the log */
+    char name[33];
+    json_t *health; /* this cycle's health for Redis, or NULL */
     struct slot *next;
 };
 
@@ -186,6 +188,11 @@ step_health(struct worker *w, struct db *db, struct slot *s, struct router_row *
         return -1;
     }
     ids_param(ids, sizeof ids, s->id);
+    json_decref(s->health);
+    s->health = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:I}", "state", "up", "identity",
+                          h.identity, "version", h.version, "cpu_load", h.cpu_load, "mem_total",
+                          (json_int_t)h.mem_total, "mem_free", (json_int_t)h.mem_free, "uptime_s",
+                          (json_int_t)h.uptime_s);
     snprintf(cpu, sizeof cpu, "%d", h.cpu_load);
     snprintf(mt, sizeof mt, "%lld", h.mem_total);
     snprintf(mf, sizeof mf, "%lld", h.mem_free);
@@ -573,11 +580,14 @@ work_router(struct worker *w, struct db *db, struct slot *s)
     int pushed = 0, sessions = 0, removed = 0;
 
     s->note[0] = '\0';
+    json_decref(s->health);
+    s->health = NULL;
     if (router_load(db, NULL, s->id, &r, &e) < 0) {
         snprintf(s->note, sizeof s->note, "%s", e.msg);
         return;
     }
     d = driver_find(r.driver);
+    snprintf(s->name, sizeof s->name, "%s", r.name);
     s->conn.hotspot_server = r.hotspot_server;
     if (connect_router(w, db, s, &r) == 0 && step_health(w, db, s, &r, d) == 0) {
         step_jobs(w, db, s, &r, d);
@@ -587,6 +597,8 @@ work_router(struct worker *w, struct db *db, struct slot *s)
         if (!s->note[0])
             snprintf(s->note, sizeof s->note, "up, %d sessions, %d pushed, %d removed", sessions,
                      pushed, removed);
+        if (s->health)
+            json_object_set_new(s->health, "active_sessions", json_integer(sessions));
     }
     if (s->conn.broken) { /* a command died: a fresh session next time */
         ssh_close(s->conn.ssh);
@@ -648,6 +660,7 @@ drop_slot(struct worker *w, int id)
             *p = s->next;
             ssh_close(s->conn.ssh);
             sb_free(&s->conn.out);
+            json_decref(s->health);
             free(s);
             return;
         }
@@ -762,7 +775,8 @@ cycle(struct worker *w, long n)
     pthread_t th[WORKER_THREADS];
     struct pool_arg args[WORKER_THREADS];
     int nth;
-    char ms[16], cy[24];
+    char ms[16];
+    json_t *live;
 
     if (!ensure_db(w, &w->db, &w->db_up))
         return;
@@ -804,26 +818,38 @@ cycle(struct worker *w, long n)
     }
     for (int k = 0; k < nth; k++)
         pthread_join(th[k], NULL);
+    live = json_object();
     for (size_t i = 0; i < w->ntodo; i++) {
-        PGresult *r;
-        char idt[16];
+        struct slot *s = w->todo[i];
+        char key[48];
 
-        ids_param(idt, sizeof idt, w->todo[i]->id);
-        r = db_queryv(&w->db, &e, "SELECT name FROM routers WHERE id = $1", 1, idt);
-        logf_(w, "  %s: %lld ms, %s", r && PQntuples(r) ? PQgetvalue(r, 0, 0) : idt, w->todo[i]->ms,
-              w->todo[i]->note);
-        if (r)
-            PQclear(r);
+        logf_(w, "  %s: %lld ms, %s", s->name[0] ? s->name : "?", s->ms, s->note);
+        snprintf(key, sizeof key, "router:%s", s->name);
+        if (s->name[0])
+            json_object_set_new(live, key,
+                                s->health ? json_incref(s->health)
+                                          : json_pack("{s:s, s:s}", "state", "down", "error", s->note));
     }
     free(w->todo);
     w->todo = NULL;
     free(ids);
     snprintf(ms, sizeof ms, "%lld", ssh_now_ms() - t0);
-    snprintf(cy, sizeof cy, "%ld", n);
     db_execv(&w->db, &e,
              "UPDATE workers SET seen_at = now(), cycles = cycles + 1, cycle_ms = $2 WHERE id = $1",
              2, w->id, ms);
     logf_(w, "cycle %ld: %d routers in %s ms", n, nids, ms);
+    {
+        char key[128];
+        int ttl = 3 * (w->o->interval_s > 0 ? w->o->interval_s : 1) + 5;
+
+        snprintf(key, sizeof key, "worker:%s", w->id);
+        json_object_set_new(live, key, json_pack("{s:I, s:I, s:i, s:I}", "seen", (json_int_t)time(NULL), "cycle_ms",
+                                                 (json_int_t)atoll(ms), "routers", nids, "cycles",
+                                                 (json_int_t)n));
+        if (events_store(w->cfg, live, ttl, &e) < 0)
+            logf_(w, "live state to Redis: %s", e.msg);
+        json_decref(live);
+    }
     publish(w, "worker.cycle",
             json_pack("{s:s, s:I, s:i}", "worker", w->id, "ms", (json_int_t)atoll(ms), "routers",
                       nids));
@@ -884,6 +910,13 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
                  "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
                  1, w.id);
         db_execv(&w.db, &e2, "DELETE FROM workers WHERE id = $1", 1, w.id);
+    }
+    {
+        char key[128];
+        struct werr e3 = {0};
+
+        snprintf(key, sizeof key, "worker:%s", w.id);
+        events_forget(cfg, key, &e3);
     }
     logf_(&w, "stopped after %ld cycles", n);
     while (w.slots)

@@ -20,6 +20,14 @@
  * when Redis is configured but did not take it. Never waits more than ~0.5 s. */
 int events_publish(const struct config *cfg, const char *type, json_t *details, struct werr *e);
 
+/* Live state for dashboards: each member of hashes ({"router:r1": {...}})
+ * becomes the Redis hash <prefix>KEY with those fields, replaced whole and
+ * expiring after ttl_s. One connection, one pipeline. 0 when no Redis. */
+int events_store(const struct config *cfg, json_t *hashes, int ttl_s, struct werr *e);
+
+/* Delete <prefix>KEY. 0 when no Redis. */
+int events_forget(const struct config *cfg, const char *key, struct werr *e);
+
 struct events;
 
 /* Subscribe on a thread of its own: on_event gets each message's text,

@@ -87,6 +87,9 @@ w_as rt_viewer pw router add vx --host 127.0.0.1 --user u --key "$SIM_KEY" --dri
 t_eq "a viewer cannot add routers" 1 "$RC"
 
 # --- vouchers reach the routers ------------------------------------------------
+redis-cli -s "$REDIS_SOCK" SUBSCRIBE wisp:events >"$T/events.txt" 2>&1 &
+SUBPID=$!
+sleep 0.3
 w voucher create --plan 1h --count 20 --router r1 --json
 B1=$(jq -r .batch_id <<<"$OUT")
 w worker --once
@@ -152,6 +155,18 @@ t_eq "expired by the worker" expired "$(sql "SELECT status FROM vouchers WHERE c
 t_eq "removed from the router" 0 "$(sim_admin r1 users | jq --arg c "$C2" '[.[] | select(.name == $c)] | length')"
 t_eq "its session kicked" 0 "$(sim_admin r1 active | jq length)"
 t_eq "recorded removed" removed "$(sql "SELECT vr.state FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id WHERE v.code='$C2'")"
+
+kill "$SUBPID" 2>/dev/null
+wait "$SUBPID" 2>/dev/null
+ev=$(cat "$T/events.txt")
+for type in router.status session.started voucher.activated session.ended voucher.expired worker.cycle; do
+    t_contains "event $type published" "\"type\":\"$type\"" "$ev"
+done
+t_contains "session.started names router and user" "\"router\":\"r1\"" "$(grep session.started <<<"$ev" | head -1)"
+live=$(redis-cli -s "$REDIS_SOCK" HGETALL wisp:router:r1 | paste -sd' ')
+t_match "router health in Redis" 'state up .*version 7\.11\.2' "$live"
+t_ok "router health expires" test "$(redis-cli -s "$REDIS_SOCK" TTL wisp:router:r1)" -gt 0
+t_eq "a worker that stopped leaves no heartbeat" 0 "$(redis-cli -s "$REDIS_SOCK" KEYS 'wisp:worker:*' | grep -c .)"
 
 # --- kick, disable --------------------------------------------------------------------
 C3=$(sql "SELECT code FROM vouchers WHERE batch_id=$B1 ORDER BY serial OFFSET 2 LIMIT 1")
@@ -295,6 +310,8 @@ sleep 5
 owners=$(sql "SELECT count(DISTINCT lease_owner) FROM routers WHERE lease_owner IS NOT NULL")
 t_eq "two workers: both hold leases" 2 "$owners"
 t_eq "two workers: every router leased once" 4 "$(sql "SELECT count(*) FROM routers WHERE lease_owner IS NOT NULL")"
+t_eq "two workers: two heartbeats in Redis" 2 "$(redis-cli -s "$REDIS_SOCK" KEYS 'wisp:worker:*' | grep -c .)"
+t_eq "two workers: two heartbeats in PostgreSQL" 2 "$(sql "SELECT count(*) FROM workers")"
 t_eq "two workers: fair shares" "2,2" "$(sql "SELECT string_agg(n::text, ',') FROM (SELECT count(*) n FROM routers GROUP BY lease_owner) s")"
 kill -KILL "$W1"
 wait "$W1" 2>/dev/null
