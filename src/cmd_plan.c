@@ -26,9 +26,10 @@ read_input(const struct cmd_args *a, struct plan_input *in)
     in->validity = args_get(a, "validity");
     in->shared_users = args_get(a, "shared-users");
     in->profile = args_get(a, "profile");
-    in->lock_mac = args_has(a, "lock-mac")
-                       ? (args_get(a, "lock-mac") && *args_get(a, "lock-mac") ? args_get(a, "lock-mac") : "yes")
-                       : NULL;
+    in->lock_mac = args_has(a, "lock-mac") ? (args_get(a, "lock-mac") && *args_get(a, "lock-mac")
+                                                  ? args_get(a, "lock-mac")
+                                                  : "yes")
+                                           : NULL;
 }
 
 static int

@@ -204,25 +204,23 @@ kbps(const char *s, size_t len)
     return (long long)(v + 0.5);
 }
 
+#define HEALTH_SCRIPT                                                                              \
+    "cut -d' ' -f1 /proc/uptime; cut -d' ' -f1 /proc/loadavg; cat /proc/sys/kernel/hostname; "     \
+    "grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; "                                          \
+    "ndsctl status 2>&1 | grep -m1 '^Version:'; echo wisp-health"
+
+/* The health script's output, up to its "wisp-health" line. */
 static int
-nds_health(struct rconn *c, struct rt_health *h, struct werr *e)
+parse_health(const char *t, struct rt_health *h, struct werr *e)
 {
-    const char *t;
-    char *p;
+    const char *p;
     double up = -1, load = -1;
     long long total = -1, avail = -1;
 
-    if (driver_run(c,
-                   "cut -d' ' -f1 /proc/uptime; cut -d' ' -f1 /proc/loadavg; cat "
-                   "/proc/sys/kernel/hostname; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; "
-                   "ndsctl status 2>&1 | grep -m1 '^Version:'; echo wisp-end",
-                   NULL, e) < 0)
-        return -1;
-    t = c->out.buf ? c->out.buf : "";
     memset(h, 0, sizeof *h);
     h->cpu_load = -1;
     h->mem_total = h->mem_free = h->uptime_s = -1;
-    if (!strstr(t, "wisp-end") || sscanf(t, "%lf\n%lf\n%63s", &up, &load, h->identity) != 3)
+    if (!strstr(t, "wisp-health") || sscanf(t, "%lf\n%lf\n%63s", &up, &load, h->identity) != 3)
         return werr_set(e, WISP_ERUNTIME, "cannot read the router's health: unexpected output");
     h->uptime_s = (long long)up;
     h->cpu_load = load * 100 > 100 ? 100 : (int)(load * 100 + 0.5);
@@ -232,12 +230,64 @@ nds_health(struct rconn *c, struct rt_health *h, struct werr *e)
         avail = strtoll(p + 13, NULL, 10);
     h->mem_total = total >= 0 ? total * 1024 : -1;
     h->mem_free = avail >= 0 ? avail * 1024 : -1;
-    if ((p = strstr(t, "Version: ")))
-        snprintf(h->version, sizeof h->version, "openNDS %.*s", (int)strcspn(p + 9, "\n"), p + 9);
-    else
+    if (!(p = strstr(t, "Version: ")))
         return werr_set(e, WISP_ERUNTIME,
                         "openNDS is not running on this router (ndsctl status said no version)");
+    snprintf(h->version, sizeof h->version, "openNDS %.*s", (int)strcspn(p + 9, "\n"), p + 9);
     return 0;
+}
+
+static int
+nds_health(struct rconn *c, struct rt_health *h, struct werr *e)
+{
+    if (driver_run(c, HEALTH_SCRIPT, NULL, e) < 0)
+        return -1;
+    return parse_health(c->out.buf, h, e);
+}
+
+/* ndsctl json's output and exit status, then the voucher log: sessions. */
+static int
+parse_sessions(const char *json, int status, const char *log, struct rt_session **s, size_t *n,
+               struct werr *e)
+{
+    if (status != 0)
+        return werr_set(e, WISP_ERUNTIME, "ndsctl json failed (exit %d): %.*s", status,
+                        (int)strcspn(json, "\n"), json);
+    if (nds_parse_clients(json, s, n, e) < 0)
+        return -1;
+    nds_match_log(log, *s, *n);
+    return 0;
+}
+
+/* Health, clients and the voucher log in one exec, split at marker lines. */
+static int
+nds_poll(struct rconn *c, struct rt_health *h, struct rt_session **s, size_t *n, struct werr *e,
+         struct werr *se)
+{
+    char *json, *st, *log;
+    int status = -1;
+
+    *s = NULL;
+    *n = 0;
+    if (driver_run(c,
+                   HEALTH_SCRIPT "; ndsctl json 2>&1; printf '\\nwisp-ndsctl %s\\n' $?; "
+                                 "grep 'theme_voucher - ' " LOG " 2>/dev/null | tail -n 2000; "
+                                 "echo wisp-end",
+                   NULL, e) < 0)
+        return -1;
+    if (parse_health(c->out.buf, h, e) < 0)
+        return -1;
+    json = strstr(c->out.buf, "wisp-health\n");
+    st = json ? strstr(json, "\nwisp-ndsctl ") : NULL;
+    if (!json || !st || !strstr(st, "wisp-end")) {
+        werr_set(se, WISP_ERUNTIME, "cannot read the sessions: the router's answer was cut short");
+        return 1;
+    }
+    json += strlen("wisp-health\n");
+    *st = '\0';
+    status = atoi(st + strlen("\nwisp-ndsctl "));
+    log = strchr(st + 1, '\n');
+    return parse_sessions(json, status, log ? log : "", s, n, se) < 0 ? 1 : 0;
 }
 
 static int
@@ -363,31 +413,13 @@ nds_remove(struct rconn *c, const char *const *names, size_t n, struct werr *e)
 static int
 nds_sessions(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e)
 {
-    int status;
-    char *log;
+    struct rt_health h;
+    struct werr he = {0};
+    int rc = nds_poll(c, &h, s, n, &he, e);
 
-    if (driver_run(c, "ndsctl json", &status, e) < 0)
-        return -1;
-    if (status != 0 || !c->out.buf) {
-        const char *t = c->out.buf ? c->out.buf : "";
-
-        return werr_set(e, WISP_ERUNTIME, "ndsctl json failed (exit %d): %.*s", status,
-                        (int)strcspn(t, "\n"), t);
-    }
-    if (nds_parse_clients(c->out.buf, s, n, e) < 0)
-        return -1;
-    if (*n == 0)
-        return 0;
-    if (driver_run(c, "grep 'theme_voucher - ' " LOG " 2>/dev/null | tail -n 2000; echo wisp-end",
-                   NULL, e) < 0) {
-        free(*s);
-        *s = NULL;
-        *n = 0;
-        return -1;
-    }
-    log = c->out.buf ? c->out.buf : "";
-    nds_match_log(log, *s, *n);
-    return 0;
+    if (rc < 0)
+        *e = he;
+    return rc == 0 ? 0 : -1;
 }
 
 static int
@@ -417,4 +449,5 @@ const struct driver driver_opennds = {
     .remove_users = nds_remove,
     .list_sessions = nds_sessions,
     .kick = nds_kick,
+    .poll = nds_poll,
 };

@@ -488,19 +488,9 @@ ros_quote(struct sbuf *sb, const char *s)
 static int
 ros_health(struct rconn *c, struct rt_health *h, struct werr *e)
 {
-    char *identity;
-    int rc;
-
-    if (driver_run(c, "/system identity print", NULL, e) < 0)
+    if (driver_run(c, "/system identity print; /system resource print without-paging", NULL, e) < 0)
         return -1;
-    identity = xstrdup(c->out.buf ? c->out.buf : "");
-    if (driver_run(c, "/system resource print without-paging", NULL, e) < 0) {
-        free(identity);
-        return -1;
-    }
-    rc = ros_parse_health(c->out.buf ? c->out.buf : "", identity, h, e);
-    free(identity);
-    return rc;
+    return ros_parse_health(c->out.buf, c->out.buf, h, e);
 }
 
 /* The answers "wisp-ok NAME" / "wisp-err NAME" for names, into errs. */
@@ -666,28 +656,69 @@ ros_remove(struct rconn *c, const char *const *names, size_t n, struct werr *e)
     return 0;
 }
 
+/* The :foreach script that :puts one "wisp-active;..." line per session. */
+static void
+sessions_script(struct sbuf *sb, const char *server)
+{
+    static const char *const fields[] = {"user",     "mac-address", "address",          "uptime",
+                                         "bytes-in", "bytes-out",   "session-time-left"};
+
+    sb_add(sb, ":foreach i in=[/ip hotspot active find");
+    if (server && *server) {
+        sb_add(sb, " server=");
+        ros_quote(sb, server);
+    }
+    sb_add(sb, "] do={:put (\"wisp-active\"");
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        sb_printf(sb, " . \";\" . [/ip hotspot active get $i %s]", fields[i]);
+    sb_add(sb, ")}; :put \"wisp-end\"");
+}
+
 static int
 ros_sessions(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e)
 {
     struct sbuf sb = {0};
-    static const char *const fields[] = {"user",     "mac-address", "address",          "uptime",
-                                         "bytes-in", "bytes-out",   "session-time-left"};
     int rc;
 
-    sb_add(&sb, ":foreach i in=[/ip hotspot active find");
-    if (c->hotspot_server && *c->hotspot_server) {
-        sb_add(&sb, " server=");
-        ros_quote(&sb, c->hotspot_server);
-    }
-    sb_add(&sb, "] do={:put (\"wisp-active\"");
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        sb_printf(&sb, " . \";\" . [/ip hotspot active get $i %s]", fields[i]);
-    sb_add(&sb, ")}; :put \"wisp-end\"");
+    sessions_script(&sb, c->hotspot_server);
     rc = driver_run(c, sb.buf, NULL, e);
     sb_free(&sb);
     if (rc < 0)
         return -1;
     return ros_parse_sessions(c->out.buf ? c->out.buf : "", s, n, e);
+}
+
+/* Health and sessions in one exec: a cycle's only round trip when there is
+ * nothing to push. The "wisp-" lines are the sessions, the rest the two
+ * prints. */
+static int
+ros_poll(struct rconn *c, struct rt_health *h, struct rt_session **s, size_t *n, struct werr *e,
+         struct werr *se)
+{
+    struct sbuf sb = {0}, rest = {0}, mine = {0};
+    int rc;
+
+    *s = NULL;
+    *n = 0;
+    sb_add(&sb, "/system identity print; /system resource print without-paging; ");
+    sessions_script(&sb, c->hotspot_server);
+    rc = driver_run(c, sb.buf, NULL, e);
+    sb_free(&sb);
+    if (rc < 0)
+        return -1;
+    for (const char *line = c->out.buf; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+
+        sb_addn(str_starts(line, "wisp-") ? &mine : &rest, line, len);
+        line += len;
+    }
+    rc = ros_parse_health(rest.buf ? rest.buf : "", rest.buf ? rest.buf : "", h, e);
+    if (rc == 0 && ros_parse_sessions(mine.buf ? mine.buf : "", s, n, se) < 0)
+        rc = 1; /* healthy, but the sessions were garbage */
+    sb_free(&rest);
+    sb_free(&mine);
+    return rc;
 }
 
 static int
@@ -723,4 +754,5 @@ const struct driver driver_routeros = {
     .remove_users = ros_remove,
     .list_sessions = ros_sessions,
     .kick = ros_kick,
+    .poll = ros_poll,
 };

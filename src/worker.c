@@ -174,36 +174,30 @@ connect_router(struct worker *w, struct db *db, struct slot *s, struct router_ro
     return 0;
 }
 
-static int
-step_health(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
-            const struct driver *d)
+/* Health read from the router into its row (and, at the cycle's end, Redis). */
+static void
+record_health(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+              const struct rt_health *h)
 {
-    struct rt_health h;
     struct werr e = {0};
     char ids[16], cpu[16], mt[24], mf[24], up[24];
 
-    if (d->health(&s->conn, &h, &e) < 0) {
-        set_state(w, db, s, r->name, "down", e.msg);
-        snprintf(s->note, sizeof s->note, "%s", e.msg);
-        return -1;
-    }
     ids_param(ids, sizeof ids, s->id);
     json_decref(s->health);
     s->health = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:I}", "state", "up", "identity",
-                          h.identity, "version", h.version, "cpu_load", h.cpu_load, "mem_total",
-                          (json_int_t)h.mem_total, "mem_free", (json_int_t)h.mem_free, "uptime_s",
-                          (json_int_t)h.uptime_s);
-    snprintf(cpu, sizeof cpu, "%d", h.cpu_load);
-    snprintf(mt, sizeof mt, "%lld", h.mem_total);
-    snprintf(mf, sizeof mf, "%lld", h.mem_free);
-    snprintf(up, sizeof up, "%lld", h.uptime_s);
+                          h->identity, "version", h->version, "cpu_load", h->cpu_load, "mem_total",
+                          (json_int_t)h->mem_total, "mem_free", (json_int_t)h->mem_free, "uptime_s",
+                          (json_int_t)h->uptime_s);
+    snprintf(cpu, sizeof cpu, "%d", h->cpu_load);
+    snprintf(mt, sizeof mt, "%lld", h->mem_total);
+    snprintf(mf, sizeof mf, "%lld", h->mem_free);
+    snprintf(up, sizeof up, "%lld", h->uptime_s);
     db_execv(db, &e,
              "UPDATE routers SET identity = $2, version = $3, cpu_load = nullif($4::int, -1),"
              " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
              " uptime_s = nullif($7::bigint, -1) WHERE id = $1",
-             7, ids, h.identity, h.version, cpu, mt, mf, up);
+             7, ids, h->identity, h->version, cpu, mt, mf, up);
     set_state(w, db, s, r->name, "up", NULL);
-    return 0;
 }
 
 /* The router user for a row of push_query. */
@@ -314,12 +308,10 @@ step_push(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
 /* Sessions on the router into the sessions table; first logins activate
  * their vouchers; vanished sessions are closed. */
 static int
-step_sessions(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
-              const struct driver *d, int *count)
+record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+                struct rt_session *ss, size_t n, int *count)
 {
     struct werr e = {0};
-    struct rt_session *ss = NULL;
-    size_t n = 0;
     char ids[16];
     struct sbuf keep = {0};
     json_t *events = json_array();
@@ -328,13 +320,6 @@ step_sessions(struct worker *w, struct db *db, struct slot *s, struct router_row
 
     *count = 0;
     ids_param(ids, sizeof ids, s->id);
-    if (d->list_sessions(&s->conn, &ss, &n, &e) < 0) {
-        logf_(w, "%s: sessions: %s", r->name, e.msg);
-        snprintf(s->note, sizeof s->note, "sessions: %s", e.msg);
-        db_execv(db, &e, "UPDATE routers SET last_error = $2 WHERE id = $1", 2, ids, s->note);
-        json_decref(events);
-        return -1;
-    }
     if (db_begin(db, &e) < 0)
         goto fail;
     sb_add(&keep, "{");
@@ -437,14 +422,12 @@ step_sessions(struct worker *w, struct db *db, struct slot *s, struct router_row
     *count = (int)n;
     sb_free(&keep);
     json_decref(events);
-    free(ss);
     return 0;
 fail:
     db_rollback(db);
     logf_(w, "%s: cannot record sessions: %s", r->name, e.msg);
     sb_free(&keep);
     json_decref(events);
-    free(ss);
     return -1;
 }
 
@@ -589,10 +572,33 @@ work_router(struct worker *w, struct db *db, struct slot *s)
     d = driver_find(r.driver);
     snprintf(s->name, sizeof s->name, "%s", r.name);
     s->conn.hotspot_server = r.hotspot_server;
-    if (connect_router(w, db, s, &r) == 0 && step_health(w, db, s, &r, d) == 0) {
+    if (connect_router(w, db, s, &r) == 0) {
+        struct rt_health h;
+        struct rt_session *ss = NULL;
+        size_t ns = 0;
+        struct werr se = {0};
+        /* one round trip: health and the sessions */
+        int prc = d->poll(&s->conn, &h, &ss, &ns, &e, &se);
+
+        if (prc < 0) {
+            set_state(w, db, s, r.name, "down", e.msg);
+            snprintf(s->note, sizeof s->note, "%s", e.msg);
+            goto out;
+        }
+        record_health(w, db, s, &r, &h);
         step_jobs(w, db, s, &r, d);
         step_push(w, db, s, &r, d, &pushed);
-        step_sessions(w, db, s, &r, d, &sessions);
+        if (prc == 0) {
+            record_sessions(w, db, s, &r, ss, ns, &sessions);
+        } else {
+            char ids[16];
+
+            ids_param(ids, sizeof ids, s->id);
+            logf_(w, "%s: sessions: %s", r.name, se.msg);
+            snprintf(s->note, sizeof s->note, "sessions: %s", se.msg);
+            db_execv(db, &se, "UPDATE routers SET last_error = $2 WHERE id = $1", 2, ids, s->note);
+        }
+        free(ss);
         step_expire(w, db, s, &r, d, &removed);
         if (!s->note[0])
             snprintf(s->note, sizeof s->note, "up, %d sessions, %d pushed, %d removed", sessions,
@@ -600,6 +606,7 @@ work_router(struct worker *w, struct db *db, struct slot *s)
         if (s->health)
             json_object_set_new(s->health, "active_sessions", json_integer(sessions));
     }
+out:
     if (s->conn.broken) { /* a command died: a fresh session next time */
         ssh_close(s->conn.ssh);
         s->conn.ssh = NULL;
@@ -827,8 +834,9 @@ cycle(struct worker *w, long n)
         snprintf(key, sizeof key, "router:%s", s->name);
         if (s->name[0])
             json_object_set_new(live, key,
-                                s->health ? json_incref(s->health)
-                                          : json_pack("{s:s, s:s}", "state", "down", "error", s->note));
+                                s->health
+                                    ? json_incref(s->health)
+                                    : json_pack("{s:s, s:s}", "state", "down", "error", s->note));
     }
     free(w->todo);
     w->todo = NULL;
@@ -843,9 +851,10 @@ cycle(struct worker *w, long n)
         int ttl = 3 * (w->o->interval_s > 0 ? w->o->interval_s : 1) + 5;
 
         snprintf(key, sizeof key, "worker:%s", w->id);
-        json_object_set_new(live, key, json_pack("{s:I, s:I, s:i, s:I}", "seen", (json_int_t)time(NULL), "cycle_ms",
-                                                 (json_int_t)atoll(ms), "routers", nids, "cycles",
-                                                 (json_int_t)n));
+        json_object_set_new(live, key,
+                            json_pack("{s:I, s:I, s:i, s:I}", "seen", (json_int_t)time(NULL),
+                                      "cycle_ms", (json_int_t)atoll(ms), "routers", nids, "cycles",
+                                      (json_int_t)n));
         if (events_store(w->cfg, live, ttl, &e) < 0)
             logf_(w, "live state to Redis: %s", e.msg);
         json_decref(live);

@@ -68,6 +68,11 @@ struct driver {
     int (*remove_users)(struct rconn *c, const char *const *names, size_t n, struct werr *e);
     int (*list_sessions)(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e);
     int (*kick)(struct rconn *c, const struct rt_session *s, struct werr *e);
+    /* Health and active sessions in one round trip (what a cycle needs when
+     * nothing is to be pushed). -1: no health (e set); 1: health but the
+     * sessions failed (se set); 0: both. */
+    int (*poll)(struct rconn *c, struct rt_health *h, struct rt_session **s, size_t *n,
+                struct werr *e, struct werr *se);
 };
 
 extern const struct driver driver_routeros;
