@@ -543,64 +543,85 @@ add_profile(struct sbuf *sb, const struct rt_user *u)
     sb_add(sb, "}; ");
 }
 
+/* One user's statement of a push script. */
+static void
+user_stmt(struct sbuf *sb, const struct rconn *c, const struct rt_user *x)
+{
+    char t[32];
+
+    sb_add(sb, ":do {:if ([:len [/ip hotspot user find name=");
+    ros_quote(sb, x->name);
+    sb_add(sb, "]] = 0) do={/ip hotspot user add name=");
+    ros_quote(sb, x->name);
+    if (c->hotspot_server && *c->hotspot_server) {
+        sb_add(sb, " server=");
+        ros_quote(sb, c->hotspot_server);
+    }
+    sb_add(sb, "}; /ip hotspot user set [find name=");
+    ros_quote(sb, x->name);
+    sb_add(sb, "] password=");
+    ros_quote(sb, x->password);
+    if (x->profile[0]) {
+        sb_add(sb, " profile=");
+        ros_quote(sb, x->profile);
+    }
+    ros_format_time(x->uptime_s, t, sizeof t);
+    sb_printf(sb, " limit-uptime=%s limit-bytes-total=%lld", t, x->bytes);
+    sb_printf(sb, " mac-address=%s", x->mac[0] ? x->mac : "00:00:00:00:00:00");
+    sb_printf(sb, " comment=\"wisp\" disabled=%s; ", x->disabled ? "yes" : "no");
+    if (x->reset) {
+        sb_add(sb, "/ip hotspot user reset-counters [find name=");
+        ros_quote(sb, x->name);
+        sb_add(sb, "]; ");
+    }
+    if (x->disabled) {
+        sb_add(sb, "/ip hotspot active remove [find user=");
+        ros_quote(sb, x->name);
+        sb_add(sb, "]; ");
+    }
+    sb_printf(sb, ":put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ", x->name, x->name);
+}
+
+/* Users in scripts of at most DRIVER_SCRIPT_MAX bytes (an SSH exec request
+ * must fit one packet), each script creating the profiles it uses first. */
 static int
 ros_push(struct rconn *c, const struct rt_user *u, size_t n, char **errs, struct werr *e)
 {
-    for (size_t at = 0; at < n; at += DRIVER_PUSH_CHUNK) {
-        size_t m = n - at < DRIVER_PUSH_CHUNK ? n - at : DRIVER_PUSH_CHUNK;
-        const char **names = xcalloc(m, sizeof *names);
-        struct sbuf sb = {0};
+    size_t at = 0;
+
+    while (at < n) {
+        struct sbuf head = {0}, body = {0};
+        const char **names;
+        size_t m = 0;
         int rc;
 
-        for (size_t i = 0; i < m; i++) {
-            const struct rt_user *x = &u[at + i];
+        while (at + m < n && m < DRIVER_PUSH_CHUNK) {
+            const struct rt_user *x = &u[at + m];
+            size_t before = body.len, hbefore = head.len;
             bool seen = false;
 
-            for (size_t j = 0; j < i && !seen; j++)
+            for (size_t j = 0; j < m && !seen; j++)
                 seen = str_eq(u[at + j].profile, x->profile);
             if (!seen && x->profile[0])
-                add_profile(&sb, x);
+                add_profile(&head, x);
+            user_stmt(&body, c, x);
+            if (m > 0 && head.len + body.len > DRIVER_SCRIPT_MAX) {
+                body.len = before;
+                body.buf[before] = '\0';
+                head.len = hbefore;
+                if (head.buf)
+                    head.buf[hbefore] = '\0';
+                break;
+            }
+            m++;
         }
-        for (size_t i = 0; i < m; i++) {
-            const struct rt_user *x = &u[at + i];
-            char t[32];
-
-            names[i] = x->name;
-            sb_add(&sb, ":do {:if ([:len [/ip hotspot user find name=");
-            ros_quote(&sb, x->name);
-            sb_add(&sb, "]] = 0) do={/ip hotspot user add name=");
-            ros_quote(&sb, x->name);
-            if (c->hotspot_server && *c->hotspot_server) {
-                sb_add(&sb, " server=");
-                ros_quote(&sb, c->hotspot_server);
-            }
-            sb_add(&sb, "}; /ip hotspot user set [find name=");
-            ros_quote(&sb, x->name);
-            sb_add(&sb, "] password=");
-            ros_quote(&sb, x->password);
-            if (x->profile[0]) {
-                sb_add(&sb, " profile=");
-                ros_quote(&sb, x->profile);
-            }
-            ros_format_time(x->uptime_s, t, sizeof t);
-            sb_printf(&sb, " limit-uptime=%s limit-bytes-total=%lld", t, x->bytes);
-            sb_printf(&sb, " mac-address=%s", x->mac[0] ? x->mac : "00:00:00:00:00:00");
-            sb_printf(&sb, " comment=\"wisp\" disabled=%s; ", x->disabled ? "yes" : "no");
-            if (x->reset) {
-                sb_add(&sb, "/ip hotspot user reset-counters [find name=");
-                ros_quote(&sb, x->name);
-                sb_add(&sb, "]; ");
-            }
-            if (x->disabled) {
-                sb_add(&sb, "/ip hotspot active remove [find user=");
-                ros_quote(&sb, x->name);
-                sb_add(&sb, "]; ");
-            }
-            sb_printf(&sb, ":put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ", x->name,
-                      x->name);
-        }
-        rc = driver_run(c, sb.buf, NULL, e);
-        sb_free(&sb);
+        names = xcalloc(m, sizeof *names);
+        for (size_t i = 0; i < m; i++)
+            names[i] = u[at + i].name;
+        sb_addn(&head, body.buf, body.len);
+        sb_free(&body);
+        rc = driver_run(c, head.buf, NULL, e);
+        sb_free(&head);
         if (rc == 0)
             rc = read_answers(c, names, m, errs + at, "add or update", e);
         free(names);
@@ -611,6 +632,7 @@ ros_push(struct rconn *c, const struct rt_user *u, size_t n, char **errs, struct
             }
             return -1;
         }
+        at += m;
     }
     return 0;
 }
@@ -626,8 +648,8 @@ ros_list_users(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e)
 static int
 ros_remove(struct rconn *c, const char *const *names, size_t n, struct werr *e)
 {
-    for (size_t at = 0; at < n; at += DRIVER_PUSH_CHUNK) {
-        size_t m = n - at < DRIVER_PUSH_CHUNK ? n - at : DRIVER_PUSH_CHUNK;
+    for (size_t at = 0; at < n; at += DRIVER_REMOVE_CHUNK) {
+        size_t m = n - at < DRIVER_REMOVE_CHUNK ? n - at : DRIVER_REMOVE_CHUNK;
         char **errs = xcalloc(m, sizeof *errs);
         struct sbuf sb = {0};
         int rc;

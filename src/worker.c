@@ -174,13 +174,15 @@ connect_router(struct worker *w, struct db *db, struct slot *s, struct router_ro
     return 0;
 }
 
-/* Health read from the router into its row (and, at the cycle's end, Redis). */
+/* Health read from the router into its row (and, at the cycle's end, Redis):
+ * one UPDATE, and a router.status event only when the state changed. */
 static void
 record_health(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
               const struct rt_health *h)
 {
     struct werr e = {0};
     char ids[16], cpu[16], mt[24], mf[24], up[24];
+    PGresult *res;
 
     ids_param(ids, sizeof ids, s->id);
     json_decref(s->health);
@@ -192,12 +194,19 @@ record_health(struct worker *w, struct db *db, struct slot *s, struct router_row
     snprintf(mt, sizeof mt, "%lld", h->mem_total);
     snprintf(mf, sizeof mf, "%lld", h->mem_free);
     snprintf(up, sizeof up, "%lld", h->uptime_s);
-    db_execv(db, &e,
-             "UPDATE routers SET identity = $2, version = $3, cpu_load = nullif($4::int, -1),"
-             " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
-             " uptime_s = nullif($7::bigint, -1) WHERE id = $1",
-             7, ids, h->identity, h->version, cpu, mt, mf, up);
-    set_state(w, db, s, r->name, "up", NULL);
+    res = db_queryv(db, &e,
+                    "UPDATE routers r SET identity = $2, version = $3, cpu_load = nullif($4::int, -1),"
+                    " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
+                    " uptime_s = nullif($7::bigint, -1), state = 'up', last_error = NULL,"
+                    " failures = 0, next_try_at = NULL, last_seen = now()"
+                    " FROM routers old WHERE old.id = r.id AND r.id = $1 AND r.state <> 'maintenance'"
+                    " RETURNING old.state",
+                    7, ids, h->identity, h->version, cpu, mt, mf, up);
+    if (res && PQntuples(res) == 1 && !str_eq(PQgetvalue(res, 0, 0), "up"))
+        publish(w, "router.status", json_pack("{s:s, s:s}", "router", r->name, "state", "up"));
+    if (res)
+        PQclear(res);
+    snprintf(s->state, sizeof s->state, "up");
 }
 
 /* The router user for a row of push_query. */

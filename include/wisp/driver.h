@@ -81,9 +81,12 @@ extern const struct driver driver_opennds;
 /* The driver named name, or NULL. */
 const struct driver *driver_find(const char *name);
 
-/* Users per push script: big enough to make 1,000 vouchers a few round trips,
- * small enough to stay well inside a router's command deadline. */
-#define DRIVER_PUSH_CHUNK 250
+/* Users per push script: many, so 1,000 vouchers are a few round trips, but
+ * a script stays under DRIVER_SCRIPT_MAX bytes: an SSH exec request has to
+ * fit one packet (OpenSSH takes up to 32 KiB). */
+#define DRIVER_PUSH_CHUNK   250
+#define DRIVER_REMOVE_CHUNK 100
+#define DRIVER_SCRIPT_MAX   28000
 
 /* Run cmd and leave its output in c->out with CRs and the log lines a router
  * echoes into sessions removed. Fails on an SSH error; the exit status is

@@ -16,7 +16,7 @@ trap 'tmux -S "$sock" kill-server 2>/dev/null || true; rm -rf "$dir"' EXIT
 "$WISP" plan add console --price 1 >/dev/null 2>&1 || true
 "$WISP" voucher create --plan console --count 100000 >/dev/null
 tmux -S "$sock" new-session -d -s b -x 200 -y 60 \
-    "env TERM=xterm-256color WISP_FRAME_LOG=$dir/frames WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' WISP_REDIS='${WISP_REDIS:-}' XDG_STATE_HOME=$dir XDG_CONFIG_HOME=$dir '$WISP'"
+    "env TERM=xterm-256color WISP_WORKER_EMBEDDED=off WISP_FRAME_LOG=$dir/frames WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' WISP_REDIS='${WISP_REDIS:-}' XDG_STATE_HOME=$dir XDG_CONFIG_HOME=$dir '$WISP'"
 for _ in $(seq 100); do tmux -S "$sock" capture-pane -p -t b | grep -q '100000' && break; sleep 0.1; done
 pid=$(tmux -S "$sock" list-panes -t b -F '#{pane_pid}')
 for _ in $(seq 20); do [ "$(cat /proc/$pid/comm)" = wisp ] && break; pid=$(pgrep -P "$pid" | head -1); done

@@ -9,6 +9,11 @@
 #   console   idle CPU, full redraw, key to screen, memory (bench_console.sh)
 #   sheets    a 1,000-voucher text sheet and PostScript sheet (bench_sheet,
 #             in-process, one core). Target: under 1 s each.
+#   routers   the worker over 50 simulated routers behind real sshd against a
+#             sequential ssh loop, --once, and 1,000 vouchers pushed
+#             (bench_routers.sh). Target: the cycle at least 10x the loop.
+#
+# ONLY=NAME runs one of them (vouchers, console, sheets, routers).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -23,11 +28,14 @@ createdb wisp_bench
 export PGDATABASE=wisp_bench WISP_DB="dbname=wisp_bench"
 
 "$WISP" db migrate >/dev/null
+ONLY=${ONLY:-}
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 "$WISP" plan add bench --price 1 --duration 1h >/dev/null
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
+if want vouchers; then
 # Warm up, and make the rows COPY will load: the same columns wisp writes.
 "$WISP" voucher create --plan bench --count 10000 >/dev/null
 psql -XAtq -c "\copy (SELECT 'c' || code, password, batch_id, serial, plan_id FROM vouchers WHERE batch_id = 1) TO '$dir/rows.tsv'"
@@ -47,8 +55,14 @@ w=$(median <"$dir/wisp.t"); c=$(median <"$dir/copy.t")
 printf 'bench: voucher create 10000: median %.1f ms (wisp) vs %.1f ms (COPY), ratio %.2f (target <= 3)\n' \
     "$(echo "$w * 1000" | bc -l)" "$(echo "$c * 1000" | bc -l)" "$(echo "$w / $c" | bc -l)"
 
-WISP=$WISP bash tests/bench/bench_console.sh
+fi
 
-for b in build/bench/*; do
-    if [ -x "$b" ] && [ -f "$b" ]; then RUNS=$RUNS "$b"; fi
-done
+if want console; then WISP=$WISP bash tests/bench/bench_console.sh; fi
+
+if want sheets; then
+    for b in build/bench/*; do
+        if [ -x "$b" ] && [ -f "$b" ]; then RUNS=$RUNS "$b"; fi
+    done
+fi
+
+if want routers; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_routers.sh; fi

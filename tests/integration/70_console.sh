@@ -266,6 +266,8 @@ t_contains "unreachable database: one line" "cannot connect to PostgreSQL" "$(sc
 tm kill-server
 
 # n: a new batch from the dialog, seen by `wisp voucher list`, selected.
+touch "$T/shop1.key"
+w router add shop1 --host 127.0.0.1 --user admin --key "$T/shop1.key" --driver routeros --accept-new-hostkey
 start
 wait_for "week" >/dev/null
 tm send-keys -t wisp n

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """routersim - a simulated hotspot router behind a real OpenSSH sshd.
 
-    routersim.py serve DIR          sshd's ForceCommand: run $SSH_ORIGINAL_COMMAND
+    routersim.py serve DIR          run $SSH_ORIGINAL_COMMAND on router DIR
+    routersim.py daemon PORT        serve every router over loopback for
+                                    simclient.sh (sshd's ForceCommand)
     routersim.py ndsctl DIR ARGS    the simulated openNDS's ndsctl
     routersim.py init DIR KIND [--version 6|7] [--identity NAME]
     routersim.py admin DIR COMMAND ...   what tests do to the router:
@@ -29,7 +31,6 @@ import fcntl
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -48,14 +49,18 @@ class State:
     def __enter__(self):
         self.lock = open(os.path.join(self.d, "lock"), "w")
         fcntl.flock(self.lock, fcntl.LOCK_EX)
-        self.s = load(self.d)
+        with open(os.path.join(self.d, "state.json")) as f:
+            self.text = f.read()
+        self.s = json.loads(self.text)
         return self.s
 
     def __exit__(self, *a):
-        tmp = os.path.join(self.d, "state.json.tmp")
-        with open(tmp, "w") as f:
-            json.dump(self.s, f)
-        os.rename(tmp, os.path.join(self.d, "state.json"))
+        text = json.dumps(self.s)
+        if text != self.text:  # reads leave the file alone
+            tmp = os.path.join(self.d, "state.json.tmp")
+            with open(tmp, "w") as f:
+                f.write(text)
+            os.rename(tmp, os.path.join(self.d, "state.json"))
         fcntl.flock(self.lock, fcntl.LOCK_UN)
         self.lock.close()
 
@@ -390,13 +395,11 @@ class Ros:
 
 
 def serve_routeros(d, cmd):
+    """Run cmd on router d: (exit status, output)."""
     with State(d) as st:
         mode = st.get("mode", "normal")
-        if mode == "hang":
-            pass
-        elif mode == "garbage":
-            sys.stdout.write("\x1b[9999;1H\x07%%%% Cisco IOS says hello %%%%\r\n???\r\n")
-            return 0
+        if mode == "garbage":
+            return 0, "\x1b[9999;1H\x07%%%% Cisco IOS says hello %%%%\r\n???\r\n"
         out = []
         r = Ros(st, out)
         try:
@@ -408,8 +411,7 @@ def serve_routeros(d, cmd):
                                       "65.160.140.13 via ssh")
     if mode == "hang":
         time.sleep(60)
-    sys.stdout.write("".join(line + "\r\n" for line in out))
-    return 0
+    return 0, "".join(line + "\r\n" for line in out)
 
 
 # ---- openNDS ---------------------------------------------------------------
@@ -465,17 +467,49 @@ def ndsctl(d, args):
 
 
 def serve_opennds(d, cmd):
+    """Run cmd in /bin/sh as the router would: (exit status, output)."""
+    import subprocess
     st = load(d)
     if st.get("mode") == "garbage":
-        sys.stdout.write("Segmentation fault\n\x00\x01garbage\n")
-        return 139
+        return 139, "Segmentation fault\n\x00\x01garbage\n"
     if st.get("mode") == "hang":
         time.sleep(60)
     bindir = os.path.join(d, "bin")
     cmd = cmd.replace("/tmp/ndslog/", os.path.join(d, "ndslog") + "/").replace("/tmp/ndslog",
                                                                               os.path.join(d, "ndslog"))
     env = dict(os.environ, PATH=bindir + ":/usr/bin:/bin")
-    return subprocess.call(["/bin/sh", "-c", cmd], env=env)
+    p = subprocess.run(["/bin/sh", "-c", cmd], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+def serve(d, cmd):
+    return (serve_routeros if load(d)["kind"] == "routeros" else serve_opennds)(d, cmd)
+
+
+def daemon(port):
+    """Answer simclient.sh on 127.0.0.1:PORT: "DIR\nLEN\nCOMMAND" in,
+    "STATUS\nOUTPUT" out. One process for every router, so an exec costs what
+    sshd costs and not a Python start (a real router answers in milliseconds)."""
+    import socketserver
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            d = self.rfile.readline().decode().strip()
+            n = int(self.rfile.readline().decode().strip() or "0")
+            cmd = self.rfile.read(n).decode("utf-8", "replace")
+            try:
+                rc, out = serve(d, cmd)
+            except Exception as e:  # a bug in the simulator, not a router's answer
+                rc, out = 255, f"routersim: {e}\n"
+            self.wfile.write(f"{rc}\n".encode() + out.encode("utf-8", "replace"))
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+        request_queue_size = 256
+
+    with Server(("127.0.0.1", int(port)), Handler) as srv:
+        srv.serve_forever()
 
 
 # ---- admin (tests) ---------------------------------------------------------
@@ -582,10 +616,11 @@ def main(argv):
         sys.exit(__doc__)
     verb, d = argv[1], argv[2]
     if verb == "serve":
-        cmd = os.environ.get("SSH_ORIGINAL_COMMAND", "")
-        if load(d)["kind"] == "routeros":
-            return serve_routeros(d, cmd)
-        return serve_opennds(d, cmd)
+        rc, out = serve(d, os.environ.get("SSH_ORIGINAL_COMMAND", ""))
+        sys.stdout.write(out)
+        return rc
+    if verb == "daemon":
+        return daemon(d)
     if verb == "ndsctl":
         return ndsctl(d, argv[3:])
     if verb == "init":

@@ -14,6 +14,7 @@
 # SIM_KEY is the client key, SIM_PASSWORD wispsim's password.
 
 SIM_PY=${SIM_PY:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../sim" && pwd)/routersim.py}
+SIM_CLIENT=$(dirname "$SIM_PY")/simclient.sh
 SIM_USER=wispsim
 
 sim_init() {
@@ -33,7 +34,15 @@ sim_init() {
     chmod 644 "$SIM_DIR/authorized_keys"
     mkdir -p /run/sshd
     SIM_SSHDS=()
-    export SIM_DIR SIM_KEY SIM_PASSWORD
+    # one simulator process answers every router (see routersim.py daemon)
+    SIM_PORT=$(sim_ports 1) || return 1
+    runuser -u "$SIM_USER" -- /usr/bin/python3 "$SIM_PY" daemon "$SIM_PORT" >"$SIM_DIR/daemon.log" 2>&1 &
+    SIM_DAEMON=$!
+    for _ in $(seq 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$SIM_PORT") 2>/dev/null && break
+        sleep 0.05
+    done
+    export SIM_DIR SIM_KEY SIM_PASSWORD SIM_PORT
 }
 
 sim_router() {
@@ -69,7 +78,7 @@ EOF
         for pair in "$@"; do
             port=${pair%%=*} name=${pair#*=}
             echo "Match LocalPort $port"
-            echo "    ForceCommand /usr/bin/python3 $SIM_PY serve $SIM_DIR/r/$name"
+            echo "    ForceCommand $SIM_CLIENT $SIM_DIR/r/$name $SIM_PORT"
         done
     } >"$conf"
     /usr/sbin/sshd -f "$conf" -E "$SIM_DIR/sshd-$tag.log" || return 1
@@ -102,6 +111,8 @@ sim_stop() {
     local t
     for t in "${SIM_SSHDS[@]}"; do sim_stop_sshd "$t"; done
     SIM_SSHDS=()
+    [ -n "${SIM_DAEMON:-}" ] && kill "$SIM_DAEMON" 2>/dev/null
+    SIM_DAEMON=
 }
 
 # A free loopback port base: N consecutive ports nobody listens on.
