@@ -31,10 +31,10 @@ static const struct listpane_column session_cols[] = {
     {{"IP", 15, false}, "ip", LF_TEXT},
     {{"MAC", 17, false}, "mac", LF_TEXT},
     {{"UPTIME", 9, true}, "uptime_s", LF_DURATION},
-    {{"LEFT", 9, true}, "time_left_s", LF_DURATION},
+    {{"LEFT", 12, true}, "time_left_s", LF_DURATION},
     {{"IN", 8, true}, "bytes_in", LF_BYTES},
     {{"OUT", 8, true}, "bytes_out", LF_BYTES},
-    {{"RATE", 0, true}, "rate_out", LF_RATE},
+    {{"RATE", 10, true}, "rate_out", LF_RATE},
 };
 
 static enum theme_element

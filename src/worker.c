@@ -46,6 +46,7 @@ struct worker {
     char id[96];
     struct db db; /* the main thread's */
     bool db_up;
+    int db_failures; /* cycles in a row without the database */
     struct slot *slots;
     struct slot **todo; /* this cycle's routers */
     size_t ntodo;
@@ -194,14 +195,15 @@ record_health(struct worker *w, struct db *db, struct slot *s, struct router_row
     snprintf(mt, sizeof mt, "%lld", h->mem_total);
     snprintf(mf, sizeof mf, "%lld", h->mem_free);
     snprintf(up, sizeof up, "%lld", h->uptime_s);
-    res = db_queryv(db, &e,
-                    "UPDATE routers r SET identity = $2, version = $3, cpu_load = nullif($4::int, -1),"
-                    " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
-                    " uptime_s = nullif($7::bigint, -1), state = 'up', last_error = NULL,"
-                    " failures = 0, next_try_at = NULL, last_seen = now()"
-                    " FROM routers old WHERE old.id = r.id AND r.id = $1 AND r.state <> 'maintenance'"
-                    " RETURNING old.state",
-                    7, ids, h->identity, h->version, cpu, mt, mf, up);
+    res = db_queryv(
+        db, &e,
+        "UPDATE routers r SET identity = $2, version = $3, cpu_load = nullif($4::int, -1),"
+        " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
+        " uptime_s = nullif($7::bigint, -1), state = 'up', last_error = NULL,"
+        " failures = 0, next_try_at = NULL, last_seen = now()"
+        " FROM routers old WHERE old.id = r.id AND r.id = $1 AND r.state <> 'maintenance'"
+        " RETURNING old.state",
+        7, ids, h->identity, h->version, cpu, mt, mf, up);
     if (res && PQntuples(res) == 1 && !str_eq(PQgetvalue(res, 0, 0), "up"))
         publish(w, "router.status", json_pack("{s:s, s:s}", "router", r->name, "state", "up"));
     if (res)
@@ -800,6 +802,10 @@ cycle(struct worker *w, long n)
     if (take_leases(w, &ids, &nids, &e) < 0) {
         logf_(w, "leases: %s", e.msg);
         free(ids);
+        if (PQstatus(w->db.conn) != CONNECTION_OK) { /* gone: back off, then open it again */
+            db_close(&w->db);
+            w->db_up = false;
+        }
         return;
     }
     /* Forget sessions of routers no longer ours. */
@@ -909,12 +915,21 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     }
     logf_(&w, "started as %s, every %d s", w.id, o->interval_s);
     while (!(o->stop && *o->stop)) {
-        long long start = ssh_now_ms();
+        long long start = ssh_now_ms(), wait_ms = (long long)o->interval_s * 1000;
 
         cycle(&w, ++n);
         if (o->cycles > 0 && n >= o->cycles)
             break;
-        while (!(o->stop && *o->stop) && ssh_now_ms() - start < (long long)o->interval_s * 1000) {
+        /* Without its database the worker retries after 1, 2, 4 ... 30 s. */
+        if (!w.db_up) {
+            long long back = 1000LL << (w.db_failures < 5 ? w.db_failures : 5);
+
+            w.db_failures++;
+            wait_ms = back > 30000 ? 30000 : back;
+        } else {
+            w.db_failures = 0;
+        }
+        while (!(o->stop && *o->stop) && ssh_now_ms() - start < wait_ms) {
             struct timespec ts = {0, 100 * 1000000};
 
             nanosleep(&ts, NULL);

@@ -6,6 +6,7 @@
 # backup, garbage answers, openNDS's voucher roll, and two workers.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/sim.sh"
+. "$(dirname "$0")/../tools/services.sh"
 chmod 755 "$T"
 sim_init "$T/sim" || { _fail "simulator set up" "sim_init failed"; exit 1; }
 trap sim_stop EXIT
@@ -299,6 +300,27 @@ sim_admin n1 login "$(sql "SELECT code FROM vouchers WHERE batch_id=$BN ORDER BY
 w worker --once
 t_contains "old openNDS refused with the reason" "older than 9.6" "$(sql "SELECT last_error FROM routers WHERE name='n1'")"
 sim_admin n1 mode normal
+
+# --- the database restarts under a running worker ----------------------------------------
+bin=$(services_pgbin)
+"$WISP" worker --interval 1 >"$T/wr.log" 2>&1 &
+WR=$!
+sleep 2
+services_as_pg "$bin/pg_ctl" -D "$PGHOST/pg" -m fast -w stop >/dev/null
+sleep 3
+services_as_pg "$bin/pg_ctl" -D "$PGHOST/pg" -l "$PGHOST/pg.log" -w start >/dev/null
+t_ok "the worker outlives its database" kill -0 "$WR"
+CR=$(sql "SELECT v.code FROM vouchers v JOIN voucher_routers vr ON vr.voucher_id = v.id JOIN routers r ON r.id = vr.router_id WHERE r.name = 'r1' AND vr.state = 'synced' AND v.status IN ('new', 'sold') ORDER BY v.id DESC LIMIT 1")
+sim_admin r1 login "$CR" aa:bb:cc:00:00:0d 10.5.50.40
+t_ok "after the restart a login is imported" bash -c "for i in \$(seq 100); do psql -XAtq -c \"SELECT 1 FROM sessions WHERE username = '$CR' AND state = 'active'\" 2>/dev/null | grep -q 1 && exit 0; sleep 0.2; done; exit 1"
+sleep 2
+t_eq "and once only" 1 "$(sql "SELECT count(*) FROM sessions WHERE username = '$CR'")"
+t_eq "its voucher activated" active "$(sql "SELECT status FROM vouchers WHERE code = '$CR'")"
+t_contains "the worker said what happened" "database" "$(cat "$T/wr.log")"
+kill -TERM "$WR"
+wait "$WR"
+t_eq "and stops cleanly after" 0 $?
+sim_admin r1 logout "$CR"
 
 # --- two workers split the routers -------------------------------------------------------
 sql "UPDATE routers SET next_try_at = NULL" >/dev/null

@@ -50,9 +50,73 @@ if [ "$(sql "SELECT count(*) FROM plans")" = 0 ]; then
 fi
 
 export WISP_DB="dbname=wisp_demo user=admin password=demo"
+
+# Three simulated routers behind a real sshd (needs root: sshd logs the
+# simulator's user in), with clients coming and going; the console's own
+# worker talks to them.
+routers_up=
+if [ "$(id -u)" = 0 ]; then
+    . tests/tools/sim.sh
+    sim_init "$dir/sim"
+    [ -f "$dir/sim/r/front-desk/state.json" ] || sim_router front-desk routeros --version 7 --identity front-desk
+    [ -f "$dir/sim/r/back-room/state.json" ] || sim_router back-room routeros --version 6 --identity back-room
+    [ -f "$dir/sim/r/garden/state.json" ] || sim_router garden opennds
+    base=$(sim_ports 3)
+    sim_sshd demo "$base=front-desk" "$((base + 1))=back-room" "$((base + 2))=garden"
+    trap 'kill $(jobs -p) 2>/dev/null; sim_stop; services_stop "$dir"' EXIT
+    fp=$(cat "$SIM_DIR/demo.fp")
+    port=$base
+    for r in front-desk:routeros back-room:routeros garden:opennds; do
+        name=${r%%:*} driver=${r#*:}
+        if [ "$(sql "SELECT count(*) FROM routers WHERE name = '$name'")" = 0 ]; then
+            wisp router add "$name" --host 127.0.0.1 --port "$port" --user wispsim --key "$SIM_KEY" \
+                --driver "$driver" --hostkey "$fp" >/dev/null
+        else
+            wisp router edit "$name" --port "$port" --key "$SIM_KEY" --hostkey "$fp" >/dev/null
+        fi
+        port=$((port + 1))
+    done
+    if [ "$(sql "SELECT count(*) FROM batches WHERE router IS NOT NULL")" = 0 ]; then
+        wisp voucher create --plan 1h --count 40 --router front-desk --note "front desk" >/dev/null
+        wisp voucher create --plan 30m --count 40 --router back-room >/dev/null
+        wisp voucher create --plan 1h --count 40 --router garden --length 9 --note "garden (openNDS)" >/dev/null
+        sql "UPDATE vouchers SET status = 'sold' WHERE batch_id IN (SELECT id FROM batches WHERE router IS NOT NULL)" >/dev/null
+    fi
+    # clients: every few seconds someone logs in with a voucher of that
+    # router, the online ones use some traffic, and now and then one leaves
+    (
+        set +e # a client that cannot log in is part of the show, not the end of it
+        while sleep 3; do
+            r=$(shuf -n1 -e front-desk back-room garden)
+            code=$(sql "SELECT v.code FROM vouchers v JOIN voucher_routers vr ON vr.voucher_id = v.id
+                        JOIN routers r ON r.id = vr.router_id
+                        WHERE r.name = '$r' AND vr.state = 'synced' AND v.status = 'sold'
+                        ORDER BY random() LIMIT 1" 2>/dev/null)
+            if [ -n "$code" ]; then
+                sim_admin "$r" login "$code" "$(printf '02:00:%02x:%02x:%02x:%02x' $((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256)) $((RANDOM % 256)))" \
+                    "10.5.$((RANDOM % 250)).$((RANDOM % 250 + 2))" >/dev/null 2>&1 || true
+            fi
+            for x in front-desk back-room garden; do
+                sim_admin "$x" active 2>/dev/null | jq -r '.[] | .user // .mac' | while read -r who; do
+                    sim_admin "$x" traffic "$who" $((RANDOM * 20)) $((RANDOM * 200)) >/dev/null 2>&1 || true
+                    [ $((RANDOM % 12)) = 0 ] && sim_admin "$x" logout "$who" >/dev/null 2>&1
+                done
+            done
+        done
+    ) &
+    routers_up=1
+    export WISP_WORKER_INTERVAL=3
+else
+    echo "demo: not root, so no simulated routers (sshd needs root to log their user in)"
+fi
+
 if [ -t 0 ] && [ -t 1 ]; then
     wisp # the console, as the demo admin; the servers stop when it exits
 else
     echo "wisp demo: no terminal here, so no console; the shop as the demo admin sees it:"
     wisp batch list
+    if [ -n "$routers_up" ]; then
+        wisp worker --once 2>/dev/null
+        wisp router list
+    fi
 fi
