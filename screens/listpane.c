@@ -38,7 +38,7 @@ listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
     case LF_BYTES: /* traffic: one decimal, 1024-based, as htop shows memory */
         if (x < 1024)
             snprintf(buf, n, "%lldB", x);
-        else if (x < 1024 * 1024)
+        else if (x < 1024LL * 1024)
             snprintf(buf, n, "%.1fK", (double)x / 1024);
         else if (x < 1024LL * 1024 * 1024)
             snprintf(buf, n, "%.1fM", (double)x / (1024 * 1024));
@@ -70,7 +70,7 @@ listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
             p++;
         ago = (long long)(time(NULL) - timegm(&tm));
         if ((*p == '+' || *p == '-') && sscanf(p + 1, "%d:%d", &oh, &om) >= 1)
-            ago += (*p == '+' ? 1 : -1) * (oh * 3600LL + om * 60);
+            ago += (*p == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
         if (ago < 0)
             ago = 0;
         if (ago < 60)

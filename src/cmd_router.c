@@ -59,8 +59,9 @@ free_pw(char *pw)
     }
 }
 
+/* add and edit: the same flags, then one call. */
 static int
-router_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+router_write(struct cmd_ctx *ctx, const struct cmd_args *a, bool add, struct werr *e)
 {
     struct router_input in;
     struct db *db;
@@ -69,29 +70,25 @@ router_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (read_input(ctx, a, &in, &pw, e) < 0)
         return -1;
-    rc = (db = cmd_db(ctx, e)) ? router_add(db, a->pos[0], &in, e) : -1;
+    db = cmd_db(ctx, e);
+    rc = !db ? -1 : add ? router_add(db, a->pos[0], &in, e) : router_edit(db, a->pos[0], &in, e);
     free_pw(pw);
     if (rc == 0)
-        fprintf(ctx->out, "router %s added%s\n", a->pos[0],
-                in.accept_new ? "; its host key is pinned at the first connection" : "");
+        fprintf(ctx->out, "router %s %s%s\n", a->pos[0], add ? "added" : "changed",
+                add && in.accept_new ? "; its host key is pinned at the first connection" : "");
     return rc;
+}
+
+static int
+router_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    return router_write(ctx, a, true, e);
 }
 
 static int
 router_edit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    struct router_input in;
-    struct db *db;
-    char *pw;
-    int rc;
-
-    if (read_input(ctx, a, &in, &pw, e) < 0)
-        return -1;
-    rc = (db = cmd_db(ctx, e)) ? router_edit(db, a->pos[0], &in, e) : -1;
-    free_pw(pw);
-    if (rc == 0)
-        fprintf(ctx->out, "router %s changed\n", a->pos[0]);
-    return rc;
+    return router_write(ctx, a, false, e);
 }
 
 static int

@@ -81,7 +81,7 @@ session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return 0;
     }
     for (int i = 0; i < 600 && str_eq(state, "queued"); i++) {
-        struct timespec ts = {0, 100 * 1000000};
+        struct timespec ts = {0, 100000000L};
 
         if (i)
             nanosleep(&ts, NULL);

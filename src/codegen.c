@@ -34,30 +34,6 @@ static const struct {
     {"alnum", "23456789abcdefghijkmnpqrstuvwxyz"}, /* no 0 1 l o */
 };
 
-/* The charset as typed, for a message: control bytes escaped, cut at 40. */
-static const char *
-quoted(const char *s, char *buf, size_t n)
-{
-    size_t len = 0, i;
-
-    for (i = 0; i < 40 && s[i] != '\0' && len + 5 < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7f)
-            len += (size_t)snprintf(buf + len, n - len, "\\x%02x", c);
-        else if (c == '"' || c == '\\')
-            len += (size_t)snprintf(buf + len, n - len, "\\%c", c);
-        else
-            buf[len++] = (char)c;
-    }
-    if (s[i] != '\0' && len + 4 < n) {
-        memcpy(buf + len, "...", 3);
-        len += 3;
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
 char *
 codegen_charset(const char *spec, struct werr *e)
 {
@@ -75,7 +51,7 @@ codegen_charset(const char *spec, struct werr *e)
         werr_set(e, WISP_EUSAGE,
                  "bad --charset \"%s\": expected digits, lower, upper, alnum or at least 2 "
                  "characters",
-                 quoted(spec, q, sizeof q));
+                 str_quote(spec, 40, q, sizeof q));
         return NULL;
     }
     for (size_t i = 0; i < len; i++) {
@@ -84,12 +60,12 @@ codegen_charset(const char *spec, struct werr *e)
         if (c <= ' ' || c >= 127) {
             werr_set(e, WISP_EUSAGE,
                      "bad --charset \"%s\": only printable ASCII characters, no spaces",
-                     quoted(spec, q, sizeof q));
+                     str_quote(spec, 40, q, sizeof q));
             return NULL;
         }
         if (seen[c]) {
             werr_set(e, WISP_EUSAGE, "bad --charset \"%s\": '%c' appears more than once",
-                     quoted(spec, q, sizeof q), c);
+                     str_quote(spec, 40, q, sizeof q), c);
             return NULL;
         }
         seen[c] = true;

@@ -68,7 +68,7 @@ ros_parse_time(const char *s)
             ss = (p[4] - '0') * 10 + (p[5] - '0');
             if (mm > 59 || ss > 59)
                 return -1;
-            total += n * 3600 + mm * 60 + ss;
+            total += n * 3600 + (long long)mm * 60 + ss;
             p += 5;
             if (p[1] == '.') /* a fraction of a second */
                 for (p++; isdigit((unsigned char)p[1]);)

@@ -273,7 +273,7 @@ ssh_exec(struct ssh *c, const char *cmd, struct sbuf *out, int *status, struct w
         if (wait_socket(c, deadline) < 0)
             goto timeout;
     }
-    while ((rc = libssh2_channel_close(ch)) == LIBSSH2_ERROR_EAGAIN)
+    while (libssh2_channel_close(ch) == LIBSSH2_ERROR_EAGAIN)
         if (wait_socket(c, deadline) < 0)
             goto timeout;
     *status = libssh2_channel_get_exit_status(ch);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "wisp/units.h"
+#include "wisp/util.h"
 
 #define DURATION_HINT "expected e.g. 30m, 1h30m, 1w2d, 00:30:00"
 #define SIZE_HINT     "expected e.g. 500M, 5G, 1.5G or a number of bytes"
@@ -33,33 +34,6 @@ enum parse_rc {
     PARSE_ZERO,   /* the form is right, the value is zero */
 };
 
-/* Copy s into buf for an error message: at most 60 bytes, with quotes,
- * backslashes and control characters escaped so the message stays one line. */
-static const char *
-quoted(const char *s, char *buf, size_t n)
-{
-    size_t len = 0, i;
-
-    if (s == NULL)
-        s = "";
-    for (i = 0; i < 60 && s[i] != '\0' && len + 5 < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7f)
-            len += (size_t)snprintf(buf + len, n - len, "\\x%02x", c);
-        else if (c == '"' || c == '\\')
-            len += (size_t)snprintf(buf + len, n - len, "\\%c", c);
-        else
-            buf[len++] = (char)c;
-    }
-    if (s[i] != '\0' && len + 4 < n) {
-        memcpy(buf + len, "...", 3);
-        len += 3;
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
 /* Fill e for a bad `what` (duration, size, ...), with the reason when there is one. */
 static int
 bad_input(struct werr *e, const char *what, const char *s, const char *reason, const char *hint)
@@ -67,9 +41,9 @@ bad_input(struct werr *e, const char *what, const char *s, const char *reason, c
     char q[256];
 
     if (reason != NULL)
-        return werr_set(e, WISP_EUSAGE, "bad %s \"%s\": %s; %s", what, quoted(s, q, sizeof q),
-                        reason, hint);
-    return werr_set(e, WISP_EUSAGE, "bad %s \"%s\": %s", what, quoted(s, q, sizeof q), hint);
+        return werr_set(e, WISP_EUSAGE, "bad %s \"%s\": %s; %s", what,
+                        str_quote(s, 60, q, sizeof q), reason, hint);
+    return werr_set(e, WISP_EUSAGE, "bad %s \"%s\": %s", what, str_quote(s, 60, q, sizeof q), hint);
 }
 
 /* Read one or more decimal digits at *p into *v and advance *p past them. */

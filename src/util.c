@@ -233,3 +233,28 @@ str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
     *out = v;
     return 0;
 }
+
+const char *
+str_quote(const char *s, size_t max, char *buf, size_t n)
+{
+    size_t len = 0, i;
+
+    if (s == NULL)
+        s = "";
+    for (i = 0; i < max && s[i] != '\0' && len + 5 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c == 0x7f)
+            len += (size_t)snprintf(buf + len, n - len, "\\x%02x", c);
+        else if (c == '"' || c == '\\')
+            len += (size_t)snprintf(buf + len, n - len, "\\%c", c);
+        else
+            buf[len++] = (char)c;
+    }
+    if (s[i] != '\0' && len + 4 < n) {
+        memcpy(buf + len, "...", 3);
+        len += 3;
+    }
+    buf[len] = '\0';
+    return buf;
+}

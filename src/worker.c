@@ -930,7 +930,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
             w.db_failures = 0;
         }
         while (!(o->stop && *o->stop) && ssh_now_ms() - start < wait_ms) {
-            struct timespec ts = {0, 100 * 1000000};
+            struct timespec ts = {0, 100000000L};
 
             nanosleep(&ts, NULL);
         }

@@ -41,6 +41,10 @@ bool str_starts(const char *s, const char *prefix);
 /* Display width in terminal columns of a UTF-8 string (wcwidth per code point). */
 int str_width(const char *s);
 /* Parse a whole decimal integer in [min, max]; -1 on anything else. */
+/* s for an error message, into buf: at most max bytes of it ("..." after),
+ * quotes, backslashes and control bytes escaped so the message stays one
+ * line. Returns buf. */
+const char *str_quote(const char *s, size_t max, char *buf, size_t n);
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 #endif
