@@ -206,6 +206,8 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     char fp[64], up[32], ids[16];
     const struct driver *d;
     long long t0 = ssh_now_ms();
+    long nusers = -1;
+    size_t nu = 0;
     int rc;
 
     if (!db || router_load(db, a->pos[0], 0, &row, e) < 0)
@@ -238,6 +240,13 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     }
     rc = d->health(&c, &h, e);
+    if (rc == 0) { /* and what it holds: its hotspot users (openNDS: the voucher roll) */
+        struct rt_user *u = NULL;
+
+        nusers = d->list_users(&c, &u, &nu, e) == 0 ? (long)nu : -1;
+        free(u);
+        werr_clear(e);
+    }
     ssh_close(c.ssh);
     sb_free(&c.out);
     if (rc < 0) {
@@ -252,6 +261,8 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     fprintf(ctx->out, "identity  %s\nversion   %s\nuptime    %s\n", h.identity, h.version, up);
     if (h.cpu_load >= 0)
         fprintf(ctx->out, "cpu load  %d%%\n", h.cpu_load);
+    if (nusers >= 0)
+        fprintf(ctx->out, "users     %ld\n", nusers);
     if (!row.hostkey[0])
         fprintf(ctx->out, "host key  %s (pinned now)\n", fp);
     else

@@ -43,6 +43,7 @@ t_contains "says it exists" 'a router named "r1" already exists' "$ERR"
 
 w router test r1
 t_eq "test r1" 0 "$RC"
+t_contains "test counts the router's users" "users     0" "$OUT"
 t_contains "prints identity" "identity  shop-main" "$OUT"
 t_contains "prints version" "version   7.11.2 (stable)" "$OUT"
 t_match "prints uptime" '^uptime    1d2h' "$OUT"
@@ -256,6 +257,7 @@ sim_stop_sshd b
 w voucher create --plan day --count 3 --router r3 --json
 B3=$(jq -r .batch_id <<<"$OUT")
 w worker --once
+t_eq "a router down: --once still exits 0" 0 "$RC"
 t_eq "r3 down" down "$(sql "SELECT state FROM routers WHERE name='r3'")"
 t_contains "r3's error recorded" "cannot connect" "$(sql "SELECT last_error FROM routers WHERE name='r3'")"
 t_eq "retry backed off" 1 "$(sql "SELECT count(*) FROM routers WHERE name='r3' AND next_try_at > now()")"
@@ -315,12 +317,15 @@ sim_admin r1 login "$CR" aa:bb:cc:00:00:0d 10.5.50.40
 t_ok "after the restart a login is imported" bash -c "for i in \$(seq 100); do psql -XAtq -c \"SELECT 1 FROM sessions WHERE username = '$CR' AND state = 'active'\" 2>/dev/null | grep -q 1 && exit 0; sleep 0.2; done; exit 1"
 sleep 2
 t_eq "and once only" 1 "$(sql "SELECT count(*) FROM sessions WHERE username = '$CR'")"
+w session kick "$(sql "SELECT id FROM sessions WHERE username = '$CR' AND state = 'active'")" --wait
+t_eq "kick --wait: done by the running worker" 0 "$RC"
+t_contains "kick --wait says so" "kicked" "$OUT"
+t_eq "kick --wait: off the router" 0 "$(sim_admin r1 active | jq length)"
 t_eq "its voucher activated" active "$(sql "SELECT status FROM vouchers WHERE code = '$CR'")"
 t_contains "the worker said what happened" "database" "$(cat "$T/wr.log")"
 kill -TERM "$WR"
 wait "$WR"
 t_eq "and stops cleanly after" 0 $?
-sim_admin r1 logout "$CR"
 
 # --- two workers split the routers -------------------------------------------------------
 sql "UPDATE routers SET next_try_at = NULL" >/dev/null

@@ -97,6 +97,11 @@ tm send-keys -t wisp Escape
 tm send-keys -t wisp '?'
 t_ok "help lists the router keys" wait_for "test the selected router"
 tm send-keys -t wisp Escape
+tm send-keys -t wisp / f r o n t Enter # the keys below act on front
+sleep 0.3
+tm send-keys -t wisp t
+t_ok "t tests the router (output popup)" wait_for "version   7.11.2"
+tm send-keys -t wisp Escape
 tm send-keys -t wisp y
 t_ok "y asks the worker to sync" wait_for "sync asked of the worker"
 tm send-keys -t wisp Escape
@@ -105,11 +110,19 @@ t_ok "m asks first" wait_for "maintenance for router"
 tm send-keys -t wisp y
 t_ok "maintenance confirmed" wait_for "maintenance on"
 tm send-keys -t wisp Escape
-t_ok "maintenance on" bash -c "for i in \$(seq 50); do psql -XAtq -c \"SELECT state FROM routers WHERE state='maintenance'\" | grep -q maintenance && exit 0; sleep 0.1; done; exit 1"
+t_ok "maintenance on" bash -c "for i in \$(seq 50); do psql -XAtq -c \"SELECT state FROM routers WHERE name='front'\" | grep -q maintenance && exit 0; sleep 0.1; done; exit 1"
 t_ok "shown in the pane" wait_for "maintenance"
 tm send-keys -t wisp Escape a
 t_ok "a opens the router form (admin)" wait_for "Add a router"
 tm send-keys -t wisp Escape
+tm send-keys -t wisp e
+t_ok "e opens the form filled in" wait_for "Edit the router"
+t_ok "with the router's host" wait_for "127.0.0.1"
+# the backup field is the last: make back the backup of front (Enter on the last field saves)
+tm send-keys -t wisp Tab Tab Tab Tab Tab Tab Tab b a c k Enter
+t_ok "edit saved" wait_for "changed"
+tm send-keys -t wisp Escape
+t_eq "the edit reached the registry" back "$(sql "SELECT b.name FROM routers r JOIN routers b ON b.id = r.backup_id WHERE r.name = 'front'")"
 tm send-keys -t wisp q
 t_ok "quits" wait_for "wisp-exit=0"
 t_eq "the console's worker gave its leases back" 0 "$(sql "SELECT count(*) FROM routers WHERE lease_owner IS NOT NULL")"
