@@ -24,6 +24,7 @@ static const struct cmd_flag router_flags[] = {
     {NULL, 0, 0},
 };
 static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag sync_flags[] = {{"full", 0, FLAG_BOOL}, {NULL, 0, 0}};
 
 static int
 read_input(struct cmd_ctx *ctx, const struct cmd_args *a, struct router_input *in, char **pw,
@@ -295,9 +296,10 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     struct db *db = cmd_db(ctx, e);
 
-    if (!db || router_request_sync(db, a->pos[0], e) < 0)
+    if (!db || router_request_sync(db, a->pos[0], args_has(a, "full"), e) < 0)
         return -1;
-    fprintf(ctx->out, "router %s: sync asked of the worker\n", a->pos[0]);
+    fprintf(ctx->out, "router %s: %s asked of the worker\n", a->pos[0],
+            args_has(a, "full") ? "full resync" : "sync");
     return 0;
 }
 
@@ -324,7 +326,8 @@ const struct cmd_entry cmd_router_entries[] = {
      router_test_exec, false},
     {"router maintenance", "NAME on|off", "stop or resume polling a router", NULL, 2, 2, false,
      router_maint_exec, true},
-    {"router sync", "NAME", "ask the worker to sync a router now", NULL, 1, 1, false,
+    {"router sync", "NAME [--full]",
+     "ask the worker to sync a router now (--full: every voucher again)", sync_flags, 1, 1, false,
      router_sync_exec, true},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

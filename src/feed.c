@@ -295,9 +295,7 @@ feed_stop(struct feed *f)
     pthread_cond_signal(&f->cond);
     pthread_mutex_unlock(&f->lock);
     pthread_join(f->thread, NULL);
-    json_decref(f->snap.batches);
-    json_decref(f->snap.vouchers);
-    json_decref(f->snap.plans);
+    feed_snapshot_free(&f->snap);
     pthread_mutex_destroy(&f->lock);
     pthread_cond_destroy(&f->cond);
     free(f->conninfo);

@@ -296,19 +296,33 @@ fail:
 }
 
 int
-router_request_sync(struct db *db, const char *name, struct werr *e)
+router_request_sync(struct db *db, const char *name, bool full, struct werr *e)
 {
-    PGresult *r = db_queryv(
-        db, e, "UPDATE routers SET sync_requested = true WHERE name = $1 RETURNING id", 1, name);
+    PGresult *r;
     int n;
 
-    if (!r)
+    if (db_begin(db, e) < 0)
         return -1;
+    r = db_queryv(db, e, "UPDATE routers SET sync_requested = true WHERE name = $1 RETURNING id", 1,
+                  name);
+    if (!r)
+        goto fail;
     n = PQntuples(r);
+    if (n == 0) {
+        PQclear(r);
+        werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)", name);
+        goto fail;
+    }
+    if (full && db_execv(db, e, "INSERT INTO router_jobs (router_id, kind) VALUES ($1, 'resync')",
+                         1, PQgetvalue(r, 0, 0)) < 0) {
+        PQclear(r);
+        goto fail;
+    }
     PQclear(r);
-    if (n == 0)
-        return werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)", name);
-    return 0;
+    return db_commit(db, e);
+fail:
+    db_rollback(db);
+    return -1;
 }
 
 json_t *

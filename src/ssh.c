@@ -299,8 +299,15 @@ ssh_close(struct ssh *c)
     if (!c)
         return;
     if (c->s) {
-        /* Best effort, without waiting: the peer may be gone. */
+        /* Best effort, without waiting: the peer may be gone. Then the
+         * socket is shut so freeing the session (and a channel a deadline
+         * left open) cannot wait on it, and is done in blocking mode, where
+         * libssh2 frees everything instead of asking to be called again. */
         libssh2_session_disconnect(c->s, "bye");
+        if (c->fd >= 0)
+            shutdown(c->fd, SHUT_RDWR);
+        libssh2_session_set_blocking(c->s, 1);
+        libssh2_session_set_timeout(c->s, 500);
         libssh2_session_free(c->s);
     }
     if (c->fd >= 0)

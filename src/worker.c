@@ -544,7 +544,7 @@ step_jobs(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
             snprintf(k.user, sizeof k.user, "%s", target);
             snprintf(k.mac, sizeof k.mac, "%s", PQgetvalue(res, i, 3));
             rc = d->kick(&s->conn, &k, &je);
-        } else if (str_eq(kind, "resync")) {
+        } else if (str_eq(kind, "resync")) { /* the push step that follows does the work */
             rc = db_execv(db, &je,
                           "UPDATE voucher_routers SET state = 'pending' WHERE router_id = $1"
                           " AND state IN ('synced', 'failed')",

@@ -47,8 +47,10 @@ int router_edit(struct db *db, const char *name, const struct router_input *in, 
 int router_remove(struct db *db, const char *name, struct werr *e);
 /* Maintenance on or off; off sends the router back to "unknown" until polled. */
 int router_maintenance(struct db *db, const char *name, bool on, struct werr *e);
-/* Ask the worker to push everything pending to this router on its next cycle. */
-int router_request_sync(struct db *db, const char *name, struct werr *e);
+/* Ask the worker to poll this router and push what is pending at its next
+ * cycle; full: push every voucher it should hold again (a resync job), for a
+ * router that was reset or replaced. */
+int router_request_sync(struct db *db, const char *name, bool full, struct werr *e);
 
 /* Every router (name, driver, host, port, state, last_seen, last_error,
  * cpu_load, uptime_s, version, active_sessions and more; never a password). */

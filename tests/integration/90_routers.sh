@@ -19,7 +19,7 @@ P1=$base P2=$((base + 1)) PN=$((base + 2)) P3=$((base + 3))
 sim_sshd a "$P1=r1" "$P2=r2" "$PN=n1"
 sim_sshd b "$P3=r3"
 FA=$(cat "$SIM_DIR/a.fp") FB=$(cat "$SIM_DIR/b.fp")
-export WISP_SSH_CONNECT_TIMEOUT=3 WISP_SSH_COMMAND_TIMEOUT=5
+export WISP_SSH_CONNECT_TIMEOUT=10 WISP_SSH_COMMAND_TIMEOUT=20
 
 w db migrate
 w plan add 1h --price 5 --duration 1h --data 500M --rate 1M/2M --validity 1d
@@ -115,6 +115,18 @@ w voucher create --plan day --count 5 --json
 w worker --once
 t_eq "unassigned batch on r1" 25 "$(sim_admin r1 users | jq length)"
 t_eq "unassigned batch on r2" 5 "$(sim_admin r2 users | jq length)"
+
+# a router that was reset: a full resync pushes everything again
+sim_admin r1 mode normal
+python_reset='import json,sys; d=sys.argv[1]; s=json.load(open(d)); s["users"]=[]; json.dump(s, open(d, "w"))'
+runuser -u wispsim -- /usr/bin/python3 -c "$python_reset" "$SIM_DIR/r/r1/state.json"
+t_eq "r1 wiped" 0 "$(sim_admin r1 users | jq length)"
+w router sync r1 --full
+t_eq "sync --full queued" 0 "$RC"
+t_contains "sync --full says so" "full resync asked" "$OUT"
+w worker --once
+t_eq "full resync: everything back on r1" 25 "$(sim_admin r1 users | jq length)"
+t_eq "full resync: job done" done "$(sql "SELECT state FROM router_jobs WHERE kind = 'resync'")"
 
 # --- logins, activation, traffic, logout --------------------------------------
 C1=$(sql "SELECT code FROM vouchers WHERE batch_id=$B1 ORDER BY serial LIMIT 1")
@@ -232,6 +244,7 @@ t_eq "lock-mac: the same device gets in" 0 $?
 sim_admin r1 logout "$CL"
 
 # --- garbage and a hanging router -----------------------------------------------------
+sql "UPDATE routers SET next_try_at = NULL" >/dev/null # all due, whatever a loaded machine did before
 sim_admin r2 mode garbage
 w worker --once
 t_eq "garbage: worker still exits 0" 0 "$RC"
