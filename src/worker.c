@@ -12,6 +12,7 @@
  * at most the step in flight, which the next cycle does again.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,6 +24,8 @@
 #include "wisp/db.h"
 #include "wisp/driver.h"
 #include "wisp/events.h"
+#include "wisp/order.h"
+#include "wisp/voucher.h"
 #include "wisp/router.h"
 #include "wisp/worker.h"
 
@@ -47,6 +50,7 @@ struct worker {
     struct db db; /* the main thread's */
     bool db_up;
     int db_failures; /* cycles in a row without the database */
+    bool listening;  /* LISTEN wisp_orders on db */
     struct slot *slots;
     struct slot **todo; /* this cycle's routers */
     size_t ntodo;
@@ -784,6 +788,116 @@ expire_vouchers(struct worker *w)
     PQclear(r);
 }
 
+/* A plan ran out of unsold vouchers with orders waiting: make more (twice its
+ * low-stock mark, at least 50). True when a batch was made. */
+static bool
+make_stock(struct worker *w, int plan_id)
+{
+    struct werr e = {0};
+    char pid[16];
+    PGresult *r;
+    struct voucher_spec spec = {.length = VOUCHER_DEFAULT_LENGTH, .note = "stock for orders"};
+    int64_t batch;
+    char name[64];
+    bool ok;
+
+    snprintf(pid, sizeof pid, "%d", plan_id);
+    r = db_queryv(&w->db, &e, "SELECT name, coalesce(low_stock, 0) FROM plans WHERE id = $1", 1,
+                  pid);
+    if (!r || PQntuples(r) == 0) {
+        if (r)
+            PQclear(r);
+        return false;
+    }
+    snprintf(name, sizeof name, "%s", PQgetvalue(r, 0, 0));
+    spec.plan = name;
+    spec.count = 2 * atoll(PQgetvalue(r, 0, 1));
+    if (spec.count < 50)
+        spec.count = 50;
+    PQclear(r);
+    ok = voucher_create(&w->db, &spec, &batch, &e) == 0;
+    if (ok)
+        logf_(w, "orders: plan %s out of stock, made batch %lld of %lld", name, (long long)batch,
+              (long long)spec.count);
+    else
+        logf_(w, "orders: plan %s out of stock and no batch could be made: %s", name, e.msg);
+    return ok;
+}
+
+/* Plan orders from stock, one transaction each, until none waits. */
+static int
+fulfil_orders(struct worker *w)
+{
+    struct werr e = {0};
+    int done = 0, failed = order_fail_unknown(&w->db, &e), made = 0;
+
+    if (failed > 0) {
+        logf_(w, "orders: %d for no active plan failed", failed);
+        publish(w, "order.updated", json_pack("{s:s, s:i}", "status", "failed", "count", failed));
+    }
+    for (int i = 0; i < 10000; i++) {
+        int64_t id;
+        int short_plan;
+        int rc = order_fulfil_one(&w->db, &id, &short_plan, &e);
+
+        if (rc < 0) {
+            logf_(w, "orders: %s", e.msg);
+            break;
+        }
+        if (rc == 1) {
+            done++;
+            publish(w, "order.updated",
+                    json_pack("{s:I, s:s}", "order", (json_int_t)id, "status", "completed"));
+            continue;
+        }
+        if (short_plan && made++ < 3 && make_stock(w, short_plan))
+            continue;
+        break;
+    }
+    if (done) {
+        json_t *low = order_low_stock(&w->db, &e), *p;
+        size_t i;
+
+        logf_(w, "orders: %d completed from stock", done);
+        json_array_foreach(low, i, p) publish(w, "stock.low", json_incref(p));
+        json_decref(low);
+    }
+    return done;
+}
+
+/* Wait until the next cycle is due, fulfilling orders the moment one is
+ * taken (PostgreSQL NOTIFY wisp_orders) rather than at the next cycle. */
+static void
+wait_for_next(struct worker *w, long long start, long long wait_ms)
+{
+    const struct worker_opts *o = w->o;
+
+    while (!(o->stop && *o->stop) && ssh_now_ms() - start < wait_ms) {
+        int fd = w->db_up && w->listening ? PQsocket(w->db.conn) : -1;
+        struct pollfd p = {fd, POLLIN, 0};
+
+        if (fd < 0) {
+            struct timespec ts = {0, 100000000L};
+
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (poll(&p, 1, 100) > 0) {
+            PGnotify *n;
+            bool any = false;
+
+            if (!PQconsumeInput(w->db.conn))
+                break; /* the next cycle reconnects */
+            while ((n = PQnotifies(w->db.conn))) {
+                any = true;
+                PQfreemem(n);
+            }
+            if (any)
+                fulfil_orders(w);
+        }
+    }
+}
+
 static void
 cycle(struct worker *w, long n)
 {
@@ -796,9 +910,14 @@ cycle(struct worker *w, long n)
     char ms[16];
     json_t *live;
 
+    if (!(w->db_up && PQstatus(w->db.conn) == CONNECTION_OK))
+        w->listening = false;
     if (!ensure_db(w, &w->db, &w->db_up))
         return;
+    if (!w->listening)
+        w->listening = db_execv(&w->db, &e, "LISTEN wisp_orders", 0) == 0;
     expire_vouchers(w);
+    fulfil_orders(w);
     if (take_leases(w, &ids, &nids, &e) < 0) {
         logf_(w, "leases: %s", e.msg);
         free(ids);
@@ -929,11 +1048,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
         } else {
             w.db_failures = 0;
         }
-        while (!(o->stop && *o->stop) && ssh_now_ms() - start < wait_ms) {
-            struct timespec ts = {0, 100000000L};
-
-            nanosleep(&ts, NULL);
-        }
+        wait_for_next(&w, start, wait_ms);
     }
     /* Leave: give the leases back so another worker takes over at once. */
     if (ensure_db(&w, &w.db, &w.db_up)) {

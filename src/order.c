@@ -1,0 +1,278 @@
+/*
+ * order.c - orders (see include/wisp/order.h). SQL lives here; the worker
+ * decides when to call it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wisp/audit.h"
+#include "wisp/order.h"
+#include "wisp/units.h"
+#include "wisp/util.h"
+
+#define ORDER_COLS                                                                                 \
+    "o.id, o.channel, o.status, o.product, o.customer, o.extra, o.amount, o.currency, o.paid,"     \
+    " o.payment_ref, o.provider, o.provider_ref, o.pin, v.code AS voucher, o.attempts, o.checks,"  \
+    " o.next_check_at, o.last_error, o.created_at, o.sent_at, o.last_sync_at, o.completed_at,"     \
+    " o.created_by"
+
+static int
+check_text(const char *what, const char *v, size_t max, struct werr *e)
+{
+    if (!v || !*v || strlen(v) > max || strpbrk(v, "\r\n\t"))
+        return werr_set(e, WISP_EUSAGE, "bad %s \"%s\": 1 to %zu characters on one line", what,
+                        v ? v : "", max);
+    return 0;
+}
+
+int
+order_add(struct db *db, const struct order_input *in, int64_t *id, struct werr *e)
+{
+    char amount[24];
+    const char *amt = NULL, *channel = in->channel ? in->channel : "counter";
+    PGresult *r;
+
+    if (check_text("--product", in->product, 64, e) < 0 ||
+        check_text("--customer", in->customer, 128, e) < 0 ||
+        (in->extra && check_text("--extra", in->extra, 256, e) < 0))
+        return -1;
+    if (!str_eq(channel, "counter") && !str_eq(channel, "web") && !str_eq(channel, "api"))
+        return werr_set(e, WISP_EUSAGE, "bad --channel \"%s\": expected counter, web or api",
+                        channel);
+    if (in->amount) {
+        if (units_parse_money(in->amount, amount, sizeof amount, e) < 0)
+            return -1;
+        amt = amount;
+    }
+    if (in->provider && (strlen(in->provider) > 32 ||
+                         strspn(in->provider, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                              "0123456789_-") != strlen(in->provider)))
+        return werr_set(e, WISP_EUSAGE, "bad --provider \"%s\"", in->provider);
+    if (db_begin(db, e) < 0)
+        return -1;
+    if (!in->provider) { /* a plan product: the plan must sell, its price is the default */
+        r = db_queryv(db, e, "SELECT price, active FROM plans WHERE name = $1", 1, in->product);
+        if (!r)
+            goto fail;
+        if (PQntuples(r) == 0 || PQgetvalue(r, 0, 1)[0] != 't') {
+            werr_set(e, WISP_ERUNTIME,
+                     PQntuples(r) ? "plan \"%s\" is disabled"
+                                  : "no plan named \"%s\" (see `wisp plan list`; a "
+                                    "provider product needs --provider)",
+                     in->product);
+            PQclear(r);
+            goto fail;
+        }
+        if (!amt) {
+            snprintf(amount, sizeof amount, "%s", PQgetvalue(r, 0, 0));
+            amt = amount;
+        }
+        PQclear(r);
+    }
+    r = db_queryv(
+        db, e,
+        "INSERT INTO orders (channel, product, customer, extra, amount, currency, provider)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        7, channel, in->product, in->customer, in->extra, amt, in->currency, in->provider);
+    if (!r)
+        goto fail;
+    *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    if (audit_log(db, "order.add",
+                  json_pack("{s:I, s:s, s:s, s:s?}", "order", (json_int_t)*id, "product",
+                            in->product, "customer", in->customer, "provider", in->provider),
+                  e) < 0)
+        goto fail;
+    return db_commit(db, e);
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+json_t *
+order_list(struct db *db, const char *status, int64_t limit, struct werr *e)
+{
+    char lim[24];
+
+    snprintf(lim, sizeof lim, "%" PRId64, limit);
+    return db_rows_json(db_queryv(db, e,
+                                  "SELECT " ORDER_COLS " FROM orders o"
+                                  " LEFT JOIN vouchers v ON v.id = o.voucher_id"
+                                  " WHERE $1::text IS NULL OR o.status = $1"
+                                  " ORDER BY o.id DESC LIMIT $2",
+                                  2, status, lim));
+}
+
+json_t *
+order_get(struct db *db, int64_t id, struct werr *e)
+{
+    char ids[24];
+    json_t *rows, *one;
+
+    snprintf(ids, sizeof ids, "%" PRId64, id);
+    rows = db_rows_json(db_queryv(db, e,
+                                  "SELECT " ORDER_COLS " FROM orders o"
+                                  " LEFT JOIN vouchers v ON v.id = o.voucher_id WHERE o.id = $1",
+                                  1, ids));
+    if (!rows)
+        return NULL;
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        werr_set(e, WISP_ERUNTIME, "no order %s (see `wisp order list`)", ids);
+        return NULL;
+    }
+    one = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return one;
+}
+
+/* An operator's change of one order: an UPDATE that must match, audited. */
+static int
+change(struct db *db, int64_t id, const char *sql, const char *action, const char *refusal,
+       struct werr *e)
+{
+    char ids[24];
+    PGresult *r;
+
+    snprintf(ids, sizeof ids, "%" PRId64, id);
+    if (db_begin(db, e) < 0)
+        return -1;
+    r = db_queryv(db, e, sql, 1, ids);
+    if (!r)
+        goto fail;
+    if (PQntuples(r) == 0) {
+        PGresult *s = db_queryv(db, e, "SELECT status FROM orders WHERE id = $1", 1, ids);
+
+        if (s && PQntuples(s) == 0)
+            werr_set(e, WISP_ERUNTIME, "no order %s (see `wisp order list`)", ids);
+        else if (s)
+            werr_set(e, WISP_ERUNTIME, "order %s is %s: %s", ids, PQgetvalue(s, 0, 0), refusal);
+        if (s)
+            PQclear(s);
+        PQclear(r);
+        goto fail;
+    }
+    PQclear(r);
+    if (audit_log(db, action, json_pack("{s:I}", "order", (json_int_t)id), e) < 0)
+        goto fail;
+    return db_commit(db, e);
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+int
+order_retry(struct db *db, int64_t id, struct werr *e)
+{
+    return change(db, id,
+                  "UPDATE orders SET status = 'pending', next_check_at = NULL, last_error = NULL,"
+                  " checks = 0 WHERE id = $1 AND status = 'failed' RETURNING id",
+                  "order.retry", "only failed orders are retried", e);
+}
+
+int
+order_cancel(struct db *db, int64_t id, struct werr *e)
+{
+    return change(
+        db, id,
+        "UPDATE orders SET status = 'cancelled', next_check_at = NULL"
+        " WHERE id = $1 AND status IN ('pending', 'sent', 'processing', 'failed') RETURNING id",
+        "order.cancel", "only open or failed orders can be cancelled", e);
+}
+
+int
+order_fail_unknown(struct db *db, struct werr *e)
+{
+    PGresult *r =
+        db_queryv(db, e,
+                  "UPDATE orders o SET status = 'failed', attempts = attempts + 1,"
+                  " last_error = 'no active plan named ' || quote_literal(o.product)"
+                  " WHERE o.status = 'pending' AND o.provider IS NULL"
+                  "   AND NOT EXISTS (SELECT 1 FROM plans p WHERE p.name = o.product AND p.active)"
+                  " RETURNING o.id",
+                  0);
+    int n;
+
+    if (!r)
+        return -1;
+    n = PQntuples(r);
+    PQclear(r);
+    return n;
+}
+
+int
+order_fulfil_one(struct db *db, int64_t *id, int *short_plan, struct werr *e)
+{
+    PGresult *r;
+    char oid[24], pid[16], vid[24], code[64];
+
+    *short_plan = 0;
+    if (db_begin(db, e) < 0)
+        return -1;
+    /* the oldest waiting plan order nobody else holds */
+    r = db_queryv(db, e,
+                  "SELECT o.id, p.id FROM orders o JOIN plans p ON p.name = o.product AND p.active"
+                  " WHERE o.status = 'pending' AND o.provider IS NULL"
+                  " ORDER BY o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED",
+                  0);
+    if (!r)
+        goto fail;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        db_rollback(db);
+        return 0;
+    }
+    snprintf(oid, sizeof oid, "%s", PQgetvalue(r, 0, 0));
+    snprintf(pid, sizeof pid, "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    /* an unsold voucher of the plan nobody else holds, those already on a
+     * router first (they work at once) */
+    r = db_queryv(db, e,
+                  "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = $1 AND v.status = 'new'"
+                  " ORDER BY EXISTS (SELECT 1 FROM voucher_routers vr WHERE vr.voucher_id = v.id"
+                  "   AND vr.state = 'synced') DESC, v.id"
+                  " LIMIT 1 FOR UPDATE OF v SKIP LOCKED",
+                  1, pid);
+    if (!r)
+        goto fail;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        db_rollback(db);
+        *short_plan = atoi(pid);
+        return 0;
+    }
+    snprintf(vid, sizeof vid, "%s", PQgetvalue(r, 0, 0));
+    snprintf(code, sizeof code, "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    if (db_execv(db, e, "UPDATE vouchers SET status = 'sold' WHERE id = $1", 1, vid) < 0 ||
+        db_execv(db, e,
+                 "UPDATE orders SET status = 'completed', pin = $2, voucher_id = $3,"
+                 " attempts = attempts + 1, last_sync_at = now(), last_error = NULL WHERE id = $1",
+                 3, oid, code, vid) < 0 ||
+        audit_log(db, "order.complete",
+                  json_pack("{s:I, s:I}", "order", (json_int_t)strtoll(oid, NULL, 10), "voucher",
+                            (json_int_t)strtoll(vid, NULL, 10)),
+                  e) < 0)
+        goto fail;
+    if (db_commit(db, e) < 0)
+        return -1;
+    *id = strtoll(oid, NULL, 10);
+    return 1;
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+json_t *
+order_low_stock(struct db *db, struct werr *e)
+{
+    return db_rows_json(
+        db_queryv(db, e,
+                  "SELECT p.name AS plan, count(v.id) AS unsold, p.low_stock"
+                  " FROM plans p LEFT JOIN vouchers v ON v.plan_id = p.id AND v.status = 'new'"
+                  " WHERE p.active AND p.low_stock IS NOT NULL"
+                  " GROUP BY p.id HAVING count(v.id) < p.low_stock ORDER BY p.name",
+                  0));
+}
