@@ -493,6 +493,7 @@ config_free(struct config *cfg)
     for (size_t i = 0; i < NOPTIONS; i++)
         release(*slot(cfg, &options[i]), options[i].secret);
     free(cfg->file);
+    json_decref(cfg->providers);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -507,6 +508,7 @@ config_copy(struct config *dst, const struct config *src)
         *slot(dst, &options[i]) = v ? xstrdup(v) : NULL;
     }
     dst->file = src->file ? xstrdup(src->file) : NULL;
+    dst->providers = src->providers ? json_deep_copy(src->providers) : NULL;
 }
 
 /* Replace cfg by the scratch copy that loaded without error. */
@@ -694,6 +696,7 @@ json_kind(const json_t *v)
 }
 
 static int load_object(struct load *l, json_t *obj, const char *prefix, struct werr *e);
+static int load_providers(struct load *l, json_t *v, struct werr *e);
 
 static int
 load_value(struct load *l, const char *key, json_t *v, struct werr *e)
@@ -701,6 +704,8 @@ load_value(struct load *l, const char *key, json_t *v, struct werr *e)
     const struct option *o = find_option(key);
     char num[32], text[96];
 
+    if (str_eq(key, "providers"))
+        return load_providers(l, v, e);
     /* An object always holds more keys: {"redis": {"prefix": ..}} is
      * redis.prefix, although "redis" is a key of its own too. */
     if (json_is_object(v) && (o == NULL || json_object_size(v) > 0))
@@ -730,6 +735,70 @@ load_value(struct load *l, const char *key, json_t *v, struct werr *e)
     }
     snprintf(text, sizeof text, "expected %s, got %s", type_expected[o->type], json_kind(v));
     return key_error(e, l->file, key, text);
+}
+
+/* "providers": {"NAME": {"url": ..., ...}}: order providers, checked here and
+ * kept as JSON (see config_provider). */
+static int
+load_providers(struct load *l, json_t *v, struct werr *e)
+{
+    static const char *const ints[] = {
+        "http_timeout_s", "first_check_s", "backoff_base_s", "backoff_max_s",
+        "max_checks",     "timeout_s",     "sweep_s",        NULL};
+    const char *name, *k;
+    json_t *p, *x;
+
+    if (!json_is_object(v))
+        return key_error(e, l->file, "providers", "expected an object of providers by name");
+    json_object_foreach(v, name, p)
+    {
+        char key[160];
+
+        snprintf(key, sizeof key, "providers.%s", name);
+        if (!*name || strlen(name) > 32 ||
+            strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+                strlen(name))
+            return key_error(e, l->file, key, "a provider name is 1-32 letters, digits, _ or -");
+        if (!json_is_object(p))
+            return key_error(e, l->file, key, "expected an object");
+        json_object_foreach(p, k, x)
+        {
+            bool known = false;
+
+            snprintf(key, sizeof key, "providers.%s.%s", name, k);
+            for (int i = 0; ints[i] && !known; i++)
+                if (str_eq(k, ints[i])) {
+                    known = true;
+                    if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+                        json_integer_value(x) > 10000000)
+                        return key_error(e, l->file, key, "expected a whole number, 0 or more");
+                }
+            if (str_eq(k, "url")) {
+                const char *u = json_string_value(x);
+
+                known = true;
+                if (!u || !(str_starts(u, "http://") || str_starts(u, "https://")) ||
+                    has_control(u))
+                    return key_error(e, l->file, key, "expected an http:// or https:// URL");
+            } else if (str_eq(k, "token_env") || str_eq(k, "token_file")) {
+                known = true;
+                if (!json_is_string(x) || !*json_string_value(x))
+                    return key_error(e, l->file, key, "expected a string");
+            }
+            if (!known)
+                return key_error(e, l->file, key,
+                                 "unknown key (known: url, token_env, token_file, http_timeout_s, "
+                                 "first_check_s, backoff_base_s, backoff_max_s, max_checks, "
+                                 "timeout_s, sweep_s)");
+        }
+        if (!json_is_string(json_object_get(p, "url"))) {
+            snprintf(key, sizeof key, "providers.%s.url", name);
+            return key_error(e, l->file, key, "missing: every provider needs its url");
+        }
+    }
+    json_decref(l->cfg->providers);
+    l->cfg->providers = json_deep_copy(v);
+    return 0;
 }
 
 /* Walk a JSON object; nested objects become dotted keys. */

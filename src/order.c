@@ -276,3 +276,101 @@ order_low_stock(struct db *db, struct werr *e)
                   " GROUP BY p.id HAVING count(v.id) < p.low_stock ORDER BY p.name",
                   0));
 }
+
+/* Fill j from a row of the take queries, the transaction left open. */
+static int
+take(struct db *db, struct order_job *j, const char *sql, int n, const char *p1, struct werr *e)
+{
+    PGresult *r;
+
+    memset(j, 0, sizeof *j);
+    if (db_begin(db, e) < 0)
+        return -1;
+    r = db_queryv(db, e, sql, n, p1);
+    if (!r) {
+        db_rollback(db);
+        return -1;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        db_rollback(db);
+        return 0;
+    }
+    j->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    snprintf(j->provider, sizeof j->provider, "%s", PQgetvalue(r, 0, 1));
+    snprintf(j->product, sizeof j->product, "%s", PQgetvalue(r, 0, 2));
+    snprintf(j->customer, sizeof j->customer, "%s", PQgetvalue(r, 0, 3));
+    snprintf(j->extra, sizeof j->extra, "%s", PQgetvalue(r, 0, 4));
+    snprintf(j->idem, sizeof j->idem, "%s", PQgetvalue(r, 0, 5));
+    snprintf(j->reference, sizeof j->reference, "%s", PQgetvalue(r, 0, 6));
+    j->attempts = atoi(PQgetvalue(r, 0, 7));
+    j->checks = atoi(PQgetvalue(r, 0, 8));
+    j->created_at = strtoll(PQgetvalue(r, 0, 9), NULL, 10);
+    j->sent_at = strtoll(PQgetvalue(r, 0, 10), NULL, 10);
+    PQclear(r);
+    return 1;
+}
+
+#define JOB_COLS                                                                                   \
+    "id, provider, product, customer, coalesce(extra, ''), idempotency_key,"                       \
+    " coalesce(provider_ref, ''), attempts, checks, extract(epoch FROM created_at)::bigint,"       \
+    " coalesce(extract(epoch FROM sent_at)::bigint, 0)"
+
+int
+order_take_dispatch(struct db *db, struct order_job *j, struct werr *e)
+{
+    return take(db, j,
+                "SELECT " JOB_COLS " FROM orders WHERE status = 'pending' AND provider IS NOT NULL"
+                " AND (next_check_at IS NULL OR next_check_at <= now())"
+                " ORDER BY next_check_at NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                0, NULL, e);
+}
+
+int
+order_take_check(struct db *db, int64_t sweep_since, struct order_job *j, struct werr *e)
+{
+    char since[24];
+
+    snprintf(since, sizeof since, "%lld", (long long)sweep_since);
+    return take(db, j,
+                "SELECT " JOB_COLS " FROM orders WHERE status IN ('sent', 'processing')"
+                " AND CASE WHEN $1::bigint > 0"
+                "   THEN coalesce(last_sync_at, sent_at) < to_timestamp($1::bigint)"
+                "   ELSE next_check_at <= now() END"
+                " ORDER BY CASE WHEN $1::bigint > 0 THEN sent_at ELSE next_check_at END, id"
+                " LIMIT 1 FOR UPDATE SKIP LOCKED",
+                1, since, e);
+}
+
+int
+order_record(struct db *db, const struct order_job *j, const struct order_result *r, struct werr *e)
+{
+    char id[24], next[24];
+
+    snprintf(id, sizeof id, "%lld", (long long)j->id);
+    snprintf(next, sizeof next, "%lld", (long long)r->next_check);
+    if (db_execv(db, e,
+                 "UPDATE orders SET status = coalesce($2, status), provider_ref = coalesce($3, "
+                 "provider_ref),"
+                 " pin = coalesce($4, pin), last_error = $5,"
+                 " next_check_at = CASE WHEN $6::bigint > 0 THEN to_timestamp($6::bigint) END,"
+                 " sent_at = CASE WHEN $7 THEN now() ELSE sent_at END,"
+                 " attempts = attempts + CASE WHEN $8 THEN 0 ELSE 1 END,"
+                 " checks = CASE WHEN $7 THEN 0 ELSE checks + CASE WHEN $8 THEN 1 ELSE 0 END END,"
+                 " last_sync_at = now() WHERE id = $1",
+                 8, id, r->status, r->ref, r->pin, r->error, next, r->sent ? "true" : "false",
+                 r->checked ? "true" : "false") < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    if (r->status && (str_eq(r->status, "completed") || str_eq(r->status, "failed"))) {
+        if (audit_log(db, str_eq(r->status, "completed") ? "order.complete" : "order.fail",
+                      json_pack("{s:I, s:s, s:s?}", "order", (json_int_t)j->id, "provider",
+                                j->provider, "error", r->error),
+                      e) < 0) {
+            db_rollback(db);
+            return -1;
+        }
+    }
+    return db_commit(db, e);
+}

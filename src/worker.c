@@ -25,6 +25,7 @@
 #include "wisp/driver.h"
 #include "wisp/events.h"
 #include "wisp/order.h"
+#include "wisp/provider.h"
 #include "wisp/voucher.h"
 #include "wisp/router.h"
 #include "wisp/worker.h"
@@ -51,6 +52,9 @@ struct worker {
     bool db_up;
     int db_failures; /* cycles in a row without the database */
     bool listening;  /* LISTEN wisp_orders on db */
+    struct db pdb;   /* the provider thread's */
+    bool pdb_up;
+    int64_t last_sweep; /* when in-flight provider orders were last all re-checked */
     struct slot *slots;
     struct slot **todo; /* this cycle's routers */
     size_t ntodo;
@@ -865,6 +869,174 @@ fulfil_orders(struct worker *w)
     return done;
 }
 
+/* The provider named in an order, loaded once a cycle into a small cache. */
+struct provider_cache {
+    struct provider p[16];
+    char error[16][512];
+    int n;
+};
+
+static const struct provider *
+cached_provider(struct worker *w, struct provider_cache *c, const char *name, const char **error)
+{
+    struct werr e = {0};
+
+    *error = NULL;
+    for (int i = 0; i < c->n; i++)
+        if (str_eq(c->p[i].name, name)) {
+            *error = c->error[i][0] ? c->error[i] : NULL;
+            return *error ? NULL : &c->p[i];
+        }
+    if (c->n == 16)
+        return NULL;
+    if (provider_load(w->cfg, name, &c->p[c->n], &e) < 0) {
+        snprintf(c->p[c->n].name, sizeof c->p[c->n].name, "%s", name);
+        snprintf(c->error[c->n], sizeof c->error[c->n], "%s", e.msg);
+    }
+    c->n++;
+    return cached_provider(w, c, name, error);
+}
+
+/* A provider's answer as the order's next state. */
+static void
+settle(const struct provider *p, const struct order_job *j, enum provider_outcome o,
+       const struct provider_reply *r, const char *error, bool dispatch, struct order_result *res)
+{
+    int64_t now = (int64_t)time(NULL), sent = dispatch ? now : j->sent_at;
+
+    memset(res, 0, sizeof *res);
+    res->sent = dispatch && o == PROV_OK;
+    res->checked = !dispatch;
+    if (o == PROV_REJECTED) {
+        res->status = "failed";
+        res->error = error;
+        return;
+    }
+    if (o == PROV_RETRY && dispatch) { /* not sent: try again after a pause, until the timeout */
+        res->status = "pending";
+        res->error = error;
+        res->next_check = now + provider_retry_delay(p, j->attempts + 1);
+        if (now >= j->created_at + p->timeout_s) {
+            res->status = "failed";
+            res->next_check = 0;
+        }
+        return;
+    }
+    if (o == PROV_OK) {
+        res->ref = dispatch ? r->reference : NULL;
+        if (str_eq(r->status, "completed")) {
+            res->status = "completed";
+            res->pin = r->pin;
+            return;
+        }
+        if (str_eq(r->status, "failed")) {
+            res->status = "failed";
+            res->error = r->message[0] ? r->message : "the provider says it failed";
+            return;
+        }
+        res->status = str_eq(r->status, "processing") ? "processing" : "sent";
+    } else {
+        res->status = NULL; /* as it was: a check that failed counts as a check */
+        res->error = error;
+    }
+    res->next_check = provider_next_check(p, sent, dispatch ? 0 : j->checks + 1, now);
+    if (res->next_check < 0) {
+        res->status = "failed";
+        res->error = "timeout: no answer from the provider in time";
+        res->checked = !dispatch;
+        res->next_check = 0;
+    }
+}
+
+/* Dispatch due provider orders, then check those in flight that are due
+ * (and, every sweep_s, the oldest 100 in flight whatever their schedule). */
+static void *
+provider_thread(void *arg)
+{
+    struct worker *w = arg;
+    struct provider_cache cache = {.n = 0};
+    struct werr e = {0};
+    int64_t now = (int64_t)time(NULL), sweep_since = 0;
+    int sent = 0, checked = 0;
+
+    if (!ensure_db(w, &w->pdb, &w->pdb_up))
+        return NULL;
+    if (w->cfg->providers && json_object_size(w->cfg->providers) > 0) {
+        int sweep_s = 300;
+        const char *k;
+        json_t *v;
+
+        json_object_foreach(w->cfg->providers, k, v)
+        {
+            json_t *x = json_object_get(v, "sweep_s");
+
+            if (json_is_integer(x) && json_integer_value(x) < sweep_s)
+                sweep_s = (int)json_integer_value(x);
+        }
+        if (now - w->last_sweep >= sweep_s) {
+            sweep_since = now;
+            w->last_sweep = now;
+        }
+    }
+    for (int pass = 0; pass < 3; pass++) { /* dispatch, scheduled checks, the sweep */
+        for (int i = 0; i < (pass == 2 ? 100 : 500); i++) {
+            struct order_job j;
+            struct provider_reply r;
+            struct order_result res;
+            const struct provider *p;
+            const char *perr;
+            enum provider_outcome o;
+            int rc;
+
+            if (pass == 2 && !sweep_since)
+                break;
+            rc = pass == 0 ? order_take_dispatch(&w->pdb, &j, &e)
+                           : order_take_check(&w->pdb, pass == 2 ? sweep_since : 0, &j, &e);
+            if (rc <= 0) {
+                if (rc < 0)
+                    logf_(w, "orders: %s", e.msg);
+                break;
+            }
+            p = cached_provider(w, &cache, j.provider, &perr);
+            if (!p) { /* not configured (yet): say so and look again in a minute */
+                res = (struct order_result){.status = pass == 0 ? "pending" : NULL,
+                                            .error = perr ? perr : "too many providers",
+                                            .next_check = now + 60};
+                order_record(&w->pdb, &j, &res, &e);
+                continue;
+            }
+            werr_clear(&e);
+            o = pass == 0 ? provider_dispatch(p, j.id, j.product, j.customer,
+                                              j.extra[0] ? j.extra : NULL, j.idem, &r, &e)
+                          : provider_check(p, j.reference, &r, &e);
+            settle(p, &j, o, &r, e.msg[0] ? e.msg : NULL, pass == 0, &res);
+            if (o != PROV_OK)
+                logf_(w, "orders: %lld: %s", (long long)j.id, e.msg);
+            {
+                char err[sizeof e.msg];
+                struct werr e2 = {0};
+
+                snprintf(err, sizeof err, "%s", res.error ? res.error : "");
+                if (res.error)
+                    res.error = err;
+                if (order_record(&w->pdb, &j, &res, &e2) < 0) {
+                    logf_(w, "orders: %lld: cannot record: %s", (long long)j.id, e2.msg);
+                    continue;
+                }
+            }
+            pass == 0 ? sent++ : checked++;
+            publish(w, "order.updated",
+                    json_pack("{s:I, s:s?, s:s}", "order", (json_int_t)j.id, "status", res.status,
+                              "provider", j.provider));
+        }
+    }
+    if (sent || checked)
+        logf_(w, "orders: %d dispatched, %d checked at providers", sent, checked);
+    for (int i = 0; i < cache.n; i++)
+        provider_free(&cache.p[i]);
+    return NULL;
+}
+
 /* Wait until the next cycle is due, fulfilling orders the moment one is
  * taken (PostgreSQL NOTIFY wisp_orders) rather than at the next cycle. */
 static void
@@ -909,6 +1081,7 @@ cycle(struct worker *w, long n)
     int nth;
     char ms[16];
     json_t *live;
+    pthread_t pt;
 
     if (!(w->db_up && PQstatus(w->db.conn) == CONNECTION_OK))
         w->listening = false;
@@ -947,6 +1120,7 @@ cycle(struct worker *w, long n)
                 PQclear(r);
         }
     }
+    pthread_create(&pt, NULL, provider_thread, w);
     w->todo = xcalloc((size_t)nids + 1, sizeof *w->todo);
     w->ntodo = (size_t)nids;
     for (int i = 0; i < nids; i++)
@@ -959,6 +1133,7 @@ cycle(struct worker *w, long n)
     }
     for (int k = 0; k < nth; k++)
         pthread_join(th[k], NULL);
+    pthread_join(pt, NULL);
     live = json_object();
     for (size_t i = 0; i < w->ntodo; i++) {
         struct slot *s = w->todo[i];
@@ -1072,6 +1247,8 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     for (int k = 0; k < WORKER_THREADS; k++)
         if (w.tdb_up[k])
             db_close(&w.tdb[k]);
+    if (w.pdb_up)
+        db_close(&w.pdb);
     if (w.db_up)
         db_close(&w.db);
     pthread_mutex_destroy(&w.log_lock);

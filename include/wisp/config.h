@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "wisp/err.h"
 
 struct config {
@@ -34,6 +36,7 @@ struct config {
     char *ssh_connect_timeout; /* ssh.connect_timeout: seconds, default 5 */
     char *ssh_command_timeout; /* ssh.command_timeout: seconds, default 15 */
     char *file;                /* the config file that was read, or NULL */
+    json_t *providers;         /* "providers": {"NAME": {"url": ...}} from the file, or NULL */
 };
 
 /* Fill cfg with defaults. */

@@ -52,4 +52,33 @@ int order_fail_unknown(struct db *db, struct werr *e);
 /* Plans whose unsold stock is below their low_stock, as [{plan, unsold, low_stock}]. */
 json_t *order_low_stock(struct db *db, struct werr *e);
 
+/* --- provider orders (the worker) --- */
+
+/* An order in the worker's hands, its row locked in an open transaction
+ * until order_record commits (or db_rollback lets go). */
+struct order_job {
+    int64_t id;
+    char provider[33], product[65], customer[129], extra[257], idem[64], reference[128];
+    int attempts, checks;
+    int64_t created_at, sent_at; /* epoch seconds; sent_at 0 before dispatch */
+};
+
+/* Take the oldest provider order due for dispatch (pending, next_check_at
+ * passed or unset). 1 taken, 0 none, -1 error. */
+int order_take_dispatch(struct db *db, struct order_job *j, struct werr *e);
+/* Take the oldest in-flight order (sent or processing) due for a check; with
+ * sweep_since > 0, any in-flight order not synced since then (the sweep). */
+int order_take_check(struct db *db, int64_t sweep_since, struct order_job *j, struct werr *e);
+
+/* What came of it, committed. status: the new status (NULL: as it was); ref, pin, error may be
+ * NULL (ref NULL keeps it); next_check 0 = none; sent: it was dispatched now;
+ * checked: it was a status check. */
+struct order_result {
+    const char *status, *ref, *pin, *error;
+    int64_t next_check;
+    bool sent, checked;
+};
+int order_record(struct db *db, const struct order_job *j, const struct order_result *r,
+                 struct werr *e);
+
 #endif
