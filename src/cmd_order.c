@@ -8,7 +8,12 @@
 #include "wisp/cli.h"
 #include "wisp/events.h"
 #include "wisp/order.h"
+#include "wisp/qr.h"
+#include "wisp/router.h"
+#include "wisp/sheet.h"
+#include "wisp/sink.h"
 #include "wisp/util.h"
+#include "wisp/voucher.h"
 
 static const struct cmd_flag add_flags[] = {
     {"product", 0, FLAG_VALUE},  {"customer", 0, FLAG_VALUE},
@@ -19,6 +24,8 @@ static const struct cmd_flag add_flags[] = {
 static const struct cmd_flag list_flags[] = {
     {"status", 0, FLAG_VALUE}, {"limit", 0, FLAG_VALUE}, {"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag receipt_flags[] = {
+    {"format", 0, FLAG_VALUE}, {"output", 'o', FLAG_VALUE}, {"lp", 0, FLAG_OPTIONAL}, {NULL, 0, 0}};
 
 static const char *const statuses[] = {"pending", "sent",      "processing", "completed",
                                        "failed",  "cancelled", NULL};
@@ -175,6 +182,89 @@ order_cancel_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return order_change_exec(ctx, a, false, e);
 }
 
+static const char *
+jstr(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* The receipt: one card with the PIN and its QR (for a voucher, the login
+ * URL it opens; for a provider's PIN, the PIN itself). */
+static int
+order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    const char *fmt = args_get(a, "format"), *out = args_get(a, "output");
+    const char *lp = args_has(a, "lp") ? (args_get(a, "lp") ? args_get(a, "lp") : "") : NULL;
+    struct sheet_opts o = {0};
+    struct sheet_card card = {0};
+    struct sink sink;
+    struct db *db;
+    int64_t id;
+    json_t *ord;
+    char *url = NULL, *what = NULL, serial[32];
+    int rc;
+
+    if (order_id_arg(a->pos[0], &id, e) < 0 ||
+        sheet_parse_format(fmt ? fmt : "text", &o.format, e) < 0)
+        return -1;
+    if (out && lp)
+        return werr_set(e, WISP_EUSAGE, "give -o FILE or --lp, not both");
+    if (o.format == SHEET_ESCPOS && !out && !lp && ctx->tty)
+        return werr_set(e, WISP_EUSAGE, "escpos is printer bytes: use -o FILE or --lp");
+    o.paper = o.format == SHEET_ESCPOS ? PAPER_80MM : PAPER_A4;
+    o.columns = 1;
+    o.shop_name = ctx->cfg->shop_name;
+    o.currency = ctx->cfg->currency;
+    o.ecc = ctx->cfg->qr_ecc[0];
+    if ((db = cmd_db(ctx, e)) == NULL || (ord = order_get(db, id, e)) == NULL)
+        return -1;
+    if (!str_eq(jstr(ord, "status"), "completed")) {
+        werr_set(e, WISP_ERUNTIME, "order %" PRId64 " is %s: no PIN to print yet", id,
+                 jstr(ord, "status"));
+        json_decref(ord);
+        return -1;
+    }
+    if (*jstr(ord, "voucher")) { /* a voucher: the QR logs the customer in */
+        json_t *v = voucher_get(db, jstr(ord, "voucher"), e);
+
+        if (!v) {
+            json_decref(ord);
+            return -1;
+        }
+        url = qr_login_url(
+            router_login_template(json_string_value(json_object_get(v, "router_driver")),
+                                  json_string_value(json_object_get(v, "router_login_url")))
+                ?: ctx->cfg->login_url,
+            jstr(ord, "pin"), json_string_value(json_object_get(v, "password")));
+        json_decref(v);
+    } else {
+        url = xstrdup(jstr(ord, "pin"));
+    }
+    snprintf(serial, sizeof serial, "order %" PRId64, id);
+    what = xasprintf("for %s", jstr(ord, "customer"));
+    card.code = jstr(ord, "pin");
+    card.plan = jstr(ord, "product");
+    card.price = *jstr(ord, "amount") ? jstr(ord, "amount") : "-";
+    card.validity = what;
+    card.serial = serial;
+    card.url = url;
+    rc = sink_open(&sink, ctx->out, out, lp, e);
+    if (rc == 0) {
+        rc = sheet_write(sink.f, &o, &card, 1, e);
+        if (sink_close(&sink, ctx->out, rc == 0, e) < 0)
+            rc = -1;
+    }
+    if (rc == 0 && (out || lp))
+        fprintf(ctx->out, "receipt for order %" PRId64 " %s%s\n", id,
+                out ? "written to " : "sent to lp", out ? out : "");
+    free(url);
+    free(what);
+    json_decref(ord);
+    return rc;
+}
+
 const struct cmd_entry cmd_order_entries[] = {
     {"order add",
      "--product P --customer C [--provider NAME] [--extra X] [--amount A] [--channel "
@@ -189,5 +279,8 @@ const struct cmd_entry cmd_order_entries[] = {
     {"order retry", "ID", "send a failed order again", NULL, 1, 1, false, order_retry_exec, false},
     {"order cancel", "ID", "cancel an order that is not completed", NULL, 1, 1, false,
      order_cancel_exec, false},
+    {"order receipt", "ID [--format text|escpos|ps] [-o FILE | --lp [PRINTER]]",
+     "print a completed order's receipt: the PIN and its QR", receipt_flags, 1, 1, false,
+     order_receipt_exec, false},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

@@ -4,14 +4,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "wisp/cli.h"
 #include "wisp/router.h"
+#include "wisp/sink.h"
 #include "wisp/units.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
@@ -19,8 +18,6 @@
 #include "wisp/texttable.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
-
-extern char **environ;
 
 static const struct cmd_flag extend_flags[] = {
     {"by", 0, FLAG_VALUE}, {"data", 0, FLAG_VALUE}, {NULL, 0, 0}};
@@ -408,97 +405,6 @@ print_progress(size_t done, size_t total, void *arg)
     fflush(stderr);
 }
 
-/* Start `lp [-d PRINTER] -` with a pipe to its standard input. */
-static FILE *
-spawn_lp(const char *printer, pid_t *pid, struct werr *e)
-{
-    char *argv[5] = {"lp", "-s", NULL, NULL, NULL};
-    posix_spawn_file_actions_t fa;
-    int fds[2], rc;
-    FILE *f;
-
-    if (printer && *printer)
-        argv[2] = "-d", argv[3] = (char *)printer;
-    if (pipe(fds) < 0) {
-        werr_set(e, WISP_ERUNTIME, "pipe: %s", strerror(errno));
-        return NULL;
-    }
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    rc = posix_spawnp(pid, "lp", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[0]);
-    if (rc != 0) {
-        close(fds[1]);
-        werr_set(e, WISP_ERUNTIME, "cannot run lp: %s (install cups-client)", strerror(rc));
-        return NULL;
-    }
-    if ((f = fdopen(fds[1], "w")) == NULL)
-        close(fds[1]);
-    return f;
-}
-
-/* Where the sheet goes: a file (written beside it and renamed into place, so
- * a failure leaves no half sheet), lp, or standard output. */
-struct sink {
-    FILE *f;
-    char *path, *tmp;
-    pid_t lp;
-};
-
-static int
-sink_open(struct sink *s, struct cmd_ctx *ctx, const char *path, const char *lp, struct werr *e)
-{
-    memset(s, 0, sizeof *s);
-    if (lp) {
-        s->f = spawn_lp(lp, &s->lp, e);
-        return s->f ? 0 : -1;
-    }
-    if (path == NULL || str_eq(path, "-")) {
-        s->f = ctx->out;
-        return 0;
-    }
-    s->path = xstrdup(path);
-    s->tmp = xasprintf("%s.tmp%d", path, (int)getpid());
-    if ((s->f = fopen(s->tmp, "w")) == NULL) {
-        werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", path, strerror(errno));
-        free(s->path);
-        free(s->tmp);
-        return -1;
-    }
-    return 0;
-}
-
-/* Finish the sink; ok false throws the output away. */
-static int
-sink_close(struct sink *s, struct cmd_ctx *ctx, bool ok, struct werr *e)
-{
-    int status, rc = ok ? 0 : -1;
-
-    if (s->f && s->f != ctx->out) {
-        if (fclose(s->f) != 0 && rc == 0)
-            rc = werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
-    } else if (s->f) {
-        fflush(s->f);
-    }
-    if (s->lp > 0) {
-        if (waitpid(s->lp, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            if (rc == 0)
-                rc = werr_set(e, WISP_ERUNTIME, "lp failed (exit status %d); nothing marked",
-                              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    }
-    if (s->tmp) {
-        if (rc == 0 && rename(s->tmp, s->path) != 0)
-            rc = werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", s->path, strerror(errno));
-        if (rc != 0)
-            unlink(s->tmp);
-    }
-    free(s->path);
-    free(s->tmp);
-    return rc;
-}
-
 /* Build the cards of a sheet from the print rows. */
 static struct sheet_card *
 make_cards(PGresult *r, const char *login_url, char ***owned)
@@ -583,10 +489,10 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         (r = voucher_print_rows(db, batch, codes, ncodes, e)) == NULL)
         goto out;
     cards = make_cards(r, ctx->cfg->login_url, &owned);
-    if (sink_open(&sink, ctx, out, lp, e) < 0)
+    if (sink_open(&sink, ctx->out, out, lp, e) < 0)
         goto out;
     rc = sheet_write(sink.f, &o, cards, (size_t)PQntuples(r), e);
-    if (sink_close(&sink, ctx, rc == 0, e) < 0)
+    if (sink_close(&sink, ctx->out, rc == 0, e) < 0)
         rc = -1;
     if (rc == 0)
         rc = voucher_mark_printed(db, batch, codes, ncodes, fmt ? fmt : "text", e);

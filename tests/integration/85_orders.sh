@@ -44,6 +44,19 @@ w order list --json
 t_eq "order list --json fields" "amount,attempts,completed_at,created_at,customer,id,last_error,next_check_at,pin,product,provider,provider_ref,status" \
     "$(jq -r '.[0] | keys | join(",")' <<<"$OUT")"
 
+# The receipt: the PIN and a QR that logs the customer in.
+w order receipt 1 -o "$T/r1.txt"
+t_eq "receipt written" 0 "$RC"
+t_contains "receipt shows the PIN" "$PIN" "$(cat "$T/r1.txt")"
+t_contains "receipt names the order" "order 1" "$(cat "$T/r1.txt")"
+t_eq "receipt QR decodes to the voucher's login URL" "http://hotspot.lan/login?username=$PIN&password=$PIN" \
+    "$(/usr/bin/python3 tests/tools/sheet2pbm.py "$T/r1.txt" "$T/r1" | while read -r img; do zbarimg -q --raw "$img" 2>/dev/null; done)"
+w order receipt 1 --format escpos -o "$T/r1.bin"
+t_eq "escpos receipt: one ticket, one QR, one cut" "qr model=50 size=6 ecc=49 data=http://hotspot.lan/login?username=$PIN&password=$PIN|cuts=1 inits=1" \
+    "$(/usr/bin/python3 tests/tools/escpos_qr.py "$T/r1.bin" | grep -E '^qr|^cuts' | paste -sd'|')"
+w order receipt 1 --format ps -o "$T/r1.ps"
+t_ok "ps receipt is PostScript" grep -q '^%!PS' "$T/r1.ps"
+
 # A web shop inserts the row itself (docs/orders.md).
 sql "INSERT INTO orders (channel, product, customer, amount) VALUES ('web', '1h', 'acct-77', 1.50)" >/dev/null
 w worker --once
@@ -69,6 +82,9 @@ t_contains "saying so" "order 1 is completed" "$ERR"
 t_contains "completed orders keep their PIN (database)" "cannot change" "$(sql "UPDATE orders SET pin = 'x' WHERE id = 1" 2>&1)"
 w order show 999
 t_eq "no such order" 1 "$RC"
+w order receipt "$ID"
+t_eq "no receipt without a PIN" 1 "$RC"
+t_contains "saying why" "no PIN to print yet" "$ERR"
 
 # --- out of stock, low stock ----------------------------------------------------------
 sql "UPDATE plans SET low_stock = 60 WHERE name = 'day'" >/dev/null
