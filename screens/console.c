@@ -67,7 +67,8 @@ static const struct pane panes[P_COUNT] = {
      "`wisp voucher create --plan NAME "
      "--count N` makes a batch."},
     {"Orders", "Customer orders, from intake until the customer holds a PIN.",
-     "Orders are not built yet in this version; they will be filled by `wisp order add`."},
+     "No orders yet: `wisp order add --product PLAN --customer PHONE` takes one, and a web "
+     "shop may insert into the orders table (docs/orders.md)."},
     {"Metrics", "Live dashboards: sessions, throughput, sales, order pipeline, router health.",
      "Metrics are not built yet in this version; they will come from `wisp worker` through "
      "Redis."},
@@ -99,7 +100,15 @@ struct app {
     struct feed_snapshot snap;
     bool prompting;
     struct dialog dlg;
-    enum { DLG_NONE, DLG_NEW, DLG_PRINT, DLG_RUN, DLG_ROUTER_ADD, DLG_ROUTER_EDIT } dlg_kind;
+    enum {
+        DLG_NONE,
+        DLG_NEW,
+        DLG_PRINT,
+        DLG_RUN,
+        DLG_ROUTER_ADD,
+        DLG_ROUTER_EDIT,
+        DLG_RECEIPT
+    } dlg_kind;
     char dlg_cmd[256];  /* what a confirmation runs */
     int64_t want_batch; /* select this batch when it shows up (a new batch) */
     char *output;       /* the last command's output, shown in a popup while set */
@@ -115,7 +124,10 @@ struct app {
     int *order; /* batch rows after filter and sort: indexes into snap.batches */
     int norder;
     struct table batches, vouchers;
-    struct listpane routers, sessions;
+    struct listpane routers, sessions, orders;
+    int64_t revealed_id[32]; /* orders whose PIN was revealed (audited), and the PINs */
+    char revealed_pin[32][128];
+    int nrevealed;
     pthread_t worker_thread; /* the console's own worker, when it runs one */
     bool worker_running;
     int batches_y, vouchers_y, vouchers_h; /* where they were drawn, for the mouse */
@@ -524,7 +536,9 @@ static void
 draw_live_pane(struct app *app, int y, int h)
 {
     struct listpane *lp = live_list(app);
-    json_t *rows = app->pane == P_ROUTERS ? app->snap.routers : app->snap.sessions;
+    json_t *rows = app->pane == P_ROUTERS    ? app->snap.routers
+                   : app->pane == P_SESSIONS ? app->snap.sessions
+                                             : app->snap.orders;
 
     if (rows == NULL) {
         draw_wrapped(y + 2, 2, COLS - 4,
@@ -535,6 +549,11 @@ draw_live_pane(struct app *app, int y, int h)
     if (json_array_size(rows) == 0) {
         draw_empty(&panes[app->pane], y, h);
         return;
+    }
+    if (app->pane == P_ORDERS) { /* counts per status above the table */
+        livepanes_order_counts(app->snap.order_counts, y, COLS);
+        y++;
+        h--;
     }
     listpane_draw(lp, y, 0, h, COLS);
 }
@@ -613,7 +632,8 @@ enum {
     VOUCHERS = 1 << P_VOUCHERS,
     ROUTERS = 1 << P_ROUTERS,
     SESSIONS = 1 << P_SESSIONS,
-    TABLES = VOUCHERS | ROUTERS | SESSIONS,
+    ORDERS = 1 << P_ORDERS,
+    TABLES = VOUCHERS | ROUTERS | SESSIONS | ORDERS,
 };
 enum need { ANYONE, OPERATOR, ADMIN }; /* the least role a key's action needs */
 
@@ -640,7 +660,10 @@ role_level(const struct app *app)
 static struct listpane *
 live_list(struct app *app)
 {
-    return app->pane == P_ROUTERS ? &app->routers : app->pane == P_SESSIONS ? &app->sessions : NULL;
+    return app->pane == P_ROUTERS    ? &app->routers
+           : app->pane == P_SESSIONS ? &app->sessions
+           : app->pane == P_ORDERS   ? &app->orders
+                                     : NULL;
 }
 
 /* Rebuild what the current filter and sort show, in every pane. */
@@ -652,6 +675,7 @@ rebuild_all(struct app *app)
                       app->pane == P_ROUTERS ? app->filter : NULL);
     listpane_set_rows(&app->sessions, app->snap.sessions,
                       app->pane == P_SESSIONS ? app->filter : NULL);
+    listpane_set_rows(&app->orders, app->snap.orders, app->pane == P_ORDERS ? app->filter : NULL);
 }
 
 static void
@@ -1015,6 +1039,107 @@ act_kick(struct app *app, int key)
     app->dlg_kind = DLG_RUN;
 }
 
+/* ---- Orders ---- */
+
+/* The PIN cell: masked until `v` revealed it (the reveal is audited). */
+static void
+order_pin_text(void *ctx, json_t *o, int col, char *buf, size_t n)
+{
+    struct app *app = ctx;
+    json_int_t id = json_integer_value(json_object_get(o, "id"));
+
+    (void)col;
+    if (!json_is_string(json_object_get(o, "pin"))) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    for (int i = 0; i < app->nrevealed; i++)
+        if (app->revealed_id[i] == id) {
+            snprintf(buf, n, "%s", app->revealed_pin[i]);
+            return;
+        }
+    snprintf(buf, n, "\u2022\u2022\u2022\u2022\u2022\u2022");
+}
+
+static json_t *
+selected_order(struct app *app)
+{
+    json_t *o = listpane_selected(&app->orders);
+
+    if (!o)
+        say(app, "no order selected");
+    return o;
+}
+
+/* R retry, v reveal: one command now; c cancel after asking. */
+static void
+act_order(struct app *app, int key)
+{
+    json_t *o = selected_order(app);
+    long long id;
+    char q[128];
+
+    if (!o || !may(app, OPERATOR, key == 'v' ? "reveal PINs" : "change orders"))
+        return;
+    id = (long long)json_integer_value(json_object_get(o, "id"));
+    if (key == 'c') {
+        snprintf(q, sizeof q, "Cancel order %lld (%s for %s)?", id,
+                 json_string_value(json_object_get(o, "product")),
+                 json_string_value(json_object_get(o, "customer")));
+        snprintf(app->dlg_cmd, sizeof app->dlg_cmd, "order cancel %lld", id);
+        dialog_confirm(&app->dlg, "Cancel", q);
+        app->dlg_kind = DLG_RUN;
+        return;
+    }
+    snprintf(q, sizeof q, "order %s %lld", key == 'R' ? "retry" : "reveal", id);
+    if (!runner_submit(app->runner, q))
+        say(app, "a command is still running");
+}
+
+/* P: the receipt dialog (format, file or lp). */
+static void
+act_receipt(struct app *app, int key)
+{
+    static const char *const formats[] = {"text", "escpos", "ps"};
+    static const char *const dests[] = {"file", "printer (lp)"};
+    json_t *o = selected_order(app);
+    char file[64];
+
+    (void)key;
+    if (!o || !may(app, OPERATOR, "print receipts"))
+        return;
+    snprintf(file, sizeof file, "receipt-%lld.txt",
+             (long long)json_integer_value(json_object_get(o, "id")));
+    dialog_form(&app->dlg, "Print the order's receipt");
+    dialog_choice(&app->dlg, "format", formats, 3);
+    dialog_choice(&app->dlg, "to", dests, 2);
+    dialog_text(&app->dlg, "file/lp", file);
+    app->dlg_kind = DLG_RECEIPT;
+}
+
+/* A finished command: remember a revealed PIN ("order N PIN: X"). */
+static void
+note_reveal(struct app *app, const char *out)
+{
+    long long id;
+    int at = 0;
+
+    if (!out || sscanf(out, "order %lld PIN: %n", &id, &at) != 1 || at == 0)
+        return;
+    for (int i = 0; i < app->nrevealed; i++)
+        if (app->revealed_id[i] == id)
+            return;
+    if (app->nrevealed == 32) { /* forget the oldest */
+        memmove(app->revealed_id, app->revealed_id + 1, 31 * sizeof app->revealed_id[0]);
+        memmove(app->revealed_pin, app->revealed_pin + 1, 31 * sizeof app->revealed_pin[0]);
+        app->nrevealed = 31;
+    }
+    app->revealed_id[app->nrevealed] = id;
+    snprintf(app->revealed_pin[app->nrevealed], sizeof app->revealed_pin[0], "%.*s",
+             (int)strcspn(out + at, "\n"), out + at);
+    app->nrevealed++;
+}
+
 /* The router form as a command line. */
 static void
 router_command(struct app *app, struct sbuf *cmd)
@@ -1081,6 +1206,20 @@ dialog_accepted(struct app *app)
     case DLG_ROUTER_EDIT:
         router_command(app, &cmd);
         break;
+    case DLG_RECEIPT:
+        if (!listpane_selected(&app->orders))
+            break;
+        sb_printf(
+            &cmd, "order receipt %lld",
+            (long long)json_integer_value(json_object_get(listpane_selected(&app->orders), "id")));
+        add_arg(&cmd, "--format", dialog_value(&app->dlg, 0));
+        if (str_eq(dialog_value(&app->dlg, 1), "file"))
+            add_arg(&cmd, "-o", dialog_value(&app->dlg, 2));
+        else if (*dialog_value(&app->dlg, 2))
+            add_arg(&cmd, "--lp", dialog_value(&app->dlg, 2));
+        else
+            sb_add(&cmd, " --lp");
+        break;
     case DLG_NONE:
         break;
     }
@@ -1119,7 +1258,7 @@ static const struct binding bindings[] = {
     {KEY_UP, "\u2191\u2193 j k", "move the selection", TABLES, "move", act_move, ANYONE},
     {KEY_DOWN, NULL, NULL, TABLES, NULL, act_move, ANYONE},
     {'j', NULL, NULL, TABLES, NULL, act_move, ANYONE},
-    {'k', NULL, NULL, VOUCHERS | ROUTERS, NULL, act_move, ANYONE},
+    {'k', NULL, NULL, VOUCHERS | ROUTERS | ORDERS, NULL, act_move, ANYONE},
     {KEY_PPAGE, "PgUp PgDn", "a page up or down", TABLES, NULL, act_move, ANYONE},
     {KEY_NPAGE, NULL, NULL, TABLES, NULL, act_move, ANYONE},
     {'g', "g G Home End", "first or last row", TABLES, NULL, act_move, ANYONE},
@@ -1132,6 +1271,11 @@ static const struct binding bindings[] = {
     {KEY_ENTER, NULL, NULL, TABLES, NULL, act_enter, ANYONE},
     {27, "Esc", "back, close, clear the filter", ALL, "back", act_back, ANYONE},
     {'/', "/", "filter the table as you type", TABLES, "filter", act_filter, ANYONE},
+    {'R', "R", "retry the selected order (a failed one)", ORDERS, "retry", act_order, OPERATOR},
+    {'c', "c", "cancel the selected order (asks first)", ORDERS, "cancel", act_order, OPERATOR},
+    {'P', "P", "print the selected order's receipt (format, file or lp)", ORDERS, "receipt",
+     act_receipt, OPERATOR},
+    {'v', "v", "reveal the selected order's PIN (audited)", ORDERS, "reveal", act_order, OPERATOR},
     {'t', "t", "test the selected router (connect, identity, version)", ROUTERS, "test",
      act_router_run, ADMIN},
     {'a', "a", "add a router", ROUTERS, "add", act_router_form, ADMIN},
@@ -1342,6 +1486,12 @@ draw(struct app *app)
         livepanes_router_detail(listpane_selected(&app->routers));
     else if (app->detail && app->pane == P_SESSIONS && listpane_selected(&app->sessions))
         livepanes_session_detail(listpane_selected(&app->sessions));
+    else if (app->detail && app->pane == P_ORDERS && listpane_selected(&app->orders)) {
+        char pin[128];
+
+        order_pin_text(app, listpane_selected(&app->orders), 0, pin, sizeof pin);
+        livepanes_order_detail(listpane_selected(&app->orders), pin);
+    }
     if (app->output)
         draw_output(app);
     if (app->dlg_kind != DLG_NONE)
@@ -1618,6 +1768,7 @@ loop(struct app *app)
             if (runner_result(app->runner, &out, &status)) {
                 if (out && strncmp(out, "batch ", 6) == 0 && strstr(out, " vouchers of plan "))
                     app->want_batch = strtoll(out + 6, NULL, 10); /* select the new batch */
+                note_reveal(app, out);
                 free(app->output);
                 app->output = out && *out ? out : NULL;
                 if (app->output == NULL) {
@@ -1811,6 +1962,7 @@ console_main(struct config *cfg, struct werr *e)
     app.batches = (struct table){batch_cols, NBATCH_COLS, 0, -1, 0, batch_cell, &app};
     app.vouchers = (struct table){voucher_cols, 7, 0, -1, 0, voucher_cell, &app};
     livepanes_init(&app.routers, &app.sessions);
+    livepanes_init_orders(&app.orders, order_pin_text, &app);
     app.pane = P_VOUCHERS;
     start_worker(&app);
     loop(&app);
@@ -1825,6 +1977,7 @@ console_main(struct config *cfg, struct werr *e)
     free(app.order);
     listpane_free(&app.routers);
     listpane_free(&app.sessions);
+    listpane_free(&app.orders);
     for (int i = 0; i < 2; i++) {
         close(app.sig[i]);
         close(app.wake[i]);

@@ -56,6 +56,31 @@ listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
     case LF_PERCENT:
         snprintf(buf, n, "%lld%%", x);
         break;
+    case LF_IN: {
+        struct tm tm = {0};
+        const char *s = json_string_value(v), *p;
+        long long in;
+        int oh = 0, om = 0;
+
+        if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))) {
+            snprintf(buf, n, "-");
+            break;
+        }
+        while (*p == '.' || (*p >= '0' && *p <= '9'))
+            p++;
+        in = (long long)(timegm(&tm) - time(NULL));
+        if ((*p == '+' || *p == '-') && sscanf(p + 1, "%d:%d", &oh, &om) >= 1)
+            in -= (*p == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
+        if (in <= 0)
+            snprintf(buf, n, "due");
+        else if (in < 60)
+            snprintf(buf, n, "in %llds", in);
+        else if (in < 3600)
+            snprintf(buf, n, "in %lldm", in / 60);
+        else
+            snprintf(buf, n, "in %lldh", in / 3600);
+        break;
+    }
     case LF_AGO: {
         struct tm tm = {0};
         const char *s = json_string_value(v), *p;
@@ -94,7 +119,10 @@ cell(void *ctx, int row, int col, char *buf, size_t n)
     struct listpane *lp = ctx;
     json_t *r = json_array_get(lp->rows, (size_t)lp->order[row]);
 
-    listpane_format(json_object_get(r, lp->cols[col].key), lp->cols[col].fmt, buf, n);
+    if (lp->cols[col].fmt == LF_CUSTOM && lp->text)
+        lp->text(lp->text_ctx, r, col, buf, n);
+    else
+        listpane_format(json_object_get(r, lp->cols[col].key), lp->cols[col].fmt, buf, n);
     return lp->colour ? lp->colour(r, col) : TH_NORMAL;
 }
 
@@ -161,6 +189,8 @@ listpane_set_rows(struct listpane *lp, json_t *rows, const char *filter)
         for (int c = 0; c < lp->ncols && !match; c++) {
             char b[128];
 
+            if (lp->cols[c].fmt == LF_CUSTOM) /* a masked PIN is not searchable */
+                continue;
             listpane_format(json_object_get(r, lp->cols[c].key), lp->cols[c].fmt, b, sizeof b);
             match = strstr(b, filter) != NULL;
         }

@@ -37,6 +37,39 @@ static const struct listpane_column session_cols[] = {
     {{"RATE", 10, true}, "rate_out", LF_RATE},
 };
 
+static void detail_box(const char *title, const char *const (*rows)[2], int n, json_t *obj,
+                       const enum listpane_format *fmts);
+
+static const struct listpane_column order_cols[] = {
+    {{"ID", 7, true}, "id", LF_INT},
+    {{"AGE", 9, true}, "created_at", LF_AGO},
+    {{"CUSTOMER", 14, false}, "customer", LF_TEXT},
+    {{"PRODUCT", 12, false}, "product", LF_TEXT},
+    {{"AMOUNT", 8, true}, "amount", LF_TEXT},
+    {{"STATUS", 11, false}, "status", LF_TEXT},
+    {{"PROVIDER REF", 13, false}, "provider_ref", LF_TEXT},
+    {{"TRIES", 5, true}, "attempts", LF_INT},
+    {{"NEXT CHECK", 10, true}, "next_check_at", LF_IN},
+    {{"PIN", 14, false}, "pin", LF_CUSTOM},
+    {{"LAST ERROR", 0, false}, "last_error", LF_TEXT},
+};
+
+static enum theme_element
+order_colour(json_t *o, int col)
+{
+    const char *st = json_string_value(json_object_get(o, "status"));
+
+    if (col == 5)
+        return str_eq(st, "completed")                          ? TH_OK
+               : str_eq(st, "failed")                           ? TH_BAD
+               : str_eq(st, "cancelled")                        ? TH_DIM
+               : str_eq(st, "sent") || str_eq(st, "processing") ? TH_WARN
+                                                                : TH_NORMAL;
+    if (col == 10)
+        return TH_BAD;
+    return TH_NORMAL;
+}
+
 static enum theme_element
 router_colour(json_t *r, int col)
 {
@@ -65,6 +98,61 @@ session_colour(json_t *s, int col)
     if (col == 6 && json_is_integer(left))
         return json_integer_value(left) < 300 ? TH_WARN : TH_OK;
     return TH_NORMAL;
+}
+
+void
+livepanes_init_orders(struct listpane *orders,
+                      void (*pin_text)(void *, json_t *, int, char *, size_t), void *ctx)
+{
+    listpane_init(orders, order_cols, (int)(sizeof order_cols / sizeof order_cols[0]), "id",
+                  order_colour);
+    orders->text = pin_text;
+    orders->text_ctx = ctx;
+    orders->sort_rev = true; /* newest first */
+}
+
+void
+livepanes_order_counts(json_t *counts, int y, int w)
+{
+    static const char *const order[] = {"pending",   "sent",   "processing",
+                                        "completed", "failed", "cancelled"};
+    static const enum theme_element el[] = {TH_NORMAL, TH_WARN, TH_WARN, TH_OK, TH_BAD, TH_DIM};
+
+    move(y, 1);
+    for (int i = 0; i < 6 && getcurx(stdscr) < w - 16; i++) {
+        json_t *v = json_object_get(counts, order[i]);
+
+        attrset(colors_attr(el[i]) | A_BOLD);
+        printw("%lld", json_is_integer(v) ? (long long)json_integer_value(v) : 0LL);
+        attrset(colors_attr(TH_DIM));
+        printw(" %s   ", order[i]);
+    }
+    attrset(A_NORMAL);
+}
+
+void
+livepanes_order_detail(json_t *o, const char *pin)
+{
+    static const char *const rows[][2] = {
+        {"status", "status"},         {"channel", "channel"},
+        {"product", "product"},       {"customer", "customer"},
+        {"extra", "extra"},           {"amount", "amount"},
+        {"provider", "provider"},     {"provider ref", "provider_ref"},
+        {"voucher", "voucher"},       {"attempts", "attempts"},
+        {"checks", "checks"},         {"next check", "next_check_at"},
+        {"last error", "last_error"}, {"created", "created_at"},
+        {"sent", "sent_at"},          {"completed", "completed_at"},
+        {"created by", "created_by"},
+    };
+    static const enum listpane_format fmts[] = {
+        LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT,
+        LF_INT,  LF_INT,  LF_IN,   LF_TEXT, LF_AGO,  LF_AGO,  LF_AGO,  LF_TEXT,
+    };
+    char title[128];
+
+    snprintf(title, sizeof title, "order %lld   PIN %s   (v reveals, Esc closes)",
+             (long long)json_integer_value(json_object_get(o, "id")), pin);
+    detail_box(title, rows, (int)(sizeof rows / sizeof rows[0]), o, fmts);
 }
 
 void

@@ -182,6 +182,21 @@ order_cancel_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return order_change_exec(ctx, a, false, e);
 }
 
+static int
+order_reveal_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db;
+    int64_t id;
+    char pin[256];
+
+    if (order_id_arg(a->pos[0], &id, e) < 0)
+        return -1;
+    if ((db = cmd_db(ctx, e)) == NULL || order_reveal(db, id, pin, sizeof pin, e) < 0)
+        return -1;
+    fprintf(ctx->out, "order %" PRId64 " PIN: %s\n", id, pin);
+    return 0;
+}
+
 static const char *
 jstr(json_t *o, const char *k)
 {
@@ -279,6 +294,8 @@ const struct cmd_entry cmd_order_entries[] = {
     {"order retry", "ID", "send a failed order again", NULL, 1, 1, false, order_retry_exec, false},
     {"order cancel", "ID", "cancel an order that is not completed", NULL, 1, 1, false,
      order_cancel_exec, false},
+    {"order reveal", "ID", "show an order's PIN (audited)", NULL, 1, 1, false, order_reveal_exec,
+     false},
     {"order receipt", "ID [--format text|escpos|ps] [-o FILE | --lp [PRINTER]]",
      "print a completed order's receipt: the PIN and its QR", receipt_flags, 1, 1, false,
      order_receipt_exec, false},

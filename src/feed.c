@@ -15,6 +15,7 @@
 
 #include "wisp/db.h"
 #include "wisp/feed.h"
+#include "wisp/order.h"
 #include "wisp/router.h"
 #include "wisp/session.h"
 #include "wisp/util.h"
@@ -51,6 +52,8 @@ publish(struct feed *f, const struct feed_snapshot *next)
     json_decref(f->snap.plans);
     json_decref(f->snap.routers);
     json_decref(f->snap.sessions);
+    json_decref(f->snap.orders);
+    json_decref(f->snap.order_counts);
     uint64_t seq = f->snap.seq + 1;
 
     f->snap = *next;
@@ -97,6 +100,8 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     }
     next->routers = router_list(db, e);
     next->sessions = session_list(db, NULL, false, e);
+    next->orders = order_list(db, NULL, 500, e);
+    next->order_counts = order_counts(db, e);
     r = db_queryv(db, e,
                   "SELECT id, embedded FROM workers WHERE seen_at > now() - make_interval(secs =>"
                   " 3 * greatest(interval_s, 1) + 2) ORDER BY seen_at DESC",
@@ -127,6 +132,8 @@ keep_old_data(struct feed *f, struct feed_snapshot *next)
     next->plans = json_incref(f->snap.plans);
     next->routers = json_incref(f->snap.routers);
     next->sessions = json_incref(f->snap.sessions);
+    next->orders = json_incref(f->snap.orders);
+    next->order_counts = json_incref(f->snap.order_counts);
     next->vouchers_batch = f->snap.vouchers_batch;
     next->vouchers_first = f->snap.vouchers_first;
     snprintf(next->role, sizeof next->role, "%s", f->snap.role);
@@ -180,6 +187,8 @@ run(void *arg)
             json_decref(next.plans);
             json_decref(next.routers);
             json_decref(next.sessions);
+            json_decref(next.orders);
+            json_decref(next.order_counts);
             memset(&next, 0, sizeof next);
             backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 2;
             snprintf(next.db_error, sizeof next.db_error, "%s",
@@ -267,6 +276,8 @@ feed_snapshot(struct feed *f, struct feed_snapshot *out)
     json_incref(out->plans);
     json_incref(out->routers);
     json_incref(out->sessions);
+    json_incref(out->orders);
+    json_incref(out->order_counts);
     if (!out->db_up && f->retry_at) {
         long left = (long)(f->retry_at - time(NULL));
         out->retry_in = left > 0 ? (int)left : 0;
@@ -282,7 +293,10 @@ feed_snapshot_free(struct feed_snapshot *s)
     json_decref(s->plans);
     json_decref(s->routers);
     json_decref(s->sessions);
+    json_decref(s->orders);
+    json_decref(s->order_counts);
     s->batches = s->vouchers = s->plans = s->routers = s->sessions = NULL;
+    s->orders = s->order_counts = NULL;
 }
 
 void

@@ -374,3 +374,45 @@ order_record(struct db *db, const struct order_job *j, const struct order_result
     }
     return db_commit(db, e);
 }
+
+int
+order_reveal(struct db *db, int64_t id, char *pin, size_t n, struct werr *e)
+{
+    char ids[24];
+    PGresult *r;
+
+    snprintf(ids, sizeof ids, "%" PRId64, id);
+    if (db_begin(db, e) < 0)
+        return -1;
+    r = db_queryv(db, e, "SELECT pin FROM orders WHERE id = $1", 1, ids);
+    if (!r)
+        goto fail;
+    if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
+        werr_set(e, WISP_ERUNTIME, PQntuples(r) ? "order %s has no PIN yet" : "no order %s", ids);
+        PQclear(r);
+        goto fail;
+    }
+    snprintf(pin, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (audit_log(db, "order.reveal", json_pack("{s:I}", "order", (json_int_t)id), e) < 0)
+        goto fail;
+    return db_commit(db, e);
+fail:
+    db_rollback(db);
+    return -1;
+}
+
+json_t *
+order_counts(struct db *db, struct werr *e)
+{
+    PGresult *r = db_queryv(db, e, "SELECT status, count(*) FROM orders GROUP BY status", 0);
+    json_t *o;
+
+    if (!r)
+        return NULL;
+    o = json_object();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_object_set_new(o, PQgetvalue(r, i, 0), json_integer(atoll(PQgetvalue(r, i, 1))));
+    PQclear(r);
+    return o;
+}

@@ -30,13 +30,15 @@ struct feed_snapshot {
     char db_error[512]; /* why the database is down, one line */
     int retry_in;       /* seconds until the next attempt while down */
     char role[64], group[16];
-    json_t *batches;  /* batch_list() rows, or NULL */
-    json_t *plans;    /* names of active plans (strings), or NULL */
-    json_t *vouchers; /* the window of the view's batch, or NULL */
-    json_t *routers;  /* router_list() rows, or NULL */
-    json_t *sessions; /* open sessions (session_list), or NULL */
-    int workers;      /* workers with a heartbeat within 3 of their intervals */
-    char worker[128]; /* the newest one's id */
+    json_t *batches;      /* batch_list() rows, or NULL */
+    json_t *plans;        /* names of active plans (strings), or NULL */
+    json_t *vouchers;     /* the window of the view's batch, or NULL */
+    json_t *routers;      /* router_list() rows, or NULL */
+    json_t *sessions;     /* open sessions (session_list), or NULL */
+    json_t *orders;       /* the newest 500 orders (order_list), or NULL */
+    json_t *order_counts; /* {"pending": N, ...}, or NULL */
+    int workers;          /* workers with a heartbeat within 3 of their intervals */
+    char worker[128];     /* the newest one's id */
     int64_t vouchers_batch, vouchers_first;
 };
 

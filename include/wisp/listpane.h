@@ -21,6 +21,8 @@ enum listpane_format {
     LF_RATE,     /* bits/s as 2.1Mb/s */
     LF_PERCENT,  /* 0-100 as 12% */
     LF_AGO,      /* a timestamp as "5s ago" */
+    LF_IN,       /* a timestamp as "in 30s" (or "due") */
+    LF_CUSTOM,   /* the pane's text callback says */
 };
 
 struct listpane_column {
@@ -35,6 +37,9 @@ struct listpane {
     const char *id_key; /* keeps the selection on its row: "name", "id" */
     /* Colour of a cell (state colours); NULL = plain. */
     enum theme_element (*colour)(json_t *row, int col);
+    /* Text of an LF_CUSTOM cell (a masked PIN); ctx is text_ctx. */
+    void (*text)(void *ctx, json_t *row, int col, char *buf, size_t n);
+    void *text_ctx;
     json_t *rows; /* borrowed from the snapshot */
     int *order;
     int norder;

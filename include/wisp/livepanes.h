@@ -10,6 +10,12 @@
 
 void livepanes_init(struct listpane *routers, struct listpane *sessions);
 void livepanes_router_detail(json_t *router);
+/* The Orders pane: pin_text writes the PIN cell (masked until revealed). */
+void livepanes_init_orders(struct listpane *orders,
+                           void (*pin_text)(void *, json_t *, int, char *, size_t), void *ctx);
+/* "3 pending  1 sent ..." on line y. */
+void livepanes_order_counts(json_t *counts, int y, int w);
+void livepanes_order_detail(json_t *order, const char *pin);
 void livepanes_session_detail(json_t *session);
 
 #endif

@@ -39,6 +39,12 @@ int order_retry(struct db *db, int64_t id, struct werr *e);
 /* Cancel an order that is not completed. Audited. */
 int order_cancel(struct db *db, int64_t id, struct werr *e);
 
+/* An order's PIN for a person to read (the console masks it until then). Audited. */
+int order_reveal(struct db *db, int64_t id, char *pin, size_t n, struct werr *e);
+
+/* {"pending": N, "completed": N, ...}: orders by status. */
+json_t *order_counts(struct db *db, struct werr *e);
+
 /* The worker: fulfil one pending plan order from stock, in one transaction.
  * 1 when one was completed (its id in *id), 0 when none is waiting, -1 on
  * error. When the plan has no unsold voucher left, *short_plan names it
