@@ -300,6 +300,14 @@ batch_cell(void *ctx, int row, int col, char *buf, size_t n)
     json_t *b = json_array_get(app->snap.batches, (size_t)app->order[row]);
 
     jtext(b, batch_keys[col], buf, n);
+    if (col == 1) { /* a plan low on stock stands out */
+        size_t i;
+        json_t *p;
+
+        json_array_foreach(
+            app->snap.low_stock, i,
+            p) if (str_eq(json_string_value(json_object_get(p, "plan")), buf)) return TH_WARN;
+    }
     if (col == 9 && strcmp(buf, "-") == 0)
         snprintf(buf, n, "not printed");
     return col == 9 && strcmp(buf, "not printed") == 0 ? TH_DIM : TH_NORMAL;

@@ -10,9 +10,11 @@
 #include "wisp/util.h"
 
 static const struct cmd_flag plan_flags[] = {
-    {"price", 0, FLAG_VALUE},   {"duration", 0, FLAG_VALUE},    {"data", 0, FLAG_VALUE},
-    {"rate", 0, FLAG_VALUE},    {"validity", 0, FLAG_VALUE},    {"shared-users", 0, FLAG_VALUE},
-    {"profile", 0, FLAG_VALUE}, {"lock-mac", 0, FLAG_OPTIONAL}, {NULL, 0, 0},
+    {"price", 0, FLAG_VALUE},     {"duration", 0, FLAG_VALUE},
+    {"data", 0, FLAG_VALUE},      {"rate", 0, FLAG_VALUE},
+    {"validity", 0, FLAG_VALUE},  {"shared-users", 0, FLAG_VALUE},
+    {"profile", 0, FLAG_VALUE},   {"lock-mac", 0, FLAG_OPTIONAL},
+    {"low-stock", 0, FLAG_VALUE}, {NULL, 0, 0},
 };
 static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 
@@ -26,6 +28,7 @@ read_input(const struct cmd_args *a, struct plan_input *in)
     in->validity = args_get(a, "validity");
     in->shared_users = args_get(a, "shared-users");
     in->profile = args_get(a, "profile");
+    in->low_stock = args_get(a, "low-stock");
     in->lock_mac = args_has(a, "lock-mac") ? (args_get(a, "lock-mac") && *args_get(a, "lock-mac")
                                                   ? args_get(a, "lock-mac")
                                                   : "yes")
@@ -147,12 +150,13 @@ plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 const struct cmd_entry cmd_plan_entries[] = {
     {"plan add",
      "NAME --price AMOUNT [--duration 1h] [--data 5G] [--rate 2M/4M] [--validity 30d] "
-     "[--shared-users 1] [--profile NAME] [--lock-mac]",
+     "[--shared-users 1] [--profile NAME] [--lock-mac] [--low-stock N]",
      "create a plan (admin)", plan_flags, 1, 1, false, plan_add_exec, true},
     {"plan list", "[--json]", "list plans", json_flags, 0, 0, false, plan_list_exec, false},
     {"plan edit",
      "NAME [--price AMOUNT] [--duration D|none] [--data SIZE|none] [--rate R|none] "
-     "[--validity D|none] [--shared-users N|none] [--profile NAME|none] [--lock-mac yes|no]",
+     "[--validity D|none] [--shared-users N|none] [--profile NAME|none] [--lock-mac yes|no] "
+     "[--low-stock N|none]",
      "change a plan (admin)", plan_flags, 1, 1, false, plan_edit_exec, true},
     {"plan disable", "NAME", "stop selling a plan (admin)", NULL, 1, 1, false, plan_disable_exec,
      true},

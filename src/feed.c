@@ -54,6 +54,7 @@ publish(struct feed *f, const struct feed_snapshot *next)
     json_decref(f->snap.sessions);
     json_decref(f->snap.orders);
     json_decref(f->snap.order_counts);
+    json_decref(f->snap.low_stock);
     uint64_t seq = f->snap.seq + 1;
 
     f->snap = *next;
@@ -102,6 +103,7 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     next->sessions = session_list(db, NULL, false, e);
     next->orders = order_list(db, NULL, 500, e);
     next->order_counts = order_counts(db, e);
+    next->low_stock = order_low_stock(db, e);
     r = db_queryv(db, e,
                   "SELECT id, embedded FROM workers WHERE seen_at > now() - make_interval(secs =>"
                   " 3 * greatest(interval_s, 1) + 2) ORDER BY seen_at DESC",
@@ -134,6 +136,7 @@ keep_old_data(struct feed *f, struct feed_snapshot *next)
     next->sessions = json_incref(f->snap.sessions);
     next->orders = json_incref(f->snap.orders);
     next->order_counts = json_incref(f->snap.order_counts);
+    next->low_stock = json_incref(f->snap.low_stock);
     next->vouchers_batch = f->snap.vouchers_batch;
     next->vouchers_first = f->snap.vouchers_first;
     snprintf(next->role, sizeof next->role, "%s", f->snap.role);
@@ -189,6 +192,7 @@ run(void *arg)
             json_decref(next.sessions);
             json_decref(next.orders);
             json_decref(next.order_counts);
+            json_decref(next.low_stock);
             memset(&next, 0, sizeof next);
             backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 2;
             snprintf(next.db_error, sizeof next.db_error, "%s",
@@ -278,6 +282,7 @@ feed_snapshot(struct feed *f, struct feed_snapshot *out)
     json_incref(out->sessions);
     json_incref(out->orders);
     json_incref(out->order_counts);
+    json_incref(out->low_stock);
     if (!out->db_up && f->retry_at) {
         long left = (long)(f->retry_at - time(NULL));
         out->retry_in = left > 0 ? (int)left : 0;
@@ -295,8 +300,9 @@ feed_snapshot_free(struct feed_snapshot *s)
     json_decref(s->sessions);
     json_decref(s->orders);
     json_decref(s->order_counts);
+    json_decref(s->low_stock);
     s->batches = s->vouchers = s->plans = s->routers = s->sessions = NULL;
-    s->orders = s->order_counts = NULL;
+    s->orders = s->order_counts = s->low_stock = NULL;
 }
 
 void

@@ -13,10 +13,10 @@
 
 /* A plan's columns as SQL parameter text, NULL where not given. */
 struct plan_values {
-    char price[32], duration[24], data[24], rate[64], validity[24], shared[16];
-    const char *v[8]; /* price, duration_s, data_bytes, rate_limit, validity_s, shared, profile,
-                         lock_mac */
-    bool clear[8];    /* "none" given: set the column to NULL */
+    char price[32], duration[24], data[24], rate[64], validity[24], shared[16], low[16];
+    const char *v[9]; /* price, duration_s, data_bytes, rate_limit, validity_s, shared, profile,
+                         lock_mac, low_stock */
+    bool clear[9];    /* "none" given: set the column to NULL */
 };
 
 static bool
@@ -29,14 +29,23 @@ is_none(const char *s)
 static int
 convert(const struct plan_input *in, bool editing, struct plan_values *pv, struct werr *e)
 {
-    const char *raw[8] = {in->price,    in->duration,     in->data,    in->rate,
-                          in->validity, in->shared_users, in->profile, in->lock_mac};
+    const char *raw[9] = {in->price,        in->duration, in->data,     in->rate,     in->validity,
+                          in->shared_users, in->profile,  in->lock_mac, in->low_stock};
     int64_t n;
 
     memset(pv, 0, sizeof *pv);
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 9; i++) {
         if (raw[i] == NULL)
             continue;
+        if (i == 8 && !(editing && is_none(raw[i]))) {
+            if (str_to_i64(raw[i], 0, 1000000, &n) < 0)
+                return werr_set(e, WISP_EUSAGE,
+                                "bad --low-stock \"%s\": expected a whole number 0..1000000",
+                                raw[i]);
+            snprintf(pv->low, sizeof pv->low, "%" PRId64, n);
+            pv->v[i] = pv->low;
+            continue;
+        }
         if (i == 7) {
             if (str_eq(raw[i], "yes") || str_eq(raw[i], "on") || str_eq(raw[i], "true"))
                 pv->v[i] = "true";
@@ -114,10 +123,11 @@ check_name(const char *name, struct werr *e)
 static json_t *
 plan_json(struct db *db, const char *name, struct werr *e)
 {
-    PGresult *r = db_queryv(db, e,
-                            "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
-                            " shared_users, profile, lock_mac, active FROM plans WHERE name = $1",
-                            1, name);
+    PGresult *r =
+        db_queryv(db, e,
+                  "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
+                  " shared_users, profile, lock_mac, low_stock, active FROM plans WHERE name = $1",
+                  1, name);
     json_t *j;
 
     if (r == NULL)
@@ -146,10 +156,10 @@ plan_add(struct db *db, const char *name, const struct plan_input *in, struct we
         return -1;
     if (db_execv(db, e,
                  "INSERT INTO plans (name, price, duration_s, data_bytes, rate_limit, validity_s,"
-                 " shared_users, profile, lock_mac)"
-                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::boolean, false))",
-                 9, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6],
-                 pv.v[7]) < 0) {
+                 " shared_users, profile, lock_mac, low_stock)"
+                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::boolean, false), $10)",
+                 10, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6], pv.v[7],
+                 pv.v[8]) < 0) {
         if (strstr(e->msg, "duplicate key"))
             werr_set(e, WISP_ERUNTIME, "a plan named \"%s\" already exists", name);
         goto fail;
@@ -166,11 +176,12 @@ fail:
 int
 plan_edit(struct db *db, const char *name, const struct plan_input *in, struct werr *e)
 {
-    static const char *const cols[8] = {"price",      "duration_s",   "data_bytes", "rate_limit",
-                                        "validity_s", "shared_users", "profile",    "lock_mac"};
+    static const char *const cols[9] = {"price",      "duration_s", "data_bytes",
+                                        "rate_limit", "validity_s", "shared_users",
+                                        "profile",    "lock_mac",   "low_stock"};
     struct plan_values pv;
     struct sbuf sql = {0};
-    const char *params[9];
+    const char *params[10];
     int n = 1, nset = 0;
     PGresult *r;
     json_t *before, *after;
@@ -179,7 +190,7 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
         return -1;
     params[0] = name;
     sb_add(&sql, "UPDATE plans SET ");
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 9; i++) {
         if (pv.v[i] == NULL && !pv.clear[i])
             continue;
         if (nset++ > 0)
@@ -196,7 +207,7 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
         return werr_set(e, WISP_EUSAGE,
                         "nothing to change: give at least one of --price, "
                         "--duration, --data, --rate, --validity, --shared-users, "
-                        "--profile, --lock-mac");
+                        "--profile, --lock-mac, --low-stock");
     }
     sb_add(&sql, " WHERE name = $1");
     if (db_begin(db, e) < 0)
@@ -257,11 +268,11 @@ fail:
 json_t *
 plan_list(struct db *db, struct werr *e)
 {
-    PGresult *r =
-        db_queryv(db, e,
-                  "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
-                  " shared_users, profile, lock_mac, active FROM plans ORDER BY price, name",
-                  0);
+    PGresult *r = db_queryv(
+        db, e,
+        "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
+        " shared_users, profile, lock_mac, low_stock, active FROM plans ORDER BY price, name",
+        0);
 
     return db_rows_json(r);
 }

@@ -20,7 +20,8 @@ struct plan_input {
     const char *validity;
     const char *shared_users;
     const char *profile;
-    const char *lock_mac; /* "yes" / "no": bind each voucher to its first device */
+    const char *lock_mac;  /* "yes" / "no": bind each voucher to its first device */
+    const char *low_stock; /* unsold vouchers below which the plan is low on stock */
 };
 
 /* Create a plan (price required). Audited. */

@@ -6,6 +6,8 @@
 w db migrate
 w plan add 1h --price 2 --duration 1h
 w voucher create --plan 1h --count 5
+w plan add day --price 5 --duration 1d
+w voucher create --plan day --count 3 # the newest batch, selected: the 1h row keeps its colours
 w order add --product 1h --customer 0700000001
 w worker --once
 PIN=$(sql "SELECT pin FROM orders WHERE id = 1")
@@ -59,6 +61,14 @@ t_ok "c asks first" wait_for "Cancel order 3"
 tm send-keys -t wisp y
 t_ok "cancelled" bash -c "for i in \$(seq 50); do [ \"\$(psql -XAtq -c 'SELECT status FROM orders WHERE id = 3')\" = cancelled ] && exit 0; sleep 0.1; done; exit 1"
 tm send-keys -t wisp Escape
+
+# a plan low on stock stands out in the Vouchers pane
+sql "UPDATE plans SET low_stock = 100 WHERE name = '1h'" >/dev/null
+tm send-keys -t wisp 3 r
+sleep 1
+row=$(tm capture-pane -e -p -t wisp | grep -F '1h' | grep -vF 'batch ' | head -1)
+t_match "the low plan in the warning colour" $'\e\\[[0-9;]*(33|38;5;(3|11|178|214|220|226))[;m][^\e]*1h' "$row"
+tm send-keys -t wisp 4
 
 # an order taken elsewhere shows up live
 w order add --product 1h --customer 0700000009
