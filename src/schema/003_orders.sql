@@ -38,6 +38,9 @@ CREATE INDEX orders_open ON orders (next_check_at NULLS FIRST, id)
 CREATE INDEX orders_created ON orders (created_at);
 CREATE UNIQUE INDEX orders_voucher ON orders (voucher_id) WHERE voucher_id IS NOT NULL;
 
+-- Stock for orders: the unsold vouchers of a plan, oldest first.
+CREATE INDEX vouchers_stock ON vouchers (plan_id, id) WHERE status = 'new';
+
 -- Below this many unsold vouchers a plan is low on stock (NULL: never).
 ALTER TABLE plans ADD COLUMN low_stock integer CHECK (low_stock >= 0);
 

@@ -12,8 +12,10 @@
 #   routers   the worker over 50 simulated routers behind real sshd against a
 #             sequential ssh loop, --once, and 1,000 vouchers pushed
 #             (bench_routers.sh). Target: the cycle at least 10x the loop.
+#   orders    plan orders fulfilled from stock by one and by two workers
+#             (bench_orders.sh): orders per second.
 #
-# ONLY=NAME runs one of them (vouchers, console, sheets, routers).
+# ONLY=NAME runs one of them (vouchers, console, sheets, routers, orders).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -66,3 +68,5 @@ if want sheets; then
 fi
 
 if want routers; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_routers.sh; fi
+
+if want orders; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_orders.sh; fi

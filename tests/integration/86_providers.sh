@@ -66,6 +66,42 @@ ACME_TOKEN=wrong w order add --product ok --customer c-badtoken --provider acme
 ACME_TOKEN=wrong w worker --once
 t_match "wrong token: refused" '^failed\|\|.*bad token' "$(st badtoken)"
 
+# Two workers over 500 orders, half plan products, half provider products,
+# one killed mid-run: every order completed exactly once.
+w plan add 1h --price 1 --duration 1h
+w voucher create --plan 1h --count 300
+before=$(curl -s "http://127.0.0.1:$port/stats" | jq .orders)
+sql "INSERT INTO orders (product, customer, provider)
+     SELECT CASE WHEN g % 2 = 0 THEN '1h' WHEN g % 4 = 1 THEN 'ok' ELSE 'instant' END, 'mix-' || g,
+            CASE WHEN g % 2 = 0 THEN NULL ELSE 'acme' END
+     FROM generate_series(1, 500) g" >/dev/null
+"$WISP" worker --interval 1 >"$T/m1.log" 2>&1 &
+M1=$!
+"$WISP" worker --interval 1 >"$T/m2.log" 2>&1 &
+M2=$!
+for _ in $(seq 100); do
+    [ "$(sql "SELECT count(*) FROM orders WHERE customer LIKE 'mix-%' AND status = 'completed'")" -gt 50 ] && break
+    sleep 0.05
+done
+kill -KILL "$M1"
+wait "$M1" 2>/dev/null
+"$WISP" worker --interval 1 >"$T/m3.log" 2>&1 &
+M3=$!
+for _ in $(seq 600); do
+    [ "$(sql "SELECT count(*) FROM orders WHERE customer LIKE 'mix-%' AND status <> 'completed'")" = 0 ] && break
+    sleep 0.1
+done
+kill -TERM "$M2" "$M3"
+wait "$M2" "$M3"
+t_eq "mixed 500: all completed" 500 "$(sql "SELECT count(*) FROM orders WHERE customer LIKE 'mix-%' AND status = 'completed'")"
+t_eq "mixed 500: plan orders on distinct sold vouchers" "250|250|250" \
+    "$(sql "SELECT count(*) || '|' || count(DISTINCT o.voucher_id) || '|' || count(*) FILTER (WHERE v.status = 'sold')
+            FROM orders o JOIN vouchers v ON v.id = o.voucher_id WHERE o.customer LIKE 'mix-%'")"
+after=$(curl -s "http://127.0.0.1:$port/stats" | jq .orders)
+t_eq "mixed 500: the provider got each of its 250 orders once" 250 $((after - before))
+t_eq "mixed 500: one completion audited per order" 500 \
+    "$(sql "SELECT count(*) FROM audit a JOIN orders o ON a.details->>'order' = o.id::text WHERE a.action = 'order.complete' AND o.customer LIKE 'mix-%'")"
+
 # Bad provider settings are one line naming the key.
 cat >"$XDG_CONFIG_HOME/wisp/config.json" <<EOF
 {"providers": {"acme": {"url": "ftp://x", "token_env": "ACME_TOKEN"}}}
