@@ -1000,6 +1000,24 @@ config_show(const struct config *cfg, FILE *out, bool json)
         }
         fputc('\n', out);
     }
+    if (cfg->providers) { /* order providers: where they are and where their token comes from */
+        const char *name;
+        json_t *p;
+
+        json_object_foreach(cfg->providers, name, p)
+        {
+            const char *env = json_string_value(json_object_get(p, "token_env"));
+            const char *file = json_string_value(json_object_get(p, "token_file"));
+
+            fprintf(out, "providers.%s = ", name);
+            put_safe(out, json_string_value(json_object_get(p, "url")));
+            if (env)
+                fprintf(out, " (token from $%s)", env);
+            else if (file)
+                fprintf(out, " (token from %s)", file);
+            fputc('\n', out);
+        }
+    }
 }
 
 void

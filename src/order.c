@@ -230,16 +230,17 @@ order_fulfil_one(struct db *db, int64_t *id, int *short_plan, struct werr *e)
     /* an unsold voucher of the plan nobody else holds, those already on a
      * router first (they work at once), by the partial index vouchers_stock */
     for (int pass = 0; pass < 2; pass++) {
-        r = db_queryv(db, e,
-                      pass == 0
-                          ? "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = $1 AND v.status = 'new'"
-                            " AND EXISTS (SELECT 1 FROM routers)"
-                            " AND EXISTS (SELECT 1 FROM voucher_routers vr WHERE vr.voucher_id = v.id"
-                            "   AND vr.state = 'synced')"
-                            " ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED"
-                          : "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = $1 AND v.status = 'new'"
-                            " ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED",
-                      1, pid);
+        r = db_queryv(
+            db, e,
+            pass == 0
+                ? "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = $1 AND v.status = 'new'"
+                  " AND EXISTS (SELECT 1 FROM routers)"
+                  " AND EXISTS (SELECT 1 FROM voucher_routers vr WHERE vr.voucher_id = v.id"
+                  "   AND vr.state = 'synced')"
+                  " ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED"
+                : "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = $1 AND v.status = 'new'"
+                  " ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED",
+            1, pid);
         if (!r)
             goto fail;
         if (PQntuples(r) > 0 || pass == 1)

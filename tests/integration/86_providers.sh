@@ -19,6 +19,9 @@ cat >"$XDG_CONFIG_HOME/wisp/config.json" <<EOF
   "max_checks": 4, "timeout_s": 12, "sweep_s": 3}}}
 EOF
 export ACME_TOKEN=$TOKEN
+w config show
+t_contains "config show names the provider, not its token" "providers.acme = http://127.0.0.1:$port/ (token from \$ACME_TOKEN)" "$OUT"
+t_not_contains "config show never prints the token" "$TOKEN" "$OUT"
 
 w db migrate
 for p in ok instant slow flaky malformed garbage reject failed never; do
