@@ -10,6 +10,24 @@
 #include "wisp/units.h"
 #include "wisp/util.h"
 
+/* "2026-11-22T10:00:00.5+00:00" (db_row_json's timestamps) as epoch seconds. */
+static bool
+iso_epoch(const char *s, long long *t)
+{
+    struct tm tm = {0};
+    const char *p;
+    int oh = 0, om = 0;
+
+    if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+        return false;
+    while (*p == '.' || (*p >= '0' && *p <= '9'))
+        p++;
+    *t = (long long)timegm(&tm);
+    if ((*p == '+' || *p == '-') && sscanf(p + 1, "%d:%d", &oh, &om) >= 1)
+        *t -= (*p == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
+    return true;
+}
+
 void
 listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
 {
@@ -56,56 +74,36 @@ listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
     case LF_PERCENT:
         snprintf(buf, n, "%lld%%", x);
         break;
-    case LF_IN: {
-        struct tm tm = {0};
-        const char *s = json_string_value(v), *p;
-        long long in;
-        int oh = 0, om = 0;
-
-        if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))) {
-            snprintf(buf, n, "-");
-            break;
-        }
-        while (*p == '.' || (*p >= '0' && *p <= '9'))
-            p++;
-        in = (long long)(timegm(&tm) - time(NULL));
-        if ((*p == '+' || *p == '-') && sscanf(p + 1, "%d:%d", &oh, &om) >= 1)
-            in -= (*p == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
-        if (in <= 0)
-            snprintf(buf, n, "due");
-        else if (in < 60)
-            snprintf(buf, n, "in %llds", in);
-        else if (in < 3600)
-            snprintf(buf, n, "in %lldm", in / 60);
-        else
-            snprintf(buf, n, "in %lldh", in / 3600);
-        break;
-    }
+    case LF_IN:
     case LF_AGO: {
-        struct tm tm = {0};
-        const char *s = json_string_value(v), *p;
-        long long ago;
-        int oh = 0, om = 0;
+        long long t, d;
 
-        if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))) {
+        if (!iso_epoch(json_string_value(v), &t)) {
             snprintf(buf, n, "-");
             break;
         }
-        while (*p == '.' || (*p >= '0' && *p <= '9'))
-            p++;
-        ago = (long long)(time(NULL) - timegm(&tm));
-        if ((*p == '+' || *p == '-') && sscanf(p + 1, "%d:%d", &oh, &om) >= 1)
-            ago += (*p == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
-        if (ago < 0)
-            ago = 0;
-        if (ago < 60)
-            snprintf(buf, n, "%llds ago", ago);
-        else if (ago < 3600)
-            snprintf(buf, n, "%lldm ago", ago / 60);
-        else if (ago < 86400)
-            snprintf(buf, n, "%lldh ago", ago / 3600);
+        d = f == LF_IN ? t - (long long)time(NULL) : (long long)time(NULL) - t;
+        if (f == LF_IN) {
+            if (d <= 0)
+                snprintf(buf, n, "due");
+            else if (d < 60)
+                snprintf(buf, n, "in %llds", d);
+            else if (d < 3600)
+                snprintf(buf, n, "in %lldm", d / 60);
+            else
+                snprintf(buf, n, "in %lldh", d / 3600);
+            break;
+        }
+        if (d < 0)
+            d = 0;
+        if (d < 60)
+            snprintf(buf, n, "%llds ago", d);
+        else if (d < 3600)
+            snprintf(buf, n, "%lldm ago", d / 60);
+        else if (d < 86400)
+            snprintf(buf, n, "%lldh ago", d / 3600);
         else
-            snprintf(buf, n, "%lldd ago", ago / 86400);
+            snprintf(buf, n, "%lldd ago", d / 86400);
         break;
     }
     default:

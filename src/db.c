@@ -481,3 +481,12 @@ db_rows_json(PGresult *r)
     PQclear(r);
     return arr;
 }
+
+json_t *
+db_first_json(PGresult *r)
+{
+    json_t *one = PQntuples(r) > 0 ? db_row_json(r, 0) : NULL;
+
+    PQclear(r);
+    return one;
+}

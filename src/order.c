@@ -109,22 +109,18 @@ json_t *
 order_get(struct db *db, int64_t id, struct werr *e)
 {
     char ids[24];
-    json_t *rows, *one;
+    PGresult *r;
+    json_t *one;
 
     snprintf(ids, sizeof ids, "%" PRId64, id);
-    rows = db_rows_json(db_queryv(db, e,
-                                  "SELECT " ORDER_COLS " FROM orders o"
-                                  " LEFT JOIN vouchers v ON v.id = o.voucher_id WHERE o.id = $1",
-                                  1, ids));
-    if (!rows)
+    r = db_queryv(db, e,
+                  "SELECT " ORDER_COLS " FROM orders o"
+                  " LEFT JOIN vouchers v ON v.id = o.voucher_id WHERE o.id = $1",
+                  1, ids);
+    if (!r)
         return NULL;
-    if (json_array_size(rows) == 0) {
-        json_decref(rows);
+    if ((one = db_first_json(r)) == NULL)
         werr_set(e, WISP_ERUNTIME, "no order %s (see `wisp order list`)", ids);
-        return NULL;
-    }
-    one = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
     return one;
 }
 

@@ -334,19 +334,13 @@ router_list(struct db *db, struct werr *e)
 json_t *
 router_show(struct db *db, const char *name, struct werr *e)
 {
-    json_t *rows =
-        db_rows_json(db_queryv(db, e, "SELECT " LIST_COLS " WHERE r.name = $1", 1, name));
+    PGresult *r = db_queryv(db, e, "SELECT " LIST_COLS " WHERE r.name = $1", 1, name);
     json_t *one;
 
-    if (!rows)
+    if (!r)
         return NULL;
-    if (json_array_size(rows) == 0) {
-        json_decref(rows);
+    if ((one = db_first_json(r)) == NULL)
         werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)", name);
-        return NULL;
-    }
-    one = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
     return one;
 }
 
