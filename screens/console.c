@@ -125,6 +125,8 @@ struct app {
     int norder;
     struct table batches, vouchers;
     struct listpane routers, sessions, orders;
+    int order_status;    /* Orders pane: 0 every order, else the status shown (order_statuses) */
+    json_t *orders_view; /* the orders of that status, what the pane shows */
     int64_t revealed_id[32]; /* orders whose PIN was revealed (audited), and the PINs */
     char revealed_pin[32][128];
     int nrevealed;
@@ -674,6 +676,9 @@ live_list(struct app *app)
                                      : NULL;
 }
 
+static const char *const order_statuses[] = {"",          "pending", "sent",     "processing",
+                                             "completed", "failed",  "cancelled"};
+
 /* Rebuild what the current filter and sort show, in every pane. */
 static void
 rebuild_all(struct app *app)
@@ -683,7 +688,17 @@ rebuild_all(struct app *app)
                       app->pane == P_ROUTERS ? app->filter : NULL);
     listpane_set_rows(&app->sessions, app->snap.sessions,
                       app->pane == P_SESSIONS ? app->filter : NULL);
-    listpane_set_rows(&app->orders, app->snap.orders, app->pane == P_ORDERS ? app->filter : NULL);
+    json_decref(app->orders_view);
+    app->orders_view = json_array();
+    for (size_t i = 0; i < json_array_size(app->snap.orders); i++) {
+        json_t *o = json_array_get(app->snap.orders, i);
+
+        if (app->order_status == 0 || str_eq(json_string_value(json_object_get(o, "status")),
+                                             order_statuses[app->order_status]))
+            json_array_append(app->orders_view, o);
+    }
+    listpane_set_rows(&app->orders, app->snap.orders ? app->orders_view : NULL,
+                      app->pane == P_ORDERS ? app->filter : NULL);
 }
 
 static void
@@ -1104,6 +1119,20 @@ act_order(struct app *app, int key)
         say(app, "a command is still running");
 }
 
+/* f: show orders of one status, the next one at each press, then all again. */
+static void
+act_order_status(struct app *app, int key)
+{
+    char msg[64];
+
+    (void)key;
+    app->order_status = (app->order_status + 1) % 7;
+    rebuild_all(app);
+    snprintf(msg, sizeof msg, "showing %s orders",
+             app->order_status ? order_statuses[app->order_status] : "all");
+    say(app, msg);
+}
+
 /* P: the receipt dialog (format, file or lp). */
 static void
 act_receipt(struct app *app, int key)
@@ -1279,6 +1308,8 @@ static const struct binding bindings[] = {
     {KEY_ENTER, NULL, NULL, TABLES, NULL, act_enter, ANYONE},
     {27, "Esc", "back, close, clear the filter", ALL, "back", act_back, ANYONE},
     {'/', "/", "filter the table as you type", TABLES, "filter", act_filter, ANYONE},
+    {'f', "f", "show one status (pending, sent, ... cancelled), then all", ORDERS, "status",
+     act_order_status, ANYONE},
     {'R', "R", "retry the selected order (a failed one)", ORDERS, "retry", act_order, OPERATOR},
     {'c', "c", "cancel the selected order (asks first)", ORDERS, "cancel", act_order, OPERATOR},
     {'P', "P", "print the selected order's receipt (format, file or lp)", ORDERS, "receipt",
@@ -1986,6 +2017,7 @@ console_main(struct config *cfg, struct werr *e)
     listpane_free(&app.routers);
     listpane_free(&app.sessions);
     listpane_free(&app.orders);
+    json_decref(app.orders_view);
     for (int i = 0; i < 2; i++) {
         close(app.sig[i]);
         close(app.wake[i]);

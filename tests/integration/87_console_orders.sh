@@ -70,6 +70,15 @@ row=$(tm capture-pane -e -p -t wisp | grep -F '1h' | grep -vF 'batch ' | head -1
 t_match "the low plan in the warning colour" $'\e\\[[0-9;]*(33|38;5;(3|11|178|214|220|226))[;m][^\e]*1h' "$row"
 tm send-keys -t wisp 4
 
+# f: one status at a time
+tm send-keys -t wisp f f f f
+t_ok "f: completed only" wait_for "showing completed orders"
+s=$(screen)
+t_contains "the completed order shows" "0700000001" "$s"
+t_not_contains "the cancelled one does not" "0700000003" "$s"
+tm send-keys -t wisp f f f
+t_ok "f: all again" wait_for "showing all orders"
+
 # an order taken elsewhere shows up live
 w order add --product 1h --customer 0700000009
 t_ok "a new order appears live" wait_for "0700000009"
