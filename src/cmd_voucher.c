@@ -128,22 +128,6 @@ static const char *const list_keys[] = {"code",          "password",   "plan",  
                                         "first_used_at", "expires_at", NULL};
 
 static void
-csv_cell(FILE *out, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-static void
 list_row(json_t *row, void *arg)
 {
     struct list_out *lo = arg;
@@ -159,7 +143,7 @@ list_row(json_t *row, void *arg)
             if (k)
                 fputc(',', lo->out);
             if (json_is_string(v)) {
-                csv_cell(lo->out, json_string_value(v));
+                texttable_csv_cell(lo->out, json_string_value(v));
             } else if (json_is_integer(v)) {
                 snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
                 fputs(num, lo->out);

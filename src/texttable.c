@@ -93,3 +93,35 @@ texttable_free(struct texttable *t)
     free(t->cells);
     memset(t, 0, sizeof *t);
 }
+
+void
+texttable_csv_cell(FILE *out, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+void
+texttable_print_csv(struct texttable *t, FILE *out)
+{
+    for (int r = 0; r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++) {
+            const char *v = t->cells[r * t->ncols + c];
+
+            if (c)
+                fputc(',', out);
+            texttable_csv_cell(out, v ? v : "");
+        }
+        fputc('\n', out);
+    }
+    texttable_free(t);
+}

@@ -26,4 +26,9 @@ void texttable_free(struct texttable *t);
 /* Print with two spaces between columns, then free the table. */
 void texttable_print(struct texttable *t, FILE *out);
 
+/* Print as CSV (RFC 4180 quoting, header first), then free the table. */
+void texttable_print_csv(struct texttable *t, FILE *out);
+/* One CSV cell, quoted when it must be. */
+void texttable_csv_cell(FILE *out, const char *s);
+
 #endif

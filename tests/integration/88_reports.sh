@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Sales reports from PostgreSQL: vouchers sold and activated, revenue and
+# completed orders per day, month, plan, operator and router; JSON, CSV, text
+# and a printed PostScript page.
+. "$(dirname "$0")/../lib.sh"
+w db migrate
+w plan add 1h --price 1.50 --duration 1h
+w plan add day --price 4 --duration 1d
+touch "$T/k"
+w router add front --host 127.0.0.1 --user x --key "$T/k" --driver routeros --accept-new-hostkey
+w voucher create --plan 1h --count 10 --router front
+w voucher create --plan day --count 10
+mkrole rp_cashier pw wisp_operator
+# three sales on 2026-03-01 (two 1h by the cashier, one day by the owner), two on 2026-03-02
+for c in $(sql "SELECT code FROM vouchers WHERE plan_id = 1 ORDER BY id LIMIT 3"); do w_as rp_cashier pw voucher sell "$c"; done
+w voucher sell "$(sql "SELECT code FROM vouchers WHERE plan_id = 2 ORDER BY id LIMIT 1")"
+w voucher sell "$(sql "SELECT code FROM vouchers WHERE plan_id = 2 ORDER BY id OFFSET 1 LIMIT 1")"
+sql "UPDATE vouchers SET sold_at = '2026-03-01 10:00' WHERE id IN (SELECT id FROM vouchers WHERE sold_at IS NOT NULL ORDER BY id LIMIT 2)" >/dev/null
+sql "UPDATE vouchers SET sold_at = '2026-03-01 18:00' WHERE id = (SELECT min(id) FROM vouchers WHERE plan_id = 2)" >/dev/null
+sql "UPDATE vouchers SET sold_at = '2026-03-02 09:00' WHERE sold_at > '2026-03-03'" >/dev/null
+sql "UPDATE vouchers SET status = 'active', first_used_at = '2026-03-02 09:30' WHERE id = (SELECT min(id) FROM vouchers)" >/dev/null
+w order add --product 1h --customer r1
+w worker --once
+sql "UPDATE orders SET completed_at = '2026-03-02 12:00'" 2>/dev/null >/dev/null || true
+
+w report sales --from 2026-03-01 --to 2026-03-02 --json
+t_eq "report exits 0" 0 "$RC"
+t_eq "by day" '[{"group":"2026-03-01","sold":3,"revenue":"7.00","activated":0,"orders_completed":0},{"group":"2026-03-02","sold":2,"revenue":"5.50","activated":1,"orders_completed":1}]' \
+    "$(jq -c . <<<"$OUT")"
+w report sales --from 2026-03-01 --to 2026-03-02 --by plan --json
+t_eq "by plan, biggest revenue first" 'day:2|8.00 1h:3|4.50' \
+    "$(jq -r '[.[] | "\(.group):\(.sold)|\(.revenue)"] | join(" ")' <<<"$OUT")" 
+w report sales --from 2026-03-01 --to 2026-03-02 --by operator --json
+t_eq "by operator" "$PGUSER:2 rp_cashier:3" "$(jq -r '[.[] | "\(.group):\(.sold)"] | join(" ")' <<<"$OUT")"
+w report sales --from 2026-03-01 --to 2026-03-02 --by router --json
+t_eq "by router (the order bought a voucher of the front batch)" "(every router):2:0 front:3:1" "$(jq -r '[.[] | "\(.group):\(.sold):\(.orders_completed)"] | join(" ")' <<<"$OUT")"
+w report sales --from 2026-03-01 --to 2026-03-31 --by month --json
+t_eq "by month" '2026-03:5' "$(jq -r '[.[] | "\(.group):\(.sold)"] | join(" ")' <<<"$OUT")"
+w report sales --from 2026-03-01
+t_match "text: one day" '^2026-03-01 +3 +7\.00 +0 +0' "$OUT"
+t_match "text: a total" '^TOTAL +3 +7\.00' "$OUT"
+w report sales --from 2026-03-01 --to 2026-03-02 --csv
+t_eq "csv header" "DAY,SOLD,REVENUE,ACTIVATED,ORDERS" "$(head -1 <<<"$OUT")"
+t_eq "csv total" "TOTAL,5,12.50,1,1" "$(tail -1 <<<"$OUT")"
+w report sales
+t_eq "today by default: the order completed today" 1 "$(grep -c '^TOTAL' <<<"$OUT")"
+w report sales --json
+t_eq "today: the voucher the order bought" 1 "$(jq '[.[].sold] | add' <<<"$OUT")"
+w report sales --from 2026-03-01 --to 2026-03-02 --format ps -o "$T/eod.ps"
+t_eq "printed report written" 0 "$RC"
+t_ok "it is PostScript ghostscript reads" gs -q -dSAFER -dBATCH -dNOPAUSE -sDEVICE=nullpage "$T/eod.ps"
+w report sales --from 2026-03-01 --format text -o "$T/eod.txt"
+t_contains "the end-of-day page has a signature line" "Signature:" "$(cat "$T/eod.txt")"
+w report sales --by week
+t_eq "bad --by" 2 "$RC"
+w report sales --from 2026-13-01
+t_eq "bad date" 2 "$RC"
+w report sales --json --csv
+t_eq "one output form" 2 "$RC"
