@@ -70,7 +70,8 @@ static const struct pane panes[P_COUNT] = {
      "No orders yet: `wisp order add --product PLAN --customer PHONE` takes one, and a web "
      "shop may insert into the orders table (docs/orders.md)."},
     {"Metrics", "Live dashboards: sessions, throughput, sales, order pipeline, router health.",
-     "Metrics are not built yet in this version; they will come from `wisp worker` through "
+     "R shows the sales reports (today, this week, this month, by plan and by operator). "
+     "The live graphs are not built yet in this version; they will come from `wisp worker` through "
      "Redis."},
 };
 
@@ -643,6 +644,7 @@ enum {
     ROUTERS = 1 << P_ROUTERS,
     SESSIONS = 1 << P_SESSIONS,
     ORDERS = 1 << P_ORDERS,
+    METRICS = 1 << P_METRICS,
     TABLES = VOUCHERS | ROUTERS | SESSIONS | ORDERS,
 };
 enum need { ANYONE, OPERATOR, ADMIN }; /* the least role a key's action needs */
@@ -1119,6 +1121,15 @@ act_order(struct app *app, int key)
         say(app, "a command is still running");
 }
 
+/* R in Metrics: the sales reports in the output popup. */
+static void
+act_reports(struct app *app, int key)
+{
+    (void)key;
+    if (!runner_submit(app->runner, "report summary"))
+        say(app, "a command is still running");
+}
+
 /* f: show orders of one status, the next one at each press, then all again. */
 static void
 act_order_status(struct app *app, int key)
@@ -1308,6 +1319,8 @@ static const struct binding bindings[] = {
     {KEY_ENTER, NULL, NULL, TABLES, NULL, act_enter, ANYONE},
     {27, "Esc", "back, close, clear the filter", ALL, "back", act_back, ANYONE},
     {'/', "/", "filter the table as you type", TABLES, "filter", act_filter, ANYONE},
+    {'R', "R", "sales reports: today, this week, this month, by plan and by operator", METRICS,
+     "reports", act_reports, ANYONE},
     {'f', "f", "show one status (pending, sent, ... cancelled), then all", ORDERS, "status",
      act_order_status, ANYONE},
     {'R', "R", "retry the selected order (a failed one)", ORDERS, "retry", act_order, OPERATOR},

@@ -152,7 +152,61 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return 0;
 }
 
+/* Today, this week, this month, and this month by plan and by operator: the
+ * console's Reports view (Metrics pane, R) and a quick look from the shell. */
+static int
+summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    static const char *const titles[] = {"Today", "This week", "This month"};
+    char today[16], from[3][16];
+    time_t now = time(NULL);
+    struct tm tm;
+    struct db *db;
+
+    (void)a;
+    if ((db = cmd_db(ctx, e)) == NULL)
+        return -1;
+    localtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    snprintf(from[0], sizeof from[0], "%s", today);
+    {
+        struct tm w = tm;
+
+        w.tm_mday -= (tm.tm_wday + 6) % 7; /* back to Monday */
+        mktime(&w);
+        strftime(from[1], sizeof from[1], "%Y-%m-%d", &w);
+    }
+    strftime(from[2], sizeof from[2], "%Y-%m-01", &tm);
+    fprintf(ctx->out, "%s - sales (%s)\n", ctx->cfg->shop_name, ctx->cfg->currency);
+    for (int i = 0; i < 3; i++) {
+        json_t *rows = report_sales(db, from[i], today, "month", e);
+        struct texttable t;
+
+        if (!rows)
+            return -1;
+        fprintf(ctx->out, "\n%s (%s to %s)\n", titles[i], from[i], today);
+        fill(&t, rows, "month");
+        texttable_print(&t, ctx->out);
+        json_decref(rows);
+    }
+    for (int i = 0; i < 2; i++) {
+        const char *by = i ? "operator" : "plan";
+        json_t *rows = report_sales(db, from[2], today, by, e);
+        struct texttable t;
+
+        if (!rows)
+            return -1;
+        fprintf(ctx->out, "\nThis month by %s\n", by);
+        fill(&t, rows, by);
+        texttable_print(&t, ctx->out);
+        json_decref(rows);
+    }
+    return 0;
+}
+
 const struct cmd_entry cmd_report_entries[] = {
+    {"report summary", "", "today, this week, this month, and the month by plan and operator", NULL,
+     0, 0, false, summary_exec, false},
     {"report sales",
      "[--from DATE] [--to DATE] [--by day|month|plan|operator|router] "
      "[--json|--csv|--format text|ps [-o FILE | --lp [PRINTER]]]",

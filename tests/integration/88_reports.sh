@@ -57,3 +57,23 @@ w report sales --from 2026-13-01
 t_eq "bad date" 2 "$RC"
 w report sales --json --csv
 t_eq "one output form" 2 "$RC"
+
+w report summary
+t_eq "summary exits 0" 0 "$RC"
+for s in "Today (" "This week (" "This month (" "This month by plan" "This month by operator"; do
+    t_contains "summary: $s" "$s" "$OUT"
+done
+t_match "summary: today's sale counted" '^TOTAL +1 +1\.50' "$(sed -n '/^Today/,/^This week/p' <<<"$OUT")"
+
+# the console's Reports view: Metrics pane, R
+sock=$T/tmux.sock
+tmux -S "$sock" new-session -d -s wisp -x 140 -y 50 \
+    "env TERM=xterm-256color WISP_WORKER_EMBEDDED=off WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; sleep 30"
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t wisp | grep -q '3 Vouchers' && break; sleep 0.1; done
+tmux -S "$sock" send-keys -t wisp 5
+sleep 0.5
+t_contains "metrics pane offers the reports" "R shows the sales reports" "$(tmux -S "$sock" capture-pane -p -t wisp)"
+tmux -S "$sock" send-keys -t wisp R
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t wisp | grep -q 'This month by operator' && break; sleep 0.1; done
+t_contains "R: the reports in the popup" "This month by operator" "$(tmux -S "$sock" capture-pane -p -t wisp)"
+tmux -S "$sock" kill-server
