@@ -83,6 +83,7 @@ extern const struct cmd_entry cmd_session_entries[];
 extern const struct cmd_entry cmd_worker_entries[];
 extern const struct cmd_entry cmd_order_entries[];
 extern const struct cmd_entry cmd_report_entries[];
+extern const struct cmd_entry cmd_metrics_entries[];
 extern const struct cmd_entry cmd_operator_entries[];
 extern const struct cmd_entry cmd_audit_entries[];
 extern const struct cmd_entry cmd_shell_entries[];

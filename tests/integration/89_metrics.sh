@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# wisp metrics: the shop's current figures from PostgreSQL, as text, JSON and
+# a watch that refreshes.
+. "$(dirname "$0")/../lib.sh"
+w db migrate
+w plan add 1h --price 1.50 --duration 1h
+w plan add day --price 4 --duration 1d
+w voucher create --plan 1h --count 10
+w voucher create --plan day --count 5
+touch "$T/k"
+w router add front --host 127.0.0.1 --user x --key "$T/k" --driver routeros --accept-new-hostkey
+w router add back --host 127.0.0.1 --user x --key "$T/k" --driver routeros --accept-new-hostkey
+for c in $(sql "SELECT code FROM vouchers WHERE plan_id = 1 ORDER BY id LIMIT 3"); do w voucher sell "$c"; done
+w voucher sell "$(sql "SELECT code FROM vouchers WHERE plan_id = 2 ORDER BY id LIMIT 1")"
+sql "UPDATE routers SET state = 'up' WHERE name = 'front'" >/dev/null
+sql "INSERT INTO sessions (router_id, username, mac, bytes_in, bytes_out, rate_in, rate_out)
+     SELECT r.id, u, m, bi, bo, ri, ro FROM routers r,
+       (VALUES ('alice', 'AA:00:00:00:00:01', 1000, 50000000, 8000, 2000000),
+               ('bob', 'AA:00:00:00:00:02', 2000, 900, 100, 500)) AS x(u, m, bi, bo, ri, ro)
+     WHERE r.name = 'front'" >/dev/null
+sql "INSERT INTO sessions (router_id, username, state, ended_at) SELECT id, 'gone', 'closed', now() FROM routers WHERE name = 'back'" >/dev/null
+w order add --product 1h --customer m1
+w order add --product CARD --customer m2 --provider acme
+
+w metrics --json
+t_eq "metrics exits 0" 0 "$RC"
+t_eq "the figures named in the issue" "active_sessions,at,orders,per_router,revenue_today,routers,rx_bps,sold_today,top_clients,top_plans,tx_bps" \
+    "$(jq -r 'keys | join(",")' <<<"$OUT")"
+t_eq "active sessions" 2 "$(jq .active_sessions <<<"$OUT")"
+t_eq "per router, idle ones included" '{"back":0,"front":2}' "$(jq -c .per_router <<<"$OUT")"
+t_eq "throughput: the sum of the session rates" "8100 2000500" "$(jq -r '"\(.rx_bps) \(.tx_bps)"' <<<"$OUT")"
+t_eq "sold today" "4 8.50" "$(jq -r '"\(.sold_today) \(.revenue_today)"' <<<"$OUT")"
+t_eq "orders by status" '{"pending":2}' "$(jq -c .orders <<<"$OUT")"
+t_eq "routers by state" '{"unknown":1,"up":1}' "$(jq -c .routers <<<"$OUT")"
+t_eq "top client first" "alice" "$(jq -r '.top_clients[0].user' <<<"$OUT")"
+t_eq "top plans today" "1h:3 day:1" "$(jq -r '[.top_plans[] | "\(.plan):\(.sold)"] | join(" ")' <<<"$OUT")"
+
+w metrics
+t_match "text: online" '^online +2 sessions' "$OUT"
+t_match "text: throughput" '^throughput +in 8\.1 kb/s, out 2\.0 Mb/s' "$OUT"
+t_match "text: sold today" '^sold today +4 vouchers, USD 8\.50' "$OUT"
+timeout 5 "$WISP" metrics --watch >"$T/watch.txt" 2>&1
+t_ok "--watch refreshes (two reports in 5 s)" test "$(grep -c '^online' "$T/watch.txt")" -ge 2
