@@ -23,7 +23,7 @@ LDLIBS   := $(PKG_LIBS) -lm -lpthread
 DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev libjansson-dev \
             libqrencode-dev libssh2-1-dev libreadline-dev libcurl4-openssl-dev libcmocka-dev \
             postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
-            tmux zbar-tools ghostscript python3 procps jq bc curl
+            tmux zbar-tools ghostscript python3 procps jq bc curl prometheus
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard screens/*.c)
 SCHEMA   := $(sort $(wildcard src/schema/*.sql))

@@ -114,7 +114,26 @@ metrics_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return 0;
 }
 
+static const struct cmd_flag export_flags[] = {{"prometheus", 0, FLAG_VALUE}, {NULL, 0, 0}};
+
+static int
+export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    const char *file = args_get(a, "prometheus");
+    struct db *db;
+
+    if (!file)
+        return werr_set(e, WISP_EUSAGE, "`metrics export` needs --prometheus FILE");
+    if ((db = cmd_db(ctx, e)) == NULL || metrics_export(db, ctx->cfg->currency, file, e) < 0)
+        return -1;
+    fprintf(ctx->out, "metrics written to %s\n", file);
+    return 0;
+}
+
 const struct cmd_entry cmd_metrics_entries[] = {
+    {"metrics export", "--prometheus FILE",
+     "the figures for node_exporter's textfile collector (Prometheus text format)", export_flags, 0,
+     0, false, export_exec, false},
     {"metrics", "[--json] [--watch]",
      "the shop now: online, throughput, sold today, orders, routers (--watch: every 2 s)", flags, 0,
      0, false, metrics_exec, false},

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wisp/cli.h"
 #include "wisp/session.h"
@@ -16,8 +17,11 @@
 static const struct cmd_flag list_flags[] = {
     {"router", 0, FLAG_VALUE}, {"all", 0, FLAG_BOOL}, {"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag kick_flags[] = {{"wait", 0, FLAG_BOOL}, {NULL, 0, 0}};
-static const struct cmd_flag worker_flags[] = {
-    {"interval", 0, FLAG_VALUE}, {"once", 0, FLAG_BOOL}, {"cycles", 0, FLAG_VALUE}, {NULL, 0, 0}};
+static const struct cmd_flag worker_flags[] = {{"interval", 0, FLAG_VALUE},
+                                               {"once", 0, FLAG_BOOL},
+                                               {"cycles", 0, FLAG_VALUE},
+                                               {"prometheus-dir", 0, FLAG_VALUE},
+                                               {NULL, 0, 0}};
 
 static int
 session_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
@@ -127,6 +131,10 @@ worker_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                             args_get(a, "cycles"));
         o.cycles = (long)v;
     }
+    o.prometheus_dir = args_get(a, "prometheus-dir");
+    if (o.prometheus_dir && access(o.prometheus_dir, W_OK) != 0)
+        return werr_set(e, WISP_EUSAGE, "--prometheus-dir %s: not a directory wisp can write",
+                        o.prometheus_dir);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -142,7 +150,7 @@ const struct cmd_entry cmd_session_entries[] = {
 };
 
 const struct cmd_entry cmd_worker_entries[] = {
-    {"worker", "[--interval S] [--once] [--cycles N]",
+    {"worker", "[--interval S] [--once] [--cycles N] [--prometheus-dir DIR]",
      "talk to the routers: sync vouchers, import sessions, expire (runs until SIGTERM)",
      worker_flags, 0, 0, true, worker_exec, false},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},

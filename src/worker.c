@@ -24,6 +24,7 @@
 #include "wisp/db.h"
 #include "wisp/driver.h"
 #include "wisp/events.h"
+#include "wisp/metrics.h"
 #include "wisp/order.h"
 #include "wisp/provider.h"
 #include "wisp/voucher.h"
@@ -1155,6 +1156,13 @@ cycle(struct worker *w, long n)
              "UPDATE workers SET seen_at = now(), cycles = cycles + 1, cycle_ms = $2 WHERE id = $1",
              2, w->id, ms);
     logf_(w, "cycle %ld: %d routers in %s ms", n, nids, ms);
+    if (w->o->prometheus_dir) { /* for node_exporter's textfile collector */
+        char *file = xasprintf("%s/wisp.prom", w->o->prometheus_dir);
+
+        if (metrics_export(&w->db, w->cfg->currency, file, &e) < 0)
+            logf_(w, "prometheus: %s", e.msg);
+        free(file);
+    }
     {
         char key[128];
         int ttl = 3 * (w->o->interval_s > 0 ? w->o->interval_s : 1) + 5;

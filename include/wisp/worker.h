@@ -25,6 +25,7 @@ struct worker_opts {
     FILE *log;                   /* one line per cycle and per router; NULL = quiet */
     bool embedded;               /* run inside the console */
     volatile sig_atomic_t *stop; /* set to finish the cycle and return */
+    const char *prometheus_dir;  /* write DIR/wisp.prom every cycle, or NULL */
 };
 
 /* Run cycles until opts says stop. 0 when stopped cleanly (routers being down

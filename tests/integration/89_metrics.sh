@@ -41,3 +41,25 @@ t_match "text: throughput" '^throughput +in 8\.1 kb/s, out 2\.0 Mb/s' "$OUT"
 t_match "text: sold today" '^sold today +4 vouchers, USD 8\.50' "$OUT"
 timeout 5 "$WISP" metrics --watch >"$T/watch.txt" 2>&1
 t_ok "--watch refreshes (two reports in 5 s)" test "$(grep -c '^online' "$T/watch.txt")" -ge 2
+
+# Prometheus: node_exporter's textfile format, checked by promtool's parser
+w metrics export --prometheus "$T/wisp.prom"
+t_eq "export exits 0" 0 "$RC"
+t_ok "promtool accepts it" bash -c "promtool check metrics < '$T/wisp.prom'"
+t_eq "promtool has no complaints" "" "$(promtool check metrics <"$T/wisp.prom" 2>&1)"
+prom=$(cat "$T/wisp.prom")
+t_eq "HELP and TYPE for every metric" \
+    "$(grep '^# TYPE' <<<"$prom" | awk '{print $3}' | sort)" "$(grep '^# HELP' <<<"$prom" | awk '{print $3}' | sort)"
+t_contains "sessions" "wisp_sessions_active 2" "$prom"
+t_contains "per router" 'wisp_router_sessions_active{router="front"} 2' "$prom"
+t_contains "bytes per second, not bits" "wisp_transmit_bytes_per_second 250062" "$prom"
+t_contains "revenue with its currency" 'wisp_revenue_today{currency="USD"} 8.50' "$prom"
+t_contains "every order status, zeros too" 'wisp_orders{status="failed"} 0' "$prom"
+t_contains "routers by state" 'wisp_routers{state="up"} 1' "$prom"
+t_contains "per plan" 'wisp_plan_vouchers_sold_today{plan="1h"} 3' "$prom"
+mkdir -p "$T/textfile"
+w worker --once --prometheus-dir "$T/textfile"
+t_ok "worker --prometheus-dir writes wisp.prom" test -s "$T/textfile/wisp.prom"
+t_ok "and promtool accepts that too" bash -c "promtool check metrics < '$T/textfile/wisp.prom'"
+w worker --once --prometheus-dir "$T/nowhere"
+t_eq "an unwritable directory is refused" 2 "$RC"
