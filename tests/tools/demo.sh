@@ -51,6 +51,16 @@ fi
 
 export WISP_DB="dbname=wisp_demo user=admin password=demo"
 
+# A few orders: counter and web sales of plans (the worker sells them a
+# voucher from stock), and one for a provider that is not configured here.
+if [ "$(sql "SELECT count(*) FROM orders")" = 0 ]; then
+    for i in 1 2 3 4 5; do wisp order add --product 1h --customer "07001112$i$i" >/dev/null; done
+    sql "INSERT INTO orders (channel, product, customer, amount) VALUES
+         ('web', '1d', 'acct-1042', 3.00), ('web', '1w', 'acct-1043', 12.00)" >/dev/null
+    wisp order add --product PUBG-60UC --customer 0700999888 --provider topups --extra player=Zed >/dev/null
+    sql "UPDATE plans SET low_stock = 150 WHERE name = '1h'" >/dev/null
+fi
+
 # Three simulated routers behind a real sshd (needs root: sshd logs the
 # simulator's user in), with clients coming and going; the console's own
 # worker talks to them.
