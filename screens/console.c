@@ -70,9 +70,8 @@ static const struct pane panes[P_COUNT] = {
      "No orders yet: `wisp order add --product PLAN --customer PHONE` takes one, and a web "
      "shop may insert into the orders table (docs/orders.md)."},
     {"Metrics", "Live dashboards: sessions, throughput, sales, order pipeline, router health.",
-     "R shows the sales reports (today, this week, this month, by plan and by operator). "
-     "The live graphs are not built yet in this version; they will come from `wisp worker` through "
-     "Redis."},
+     "The figures appear once the database answers. R shows the sales reports (today, this "
+     "week, this month, by plan and by operator)."},
 };
 
 /* Columns of the batch table and of the voucher table. */
@@ -1529,6 +1528,8 @@ draw(struct app *app)
         draw_vouchers_pane(app, y, h);
     else if (live_list(app))
         draw_live_pane(app, y, h);
+    else if (app->pane == P_METRICS && app->snap.metrics)
+        livepanes_metrics(app->snap.metrics, app->snap.routers, app->cfg->currency, y, h);
     else
         draw_empty(&panes[app->pane], y, h);
     draw_footer(app);

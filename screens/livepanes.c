@@ -5,6 +5,7 @@
  */
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wisp/colors.h"
@@ -249,4 +250,106 @@ livepanes_session_detail(json_t *s)
     snprintf(title, sizeof title, "session %lld   (Esc closes)",
              (long long)json_integer_value(json_object_get(s, "id")));
     detail_box(title, rows, (int)(sizeof rows / sizeof rows[0]), s, fmts);
+}
+
+static const char *
+bps(long long v, char *b, size_t n)
+{
+    if (v >= 1000000)
+        snprintf(b, n, "%.1f Mb/s", (double)v / 1e6);
+    else if (v >= 1000)
+        snprintf(b, n, "%.1f kb/s", (double)v / 1e3);
+    else
+        snprintf(b, n, "%lld b/s", v);
+    return b;
+}
+
+static long long
+jnum(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+
+    return json_is_integer(v)  ? (long long)json_integer_value(v)
+           : json_is_string(v) ? atoll(json_string_value(v))
+                               : 0;
+}
+
+void
+livepanes_metrics(json_t *m, json_t *routers, const char *currency, int y, int h)
+{
+    char a[32], b[32];
+    int line = y + 1, x;
+    size_t i;
+    json_t *r;
+
+    attrset(colors_attr(TH_TABLE_HEADER));
+    mvprintw(line, 2, "NOW");
+    attrset(A_NORMAL);
+    mvprintw(line + 1, 2, "online ");
+    attrset(colors_attr(TH_OK) | A_BOLD);
+    printw("%lld", jnum(m, "active_sessions"));
+    attrset(A_NORMAL);
+    printw(" sessions    in %s    out %s", bps(jnum(m, "rx_bps"), a, sizeof a),
+           bps(jnum(m, "tx_bps"), b, sizeof b));
+    mvprintw(line + 2, 2, "sold today ");
+    attrset(colors_attr(TH_OK) | A_BOLD);
+    printw("%lld", jnum(m, "sold_today"));
+    attrset(A_NORMAL);
+    printw(" vouchers, %s %s", currency,
+           json_string_value(json_object_get(m, "revenue_today")) ?: "0");
+    line += 4;
+    attrset(colors_attr(TH_TABLE_HEADER));
+    mvprintw(line++, 2, "ORDERS (today and in flight)");
+    attrset(A_NORMAL);
+    livepanes_order_counts(json_object_get(m, "orders"), line++, COLS);
+    line++;
+    attrset(colors_attr(TH_TABLE_HEADER));
+    mvprintw(line++, 2, "ROUTERS");
+    attrset(A_NORMAL);
+    move(line, 2);
+    json_array_foreach(routers, i, r)
+    {
+        const char *st = json_string_value(json_object_get(r, "state"));
+        enum theme_element el = str_eq(st, "up")            ? TH_OK
+                                : str_eq(st, "maintenance") ? TH_WARN
+                                : str_eq(st, "unknown")     ? TH_DIM
+                                                            : TH_BAD;
+
+        if (getcurx(stdscr) > COLS - 30) {
+            line++;
+            move(line, 2);
+        }
+        attrset(colors_attr(el) | A_BOLD);
+        addstr("\u25a0 ");
+        attrset(A_NORMAL);
+        printw("%s %s", json_string_value(json_object_get(r, "name")), st);
+        if (json_is_integer(json_object_get(r, "cpu_load")))
+            printw(" %lld%%", (long long)json_integer_value(json_object_get(r, "cpu_load")));
+        addstr("    ");
+    }
+    if (json_array_size(routers) == 0)
+        addstr("-");
+    line += 2;
+    x = COLS / 2;
+    attrset(colors_attr(TH_TABLE_HEADER));
+    mvprintw(line, 2, "TOP PLANS TODAY");
+    mvprintw(line, x, "TOP CLIENTS (last 10 min)");
+    attrset(A_NORMAL);
+    json_array_foreach(json_object_get(m, "top_plans"), i, r) if (line + 1 + (int)i < y + h - 2)
+        mvprintw(line + 1 + (int)i, 2, "%-12s %5lld  %s",
+                 json_string_value(json_object_get(r, "plan")), jnum(r, "sold"),
+                 json_string_value(json_object_get(r, "revenue")) ?: "");
+    json_array_foreach(json_object_get(m, "top_clients"), i, r) if (line + 1 + (int)i < y + h - 2)
+    {
+        listpane_format(json_object_get(r, "bytes"), LF_BYTES, a, sizeof a);
+        mvprintw(line + 1 + (int)i, x, "%-14s %-10s %s",
+                 json_string_value(json_object_get(r, "user")),
+                 json_string_value(json_object_get(r, "router")), a);
+    }
+    attrset(colors_attr(TH_DIM));
+    mvaddnstr(y + h - 1, 2,
+              "Graphs over the last hour arrive with the metrics streams (not built yet). "
+              "R: sales reports.",
+              COLS - 4);
+    attrset(A_NORMAL);
 }

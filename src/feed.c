@@ -15,6 +15,7 @@
 
 #include "wisp/db.h"
 #include "wisp/feed.h"
+#include "wisp/metrics.h"
 #include "wisp/order.h"
 #include "wisp/router.h"
 #include "wisp/session.h"
@@ -55,6 +56,7 @@ publish(struct feed *f, const struct feed_snapshot *next)
     json_decref(f->snap.orders);
     json_decref(f->snap.order_counts);
     json_decref(f->snap.low_stock);
+    json_decref(f->snap.metrics);
     uint64_t seq = f->snap.seq + 1;
 
     f->snap = *next;
@@ -104,6 +106,7 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     next->orders = order_list(db, NULL, 500, e);
     next->order_counts = order_counts(db, e);
     next->low_stock = order_low_stock(db, e);
+    next->metrics = metrics_now(db, e);
     r = db_queryv(db, e,
                   "SELECT id, embedded FROM workers WHERE seen_at > now() - make_interval(secs =>"
                   " 3 * greatest(interval_s, 1) + 2) ORDER BY seen_at DESC",
@@ -137,6 +140,7 @@ keep_old_data(struct feed *f, struct feed_snapshot *next)
     next->orders = json_incref(f->snap.orders);
     next->order_counts = json_incref(f->snap.order_counts);
     next->low_stock = json_incref(f->snap.low_stock);
+    next->metrics = json_incref(f->snap.metrics);
     next->vouchers_batch = f->snap.vouchers_batch;
     next->vouchers_first = f->snap.vouchers_first;
     snprintf(next->role, sizeof next->role, "%s", f->snap.role);
@@ -193,6 +197,7 @@ run(void *arg)
             json_decref(next.orders);
             json_decref(next.order_counts);
             json_decref(next.low_stock);
+            json_decref(next.metrics);
             memset(&next, 0, sizeof next);
             backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 2;
             snprintf(next.db_error, sizeof next.db_error, "%s",
@@ -283,6 +288,7 @@ feed_snapshot(struct feed *f, struct feed_snapshot *out)
     json_incref(out->orders);
     json_incref(out->order_counts);
     json_incref(out->low_stock);
+    json_incref(out->metrics);
     if (!out->db_up && f->retry_at) {
         long left = (long)(f->retry_at - time(NULL));
         out->retry_in = left > 0 ? (int)left : 0;
@@ -301,8 +307,9 @@ feed_snapshot_free(struct feed_snapshot *s)
     json_decref(s->orders);
     json_decref(s->order_counts);
     json_decref(s->low_stock);
+    json_decref(s->metrics);
     s->batches = s->vouchers = s->plans = s->routers = s->sessions = NULL;
-    s->orders = s->order_counts = s->low_stock = NULL;
+    s->orders = s->order_counts = s->low_stock = s->metrics = NULL;
 }
 
 void

@@ -18,4 +18,7 @@ void livepanes_order_counts(json_t *counts, int y, int w);
 void livepanes_order_detail(json_t *order, const char *pin);
 void livepanes_session_detail(json_t *session);
 
+/* The Metrics pane from metrics_now() figures and the routers. */
+void livepanes_metrics(json_t *metrics, json_t *routers, const char *currency, int y, int h);
+
 #endif

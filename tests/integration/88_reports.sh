@@ -72,7 +72,7 @@ tmux -S "$sock" new-session -d -s wisp -x 140 -y 50 \
 for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t wisp | grep -q '3 Vouchers' && break; sleep 0.1; done
 tmux -S "$sock" send-keys -t wisp 5
 sleep 0.5
-t_contains "metrics pane offers the reports" "R shows the sales reports" "$(tmux -S "$sock" capture-pane -p -t wisp)"
+t_contains "metrics pane offers the reports" "R: sales reports" "$(tmux -S "$sock" capture-pane -p -t wisp)"
 tmux -S "$sock" send-keys -t wisp R
 for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t wisp | grep -q 'This month by operator' && break; sleep 0.1; done
 t_contains "R: the reports in the popup" "This month by operator" "$(tmux -S "$sock" capture-pane -p -t wisp)"

@@ -63,3 +63,25 @@ t_ok "worker --prometheus-dir writes wisp.prom" test -s "$T/textfile/wisp.prom"
 t_ok "and promtool accepts that too" bash -c "promtool check metrics < '$T/textfile/wisp.prom'"
 w worker --once --prometheus-dir "$T/nowhere"
 t_eq "an unwritable directory is refused" 2 "$RC"
+
+# the Metrics pane shows the same figures, live
+sock=$T/tmux.sock
+tmux -S "$sock" new-session -d -s wisp -x 140 -y 45 \
+    "env TERM=xterm-256color WISP_WORKER_EMBEDDED=off WISP_DB='$WISP_DB' WISP_REDIS='$WISP_REDIS' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; sleep 30"
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t wisp | grep -q '3 Vouchers' && break; sleep 0.1; done
+tmux -S "$sock" send-keys -t wisp 5
+sleep 0.5
+pane=$(tmux -S "$sock" capture-pane -p -t wisp)
+sold=$(sql "SELECT count(*) || ' vouchers, USD ' || sum(price) FROM vouchers WHERE sold_at >= current_date")
+t_match "pane: online and throughput" 'online 2 sessions +in 8\.1 kb/s +out 2\.0 Mb/s' "$pane"
+t_contains "pane: sold today" "sold today $sold" "$pane"
+t_match "pane: routers with their state" 'back (up|down|unknown) +.*front (up|down|unknown)' "$pane"
+t_contains "pane: top clients, sizes for people" "alice          front      47.7M" "$pane"
+t_contains "pane: top plans" "TOP PLANS TODAY" "$pane"
+t_contains "pane: says what is not built yet" "not built yet" "$pane"
+w voucher sell "$(sql "SELECT code FROM vouchers WHERE status = 'new' AND plan_id = 2 LIMIT 1")"
+ok=1
+sold=$(sql "SELECT count(*) || ' vouchers' FROM vouchers WHERE sold_at >= current_date")
+for _ in $(seq 30); do tmux -S "$sock" capture-pane -p -t wisp | grep -q "sold today $sold" && { ok=0; break; }; sleep 0.1; done
+t_eq "pane: a sale shows within seconds (event)" 0 "$ok"
+tmux -S "$sock" kill-server
