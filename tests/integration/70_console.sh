@@ -11,6 +11,12 @@ w voucher create --plan week --count 12
 
 sock=$T/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
+# stop tmux and wait until its server is gone, so a new session never races it
+tm_stop() {
+    tm kill-server 2>/dev/null
+    for _ in $(seq 30); do tm has-session 2>/dev/null || break; sleep 0.1; done
+    sleep 0.2
+}
 screen() { tm capture-pane -p -t wisp; }
 # wait_for TEXT: until the screen shows TEXT (5 s at most)
 wait_for() {
@@ -22,8 +28,7 @@ wait_long() { # wait_long TEXT: as wait_for, 30 s (big batches under ASan)
     return 1
 }
 start() { # start [ENV=VALUE ...]: the console in a fresh 120x40 tmux
-    tm kill-server 2>/dev/null
-    for _ in $(seq 20); do tm has-session 2>/dev/null || break; sleep 0.1; done
+    tm_stop
     tm new-session -d -s wisp -x 120 -y 40 \
         "env TERM=xterm-256color WISP_WORKER_EMBEDDED=off $* WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
     wait_for "3 Vouchers"
@@ -255,7 +260,7 @@ echo '{"header": {"fg": "purple"}}' >"$XDG_CONFIG_HOME/wisp/themes/broken.json"
 start WISP_THEME=broken
 t_ok "broken theme named in a message" wait_for 'broken.json: key "header.fg"'
 tm send-keys -t wisp q
-tm kill-server
+tm_stop
 
 # Without a terminal, `wisp` prints the help; a dead database is one line.
 w
@@ -263,7 +268,7 @@ t_contains "no terminal: help" "commands:" "$OUT"
 tm new-session -d -s wisp -x 120 -y 30 "env WISP_DB='host=$T/nowhere dbname=x' '$WISP'; echo wisp-exit=\$?; sleep 60"
 t_ok "unreachable database at start exits 1" wait_for "wisp-exit=1"
 t_contains "unreachable database: one line" "cannot connect to PostgreSQL" "$(screen)"
-tm kill-server
+tm_stop
 
 # n: a new batch from the dialog, seen by `wisp voucher list`, selected.
 touch "$T/shop1.key"
@@ -312,7 +317,7 @@ tm send-keys -t wisp Enter
 for _ in $(seq 30); do [ "$(sql "SELECT status FROM vouchers WHERE batch_id = $newid AND serial = 2")" = disabled ] && break; sleep 0.1; done
 t_eq "Enter confirms: disabled" disabled "$(sql "SELECT status FROM vouchers WHERE batch_id = $newid AND serial = 2")"
 tm send-keys -t wisp q
-tm kill-server
+tm_stop
 
 # A viewer sees no write keys, and typing one is refused with a line.
 sql "DROP ROLE IF EXISTS peek" >/dev/null
@@ -326,7 +331,7 @@ tm send-keys -t wisp ':' 'plan add sneaky --price 0' Enter
 t_ok "a refusal from PostgreSQL is shown, not a crash" wait_for "permission denied"
 tm send-keys -t wisp Escape q
 t_ok "viewer quits cleanly" wait_for "wisp-exit=0"
-tm kill-server
+tm_stop
 sql "DROP ROLE peek" >/dev/null
 
 # Sign-in: settings without a password lead to the login screen.
@@ -342,7 +347,7 @@ t_ok "the right password opens the console as that role" wait_for "clerk1@"
 t_contains "header shows the role" "operator" "$(screen | head -1)"
 tm send-keys -t wisp q
 t_ok "quits after sign-in" wait_for "wisp-exit=0"
-tm kill-server
+tm_stop
 tm new-session -d -s wisp -x 120 -y 40 "env WISP_DB='dbname=$PGDATABASE user=clerk1' PGHOST='$PGHOST' PGPORT='$PGPORT' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
 t_ok "login screen again" wait_for "wisp: sign in"
 tm send-keys -t wisp clerk1 Enter bad1 Enter
@@ -352,5 +357,5 @@ sleep 0.3
 tm send-keys -t wisp bad3 Enter
 t_ok "three failures exit 1" wait_for "wisp-exit=1"
 t_contains "and say why" "sign-in failed 3 times" "$(screen)"
-tm kill-server
+tm_stop
 sql "DROP ROLE clerk1" >/dev/null

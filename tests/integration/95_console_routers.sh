@@ -29,9 +29,13 @@ wait_for() { # wait_for TEXT [TENTHS]
     for _ in $(seq "${2:-100}"); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
     return 1
 }
-start() {
+tm_stop() { # stop tmux and wait until its server is gone
     tm kill-server 2>/dev/null
+    for _ in $(seq 30); do tm has-session 2>/dev/null || break; sleep 0.1; done
     sleep 0.2
+}
+start() {
+    tm_stop
     tm new-session -d -s wisp -x 160 -y 40 \
         "env TERM=xterm-256color WISP_WORKER_INTERVAL=1 $* WISP_DB='$WISP_DB' WISP_REDIS='$WISP_REDIS' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
     wait_for "3 Vouchers"
@@ -129,8 +133,7 @@ t_eq "the console's worker gave its leases back" 0 "$(sql "SELECT count(*) FROM 
 
 # A viewer: no router or kick keys in the hints, refused when typed anyway.
 mkrole cr_viewer pw wisp_viewer
-tm kill-server 2>/dev/null
-sleep 0.2
+tm_stop
 tm new-session -d -s wisp -x 160 -y 40 \
     "env TERM=xterm-256color WISP_DB='dbname=$PGDATABASE user=cr_viewer password=pw' PGHOST='$PGHOST' PGPORT='$PGPORT' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
 wait_for "3 Vouchers" >/dev/null
