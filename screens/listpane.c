@@ -64,12 +64,7 @@ listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
             snprintf(buf, n, "%.1fG", (double)x / (1024.0 * 1024 * 1024));
         break;
     case LF_RATE:
-        if (x >= 1000000)
-            snprintf(buf, n, "%.1fMb/s", (double)x / 1e6);
-        else if (x >= 1000)
-            snprintf(buf, n, "%.1fkb/s", (double)x / 1e3);
-        else
-            snprintf(buf, n, "%lldb/s", x);
+        units_format_bps(x, buf, n);
         break;
     case LF_PERCENT:
         snprintf(buf, n, "%lld%%", x);

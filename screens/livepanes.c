@@ -10,6 +10,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/livepanes.h"
+#include "wisp/units.h"
 #include "wisp/util.h"
 
 static const struct listpane_column router_cols[] = {
@@ -255,12 +256,7 @@ livepanes_session_detail(json_t *s)
 static const char *
 bps(long long v, char *b, size_t n)
 {
-    if (v >= 1000000)
-        snprintf(b, n, "%.1f Mb/s", (double)v / 1e6);
-    else if (v >= 1000)
-        snprintf(b, n, "%.1f kb/s", (double)v / 1e3);
-    else
-        snprintf(b, n, "%lld b/s", v);
+    units_format_bps(v, b, n);
     return b;
 }
 

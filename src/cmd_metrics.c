@@ -18,12 +18,7 @@ static const struct cmd_flag flags[] = {
 static const char *
 rate(long long bps, char *b, size_t n)
 {
-    if (bps >= 1000000)
-        snprintf(b, n, "%.1f Mb/s", (double)bps / 1e6);
-    else if (bps >= 1000)
-        snprintf(b, n, "%.1f kb/s", (double)bps / 1e3);
-    else
-        snprintf(b, n, "%lld b/s", bps);
+    units_format_bps(bps, b, n);
     return b;
 }
 

@@ -490,3 +490,18 @@ db_first_json(PGresult *r)
     PQclear(r);
     return one;
 }
+
+json_t *
+db_pairs_json(PGresult *r)
+{
+    json_t *o;
+
+    if (!r)
+        return NULL;
+    o = json_object();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_object_set_new(o, PQgetvalue(r, i, 0),
+                            json_integer(strtoll(PQgetvalue(r, i, 1), NULL, 10)));
+    PQclear(r);
+    return o;
+}

@@ -15,16 +15,7 @@
 static json_t *
 pairs(struct db *db, const char *sql, struct werr *e)
 {
-    PGresult *r = db_queryv(db, e, sql, 0);
-    json_t *o;
-
-    if (!r)
-        return NULL;
-    o = json_object();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_object_set_new(o, PQgetvalue(r, i, 0), json_integer(atoll(PQgetvalue(r, i, 1))));
-    PQclear(r);
-    return o;
+    return db_pairs_json(db_queryv(db, e, sql, 0));
 }
 
 json_t *

@@ -411,14 +411,6 @@ fail:
 json_t *
 order_counts(struct db *db, struct werr *e)
 {
-    PGresult *r = db_queryv(db, e, "SELECT status, count(*) FROM orders GROUP BY status", 0);
-    json_t *o;
-
-    if (!r)
-        return NULL;
-    o = json_object();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_object_set_new(o, PQgetvalue(r, i, 0), json_integer(atoll(PQgetvalue(r, i, 1))));
-    PQclear(r);
-    return o;
+    return db_pairs_json(
+        db_queryv(db, e, "SELECT status, count(*) FROM orders GROUP BY status", 0));
 }

@@ -443,3 +443,14 @@ units_parse_money(const char *s, char *out, size_t n, struct werr *e)
         return werr_set(e, WISP_ERUNTIME, "amount \"%s\" does not fit in %zu bytes", s, n);
     return 0;
 }
+
+void
+units_format_bps(int64_t bps, char *buf, size_t n)
+{
+    if (bps >= 1000000)
+        snprintf(buf, n, "%.1f Mb/s", (double)bps / 1e6);
+    else if (bps >= 1000)
+        snprintf(buf, n, "%.1f kb/s", (double)bps / 1e3);
+    else
+        snprintf(buf, n, "%" PRId64 " b/s", bps);
+}

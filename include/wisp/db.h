@@ -81,6 +81,9 @@ json_t *db_row_json(const PGresult *r, int row);
  * r is NULL (the query failed), so `return db_rows_json(db_queryv(...))` works. */
 json_t *db_rows_json(PGresult *r);
 
+/* Two-column rows as {"col0": col1 as an integer}; clears r; NULL when r is. */
+json_t *db_pairs_json(PGresult *r);
+
 /* The first row of r as db_row_json, or NULL when there is none; clears r. */
 json_t *db_first_json(PGresult *r);
 

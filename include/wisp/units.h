@@ -30,6 +30,9 @@ int units_parse_size(const char *s, int64_t *bytes, struct werr *e);
 /* Format bytes with the largest exact-or-one-decimal suffix: "5G", "1.5G", "512". */
 void units_format_size(int64_t bytes, char *buf, size_t n);
 
+/* A rate in bits per second for people: "512 b/s", "8.1 kb/s", "2.0 Mb/s". */
+void units_format_bps(int64_t bps, char *buf, size_t n);
+
 /* Validate a RouterOS rate limit: "RX/TX" each a whole number > 0 with optional
  * k/M/G in any case (e.g. "2M/4M", "512k/1M"), or a single rate used for both.
  * Writes the normalised text ("2M/4M", "1m" -> "1M/1M") to out; WISP_ERUNTIME
