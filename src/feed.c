@@ -7,6 +7,7 @@
  * (2, 4, 8 ... 30 s) and the snapshot counts it down for the banner.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,20 +44,37 @@ wake(struct feed *f)
     (void)n; /* a full pipe already means "wake up" */
 }
 
+/* Every JSON member of a snapshot, so taking and dropping references is
+ * one loop wherever snapshots are copied, kept or released. */
+static const size_t json_members[] = {
+    offsetof(struct feed_snapshot, batches),      offsetof(struct feed_snapshot, vouchers),
+    offsetof(struct feed_snapshot, plans),        offsetof(struct feed_snapshot, routers),
+    offsetof(struct feed_snapshot, sessions),     offsetof(struct feed_snapshot, orders),
+    offsetof(struct feed_snapshot, order_counts), offsetof(struct feed_snapshot, low_stock),
+    offsetof(struct feed_snapshot, metrics),
+};
+#define NJSON (sizeof json_members / sizeof json_members[0])
+
+static json_t **
+member(struct feed_snapshot *s, size_t i)
+{
+    return (json_t **)((char *)s + json_members[i]);
+}
+
+/* One more reference to each JSON member (a copy of the snapshot owns them). */
+static void
+snapshot_ref(struct feed_snapshot *s)
+{
+    for (size_t i = 0; i < NJSON; i++)
+        json_incref(*member(s, i));
+}
+
 /* Publish under the lock: replace the JSON parts, bump seq, wake the UI. */
 static void
 publish(struct feed *f, const struct feed_snapshot *next)
 {
     pthread_mutex_lock(&f->lock);
-    json_decref(f->snap.batches);
-    json_decref(f->snap.vouchers);
-    json_decref(f->snap.plans);
-    json_decref(f->snap.routers);
-    json_decref(f->snap.sessions);
-    json_decref(f->snap.orders);
-    json_decref(f->snap.order_counts);
-    json_decref(f->snap.low_stock);
-    json_decref(f->snap.metrics);
+    feed_snapshot_free(&f->snap);
     uint64_t seq = f->snap.seq + 1;
 
     f->snap = *next;
@@ -132,15 +150,8 @@ static void
 keep_old_data(struct feed *f, struct feed_snapshot *next)
 {
     pthread_mutex_lock(&f->lock);
-    next->batches = json_incref(f->snap.batches);
-    next->vouchers = json_incref(f->snap.vouchers);
-    next->plans = json_incref(f->snap.plans);
-    next->routers = json_incref(f->snap.routers);
-    next->sessions = json_incref(f->snap.sessions);
-    next->orders = json_incref(f->snap.orders);
-    next->order_counts = json_incref(f->snap.order_counts);
-    next->low_stock = json_incref(f->snap.low_stock);
-    next->metrics = json_incref(f->snap.metrics);
+    for (size_t i = 0; i < NJSON; i++)
+        *member(next, i) = json_incref(*member(&f->snap, i));
     next->vouchers_batch = f->snap.vouchers_batch;
     next->vouchers_first = f->snap.vouchers_first;
     snprintf(next->role, sizeof next->role, "%s", f->snap.role);
@@ -189,15 +200,7 @@ run(void *arg)
             publish(f, &next);
         } else if (!ok) {
             db_close(&db);
-            json_decref(next.batches);
-            json_decref(next.vouchers);
-            json_decref(next.plans);
-            json_decref(next.routers);
-            json_decref(next.sessions);
-            json_decref(next.orders);
-            json_decref(next.order_counts);
-            json_decref(next.low_stock);
-            json_decref(next.metrics);
+            feed_snapshot_free(&next);
             memset(&next, 0, sizeof next);
             backoff = backoff ? (backoff * 2 > 30 ? 30 : backoff * 2) : 2;
             snprintf(next.db_error, sizeof next.db_error, "%s",
@@ -280,15 +283,7 @@ feed_snapshot(struct feed *f, struct feed_snapshot *out)
 {
     pthread_mutex_lock(&f->lock);
     *out = f->snap;
-    json_incref(out->batches);
-    json_incref(out->vouchers);
-    json_incref(out->plans);
-    json_incref(out->routers);
-    json_incref(out->sessions);
-    json_incref(out->orders);
-    json_incref(out->order_counts);
-    json_incref(out->low_stock);
-    json_incref(out->metrics);
+    snapshot_ref(out);
     if (!out->db_up && f->retry_at) {
         long left = (long)(f->retry_at - time(NULL));
         out->retry_in = left > 0 ? (int)left : 0;
@@ -299,17 +294,10 @@ feed_snapshot(struct feed *f, struct feed_snapshot *out)
 void
 feed_snapshot_free(struct feed_snapshot *s)
 {
-    json_decref(s->batches);
-    json_decref(s->vouchers);
-    json_decref(s->plans);
-    json_decref(s->routers);
-    json_decref(s->sessions);
-    json_decref(s->orders);
-    json_decref(s->order_counts);
-    json_decref(s->low_stock);
-    json_decref(s->metrics);
-    s->batches = s->vouchers = s->plans = s->routers = s->sessions = NULL;
-    s->orders = s->order_counts = s->low_stock = s->metrics = NULL;
+    for (size_t i = 0; i < NJSON; i++) {
+        json_decref(*member(s, i));
+        *member(s, i) = NULL;
+    }
 }
 
 void
