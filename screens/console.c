@@ -1999,7 +1999,7 @@ console_main(struct config *cfg, struct werr *e)
         return -1;
     }
     werr_clear(e);
-    app.feed = feed_start(cfg->db, app.wake[1], 2, e);
+    app.feed = feed_start(cfg, app.wake[1], 2, e);
     if (app.feed == NULL) {
         endwin();
         return -1;

@@ -5,10 +5,12 @@
  */
 #include <curses.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wisp/colors.h"
+#include "wisp/graph.h"
 #include "wisp/livepanes.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -270,16 +272,89 @@ jnum(json_t *o, const char *k)
                                : 0;
 }
 
+/* The axis labels: a count, a rate. */
+static void
+fmt_count(double v, char *b, size_t n)
+{
+    snprintf(b, n, "%.0f", v);
+}
+
+static void
+fmt_bps(double v, char *b, size_t n)
+{
+    units_format_bps((long long)v, b, n);
+}
+
+/* A JSON array of numbers (null for no sample) as doubles (NAN). */
+static size_t
+values(json_t *a, double *v, size_t max)
+{
+    size_t i, n = 0;
+    json_t *x;
+
+    json_array_foreach(a, i, x) if (n < max) v[n++] =
+        json_is_number(x) ? json_number_value(x) : NAN;
+    return n;
+}
+
+/* The last hour: online sessions, traffic in, traffic out, side by side. */
+static void
+hour_graphs(json_t *last, int y, int h)
+{
+    static const char *const keys[] = {"sessions", "rx_bps", "tx_bps"};
+    static const char *const titles[] = {"ONLINE  last hour", "IN (from clients)  last hour",
+                                         "OUT (to clients)  last hour"};
+    int w = (COLS - 4) / 3;
+
+    for (int k = 0; k < 3; k++) {
+        double v[64];
+        size_t n = values(json_object_get(last, keys[k]), v, 64);
+
+        graph_draw(y, 2 + k * (w + 1), h, w, v, n, titles[k], k ? fmt_bps : fmt_count, "-60m",
+                   "-30m", colors_attr(TH_TABLE_HEADER), colors_attr(k ? TH_WARN : TH_OK));
+    }
+}
+
+/* Today's sales and revenue by hour, two columns an hour. */
+static void
+hour_bars(json_t *hours, const char *currency, int y, int h)
+{
+    static const char *const keys[] = {"sold", "revenue"};
+    static const char *const labels[48] = {[0] = "0", [12] = "6", [24] = "12", [36] = "18"};
+    char title[64];
+
+    for (int k = 0; k < 2; k++) {
+        double v[24], wide[48];
+        size_t n = values(json_object_get(hours, keys[k]), v, 24);
+
+        for (size_t i = 0; i < 48; i++)
+            wide[i] = i / 2 < n ? v[i / 2] : NAN;
+        if (k == 0)
+            snprintf(title, sizeof title, "SOLD TODAY by hour");
+        else
+            snprintf(title, sizeof title, "REVENUE TODAY by hour (%s)", currency);
+        graph_draw_bars(y, 2 + k * 52, h, wide, 48, title, labels, colors_attr(TH_TABLE_HEADER),
+                        colors_attr(TH_OK));
+    }
+}
+
 void
 livepanes_metrics(json_t *m, json_t *routers, const char *currency, int y, int h)
 {
     char a[32], b[32];
-    int line = y + 1, x;
+    int line = y + 1, x, gh, bh;
     size_t i;
     json_t *r;
 
+    /* the rows the graphs get: what the tables and the grid leave */
+    gh = h >= 40 ? 9 : h >= 32 ? 7 : h >= 26 ? 5 : 0;
+    bh = h >= 36 ? 6 : h >= 30 ? 4 : 0;
     attrset(colors_attr(TH_TABLE_HEADER));
     mvprintw(line, 2, "NOW");
+    attrset(colors_attr(TH_DIM));
+    printw("   from %s", str_eq(json_string_value(json_object_get(m, "source")), "redis")
+                             ? "the live metrics (Redis)"
+                             : "PostgreSQL");
     attrset(A_NORMAL);
     mvprintw(line + 1, 2, "online ");
     attrset(colors_attr(TH_OK) | A_BOLD);
@@ -291,11 +366,20 @@ livepanes_metrics(json_t *m, json_t *routers, const char *currency, int y, int h
     attrset(colors_attr(TH_OK) | A_BOLD);
     printw("%lld", jnum(m, "sold_today"));
     attrset(A_NORMAL);
-    printw(" vouchers, %s %s", currency,
-           json_string_value(json_object_get(m, "revenue_today")) ?: "0");
+    printw(" vouchers, %s %s    first logins %lld", currency,
+           json_string_value(json_object_get(m, "revenue_today")) ?: "0",
+           jnum(m, "activated_today"));
     line += 4;
+    if (gh) {
+        hour_graphs(json_object_get(m, "last_hour"), line, gh);
+        line += gh + 1;
+    }
+    if (bh) {
+        hour_bars(json_object_get(m, "today_hours"), currency, line, bh);
+        line += bh + 1;
+    }
     attrset(colors_attr(TH_TABLE_HEADER));
-    mvprintw(line++, 2, "ORDERS (today and in flight)");
+    mvprintw(line++, 2, "ORDER PIPELINE (today and in flight)");
     attrset(A_NORMAL);
     livepanes_order_counts(json_object_get(m, "orders"), line++, COLS);
     line++;
@@ -343,9 +427,6 @@ livepanes_metrics(json_t *m, json_t *routers, const char *currency, int y, int h
                  json_string_value(json_object_get(r, "router")), a);
     }
     attrset(colors_attr(TH_DIM));
-    mvaddnstr(y + h - 1, 2,
-              "Graphs over the last hour arrive with the metrics streams (not built yet). "
-              "R: sales reports.",
-              COLS - 4);
+    mvaddnstr(y + h - 1, 2, "R: sales reports (today, this week, this month)", COLS - 4);
     attrset(A_NORMAL);
 }

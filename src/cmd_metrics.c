@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "wisp/cli.h"
+#include "wisp/events.h"
 #include "wisp/metrics.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -90,7 +91,7 @@ metrics_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (watch)
         signal(SIGINT, on_int);
     do {
-        json_t *m = metrics_now(db, e);
+        json_t *m = metrics_live(ctx->cfg, db, e);
 
         if (!m)
             return -1;
@@ -119,13 +120,62 @@ export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (!file)
         return werr_set(e, WISP_EUSAGE, "`metrics export` needs --prometheus FILE");
-    if ((db = cmd_db(ctx, e)) == NULL || metrics_export(db, ctx->cfg->currency, file, e) < 0)
+    if ((db = cmd_db(ctx, e)) == NULL || metrics_export(ctx->cfg, db, file, e) < 0)
         return -1;
     fprintf(ctx->out, "metrics written to %s\n", file);
     return 0;
 }
 
+static const struct cmd_flag backfill_flags[] = {
+    {"from", 0, FLAG_VALUE}, {"to", 0, FLAG_VALUE}, {NULL, 0, 0}};
+
+/* The local midnight starting DATE (YYYY-MM-DD); -1 when it is no date. */
+static time_t
+day_start(const char *s)
+{
+    struct tm tm = {0};
+    int n = 0;
+
+    if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10 ||
+        s[n] != '\0' || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_isdst = -1;
+    return mktime(&tm);
+}
+
+static int
+backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    const char *from = args_get(a, "from"), *to = args_get(a, "to");
+    time_t lo, hi, now = time(NULL);
+    long long counted;
+    struct db *db;
+
+    lo = from ? day_start(from) : metrics_midnight(now);
+    hi = to ? day_start(to) : from ? lo : metrics_midnight(now);
+    if (lo < 0 || hi < 0)
+        return werr_set(e, WISP_EUSAGE, "bad date \"%s\": expected YYYY-MM-DD",
+                        from && lo < 0 ? from : to);
+    if (hi < lo)
+        return werr_set(e, WISP_EUSAGE, "--to %s is before --from %s", to, from);
+    hi = metrics_midnight(hi + 36 * 3600); /* the end of the last day */
+    if (hi > now + 1)
+        hi = now + 1;
+    if (!events_enabled(ctx->cfg))
+        return werr_set(e, WISP_EUSAGE, "no Redis configured (redis.url): nothing to backfill");
+    if ((db = cmd_db(ctx, e)) == NULL || metrics_backfill(ctx->cfg, db, lo, hi, &counted, e) < 0)
+        return -1;
+    fprintf(ctx->out, "metrics backfilled from PostgreSQL: %lld events Redis did not have\n",
+            counted);
+    return 0;
+}
+
 const struct cmd_entry cmd_metrics_entries[] = {
+    {"metrics backfill", "[--from DATE] [--to DATE]",
+     "rebuild Redis's metrics from PostgreSQL (after a Redis restart; default today)",
+     backfill_flags, 0, 0, false, backfill_exec, false},
     {"metrics export", "--prometheus FILE",
      "the figures for node_exporter's textfile collector (Prometheus text format)", export_flags, 0,
      0, false, export_exec, false},

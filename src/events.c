@@ -59,6 +59,22 @@ fail:
     return NULL;
 }
 
+bool
+events_enabled(const struct config *cfg)
+{
+    return cfg->redis != NULL && *cfg->redis != '\0';
+}
+
+redisContext *
+events_redis(const struct config *cfg, struct werr *e)
+{
+    if (!events_enabled(cfg)) {
+        werr_set(e, WISP_ERUNTIME, "no Redis configured");
+        return NULL;
+    }
+    return connect_redis(cfg->redis, e);
+}
+
 int
 events_publish(const struct config *cfg, const char *type, json_t *details, struct werr *e)
 {

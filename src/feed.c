@@ -28,6 +28,7 @@ struct feed {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     char *conninfo;
+    const struct config *cfg;
     int wake_fd, poll_s;
     bool stop, dirty;
     struct feed_view view;
@@ -124,7 +125,7 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     next->orders = order_list(db, NULL, 500, e);
     next->order_counts = order_counts(db, e);
     next->low_stock = order_low_stock(db, e);
-    next->metrics = metrics_now(db, e);
+    next->metrics = metrics_live(f->cfg, db, e);
     r = db_queryv(db, e,
                   "SELECT id, embedded FROM workers WHERE seen_at > now() - make_interval(secs =>"
                   " 3 * greatest(interval_s, 1) + 2) ORDER BY seen_at DESC",
@@ -223,9 +224,10 @@ run(void *arg)
 }
 
 struct feed *
-feed_start(const char *conninfo, int wake_fd, int poll_s, struct werr *e)
+feed_start(const struct config *cfg, int wake_fd, int poll_s, struct werr *e)
 {
     struct feed *f = xcalloc(1, sizeof *f);
+    const char *conninfo = cfg->db;
     /* a dead server must not hold the thread for long: cap each attempt */
     char *ci = xasprintf("%s%sconnect_timeout=3", conninfo ? conninfo : "",
                          conninfo && *conninfo ? " " : "");
@@ -235,6 +237,7 @@ feed_start(const char *conninfo, int wake_fd, int poll_s, struct werr *e)
         ci = xasprintf("%s%sconnect_timeout=3", conninfo, strchr(conninfo, '?') ? "&" : "?");
     }
     f->conninfo = ci;
+    f->cfg = cfg;
     f->wake_fd = wake_fd;
     f->poll_s = poll_s > 0 ? poll_s : 2;
     f->dirty = true;

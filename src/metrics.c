@@ -8,21 +8,53 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "wisp/events.h"
 #include "wisp/metrics.h"
+#include "wisp/mpath.h"
 #include "wisp/util.h"
+
+/* How far back each sweep looks again, for sales whose transaction
+ * committed after the previous sweep with an earlier timestamp. */
+#define SWEEP_OVERLAP 600
 
 /* {key: value} from two-column rows. */
 static json_t *
-pairs(struct db *db, const char *sql, struct werr *e)
+pairs(struct db *db, const char *sql, const char *arg, struct werr *e)
 {
-    return db_pairs_json(db_queryv(db, e, sql, 0));
+    return db_pairs_json(arg ? db_queryv(db, e, sql, 1, arg) : db_queryv(db, e, sql, 0));
+}
+
+/* Orders taken since day0 or still in flight, {status: n}. */
+static json_t *
+orders_now(struct db *db, time_t day0, struct werr *e)
+{
+    char a[24];
+
+    snprintf(a, sizeof a, "%lld", (long long)day0);
+    return pairs(db,
+                 "SELECT status, count(*) FROM orders WHERE created_at >= to_timestamp($1)"
+                 " OR status IN ('pending', 'sent', 'processing') GROUP BY status",
+                 a, e);
+}
+
+time_t
+metrics_midnight(time_t now)
+{
+    struct tm tm;
+
+    localtime_r(&now, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return mktime(&tm);
 }
 
 json_t *
 metrics_now(struct db *db, struct werr *e)
 {
     json_t *m = NULL, *one, *v;
+    char day0[24];
 
+    snprintf(day0, sizeof day0, "%lld", (long long)metrics_midnight(time(NULL)));
     if (db_execv(db, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0) < 0)
         return NULL;
     one = db_first_json(db_queryv(
@@ -32,10 +64,12 @@ metrics_now(struct db *db, struct werr *e)
         "rx_bps,"
         " (SELECT coalesce(sum(rate_out), 0)::bigint FROM sessions WHERE state = 'active') AS "
         "tx_bps,"
-        " (SELECT count(*) FROM vouchers WHERE sold_at >= current_date) AS sold_today,"
+        " (SELECT count(*) FROM vouchers WHERE sold_at >= to_timestamp($1)) AS sold_today,"
         " (SELECT coalesce(sum(price), 0)::numeric(14, 2) FROM vouchers"
-        "   WHERE sold_at >= current_date) AS revenue_today, now() AS at",
-        0));
+        "   WHERE sold_at >= to_timestamp($1)) AS revenue_today,"
+        " (SELECT count(*) FROM vouchers WHERE first_used_at >= to_timestamp($1))"
+        "   AS activated_today, now() AS at",
+        1, day0));
     if (!one)
         goto fail;
     m = one;
@@ -43,16 +77,13 @@ metrics_now(struct db *db, struct werr *e)
                     "SELECT r.name, count(s.id) FROM routers r"
                     " LEFT JOIN sessions s ON s.router_id = r.id AND s.state = 'active'"
                     " GROUP BY r.name ORDER BY r.name",
-                    e)))
+                    NULL, e)))
         goto fail;
     json_object_set_new(m, "per_router", v);
-    if (!(v = pairs(db,
-                    "SELECT status, count(*) FROM orders WHERE created_at >= current_date"
-                    " OR status IN ('pending', 'sent', 'processing') GROUP BY status",
-                    e)))
+    if (!(v = orders_now(db, metrics_midnight(time(NULL)), e)))
         goto fail;
     json_object_set_new(m, "orders", v);
-    if (!(v = pairs(db, "SELECT state, count(*) FROM routers GROUP BY state", e)))
+    if (!(v = pairs(db, "SELECT state, count(*) FROM routers GROUP BY state", NULL, e)))
         goto fail;
     json_object_set_new(m, "routers", v);
     /* the heaviest users among the sessions seen in the last 10 minutes */
@@ -61,16 +92,17 @@ metrics_now(struct db *db, struct werr *e)
                                      "s.bytes_in + s.bytes_out AS bytes"
                                      " FROM sessions s JOIN routers r ON r.id = s.router_id"
                                      " WHERE s.last_seen > now() - interval '10 minutes'"
-                                     " ORDER BY bytes DESC, s.id LIMIT 10",
+                                     " ORDER BY bytes DESC, s.username, s.mac, r.name LIMIT 10",
                                      0))))
         goto fail;
     json_object_set_new(m, "top_clients", v);
     if (!(v = db_rows_json(db_queryv(
               db, e,
               "SELECT p.name AS plan, count(*) AS sold, sum(v.price)::numeric(14, 2) AS revenue"
-              " FROM vouchers v JOIN plans p ON p.id = v.plan_id WHERE v.sold_at >= current_date"
+              " FROM vouchers v JOIN plans p ON p.id = v.plan_id WHERE v.sold_at >= "
+              "to_timestamp($1)"
               " GROUP BY p.name ORDER BY sold DESC, revenue DESC, p.name LIMIT 10",
-              0))))
+              1, day0))))
         goto fail;
     json_object_set_new(m, "top_plans", v);
     db_rollback(db); /* read only: nothing to keep */
@@ -176,9 +208,9 @@ metrics_prometheus(json_t *m, const char *currency, FILE *out)
 }
 
 int
-metrics_export(struct db *db, const char *currency, const char *file, struct werr *e)
+metrics_export(const struct config *cfg, struct db *db, const char *file, struct werr *e)
 {
-    json_t *m = metrics_now(db, e);
+    json_t *m = metrics_live(cfg, db, e);
     char *tmp;
     FILE *f;
     int rc = 0;
@@ -189,7 +221,7 @@ metrics_export(struct db *db, const char *currency, const char *file, struct wer
     if ((f = fopen(tmp, "w")) == NULL) {
         rc = werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", tmp, strerror(errno));
     } else {
-        metrics_prometheus(m, currency, f);
+        metrics_prometheus(m, cfg->currency, f);
         if (fclose(f) != 0 || rename(tmp, file) != 0) {
             rc = werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", file, strerror(errno));
             unlink(tmp);
@@ -198,4 +230,260 @@ metrics_export(struct db *db, const char *currency, const char *file, struct wer
     free(tmp);
     json_decref(m);
     return rc;
+}
+
+/* Sales, activations and completed orders of [from, to) into m. */
+static int
+sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
+{
+    char a[24], b[24];
+    PGresult *r;
+
+    snprintf(a, sizeof a, "%lld", (long long)from);
+    snprintf(b, sizeof b, "%lld", (long long)to);
+    if ((r = db_queryv(db, e,
+                       "SELECT v.id, extract(epoch FROM v.sold_at)::bigint, p.name,"
+                       " round(coalesce(v.price, 0) * 100)::bigint"
+                       " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
+                       " WHERE v.sold_at >= to_timestamp($1) AND v.sold_at < to_timestamp($2)",
+                       2, a, b)) == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        mpath_sale(m, atoll(PQgetvalue(r, i, 0)), (time_t)atoll(PQgetvalue(r, i, 1)),
+                   PQgetvalue(r, i, 2), atoll(PQgetvalue(r, i, 3)));
+    PQclear(r);
+    if ((r = db_queryv(db, e,
+                       "SELECT id, extract(epoch FROM first_used_at)::bigint FROM vouchers"
+                       " WHERE first_used_at >= to_timestamp($1) AND first_used_at < "
+                       "to_timestamp($2)",
+                       2, a, b)) == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        mpath_activation(m, atoll(PQgetvalue(r, i, 0)), (time_t)atoll(PQgetvalue(r, i, 1)));
+    PQclear(r);
+    if ((r = db_queryv(
+             db, e,
+             "SELECT id, extract(epoch FROM completed_at)::bigint FROM orders"
+             " WHERE completed_at >= to_timestamp($1) AND completed_at < to_timestamp($2)",
+             2, a, b)) == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        mpath_order(m, atoll(PQgetvalue(r, i, 0)), "completed", (time_t)atoll(PQgetvalue(r, i, 1)));
+    PQclear(r);
+    return 0;
+}
+
+/* The routers' 5-minute history of [from, to) into the minutes Redis still
+ * keeps (2 hours), where no live sample is. */
+static int
+fill_history(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
+{
+    char a[24], b[24];
+    time_t oldest = time(NULL) - 7200 + 60;
+    PGresult *r;
+
+    if (from < oldest)
+        from = oldest;
+    if (to <= from)
+        return 0;
+    snprintf(a, sizeof a, "%lld", (long long)from);
+    snprintf(b, sizeof b, "%lld", (long long)to);
+    if ((r = db_queryv(db, e,
+                       "SELECT r.name, extract(epoch FROM m.bucket)::bigint,"
+                       " m.sessions_sum / m.samples, m.rx_bps_sum / m.samples,"
+                       " m.tx_bps_sum / m.samples"
+                       " FROM metric_rollups m JOIN routers r ON r.id = m.router_id"
+                       " WHERE m.bucket > to_timestamp($1) - interval '5 minutes'"
+                       "   AND m.bucket < to_timestamp($2)",
+                       2, a, b)) == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        time_t b0 = (time_t)atoll(PQgetvalue(r, i, 1));
+
+        for (time_t t = b0; t < b0 + 300; t += 60)
+            if (t >= from - 59 && t < to)
+                mpath_fill(m, PQgetvalue(r, i, 0), t / 60, atoll(PQgetvalue(r, i, 2)),
+                           atoll(PQgetvalue(r, i, 3)), atoll(PQgetvalue(r, i, 4)));
+    }
+    PQclear(r);
+    return 0;
+}
+
+int
+metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to,
+                 long long *counted, struct werr *e)
+{
+    struct mpath *m;
+    redisContext *c;
+    time_t now = time(NULL);
+    int rc = -1;
+
+    *counted = 0;
+    if ((c = events_redis(cfg, e)) == NULL)
+        return -1;
+    m = mpath_new(cfg->redis_prefix);
+    if (sweep(db, m, from, to, e) == 0 && fill_history(db, m, from, to, e) == 0 &&
+        mpath_send(m, c, counted, e) == 0) {
+        rc = 0;
+        /* Redis now holds all of today: the figures may come from it */
+        if (from <= metrics_midnight(now) && to >= now && mpath_swept(c, cfg->redis_prefix, e) == 0)
+            rc = mpath_set_swept(c, cfg->redis_prefix, now, e);
+    }
+    mpath_free(m);
+    redisFree(c);
+    return rc;
+}
+
+int
+metrics_feed(const struct config *cfg, struct db *db, struct werr *e)
+{
+    time_t now = time(NULL), from;
+    long long swept, counted;
+    struct mpath *m;
+    redisContext *c;
+    json_t *orders;
+    int rc = -1;
+
+    if (!events_enabled(cfg))
+        return 0;
+    if ((c = events_redis(cfg, e)) == NULL)
+        return -1;
+    if ((swept = mpath_swept(c, cfg->redis_prefix, e)) < 0)
+        goto out;
+    m = mpath_new(cfg->redis_prefix);
+    /* After a Redis restart: all of today's sales and the last hour's graphs. */
+    from = swept > 0 ? (time_t)swept - SWEEP_OVERLAP : metrics_midnight(now);
+    if (sweep(db, m, from, now + 1, e) == 0 &&
+        (swept > 0 || fill_history(db, m, now - 3600, now, e) == 0) &&
+        mpath_send(m, c, &counted, e) == 0 &&
+        (orders = orders_now(db, metrics_midnight(now), e)) != NULL) {
+        rc = mpath_orders(c, cfg->redis_prefix, orders, e);
+        json_decref(orders);
+        if (rc == 0)
+            rc = mpath_set_swept(c, cfg->redis_prefix, now, e);
+    }
+    mpath_free(m);
+out:
+    redisFree(c);
+    return rc;
+}
+
+/* The last hour from the rollups (5-minute resolution) where series has
+ * nulls; a new series when it is NULL. */
+static json_t *
+series_from_history(struct db *db, json_t *series, time_t now, struct werr *e)
+{
+    static const char *const names[] = {"sessions", "rx_bps", "tx_bps"};
+    long long end = (long long)now / 60;
+    char a[24];
+    PGresult *r;
+
+    if (!series) {
+        series = json_pack("{s:[], s:[], s:[], s:I}", "sessions", "rx_bps", "tx_bps", "end_minute",
+                           (json_int_t)end);
+        for (int k = 0; k < 3; k++)
+            for (int i = 0; i < 60; i++)
+                json_array_append_new(json_object_get(series, names[k]), json_null());
+    }
+    snprintf(a, sizeof a, "%lld", (end - 59) * 60);
+    r = db_queryv(db, e,
+                  "SELECT extract(epoch FROM bucket)::bigint, sum(sessions_sum / samples),"
+                  " sum(rx_bps_sum / samples), sum(tx_bps_sum / samples) FROM metric_rollups"
+                  " WHERE bucket > to_timestamp($1) - interval '5 minutes' GROUP BY bucket",
+                  1, a);
+    for (int i = 0; r && i < PQntuples(r); i++) {
+        long long b0 = atoll(PQgetvalue(r, i, 0)) / 60;
+
+        for (long long t = b0; t < b0 + 5; t++) {
+            size_t at = (size_t)(t - (end - 59));
+
+            if (t < end - 59 || t > end)
+                continue;
+            for (int k = 0; k < 3; k++) {
+                json_t *arr = json_object_get(series, names[k]);
+
+                if (json_is_null(json_array_get(arr, at)))
+                    json_array_set_new(arr, at, json_integer(atoll(PQgetvalue(r, i, k + 1))));
+            }
+        }
+    }
+    PQclear(r);
+    return series;
+}
+
+/* Today's hourly sales from PostgreSQL, as mpath_hours has them. */
+static json_t *
+hours_from_db(struct db *db, time_t now, struct werr *e)
+{
+    json_t *out = json_pack("{s:[], s:[]}", "sold", "revenue");
+    char a[24];
+    PGresult *r;
+    long long sold[24] = {0}, rev[24] = {0};
+
+    snprintf(a, sizeof a, "%lld", (long long)metrics_midnight(now));
+    r = db_queryv(db, e,
+                  "SELECT floor((extract(epoch FROM sold_at) - $1::bigint) / 3600)::int,"
+                  " count(*), round(sum(coalesce(price, 0)) * 100)::bigint FROM vouchers"
+                  " WHERE sold_at >= to_timestamp($1::bigint)"
+                  "   AND sold_at < to_timestamp($1::bigint) + interval '1 day' GROUP BY 1",
+                  1, a);
+    for (int i = 0; r && i < PQntuples(r); i++) {
+        int h = atoi(PQgetvalue(r, i, 0));
+
+        if (h >= 0 && h < 24) {
+            sold[h] = atoll(PQgetvalue(r, i, 1));
+            rev[h] = atoll(PQgetvalue(r, i, 2));
+        }
+    }
+    PQclear(r);
+    for (int h = 0; h < 24; h++) {
+        json_array_append_new(json_object_get(out, "sold"), json_integer(sold[h]));
+        json_array_append_new(json_object_get(out, "revenue"), json_integer(rev[h]));
+    }
+    return out;
+}
+
+json_t *
+metrics_live(const struct config *cfg, struct db *db, struct werr *e)
+{
+    struct werr re = {0};
+    time_t now = time(NULL);
+    redisContext *c = events_enabled(cfg) ? events_redis(cfg, &re) : NULL;
+    json_t *m = NULL, *series = NULL, *hours = NULL, *v;
+    char at[40];
+    struct tm tm;
+
+    if (c && mpath_swept(c, cfg->redis_prefix, &re) > 0 &&
+        (m = mpath_read(c, cfg->redis_prefix, now, &re)) != NULL) {
+        series = mpath_series(c, cfg->redis_prefix, now, 60, &re);
+        hours = mpath_hours(c, cfg->redis_prefix, now, &re);
+    }
+    if (c)
+        redisFree(c);
+    if (m) { /* the routers themselves are PostgreSQL's */
+        json_t *per = json_object_get(m, "per_router"), *names;
+        const char *k;
+
+        if (!(v = pairs(db, "SELECT state, count(*) FROM routers GROUP BY state", NULL, e)) ||
+            !(names = pairs(db, "SELECT name, 0 FROM routers", NULL, e)))
+            goto fail;
+        json_object_set_new(m, "routers", v);
+        json_object_foreach(names, k, v) if (!json_object_get(per, k)) json_object_set(per, k, v);
+        json_decref(names);
+        localtime_r(&now, &tm);
+        strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S%z", &tm);
+        json_object_set_new(m, "at", json_string(at));
+    } else {
+        if (!(m = metrics_now(db, e)))
+            goto fail;
+        json_object_set_new(m, "source", json_string("postgresql"));
+    }
+    json_object_set_new(m, "last_hour", series_from_history(db, series, now, e));
+    json_object_set_new(m, "today_hours", hours ? hours : hours_from_db(db, now, e));
+    return m;
+fail:
+    json_decref(m);
+    json_decref(series);
+    json_decref(hours);
+    return NULL;
 }

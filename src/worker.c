@@ -25,6 +25,7 @@
 #include "wisp/driver.h"
 #include "wisp/events.h"
 #include "wisp/metrics.h"
+#include "wisp/mpath.h"
 #include "wisp/order.h"
 #include "wisp/provider.h"
 #include "wisp/voucher.h"
@@ -327,6 +328,36 @@ step_push(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
 
 /* Sessions on the router into the sessions table; first logins activate
  * their vouchers; vanished sessions are closed. */
+/* This cycle's sample into the router's 5-minute bucket; a bucket only
+ * takes samples newer than its last, so a replay adds nothing. */
+static int
+sample_history(struct db *db, const char *router_id, size_t n, long long rx, long long tx,
+               struct werr *e)
+{
+    char a[24], b[24], c[24];
+
+    snprintf(a, sizeof a, "%zu", n);
+    snprintf(b, sizeof b, "%lld", rx);
+    snprintf(c, sizeof c, "%lld", tx);
+    return db_execv(
+        db, e,
+        "INSERT INTO metric_rollups AS m (bucket, router_id, samples, sessions_sum, sessions_max,"
+        "  rx_bps_sum, tx_bps_sum, bytes_in, bytes_out, last_at)"
+        " SELECT date_bin('5 minutes', now(), timestamptz 'epoch'), $1::int, 1, $2::bigint, "
+        "$2::int,"
+        "  $3::bigint, $4::bigint,"
+        "  coalesce(sum(delta_in), 0), coalesce(sum(delta_out), 0), now()"
+        "  FROM sessions WHERE router_id = $1::int AND state = 'active' AND last_seen = now()"
+        " ON CONFLICT (bucket, router_id) DO UPDATE SET samples = m.samples + 1,"
+        "  sessions_sum = m.sessions_sum + EXCLUDED.sessions_sum,"
+        "  sessions_max = greatest(m.sessions_max, EXCLUDED.sessions_max),"
+        "  rx_bps_sum = m.rx_bps_sum + EXCLUDED.rx_bps_sum,"
+        "  tx_bps_sum = m.tx_bps_sum + EXCLUDED.tx_bps_sum,"
+        "  bytes_in = m.bytes_in + EXCLUDED.bytes_in, bytes_out = m.bytes_out + EXCLUDED.bytes_out,"
+        "  last_at = EXCLUDED.last_at WHERE m.last_at < EXCLUDED.last_at",
+        4, router_id, a, b, c);
+}
+
 static int
 record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
                 struct rt_session *ss, size_t n, int *count)
@@ -335,6 +366,8 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
     char ids[16];
     struct sbuf keep = {0};
     json_t *events = json_array();
+    struct mpath_client *clients = xcalloc(n ? n : 1, sizeof *clients);
+    long long rx = 0, tx = 0, at_ms = 0;
     PGresult *res;
     size_t i;
 
@@ -356,23 +389,34 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
         res = db_queryv(
             db, &e,
             "INSERT INTO sessions AS s (router_id, username, voucher_id, mac, ip, started_at,"
-            "  uptime_s, time_left_s, bytes_in, bytes_out)"
+            "  uptime_s, time_left_s, bytes_in, bytes_out, delta_in, delta_out)"
             " VALUES ($1, $2, (SELECT id FROM vouchers WHERE code = $2), $3, $4,"
-            "  now() - make_interval(secs => $5::bigint), $5, nullif($6::bigint, -1), $7, $8)"
+            "  now() - make_interval(secs => $5::bigint), $5, nullif($6::bigint, -1), $7, $8, $7,"
+            "  $8)"
             " ON CONFLICT (router_id, username, mac) WHERE state = 'active' DO UPDATE SET"
             "  ip = EXCLUDED.ip, uptime_s = EXCLUDED.uptime_s, time_left_s = EXCLUDED.time_left_s,"
-            "  rate_in = CASE WHEN EXCLUDED.bytes_in >= s.bytes_in THEN ((EXCLUDED.bytes_in - "
-            "s.bytes_in)"
-            "    * 8 / greatest(extract(epoch FROM now() - s.last_seen), 1))::bigint ELSE 0 END,"
-            "  rate_out = CASE WHEN EXCLUDED.bytes_out >= s.bytes_out THEN ((EXCLUDED.bytes_out - "
-            "s.bytes_out)"
-            "    * 8 / greatest(extract(epoch FROM now() - s.last_seen), 1))::bigint ELSE 0 END,"
+            /* a counter that went down was reset: it counts from zero again */
+            "  delta_in = CASE WHEN EXCLUDED.bytes_in >= s.bytes_in"
+            "    THEN EXCLUDED.bytes_in - s.bytes_in ELSE EXCLUDED.bytes_in END,"
+            "  delta_out = CASE WHEN EXCLUDED.bytes_out >= s.bytes_out"
+            "    THEN EXCLUDED.bytes_out - s.bytes_out ELSE EXCLUDED.bytes_out END,"
+            "  rate_in = ((CASE WHEN EXCLUDED.bytes_in >= s.bytes_in"
+            "    THEN EXCLUDED.bytes_in - s.bytes_in ELSE EXCLUDED.bytes_in END)"
+            "    * 8 / greatest(extract(epoch FROM now() - s.last_seen), 1))::bigint,"
+            "  rate_out = ((CASE WHEN EXCLUDED.bytes_out >= s.bytes_out"
+            "    THEN EXCLUDED.bytes_out - s.bytes_out ELSE EXCLUDED.bytes_out END)"
+            "    * 8 / greatest(extract(epoch FROM now() - s.last_seen), 1))::bigint,"
             "  bytes_in = EXCLUDED.bytes_in, bytes_out = EXCLUDED.bytes_out, last_seen = now()"
-            " RETURNING id, (xmax = 0)",
+            " RETURNING id, (xmax = 0), delta_in + delta_out, rate_in, rate_out,"
+            "  (extract(epoch FROM now()) * 1000)::bigint",
             8, ids, ss[i].user, ss[i].mac, ss[i].ip, up, tl, bi, bo);
         if (!res)
             goto fail;
         inserted = PQgetvalue(res, 0, 1)[0] == 't';
+        clients[i] = (struct mpath_client){ss[i].user, ss[i].mac, atoll(PQgetvalue(res, 0, 2))};
+        rx += atoll(PQgetvalue(res, 0, 3));
+        tx += atoll(PQgetvalue(res, 0, 4));
+        at_ms = atoll(PQgetvalue(res, 0, 5));
         sb_printf(&keep, "%s%s", i ? "," : "", PQgetvalue(res, 0, 0));
         if (inserted)
             json_array_append_new(events, json_pack("{s:s, s:s, s:s, s:s, s:s}", "type",
@@ -423,9 +467,24 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
         if (db_execv(db, &e, "UPDATE routers SET active_sessions = $2 WHERE id = $1", 2, ids, cnt) <
             0)
             goto fail;
+        if (sample_history(db, ids, n, rx, tx, &e) < 0)
+            goto fail;
     }
     if (db_commit(db, &e) < 0)
         goto fail;
+    if (events_enabled(w->cfg)) { /* the live figures; PostgreSQL has the history */
+        struct mpath *m = mpath_new(w->cfg->redis_prefix);
+        redisContext *c = events_redis(w->cfg, &e);
+
+        if (at_ms == 0)
+            at_ms = ssh_now_ms();
+        mpath_sample(m, (int)s->id, r->name, at_ms, (long long)n, rx, tx, clients, n);
+        if (c == NULL || mpath_send(m, c, NULL, &e) < 0)
+            logf_(w, "%s: metrics to Redis: %s", r->name, e.msg);
+        if (c)
+            redisFree(c);
+        mpath_free(m);
+    }
     {
         json_t *ev;
 
@@ -442,12 +501,14 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
     *count = (int)n;
     sb_free(&keep);
     json_decref(events);
+    free(clients);
     return 0;
 fail:
     db_rollback(db);
     logf_(w, "%s: cannot record sessions: %s", r->name, e.msg);
     sb_free(&keep);
     json_decref(events);
+    free(clients);
     return -1;
 }
 
@@ -1156,10 +1217,15 @@ cycle(struct worker *w, long n)
              "UPDATE workers SET seen_at = now(), cycles = cycles + 1, cycle_ms = $2 WHERE id = $1",
              2, w->id, ms);
     logf_(w, "cycle %ld: %d routers in %s ms", n, nids, ms);
+    if (metrics_feed(w->cfg, &w->db, &e) < 0)
+        logf_(w, "metrics to Redis: %s", e.msg);
+    /* the history is kept for 400 days */
+    db_execv(&w->db, &e, "DELETE FROM metric_rollups WHERE bucket < now() - interval '400 days'",
+             0);
     if (w->o->prometheus_dir) { /* for node_exporter's textfile collector */
         char *file = xasprintf("%s/wisp.prom", w->o->prometheus_dir);
 
-        if (metrics_export(&w->db, w->cfg->currency, file, &e) < 0)
+        if (metrics_export(w->cfg, &w->db, file, &e) < 0)
             logf_(w, "prometheus: %s", e.msg);
         free(file);
     }

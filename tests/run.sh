@@ -152,6 +152,7 @@ SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', datname) FROM pg_databa
 SELECT format('DROP ROLE IF EXISTS %I', rolname)
   FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user \gexec
 SQL
+    redis-cli -s "$REDIS_SOCK" FLUSHALL >/dev/null 2>&1 # the next file's metrics start empty
 }
 
 # run_file TAG BIN FILE: one integration file in its own database.

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include <hiredis.h>
 #include <jansson.h>
 
 #include "wisp/config.h"
@@ -27,6 +28,13 @@ int events_store(const struct config *cfg, json_t *hashes, int ttl_s, struct wer
 
 /* Delete <prefix>KEY. 0 when no Redis. */
 int events_forget(const struct config *cfg, const char *key, struct werr *e);
+
+/* Whether a Redis is configured (redis.url). */
+bool events_enabled(const struct config *cfg);
+
+/* A connection to the configured Redis, authenticated and on its database,
+ * with 500 ms timeouts; NULL with the reason. The caller redisFree()s it. */
+redisContext *events_redis(const struct config *cfg, struct werr *e);
 
 struct events;
 

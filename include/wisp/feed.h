@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "wisp/config.h"
 #include "wisp/err.h"
 
 /* What the console shows now. */
@@ -49,7 +50,7 @@ struct feed;
 /* Start the thread with a libpq conninfo; it writes one byte to wake_fd
  * whenever a new snapshot is ready. poll_s is how often it refreshes on its
  * own (the console's fallback when there is no event channel). */
-struct feed *feed_start(const char *conninfo, int wake_fd, int poll_s, struct werr *e);
+struct feed *feed_start(const struct config *cfg, int wake_fd, int poll_s, struct werr *e);
 
 /* Change what is wanted and fetch it now. */
 void feed_set_view(struct feed *f, const struct feed_view *v);

@@ -7,9 +7,11 @@
 #define WISP_METRICS_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
 
+#include "wisp/config.h"
 #include "wisp/db.h"
 #include "wisp/err.h"
 
@@ -18,12 +20,34 @@
  *  top_plans [..10], routers {state: n}, at}. */
 json_t *metrics_now(struct db *db, struct werr *e);
 
+/* The local midnight at or before now: where "today" starts. */
+time_t metrics_midnight(time_t now);
+
+/* The figures as the console and `wisp metrics` show them: from the Redis
+ * aggregates when Redis has all of today (source "redis"), else
+ * metrics_now (source "postgresql"); routers by state from PostgreSQL; plus
+ * last_hour {sessions, rx_bps, tx_bps: [60 minutes], end_minute} with what
+ * Redis lacks from the 5-minute history, and today_hours {sold, revenue
+ * (cents): [24]}. */
+json_t *metrics_live(const struct config *cfg, struct db *db, struct werr *e);
+
+/* Once per worker cycle: Redis gets what PostgreSQL holds since the last
+ * sweep (all of today, and the last hour's history, after a Redis restart)
+ * and the orders by status. 0 when no Redis is configured. */
+int metrics_feed(const struct config *cfg, struct db *db, struct werr *e);
+
+/* Rebuild Redis's aggregates of [from, to) from PostgreSQL: sales,
+ * activations, orders, and router history for the minutes Redis keeps.
+ * *counted gets how many were missing. */
+int metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to,
+                     long long *counted, struct werr *e);
+
 /* m in the Prometheus text format (node_exporter's textfile collector): HELP
  * and TYPE for every metric, units in the names. */
 void metrics_prometheus(json_t *m, const char *currency, FILE *out);
 
-/* metrics_now written to FILE for the textfile collector, atomically
+/* metrics_live written to FILE for the textfile collector, atomically
  * (a temporary file renamed into place). */
-int metrics_export(struct db *db, const char *currency, const char *file, struct werr *e);
+int metrics_export(const struct config *cfg, struct db *db, const char *file, struct werr *e);
 
 #endif

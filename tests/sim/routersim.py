@@ -11,6 +11,7 @@
                               user, its password is not asked; openNDS: the
                               voucher theme checks and punches the roll)
         traffic USER IN OUT   add bytes to USER's session (in = from the client)
+        counters USER IN OUT  set them (a counter reset, a reboot)
         logout USER           the client leaves
         mode MODE             normal | garbage | hang | badjson | legacy
         users | active        print the router's state as JSON
@@ -572,6 +573,13 @@ def admin(d, args):
                 elif kind == "opennds" and a["mac"] == user.lower():
                     a["up"] += int(bin_)
                     a["down"] += int(bout)
+        elif cmd == "counters":
+            user, bin_, bout = rest
+            for a in (st["active"] if kind == "routeros" else st["clients"]):
+                if kind == "routeros" and a["user"] == user:
+                    a["bytes-in"], a["bytes-out"] = int(bin_), int(bout)
+                elif kind == "opennds" and a["mac"] == user.lower():
+                    a["up"], a["down"] = int(bin_), int(bout)
         elif cmd == "logout":
             if kind == "routeros":
                 for a in [a for a in st["active"] if a["user"] == rest[0]]:
