@@ -14,8 +14,12 @@
 #             (bench_routers.sh). Target: the cycle at least 10x the loop.
 #   orders    plan orders fulfilled from stock by one and by two workers
 #             (bench_orders.sh): orders per second.
+#   metrics   a new session in the Sessions and Metrics panes, against one
+#             worker interval + 1 s; the metrics path's events/s into Redis
+#             (target 50,000) against redis-benchmark's XADD (bench_metrics.sh).
 #
-# ONLY=NAME runs one of them (vouchers, console, sheets, routers, orders).
+# ONLY=NAME runs one of them (vouchers, console, sheets, routers, orders,
+# metrics).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -62,11 +66,11 @@ fi
 if want console; then WISP=$WISP bash tests/bench/bench_console.sh; fi
 
 if want sheets; then
-    for b in build/bench/*; do
-        if [ -x "$b" ] && [ -f "$b" ]; then RUNS=$RUNS "$b"; fi
-    done
+    RUNS=$RUNS build/bench/bench_sheet
 fi
 
 if want routers; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_routers.sh; fi
 
 if want orders; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_orders.sh; fi
+
+if want metrics; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_metrics.sh; fi
