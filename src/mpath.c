@@ -301,42 +301,69 @@ key_index(struct keyset *ks, const char *key, long long expire_at)
     return ++ks->n;
 }
 
-/* A command's arguments; the numbers are owned, the rest borrowed. */
+/* A command's arguments: text borrowed, numbers written into blocks of
+ * slots the arguments own (stable addresses, no allocation per number). */
+#define SLOTS 4096
+
 struct args {
     const char **v;
     size_t *len;
-    char **own;
-    size_t n, cap, nown;
+    size_t n, cap;
+    char (**block)[24];
+    size_t nblocks, used; /* slots used in the last block */
 };
 
 static void
-arg(struct args *a, const char *s)
+arg_len(struct args *a, const char *s, size_t len)
 {
     if (a->n == a->cap) {
         a->cap = a->cap ? 2 * a->cap : 256;
         a->v = xrealloc(a->v, a->cap * sizeof *a->v);
         a->len = xrealloc(a->len, a->cap * sizeof *a->len);
-        a->own = xrealloc(a->own, a->cap * sizeof *a->own);
     }
     a->v[a->n] = s;
-    a->len[a->n++] = strlen(s);
+    a->len[a->n++] = len;
+}
+
+static void
+arg(struct args *a, const char *s)
+{
+    arg_len(a, s, strlen(s));
 }
 
 static void
 arg_num(struct args *a, long long n)
 {
-    char *s = xasprintf("%lld", n);
+    char tmp[24], *slot;
+    size_t len = 0;
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
 
-    arg(a, s);
-    a->own[a->nown++] = s;
+    if (a->nblocks == 0 || a->used == SLOTS) {
+        a->block = xrealloc(a->block, (a->nblocks + 1) * sizeof *a->block);
+        a->block[a->nblocks++] = xmalloc(SLOTS * sizeof **a->block);
+        a->used = 0;
+    }
+    slot = a->block[a->nblocks - 1][a->used++];
+    do
+        tmp[len++] = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    if (n < 0)
+        tmp[len++] = '-';
+    for (size_t i = 0; i < len; i++)
+        slot[i] = tmp[len - 1 - i];
+    slot[len] = '\0';
+    arg_len(a, slot, len);
 }
 
 static void
-args_reset(struct args *a)
+args_free(struct args *a)
 {
-    for (size_t i = 0; i < a->nown; i++)
-        free(a->own[i]);
-    a->n = a->nown = 0;
+    for (size_t i = 0; i < a->nblocks; i++)
+        free(a->block[i]);
+    free(a->block);
+    free(a->v);
+    free(a->len);
+    memset(a, 0, sizeof *a);
 }
 
 /* Append the EVALSHA for events [from, to). */
@@ -385,16 +412,10 @@ append_chunk(redisContext *c, const char *sha, struct mpath *m, size_t from, siz
     for (size_t k = 0; k < ks.n; k++)
         arg(&cmd, ks.key[k]);
     for (size_t k = 0; k < body.n; k++)
-        arg(&cmd, body.v[k]);
+        arg_len(&cmd, body.v[k], body.len[k]);
     redisAppendCommandArgv(c, (int)cmd.n, cmd.v, cmd.len);
-    args_reset(&body);
-    args_reset(&cmd);
-    free(body.v);
-    free(body.len);
-    free(body.own);
-    free(cmd.v);
-    free(cmd.len);
-    free(cmd.own);
+    args_free(&body);
+    args_free(&cmd);
     for (size_t k = 0; k < ks.n; k++)
         free(ks.key[k]);
     free(ks.key);
@@ -478,16 +499,12 @@ mpath_orders(redisContext *c, const char *prefix, json_t *counts, struct werr *e
     const char *k;
     json_t *v;
     struct args a = {0};
+    char *key = xasprintf("%sm:orders", prefix);
     int rc;
 
     redisAppendCommand(c, "DEL %sm:orders", prefix);
     arg(&a, "HSET");
-    {
-        char *key = xasprintf("%sm:orders", prefix);
-
-        arg(&a, key);
-        a.own[a.nown++] = key;
-    }
+    arg(&a, key);
     arg(&a, "pending"); /* at least one field, so the hash exists */
     arg_num(&a, (long long)json_integer_value(json_object_get(counts, "pending")));
     json_object_foreach(counts, k, v) if (strcmp(k, "pending") != 0)
@@ -496,10 +513,8 @@ mpath_orders(redisContext *c, const char *prefix, json_t *counts, struct werr *e
         arg_num(&a, (long long)json_integer_value(v));
     }
     redisAppendCommandArgv(c, (int)a.n, a.v, a.len);
-    args_reset(&a);
-    free(a.v);
-    free(a.len);
-    free(a.own);
+    args_free(&a);
+    free(key);
     rc = replies(c, r, 2, e) ? 0 : -1;
     free_replies(r, 2);
     return rc;

@@ -58,7 +58,7 @@ t_ok "Tab: orders" wait_for "Customer orders"
 tm send-keys -t wisp BTab
 t_ok "Shift-Tab: back to vouchers" wait_for "COUNT"
 tm send-keys -t wisp 5
-t_ok "5: metrics" wait_for "Graphs over the last hour"
+t_ok "5: metrics" wait_for "ONLINE  last hour"
 tm send-keys -t wisp 3
 t_ok "3: vouchers" wait_for "COUNT"
 
