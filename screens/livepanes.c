@@ -390,10 +390,13 @@ livepanes_metrics(json_t *m, json_t *routers, const char *currency, int y, int h
     json_array_foreach(routers, i, r)
     {
         const char *st = json_string_value(json_object_get(r, "state"));
-        enum theme_element el = str_eq(st, "up")            ? TH_OK
-                                : str_eq(st, "maintenance") ? TH_WARN
-                                : str_eq(st, "unknown")     ? TH_DIM
-                                                            : TH_BAD;
+        json_t *load = json_object_get(r, "cpu_load");
+        /* a router that is up but loaded past 80% is a warning too */
+        enum theme_element el = str_eq(st, "up") && json_integer_value(load) >= 80 ? TH_WARN
+                                : str_eq(st, "up")                                 ? TH_OK
+                                : str_eq(st, "maintenance")                        ? TH_WARN
+                                : str_eq(st, "unknown")                            ? TH_DIM
+                                                                                   : TH_BAD;
 
         if (getcurx(stdscr) > COLS - 30) {
             line++;
