@@ -150,7 +150,7 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     const char *from = args_get(a, "from"), *to = args_get(a, "to");
     time_t lo, hi, now = time(NULL);
-    long long counted;
+    long long counted, minutes;
     struct db *db;
 
     lo = from ? day_start(from) : metrics_midnight(now);
@@ -165,10 +165,13 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         hi = now + 1;
     if (!events_enabled(ctx->cfg))
         return werr_set(e, WISP_EUSAGE, "no Redis configured (redis.url): nothing to backfill");
-    if ((db = cmd_db(ctx, e)) == NULL || metrics_backfill(ctx->cfg, db, lo, hi, &counted, e) < 0)
+    if ((db = cmd_db(ctx, e)) == NULL ||
+        metrics_backfill(ctx->cfg, db, lo, hi, &counted, &minutes, e) < 0)
         return -1;
-    fprintf(ctx->out, "metrics backfilled from PostgreSQL: %lld events Redis did not have\n",
-            counted);
+    fprintf(ctx->out,
+            "metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
+            "minutes of history\n",
+            counted, minutes);
     return 0;
 }
 

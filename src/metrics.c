@@ -311,19 +311,19 @@ fill_history(struct db *db, struct mpath *m, time_t from, time_t to, struct werr
 
 int
 metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to,
-                 long long *counted, struct werr *e)
+                 long long *counted, long long *minutes, struct werr *e)
 {
     struct mpath *m;
     redisContext *c;
     time_t now = time(NULL);
     int rc = -1;
 
-    *counted = 0;
+    *counted = *minutes = 0;
     if ((c = events_redis(cfg, e)) == NULL)
         return -1;
     m = mpath_new(cfg->redis_prefix);
-    if (sweep(db, m, from, to, e) == 0 && fill_history(db, m, from, to, e) == 0 &&
-        mpath_send(m, c, counted, e) == 0) {
+    if (sweep(db, m, from, to, e) == 0 && mpath_send(m, c, counted, e) == 0 &&
+        fill_history(db, m, from, to, e) == 0 && mpath_send(m, c, minutes, e) == 0) {
         rc = 0;
         /* Redis now holds all of today: the figures may come from it */
         if (from <= metrics_midnight(now) && to >= now && mpath_swept(c, cfg->redis_prefix, e) == 0)

@@ -38,9 +38,10 @@ int metrics_feed(const struct config *cfg, struct db *db, struct werr *e);
 
 /* Rebuild Redis's aggregates of [from, to) from PostgreSQL: sales,
  * activations, orders, and router history for the minutes Redis keeps.
- * *counted gets how many were missing. */
+ * *counted gets how many events were missing, *minutes how many router
+ * minutes of history were filled in. */
 int metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to,
-                     long long *counted, struct werr *e);
+                     long long *counted, long long *minutes, struct werr *e);
 
 /* m in the Prometheus text format (node_exporter's textfile collector): HELP
  * and TYPE for every metric, units in the names. */
