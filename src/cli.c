@@ -17,6 +17,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/events.h"
+#include "wisp/metrics.h"
 #include "wisp/texttable.h"
 #include "wisp/util.h"
 
@@ -241,13 +242,17 @@ wants_help(int argc, char **argv)
     return false;
 }
 
-/* Tell whoever listens (the console) that data changed. PostgreSQL already
- * holds the change, so a Redis that is down costs only a slower redraw. */
+/* Tell whoever listens (the console) that data changed, after the metrics
+ * have it. PostgreSQL already holds the change, so a Redis that is down
+ * costs only a slower redraw. */
 static void
 announce(struct cmd_ctx *ctx, const struct cmd_entry *c)
 {
     struct werr e = {0};
     char type[64];
+
+    if (ctx->db_open)
+        metrics_note(ctx->cfg, &ctx->db, &e);
 
     snprintf(type, sizeof type, "%s", c->name);
     for (char *p = type; *p; p++)

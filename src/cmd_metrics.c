@@ -69,6 +69,10 @@ show(struct cmd_ctx *ctx, json_t *m)
                 json_string_value(json_object_get(r, "router")), a);
     }
     fputs(json_array_size(json_object_get(m, "top_clients")) ? "\n" : "-\n", out);
+    fprintf(out, "from            %s\n",
+            str_eq(json_string_value(json_object_get(m, "source")), "redis")
+                ? "Redis (the live metrics the worker feeds)"
+                : "PostgreSQL (Redis is away or not caught up)");
 }
 
 static volatile sig_atomic_t stop_watch;

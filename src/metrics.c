@@ -335,6 +335,29 @@ metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to
 }
 
 int
+metrics_note(const struct config *cfg, struct db *db, struct werr *e)
+{
+    time_t now = time(NULL);
+    struct mpath *m;
+    redisContext *c;
+    long long swept;
+    int rc = 0;
+
+    if (!events_enabled(cfg))
+        return 0;
+    if ((c = events_redis(cfg, e)) == NULL)
+        return -1;
+    /* a Redis that is not caught up waits for the worker's catch-up */
+    if ((swept = mpath_swept(c, cfg->redis_prefix, e)) > 0) {
+        m = mpath_new(cfg->redis_prefix);
+        rc = sweep(db, m, now - 120, now + 1, e) == 0 ? mpath_send(m, c, NULL, e) : -1;
+        mpath_free(m);
+    }
+    redisFree(c);
+    return swept < 0 ? -1 : rc;
+}
+
+int
 metrics_feed(const struct config *cfg, struct db *db, struct werr *e)
 {
     time_t now = time(NULL), from;

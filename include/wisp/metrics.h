@@ -36,6 +36,11 @@ json_t *metrics_live(const struct config *cfg, struct db *db, struct werr *e);
  * and the orders by status. 0 when no Redis is configured. */
 int metrics_feed(const struct config *cfg, struct db *db, struct werr *e);
 
+/* Right after a command changed data: the last 2 minutes' sales, first
+ * logins and orders into Redis, so the figures move before the next worker
+ * cycle (which would count them anyway, once). */
+int metrics_note(const struct config *cfg, struct db *db, struct werr *e);
+
 /* Rebuild Redis's aggregates of [from, to) from PostgreSQL: sales,
  * activations, orders, and router history for the minutes Redis keeps.
  * *counted gets how many events were missing, *minutes how many router

@@ -42,6 +42,7 @@ w metrics
 t_match "text: online" '^online +2 sessions' "$OUT"
 t_match "text: throughput" '^throughput +in 8\.1 kb/s, out 2\.0 Mb/s' "$OUT"
 t_match "text: sold today" '^sold today +4 vouchers, USD 8\.50' "$OUT"
+t_match "text: says where the figures come from" "^from +PostgreSQL" "$OUT"
 timeout 5 "$WISP" metrics --watch >"$T/watch.txt" 2>&1
 t_ok "--watch refreshes (two reports in 5 s)" test "$(grep -c '^online' "$T/watch.txt")" -ge 2
 

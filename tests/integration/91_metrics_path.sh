@@ -67,6 +67,9 @@ t_eq "history in PostgreSQL: 5-minute rollups per router" 2 \
 w metrics export --prometheus "$T/live.prom"
 t_ok "Prometheus export from Redis passes promtool" bash -c "promtool check metrics < '$T/live.prom'"
 t_contains "and says the same" "wisp_sessions_active 3" "$(cat "$T/live.prom")"
+w metrics
+t_match "text: online from Redis" '^online +3 sessions' "$OUT"
+t_match "text: says it is Redis" '^from +Redis' "$OUT"
 
 # --- duplicates: replayed cycles, a second worker, a backfill ---------------
 w worker --once
@@ -119,6 +122,9 @@ t_contains "tie01 is in" tie01 "$(jq -r '[.top_clients[].user] | join(" ")' <<<"
 rc DEL "wisp:m:min:$((m - 1))" "wisp:m:min:$((m - 2))" "wisp:m:cli:$m" >/dev/null
 w voucher sell "${C2[1]}"
 w voucher sell "${C2[2]}"
+w metrics --json
+t_eq "a sale is in Redis's figures at once, before any worker cycle" "redis 6 16.50" \
+    "$(jq -r '"\(.source) \(.sold_today) \(.revenue_today)"' <<<"$OUT")"
 w worker --once
 w metrics --json
 t_eq "plans tied on sales: more revenue first" "day:3 1h:3" \
