@@ -228,6 +228,34 @@ x_labels(int y, int gx, int gw, const char *x_left, const char *x_mid)
     }
 }
 
+/* The y axis labels for the scale ymax, and the width of their column. */
+static int
+labels(double ymax, void (*fmt)(double, char *, size_t), bool with_mid, char top[48], char mid[48],
+       char zero[48])
+{
+    int lw;
+
+    axis_label(ymax, fmt, top, 48);
+    axis_label(ymax / 2, fmt, mid, 48);
+    axis_label(0, fmt, zero, 48);
+    lw = str_width(top);
+    if (str_width(zero) > lw)
+        lw = str_width(zero);
+    if (with_mid && str_width(mid) > lw)
+        lw = str_width(mid);
+    return lw;
+}
+
+int
+graph_cells(int h, int w, const double *v, size_t n,
+            void (*fmt)(double value, char *buf, size_t len))
+{
+    char top[48], mid[48], zero[48];
+    int gw = w - labels(graph_nice_max(largest(v, n)), fmt, h - 2 >= 3, top, mid, zero) - 1;
+
+    return h < 4 || gw < 4 ? 0 : gw;
+}
+
 void
 graph_draw(int y, int x, int h, int w, const double *v, size_t n, const char *title,
            void (*fmt)(double value, char *buf, size_t len), const char *x_left, const char *x_mid,
@@ -242,14 +270,7 @@ graph_draw(int y, int x, int h, int w, const double *v, size_t n, const char *ti
     if (h < 4 || w <= 0)
         return;
     ymax = graph_nice_max(largest(v, n));
-    axis_label(ymax, fmt, top, sizeof top);
-    axis_label(ymax / 2, fmt, mid, sizeof mid);
-    axis_label(0, fmt, zero, sizeof zero);
-    lw = str_width(top);
-    if (str_width(zero) > lw)
-        lw = str_width(zero);
-    if (mid_row >= 0 && str_width(mid) > lw)
-        lw = str_width(mid);
+    lw = labels(ymax, fmt, mid_row >= 0, top, mid, zero);
     gw = w - lw - 1;
     if (gw < 4)
         return;

@@ -297,43 +297,67 @@ values(json_t *a, double *v, size_t max)
     return n;
 }
 
-/* The last hour: online sessions, traffic in, traffic out, side by side. */
+/* The last hour: online sessions, traffic in, traffic out, side by side.
+ * Each graph gets as many minutes as its width shows, stretched to fill
+ * it, and its time axis says how many. */
 static void
 hour_graphs(json_t *last, int y, int h)
 {
     static const char *const keys[] = {"sessions", "rx_bps", "tx_bps"};
-    static const char *const titles[] = {"ONLINE  last hour", "IN (from clients)  last hour",
-                                         "OUT (to clients)  last hour"};
+    static const char *const titles[] = {"ONLINE", "IN (from clients)", "OUT (to clients)"};
     int w = (COLS - 4) / 3;
 
     for (int k = 0; k < 3; k++) {
-        double v[64];
-        size_t n = values(json_object_get(last, keys[k]), v, 64);
+        void (*fmt)(double, char *, size_t) = k ? fmt_bps : fmt_count;
+        double v[64], fit[512];
+        size_t n = values(json_object_get(last, keys[k]), v, 64), cols, shown;
+        int cells = graph_cells(h, w, v, n, fmt);
+        char title[64], left[16], mid[16];
 
-        graph_draw(y, 2 + k * (w + 1), h, w, v, n, titles[k], k ? fmt_bps : fmt_count, "-60m",
-                   "-30m", colors_attr(TH_TABLE_HEADER), colors_attr(k ? TH_WARN : TH_OK));
+        if (cells == 0 || n == 0)
+            continue;
+        cols = 2 * (size_t)cells < sizeof fit / sizeof fit[0] ? 2 * (size_t)cells
+                                                              : sizeof fit / sizeof fit[0];
+        shown = n < cols ? n : cols;
+        for (size_t j = 0; j < cols; j++) /* the newest `shown`, spread over the width */
+            fit[j] = v[n - shown + j * shown / cols];
+        if (shown == 60)
+            snprintf(title, sizeof title, "%s  last hour", titles[k]);
+        else
+            snprintf(title, sizeof title, "%s  last %zu min", titles[k], shown);
+        snprintf(left, sizeof left, "-%zum", shown);
+        snprintf(mid, sizeof mid, "-%zum", shown / 2);
+        graph_draw(y, 2 + k * (w + 1), h, w, fit, cols, title, fmt, left, mid,
+                   colors_attr(TH_TABLE_HEADER), colors_attr(k ? TH_WARN : TH_OK));
     }
 }
 
-/* Today's sales and revenue by hour, two columns an hour. */
+/* Today's sales and revenue by hour: two columns an hour on a wide
+ * terminal, one on a narrow one, the revenue only where it fits. */
 static void
 hour_bars(json_t *hours, const char *currency, int y, int h)
 {
     static const char *const keys[] = {"sold", "revenue"};
-    static const char *const labels[48] = {[0] = "0", [12] = "6", [24] = "12", [36] = "18"};
+    int per = COLS >= 110 ? 2 : 1, width = 24 * per, gap = 4;
     char title[64];
 
     for (int k = 0; k < 2; k++) {
+        const char *labels[48] = {0};
         double v[24], wide[48];
         size_t n = values(json_object_get(hours, keys[k]), v, 24);
+        int x = 2 + k * (width + gap);
 
-        for (size_t i = 0; i < 48; i++)
-            wide[i] = i / 2 < n ? v[i / 2] : NAN;
+        if (x + width + 2 > COLS)
+            break;
+        for (int i = 0; i < 24; i += 6)
+            labels[i * per] = (const char *[]){"0", "6", "12", "18"}[i / 6];
+        for (int i = 0; i < width; i++)
+            wide[i] = (size_t)(i / per) < n ? v[i / per] : NAN;
         if (k == 0)
             snprintf(title, sizeof title, "SOLD TODAY by hour");
         else
-            snprintf(title, sizeof title, "REVENUE TODAY by hour (%s)", currency);
-        graph_draw_bars(y, 2 + k * 52, h, wide, 48, title, labels, colors_attr(TH_TABLE_HEADER),
+            snprintf(title, sizeof title, "REVENUE (%s) by hour", currency);
+        graph_draw_bars(y, x, h, wide, (size_t)width, title, labels, colors_attr(TH_TABLE_HEADER),
                         colors_attr(TH_OK));
     }
 }

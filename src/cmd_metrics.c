@@ -133,21 +133,7 @@ export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 static const struct cmd_flag backfill_flags[] = {
     {"from", 0, FLAG_VALUE}, {"to", 0, FLAG_VALUE}, {NULL, 0, 0}};
 
-/* The local midnight starting DATE (YYYY-MM-DD); -1 when it is no date. */
-static time_t
-day_start(const char *s)
-{
-    struct tm tm = {0};
-    int n = 0;
-
-    if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10 ||
-        s[n] != '\0' || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    tm.tm_isdst = -1;
-    return mktime(&tm);
-}
+#define KEEP_S (48 * 3600)
 
 static int
 backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
@@ -157,16 +143,31 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     long long counted, minutes;
     struct db *db;
 
-    lo = from ? day_start(from) : metrics_midnight(now);
-    hi = to ? day_start(to) : from ? lo : metrics_midnight(now);
+    lo = from ? local_date(from) : local_midnight(now);
+    hi = to ? local_date(to) : from ? lo : local_midnight(now);
     if (lo < 0 || hi < 0)
         return werr_set(e, WISP_EUSAGE, "bad date \"%s\": expected YYYY-MM-DD",
                         from && lo < 0 ? from : to);
     if (hi < lo)
-        return werr_set(e, WISP_EUSAGE, "--to %s is before --from %s", to, from);
-    hi = metrics_midnight(hi + 36 * 3600); /* the end of the last day */
+        return werr_set(e, WISP_EUSAGE, "--to %s is before --from %s", to, from ? from : "(today)");
+    hi = local_midnight(hi + 36 * 3600); /* the end of the last day */
     if (hi > now + 1)
         hi = now + 1;
+    /* Redis keeps hours for 2 days: older keys would expire at once */
+    if (hi <= now - KEEP_S)
+        return werr_set(e, WISP_EUSAGE,
+                        "Redis keeps the last 2 days only: nothing to rebuild before %s "
+                        "(`wisp report sales` has any day)",
+                        to ? to : from);
+    if (lo < now - KEEP_S) {
+        char at[32];
+        struct tm tm;
+
+        lo = now - KEEP_S;
+        localtime_r(&lo, &tm);
+        strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
+        fprintf(ctx->out, "Redis keeps the last 2 days only: from %s\n", at);
+    }
     if (!events_enabled(ctx->cfg))
         return werr_set(e, WISP_EUSAGE, "no Redis configured (redis.url): nothing to backfill");
     if ((db = cmd_db(ctx, e)) == NULL ||

@@ -37,24 +37,13 @@ orders_now(struct db *db, time_t day0, struct werr *e)
                  a, e);
 }
 
-time_t
-metrics_midnight(time_t now)
-{
-    struct tm tm;
-
-    localtime_r(&now, &tm);
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    return mktime(&tm);
-}
-
 json_t *
 metrics_now(struct db *db, struct werr *e)
 {
     json_t *m = NULL, *one, *v;
     char day0[24];
 
-    snprintf(day0, sizeof day0, "%lld", (long long)metrics_midnight(time(NULL)));
+    snprintf(day0, sizeof day0, "%lld", (long long)local_midnight(time(NULL)));
     if (db_execv(db, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0) < 0)
         return NULL;
     one = db_first_json(db_queryv(
@@ -80,7 +69,7 @@ metrics_now(struct db *db, struct werr *e)
                     NULL, e)))
         goto fail;
     json_object_set_new(m, "per_router", v);
-    if (!(v = orders_now(db, metrics_midnight(time(NULL)), e)))
+    if (!(v = orders_now(db, local_midnight(time(NULL)), e)))
         goto fail;
     json_object_set_new(m, "orders", v);
     if (!(v = pairs(db, "SELECT state, count(*) FROM routers GROUP BY state", NULL, e)))
@@ -242,7 +231,7 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
     snprintf(a, sizeof a, "%lld", (long long)from);
     snprintf(b, sizeof b, "%lld", (long long)to);
     if ((r = db_queryv(db, e,
-                       "SELECT v.id, extract(epoch FROM v.sold_at)::bigint, p.name,"
+                       "SELECT v.id, floor(extract(epoch FROM v.sold_at))::bigint, p.name,"
                        " round(coalesce(v.price, 0) * 100)::bigint"
                        " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
                        " WHERE v.sold_at >= to_timestamp($1) AND v.sold_at < to_timestamp($2)",
@@ -253,7 +242,7 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
                    PQgetvalue(r, i, 2), atoll(PQgetvalue(r, i, 3)));
     PQclear(r);
     if ((r = db_queryv(db, e,
-                       "SELECT id, extract(epoch FROM first_used_at)::bigint FROM vouchers"
+                       "SELECT id, floor(extract(epoch FROM first_used_at))::bigint FROM vouchers"
                        " WHERE first_used_at >= to_timestamp($1) AND first_used_at < "
                        "to_timestamp($2)",
                        2, a, b)) == NULL)
@@ -263,7 +252,7 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
     PQclear(r);
     if ((r = db_queryv(
              db, e,
-             "SELECT id, extract(epoch FROM completed_at)::bigint FROM orders"
+             "SELECT id, floor(extract(epoch FROM completed_at))::bigint FROM orders"
              " WHERE completed_at >= to_timestamp($1) AND completed_at < to_timestamp($2)",
              2, a, b)) == NULL)
         return -1;
@@ -326,7 +315,7 @@ metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to
         fill_history(db, m, from, to, e) == 0 && mpath_send(m, c, minutes, e) == 0) {
         rc = 0;
         /* Redis now holds all of today: the figures may come from it */
-        if (from <= metrics_midnight(now) && to >= now && mpath_swept(c, cfg->redis_prefix, e) == 0)
+        if (from <= local_midnight(now) && to >= now && mpath_swept(c, cfg->redis_prefix, e) == 0)
             rc = mpath_set_swept(c, cfg->redis_prefix, now, e);
     }
     mpath_free(m);
@@ -358,7 +347,7 @@ metrics_note(const struct config *cfg, struct db *db, struct werr *e)
 }
 
 int
-metrics_feed(const struct config *cfg, struct db *db, struct werr *e)
+metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, struct werr *e)
 {
     time_t now = time(NULL), from;
     long long swept, counted;
@@ -369,17 +358,19 @@ metrics_feed(const struct config *cfg, struct db *db, struct werr *e)
 
     if (!events_enabled(cfg))
         return 0;
-    if ((c = events_redis(cfg, e)) == NULL)
+    if ((c = events_redis(cfg, e)) == NULL) {
+        mpath_clear(samples);
         return -1;
-    if ((swept = mpath_swept(c, cfg->redis_prefix, e)) < 0)
+    }
+    if (mpath_send(samples, c, NULL, e) < 0 || (swept = mpath_swept(c, cfg->redis_prefix, e)) < 0)
         goto out;
     m = mpath_new(cfg->redis_prefix);
     /* After a Redis restart: all of today's sales and the last hour's graphs. */
-    from = swept > 0 ? (time_t)swept - SWEEP_OVERLAP : metrics_midnight(now);
+    from = swept > 0 ? (time_t)swept - SWEEP_OVERLAP : local_midnight(now);
     if (sweep(db, m, from, now + 1, e) == 0 &&
         (swept > 0 || fill_history(db, m, now - 3600, now, e) == 0) &&
         mpath_send(m, c, &counted, e) == 0 &&
-        (orders = orders_now(db, metrics_midnight(now), e)) != NULL) {
+        (orders = orders_now(db, local_midnight(now), e)) != NULL) {
         rc = mpath_orders(c, cfg->redis_prefix, orders, e);
         json_decref(orders);
         if (rc == 0)
@@ -387,15 +378,17 @@ metrics_feed(const struct config *cfg, struct db *db, struct werr *e)
     }
     mpath_free(m);
 out:
+    mpath_clear(samples);
     redisFree(c);
     return rc;
 }
 
 /* The last hour from the rollups (5-minute resolution) where series has
- * nulls; a new series when it is NULL. */
+ * nulls; a new series when it is NULL. Best effort: no error. */
 static json_t *
-series_from_history(struct db *db, json_t *series, time_t now, struct werr *e)
+series_from_history(struct db *db, json_t *series, time_t now)
 {
+    struct werr e = {0};
     static const char *const names[] = {"sessions", "rx_bps", "tx_bps"};
     long long end = (long long)now / 60;
     char a[24];
@@ -409,7 +402,7 @@ series_from_history(struct db *db, json_t *series, time_t now, struct werr *e)
                 json_array_append_new(json_object_get(series, names[k]), json_null());
     }
     snprintf(a, sizeof a, "%lld", (end - 59) * 60);
-    r = db_queryv(db, e,
+    r = db_queryv(db, &e,
                   "SELECT extract(epoch FROM bucket)::bigint, sum(sessions_sum / samples),"
                   " sum(rx_bps_sum / samples), sum(tx_bps_sum / samples) FROM metric_rollups"
                   " WHERE bucket > to_timestamp($1) - interval '5 minutes' GROUP BY bucket",
@@ -434,29 +427,35 @@ series_from_history(struct db *db, json_t *series, time_t now, struct werr *e)
     return series;
 }
 
-/* Today's hourly sales from PostgreSQL, as mpath_hours has them. */
+/* Today's hourly sales from PostgreSQL, as mpath_hours has them: summed by
+ * quarter hour (every time zone's offset is whole quarters), each quarter
+ * put in its local hour. The history is best effort: no error. */
 static json_t *
-hours_from_db(struct db *db, time_t now, struct werr *e)
+hours_from_db(struct db *db, time_t now)
 {
     json_t *out = json_pack("{s:[], s:[]}", "sold", "revenue");
+    long long sold[24] = {0}, rev[24] = {0};
+    time_t day0 = local_midnight(now);
+    struct werr e = {0};
     char a[24];
     PGresult *r;
-    long long sold[24] = {0}, rev[24] = {0};
 
-    snprintf(a, sizeof a, "%lld", (long long)metrics_midnight(now));
-    r = db_queryv(db, e,
-                  "SELECT floor((extract(epoch FROM sold_at) - $1::bigint) / 3600)::int,"
-                  " count(*), round(sum(coalesce(price, 0)) * 100)::bigint FROM vouchers"
+    snprintf(a, sizeof a, "%lld", (long long)day0);
+    r = db_queryv(db, &e,
+                  "SELECT floor(extract(epoch FROM sold_at) / 900)::bigint * 900, count(*),"
+                  " round(sum(coalesce(price, 0)) * 100)::bigint FROM vouchers"
                   " WHERE sold_at >= to_timestamp($1::bigint)"
-                  "   AND sold_at < to_timestamp($1::bigint) + interval '1 day' GROUP BY 1",
+                  "   AND sold_at < to_timestamp($1::bigint) + interval '25 hours' GROUP BY 1",
                   1, a);
     for (int i = 0; r && i < PQntuples(r); i++) {
-        int h = atoi(PQgetvalue(r, i, 0));
+        time_t q = (time_t)atoll(PQgetvalue(r, i, 0));
+        struct tm tm;
 
-        if (h >= 0 && h < 24) {
-            sold[h] = atoll(PQgetvalue(r, i, 1));
-            rev[h] = atoll(PQgetvalue(r, i, 2));
-        }
+        if (local_midnight(q) != day0)
+            continue; /* tomorrow already */
+        localtime_r(&q, &tm);
+        sold[tm.tm_hour] += atoll(PQgetvalue(r, i, 1));
+        rev[tm.tm_hour] += atoll(PQgetvalue(r, i, 2));
     }
     PQclear(r);
     for (int h = 0; h < 24; h++) {
@@ -476,8 +475,13 @@ metrics_live(const struct config *cfg, struct db *db, struct werr *e)
     char at[40];
     struct tm tm;
 
-    if (c && mpath_swept(c, cfg->redis_prefix, &re) > 0 &&
-        (m = mpath_read(c, cfg->redis_prefix, now, &re)) != NULL) {
+    int iv = cfg->worker_interval ? atoi(cfg->worker_interval) : 10;
+    long long swept = c ? mpath_swept(c, cfg->redis_prefix, &re) : 0;
+
+    /* Redis holds all of today, and a worker fed it lately: else its
+     * figures have stopped, and PostgreSQL's are the better ones. */
+    if (swept > 0 && now - swept <= 3 * (long long)(iv > 0 ? iv : 1) + 5 &&
+        (m = mpath_read(c, cfg->redis_prefix, now, iv / 60 + 2, &re)) != NULL) {
         series = mpath_series(c, cfg->redis_prefix, now, 60, &re);
         hours = mpath_hours(c, cfg->redis_prefix, now, &re);
     }
@@ -487,10 +491,11 @@ metrics_live(const struct config *cfg, struct db *db, struct werr *e)
         json_t *per = json_object_get(m, "per_router"), *names;
         const char *k;
 
-        if (!(v = pairs(db, "SELECT state, count(*) FROM routers GROUP BY state", NULL, e)) ||
-            !(names = pairs(db, "SELECT name, 0 FROM routers", NULL, e)))
+        if (!(v = pairs(db, "SELECT state, count(*) FROM routers GROUP BY state", NULL, e)))
             goto fail;
         json_object_set_new(m, "routers", v);
+        if (!(names = pairs(db, "SELECT name, 0 FROM routers", NULL, e)))
+            goto fail;
         json_object_foreach(names, k, v) if (!json_object_get(per, k)) json_object_set(per, k, v);
         json_decref(names);
         localtime_r(&now, &tm);
@@ -501,8 +506,8 @@ metrics_live(const struct config *cfg, struct db *db, struct werr *e)
             goto fail;
         json_object_set_new(m, "source", json_string("postgresql"));
     }
-    json_object_set_new(m, "last_hour", series_from_history(db, series, now, e));
-    json_object_set_new(m, "today_hours", hours ? hours : hours_from_db(db, now, e));
+    json_object_set_new(m, "last_hour", series_from_history(db, series, now));
+    json_object_set_new(m, "today_hours", hours ? hours : hours_from_db(db, now));
     return m;
 fail:
     json_decref(m);

@@ -91,8 +91,8 @@ mpath_new(const char *prefix)
     return m;
 }
 
-static void
-clear(struct mpath *m)
+void
+mpath_clear(struct mpath *m)
 {
     for (size_t i = 0; i < m->n; i++) {
         struct event *e = &m->ev[i];
@@ -116,7 +116,7 @@ mpath_free(struct mpath *m)
 {
     if (!m)
         return;
-    clear(m);
+    mpath_clear(m);
     free(m->ev);
     free(m->prefix);
     free(m);
@@ -151,8 +151,15 @@ add_event(struct mpath *m, time_t at, const char *stream, char *id, json_t *data
     e = &m->ev[m->n++];
     memset(e, 0, sizeof *e);
     local_key(at, false, hour, sizeof hour);
-    e->seen = xasprintf("%sm:seen:%s", m->prefix, hour);
-    e->seen_expire = (long long)at + SEEN_TTL;
+    /* a router sample only matters as long as its minute does: its ids
+     * (one per router and cycle) are forgotten sooner */
+    if (strcmp(stream, "samples") == 0) {
+        e->seen = xasprintf("%sm:seen:smp:%s", m->prefix, hour);
+        e->seen_expire = (long long)at + MIN_TTL;
+    } else {
+        e->seen = xasprintf("%sm:seen:%s", m->prefix, hour);
+        e->seen_expire = (long long)at + SEEN_TTL;
+    }
     e->id = id;
     e->stream = xasprintf("%sm:stream:%s", m->prefix, stream);
     e->data = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
@@ -439,7 +446,7 @@ mpath_send(struct mpath *m, redisContext *c, long long *counted, struct werr *e)
         rc = werr_set(e, WISP_ERUNTIME, "Redis: cannot load the metrics script: %s",
                       r ? r->str : c->errstr);
         freeReplyObject(r);
-        clear(m);
+        mpath_clear(m);
         return rc;
     }
     snprintf(sha, sizeof sha, "%s", r->str);
@@ -458,7 +465,7 @@ mpath_send(struct mpath *m, redisContext *c, long long *counted, struct werr *e)
             *counted += r->integer;
         freeReplyObject(r);
     }
-    clear(m);
+    mpath_clear(m);
     return rc;
 }
 
@@ -466,25 +473,26 @@ mpath_send(struct mpath *m, redisContext *c, long long *counted, struct werr *e)
 static bool
 replies(redisContext *c, redisReply **r, size_t n, struct werr *e)
 {
-    bool ok = true;
+    bool ok = true, io = true;
 
+    /* every reply is read, errors too, so the connection stays in step */
     for (size_t i = 0; i < n; i++) {
         r[i] = NULL;
-        if (!ok || redisGetReply(c, (void **)&r[i]) != REDIS_OK) {
-            if (ok)
+        if (!io || redisGetReply(c, (void **)&r[i]) != REDIS_OK) {
+            if (io)
                 werr_set(e, WISP_ERUNTIME, "Redis: %s", c->errstr);
-            ok = false;
+            ok = io = false;
             r[i] = NULL;
             continue;
         }
         if (r[i]->type == REDIS_REPLY_ERROR) {
-            werr_set(e, WISP_ERUNTIME, "Redis: %s", r[i]->str);
+            if (ok)
+                werr_set(e, WISP_ERUNTIME, "Redis: %s", r[i]->str);
             ok = false;
         }
     }
     return ok;
 }
-
 static void
 free_replies(redisReply **r, size_t n)
 {
@@ -495,13 +503,14 @@ free_replies(redisReply **r, size_t n)
 int
 mpath_orders(redisContext *c, const char *prefix, json_t *counts, struct werr *e)
 {
-    redisReply *r[2];
+    redisReply *r[4];
     const char *k;
     json_t *v;
     struct args a = {0};
     char *key = xasprintf("%sm:orders", prefix);
     int rc;
 
+    redisAppendCommand(c, "MULTI"); /* readers never see it empty */
     redisAppendCommand(c, "DEL %sm:orders", prefix);
     arg(&a, "HSET");
     arg(&a, key);
@@ -513,10 +522,11 @@ mpath_orders(redisContext *c, const char *prefix, json_t *counts, struct werr *e
         arg_num(&a, (long long)json_integer_value(v));
     }
     redisAppendCommandArgv(c, (int)a.n, a.v, a.len);
+    redisAppendCommand(c, "EXEC");
     args_free(&a);
     free(key);
-    rc = replies(c, r, 2, e) ? 0 : -1;
-    free_replies(r, 2);
+    rc = replies(c, r, 4, e) ? 0 : -1;
+    free_replies(r, 4);
     return rc;
 }
 
@@ -562,18 +572,6 @@ money(long long cents)
 {
     return json_sprintf("%s%lld.%02lld", cents < 0 ? "-" : "", llabs(cents) / 100,
                         llabs(cents) % 100);
-}
-
-/* The local midnight at or before now. */
-static time_t
-midnight(time_t now)
-{
-    struct tm tm;
-
-    localtime_r(&now, &tm);
-    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    return mktime(&tm);
 }
 
 /* Each router's fields of a minute hash into routers {name: [s, rx, tx]},
@@ -655,13 +653,40 @@ top_n(json_t *rows, size_t top, const char *name)
     return out;
 }
 
+/* The keys of today's local hours that have begun by now, each once (the
+ * hour a clock change skips is left out); hour_of[i] is key i's hour of the
+ * day. Returns how many. */
+static int
+today_hours(time_t now, char keys[24][16], int hour_of[24])
+{
+    time_t day0 = local_midnight(now);
+    int n = 0;
+
+    for (int h = 0; h < 24; h++) {
+        time_t t = local_hour(day0, h);
+        struct tm tm;
+
+        if (t > now)
+            break;
+        localtime_r(&t, &tm);
+        if (tm.tm_hour != h)
+            continue;
+        strftime(keys[n], sizeof keys[n], "%Y%m%d%H", &tm);
+        hour_of[n++] = h;
+    }
+    return n;
+}
+
 json_t *
-mpath_read(redisContext *c, const char *prefix, time_t now, struct werr *e)
+mpath_read(redisContext *c, const char *prefix, time_t now, int window, struct werr *e)
 {
     long long minute = (long long)now / 60, cur[3] = {0}, sold = 0, cents = 0, act = 0;
-    time_t day0 = midnight(now);
-    int hours = (int)((now - day0) / 3600) + 1;
-    size_t nr = 0, want = (size_t)(2 + 10 + 2 + 1 + hours);
+    char hkeys[24][16];
+    int hour_of[24], hours = today_hours(now, hkeys, hour_of),
+                     win = window < 2     ? 2
+                           : window > 120 ? 120
+                                          : window;
+    size_t nr = 0, want = (size_t)(win + 10 + 2 + 1 + hours);
     redisReply **r = xcalloc(want, sizeof *r);
     json_t *m = NULL, *per, *clients, *plans, *rows, *orders;
     char day[16];
@@ -669,28 +694,24 @@ mpath_read(redisContext *c, const char *prefix, time_t now, struct werr *e)
     json_t *v;
 
     local_key(now, true, day, sizeof day);
-    for (long long i = 0; i < 2; i++)
+    for (long long i = win - 1; i >= 0; i--) /* oldest first */
         redisAppendCommand(c, "HGETALL %sm:min:%lld", prefix, minute - i);
     for (long long i = 0; i < 10; i++)
         redisAppendCommand(c, "ZRANGE %sm:cli:%lld 0 -1 WITHSCORES", prefix, minute - i);
     redisAppendCommand(c, "ZRANGE %sm:plans:%s 0 -1 WITHSCORES", prefix, day);
     redisAppendCommand(c, "HGETALL %sm:planrev:%s", prefix, day);
     redisAppendCommand(c, "HGETALL %sm:orders", prefix);
-    for (int h = 0; h < hours; h++) {
-        char hk[16];
-
-        local_key(day0 + (time_t)h * 3600 + 1800, false, hk, sizeof hk);
-        redisAppendCommand(c, "HMGET %sm:hour:%s sold revenue activated", prefix, hk);
-    }
+    for (int h = 0; h < hours; h++)
+        redisAppendCommand(c, "HMGET %sm:hour:%s sold revenue activated", prefix, hkeys[h]);
     if (!replies(c, r, want, e))
         goto out;
     nr = want;
-    /* each router's newest sample: this minute's, else the one before */
+    /* each router's newest sample in the window */
     {
         json_t *routers = json_object();
 
-        routers_of(r[1], routers);
-        routers_of(r[0], routers);
+        for (int i = 0; i < win; i++)
+            routers_of(r[i], routers);
         per = json_object();
         totals(routers, cur, per);
         json_decref(routers);
@@ -699,7 +720,7 @@ mpath_read(redisContext *c, const char *prefix, time_t now, struct werr *e)
     {
         json_t *sum = json_object();
 
-        for (int i = 2; i < 12; i++)
+        for (int i = win; i < win + 10; i++)
             for (size_t j = 0; r[i]->type == REDIS_REPLY_ARRAY && j + 1 < r[i]->elements; j += 2) {
                 const char *mem = r[i]->element[j]->str;
 
@@ -726,25 +747,29 @@ mpath_read(redisContext *c, const char *prefix, time_t now, struct werr *e)
     }
     /* plans today */
     rows = json_array();
-    for (size_t j = 0; r[12]->type == REDIS_REPLY_ARRAY && j + 1 < r[12]->elements; j += 2) {
-        const char *plan = r[12]->element[j]->str;
+    for (size_t j = 0; r[win + 10]->type == REDIS_REPLY_ARRAY && j + 1 < r[win + 10]->elements;
+         j += 2) {
+        const char *plan = r[win + 10]->element[j]->str;
         long long pc = 0;
 
-        for (size_t q = 0; r[13]->type == REDIS_REPLY_ARRAY && q + 1 < r[13]->elements; q += 2)
-            if (strcmp(r[13]->element[q]->str, plan) == 0)
-                pc = atoll(r[13]->element[q + 1]->str);
-        json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:s, s:o}", "k", plan, "n",
-                                              (json_int_t)reply_ll(r[12]->element[j + 1]), "n2",
-                                              (json_int_t)pc, "plan", plan, "revenue", money(pc)));
+        for (size_t q = 0; r[win + 11]->type == REDIS_REPLY_ARRAY && q + 1 < r[win + 11]->elements;
+             q += 2)
+            if (strcmp(r[win + 11]->element[q]->str, plan) == 0)
+                pc = atoll(r[win + 11]->element[q + 1]->str);
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:I, s:I, s:s, s:o}", "k", plan, "n",
+                                        (json_int_t)reply_ll(r[win + 10]->element[j + 1]), "n2",
+                                        (json_int_t)pc, "plan", plan, "revenue", money(pc)));
     }
     plans = top_n(rows, 10, "sold");
     orders = json_object();
-    for (size_t j = 0; r[14]->type == REDIS_REPLY_ARRAY && j + 1 < r[14]->elements; j += 2)
-        if (atoll(r[14]->element[j + 1]->str) > 0)
-            json_object_set_new(orders, r[14]->element[j]->str,
-                                json_integer(atoll(r[14]->element[j + 1]->str)));
+    for (size_t j = 0; r[win + 12]->type == REDIS_REPLY_ARRAY && j + 1 < r[win + 12]->elements;
+         j += 2)
+        if (atoll(r[win + 12]->element[j + 1]->str) > 0)
+            json_object_set_new(orders, r[win + 12]->element[j]->str,
+                                json_integer(atoll(r[win + 12]->element[j + 1]->str)));
     for (int h = 0; h < hours; h++) {
-        redisReply *x = r[15 + h];
+        redisReply *x = r[win + 13 + h];
 
         if (x->type == REDIS_REPLY_ARRAY && x->elements == 3) {
             sold += reply_ll(x->element[0]);
@@ -805,27 +830,26 @@ mpath_series(redisContext *c, const char *prefix, time_t now, int minutes, struc
 json_t *
 mpath_hours(redisContext *c, const char *prefix, time_t now, struct werr *e)
 {
-    time_t day0 = midnight(now);
+    char keys[24][16];
+    int hour_of[24], n = today_hours(now, keys, hour_of);
+    long long sold[24] = {0}, rev[24] = {0};
     redisReply *r[24];
-    json_t *out = NULL, *sold, *rev;
+    json_t *out = NULL;
 
-    for (int h = 0; h < 24; h++) {
-        char hk[16];
-
-        local_key(day0 + (time_t)h * 3600 + 1800, false, hk, sizeof hk);
-        redisAppendCommand(c, "HMGET %sm:hour:%s sold revenue", prefix, hk);
-    }
-    if (replies(c, r, 24, e)) {
-        sold = json_array();
-        rev = json_array();
+    for (int i = 0; i < n; i++)
+        redisAppendCommand(c, "HMGET %sm:hour:%s sold revenue", prefix, keys[i]);
+    if (replies(c, r, (size_t)n, e)) {
+        for (int i = 0; i < n; i++)
+            if (r[i]->type == REDIS_REPLY_ARRAY && r[i]->elements == 2) {
+                sold[hour_of[i]] = reply_ll(r[i]->element[0]);
+                rev[hour_of[i]] = reply_ll(r[i]->element[1]);
+            }
+        out = json_pack("{s:[], s:[]}", "sold", "revenue");
         for (int h = 0; h < 24; h++) {
-            bool ok = r[h]->type == REDIS_REPLY_ARRAY && r[h]->elements == 2;
-
-            json_array_append_new(sold, json_integer(ok ? reply_ll(r[h]->element[0]) : 0));
-            json_array_append_new(rev, json_integer(ok ? reply_ll(r[h]->element[1]) : 0));
+            json_array_append_new(json_object_get(out, "sold"), json_integer(sold[h]));
+            json_array_append_new(json_object_get(out, "revenue"), json_integer(rev[h]));
         }
-        out = json_pack("{s:o, s:o}", "sold", sold, "revenue", rev);
     }
-    free_replies(r, 24);
+    free_replies(r, (size_t)n);
     return out;
 }

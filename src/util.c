@@ -258,3 +258,44 @@ str_quote(const char *s, size_t max, char *buf, size_t n)
     buf[len] = '\0';
     return buf;
 }
+
+time_t
+local_midnight(time_t t)
+{
+    struct tm tm;
+
+    localtime_r(&t, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return mktime(&tm);
+}
+
+time_t
+local_hour(time_t day0, int h)
+{
+    struct tm tm;
+
+    localtime_r(&day0, &tm);
+    tm.tm_hour = h;
+    tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return mktime(&tm);
+}
+
+time_t
+local_date(const char *s)
+{
+    struct tm tm = {0};
+    int y, m, d, n = 0;
+
+    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || s[n] != '\0')
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = 12; /* midday: no clock change moves it to another day */
+    tm.tm_isdst = -1;
+    if (mktime(&tm) == -1 || tm.tm_year != y - 1900 || tm.tm_mon != m - 1 || tm.tm_mday != d)
+        return -1;
+    return local_midnight(mktime(&tm));
+}

@@ -62,6 +62,8 @@ struct worker {
     size_t ntodo;
     atomic_size_t next;
     pthread_mutex_t log_lock;
+    struct mpath *samples; /* this cycle's router samples, for Redis (samples_lock) */
+    pthread_mutex_t samples_lock;
     struct db tdb[WORKER_THREADS]; /* one per pool thread, kept open */
     bool tdb_up[WORKER_THREADS];
 };
@@ -326,10 +328,9 @@ step_push(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
     return 0;
 }
 
-/* Sessions on the router into the sessions table; first logins activate
- * their vouchers; vanished sessions are closed. */
-/* This cycle's sample into the router's 5-minute bucket; a bucket only
- * takes samples newer than its last, so a replay adds nothing. */
+/* This cycle's sample into the router's 5-minute bucket, in the
+ * transaction that recorded the sessions; a bucket never takes a sample
+ * older than one it has (last_at). */
 static int
 sample_history(struct db *db, const char *router_id, size_t n, long long rx, long long tx,
                struct werr *e)
@@ -358,6 +359,9 @@ sample_history(struct db *db, const char *router_id, size_t n, long long rx, lon
         4, router_id, a, b, c);
 }
 
+/* Sessions on the router into the sessions table; first logins activate
+ * their vouchers; vanished sessions are closed; the cycle's sample goes to
+ * the history and (at the cycle's end) to Redis. */
 static int
 record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
                 struct rt_session *ss, size_t n, int *count)
@@ -472,18 +476,16 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
     }
     if (db_commit(db, &e) < 0)
         goto fail;
-    if (events_enabled(w->cfg)) { /* the live figures; PostgreSQL has the history */
-        struct mpath *m = mpath_new(w->cfg->redis_prefix);
-        redisContext *c = events_redis(w->cfg, &e);
+    if (events_enabled(w->cfg)) { /* the live figures, sent at the cycle's end */
+        if (at_ms == 0) {         /* no session: the router's clock is ours */
+            struct timespec ts;
 
-        if (at_ms == 0)
-            at_ms = ssh_now_ms();
-        mpath_sample(m, (int)s->id, r->name, at_ms, (long long)n, rx, tx, clients, n);
-        if (c == NULL || mpath_send(m, c, NULL, &e) < 0)
-            logf_(w, "%s: metrics to Redis: %s", r->name, e.msg);
-        if (c)
-            redisFree(c);
-        mpath_free(m);
+            clock_gettime(CLOCK_REALTIME, &ts);
+            at_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        }
+        pthread_mutex_lock(&w->samples_lock);
+        mpath_sample(w->samples, (int)s->id, r->name, at_ms, (long long)n, rx, tx, clients, n);
+        pthread_mutex_unlock(&w->samples_lock);
     }
     {
         json_t *ev;
@@ -1217,8 +1219,10 @@ cycle(struct worker *w, long n)
              "UPDATE workers SET seen_at = now(), cycles = cycles + 1, cycle_ms = $2 WHERE id = $1",
              2, w->id, ms);
     logf_(w, "cycle %ld: %d routers in %s ms", n, nids, ms);
-    if (metrics_feed(w->cfg, &w->db, &e) < 0)
+    pthread_mutex_lock(&w->samples_lock); /* the pool has finished; taken all the same */
+    if (metrics_feed(w->cfg, &w->db, w->samples, &e) < 0)
         logf_(w, "metrics to Redis: %s", e.msg);
+    pthread_mutex_unlock(&w->samples_lock);
     /* the history is kept for 400 days */
     db_execv(&w->db, &e, "DELETE FROM metric_rollups WHERE bucket < now() - interval '400 days'",
              0);
@@ -1274,6 +1278,8 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     gethostname(host, sizeof host - 1);
     snprintf(w.id, sizeof w.id, "%s:%d%s", host, (int)getpid(), o->embedded ? ":console" : "");
     pthread_mutex_init(&w.log_lock, NULL);
+    pthread_mutex_init(&w.samples_lock, NULL);
+    w.samples = mpath_new(cfg->redis_prefix);
     if (db_open(&w.db, cfg->db, e) < 0)
         return -1;
     w.db_up = true;
@@ -1326,5 +1332,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     if (w.db_up)
         db_close(&w.db);
     pthread_mutex_destroy(&w.log_lock);
+    pthread_mutex_destroy(&w.samples_lock);
+    mpath_free(w.samples);
     return 0;
 }

@@ -47,6 +47,12 @@ void graph_draw(int y, int x, int h, int w, const double *v, size_t n, const cha
                 void (*fmt)(double value, char *buf, size_t len), const char *x_left,
                 const char *x_mid, int title_attr, int graph_attr);
 
+/* How many braille cells wide graph_draw(.., h, w, v, n, .., fmt, ..)
+ * would draw its graph (two values a cell): 0 when it would draw nothing.
+ * A caller fits its values to the width with it. */
+int graph_cells(int h, int w, const double *v, size_t n,
+                void (*fmt)(double value, char *buf, size_t len));
+
 /* Draw graph_bars of v[0..n) on stdscr at (y, x): the title on row y
  * (title_attr), bars h-2 rows high (bar_attr) scaled so the largest finite
  * value fills them, and on row y+h-1 labels[i] (labels or any of them may be

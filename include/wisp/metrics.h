@@ -14,14 +14,12 @@
 #include "wisp/config.h"
 #include "wisp/db.h"
 #include "wisp/err.h"
+#include "wisp/mpath.h"
 
 /* {active_sessions, per_router {name: n}, rx_bps, tx_bps, sold_today,
  *  revenue_today (text), orders {status: n} (today's), top_clients [..10],
  *  top_plans [..10], routers {state: n}, at}. */
 json_t *metrics_now(struct db *db, struct werr *e);
-
-/* The local midnight at or before now: where "today" starts. */
-time_t metrics_midnight(time_t now);
 
 /* The figures as the console and `wisp metrics` show them: from the Redis
  * aggregates when Redis has all of today (source "redis"), else
@@ -31,10 +29,11 @@ time_t metrics_midnight(time_t now);
  * (cents): [24]}. */
 json_t *metrics_live(const struct config *cfg, struct db *db, struct werr *e);
 
-/* Once per worker cycle: Redis gets what PostgreSQL holds since the last
- * sweep (all of today, and the last hour's history, after a Redis restart)
- * and the orders by status. 0 when no Redis is configured. */
-int metrics_feed(const struct config *cfg, struct db *db, struct werr *e);
+/* Once per worker cycle: the cycle's router samples, then what PostgreSQL
+ * holds since the last sweep (all of today, and the last hour's history,
+ * after a Redis restart) and the orders by status, on one connection.
+ * samples is emptied either way. 0 when no Redis is configured. */
+int metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, struct werr *e);
 
 /* Right after a command changed data: the last 2 minutes' sales, first
  * logins and orders into Redis, so the figures move before the next worker

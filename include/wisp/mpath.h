@@ -9,7 +9,8 @@
  * backfill over the same hours never counts twice.
  *
  * Keys under the configured prefix (P):
- *   P m:seen:<hour>        ids already counted (hash, 49 h)
+ *   P m:seen:<hour>        ids already counted (hash, 49 h; router samples'
+ *                          in P m:seen:smp:<hour>, 2 h)
  *   P m:stream:events      sales, activations, orders (stream, ~100000 long)
  *   P m:stream:samples     router cycles (stream, ~10000 long)
  *   P m:min:<epoch minute> per router s:R, rx:R, tx:R (hash, 2 h)
@@ -17,7 +18,8 @@
  *   P m:hour:<YYYYMMDDHH>  sold, revenue (cents), activated, orders_completed
  *                          (hash, local hours, 49 h)
  *   P m:plans:<YYYYMMDD>   sold per plan (zset); P m:planrev:<day> cents (hash)
- *   P m:orders             orders by status now (hash, set every cycle)
+ *   P m:orders             orders by status now (hash, replaced every cycle
+ *                          in one MULTI)
  *   P m:swept              when PostgreSQL was last swept (epoch seconds);
  *                          absent after a Redis restart until the catch-up
  */
@@ -45,6 +47,8 @@ struct mpath_client {
 struct mpath *mpath_new(const char *prefix);
 void mpath_free(struct mpath *m);
 size_t mpath_pending(const struct mpath *m);
+/* Drop what is pending (Redis away: the live figures skip it). */
+void mpath_clear(struct mpath *m);
 
 void mpath_sale(struct mpath *m, long long voucher_id, time_t at, const char *plan,
                 long long cents);
@@ -75,9 +79,9 @@ int mpath_set_swept(redisContext *c, const char *prefix, time_t at, struct werr 
 
 /* The current figures from the aggregates at now: {active_sessions,
  * per_router, rx_bps, tx_bps, sold_today, revenue_today, activated_today,
- * orders, top_clients, top_plans}. A router counts with its newest sample of
- * this minute or the one before. */
-json_t *mpath_read(redisContext *c, const char *prefix, time_t now, struct werr *e);
+ * orders, top_clients, top_plans}. A router counts with its newest sample
+ * of the last `window` minutes (2..120: a worker interval's worth). */
+json_t *mpath_read(redisContext *c, const char *prefix, time_t now, int window, struct werr *e);
 
 /* The last `minutes` minutes up to now, oldest first: {"sessions": [...],
  * "rx_bps": [...], "tx_bps": [...]}, null where Redis has no sample. */

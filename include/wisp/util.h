@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* malloc/calloc/realloc/strdup that abort with a message when memory runs out. */
 void *xmalloc(size_t n);
@@ -46,5 +47,13 @@ int str_width(const char *s);
  * line. Returns buf. */
 const char *str_quote(const char *s, size_t max, char *buf, size_t n);
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* Local time, as "today" and the hours of a day are counted: the midnight at
+ * or before t; the start of hour h (0..23) of the day starting at day0 (on a
+ * day clocks skip an hour, the skipped one is the next); the midnight
+ * starting "YYYY-MM-DD", -1 when s is no such date (2026-02-30 included). */
+time_t local_midnight(time_t t);
+time_t local_hour(time_t day0, int h);
+time_t local_date(const char *s);
 
 #endif

@@ -1,8 +1,9 @@
 -- 005_rollups: the history behind the Metrics pane's graphs, kept for months.
 --
 -- Each router's worker cycle adds one sample to its 5-minute bucket, in the
--- transaction that records the sessions. last_at makes a replayed sample a
--- no-op: a bucket only takes samples newer than the last it took.
+-- transaction that records the sessions, so a sample is counted exactly when
+-- its sessions are. last_at keeps a bucket from taking a sample older than
+-- one it already has.
 CREATE TABLE metric_rollups (
     bucket       timestamptz NOT NULL,
     router_id    integer NOT NULL REFERENCES routers (id) ON DELETE CASCADE,

@@ -166,6 +166,14 @@ t_eq "a bad date" 2 "$RC"
 t_contains "says which" 'bad date "2026-13-01"' "$ERR"
 w metrics backfill --from 2026-02-02 --to 2026-02-01
 t_eq "to before from" 2 "$RC"
+w metrics backfill --from 2026-02-30
+t_eq "a day no month has" 2 "$RC"
+w metrics backfill --from 2020-01-01 --to 2020-01-02
+t_eq "days Redis would not keep" 2 "$RC"
+t_contains "says so, and where old days are" "Redis keeps the last 2 days only" "$ERR"
+w metrics backfill --from "$(date -d '5 days ago' +%Y-%m-%d)" --to "$(date +%Y-%m-%d)"
+t_eq "a range reaching back too far is cut" 0 "$RC"
+t_contains "and says from when" "Redis keeps the last 2 days only: from" "$OUT"
 WISP_REDIS='' w metrics backfill
 t_eq "no Redis configured" 2 "$RC"
 t_contains "says so" "no Redis configured" "$ERR"
@@ -182,12 +190,20 @@ pane=$(tmux -S "$sock" capture-pane -p -t wisp)
 t_contains "pane: from Redis" "from the live metrics (Redis)" "$pane"
 t_contains "pane: sessions graph" "ONLINE  last hour" "$pane"
 t_contains "pane: throughput graphs" "IN (from clients)  last hour" "$pane"
-t_contains "pane: braille dots drawn (a full cell where this minute's sessions are)" "⣿" "$pane"
+t_ok "pane: braille dots drawn" bash -c 'LC_ALL=C.UTF-8 grep -qP "[\x{2801}-\x{28FF}]" <<<"$1"' _ "$pane"
 t_match "pane: axes with units" '[0-9.]+ [kM]?b/s┤' "$pane"
 t_match "pane: time axis" '-60m .*-30m .*now' "$pane"
 t_contains "pane: hourly sales bars" "SOLD TODAY by hour" "$pane"
 t_contains "pane: bars drawn" "██" "$pane"
 t_contains "pane: order pipeline" "ORDER PIPELINE" "$pane"
+tmux -S "$sock" resize-window -t wisp -x 80 -y 40
+sleep 0.5
+pane=$(tmux -S "$sock" capture-pane -p -t wisp)
+t_match "80 columns: the graphs say how many minutes they show" 'ONLINE  last [0-9]+ min' "$pane"
+t_match "80 columns: the time axis too" '-[0-9]+m .*now' "$pane"
+t_contains "80 columns: the sales bars, not overwritten" "SOLD TODAY by hour" "$pane"
+t_match "80 columns: sales and revenue side by side, an hour a column" 'SOLD TODAY by hour +REVENUE \(USD\) by hour' "$pane"
+tmux -S "$sock" resize-window -t wisp -x 160 -y 50
 sim_admin r2 login "${C2[1]}" aa:00:00:00:00:04 10.5.50.4
 w worker --once
 t0=$(date +%s%N) ok=1

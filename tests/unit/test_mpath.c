@@ -112,7 +112,7 @@ test_read_back(void **state)
     mpath_sale(m, 3, now, "1h", 150);
     mpath_sale(m, 4, now, "day", 400);
     assert_int_equal(send(m), 8);
-    j = mpath_read(c, P, now, &e);
+    j = mpath_read(c, P, now, 2, &e);
     assert_non_null(j);
     assert_int_equal(json_integer_value(json_object_get(j, "active_sessions")), 7);
     assert_int_equal(json_integer_value(json_object_get(j, "rx_bps")), 110);
