@@ -371,6 +371,10 @@ request_view(struct app *app)
     } else {
         app->vouchers.nrows = 0;
     }
+    v.want = app->pane == P_SESSIONS  ? FEED_SESSIONS
+             : app->pane == P_ORDERS  ? FEED_ORDERS
+             : app->pane == P_METRICS ? FEED_METRICS
+                                      : 0;
     feed_set_view(app->feed, &v);
 }
 
@@ -714,6 +718,7 @@ act_pane(struct app *app, int key)
     app->filter[0] = '\0'; /* a filter belongs to the pane it was typed in */
     app->detail = false;
     rebuild_all(app);
+    request_view(app); /* the new pane's data, now */
 }
 
 static void
@@ -1616,6 +1621,7 @@ mouse_click(struct app *app)
         for (int i = 0; i < P_COUNT; i++)
             if (ev.x >= tab_x[i] && ev.x < tab_x[i + 1])
                 app->pane = (enum pane_id)i;
+        request_view(app);
         return;
     }
     if (live_list(app)) {

@@ -103,6 +103,18 @@ voucher_window(struct db *db, int64_t batch, int64_t first, int count, struct we
         3, b, lo, hi));
 }
 
+/* A part of the published snapshot, for the next one (a new reference). */
+static json_t *
+kept(struct feed *f, json_t **part)
+{
+    json_t *j;
+
+    pthread_mutex_lock(&f->lock);
+    j = json_incref(*part);
+    pthread_mutex_unlock(&f->lock);
+    return j;
+}
+
 /* One fetch. Returns false when the connection is gone. */
 static bool
 fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snapshot *next,
@@ -121,11 +133,13 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
         PQclear(r);
     }
     next->routers = router_list(db, e);
-    next->sessions = session_list(db, NULL, false, e);
-    next->orders = order_list(db, NULL, 500, e);
+    next->sessions =
+        v->want & FEED_SESSIONS ? session_list(db, NULL, false, e) : kept(f, &f->snap.sessions);
+    next->orders = v->want & FEED_ORDERS ? order_list(db, NULL, 500, e) : kept(f, &f->snap.orders);
     next->order_counts = order_counts(db, e);
     next->low_stock = order_low_stock(db, e);
-    next->metrics = metrics_live(f->cfg, db, e);
+    next->metrics =
+        v->want & FEED_METRICS ? metrics_live(f->cfg, db, e) : kept(f, &f->snap.metrics);
     r = db_queryv(db, e,
                   "SELECT id, embedded FROM workers WHERE seen_at > now() - make_interval(secs =>"
                   " 3 * greatest(interval_s, 1) + 2) ORDER BY seen_at DESC",

@@ -18,10 +18,17 @@
 #include "wisp/err.h"
 
 /* What the console shows now. */
+/* The heavy parts of a snapshot, fetched only while a pane shows them; the
+ * others keep the data they had when last wanted. */
+#define FEED_SESSIONS 1u
+#define FEED_ORDERS   2u
+#define FEED_METRICS  4u
+
 struct feed_view {
     int64_t batch; /* batch whose vouchers are wanted, 0 for none */
     int64_t first; /* first serial of the voucher window (1-based) */
     int count;     /* vouchers in the window */
+    unsigned want; /* FEED_* parts to fetch */
 };
 
 /* A copy of the latest data; release with feed_snapshot_free. */
