@@ -482,7 +482,7 @@ metrics_live(const struct config *cfg, struct db *db, struct werr *e)
      * figures have stopped, and PostgreSQL's are the better ones. */
     if (swept > 0 && now - swept <= 3 * (long long)(iv > 0 ? iv : 1) + 5 &&
         (m = mpath_read(c, cfg->redis_prefix, now, iv / 60 + 2, &re)) != NULL) {
-        series = mpath_series(c, cfg->redis_prefix, now, 60, &re);
+        series = mpath_series(c, cfg->redis_prefix, now, 60, iv / 60 + 1, &re);
         hours = mpath_hours(c, cfg->redis_prefix, now, &re);
     }
     if (c)

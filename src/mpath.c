@@ -789,32 +789,50 @@ out:
 }
 
 json_t *
-mpath_series(redisContext *c, const char *prefix, time_t now, int minutes, struct werr *e)
+mpath_series(redisContext *c, const char *prefix, time_t now, int minutes, int window,
+             struct werr *e)
 {
     long long last = (long long)now / 60;
-    redisReply **r = xcalloc((size_t)minutes, sizeof *r);
-    json_t *out = NULL, *s, *rx, *tx;
+    int win = window < 1 ? 1 : window > 120 ? 120 : window, all = minutes + win - 1;
+    redisReply **r = xcalloc((size_t)all, sizeof *r);
+    json_t *out = NULL, *s, *rx, *tx, *state = json_object(), *stamp = json_object();
 
-    for (int i = minutes - 1; i >= 0; i--)
+    for (int i = all - 1; i >= 0; i--) /* oldest first */
         redisAppendCommand(c, "HGETALL %sm:min:%lld", prefix, last - i);
-    if (replies(c, r, (size_t)minutes, e)) {
+    if (replies(c, r, (size_t)all, e)) {
         s = json_array();
         rx = json_array();
         tx = json_array();
-        for (int i = 0; i < minutes; i++) {
+        for (int i = 0; i < all; i++) {
             long long t[3] = {0};
-            json_t *routers;
+            json_t *now_in = json_object(), *v;
+            const char *k;
+            void *tmp;
 
-            if (r[i]->type != REDIS_REPLY_ARRAY || r[i]->elements == 0) {
+            /* each router holds its newest sample for `win` minutes, so
+             * cycles longer than a minute leave no holes */
+            routers_of(r[i], now_in);
+            json_object_foreach(now_in, k, v)
+            {
+                json_object_set(state, k, v);
+                json_object_set_new(stamp, k, json_integer(i));
+            }
+            json_decref(now_in);
+            json_object_foreach_safe(
+                state, tmp, k, v) if (json_integer_value(json_object_get(stamp, k)) <= i - win)
+            {
+                json_object_del(stamp, k);
+                json_object_del(state, k);
+            }
+            if (i < win - 1)
+                continue;
+            if (json_object_size(state) == 0) {
                 json_array_append_new(s, json_null());
                 json_array_append_new(rx, json_null());
                 json_array_append_new(tx, json_null());
                 continue;
             }
-            routers = json_object();
-            routers_of(r[i], routers);
-            totals(routers, t, NULL);
-            json_decref(routers);
+            totals(state, t, NULL);
             json_array_append_new(s, json_integer(t[0]));
             json_array_append_new(rx, json_integer(t[1]));
             json_array_append_new(tx, json_integer(t[2]));
@@ -822,7 +840,9 @@ mpath_series(redisContext *c, const char *prefix, time_t now, int minutes, struc
         out = json_pack("{s:o, s:o, s:o, s:I}", "sessions", s, "rx_bps", rx, "tx_bps", tx,
                         "end_minute", (json_int_t)last);
     }
-    free_replies(r, (size_t)minutes);
+    json_decref(state);
+    json_decref(stamp);
+    free_replies(r, (size_t)all);
     free(r);
     return out;
 }

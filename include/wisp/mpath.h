@@ -84,8 +84,11 @@ int mpath_set_swept(redisContext *c, const char *prefix, time_t at, struct werr 
 json_t *mpath_read(redisContext *c, const char *prefix, time_t now, int window, struct werr *e);
 
 /* The last `minutes` minutes up to now, oldest first: {"sessions": [...],
- * "rx_bps": [...], "tx_bps": [...]}, null where Redis has no sample. */
-json_t *mpath_series(redisContext *c, const char *prefix, time_t now, int minutes, struct werr *e);
+ * "rx_bps": [...], "tx_bps": [...], "end_minute"}; a router counts in a
+ * minute with its newest sample of the `window` minutes up to it (as in
+ * mpath_read); null where no router does. */
+json_t *mpath_series(redisContext *c, const char *prefix, time_t now, int minutes, int window,
+                     struct werr *e);
 
 /* Today's hours 00..23 (local): {"sold": [24], "revenue": [24] (cents)}. */
 json_t *mpath_hours(redisContext *c, const char *prefix, time_t now, struct werr *e);

@@ -133,6 +133,41 @@ test_read_back(void **state)
     wipe();
 }
 
+static void
+assert_json(json_t *j, const char *want)
+{
+    char *got = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* Cycles longer than a minute: a router's sample holds for the window. */
+static void
+test_series_window(void **state)
+{
+    struct werr e = {0};
+    time_t now = time(NULL);
+    struct mpath *m = mpath_new(P);
+    json_t *j;
+
+    (void)state;
+    wipe();
+    mpath_sample(m, 1, "r1", (long long)(now - 180) * 1000, 5, 0, 0, NULL, 0);
+    mpath_sample(m, 2, "r2", (long long)now * 1000, 2, 0, 0, NULL, 0);
+    assert_int_equal(send(m), 2);
+    j = mpath_series(c, P, now, 4, 3, &e);
+    assert_non_null(j);
+    assert_json(json_object_get(j, "sessions"), "[5,5,5,2]");
+    json_decref(j);
+    j = mpath_series(c, P, now, 4, 1, &e);
+    assert_non_null(j);
+    assert_json(json_object_get(j, "sessions"), "[5,null,null,2]");
+    json_decref(j);
+    mpath_free(m);
+    wipe();
+}
+
 int
 main(void)
 {
@@ -140,6 +175,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_counts_once),
         cmocka_unit_test(test_read_back),
+        cmocka_unit_test(test_series_window),
     };
     int rc;
 
