@@ -2000,7 +2000,7 @@ console_main(struct config *cfg, struct werr *e)
         return -1;
     have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
     start_curses(&app);
-    if (login_needed && login_screen(cfg, e->msg, e) < 0) {
+    if (login_needed && login_screen(cfg, e->msg, app.sig[0], e) < 0) {
         endwin();
         return -1;
     }

@@ -5,7 +5,10 @@
  * logged or kept beyond the connection settings of this process.
  */
 #include <curses.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "wisp/colors.h"
@@ -89,7 +92,7 @@ draw(const char *user, size_t pwlen, int field, const char *message)
 }
 
 int
-login_screen(struct config *cfg, const char *first_error, struct werr *e)
+login_screen(struct config *cfg, const char *first_error, int sig_fd, struct werr *e)
 {
     char user[64] = "", pass[128] = "", message[sizeof e->msg];
     int attempt = 0, field = 0, ch;
@@ -104,7 +107,31 @@ login_screen(struct config *cfg, const char *first_error, struct werr *e)
         size_t cap = field ? sizeof pass : sizeof user, len = strlen(buf);
 
         draw(user, strlen(pass), field, message);
+        /* a key, a signal, or the terminal gone */
+        {
+            struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {sig_fd, POLLIN, 0}};
+            unsigned char sig = 0;
+
+            if (poll(p, 2, -1) < 0)
+                continue;
+            if ((p[1].revents & POLLIN) && read(sig_fd, &sig, 1) == 1 && sig != SIGWINCH) {
+                explicit_bzero(pass, sizeof pass);
+                nodelay(stdscr, TRUE);
+                return werr_set(e, WISP_ERUNTIME, "sign-in cancelled by a signal");
+            }
+            if (sig == SIGWINCH) {
+                endwin();
+                refresh();
+                clear();
+                continue;
+            }
+        }
         ch = getch();
+        if (ch == ERR) { /* blocking: the terminal is gone (hung up, closed) */
+            explicit_bzero(pass, sizeof pass);
+            nodelay(stdscr, TRUE);
+            return werr_set(e, WISP_ERUNTIME, "sign-in: the terminal went away");
+        }
         if (ch == 27) {
             explicit_bzero(pass, sizeof pass);
             nodelay(stdscr, TRUE);

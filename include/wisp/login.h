@@ -11,7 +11,9 @@
 
 /* With curses already up: ask until PostgreSQL accepts (then cfg->db holds
  * the working connection settings) or three attempts failed (-1 with the
- * last reason). first_error is why the settings alone did not work. */
-int login_screen(struct config *cfg, const char *first_error, struct werr *e);
+ * last reason). first_error is why the settings alone did not work.
+ * sig_fd is the read end of the console's signal pipe (one byte per signal):
+ * a signal other than SIGWINCH, or the terminal going away, gives up. */
+int login_screen(struct config *cfg, const char *first_error, int sig_fd, struct werr *e);
 
 #endif

@@ -348,6 +348,22 @@ t_contains "header shows the role" "operator" "$(screen | head -1)"
 tm send-keys -t wisp q
 t_ok "quits after sign-in" wait_for "wisp-exit=0"
 tm_stop
+
+# A terminal that goes away at the sign-in screen ends the console, rather
+# than leaving it spinning on a dead terminal.
+tm new-session -d -s wisp -x 120 -y 40 "echo \$\$ > '$T/login.pid'; exec env WISP_DB='dbname=$PGDATABASE user=clerk1' PGHOST='$PGHOST' PGPORT='$PGPORT' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'"
+t_ok "login screen again" wait_for "wisp: sign in"
+pid=$(cat "$T/login.pid")
+tm_stop
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+t_fail "the terminal gone: the console at sign-in exits" 1 kill -0 "$pid"
+kill -9 "$pid" 2>/dev/null
+tm new-session -d -s wisp -x 120 -y 40 "echo \$\$ > '$T/login.pid'; env WISP_DB='dbname=$PGDATABASE user=clerk1' PGHOST='$PGHOST' PGPORT='$PGPORT' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
+t_ok "login screen, once more" wait_for "wisp: sign in"
+pkill -TERM -P "$(cat "$T/login.pid")" -x "$(basename "$WISP")"
+t_ok "SIGTERM at sign-in: the console leaves, status 1" wait_for "wisp-exit=1"
+t_contains "and says why" "cancelled by a signal" "$(screen)"
+tm_stop
 tm new-session -d -s wisp -x 120 -y 40 "env WISP_DB='dbname=$PGDATABASE user=clerk1' PGHOST='$PGHOST' PGPORT='$PGPORT' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' '$WISP'; echo wisp-exit=\$?; sleep 60"
 t_ok "login screen again" wait_for "wisp: sign in"
 tm send-keys -t wisp clerk1 Enter bad1 Enter
