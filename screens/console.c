@@ -1755,6 +1755,16 @@ take_snapshot(struct app *app)
         prompt_set_plans(names, (int)n);
         free(names);
     }
+    if (app->snap.routers) {
+        size_t n = json_array_size(app->snap.routers);
+        const char **names = xcalloc(n + 1, sizeof *names);
+
+        for (size_t i = 0; i < n; i++)
+            names[i] =
+                json_string_value(json_object_get(json_array_get(app->snap.routers, i), "name"));
+        prompt_set_routers(names, (int)n);
+        free(names);
+    }
 }
 
 static void

@@ -25,7 +25,7 @@ static struct {
     bool finished;
     char *line;
     char *history;
-    char **plans;
+    char **plans, **routers;
     char hint[256];
 } pr;
 
@@ -60,7 +60,8 @@ static char **
 complete(const char *text, int start, int end)
 {
     pr.hint[0] = '\0';
-    return cli_complete(rl_line_buffer, start, end, text, (const char *const *)pr.plans);
+    return cli_complete(rl_line_buffer, start, end, text, (const char *const *)pr.plans,
+                        (const char *const *)pr.routers);
 }
 
 /* Several matches: show them in the footer instead of readline's own list. */
@@ -182,15 +183,28 @@ prompt_draw(int y)
     move(y, cursor < COLS ? cursor : COLS - 1);
 }
 
+/* Replace a NULL-terminated list with a copy of words[0..n). */
+static void
+set_words(char ***list, const char *const *words, int n)
+{
+    for (char **p = *list; p && *p; p++)
+        free(*p);
+    free(*list);
+    *list = xcalloc((size_t)n + 1, sizeof **list);
+    for (int i = 0; i < n; i++)
+        (*list)[i] = xstrdup(words[i]);
+}
+
 void
 prompt_set_plans(const char *const *plans, int n)
 {
-    for (char **p = pr.plans; p && *p; p++)
-        free(*p);
-    free(pr.plans);
-    pr.plans = xcalloc((size_t)n + 1, sizeof *pr.plans);
-    for (int i = 0; i < n; i++)
-        pr.plans[i] = xstrdup(plans[i]);
+    set_words(&pr.plans, plans, n);
+}
+
+void
+prompt_set_routers(const char *const *routers, int n)
+{
+    set_words(&pr.routers, routers, n);
 }
 
 const char *
@@ -207,9 +221,11 @@ prompt_done(void)
         history_truncate_file(pr.history, 1000);
     }
     free(pr.history);
-    for (char **p = pr.plans; p && *p; p++)
-        free(*p);
+    set_words(&pr.plans, NULL, 0);
+    set_words(&pr.routers, NULL, 0);
     free(pr.plans);
+    free(pr.routers);
+    pr.plans = pr.routers = NULL;
     if (rl_outstream && rl_outstream != stdout)
         fclose(rl_outstream);
     rl_outstream = NULL;

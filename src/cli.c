@@ -629,7 +629,8 @@ generator(const char *text, int state)
 }
 
 char **
-cli_complete(const char *line, int start, int end, const char *text, const char *const *plans)
+cli_complete(const char *line, int start, int end, const char *text, const char *const *plans,
+             const char *const *routers)
 {
     char *head = xasprintf("%.*s", start, line);
     int argc = 0, used = 0;
@@ -664,7 +665,15 @@ cli_complete(const char *line, int start, int end, const char *text, const char 
     } else if (argc > 0 && str_eq(argv[argc - 1], "--plan") && plans) {
         for (int i = 0; plans[i]; i++)
             add_candidate(plans[i], text);
+    } else if (argc > 0 && str_eq(argv[argc - 1], "--router") && routers) {
+        for (int i = 0; routers[i]; i++)
+            add_candidate(routers[i], text);
     } else {
+        /* `router test NAME`: the router first, where no argument is yet */
+        if (routers && str_starts(c->name, "router ") && c->max_pos > 0 && argc == used &&
+            text[0] != '-')
+            for (int i = 0; routers[i]; i++)
+                add_candidate(routers[i], text);
         for (const struct cmd_flag *f = c->flags; f && f->name; f++) {
             char flag[64];
 

@@ -12,12 +12,50 @@
 #include <readline/readline.h>
 
 #include "wisp/cli.h"
+#include "wisp/db.h"
 #include "wisp/util.h"
 
+static struct cmd_ctx *shell_ctx;
+
+/* The names a query lists, NULL-terminated; NULL when it fails. */
+static char **
+names(const char *sql)
+{
+    struct werr e = {0};
+    PGresult *r = db_queryv(&shell_ctx->db, &e, sql, 0);
+    char **v;
+
+    if (!r)
+        return NULL;
+    v = xcalloc((size_t)PQntuples(r) + 1, sizeof *v);
+    for (int i = 0; i < PQntuples(r); i++)
+        v[i] = xstrdup(PQgetvalue(r, i, 0));
+    PQclear(r);
+    return v;
+}
+
+static void
+free_names(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+/* Plan and router names come fresh from the database once a command has
+ * opened it (the shell itself starts without one). */
 static char **
 complete(const char *text, int start, int end)
 {
-    return cli_complete(rl_line_buffer, start, end, text, NULL);
+    bool db = shell_ctx && shell_ctx->db_open;
+    char **plans = db ? names("SELECT name FROM plans WHERE active ORDER BY name") : NULL,
+         **routers = db ? names("SELECT name FROM routers ORDER BY name") : NULL, **m;
+
+    m = cli_complete(rl_line_buffer, start, end, text, (const char *const *)plans,
+                     (const char *const *)routers);
+    free_names(plans);
+    free_names(routers);
+    return m;
 }
 
 /* One line: run it, report an error the way main does, keep going. */
@@ -54,6 +92,7 @@ shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     (void)a;
     (void)e;
+    shell_ctx = ctx;
     rl_attempted_completion_function = complete;
     rl_readline_name = "wisp";
     if (!tty)

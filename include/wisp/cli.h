@@ -109,10 +109,11 @@ void cli_free_words(char **argv);
 char *cli_history_path(void);
 
 /* Readline completion over the command table: commands, then the flags of the
- * command being typed, then the values of --plan from plans (NULL-terminated,
- * may be NULL). Returns a malloc'ed match list as rl_completion_matches does. */
+ * command being typed, the values of --plan from plans and of --router (and a
+ * `router ...` command's NAME) from routers (NULL-terminated, may be NULL).
+ * Returns a malloc'ed match list as rl_completion_matches does. */
 char **cli_complete(const char *line, int start, int end, const char *text,
-                    const char *const *plans);
+                    const char *const *plans, const char *const *routers);
 
 /* Print the list of commands, or one command's usage, to out. */
 void cli_help(FILE *out, const char *topic);

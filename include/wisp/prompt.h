@@ -22,8 +22,10 @@ bool prompt_key(int ch, char **line);
 /* Draw the line being edited at row y, with the cursor where readline has it. */
 void prompt_draw(int y);
 
-/* Plan names for completion of --plan (a NULL-terminated copy is kept). */
+/* Plan names for completion of --plan, router names for --router and a
+ * `router ...` command's NAME (NULL-terminated copies are kept). */
 void prompt_set_plans(const char *const *plans, int n);
+void prompt_set_routers(const char *const *routers, int n);
 
 /* Candidates of the last ambiguous Tab, for the footer, or NULL. */
 const char *prompt_hint(void);

@@ -20,6 +20,12 @@ for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'wisp>' && brea
 tmux -S "$sock" send-keys 'batch li' Tab Enter
 for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'COUNT' && break; sleep 0.1; done
 t_contains "shell prompt and completion" "wisp> batch list" "$(tmux -S "$sock" capture-pane -p)"
+w router add kiosk-east --host 127.0.0.1 --user x --key /dev/null --driver routeros --accept-new-hostkey
+tmux -S "$sock" send-keys 'voucher create --pl' Tab '1' Tab '--rou' Tab 'kio' Tab
+for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q -- '--router kiosk-east' && break; sleep 0.1; done
+t_contains "shell completes plan and router names from the database" \
+    "wisp> voucher create --plan 1h --router kiosk-east" "$(tmux -S "$sock" capture-pane -p)"
+tmux -S "$sock" send-keys C-u
 tmux -S "$sock" send-keys 'exit' Enter
 for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q 'shell-exit' && break; sleep 0.1; done
 tmux -S "$sock" kill-server

@@ -45,6 +45,12 @@ start
 t_ok "the console runs its own worker when none is seen" wait_for "worker (console)"
 tm send-keys -t wisp 1
 t_ok "routers pane lists the routers" wait_for "front"
+tm send-keys -t wisp ':' 'router te' Tab 'fr' Tab
+t_ok "Tab completes a router's name" wait_for ":router test front"
+tm send-keys -t wisp Escape
+tm send-keys -t wisp ':' 'session list --rou' Tab 'ba' Tab
+t_ok "and --router values" wait_for ":session list --router back"
+tm send-keys -t wisp Escape
 t_ok "a router comes up" wait_for " up "
 s=$(screen)
 t_match "front: driver, host, state" 'front +routeros +127\.0\.0\.1 +up' "$s"
