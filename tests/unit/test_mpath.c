@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "wisp/mpath.h"
+#include "wisp/util.h"
 
 #define P "unit-mpath:"
 
@@ -168,6 +169,68 @@ test_series_window(void **state)
     wipe();
 }
 
+/* The day clocks go back (America/New_York, 2027-11-07): 01:xx happens
+ * twice and is one bucket; 23:xx is still hour 23; the next day is not
+ * today. The day they go forward (2027-03-14): hour 2 does not exist. */
+static void
+test_hours_across_clock_changes(void **state)
+{
+    struct werr e = {0};
+    struct mpath *m = mpath_new(P);
+    char *tz = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    time_t fall = 1825560000, spring = 1805000400; /* the two local midnights */
+    json_t *j;
+
+    (void)state;
+    setenv("TZ", "America/New_York", 1);
+    tzset();
+    wipe();
+    assert_int_equal(local_midnight(fall + 12 * 3600), fall);
+    mpath_sale(m, 1, fall + 5400, "1h", 100);             /* 01:30 EDT */
+    mpath_sale(m, 2, fall + 5400 + 3600, "1h", 100);      /* 01:30 EST */
+    mpath_sale(m, 3, fall + 24 * 3600 + 1800, "1h", 100); /* 23:30 EST */
+    mpath_sale(m, 4, fall + 25 * 3600 + 1800, "1h", 100); /* tomorrow 00:30 */
+    assert_int_equal(send(m), 4);
+    j = mpath_hours(c, P, fall + 25 * 3600 - 60, &e);
+    assert_non_null(j);
+    assert_json(json_object_get(j, "sold"), "[0,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1]");
+    json_decref(j);
+    j = mpath_read(c, P, fall + 25 * 3600 - 60, 2, &e);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "sold_today")), 3);
+    json_decref(j);
+    mpath_sale(m, 5, spring + 2 * 3600 - 60, "1h", 100); /* 01:59 EST */
+    mpath_sale(m, 6, spring + 2 * 3600 + 60, "1h", 100); /* 03:01 EDT */
+    assert_int_equal(send(m), 2);
+    assert_int_equal(local_hour(spring, 2), spring + 2 * 3600); /* 02:00 is 03:00 EDT */
+    j = mpath_hours(c, P, spring + 12 * 3600, &e);
+    assert_non_null(j);
+    assert_json(json_object_get(j, "sold"), "[0,1,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]");
+    json_decref(j);
+    mpath_free(m);
+    wipe();
+    if (tz)
+        setenv("TZ", tz, 1);
+    else
+        unsetenv("TZ");
+    free(tz);
+    tzset();
+}
+
+/* Strict dates: what mktime would quietly move is refused. */
+static void
+test_local_date(void **state)
+{
+    (void)state;
+    assert_int_equal(local_date("2026-02-30"), -1);
+    assert_int_equal(local_date("2026-13-01"), -1);
+    assert_int_equal(local_date("2026-1-01"), -1);
+    assert_int_equal(local_date("2026-03-08x"), -1);
+    assert_int_equal(local_date(NULL), -1);
+    assert_true(local_date("2028-02-29") > 0);
+    assert_int_equal(local_date("2026-11-26"), local_midnight(local_date("2026-11-26") + 50000));
+}
+
 int
 main(void)
 {
@@ -176,6 +239,8 @@ main(void)
         cmocka_unit_test(test_replay_counts_once),
         cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_series_window),
+        cmocka_unit_test(test_hours_across_clock_changes),
+        cmocka_unit_test(test_local_date),
     };
     int rc;
 
