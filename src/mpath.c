@@ -30,7 +30,7 @@ static const char script[] =
     "local n, i, counted = tonumber(ARGV[1]), 2, 0\n"
     "local hinc, zinc = {}, {}\n"
     "for e = 1, n do\n"
-    "  local fresh = redis.call('HSETNX', KEYS[tonumber(ARGV[i])], ARGV[i+1], 1) == 1\n"
+    "  local fresh = redis.call('HSETNX', KEYS[tonumber(ARGV[i])], ARGV[i+1], '1') == 1\n"
     "  if fresh then\n"
     "    counted = counted + 1\n"
     "    redis.call('XADD', KEYS[tonumber(ARGV[i+2])], 'MAXLEN', '~', ARGV[i+3], '*',\n"

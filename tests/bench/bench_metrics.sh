@@ -70,7 +70,11 @@ printf 'bench: a new session on a router shown in the Sessions pane: median %d m
 printf 'bench: ... and in the Metrics pane: median %d ms, worst %d ms (target <= %d ms)\n' \
     "$(median <"$dir/m.t")" "$(sort -g "$dir/m.t" | tail -1)" $((INTERVAL * 1000 + 1000))
 
-# 2. throughput: the metrics path against pipelined XADD on the same Redis
+# 2. throughput: the metrics path against pipelined XADD on the same Redis,
+# with the consoles and the worker stopped so they do not share the cores
+tmux -S "$sock" kill-server 2>/dev/null || true
+kill "$wpid" 2>/dev/null && wait "$wpid" 2>/dev/null || true
+wpid=
 REDIS_SOCK=$REDIS_SOCK RUNS=$RUNS build/bench/bench_mpath
 : >"$dir/x.t"
 for _ in $(seq "$RUNS"); do
