@@ -1,6 +1,6 @@
 /*
  * bench_mpath.c - the metrics path's throughput into Redis (issue 6): a
- * day's worth of events (sales over 20 plans and 24 hours, first logins,
+ * day's worth of events (sales over 5 plans and 24 hours, first logins,
  * finished orders, and a router sample with 20 clients every 50th event)
  * sent the way the worker sends them, pipelined, MPATH_CHUNK per script
  * call. Each run uses keys of its own, so every event is new and counted.
