@@ -8,6 +8,7 @@
  * URL to the printer's own QR command (GS ( k).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,16 @@ ps_string(struct sbuf *sb, const char *s)
     sb_addc(sb, ')');
 }
 
+/* One dot at 150 dpi, in points: two at 300, four at 600. */
+#define PS_DOT (72.0 / 150.0)
+
+/* v on the dot grid (the page's origin is a dot corner). */
+static double
+on_grid(double v)
+{
+    return round(v / PS_DOT) * PS_DOT;
+}
+
 /* The QR as rows of [x len ...] dark runs, drawn by the Q procedure. */
 static void
 ps_qr(struct sbuf *sb, const struct qr *q, double x, double y, double m)
@@ -296,10 +307,16 @@ write_ps(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards, 
     int rows = (int)((ph - 2 * margin) / card_h);
     int per_page = rows * cols, pages = (int)((n + (size_t)per_page - 1) / (size_t)per_page);
     double side = card_h - 16 < card_w * 0.55 ? card_h - 16 : card_w * 0.55;
-    double m = side / (maxw + 2 * PAPER_QUIET);
+    /* Modules a whole number of dots at 150, 300 and 600 dpi, on the dot
+     * grid: every module prints the same size, which scanners like (at
+     * 2.67 pt a module came out 5 or 6 dots at 150 dpi and one code in a
+     * few hundred did not decode). */
+    double m = floor(side / (maxw + 2 * PAPER_QUIET) / PS_DOT) * PS_DOT;
     double font = cols > 3 ? 6.5 : 8;
     struct sbuf sb = {0};
 
+    if (m < PS_DOT) /* cards too small for the grid: as large as fits */
+        m = side / (maxw + 2 * PAPER_QUIET);
     sb_printf(&sb,
               "%%!PS-Adobe-3.0\n%%%%Creator: wisp\n%%%%Title: vouchers\n%%%%Pages: %d\n"
               "%%%%BoundingBox: 0 0 %.0f %.0f\n%%%%DocumentMedia: %s %.0f %.0f 0 () ()\n"
@@ -316,8 +333,8 @@ write_ps(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards, 
         int slot = (int)(i % (size_t)per_page), page = (int)(i / (size_t)per_page);
         double x = margin + (slot % cols) * card_w;
         double top = ph - margin - (slot / cols) * card_h;
-        double qx = x + 4 + PAPER_QUIET * m + (maxw - qs[i].width) * m / 2;
-        double qy = top - 8 - PAPER_QUIET * m - (maxw - qs[i].width) * m / 2;
+        double qx = on_grid(x + 4 + PAPER_QUIET * m + (maxw - qs[i].width) * m / 2);
+        double qy = on_grid(top - 8 - PAPER_QUIET * m - (maxw - qs[i].width) * m / 2);
         double tx = x + 4 + side + 2, ty = top - 18, lead = font + 3;
         const struct sheet_card *c = &cards[i];
         char line[160];
