@@ -171,31 +171,6 @@ free_rows(char **rows)
     free(rows);
 }
 
-/* Print s at (y, x), cut at a character boundary to at most cols columns. */
-static void
-put_clipped(int y, int x, const char *s, int cols)
-{
-    size_t i = 0;
-    int used = 0;
-
-    while (s[i]) {
-        char one[8]; /* one character: a lead byte and its continuation bytes */
-        size_t len = 1;
-        int cw;
-
-        while (len < sizeof one - 1 && ((unsigned char)s[i + len] & 0xc0) == 0x80)
-            len++;
-        memcpy(one, s + i, len);
-        one[len] = '\0';
-        cw = str_width(one);
-        if (used + cw > cols)
-            break;
-        used += cw;
-        i += len;
-    }
-    mvaddnstr(y, x, s, (int)i);
-}
-
 /* A y axis label: the value through fmt, or "%g" without one. */
 static void
 axis_label(double value, void (*fmt)(double, char *, size_t), char *buf, size_t len)
@@ -284,7 +259,7 @@ graph_draw(int y, int x, int h, int w, const double *v, size_t n, const char *ti
     mvhline(y + h - 1, x, ' ', w);
     if (title) {
         attrset(title_attr);
-        put_clipped(y, x, title, w);
+        mvaddnstr(y, x, title, (int)str_fit(title, w, NULL));
     }
     for (r = 0; r < gh; r++) {
         const char *label = r == 0 ? top : r == gh - 1 ? zero : r == mid_row ? mid : NULL;

@@ -85,25 +85,11 @@ put_cell(const char *s, int w, bool right)
             printw("%*s", w - sw, "");
         return;
     }
-    /* cut by columns: ASCII is the common case; other text is cut by bytes
-     * only at UTF-8 boundaries */
+    /* cut by columns, at a character boundary, and say so with an ellipsis */
     {
-        char buf[256];
-        size_t n = 0;
-        int cw = 0;
+        int cw;
 
-        for (const unsigned char *p = (const unsigned char *)s; *p && n + 4 < sizeof buf;) {
-            size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : 4;
-            char one[5] = {0};
-
-            memcpy(one, p, len);
-            if (cw + str_width(one) > w - 1)
-                break;
-            memcpy(buf + n, p, len);
-            n += len, p += len, cw += str_width(one);
-        }
-        buf[n] = '\0';
-        addstr(buf);
+        addnstr(s, (int)str_fit(s, w - 1, &cw));
         addstr("\u2026");
         printw("%*s", w - cw - 1 > 0 ? w - cw - 1 : 0, "");
     }

@@ -88,24 +88,9 @@ progress(const struct sheet_opts *o, size_t done, size_t total)
 static void
 add_cell(struct sbuf *sb, const char *s, int cols)
 {
-    int w = 0;
-    const unsigned char *p = (const unsigned char *)s;
+    int w;
 
-    while (*p) {
-        const unsigned char *start = p;
-        char one[8];
-        int cw;
-
-        p++;
-        while ((*p & 0xc0) == 0x80)
-            p++;
-        snprintf(one, sizeof one, "%.*s", (int)(p - start), (const char *)start);
-        cw = str_width(one);
-        if (w + cw > cols)
-            break;
-        sb_addn(sb, (const char *)start, (size_t)(p - start));
-        w += cw;
-    }
+    sb_addn(sb, s, str_fit(s, cols, &w));
     for (; w < cols; w++)
         sb_addc(sb, ' ');
 }

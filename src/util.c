@@ -218,6 +218,32 @@ str_width(const char *s)
     return w;
 }
 
+size_t
+str_fit(const char *s, int cols, int *width)
+{
+    size_t n = 0;
+    int w = 0;
+
+    while (s[n]) {
+        char one[8]; /* one character: its lead byte and continuation bytes */
+        size_t len = 1;
+        int cw;
+
+        while (len < sizeof one - 1 && ((unsigned char)s[n + len] & 0xc0) == 0x80)
+            len++;
+        memcpy(one, s + n, len);
+        one[len] = '\0';
+        cw = str_width(one);
+        if (w + cw > cols)
+            break;
+        w += cw;
+        n += len;
+    }
+    if (width)
+        *width = w;
+    return n;
+}
+
 int
 str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {

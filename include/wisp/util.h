@@ -41,6 +41,9 @@ bool str_eq(const char *a, const char *b);
 bool str_starts(const char *s, const char *prefix);
 /* Display width in terminal columns of a UTF-8 string (wcwidth per code point). */
 int str_width(const char *s);
+/* The bytes of the longest start of s at most cols columns wide, never
+ * splitting a character; *width (may be NULL) gets its width. */
+size_t str_fit(const char *s, int cols, int *width);
 /* Parse a whole decimal integer in [min, max]; -1 on anything else. */
 /* s for an error message, into buf: at most max bytes of it ("..." after),
  * quotes, backslashes and control bytes escaped so the message stays one
