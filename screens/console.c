@@ -1730,6 +1730,23 @@ handle_key(struct app *app, int ch)
         }
 }
 
+/* Names for the prompt's completion: rows are strings, or objects whose
+ * `key` member is the name. */
+static void
+complete_names(json_t *rows, const char *key, void (*set)(const char *const *, int))
+{
+    size_t n = json_array_size(rows);
+    const char **names = xcalloc(n + 1, sizeof *names);
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = json_array_get(rows, i);
+
+        names[i] = json_string_value(key ? json_object_get(r, key) : r);
+    }
+    set(names, (int)n);
+    free(names);
+}
+
 /* Take the newest snapshot from the data thread. */
 static void
 take_snapshot(struct app *app)
@@ -1746,25 +1763,10 @@ take_snapshot(struct app *app)
     app->snap = s;
     rebuild_all(app);
     request_view(app);
-    if (app->snap.plans) {
-        size_t n = json_array_size(app->snap.plans);
-        const char **names = xcalloc(n + 1, sizeof *names);
-
-        for (size_t i = 0; i < n; i++)
-            names[i] = json_string_value(json_array_get(app->snap.plans, i));
-        prompt_set_plans(names, (int)n);
-        free(names);
-    }
-    if (app->snap.routers) {
-        size_t n = json_array_size(app->snap.routers);
-        const char **names = xcalloc(n + 1, sizeof *names);
-
-        for (size_t i = 0; i < n; i++)
-            names[i] =
-                json_string_value(json_object_get(json_array_get(app->snap.routers, i), "name"));
-        prompt_set_routers(names, (int)n);
-        free(names);
-    }
+    if (app->snap.plans)
+        complete_names(app->snap.plans, NULL, prompt_set_plans);
+    if (app->snap.routers)
+        complete_names(app->snap.routers, "name", prompt_set_routers);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include "wisp/cli.h"
 #include "wisp/events.h"
 #include "wisp/metrics.h"
+#include "wisp/mpath.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
 
@@ -133,7 +134,8 @@ export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 static const struct cmd_flag backfill_flags[] = {
     {"from", 0, FLAG_VALUE}, {"to", 0, FLAG_VALUE}, {NULL, 0, 0}};
 
-#define KEEP_S (48 * 3600)
+/* what Redis still keeps of an hour, less the hour under way */
+#define KEEP_S (MPATH_HOUR_TTL - 3600)
 
 static int
 backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)

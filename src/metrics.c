@@ -41,9 +41,10 @@ json_t *
 metrics_now(struct db *db, struct werr *e)
 {
     json_t *m = NULL, *one, *v;
+    time_t today = local_midnight(time(NULL));
     char day0[24];
 
-    snprintf(day0, sizeof day0, "%lld", (long long)local_midnight(time(NULL)));
+    snprintf(day0, sizeof day0, "%lld", (long long)today);
     if (db_execv(db, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0) < 0)
         return NULL;
     one = db_first_json(db_queryv(
@@ -69,7 +70,7 @@ metrics_now(struct db *db, struct werr *e)
                     NULL, e)))
         goto fail;
     json_object_set_new(m, "per_router", v);
-    if (!(v = orders_now(db, local_midnight(time(NULL)), e)))
+    if (!(v = orders_now(db, today, e)))
         goto fail;
     json_object_set_new(m, "orders", v);
     if (!(v = pairs(db, "SELECT state, count(*) FROM routers GROUP BY state", NULL, e)))
@@ -268,7 +269,7 @@ static int
 fill_history(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
 {
     char a[24], b[24];
-    time_t oldest = time(NULL) - 7200 + 60;
+    time_t oldest = time(NULL) - MPATH_MINUTE_TTL + 60;
     PGresult *r;
 
     if (from < oldest)

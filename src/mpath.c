@@ -14,8 +14,6 @@
 #include "wisp/mpath.h"
 #include "wisp/util.h"
 
-#define SEEN_TTL       (49 * 3600)
-#define MIN_TTL        7200
 #define CLI_TTL        900
 #define EVENTS_MAXLEN  "100000"
 #define SAMPLES_MAXLEN "10000"
@@ -155,10 +153,10 @@ add_event(struct mpath *m, time_t at, const char *stream, char *id, json_t *data
      * (one per router and cycle) are forgotten sooner */
     if (strcmp(stream, "samples") == 0) {
         e->seen = xasprintf("%sm:seen:smp:%s", m->prefix, hour);
-        e->seen_expire = (long long)at + MIN_TTL;
+        e->seen_expire = (long long)at + MPATH_MINUTE_TTL;
     } else {
         e->seen = xasprintf("%sm:seen:%s", m->prefix, hour);
-        e->seen_expire = (long long)at + SEEN_TTL;
+        e->seen_expire = (long long)at + MPATH_HOUR_TTL;
     }
     e->id = id;
     e->stream = xasprintf("%sm:stream:%s", m->prefix, stream);
@@ -182,7 +180,7 @@ add_hour(struct mpath *m, struct event *e, time_t at, const char *field, long lo
 
     local_key(at, false, hour, sizeof hour);
     add_op(e, 'h', xasprintf("%sm:hour:%s", m->prefix, hour), field, xasprintf("%lld", n),
-           (long long)at + SEEN_TTL);
+           (long long)at + MPATH_HOUR_TTL);
 }
 
 void
@@ -198,9 +196,9 @@ mpath_sale(struct mpath *m, long long voucher_id, time_t at, const char *plan, l
     add_hour(m, e, at, "sold", 1);
     add_hour(m, e, at, "revenue", cents);
     add_op(e, 'z', xasprintf("%sm:plans:%s", m->prefix, day), plan, xstrdup("1"),
-           (long long)at + SEEN_TTL);
+           (long long)at + MPATH_HOUR_TTL);
     add_op(e, 'h', xasprintf("%sm:planrev:%s", m->prefix, day), plan, xasprintf("%lld", cents),
-           (long long)at + SEEN_TTL);
+           (long long)at + MPATH_HOUR_TTL);
 }
 
 void
@@ -232,7 +230,7 @@ minute_fields(struct mpath *m, struct event *e, char code, const char *router, t
               long long sessions, long long rx_bps, long long tx_bps)
 {
     char f[160];
-    long long exp = (long long)minute * 60 + MIN_TTL;
+    long long exp = (long long)minute * 60 + MPATH_MINUTE_TTL;
 
     snprintf(f, sizeof f, "s:%s", router);
     add_op(e, code, xasprintf("%sm:min:%lld", m->prefix, (long long)minute), f,
@@ -683,9 +681,9 @@ mpath_read(redisContext *c, const char *prefix, time_t now, int window, struct w
     long long minute = (long long)now / 60, cur[3] = {0}, sold = 0, cents = 0, act = 0;
     char hkeys[24][16];
     int hour_of[24], hours = today_hours(now, hkeys, hour_of),
-                     win = window < 2     ? 2
-                           : window > 120 ? 120
-                                          : window;
+                     win = window < 2                       ? 2
+                           : window > MPATH_MINUTE_TTL / 60 ? MPATH_MINUTE_TTL / 60
+                                                            : window;
     size_t nr = 0, want = (size_t)(win + 10 + 2 + 1 + hours);
     redisReply **r = xcalloc(want, sizeof *r);
     json_t *m = NULL, *per, *clients, *plans, *rows, *orders;
@@ -793,7 +791,10 @@ mpath_series(redisContext *c, const char *prefix, time_t now, int minutes, int w
              struct werr *e)
 {
     long long last = (long long)now / 60;
-    int win = window < 1 ? 1 : window > 120 ? 120 : window, all = minutes + win - 1;
+    int win = window < 1                       ? 1
+              : window > MPATH_MINUTE_TTL / 60 ? MPATH_MINUTE_TTL / 60
+                                               : window,
+        all = minutes + win - 1;
     redisReply **r = xcalloc((size_t)all, sizeof *r);
     json_t *out = NULL, *s, *rx, *tx, *state = json_object(), *stamp = json_object();
 

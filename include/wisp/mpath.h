@@ -34,6 +34,10 @@
 
 #include "wisp/err.h"
 
+/* How long Redis keeps a minute's figures and an hour's (and a day's). */
+#define MPATH_MINUTE_TTL 7200
+#define MPATH_HOUR_TTL   (49 * 3600)
+
 /* Events sent per script call; a batch holds any number. */
 #define MPATH_CHUNK 500
 
