@@ -17,6 +17,8 @@
 #   t_eq NAME EXPECTED ACTUAL     equal strings
 #   t_match NAME REGEX TEXT       a line of TEXT matches REGEX (grep -E)
 #   t_contains NAME NEEDLE HAYSTACK / t_not_contains NAME NEEDLE HAYSTACK
+#   console_start W H [VAR=VALUE...]  the console in tmux (socket $T/tmux.sock,
+#                             session wisp, no embedded worker), once its tabs show
 
 : "${WISP:?run through tests/run.sh}" "${WISP_RESULTS:?run through tests/run.sh}"
 T=${T:-$(mktemp -d)}
@@ -105,4 +107,15 @@ t_contains() {
 }
 t_not_contains() {
     if [[ "$3" != *"$2"* ]]; then _pass "$1"; else _fail "$1" "[$(_cut "$2")] found in [$(_cut "$3")]"; fi
+}
+console_start() {
+    local w=$1 h=$2
+    shift 2
+    tmux -S "$T/tmux.sock" new-session -d -s wisp -x "$w" -y "$h" \
+        "env TERM=xterm-256color WISP_WORKER_EMBEDDED=off $* WISP_DB='$WISP_DB' WISP_REDIS='$WISP_REDIS' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; sleep 30"
+    for _ in $(seq 50); do
+        tmux -S "$T/tmux.sock" capture-pane -p -t wisp | grep -q '3 Vouchers' && return 0
+        sleep 0.1
+    done
+    return 1
 }

@@ -67,9 +67,7 @@ t_match "summary: today's sale counted" '^TOTAL +1 +1\.50' "$(sed -n '/^Today/,/
 
 # the console's Reports view: Metrics pane, R
 sock=$T/tmux.sock
-tmux -S "$sock" new-session -d -s wisp -x 140 -y 50 \
-    "env TERM=xterm-256color WISP_WORKER_EMBEDDED=off WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; sleep 30"
-for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t wisp | grep -q '3 Vouchers' && break; sleep 0.1; done
+console_start 140 50
 tmux -S "$sock" send-keys -t wisp 5
 sleep 0.5
 t_contains "metrics pane offers the reports" "R: sales reports" "$(tmux -S "$sock" capture-pane -p -t wisp)"

@@ -64,9 +64,7 @@ t_contains "per plan" 'wisp_plan_vouchers_sold_today{plan="1h"} 3' "$prom"
 
 # the Metrics pane shows the same figures, live
 sock=$T/tmux.sock
-tmux -S "$sock" new-session -d -s wisp -x 140 -y 45 \
-    "env TERM=xterm-256color WISP_WORKER_EMBEDDED=off WISP_DB='$WISP_DB' WISP_REDIS='$WISP_REDIS' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; sleep 30"
-for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t wisp | grep -q '3 Vouchers' && break; sleep 0.1; done
+console_start 140 45
 tmux -S "$sock" send-keys -t wisp 5
 sleep 0.5
 pane=$(tmux -S "$sock" capture-pane -p -t wisp)

@@ -181,9 +181,7 @@ export WISP_REDIS=unix://$REDIS_SOCK
 
 # --- the Metrics pane -------------------------------------------------------
 sock=$T/tmux.sock
-tmux -S "$sock" new-session -d -s wisp -x 160 -y 50 \
-    "env TERM=xterm-256color LANG=C.UTF-8 WISP_WORKER_EMBEDDED=off WISP_DB='$WISP_DB' WISP_REDIS='$WISP_REDIS' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; sleep 30"
-for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t wisp | grep -q '3 Vouchers' && break; sleep 0.1; done
+console_start 160 50 LANG=C.UTF-8
 tmux -S "$sock" send-keys -t wisp 5
 sleep 0.5
 pane=$(tmux -S "$sock" capture-pane -p -t wisp)
