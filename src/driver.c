@@ -19,9 +19,14 @@ driver_run(struct rconn *c, const char *cmd, int *status, struct werr *e)
     int st;
 
     sb_reset(&c->out);
-    if (!c->ssh)
+    if (c->transport) {
+        if (c->transport(c, cmd, &c->out, &st) < 0) {
+            c->broken = true;
+            return werr_set(e, WISP_ERUNTIME, "the session died");
+        }
+    } else if (!c->ssh)
         return werr_set(e, WISP_ERUNTIME, "not connected");
-    if (ssh_exec(c->ssh, cmd, &c->out, &st, e) != SSH_OK) {
+    else if (ssh_exec(c->ssh, cmd, &c->out, &st, e) != SSH_OK) {
         c->broken = true; /* the caller closes the session and opens a new one later */
         return -1;
     }

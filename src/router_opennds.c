@@ -342,6 +342,8 @@ nds_push(struct rconn *c, const struct rt_user *u, size_t n, char **errs, struct
             long long up = kbps(x->rate, ul),
                       down = slash ? kbps(slash + 1, strlen(slash + 1)) : up;
 
+            /* The lines below the quoted 'WISP' are data, never run: a code
+             * the theme accepts ([A-Za-z0-9-]{9}) and numbers wisp formats. */
             if (!nds_code_ok(x->name)) {
                 errs[at + i] = xstrdup("openNDS's voucher theme takes only 9-character codes of "
                                        "letters, digits and -");
@@ -396,7 +398,8 @@ nds_remove(struct rconn *c, const char *const *names, size_t n, struct werr *e)
             if (!nds_code_ok(names[at + i])) { /* never on the roll, so removed */
                 continue;
             }
-            sb_printf(&sb, " %s", names[at + i]);
+            sb_addc(&sb, ' ');
+            sh_quote(&sb, names[at + i]);
         }
         sb_add(&sb, "; do [ -f $f ] && sed -i \"/^$c,/d\" $f; echo \"wisp-ok $c\"; done");
         rc = driver_run(c, sb.buf, NULL, e);
@@ -425,14 +428,20 @@ nds_sessions(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e)
 static int
 nds_kick(struct rconn *c, const struct rt_session *s, struct werr *e)
 {
-    char cmd[64];
-    int status;
+    struct sbuf cmd = {0};
+    char mac[18], q[100];
+    int status, rc;
 
-    for (const char *m = s->mac; *m; m++)
-        if (!isxdigit((unsigned char)*m) && *m != ':')
-            return werr_set(e, WISP_EUSAGE, "bad MAC address \"%s\"", s->mac);
-    snprintf(cmd, sizeof cmd, "ndsctl deauth %s", s->mac);
-    if (driver_run(c, cmd, &status, e) < 0)
+    if (!mac_normalize(s->mac, mac))
+        return werr_set(e, WISP_EUSAGE, "bad MAC address \"%s\"",
+                        str_quote(s->mac, 40, q, sizeof q));
+    for (char *m = mac; *m; m++) /* as openNDS prints its clients */
+        *m = (char)tolower((unsigned char)*m);
+    sb_add(&cmd, "ndsctl deauth ");
+    sh_quote(&cmd, mac);
+    rc = driver_run(c, cmd.buf, &status, e);
+    sb_free(&cmd);
+    if (rc < 0)
         return -1;
     /* "Client %s deauthenticated." (0) or "Client %s not found." (1): both done */
     if (c->out.buf && (strstr(c->out.buf, "deauthenticated.") || strstr(c->out.buf, "not found.")))

@@ -471,18 +471,6 @@ garbage:
         "cannot read the active sessions: the router's answer is not what wisp asked for");
 }
 
-void
-ros_quote(struct sbuf *sb, const char *s)
-{
-    sb_addc(sb, '"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\' || *s == '$')
-            sb_addc(sb, '\\');
-        sb_addc(sb, *s);
-    }
-    sb_addc(sb, '"');
-}
-
 /* --- the driver ------------------------------------------------------- */
 
 static int
@@ -527,6 +515,27 @@ read_answers(struct rconn *c, const char *const *names, size_t n, char **errs, c
     return 0;
 }
 
+/* `:do {BODY} on-error={...}`'s two answers for name: a :put of
+ * "wisp-ok NAME" and one of "wisp-err NAME", each one quoted literal. */
+static void
+put_marker(struct sbuf *sb, const char *word, const char *name)
+{
+    char *text = xasprintf("%s %s", word, name);
+
+    sb_add(sb, ":put ");
+    ros_quote(sb, text);
+    free(text);
+}
+
+static void
+end_do(struct sbuf *sb, const char *name)
+{
+    put_marker(sb, "wisp-ok", name);
+    sb_add(sb, "} on-error={");
+    put_marker(sb, "wisp-err", name);
+    sb_add(sb, "}");
+}
+
 static void
 add_profile(struct sbuf *sb, const struct rt_user *u)
 {
@@ -567,7 +576,8 @@ user_stmt(struct sbuf *sb, const struct rconn *c, const struct rt_user *x)
     }
     ros_format_time(x->uptime_s, t, sizeof t);
     sb_printf(sb, " limit-uptime=%s limit-bytes-total=%lld", t, x->bytes);
-    sb_printf(sb, " mac-address=%s", x->mac[0] ? x->mac : "00:00:00:00:00:00");
+    sb_add(sb, " mac-address=");
+    ros_quote(sb, x->mac[0] ? x->mac : "00:00:00:00:00:00");
     sb_printf(sb, " comment=\"wisp\" disabled=%s; ", x->disabled ? "yes" : "no");
     if (x->reset) {
         sb_add(sb, "/ip hotspot user reset-counters [find name=");
@@ -579,7 +589,8 @@ user_stmt(struct sbuf *sb, const struct rconn *c, const struct rt_user *x)
         ros_quote(sb, x->name);
         sb_add(sb, "]; ");
     }
-    sb_printf(sb, ":put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ", x->name, x->name);
+    end_do(sb, x->name);
+    sb_add(sb, "; ");
 }
 
 /* Users in scripts of at most DRIVER_SCRIPT_MAX bytes (an SSH exec request
@@ -659,8 +670,9 @@ ros_remove(struct rconn *c, const char *const *names, size_t n, struct werr *e)
             ros_quote(&sb, names[at + i]);
             sb_add(&sb, "]; /ip hotspot user remove [find name=");
             ros_quote(&sb, names[at + i]);
-            sb_printf(&sb, "]; :put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}; ",
-                      names[at + i], names[at + i]);
+            sb_add(&sb, "]; ");
+            end_do(&sb, names[at + i]);
+            sb_add(&sb, "; ");
         }
         rc = driver_run(c, sb.buf, NULL, e);
         sb_free(&sb);
@@ -757,7 +769,8 @@ ros_kick(struct rconn *c, const struct rt_session *s, struct werr *e)
         sb_add(&sb, " mac-address=");
         ros_quote(&sb, s->mac);
     }
-    sb_printf(&sb, "]; :put \"wisp-ok %s\"} on-error={:put \"wisp-err %s\"}", s->user, s->user);
+    sb_add(&sb, "]; ");
+    end_do(&sb, s->user);
     rc = driver_run(c, sb.buf, NULL, e);
     sb_free(&sb);
     if (rc == 0)

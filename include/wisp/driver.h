@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "wisp/err.h"
+#include "wisp/quote.h"
 #include "wisp/ssh.h"
 #include "wisp/util.h"
 
@@ -53,6 +54,9 @@ struct rconn {
     const char *hotspot_server; /* routeros: server=, NULL = all */
     struct sbuf out;            /* scratch for command output */
     bool broken;                /* a command timed out or the session died */
+    /* When set, commands go here instead of c->ssh: the unit tests see
+     * every script a driver writes and answer it. */
+    int (*transport)(struct rconn *c, const char *cmd, struct sbuf *out, int *status);
 };
 
 struct driver {
@@ -121,8 +125,6 @@ void ros_terse_flags(const char *line, char *out, size_t n);
 int ros_parse_users(const char *text, struct rt_user **u, size_t *n, struct werr *e);
 /* The active-session lines of wisp's :foreach script into sessions. */
 int ros_parse_sessions(const char *text, struct rt_session **s, size_t *n, struct werr *e);
-/* Quote s for a RouterOS string ("..." with \ " $ escaped) into sb. */
-void ros_quote(struct sbuf *sb, const char *s);
 
 /* --- openNDS parsing --------------------------------------------------- */
 
