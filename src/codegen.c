@@ -19,6 +19,7 @@
 #include <sys/random.h>
 
 #include "wisp/codegen.h"
+#include "wisp/quote.h"
 #include "wisp/util.h"
 
 #define LENGTH_MIN 4
@@ -57,9 +58,12 @@ codegen_charset(const char *spec, struct werr *e)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)spec[i];
 
-        if (c <= ' ' || c >= 127) {
+        /* codes become router commands' arguments, shell words, URL and
+         * CSV fields: only characters that need no quoting in any of them */
+        if (!strchr(SAFE_CHARS, c) || c == '\0') {
             werr_set(e, WISP_EUSAGE,
-                     "bad --charset \"%s\": only printable ASCII characters, no spaces",
+                     "bad --charset \"%s\": only letters, digits, - _ and . (no quotes, $, "
+                     "brackets, spaces or other symbols)",
                      str_quote(spec, 40, q, sizeof q));
             return NULL;
         }

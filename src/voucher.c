@@ -15,6 +15,7 @@
 
 #include "wisp/audit.h"
 #include "wisp/codegen.h"
+#include "wisp/quote.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
 
@@ -32,10 +33,12 @@ voucher_check_spec(const struct voucher_spec *s, struct werr *e)
     if (s->count < 1 || s->count > VOUCHER_MAX_BATCH)
         return werr_set(e, WISP_EUSAGE, "--count must be 1..%d, got %" PRId64, VOUCHER_MAX_BATCH,
                         s->count);
-    if (plen > 16 || (s->prefix && strspn(s->prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-                                                     "qrstuvwxyz0123456789-_") != plen))
-        return werr_set(e, WISP_EUSAGE, "bad --prefix \"%s\": at most 16 letters, digits, - or _",
-                        s->prefix);
+    if (plen > 16 || (s->prefix && strspn(s->prefix, SAFE_CHARS) != plen)) {
+        char q[100];
+
+        return werr_set(e, WISP_EUSAGE, "bad --prefix \"%s\": at most 16 letters, digits, - _ or .",
+                        str_quote(s->prefix, 40, q, sizeof q));
+    }
     if ((cs = codegen_charset(s->charset ? s->charset : CODEGEN_DEFAULT_CHARSET, e)) == NULL)
         return -1;
     rc = codegen_check_space(strlen(cs), s->length, s->count, e);

@@ -17,7 +17,8 @@
 #define CODEGEN_DEFAULT_CHARSET "alnum"
 
 /* Resolve a charset name (digits, lower, upper, alnum) or a literal set of
- * characters (printable ASCII, no space, no repeats, at least 2) into a
+ * characters (letters, digits, - _ . only: SAFE_CHARS of quote.h; no
+ * repeats, at least 2) into a
  * malloc'ed string of the characters. WISP_EUSAGE error otherwise. */
 char *codegen_charset(const char *name_or_chars, struct werr *e);
 

@@ -22,7 +22,7 @@ struct voucher_spec {
     int64_t count;       /* 1..VOUCHER_MAX_BATCH */
     int length;          /* random characters after the prefix, 4..32 */
     const char *charset; /* digits|lower|upper|alnum or literal characters; NULL = default */
-    const char *prefix;  /* "" or up to 16 letters, digits, - _ */
+    const char *prefix;  /* "" or up to 16 letters, digits, - _ . */
     bool userpass;       /* separate random password instead of code = password */
     const char *router;  /* router the batch is meant for, or NULL */
     const char *note;
