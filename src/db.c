@@ -334,6 +334,28 @@ fail:
     return -1;
 }
 
+/* CHECKs a migration left NOT VALID because rows from before break them
+ * (008_safe_text): one note each, with the rule from its comment. */
+static void
+note_unchecked(struct db *db, FILE *out)
+{
+    struct werr e = {0};
+    PGresult *r = db_queryv(db, &e,
+                            "SELECT conrelid::regclass::text, conname,"
+                            " coalesce(obj_description(oid, 'pg_constraint'), '')"
+                            " FROM pg_constraint WHERE contype = 'c' AND NOT convalidated"
+                            " ORDER BY 1, 2",
+                            0);
+
+    for (int i = 0; r && i < PQntuples(r); i++)
+        fprintf(out,
+                "note: rows of %s from before break %s (%s): it holds for new and changed rows "
+                "only; docs/schema.md \"Safe text\" says how to find and fix them\n",
+                PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+    if (r)
+        PQclear(r);
+}
+
 int
 db_migrate(struct db *db, FILE *out, struct werr *e)
 {
@@ -356,6 +378,8 @@ db_migrate(struct db *db, FILE *out, struct werr *e)
     }
     if (out && n == 0)
         fprintf(out, "database is up to date (version %d)\n", know);
+    if (out)
+        note_unchecked(db, out);
     return 0;
 }
 

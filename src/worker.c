@@ -381,9 +381,13 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
         goto fail;
     sb_add(&keep, "{");
     for (i = 0; i < n; i++) {
-        char up[24], bi[24], bo[24], tl[24];
+        char up[24], bi[24], bo[24], tl[24], mac[18];
         bool inserted;
 
+        /* as the CHECKs want it; a MAC the router garbled is unknown (''),
+         * never a failed import */
+        mac_normalize(ss[i].mac, mac);
+        memcpy(ss[i].mac, mac, sizeof mac);
         if (!ss[i].user[0]) /* openNDS client with no voucher in the log */
             snprintf(ss[i].user, sizeof ss[i].user, "%s", ss[i].mac);
         snprintf(up, sizeof up, "%lld", ss[i].uptime_s);
@@ -435,7 +439,7 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
             " first_used_at = now() - make_interval(secs => $2::bigint),"
             " expires_at = now() - make_interval(secs => $2::bigint)"
             "   + make_interval(secs => coalesce(p.validity_s, p.duration_s, 0) + v.extra_s),"
-            " mac = CASE WHEN p.lock_mac THEN $3 ELSE v.mac END"
+            " mac = CASE WHEN p.lock_mac AND $3 <> '' THEN $3 ELSE v.mac END"
             " FROM plans p WHERE p.id = v.plan_id AND v.code = $1"
             "   AND v.status IN ('new', 'sold') AND v.first_used_at IS NULL"
             " RETURNING v.code, v.expires_at",
