@@ -15,6 +15,9 @@
         logout USER           the client leaves
         mode MODE             normal | garbage | hang | badjson | legacy
         users | active        print the router's state as JSON
+        commands              every command received (DIR/commands.log), as JSON
+        ran                   RouterOS commands that only an injection would run
+                              (/system reboot, /user print), as JSON
 
 The router's state is files in DIR (one JSON document, locked while used).
 
@@ -83,6 +86,14 @@ def ros_time(s):
     raise RosError("invalid value for argument limit-uptime")
 
 
+def ros_mac(v):
+    """A MAC as RouterOS takes it; its error otherwise."""
+    if not re.fullmatch(r"[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}", v):
+        raise RosError("invalid value of mac-address, mac address required")
+    h = re.sub(r"[:-]", "", v).upper()
+    return ":".join(h[i:i + 2] for i in range(0, 12, 2))
+
+
 def script_time(secs):
     """What :put prints for a time value: [Nw][Nd]HH:MM:SS."""
     w, secs = divmod(int(secs), 604800)
@@ -113,10 +124,32 @@ def group(n, v7):
     return s + out
 
 
+ROS_ESCAPES = {'"': '"', "\\": "\\", "$": "$", "?": "?", "_": " ", "a": "\a", "b": "\b", "f": "\f",
+               "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
 def unquote(v):
-    if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
-        return re.sub(r'\\(.)', r'\1', v[1:-1])
-    return v
+    """A RouterOS string literal's value: \\XX (capital hex) and the escapes of
+    Manual:Scripting; an unquoted word as it is."""
+    if not (len(v) >= 2 and v[0] == '"' and v[-1] == '"'):
+        return v
+    out, i, body = "", 0, v[1:-1]
+    while i < len(body):
+        c = body[i]
+        if c == "$":
+            raise RosError("syntax error (unescaped $ in a string)")
+        if c != "\\":
+            out += c
+            i += 1
+        elif re.fullmatch(r"[0-9A-F]{2}", body[i + 1:i + 3]):
+            out += chr(int(body[i + 1:i + 3], 16))
+            i += 3
+        elif body[i + 1:i + 2] in ROS_ESCAPES:
+            out += ROS_ESCAPES[body[i + 1]]
+            i += 2
+        else:
+            raise RosError("syntax error (bad escape in a string)")
+    return out
 
 
 def split_top(s, seps):
@@ -183,6 +216,19 @@ def matching(s, start):
     raise RosError("syntax error (line 1 column %d)" % (start + 1))
 
 
+def matching_quote(s):
+    """Index of the quote closing the literal that starts s, or -1."""
+    i = 1
+    while i < len(s):
+        if s[i] == "\\":
+            i += 2
+            continue
+        if s[i] == '"':
+            return i
+        i += 1
+    return -1
+
+
 class Ros:
     def __init__(self, st, out):
         self.st = st
@@ -209,7 +255,7 @@ class Ros:
             u = {"name": a["name"], "password": a.get("password", ""), "profile": a.get("profile", "default"),
                  "limit-uptime": ros_time(a.get("limit-uptime", "0s")),
                  "limit-bytes-total": int(a.get("limit-bytes-total", "0")),
-                 "mac-address": a.get("mac-address", "00:00:00:00:00:00"),
+                 "mac-address": ros_mac(a.get("mac-address", "00:00:00:00:00:00")),
                  "server": a.get("server", "all"), "comment": a.get("comment", ""),
                  "disabled": a.get("disabled", "no") == "yes", "uptime": 0, "bytes-in": 0, "bytes-out": 0}
             st["users"].append(u)
@@ -228,6 +274,8 @@ class Ros:
                             u[k] = int(v)
                         elif k == "disabled":
                             u[k] = v == "yes"
+                        elif k == "mac-address":
+                            u[k] = ros_mac(v)
                         else:
                             u[k] = v
             elif verb == "remove":
@@ -311,7 +359,8 @@ class Ros:
         return str(a.get(field, ""))
 
     def foreach(self, stmt):
-        m = re.fullmatch(r':foreach i in=\[/ip hotspot active find( server=("[^"]*"))?\] do=\{:put \((.*)\)\}',
+        m = re.fullmatch(r':foreach i in=\[/ip hotspot active find( server=("(?:[^"\\]|\\.)*"))?\] '
+                         r'do=\{:put \((.*)\)\}',
                          stmt, re.S)
         if not m:
             raise RosError("syntax error (line 1 column 10)")
@@ -360,7 +409,19 @@ class Ros:
         elif s.startswith(":foreach "):
             self.foreach(s)
         elif s.startswith(":put "):
-            self.out.append(unquote(s[5:].strip()))
+            arg = s[5:].strip()
+            if arg.startswith("[") and arg.endswith("]"):  # :put [command]: runs it
+                self.run(arg[1:-1])
+            elif arg.startswith('"') and matching_quote(arg) == len(arg) - 1:
+                self.out.append(unquote(arg))
+            else:
+                raise RosError("syntax error (line 1 column 6)")
+        elif s == "/system reboot":  # what an injection would do: recorded, never wanted
+            self.st.setdefault("ran", []).append(s)
+            self.out.append("Reboot, yes? [y/N]:")
+        elif s in ("/user print", "/user print without-paging"):
+            self.st.setdefault("ran", []).append(s)
+            self.out.append("Flags: X - disabled\r\n 0   ;;; system default user\r\n     name=\"admin\" group=full")
         elif s.startswith("/ip hotspot user profile add "):
             a = args_of(split_top(s[len("/ip hotspot user profile add "):], " "))
             self.st["profiles"].append({"name": a["name"], "rate-limit": a.get("rate-limit", ""),
@@ -484,6 +545,9 @@ def serve_opennds(d, cmd):
 
 
 def serve(d, cmd):
+    # every command exactly as sshd handed it over, one JSON line each
+    with open(os.path.join(d, "commands.log"), "a") as f:
+        f.write(json.dumps({"t": time.time(), "cmd": cmd}) + "\n")
     return (serve_routeros if load(d)["kind"] == "routeros" else serve_opennds)(d, cmd)
 
 
@@ -529,6 +593,14 @@ def admin(d, args):
             print(json.dumps(st["active"] if kind == "routeros" else st["clients"]))
         elif cmd == "profiles":
             print(json.dumps(st["profiles"]))
+        elif cmd == "ran":  # the commands an injection would have run
+            print(json.dumps(st.get("ran", [])))
+        elif cmd == "commands":  # every command received, in order
+            try:
+                with open(os.path.join(d, "commands.log")) as f:
+                    print(json.dumps([json.loads(x)["cmd"] for x in f]))
+            except FileNotFoundError:
+                print("[]")
         elif cmd == "login" and kind == "routeros":
             user, mac, ip = rest
             u = next((u for u in st["users"] if u["name"] == user), None)
