@@ -6,7 +6,8 @@
 # the database by the superuser, bypassing wisp: the CHECKs of 008_safe_text
 # refuse them; the ones that get in anyway (rows from before the CHECKs,
 # columns without one, what routers report) arrive as one quoted literal and
-# never run.
+# never run. Last, 008 applied again over rows that break it: MACs are
+# normalised, the broken CHECK stays NOT VALID and `wisp db migrate` names it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/sim.sh"
 chmod 755 "$T"
@@ -139,3 +140,30 @@ ncmds=$(sim_admin n1 commands | jq -r '.[]')
 t_not_contains "openNDS: the hostile target never sent" "pwned" "$ncmds"
 t_eq "openNDS: nothing ran" "no" "$([ -e "$SIM_DIR/r/n1/ndslog/pwned" ] && echo yes || echo no)"
 t_eq "openNDS: removal job done" done "$(sql "SELECT j.state FROM router_jobs j JOIN routers r ON r.id = j.router_id WHERE r.name = 'n1'")"
+
+# --- the migration on rows from before it ----------------------------------------
+# Take 008 back out, leave rows it would refuse, and apply it again: MACs are
+# normalised, the CHECK the rows still break stays NOT VALID and is named,
+# the others are validated.
+psql -XAtq -v ON_ERROR_STOP=1 -v v2="$V2" >/dev/null <<'SQL'
+DELETE FROM schema_migrations WHERE version = 8;
+ALTER TABLE vouchers DROP CONSTRAINT vouchers_code_safe, DROP CONSTRAINT vouchers_password_safe,
+    DROP CONSTRAINT vouchers_mac_normal;
+ALTER TABLE batches DROP CONSTRAINT batches_charset_safe, DROP CONSTRAINT batches_prefix_safe;
+ALTER TABLE sessions DROP CONSTRAINT sessions_mac_normal;
+DROP FUNCTION mac_normal(text);
+DELETE FROM vouchers WHERE code LIKE 'q";%';
+UPDATE vouchers SET code = 'ab#%cd', mac = 'aa-bb-cc-00-11-22' WHERE code = :'v2';
+UPDATE sessions SET mac = 'aabbcc001133';
+SQL
+w db migrate
+t_eq "migrate again: exit 0" 0 "$RC"
+t_contains "applied again" "applied 008_safe_text" "$OUT"
+t_contains "says which CHECK old rows break" "note: rows of vouchers from before break vouchers_code_safe (voucher codes are 4 to 48 letters, digits, - _ or .)" "$OUT"
+t_eq "only that one is noted" 1 "$(grep -c '^note: ' <<<"$OUT")"
+t_eq "old MACs normalised" "AA:BB:CC:00:11:22|AA:BB:CC:00:11:33" \
+    "$(sql "SELECT (SELECT mac FROM vouchers WHERE code = 'ab#%cd') || '|' || (SELECT string_agg(DISTINCT mac, ',') FROM sessions)")"
+t_eq "the old code still works" 1 "$(sql "SELECT count(*) FROM vouchers WHERE code = 'ab#%cd'")"
+t_eq "validated where the rows allow" "batches_charset_safe:t batches_prefix_safe:t sessions_mac_normal:t vouchers_code_safe:f vouchers_mac_normal:t vouchers_password_safe:t" \
+    "$(sql "SELECT string_agg(conname || ':' || left(convalidated::text, 1), ' ' ORDER BY conname) FROM pg_constraint WHERE conname ~ '_(safe|normal)\$'")"
+refused "a new bad code is still refused" vouchers_code_safe "UPDATE vouchers SET code = 'x;y;z' WHERE code = 'ab#%cd'"
