@@ -49,9 +49,12 @@ w voucher create --plan 1h --count 2 --router r1 --json
 B=$(jq -r .batch_id <<<"$OUT")
 V1=$(sql "SELECT code FROM vouchers WHERE batch_id = $B ORDER BY serial LIMIT 1")
 V2=$(sql "SELECT code FROM vouchers WHERE batch_id = $B ORDER BY serial OFFSET 1 LIMIT 1")
+# The superuser writes with triggers off (session_replication_role = replica):
+# only the CHECKs stand between a value and the table, whatever triggers guard
+# the voucher life cycle.
 refused() { # refused NAME CONSTRAINT SQL: the statement fails on that CHECK
     local out
-    out=$(psql -XAtq -v ON_ERROR_STOP=1 -v code="$INJ_CODE" -v mac="$INJ_MAC" -v v1="$V1" -c "$3" 2>&1)
+    out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "SET session_replication_role = replica" -c "$3" 2>&1)
     t_contains "$1" "violates check constraint \"$2\"" "$out"
 }
 refused "code refused" vouchers_code_safe "UPDATE vouchers SET code = 'q\";:put [/user print];:put \"' WHERE code = '$V1'"
@@ -68,7 +71,7 @@ refused "prefix refused" batches_prefix_safe \
 refused "session MAC refused" sessions_mac_normal \
     "INSERT INTO sessions (router_id, username, mac) SELECT id, 'u', 'zz' FROM routers WHERE name = 'r1'"
 t_eq "a normalised MAC is fine" "" \
-    "$(sql "UPDATE vouchers SET mac = 'AA:BB:CC:00:11:22' WHERE code = '$V2'; UPDATE vouchers SET mac = NULL WHERE code = '$V2'")"
+    "$(sql "SET session_replication_role = replica; UPDATE vouchers SET mac = 'AA:BB:CC:00:11:22' WHERE code = '$V2'; UPDATE vouchers SET mac = NULL WHERE code = '$V2'")"
 t_eq "mac_normal() spells MACs as RouterOS" "AA:BB:CC:00:11:22|AA:BB:CC:00:11:22|-|-" \
     "$(sql "SELECT concat_ws('|', mac_normal('aa-bb-cc-00-11-22'), mac_normal('aabbcc001122'),
                   coalesce(mac_normal('aa:bb-cc:00:11:22'), '-'), coalesce(mac_normal('0;/system reboot'), '-'))")"
@@ -78,6 +81,7 @@ t_eq "mac_normal() spells MACs as RouterOS" "AA:BB:CC:00:11:22|AA:BB:CC:00:11:22
 # the hostile values, put the CHECKs back as the migration leaves them.
 sql "ALTER TABLE vouchers DROP CONSTRAINT IF EXISTS vouchers_code_safe, DROP CONSTRAINT IF EXISTS vouchers_mac_normal" >/dev/null
 psql -XAtq -v ON_ERROR_STOP=1 -v code="$INJ_CODE" -v mac="$INJ_MAC" -v v1="$V1" -v prof="$INJ_PROFILE" >/dev/null <<'SQL'
+SET session_replication_role = replica;
 UPDATE vouchers SET code = :'code', mac = :'mac' WHERE code = :'v1';
 UPDATE plans SET profile = :'prof';
 SQL
@@ -146,12 +150,14 @@ t_eq "openNDS: removal job done" done "$(sql "SELECT j.state FROM router_jobs j 
 # normalised, the CHECK the rows still break stays NOT VALID and is named,
 # the others are validated.
 psql -XAtq -v ON_ERROR_STOP=1 -v v2="$V2" >/dev/null <<'SQL'
+SET session_replication_role = replica;
 DELETE FROM schema_migrations WHERE version = 8;
 ALTER TABLE vouchers DROP CONSTRAINT vouchers_code_safe, DROP CONSTRAINT vouchers_password_safe,
     DROP CONSTRAINT vouchers_mac_normal;
 ALTER TABLE batches DROP CONSTRAINT batches_charset_safe, DROP CONSTRAINT batches_prefix_safe;
 ALTER TABLE sessions DROP CONSTRAINT sessions_mac_normal;
 DROP FUNCTION mac_normal(text);
+DELETE FROM voucher_routers WHERE voucher_id IN (SELECT id FROM vouchers WHERE code LIKE 'q";%');
 DELETE FROM vouchers WHERE code LIKE 'q";%';
 UPDATE vouchers SET code = 'ab#%cd', mac = 'aa-bb-cc-00-11-22' WHERE code = :'v2';
 UPDATE sessions SET mac = 'aabbcc001133';
