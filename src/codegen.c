@@ -60,7 +60,7 @@ codegen_charset(const char *spec, struct werr *e)
 
         /* codes become router commands' arguments, shell words, URL and
          * CSV fields: only characters that need no quoting in any of them */
-        if (!strchr(SAFE_CHARS, c) || c == '\0') {
+        if (!strchr(SAFE_CHARS, c)) {
             werr_set(e, WISP_EUSAGE,
                      "bad --charset \"%s\": only letters, digits, - _ and . (no quotes, $, "
                      "brackets, spaces or other symbols)",
