@@ -515,8 +515,7 @@ read_answers(struct rconn *c, const char *const *names, size_t n, char **errs, c
     return 0;
 }
 
-/* `:do {BODY} on-error={...}`'s two answers for name: a :put of
- * "wisp-ok NAME" and one of "wisp-err NAME", each one quoted literal. */
+/* `:put "WORD NAME"`: the name inside the one literal, never bare. */
 static void
 put_marker(struct sbuf *sb, const char *word, const char *name)
 {
@@ -527,6 +526,8 @@ put_marker(struct sbuf *sb, const char *word, const char *name)
     free(text);
 }
 
+/* The end of a `:do {...` for name: "wisp-ok NAME" when its body ran,
+ * "wisp-err NAME" when the router refused something in it. */
 static void
 end_do(struct sbuf *sb, const char *name)
 {
