@@ -138,6 +138,7 @@ lint:
 	    -D'json_array_foreach(a,i,v)=for(i=0;i<json_array_size(a)&&(v=json_array_get(a,i));i++)' \
 	    -D'json_object_foreach(o,k,v)=for(k=0,v=0;k;)' \
 	    src $(wildcard screens/*.c)
+	@! grep -rnw strtok src screens include || { echo "lint: strtok keeps hidden state (threads): use strsep"; exit 1; }
 
 clean:
 	rm -rf build bin
