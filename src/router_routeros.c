@@ -218,8 +218,9 @@ ros_find_error(const char *text, size_t *len)
     return NULL;
 }
 
-/* "  key: value" lines: the value of key, trimmed. */
-static bool
+/* "  key: value" lines: the value of key, trimmed, into out. 1: found; 0: no
+ * such line; -1: found but longer than out holds (cut: no number then). */
+static int
 kv_get(const char *text, const char *key, char *out, size_t n)
 {
     size_t klen = strlen(key);
@@ -239,15 +240,18 @@ kv_get(const char *text, const char *key, char *out, size_t n)
             len = nl ? (size_t)(nl - p) : strlen(p);
             while (len && isspace((unsigned char)p[len - 1]))
                 len--;
-            if (len >= n)
-                len = n - 1;
+            if (len >= n) {
+                memcpy(out, p, n - 1);
+                out[n - 1] = '\0';
+                return -1;
+            }
             memcpy(out, p, len);
             out[len] = '\0';
-            return true;
+            return 1;
         }
         line = nl ? nl + 1 : NULL;
     }
-    return false;
+    return 0;
 }
 
 /* A value out of its range or form: the router's answer is garbage. */
@@ -263,32 +267,37 @@ bad_value(struct werr *e, const char *what, const char *key, const char *v, cons
 int
 ros_parse_health(const char *resource, const char *identity, struct rt_health *h, struct werr *e)
 {
+    static const char *const what = "/system resource print";
     char v[64];
     size_t elen;
     const char *err = ros_find_error(resource, &elen);
+    int rc;
 
     memset(h, 0, sizeof *h);
     h->cpu_load = -1;
     h->mem_total = h->mem_free = h->uptime_s = -1;
     if (err)
         return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
-    if (!kv_get(resource, "uptime", v, sizeof v) || (h->uptime_s = ros_parse_time(v)) < 0)
-        return werr_set(e, WISP_ERUNTIME,
-                        "cannot read /system resource print: no uptime line in its output");
+    if (!(rc = kv_get(resource, "uptime", v, sizeof v)))
+        return werr_set(e, WISP_ERUNTIME, "cannot read %s: no uptime line in its output", what);
+    if (rc < 0 || (h->uptime_s = ros_parse_time(v)) < 0)
+        return bad_value(e, what, "uptime", v, "a time");
     if (kv_get(resource, "version", h->version, sizeof h->version) && !h->version[0])
-        return werr_set(e, WISP_ERUNTIME, "cannot read /system resource print: empty version");
-    if (kv_get(resource, "cpu-load", v, sizeof v)) {
+        return werr_set(e, WISP_ERUNTIME, "cannot read %s: empty version", what);
+    if ((rc = kv_get(resource, "cpu-load", v, sizeof v))) {
         size_t len = strlen(v);
         int64_t l;
 
-        if (len < 2 || v[len - 1] != '%' || str_n_to_i64(v, len - 1, 0, 100, &l) < 0)
-            return bad_value(e, "/system resource print", "cpu-load", v, "a percentage");
+        if (rc < 0 || len < 2 || v[len - 1] != '%' || str_n_to_i64(v, len - 1, 0, 100, &l) < 0)
+            return bad_value(e, what, "cpu-load", v, "a percentage");
         h->cpu_load = (int)l;
     }
-    if (kv_get(resource, "total-memory", v, sizeof v) && (h->mem_total = ros_parse_size(v)) < 0)
-        return bad_value(e, "/system resource print", "total-memory", v, "a size");
-    if (kv_get(resource, "free-memory", v, sizeof v) && (h->mem_free = ros_parse_size(v)) < 0)
-        return bad_value(e, "/system resource print", "free-memory", v, "a size");
+    if ((rc = kv_get(resource, "total-memory", v, sizeof v)) &&
+        (rc < 0 || (h->mem_total = ros_parse_size(v)) < 0))
+        return bad_value(e, what, "total-memory", v, "a size");
+    if ((rc = kv_get(resource, "free-memory", v, sizeof v)) &&
+        (rc < 0 || (h->mem_free = ros_parse_size(v)) < 0))
+        return bad_value(e, what, "free-memory", v, "a size");
     if (identity && !kv_get(identity, "name", h->identity, sizeof h->identity))
         return werr_set(e, WISP_ERUNTIME, "cannot read /system identity print: no name line");
     return 0;
@@ -407,10 +416,11 @@ ros_parse_users(const char *text, struct rt_user **users, size_t *n, struct werr
         snprintf(u->name, sizeof u->name, "%s", v);
         ros_terse_get(l, user_keys, "password", u->password, sizeof u->password);
         ros_terse_get(l, user_keys, "profile", u->profile, sizeof u->profile);
+        /* a value filling v may have been cut: refused, as a bad one */
         if ((ros_terse_get(l, user_keys, "limit-uptime", v, sizeof v) &&
-             (u->uptime_s = ros_parse_time(v)) < 0) ||
+             (strlen(v) + 1 == sizeof v || (u->uptime_s = ros_parse_time(v)) < 0)) ||
             (ros_terse_get(l, user_keys, "limit-bytes-total", v, sizeof v) &&
-             (u->bytes = ros_parse_int(v)) < 0)) {
+             (strlen(v) + 1 == sizeof v || (u->bytes = ros_parse_int(v)) < 0))) {
             int rc = bad_value(e, "/ip hotspot user print terse", u->name, v, "a limit");
 
             free(l);

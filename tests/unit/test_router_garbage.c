@@ -77,6 +77,11 @@ test_memory_sizes(void **state)
     assert_int_equal(ros_parse_size("1.0TiB"), 1LL << 40);
     for (int i = 0; bad[i]; i++)
         assert_int_equal(ros_parse_size(bad[i]), -1);
+    assert_int_equal(ros_parse_health("uptime: 1s\ntotal-memory: 1.0000000000000000000000000000000"
+                                      "00000000000000000000000000000000GiB\n",
+                                      NULL, &h, &e),
+                     -1); /* too long to read whole: refused, not cut to 1 byte */
+    assert_non_null(strstr(e.msg, "total-memory"));
     assert_int_equal(ros_parse_health("uptime: 1s\nfree-memory: nanMiB\n", NULL, &h, &e), -1);
     assert_non_null(strstr(e.msg, "free-memory \"nanMiB\" is not a size"));
 }
@@ -126,6 +131,9 @@ test_user_limits(void **state)
         "0    name=vc-1 profile=1H limit-bytes-total=99 999 999 999 999 999 999\n",
         "0    name=vc-1 profile=1H limit-bytes-total=\n",
         "0    name=vc-1 profile=1H limit-uptime=\n",
+        /* longer than wisp reads: refused, not cut to a smaller number */
+        "0    name=vc-1 limit-bytes-total=1 000 000 000 000 000 000 000 000 000 000 000 000 000 "
+        "000 000 000\n",
         NULL};
     struct rt_user *u;
     size_t n;
