@@ -15,8 +15,8 @@
 #   orders    plan orders fulfilled from stock by one and by two workers
 #             (bench_orders.sh): orders per second.
 #   parse     the router parsers on 10,000 and 100,000-line answers (bench_parse,
-#             in-process, one core). Target: linear, 10x the lines within 15x
-#             the time.
+#             in-process, one core). Target: linear, 10x the lines within 30x
+#             the time (quadratic is 100x).
 #   metrics   a new session in the Sessions and Metrics panes, against one
 #             worker interval + 1 s; the metrics path's events/s into Redis
 #             (target 50,000) against redis-benchmark's XADD (bench_metrics.sh).
