@@ -4,6 +4,8 @@
 #   make deps       install the Debian packages building, testing and the demo need
 #   make check      the test suite: real PostgreSQL and Redis, unit tests, sanitizers
 #   make bench      the benchmarks in tests/bench/
+#   make fuzz       each libFuzzer target in tests/fuzz/ for FUZZ_TIME seconds
+#                   (default 60); make check runs each for a few seconds
 #   make install    bin/wisp, the man page and themes under PREFIX
 
 VERSION  := 0.1.0
@@ -23,7 +25,8 @@ LDLIBS   := $(PKG_LIBS) -lm -lpthread
 DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev libjansson-dev \
             libqrencode-dev libssh2-1-dev libreadline-dev libcurl4-openssl-dev libcmocka-dev \
             postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
-            tmux zbar-tools ghostscript python3 procps jq bc curl prometheus
+            tmux zbar-tools ghostscript python3 procps jq bc curl prometheus \
+            clang libclang-rt-dev
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard screens/*.c)
 SCHEMA   := $(sort $(wildcard src/schema/*.sql))
@@ -37,7 +40,16 @@ UNIT_ASAN := $(patsubst tests/unit/%.c,build/tests/asan-%,$(UNIT_SRC))
 BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps check check-asan bench install uninstall clean demo demo-clean format lint
+# libFuzzer targets: clang, the library built again with coverage and sanitizers.
+FUZZ_CC  ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+            -Wno-format-zero-length
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/schema.o
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
+FUZZ_TIME ?= 60
+
+.PHONY: all deps check check-asan bench fuzz install uninstall clean demo demo-clean format lint
 all: bin/wisp
 
 bin/wisp: build/obj/src/main.o build/libwisp.a
@@ -77,6 +89,22 @@ build/asan/schema.o: build/schema.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
 
+build/fuzz/libwisp.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/obj/schema.o: build/schema.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -c -o $@ $<
+
+build/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libwisp.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libwisp.a $(LDLIBS)
+
 build/tests/%: tests/unit/%.c build/libwisp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libwisp.a $(LDLIBS) -lcmocka
@@ -100,7 +128,7 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-tests-build: bin/wisp bin/wisp-asan $(UNIT_BIN) $(UNIT_ASAN)
+tests-build: bin/wisp bin/wisp-asan $(UNIT_BIN) $(UNIT_ASAN) $(FUZZ_BIN)
 
 # The README's test command.
 check: deps
@@ -109,6 +137,10 @@ check: deps
 
 bench: deps bin/wisp $(BENCH_BIN)
 	@bash tests/bench/run.sh
+
+# FUZZ_TIME=S seconds per target (default 60); FUZZ_TARGETS=PATTERN for some.
+fuzz: deps $(FUZZ_BIN)
+	@FUZZ_TIME=$(FUZZ_TIME) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 # The README's run command: a private PostgreSQL and Redis under var/demo/.
 demo: deps bin/wisp
@@ -138,6 +170,7 @@ lint:
 	    -D'json_array_foreach(a,i,v)=for(i=0;i<json_array_size(a)&&(v=json_array_get(a,i));i++)' \
 	    -D'json_object_foreach(o,k,v)=for(k=0,v=0;k;)' \
 	    src $(wildcard screens/*.c)
+	@! grep -rnw strtok src screens include || { echo "lint: strtok keeps hidden state (threads): use strsep"; exit 1; }
 
 clean:
 	rm -rf build bin

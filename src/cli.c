@@ -652,11 +652,12 @@ cli_complete(const char *line, int start, int end, const char *text, const char 
         /* the next word of a command name: "vou" -> voucher, "voucher c" -> create */
         for (size_t g = 0; g < NGROUPS; g++)
             for (const struct cmd_entry *ce = cmd_groups[g]; ce->name; ce++) {
-                char words[64], *w;
+                char words[64], *w, *rest = words;
                 int k = 0;
 
                 snprintf(words, sizeof words, "%s", ce->name);
-                for (w = strtok(words, " "); w && k < argc; w = strtok(NULL, " "), k++)
+                /* strsep keeps no hidden state: the console runs a worker thread */
+                for (w = strsep(&rest, " "); w && k < argc; w = strsep(&rest, " "), k++)
                     if (strcmp(w, argv[k]) != 0)
                         break;
                 if (w && k == argc)

@@ -81,10 +81,13 @@ print_report(struct cmd_ctx *ctx, const char *fmt, const char *out, const char *
     }
     if (str_eq(fmt, "ps")) { /* a page of Courier lines */
         int y = 800;
+        char *rest = text, *line;
 
         fputs("%!PS-Adobe-3.0\n%%Pages: 1\n%%EndComments\n/Courier findfont 9 scalefont setfont\n",
               sink.f);
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), y -= 12) {
+        while ((line = strsep(&rest, "\n"))) {
+            if (!*line) /* empty lines print nothing, as before */
+                continue;
             fputs("40 ", sink.f);
             fprintf(sink.f, "%d moveto (", y);
             for (const char *c = line; *c; c++) {
@@ -93,6 +96,7 @@ print_report(struct cmd_ctx *ctx, const char *fmt, const char *out, const char *
                 fputc(*c, sink.f);
             }
             fputs(") show\n", sink.f);
+            y -= 12;
         }
         fputs("showpage\n%%EOF\n", sink.f);
     } else {

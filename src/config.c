@@ -382,10 +382,9 @@ check_ecc(char *v, char *why, size_t n)
 static int
 check_seconds(char *v, char *why, size_t n)
 {
-    char *end;
-    long x = strtol(v, &end, 10);
+    int64_t x;
 
-    if (!*v || *end || x < 0 || x > 86400) {
+    if (str_to_i64(v, 0, 86400, &x) < 0) {
         snprintf(why, n, "expected a whole number of seconds, 0 to 86400");
         return -1;
     }
@@ -396,10 +395,9 @@ check_seconds(char *v, char *why, size_t n)
 static int
 check_deadline(char *v, char *why, size_t n)
 {
-    char *end;
-    long x = strtol(v, &end, 10);
+    int64_t x;
 
-    if (!*v || *end || x < 1 || x > 600) {
+    if (str_to_i64(v, 1, 600, &x) < 0) {
         snprintf(why, n, "expected a whole number of seconds, 1 to 600");
         return -1;
     }

@@ -559,10 +559,18 @@ mpath_set_swept(redisContext *c, const char *prefix, time_t at, struct werr *e)
 static long long
 reply_ll(const redisReply *r)
 {
-    return r == NULL                        ? 0
-           : r->type == REDIS_REPLY_INTEGER ? r->integer
-           : r->type == REDIS_REPLY_STRING  ? (long long)strtod(r->str, NULL)
-                                            : 0;
+    int64_t v;
+    double d;
+
+    if (r && r->type == REDIS_REPLY_INTEGER)
+        return r->integer;
+    if (!r || r->type != REDIS_REPLY_STRING)
+        return 0;
+    if (str_to_i64(r->str, INT64_MIN, INT64_MAX, &v) == 0)
+        return v;
+    /* a score Redis printed as a double ("1.5e+20", "inf"): cast only in range */
+    d = strtod(r->str, NULL);
+    return d > -9e18 && d < 9e18 ? (long long)d : 0;
 }
 
 static json_t *

@@ -8,6 +8,7 @@
  * to try again later, never a crash. Tokens are sent, never logged.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,10 @@ setting(json_t *p, const char *key, int dflt)
 {
     json_t *v = json_object_get(p, key);
 
-    return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
+    /* the config checked it; a number an int cannot hold is the default */
+    return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= INT_MAX
+               ? (int)json_integer_value(v)
+               : dflt;
 }
 
 int
@@ -179,23 +183,30 @@ known_status(const char *s)
            str_eq(s, "failed");
 }
 
-/* Judge an exchange: transport, HTTP status, then the JSON. */
+/* Judge an exchange: transport, then the answer. */
 static enum provider_outcome
 classify(const struct provider *p, const char *what, CURLcode rc, long code, struct sbuf *body,
          bool dispatch, struct provider_reply *r, struct werr *e)
+{
+    if (rc != CURLE_OK) {
+        memset(r, 0, sizeof *r);
+        werr_set(e, WISP_ERUNTIME, "provider %s: %s: %s", p->name, what, curl_easy_strerror(rc));
+        return PROV_RETRY;
+    }
+    return provider_parse_reply(p, what, code, body->buf, body->len, dispatch, r, e);
+}
+
+enum provider_outcome
+provider_parse_reply(const struct provider *p, const char *what, long code, const char *body,
+                     size_t len, bool dispatch, struct provider_reply *r, struct werr *e)
 {
     json_error_t je;
     json_t *j;
     char snippet[121];
 
     memset(r, 0, sizeof *r);
-    if (rc != CURLE_OK) {
-        werr_set(e, WISP_ERUNTIME, "provider %s: %s: %s", p->name, what, curl_easy_strerror(rc));
-        return PROV_RETRY;
-    }
-    j = body->len ? json_loadb(body->buf, body->len, 0, &je) : NULL;
-    snprintf(snippet, sizeof snippet, "%.*s", (int)(body->len < 120 ? body->len : 120),
-             body->buf ? body->buf : "");
+    j = len ? json_loadb(body, len, 0, &je) : NULL;
+    snprintf(snippet, sizeof snippet, "%.*s", (int)(len < 120 ? len : 120), body ? body : "");
     for (char *c = snippet; *c; c++)
         if (*c == '\n' || *c == '\r' || *c == '\t')
             *c = ' ';

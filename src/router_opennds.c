@@ -12,6 +12,7 @@
  * ties each client to its voucher through that log. Kicks are
  * `ndsctl deauth MAC`.
  */
+#define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,18 +37,24 @@ nds_code_ok(const char *code)
     return n == 9;
 }
 
-/* A string value of a client object as a number; "null" and bad -> dflt. */
-static long long
-num(json_t *o, const char *key, long long dflt)
+/* A client's value: ndsctl json writes every number as a string, "null"
+ * when unset. Absent or "null" -> dflt; a whole number in [0, max] -> it;
+ * anything else -> -1. */
+static int
+num(json_t *o, const char *key, long long max, long long dflt, long long *out)
 {
-    const char *v = json_string_value(json_object_get(o, key));
-    char *end;
-    double d;
+    json_t *j = json_object_get(o, key);
+    const char *v = json_string_value(j);
+    int64_t x;
 
-    if (!v || str_eq(v, "null") || !*v)
-        return dflt;
-    d = strtod(v, &end);
-    return *end ? dflt : (long long)d;
+    if (!j || json_is_null(j) || (v && (!*v || str_eq(v, "null")))) {
+        *out = dflt;
+        return 0;
+    }
+    if (!v || str_to_i64(v, 0, max, &x) < 0)
+        return -1;
+    *out = x;
+    return 0;
 }
 
 int
@@ -72,7 +79,7 @@ nds_parse_clients(const char *text, struct rt_session **ss, size_t *n, struct we
     json_object_foreach(clients, mac, c)
     {
         struct rt_session *s;
-        const char *state = json_string_value(json_object_get(c, "state"));
+        const char *state = json_string_value(json_object_get(c, "state")), *bad;
         long long start, end;
 
         if (!json_object_get(c, "download_this_session") || !json_object_get(c, "session_start")) {
@@ -97,12 +104,29 @@ nds_parse_clients(const char *text, struct rt_session **ss, size_t *n, struct we
         for (char *m = s->mac; *m; m++)
             *m = (char)toupper((unsigned char)*m);
         snprintf(s->ip, sizeof s->ip, "%s", json_string_value(json_object_get(c, "ip")) ?: "");
-        start = num(c, "session_start", 0);
-        end = num(c, "session_end", -1);
+        /* times are epoch seconds, counters kB: in range, nothing wraps */
+        if (num(c, bad = "session_start", INT64_MAX, 0, &start) < 0 ||
+            num(c, bad = "session_end", INT64_MAX, -1, &end) < 0 ||
+            num(c, bad = "upload_this_session", INT64_MAX / 1024, 0, &s->bytes_in) < 0 ||
+            num(c, bad = "download_this_session", INT64_MAX / 1024, 0, &s->bytes_out) < 0) {
+            char q[80];
+            int rc =
+                werr_set(e, WISP_ERUNTIME,
+                         "cannot read ndsctl json: client %s: %s \"%s\" is not a number "
+                         "wisp can use",
+                         s->mac, bad,
+                         str_quote(json_string_value(json_object_get(c, bad)), 40, q, sizeof q));
+
+            json_decref(root);
+            free(*ss);
+            *ss = NULL;
+            *n = 0;
+            return rc;
+        }
         s->uptime_s = start > 0 && now > start ? now - start : 0;
         s->time_left_s = end > 0 ? (end > now ? end - now : 0) : -1;
-        s->bytes_in = num(c, "upload_this_session", 0) * 1024;
-        s->bytes_out = num(c, "download_this_session", 0) * 1024;
+        s->bytes_in *= 1024;
+        s->bytes_out *= 1024;
     }
     json_decref(root);
     return 0;
@@ -113,16 +137,19 @@ nds_match_log(const char *log, struct rt_session *s, size_t n)
 {
     for (const char *line = log; line && *line;) {
         const char *nl = strchr(line, '\n');
-        const char *t = strstr(line, "theme_voucher - ");
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        /* searched within the line only: a search past it would make a long
+         * log quadratic */
+        const char *t = memmem(line, len, "theme_voucher - ", 16);
         char code[64] = "", mac[18] = "";
 
-        if (t && (!nl || t < nl)) {
-            const char *m = strstr(t, "mac=");
+        if (t) {
+            const char *m = memmem(t, len - (size_t)(t - line), "mac=", 4);
             size_t cl = strcspn(t + 16, ",\n");
 
             if (cl < sizeof code)
                 snprintf(code, sizeof code, "%.*s", (int)cl, t + 16);
-            if (m && (!nl || m < nl))
+            if (m)
                 snprintf(mac, sizeof mac, "%.*s", (int)strcspn(m + 4, ",\n "), m + 4);
             for (size_t i = 0; i < n && code[0]; i++)
                 if (strcasecmp(s[i].mac, mac) == 0) /* later lines win */
@@ -130,6 +157,36 @@ nds_match_log(const char *log, struct rt_session *s, size_t n)
         }
         line = nl ? nl + 1 : NULL;
     }
+}
+
+/* One line of the roll, code,rate down,rate up,quota down,quota up,validity,
+ * first use (rates kb/s, quotas kB, validity minutes, first use epoch), into u.
+ * Ranges keep validity * 60 and quota * 1024 inside int64. */
+static bool
+roll_line(const char *line, size_t len, struct rt_user *u)
+{
+    static const int64_t max[6] = {INT64_MAX,        INT64_MAX,      INT64_MAX / 1024,
+                                   INT64_MAX / 1024, INT64_MAX / 60, INT64_MAX};
+    const char *end = line + len, *p = memchr(line, ',', len);
+    int64_t f[6];
+
+    if (!p || p == line || (size_t)(p - line) >= sizeof u->name)
+        return false;
+    memset(u, 0, sizeof *u);
+    memcpy(u->name, line, (size_t)(p - line));
+    for (int i = 0; i < 6; i++) {
+        const char *q = ++p, *comma = memchr(q, ',', (size_t)(end - q));
+
+        p = comma ? comma : end;
+        if ((i < 5) != (comma != NULL) || str_n_to_i64(q, (size_t)(p - q), 0, max[i], &f[i]) < 0)
+            return false;
+    }
+    u->uptime_s = f[4] * 60;
+    u->bytes = f[2] * 1024;
+    if (f[0] || f[1])
+        snprintf(u->rate, sizeof u->rate, "%lldk/%lldk", (long long)f[1], (long long)f[0]);
+    u->first_use = f[5];
+    return true;
 }
 
 int
@@ -142,66 +199,64 @@ nds_parse_roll(const char *text, struct rt_user **users, size_t *n, struct werr 
     for (const char *line = text; line && *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
-        char code[64];
-        long long rd, ru, qd, qu, val, first;
-        int used = 0;
 
         if (len == 0 || str_starts(line, "wisp-end")) {
             line = nl ? nl + 1 : NULL;
             continue;
         }
-        if (sscanf(line, "%63[^,],%lld,%lld,%lld,%lld,%lld,%lld%n", code, &rd, &ru, &qd, &qu, &val,
-                   &first, &used) != 7 ||
-            (size_t)used != len) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *users = xrealloc(*users, cap * sizeof **users);
+        }
+        if (!roll_line(line, len, &(*users)[*n])) {
             free(*users);
             *users = NULL;
             *n = 0;
             return werr_set(e, WISP_ERUNTIME, "cannot read the voucher roll: bad line \"%.*s\"",
                             (int)(len > 60 ? 60 : len), line);
         }
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            *users = xrealloc(*users, cap * sizeof **users);
-        }
-        {
-            struct rt_user *u = &(*users)[(*n)++];
-
-            memset(u, 0, sizeof *u);
-            snprintf(u->name, sizeof u->name, "%s", code);
-            u->uptime_s = val * 60;
-            u->bytes = qd * 1024;
-            if (rd || ru)
-                snprintf(u->rate, sizeof u->rate, "%lldk/%lldk", ru, rd);
-            u->first_use = first;
-        }
+        (*n)++;
         line = nl ? nl + 1 : NULL;
     }
     return 0;
 }
 
-/* "512k", "2M", "1.5M" (bits/s) -> kb/s; 0 when empty or bad. */
+/* "512k", "2M", "1.5M" (bits/s) -> kb/s, rounded; 0 when empty, -1 when bad
+ * or too large. */
 static long long
 kbps(const char *s, size_t len)
 {
-    char buf[24], *end;
-    double v;
+    size_t digits = strspn(s, "0123456789.");
+    int64_t v, mult = 1; /* v in thousandths of the unit */
 
-    if (len == 0 || len >= sizeof buf)
+    if (len == 0)
         return 0;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    v = strtod(buf, &end);
-    if (end == buf)
-        return 0;
-    if (*end == 'k' || *end == 'K')
-        ;
-    else if (*end == 'M' || *end == 'm')
-        v *= 1000;
-    else if (*end == 'G' || *end == 'g')
-        v *= 1000000;
-    else
-        v /= 1000;
-    return (long long)(v + 0.5);
+    if (digits > len || str_n_to_fixed(s, digits, 3, 0, INT64_MAX, &v) < 0 || digits + 1 < len)
+        return -1;
+    if (digits < len) {
+        switch (s[digits]) {
+        case 'k':
+        case 'K':
+            break;
+        case 'M':
+        case 'm':
+            mult = 1000;
+            break;
+        case 'G':
+        case 'g':
+            mult = 1000000;
+            break;
+        default:
+            return -1;
+        }
+    } else {
+        mult = 0; /* plain bits/s */
+    }
+    if (mult == 0)
+        return (v / 1000 + 500) / 1000;
+    if (i64_mul(v, mult, &v) < 0)
+        return -1;
+    return v / 1000 + (v % 1000 >= 500);
 }
 
 #define HEALTH_SCRIPT                                                                              \
@@ -209,25 +264,58 @@ kbps(const char *s, size_t len)
     "grep -E '^(MemTotal|MemAvailable):' /proc/meminfo; "                                          \
     "ndsctl status 2>&1 | grep -m1 '^Version:'; echo wisp-health"
 
-/* The health script's output, up to its "wisp-health" line. */
-static int
-parse_health(const char *t, struct rt_health *h, struct werr *e)
+/* The next line of *p (without its newline), advancing *p past it. */
+static const char *
+next_line(const char **p, size_t *len)
 {
-    const char *p;
-    double up = -1, load = -1;
-    long long total = -1, avail = -1;
+    const char *line = *p, *nl = strchr(line, '\n');
+
+    *len = nl ? (size_t)(nl - line) : strlen(line);
+    *p = nl ? nl + 1 : line + *len;
+    return line;
+}
+
+/* "MemTotal:       123456 kB" in t: the kB, -1 when absent, -2 when bad. */
+static long long
+meminfo(const char *t, const char *key)
+{
+    const char *p = strstr(t, key);
+    size_t len;
+    int64_t kb;
+
+    if (!p)
+        return -1;
+    p += strlen(key);
+    p += strspn(p, " ");
+    len = strspn(p, "0123456789");
+    if (!str_starts(p + len, " kB") || str_n_to_i64(p, len, 0, INT64_MAX / 1024, &kb) < 0)
+        return -2;
+    return kb;
+}
+
+int
+nds_parse_health(const char *t, struct rt_health *h, struct werr *e)
+{
+    const char *p = t, *up, *load, *name;
+    size_t ul, ll, nl;
+    int64_t upv, loadv;
+    long long total, avail;
 
     memset(h, 0, sizeof *h);
     h->cpu_load = -1;
     h->mem_total = h->mem_free = h->uptime_s = -1;
-    if (!strstr(t, "wisp-health") || sscanf(t, "%lf\n%lf\n%63s", &up, &load, h->identity) != 3)
+    up = next_line(&p, &ul);
+    load = next_line(&p, &ll);
+    name = next_line(&p, &nl);
+    if (!strstr(t, "wisp-health") || nl == 0 || nl >= sizeof h->identity || memchr(name, ' ', nl) ||
+        str_n_to_fixed(up, ul, 0, 0, INT64_MAX, &upv) < 0 ||
+        str_n_to_fixed(load, ll, 2, 0, INT64_MAX, &loadv) < 0)
         return werr_set(e, WISP_ERUNTIME, "cannot read the router's health: unexpected output");
-    h->uptime_s = (long long)up;
-    h->cpu_load = load * 100 > 100 ? 100 : (int)(load * 100 + 0.5);
-    if ((p = strstr(t, "MemTotal:")))
-        total = strtoll(p + 9, NULL, 10);
-    if ((p = strstr(t, "MemAvailable:")))
-        avail = strtoll(p + 13, NULL, 10);
+    memcpy(h->identity, name, nl);
+    h->uptime_s = upv;
+    h->cpu_load = loadv > 100 ? 100 : (int)loadv; /* load average 1.00 = 100 % */
+    if ((total = meminfo(t, "MemTotal:")) < -1 || (avail = meminfo(t, "MemAvailable:")) < -1)
+        return werr_set(e, WISP_ERUNTIME, "cannot read the router's health: bad /proc/meminfo");
     h->mem_total = total >= 0 ? total * 1024 : -1;
     h->mem_free = avail >= 0 ? avail * 1024 : -1;
     if (!(p = strstr(t, "Version: ")))
@@ -242,7 +330,7 @@ nds_health(struct rconn *c, struct rt_health *h, struct werr *e)
 {
     if (driver_run(c, HEALTH_SCRIPT, NULL, e) < 0)
         return -1;
-    return parse_health(c->out.buf, h, e);
+    return nds_parse_health(c->out.buf, h, e);
 }
 
 /* ndsctl json's output and exit status, then the voucher log: sessions. */
@@ -264,9 +352,6 @@ static int
 nds_poll(struct rconn *c, struct rt_health *h, struct rt_session **s, size_t *n, struct werr *e,
          struct werr *se)
 {
-    char *json, *st, *log;
-    int status = -1;
-
     *s = NULL;
     *n = 0;
     if (driver_run(c,
@@ -275,19 +360,40 @@ nds_poll(struct rconn *c, struct rt_health *h, struct rt_session **s, size_t *n,
                                  "echo wisp-end",
                    NULL, e) < 0)
         return -1;
-    if (parse_health(c->out.buf, h, e) < 0)
+    return nds_parse_poll(c->out.buf, h, s, n, e, se);
+}
+
+int
+nds_parse_poll(const char *text, struct rt_health *h, struct rt_session **s, size_t *n,
+               struct werr *e, struct werr *se)
+{
+    const char *json, *st, *log;
+    int64_t status;
+    char *copy;
+    int rc;
+
+    *s = NULL;
+    *n = 0;
+    if (nds_parse_health(text, h, e) < 0)
         return -1;
-    json = strstr(c->out.buf, "wisp-health\n");
+    json = strstr(text, "wisp-health\n");
     st = json ? strstr(json, "\nwisp-ndsctl ") : NULL;
     if (!json || !st || !strstr(st, "wisp-end")) {
         werr_set(se, WISP_ERUNTIME, "cannot read the sessions: the router's answer was cut short");
         return 1;
     }
     json += strlen("wisp-health\n");
-    *st = '\0';
-    status = atoi(st + strlen("\nwisp-ndsctl "));
     log = strchr(st + 1, '\n');
-    return parse_sessions(json, status, log ? log : "", s, n, se) < 0 ? 1 : 0;
+    if (str_n_to_i64(st + strlen("\nwisp-ndsctl "),
+                     (size_t)((log ? log : st + strlen(st)) - (st + strlen("\nwisp-ndsctl "))), 0,
+                     255, &status) < 0) {
+        werr_set(se, WISP_ERUNTIME, "cannot read the sessions: no exit status of ndsctl json");
+        return 1;
+    }
+    copy = xasprintf("%.*s", (int)(st - json), json);
+    rc = parse_sessions(copy, (int)status, log ? log : "", s, n, se) < 0 ? 1 : 0;
+    free(copy);
+    return rc;
 }
 
 static int
@@ -349,10 +455,14 @@ nds_push(struct rconn *c, const struct rt_user *u, size_t n, char **errs, struct
                                        "letters, digits and -");
                 continue;
             }
+            if (up < 0 || down < 0) {
+                errs[at + i] = xasprintf("rate \"%s\" is not one openNDS can take", x->rate);
+                continue;
+            }
             errs[at + i] = NULL;
             ok[sent++] = *x;
             sb_printf(&sb, "%s,%lld,%lld,%lld,%lld,%lld,%s\n", x->name, down, up, x->bytes / 1024,
-                      0LL, (x->uptime_s + 59) / 60,
+                      0LL, x->uptime_s / 60 + (x->uptime_s % 60 > 0),
                       x->disabled ? "off"
                       : x->reset  ? "reset"
                                   : "keep");

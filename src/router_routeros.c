@@ -21,10 +21,17 @@
 
 #include "wisp/driver.h"
 
+/* *total += n * unit, refusing what does not fit. */
+static bool
+add_units(int64_t *total, int64_t n, int64_t unit)
+{
+    return i64_mul(n, unit, &n) == 0 && i64_add(*total, n, total) == 0;
+}
+
 long long
 ros_parse_time(const char *s)
 {
-    long long total = 0, n = 0;
+    int64_t total = 0, n = 0;
     bool digits = false, any = false;
 
     if (!s || !*s)
@@ -32,9 +39,8 @@ ros_parse_time(const char *s)
     /* [Nw][Nd]HH:MM:SS[.frac] (script time) or [Nw][Nd][Nh][Nm][Ns] */
     for (const char *p = s; *p; p++) {
         if (isdigit((unsigned char)*p)) {
-            if (n > 1000000000LL)
+            if (i64_mul(n, 10, &n) < 0 || i64_add(n, *p - '0', &n) < 0)
                 return -1;
-            n = n * 10 + (*p - '0');
             digits = true;
             continue;
         }
@@ -42,21 +48,26 @@ ros_parse_time(const char *s)
             return -1;
         switch (*p) {
         case 'w':
-            total += n * 604800;
+            if (!add_units(&total, n, 604800))
+                return -1;
             break;
         case 'd':
-            total += n * 86400;
+            if (!add_units(&total, n, 86400))
+                return -1;
             break;
         case 'h':
-            total += n * 3600;
+            if (!add_units(&total, n, 3600))
+                return -1;
             break;
         case 'm':
             if (p[1] == 's') /* "60ms": below a second */
                 return total;
-            total += n * 60;
+            if (!add_units(&total, n, 60))
+                return -1;
             break;
         case 's':
-            total += n;
+            if (!add_units(&total, n, 1))
+                return -1;
             break;
         case ':': { /* n was the hours of HH:MM:SS[.frac] */
             int mm, ss;
@@ -66,9 +77,9 @@ ros_parse_time(const char *s)
                 return -1;
             mm = (p[1] - '0') * 10 + (p[2] - '0');
             ss = (p[4] - '0') * 10 + (p[5] - '0');
-            if (mm > 59 || ss > 59)
+            if (mm > 59 || ss > 59 || !add_units(&total, n, 3600) ||
+                !add_units(&total, mm * 60 + ss, 1))
                 return -1;
-            total += n * 3600 + (long long)mm * 60 + ss;
             p += 5;
             if (p[1] == '.') /* a fraction of a second */
                 for (p++; isdigit((unsigned char)p[1]);)
@@ -128,20 +139,25 @@ ros_parse_int(const char *s)
 long long
 ros_parse_size(const char *s)
 {
-    char *end;
-    double v = strtod(s, &end);
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    size_t len = strspn(s, "0123456789.");
+    int64_t v, unit = 1;
+    int k = 0;
 
-    if (end == s || v < 0)
+    /* RouterOS prints one decimal; thousandths keep "0.001KiB" exact enough */
+    if (str_n_to_fixed(s, len, 3, 0, INT64_MAX, &v) < 0)
         return -1;
-    if (str_eq(end, "KiB"))
-        v *= 1024;
-    else if (str_eq(end, "MiB"))
-        v *= 1024 * 1024;
-    else if (str_eq(end, "GiB"))
-        v *= 1024.0 * 1024 * 1024;
-    else if (*end && !str_eq(end, "B"))
+    if (s[len]) {
+        for (k = 0; k < 5 && !str_eq(s + len, units[k]); k++)
+            ;
+        if (k == 5)
+            return -1;
+    }
+    for (int i = 0; i < k; i++)
+        unit *= 1024;
+    if (i64_mul(v, unit, &v) < 0 || i64_add(v, 500, &v) < 0)
         return -1;
-    return (long long)(v + 0.5);
+    return v / 1000;
 }
 
 /* "17:20:06 echo: system,error,critical ..." */
@@ -202,8 +218,9 @@ ros_find_error(const char *text, size_t *len)
     return NULL;
 }
 
-/* "  key: value" lines: the value of key, trimmed. */
-static bool
+/* "  key: value" lines: the value of key, trimmed, into out. 1: found; 0: no
+ * such line; -1: found but longer than out holds (cut: no number then). */
+static int
 kv_get(const char *text, const char *key, char *out, size_t n)
 {
     size_t klen = strlen(key);
@@ -223,43 +240,64 @@ kv_get(const char *text, const char *key, char *out, size_t n)
             len = nl ? (size_t)(nl - p) : strlen(p);
             while (len && isspace((unsigned char)p[len - 1]))
                 len--;
-            if (len >= n)
-                len = n - 1;
+            if (len >= n) {
+                memcpy(out, p, n - 1);
+                out[n - 1] = '\0';
+                return -1;
+            }
             memcpy(out, p, len);
             out[len] = '\0';
-            return true;
+            return 1;
         }
         line = nl ? nl + 1 : NULL;
     }
-    return false;
+    return 0;
+}
+
+/* A value out of its range or form: the router's answer is garbage. */
+static int
+bad_value(struct werr *e, const char *what, const char *key, const char *v, const char *expected)
+{
+    char q[80];
+
+    return werr_set(e, WISP_ERUNTIME, "cannot read %s: %s \"%s\" is not %s", what, key,
+                    str_quote(v, 40, q, sizeof q), expected);
 }
 
 int
 ros_parse_health(const char *resource, const char *identity, struct rt_health *h, struct werr *e)
 {
+    static const char *const what = "/system resource print";
     char v[64];
     size_t elen;
     const char *err = ros_find_error(resource, &elen);
+    int rc;
 
     memset(h, 0, sizeof *h);
     h->cpu_load = -1;
     h->mem_total = h->mem_free = h->uptime_s = -1;
     if (err)
         return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
-    if (!kv_get(resource, "uptime", v, sizeof v) || (h->uptime_s = ros_parse_time(v)) < 0)
-        return werr_set(e, WISP_ERUNTIME,
-                        "cannot read /system resource print: no uptime line in its output");
+    if (!(rc = kv_get(resource, "uptime", v, sizeof v)))
+        return werr_set(e, WISP_ERUNTIME, "cannot read %s: no uptime line in its output", what);
+    if (rc < 0 || (h->uptime_s = ros_parse_time(v)) < 0)
+        return bad_value(e, what, "uptime", v, "a time");
     if (kv_get(resource, "version", h->version, sizeof h->version) && !h->version[0])
-        return werr_set(e, WISP_ERUNTIME, "cannot read /system resource print: empty version");
-    if (kv_get(resource, "cpu-load", v, sizeof v)) {
-        long long l = ros_parse_int(strtok(v, "%"));
+        return werr_set(e, WISP_ERUNTIME, "cannot read %s: empty version", what);
+    if ((rc = kv_get(resource, "cpu-load", v, sizeof v))) {
+        size_t len = strlen(v);
+        int64_t l;
 
-        h->cpu_load = l >= 0 && l <= 100 ? (int)l : -1;
+        if (rc < 0 || len < 2 || v[len - 1] != '%' || str_n_to_i64(v, len - 1, 0, 100, &l) < 0)
+            return bad_value(e, what, "cpu-load", v, "a percentage");
+        h->cpu_load = (int)l;
     }
-    if (kv_get(resource, "total-memory", v, sizeof v))
-        h->mem_total = ros_parse_size(v);
-    if (kv_get(resource, "free-memory", v, sizeof v))
-        h->mem_free = ros_parse_size(v);
+    if ((rc = kv_get(resource, "total-memory", v, sizeof v)) &&
+        (rc < 0 || (h->mem_total = ros_parse_size(v)) < 0))
+        return bad_value(e, what, "total-memory", v, "a size");
+    if ((rc = kv_get(resource, "free-memory", v, sizeof v)) &&
+        (rc < 0 || (h->mem_free = ros_parse_size(v)) < 0))
+        return bad_value(e, what, "free-memory", v, "a size");
     if (identity && !kv_get(identity, "name", h->identity, sizeof h->identity))
         return werr_set(e, WISP_ERUNTIME, "cannot read /system identity print: no name line");
     return 0;
@@ -290,34 +328,31 @@ next_anchor(const char *line, const char *from, const char *const *keys, const c
 bool
 ros_terse_get(const char *line, const char *const *keys, const char *key, char *out, size_t n)
 {
-    const char *which = NULL, *p = line;
+    const char *const only[] = {key, NULL};
+    const char *which = NULL, *p, *v, *end, *next_key = NULL;
+    size_t len;
 
     out[0] = '\0';
-    while ((p = next_anchor(line, p, keys, &which))) {
-        const char *v = p + strlen(which) + 1, *next_key = NULL;
-        const char *end = next_anchor(line, v, keys, &next_key);
-        size_t len;
-
-        if (!end)
-            end = v + strlen(v);
-        else
-            end--; /* the space before the next key */
-        if (!str_eq(which, key)) {
-            p = v;
-            continue;
-        }
-        while (end > v && isspace((unsigned char)end[-1]))
-            end--;
-        if (end - v >= 2 && *v == '"' && end[-1] == '"') {
-            v++;
-            end--;
-        }
-        len = (size_t)(end - v) < n - 1 ? (size_t)(end - v) : n - 1;
-        memcpy(out, v, len);
-        out[len] = '\0';
-        return true;
+    /* key's first anchor, then the next anchor of any key after its value:
+     * one pass each, not one per anchor before it */
+    if (!(p = next_anchor(line, line, only, &which)))
+        return false;
+    v = p + strlen(key) + 1;
+    end = next_anchor(line, v, keys, &next_key);
+    if (!end)
+        end = v + strlen(v);
+    else
+        end--; /* the space before the next key */
+    while (end > v && isspace((unsigned char)end[-1]))
+        end--;
+    if (end - v >= 2 && *v == '"' && end[-1] == '"') {
+        v++;
+        end--;
     }
-    return false;
+    len = (size_t)(end - v) < n - 1 ? (size_t)(end - v) : n - 1;
+    memcpy(out, v, len);
+    out[len] = '\0';
+    return true;
 }
 
 void
@@ -381,10 +416,19 @@ ros_parse_users(const char *text, struct rt_user **users, size_t *n, struct werr
         snprintf(u->name, sizeof u->name, "%s", v);
         ros_terse_get(l, user_keys, "password", u->password, sizeof u->password);
         ros_terse_get(l, user_keys, "profile", u->profile, sizeof u->profile);
-        if (ros_terse_get(l, user_keys, "limit-uptime", v, sizeof v))
-            u->uptime_s = ros_parse_time(v);
-        if (ros_terse_get(l, user_keys, "limit-bytes-total", v, sizeof v))
-            u->bytes = ros_parse_int(v);
+        /* a value filling v may have been cut: refused, as a bad one */
+        if ((ros_terse_get(l, user_keys, "limit-uptime", v, sizeof v) &&
+             (strlen(v) + 1 == sizeof v || (u->uptime_s = ros_parse_time(v)) < 0)) ||
+            (ros_terse_get(l, user_keys, "limit-bytes-total", v, sizeof v) &&
+             (strlen(v) + 1 == sizeof v || (u->bytes = ros_parse_int(v)) < 0))) {
+            int rc = bad_value(e, "/ip hotspot user print terse", u->name, v, "a limit");
+
+            free(l);
+            free(*users);
+            *users = NULL;
+            *n = 0;
+            return rc;
+        }
         ros_terse_get(l, user_keys, "mac-address", u->mac, sizeof u->mac);
         ros_terse_flags(l, flags, sizeof flags);
         u->disabled =
@@ -451,7 +495,8 @@ ros_parse_sessions(const char *text, struct rt_session **ss, size_t *n, struct w
             s->bytes_in = ros_parse_int(f[4]);
             s->bytes_out = ros_parse_int(f[5]);
             s->time_left_s = *f[6] ? ros_parse_time(f[6]) : -1;
-            if (!s->user[0] || s->uptime_s < 0 || s->bytes_in < 0 || s->bytes_out < 0) {
+            if (!s->user[0] || s->uptime_s < 0 || s->bytes_in < 0 || s->bytes_out < 0 ||
+                (*f[6] && s->time_left_s < 0)) {
                 free(l);
                 goto garbage;
             }
@@ -481,12 +526,10 @@ ros_health(struct rconn *c, struct rt_health *h, struct werr *e)
     return ros_parse_health(c->out.buf, c->out.buf, h, e);
 }
 
-/* The answers "wisp-ok NAME" / "wisp-err NAME" for names, into errs. */
-static int
-read_answers(struct rconn *c, const char *const *names, size_t n, char **errs, const char *what,
-             struct werr *e)
+int
+ros_parse_answers(const char *text, const char *const *names, size_t n, char **errs,
+                  const char *what, struct werr *e)
 {
-    const char *text = c->out.buf ? c->out.buf : "";
     size_t elen;
 
     for (size_t i = 0; i < n; i++) {
@@ -535,6 +578,14 @@ end_do(struct sbuf *sb, const char *name)
     sb_add(sb, "} on-error={");
     put_marker(sb, "wisp-err", name);
     sb_add(sb, "}");
+}
+
+/* The answers "wisp-ok NAME" / "wisp-err NAME" for names, into errs. */
+static int
+read_answers(struct rconn *c, const char *const *names, size_t n, char **errs, const char *what,
+             struct werr *e)
+{
+    return ros_parse_answers(c->out.buf ? c->out.buf : "", names, n, errs, what, e);
 }
 
 static void
@@ -730,7 +781,7 @@ static int
 ros_poll(struct rconn *c, struct rt_health *h, struct rt_session **s, size_t *n, struct werr *e,
          struct werr *se)
 {
-    struct sbuf sb = {0}, rest = {0}, mine = {0};
+    struct sbuf sb = {0};
     int rc;
 
     *s = NULL;
@@ -741,7 +792,19 @@ ros_poll(struct rconn *c, struct rt_health *h, struct rt_session **s, size_t *n,
     sb_free(&sb);
     if (rc < 0)
         return -1;
-    for (const char *line = c->out.buf; line && *line;) {
+    return ros_parse_poll(c->out.buf, h, s, n, e, se);
+}
+
+int
+ros_parse_poll(const char *text, struct rt_health *h, struct rt_session **s, size_t *n,
+               struct werr *e, struct werr *se)
+{
+    struct sbuf rest = {0}, mine = {0};
+    int rc;
+
+    *s = NULL;
+    *n = 0;
+    for (const char *line = text; line && *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
 

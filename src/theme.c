@@ -100,6 +100,8 @@ parse_color(json_t *v, int *out)
     return -1;
 }
 
+static int theme_apply(struct theme *t, json_t *root, const char *path, struct werr *e);
+
 static int
 parse_style(json_t *obj, struct theme_style *s, const char *path, const char *el, struct werr *e)
 {
@@ -149,12 +151,32 @@ int
 theme_load_file(struct theme *t, const char *path, struct werr *e)
 {
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr), *v;
-    const char *key;
-    int rc = 0;
+    json_t *root = json_load_file(path, 0, &jerr);
 
     if (root == NULL)
         return werr_set(e, WISP_EUSAGE, "%s: line %d: %s", path, jerr.line, jerr.text);
+    return theme_apply(t, root, path, e);
+}
+
+int
+theme_parse(struct theme *t, const char *text, size_t len, const char *path, struct werr *e)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, 0, &jerr);
+
+    if (root == NULL)
+        return werr_set(e, WISP_EUSAGE, "%s: line %d: %s", path, jerr.line, jerr.text);
+    return theme_apply(t, root, path, e);
+}
+
+/* A theme file's JSON onto t; takes root's reference. */
+static int
+theme_apply(struct theme *t, json_t *root, const char *path, struct werr *e)
+{
+    json_t *v;
+    const char *key;
+    int rc = 0;
+
     if (!json_is_object(root)) {
         json_decref(root);
         return werr_set(e, WISP_EUSAGE, "%s: expected a JSON object of UI elements", path);

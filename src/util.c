@@ -245,18 +245,80 @@ str_fit(const char *s, int cols, int *width)
 }
 
 int
-str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+str_n_to_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
-    char *end;
-    long long v;
+    bool neg = len > 0 && s[0] == '-' && min < 0;
+    size_t i = neg ? 1 : 0;
+    int64_t v = 0;
 
-    if (s == NULL || *s == '\0')
+    if (i == len)
         return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
+    /* accumulate towards the sign's side, so INT64_MIN fits as well */
+    for (; i < len; i++) {
+        int d = s[i] - '0';
+
+        if (s[i] < '0' || s[i] > '9' || i64_mul(v, 10, &v) < 0 || i64_add(v, neg ? -d : d, &v) < 0)
+            return -1;
+    }
+    if (v < min || v > max)
         return -1;
     *out = v;
+    return 0;
+}
+
+int
+str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    return s ? str_n_to_i64(s, strlen(s), min, max, out) : -1;
+}
+
+int
+str_n_to_fixed(const char *s, size_t len, int scale, int64_t min, int64_t max, int64_t *out)
+{
+    const char *dot = memchr(s, '.', len);
+    size_t whole = dot ? (size_t)(dot - s) : len, frac = dot ? len - whole - 1 : 0;
+    int64_t v, digit;
+    bool up = false;
+
+    if (scale < 0 || scale > 18 || whole == 0 || (dot && frac == 0) || s[0] == '-' ||
+        str_n_to_i64(s, whole, 0, INT64_MAX, &v) < 0)
+        return -1;
+    for (int k = 0; k < scale; k++) { /* the decimals kept */
+        digit = (size_t)k < frac ? dot[1 + k] - '0' : 0;
+        if (digit < 0 || digit > 9 || i64_mul(v, 10, &v) < 0 || i64_add(v, digit, &v) < 0)
+            return -1;
+    }
+    for (size_t k = (size_t)scale; k < frac; k++) { /* the rest: digits, rounded away */
+        if (dot[1 + k] < '0' || dot[1 + k] > '9')
+            return -1;
+        if (k == (size_t)scale)
+            up = dot[1 + k] >= '5';
+    }
+    if ((up && i64_add(v, 1, &v) < 0) || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int
+i64_add(int64_t a, int64_t b, int64_t *out)
+{
+    int64_t r;
+
+    if (__builtin_add_overflow(a, b, &r))
+        return -1;
+    *out = r;
+    return 0;
+}
+
+int
+i64_mul(int64_t a, int64_t b, int64_t *out)
+{
+    int64_t r;
+
+    if (__builtin_mul_overflow(a, b, &r))
+        return -1;
+    *out = r;
     return 0;
 }
 

@@ -5,7 +5,11 @@
 # temporary directory, then runs
 #   1. every cmocka unit test binary, build/tests/test_* then
 #      build/tests/asan-test_* (TAP output: one result per test case);
-#   2. every tests/integration/*.sh in order, against bin/wisp, then again
+#   2. every libFuzzer target, build/fuzz/bin/fuzz_*, for a few seconds
+#      on its corpus tests/fuzz/corpus/NAME/ (the seeds, then every input
+#      that ever crashed one, replayed first): a crash, a sanitizer report
+#      or a slow input is a failure (make fuzz runs them for longer);
+#   3. every tests/integration/*.sh in order, against bin/wisp, then again
 #      against bin/wisp-asan with results named "asan:...". Each file gets
 #      a fresh database (PGDATABASE, WISP_DB), a scratch directory T and
 #      lib.sh's assertions; afterwards its databases and the roles it made
@@ -19,10 +23,12 @@
 #                            path contains PATTERN (a shell glob)
 #   WISP_SKIP_ASAN=1         skip the sanitizer builds (quick local runs)
 #   WISP_TEST_TIMEOUT=S      seconds allowed to one test file (default 600)
+#   WISP_FUZZ_TIME=S         seconds per fuzz target (default 3)
 #   WISP_TEST_KEEP=1         keep the temporary directory (logs, servers'
 #                            data) and print where it is
 # To test the harness itself, point it elsewhere (paths from the repo root):
 #   WISP_TEST_UNITS=DIR      unit test binaries (default build/tests)
+#   WISP_TEST_FUZZ=DIR       fuzz targets (default build/fuzz/bin)
 #   WISP_TEST_DIR=DIR        integration files (default tests/integration;
 #                            they find lib.sh as $(dirname "$0")/../lib.sh)
 #   WISP_TEST_BIN=FILE WISP_TEST_ASAN_BIN=FILE  the two wisp binaries
@@ -33,6 +39,8 @@ pattern=${1:-}
 abspath() { case "$1" in /*) echo "$1" ;; *) echo "$root/$1" ;; esac; }
 units=$(abspath "${WISP_TEST_UNITS:-build/tests}")
 itests=$(abspath "${WISP_TEST_DIR:-tests/integration}")
+fuzzers=$(abspath "${WISP_TEST_FUZZ:-build/fuzz/bin}")
+fuzz_time=${WISP_FUZZ_TIME:-3}
 wisp_bin=$(abspath "${WISP_TEST_BIN:-bin/wisp}")
 asan_bin=$(abspath "${WISP_TEST_ASAN_BIN:-bin/wisp-asan}")
 skip_asan=${WISP_SKIP_ASAN:-}
@@ -143,6 +151,25 @@ run_unit() {
     fi
 }
 
+# run_fuzz BIN: one libFuzzer target for fuzz_time seconds; what it learns
+# goes to a scratch directory, the committed corpus is only read.
+run_fuzz() {
+    local bin=$1 name log runs
+    name=${bin##*/fuzz_}
+    log=$work/fuzz-$name.log
+    mkdir -p "$work/fuzz-$name"
+    run_bg "$log" "$bin" -max_total_time="$fuzz_time" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$work/fuzz-$name/" "$work/fuzz-$name" \
+        "$root/tests/fuzz/corpus/$name"
+    runs=$(grep -oE 'number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -n 1)
+    if [ "$rc" -eq 0 ]; then
+        record pass "fuzz_$name"
+        echo "# fuzz_$name: ${runs:-?} runs in $fuzz_time s, no crash"
+    else
+        record fail "fuzz_$name (exit $rc)" "$(grep -m 3 -E 'ERROR: |runtime error:|broken promise' "$log" | tr '\n' ' ')"
+    fi
+}
+
 # reset_cluster: back to the cluster services_start made, dropping the
 # databases and roles a test file made (roles are cluster-wide).
 reset_cluster() {
@@ -197,6 +224,12 @@ for bin in "$units"/test_* "$units"/asan-test_*; do
     [ -z "$skip_asan" ] || [[ "$(basename "$bin")" != asan-* ]] || continue
     matches "$bin" || continue
     run_unit "$bin"
+done
+
+for bin in "$fuzzers"/fuzz_*; do
+    [ -f "$bin" ] && [ -x "$bin" ] || continue
+    matches "$bin" || continue
+    run_fuzz "$bin"
 done
 
 passes=("$wisp_bin|")

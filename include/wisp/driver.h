@@ -99,13 +99,14 @@ int driver_run(struct rconn *c, const char *cmd, int *status, struct werr *e);
 
 /* --- RouterOS parsing ------------------------------------------------- */
 
-/* "6w5d11h55m45s", "1d04:11:06", "04:11:06.5", "59s", "0s" -> seconds; -1 bad. */
+/* "6w5d11h55m45s", "1d04:11:06", "04:11:06.5", "59s", "0s" -> seconds; -1 bad
+ * or beyond int64. */
 long long ros_parse_time(const char *s);
 /* Seconds as RouterOS writes a duration: 1d2h3m4s; 0 -> "0s". */
 void ros_format_time(long long s, char *out, size_t n);
-/* "47 603" (v7 grouping), "524288000" -> the integer; -1 bad. */
+/* "47 603" (v7 grouping), "524288000" -> the integer; -1 bad or too large. */
 long long ros_parse_int(const char *s);
-/* "40.2MiB", "1196.0KiB", "3704.1MiB" -> bytes; -1 bad. */
+/* "40.2MiB", "1196.0KiB", "3704.1MiB" -> bytes; -1 bad or too large. */
 long long ros_parse_size(const char *s);
 /* Drop CRs and the log lines RouterOS echoes into a session ("17:20:06 echo: ..."). */
 void ros_clean(struct sbuf *out);
@@ -125,6 +126,15 @@ void ros_terse_flags(const char *line, char *out, size_t n);
 int ros_parse_users(const char *text, struct rt_user **u, size_t *n, struct werr *e);
 /* The active-session lines of wisp's :foreach script into sessions. */
 int ros_parse_sessions(const char *text, struct rt_session **s, size_t *n, struct werr *e);
+/* The output of wisp's poll script (the two prints, then the session lines):
+ * health into h and sessions into s, as driver.poll returns them. */
+int ros_parse_poll(const char *text, struct rt_health *h, struct rt_session **s, size_t *n,
+                   struct werr *e, struct werr *se);
+/* A push or remove script's "wisp-ok NAME" / "wisp-err NAME" lines: errs[i]
+ * NULL for a name confirmed, a message for one refused; -1 when a name got no
+ * word at all (the router's error, if it printed one, in e). */
+int ros_parse_answers(const char *text, const char *const *names, size_t n, char **errs,
+                      const char *what, struct werr *e);
 
 /* --- openNDS parsing --------------------------------------------------- */
 
@@ -135,6 +145,13 @@ int nds_parse_clients(const char *json, struct rt_session **s, size_t *n, struct
 void nds_match_log(const char *log, struct rt_session *s, size_t n);
 /* The voucher roll (vouchers.txt) into users. */
 int nds_parse_roll(const char *text, struct rt_user **u, size_t *n, struct werr *e);
+/* The health script's output (uptime, load average, hostname, meminfo,
+ * ndsctl status's version line, "wisp-health") into h. */
+int nds_parse_health(const char *text, struct rt_health *h, struct werr *e);
+/* The poll script's output: health, ndsctl json and its exit status, the
+ * voucher log; returns as driver.poll does. */
+int nds_parse_poll(const char *text, struct rt_health *h, struct rt_session **s, size_t *n,
+                   struct werr *e, struct werr *se);
 /* True when code is one the voucher theme accepts: 9 of [A-Za-z0-9-]. */
 bool nds_code_ok(const char *code);
 

@@ -12,6 +12,7 @@
 #define WISP_PROVIDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wisp/config.h"
@@ -55,6 +56,14 @@ enum provider_outcome provider_dispatch(const struct provider *p, int64_t order_
                                         struct provider_reply *r, struct werr *e);
 enum provider_outcome provider_check(const struct provider *p, const char *reference,
                                      struct provider_reply *r, struct werr *e);
+
+/* Judge a provider's answer: HTTP status code and body (len bytes, not
+ * NUL-terminated; for a dispatch, a reference is required). A 4xx is
+ * PROV_REJECTED, a 2xx with the JSON the protocol says PROV_OK (r filled),
+ * anything else PROV_RETRY; e says why. */
+enum provider_outcome provider_parse_reply(const struct provider *p, const char *what, long code,
+                                           const char *body, size_t len, bool dispatch,
+                                           struct provider_reply *r, struct werr *e);
 
 /* After check number `checks` (0 = none yet) of an order sent at sent_at:
  * the time of the next check, or -1 when it must fail now (too many checks

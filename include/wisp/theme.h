@@ -13,6 +13,7 @@
 #define WISP_THEME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "wisp/err.h"
 
@@ -66,5 +67,7 @@ int theme_load(struct theme *t, const char *name, const char *const *dirs, struc
 
 /* Parse one theme file into t (on top of what t holds). */
 int theme_load_file(struct theme *t, const char *path, struct werr *e);
+/* The same from len bytes of text; path names it in errors. */
+int theme_parse(struct theme *t, const char *text, size_t len, const char *path, struct werr *e);
 
 #endif

@@ -44,12 +44,25 @@ int str_width(const char *s);
 /* The bytes of the longest start of s at most cols columns wide, never
  * splitting a character; *width (may be NULL) gets its width. */
 size_t str_fit(const char *s, int cols, int *width);
-/* Parse a whole decimal integer in [min, max]; -1 on anything else. */
 /* s for an error message, into buf: at most max bytes of it ("..." after),
  * quotes, backslashes and control bytes escaped so the message stays one
  * line. Returns buf. */
 const char *str_quote(const char *s, size_t max, char *buf, size_t n);
+
+/* Numbers from outside wisp (arguments, router output, provider replies,
+ * config files) go through these: plain ASCII digits, no spaces, no '+', no
+ * exponent, nan or inf, and never a value wrapped or cut to fit. Each
+ * returns 0 with *out set, or -1 (*out untouched) on anything else. */
+/* A whole decimal integer in [min, max]; a leading '-' only when min < 0. */
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+/* The same for the len bytes at s (they need not end in NUL). */
+int str_n_to_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out);
+/* A decimal "12", "12.5" or "0.52" times 10^scale (0..18), rounded half up,
+ * in [min, max]: ("0.52", 2) -> 52, ("12345.67", 0) -> 12346. No sign. */
+int str_n_to_fixed(const char *s, size_t len, int scale, int64_t min, int64_t max, int64_t *out);
+/* *out = a + b or a * b; -1 (and *out untouched) when it does not fit int64. */
+int i64_add(int64_t a, int64_t b, int64_t *out);
+int i64_mul(int64_t a, int64_t b, int64_t *out);
 
 /* Local time, as "today" and the hours of a day are counted: the midnight at
  * or before t; the start of hour h (0..23) of the day starting at day0 (on a

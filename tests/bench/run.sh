@@ -14,12 +14,15 @@
 #             (bench_routers.sh). Target: the cycle at least 10x the loop.
 #   orders    plan orders fulfilled from stock by one and by two workers
 #             (bench_orders.sh): orders per second.
+#   parse     the router parsers on 10,000 and 100,000-line answers (bench_parse,
+#             in-process, one core). Target: linear, 10x the lines within 30x
+#             the time (quadratic is 100x).
 #   metrics   a new session in the Sessions and Metrics panes, against one
 #             worker interval + 1 s; the metrics path's events/s into Redis
 #             (target 50,000) against redis-benchmark's XADD (bench_metrics.sh).
 #
-# ONLY=NAME runs one of them (vouchers, console, sheets, routers, orders,
-# metrics).
+# ONLY=NAME runs one of them (vouchers, console, sheets, parse, routers,
+# orders, metrics).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -67,6 +70,10 @@ if want console; then WISP=$WISP bash tests/bench/bench_console.sh; fi
 
 if want sheets; then
     RUNS=$RUNS build/bench/bench_sheet
+fi
+
+if want parse; then
+    RUNS=$RUNS build/bench/bench_parse
 fi
 
 if want routers; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_routers.sh; fi

@@ -14,6 +14,8 @@
         counters USER IN OUT  set them (a counter reset, a reboot)
         logout USER           the client leaves
         mode MODE             normal | garbage | hang | badjson | legacy
+        resource KEY VALUE    RouterOS: print VALUE verbatim as KEY's value in
+                              /system resource print ("cpu-load" "%")
         users | active        print the router's state as JSON
         commands              every command received (DIR/commands.log), as JSON
         ran                   RouterOS commands that only an injection would run
@@ -450,6 +452,7 @@ class Ros:
                 ("cpu-frequency", "800MHz"), ("cpu-load", f"{self.st['cpu']}%"),
                 ("free-hdd-space", "93.5MiB"), ("total-hdd-space", "128.5MiB"),
                 ("architecture-name", "arm"), ("board-name", "hAP ax lite"), ("platform", "MikroTik")]
+        rows = [(k, self.st.get("resource", {}).get(k, v)) for k, v in rows]
         if self.v7:
             self.out.extend(f"{k}: {v}" for k, v in rows)
         else:
@@ -585,6 +588,8 @@ def admin(d, args):
     with State(d) as st:
         if cmd == "mode":
             st["mode"] = rest[0]
+        elif cmd == "resource":
+            st.setdefault("resource", {})[rest[0]] = rest[1]
         elif cmd == "log-line":
             st["log_line"] = rest[0] == "on"
         elif cmd == "users":
