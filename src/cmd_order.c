@@ -147,7 +147,9 @@ order_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                      : json_is_null(v) ? xstrdup("-")
                                        : json_dumps(v, JSON_ENCODE_ANY);
 
-        fprintf(ctx->out, "%-14s %s\n", k, text);
+        fprintf(ctx->out, "%-14s ", k);
+        fput_safe(text, ctx->out);
+        fputc('\n', ctx->out);
         free(text);
     }
     json_decref(o);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 /* malloc/calloc/realloc/strdup that abort with a message when memory runs out. */
@@ -44,12 +45,32 @@ int str_width(const char *s);
 /* The bytes of the longest start of s at most cols columns wide, never
  * splitting a character; *width (may be NULL) gets its width. */
 size_t str_fit(const char *s, int cols, int *width);
-/* Parse a whole decimal integer in [min, max]; -1 on anything else. */
 /* s for an error message, into buf: at most max bytes of it ("..." after),
- * quotes, backslashes and control bytes escaped so the message stays one
- * line. Returns buf. */
+ * quotes and backslashes escaped and control characters shown as str_safe
+ * does, so the message stays one line. Returns buf. */
 const char *str_quote(const char *s, size_t max, char *buf, size_t n);
+/* Parse a whole decimal integer in [min, max]: an optional '-' and digits,
+ * nothing else (no spaces, no '+'); -1 on anything else. */
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* Terminal safety. A control character is a C0 code (newline, tab, ESC...),
+ * DEL, a C1 code (U+0080..U+009F: 0x9b is CSI to many terminals) or a byte
+ * that is not part of valid UTF-8. Written raw to a terminal, such text can
+ * move the cursor, retitle the window or worse. */
+
+/* True when s holds a control character. */
+bool str_has_ctrl(const char *s);
+/* A copy of s (malloc'ed) with every control character shown visibly: C0,
+ * DEL and bytes that are not UTF-8 as \x1b, C1 codes as \u009b. The one
+ * sanitiser for stored or remote text on its way to a terminal. */
+char *str_safe(const char *s);
+/* fputs(str_safe(s), out), without the copy. */
+void fput_safe(const char *s, FILE *out);
+/* Check text a person gave for a name, note, customer...: one line, no
+ * control character, at most max characters (code points). 0, or -1 with a
+ * one-line WISP_EUSAGE error naming what ("--note"). */
+struct werr;
+int text_check(const char *what, const char *s, size_t max, struct werr *e);
 
 /* Local time, as "today" and the hours of a day are counted: the midnight at
  * or before t; the start of hour h (0..23) of the day starting at day0 (on a
