@@ -75,6 +75,11 @@ provider_load(const struct config *cfg, const char *name, struct provider *p, st
         if (!f)
             return werr_set(e, WISP_ERUNTIME, "provider %s: cannot read its token file %s: %s",
                             name, file, strerror(errno));
+        if (file_check_private("token file", file, fileno(f), e) < 0) {
+            fclose(f);
+            werr_prefix(e, "provider %s", name);
+            return -1;
+        }
         n = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
         buf[n] = '\0';

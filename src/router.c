@@ -77,6 +77,8 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
         return werr_set(e, WISP_EUSAGE, "give --key or --password-stdin, not both");
     if (in->key && access(in->key, R_OK) != 0)
         return werr_set(e, WISP_EUSAGE, "cannot read the key file %s", in->key);
+    if (in->key && file_check_private("private key", in->key, -1, e) < 0)
+        return -1;
     if (!adding)
         return 0;
     if (!in->host || !in->user || !in->driver)

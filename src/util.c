@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "wisp/err.h"
 #include "wisp/util.h"
@@ -355,6 +356,20 @@ text_check(const char *what, const char *s, size_t max, struct werr *e)
     if (chars > max)
         return werr_set(e, WISP_EUSAGE, "bad %s: %zu characters, at most %zu", what, chars, max);
     return 0;
+}
+
+int
+file_check_private(const char *what, const char *path, int fd, struct werr *e)
+{
+    struct stat st;
+
+    /* a regular file only: /dev/null or a pipe holds no secret to guard */
+    if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0 || !S_ISREG(st.st_mode) ||
+        (st.st_mode & 077) == 0)
+        return 0;
+    return werr_set(e, WISP_ERUNTIME,
+                    "%s %s can be read by others (mode %04o): refusing it; run `chmod 600 %s`",
+                    what, path, (unsigned)(st.st_mode & 07777), path);
 }
 
 int

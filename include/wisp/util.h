@@ -72,6 +72,13 @@ void fput_safe(const char *s, FILE *out);
 struct werr;
 int text_check(const char *what, const char *s, size_t max, struct werr *e);
 
+/* As OpenSSH does for private keys: a file holding a secret (a key, a
+ * token, a config with a password) must give no permission to group or
+ * others. fd >= 0 is checked with fstat, else path with stat. 0 when private
+ * (or absent: opening it reports that); otherwise -1 and a WISP_ERUNTIME
+ * error naming what and the file and the chmod that fixes it. */
+int file_check_private(const char *what, const char *path, int fd, struct werr *e);
+
 /* Local time, as "today" and the hours of a day are counted: the midnight at
  * or before t; the start of hour h (0..23) of the day starting at day0 (on a
  * day clocks skip an hour, the skipped one is the next); the midnight

@@ -6,7 +6,7 @@
 w db migrate
 w plan add 1h --price 1.50 --duration 1h
 w plan add day --price 4 --duration 1d
-touch "$T/k"
+touch "$T/k" && chmod 600 "$T/k" # a key others can read is refused
 w router add front --host 127.0.0.1 --user x --key "$T/k" --driver routeros --accept-new-hostkey
 w voucher create --plan 1h --count 10 --router front
 w voucher create --plan day --count 10
