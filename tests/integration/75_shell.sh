@@ -6,7 +6,7 @@ w plan add 1h --price 1
 
 w shell <<<$'plan list --json\nvoucher create --plan 1h --count 3 --json\nplan frob\n"open\nbatch list --json\nexit\nplan list'
 t_eq "shell from a pipe exits 1 when a command failed" 1 "$RC"
-t_contains "shell says how many failed" "2 of 4 commands failed" "$ERR"
+t_contains "shell says how many failed" "2 of 5 commands failed" "$ERR"
 t_eq "shell runs commands, --json works" '{"batch_id":1,"count":3}' "$(printf '%s' "$OUT" | jq -cs '.[1]')"
 t_eq "shell keeps one session going" 3 "$(printf '%s' "$OUT" | jq -s '.[2][0].new')"
 t_contains "shell reports a bad command and goes on" "unknown plan command frob" "$ERR"
