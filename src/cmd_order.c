@@ -267,7 +267,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     card.validity = what;
     card.serial = serial;
     card.url = url;
-    rc = sink_open(&sink, ctx->out, out, lp, e);
+    rc = sink_open(&sink, ctx->out, out, lp, o.format == SHEET_ESCPOS, e);
     if (rc == 0) {
         rc = sheet_write(sink.f, &o, &card, 1, e);
         if (sink_close(&sink, ctx->out, rc == 0, e) < 0)

@@ -75,7 +75,7 @@ print_report(struct cmd_ctx *ctx, const char *fmt, const char *out, const char *
     fprintf(m, "\nCurrency: %s\n\nCashier: ____________________   Signature: ______________\n",
             ctx->cfg->currency);
     fclose(m);
-    if (sink_open(&sink, ctx->out, out, lp, e) < 0) {
+    if (sink_open(&sink, ctx->out, out, lp, false, e) < 0) {
         free(text);
         return -1;
     }
