@@ -34,23 +34,23 @@ $clean$;
 UPDATE batches SET note = left(note, 1000) WHERE char_length(note) > 1000;
 
 ALTER TABLE plans
-    ADD CONSTRAINT plans_rate_limit_text CHECK (rate_limit !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT plans_profile_text CHECK (profile !~ '[\x01-\x1f\x7f-\x9f]');
+    ADD CONSTRAINT plans_rate_limit_one_line CHECK (rate_limit !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT plans_profile_one_line CHECK (profile !~ '[\x01-\x1f\x7f-\x9f]');
 
 ALTER TABLE batches
-    ADD CONSTRAINT batches_note_text
+    ADD CONSTRAINT batches_note_one_line
         CHECK (note !~ '[\x01-\x1f\x7f-\x9f]' AND char_length(note) <= 1000);
 
 ALTER TABLE orders
-    ADD CONSTRAINT orders_product_text CHECK (product !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT orders_customer_text CHECK (customer !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT orders_extra_text CHECK (extra !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT orders_currency_text CHECK (currency !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT orders_payment_ref_text CHECK (payment_ref !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT orders_provider_ref_text CHECK (provider_ref !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT orders_pin_text CHECK (pin !~ '[\x01-\x1f\x7f-\x9f]');
+    ADD CONSTRAINT orders_product_one_line CHECK (product !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT orders_customer_one_line CHECK (customer !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT orders_extra_one_line CHECK (extra !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT orders_currency_one_line CHECK (currency !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT orders_payment_ref_one_line CHECK (payment_ref !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT orders_provider_ref_one_line CHECK (provider_ref !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT orders_pin_one_line CHECK (pin !~ '[\x01-\x1f\x7f-\x9f]');
 
 ALTER TABLE routers
-    ADD CONSTRAINT routers_hotspot_server_text CHECK (hotspot_server !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT routers_login_url_text CHECK (login_url !~ '[\x01-\x1f\x7f-\x9f]'),
-    ADD CONSTRAINT routers_key_path_text CHECK (key_path !~ '[\x01-\x1f\x7f-\x9f]');
+    ADD CONSTRAINT routers_hotspot_server_one_line CHECK (hotspot_server !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT routers_login_url_one_line CHECK (login_url !~ '[\x01-\x1f\x7f-\x9f]'),
+    ADD CONSTRAINT routers_key_path_one_line CHECK (key_path !~ '[\x01-\x1f\x7f-\x9f]');
