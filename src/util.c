@@ -307,6 +307,7 @@ str_safe(const char *s)
     char shown[8];
     bool ctrl;
 
+    sb_addn(&sb, "", 0); /* a buffer, terminated, even for "" */
     sb_grow(&sb, strlen((const char *)p));
     while (*p) {
         size_t k = char_at(p, &ctrl);
