@@ -112,6 +112,10 @@ screen=$(tmux -S "$T/tmux.sock" capture-pane -p -t wisp)
 t_contains "console: a newline in a customer shown as text" 'two\x0alin' "$screen"
 t_contains "console: ESC in a customer shown as text" 'bad\x1b[2J' "$screen"
 t_contains "console: the header is intact" "4 Orders" "$screen"
+tmux -S "$T/tmux.sock" send-keys -t wisp g Enter # the newest order's details
+for _ in $(seq 50); do tmux -S "$T/tmux.sock" capture-pane -p -t wisp | grep -q 'customer *two' && break; sleep 0.1; done
+t_match "console: the details box shows the whole customer as text" 'customer +two\\x0alines' \
+    "$(tmux -S "$T/tmux.sock" capture-pane -p -t wisp)"
 tmux -S "$T/tmux.sock" kill-server
 
 # the upgrade (migration 010) cleans what is stored, then holds the line
