@@ -61,14 +61,20 @@ total_of(json_t *rows)
     for (size_t k = 0; k < 4; k++) {
         long long n = 0;
 
-        json_array_foreach(rows, i, row) n += json_integer_value(json_object_get(row, counts[k]));
+        json_array_foreach(rows, i, row)
+        {
+            n += json_integer_value(json_object_get(row, counts[k]));
+        }
         json_object_set_new(t, counts[k], json_integer(n));
     }
     for (size_t k = 0; k < 3; k++) {
         long long c = 0;
         char buf[32];
 
-        json_array_foreach(rows, i, row) c += cents(json_string_value(json_object_get(row, sums[k])));
+        json_array_foreach(rows, i, row)
+        {
+            c += cents(json_string_value(json_object_get(row, sums[k])));
+        }
         money(c, buf, sizeof buf);
         json_object_set_new(t, sums[k], json_string(buf));
     }
@@ -279,8 +285,9 @@ fail:
 static const struct cmd_flag summary_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 
 const struct cmd_entry cmd_report_entries[] = {
-    {"report summary", "[--json]", "today, this week, this month, and the month by plan and operator",
-     summary_flags, 0, 0, false, summary_exec, false},
+    {"report summary", "[--json]",
+     "today, this week, this month, and the month by plan and operator", summary_flags, 0, 0, false,
+     summary_exec, false},
     {"report sales",
      "[--from DATE] [--to DATE] [--by day|month|plan|operator|router] "
      "[--json|--csv|--format text|ps [-o FILE | --lp [PRINTER]]]",

@@ -139,8 +139,7 @@ show_line(FILE *out, const char *label, json_t *v)
         fprintf(out, "%-16s ", label);
         fput_safe(json_string_value(v), out); /* identity, last error: the router's words */
         fputc('\n', out);
-    }
-    else if (json_is_integer(v))
+    } else if (json_is_integer(v))
         fprintf(out, "%-16s %lld\n", label, (long long)json_integer_value(v));
     else if (json_is_boolean(v))
         fprintf(out, "%-16s %s\n", label, json_is_true(v) ? "yes" : "no");

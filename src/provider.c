@@ -234,8 +234,8 @@ classify(const struct provider *p, const char *what, CURLcode rc, long code, str
     /* what is stored and shown at the counter is one line of text */
     if (str_has_ctrl(r->reference) || str_has_ctrl(r->pin) || str_has_ctrl(r->status)) {
         werr_set(e, WISP_ERUNTIME,
-                 "provider %s: %s: a control character in its reference or PIN: %s", p->name,
-                 what, snippet);
+                 "provider %s: %s: a control character in its reference or PIN: %s", p->name, what,
+                 snippet);
         return PROV_RETRY;
     }
     if (str_has_ctrl(r->message)) {

@@ -380,8 +380,8 @@ str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
     long long v;
 
     /* strtoll would skip leading spaces and take a '+': " 5" is no number */
-    if (s == NULL || !(isdigit((unsigned char)s[0]) ||
-                       (s[0] == '-' && isdigit((unsigned char)s[1]))))
+    if (s == NULL ||
+        !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
         return -1;
     errno = 0;
     v = strtoll(s, &end, 10);

@@ -86,8 +86,9 @@ test_control_characters(void **state)
     assert_true(str_has_ctrl("tab\there"));
     assert_true(str_has_ctrl("esc\x1b[2J"));
     assert_true(str_has_ctrl("del\x7f"));
-    assert_true(str_has_ctrl("csi\xc2\x9b" "2J")); /* U+009B, a C1 code */
-    assert_true(str_has_ctrl("stray \x9b byte"));   /* 8-bit CSI, not UTF-8 */
+    assert_true(str_has_ctrl("csi\xc2\x9b"
+                             "2J"));              /* U+009B, a C1 code */
+    assert_true(str_has_ctrl("stray \x9b byte")); /* 8-bit CSI, not UTF-8 */
     assert_true(str_has_ctrl("overlong \xc0\x9b"));
     assert_true(str_has_ctrl("cut \xe2\x82"));
     assert_false(str_has_ctrl("nbsp\xc2\xa0ok")); /* U+00A0 is text */
@@ -99,7 +100,8 @@ test_safe(void **state)
     char *s;
 
     (void)state;
-    s = str_safe("evil\x1b]0;owned\x07 \xc2\x9b" "2J\n\x7f\xff end é");
+    s = str_safe("evil\x1b]0;owned\x07 \xc2\x9b"
+                 "2J\n\x7f\xff end é");
     assert_string_equal(s, "evil\\x1b]0;owned\\x07 \\u009b2J\\x0a\\x7f\\xff end é");
     assert_false(str_has_ctrl(s));
     free(s);
@@ -148,8 +150,7 @@ test_quote_and_errors(void **state)
     char buf[64];
 
     (void)state;
-    assert_string_equal(str_quote("a\"b\x1b\xc2\x9b", 60, buf, sizeof buf),
-                        "a\\\"b\\x1b\\u009b");
+    assert_string_equal(str_quote("a\"b\x1b\xc2\x9b", 60, buf, sizeof buf), "a\\\"b\\x1b\\u009b");
     /* every message is one line of text, whatever it quotes */
     werr_set(&e, WISP_ERUNTIME, "router said: %s", "up\n\x1b[2Jdown");
     assert_string_equal(e.msg, "router said: up\\x0a\\x1b[2Jdown");
