@@ -110,6 +110,13 @@ t_eq "summary --json exits 0" 0 "$RC"
 t_eq "summary --json: today's revenue adds up" "$db_today" "$(jq -r '.periods[] | select(.period == "today") | .revenue' <<<"$OUT")"
 t_eq "summary --json: today's top-ups" 5 "$(jq -r '.periods[] | select(.period == "today") | .topups' <<<"$OUT")"
 t_eq "summary --json: this month by plan" "instant" "$(jq -r '.this_month_by.plan[] | select(.topups > 0) | .group' <<<"$OUT")"
+# the live figures say the same
+w metrics --json
+t_eq "metrics: revenue_today = the report's ($(jq -r .source <<<"$OUT"))" "$db_today" "$(jq -r .revenue_today <<<"$OUT")"
+t_eq "metrics: today's hours add up to it, in cents" "$(tr -d . <<<"$db_today" | sed 's/^0*//')" "$(jq '.today_hours.revenue | add' <<<"$OUT")"
+WISP_REDIS= w metrics --json
+t_eq "metrics from PostgreSQL: revenue_today = the report's" "$db_today" "$(jq -r .revenue_today <<<"$OUT")"
+t_eq "metrics from PostgreSQL: today's hours add up to it" "$(tr -d . <<<"$db_today" | sed 's/^0*//')" "$(jq '.today_hours.revenue | add' <<<"$OUT")"
 w report summary
 t_match "summary: today's top-ups in the table" '^TOTAL +1 +5 +144\.50' "$(sed -n '/^Today/,/^This week/p' <<<"$OUT")"
 rm -f "$XDG_CONFIG_HOME/wisp/config.json"
