@@ -958,11 +958,7 @@ config_load_env(struct config *cfg, struct werr *e)
 static void
 put_safe(FILE *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\x%02x", *p);
-        else
-            fputc(*p, out);
+    fput_safe(s, out);
 }
 
 static void
