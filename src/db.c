@@ -41,21 +41,31 @@ first_line(const char *s, char *buf, size_t n)
 }
 
 /* text with every password in it hidden, malloc'ed: the password libpq took
- * (PQpass) wherever it appears, and whatever looks like one (a URI's
- * userinfo, password=...), since libpq quotes a dbname that holds a whole
- * URI back in its messages ("database \"postgresql://u:pw@/x\" does not
- * exist"). */
+ * (PQpass) wherever it stands as a word of its own, and whatever looks like
+ * one (a URI's userinfo, password=...), since libpq quotes a dbname that
+ * holds a whole URI back in its messages ("database \"postgresql://u:pw@/x\"
+ * does not exist"). A password inside a longer word is left: "demo" in
+ * "wisp_demo" says nothing, and "a" must not eat every "a". strchr finds the
+ * terminating NUL too, so the ends of text are edges. */
+#define EDGES " \t\"'=:@/?&,;()<>" /* what stands around a value in a message ("" too) */
+
 static char *
 redact(PGconn *c, const char *text)
 {
-    const char *pw = c ? PQpass(c) : NULL, *p = text ? text : "", *hit;
+    const char *pw = c ? PQpass(c) : NULL, *p = text ? text : "", *from = p, *hit;
+    size_t n = pw ? strlen(pw) : 0;
     struct sbuf sb = {0};
     char *masked;
 
-    while (pw && *pw && (hit = strstr(p, pw)) != NULL) {
-        sb_addn(&sb, p, (size_t)(hit - p));
-        sb_add(&sb, "****");
-        p = hit + strlen(pw);
+    while (n && (hit = strstr(from, pw)) != NULL) {
+        bool word = (hit == text || strchr(EDGES, hit[-1])) && strchr(EDGES, hit[n]);
+
+        if (word) {
+            sb_addn(&sb, p, (size_t)(hit - p));
+            sb_add(&sb, "****");
+            p = hit + n;
+        }
+        from = hit + (word ? n : 1);
     }
     sb_add(&sb, p);
     masked = config_mask_secret(sb.buf);
