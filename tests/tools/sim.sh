@@ -25,8 +25,8 @@ SIM_LOCK=/run/wispsim.lock
 
 # sim_user: make the user and its password once. Another run may be logged in
 # with the password this very moment, so it is never changed: a fresh one
-# only when none was kept, and the kept one set again (the same password, so
-# nobody's login breaks) in case something else changed it.
+# only when none was kept, and the kept one set again only when the user's
+# password is no longer it (something else changed it).
 sim_user() {
     (
         flock -w 30 9 || exit 1
@@ -38,7 +38,10 @@ sim_user() {
             (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$SIM_PWFILE.new") &&
                 mv "$SIM_PWFILE.new" "$SIM_PWFILE" || exit 1
         fi
-        echo "$SIM_USER:$(cat "$SIM_PWFILE")" | chpasswd
+        local hash
+        hash=$(getent shadow "$SIM_USER" | cut -d: -f2)
+        [ "$(SIM_PW=$(cat "$SIM_PWFILE") perl -e 'print crypt($ENV{SIM_PW}, $ARGV[0]) // ""' "$hash")" = "$hash" ] ||
+            echo "$SIM_USER:$(cat "$SIM_PWFILE")" | chpasswd
     ) 9>>"$SIM_LOCK"
 }
 
