@@ -37,8 +37,11 @@ listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
         snprintf(buf, n, "-");
         return;
     }
-    if (json_is_string(v) && f != LF_AGO) {
-        snprintf(buf, n, "%s", json_string_value(v));
+    if (json_is_string(v) && f != LF_AGO) { /* stored or router text: shown, never obeyed */
+        char *safe = str_safe(json_string_value(v));
+
+        snprintf(buf, n, "%s", safe);
+        free(safe);
         return;
     }
     if (json_is_boolean(v)) {

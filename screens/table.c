@@ -2,6 +2,8 @@
  * table.c - the generic table widget (see include/wisp/table.h).
  */
 #include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wisp/colors.h"
@@ -156,6 +158,12 @@ table_draw(struct table *t, int y, int x, int h, int w, bool focused)
                 attrset(colors_attr(el));
             if (c)
                 addch(' ');
+            if (str_has_ctrl(buf)) { /* stored or router text: shown, never obeyed */
+                char *safe = str_safe(buf);
+
+                snprintf(buf, sizeof buf, "%s", safe);
+                free(safe);
+            }
             put_cell(buf, wd[c], t->cols[c].right);
         }
         attrset(A_NORMAL);

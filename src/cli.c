@@ -322,6 +322,24 @@ cli_print_usage(FILE *out, const struct cmd_entry *c)
     print_usage(out, c);
 }
 
+/* A password on the command line is visible to every user of the machine
+ * (ps, /proc/PID/cmdline) and lands in shell history: say where it belongs.
+ * A warning, not a refusal, so a script keeps working while it is fixed. */
+static void
+warn_secret(const char *origin, const char *value)
+{
+    char *masked = config_mask_secret(value);
+
+    if (!str_eq(masked, value))
+        fprintf(stderr,
+                "wisp: warning: %s holds a password, which other users can see in the process "
+                "list; keep it in %s\n",
+                origin,
+                str_eq(origin, "--db") ? "~/.pgpass or a service file (PGSERVICE) instead"
+                                       : "the config file (chmod 600) or WISP_REDIS instead");
+    free(masked);
+}
+
 int
 cli_setup(struct config *cfg, int argc, char **argv, int *restc, char ***rest, struct werr *e)
 {
@@ -371,6 +389,7 @@ cli_setup(struct config *cfg, int argc, char **argv, int *restc, char ***rest, s
         snprintf(origin, sizeof origin, "--%s", global_flags[g].name);
         if (config_set(cfg, global_flags[g].key, values[g], origin, e) < 0)
             goto fail;
+        warn_secret(origin, values[g]);
     }
     *restc = n;
     *rest = out;

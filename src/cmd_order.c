@@ -147,7 +147,9 @@ order_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                      : json_is_null(v) ? xstrdup("-")
                                        : json_dumps(v, JSON_ENCODE_ANY);
 
-        fprintf(ctx->out, "%-14s %s\n", k, text);
+        fprintf(ctx->out, "%-14s ", k);
+        fput_safe(text, ctx->out);
+        fputc('\n', ctx->out);
         free(text);
     }
     json_decref(o);
@@ -265,7 +267,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     card.validity = what;
     card.serial = serial;
     card.url = url;
-    rc = sink_open(&sink, ctx->out, out, lp, e);
+    rc = sink_open(&sink, ctx->out, out, lp, o.format == SHEET_ESCPOS, e);
     if (rc == 0) {
         rc = sheet_write(sink.f, &o, &card, 1, e);
         if (sink_close(&sink, ctx->out, rc == 0, e) < 0)

@@ -1,6 +1,7 @@
 /*
  * cmd_report.c - `wisp report sales`: a table, JSON, CSV, or a printed
- * end-of-day report (text or PostScript) for a cashier's shift close.
+ * end-of-day report (text or PostScript) for a cashier's shift close; and
+ * `wisp report summary`. What revenue counts: see report.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,40 +19,94 @@ static const struct cmd_flag sales_flags[] = {
     {"output", 'o', FLAG_VALUE}, {"lp", 0, FLAG_OPTIONAL}, {NULL, 0, 0},
 };
 
-static const char *const head[] = {"", "SOLD", "REVENUE", "ACTIVATED", "ORDERS", NULL};
-static const char *const keys[] = {"group", "sold", "revenue", "activated", "orders_completed"};
+static const char *const head[] = {"", "SOLD", "TOPUPS", "REVENUE", "ACTIVATED", "ORDERS", NULL};
+static const char *const keys[] = {"group",   "sold",      "topups",
+                                   "revenue", "activated", "orders_completed"};
 
-/* The table with a total row; its header names the grouping. */
-static void
-fill(struct texttable *t, json_t *rows, const char *by)
+/* Whole cents of a numeric(14, 2) as PostgreSQL writes it ("12.50", "-3.00"):
+ * totals are added exactly, never in floating point. */
+static long long
+cents(const char *s)
 {
-    const char *h[6];
-    long long sold = 0, act = 0, orders = 0;
-    double revenue = 0;
-    char s[24], r[32], a[24], o[24];
-    size_t i;
-    json_t *row;
+    long long whole = 0, frac = 0;
+    int neg = s && *s == '-', digits = 0;
 
-    memcpy(h, head, sizeof h);
-    h[0] = str_eq(by, "day")        ? "DAY"
+    for (s += s && (*s == '-'); s && *s >= '0' && *s <= '9'; s++)
+        whole = whole * 10 + (*s - '0');
+    if (s && *s == '.')
+        for (s++; *s >= '0' && *s <= '9' && digits < 2; s++, digits++)
+            frac = frac * 10 + (*s - '0');
+    while (digits++ < 2)
+        frac *= 10;
+    return (neg ? -1 : 1) * (whole * 100 + frac);
+}
+
+static void
+money(long long c, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%lld.%02lld", c < 0 ? "-" : "", (c < 0 ? -c : c) / 100,
+             (c < 0 ? -c : c) % 100);
+}
+
+/* The sums of a report's rows, as one more row of the same keys. */
+static json_t *
+total_of(json_t *rows)
+{
+    static const char *const counts[] = {"sold", "topups", "activated", "orders_completed"};
+    static const char *const sums[] = {"revenue", "voucher_revenue", "topup_revenue"};
+    json_t *t = json_object(), *row;
+    size_t i;
+
+    json_object_set_new(t, "group", json_string("TOTAL"));
+    for (size_t k = 0; k < 4; k++) {
+        long long n = 0;
+
+        json_array_foreach(rows, i, row)
+        {
+            n += json_integer_value(json_object_get(row, counts[k]));
+        }
+        json_object_set_new(t, counts[k], json_integer(n));
+    }
+    for (size_t k = 0; k < 3; k++) {
+        long long c = 0;
+        char buf[32];
+
+        json_array_foreach(rows, i, row)
+        {
+            c += cents(json_string_value(json_object_get(row, sums[k])));
+        }
+        money(c, buf, sizeof buf);
+        json_object_set_new(t, sums[k], json_string(buf));
+    }
+    return t;
+}
+
+static const char *
+group_title(const char *by)
+{
+    return str_eq(by, "day")        ? "DAY"
            : str_eq(by, "month")    ? "MONTH"
            : str_eq(by, "plan")     ? "PLAN"
            : str_eq(by, "operator") ? "OPERATOR"
                                     : "ROUTER";
+}
+
+/* The table with a total row, its first column headed first; detail false
+ * leaves the rows out (a period's total). */
+static void
+fill(struct texttable *t, json_t *rows, const char *first, bool detail)
+{
+    const char *h[7];
+    json_t *row, *total = total_of(rows);
+    size_t i;
+
+    memcpy(h, head, sizeof h);
+    h[0] = first;
     texttable_init(t, h);
-    json_array_foreach(rows, i, row)
-    {
-        texttable_add_json(t, row, keys);
-        sold += json_integer_value(json_object_get(row, "sold"));
-        act += json_integer_value(json_object_get(row, "activated"));
-        orders += json_integer_value(json_object_get(row, "orders_completed"));
-        revenue += atof(json_string_value(json_object_get(row, "revenue")) ?: "0");
-    }
-    snprintf(s, sizeof s, "%lld", sold);
-    snprintf(r, sizeof r, "%.2f", revenue);
-    snprintf(a, sizeof a, "%lld", act);
-    snprintf(o, sizeof o, "%lld", orders);
-    texttable_add(t, (const char *const[]){"TOTAL", s, r, a, o});
+    if (detail)
+        json_array_foreach(rows, i, row) texttable_add_json(t, row, keys);
+    texttable_add_json(t, total, keys);
+    json_decref(total);
 }
 
 /* A printable page: the shop, the range, the table, a signature line. */
@@ -70,12 +125,12 @@ print_report(struct cmd_ctx *ctx, const char *fmt, const char *out, const char *
     strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime(&now));
     fprintf(m, "%s - sales report\n%s to %s, by %s (printed %s)\n\n", ctx->cfg->shop_name, from, to,
             by, when);
-    fill(&t, rows, by);
+    fill(&t, rows, group_title(by), true);
     texttable_print(&t, m);
     fprintf(m, "\nCurrency: %s\n\nCashier: ____________________   Signature: ______________\n",
             ctx->cfg->currency);
     fclose(m);
-    if (sink_open(&sink, ctx->out, out, lp, e) < 0) {
+    if (sink_open(&sink, ctx->out, out, lp, false, e) < 0) {
         free(text);
         return -1;
     }
@@ -146,7 +201,7 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     {
         struct texttable t;
 
-        fill(&t, rows, by);
+        fill(&t, rows, group_title(by), true);
         if (args_has(a, "csv"))
             texttable_print_csv(&t, ctx->out);
         else
@@ -157,19 +212,24 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 }
 
 /* Today, this week, this month, and this month by plan and by operator: the
- * console's Reports view (Metrics pane, R) and a quick look from the shell. */
+ * console's Reports view (Metrics pane, R) and a quick look from the shell.
+ * A period is one total row (headed PERIOD: it is no month); --json gives
+ * the same figures as one object. */
 static int
 summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     static const char *const titles[] = {"Today", "This week", "This month"};
+    static const char *const names[] = {"today", "this_week", "this_month"};
     char today[16], from[3][16];
     time_t now = time(NULL);
     struct tm tm;
     struct db *db;
+    bool json = args_has(a, "json");
+    json_t *out = json_pack("{s:s, s:s, s:[], s:{}}", "shop", ctx->cfg->shop_name, "currency",
+                            ctx->cfg->currency, "periods", "this_month_by");
 
-    (void)a;
     if ((db = cmd_db(ctx, e)) == NULL)
-        return -1;
+        goto fail;
     localtime_r(&now, &tm);
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
     snprintf(from[0], sizeof from[0], "%s", today);
@@ -181,16 +241,25 @@ summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         strftime(from[1], sizeof from[1], "%Y-%m-%d", &w);
     }
     strftime(from[2], sizeof from[2], "%Y-%m-01", &tm);
-    fprintf(ctx->out, "%s - sales (%s)\n", ctx->cfg->shop_name, ctx->cfg->currency);
+    if (!json)
+        fprintf(ctx->out, "%s - sales (%s)\n", ctx->cfg->shop_name, ctx->cfg->currency);
     for (int i = 0; i < 3; i++) {
-        json_t *rows = report_sales(db, from[i], today, "month", e);
+        json_t *rows = report_sales(db, from[i], today, "day", e), *total;
         struct texttable t;
 
         if (!rows)
-            return -1;
-        fprintf(ctx->out, "\n%s (%s to %s)\n", titles[i], from[i], today);
-        fill(&t, rows, "month");
-        texttable_print(&t, ctx->out);
+            goto fail;
+        total = total_of(rows);
+        json_object_del(total, "group");
+        json_object_set_new(total, "period", json_string(names[i]));
+        json_object_set_new(total, "from", json_string(from[i]));
+        json_object_set_new(total, "to", json_string(today));
+        json_array_append_new(json_object_get(out, "periods"), total);
+        if (!json) {
+            fprintf(ctx->out, "\n%s (%s to %s)\n", titles[i], from[i], today);
+            fill(&t, rows, "PERIOD", false);
+            texttable_print(&t, ctx->out);
+        }
         json_decref(rows);
     }
     for (int i = 0; i < 2; i++) {
@@ -199,18 +268,30 @@ summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         struct texttable t;
 
         if (!rows)
-            return -1;
-        fprintf(ctx->out, "\nThis month by %s\n", by);
-        fill(&t, rows, by);
-        texttable_print(&t, ctx->out);
-        json_decref(rows);
+            goto fail;
+        if (!json) {
+            fprintf(ctx->out, "\nThis month by %s\n", by);
+            fill(&t, rows, group_title(by), true);
+            texttable_print(&t, ctx->out);
+        }
+        json_object_set_new(json_object_get(out, "this_month_by"), by, rows);
     }
+    if (json)
+        cmd_print_json(ctx, out);
+    else
+        json_decref(out);
     return 0;
+fail:
+    json_decref(out);
+    return -1;
 }
 
+static const struct cmd_flag summary_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+
 const struct cmd_entry cmd_report_entries[] = {
-    {"report summary", "", "today, this week, this month, and the month by plan and operator", NULL,
-     0, 0, false, summary_exec, false},
+    {"report summary", "[--json]",
+     "today, this week, this month, and the month by plan and operator", summary_flags, 0, 0, false,
+     summary_exec, false},
     {"report sales",
      "[--from DATE] [--to DATE] [--by day|month|plan|operator|router] "
      "[--json|--csv|--format text|ps [-o FILE | --lp [PRINTER]]]",

@@ -135,9 +135,11 @@ show_line(FILE *out, const char *label, json_t *v)
 {
     if (json_is_null(v) || !v)
         fprintf(out, "%-16s -\n", label);
-    else if (json_is_string(v))
-        fprintf(out, "%-16s %s\n", label, json_string_value(v));
-    else if (json_is_integer(v))
+    else if (json_is_string(v)) {
+        fprintf(out, "%-16s ", label);
+        fput_safe(json_string_value(v), out); /* identity, last error: the router's words */
+        fputc('\n', out);
+    } else if (json_is_integer(v))
         fprintf(out, "%-16s %lld\n", label, (long long)json_integer_value(v));
     else if (json_is_boolean(v))
         fprintf(out, "%-16s %s\n", label, json_is_true(v) ? "yes" : "no");
@@ -232,7 +234,7 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                      2, ids, e->msg);
         }
         router_row_free(&row);
-        werr_prefix(e, "router %s: ", a->pos[0]);
+        werr_prefix(e, "router %s", a->pos[0]);
         return -1;
     }
     if (!row.hostkey[0] && router_pin_hostkey(db, row.id, fp, e) < 0) {
@@ -251,7 +253,7 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     ssh_close(c.ssh);
     sb_free(&c.out);
     if (rc < 0) {
-        werr_prefix(e, "router %s: ", a->pos[0]);
+        werr_prefix(e, "router %s", a->pos[0]);
         router_row_free(&row);
         return -1;
     }
@@ -259,7 +261,11 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (h.uptime_s <= 0)
         snprintf(up, sizeof up, "0s");
     fprintf(ctx->out, "router %s: ok in %lld ms\n", row.name, ssh_now_ms() - t0);
-    fprintf(ctx->out, "identity  %s\nversion   %s\nuptime    %s\n", h.identity, h.version, up);
+    fputs("identity  ", ctx->out);
+    fput_safe(h.identity, ctx->out);
+    fputs("\nversion   ", ctx->out);
+    fput_safe(h.version, ctx->out);
+    fprintf(ctx->out, "\nuptime    %s\n", up);
     if (h.cpu_load >= 0)
         fprintf(ctx->out, "cpu load  %d%%\n", h.cpu_load);
     if (nusers >= 0)

@@ -58,20 +58,22 @@ complete(const char *text, int start, int end)
     return m;
 }
 
-/* One line: run it, report an error the way main does, keep going. */
-static void
+/* One line: run it, report an error the way main does, keep going.
+ * Returns its exit status (0, 1 or 2). */
+static int
 run_line(struct cmd_ctx *ctx, const char *line)
 {
     struct werr e = {0};
-    int argc, rc;
+    int argc, rc = 0;
     char **argv = cli_split(line, &argc, &e);
 
     if (argv == NULL) {
         fprintf(stderr, "wisp: %s\n", e.msg);
-        return;
+        return WISP_EUSAGE;
     }
     if (argc > 0 && str_eq(argv[0], "shell")) {
         fprintf(stderr, "wisp: already in the shell\n");
+        rc = WISP_EUSAGE;
     } else if (argc > 0) {
         rc = cli_run(ctx, argc, argv, &e);
         fflush(ctx->out);
@@ -82,6 +84,7 @@ run_line(struct cmd_ctx *ctx, const char *line)
         }
     }
     cli_free_words(argv);
+    return rc;
 }
 
 static int
@@ -89,9 +92,9 @@ shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     char *history = cli_history_path(), *line;
     bool tty = isatty(STDIN_FILENO);
+    int failed = 0, ran = 0, status = 0, rc;
 
     (void)a;
-    (void)e;
     shell_ctx = ctx;
     rl_attempted_completion_function = complete;
     rl_readline_name = "wisp";
@@ -118,7 +121,10 @@ shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         }
         if (*line) {
             add_history(line);
-            run_line(ctx, line);
+            rc = run_line(ctx, line);
+            ran++;
+            if (rc != 0)
+                failed++, status = rc;
         }
         free(line);
     }
@@ -127,6 +133,12 @@ shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         history_truncate_file(history, 1000);
     }
     free(history);
+    /* A script fed through a pipe must see that a command failed; a person
+     * at the prompt saw each error already. Status 1 whatever the commands'
+     * were: the shell itself was used right. */
+    if (!tty && failed)
+        return werr_set(e, WISP_ERUNTIME, "%d of %d commands failed (the last with status %d)",
+                        failed, ran, status);
     return 0;
 }
 

@@ -473,7 +473,7 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         (r = voucher_print_rows(db, batch, codes, ncodes, e)) == NULL)
         goto out;
     cards = make_cards(r, ctx->cfg->login_url, &owned);
-    if (sink_open(&sink, ctx->out, out, lp, e) < 0)
+    if (sink_open(&sink, ctx->out, out, lp, o.format == SHEET_ESCPOS, e) < 0)
         goto out;
     rc = sheet_write(sink.f, &o, cards, (size_t)PQntuples(r), e);
     if (sink_close(&sink, ctx->out, rc == 0, e) < 0)

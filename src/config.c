@@ -869,6 +869,27 @@ read_json(const char *file, bool must_exist, struct werr *e)
     return root;
 }
 
+/* True when the file set a value holding a password (in db or redis): then
+ * the file must be private, as OpenSSH wants of a key. */
+static bool
+file_holds_secret(const struct config *after, const struct config *before)
+{
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const char *v = value_of(after, &options[i]);
+        char *masked;
+        bool secret;
+
+        if (!options[i].secret || !v || str_eq(v, value_of(before, &options[i])))
+            continue;
+        masked = config_mask_secret(v);
+        secret = !str_eq(masked, v);
+        free(masked);
+        if (secret)
+            return true;
+    }
+    return false;
+}
+
 int
 config_load_file(struct config *cfg, const char *path, struct werr *e)
 {
@@ -897,6 +918,11 @@ config_load_file(struct config *cfg, const char *path, struct werr *e)
         return -1;
     }
     json_decref(root);
+    if (file_holds_secret(&scratch, cfg) && file_check_private("config file", file, -1, e) < 0) {
+        config_free(&scratch);
+        free(file);
+        return -1;
+    }
     free(scratch.file);
     scratch.file = file;
     config_commit(cfg, &scratch);
@@ -930,11 +956,7 @@ config_load_env(struct config *cfg, struct werr *e)
 static void
 put_safe(FILE *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\x%02x", *p);
-        else
-            fputc(*p, out);
+    fput_safe(s, out);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/config.h"
 #include "wisp/db.h"
 #include "wisp/util.h"
 
@@ -39,17 +40,52 @@ first_line(const char *s, char *buf, size_t n)
     buf[len] = '\0';
 }
 
+/* text with every password in it hidden, malloc'ed: the password libpq took
+ * (PQpass) wherever it stands as a word of its own, and whatever looks like
+ * one (a URI's userinfo, password=...), since libpq quotes a dbname that
+ * holds a whole URI back in its messages ("database \"postgresql://u:pw@/x\"
+ * does not exist"). A password inside a longer word is left: "demo" in
+ * "wisp_demo" says nothing, and "a" must not eat every "a". strchr finds the
+ * terminating NUL too, so the ends of text are edges. */
+#define EDGES " \t\"'=:@/?&,;()<>" /* what stands around a value in a message ("" too) */
+
+static char *
+redact(PGconn *c, const char *text)
+{
+    const char *pw = c ? PQpass(c) : NULL, *p = text ? text : "", *from = p, *hit;
+    size_t n = pw ? strlen(pw) : 0;
+    struct sbuf sb = {0};
+    char *masked;
+
+    while (n && (hit = strstr(from, pw)) != NULL) {
+        bool word = (hit == text || strchr(EDGES, hit[-1])) && strchr(EDGES, hit[n]);
+
+        if (word) {
+            sb_addn(&sb, p, (size_t)(hit - p));
+            sb_add(&sb, "****");
+            p = hit + n;
+        }
+        from = hit + (word ? n : 1);
+    }
+    sb_add(&sb, p);
+    masked = config_mask_secret(sb.buf);
+    sb_free(&sb);
+    return masked;
+}
+
 /* Where a connection goes, for messages: "socket /run/postgresql port 5432,
  * database shop". Never includes a password. */
 static void
 describe_target(PGconn *c, char *buf, size_t n)
 {
     const char *host = PQhost(c), *port = PQport(c), *dbname = PQdb(c);
+    char *shown = redact(c, dbname ? dbname : "?");
 
     if (host == NULL || *host == '\0')
         host = "/var/run/postgresql";
     snprintf(buf, n, "%s %s port %s, database \"%s\"", host[0] == '/' ? "socket" : "host", host,
-             port && *port ? port : "5432", dbname ? dbname : "?");
+             port && *port ? port : "5432", shown);
+    free(shown);
 }
 
 int
@@ -65,8 +101,11 @@ db_open(struct db *db, const char *conninfo, struct werr *e)
     if (db->conn == NULL)
         return werr_set(e, WISP_ERUNTIME, "cannot allocate a PostgreSQL connection");
     if (PQstatus(db->conn) != CONNECTION_OK) {
+        char *why = redact(db->conn, PQerrorMessage(db->conn));
+
         describe_target(db->conn, target, sizeof target);
-        first_line(PQerrorMessage(db->conn), reason, sizeof reason);
+        first_line(why, reason, sizeof reason);
+        free(why);
         /* libpq prefixes "connection to server on socket ... failed: " - keep the reason. */
         const char *r = strstr(reason, "failed: ");
         werr_set(e, WISP_ERUNTIME,
@@ -257,11 +296,16 @@ db_check_schema(struct db *db, struct werr *e)
 
     if (applied_version(db, &have, e) < 0)
         return -1;
-    if (have == 0)
-        return werr_set(e, WISP_ERUNTIME,
-                        "database \"%s\" has no wisp schema yet: run `wisp db migrate` (as a "
-                        "PostgreSQL role that may create roles and tables)",
-                        PQdb(db->conn));
+    if (have == 0) {
+        char *name = redact(db->conn, PQdb(db->conn));
+
+        werr_set(e, WISP_ERUNTIME,
+                 "database \"%s\" has no wisp schema yet: run `wisp db migrate` (as a "
+                 "PostgreSQL role that may create roles and tables)",
+                 name);
+        free(name);
+        return -1;
+    }
     if (have > know)
         return werr_set(e, WISP_ERUNTIME,
                         "database schema is at version %d but this wisp knows only up to %d: "

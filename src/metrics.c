@@ -55,8 +55,10 @@ metrics_now(struct db *db, struct werr *e)
         " (SELECT coalesce(sum(rate_out), 0)::bigint FROM sessions WHERE state = 'active') AS "
         "tx_bps,"
         " (SELECT count(*) FROM vouchers WHERE sold_at >= to_timestamp($1)) AS sold_today,"
-        " (SELECT coalesce(sum(price), 0)::numeric(14, 2) FROM vouchers"
-        "   WHERE sold_at >= to_timestamp($1)) AS revenue_today,"
+        " ((SELECT coalesce(sum(price), 0) FROM vouchers WHERE sold_at >= to_timestamp($1))"
+        "  + (SELECT coalesce(sum(amount), 0) FROM orders WHERE provider IS NOT NULL"
+        "     AND status = 'completed' AND completed_at >= to_timestamp($1)))::numeric(14, 2)"
+        "   AS revenue_today,"
         " (SELECT count(*) FROM vouchers WHERE first_used_at >= to_timestamp($1))"
         "   AS activated_today, now() AS at",
         1, day0));
@@ -253,12 +255,15 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
     PQclear(r);
     if ((r = db_queryv(
              db, e,
-             "SELECT id, floor(extract(epoch FROM completed_at))::bigint FROM orders"
+             "SELECT id, floor(extract(epoch FROM completed_at))::bigint,"
+             " CASE WHEN provider IS NOT NULL THEN round(coalesce(amount, 0) * 100)::bigint"
+             " ELSE 0 END FROM orders"
              " WHERE completed_at >= to_timestamp($1) AND completed_at < to_timestamp($2)",
              2, a, b)) == NULL)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
-        mpath_order(m, atoll(PQgetvalue(r, i, 0)), "completed", (time_t)atoll(PQgetvalue(r, i, 1)));
+        mpath_order(m, atoll(PQgetvalue(r, i, 0)), "completed", (time_t)atoll(PQgetvalue(r, i, 1)),
+                    atoll(PQgetvalue(r, i, 2)));
     PQclear(r);
     return 0;
 }
@@ -443,10 +448,13 @@ hours_from_db(struct db *db, time_t now)
 
     snprintf(a, sizeof a, "%lld", (long long)day0);
     r = db_queryv(db, &e,
-                  "SELECT floor(extract(epoch FROM sold_at) / 900)::bigint * 900, count(*),"
-                  " round(sum(coalesce(price, 0)) * 100)::bigint FROM vouchers"
-                  " WHERE sold_at >= to_timestamp($1::bigint)"
-                  "   AND sold_at < to_timestamp($1::bigint) + interval '25 hours' GROUP BY 1",
+                  "SELECT floor(extract(epoch FROM at) / 900)::bigint * 900, sum(n)::bigint,"
+                  " round(sum(cash) * 100)::bigint FROM ("
+                  "  SELECT sold_at AS at, 1 AS n, coalesce(price, 0) AS cash FROM vouchers"
+                  "  UNION ALL SELECT completed_at, 0, coalesce(amount, 0) FROM orders"
+                  "   WHERE provider IS NOT NULL AND status = 'completed') s" /* top-ups */
+                  " WHERE at >= to_timestamp($1::bigint)"
+                  "   AND at < to_timestamp($1::bigint) + interval '25 hours' GROUP BY 1",
                   1, a);
     for (int i = 0; r && i < PQntuples(r); i++) {
         time_t q = (time_t)atoll(PQgetvalue(r, i, 0));

@@ -212,16 +212,18 @@ mpath_activation(struct mpath *m, long long voucher_id, time_t at)
 }
 
 void
-mpath_order(struct mpath *m, long long order_id, const char *status, time_t at)
+mpath_order(struct mpath *m, long long order_id, const char *status, time_t at, long long cents)
 {
-    struct event *e =
-        add_event(m, at, "events", xasprintf("order:%lld:%s", order_id, status),
-                  json_pack("{s:s, s:I, s:s, s:I}", "type", "order", "order", (json_int_t)order_id,
-                            "status", status, "at", (json_int_t)at));
+    struct event *e = add_event(m, at, "events", xasprintf("order:%lld:%s", order_id, status),
+                                json_pack("{s:s, s:I, s:s, s:I, s:I}", "type", "order", "order",
+                                          (json_int_t)order_id, "status", status, "at",
+                                          (json_int_t)at, "cents", (json_int_t)cents));
     char field[48];
 
     snprintf(field, sizeof field, "orders_%s", status);
     add_hour(m, e, at, field, 1);
+    if (cents) /* a top-up is revenue, as in `wisp report` */
+        add_hour(m, e, at, "revenue", cents);
 }
 
 /* The three per-router fields of a minute bucket, set with code. */

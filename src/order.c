@@ -21,10 +21,9 @@
 static int
 check_text(const char *what, const char *v, size_t max, struct werr *e)
 {
-    if (!v || !*v || strlen(v) > max || strpbrk(v, "\r\n\t"))
-        return werr_set(e, WISP_EUSAGE, "bad %s \"%s\": 1 to %zu characters on one line", what,
-                        v ? v : "", max);
-    return 0;
+    if (!v || !*v)
+        return werr_set(e, WISP_EUSAGE, "bad %s: empty, expected 1 to %zu characters", what, max);
+    return text_check(what, v, max, e);
 }
 
 int

@@ -93,7 +93,9 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
             pv->v[i] = pv->shared;
             break;
         case 6:
-            if (strlen(raw[i]) > 64 || strpbrk(raw[i], "\"\\\r\n") != NULL)
+            if (text_check("--profile", raw[i], 64, e) < 0)
+                return -1;
+            if (strpbrk(raw[i], "\"\\") != NULL)
                 return werr_set(e, WISP_EUSAGE,
                                 "bad --profile \"%s\": at most 64 characters, no quotes", raw[i]);
             pv->v[i] = raw[i];

@@ -79,6 +79,11 @@ provider_load(const struct config *cfg, const char *name, struct provider *p, st
         if (!f)
             return werr_set(e, WISP_ERUNTIME, "provider %s: cannot read its token file %s: %s",
                             name, file, strerror(errno));
+        if (file_check_private("token file", file, fileno(f), e) < 0) {
+            fclose(f);
+            werr_prefix(e, "provider %s", name);
+            return -1;
+        }
         n = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
         buf[n] = '\0';
@@ -237,6 +242,19 @@ provider_parse_reply(const struct provider *p, const char *what, long code, cons
     copy_str(j, "pin", r->pin, sizeof r->pin);
     copy_str(j, "message", r->message, sizeof r->message);
     json_decref(j);
+    /* what is stored and shown at the counter is one line of text */
+    if (str_has_ctrl(r->reference) || str_has_ctrl(r->pin) || str_has_ctrl(r->status)) {
+        werr_set(e, WISP_ERUNTIME,
+                 "provider %s: %s: a control character in its reference or PIN: %s", p->name, what,
+                 snippet);
+        return PROV_RETRY;
+    }
+    if (str_has_ctrl(r->message)) {
+        char *safe = str_safe(r->message);
+
+        snprintf(r->message, sizeof r->message, "%s", safe);
+        free(safe);
+    }
     if (str_eq(r->status, "completed") && !r->pin[0]) {
         werr_set(e, WISP_ERUNTIME, "provider %s: %s: completed without a PIN", p->name, what);
         return PROV_RETRY;

@@ -2,6 +2,12 @@
  * report.c - sales reports (see include/wisp/report.h). One query: the sales,
  * the first logins and the completed orders of the range, each grouped the
  * same way, joined on the group.
+ *
+ * Revenue is money taken, each sale counted once: every voucher sold (at the
+ * counter or by a plan order fulfilled from stock: that order's money is its
+ * voucher's price, so the order itself adds nothing), plus the amount of
+ * every completed provider order (a top-up or PIN card, which sells no
+ * voucher). docs/metrics.md says the same for people.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,13 +30,13 @@ static const struct grouping groupings[] = {
      "to_char(o.completed_at, 'YYYY-MM-DD')", "1"},
     {"month", "to_char(v.sold_at, 'YYYY-MM')", "to_char(v.first_used_at, 'YYYY-MM')",
      "to_char(o.completed_at, 'YYYY-MM')", "1"},
-    {"plan", "p.name", "p.name", "o.product", "3 DESC, 1"},
+    {"plan", "p.name", "p.name", "o.product", "revenue DESC, 1"},
     {"operator", "coalesce(v.sold_by, '-')", "coalesce(v.sold_by, '-')", "o.created_by",
-     "3 DESC, 1"},
+     "revenue DESC, 1"},
     {"router", "coalesce(b.router, '(every router)')", "coalesce(b.router, '(every router)')",
      "CASE WHEN o.voucher_id IS NULL THEN '(provider)' ELSE coalesce(b.router, '(every router)') "
      "END",
-     "3 DESC, 1"},
+     "revenue DESC, 1"},
 };
 
 static bool
@@ -73,15 +79,20 @@ report_sales(struct db *db, const char *from, const char *to, const char *by, st
         "       FROM vouchers v JOIN plans p ON p.id = v.plan_id JOIN batches b ON b.id = "
         "v.batch_id, r"
         "       WHERE v.first_used_at >= r.lo AND v.first_used_at < r.hi GROUP BY 1),"
-        " o AS (SELECT %s AS g, count(*) AS orders FROM orders o"
+        " o AS (SELECT %s AS g, count(*) AS orders,"
+        "              count(*) FILTER (WHERE o.provider IS NOT NULL) AS topups,"
+        "              sum(o.amount) FILTER (WHERE o.provider IS NOT NULL) AS topup_revenue"
+        "       FROM orders o"
         "       LEFT JOIN vouchers v ON v.id = o.voucher_id LEFT JOIN batches b ON b.id = "
         "v.batch_id, r"
         "       WHERE o.status = 'completed' AND o.completed_at >= r.lo AND o.completed_at < r.hi"
         "       GROUP BY 1)"
         " SELECT coalesce(s.g, a.g, o.g) AS \"group\", coalesce(s.sold, 0) AS sold,"
-        "  coalesce(s.revenue, 0)::numeric(14, 2) AS revenue, coalesce(a.activated, 0) AS "
-        "activated,"
-        "  coalesce(o.orders, 0) AS orders_completed"
+        "  coalesce(o.topups, 0) AS topups,"
+        "  (coalesce(s.revenue, 0) + coalesce(o.topup_revenue, 0))::numeric(14, 2) AS revenue,"
+        "  coalesce(s.revenue, 0)::numeric(14, 2) AS voucher_revenue,"
+        "  coalesce(o.topup_revenue, 0)::numeric(14, 2) AS topup_revenue,"
+        "  coalesce(a.activated, 0) AS activated, coalesce(o.orders, 0) AS orders_completed"
         " FROM s FULL JOIN a ON a.g = s.g FULL JOIN o ON o.g = coalesce(s.g, a.g)"
         " ORDER BY %s",
         g->sold, g->activated, g->order, g->order_by);

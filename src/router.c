@@ -64,6 +64,10 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
                         "bad --hostkey \"%s\": expected SHA256: and 43 base64 characters, as "
                         "`ssh-keygen -lf` prints it",
                         in->hostkey);
+    if ((in->hotspot_server && text_check("--hotspot-server", in->hotspot_server, 64, e) < 0) ||
+        (in->login_url && text_check("--login-url", in->login_url, 2048, e) < 0) ||
+        (in->key && text_check("--key", in->key, 4096, e) < 0))
+        return -1;
     if (in->login_url && !is_none(in->login_url) && !str_starts(in->login_url, "http://") &&
         !str_starts(in->login_url, "https://"))
         return werr_set(e, WISP_EUSAGE,
@@ -73,6 +77,8 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
         return werr_set(e, WISP_EUSAGE, "give --key or --password-stdin, not both");
     if (in->key && access(in->key, R_OK) != 0)
         return werr_set(e, WISP_EUSAGE, "cannot read the key file %s", in->key);
+    if (in->key && file_check_private("private key", in->key, -1, e) < 0)
+        return -1;
     if (!adding)
         return 0;
     if (!in->host || !in->user || !in->driver)

@@ -14,17 +14,21 @@
 
 extern char **environ;
 
-/* Start `lp [-d PRINTER] -` with a pipe to its standard input. */
+/* Start `lp -s [-o raw] [-d PRINTER]` with a pipe to its standard input.
+ * raw: printer bytes (ESC/POS) that CUPS must pass on untouched; without
+ * -o raw a filter may take them for text and print the commands. */
 static FILE *
-spawn_lp(const char *printer, pid_t *pid, struct werr *e)
+spawn_lp(const char *printer, bool raw, pid_t *pid, struct werr *e)
 {
-    char *argv[5] = {"lp", "-s", NULL, NULL, NULL};
+    char *argv[7] = {"lp", "-s", NULL, NULL, NULL, NULL, NULL};
     posix_spawn_file_actions_t fa;
-    int fds[2], rc;
+    int fds[2], rc, n = 2;
     FILE *f;
 
+    if (raw)
+        argv[n++] = "-o", argv[n++] = "raw";
     if (printer && *printer)
-        argv[2] = "-d", argv[3] = (char *)printer;
+        argv[n++] = "-d", argv[n++] = (char *)printer;
     if (pipe(fds) < 0) {
         werr_set(e, WISP_ERUNTIME, "pipe: %s", strerror(errno));
         return NULL;
@@ -46,11 +50,11 @@ spawn_lp(const char *printer, pid_t *pid, struct werr *e)
 }
 
 int
-sink_open(struct sink *s, FILE *dflt, const char *path, const char *lp, struct werr *e)
+sink_open(struct sink *s, FILE *dflt, const char *path, const char *lp, bool raw, struct werr *e)
 {
     memset(s, 0, sizeof *s);
     if (lp) {
-        s->f = spawn_lp(lp, &s->lp, e);
+        s->f = spawn_lp(lp, raw, &s->lp, e);
         return s->f ? 0 : -1;
     }
     if (path == NULL || str_eq(path, "-")) {

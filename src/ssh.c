@@ -168,6 +168,9 @@ ssh_open(const struct ssh_target *t, char *fingerprint, enum ssh_fail *why, stru
 
     pthread_once(&init_once, global_init);
     fingerprint[0] = '\0';
+    *why = SSH_EAUTH;
+    if (!t->password && t->key_path && file_check_private("private key", t->key_path, -1, e) < 0)
+        return NULL;
     *why = SSH_ECONNECT;
     c = xcalloc(1, sizeof *c);
     c->command_ms = t->command_ms > 0 ? t->command_ms : 15000;

@@ -63,6 +63,16 @@ texttable_print(struct texttable *t, FILE *out)
 {
     int *w = xcalloc((size_t)t->ncols, sizeof *w);
 
+    /* Cells come from the database and from routers: a name or note that
+     * holds ESC must show as text, not move the terminal's cursor. CSV keeps
+     * the cells as they are (it is data, and quoted). */
+    for (int i = 0; i < t->nrows * t->ncols; i++)
+        if (str_has_ctrl(t->cells[i])) {
+            char *safe = str_safe(t->cells[i]);
+
+            free(t->cells[i]);
+            t->cells[i] = safe;
+        }
     for (int r = 0; r < t->nrows; r++)
         for (int c = 0; c < t->ncols; c++) {
             int cw = str_width(t->cells[r * t->ncols + c]);

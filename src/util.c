@@ -5,13 +5,16 @@
  * way, so the x* allocators print one line and abort (the console's crash
  * handler restores the terminal first).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "wisp/err.h"
 #include "wisp/util.h"
 
 static void
@@ -244,6 +247,132 @@ str_fit(const char *s, int cols, int *width)
     return n;
 }
 
+/* The character at s: its length in bytes (1 for a byte that does not start
+ * valid UTF-8, overlong forms and surrogates included) and whether it is a
+ * control character (see util.h). */
+static size_t
+char_at(const unsigned char *s, bool *ctrl)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+    size_t len;
+
+    *ctrl = true;
+    if (c < 0x80) {
+        *ctrl = c < 0x20 || c == 0x7f;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 1;
+    if (s[1] < lo || s[1] > hi)
+        return 1;
+    for (size_t k = 2; k < len; k++)
+        if ((s[k] & 0xc0) != 0x80)
+            return 1;
+    *ctrl = c == 0xc2 && s[1] <= 0x9f; /* U+0080..U+009F */
+    return len;
+}
+
+/* Write the control character s (k bytes) visibly into out (room for 7
+ * bytes); returns the bytes written. */
+static size_t
+show_ctrl(const unsigned char *s, size_t k, char *out)
+{
+    if (k == 2)
+        return (size_t)snprintf(out, 8, "\\u%04x", s[1]);
+    return (size_t)snprintf(out, 8, "\\x%02x", s[0]);
+}
+
+bool
+str_has_ctrl(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    bool ctrl = false;
+
+    while (*p && !ctrl)
+        p += char_at(p, &ctrl);
+    return ctrl;
+}
+
+char *
+str_safe(const char *s)
+{
+    struct sbuf sb = {0};
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    char shown[8];
+    bool ctrl;
+
+    sb_addn(&sb, "", 0); /* a buffer, terminated, even for "" */
+    sb_grow(&sb, strlen((const char *)p));
+    while (*p) {
+        size_t k = char_at(p, &ctrl);
+
+        if (ctrl)
+            sb_addn(&sb, shown, show_ctrl(p, k, shown));
+        else
+            sb_addn(&sb, (const char *)p, k);
+        p += k;
+    }
+    return sb_steal(&sb);
+}
+
+void
+fput_safe(const char *s, FILE *out)
+{
+    char *safe = str_safe(s);
+
+    fputs(safe, out);
+    free(safe);
+}
+
+int
+text_check(const char *what, const char *s, size_t max, struct werr *e)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t chars = 0;
+    bool ctrl;
+
+    while (*p) {
+        size_t k = char_at(p, &ctrl);
+
+        chars++;
+        if (ctrl) {
+            char shown[8];
+
+            show_ctrl(p, k, shown);
+            return werr_set(e, WISP_EUSAGE,
+                            k == 1 && *p >= 0x80
+                                ? "bad %s: not valid UTF-8 (byte %s at character %zu)"
+                                : "bad %s: control character %s at character %zu (text is one "
+                                  "line, without control characters)",
+                            what, shown, chars);
+        }
+        p += k;
+    }
+    if (chars > max)
+        return werr_set(e, WISP_EUSAGE, "bad %s: %zu characters, at most %zu", what, chars, max);
+    return 0;
+}
+
+int
+file_check_private(const char *what, const char *path, int fd, struct werr *e)
+{
+    struct stat st;
+
+    /* a regular file only: /dev/null or a pipe holds no secret to guard */
+    if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0 || !S_ISREG(st.st_mode) ||
+        (st.st_mode & 077) == 0)
+        return 0;
+    return werr_set(e, WISP_ERUNTIME,
+                    "%s %s can be read by others (mode %04o): refusing it; run `chmod 600 %s`",
+                    what, path, (unsigned)(st.st_mode & 07777), path);
+}
+
 int
 str_n_to_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
@@ -329,15 +458,19 @@ str_quote(const char *s, size_t max, char *buf, size_t n)
 
     if (s == NULL)
         s = "";
-    for (i = 0; i < max && s[i] != '\0' && len + 5 < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    for (i = 0; i < max && s[i] != '\0' && len + 7 < n;) {
+        bool ctrl;
+        size_t k = char_at((const unsigned char *)s + i, &ctrl);
 
-        if (c < 0x20 || c == 0x7f)
-            len += (size_t)snprintf(buf + len, n - len, "\\x%02x", c);
-        else if (c == '"' || c == '\\')
-            len += (size_t)snprintf(buf + len, n - len, "\\%c", c);
+        if (ctrl)
+            len += show_ctrl((const unsigned char *)s + i, k, buf + len);
+        else if (s[i] == '"' || s[i] == '\\')
+            len += (size_t)snprintf(buf + len, n - len, "\\%c", s[i]);
+        else if (len + k + 1 < n)
+            memcpy(buf + len, s + i, k), len += k;
         else
-            buf[len++] = (char)c;
+            break;
+        i += k;
     }
     if (s[i] != '\0' && len + 4 < n) {
         memcpy(buf + len, "...", 3);

@@ -39,6 +39,8 @@ voucher_check_spec(const struct voucher_spec *s, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "bad --prefix \"%s\": at most 16 letters, digits, - _ or .",
                         str_quote(s->prefix, 40, q, sizeof q));
     }
+    if (s->note && text_check("--note", s->note, VOUCHER_NOTE_MAX, e) < 0)
+        return -1;
     if ((cs = codegen_charset(s->charset ? s->charset : CODEGEN_DEFAULT_CHARSET, e)) == NULL)
         return -1;
     rc = codegen_check_space(strlen(cs), s->length, s->count, e);

@@ -23,7 +23,8 @@ struct werr {
 int werr_set(struct werr *e, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prefix the message already in e with "what: ". */
+/* Prefix the message already in e with "what: " (a head ending in ":" or
+ * spaces gets one separator, never two). */
 void werr_prefix(struct werr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Reset e to "no error". */

@@ -57,7 +57,10 @@ void mpath_clear(struct mpath *m);
 void mpath_sale(struct mpath *m, long long voucher_id, time_t at, const char *plan,
                 long long cents);
 void mpath_activation(struct mpath *m, long long voucher_id, time_t at);
-void mpath_order(struct mpath *m, long long order_id, const char *status, time_t at);
+/* An order reached status at at; cents is the revenue it brings (a completed
+ * provider top-up's amount; 0 for a plan order, whose voucher is the sale). */
+void mpath_order(struct mpath *m, long long order_id, const char *status, time_t at,
+                 long long cents);
 
 /* One router's cycle at at_ms: its sessions and rates now, and the bytes
  * each client moved since the previous cycle. */

@@ -12,8 +12,11 @@
 #include "wisp/err.h"
 
 /* by: day, month, plan, operator or router. from/to: YYYY-MM-DD, both days
- * included (the server's time zone). Rows {group, sold, revenue (text),
- * activated, orders_completed}, in order; NULL with the reason. */
+ * included (the server's time zone). Rows {group, sold (vouchers), topups
+ * (completed provider orders), revenue, voucher_revenue, topup_revenue (text,
+ * revenue = the other two), activated, orders_completed (every kind)}, in
+ * order; NULL with the reason. A plan order fulfilled from stock is counted
+ * once, as the voucher it sold. */
 json_t *report_sales(struct db *db, const char *from, const char *to, const char *by,
                      struct werr *e);
 

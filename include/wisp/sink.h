@@ -18,8 +18,10 @@ struct sink {
     pid_t lp;
 };
 
-/* path NULL or "-": dflt; lp non-NULL: `lp [-d PRINTER]` ("" = the default printer). */
-int sink_open(struct sink *s, FILE *dflt, const char *path, const char *lp, struct werr *e);
+/* path NULL or "-": dflt; lp non-NULL: `lp [-d PRINTER]` ("" = the default printer),
+ * with `-o raw` when raw (printer bytes such as ESC/POS, which no filter may touch). */
+int sink_open(struct sink *s, FILE *dflt, const char *path, const char *lp, bool raw,
+              struct werr *e);
 /* Finish; ok false throws the output away. A failing lp is an error. */
 int sink_close(struct sink *s, FILE *dflt, bool ok, struct werr *e);
 

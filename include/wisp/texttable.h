@@ -23,7 +23,8 @@ void texttable_add(struct texttable *t, const char *const *cells);
 void texttable_add_json(struct texttable *t, json_t *obj, const char *const *keys);
 /* Free the table without printing it. */
 void texttable_free(struct texttable *t);
-/* Print with two spaces between columns, then free the table. */
+/* Print with two spaces between columns, control characters in cells shown
+ * visibly (str_safe), then free the table. */
 void texttable_print(struct texttable *t, FILE *out);
 
 /* Print as CSV (RFC 4180 quoting, header first), then free the table. */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 /* malloc/calloc/realloc/strdup that abort with a message when memory runs out. */
@@ -45,8 +46,8 @@ int str_width(const char *s);
  * splitting a character; *width (may be NULL) gets its width. */
 size_t str_fit(const char *s, int cols, int *width);
 /* s for an error message, into buf: at most max bytes of it ("..." after),
- * quotes, backslashes and control bytes escaped so the message stays one
- * line. Returns buf. */
+ * quotes and backslashes escaped and control characters shown as str_safe
+ * does, so the message stays one line. Returns buf. */
 const char *str_quote(const char *s, size_t max, char *buf, size_t n);
 
 /* Numbers from outside wisp (arguments, router output, provider replies,
@@ -63,6 +64,32 @@ int str_n_to_fixed(const char *s, size_t len, int scale, int64_t min, int64_t ma
 /* *out = a + b or a * b; -1 (and *out untouched) when it does not fit int64. */
 int i64_add(int64_t a, int64_t b, int64_t *out);
 int i64_mul(int64_t a, int64_t b, int64_t *out);
+
+/* Terminal safety. A control character is a C0 code (newline, tab, ESC...),
+ * DEL, a C1 code (U+0080..U+009F: 0x9b is CSI to many terminals) or a byte
+ * that is not part of valid UTF-8. Written raw to a terminal, such text can
+ * move the cursor, retitle the window or worse. */
+
+/* True when s holds a control character. */
+bool str_has_ctrl(const char *s);
+/* A copy of s (malloc'ed) with every control character shown visibly: C0,
+ * DEL and bytes that are not UTF-8 as \x1b, C1 codes as \u009b. The one
+ * sanitiser for stored or remote text on its way to a terminal. */
+char *str_safe(const char *s);
+/* fputs(str_safe(s), out), without the copy. */
+void fput_safe(const char *s, FILE *out);
+/* Check text a person gave for a name, note, customer...: one line, no
+ * control character, at most max characters (code points). 0, or -1 with a
+ * one-line WISP_EUSAGE error naming what ("--note"). */
+struct werr;
+int text_check(const char *what, const char *s, size_t max, struct werr *e);
+
+/* As OpenSSH does for private keys: a file holding a secret (a key, a
+ * token, a config with a password) must give no permission to group or
+ * others. fd >= 0 is checked with fstat, else path with stat. 0 when private
+ * (or absent: opening it reports that); otherwise -1 and a WISP_ERUNTIME
+ * error naming what and the file and the chmod that fixes it. */
+int file_check_private(const char *what, const char *path, int fd, struct werr *e);
 
 /* Local time, as "today" and the hours of a day are counted: the midnight at
  * or before t; the start of hour h (0..23) of the day starting at day0 (on a

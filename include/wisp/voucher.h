@@ -16,6 +16,7 @@
 
 #define VOUCHER_MAX_BATCH      100000
 #define VOUCHER_DEFAULT_LENGTH 8
+#define VOUCHER_NOTE_MAX       1000 /* characters in a batch's note, as the CHECK says */
 
 struct voucher_spec {
     const char *plan;    /* plan name (must be active) */
@@ -25,14 +26,14 @@ struct voucher_spec {
     const char *prefix;  /* "" or up to 16 letters, digits, - _ . */
     bool userpass;       /* separate random password instead of code = password */
     const char *router;  /* router the batch is meant for, or NULL */
-    const char *note;
+    const char *note;    /* NULL or one line of at most VOUCHER_NOTE_MAX characters */
     /* progress while rows are written, may be NULL */
     void (*progress)(int64_t done, int64_t total, void *arg);
     void *progress_arg;
 };
 
 /* Check a spec without touching the database (count, length, charset room,
- * prefix). Lets the console and the CLI refuse bad input before connecting. */
+ * prefix, note). Lets the console and the CLI refuse bad input before connecting. */
 int voucher_check_spec(const struct voucher_spec *s, struct werr *e);
 
 /* Create one batch and its vouchers in one transaction; codes unique across

@@ -57,7 +57,7 @@ fill(struct mpath *m, long n, time_t day0)
                          5000000, clients, 20);
             break;
         case 48:
-            mpath_order(m, i, "completed", at);
+            mpath_order(m, i, "completed", at, 0);
             break;
         default:
             if (i % 3 == 0) {

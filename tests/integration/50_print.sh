@@ -91,6 +91,14 @@ PATH=$T/bin:$PATH w voucher print --batch 1 --lp counter
 t_eq "lp exits 0" 0 "$RC"
 t_eq "lp gets the printer" "-s -d counter" "$(cat "$T/lp.args")"
 t_eq "lp gets the sheet" "$(expected 1)" "$(decode_text "$T/lp.data")"
+# ESC/POS is printer bytes: CUPS must pass them on raw, or a filter prints them as text
+PATH=$T/bin:$PATH w voucher print --batch 1 --format escpos --lp counter
+t_eq "escpos to lp exits 0" 0 "$RC"
+t_eq "escpos goes to lp with -o raw" "-s -o raw -d counter" "$(cat "$T/lp.args")"
+t_eq "escpos bytes reach lp as they are" "$(printf '\033@' | od -An -c)" "$(head -c 2 "$T/lp.data" | od -An -c)"
+c0=$(sql "SELECT code FROM vouchers WHERE batch_id = 1 ORDER BY serial LIMIT 1")
+PATH=$T/bin:$PATH w voucher print --code "$c0" --format escpos --paper 58mm --lp
+t_eq "escpos to the default printer: -o raw, no -d" "-s -o raw" "$(cat "$T/lp.args")"
 printf '#!/bin/sh\ncat >/dev/null; exit 3\n' >"$T/bin/lp"
 sql "UPDATE batches SET printed_at = NULL WHERE id = 2" >/dev/null
 PATH=$T/bin:$PATH w voucher print --batch 2 --lp

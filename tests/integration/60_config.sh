@@ -7,6 +7,20 @@ cat >"$XDG_CONFIG_HOME/wisp/config.json" <<JSON
 {"shop": {"name": "Cafe Net"}, "currency": "KES", "redis": "redis://:s3cret@127.0.0.1:6390/1",
  "login_url": "https://portal.example/login?u={user}&p={pass}"}
 JSON
+# it holds a password: others may not read it, as OpenSSH says of a key
+chmod 644 "$XDG_CONFIG_HOME/wisp/config.json"
+w config show
+t_eq "a config file with a password others can read: refused" 1 "$RC"
+t_contains "names the file and the chmod that fixes it" \
+    "config file $XDG_CONFIG_HOME/wisp/config.json can be read by others (mode 0644): refusing it; run \`chmod 600 $XDG_CONFIG_HOME/wisp/config.json\`" "$ERR"
+t_not_contains "and never shows the password" "s3cret" "$ERR"
+chmod 640 "$XDG_CONFIG_HOME/wisp/config.json"
+w config show
+t_eq "readable by the group: refused too" 1 "$RC"
+echo '{"shop": {"name": "Open Book"}}' >"$T/public.json" && chmod 644 "$T/public.json"
+w --config "$T/public.json" config show
+t_eq "a config file without a secret may be readable" 0 "$RC"
+chmod 600 "$XDG_CONFIG_HOME/wisp/config.json"
 
 WISP_REDIS= w config show   # empty = unset: the file's value shows
 t_eq "config show exits 0" 0 "$RC"

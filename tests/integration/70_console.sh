@@ -271,7 +271,7 @@ t_contains "unreachable database: one line" "cannot connect to PostgreSQL" "$(sc
 tm_stop
 
 # n: a new batch from the dialog, seen by `wisp voucher list`, selected.
-touch "$T/shop1.key"
+touch "$T/shop1.key" && chmod 600 "$T/shop1.key" # a key others can read is refused
 w router add shop1 --host 127.0.0.1 --user admin --key "$T/shop1.key" --driver routeros --accept-new-hostkey
 start
 wait_for "week" >/dev/null

@@ -5,13 +5,19 @@ w db migrate
 w plan add 1h --price 1
 
 w shell <<<$'plan list --json\nvoucher create --plan 1h --count 3 --json\nplan frob\n"open\nbatch list --json\nexit\nplan list'
-t_eq "shell exits 0" 0 "$RC"
+t_eq "shell from a pipe exits 1 when a command failed" 1 "$RC"
+t_contains "shell says how many failed" "2 of 5 commands failed" "$ERR"
 t_eq "shell runs commands, --json works" '{"batch_id":1,"count":3}' "$(printf '%s' "$OUT" | jq -cs '.[1]')"
 t_eq "shell keeps one session going" 3 "$(printf '%s' "$OUT" | jq -s '.[2][0].new')"
 t_contains "shell reports a bad command and goes on" "unknown plan command frob" "$ERR"
 t_contains "shell reports a bad quote" "unterminated" "$ERR"
 t_eq "exit ends the shell" 3 "$(printf '%s' "$OUT" | jq -s 'length')"
 t_not_contains "no prompt in a script's output" "wisp>" "$OUT"
+w shell <<<$'plan list --json\nbatch list --json'
+t_eq "shell from a pipe exits 0 when every command worked" 0 "$RC"
+w shell <<<$'plan list --json\nvoucher create --plan 1h --count " 5"\nplan list --json'
+t_eq "shell from a pipe: a failure in the middle still counts" 1 "$RC"
+t_eq "shell: the next commands still ran" 2 "$(printf '%s' "$OUT" | jq -s 'length')"
 
 # On a terminal: a prompt, completion and history.
 sock=$T/tmux.sock

@@ -7,7 +7,7 @@ w plan add 1h --price 1.50 --duration 1h
 w plan add day --price 4 --duration 1d
 w voucher create --plan 1h --count 10
 w voucher create --plan day --count 5
-touch "$T/k"
+touch "$T/k" && chmod 600 "$T/k" # a key others can read is refused
 w router add front --host 127.0.0.1 --user x --key "$T/k" --driver routeros --accept-new-hostkey
 w router add back --host 127.0.0.1 --user x --key "$T/k" --driver routeros --accept-new-hostkey
 for c in $(sql "SELECT code FROM vouchers WHERE plan_id = 1 ORDER BY id LIMIT 3"); do w voucher sell "$c"; done

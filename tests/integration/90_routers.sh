@@ -63,6 +63,8 @@ w router add bad-key --host 127.0.0.1 --port "$P1" --user wispsim --key "$SIM_KE
 w router test bad-key
 t_eq "wrong host key: exit 1" 1 "$RC"
 t_contains "wrong host key: says so" "host key mismatch" "$ERR"
+t_contains "host key message: the router named once, one separator" "wisp: router bad-key: host key mismatch for" "$ERR"
+t_not_contains "no doubled separator in the message" ": :" "$ERR"
 t_eq "state hostkey-mismatch" hostkey-mismatch "$(sql "SELECT state FROM routers WHERE name='bad-key'")"
 w router add down1 --host 127.0.0.1 --port 1 --user wispsim --key "$SIM_KEY" --driver routeros --accept-new-hostkey
 w router test down1

@@ -3,7 +3,11 @@
 # Sourced; needs root (sshd logs the dedicated user wispsim in, whose shell
 # is /bin/sh so a login costs no profile scripts).
 #
-#   sim_init DIR              user, client key and password; SIM_DIR=DIR
+#   sim_init DIR              user, client key and password; SIM_DIR=DIR.
+#                             Safe when runs share the machine: the user is
+#                             made and its password chosen once (under a lock)
+#                             and kept in a root-only file; every run logs in
+#                             with that same password and its own key.
 #   sim_router NAME KIND [--version 6|7]   a router's state in $SIM_DIR/r/NAME
 #   sim_sshd TAG PORT=NAME... one sshd (its own host key) serving up to 16
 #                             routers, one port each; its fingerprint in
@@ -16,17 +20,37 @@
 SIM_PY=${SIM_PY:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../sim" && pwd)/routersim.py}
 SIM_CLIENT=$(dirname "$SIM_PY")/simclient.sh
 SIM_USER=wispsim
+SIM_PWFILE=/var/lib/wispsim.password # root's, mode 600: the one password of wispsim
+SIM_LOCK=/run/wispsim.lock
+
+# sim_user: make the user and its password once. Another run may be logged in
+# with the password this very moment, so it is never changed: a fresh one
+# only when none was kept, and the kept one set again only when the user's
+# password is no longer it (something else changed it).
+sim_user() {
+    (
+        flock -w 30 9 || exit 1
+        if ! id "$SIM_USER" >/dev/null 2>&1; then
+            useradd --system --no-create-home --home-dir /var/lib/wispsim --shell /bin/sh "$SIM_USER" || exit 1
+        fi
+        mkdir -p /var/lib/wispsim && chown "$SIM_USER" /var/lib/wispsim
+        if [ ! -s "$SIM_PWFILE" ]; then
+            (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=' >"$SIM_PWFILE.new") &&
+                mv "$SIM_PWFILE.new" "$SIM_PWFILE" || exit 1
+        fi
+        local hash
+        hash=$(getent shadow "$SIM_USER" | cut -d: -f2)
+        [ "$(SIM_PW=$(cat "$SIM_PWFILE") perl -e 'print crypt($ENV{SIM_PW}, $ARGV[0]) // ""' "$hash")" = "$hash" ] ||
+            echo "$SIM_USER:$(cat "$SIM_PWFILE")" | chpasswd
+    ) 9>>"$SIM_LOCK"
+}
 
 sim_init() {
     SIM_DIR=$1
     mkdir -p "$SIM_DIR/r"
     chmod 755 "$SIM_DIR" "$SIM_DIR/r"
-    if ! id "$SIM_USER" >/dev/null 2>&1; then
-        useradd --system --no-create-home --home-dir /var/lib/wispsim --shell /bin/sh "$SIM_USER" || return 1
-    fi
-    mkdir -p /var/lib/wispsim && chown "$SIM_USER" /var/lib/wispsim
-    SIM_PASSWORD=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
-    echo "$SIM_USER:$SIM_PASSWORD" | chpasswd || return 1
+    sim_user || return 1
+    SIM_PASSWORD=$(cat "$SIM_PWFILE") || return 1
     SIM_KEY=$SIM_DIR/client_key
     rm -f "$SIM_KEY" "$SIM_KEY.pub"
     ssh-keygen -q -t ed25519 -N '' -C wisp-test -f "$SIM_KEY" || return 1
@@ -118,7 +142,8 @@ sim_stop() {
 # A free loopback port base: N consecutive ports nobody listens on.
 sim_ports() {
     local n=$1 base
-    for base in $(seq 22000 50 29950); do
+    # from a random start, so two runs starting together rarely pick the same
+    for base in $(seq 22000 50 29950 | shuf); do
         local ok=1 p
         for p in $(seq "$base" $((base + n - 1))); do
             if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then ok=0; break; fi
