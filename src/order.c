@@ -252,7 +252,7 @@ order_fulfil_one(struct db *db, int64_t *id, int *short_plan, struct werr *e)
     snprintf(vid, sizeof vid, "%s", PQgetvalue(r, 0, 0));
     snprintf(code, sizeof code, "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
-    if (db_execv(db, e, "UPDATE vouchers SET status = 'sold' WHERE id = $1", 1, vid) < 0 ||
+    if (db_execv(db, e, "SELECT wisp_voucher_sell($1)", 1, code) < 0 ||
         db_execv(db, e,
                  "UPDATE orders SET status = 'completed', pin = $2, voucher_id = $3,"
                  " attempts = attempts + 1, last_sync_at = now(), last_error = NULL WHERE id = $1",
