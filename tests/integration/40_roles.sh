@@ -74,6 +74,45 @@ t_eq "wisp_audit refuses an action a function records" 1 "$(aspsql cashier cash-
 t_eq "wisp_audit refuses an admin's action to an operator" 1 "$(aspsql cashier cash-pw "SELECT wisp_audit('router.add', '{}')")"
 t_eq "wisp_audit stamps the caller" cashier "$(PGPASSWORD=cash-pw psql -XAtq -U cashier -c "SELECT wisp_audit('session.kick', '{}')" -c "SELECT who FROM audit ORDER BY id DESC LIMIT 1" | tail -n 1)"
 
+# Userpass passwords: viewers never, operators through the audited reveal.
+w voucher create --plan 1h --count 2 --mode userpass --charset digits --length 6
+up=$(sql "SELECT code FROM vouchers v JOIN batches b ON b.id = v.batch_id WHERE b.mode = 'userpass' ORDER BY v.serial LIMIT 1")
+uppw=$(sql "SELECT password FROM vouchers WHERE code = '$up'")
+as watcher look-pw voucher show "$up"
+t_eq "viewer sees a userpass voucher" 0 "$RC"
+t_not_contains "viewer is not shown its password" "$uppw" "$OUT"
+t_contains "show says how to reveal" "--reveal" "$OUT"
+as watcher look-pw voucher show "$up" --reveal
+t_eq "viewer cannot reveal" 1 "$RC"
+t_contains "viewer reveal refused by PostgreSQL" "permission denied" "$ERR"
+t_eq "viewer psql cannot read passwords" 1 "$(aspsql watcher look-pw "SELECT password FROM vouchers")"
+t_eq "operator psql cannot read passwords" 1 "$(aspsql cashier cash-pw "SELECT password FROM vouchers")"
+as cashier cash-pw voucher list --batch "$(sql "SELECT batch_id FROM vouchers WHERE code = '$up'")" --json
+t_eq "operator lists without userpass passwords" "null" "$(printf '%s' "$OUT" | jq -c '[.[].password] | unique | .[0]')"
+as cashier cash-pw voucher show "$up" --reveal
+t_eq "operator reveals" 0 "$RC"
+t_contains "revealed password shown" "$uppw" "$OUT"
+t_eq "reveal audited as the operator" "cashier voucher.reveal" \
+    "$(sql "SELECT who || ' ' || action FROM audit ORDER BY id DESC LIMIT 1")"
+
+# A sale stays as sold: disable/enable gives it back sold, by its seller;
+# only an admin's audited correction changes its price.
+as cashier cash-pw voucher disable "$code"
+as cashier cash-pw voucher enable "$code"
+t_eq "a disabled sold voucher comes back sold" "sold cashier 1.00" \
+    "$(sql "SELECT status || ' ' || sold_by || ' ' || price FROM vouchers WHERE code = '$code'")"
+as cashier cash-pw voucher correct "$code" --price 0 --reason refund
+t_eq "operator cannot correct a sale" 1 "$RC"
+as boss boss-pw voucher correct "$code" --price 0
+t_eq "a correction needs a reason" 2 "$RC"
+as boss boss-pw voucher correct "$code" --price 0 --reason "refund: no signal"
+t_eq "admin corrects a sale" 0 "$RC"
+t_eq "correction: new price, same seller" "0.00 cashier" "$(sql "SELECT price || ' ' || sold_by FROM vouchers WHERE code = '$code'")"
+t_eq "correction audited" '{"code": "'"$code"'", "price": 0.00, "reason": "refund: no signal", "sold_by": "cashier", "price_before": 1.00}' \
+    "$(sql "SELECT details FROM audit WHERE action = 'voucher.correct' AND who = 'boss'")"
+as boss boss-pw voucher correct "$code2" --price 0 --reason x
+t_eq "only a sale can be corrected" 1 "$RC"
+
 # Admin does everything.
 as boss boss-pw plan add premium --price 9 --duration 1d
 t_eq "admin can add plans" 0 "$RC"
