@@ -228,6 +228,27 @@ BEGIN
 END
 $$;
 
+-- Sell the oldest unsold voucher of an active plan nobody else holds (a web
+-- shop's sale from stock).
+CREATE FUNCTION wisp_voucher_sell_next(p_plan text)
+RETURNS TABLE (code text, price numeric, sold_by text, sold_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    c text;
+BEGIN
+    PERFORM wisp_require('wisp_operator', 'wisp_worker');
+    SELECT v.code INTO c FROM vouchers v JOIN plans p ON p.id = v.plan_id
+        WHERE p.name = p_plan AND p.active AND v.status = 'new'
+        ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
+    IF c IS NULL THEN
+        RAISE EXCEPTION 'plan "%" has no unsold voucher free (or is no active plan)', p_plan
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN QUERY SELECT * FROM wisp_voucher_sell(c);
+END
+$$;
+
 -- Disable one voucher (p_code) or every not yet disabled voucher of a batch.
 -- Returns how many changed.
 CREATE FUNCTION wisp_voucher_disable(p_code text, p_batch bigint DEFAULT NULL)
@@ -614,7 +635,8 @@ BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
              WHERE p.pronamespace = current_schema()::regnamespace
                AND p.proname IN ('wisp_require', 'wisp_voucher_refuse', 'wisp_audit_write',
-                   'wisp_batch_create', 'wisp_voucher_sell', 'wisp_voucher_disable',
+                   'wisp_batch_create', 'wisp_voucher_sell', 'wisp_voucher_sell_next',
+                   'wisp_voucher_disable',
                    'wisp_voucher_enable', 'wisp_voucher_extend', 'wisp_voucher_reset',
                    'wisp_voucher_set_mac', 'wisp_voucher_delete', 'wisp_batch_delete',
                    'wisp_voucher_printed', 'wisp_voucher_reveal', 'wisp_sale_correct',
@@ -652,7 +674,8 @@ GRANT SELECT (id, code, batch_id, serial, plan_id, status, price, sold_by, creat
 GRANT SELECT (password) ON vouchers TO wisp_admin, wisp_worker;
 
 GRANT EXECUTE ON FUNCTION wisp_batch_create(text, text, integer, text, text, text, text, text[], text[]),
-                          wisp_voucher_sell(text), wisp_voucher_reveal(bigint, text[], text),
+                          wisp_voucher_sell(text), wisp_voucher_sell_next(text),
+                          wisp_voucher_reveal(bigint, text[], text),
                           wisp_audit(text, jsonb)
     TO wisp_operator, wisp_worker;
 GRANT EXECUTE ON FUNCTION wisp_voucher_disable(text, bigint), wisp_voucher_enable(text, bigint),
