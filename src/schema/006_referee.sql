@@ -228,24 +228,35 @@ BEGIN
 END
 $$;
 
--- Sell the oldest unsold voucher of an active plan nobody else holds (a web
--- shop's sale from stock).
+-- Sell the oldest unsold voucher of an active plan that no other
+-- transaction holds, one already on a router first (it works at once): a
+-- web shop's or an order's sale from stock. No row when none is free.
 CREATE FUNCTION wisp_voucher_sell_next(p_plan text)
-RETURNS TABLE (code text, price numeric, sold_by text, sold_at timestamptz)
+RETURNS TABLE (id bigint, code text, price numeric, sold_by text, sold_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
+    pid integer;
+    vid bigint;
     c text;
 BEGIN
     PERFORM wisp_require('wisp_operator', 'wisp_worker');
-    SELECT v.code INTO c FROM vouchers v JOIN plans p ON p.id = v.plan_id
-        WHERE p.name = p_plan AND p.active AND v.status = 'new'
-        ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
-    IF c IS NULL THEN
-        RAISE EXCEPTION 'plan "%" has no unsold voucher free (or is no active plan)', p_plan
+    SELECT p.id INTO pid FROM plans p WHERE p.name = p_plan AND p.active;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no active plan named "%" (see `wisp plan list`)', p_plan
             USING ERRCODE = 'no_data_found';
     END IF;
-    RETURN QUERY SELECT * FROM wisp_voucher_sell(c);
+    SELECT v.id, v.code INTO vid, c FROM vouchers v
+        WHERE v.plan_id = pid AND v.status = 'new' AND EXISTS (SELECT FROM routers)
+          AND EXISTS (SELECT FROM voucher_routers vr WHERE vr.voucher_id = v.id AND vr.state = 'synced')
+        ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
+    IF vid IS NULL THEN
+        SELECT v.id, v.code INTO vid, c FROM vouchers v WHERE v.plan_id = pid AND v.status = 'new'
+            ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
+    END IF;
+    IF vid IS NOT NULL THEN
+        RETURN QUERY SELECT vid, s.code, s.price, s.sold_by, s.sold_at FROM wisp_voucher_sell(c) s;
+    END IF;
 END
 $$;
 
