@@ -435,7 +435,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n bigint;
 BEGIN
-    PERFORM wisp_require('wisp_operator', 'wisp_worker');
+    PERFORM wisp_require('wisp_operator');
     RETURN QUERY SELECT v.code, v.password FROM vouchers v JOIN batches b ON b.id = v.batch_id
         WHERE b.mode = 'userpass'
           AND ((p_codes IS NULL AND v.batch_id = p_batch) OR v.code = ANY (p_codes))
@@ -684,11 +684,13 @@ GRANT SELECT (id, code, batch_id, serial, plan_id, status, price, sold_by, creat
     ON vouchers TO wisp_viewer;
 GRANT SELECT (password) ON vouchers TO wisp_admin, wisp_worker;
 
+-- (wisp_voucher_sell also lets the worker sell, when wisp_voucher_sell_next
+-- calls it for an order; the worker may not call it directly.)
 GRANT EXECUTE ON FUNCTION wisp_batch_create(text, text, integer, text, text, text, text, text[], text[]),
-                          wisp_voucher_sell(text), wisp_voucher_sell_next(text),
-                          wisp_voucher_reveal(bigint, text[], text),
-                          wisp_audit(text, jsonb)
+                          wisp_voucher_sell_next(text), wisp_audit(text, jsonb)
     TO wisp_operator, wisp_worker;
+GRANT EXECUTE ON FUNCTION wisp_voucher_sell(text), wisp_voucher_reveal(bigint, text[], text)
+    TO wisp_operator;
 GRANT EXECUTE ON FUNCTION wisp_voucher_disable(text, bigint), wisp_voucher_enable(text, bigint),
                           wisp_voucher_extend(text, bigint, bigint), wisp_voucher_reset(text),
                           wisp_voucher_set_mac(text, text), wisp_voucher_delete(text),
