@@ -85,6 +85,11 @@ BEGIN
             NEW.disabled_at := NULL;
         END IF;
         IF OLD.status = 'new' AND NEW.status = 'sold' THEN
+            -- (a row "un-sold" by hand before this migration keeps its sale)
+            IF OLD.sold_at IS NOT NULL THEN
+                RAISE EXCEPTION 'voucher % was sold at % by %: it cannot be sold again', OLD.code,
+                    OLD.sold_at, OLD.sold_by USING ERRCODE = 'check_violation';
+            END IF;
             -- The sale: the plan's price, by whoever is logged in, now.
             NEW.price := (SELECT price FROM plans WHERE id = NEW.plan_id);
             NEW.sold_by := session_user;
@@ -247,12 +252,12 @@ BEGIN
             USING ERRCODE = 'no_data_found';
     END IF;
     SELECT v.id, v.code INTO vid, c FROM vouchers v
-        WHERE v.plan_id = pid AND v.status = 'new' AND EXISTS (SELECT FROM routers)
+        WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL AND EXISTS (SELECT FROM routers)
           AND EXISTS (SELECT FROM voucher_routers vr WHERE vr.voucher_id = v.id AND vr.state = 'synced')
         ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
     IF vid IS NULL THEN
-        SELECT v.id, v.code INTO vid, c FROM vouchers v WHERE v.plan_id = pid AND v.status = 'new'
-            ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
+        SELECT v.id, v.code INTO vid, c FROM vouchers v
+            WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
     END IF;
     IF vid IS NOT NULL THEN
         RETURN QUERY SELECT vid, s.code, s.price, s.sold_by, s.sold_at FROM wisp_voucher_sell(c) s;

@@ -166,3 +166,10 @@ t_eq "no login role may INSERT, UPDATE or DELETE vouchers, batches, plans or aud
          unnest(ARRAY['vouchers', 'batches', 'plans', 'audit']) t,
          unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
     WHERE has_table_privilege(r, t, p) OR (p = 'UPDATE' AND has_any_column_privilege(r, t, p))")"
+
+# A voucher "un-sold" by hand before migration 006 (simulated here by setting
+# its CHECK aside) keeps its sale: it is never sold again.
+sql "ALTER TABLE vouchers DROP CONSTRAINT vouchers_new_is_unsold;
+     SET session_replication_role = replica; UPDATE vouchers SET status = 'new' WHERE code = 'sold01'" >/dev/null
+t_fail "a voucher un-sold before 006 cannot be sold again" 1 as m_oper "SELECT wisp_voucher_sell('sold01')"
+t_eq "its seller stays" m_oper "$(sql "SELECT sold_by FROM vouchers WHERE code = 'sold01'")"
