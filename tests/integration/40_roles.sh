@@ -155,3 +155,18 @@ t_contains "terminal password prompt" "password for the new operator" "$pane"
 t_contains "operator added from the terminal" "done-0" "$pane"
 t_not_contains "password not echoed" "tty-secret-1" "$pane"
 t_eq "typed password works" 0 "$(aspsql typist tty-secret-1 "SELECT 1")"
+
+# The console's voucher detail draws no QR without a userpass password (the
+# console reads no password column): it says how to reveal it.
+console_start 120 40 || _fail "console starts" "no tabs"
+ctm() { tmux -S "$T/tmux.sock" "$@"; }
+cwait() { for _ in $(seq 50); do ctm capture-pane -p -t wisp | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+ub=$(sql "SELECT batch_id FROM vouchers WHERE code = '$up'")
+ctm send-keys -t wisp 3
+cwait "batch 1:" >/dev/null
+ctm send-keys -t wisp g Enter # the newest batch, the userpass one, is on top
+t_ok "console: the userpass batch opens" cwait "batch $ub:"
+ctm send-keys -t wisp g Enter
+t_ok "console: a userpass voucher's detail says how to reveal" cwait "its QR holds its password"
+t_not_contains "console: no password on screen" "$uppw" "$(ctm capture-pane -p -t wisp)"
+ctm kill-server 2>/dev/null
