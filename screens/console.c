@@ -587,6 +587,11 @@ draw_detail(struct app *app)
         say(app, "loading the voucher ...");
         return;
     }
+    if (!json_is_string(json_object_get(v, "password"))) { /* userpass: PostgreSQL hides it */
+        say(app, "its QR holds its password: :voucher show CODE --reveal (audited)");
+        app->detail = false;
+        return;
+    }
     url = qr_login_url(app->cfg->login_url, json_string_value(json_object_get(v, "code")),
                        json_string_value(json_object_get(v, "password")));
     if (qr_encode(url, app->cfg->qr_ecc[0], &q, &e) < 0) {

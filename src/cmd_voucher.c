@@ -1,6 +1,6 @@
 /*
- * cmd_voucher.c - `wisp voucher create|list|show|sell|disable|enable|print`
- * and `wisp batch list|delete`.
+ * cmd_voucher.c - `wisp voucher create|list|show|sell|correct|disable|enable|
+ * print` and `wisp batch list|delete`.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,6 +38,10 @@ static const struct cmd_flag list_flags[] = {
     {NULL, 0, 0},
 };
 static const struct cmd_flag code_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag show_flags[] = {
+    {"json", 0, FLAG_BOOL}, {"reveal", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag correct_flags[] = {
+    {"price", 0, FLAG_VALUE}, {"reason", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag batch_flags[] = {{"batch", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag print_flags[] = {
     {"batch", 0, FLAG_VALUE},  {"code", 0, FLAG_MULTI},
@@ -246,7 +250,7 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     char b1[24], b2[24], b3[24];
     const char *code = a->pos[0];
-    bool userpass;
+    bool userpass, hidden;
     struct db *db;
     char *url, *desc;
     json_t *v;
@@ -254,11 +258,26 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || (v = voucher_get(db, code, e)) == NULL)
         return -1;
     userpass = str_eq(jstr(v, "mode"), "userpass");
-    url = qr_login_url(router_login_template(jstr(v, "router_driver"), jstr(v, "router_login_url"))
+    /* A userpass voucher's password (and so its login URL) only through the
+     * audited reveal: PostgreSQL refuses it to viewers. */
+    if (userpass && args_has(a, "reveal")) {
+        char pw[256];
+
+        if (voucher_reveal(db, code, pw, sizeof pw, e) < 0) {
+            json_decref(v);
+            return -1;
+        }
+        json_object_set_new(v, "password", json_string(pw));
+        explicit_bzero(pw, sizeof pw);
+    }
+    hidden = userpass && !jstr(v, "password");
+    url = hidden ? NULL
+                 : qr_login_url(
+                       router_login_template(jstr(v, "router_driver"), jstr(v, "router_login_url"))
                            ?: ctx->cfg->login_url,
                        code, jstr(v, "password"));
     if (args_has(a, "json")) {
-        json_object_set_new(v, "url", json_string(url));
+        json_object_set_new(v, "url", url ? json_string(url) : json_null());
         cmd_print_json(ctx, v);
         free(url);
         return 0;
@@ -266,7 +285,10 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     desc = plan_describe(jnum(v, "duration_s", b1, sizeof b1), jnum(v, "data_bytes", b2, sizeof b2),
                          jstr(v, "rate_limit"), jnum(v, "validity_s", b3, sizeof b3));
     fprintf(ctx->out, "code        %s\n", code);
-    fprintf(ctx->out, "password    %s\n", userpass ? jstr(v, "password") : "(same as code)");
+    fprintf(ctx->out, "password    %s\n",
+            hidden     ? "(hidden: --reveal shows it, audited)"
+            : userpass ? jstr(v, "password")
+                       : "(same as code)");
     fprintf(ctx->out, "plan        %s (%s)\n", jstr(v, "plan"), desc);
     fprintf(ctx->out, "price       %s %s\n", jstr(v, "price"), ctx->cfg->currency);
     fprintf(ctx->out, "status      %s\n", jstr(v, "status"));
@@ -281,8 +303,12 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         fprintf(ctx->out, "expires     %s\n", jstr(v, "expires_at"));
     if (jstr(v, "disabled_at"))
         fprintf(ctx->out, "disabled    %s\n", jstr(v, "disabled_at"));
-    fprintf(ctx->out, "login URL   %s\n\n", url);
-    print_qr(ctx->out, url, ctx->cfg->qr_ecc[0], ctx->tty, e);
+    if (hidden) {
+        fprintf(ctx->out, "login URL   (holds the password: --reveal shows it)\n");
+    } else {
+        fprintf(ctx->out, "login URL   %s\n\n", url);
+        print_qr(ctx->out, url, ctx->cfg->qr_ecc[0], ctx->tty, e);
+    }
     free(desc);
     free(url);
     json_decref(v);
@@ -303,6 +329,25 @@ sell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     fprintf(ctx->out, "sold %s for %s %s\n", a->pos[0], jstr(row, "price"), ctx->cfg->currency);
     json_decref(row);
+    return 0;
+}
+
+static int
+correct_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    const char *price = args_get(a, "price"), *reason = args_get(a, "reason");
+    char money[32];
+    struct db *db;
+
+    if (!price || !reason || !*reason)
+        return werr_set(
+            e, WISP_EUSAGE,
+            "`voucher correct` needs --price AMOUNT (0 for a refund) and --reason TEXT");
+    if (units_parse_money(price, money, sizeof money, e) < 0)
+        return -1;
+    if ((db = cmd_db(ctx, e)) == NULL || voucher_correct(db, a->pos[0], money, reason, e) < 0)
+        return -1;
+    fprintf(ctx->out, "sale of %s corrected to %s %s\n", a->pos[0], money, ctx->cfg->currency);
     return 0;
 }
 
@@ -534,10 +579,14 @@ const struct cmd_entry cmd_voucher_entries[] = {
      "[--batch ID] [--status new|sold|active|expired|disabled] [--plan NAME] [--limit N] "
      "[--json|--csv]",
      "list vouchers", list_flags, 0, 0, false, list_exec, false},
-    {"voucher show", "CODE [--json]", "a voucher's details and its QR code", code_flags, 1, 1,
-     false, show_exec, false},
+    {"voucher show", "CODE [--reveal] [--json]",
+     "a voucher's details and its QR code (--reveal: a userpass password, audited)", show_flags, 1,
+     1, false, show_exec, false},
     {"voucher sell", "CODE [--json]", "mark a new voucher sold at its plan's price", code_flags, 1,
      1, false, sell_exec, true},
+    {"voucher correct", "CODE --price AMOUNT --reason TEXT",
+     "correct a sale's price (0 for a refund), audited; admins", correct_flags, 1, 1, false,
+     correct_exec, true},
     {"voucher extend", "CODE (--by 1h | --data 1G)", "add time or data to a voucher", extend_flags,
      1, 1, false, extend_exec, true},
     {"voucher reset", "CODE", "restart a voucher's counters and its time", NULL, 1, 1, false,

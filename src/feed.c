@@ -96,7 +96,8 @@ voucher_window(struct db *db, int64_t batch, int64_t first, int count, struct we
     snprintf(hi, sizeof hi, "%lld", (long long)(first + count - 1));
     return db_rows_json(db_queryv(
         db, e,
-        "SELECT v.serial, v.code, v.password, p.name AS plan, v.status,"
+        "SELECT v.serial, v.code, (SELECT CASE WHEN b.mode = 'code' THEN v.code END"
+        "  FROM batches b WHERE b.id = v.batch_id) AS password, p.name AS plan, v.status,"
         " coalesce(v.price, p.price) AS price, v.sold_by,"
         " v.sold_at, v.first_used_at, v.expires_at FROM vouchers v JOIN plans p ON p.id = v.plan_id"
         " WHERE v.batch_id = $1 AND v.serial BETWEEN $2 AND $3 ORDER BY v.serial",

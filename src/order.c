@@ -201,14 +201,15 @@ int
 order_fulfil_one(struct db *db, int64_t *id, int *short_plan, struct werr *e)
 {
     PGresult *r;
-    char oid[24], pid[16], vid[24], code[64];
+    char oid[24], pid[16], vid[24], code[64], pname[64];
 
     *short_plan = 0;
     if (db_begin(db, e) < 0)
         return -1;
     /* the oldest waiting plan order nobody else holds */
     r = db_queryv(db, e,
-                  "SELECT o.id, p.id FROM orders o JOIN plans p ON p.name = o.product AND p.active"
+                  "SELECT o.id, p.id, p.name FROM orders o"
+                  " JOIN plans p ON p.name = o.product AND p.active"
                   " WHERE o.status = 'pending' AND o.provider IS NULL"
                   " ORDER BY o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED",
                   0);
@@ -221,27 +222,13 @@ order_fulfil_one(struct db *db, int64_t *id, int *short_plan, struct werr *e)
     }
     snprintf(oid, sizeof oid, "%s", PQgetvalue(r, 0, 0));
     snprintf(pid, sizeof pid, "%s", PQgetvalue(r, 0, 1));
+    snprintf(pname, sizeof pname, "%s", PQgetvalue(r, 0, 2));
     PQclear(r);
     /* an unsold voucher of the plan nobody else holds, those already on a
-     * router first (they work at once), by the partial index vouchers_stock */
-    for (int pass = 0; pass < 2; pass++) {
-        r = db_queryv(
-            db, e,
-            pass == 0
-                ? "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = $1 AND v.status = 'new'"
-                  " AND EXISTS (SELECT 1 FROM routers)"
-                  " AND EXISTS (SELECT 1 FROM voucher_routers vr WHERE vr.voucher_id = v.id"
-                  "   AND vr.state = 'synced')"
-                  " ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED"
-                : "SELECT v.id, v.code FROM vouchers v WHERE v.plan_id = $1 AND v.status = 'new'"
-                  " ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED",
-            1, pid);
-        if (!r)
-            goto fail;
-        if (PQntuples(r) > 0 || pass == 1)
-            break;
-        PQclear(r);
-    }
+     * router first (they work at once), sold by the database */
+    r = db_queryv(db, e, "SELECT id, code FROM wisp_voucher_sell_next($1)", 1, pname);
+    if (!r)
+        goto fail;
     if (PQntuples(r) == 0) {
         PQclear(r);
         db_rollback(db);
@@ -251,8 +238,7 @@ order_fulfil_one(struct db *db, int64_t *id, int *short_plan, struct werr *e)
     snprintf(vid, sizeof vid, "%s", PQgetvalue(r, 0, 0));
     snprintf(code, sizeof code, "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
-    if (db_execv(db, e, "UPDATE vouchers SET status = 'sold' WHERE id = $1", 1, vid) < 0 ||
-        db_execv(db, e,
+    if (db_execv(db, e,
                  "UPDATE orders SET status = 'completed', pin = $2, voucher_id = $3,"
                  " attempts = attempts + 1, last_sync_at = now(), last_error = NULL WHERE id = $1",
                  3, oid, code, vid) < 0 ||

@@ -1,12 +1,13 @@
 /*
- * plan.c - plans (see include/wisp/plan.h). Every write is one transaction
- * with its audit row.
+ * plan.c - plans (see include/wisp/plan.h). Input is checked and converted
+ * here; every write is one call of a database function (wisp_plan_add,
+ * wisp_plan_edit, wisp_plan_set_active: migration 006), which checks the
+ * caller is an admin and writes the audit row in the same transaction.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wisp/audit.h"
 #include "wisp/plan.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -121,58 +122,20 @@ check_name(const char *name, struct werr *e)
     return 0;
 }
 
-/* The plan's row as JSON, for audit details. */
-static json_t *
-plan_json(struct db *db, const char *name, struct werr *e)
-{
-    PGresult *r =
-        db_queryv(db, e,
-                  "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
-                  " shared_users, profile, lock_mac, low_stock, active FROM plans WHERE name = $1",
-                  1, name);
-    json_t *j;
-
-    if (r == NULL)
-        return NULL;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        werr_set(e, WISP_ERUNTIME, "no plan named \"%s\" (see `wisp plan list`)", name);
-        return NULL;
-    }
-    j = db_row_json(r, 0);
-    PQclear(r);
-    return j;
-}
-
 int
 plan_add(struct db *db, const char *name, const struct plan_input *in, struct werr *e)
 {
     struct plan_values pv;
-    json_t *row;
 
     if (check_name(name, e) < 0 || convert(in, false, &pv, e) < 0)
         return -1;
     if (pv.v[0] == NULL)
         return werr_set(e, WISP_EUSAGE, "a plan needs --price");
-    if (db_begin(db, e) < 0)
-        return -1;
-    if (db_execv(db, e,
-                 "INSERT INTO plans (name, price, duration_s, data_bytes, rate_limit, validity_s,"
-                 " shared_users, profile, lock_mac, low_stock)"
-                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::boolean, false), $10)",
-                 10, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6], pv.v[7],
-                 pv.v[8]) < 0) {
-        if (strstr(e->msg, "duplicate key"))
-            werr_set(e, WISP_ERUNTIME, "a plan named \"%s\" already exists", name);
-        goto fail;
-    }
-    if ((row = plan_json(db, name, e)) == NULL || audit_log(db, "plan.add", row, e) < 0 ||
-        db_commit(db, e) < 0)
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return db_execv(db, e,
+                    "SELECT wisp_plan_add($1, $2::numeric, $3::bigint, $4::bigint, $5,"
+                    " $6::bigint, $7::integer, $8, $9::boolean, $10::integer)",
+                    10, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6],
+                    pv.v[7], pv.v[8]);
 }
 
 int
@@ -182,89 +145,38 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
                                         "rate_limit", "validity_s", "shared_users",
                                         "profile",    "lock_mac",   "low_stock"};
     struct plan_values pv;
-    struct sbuf sql = {0};
-    const char *params[10];
-    int n = 1, nset = 0;
-    PGresult *r;
-    json_t *before, *after;
+    json_t *changes;
+    char *text;
+    int rc;
 
     if (convert(in, true, &pv, e) < 0)
         return -1;
-    params[0] = name;
-    sb_add(&sql, "UPDATE plans SET ");
+    changes = json_object();
     for (int i = 0; i < 9; i++) {
-        if (pv.v[i] == NULL && !pv.clear[i])
-            continue;
-        if (nset++ > 0)
-            sb_add(&sql, ", ");
-        if (pv.clear[i]) {
-            sb_printf(&sql, "%s = NULL", cols[i]);
-            continue;
-        }
-        params[n] = pv.v[i];
-        sb_printf(&sql, "%s = $%d", cols[i], ++n);
+        if (pv.clear[i])
+            json_object_set_new(changes, cols[i], json_null());
+        else if (pv.v[i])
+            json_object_set_new(changes, cols[i], json_string(pv.v[i]));
     }
-    if (nset == 0) {
-        sb_free(&sql);
+    if (json_object_size(changes) == 0) {
+        json_decref(changes);
         return werr_set(e, WISP_EUSAGE,
                         "nothing to change: give at least one of --price, "
                         "--duration, --data, --rate, --validity, --shared-users, "
                         "--profile, --lock-mac, --low-stock");
     }
-    sb_add(&sql, " WHERE name = $1");
-    if (db_begin(db, e) < 0)
-        goto out;
-    if ((before = plan_json(db, name, e)) == NULL)
-        goto fail;
-    r = db_query(db, e, sql.buf, n, params);
-    if (r == NULL) {
-        json_decref(before);
-        goto fail;
-    }
-    PQclear(r);
-    if ((after = plan_json(db, name, e)) == NULL) {
-        json_decref(before);
-        goto fail;
-    }
-    if (audit_log(db, "plan.edit",
-                  json_pack("{s:s, s:o, s:o}", "plan", name, "before", before, "after", after),
-                  e) < 0 ||
-        db_commit(db, e) < 0)
-        goto fail;
-    sb_free(&sql);
-    return 0;
-fail:
-    db_rollback(db);
-out:
-    sb_free(&sql);
-    return -1;
+    text = json_dumps(changes, JSON_COMPACT);
+    json_decref(changes);
+    rc = db_execv(db, e, "SELECT wisp_plan_edit($1, $2::jsonb)", 2, name, text);
+    free(text);
+    return rc;
 }
 
 int
 plan_set_active(struct db *db, const char *name, bool active, struct werr *e)
 {
-    PGresult *r;
-
-    if (db_begin(db, e) < 0)
-        return -1;
-    r = db_queryv(db, e, "UPDATE plans SET active = $2 WHERE name = $1 RETURNING id", 2, name,
-                  active ? "true" : "false");
-    if (r == NULL)
-        goto fail;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        werr_set(e, WISP_ERUNTIME, "no plan named \"%s\" (see `wisp plan list`)", name);
-        goto fail;
-    }
-    PQclear(r);
-    if (audit_log(db, active ? "plan.enable" : "plan.disable", json_pack("{s:s}", "plan", name),
-                  e) < 0 ||
-        db_commit(db, e) < 0)
-        goto fail;
-    return 0;
-fail:
-    db_rollback(db);
-    return -1;
+    return db_execv(db, e, "SELECT wisp_plan_set_active($1, $2::boolean)", 2, name,
+                    active ? "true" : "false");
 }
 
 json_t *

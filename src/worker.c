@@ -433,17 +433,9 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
         PQclear(res);
         /* A first login: the voucher is active from the session's start, and
          * bound to this device when its plan says so. */
-        res = db_queryv(
-            db, &e,
-            "UPDATE vouchers v SET status = 'active',"
-            " first_used_at = now() - make_interval(secs => $2::bigint),"
-            " expires_at = now() - make_interval(secs => $2::bigint)"
-            "   + make_interval(secs => coalesce(p.validity_s, p.duration_s, 0) + v.extra_s),"
-            " mac = CASE WHEN p.lock_mac AND $3 <> '' THEN $3 ELSE v.mac END"
-            " FROM plans p WHERE p.id = v.plan_id AND v.code = $1"
-            "   AND v.status IN ('new', 'sold') AND v.first_used_at IS NULL"
-            " RETURNING v.code, v.expires_at",
-            3, ss[i].user, up, ss[i].mac);
+        res = db_queryv(db, &e,
+                        "SELECT code, expires_at FROM wisp_voucher_activate($1, $2::bigint, $3)", 3,
+                        ss[i].user, up, ss[i].mac);
         if (!res)
             goto fail;
         if (PQntuples(res) == 1)
@@ -845,11 +837,7 @@ static void
 expire_vouchers(struct worker *w)
 {
     struct werr e = {0};
-    PGresult *r = db_queryv(&w->db, &e,
-                            "UPDATE vouchers SET status = 'expired'"
-                            " WHERE status IN ('sold', 'active') AND expires_at < now()"
-                            " RETURNING code",
-                            0);
+    PGresult *r = db_queryv(&w->db, &e, "SELECT code FROM wisp_voucher_expire()", 0);
 
     if (!r) {
         logf_(w, "expiry: %s", e.msg);

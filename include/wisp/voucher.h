@@ -47,7 +47,8 @@ struct voucher_filter {
     int64_t limit;      /* 0 = no limit */
 };
 
-/* Call fn with each matching voucher as a JSON object (code, password, plan,
+/* Call fn with each matching voucher as a JSON object (code, password (null
+ * for userpass vouchers: see voucher_reveal), plan,
  * price, status, batch_id, created_at, sold_at, first_used_at, expires_at),
  * oldest first; fn owns nothing (the row is released after the call). */
 int voucher_list(struct db *db, const struct voucher_filter *f, void (*fn)(json_t *row, void *arg),
@@ -71,7 +72,8 @@ int voucher_reset(struct db *db, const char *code, struct werr *e);
  * (batch > 0); *n is set to how many changed. */
 int voucher_disable(struct db *db, const char *code, int64_t batch, int64_t *n, struct werr *e);
 
-/* Enable disabled vouchers again; each returns to the status its times say. */
+/* Enable disabled vouchers again; each returns to the status it had before
+ * (expired if its time ran out meanwhile), a sold one never to new. */
 int voucher_enable(struct db *db, const char *code, int64_t batch, int64_t *n, struct werr *e);
 
 /* Every batch, newest first, with per-status counts (JSON array). */
@@ -89,5 +91,14 @@ PGresult *voucher_print_rows(struct db *db, int64_t batch, const char *const *co
 /* Record that a batch (or, with codes, single vouchers) was printed. Audited. */
 int voucher_mark_printed(struct db *db, int64_t batch, const char *const *codes, int ncodes,
                          const char *format, struct werr *e);
+
+/* The password of a userpass voucher, through the audited reveal (operators
+ * and admins; viewers are refused by PostgreSQL). */
+int voucher_reveal(struct db *db, const char *code, char *password, size_t n, struct werr *e);
+
+/* An admin's correction of a sale: the new price (0 for a refund) and why.
+ * Audited with the price before. */
+int voucher_correct(struct db *db, const char *code, const char *price, const char *reason,
+                    struct werr *e);
 
 #endif

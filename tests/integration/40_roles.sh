@@ -69,7 +69,49 @@ t_eq "operator psql cannot forge a sale price" 1 "$(aspsql cashier cash-pw "UPDA
 t_eq "operator psql cannot forge audit" 1 "$(aspsql cashier cash-pw "DELETE FROM audit")"
 as cashier cash-pw operator add mole --role admin --password-stdin <<<'x'
 t_eq "operator cannot add operators" 1 "$RC"
-t_eq "audit author cannot be forged" cashier "$(PGPASSWORD=cash-pw psql -XAtq -U cashier -c "INSERT INTO audit (who, action) VALUES ('boss', 'x') RETURNING who")"
+t_eq "operator psql cannot insert audit rows" 1 "$(aspsql cashier cash-pw "INSERT INTO audit (who, action) VALUES ('boss', 'x')")"
+t_eq "wisp_audit refuses an action a function records" 1 "$(aspsql cashier cash-pw "SELECT wisp_audit('voucher.sell', '{\"code\": \"x\"}')")"
+t_eq "wisp_audit refuses an admin's action to an operator" 1 "$(aspsql cashier cash-pw "SELECT wisp_audit('router.add', '{}')")"
+t_eq "wisp_audit stamps the caller" cashier "$(PGPASSWORD=cash-pw psql -XAtq -U cashier -c "SELECT wisp_audit('session.kick', '{}')" -c "SELECT who FROM audit ORDER BY id DESC LIMIT 1" | tail -n 1)"
+
+# Userpass passwords: viewers never, operators through the audited reveal.
+w voucher create --plan 1h --count 2 --mode userpass --charset digits --length 6
+up=$(sql "SELECT code FROM vouchers v JOIN batches b ON b.id = v.batch_id WHERE b.mode = 'userpass' ORDER BY v.serial LIMIT 1")
+uppw=$(sql "SELECT password FROM vouchers WHERE code = '$up'")
+as watcher look-pw voucher show "$up"
+t_eq "viewer sees a userpass voucher" 0 "$RC"
+t_not_contains "viewer is not shown its password" "$uppw" "$OUT"
+t_contains "show says how to reveal" "--reveal" "$OUT"
+as watcher look-pw voucher show "$up" --reveal
+t_eq "viewer cannot reveal" 1 "$RC"
+t_contains "viewer reveal refused by PostgreSQL" "permission denied" "$ERR"
+t_eq "viewer psql cannot read passwords" 1 "$(aspsql watcher look-pw "SELECT password FROM vouchers")"
+t_eq "operator psql cannot read passwords" 1 "$(aspsql cashier cash-pw "SELECT password FROM vouchers")"
+as cashier cash-pw voucher list --batch "$(sql "SELECT batch_id FROM vouchers WHERE code = '$up'")" --json
+t_eq "operator lists without userpass passwords" "null" "$(printf '%s' "$OUT" | jq -c '[.[].password] | unique | .[0]')"
+as cashier cash-pw voucher show "$up" --reveal
+t_eq "operator reveals" 0 "$RC"
+t_contains "revealed password shown" "$uppw" "$OUT"
+t_eq "reveal audited as the operator" "cashier voucher.reveal" \
+    "$(sql "SELECT who || ' ' || action FROM audit ORDER BY id DESC LIMIT 1")"
+
+# A sale stays as sold: disable/enable gives it back sold, by its seller;
+# only an admin's audited correction changes its price.
+as cashier cash-pw voucher disable "$code"
+as cashier cash-pw voucher enable "$code"
+t_eq "a disabled sold voucher comes back sold" "sold cashier 1.00" \
+    "$(sql "SELECT status || ' ' || sold_by || ' ' || price FROM vouchers WHERE code = '$code'")"
+as cashier cash-pw voucher correct "$code" --price 0 --reason refund
+t_eq "operator cannot correct a sale" 1 "$RC"
+as boss boss-pw voucher correct "$code" --price 0
+t_eq "a correction needs a reason" 2 "$RC"
+as boss boss-pw voucher correct "$code" --price 0 --reason "refund: no signal"
+t_eq "admin corrects a sale" 0 "$RC"
+t_eq "correction: new price, same seller" "0.00 cashier" "$(sql "SELECT price || ' ' || sold_by FROM vouchers WHERE code = '$code'")"
+t_eq "correction audited" '{"code": "'"$code"'", "price": 0.00, "reason": "refund: no signal", "sold_by": "cashier", "price_before": 1.00}' \
+    "$(sql "SELECT details FROM audit WHERE action = 'voucher.correct' AND who = 'boss'")"
+as boss boss-pw voucher correct "$code2" --price 0 --reason x
+t_eq "only a sale can be corrected" 1 "$RC"
 
 # Admin does everything.
 as boss boss-pw plan add premium --price 9 --duration 1d
@@ -113,3 +155,18 @@ t_contains "terminal password prompt" "password for the new operator" "$pane"
 t_contains "operator added from the terminal" "done-0" "$pane"
 t_not_contains "password not echoed" "tty-secret-1" "$pane"
 t_eq "typed password works" 0 "$(aspsql typist tty-secret-1 "SELECT 1")"
+
+# The console's voucher detail draws no QR without a userpass password (the
+# console reads no password column): it says how to reveal it.
+console_start 120 40 || _fail "console starts" "no tabs"
+ctm() { tmux -S "$T/tmux.sock" "$@"; }
+cwait() { for _ in $(seq 50); do ctm capture-pane -p -t wisp | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+ub=$(sql "SELECT batch_id FROM vouchers WHERE code = '$up'")
+ctm send-keys -t wisp 3
+cwait "batch 1:" >/dev/null
+ctm send-keys -t wisp g Enter # the newest batch, the userpass one, is on top
+t_ok "console: the userpass batch opens" cwait "batch $ub:"
+ctm send-keys -t wisp g Enter
+t_ok "console: a userpass voucher's detail says how to reveal" cwait "its QR holds its password"
+t_not_contains "console: no password on screen" "$uppw" "$(ctm capture-pane -p -t wisp)"
+ctm kill-server 2>/dev/null

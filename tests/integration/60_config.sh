@@ -52,7 +52,7 @@ w db migrate
 w plan add 1h --price 1
 w voucher create --plan 1h --count 1 --mode userpass
 code=$(sql "SELECT code FROM vouchers"); pass=$(sql "SELECT password FROM vouchers")
-w voucher show "$code" --json
+w voucher show "$code" --reveal --json
 t_eq "login_url from the config file" "https://portal.example/login?u=$code&p=$pass" "$(jq -r .url <<<"$OUT")"
 w voucher print --batch 1 -o "$T/s.txt"
 t_contains "sheet uses the shop name" "Cafe Net" "$(cat "$T/s.txt")"

@@ -17,10 +17,11 @@ mkrole rp_cashier pw wisp_operator
 for c in $(sql "SELECT code FROM vouchers WHERE plan_id = 1 ORDER BY id LIMIT 3"); do w_as rp_cashier pw voucher sell "$c"; done
 w voucher sell "$(sql "SELECT code FROM vouchers WHERE plan_id = 2 ORDER BY id LIMIT 1")"
 w voucher sell "$(sql "SELECT code FROM vouchers WHERE plan_id = 2 ORDER BY id OFFSET 1 LIMIT 1")"
-sql "UPDATE vouchers SET sold_at = '2026-03-01 10:00' WHERE id IN (SELECT id FROM vouchers WHERE sold_at IS NOT NULL ORDER BY id LIMIT 2)" >/dev/null
-sql "UPDATE vouchers SET sold_at = '2026-03-01 18:00' WHERE id = (SELECT min(id) FROM vouchers WHERE plan_id = 2)" >/dev/null
-sql "UPDATE vouchers SET sold_at = '2026-03-02 09:00' WHERE sold_at > '2026-03-03'" >/dev/null
-sql "UPDATE vouchers SET status = 'active', first_used_at = '2026-03-02 09:30' WHERE id = (SELECT min(id) FROM vouchers)" >/dev/null
+# backdated sales: the triggers refuse to rewrite a sale to everyone, so the fixture bypasses them
+sql "SET session_replication_role = replica; UPDATE vouchers SET sold_at = '2026-03-01 10:00' WHERE id IN (SELECT id FROM vouchers WHERE sold_at IS NOT NULL ORDER BY id LIMIT 2)" >/dev/null
+sql "SET session_replication_role = replica; UPDATE vouchers SET sold_at = '2026-03-01 18:00' WHERE id = (SELECT min(id) FROM vouchers WHERE plan_id = 2)" >/dev/null
+sql "SET session_replication_role = replica; UPDATE vouchers SET sold_at = '2026-03-02 09:00' WHERE sold_at > '2026-03-03'" >/dev/null
+sql "SET session_replication_role = replica; UPDATE vouchers SET status = 'active', first_used_at = '2026-03-02 09:30' WHERE id = (SELECT min(id) FROM vouchers)" >/dev/null
 w order add --product 1h --customer r1
 w worker --once
 sql "UPDATE orders SET completed_at = '2026-03-02 12:00'" 2>/dev/null >/dev/null || true

@@ -37,9 +37,11 @@ if [ "$(sql "SELECT count(*) FROM plans")" = 0 ]; then
     wisp voucher print --batch 1 -o "$dir/batch1.txt" >/dev/null
     # A week of trade: sold vouchers, some used, one disabled, as the seller ana.
     PGUSER=ana PGPASSWORD=demo psql -XAtq -d wisp_demo -c "
-        UPDATE vouchers SET status = 'sold'
-        WHERE id IN (SELECT id FROM vouchers WHERE status = 'new' ORDER BY random() LIMIT 120)"
-    sql "UPDATE vouchers SET sold_at = now() - random() * interval '6 days' WHERE sold_at IS NOT NULL"
+        SELECT count(s.code) FROM (SELECT code FROM vouchers WHERE status = 'new' ORDER BY random() LIMIT 120) c,
+            wisp_voucher_sell(c.code) s" >/dev/null
+    # backdating the sales is seeding: the triggers refuse to rewrite a sale to anyone
+    sql "SET session_replication_role = replica;
+         UPDATE vouchers SET sold_at = now() - random() * interval '6 days' WHERE sold_at IS NOT NULL"
     sql "UPDATE vouchers SET status = 'active', first_used_at = sold_at + interval '3 minutes',
              expires_at = sold_at + interval '3 minutes'
                           + (SELECT make_interval(secs => validity_s) FROM plans p WHERE p.id = plan_id)
