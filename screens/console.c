@@ -1078,7 +1078,7 @@ order_pin_text(void *ctx, json_t *o, int col, char *buf, size_t n)
     json_int_t id = json_integer_value(json_object_get(o, "id"));
 
     (void)col;
-    if (!json_is_string(json_object_get(o, "pin"))) {
+    if (!json_is_true(json_object_get(o, "has_pin"))) { /* the list never holds a PIN */
         snprintf(buf, n, "-");
         return;
     }
