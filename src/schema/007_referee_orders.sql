@@ -418,6 +418,7 @@ DECLARE
                             'key_path', 'password', 'hostkey', 'accept_new_hostkey', 'backup'];
     k text;
     v text;
+    v_backup integer;
 BEGIN
     FOR k IN SELECT jsonb_object_keys(p_fields) EXCEPT SELECT unnest(v_order) LOOP
         RAISE EXCEPTION 'unknown router setting "%"', k USING ERRCODE = 'invalid_parameter_value';
@@ -460,7 +461,8 @@ BEGIN
             IF v IS NULL THEN
                 UPDATE routers SET backup_id = NULL WHERE id = p_id;
             ELSE
-                UPDATE routers SET backup_id = wisp_router_id(v) WHERE id = p_id;
+                v_backup := wisp_router_id(v);
+                UPDATE routers SET backup_id = v_backup WHERE id = p_id;
             END IF;
         END CASE;
     END LOOP;
@@ -511,9 +513,12 @@ $$;
 
 CREATE FUNCTION wisp_router_remove(p_name text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    v_id integer;
 BEGIN
     PERFORM wisp_caller_must_be('wisp_admin');
-    DELETE FROM routers WHERE id = wisp_router_id(p_name);
+    v_id := wisp_router_id(p_name); -- once: a volatile call per row would see the row gone
+    DELETE FROM routers WHERE id = v_id;
     PERFORM wisp_audit_here('router.remove', jsonb_build_object('name', p_name));
 END
 $$;
@@ -521,10 +526,12 @@ $$;
 -- Maintenance on (the worker leaves it alone) or off (back to unknown until polled).
 CREATE FUNCTION wisp_router_maintenance(p_name text, p_on boolean) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    v_id integer;
 BEGIN
     PERFORM wisp_caller_must_be('wisp_operator');
-    UPDATE routers SET state = CASE WHEN p_on THEN 'maintenance' ELSE 'unknown' END
-        WHERE id = wisp_router_id(p_name);
+    v_id := wisp_router_id(p_name);
+    UPDATE routers SET state = CASE WHEN p_on THEN 'maintenance' ELSE 'unknown' END WHERE id = v_id;
     PERFORM wisp_audit_here('router.maintenance', jsonb_build_object('name', p_name, 'maintenance', p_on));
 END
 $$;
