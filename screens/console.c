@@ -68,7 +68,7 @@ static const struct pane panes[P_COUNT] = {
      "--count N` makes a batch."},
     {"Orders", "Customer orders, from intake until the customer holds a PIN.",
      "No orders yet: `wisp order add --product PLAN --customer PHONE` takes one, and a web "
-     "shop may insert into the orders table (docs/orders.md)."},
+     "shop calls wisp_order_add (docs/orders.md)."},
     {"Metrics", "Live dashboards: sessions, throughput, sales, order pipeline, router health.",
      "The figures appear once the database answers. R shows the sales reports (today, this "
      "week, this month, by plan and by operator)."},
