@@ -32,7 +32,7 @@ int order_add(struct db *db, const struct order_input *in, int64_t *id, struct w
 /* Orders newest first (status NULL = all), at most limit; never a PIN (has_pin
  * says whether there is one to reveal). */
 json_t *order_list(struct db *db, const char *status, int64_t limit, struct werr *e);
-/* One order with everything known of it. */
+/* One order with everything known of it but its PIN (see order_reveal). */
 json_t *order_get(struct db *db, int64_t id, struct werr *e);
 
 /* A failed order back to pending (its next dispatch or sale starts now). Audited. */
