@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Orders of plan products: intake from the CLI and straight SQL (a web shop),
+# Orders of plan products: intake from the CLI and the function a web shop calls,
 # fulfilment from voucher stock by the worker (woken by NOTIFY), stock made
 # when a plan runs out, low-stock events, retry and cancel, and two workers
 # over 500 orders with one killed mid-run: every order completed exactly once
