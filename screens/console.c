@@ -68,7 +68,7 @@ static const struct pane panes[P_COUNT] = {
      "--count N` makes a batch."},
     {"Orders", "Customer orders, from intake until the customer holds a PIN.",
      "No orders yet: `wisp order add --product PLAN --customer PHONE` takes one, and a web "
-     "shop may insert into the orders table (docs/orders.md)."},
+     "shop calls wisp_order_add (docs/orders.md)."},
     {"Metrics", "Live dashboards: sessions, throughput, sales, order pipeline, router health.",
      "The figures appear once the database answers. R shows the sales reports (today, this "
      "week, this month, by plan and by operator)."},
@@ -1083,7 +1083,7 @@ order_pin_text(void *ctx, json_t *o, int col, char *buf, size_t n)
     json_int_t id = json_integer_value(json_object_get(o, "id"));
 
     (void)col;
-    if (!json_is_string(json_object_get(o, "pin"))) {
+    if (!json_is_true(json_object_get(o, "has_pin"))) { /* the list never holds a PIN */
         snprintf(buf, n, "-");
         return;
     }

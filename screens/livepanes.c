@@ -142,14 +142,14 @@ livepanes_order_detail(json_t *o, const char *pin)
         {"product", "product"},       {"customer", "customer"},
         {"extra", "extra"},           {"amount", "amount"},
         {"provider", "provider"},     {"provider ref", "provider_ref"},
-        {"voucher", "voucher"},       {"attempts", "attempts"},
+        {"voucher id", "voucher_id"}, {"attempts", "attempts"},
         {"checks", "checks"},         {"next check", "next_check_at"},
         {"last error", "last_error"}, {"created", "created_at"},
         {"sent", "sent_at"},          {"completed", "completed_at"},
         {"created by", "created_by"},
     };
     static const enum listpane_format fmts[] = {
-        LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT,
+        LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_TEXT, LF_INT,
         LF_INT,  LF_INT,  LF_IN,   LF_TEXT, LF_AGO,  LF_AGO,  LF_AGO,  LF_TEXT,
     };
     char title[128];

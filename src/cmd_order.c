@@ -24,6 +24,7 @@ static const struct cmd_flag add_flags[] = {
 static const struct cmd_flag list_flags[] = {
     {"status", 0, FLAG_VALUE}, {"limit", 0, FLAG_VALUE}, {"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag paid_flags[] = {{"ref", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag receipt_flags[] = {
     {"format", 0, FLAG_VALUE}, {"output", 'o', FLAG_VALUE}, {"lp", 0, FLAG_OPTIONAL}, {NULL, 0, 0}};
 
@@ -82,7 +83,7 @@ order_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                                        "AMOUNT", "PIN",        "PROVIDER", "REF",
                                        "TRIES",  "LAST ERROR", NULL};
     static const char *const keys[] = {"id",       "status",     "product",  "customer",
-                                       "amount",   "pin",        "provider", "provider_ref",
+                                       "amount",   "has_pin",    "provider", "provider_ref",
                                        "attempts", "last_error", NULL};
     const char *status = args_get(a, "status");
     int64_t limit = 1000;
@@ -106,7 +107,7 @@ order_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (args_has(a, "json")) { /* the documented fields */
         static const char *const keep[] = {
             "id",         "status",       "product",      "customer", "amount",
-            "provider",   "provider_ref", "pin",          "attempts", "next_check_at",
+            "provider",   "provider_ref", "has_pin",      "attempts", "next_check_at",
             "last_error", "created_at",   "completed_at", NULL};
         size_t i;
         json_t *r;
@@ -185,6 +186,20 @@ order_cancel_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 }
 
 static int
+order_paid_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct db *db;
+    int64_t id;
+
+    if (order_id_arg(a->pos[0], &id, e) < 0)
+        return -1;
+    if ((db = cmd_db(ctx, e)) == NULL || order_mark_paid(db, id, args_get(a, "ref"), e) < 0)
+        return -1;
+    fprintf(ctx->out, "order %" PRId64 " paid\n", id);
+    return 0;
+}
+
+static int
 order_reveal_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     struct db *db;
@@ -220,7 +235,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     struct db *db;
     int64_t id;
     json_t *ord;
-    char *url = NULL, *what = NULL, serial[32];
+    char *url = NULL, *what = NULL, serial[32], pin[256];
     int rc;
 
     if (order_id_arg(a->pos[0], &id, e) < 0 ||
@@ -243,8 +258,12 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
         json_decref(ord);
         return -1;
     }
-    if (*jstr(ord, "voucher")) { /* a voucher: the QR logs the customer in */
-        json_t *v = voucher_get(db, jstr(ord, "voucher"), e);
+    if (order_reveal(db, id, pin, sizeof pin, e) < 0) { /* printing it is reading it: audited */
+        json_decref(ord);
+        return -1;
+    }
+    if (json_is_integer(json_object_get(ord, "voucher_id"))) { /* the QR logs the customer in */
+        json_t *v = voucher_get(db, pin, e);
 
         if (!v) {
             json_decref(ord);
@@ -254,14 +273,14 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
             router_login_template(json_string_value(json_object_get(v, "router_driver")),
                                   json_string_value(json_object_get(v, "router_login_url")))
                 ?: ctx->cfg->login_url,
-            jstr(ord, "pin"), json_string_value(json_object_get(v, "password")));
+            pin, json_string_value(json_object_get(v, "password")));
         json_decref(v);
     } else {
-        url = xstrdup(jstr(ord, "pin"));
+        url = xstrdup(pin);
     }
     snprintf(serial, sizeof serial, "order %" PRId64, id);
     what = xasprintf("for %s", jstr(ord, "customer"));
-    card.code = jstr(ord, "pin");
+    card.code = pin;
     card.plan = jstr(ord, "product");
     card.price = *jstr(ord, "amount") ? jstr(ord, "amount") : "-";
     card.validity = what;
@@ -278,6 +297,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
                 out ? "written to " : "sent to lp", out ? out : "");
     free(url);
     free(what);
+    explicit_bzero(pin, sizeof pin);
     json_decref(ord);
     return rc;
 }
@@ -296,6 +316,8 @@ const struct cmd_entry cmd_order_entries[] = {
     {"order retry", "ID", "send a failed order again", NULL, 1, 1, false, order_retry_exec, false},
     {"order cancel", "ID", "cancel an order that is not completed", NULL, 1, 1, false,
      order_cancel_exec, false},
+    {"order paid", "ID [--ref PAYMENT-REF]", "record an order's payment (once, audited)",
+     paid_flags, 1, 1, false, order_paid_exec, false},
     {"order reveal", "ID", "show an order's PIN (audited)", NULL, 1, 1, false, order_reveal_exec,
      false},
     {"order receipt", "ID [--format text|escpos|ps] [-o FILE | --lp [PRINTER]]",

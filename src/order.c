@@ -1,22 +1,24 @@
 /*
  * order.c - orders (see include/wisp/order.h). SQL lives here; the worker
- * decides when to call it.
+ * decides when to call it. Every write is a call of one of the database's
+ * functions (src/schema/007_referee_orders.sql), which check the caller and
+ * the transition and audit it: no role here writes the orders table itself,
+ * and none reads a PIN but through wisp_order_reveal.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wisp/audit.h"
 #include "wisp/order.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
 
 #define ORDER_COLS                                                                                 \
     "o.id, o.channel, o.status, o.product, o.customer, o.extra, o.amount, o.currency, o.paid,"     \
-    " o.payment_ref, o.provider, o.provider_ref, o.pin, v.code AS voucher, o.attempts, o.checks,"  \
-    " o.next_check_at, o.last_error, o.created_at, o.sent_at, o.last_sync_at, o.completed_at,"     \
-    " o.created_by"
+    " o.payment_ref, o.provider, o.provider_ref, (o.status = 'completed') AS has_pin,"             \
+    " o.voucher_id, o.attempts, o.checks, o.next_check_at, o.last_error, o.created_at, o.sent_at," \
+    " o.last_sync_at, o.completed_at, o.created_by"
 
 static int
 check_text(const char *what, const char *v, size_t max, struct werr *e)
@@ -49,45 +51,28 @@ order_add(struct db *db, const struct order_input *in, int64_t *id, struct werr 
                          strspn(in->provider, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                               "0123456789_-") != strlen(in->provider)))
         return werr_set(e, WISP_EUSAGE, "bad --provider \"%s\"", in->provider);
-    if (db_begin(db, e) < 0)
-        return -1;
-    if (!in->provider) { /* a plan product: the plan must sell, its price is the default */
-        r = db_queryv(db, e, "SELECT price, active FROM plans WHERE name = $1", 1, in->product);
+    if (!in->provider) { /* a plan product: say which plans sell (the database checks again) */
+        r = db_queryv(db, e, "SELECT active FROM plans WHERE name = $1", 1, in->product);
         if (!r)
-            goto fail;
-        if (PQntuples(r) == 0 || PQgetvalue(r, 0, 1)[0] != 't') {
+            return -1;
+        if (PQntuples(r) == 0 || PQgetvalue(r, 0, 0)[0] != 't') {
             werr_set(e, WISP_ERUNTIME,
                      PQntuples(r) ? "plan \"%s\" is disabled"
                                   : "no plan named \"%s\" (see `wisp plan list`; a "
                                     "provider product needs --provider)",
                      in->product);
             PQclear(r);
-            goto fail;
-        }
-        if (!amt) {
-            snprintf(amount, sizeof amount, "%s", PQgetvalue(r, 0, 0));
-            amt = amount;
+            return -1;
         }
         PQclear(r);
     }
-    r = db_queryv(
-        db, e,
-        "INSERT INTO orders (channel, product, customer, extra, amount, currency, provider)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        7, channel, in->product, in->customer, in->extra, amt, in->currency, in->provider);
+    r = db_queryv(db, e, "SELECT wisp_order_add($1, $2, $3, $4::numeric, $5, $6, $7)", 7,
+                  in->product, in->customer, channel, amt, in->currency, in->provider, in->extra);
     if (!r)
-        goto fail;
+        return -1;
     *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
-    if (audit_log(db, "order.add",
-                  json_pack("{s:I, s:s, s:s, s:s?}", "order", (json_int_t)*id, "product",
-                            in->product, "customer", in->customer, "provider", in->provider),
-                  e) < 0)
-        goto fail;
-    return db_commit(db, e);
-fail:
-    db_rollback(db);
-    return -1;
+    return 0;
 }
 
 json_t *
@@ -123,76 +108,46 @@ order_get(struct db *db, int64_t id, struct werr *e)
     return one;
 }
 
-/* An operator's change of one order: an UPDATE that must match, audited. */
+/* An operator's change of one order: the database's function checks and audits it. */
 static int
-change(struct db *db, int64_t id, const char *sql, const char *action, const char *refusal,
-       struct werr *e)
+change(struct db *db, int64_t id, const char *sql, struct werr *e)
 {
     char ids[24];
-    PGresult *r;
 
     snprintf(ids, sizeof ids, "%" PRId64, id);
-    if (db_begin(db, e) < 0)
-        return -1;
-    r = db_queryv(db, e, sql, 1, ids);
-    if (!r)
-        goto fail;
-    if (PQntuples(r) == 0) {
-        PGresult *s = db_queryv(db, e, "SELECT status FROM orders WHERE id = $1", 1, ids);
-
-        if (s && PQntuples(s) == 0)
-            werr_set(e, WISP_ERUNTIME, "no order %s (see `wisp order list`)", ids);
-        else if (s)
-            werr_set(e, WISP_ERUNTIME, "order %s is %s: %s", ids, PQgetvalue(s, 0, 0), refusal);
-        if (s)
-            PQclear(s);
-        PQclear(r);
-        goto fail;
-    }
-    PQclear(r);
-    if (audit_log(db, action, json_pack("{s:I}", "order", (json_int_t)id), e) < 0)
-        goto fail;
-    return db_commit(db, e);
-fail:
-    db_rollback(db);
-    return -1;
+    return db_execv(db, e, sql, 1, ids);
 }
 
 int
 order_retry(struct db *db, int64_t id, struct werr *e)
 {
-    return change(db, id,
-                  "UPDATE orders SET status = 'pending', next_check_at = NULL, last_error = NULL,"
-                  " checks = 0 WHERE id = $1 AND status = 'failed' RETURNING id",
-                  "order.retry", "only failed orders are retried", e);
+    return change(db, id, "SELECT wisp_order_retry($1)", e);
 }
 
 int
 order_cancel(struct db *db, int64_t id, struct werr *e)
 {
-    return change(
-        db, id,
-        "UPDATE orders SET status = 'cancelled', next_check_at = NULL"
-        " WHERE id = $1 AND status IN ('pending', 'sent', 'processing', 'failed') RETURNING id",
-        "order.cancel", "only open or failed orders can be cancelled", e);
+    return change(db, id, "SELECT wisp_order_cancel($1)", e);
+}
+
+int
+order_mark_paid(struct db *db, int64_t id, const char *ref, struct werr *e)
+{
+    char ids[24];
+
+    snprintf(ids, sizeof ids, "%" PRId64, id);
+    return db_execv(db, e, "SELECT wisp_order_mark_paid($1, $2)", 2, ids, ref);
 }
 
 int
 order_fail_unknown(struct db *db, struct werr *e)
 {
-    PGresult *r =
-        db_queryv(db, e,
-                  "UPDATE orders o SET status = 'failed', attempts = attempts + 1,"
-                  " last_error = 'no active plan named ' || quote_literal(o.product)"
-                  " WHERE o.status = 'pending' AND o.provider IS NULL"
-                  "   AND NOT EXISTS (SELECT 1 FROM plans p WHERE p.name = o.product AND p.active)"
-                  " RETURNING o.id",
-                  0);
+    PGresult *r = db_queryv(db, e, "SELECT wisp_order_fail_unknown()", 0);
     int n;
 
     if (!r)
         return -1;
-    n = PQntuples(r);
+    n = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
     return n;
 }
@@ -201,59 +156,23 @@ int
 order_fulfil_one(struct db *db, int64_t *id, int *short_plan, struct werr *e)
 {
     PGresult *r;
-    char oid[24], pid[16], vid[24], code[64], pname[64];
+    int rc = 0;
 
     *short_plan = 0;
-    if (db_begin(db, e) < 0)
-        return -1;
-    /* the oldest waiting plan order nobody else holds */
-    r = db_queryv(db, e,
-                  "SELECT o.id, p.id, p.name FROM orders o"
-                  " JOIN plans p ON p.name = o.product AND p.active"
-                  " WHERE o.status = 'pending' AND o.provider IS NULL"
-                  " ORDER BY o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED",
-                  0);
+    /* the whole sale in the database, in one statement's transaction */
+    r = db_queryv(db, e, "SELECT order_id, voucher_id, short_plan FROM wisp_order_fulfil()", 0);
     if (!r)
-        goto fail;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        db_rollback(db);
-        return 0;
-    }
-    snprintf(oid, sizeof oid, "%s", PQgetvalue(r, 0, 0));
-    snprintf(pid, sizeof pid, "%s", PQgetvalue(r, 0, 1));
-    snprintf(pname, sizeof pname, "%s", PQgetvalue(r, 0, 2));
-    PQclear(r);
-    /* an unsold voucher of the plan nobody else holds, those already on a
-     * router first (they work at once), sold by the database */
-    r = db_queryv(db, e, "SELECT id, code FROM wisp_voucher_sell_next($1)", 1, pname);
-    if (!r)
-        goto fail;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        db_rollback(db);
-        *short_plan = atoi(pid);
-        return 0;
-    }
-    snprintf(vid, sizeof vid, "%s", PQgetvalue(r, 0, 0));
-    snprintf(code, sizeof code, "%s", PQgetvalue(r, 0, 1));
-    PQclear(r);
-    if (db_execv(db, e,
-                 "UPDATE orders SET status = 'completed', pin = $2, voucher_id = $3,"
-                 " attempts = attempts + 1, last_sync_at = now(), last_error = NULL WHERE id = $1",
-                 3, oid, code, vid) < 0 ||
-        audit_log(db, "order.complete",
-                  json_pack("{s:I, s:I}", "order", (json_int_t)strtoll(oid, NULL, 10), "voucher",
-                            (json_int_t)strtoll(vid, NULL, 10)),
-                  e) < 0)
-        goto fail;
-    if (db_commit(db, e) < 0)
         return -1;
-    *id = strtoll(oid, NULL, 10);
-    return 1;
-fail:
-    db_rollback(db);
-    return -1;
+    if (PQntuples(r) == 1) {
+        if (!PQgetisnull(r, 0, 2)) {
+            *short_plan = atoi(PQgetvalue(r, 0, 2));
+        } else {
+            *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+            rc = 1;
+        }
+    }
+    PQclear(r);
+    return rc;
 }
 
 json_t *
@@ -302,19 +221,10 @@ take(struct db *db, struct order_job *j, const char *sql, int n, const char *p1,
     return 1;
 }
 
-#define JOB_COLS                                                                                   \
-    "id, provider, product, customer, coalesce(extra, ''), idempotency_key,"                       \
-    " coalesce(provider_ref, ''), attempts, checks, extract(epoch FROM created_at)::bigint,"       \
-    " coalesce(extract(epoch FROM sent_at)::bigint, 0)"
-
 int
 order_take_dispatch(struct db *db, struct order_job *j, struct werr *e)
 {
-    return take(db, j,
-                "SELECT " JOB_COLS " FROM orders WHERE status = 'pending' AND provider IS NOT NULL"
-                " AND (next_check_at IS NULL OR next_check_at <= now())"
-                " ORDER BY next_check_at NULLS FIRST, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                0, NULL, e);
+    return take(db, j, "SELECT * FROM wisp_order_claim_dispatch()", 0, NULL, e);
 }
 
 int
@@ -323,45 +233,29 @@ order_take_check(struct db *db, int64_t sweep_since, struct order_job *j, struct
     char since[24];
 
     snprintf(since, sizeof since, "%lld", (long long)sweep_since);
-    return take(db, j,
-                "SELECT " JOB_COLS " FROM orders WHERE status IN ('sent', 'processing')"
-                " AND CASE WHEN $1::bigint > 0"
-                "   THEN coalesce(last_sync_at, sent_at) < to_timestamp($1::bigint)"
-                "   ELSE next_check_at <= now() END"
-                " ORDER BY CASE WHEN $1::bigint > 0 THEN sent_at ELSE next_check_at END, id"
-                " LIMIT 1 FOR UPDATE SKIP LOCKED",
-                1, since, e);
+    return take(db, j, "SELECT * FROM wisp_order_claim_check($1)", 1, since, e);
 }
 
 int
 order_record(struct db *db, const struct order_job *j, const struct order_result *r, struct werr *e)
 {
     char id[24], next[24];
+    const char *sent = r->sent ? "true" : "false", *checked = r->checked ? "true" : "false";
+    int rc;
 
     snprintf(id, sizeof id, "%lld", (long long)j->id);
     snprintf(next, sizeof next, "%lld", (long long)r->next_check);
-    if (db_execv(db, e,
-                 "UPDATE orders SET status = coalesce($2, status), provider_ref = coalesce($3, "
-                 "provider_ref),"
-                 " pin = coalesce($4, pin), last_error = $5,"
-                 " next_check_at = CASE WHEN $6::bigint > 0 THEN to_timestamp($6::bigint) END,"
-                 " sent_at = CASE WHEN $7 THEN now() ELSE sent_at END,"
-                 " attempts = attempts + CASE WHEN $8 THEN 0 ELSE 1 END,"
-                 " checks = CASE WHEN $7 THEN 0 ELSE checks + CASE WHEN $8 THEN 1 ELSE 0 END END,"
-                 " last_sync_at = now() WHERE id = $1",
-                 8, id, r->status, r->ref, r->pin, r->error, next, r->sent ? "true" : "false",
-                 r->checked ? "true" : "false") < 0) {
+    if (r->status && str_eq(r->status, "completed"))
+        rc = db_execv(db, e, "SELECT wisp_order_complete($1, $2, $3, $4)", 4, id, r->pin, r->ref,
+                      checked);
+    else if (r->status && str_eq(r->status, "failed"))
+        rc = db_execv(db, e, "SELECT wisp_order_fail($1, $2, $3)", 3, id, r->error, checked);
+    else
+        rc = db_execv(db, e, "SELECT wisp_order_progress($1, $2, $3, $4, $5, $6, $7)", 7, id,
+                      r->status, r->ref, r->error, next, sent, checked);
+    if (rc < 0) {
         db_rollback(db);
         return -1;
-    }
-    if (r->status && (str_eq(r->status, "completed") || str_eq(r->status, "failed"))) {
-        if (audit_log(db, str_eq(r->status, "completed") ? "order.complete" : "order.fail",
-                      json_pack("{s:I, s:s, s:s?}", "order", (json_int_t)j->id, "provider",
-                                j->provider, "error", r->error),
-                      e) < 0) {
-            db_rollback(db);
-            return -1;
-        }
     }
     return db_commit(db, e);
 }
@@ -373,24 +267,13 @@ order_reveal(struct db *db, int64_t id, char *pin, size_t n, struct werr *e)
     PGresult *r;
 
     snprintf(ids, sizeof ids, "%" PRId64, id);
-    if (db_begin(db, e) < 0)
-        return -1;
-    r = db_queryv(db, e, "SELECT pin FROM orders WHERE id = $1", 1, ids);
+    r = db_queryv(db, e, "SELECT wisp_order_reveal($1)", 1, ids);
     if (!r)
-        goto fail;
-    if (PQntuples(r) == 0 || PQgetisnull(r, 0, 0)) {
-        werr_set(e, WISP_ERUNTIME, PQntuples(r) ? "order %s has no PIN yet" : "no order %s", ids);
-        PQclear(r);
-        goto fail;
-    }
+        return -1;
     snprintf(pin, n, "%s", PQgetvalue(r, 0, 0));
+    explicit_bzero(PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)));
     PQclear(r);
-    if (audit_log(db, "order.reveal", json_pack("{s:I}", "order", (json_int_t)id), e) < 0)
-        goto fail;
-    return db_commit(db, e);
-fail:
-    db_rollback(db);
-    return -1;
+    return 0;
 }
 
 json_t *

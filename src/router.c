@@ -1,12 +1,13 @@
 /*
  * router.c - the router registry (see include/wisp/router.h). Every write is
- * one transaction with its audit row; audit rows never carry the password.
+ * a call of one of the database's functions (src/schema/007_referee_orders.sql),
+ * which checks the caller, writes and audits in one transaction; audit rows
+ * never carry the password.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "wisp/audit.h"
 #include "wisp/router.h"
 #include "wisp/util.h"
 
@@ -94,241 +95,92 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
     return 0;
 }
 
-static int
-router_id(struct db *db, const char *name, struct werr *e)
-{
-    PGresult *r = db_queryv(db, e, "SELECT id FROM routers WHERE name = $1", 1, name);
-    int id;
-
-    if (!r)
-        return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)", name);
-    }
-    id = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return id;
-}
-
+/* The settings given in in, as wisp_router_add and wisp_router_edit take
+ * them: a key per setting given, JSON null for "none" (cleared). */
 static json_t *
-audit_details(const char *name, const struct router_input *in)
-{
-    json_t *d = json_object();
-
-    json_object_set_new(d, "name", json_string(name));
-    if (in->host)
-        json_object_set_new(d, "host", json_string(in->host));
-    if (in->driver)
-        json_object_set_new(d, "driver", json_string(in->driver));
-    if (in->password)
-        json_object_set_new(d, "password", json_string("(changed)"));
-    if (in->hostkey)
-        json_object_set_new(d, "hostkey", json_string(in->hostkey));
-    return d;
-}
-
-/* Set the fields given in in, on router id. */
-static int
-apply(struct db *db, int id, const struct router_input *in, struct werr *e)
+fields_json(const struct router_input *in)
 {
     static const struct {
-        const char *col;
+        const char *key;
         size_t off;
         bool nullable;
     } cols[] = {
         {"host", offsetof(struct router_input, host), false},
         {"port", offsetof(struct router_input, port), false},
-        {"username", offsetof(struct router_input, user), false},
+        {"user", offsetof(struct router_input, user), false},
         {"driver", offsetof(struct router_input, driver), false},
         {"key_path", offsetof(struct router_input, key), true},
         {"hotspot_server", offsetof(struct router_input, hotspot_server), true},
         {"login_url", offsetof(struct router_input, login_url), true},
         {"hostkey", offsetof(struct router_input, hostkey), true},
+        {"backup", offsetof(struct router_input, backup), true},
+        {"password", offsetof(struct router_input, password), false},
     };
-    char ids[16];
+    json_t *f = json_object();
 
-    snprintf(ids, sizeof ids, "%d", id);
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
         const char *v = *(const char *const *)((const char *)in + cols[i].off);
-        char *sql;
-        int rc;
 
-        if (!v)
-            continue;
-        if (cols[i].nullable && is_none(v))
-            v = NULL;
-        sql = xasprintf("UPDATE routers SET %s = $2 WHERE id = $1", cols[i].col);
-        rc = db_execv(db, e, sql, 2, ids, v);
-        free(sql);
-        if (rc < 0)
-            return -1;
+        if (v)
+            json_object_set_new(f, cols[i].key,
+                                cols[i].nullable && is_none(v) ? json_null() : json_string(v));
     }
-    if (in->key && !is_none(in->key) &&
-        db_execv(db, e, "DELETE FROM router_secrets WHERE router_id = $1", 1, ids) < 0)
-        return -1;
-    if (in->password &&
-        (db_execv(db, e,
-                  "INSERT INTO router_secrets (router_id, password) VALUES ($1, $2)"
-                  " ON CONFLICT (router_id) DO UPDATE SET password = EXCLUDED.password",
-                  2, ids, in->password) < 0 ||
-         db_execv(db, e, "UPDATE routers SET key_path = NULL WHERE id = $1", 1, ids) < 0))
-        return -1;
-    if (in->accept_new &&
-        db_execv(db, e, "UPDATE routers SET accept_new_hostkey = true WHERE id = $1", 1, ids) < 0)
-        return -1;
-    if (in->hostkey &&
-        db_execv(db, e,
-                 "UPDATE routers SET accept_new_hostkey = false,"
-                 " state = CASE WHEN state = 'hostkey-mismatch' THEN 'unknown' ELSE state END,"
-                 " next_try_at = NULL, failures = 0 WHERE id = $1",
-                 1, ids) < 0)
-        return -1;
-    if (in->backup) {
-        if (is_none(in->backup))
-            return db_execv(db, e, "UPDATE routers SET backup_id = NULL WHERE id = $1", 1, ids);
-        PGresult *r =
-            db_queryv(db, e,
-                      "UPDATE routers SET backup_id = (SELECT id FROM routers WHERE name = $2)"
-                      " WHERE id = $1 RETURNING backup_id",
-                      2, ids, in->backup);
-        bool found;
+    if (in->accept_new)
+        json_object_set_new(f, "accept_new_hostkey", json_true());
+    return f;
+}
 
-        if (!r)
-            return -1;
-        found = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0);
-        PQclear(r);
-        if (!found)
-            return werr_set(e, WISP_ERUNTIME, "no router named \"%s\" for --backup", in->backup);
-    }
-    return 0;
+/* One call of wisp_router_add or wisp_router_edit: it checks, writes and
+ * audits in one statement (never the password in the audit row). */
+static int
+save(struct db *db, const char *sql, const char *name, const struct router_input *in,
+     struct werr *e)
+{
+    json_t *f = fields_json(in);
+    char *text = json_dumps(f, JSON_COMPACT);
+    int rc = db_execv(db, e, sql, 2, name, text);
+
+    explicit_bzero(text, strlen(text));
+    free(text);
+    json_decref(f);
+    return rc;
 }
 
 int
 router_add(struct db *db, const char *name, const struct router_input *in, struct werr *e)
 {
-    PGresult *r;
-    int id;
-
-    if (check_input(name, in, true, e) < 0 || db_begin(db, e) < 0)
+    if (check_input(name, in, true, e) < 0)
         return -1;
-    r = db_queryv(db, e,
-                  "INSERT INTO routers (name, driver, host, username) VALUES ($1, $2, $3, $4)"
-                  " RETURNING id",
-                  4, name, in->driver, in->host, in->user);
-    if (!r) {
-        if (strstr(e->msg, "routers_name_key"))
-            werr_set(e, WISP_ERUNTIME, "a router named \"%s\" already exists", name);
-        goto fail;
-    }
-    id = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    if (apply(db, id, in, e) < 0 || audit_log(db, "router.add", audit_details(name, in), e) < 0)
-        goto fail;
-    return db_commit(db, e);
-fail:
-    db_rollback(db);
-    return -1;
+    return save(db, "SELECT wisp_router_add($1, $2::jsonb)", name, in, e);
 }
 
 int
 router_edit(struct db *db, const char *name, const struct router_input *in, struct werr *e)
 {
-    int id;
-
     if (check_input(NULL, in, false, e) < 0)
         return -1;
     if (in->backup && str_eq(in->backup, name))
         return werr_set(e, WISP_EUSAGE, "a router cannot be its own --backup");
-    if (db_begin(db, e) < 0)
-        return -1;
-    if ((id = router_id(db, name, e)) < 0 || apply(db, id, in, e) < 0 ||
-        audit_log(db, "router.edit", audit_details(name, in), e) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return db_commit(db, e);
+    return save(db, "SELECT wisp_router_edit($1, $2::jsonb)", name, in, e);
 }
 
 int
 router_remove(struct db *db, const char *name, struct werr *e)
 {
-    json_t *d;
-
-    if (db_begin(db, e) < 0)
-        return -1;
-    if (router_id(db, name, e) < 0 ||
-        db_execv(db, e, "DELETE FROM routers WHERE name = $1", 1, name) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    d = json_object();
-    json_object_set_new(d, "name", json_string(name));
-    if (audit_log(db, "router.remove", d, e) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return db_commit(db, e);
+    return db_execv(db, e, "SELECT wisp_router_remove($1)", 1, name);
 }
 
 int
 router_maintenance(struct db *db, const char *name, bool on, struct werr *e)
 {
-    PGresult *r;
-    json_t *d;
-    int n;
-
-    if (db_begin(db, e) < 0)
-        return -1;
-    r = db_queryv(db, e,
-                  "UPDATE routers SET state = CASE WHEN $2 THEN 'maintenance' ELSE 'unknown' END"
-                  " WHERE name = $1 RETURNING id",
-                  2, name, on ? "true" : "false");
-    if (!r)
-        goto fail;
-    n = PQntuples(r);
-    PQclear(r);
-    if (n == 0) {
-        werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)", name);
-        goto fail;
-    }
-    d = json_pack("{s:s, s:b}", "name", name, "maintenance", on);
-    if (audit_log(db, "router.maintenance", d, e) < 0)
-        goto fail;
-    return db_commit(db, e);
-fail:
-    db_rollback(db);
-    return -1;
+    return db_execv(db, e, "SELECT wisp_router_maintenance($1, $2)", 2, name,
+                    on ? "true" : "false");
 }
 
 int
 router_request_sync(struct db *db, const char *name, bool full, struct werr *e)
 {
-    PGresult *r;
-    int n;
-
-    if (db_begin(db, e) < 0)
-        return -1;
-    r = db_queryv(db, e, "UPDATE routers SET sync_requested = true WHERE name = $1 RETURNING id", 1,
-                  name);
-    if (!r)
-        goto fail;
-    n = PQntuples(r);
-    if (n == 0) {
-        PQclear(r);
-        werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)", name);
-        goto fail;
-    }
-    if (full && db_execv(db, e, "INSERT INTO router_jobs (router_id, kind) VALUES ($1, 'resync')",
-                         1, PQgetvalue(r, 0, 0)) < 0) {
-        PQclear(r);
-        goto fail;
-    }
-    PQclear(r);
-    return db_commit(db, e);
-fail:
-    db_rollback(db);
-    return -1;
+    return db_execv(db, e, "SELECT wisp_router_sync($1, $2)", 2, name, full ? "true" : "false");
 }
 
 json_t *
@@ -426,25 +278,9 @@ int
 router_pin_hostkey(struct db *db, int id, const char *fp, struct werr *e)
 {
     char ids[16];
-    PGresult *r;
-    int n;
 
     snprintf(ids, sizeof ids, "%d", id);
-    r = db_queryv(db, e,
-                  "UPDATE routers SET hostkey = $2, accept_new_hostkey = false"
-                  " WHERE id = $1 AND hostkey IS NULL RETURNING name",
-                  2, ids, fp);
-    if (!r)
-        return -1;
-    n = PQntuples(r);
-    if (n == 1) {
-        json_t *d = json_pack("{s:s, s:s}", "name", PQgetvalue(r, 0, 0), "hostkey", fp);
-
-        PQclear(r);
-        return audit_log(db, "router.hostkey", d, e);
-    }
-    PQclear(r);
-    return 0;
+    return db_execv(db, e, "SELECT wisp_router_pin_hostkey($1, $2)", 2, ids, fp);
 }
 
 void

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "wisp/audit.h"
 #include "wisp/session.h"
 #include "wisp/util.h"
 
@@ -31,37 +30,20 @@ session_list(struct db *db, const char *router, bool all, struct werr *e)
         2, router, all ? "true" : "false"));
 }
 
+/* The kick job is queued and audited by the database (wisp_session_kick). */
 int
 session_kick(struct db *db, int64_t id, int64_t *job, struct werr *e)
 {
     char ids[24];
     PGresult *r;
-    json_t *d;
 
     snprintf(ids, sizeof ids, "%" PRId64, id);
-    if (db_begin(db, e) < 0)
-        return -1;
-    r = db_queryv(db, e,
-                  "INSERT INTO router_jobs (router_id, kind, session_id, target)"
-                  " SELECT router_id, 'kick', id, username FROM sessions"
-                  " WHERE id = $1 AND state = 'active' RETURNING id, target",
-                  1, ids);
+    r = db_queryv(db, e, "SELECT wisp_session_kick($1)", 1, ids);
     if (!r)
-        goto fail;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        werr_set(e, WISP_ERUNTIME, "no open session %s (see `wisp session list`)", ids);
-        goto fail;
-    }
+        return -1;
     *job = atoll(PQgetvalue(r, 0, 0));
-    d = json_pack("{s:I, s:s}", "session", (json_int_t)id, "user", PQgetvalue(r, 0, 1));
     PQclear(r);
-    if (audit_log(db, "session.kick", d, e) < 0)
-        goto fail;
-    return db_commit(db, e);
-fail:
-    db_rollback(db);
-    return -1;
+    return 0;
 }
 
 int

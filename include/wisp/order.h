@@ -29,17 +29,22 @@ struct order_input {
 /* Take an order; its id in *id. Plan products must name an active plan. Audited. */
 int order_add(struct db *db, const struct order_input *in, int64_t *id, struct werr *e);
 
-/* Orders newest first (status NULL = all), at most limit. */
+/* Orders newest first (status NULL = all), at most limit; never a PIN (has_pin
+ * says whether there is one to reveal). */
 json_t *order_list(struct db *db, const char *status, int64_t limit, struct werr *e);
-/* One order with everything known of it. */
+/* One order with everything known of it but its PIN (see order_reveal). */
 json_t *order_get(struct db *db, int64_t id, struct werr *e);
 
 /* A failed order back to pending (its next dispatch or sale starts now). Audited. */
 int order_retry(struct db *db, int64_t id, struct werr *e);
 /* Cancel an order that is not completed. Audited. */
 int order_cancel(struct db *db, int64_t id, struct werr *e);
+/* A payment arrived for an order (ref: the payment's reference, may be NULL);
+ * once. Audited. */
+int order_mark_paid(struct db *db, int64_t id, const char *ref, struct werr *e);
 
-/* An order's PIN for a person to read (the console masks it until then). Audited. */
+/* An order's PIN for a person to read (the console masks it until then): the
+ * only way to a PIN, for operators and admins. Audited. */
 int order_reveal(struct db *db, int64_t id, char *pin, size_t n, struct werr *e);
 
 /* {"pending": N, "completed": N, ...}: orders by status. */

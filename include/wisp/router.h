@@ -62,7 +62,9 @@ json_t *router_show(struct db *db, const char *name, struct werr *e);
 int router_load(struct db *db, const char *name, int id, struct router_row *r, struct werr *e);
 void router_row_free(struct router_row *r);
 
-/* Record a host key seen with --accept-new-hostkey, once: never over a pin. */
+/* Record a host key seen at first contact (wisp_router_pin_hostkey): only when
+ * an admin set --accept-new-hostkey and no key is pinned; the same key again
+ * changes nothing, another one is refused. Audited by the database. */
 int router_pin_hostkey(struct db *db, int id, const char *fingerprint, struct werr *e);
 
 /* SSH settings for r from the config's timeouts. */

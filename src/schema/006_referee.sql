@@ -615,33 +615,6 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
--- The audit rows wisp writes for its own actions that no function above
--- records (routers, sessions, orders), each for the groups that may do the
--- action. Every other action is written only by the function that does it.
-CREATE FUNCTION wisp_audit(p_action text, p_details jsonb)
-RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    groups text[] := CASE
-        WHEN p_action IN ('session.kick', 'router.maintenance', 'order.add', 'order.retry',
-                          'order.cancel', 'order.reveal') THEN ARRAY['wisp_operator']
-        WHEN p_action IN ('router.add', 'router.edit', 'router.remove') THEN ARRAY['wisp_admin']
-        WHEN p_action IN ('router.hostkey', 'order.complete', 'order.fail')
-            THEN ARRAY['wisp_worker', 'wisp_admin'] END;
-BEGIN
-    IF groups IS NULL THEN
-        RAISE EXCEPTION 'wisp_audit does not record "%": the function that does it writes its own row', p_action
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    PERFORM wisp_require(VARIADIC groups);
-    IF p_details IS NOT NULL AND (jsonb_typeof(p_details) <> 'object' OR length(p_details::text) > 4000) THEN
-        RAISE EXCEPTION 'audit details are a JSON object of at most 4000 characters'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    PERFORM wisp_audit_write(p_action, p_details);
-END
-$$;
-
--- ---------------------------------------------------------------------------
 -- Ownership, search_path and who may call what. The functions find the
 -- tables in the schema being migrated, after pg_catalog.
 DO $funcs$
@@ -657,7 +630,7 @@ BEGIN
                    'wisp_voucher_set_mac', 'wisp_voucher_delete', 'wisp_batch_delete',
                    'wisp_voucher_printed', 'wisp_voucher_reveal', 'wisp_sale_correct',
                    'wisp_voucher_activate', 'wisp_voucher_expire', 'wisp_plan_json',
-                   'wisp_plan_add', 'wisp_plan_edit', 'wisp_plan_set_active', 'wisp_audit')
+                   'wisp_plan_add', 'wisp_plan_edit', 'wisp_plan_set_active')
     LOOP
         EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, current_schema());
@@ -692,7 +665,7 @@ GRANT SELECT (password) ON vouchers TO wisp_admin, wisp_worker;
 -- (wisp_voucher_sell also lets the worker sell, when wisp_voucher_sell_next
 -- calls it for an order; the worker may not call it directly.)
 GRANT EXECUTE ON FUNCTION wisp_batch_create(text, text, integer, text, text, text, text, text[], text[]),
-                          wisp_voucher_sell_next(text), wisp_audit(text, jsonb)
+                          wisp_voucher_sell_next(text)
     TO wisp_operator, wisp_worker;
 GRANT EXECUTE ON FUNCTION wisp_voucher_sell(text), wisp_voucher_reveal(bigint, text[], text)
     TO wisp_operator;

@@ -121,7 +121,6 @@ audited "activate (worker)" m_work voucher.activate "SELECT wisp_voucher_activat
 audited "activate (admin)" m_admin voucher.activate "SELECT wisp_voucher_activate('sold03', 5, 'AA:BB:CC:DD:EE:04')"
 audited "correction" m_admin voucher.correct "SELECT wisp_sale_correct('sold04', 0.50, 'price fix')"
 audited "delete batch" m_oper batch.delete "SELECT wisp_batch_delete(3)"
-audited "wisp_audit" m_oper session.kick "SELECT wisp_audit('session.kick', '{\"session\": 1}')"
 sql "UPDATE vouchers SET status = 'disabled' WHERE code = 'sold02'" >/dev/null
 sql "SELECT wisp_voucher_enable('sold02')" >/dev/null # the table owner may call the functions too
 t_eq "expire: audited" "m_work voucher.expire" "$(
