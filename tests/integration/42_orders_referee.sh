@@ -8,6 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 KEY=$T/id_test
 printf 'not a real key\n' >"$KEY"
+chmod 600 "$KEY" # wisp refuses a key others can read
 FA=SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 FB=SHA256:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB
 
