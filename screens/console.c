@@ -1960,11 +1960,9 @@ start_worker(struct app *app)
     db_close(&db);
     if (seen != 0)
         return;
-    log = cli_history_path();
-    if (log && strrchr(log, '/')) {
-        strcpy(strrchr(log, '/') + 1, "worker.log");
+    log = cli_state_path("worker.log");
+    if (log)
         worker_opts.log = fopen(log, "a");
-    }
     free(log);
     worker_opts.interval_s = app->cfg->worker_interval ? atoi(app->cfg->worker_interval) : 10;
     worker_opts.embedded = true;

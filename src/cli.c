@@ -601,10 +601,10 @@ cli_free_words(char **argv)
 }
 
 char *
-cli_history_path(void)
+cli_state_path(const char *name)
 {
     const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    char *dir;
+    char *dir, *path;
 
     if (state && *state)
         dir = xasprintf("%s/wisp", state);
@@ -621,12 +621,15 @@ cli_history_path(void)
         free(dir);
         return NULL;
     }
-    {
-        char *path = xasprintf("%s/history", dir);
+    path = xasprintf("%s/%s", dir, name);
+    free(dir);
+    return path;
+}
 
-        free(dir);
-        return path;
-    }
+char *
+cli_history_path(void)
+{
+    return cli_state_path("history");
 }
 
 /* Completion candidates for one call, kept for the generator below. */

@@ -121,6 +121,10 @@ void cli_free_words(char **argv);
  * (~/.local/state/wisp/history), its directory created. malloc'ed, or NULL. */
 char *cli_history_path(void);
 
+/* A file of wisp's state directory, as for the history ("worker.log"),
+ * the directory created. malloc'ed, or NULL when there is no home. */
+char *cli_state_path(const char *name);
+
 /* Readline completion over the command table: commands, then the flags of the
  * command being typed, the values of --plan from plans and of --router (and a
  * `router ...` command's NAME) from routers (NULL-terminated, may be NULL).
