@@ -1759,6 +1759,8 @@ take_snapshot(struct app *app)
         feed_snapshot_free(&s);
         return;
     }
+    if (s.db_up && !app->snap.db_up)
+        clearok(curscr, TRUE); /* the database is back: repaint all, whatever the outage left */
     feed_snapshot_free(&app->snap);
     app->snap = s;
     rebuild_all(app);
