@@ -117,7 +117,8 @@ struct app {
     int wake[2], sig[2];
     enum pane_id pane;
     bool quit, help, detail, filtering;
-    int focus; /* vouchers pane: 0 batches, 1 vouchers */
+    bool hangup; /* the terminal went away (SIGHUP, or hung up under poll) */
+    int focus;   /* vouchers pane: 0 batches, 1 vouchers */
     char filter[64];
     int sort_col;
     bool sort_rev;
@@ -1887,6 +1888,7 @@ loop(struct app *app)
                     refresh();
                 } else {
                     app->quit = true;
+                    app->hangup |= sigs[i] == SIGHUP;
                 }
             }
         }
@@ -1909,8 +1911,8 @@ loop(struct app *app)
                 feed_refresh(app->feed); /* show what the command changed */
             }
         }
-        if (fds[0].revents & (POLLHUP | POLLERR))
-            app->quit = true;
+        if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+            app->quit = app->hangup = true; /* the pane or the ssh session is gone */
         while ((ch = getch()) != ERR && !app->quit) {
             if (key_at == 0)
                 key_at = now_us();
@@ -2094,8 +2096,11 @@ console_main(struct config *cfg, struct werr *e)
     app.pane = P_VOUCHERS;
     start_worker(&app);
     loop(&app);
-    stop_worker(&app);
+    stop_worker(&app); /* its leases go back to the other workers */
     endwin();
+    if (app.hangup) /* no one to answer: a command still running is dropped (its
+                       transaction rolls back), and main leaves with _exit */
+        return CONSOLE_HANGUP;
     prompt_done();
     events_stop(app.events);
     runner_stop(app.runner);
