@@ -648,9 +648,7 @@ draw_detail(struct app *app)
                                               {"first use", "first_used_at"},
                                               {"expires", "expires_at"}};
         int tx = x + qr_text_cols(&q, 2) + 4;
-        char buf[96];
-
-        char line[128];
+        char buf[96], line[128];
 
         attrset(colors_attr(TH_DIALOG) | A_BOLD);
         snprintf(line, sizeof line, "voucher %s", json_string_value(json_object_get(v, "code")));
@@ -1521,6 +1519,7 @@ draw_help(struct app *app)
 {
     const struct binding *shown[NBINDINGS];
     int n = 0, lw = 0, need = 0, cols, per, w, h, y, x, colw, gap;
+    char title[64];
 
     for (size_t i = 0; i < NBINDINGS; i++)
         if (bindings[i].label && (bindings[i].panes & (1u << app->pane))) {
@@ -1546,10 +1545,9 @@ draw_help(struct app *app)
         mvprintw(y + i, x, "%*s", w, "");
     }
     attrset(colors_attr(TH_DIALOG) | A_BOLD);
+    snprintf(title, sizeof title, "Keys: %s pane", panes[app->pane].name);
     move(y + 1, x + 2);
-    put_fit("Keys: ", w - 4);
-    put_fit(panes[app->pane].name, w - 10);
-    put_fit(" pane", w - 10 - str_width(panes[app->pane].name));
+    put_fit(title, w - 4);
     attrset(colors_attr(TH_DIALOG));
     for (int i = 0; i < n; i++) {
         int lx = x + 2 + (i / per) * (colw + 3);
