@@ -2070,8 +2070,11 @@ console_main(struct config *cfg, struct werr *e)
     have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
     start_curses(&app);
     if (login_needed && login_screen(cfg, e->msg, app.sig[0], e) < 0) {
+        struct termios t;
+
         endwin();
-        return -1;
+        /* a hung-up terminal answers EIO: no one is left to read why */
+        return tcgetattr(STDIN_FILENO, &t) < 0 && errno == EIO ? CONSOLE_HANGUP : -1;
     }
     werr_clear(e);
     app.feed = feed_start(cfg, app.wake[1], 2, e);
