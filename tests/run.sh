@@ -93,12 +93,12 @@ end_procs() {
 }
 
 # check_left NAME LINE: after NAME (a test file, or the whole run) nothing
-# whose environment holds LINE may run. What is still on its way out gets
-# 3 s; what is left then is a failure of NAME, ended with TERM and, 2 s
-# later, KILL.
+# whose environment holds LINE may run. What is still on its way out (a
+# console's worker finishing a router's reply) gets 10 s; what is left then
+# is a failure of NAME, ended with TERM and, 2 s later, KILL.
 check_left() {
     local name=$1 line=$2 pids desc=
-    for _ in $(seq 30); do
+    for _ in $(seq 100); do
         pids=$(procs_with "$line")
         [ -n "$pids" ] || return 0
         sleep 0.1
