@@ -68,15 +68,17 @@ export WISP_TEST_RUN=$work
 # LINE, but this shell and its subshells, and the suite's PostgreSQL (which
 # a test may have restarted) with its children.
 procs_with() {
-    local line=$1 f pid stat pm=
+    local line=$1 files f pid stat state ppid pm=
     [ ! -f "$srv/pg/postmaster.pid" ] || pm=$(head -n 1 "$srv/pg/postmaster.pid" 2>/dev/null)
-    for f in $(grep -lsxzF -e "$line" /proc/[0-9]*/environ); do
+    files=$(grep -lsxzF -e "$line" /proc/[0-9]*/environ) # grep has ended (and is reaped) here
+    for f in $files; do
         pid=${f#/proc/} pid=${pid%/environ}
         [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && [ "$pid" != "$pm" ] || continue
         stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-        set -- ${stat##*) } # state ppid pgrp ...
-        [ "$1" != Z ] && { [ -z "$pm" ] || [ "$2" != "$pm" ]; } || continue
-        echo "$pid"
+        read -r state ppid _ <<<"${stat##*) }" # after "pid (comm) "
+        if [ "$state" != Z ] && { [ -z "$pm" ] || [ "$ppid" != "$pm" ]; }; then
+            echo "$pid"
+        fi
     done
 }
 
