@@ -92,11 +92,11 @@ colors_apply(const struct theme *t, bool force_mono)
 {
     bool mono = force_mono || t->mono || !has_colors();
 
-    depth = mono ? 0 : COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : 8;
-    if (!mono) {
+    if (!mono) { /* COLORS is known only after start_color(): 0 before */
         start_color();
         use_default_colors();
     }
+    depth = mono ? 0 : COLORS >= 256 ? 256 : COLORS >= 16 ? 16 : 8;
     for (int i = 0; i < TH_COUNT; i++) {
         const struct theme_style *s = &t->style[i];
         bool bold = false;

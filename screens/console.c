@@ -117,7 +117,8 @@ struct app {
     int wake[2], sig[2];
     enum pane_id pane;
     bool quit, help, detail, filtering;
-    int focus; /* vouchers pane: 0 batches, 1 vouchers */
+    bool hangup; /* the terminal went away (SIGHUP, or hung up under poll) */
+    int focus;   /* vouchers pane: 0 batches, 1 vouchers */
     char filter[64];
     int sort_col;
     bool sort_rev;
@@ -388,23 +389,59 @@ fill_line(int y, attr_t a)
     printw("%*s", COLS, "");
 }
 
+/* Text at the cursor, at most `cols` columns of it, never splitting a
+ * character, an ellipsis where it was cut: what keeps a line inside its
+ * pane, since curses wraps whatever passes the screen's right edge onto the
+ * next row. Returns columns used. */
+static int
+put_fit(const char *s, int cols)
+{
+    int w = 0;
+
+    if (cols <= 0)
+        return 0;
+    if (str_width(s) <= cols) {
+        addstr(s);
+        return str_width(s);
+    }
+    addnstr(s, (int)str_fit(s, cols - 1, &w));
+    addstr("\u2026");
+    return w + 1;
+}
+
 static void
 draw_header(struct app *app)
 {
-    char clock[16];
+    char clock[16], left[256], who[64];
     time_t now = time(NULL);
     struct tm tm;
+    int redis = __atomic_load_n(&app->redis_state, __ATOMIC_RELAXED);
+    const char *redis_text = redis == 2   ? "\u25cf redis live"
+                             : redis == 1 ? "\u25cf redis down, polling 2s"
+                                          : "\u25cb redis off, polling 2s";
+    const char *worker_text = "\u25cb no worker";
     int x;
 
     localtime_r(&now, &tm);
     strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+    if (app->snap.workers > 0) {
+        snprintf(who, sizeof who, "\u25cf worker%s",
+                 app->worker_running && app->snap.workers == 1 ? " (console)" : "");
+        worker_text = who;
+    }
+    /* the status at the right, as wide as it is; the shop and who at the
+     * left, cut to what is left */
+    x = COLS - 1 -
+        (str_width(clock) + 2 + str_width("\u25cf db") + 2 + str_width(redis_text) + 2 +
+         str_width(worker_text));
     fill_line(0, colors_attr(TH_HEADER));
-    mvprintw(0, 1, "%s", app->cfg->shop_name);
-    printw("  %s@%s  %s", app->snap.role[0] ? app->snap.role : "?", app->host,
-           app->snap.group[0] ? app->snap.group : "");
-    x = COLS - 52;
-    if (x < 40)
-        x = 40;
+    snprintf(left, sizeof left, "%s  %s@%s  %s", app->cfg->shop_name,
+             app->snap.role[0] ? app->snap.role : "?", app->host,
+             app->snap.group[0] ? app->snap.group : "");
+    move(0, 1);
+    put_fit(left, x - 3);
+    if (x < 1)
+        x = 1;
     move(0, x);
     attrset(colors_attr(TH_HEADER));
     printw("%s  ", clock);
@@ -412,29 +449,14 @@ draw_header(struct app *app)
     printw("\u25cf db");
     attrset(colors_attr(TH_HEADER));
     printw("  ");
-    switch (__atomic_load_n(&app->redis_state, __ATOMIC_RELAXED)) {
-    case 2:
-        attrset(colors_attr(TH_OK) | A_BOLD);
-        printw("\u25cf redis live");
-        break;
-    case 1:
-        attrset(colors_attr(TH_BAD) | A_BOLD);
-        printw("\u25cf redis down, polling 2s");
-        break;
-    default:
-        attrset(colors_attr(TH_DIM));
-        printw("\u25cb redis off, polling 2s");
-    }
+    attrset(redis == 2   ? colors_attr(TH_OK) | A_BOLD
+            : redis == 1 ? colors_attr(TH_BAD) | A_BOLD
+                         : colors_attr(TH_DIM));
+    put_fit(redis_text, COLS - getcurx(stdscr) - 1);
     attrset(colors_attr(TH_HEADER));
-    printw("  ");
-    if (app->snap.workers > 0) {
-        attrset(colors_attr(TH_OK) | A_BOLD);
-        printw("\u25cf worker%s",
-               app->worker_running && app->snap.workers == 1 ? " (console)" : "");
-    } else {
-        attrset(colors_attr(TH_DIM));
-        printw("\u25cb no worker");
-    }
+    put_fit("  ", COLS - getcurx(stdscr) - 1);
+    attrset(app->snap.workers > 0 ? colors_attr(TH_OK) | A_BOLD : colors_attr(TH_DIM));
+    put_fit(worker_text, COLS - getcurx(stdscr) - 1);
     attrset(A_NORMAL);
 }
 
@@ -535,7 +557,8 @@ draw_vouchers_pane(struct app *app, int y, int h)
                  (long long)json_integer_value(json_object_get(sel, "id")),
                  json_string_value(json_object_get(sel, "plan")),
                  (long long)json_integer_value(json_object_get(sel, "count")));
-        mvaddstr(wide ? y + h - 1 : vy - 1, wide ? vx : 2, title);
+        move(wide ? y + h - 1 : vy - 1, wide ? vx : 2);
+        put_fit(title, wide ? vw : COLS - 4);
     }
     attrset(A_NORMAL);
     if (wide)
@@ -606,6 +629,8 @@ draw_detail(struct app *app)
         h = 12;
     y = (LINES - h) / 2 > 2 ? (LINES - h) / 2 : 2;
     x = (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0;
+    if (w > COLS - x)
+        w = COLS - x; /* a long login URL's QR: the text at its right is cut */
     for (int i = 0; i < h; i++) {
         attrset(colors_attr(TH_DIALOG));
         mvprintw(y + i, x, "%*s", w, "");
@@ -628,16 +653,21 @@ draw_detail(struct app *app)
                                               {"first use", "first_used_at"},
                                               {"expires", "expires_at"}};
         int tx = x + qr_text_cols(&q, 2) + 4;
-        char buf[96];
+        char buf[96], line[128];
 
         attrset(colors_attr(TH_DIALOG) | A_BOLD);
-        mvprintw(y + 1, tx, "voucher %s", json_string_value(json_object_get(v, "code")));
+        snprintf(line, sizeof line, "voucher %s", json_string_value(json_object_get(v, "code")));
+        move(y + 1, tx);
+        put_fit(line, x + w - tx - 1);
         for (size_t i = 1; i < sizeof rows / sizeof rows[0]; i++) {
             attrset(colors_attr(TH_DIALOG));
-            mvprintw(y + 2 + (int)i, tx, "%-10s %s", rows[i][0],
+            snprintf(line, sizeof line, "%-10s %s", rows[i][0],
                      jtext(v, rows[i][1], buf, sizeof buf));
+            move(y + 2 + (int)i, tx);
+            put_fit(line, x + w - tx - 1);
         }
-        mvprintw(y + h - 2, tx, "Esc closes");
+        move(y + h - 2, tx);
+        put_fit("Esc closes", x + w - tx - 1);
     }
     attrset(A_NORMAL);
     qr_free(&q);
@@ -1433,8 +1463,13 @@ draw_output(struct app *app)
         const char *end = strchr(p, '\n');
         int len = end ? (int)(end - p) : (int)strlen(p);
 
-        if (line >= app->output_top)
-            mvaddnstr(y + 2 + line - app->output_top, x + 1, p, len < w - 2 ? len : w - 2);
+        if (line >= app->output_top) {
+            char *one = xasprintf("%.*s", len, p);
+
+            move(y + 2 + line - app->output_top, x + 1);
+            put_fit(one, w - 2);
+            free(one);
+        }
         p += len + (end ? 1 : 0);
     }
     attrset(A_NORMAL);
@@ -1481,15 +1516,33 @@ output_key(struct app *app, int ch)
     }
 }
 
-/* `?`: every key of the current pane, from the same table the keys use. */
+/* `?`: every key of the current pane, from the same table the keys use. In
+ * two columns when one is too long for the screen, every line cut to its
+ * column: the box stays inside the screen from 80x24 up. */
 static void
 draw_help(struct app *app)
 {
-    int n = 0, w = 64, h, y, x;
+    const struct binding *shown[NBINDINGS];
+    int n = 0, lw = 0, need = 0, cols, per, w, h, y, x, colw, gap;
+    char title[64];
 
     for (size_t i = 0; i < NBINDINGS; i++)
-        n += bindings[i].label && (bindings[i].panes & (1u << app->pane));
-    h = n + 4;
+        if (bindings[i].label && (bindings[i].panes & (1u << app->pane))) {
+            shown[n++] = &bindings[i];
+            if (str_width(bindings[i].label) > lw)
+                lw = str_width(bindings[i].label);
+            if (str_width(bindings[i].help) > need)
+                need = str_width(bindings[i].help);
+        }
+    /* the box has a title, a blank line (where there is room), the keys and
+     * a margin, between the header and the footer */
+    cols = n + 3 <= LINES - 2 ? 1 : 2;
+    per = (n + cols - 1) / cols;
+    gap = per + 4 <= LINES - 2 ? 1 : 0;
+    need = cols * (lw + 1 + need) + (cols - 1) * 3 + 4;
+    w = need < COLS - 4 ? need : COLS - 4;
+    colw = (w - 4 - (cols - 1) * 3) / cols;
+    h = per + 3 + gap;
     y = (LINES - h) / 2 > 1 ? (LINES - h) / 2 : 1;
     x = (COLS - w) / 2;
     for (int i = 0; i < h; i++) {
@@ -1497,14 +1550,17 @@ draw_help(struct app *app)
         mvprintw(y + i, x, "%*s", w, "");
     }
     attrset(colors_attr(TH_DIALOG) | A_BOLD);
-    mvprintw(y + 1, x + 2, "Keys: %s pane", panes[app->pane].name);
+    snprintf(title, sizeof title, "Keys: %s pane", panes[app->pane].name);
+    move(y + 1, x + 2);
+    put_fit(title, w - 4);
     attrset(colors_attr(TH_DIALOG));
-    n = 0;
-    for (size_t i = 0; i < NBINDINGS; i++) {
-        const struct binding *b = &bindings[i];
+    for (int i = 0; i < n; i++) {
+        int lx = x + 2 + (i / per) * (colw + 3);
 
-        if (b->label && (b->panes & (1u << app->pane)))
-            mvprintw(y + 3 + n++, x + 2, "%-14s %s", b->label, b->help);
+        move(y + 2 + gap + i % per, lx);
+        put_fit(shown[i]->label, colw);
+        move(y + 2 + gap + i % per, lx + lw + 1);
+        put_fit(shown[i]->help, colw - lw - 1);
     }
     attrset(A_NORMAL);
 }
@@ -1764,6 +1820,8 @@ take_snapshot(struct app *app)
         feed_snapshot_free(&s);
         return;
     }
+    if (s.db_up && !app->snap.db_up)
+        clearok(curscr, TRUE); /* the database is back: repaint all, whatever the outage left */
     feed_snapshot_free(&app->snap);
     app->snap = s;
     rebuild_all(app);
@@ -1833,6 +1891,7 @@ loop(struct app *app)
                     refresh();
                 } else {
                     app->quit = true;
+                    app->hangup |= sigs[i] == SIGHUP;
                 }
             }
         }
@@ -1855,8 +1914,8 @@ loop(struct app *app)
                 feed_refresh(app->feed); /* show what the command changed */
             }
         }
-        if (fds[0].revents & (POLLHUP | POLLERR))
-            app->quit = true;
+        if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+            app->quit = app->hangup = true; /* the pane or the ssh session is gone */
         while ((ch = getch()) != ERR && !app->quit) {
             if (key_at == 0)
                 key_at = now_us();
@@ -1965,11 +2024,9 @@ start_worker(struct app *app)
     db_close(&db);
     if (seen != 0)
         return;
-    log = cli_history_path();
-    if (log && strrchr(log, '/')) {
-        strcpy(strrchr(log, '/') + 1, "worker.log");
+    log = cli_state_path("worker.log");
+    if (log)
         worker_opts.log = fopen(log, "a");
-    }
     free(log);
     worker_opts.interval_s = app->cfg->worker_interval ? atoi(app->cfg->worker_interval) : 10;
     worker_opts.embedded = true;
@@ -2018,8 +2075,11 @@ console_main(struct config *cfg, struct werr *e)
     have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
     start_curses(&app);
     if (login_needed && login_screen(cfg, e->msg, app.sig[0], e) < 0) {
+        struct termios t;
+
         endwin();
-        return -1;
+        /* a hung-up terminal answers EIO: no one is left to read why */
+        return tcgetattr(STDIN_FILENO, &t) < 0 && errno == EIO ? CONSOLE_HANGUP : -1;
     }
     werr_clear(e);
     app.feed = feed_start(cfg, app.wake[1], 2, e);
@@ -2042,8 +2102,11 @@ console_main(struct config *cfg, struct werr *e)
     app.pane = P_VOUCHERS;
     start_worker(&app);
     loop(&app);
-    stop_worker(&app);
+    stop_worker(&app); /* its leases go back to the other workers */
     endwin();
+    if (app.hangup) /* no one to answer: a command still running is dropped (its
+                       transaction rolls back), and main leaves with _exit */
+        return CONSOLE_HANGUP;
     prompt_done();
     events_stop(app.events);
     runner_stop(app.runner);

@@ -421,6 +421,7 @@ livepanes_metrics(json_t *m, json_t *routers, const char *currency, int y, int h
                                 : str_eq(st, "maintenance")                        ? TH_WARN
                                 : str_eq(st, "unknown")                            ? TH_DIM
                                                                                    : TH_BAD;
+        char rs[160];
 
         if (getcurx(stdscr) > COLS - 30) {
             line++;
@@ -429,7 +430,8 @@ livepanes_metrics(json_t *m, json_t *routers, const char *currency, int y, int h
         attrset(colors_attr(el) | A_BOLD);
         addstr("\u25a0 ");
         attrset(A_NORMAL);
-        printw("%s %s", json_string_value(json_object_get(r, "name")), st);
+        snprintf(rs, sizeof rs, "%s %s", json_string_value(json_object_get(r, "name")), st);
+        addnstr(rs, (int)str_fit(rs, COLS - 12 - getcurx(stdscr), NULL));
         if (json_is_integer(json_object_get(r, "cpu_load")))
             printw(" %lld%%", (long long)json_integer_value(json_object_get(r, "cpu_load")));
         addstr("    ");
@@ -448,10 +450,12 @@ livepanes_metrics(json_t *m, json_t *routers, const char *currency, int y, int h
                  json_string_value(json_object_get(r, "revenue")) ?: "");
     json_array_foreach(json_object_get(m, "top_clients"), i, r) if (line + 1 + (int)i < y + h - 2)
     {
+        char top[160];
+
         listpane_format(json_object_get(r, "bytes"), LF_BYTES, a, sizeof a);
-        mvprintw(line + 1 + (int)i, x, "%-14s %-10s %s",
-                 json_string_value(json_object_get(r, "user")),
+        snprintf(top, sizeof top, "%-14s %-10s %s", json_string_value(json_object_get(r, "user")),
                  json_string_value(json_object_get(r, "router")), a);
+        mvaddnstr(line + 1 + (int)i, x, top, (int)str_fit(top, COLS - x - 1, NULL));
     }
     attrset(colors_attr(TH_DIM));
     mvaddnstr(y + h - 1, 2, "R: sales reports (today, this week, this month)", COLS - 4);

@@ -79,6 +79,8 @@ put_cell(const char *s, int w, bool right)
 {
     int sw = str_width(s);
 
+    if (w <= 0)
+        return;
     if (right && sw < w)
         printw("%*s", w - sw, "");
     if (sw <= w) {
@@ -97,7 +99,9 @@ put_cell(const char *s, int w, bool right)
     }
 }
 
-/* Widths for this box: fixed columns as given, the flexible one takes the rest. */
+/* Widths for this box: fixed columns as given, the flexible one takes the
+ * rest. Too narrow: columns shrink from the right, down to nothing, so that
+ * the row never runs past w (past the pane, or wrapping at the screen's edge). */
 static void
 widths(const struct table *t, int w, int *out)
 {
@@ -109,13 +113,14 @@ widths(const struct table *t, int w, int *out)
             flex = c;
         used += out[c] + (c ? 1 : 0);
     }
-    if (flex >= 0)
+    if (flex >= 0) {
         out[flex] = w - used > 4 ? w - used : 4;
-    /* too narrow: shrink from the right */
+        used += out[flex];
+    }
     for (int c = t->ncols - 1; c >= 0 && used > w; c--) {
-        int cut = used - w < out[c] - 1 ? used - w : out[c] - 1;
+        int cut = used - w < out[c] + (c ? 1 : 0) ? used - w : out[c] + (c ? 1 : 0);
 
-        out[c] -= cut;
+        out[c] -= cut; /* below 0: the separator goes too */
         used -= cut;
     }
 }
@@ -132,11 +137,10 @@ table_draw(struct table *t, int y, int x, int h, int w, bool focused)
     widths(t, w, wd);
     attrset(colors_attr(TH_TABLE_HEADER));
     move(y, x);
-    for (int c = 0, col = 0; c < t->ncols && col < w; c++) {
+    for (int c = 0; c < t->ncols && wd[c] >= 0; c++) {
         if (c)
             addch(' ');
         put_cell(t->cols[c].title, wd[c], t->cols[c].right);
-        col += wd[c] + (c ? 1 : 0);
     }
     attrset(A_NORMAL);
     for (int line = 1; line < h; line++) {
@@ -149,7 +153,7 @@ table_draw(struct table *t, int y, int x, int h, int w, bool focused)
             printw("%*s", w, "");
             continue;
         }
-        for (int c = 0; c < t->ncols; c++) {
+        for (int c = 0; c < t->ncols && wd[c] >= 0; c++) {
             enum theme_element el = t->cell(t->ctx, row, c, buf, sizeof buf);
 
             if (sel)

@@ -261,6 +261,37 @@ announce(struct cmd_ctx *ctx, const struct cmd_entry *c)
     events_publish(ctx->cfg, type, json_pack("{s:s}", "command", c->name), &e);
 }
 
+/* A command, or one of its flags, that may not run where ctx runs: the
+ * console's screen and keyboard, or the shell's prompt, are not its to take.
+ * One line, no usage after it (ctx->cmd cleared): the command line is right,
+ * the place is not. */
+static int
+refuse_here(struct cmd_ctx *ctx, const struct cmd_entry *c, const struct cmd_args *a,
+            struct werr *e)
+{
+    unsigned here = ctx->place ? (unsigned)ctx->place : CMD_CLI;
+    char what[96];
+
+    snprintf(what, sizeof what, "%s", c->name);
+    if (!c->places || (c->places & here)) {
+        const struct cmd_flag *f = NULL;
+
+        for (int i = 0; i < a->nopt && !f; i++)
+            if ((f = find_flag(c, a->opt[i].name, 0)) != NULL && (!f->places || (f->places & here)))
+                f = NULL;
+        if (f == NULL)
+            return 0;
+        snprintf(what, sizeof what, "%s --%s", c->name, f->name);
+    }
+    ctx->cmd = NULL;
+    if (here == CMD_CONSOLE)
+        return werr_set(e, WISP_EUSAGE,
+                        "`%s` needs the terminal to itself: run `wisp %s` outside the console",
+                        what, what);
+    return werr_set(e, WISP_EUSAGE, "`%s` cannot run inside `wisp shell`: run `wisp %s` on its own",
+                    what, what);
+}
+
 int
 cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e)
 {
@@ -305,7 +336,7 @@ cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e)
         fprintf(ctx->out, "%s\n", c->summary);
         return 0;
     }
-    if (parse_args(c, argc - used, argv + used, &a, e) < 0) {
+    if (parse_args(c, argc - used, argv + used, &a, e) < 0 || refuse_here(ctx, c, &a, e) < 0) {
         args_free(&a);
         return WISP_EUSAGE;
     }
@@ -589,10 +620,10 @@ cli_free_words(char **argv)
 }
 
 char *
-cli_history_path(void)
+cli_state_path(const char *name)
 {
     const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    char *dir;
+    char *dir, *path;
 
     if (state && *state)
         dir = xasprintf("%s/wisp", state);
@@ -609,12 +640,15 @@ cli_history_path(void)
         free(dir);
         return NULL;
     }
-    {
-        char *path = xasprintf("%s/history", dir);
+    path = xasprintf("%s/%s", dir, name);
+    free(dir);
+    return path;
+}
 
-        free(dir);
-        return path;
-    }
+char *
+cli_history_path(void)
+{
+    return cli_state_path("history");
 }
 
 /* Completion candidates for one call, kept for the generator below. */

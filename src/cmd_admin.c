@@ -161,11 +161,12 @@ const struct cmd_entry cmd_config_entries[] = {
 
 const struct cmd_entry cmd_operator_entries[] = {
     {"operator add", "NAME --role admin|operator|viewer [--password-stdin]",
-     "create an operator login (admin)", add_flags, 1, 1, false, operator_add_exec, true},
+     "create an operator login (admin)", add_flags, 1, 1, false, operator_add_exec, true,
+     .places = CMD_CLI | CMD_SHELL}, /* asks for a password */
     {"operator list", "[--json]", "list operators and their roles", json_flags, 0, 0, false,
      operator_list_exec, false},
     {"operator passwd", "NAME [--password-stdin]", "change an operator's password", passwd_flags, 1,
-     1, false, operator_passwd_exec, true},
+     1, false, operator_passwd_exec, true, .places = CMD_CLI | CMD_SHELL},
     {"operator remove", "NAME", "remove an operator (admin)", NULL, 1, 1, false,
      operator_remove_exec, true},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},

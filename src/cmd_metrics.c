@@ -15,7 +15,7 @@
 #include "wisp/util.h"
 
 static const struct cmd_flag flags[] = {
-    {"json", 0, FLAG_BOOL}, {"watch", 0, FLAG_BOOL}, {NULL, 0, 0}};
+    {"json", 0, FLAG_BOOL}, {"watch", 0, FLAG_BOOL, .places = CMD_CLI | CMD_SHELL}, {NULL, 0, 0}};
 
 static const char *
 rate(long long bps, char *b, size_t n)
@@ -90,16 +90,21 @@ metrics_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     struct db *db = cmd_db(ctx, e);
     bool watch = args_has(a, "watch");
+    void (*was)(int) = SIG_DFL;
+    int rc = 0;
 
     if (!db)
         return -1;
+    stop_watch = 0; /* `wisp shell` may watch again after a ^C */
     if (watch)
-        signal(SIGINT, on_int);
+        was = signal(SIGINT, on_int);
     do {
         json_t *m = metrics_live(ctx->cfg, db, e);
 
-        if (!m)
-            return -1;
+        if (!m) {
+            rc = -1;
+            break;
+        }
         if (watch && ctx->tty && !args_has(a, "json"))
             fputs("\033[H\033[2J", ctx->out); /* a fresh screen each time */
         if (args_has(a, "json"))
@@ -112,7 +117,9 @@ metrics_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         for (int i = 0; watch && i < 20 && !stop_watch; i++)
             usleep(100000);
     } while (watch && !stop_watch);
-    return 0;
+    if (watch)
+        signal(SIGINT, was);
+    return rc;
 }
 
 static const struct cmd_flag export_flags[] = {{"prometheus", 0, FLAG_VALUE}, {NULL, 0, 0}};

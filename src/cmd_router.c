@@ -14,7 +14,7 @@ static const struct cmd_flag router_flags[] = {
     {"port", 0, FLAG_VALUE},
     {"user", 0, FLAG_VALUE},
     {"key", 0, FLAG_VALUE},
-    {"password-stdin", 0, FLAG_BOOL},
+    {"password-stdin", 0, FLAG_BOOL, .places = CMD_CLI | CMD_SHELL}, /* reads stdin */
     {"driver", 0, FLAG_VALUE},
     {"hotspot-server", 0, FLAG_VALUE},
     {"backup", 0, FLAG_VALUE},

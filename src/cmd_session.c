@@ -152,6 +152,6 @@ const struct cmd_entry cmd_session_entries[] = {
 const struct cmd_entry cmd_worker_entries[] = {
     {"worker", "[--interval S] [--once] [--cycles N] [--prometheus-dir DIR]",
      "talk to the routers: sync vouchers, import sessions, expire (runs until SIGTERM)",
-     worker_flags, 0, 0, true, worker_exec, false},
+     worker_flags, 0, 0, true, worker_exec, false, .places = CMD_CLI},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

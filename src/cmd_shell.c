@@ -71,10 +71,7 @@ run_line(struct cmd_ctx *ctx, const char *line)
         fprintf(stderr, "wisp: %s\n", e.msg);
         return WISP_EUSAGE;
     }
-    if (argc > 0 && str_eq(argv[0], "shell")) {
-        fprintf(stderr, "wisp: already in the shell\n");
-        rc = WISP_EUSAGE;
-    } else if (argc > 0) {
+    if (argc > 0) {
         rc = cli_run(ctx, argc, argv, &e);
         fflush(ctx->out);
         if (rc != 0) {
@@ -96,6 +93,7 @@ shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     (void)a;
     shell_ctx = ctx;
+    ctx->place = CMD_SHELL; /* the command table says what may not run here */
     rl_attempted_completion_function = complete;
     rl_readline_name = "wisp";
     if (!tty)
@@ -146,6 +144,6 @@ static const struct cmd_flag no_flags[] = {{NULL, 0, 0}};
 
 const struct cmd_entry cmd_shell_entries[] = {
     {"shell", "", "the command line as a plain prompt (scripts, ssh, dumb terminals)", no_flags, 0,
-     0, true, shell_exec, false},
+     0, true, shell_exec, false, .places = CMD_CLI},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

@@ -88,6 +88,17 @@ describe_target(PGconn *c, char *buf, size_t n)
     free(shown);
 }
 
+/* The server's notices ("relation ... already exists, skipping") and the
+ * reports libpq makes of its own, which it would print on stderr: under the
+ * console that is the screen. wisp acts on errors, never on notices, so they
+ * go nowhere. (A NULL processor is ignored by libpq, hence a function.) */
+static void
+drop_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 int
 db_open(struct db *db, const char *conninfo, struct werr *e)
 {
@@ -115,7 +126,7 @@ db_open(struct db *db, const char *conninfo, struct werr *e)
         db->conn = NULL;
         return -1;
     }
-    PQsetNoticeProcessor(db->conn, NULL, NULL);
+    PQsetNoticeProcessor(db->conn, drop_notice, NULL);
     return 0;
 }
 

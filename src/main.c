@@ -30,9 +30,11 @@ main(int argc, char **argv)
     ctx.tty = isatty(STDOUT_FILENO);
     ctx.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
     /* No command on a terminal opens the console; without one, the help. */
-    if (restc == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
-        rc = console_main(&cfg, &e) < 0 ? (e.status ? e.status : WISP_ERUNTIME) : 0;
-    else
+    if (restc == 0 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        if ((rc = console_main(&cfg, &e)) == CONSOLE_HANGUP)
+            _exit(0);
+        rc = rc < 0 ? (e.status ? e.status : WISP_ERUNTIME) : 0;
+    } else
         rc = cli_run(&ctx, restc, rest, &e);
     fflush(stdout);
     if (rc != 0) {

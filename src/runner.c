@@ -59,10 +59,6 @@ run_line(struct runner *r, const char *line, int *status)
     if (argv == NULL) {
         fprintf(out, "wisp: %s\n", e.msg);
         *status = WISP_EUSAGE;
-    } else if (argc > 0 && str_eq(argv[0], "shell")) {
-        fprintf(out, "wisp: `shell` is the console's command line as a plain prompt; you are "
-                     "already at it\n");
-        *status = WISP_EUSAGE;
     } else {
         *status = cli_run(&r->ctx, argc, argv, &e);
         if (*status != 0) {
@@ -121,6 +117,7 @@ runner_start(struct config *cfg, int wake_fd, struct werr *e)
     struct runner *r = xcalloc(1, sizeof *r);
 
     r->ctx.cfg = cfg;
+    r->ctx.place = CMD_CONSOLE;          /* the command table says what may not run here */
     r->ctx.in = fopen("/dev/null", "r"); /* the keyboard belongs to the console */
     r->ctx.progress = on_progress;
     r->ctx.progress_arg = r;

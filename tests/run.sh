@@ -15,6 +15,9 @@
 #      lib.sh's assertions; afterwards its databases and the roles it made
 #      are dropped, so the next file starts from a clean cluster.
 # The servers stop and the directory goes whatever happens (failure, ^C).
+# Nothing is left running: a file that leaves a process behind (a console,
+# a worker, a tmux server, sshd, a simulator, a server of its own) fails,
+# and the process is ended; so does the suite if anything of it outlives it.
 # Prints "ok   NAME" or "FAIL NAME" and the detail per result, and ends with
 # the line "N passed, N failed"; exits non-zero on any failure or when
 # nothing ran.
@@ -63,12 +66,70 @@ results=$work/results
 : >"$results"
 export HOME=$work/home # libpq and tools read ~/; nothing of the caller's
 mkdir -p "$HOME"
+# Every process of this run carries this in its environment, and every
+# process of a test file its T=DIR, whatever session or process group it
+# made for itself (tmux servers and the consoles in their panes, daemons).
+export WISP_TEST_RUN=$work
 . tests/tools/services.sh
+
+# procs_with LINE: the live processes (not zombies) whose environment holds
+# LINE, but this shell and its subshells, and the suite's PostgreSQL (which
+# a test may have restarted) with its children.
+procs_with() {
+    local line=$1 files f pid stat state ppid pm=
+    [ ! -f "$srv/pg/postmaster.pid" ] || pm=$(head -n 1 "$srv/pg/postmaster.pid" 2>/dev/null)
+    files=$(grep -lsxzF -e "$line" /proc/[0-9]*/environ) # grep has ended (and is reaped) here
+    for f in $files; do
+        pid=${f#/proc/} pid=${pid%/environ}
+        [ "$pid" != $$ ] && [ "$pid" != "$BASHPID" ] && [ "$pid" != "$pm" ] || continue
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        read -r state ppid _ <<<"${stat##*) }" # after "pid (comm) "
+        if [ "$state" != Z ] && { [ -z "$pm" ] || [ "$ppid" != "$pm" ]; }; then
+            echo "$pid"
+        fi
+    done
+}
+
+# end_procs LINE SIGNAL: SIGNAL to each of procs_with LINE and to its
+# process group (unless it is ours).
+end_procs() {
+    local pid pg ours
+    ours=$(ps -o pgid= -p $$ | tr -d ' ')
+    for pid in $(procs_with "$1"); do
+        pg=$(ps -o pgid= -p "$pid" | tr -d ' ')
+        kill "-$2" "$pid" 2>/dev/null
+        [ -z "$pg" ] || [ "$pg" = "$ours" ] || kill "-$2" -- "-$pg" 2>/dev/null
+    done
+}
+
+# check_left NAME LINE: after NAME (a test file, or the whole run) nothing
+# whose environment holds LINE may run. What is still on its way out (a
+# console's worker finishing a router's reply) gets 10 s; what is left then
+# is a failure of NAME, ended with TERM and, 2 s later, KILL.
+check_left() {
+    local name=$1 line=$2 pids desc=
+    for _ in $(seq 100); do
+        pids=$(procs_with "$line")
+        [ -n "$pids" ] || return 0
+        sleep 0.1
+    done
+    for pid in $pids; do
+        desc+="$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-100); "
+    done
+    end_procs "$line" TERM
+    for _ in $(seq 20); do
+        [ -n "$(procs_with "$line")" ] || break
+        sleep 0.1
+    done
+    end_procs "$line" KILL
+    record fail "$name (left running)" "$desc"
+}
 
 child= # the test process running now, stopped on ^C
 cleanup() {
     [ -z "$child" ] || kill -TERM -- "-$child" "$child" 2>/dev/null
     services_stop "$srv" >/dev/null 2>&1
+    end_procs "WISP_TEST_RUN=$work" KILL
     if [ -n "$keep" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -211,6 +272,7 @@ run_file() {
     elif [ ! -s "$tres" ]; then
         record fail "$base (checked nothing)" "$(tail_of "$tdir.log")"
     fi
+    check_left "$base" "T=$tdir"
     echo "# $base: $((SECONDS - t0)) s"
     reset_cluster
 }
@@ -251,6 +313,8 @@ for pass in "${passes[@]}"; do
     done
 done
 
+services_stop "$srv" >/dev/null 2>&1
+check_left "suite" "WISP_TEST_RUN=$work"
 passed=$(grep -c '^pass ' "$results")
 failed=$(grep -c '^fail ' "$results")
 echo "# $((SECONDS - t_start)) s in all"

@@ -24,10 +24,21 @@ enum flag_kind {
     FLAG_OPTIONAL, /* --lp [PRINTER]: a value only with = or when the next word is no flag */
 };
 
+/* Where a command runs: `wisp COMMAND`, `wisp shell`, the console's `:`
+ * line. A command or flag that reads the keyboard, loops until a signal or
+ * draws on the terminal says where it may run (.places = CMD_CLI | ...);
+ * 0, the default, is everywhere. */
+enum cmd_place {
+    CMD_CLI = 1 << 0,
+    CMD_SHELL = 1 << 1,
+    CMD_CONSOLE = 1 << 2,
+};
+
 struct cmd_flag {
     const char *name; /* long name without dashes */
     char shortname;   /* one-letter alias (-o), or 0 */
     enum flag_kind kind;
+    unsigned places; /* CMD_* where the flag may be given; 0: everywhere */
 };
 
 struct cmd_opt {
@@ -52,6 +63,7 @@ struct cmd_ctx {
     FILE *in;                    /* for --password-stdin */
     bool tty;                    /* out is a terminal (progress lines, colour) */
     bool interactive;            /* a person can answer prompts on the terminal */
+    enum cmd_place place;        /* where commands run; 0 is CMD_CLI */
     const struct cmd_entry *cmd; /* the command being run, for usage on errors */
     /* long commands (voucher create, voucher print) report progress here when set */
     void (*progress)(int64_t done, int64_t total, void *arg);
@@ -69,7 +81,8 @@ struct cmd_entry {
     int min_pos, max_pos;         /* positional argument counts */
     bool no_db;                   /* runs without a database */
     cmd_exec_fn exec;
-    bool mutates; /* changes data: publishes event "name.with.dots" when done */
+    bool mutates;    /* changes data: publishes event "name.with.dots" when done */
+    unsigned places; /* CMD_* where it may run; 0: everywhere */
 };
 
 /* The command groups, each defined in its src/cmd_*.c, ending with {NULL}. */
@@ -107,6 +120,10 @@ void cli_free_words(char **argv);
 /* The history file of the command line: $XDG_STATE_HOME/wisp/history
  * (~/.local/state/wisp/history), its directory created. malloc'ed, or NULL. */
 char *cli_history_path(void);
+
+/* A file of wisp's state directory, as for the history ("worker.log"),
+ * the directory created. malloc'ed, or NULL when there is no home. */
+char *cli_state_path(const char *name);
 
 /* Readline completion over the command table: commands, then the flags of the
  * command being typed, the values of --plan from plans and of --router (and a

@@ -89,3 +89,30 @@ t_contains "lib: t_ok detail has the output" "exit 1: sh -c echo why; exit 1 -> 
 t_contains "lib: mkrole detail has the error" 'role "no_such_group" does not exist' "$(grep '^fail mkrole' "$self" | cut -f2)"
 t_match "lib: long values trimmed" '^expected \[x{200}\.\.\.\] got \[y\]$' "$(grep '^fail eq trims' "$self" | cut -f2)"
 t_eq "lib: one line per result" 14 "$(wc -l <"$self")"
+
+# run.sh leaves nothing running: a file that leaves a process behind, even in
+# a session of its own, fails, and the process is ended; a file that cleans
+# up after itself does not. (A run of its own, on stand-in files.)
+mkdir -p "$T/h/integration"
+cp "$(dirname "$0")/../lib.sh" "$T/h/lib.sh"
+cat >"$T/h/integration/10_leaves.sh" <<'SH'
+. "$(dirname "$0")/../lib.sh"
+t_ok "ran" true
+setsid sh -c 'echo $$ >"$LEFT_PID"; exec sleep 300' </dev/null >/dev/null 2>&1 &
+for _ in $(seq 50); do [ -s "$LEFT_PID" ] && break; sleep 0.1; done
+SH
+cat >"$T/h/integration/20_clean.sh" <<'SH'
+. "$(dirname "$0")/../lib.sh"
+setsid sleep 300 </dev/null >/dev/null 2>&1 &
+kill $!
+t_ok "ran" true
+SH
+LEFT_PID=$T/left.pid WISP_SKIP_ASAN=1 WISP_TEST_DIR=$T/h/integration WISP_TEST_UNITS=$T/h/none \
+    WISP_TEST_BIN=$WISP _run bash tests/run.sh
+t_eq "run.sh: a file that leaves a process fails the run" 1 "$_rc"
+t_contains "run.sh: the file fails, naming the process" "FAIL 10_leaves (left running)" "$_out"
+t_contains "run.sh: with its command line" "sleep 300" "$_out"
+t_not_contains "run.sh: a clean file passes" "FAIL 20_clean" "$_out"
+t_contains "run.sh: and the rest is counted" "2 passed, 1 failed" "$_out"
+. tests/tools/services.sh
+t_fail "run.sh: the process left was ended" 1 services_alive "$(cat "$T/left.pid")"

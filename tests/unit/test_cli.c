@@ -1,6 +1,7 @@
 /*
  * test_cli.c - the command table and its parser, without a database: finding
- * commands by their words, flags in both spellings, usage errors, help.
+ * commands by their words, flags in both spellings, usage errors, help,
+ * where a command may run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,8 @@
 #include <cmocka.h>
 
 #include "wisp/cli.h"
+
+static enum cmd_place place; /* where run() runs commands; 0 is the CLI */
 
 /* Run argv through cli_run with output captured; returns the exit status. */
 static int
@@ -32,6 +35,7 @@ run(char *out, size_t n, struct werr *e, int argc, ...)
     config_init(&cfg);
     ctx.cfg = &cfg;
     ctx.out = f;
+    ctx.place = place;
     werr_clear(e);
     rc = cli_run(&ctx, argc, argv, e);
     fclose(f);
@@ -112,6 +116,41 @@ test_usage_errors(void **state)
                      WISP_EUSAGE);
 }
 
+/* What would take the terminal is refused at the console's : line, and
+ * what cannot run inside `wisp shell` there: one line, no usage, before any
+ * database or terminal is touched. */
+static void
+test_places(void **state)
+{
+    char out[4096];
+    struct werr e;
+
+    (void)state;
+    place = CMD_CONSOLE;
+    assert_int_equal(run(out, sizeof out, &e, 1, "worker"), WISP_EUSAGE);
+    assert_string_equal(e.msg, "`worker` needs the terminal to itself: run `wisp worker` outside "
+                               "the console");
+    assert_int_equal(run(out, sizeof out, &e, 2, "metrics", "--watch"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "`metrics --watch` needs the terminal to itself"));
+    assert_int_equal(run(out, sizeof out, &e, 1, "shell"), WISP_EUSAGE);
+    assert_int_equal(run(out, sizeof out, &e, 4, "operator", "add", "x", "--password-stdin"),
+                     WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "`operator add` needs the terminal"));
+    assert_int_equal(
+        run(out, sizeof out, &e, 6, "router", "edit", "r", "--host", "h", "--password-stdin"),
+        WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "`router edit --password-stdin` needs the terminal"));
+    assert_int_equal(run(out, sizeof out, &e, 2, "shell", "--help"), 0); /* help is fine */
+    assert_non_null(strstr(out, "usage: wisp shell"));
+    place = CMD_SHELL;
+    assert_int_equal(run(out, sizeof out, &e, 1, "shell"), WISP_EUSAGE);
+    assert_string_equal(e.msg,
+                        "`shell` cannot run inside `wisp shell`: run `wisp shell` on its own");
+    assert_int_equal(run(out, sizeof out, &e, 2, "worker", "--once"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "`worker` cannot run inside `wisp shell`"));
+    place = 0;
+}
+
 /* The accessors over parsed arguments. */
 static void
 test_args_access(void **state)
@@ -168,7 +207,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find_by_words),      cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_usage_errors),       cmocka_unit_test(test_args_access),
-        cmocka_unit_test(test_setup_global_flags),
+        cmocka_unit_test(test_setup_global_flags), cmocka_unit_test(test_places),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
