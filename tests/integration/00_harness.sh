@@ -107,7 +107,7 @@ setsid sleep 300 </dev/null >/dev/null 2>&1 &
 kill $!
 t_ok "ran" true
 SH
-LEFT_PID=$T/left.pid WISP_SKIP_ASAN=1 WISP_TEST_DIR=$T/h/integration WISP_TEST_UNITS=$T/h/none \
+LEFT_PID=$T/left.pid WISP_SKIP_ASAN=1 WISP_TEST_DIR=$T/h/integration WISP_TEST_UNITS=$T/h/none WISP_TEST_FUZZ=$T/h/none \
     WISP_TEST_BIN=$WISP _run bash tests/run.sh
 t_eq "run.sh: a file that leaves a process fails the run" 1 "$_rc"
 t_contains "run.sh: the file fails, naming the process" "FAIL 10_leaves (left running)" "$_out"

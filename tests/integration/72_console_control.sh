@@ -13,7 +13,7 @@ w plan add 1h --price 1.50 --duration 1h
 w plan add weekend-unlimited --price 9 --duration 2d
 w voucher create --plan 1h --count 60
 w voucher create --plan weekend-unlimited --count 30
-touch "$T/r.key"
+touch "$T/r.key" && chmod 600 "$T/r.key" # wisp refuses a key others can read
 for r in alpha-kiosk-front-counter beta gamma; do
     w router add "$r" --host 127.0.0.1 --user admin --key "$T/r.key" --driver routeros \
         --accept-new-hostkey
