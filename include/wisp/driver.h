@@ -64,6 +64,10 @@ struct driver {
     int (*push_users)(struct rconn *c, const struct rt_user *u, size_t n, char **errs,
                       struct werr *e);
     int (*list_users)(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e);
+    /* The users that carry wisp's mark (RouterOS: comment "wisp"; openNDS:
+     * the voucher roll, which is wisp's), names only: what a full resync
+     * compares with the database. */
+    int (*list_marked)(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e);
     /* Remove users (missing ones count as removed) and kick their sessions. */
     int (*remove_users)(struct rconn *c, const char *const *names, size_t n, struct werr *e);
     int (*list_sessions)(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e);
@@ -121,6 +125,9 @@ void ros_terse_flags(const char *line, char *out, size_t n);
 int ros_parse_users(const char *text, struct rt_user **u, size_t *n, struct werr *e);
 /* The active-session lines of wisp's :foreach script into sessions. */
 int ros_parse_sessions(const char *text, struct rt_session **s, size_t *n, struct werr *e);
+/* The "wisp-user;NAME" lines of wisp's marked-users script, up to its
+ * "wisp-end", into users (names only). */
+int ros_parse_marked(const char *text, struct rt_user **u, size_t *n, struct werr *e);
 /* Quote s for a RouterOS string ("..." with \ " $ escaped) into sb. */
 void ros_quote(struct sbuf *sb, const char *s);
 
