@@ -89,4 +89,8 @@ PGresult *voucher_print_rows(struct db *db, int64_t batch, const char *const *co
 int voucher_mark_printed(struct db *db, int64_t batch, const char *const *codes, int ncodes,
                          const char *format, struct werr *e);
 
+/* Which of names (users found on a router with wisp's mark) the database
+ * does not hold as a live voucher (no such code, or expired): stray[i]. */
+int voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, struct werr *e);
+
 #endif
