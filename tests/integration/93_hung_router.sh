@@ -111,14 +111,17 @@ sim_admin hung mode hang
 sql "UPDATE routers SET next_try_at = NULL, state = 'up'" >/dev/null
 w voucher create --plan 1h --count 4000 --router good2 --json
 BIG2=$(jq -r .batch_id <<<"$OUT")
+rm -f "$SIM_DIR/r/hung/hanging"
 tmux -S "$T/tmux.sock" new-session -d -s wisp -x 160 -y 40 \
-    "env TERM=xterm-256color WISP_WORKER_EMBEDDED=on WISP_WORKER_INTERVAL=2 WISP_DB='$WISP_DB' WISP_REDIS='$WISP_REDIS' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; echo wisp-exit=\$?; sleep 30"
+    "env TERM=xterm-256color WISP_WORKER_EMBEDDED=on WISP_WORKER_INTERVAL=2 WISP_SSH_COMMAND_TIMEOUT=30 WISP_DB='$WISP_DB' WISP_REDIS='$WISP_REDIS' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP'; echo wisp-exit=\$?; sleep 30"
 screen() { tmux -S "$T/tmux.sock" capture-pane -p -t wisp; }
 for _ in $(seq 100); do screen | grep -q "worker (console)" && break; sleep 0.1; done
 t_contains "the console runs its own worker" "worker (console)" "$(screen)"
 synced2() { sql "SELECT count(*) FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id WHERE v.batch_id = $BIG2 AND vr.state = 'synced'"; }
 for _ in $(seq 200); do [ "$(synced2)" -gt 0 ] && break; sleep 0.05; done
 t_ok "its push is under way ($(synced2) of 4000)" test "$(synced2)" -gt 0 -a "$(synced2)" -lt 4000
+for _ in $(seq 100); do [ -f "$SIM_DIR/r/hung/hanging" ] && break; sleep 0.05; done
+t_ok "and the hung router holds a round" test -f "$SIM_DIR/r/hung/hanging"
 s=$(now_ms)
 tmux -S "$T/tmux.sock" send-keys -t wisp q
 for _ in $(seq 300); do screen | grep -q "wisp-exit=" && break; sleep 0.02; done

@@ -417,6 +417,7 @@ def serve_routeros(d, cmd):
             out.insert(len(out) // 2, "17:20:06 echo: system,error,critical login failure for user admin from "
                                       "65.160.140.13 via ssh")
     if mode == "hang":
+        open(os.path.join(d, "hanging"), "w").close()  # tests wait for a hang under way
         time.sleep(60)
     return 0, "".join(line + "\r\n" for line in out)
 
