@@ -58,12 +58,13 @@ struct slot {
     long long ms;   /* the last round's time on it */
     char note[600]; /* the last round's outcome, for the log */
     char name[33];
-    json_t *health;   /* the round's health, or NULL */
-    json_t *live;     /* the last finished round's state for Redis (samples_lock) */
-    atomic_bool busy; /* queued or being worked on */
-    bool leased;      /* in this tick's leases */
-    bool ready;       /* not backing off */
-    long long due_ms; /* next round may start then */
+    json_t *health;     /* the round's health, or NULL */
+    json_t *live;       /* the last finished round's state for Redis (samples_lock) */
+    char live_name[33]; /* and the router's name then (samples_lock) */
+    atomic_bool busy;   /* queued or being worked on */
+    bool leased;        /* in this tick's leases */
+    bool ready;         /* not backing off */
+    long long due_ms;   /* next round may start then */
     struct slot *next;
     struct slot *qnext; /* in the pool's queue */
 };
@@ -962,6 +963,7 @@ finish_round(struct worker *w, struct slot *s)
     json_decref(s->live);
     s->live = s->health ? json_incref(s->health)
                         : json_pack("{s:s, s:s}", "state", "down", "error", s->note);
+    snprintf(s->live_name, sizeof s->live_name, "%s", s->name);
     pthread_mutex_unlock(&w->samples_lock);
     atomic_store(&w->fresh, true);
 }
@@ -1570,9 +1572,9 @@ feed(struct worker *w)
     if (metrics_feed(w->cfg, &w->db, w->samples, &e) < 0)
         logf_(w, "metrics to Redis: %s", e.msg);
     for (struct slot *s = w->slots; s; s = s->next) {
-        if (!s->leased || !s->live || !s->name[0])
+        if (!s->leased || !s->live || !s->live_name[0])
             continue;
-        snprintf(key, sizeof key, "router:%s", s->name);
+        snprintf(key, sizeof key, "router:%s", s->live_name);
         json_object_set_new(live, key, json_incref(s->live));
     }
     pthread_mutex_unlock(&w->samples_lock);
