@@ -1418,8 +1418,8 @@ provider_thread(void *arg)
             enum provider_outcome o;
             int rc;
 
-            if (pass == 2 && !sweep_since)
-                break;
+            if ((pass == 2 && !sweep_since) || stopping(w))
+                break; /* stopping: the rest waits for the next worker's round */
             rc = pass == 0 ? order_take_dispatch(&w->pdb, &j, &e)
                            : order_take_check(&w->pdb, pass == 2 ? sweep_since : 0, &j, &e);
             if (rc <= 0) {
