@@ -41,8 +41,10 @@ w worker --once
 t_eq "8 users on r1" 8 "$(on_r1 | grep -c .)"
 t_eq "8 vouchers on n1's roll" 8 "$(on_n1 | grep -c .)"
 gone=$(sql "SELECT code FROM vouchers WHERE batch_id = $B1 ORDER BY code")
-w batch delete "$B1"
-t_eq "batch delete exits 0" 0 "$RC"
+mkrole rm_op pw wisp_operator
+mkrole rm_viewer pw wisp_viewer
+w_as rm_op pw batch delete "$B1"
+t_eq "batch delete by an operator exits 0" 0 "$RC"
 t_eq "its vouchers queued for removal from both routers" 10 "$(sql "SELECT count(*) FROM router_removals")"
 w router list --json
 t_eq "router list --json: removals pending" "5 5" "$(jq -r '[.[].removals_pending] | map(tostring) | join(" ")' <<<"$OUT")"
@@ -50,6 +52,10 @@ w router list
 t_match "router list: a REMOVALS column" 'REMOVALS' "$OUT"
 w router show r1
 t_match "router show: removals pending" '^removals pending +5$' "$OUT"
+w_as rm_viewer pw router list --json
+t_eq "a viewer sees the pending removals" "5 5" "$(jq -r '[.[].removals_pending] | map(tostring) | join(" ")' <<<"$OUT")"
+t_contains "but cannot queue or drop removals" "permission denied" \
+    "$(PGPASSWORD=pw psql -XAtq -U rm_viewer -c "DELETE FROM router_removals" 2>&1)"
 w worker --once
 t_eq "the removals done" 0 "$(sql "SELECT count(*) FROM router_removals")"
 t_eq "off r1" "" "$(comm -12 <(on_r1) <(echo "$gone"))"
