@@ -638,80 +638,6 @@ fail:
     return -1;
 }
 
-/* Expired vouchers off the router, their sessions kicked; disabled and
- * expired vouchers' sessions that are still open kicked too. */
-static int
-step_expire(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
-            const struct driver *d, int *removed)
-{
-    struct werr e = {0};
-    char ids[16];
-    PGresult *res;
-    int n;
-
-    *removed = 0;
-    ids_param(ids, sizeof ids, s->id);
-    res = db_queryv(db, &e,
-                    "SELECT v.code FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id"
-                    " WHERE vr.router_id = $1 AND vr.state <> 'removed' AND v.status = 'expired'"
-                    " ORDER BY v.id LIMIT 5000",
-                    1, ids);
-    if (!res)
-        return -1;
-    n = PQntuples(res);
-    if (n > 0) {
-        const char **names = xcalloc((size_t)n, sizeof *names);
-
-        for (int i = 0; i < n; i++)
-            names[i] = PQgetvalue(res, i, 0);
-        if (d->remove_users(&s->conn, names, (size_t)n, &e) < 0) {
-            logf_(w, "%s: removing expired vouchers: %s", r->name, e.msg);
-            free(names);
-            PQclear(res);
-            return -1;
-        }
-        free(names);
-    }
-    if (n > 0) {
-        struct sbuf arr = {0};
-
-        sb_add(&arr, "{");
-        for (int i = 0; i < n; i++)
-            sb_printf(&arr, "%s\"%s\"", i ? "," : "", PQgetvalue(res, i, 0));
-        sb_add(&arr, "}");
-        if (db_execv(
-                db, &e,
-                "UPDATE voucher_routers vr SET state = 'removed', updated_at = now(), error = NULL"
-                " FROM vouchers v WHERE v.id = vr.voucher_id AND vr.router_id = $1"
-                " AND vr.state <> 'removed' AND v.code = ANY ($2::text[])",
-                2, ids, arr.buf) < 0)
-            logf_(w, "%s: cannot record removals: %s", r->name, e.msg);
-        else
-            *removed = n;
-        sb_free(&arr);
-    }
-    PQclear(res);
-    /* Sessions of vouchers that may no longer be online. */
-    res =
-        db_queryv(db, &e,
-                  "SELECT s.username, s.mac FROM sessions s JOIN vouchers v ON v.id = s.voucher_id"
-                  " WHERE s.router_id = $1 AND s.state = 'active'"
-                  "   AND v.status IN ('expired', 'disabled')",
-                  1, ids);
-    if (!res)
-        return -1;
-    for (int i = 0; i < PQntuples(res); i++) {
-        struct rt_session k = {0};
-
-        snprintf(k.user, sizeof k.user, "%s", PQgetvalue(res, i, 0));
-        snprintf(k.mac, sizeof k.mac, "%s", PQgetvalue(res, i, 1));
-        if (d->kick(&s->conn, &k, &e) < 0)
-            logf_(w, "%s: kick %s: %s", r->name, k.user, e.msg);
-    }
-    PQclear(res);
-    return 0;
-}
-
 /* Remove names from the router in chunks, calling done(chunk) after each
  * chunk the router confirmed; stops early when the worker stops. Returns the
  * number removed, -1 (e set) when a chunk failed. */
@@ -733,6 +659,82 @@ remove_chunks(struct worker *w, struct rconn *c, const struct driver *d, const c
         at += m;
     }
     return at;
+}
+
+/* Expired vouchers the router confirmed removed. */
+static int
+expired_done(struct db *db, const char *ids, const char *const *names, int n, struct werr *e)
+{
+    struct sbuf arr = {0};
+    int rc;
+
+    text_array(&arr, names, (size_t)n);
+    rc =
+        db_execv(db, e,
+                 "UPDATE voucher_routers vr SET state = 'removed', updated_at = now(), error = NULL"
+                 " FROM vouchers v WHERE v.id = vr.voucher_id AND vr.router_id = $1"
+                 " AND vr.state <> 'removed' AND v.code = ANY ($2::text[])",
+                 2, ids, arr.buf);
+    sb_free(&arr);
+    return rc;
+}
+
+/* Expired vouchers off the router, their sessions kicked; disabled and
+ * expired vouchers' sessions that are still open kicked too. */
+static int
+step_expire(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+            const struct driver *d, int *removed)
+{
+    struct werr e = {0};
+    char ids[16];
+    PGresult *res;
+    int n;
+
+    *removed = 0;
+    ids_param(ids, sizeof ids, s->id);
+    res = db_queryv(db, &e,
+                    "SELECT v.code FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id"
+                    " WHERE vr.router_id = $1 AND vr.state <> 'removed' AND v.status = 'expired'"
+                    " ORDER BY v.id LIMIT 5000",
+                    1, ids);
+    if (!res)
+        return -1;
+    n = PQntuples(res);
+    if (n > 0) { /* in chunks, each recorded when the router confirms it */
+        const char **names = xcalloc((size_t)n, sizeof *names);
+        int rc;
+
+        for (int i = 0; i < n; i++)
+            names[i] = PQgetvalue(res, i, 0);
+        rc = remove_chunks(w, &s->conn, d, names, n, expired_done, db, ids, &e);
+        free(names);
+        if (rc < 0) {
+            logf_(w, "%s: removing expired vouchers: %s", r->name, e.msg);
+            PQclear(res);
+            return -1;
+        }
+        *removed = rc;
+    }
+    PQclear(res);
+    /* Sessions of vouchers that may no longer be online. */
+    res =
+        db_queryv(db, &e,
+                  "SELECT s.username, s.mac FROM sessions s JOIN vouchers v ON v.id = s.voucher_id"
+                  " WHERE s.router_id = $1 AND s.state = 'active'"
+                  "   AND v.status IN ('expired', 'disabled')",
+                  1, ids);
+    if (!res)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        struct rt_session k = {0};
+
+        snprintf(k.user, sizeof k.user, "%s", PQgetvalue(res, i, 0));
+        snprintf(k.mac, sizeof k.mac, "%s", PQgetvalue(res, i, 1));
+        if (d->kick(&s->conn, &k, &e) < 0)
+            logf_(w, "%s: kick %s: %s", r->name, k.user, e.msg);
+    }
+    PQclear(res);
+    return 0;
 }
 
 /* A queued removal the router confirmed: off the queue. */
