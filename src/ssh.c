@@ -109,9 +109,12 @@ tcp_connect(const struct ssh_target *t, long long deadline, struct werr *e)
         if (err == EINPROGRESS) {
             p = (struct pollfd){.fd = fd, .events = POLLOUT};
             /* in steps of 100 ms, so a stopping worker need not wait it out */
-            while ((left = deadline - ssh_now_ms()) > 0 && !(t->cancel && *t->cancel) &&
-                   poll(&p, 1, (int)(left > 100 ? 100 : left)) == 0)
-                ;
+            while ((left = deadline - ssh_now_ms()) > 0 && !(t->cancel && *t->cancel)) {
+                int r = poll(&p, 1, (int)(left > 100 ? 100 : left));
+
+                if (r > 0 || (r < 0 && errno != EINTR))
+                    break;
+            }
             if (left > 0 && p.revents && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
                 err == 0)
                 break;
