@@ -24,6 +24,7 @@ static const struct listpane_column router_cols[] = {
     {{"MEM FREE", 9, true}, "mem_free", LF_BYTES},
     {{"UPTIME", 11, true}, "uptime_s", LF_DURATION},
     {{"SESS", 5, true}, "active_sessions", LF_INT},
+    {{"TO REMOVE", 9, true}, "removals_pending", LF_INT}, /* deleted vouchers still on it */
     {{"LAST SEEN", 10, true}, "last_seen", LF_AGO},
     {{"LAST ERROR", 0, false}, "last_error", LF_TEXT},
 };

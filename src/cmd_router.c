@@ -8,6 +8,7 @@
 #include "wisp/router.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
+#include "wisp/voucher.h"
 
 static const struct cmd_flag router_flags[] = {
     {"host", 0, FLAG_VALUE},
@@ -24,7 +25,8 @@ static const struct cmd_flag router_flags[] = {
     {NULL, 0, 0},
 };
 static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
-static const struct cmd_flag sync_flags[] = {{"full", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag sync_flags[] = {
+    {"full", 0, FLAG_BOOL}, {"dry-run", 0, FLAG_BOOL}, {NULL, 0, 0}};
 
 static int
 read_input(struct cmd_ctx *ctx, const struct cmd_args *a, struct router_input *in, char **pw,
@@ -106,11 +108,20 @@ router_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 static int
 router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"NAME", "DRIVER",   "HOST",    "PORT",       "STATE",
-                                       "CPU",  "SESSIONS", "VERSION", "LAST ERROR", NULL};
-    static const char *const keys[] = {
-        "name",     "driver",          "host",    "port",       "state",
-        "cpu_load", "active_sessions", "version", "last_error", NULL};
+    static const char *const head[] = {"NAME",    "DRIVER",     "HOST",     "PORT",
+                                       "STATE",   "CPU",        "SESSIONS", "REMOVALS",
+                                       "VERSION", "LAST ERROR", NULL};
+    static const char *const keys[] = {"name",
+                                       "driver",
+                                       "host",
+                                       "port",
+                                       "state",
+                                       "cpu_load",
+                                       "active_sessions",
+                                       "removals_pending",
+                                       "version",
+                                       "last_error",
+                                       NULL};
     struct db *db = cmd_db(ctx, e);
     json_t *list = db ? router_list(db, e) : NULL;
 
@@ -170,6 +181,7 @@ router_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         {"sessions", "active_sessions"},
         {"vouchers synced", "vouchers_synced"},
         {"vouchers failed", "vouchers_failed"},
+        {"removals pending", "removals_pending"},
     };
     struct db *db = cmd_db(ctx, e);
     json_t *r = db ? router_show(db, a->pos[0], e) : NULL;
@@ -297,11 +309,71 @@ router_maint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return 0;
 }
 
+/* `sync --full --dry-run`: what a full resync would remove, read from the
+ * router now (as `router test` does) and changing nothing. */
+static int
+router_strays_exec(struct cmd_ctx *ctx, struct db *db, const char *name, struct werr *e)
+{
+    struct router_row row;
+    struct ssh_target t;
+    struct rconn c = {0};
+    struct rt_user *u = NULL;
+    const char **names = NULL;
+    bool *stray = NULL;
+    enum ssh_fail why;
+    char fp[64];
+    size_t n = 0, ns = 0;
+    int rc = -1;
+
+    if (router_load(db, name, 0, &row, e) < 0)
+        return -1;
+    router_target(&row, ctx->cfg, &t);
+    if (!row.hostkey[0])
+        t.accept_new = false; /* a dry run pins nothing */
+    c.hotspot_server = row.hotspot_server;
+    if (!(c.ssh = ssh_open(&t, fp, &why, e)) ||
+        driver_find(row.driver)->list_marked(&c, &u, &n, e) < 0)
+        goto out;
+    names = xcalloc(n + 1, sizeof *names);
+    stray = xcalloc(n + 1, sizeof *stray);
+    for (size_t i = 0; i < n; i++)
+        names[i] = u[i].name;
+    if (voucher_strays(db, names, n, stray, e) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (stray[i])
+            ns++;
+    fprintf(ctx->out,
+            "router %s: %zu of %zu users with wisp's mark hold no live voucher; "
+            "`wisp router sync %s --full` removes them:\n",
+            row.name, ns, n, row.name);
+    for (size_t i = 0; i < n; i++)
+        if (stray[i])
+            fprintf(ctx->out, "%s\n", names[i]);
+    rc = 0;
+out:
+    if (rc < 0)
+        werr_prefix(e, "router %s: ", name);
+    ssh_close(c.ssh);
+    sb_free(&c.out);
+    free(u);
+    free(names);
+    free(stray);
+    router_row_free(&row);
+    return rc;
+}
+
 static int
 router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    struct db *db = cmd_db(ctx, e);
+    struct db *db;
 
+    if (args_has(a, "dry-run") && !args_has(a, "full"))
+        return werr_set(e, WISP_EUSAGE,
+                        "--dry-run goes with --full (it lists what --full removes)");
+    db = cmd_db(ctx, e);
+    if (db && args_has(a, "dry-run"))
+        return router_strays_exec(ctx, db, a->pos[0], e);
     if (!db || router_request_sync(db, a->pos[0], args_has(a, "full"), e) < 0)
         return -1;
     fprintf(ctx->out, "router %s: %s asked of the worker\n", a->pos[0],
@@ -332,8 +404,9 @@ const struct cmd_entry cmd_router_entries[] = {
      router_test_exec, false},
     {"router maintenance", "NAME on|off", "stop or resume polling a router", NULL, 2, 2, false,
      router_maint_exec, true},
-    {"router sync", "NAME [--full]",
-     "ask the worker to sync a router now (--full: every voucher again)", sync_flags, 1, 1, false,
-     router_sync_exec, true},
+    {"router sync", "NAME [--full [--dry-run]]",
+     "ask the worker to sync a router now (--full: remove users with wisp's mark and no live "
+     "voucher, then push every voucher again; --dry-run: list those users, change nothing)",
+     sync_flags, 1, 1, false, router_sync_exec, true},
     {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
 };

@@ -19,7 +19,8 @@
     " (SELECT count(*) FROM voucher_routers vr WHERE vr.router_id = r.id AND vr.state = 'synced')" \
     " AS vouchers_synced,"                                                                         \
     " (SELECT count(*) FROM voucher_routers vr WHERE vr.router_id = r.id AND vr.state = 'failed')" \
-    " AS vouchers_failed"                                                                          \
+    " AS vouchers_failed,"                                                                         \
+    " (SELECT count(*) FROM router_removals rm WHERE rm.router_id = r.id) AS removals_pending"     \
     " FROM routers r LEFT JOIN routers b ON b.id = r.backup_id"                                    \
     " LEFT JOIN router_secrets s ON s.router_id = r.id"
 

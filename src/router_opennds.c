@@ -565,6 +565,7 @@ const struct driver driver_opennds = {
     .health = nds_health,
     .push_users = nds_push,
     .list_users = nds_list_users,
+    .list_marked = nds_list_users, /* wisp writes the roll: every line is its own */
     .remove_users = nds_remove,
     .list_sessions = nds_sessions,
     .kick = nds_kick,

@@ -742,6 +742,65 @@ ros_remove(struct rconn *c, const char *const *names, size_t n, struct werr *e)
     return 0;
 }
 
+int
+ros_parse_marked(const char *text, struct rt_user **users, size_t *n, struct werr *e)
+{
+    size_t cap = 0, elen;
+    bool ended = false;
+    const char *err = ros_find_error(text, &elen);
+
+    *users = NULL;
+    *n = 0;
+    if (err)
+        return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+    for (const char *line = text; line && *line && !ended;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        const char *name = line + strlen("wisp-user;");
+        size_t nlen = len - strlen("wisp-user;");
+
+        if (len == strlen("wisp-end") && strncmp(line, "wisp-end", len) == 0) {
+            ended = true;
+        } else if (len > strlen("wisp-user;") && strncmp(line, "wisp-user;", 10) == 0 &&
+                   nlen < sizeof(*users)->name) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 64;
+                *users = xrealloc(*users, cap * sizeof **users);
+            }
+            memset(&(*users)[*n], 0, sizeof **users);
+            memcpy((*users)[*n].name, name, nlen);
+            (*n)++;
+        } else if (strspn(line, " \t") != len) {
+            break; /* garbage */
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    if (ended)
+        return 0;
+    free(*users);
+    *users = NULL;
+    *n = 0;
+    return werr_set(e, WISP_ERUNTIME,
+                    "cannot read the router's users: the answer is not what wisp asked for");
+}
+
+/* Users with wisp's mark: one "wisp-user;NAME" line each, then "wisp-end". */
+static int
+ros_list_marked(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e)
+{
+    struct sbuf sb = {0};
+    int rc;
+
+    sb_add(&sb, ":foreach i in=[/ip hotspot user find comment=");
+    ros_quote(&sb, "wisp");
+    sb_add(&sb, "] do={:put (\"wisp-user;\" . [/ip hotspot user get $i name])}; :put \"wisp-end\"");
+    rc = driver_run(c, sb.buf, NULL, e);
+    sb_free(&sb);
+    if (rc < 0)
+        return -1;
+    return ros_parse_marked(c->out.buf ? c->out.buf : "", u, n, e);
+}
+
 /* The :foreach script that :puts one "wisp-active;..." line per session. */
 static void
 sessions_script(struct sbuf *sb, const char *server)
@@ -850,6 +909,7 @@ const struct driver driver_routeros = {
     .health = ros_health,
     .push_users = ros_push,
     .list_users = ros_list_users,
+    .list_marked = ros_list_marked,
     .remove_users = ros_remove,
     .list_sessions = ros_sessions,
     .kick = ros_kick,

@@ -29,6 +29,7 @@ struct ssh {
     int fd;
     LIBSSH2_SESSION *s;
     int command_ms;
+    const volatile sig_atomic_t *cancel; /* see ssh_target */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -48,7 +49,8 @@ ssh_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until fd is ready for what libssh2 wants, or the deadline. */
+/* Wait until fd is ready for what libssh2 wants, or the deadline, or the
+ * cancel flag (looked at every 100 ms). */
 static int
 wait_socket(struct ssh *c, long long deadline)
 {
@@ -65,8 +67,11 @@ wait_socket(struct ssh *c, long long deadline)
     if (p.events == 0)
         p.events = POLLIN;
     for (;;) {
-        int r = poll(&p, 1, (int)(left > 1000 ? 1000 : left));
+        int r;
 
+        if (c->cancel && *c->cancel)
+            return -1;
+        r = poll(&p, 1, (int)(left > 100 ? 100 : left));
         if (r > 0)
             return 0;
         if (r < 0 && errno != EINTR)
@@ -103,9 +108,15 @@ tcp_connect(const struct ssh_target *t, long long deadline, struct werr *e)
         err = errno;
         if (err == EINPROGRESS) {
             p = (struct pollfd){.fd = fd, .events = POLLOUT};
-            left = deadline - ssh_now_ms();
-            if (left > 0 && poll(&p, 1, (int)left) == 1 &&
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+            /* in steps of 100 ms, so a stopping worker need not wait it out */
+            while ((left = deadline - ssh_now_ms()) > 0 && !(t->cancel && *t->cancel)) {
+                int r = poll(&p, 1, (int)(left > 100 ? 100 : left));
+
+                if (r > 0 || (r < 0 && errno != EINTR))
+                    break;
+            }
+            if (left > 0 && p.revents && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+                err == 0)
                 break;
             if (left <= 0 || p.revents == 0)
                 err = ETIMEDOUT;
@@ -174,6 +185,7 @@ ssh_open(const struct ssh_target *t, char *fingerprint, enum ssh_fail *why, stru
     *why = SSH_ECONNECT;
     c = xcalloc(1, sizeof *c);
     c->command_ms = t->command_ms > 0 ? t->command_ms : 15000;
+    c->cancel = t->cancel;
     c->fd = tcp_connect(t, deadline, e);
     if (c->fd < 0) {
         free(c);
@@ -287,8 +299,11 @@ ssh_exec(struct ssh *c, const char *cmd, struct sbuf *out, int *status, struct w
     return SSH_OK;
 timeout:
     sb_free(&err);
-    werr_set(e, WISP_ERUNTIME, "the router did not finish a command within %d s",
-             (c->command_ms + 999) / 1000);
+    if (c->cancel && *c->cancel)
+        werr_set(e, WISP_ERUNTIME, "stopped while the router was answering");
+    else
+        werr_set(e, WISP_ERUNTIME, "the router did not finish a command within %d s",
+                 (c->command_ms + 999) / 1000);
     return SSH_ETIMEOUT;
 broken:
     sb_free(&err);

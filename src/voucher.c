@@ -626,3 +626,35 @@ voucher_correct(struct db *db, const char *code, const char *price, const char *
 {
     return db_execv(db, e, "SELECT wisp_sale_correct($1, $2::numeric, $3)", 3, code, price, reason);
 }
+
+int
+voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, struct werr *e)
+{
+    struct sbuf arr = {0};
+    PGresult *r;
+
+    sb_addc(&arr, '{');
+    for (size_t i = 0; i < n; i++) {
+        sb_add(&arr, i ? ",\"" : "\"");
+        for (const char *p = names[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                sb_addc(&arr, '\\');
+            sb_addc(&arr, *p);
+        }
+        sb_addc(&arr, '"');
+    }
+    sb_addc(&arr, '}');
+    /* one row per name, in order: true when no live voucher has that code */
+    r = db_queryv(db, e,
+                  "SELECT NOT EXISTS (SELECT 1 FROM vouchers v WHERE v.code = u.name"
+                  "   AND v.status <> 'expired')"
+                  " FROM unnest($1::text[]) WITH ORDINALITY AS u (name, i) ORDER BY u.i",
+                  1, arr.buf);
+    sb_free(&arr);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < n && i < (size_t)PQntuples(r); i++)
+        stray[i] = PQgetvalue(r, (int)i, 0)[0] == 't';
+    PQclear(r);
+    return 0;
+}

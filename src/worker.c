@@ -1,18 +1,28 @@
 /*
  * worker.c - the worker loop (see include/wisp/worker.h).
  *
- * Threads: the cycle's routers go to up to WORKER_THREADS threads, which take
- * the next router from a shared index. Each thread keeps its own database
- * connection across cycles; each router keeps its SSH session in its slot
- * of the worker's router table, so whichever thread works on it next reuses
- * it. Nothing a thread does waits on another router.
+ * Schedules, no cycle barrier: the main thread ticks every interval (the
+ * heartbeat, leases, expiry, the live figures) and between ticks waits on
+ * PostgreSQL's NOTIFY so an order is fulfilled the moment it is taken. Each
+ * leased router has its own due time; when it is due and not being worked
+ * on, the main thread hands it to a pool of WORKER_THREADS threads, and it
+ * is due again one interval after that start. A router that is slow or hangs
+ * until its SSH deadline delays only itself; the main thread never waits on
+ * a router (except --once/--cycles, whose cycles finish their routers).
+ *
+ * Each pool thread keeps its own database connection; each router keeps its
+ * SSH session in its slot, so whichever thread works on it next reuses it.
+ * Stopping sets the flag every SSH wait looks at (ssh_target.cancel): a
+ * command in flight is abandoned within 100 ms, and what the router had
+ * confirmed (pushes are recorded chunk by chunk) is kept.
  *
  * Every step of a router commits on its own, and every write is keyed so a
  * repeat does nothing new: a crash or a lost database between steps loses
- * at most the step in flight, which the next cycle does again.
+ * at most the step in flight, which the next round does again.
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,41 +42,74 @@
 #include "wisp/router.h"
 #include "wisp/worker.h"
 
-#define PUSH_MAX 5000 /* vouchers pushed to one router per cycle */
+#define PUSH_MAX       5000  /* vouchers pushed to one router per round */
+#define PUSH_BUDGET_MS 10000 /* and no more chunks started after this long */
 
-/* A router this worker holds a lease on, and its open session. */
+/* A worker's heartbeat counts while it is younger than two of its intervals
+ * and 3 s: older, the worker is dead (or cut off) and its leases are free. */
+#define WORKER_LIVE "seen_at > now() - make_interval(secs => 2 * greatest(interval_s, 1) + 3)"
+
+/* A router this worker holds a lease on, and its open session. The main
+ * thread owns the schedule fields; a pool thread owns the rest while busy. */
 struct slot {
     int id;
     struct rconn conn;
     char state[20]; /* as last written */
-    long long ms;   /* this cycle's time on it */
-    char note[600]; /* this cycle's outcome, for the log */
+    long long ms;   /* the last round's time on it */
+    char note[600]; /* the last round's outcome, for the log */
     char name[33];
-    json_t *health; /* this cycle's health for Redis, or NULL */
+    json_t *health;     /* the round's health, or NULL */
+    json_t *live;       /* the last finished round's state for Redis (samples_lock) */
+    char live_name[33]; /* and the router's name then (samples_lock) */
+    atomic_bool busy;   /* queued or being worked on */
+    bool leased;        /* in this tick's leases */
+    bool ready;         /* not backing off */
+    long long due_ms;   /* next round may start then */
     struct slot *next;
+    struct slot *qnext; /* in the pool's queue */
 };
 
 struct worker {
     const struct config *cfg;
     const struct worker_opts *o;
     char id[96];
+    char host[64];
     struct db db; /* the main thread's */
     bool db_up;
-    int db_failures; /* cycles in a row without the database */
+    int db_failures; /* ticks in a row without the database */
     bool listening;  /* LISTEN wisp_orders on db */
     struct db pdb;   /* the provider thread's */
     bool pdb_up;
     int64_t last_sweep; /* when in-flight provider orders were last all re-checked */
+    pthread_t prov;
+    bool prov_started;
+    atomic_bool prov_running;
     struct slot *slots;
-    struct slot **todo; /* this cycle's routers */
-    size_t ntodo;
-    atomic_size_t next;
+    /* the pool: a queue of due routers, and how many are queued or worked on */
+    pthread_mutex_t q_lock;
+    pthread_cond_t q_cond, idle_cond;
+    struct slot *q_head, *q_tail;
+    int q_busy;
+    bool q_quit;
+    pthread_t th[WORKER_THREADS];
+    int nth;
+    long long last_feed_ms;
+    long ticks;        /* so far */
+    int nids;          /* routers leased at the last tick */
+    long long tick_ms; /* the last tick's time */
+    atomic_bool fresh; /* samples arrived since the last feed */
     pthread_mutex_t log_lock;
-    struct mpath *samples; /* this cycle's router samples, for Redis (samples_lock) */
+    struct mpath *samples; /* router samples not yet in Redis (samples_lock) */
     pthread_mutex_t samples_lock;
     struct db tdb[WORKER_THREADS]; /* one per pool thread, kept open */
     bool tdb_up[WORKER_THREADS];
 };
+
+static bool
+stopping(const struct worker *w)
+{
+    return w->o->stop && *w->o->stop;
+}
 
 static void logf_(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -170,6 +213,7 @@ connect_router(struct worker *w, struct db *db, struct slot *s, struct router_ro
         return -1;
     }
     router_target(r, w->cfg, &t);
+    t.cancel = w->o->stop;
     s->conn.ssh = ssh_open(&t, fp, &why, &e);
     if (!s->conn.ssh) {
         set_state(w, db, s, r->name, why == SSH_EHOSTKEY ? "hostkey-mismatch" : "down", e.msg);
@@ -256,8 +300,96 @@ static const char push_query[] =
     "     OR (vr.state = 'pending' AND v.status <> 'expired')"
     "     OR (vr.state = 'failed' AND v.status <> 'expired'"
     "         AND vr.updated_at < now() - make_interval(secs => 60 * least(vr.attempts, 30))))"
-    " ORDER BY v.id LIMIT 5000";
+    /* fair: changes to what the router holds first (a voucher disabled), then
+     * the router's own batches, then unassigned stock; oldest first in each */
+    " ORDER BY (vr.state IS NULL), (b.router IS NULL), v.id LIMIT 5000";
 
+/* {"a","b"} as a PostgreSQL text array literal, for = ANY ($n::text[]). */
+static void
+text_array(struct sbuf *sb, const char *const *v, size_t n)
+{
+    sb_addc(sb, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_addc(sb, ',');
+        sb_addc(sb, '"');
+        for (const char *p = v[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                sb_addc(sb, '\\');
+            sb_addc(sb, *p);
+        }
+        sb_addc(sb, '"');
+    }
+    sb_addc(sb, '}');
+}
+
+/* One pushed chunk's outcome in one transaction: each voucher synced or
+ * failed; a voucher deleted meanwhile (its row can no longer be written) is
+ * queued for removal instead, and a removal queued for a code the router now
+ * holds again is dropped. -1 when nothing could be recorded. */
+static int
+record_push(struct db *db, const char *ids, PGresult *res, int at, int m, char **errs, int *failed,
+            struct werr *e)
+{
+    const char **codes = xcalloc((size_t)m, sizeof *codes);
+    struct sbuf arr = {0};
+    int i, nc = 0;
+
+    *failed = 0;
+    if (db_begin(db, e) < 0) {
+        free(codes);
+        return -1;
+    }
+    for (i = 0; i < m; i++) {
+        const char *vid = PQgetvalue(res, at + i, 0), *code = PQgetvalue(res, at + i, 1);
+        PGresult *r;
+        bool gone;
+
+        if (errs[i])
+            (*failed)++;
+        r = db_queryv(
+            db, e,
+            "INSERT INTO voucher_routers (voucher_id, router_id, state, error, attempts)"
+            " SELECT $1, $2, $3, $4, 1 WHERE EXISTS (SELECT 1 FROM vouchers WHERE id = $1)"
+            " ON CONFLICT (router_id, voucher_id) DO UPDATE SET state = EXCLUDED.state,"
+            " error = EXCLUDED.error, reset = false, updated_at = now(),"
+            " attempts = CASE WHEN EXCLUDED.state = 'failed'"
+            "   THEN voucher_routers.attempts + 1 ELSE 0 END"
+            " RETURNING 1",
+            4, vid, ids, errs[i] ? "failed" : "synced", errs[i]);
+        if (!r)
+            break;
+        gone = PQntuples(r) == 0;
+        PQclear(r);
+        if (gone) {
+            if (db_execv(db, e,
+                         "INSERT INTO router_removals (router_id, username) VALUES ($1, $2)"
+                         " ON CONFLICT (router_id, username) DO NOTHING",
+                         2, ids, code) < 0)
+                break;
+        } else if (!errs[i])
+            codes[nc++] = code;
+    }
+    if (i == m && nc > 0) {
+        text_array(&arr, codes, (size_t)nc);
+        if (db_execv(
+                db, e,
+                "DELETE FROM router_removals WHERE router_id = $1 AND username = ANY ($2::text[])",
+                2, ids, arr.buf) < 0)
+            i = -1;
+    }
+    sb_free(&arr);
+    free(codes);
+    if (i != m || db_commit(db, e) < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
+/* What this router should hold and does not, in chunks: each chunk the
+ * router confirmed is recorded before the next is sent, so a stop or a
+ * failure keeps what was done. Bounded per round (PUSH_MAX, PUSH_BUDGET_MS). */
 static int
 step_push(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
           const struct driver *d, int *pushed)
@@ -268,6 +400,8 @@ step_push(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
     int n, failed = 0;
     struct rt_user *u;
     char **errs;
+    long long t0 = ssh_now_ms();
+    int rc = 0;
 
     *pushed = 0;
     ids_param(ids, sizeof ids, s->id);
@@ -285,47 +419,37 @@ step_push(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
     errs = xcalloc((size_t)n, sizeof *errs);
     for (int i = 0; i < n; i++)
         fill_user(res, i, &u[i]);
-    if (d->push_users(&s->conn, u, (size_t)n, errs, &e) < 0) {
-        logf_(w, "%s: push failed: %s", r->name, e.msg);
-        snprintf(s->note, sizeof s->note, "push: %s", e.msg);
-        db_execv(db, &e, "UPDATE routers SET last_error = $2 WHERE id = $1", 2, ids, s->note);
-        free(u);
-        free(errs);
-        PQclear(res);
-        return -1;
-    }
-    /* One transaction records the outcome of every voucher pushed. */
-    if (db_begin(db, &e) == 0) {
-        int i;
+    for (int at = 0; at < n && rc == 0;) {
+        int m = n - at < DRIVER_PUSH_CHUNK ? n - at : DRIVER_PUSH_CHUNK, f;
 
-        for (i = 0; i < n; i++) {
-            if (errs[i])
-                failed++;
-            if (db_execv(
-                    db, &e,
-                    "INSERT INTO voucher_routers (voucher_id, router_id, state, error, attempts)"
-                    " VALUES ($1, $2, $3, $4, 1)"
-                    " ON CONFLICT (router_id, voucher_id) DO UPDATE SET state = EXCLUDED.state,"
-                    " error = EXCLUDED.error, reset = false, updated_at = now(),"
-                    " attempts = CASE WHEN EXCLUDED.state = 'failed'"
-                    "   THEN voucher_routers.attempts + 1 ELSE 0 END",
-                    4, PQgetvalue(res, i, 0), ids, errs[i] ? "failed" : "synced", errs[i]) < 0)
-                break;
+        if (stopping(w) || (at > 0 && ssh_now_ms() - t0 > PUSH_BUDGET_MS))
+            break; /* the rest goes next round */
+        if (d->push_users(&s->conn, u + at, (size_t)m, errs + at, &e) < 0) {
+            logf_(w, "%s: push failed: %s", r->name, e.msg);
+            snprintf(s->note, sizeof s->note, "push: %s", e.msg);
+            db_execv(db, &e, "UPDATE routers SET last_error = $2 WHERE id = $1", 2, ids, s->note);
+            rc = -1;
+            break;
         }
-        if (i < n || db_commit(db, &e) < 0) {
-            db_rollback(db);
+        /* once more when a voucher was deleted under the first try */
+        if (record_push(db, ids, res, at, m, errs + at, &f, &e) < 0 &&
+            record_push(db, ids, res, at, m, errs + at, &f, &e) < 0) {
             logf_(w, "%s: cannot record the push: %s", r->name, e.msg);
-        } else
-            *pushed = n - failed;
+            rc = -1;
+        } else {
+            *pushed += m - f;
+            failed += f;
+        }
+        for (int i = at; i < at + m; i++)
+            free(errs[i]);
+        at += m;
     }
-    for (int i = 0; i < n; i++)
-        free(errs[i]);
     free(errs);
     free(u);
     PQclear(res);
     if (failed)
         logf_(w, "%s: %d of %d vouchers refused", r->name, failed, n);
-    return 0;
+    return rc;
 }
 
 /* This cycle's sample into the router's 5-minute bucket, in the
@@ -510,6 +634,47 @@ fail:
     return -1;
 }
 
+/* Remove names from the router in chunks, calling done(chunk) after each
+ * chunk the router confirmed; stops early when the worker stops. Returns the
+ * number removed, -1 (e set) when a chunk failed. */
+static int
+remove_chunks(struct worker *w, struct rconn *c, const struct driver *d, const char *const *names,
+              int n,
+              int (*done)(struct db *, const char *, const char *const *, int, struct werr *),
+              struct db *db, const char *ids, struct werr *e)
+{
+    int at = 0;
+
+    while (at < n && !stopping(w)) {
+        int m = n - at < DRIVER_REMOVE_CHUNK ? n - at : DRIVER_REMOVE_CHUNK;
+
+        if (d->remove_users(c, names + at, (size_t)m, e) < 0)
+            return -1;
+        if (done && done(db, ids, names + at, m, e) < 0)
+            return -1;
+        at += m;
+    }
+    return at;
+}
+
+/* Expired vouchers the router confirmed removed. */
+static int
+expired_done(struct db *db, const char *ids, const char *const *names, int n, struct werr *e)
+{
+    struct sbuf arr = {0};
+    int rc;
+
+    text_array(&arr, names, (size_t)n);
+    rc =
+        db_execv(db, e,
+                 "UPDATE voucher_routers vr SET state = 'removed', updated_at = now(), error = NULL"
+                 " FROM vouchers v WHERE v.id = vr.voucher_id AND vr.router_id = $1"
+                 " AND vr.state <> 'removed' AND v.code = ANY ($2::text[])",
+                 2, ids, arr.buf);
+    sb_free(&arr);
+    return rc;
+}
+
 /* Expired vouchers off the router, their sessions kicked; disabled and
  * expired vouchers' sessions that are still open kicked too. */
 static int
@@ -531,36 +696,20 @@ step_expire(struct worker *w, struct db *db, struct slot *s, struct router_row *
     if (!res)
         return -1;
     n = PQntuples(res);
-    if (n > 0) {
+    if (n > 0) { /* in chunks, each recorded when the router confirms it */
         const char **names = xcalloc((size_t)n, sizeof *names);
+        int rc;
 
         for (int i = 0; i < n; i++)
             names[i] = PQgetvalue(res, i, 0);
-        if (d->remove_users(&s->conn, names, (size_t)n, &e) < 0) {
+        rc = remove_chunks(w, &s->conn, d, names, n, expired_done, db, ids, &e);
+        free(names);
+        if (rc < 0) {
             logf_(w, "%s: removing expired vouchers: %s", r->name, e.msg);
-            free(names);
             PQclear(res);
             return -1;
         }
-        free(names);
-    }
-    if (n > 0) {
-        struct sbuf arr = {0};
-
-        sb_add(&arr, "{");
-        for (int i = 0; i < n; i++)
-            sb_printf(&arr, "%s\"%s\"", i ? "," : "", PQgetvalue(res, i, 0));
-        sb_add(&arr, "}");
-        if (db_execv(
-                db, &e,
-                "UPDATE voucher_routers vr SET state = 'removed', updated_at = now(), error = NULL"
-                " FROM vouchers v WHERE v.id = vr.voucher_id AND vr.router_id = $1"
-                " AND vr.state <> 'removed' AND v.code = ANY ($2::text[])",
-                2, ids, arr.buf) < 0)
-            logf_(w, "%s: cannot record removals: %s", r->name, e.msg);
-        else
-            *removed = n;
-        sb_free(&arr);
+        *removed = rc;
     }
     PQclear(res);
     /* Sessions of vouchers that may no longer be online. */
@@ -584,6 +733,103 @@ step_expire(struct worker *w, struct db *db, struct slot *s, struct router_row *
     return 0;
 }
 
+/* A queued removal the router confirmed: off the queue. */
+static int
+removals_done(struct db *db, const char *ids, const char *const *names, int n, struct werr *e)
+{
+    struct sbuf arr = {0};
+    int rc;
+
+    text_array(&arr, names, (size_t)n);
+    rc = db_execv(
+        db, e, "DELETE FROM router_removals WHERE router_id = $1 AND username = ANY ($2::text[])",
+        2, ids, arr.buf);
+    sb_free(&arr);
+    return rc;
+}
+
+/* Vouchers deleted from the database off this router (router_removals, filled
+ * by a trigger when a voucher that any router may hold is deleted). */
+static int
+step_removals(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+              const struct driver *d, int *removed)
+{
+    struct werr e = {0};
+    char ids[16];
+    PGresult *res;
+    const char **names;
+    int n, rc;
+
+    *removed = 0;
+    ids_param(ids, sizeof ids, s->id);
+    res = db_queryv(db, &e,
+                    "SELECT username FROM router_removals WHERE router_id = $1"
+                    " ORDER BY queued_at, username LIMIT 5000",
+                    1, ids);
+    if (!res) {
+        logf_(w, "%s: cannot read removals: %s", r->name, e.msg);
+        return -1;
+    }
+    n = PQntuples(res);
+    names = xcalloc((size_t)n + 1, sizeof *names);
+    for (int i = 0; i < n; i++)
+        names[i] = PQgetvalue(res, i, 0);
+    rc = n ? remove_chunks(w, &s->conn, d, names, n, removals_done, db, ids, &e) : 0;
+    if (rc < 0) {
+        struct werr e2 = {0};
+
+        logf_(w, "%s: removing deleted vouchers: %s", r->name, e.msg);
+        db_execv(db, &e2,
+                 "UPDATE router_removals SET attempts = attempts + 1, error = $2"
+                 " WHERE router_id = $1",
+                 2, ids, e.msg);
+    } else
+        *removed = rc;
+    free(names);
+    PQclear(res);
+    return rc < 0 ? -1 : 0;
+}
+
+/* A full resync's first half: users carrying wisp's mark that the database
+ * does not hold as a live voucher (deleted, or expired) off the router.
+ * Returns how many, -1 on failure. */
+static int
+remove_strays(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
+              const struct driver *d, struct werr *e)
+{
+    struct rt_user *u = NULL;
+    size_t n = 0, ns = 0;
+    bool *stray;
+    const char **names;
+    char ids[16];
+    int rc;
+
+    ids_param(ids, sizeof ids, s->id);
+    if (d->list_marked(&s->conn, &u, &n, e) < 0)
+        return -1;
+    stray = xcalloc(n + 1, sizeof *stray);
+    names = xcalloc(n + 1, sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = u[i].name;
+    if (voucher_strays(db, names, n, stray, e) < 0) {
+        free(u);
+        free(stray);
+        free(names);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (stray[i])
+            names[ns++] = u[i].name; /* packed in place: ns <= i */
+    rc = ns ? remove_chunks(w, &s->conn, d, names, (int)ns, removals_done, db, ids, e) : 0;
+    if (rc > 0)
+        logf_(w, "%s: full resync: %d users with wisp's mark and no live voucher removed", r->name,
+              rc);
+    free(u);
+    free(stray);
+    free(names);
+    return rc;
+}
+
 /* Jobs queued for this router: kick, resync, remove. */
 static void
 step_jobs(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
@@ -605,18 +851,28 @@ step_jobs(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
         const char *kind = PQgetvalue(res, i, 1), *target = PQgetvalue(res, i, 2);
         struct werr je = {0};
         int rc = 0;
+        char result[64] = "ok";
 
+        if (stopping(w))
+            break; /* the job stays queued for the next round */
         if (str_eq(kind, "kick")) {
             struct rt_session k = {0};
 
             snprintf(k.user, sizeof k.user, "%s", target);
             snprintf(k.mac, sizeof k.mac, "%s", PQgetvalue(res, i, 3));
             rc = d->kick(&s->conn, &k, &je);
-        } else if (str_eq(kind, "resync")) { /* the push step that follows does the work */
-            rc = db_execv(db, &je,
-                          "UPDATE voucher_routers SET state = 'pending' WHERE router_id = $1"
-                          " AND state IN ('synced', 'failed')",
-                          1, ids);
+        } else if (str_eq(kind, "resync")) { /* the push step that follows does the rest */
+            int strays = remove_strays(w, db, s, r, d, &je);
+
+            if (strays >= 0)
+                rc = db_execv(db, &je,
+                              "UPDATE voucher_routers SET state = 'pending' WHERE router_id = $1"
+                              " AND state IN ('synced', 'failed')",
+                              1, ids);
+            else
+                rc = -1;
+            if (rc == 0)
+                snprintf(result, sizeof result, "ok, %d strays removed", strays);
         } else if (str_eq(kind, "remove")) {
             const char *names[1] = {target};
 
@@ -624,7 +880,7 @@ step_jobs(struct worker *w, struct db *db, struct slot *s, struct router_row *r,
         }
         db_execv(db, &e,
                  "UPDATE router_jobs SET state = $2, result = $3, done_at = now() WHERE id = $1", 3,
-                 PQgetvalue(res, i, 0), rc < 0 ? "failed" : "done", rc < 0 ? je.msg : "ok");
+                 PQgetvalue(res, i, 0), rc < 0 ? "failed" : "done", rc < 0 ? je.msg : result);
         publish(w, "router.job",
                 json_pack("{s:s, s:s, s:s, s:s}", "router", r->name, "kind", kind, "state",
                           rc < 0 ? "failed" : "done", "target", target));
@@ -639,7 +895,7 @@ work_router(struct worker *w, struct db *db, struct slot *s)
     struct werr e = {0};
     const struct driver *d;
     long long t0 = ssh_now_ms();
-    int pushed = 0, sessions = 0, removed = 0;
+    int pushed = 0, sessions = 0, removed = 0, deleted = 0;
 
     s->note[0] = '\0';
     json_decref(s->health);
@@ -666,6 +922,7 @@ work_router(struct worker *w, struct db *db, struct slot *s)
         }
         record_health(w, db, s, &r, &h);
         step_jobs(w, db, s, &r, d);
+        step_removals(w, db, s, &r, d, &deleted);
         step_push(w, db, s, &r, d, &pushed);
         if (prc == 0) {
             record_sessions(w, db, s, &r, ss, ns, &sessions);
@@ -681,7 +938,7 @@ work_router(struct worker *w, struct db *db, struct slot *s)
         step_expire(w, db, s, &r, d, &removed);
         if (!s->note[0])
             snprintf(s->note, sizeof s->note, "up, %d sessions, %d pushed, %d removed", sessions,
-                     pushed, removed);
+                     pushed, removed + deleted);
         if (s->health)
             json_object_set_new(s->health, "active_sessions", json_integer(sessions));
     }
@@ -695,31 +952,99 @@ out:
     router_row_free(&r);
 }
 
+/* A round is over: its log line, and its state for the live figures. */
+static void
+finish_round(struct worker *w, struct slot *s)
+{
+    logf_(w, "  %s: %lld ms, %s", s->name[0] ? s->name : "?", s->ms, s->note);
+    pthread_mutex_lock(&w->samples_lock);
+    json_decref(s->live);
+    s->live = s->health ? json_incref(s->health)
+                        : json_pack("{s:s, s:s}", "state", "down", "error", s->note);
+    snprintf(s->live_name, sizeof s->live_name, "%s", s->name);
+    pthread_mutex_unlock(&w->samples_lock);
+    atomic_store(&w->fresh, true);
+}
+
 struct pool_arg {
     struct worker *w;
     int k;
 };
 
+/* Take due routers off the queue and work on them, until told to quit. */
 static void *
 pool_thread(void *p)
 {
     struct pool_arg *a = p;
     struct worker *w = a->w;
-    size_t i;
 
-    while ((i = atomic_fetch_add(&w->next, 1)) < w->ntodo) {
-        struct slot *s = w->todo[i];
+    pthread_mutex_lock(&w->q_lock);
+    for (;;) {
+        struct slot *s;
 
-        if (!ensure_db(w, &w->tdb[a->k], &w->tdb_up[a->k])) {
-            snprintf(s->note, sizeof s->note, "no database");
-            continue;
+        while (!w->q_head && !w->q_quit)
+            pthread_cond_wait(&w->q_cond, &w->q_lock);
+        if (!w->q_head)
+            break;
+        s = w->q_head;
+        w->q_head = s->qnext;
+        if (!w->q_head)
+            w->q_tail = NULL;
+        pthread_mutex_unlock(&w->q_lock);
+        if (stopping(w)) {
+            snprintf(s->note, sizeof s->note, "not polled: stopping");
+        } else {
+            if (ensure_db(w, &w->tdb[a->k], &w->tdb_up[a->k]))
+                work_router(w, &w->tdb[a->k], s);
+            else
+                snprintf(s->note, sizeof s->note, "no database");
+            finish_round(w, s);
         }
-        work_router(w, &w->tdb[a->k], s);
+        pthread_mutex_lock(&w->q_lock);
+        atomic_store(&s->busy, false);
+        if (--w->q_busy == 0)
+            pthread_cond_broadcast(&w->idle_cond);
     }
+    pthread_mutex_unlock(&w->q_lock);
     return NULL;
 }
 
-/* --- the cycle (main thread) ------------------------------------------ */
+static bool
+pool_idle(struct worker *w)
+{
+    bool idle;
+
+    pthread_mutex_lock(&w->q_lock);
+    idle = w->q_busy == 0;
+    pthread_mutex_unlock(&w->q_lock);
+    return idle;
+}
+
+/* Hand every leased router that is due (all = due or not) to the pool. */
+static void
+dispatch(struct worker *w, bool all)
+{
+    long long now = ssh_now_ms();
+
+    for (struct slot *s = w->slots; s; s = s->next) {
+        if (!s->leased || !s->ready || atomic_load(&s->busy) || (!all && now < s->due_ms))
+            continue;
+        atomic_store(&s->busy, true);
+        s->due_ms = now + (long long)w->o->interval_s * 1000;
+        s->qnext = NULL;
+        pthread_mutex_lock(&w->q_lock);
+        if (w->q_tail)
+            w->q_tail->qnext = s;
+        else
+            w->q_head = s;
+        w->q_tail = s;
+        w->q_busy++;
+        pthread_cond_signal(&w->q_cond);
+        pthread_mutex_unlock(&w->q_lock);
+    }
+}
+
+/* --- the schedule (main thread) --------------------------------------- */
 
 static struct slot *
 slot_for(struct worker *w, int id)
@@ -736,6 +1061,7 @@ slot_for(struct worker *w, int id)
     return s;
 }
 
+/* Forget a router (never one the pool is working on). */
 static void
 drop_slot(struct worker *w, int id)
 {
@@ -747,44 +1073,71 @@ drop_slot(struct worker *w, int id)
             ssh_close(s->conn.ssh);
             sb_free(&s->conn.out);
             json_decref(s->health);
+            json_decref(s->live);
             free(s);
             return;
         }
 }
 
-/* Heartbeat, then leases: this worker's fair share of the routers. Returns
- * the ids of the routers due this cycle. */
+/* A worker is dead when its heartbeat is stale, or at once when its
+ * database backend is gone (a killed process closes its connections). */
+#define WORKER_DEAD                                                                                \
+    "(NOT (" WORKER_LIVE ") OR (backend_pid IS NOT NULL AND NOT EXISTS"                            \
+    " (SELECT 1 FROM pg_stat_activity a WHERE a.pid = workers.backend_pid)))"
+
+/* Dead workers' rows go, and with them their leases. */
+static void
+prune_workers(struct worker *w)
+{
+    struct werr e = {0};
+    PGresult *r =
+        db_queryv(&w->db, &e, "DELETE FROM workers WHERE id <> $1 AND " WORKER_DEAD " RETURNING id",
+                  1, w->id);
+
+    if (!r) {
+        logf_(w, "workers: %s", e.msg);
+        return;
+    }
+    for (int i = 0; i < PQntuples(r); i++)
+        logf_(w, "worker %s is gone: its routers are free", PQgetvalue(r, i, 0));
+    PQclear(r);
+    db_execv(
+        &w->db, &e,
+        "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM workers k WHERE k.id = routers.lease_owner)",
+        0);
+}
+
+/* Heartbeat, then leases: this worker's fair share of the routers, each
+ * marked in its slot (leased; ready unless backing off; due now when a sync
+ * was asked). Returns the number leased, -1 on error. */
 static int
-take_leases(struct worker *w, int **ids, int *n, struct werr *e)
+take_leases(struct worker *w, struct werr *e)
 {
     char interval[16], lease[16];
     PGresult *r;
-    int live = 1, total = 0, share;
+    int live = 1, total = 0, share, n;
     int iv = w->o->interval_s;
 
-    *ids = NULL;
-    *n = 0;
     snprintf(interval, sizeof interval, "%d", iv);
     snprintf(lease, sizeof lease, "%d", 3 * iv > 5 ? 3 * iv : 5);
     {
-        char pid[16], host[64] = "";
+        char pid[16];
 
         snprintf(pid, sizeof pid, "%d", (int)getpid());
-        gethostname(host, sizeof host - 1);
-        if (db_execv(
-                &w->db, e,
-                "INSERT INTO workers (id, host, pid, interval_s, embedded) VALUES ($1, $2, $3, $4, "
-                "$5)"
-                " ON CONFLICT (id) DO UPDATE SET seen_at = now(), interval_s = EXCLUDED.interval_s",
-                5, w->id, host, pid, interval, w->o->embedded ? "true" : "false") < 0)
+        if (db_execv(&w->db, e,
+                     "INSERT INTO workers (id, host, pid, interval_s, embedded, backend_pid)"
+                     " VALUES ($1, $2, $3, $4, $5, pg_backend_pid())"
+                     " ON CONFLICT (id) DO UPDATE SET seen_at = now(),"
+                     " interval_s = EXCLUDED.interval_s, backend_pid = EXCLUDED.backend_pid",
+                     5, w->id, w->host, pid, interval, w->o->embedded ? "true" : "false") < 0)
             return -1;
     }
-    r = db_queryv(
-        &w->db, e,
-        "SELECT (SELECT count(*) FROM workers WHERE seen_at > now() - make_interval(secs =>"
-        "   greatest(3 * interval_s, 5))),"
-        " (SELECT count(*) FROM routers WHERE state <> 'maintenance')",
-        0);
+    prune_workers(w);
+    r = db_queryv(&w->db, e,
+                  "SELECT (SELECT count(*) FROM workers WHERE " WORKER_LIVE "),"
+                  " (SELECT count(*) FROM routers WHERE state <> 'maintenance')",
+                  0);
     if (!r)
         return -1;
     live = atoi(PQgetvalue(r, 0, 0));
@@ -798,7 +1151,7 @@ take_leases(struct worker *w, int **ids, int *n, struct werr *e)
 
         snprintf(sh, sizeof sh, "%d", share);
         /* Let go of what is above the share (and routers in maintenance), so a
-         * worker that just started finds them free at its next cycle. */
+         * worker that just started finds them free at its next tick. */
         if (db_execv(
                 &w->db, e,
                 "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1"
@@ -806,29 +1159,44 @@ take_leases(struct worker *w, int **ids, int *n, struct werr *e)
                 "   WHERE lease_owner = $1 AND state <> 'maintenance' ORDER BY id LIMIT $2::int))",
                 2, w->id, sh) < 0)
             return -1;
-        r = db_queryv(&w->db, e,
-                      "WITH mine AS (SELECT id FROM routers WHERE state <> 'maintenance'"
-                      "   AND (lease_owner = $1 OR lease_owner IS NULL OR lease_until < now())"
-                      "   ORDER BY (lease_owner IS NOT DISTINCT FROM $1) DESC, id LIMIT $3::int"
-                      "   FOR UPDATE SKIP LOCKED)"
-                      " UPDATE routers r SET lease_owner = $1,"
-                      "   lease_until = now() + make_interval(secs => $2::int)"
-                      " FROM mine WHERE r.id = mine.id"
-                      " RETURNING r.id, (r.next_try_at IS NULL OR r.next_try_at <= now()"
-                      "   OR r.sync_requested)",
-                      3, w->id, lease, sh);
+        r = db_queryv(
+            &w->db, e,
+            "WITH mine AS (SELECT id FROM routers WHERE state <> 'maintenance'"
+            "   AND (lease_owner = $1 OR lease_owner IS NULL OR lease_until < now()"
+            "     OR NOT EXISTS (SELECT 1 FROM workers k WHERE k.id = routers.lease_owner))"
+            "   ORDER BY (lease_owner IS NOT DISTINCT FROM $1) DESC, id LIMIT $3::int"
+            "   FOR UPDATE SKIP LOCKED)"
+            " UPDATE routers r SET lease_owner = $1,"
+            "   lease_until = now() + make_interval(secs => $2::int)"
+            " FROM mine WHERE r.id = mine.id"
+            " RETURNING r.id, (r.next_try_at IS NULL OR r.next_try_at <= now()"
+            "   OR r.sync_requested), r.sync_requested",
+            3, w->id, lease, sh);
     }
     if (!r)
         return -1;
-    *ids = xcalloc((size_t)PQntuples(r) + 1, sizeof **ids);
-    for (int i = 0; i < PQntuples(r); i++)
-        if (PQgetvalue(r, i, 1)[0] == 't')
-            (*ids)[(*n)++] = atoi(PQgetvalue(r, i, 0));
+    for (struct slot *s = w->slots; s; s = s->next)
+        s->leased = false;
+    n = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        struct slot *s = slot_for(w, atoi(PQgetvalue(r, i, 0)));
+
+        s->leased = true;
+        s->ready = PQgetvalue(r, i, 1)[0] == 't';
+        if (PQgetvalue(r, i, 2)[0] == 't')
+            s->due_ms = 0;
+    }
     PQclear(r);
     db_execv(&w->db, e,
              "UPDATE routers SET sync_requested = false WHERE lease_owner = $1 AND sync_requested",
              1, w->id);
-    return 0;
+    /* Routers no longer ours: their sessions closed (once the pool is done). */
+    for (struct slot *s = w->slots, *next; s; s = next) {
+        next = s->next;
+        if (!s->leased && !atomic_load(&s->busy))
+            drop_slot(w, s->id);
+    }
+    return n;
 }
 
 /* Vouchers past their time become expired (the routers lose them in the
@@ -1044,8 +1412,8 @@ provider_thread(void *arg)
             enum provider_outcome o;
             int rc;
 
-            if (pass == 2 && !sweep_since)
-                break;
+            if ((pass == 2 && !sweep_since) || stopping(w))
+                break; /* stopping: the rest waits for the next worker's round */
             rc = pass == 0 ? order_take_dispatch(&w->pdb, &j, &e)
                            : order_take_check(&w->pdb, pass == 2 ? sweep_since : 0, &j, &e);
             if (rc <= 0) {
@@ -1093,128 +1461,144 @@ provider_thread(void *arg)
     return NULL;
 }
 
-/* Wait until the next cycle is due, fulfilling orders the moment one is
- * taken (PostgreSQL NOTIFY wisp_orders) rather than at the next cycle. */
-static void
-wait_for_next(struct worker *w, long long start, long long wait_ms)
+static void *
+provider_main(void *arg)
 {
-    const struct worker_opts *o = w->o;
+    struct worker *w = arg;
 
-    while (!(o->stop && *o->stop) && ssh_now_ms() - start < wait_ms) {
-        int fd = w->db_up && w->listening ? PQsocket(w->db.conn) : -1;
-        struct pollfd p = {fd, POLLIN, 0};
+    provider_thread(w);
+    atomic_store(&w->prov_running, false);
+    return NULL;
+}
 
-        if (fd < 0) {
-            struct timespec ts = {0, 100000000L};
-
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        if (poll(&p, 1, 100) > 0) {
-            PGnotify *n;
-            bool any = false;
-
-            if (!PQconsumeInput(w->db.conn))
-                break; /* the next cycle reconnects */
-            while ((n = PQnotifies(w->db.conn))) {
-                any = true;
-                PQfreemem(n);
-            }
-            if (any)
-                fulfil_orders(w);
-        }
+/* The provider round runs beside everything else, once a tick at most. */
+static void
+start_providers(struct worker *w)
+{
+    if (w->prov_started && !atomic_load(&w->prov_running)) {
+        pthread_join(w->prov, NULL);
+        w->prov_started = false;
     }
+    if (w->prov_started)
+        return;
+    atomic_store(&w->prov_running, true);
+    w->prov_started = pthread_create(&w->prov, NULL, provider_main, w) == 0;
+    if (!w->prov_started)
+        atomic_store(&w->prov_running, false);
 }
 
 static void
-cycle(struct worker *w, long n)
+join_providers(struct worker *w)
+{
+    if (w->prov_started)
+        pthread_join(w->prov, NULL);
+    w->prov_started = false;
+}
+
+/* Up to ms for a NOTIFY on wisp_orders: an order is fulfilled the moment it
+ * is taken, whatever the routers are doing. */
+static void
+wait_orders(struct worker *w, int ms)
+{
+    int fd = w->db_up && w->listening ? PQsocket(w->db.conn) : -1;
+    struct pollfd p = {fd, POLLIN, 0};
+    PGnotify *n;
+    bool any = false;
+
+    if (fd < 0) {
+        struct timespec ts = {0, (long)ms * 1000000L};
+
+        nanosleep(&ts, NULL);
+        return;
+    }
+    if (poll(&p, 1, ms) <= 0)
+        return;
+    if (!PQconsumeInput(w->db.conn))
+        return; /* the next tick reconnects */
+    while ((n = PQnotifies(w->db.conn))) {
+        any = true;
+        PQfreemem(n);
+    }
+    if (any)
+        fulfil_orders(w);
+}
+
+/* The start of a tick: the database, expiry, orders, leases, providers.
+ * The number of routers leased, -1 without the database. */
+static int
+tick_start(struct worker *w)
 {
     struct werr e = {0};
-    long long t0 = ssh_now_ms();
-    int *ids = NULL, nids = 0;
-    pthread_t th[WORKER_THREADS];
-    struct pool_arg args[WORKER_THREADS];
-    int nth;
-    char ms[16];
-    json_t *live;
-    pthread_t pt;
+    int nids;
 
     if (!(w->db_up && PQstatus(w->db.conn) == CONNECTION_OK))
         w->listening = false;
     if (!ensure_db(w, &w->db, &w->db_up))
-        return;
+        return -1;
     if (!w->listening)
         w->listening = db_execv(&w->db, &e, "LISTEN wisp_orders", 0) == 0;
     expire_vouchers(w);
     fulfil_orders(w);
-    if (take_leases(w, &ids, &nids, &e) < 0) {
+    if ((nids = take_leases(w, &e)) < 0) {
         logf_(w, "leases: %s", e.msg);
-        free(ids);
         if (PQstatus(w->db.conn) != CONNECTION_OK) { /* gone: back off, then open it again */
             db_close(&w->db);
             w->db_up = false;
         }
-        return;
+        return -1;
     }
-    /* Forget sessions of routers no longer ours. */
-    for (struct slot *s = w->slots, *next; s; s = next) {
-        bool keep = false;
+    start_providers(w);
+    return nids;
+}
 
-        next = s->next;
-        for (int i = 0; i < nids && !keep; i++)
-            keep = ids[i] == s->id;
-        if (!keep && s->conn.ssh) {
-            PGresult *r;
-            char idt[16];
+/* Router samples and states to Redis (metrics_feed sends and clears them). */
+static void
+feed(struct worker *w)
+{
+    struct werr e = {0};
+    json_t *live = json_object();
+    char key[128];
+    int ttl = 3 * (w->o->interval_s > 0 ? w->o->interval_s : 1) + 5;
 
-            ids_param(idt, sizeof idt, s->id);
-            r = db_queryv(&w->db, &e, "SELECT 1 FROM routers WHERE id = $1 AND lease_owner = $2", 2,
-                          idt, w->id);
-            if (!r || PQntuples(r) == 0)
-                drop_slot(w, s->id);
-            if (r)
-                PQclear(r);
-        }
+    atomic_store(&w->fresh, false);
+    w->last_feed_ms = ssh_now_ms();
+    pthread_mutex_lock(&w->samples_lock);
+    if (metrics_feed(w->cfg, &w->db, w->samples, &e) < 0)
+        logf_(w, "metrics to Redis: %s", e.msg);
+    for (struct slot *s = w->slots; s; s = s->next) {
+        if (!s->leased || !s->live || !s->live_name[0])
+            continue;
+        snprintf(key, sizeof key, "router:%s", s->live_name);
+        json_object_set_new(live, key, json_incref(s->live));
     }
-    pthread_create(&pt, NULL, provider_thread, w);
-    w->todo = xcalloc((size_t)nids + 1, sizeof *w->todo);
-    w->ntodo = (size_t)nids;
-    for (int i = 0; i < nids; i++)
-        w->todo[i] = slot_for(w, ids[i]);
-    atomic_store(&w->next, 0);
-    nth = nids < WORKER_THREADS ? nids : WORKER_THREADS;
-    for (int k = 0; k < nth; k++) {
-        args[k] = (struct pool_arg){w, k};
-        pthread_create(&th[k], NULL, pool_thread, &args[k]);
-    }
-    for (int k = 0; k < nth; k++)
-        pthread_join(th[k], NULL);
-    pthread_join(pt, NULL);
-    live = json_object();
-    for (size_t i = 0; i < w->ntodo; i++) {
-        struct slot *s = w->todo[i];
-        char key[48];
+    pthread_mutex_unlock(&w->samples_lock);
+    snprintf(key, sizeof key, "worker:%s", w->id);
+    json_object_set_new(live, key,
+                        json_pack("{s:I, s:I, s:i, s:I}", "seen", (json_int_t)time(NULL),
+                                  "cycle_ms", (json_int_t)w->tick_ms, "routers", w->nids, "cycles",
+                                  (json_int_t)w->ticks));
+    if (events_store(w->cfg, live, ttl, &e) < 0)
+        logf_(w, "live state to Redis: %s", e.msg);
+    json_decref(live);
+}
 
-        logf_(w, "  %s: %lld ms, %s", s->name[0] ? s->name : "?", s->ms, s->note);
-        snprintf(key, sizeof key, "router:%s", s->name);
-        if (s->name[0])
-            json_object_set_new(live, key,
-                                s->health
-                                    ? json_incref(s->health)
-                                    : json_pack("{s:s, s:s}", "state", "down", "error", s->note));
-    }
-    free(w->todo);
-    w->todo = NULL;
-    free(ids);
+/* The end of a tick (with --once/--cycles, once its routers are done):
+ * heartbeat, the live figures, the history's pruning, the textfile. */
+static void
+tick_end(struct worker *w, long n, int nids, long long t0)
+{
+    struct werr e = {0};
+    char ms[16];
+
     snprintf(ms, sizeof ms, "%lld", ssh_now_ms() - t0);
     db_execv(&w->db, &e,
              "UPDATE workers SET seen_at = now(), cycles = cycles + 1, cycle_ms = $2 WHERE id = $1",
              2, w->id, ms);
     logf_(w, "cycle %ld: %d routers in %s ms", n, nids, ms);
-    pthread_mutex_lock(&w->samples_lock); /* the pool has finished; taken all the same */
-    if (metrics_feed(w->cfg, &w->db, w->samples, &e) < 0)
-        logf_(w, "metrics to Redis: %s", e.msg);
-    pthread_mutex_unlock(&w->samples_lock);
+    w->ticks = n;
+    w->nids = nids;
+    w->tick_ms = atoll(ms);
+    feed(w);
     /* the history is kept for 400 days */
     db_execv(&w->db, &e, "DELETE FROM metric_rollups WHERE bucket < now() - interval '400 days'",
              0);
@@ -1225,32 +1609,87 @@ cycle(struct worker *w, long n)
             logf_(w, "prometheus: %s", e.msg);
         free(file);
     }
-    {
-        char key[128];
-        int ttl = 3 * (w->o->interval_s > 0 ? w->o->interval_s : 1) + 5;
-
-        snprintf(key, sizeof key, "worker:%s", w->id);
-        json_object_set_new(live, key,
-                            json_pack("{s:I, s:I, s:i, s:I}", "seen", (json_int_t)time(NULL),
-                                      "cycle_ms", (json_int_t)atoll(ms), "routers", nids, "cycles",
-                                      (json_int_t)n));
-        if (events_store(w->cfg, live, ttl, &e) < 0)
-            logf_(w, "live state to Redis: %s", e.msg);
-        json_decref(live);
-    }
     publish(w, "worker.cycle",
             json_pack("{s:s, s:I, s:i}", "worker", w->id, "ms", (json_int_t)atoll(ms), "routers",
                       nids));
 }
 
+/* Until the pool has finished this cycle's routers (--once, --cycles),
+ * fulfilling orders meanwhile and keeping the heartbeat fresh. */
+static void
+wait_idle(struct worker *w)
+{
+    long long beat = ssh_now_ms();
+
+    while (!pool_idle(w)) {
+        wait_orders(w, 100);
+        if (ssh_now_ms() - beat >= 1000LL * (w->o->interval_s > 0 ? w->o->interval_s : 1)) {
+            struct werr e = {0};
+
+            beat = ssh_now_ms();
+            db_execv(&w->db, &e, "UPDATE workers SET seen_at = now() WHERE id = $1", 1, w->id);
+        }
+    }
+}
+
+/* Run ticks until stopped. With o->cycles, each tick is a cycle that waits
+ * for its routers (all of them, due or not); without, routers run on their
+ * own schedules and the main thread only ticks, dispatches and listens. */
+static long
+run_loop(struct worker *w)
+{
+    const struct worker_opts *o = w->o;
+    bool cycles = o->cycles > 0;
+    long n = 0;
+    long long next_tick = 0;
+
+    while (!stopping(w)) {
+        long long now = ssh_now_ms();
+
+        if (now >= next_tick) {
+            int nids = tick_start(w);
+            long long wait_ms = (long long)o->interval_s * 1000;
+
+            n++;
+            if (nids >= 0) {
+                dispatch(w, cycles);
+                if (cycles) {
+                    wait_idle(w);
+                    join_providers(w);
+                }
+                tick_end(w, n, nids, now);
+            }
+            if (cycles && n >= o->cycles)
+                break;
+            /* Without its database the worker retries after 1, 2, 4 ... 30 s. */
+            if (!w->db_up) {
+                long long back = 1000LL << (w->db_failures < 5 ? w->db_failures : 5);
+
+                w->db_failures++;
+                wait_ms = back > 30000 ? 30000 : back;
+            } else {
+                w->db_failures = 0;
+            }
+            if (!cycles && wait_ms < 1000)
+                wait_ms = 1000; /* back to back is for routers, not for ticks */
+            next_tick = now + wait_ms;
+        }
+        if (!cycles && w->db_up) {
+            dispatch(w, false);
+            /* samples of routers finished since the tick: live within a second */
+            if (atomic_load(&w->fresh) && ssh_now_ms() - w->last_feed_ms >= 1000)
+                feed(w);
+        }
+        wait_orders(w, 100);
+    }
+    return n;
+}
+
 int
 worker_seen(struct db *db, struct werr *e)
 {
-    PGresult *r =
-        db_queryv(db, e,
-                  "SELECT count(*) FROM workers WHERE seen_at > now() - make_interval(secs =>"
-                  " 3 * greatest(interval_s, 1) + 2)",
-                  0);
+    PGresult *r = db_queryv(
+        db, e, "SELECT count(*) FROM workers WHERE " WORKER_LIVE " AND NOT " WORKER_DEAD, 0);
     int n;
 
     if (!r)
@@ -1264,14 +1703,11 @@ int
 worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e)
 {
     struct worker w = {.cfg = cfg, .o = o};
-    char host[64] = "";
-    long n = 0;
+    struct pool_arg args[WORKER_THREADS];
+    long n;
 
-    gethostname(host, sizeof host - 1);
-    snprintf(w.id, sizeof w.id, "%s:%d%s", host, (int)getpid(), o->embedded ? ":console" : "");
-    pthread_mutex_init(&w.log_lock, NULL);
-    pthread_mutex_init(&w.samples_lock, NULL);
-    w.samples = mpath_new(cfg->redis_prefix);
+    gethostname(w.host, sizeof w.host - 1);
+    snprintf(w.id, sizeof w.id, "%s:%d%s", w.host, (int)getpid(), o->embedded ? ":console" : "");
     if (db_open(&w.db, cfg->db, e) < 0)
         return -1;
     w.db_up = true;
@@ -1279,24 +1715,29 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
         db_close(&w.db);
         return -1;
     }
-    logf_(&w, "started as %s, every %d s", w.id, o->interval_s);
-    while (!(o->stop && *o->stop)) {
-        long long start = ssh_now_ms(), wait_ms = (long long)o->interval_s * 1000;
-
-        cycle(&w, ++n);
-        if (o->cycles > 0 && n >= o->cycles)
+    pthread_mutex_init(&w.log_lock, NULL);
+    pthread_mutex_init(&w.samples_lock, NULL);
+    pthread_mutex_init(&w.q_lock, NULL);
+    pthread_cond_init(&w.q_cond, NULL);
+    pthread_cond_init(&w.idle_cond, NULL);
+    w.samples = mpath_new(cfg->redis_prefix);
+    for (int k = 0; k < WORKER_THREADS; k++) {
+        args[k] = (struct pool_arg){&w, k};
+        if (pthread_create(&w.th[k], NULL, pool_thread, &args[k]) != 0)
             break;
-        /* Without its database the worker retries after 1, 2, 4 ... 30 s. */
-        if (!w.db_up) {
-            long long back = 1000LL << (w.db_failures < 5 ? w.db_failures : 5);
-
-            w.db_failures++;
-            wait_ms = back > 30000 ? 30000 : back;
-        } else {
-            w.db_failures = 0;
-        }
-        wait_for_next(&w, start, wait_ms);
+        w.nth++;
     }
+    logf_(&w, "started as %s, every %d s", w.id, o->interval_s);
+    n = run_loop(&w);
+    /* Stop: SSH waits see the stop flag, so the pool is done within moments;
+     * routers still queued are skipped. */
+    pthread_mutex_lock(&w.q_lock);
+    w.q_quit = true;
+    pthread_cond_broadcast(&w.q_cond);
+    pthread_mutex_unlock(&w.q_lock);
+    for (int k = 0; k < w.nth; k++)
+        pthread_join(w.th[k], NULL);
+    join_providers(&w);
     /* Leave: give the leases back so another worker takes over at once. */
     if (ensure_db(&w, &w.db, &w.db_up)) {
         struct werr e2 = {0};
@@ -1325,6 +1766,9 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
         db_close(&w.db);
     pthread_mutex_destroy(&w.log_lock);
     pthread_mutex_destroy(&w.samples_lock);
+    pthread_mutex_destroy(&w.q_lock);
+    pthread_cond_destroy(&w.q_cond);
+    pthread_cond_destroy(&w.idle_cond);
     mpath_free(w.samples);
     return 0;
 }

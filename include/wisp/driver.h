@@ -68,6 +68,10 @@ struct driver {
     int (*push_users)(struct rconn *c, const struct rt_user *u, size_t n, char **errs,
                       struct werr *e);
     int (*list_users)(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e);
+    /* The users that carry wisp's mark (RouterOS: comment "wisp"; openNDS:
+     * the voucher roll, which is wisp's), names only: what a full resync
+     * compares with the database. */
+    int (*list_marked)(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e);
     /* Remove users (missing ones count as removed) and kick their sessions. */
     int (*remove_users)(struct rconn *c, const char *const *names, size_t n, struct werr *e);
     int (*list_sessions)(struct rconn *c, struct rt_session **s, size_t *n, struct werr *e);
@@ -135,6 +139,9 @@ int ros_parse_poll(const char *text, struct rt_health *h, struct rt_session **s,
  * word at all (the router's error, if it printed one, in e). */
 int ros_parse_answers(const char *text, const char *const *names, size_t n, char **errs,
                       const char *what, struct werr *e);
+/* The "wisp-user;NAME" lines of wisp's marked-users script, up to its
+ * "wisp-end", into users (names only). */
+int ros_parse_marked(const char *text, struct rt_user **u, size_t *n, struct werr *e);
 
 /* --- openNDS parsing --------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #ifndef WISP_SSH_H
 #define WISP_SSH_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "wisp/err.h"
@@ -31,6 +32,9 @@ struct ssh_target {
     bool accept_new;     /* with no pin, take the key offered (and report it) */
     int connect_ms;      /* deadline for TCP connect, handshake and login */
     int command_ms;      /* deadline for one command */
+    /* When set and it becomes non-zero, whatever waits on the router gives up
+     * within 100 ms as if its deadline had passed (a worker stopping). */
+    const volatile sig_atomic_t *cancel;
 };
 
 struct ssh;

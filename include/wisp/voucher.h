@@ -101,4 +101,8 @@ int voucher_reveal(struct db *db, const char *code, char *password, size_t n, st
 int voucher_correct(struct db *db, const char *code, const char *price, const char *reason,
                     struct werr *e);
 
+/* Which of names (users found on a router with wisp's mark) the database
+ * does not hold as a live voucher (no such code, or expired): stray[i]. */
+int voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, struct werr *e);
+
 #endif

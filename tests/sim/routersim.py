@@ -16,6 +16,7 @@
         mode MODE             normal | garbage | hang | badjson | legacy
         resource KEY VALUE    RouterOS: print VALUE verbatim as KEY's value in
                               /system resource print ("cpu-load" "%")
+        adduser NAME [COMMENT]  a user put there by someone else (openNDS: a roll line)
         users | active        print the router's state as JSON
         commands              every command received (DIR/commands.log), as JSON
         ran                   RouterOS commands that only an injection would run
@@ -361,21 +362,25 @@ class Ros:
         return str(a.get(field, ""))
 
     def foreach(self, stmt):
-        m = re.fullmatch(r':foreach i in=\[/ip hotspot active find( server=("(?:[^"\\]|\\.)*"))?\] '
-                         r'do=\{:put \((.*)\)\}',
-                         stmt, re.S)
+        m = re.fullmatch(r':foreach i in=\[/ip hotspot (active|user) find( (server|comment)=("(?:[^"\\]|\\.)*"))?\] '
+                         r'do=\{:put \((.*)\)\}', stmt, re.S)
         if not m:
             raise RosError("syntax error (line 1 column 10)")
-        server = unquote(m.group(2)) if m.group(2) else None
-        pieces = split_top(m.group(3), ".")
-        for a in list(self.st["active"]):
-            if server and a["server"] != server:
+        menu, key = m.group(1), m.group(3)
+        want = unquote(m.group(4)) if m.group(4) else None
+        pieces = split_top(m.group(5), ".")
+        for a in list(self.st["active" if menu == "active" else "users"]):
+            if want is not None and str(a.get(key, "")) != want:
                 continue
             line = ""
             for p in pieces:
-                g = re.fullmatch(r'\[/ip hotspot active get \$i ([a-z-]+)\]', p)
-                if g:
-                    line += self.get(a, g.group(1))
+                g = re.fullmatch(r'\[/ip hotspot (active|user) get \$i ([a-z-]+)\]', p)
+                if g and g.group(1) != menu:
+                    raise RosError("syntax error (line 1 column 40)")
+                if g and menu == "user":
+                    line += str(a.get(g.group(2), ""))
+                elif g:
+                    line += self.get(a, g.group(2))
                 elif p.startswith('"'):
                     line += unquote(p)
                 else:
@@ -475,6 +480,7 @@ def serve_routeros(d, cmd):
             out.insert(len(out) // 2, "17:20:06 echo: system,error,critical login failure for user admin from "
                                       "65.160.140.13 via ssh")
     if mode == "hang":
+        open(os.path.join(d, "hanging"), "w").close()  # tests wait for a hang under way
         time.sleep(60)
     return 0, "".join(line + "\r\n" for line in out)
 
@@ -596,6 +602,13 @@ def admin(d, args):
             print(json.dumps(st["users"] if kind == "routeros" else roll(d)))
         elif cmd == "active":
             print(json.dumps(st["active"] if kind == "routeros" else st["clients"]))
+        elif cmd == "adduser" and kind == "routeros":  # what someone else put on the router
+            st["users"].append({"name": rest[0], "password": "", "profile": "default", "limit-uptime": 0,
+                                "limit-bytes-total": 0, "mac-address": "00:00:00:00:00:00", "server": "all",
+                                "comment": rest[1] if len(rest) > 1 else "", "disabled": False,
+                                "uptime": 0, "bytes-in": 0, "bytes-out": 0})
+        elif cmd == "adduser":
+            write_roll(d, roll(d) + [[rest[0], "0", "0", "0", "0", "60", "0"]])
         elif cmd == "profiles":
             print(json.dumps(st["profiles"]))
         elif cmd == "ran":  # the commands an injection would have run

@@ -288,6 +288,37 @@ test_sessions(void **state)
 }
 
 static void
+test_marked(void **state)
+{
+    struct rt_user *u;
+    size_t n;
+    struct werr e = {0};
+
+    (void)state;
+    assert_int_equal(
+        ros_parse_marked("wisp-user;k7m2x9ab\nwisp-user;a b\"c\n\nwisp-end\n", &u, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(u[0].name, "k7m2x9ab");
+    assert_string_equal(u[1].name, "a b\"c");
+    free(u);
+    assert_int_equal(ros_parse_marked("wisp-end\n", &u, &n, &e), 0);
+    assert_int_equal(n, 0);
+    /* cut short, garbage, an error, a name longer than any user's */
+    assert_int_equal(ros_parse_marked("wisp-user;a\n", &u, &n, &e), -1);
+    assert_null(u);
+    assert_int_equal(ros_parse_marked("wisp-user;a\n%% hello\nwisp-end\n", &u, &n, &e), -1);
+    assert_int_equal(ros_parse_marked("syntax error (line 1 column 5)\nwisp-end\n", &u, &n, &e),
+                     -1);
+    assert_non_null(strstr(e.msg, "syntax error"));
+    assert_int_equal(
+        ros_parse_marked("wisp-user;"
+                         "0123456789012345678901234567890123456789012345678901234567890123"
+                         "\nwisp-end\n",
+                         &u, &n, &e),
+        -1);
+}
+
+static void
 test_errors(void **state)
 {
     size_t len;
@@ -436,7 +467,8 @@ main(void)
         cmocka_unit_test(test_health_v6_v7), cmocka_unit_test(test_log_lines_dropped),
         cmocka_unit_test(test_terse_v6_v7),  cmocka_unit_test(test_users),
         cmocka_unit_test(test_sessions),     cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_ndsctl_json),  cmocka_unit_test(test_roll),
+        cmocka_unit_test(test_marked),       cmocka_unit_test(test_ndsctl_json),
+        cmocka_unit_test(test_roll),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
