@@ -60,8 +60,8 @@ static char **
 complete(const char *text, int start, int end)
 {
     pr.hint[0] = '\0';
-    return cli_complete(rl_line_buffer, start, end, text, (const char *const *)pr.plans,
-                        (const char *const *)pr.routers);
+    return cli_complete(rl_line_buffer, start, end, text, CMD_CONSOLE,
+                        (const char *const *)pr.plans, (const char *const *)pr.routers);
 }
 
 /* Several matches: show them in the footer instead of readline's own list. */

@@ -682,8 +682,8 @@ generator(const char *text, int state)
 }
 
 char **
-cli_complete(const char *line, int start, int end, const char *text, const char *const *plans,
-             const char *const *routers)
+cli_complete(const char *line, int start, int end, const char *text, enum cmd_place place,
+             const char *const *plans, const char *const *routers)
 {
     char *head = xasprintf("%.*s", start, line);
     int argc = 0, used = 0;
@@ -708,6 +708,8 @@ cli_complete(const char *line, int start, int end, const char *text, const char 
                 char words[64], *w, *rest = words;
                 int k = 0;
 
+                if (ce->places && !(ce->places & (unsigned)place))
+                    continue; /* never offer what would be refused here */
                 snprintf(words, sizeof words, "%s", ce->name);
                 /* strsep keeps no hidden state: the console runs a worker thread */
                 for (w = strsep(&rest, " "); w && k < argc; w = strsep(&rest, " "), k++)
@@ -731,6 +733,8 @@ cli_complete(const char *line, int start, int end, const char *text, const char 
         for (const struct cmd_flag *f = c->flags; f && f->name; f++) {
             char flag[64];
 
+            if (f->places && !(f->places & (unsigned)place))
+                continue;
             snprintf(flag, sizeof flag, "--%s", f->name);
             add_candidate(flag, text);
         }

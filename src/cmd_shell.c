@@ -51,7 +51,7 @@ complete(const char *text, int start, int end)
     char **plans = db ? names("SELECT name FROM plans WHERE active ORDER BY name") : NULL,
          **routers = db ? names("SELECT name FROM routers ORDER BY name") : NULL, **m;
 
-    m = cli_complete(rl_line_buffer, start, end, text, (const char *const *)plans,
+    m = cli_complete(rl_line_buffer, start, end, text, CMD_SHELL, (const char *const *)plans,
                      (const char *const *)routers);
     free_names(plans);
     free_names(routers);

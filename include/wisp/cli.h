@@ -128,8 +128,9 @@ char *cli_state_path(const char *name);
 /* Readline completion over the command table: commands, then the flags of the
  * command being typed, the values of --plan from plans and of --router (and a
  * `router ...` command's NAME) from routers (NULL-terminated, may be NULL).
+ * Only what may run at place (CMD_SHELL, CMD_CONSOLE) is offered.
  * Returns a malloc'ed match list as rl_completion_matches does. */
-char **cli_complete(const char *line, int start, int end, const char *text,
+char **cli_complete(const char *line, int start, int end, const char *text, enum cmd_place place,
                     const char *const *plans, const char *const *routers);
 
 /* Print the list of commands, or one command's usage, to out. */

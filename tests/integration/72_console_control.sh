@@ -56,6 +56,14 @@ gone() {
 
 # --- commands that would take the terminal ---------------------------------
 start 120 40
+# Tab offers only what may run here: `:pla` becomes `:plan`, `:wor` stays
+tm send-keys -t wisp ':' 'pla' Tab
+sleep 0.5
+t_contains "Tab completes a command that may run here" ":plan" "$(screen)"
+tm send-keys -t wisp Escape ':' 'wor' Tab
+sleep 0.5
+t_not_contains "Tab never offers a refused command" ":worker" "$(screen)"
+tm send-keys -t wisp Escape
 for cmd in "worker" "metrics --watch" "shell" "operator add newbie --role viewer"; do
     name=${cmd% newbie*}
     tm send-keys -t wisp ':' "$cmd" Enter
