@@ -2039,7 +2039,8 @@ stop_worker(struct app *app)
 {
     if (!app->worker_running)
         return;
-    worker_stop = 1; /* it finishes its cycle and gives its leases back */
+    worker_stop = 1; /* it stops within moments (router waits are cancelled), records what
+                      * the routers confirmed and gives its leases back */
     pthread_join(app->worker_thread, NULL);
     if (worker_opts.log)
         fclose(worker_opts.log);
