@@ -24,6 +24,16 @@ BEGIN
     IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         EXECUTE format('GRANT wisp_owner TO %I', current_user);
     END IF;
+    -- The definer functions look names up in this schema (after pg_catalog):
+    -- a login role that could create objects here (PUBLIC may, on PostgreSQL
+    -- 14 and older and in databases upgraded from them) could put a function
+    -- of its own in their way, say wisp_require(text), and run it as
+    -- wisp_owner. Only the schema's owner creates objects in it.
+    EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC', current_schema());
+    IF has_schema_privilege('public', current_schema(), 'CREATE') THEN
+        RAISE WARNING 'anyone may create objects in schema %: as its owner, REVOKE CREATE ON SCHEMA % FROM PUBLIC',
+            current_schema(), current_schema();
+    END IF;
 END
 $owner$;
 
