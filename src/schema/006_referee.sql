@@ -66,27 +66,43 @@ COMMENT ON CONSTRAINT vouchers_sold_has_sale ON vouchers IS
 COMMENT ON CONSTRAINT vouchers_active_was_used ON vouchers IS
     'an active or expired voucher has its first use';
 
--- Validate each CHECK the existing rows meet; the others stay NOT VALID and
--- `wisp db migrate` names them.
-DO $valid$
+-- Validate a CHECK where the existing rows meet it. Where rows from before
+-- break it, it cannot stay as it is: a CHECK binds every changed row, so
+-- such a voucher could never be sold, activated, disabled or expired (and
+-- one of them failed wisp_voucher_expire for every voucher, and the
+-- worker's session import for its router). So it becomes "the rule, or one
+-- of the rows from before" (id up to the largest now; ids never change),
+-- NOT VALID so that `wisp db migrate` names it: every new row obeys it,
+-- the old ones go on through their life cycle. (008 uses this too.)
+CREATE FUNCTION wisp_check_spare_old(p_table regclass, p_con text) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
-    c text;
+    expr text;
+    note text;
+    top bigint;
 BEGIN
-    FOREACH c IN ARRAY ARRAY['vouchers_disabled_remembers', 'vouchers_new_is_unsold',
-                             'vouchers_sold_has_sale', 'vouchers_active_was_used'] LOOP
-        BEGIN
-            EXECUTE format('ALTER TABLE vouchers VALIDATE CONSTRAINT %I', c);
-        EXCEPTION WHEN check_violation THEN
-            RAISE WARNING 'vouchers: rows from before break %; it holds for new rows only', c;
-        END;
-    END LOOP;
+    EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', p_table, p_con);
+EXCEPTION WHEN check_violation THEN
+    SELECT pg_get_expr(conbin, conrelid), obj_description(oid, 'pg_constraint') INTO expr, note
+        FROM pg_constraint WHERE conrelid = p_table AND conname = p_con;
+    EXECUTE format('SELECT max(id) FROM %s', p_table) INTO top;
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', p_table, p_con);
+    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK ((%s) OR id <= %s) NOT VALID',
+                   p_table, p_con, expr, top);
+    EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', p_con, p_table, note);
+    RAISE WARNING '%: rows from before break %; it holds for new rows only', p_table, p_con;
 END
-$valid$;
+$$;
+REVOKE ALL ON FUNCTION wisp_check_spare_old(regclass, text) FROM PUBLIC;
+
+SELECT wisp_check_spare_old('vouchers', c)
+    FROM unnest(ARRAY['vouchers_disabled_remembers', 'vouchers_new_is_unsold',
+                      'vouchers_sold_has_sale', 'vouchers_active_was_used']) c;
 
 -- Every UPDATE of a voucher, whichever columns it names.
 CREATE OR REPLACE FUNCTION vouchers_transition() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.code <> OLD.code OR NEW.password <> OLD.password OR NEW.batch_id <> OLD.batch_id
+    IF NEW.id <> OLD.id OR NEW.code <> OLD.code OR NEW.password <> OLD.password OR NEW.batch_id <> OLD.batch_id
        OR NEW.serial <> OLD.serial OR NEW.plan_id <> OLD.plan_id OR NEW.created_at <> OLD.created_at THEN
         RAISE EXCEPTION 'voucher %: its code, password, batch, plan and creation never change', OLD.code
             USING ERRCODE = 'check_violation';
@@ -659,6 +675,7 @@ BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
              WHERE p.pronamespace = current_schema()::regnamespace
                AND p.proname IN ('wisp_require', 'wisp_voucher_refuse', 'wisp_audit_write',
+                   'wisp_check_spare_old',
                    'wisp_batch_create', 'wisp_voucher_sell', 'wisp_voucher_sell_next',
                    'wisp_voucher_disable',
                    'wisp_voucher_enable', 'wisp_voucher_extend', 'wisp_voucher_reset',
