@@ -199,6 +199,11 @@ w worker --once
 w router show evil
 t_contains "router show: the identity the worker stored, as text" 'evil\x1b[2J' "$OUT"
 t_eq "router show: no raw escape" 0 "$(raw_ctrl "$OUT")"
+# JSON allows C1 controls raw (U+009B is CSI to a terminal): --json escapes them
+sql "UPDATE routers SET version = U&'7\\009B2J' WHERE name = 'evil'" >/dev/null
+w router list --json
+t_eq "router list --json: no raw C1 (CSI) from a router" 0 "$(raw_c1 "$OUT")"
+t_eq "router list --json: the value itself, escaped" "7"$'\xc2\x9b'"2J" "$(jq -r '.[] | select(.name == "evil") | .version' <<<"$OUT")"
 
 # password login keeps working when another run sets the simulator up
 w router add pw --host 127.0.0.1 --port "$base" --user wispsim --driver routeros --password-stdin --hostkey "$FA" <<<"$SIM_PASSWORD"
