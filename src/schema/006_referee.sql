@@ -378,8 +378,17 @@ RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_
 BEGIN
     PERFORM wisp_require('wisp_operator');
     IF coalesce(p_seconds, 0) < 0 OR coalesce(p_bytes, 0) < 0
-       OR coalesce(p_seconds, 0) + coalesce(p_bytes, 0) = 0 THEN
+       OR (coalesce(p_seconds, 0) = 0 AND coalesce(p_bytes, 0) = 0) THEN
         RAISE EXCEPTION 'extend by a positive time or amount of data' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Bounded, as plans are (wisp_plan_bounded): a typo such as --by
+    -- 99999999999999d made the voucher's expiry out of range, so its first
+    -- login failed the worker's session import for its whole router.
+    IF EXISTS (SELECT FROM vouchers WHERE code = p_code
+                 AND (extra_s::numeric + coalesce(p_seconds, 0) > 315360000
+                      OR extra_bytes::numeric + coalesce(p_bytes, 0) > 1e15)) THEN
+        RAISE EXCEPTION 'voucher %: extended by at most 3650 days and 1 PB in all', p_code
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     UPDATE vouchers SET extra_s = extra_s + coalesce(p_seconds, 0), extra_bytes = extra_bytes + coalesce(p_bytes, 0),
                         expires_at = expires_at + make_interval(secs => coalesce(p_seconds, 0))
@@ -595,6 +604,18 @@ CREATE FUNCTION wisp_plan_json(p_name text) RETURNS jsonb LANGUAGE sql STABLE AS
     FROM plans WHERE name = p_name;
 $$;
 
+-- A plan's time and data stay where timestamps and sums with a voucher's
+-- extension cannot overflow: at most 10 years (3650d) and 1 PB.
+CREATE FUNCTION wisp_plan_bounded(p_name text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT FROM plans WHERE name = p_name
+                 AND (duration_s > 315360000 OR validity_s > 315360000 OR data_bytes > 1e15)) THEN
+        RAISE EXCEPTION 'plan "%": a duration or validity is at most 3650 days, data at most 1 PB', p_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
 CREATE FUNCTION wisp_plan_add(p_name text, p_price numeric, p_duration_s bigint, p_data_bytes bigint,
                               p_rate_limit text, p_validity_s bigint, p_shared_users integer,
                               p_profile text, p_lock_mac boolean, p_low_stock integer)
@@ -608,6 +629,7 @@ BEGIN
                        profile, lock_mac, low_stock, created_at, created_by)
         VALUES (p_name, p_price, p_duration_s, p_data_bytes, p_rate_limit, p_validity_s, p_shared_users,
                 p_profile, coalesce(p_lock_mac, false), p_low_stock, now(), session_user);
+    PERFORM wisp_plan_bounded(p_name);
     PERFORM wisp_audit_write('plan.add', wisp_plan_json(p_name));
 END
 $$;
@@ -647,6 +669,7 @@ BEGIN
         lock_mac = CASE WHEN c ? 'lock_mac' THEN (c->>'lock_mac')::boolean ELSE lock_mac END,
         low_stock = CASE WHEN c ? 'low_stock' THEN (c->>'low_stock')::integer ELSE low_stock END
         WHERE name = p_name;
+    PERFORM wisp_plan_bounded(p_name);
     PERFORM wisp_audit_write('plan.edit',
         jsonb_build_object('plan', p_name, 'before', before, 'after', wisp_plan_json(p_name)));
 END
@@ -682,6 +705,7 @@ BEGIN
                    'wisp_voucher_set_mac', 'wisp_voucher_delete', 'wisp_batch_delete',
                    'wisp_voucher_printed', 'wisp_voucher_reveal', 'wisp_sale_correct',
                    'wisp_voucher_activate', 'wisp_voucher_expire', 'wisp_plan_json',
+                   'wisp_plan_bounded',
                    'wisp_plan_add', 'wisp_plan_edit', 'wisp_plan_set_active')
     LOOP
         EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
