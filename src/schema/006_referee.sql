@@ -287,6 +287,8 @@ $$;
 -- Sell the oldest unsold voucher of an active plan that no other
 -- transaction holds, one already on a router first (it works at once): a
 -- web shop's or an order's sale from stock. No row when none is free.
+-- Only vouchers whose code alone logs in (code mode: password = code): the
+-- buyer gets the code as a PIN, never a userpass voucher's password.
 CREATE FUNCTION wisp_voucher_sell_next(p_plan text)
 RETURNS TABLE (id bigint, code text, price numeric, sold_by text, sold_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -303,12 +305,14 @@ BEGIN
             USING ERRCODE = 'no_data_found';
     END IF;
     SELECT v.id, v.code INTO vid, c FROM vouchers v
-        WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL AND EXISTS (SELECT FROM routers)
+        WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL AND v.password = v.code
+          AND EXISTS (SELECT FROM routers)
           AND EXISTS (SELECT FROM voucher_routers vr WHERE vr.voucher_id = v.id AND vr.state = 'synced')
         ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
     IF vid IS NULL THEN
         SELECT v.id, v.code INTO vid, c FROM vouchers v
-            WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
+            WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL AND v.password = v.code
+            ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
     END IF;
     IF vid IS NOT NULL THEN
         RETURN QUERY SELECT vid, s.code, s.price, s.sold_by, s.sold_at FROM wisp_voucher_sell(c) s;
