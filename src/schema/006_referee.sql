@@ -742,11 +742,12 @@ GRANT SELECT (id, code, batch_id, serial, plan_id, status, price, sold_by, creat
     ON vouchers TO wisp_viewer;
 GRANT SELECT (password) ON vouchers TO wisp_admin, wisp_worker;
 
--- (wisp_voucher_sell also lets the worker sell, when wisp_voucher_sell_next
--- calls it for an order; the worker may not call it directly.)
-GRANT EXECUTE ON FUNCTION wisp_batch_create(text, text, integer, text, text, text, text, text[], text[]),
-                          wisp_voucher_sell_next(text)
+-- (wisp_voucher_sell_next and wisp_voucher_sell let the worker sell when
+-- wisp_order_fulfil calls them for an order; the worker may call neither
+-- itself: it sells nothing no order asked for.)
+GRANT EXECUTE ON FUNCTION wisp_batch_create(text, text, integer, text, text, text, text, text[], text[])
     TO wisp_operator, wisp_worker;
+GRANT EXECUTE ON FUNCTION wisp_voucher_sell_next(text) TO wisp_operator;
 GRANT EXECUTE ON FUNCTION wisp_voucher_sell(text), wisp_voucher_reveal(bigint, text[], text)
     TO wisp_operator;
 GRANT EXECUTE ON FUNCTION wisp_voucher_disable(text, bigint), wisp_voucher_enable(text, bigint),

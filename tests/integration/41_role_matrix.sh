@@ -110,7 +110,7 @@ audited "plan disable" m_admin plan.disable "SELECT wisp_plan_set_active('2h', f
 audited "batch create" m_oper voucher.create "SELECT wisp_batch_create('1h', 'code', 6, 'abc', '', NULL, 'n', ARRAY['aud001', 'aud002', 'aud003'], NULL)"
 audited "stock batch (worker)" m_work voucher.create "SELECT wisp_batch_create('1h', 'code', 6, 'abc', '', NULL, NULL, ARRAY['aud004'], NULL)"
 audited "sell" m_oper voucher.sell "SELECT wisp_voucher_sell('aud001')"
-audited "order sale (worker)" m_work voucher.sell "SELECT code FROM wisp_voucher_sell_next('1h')"
+audited "order sale (worker)" m_work voucher.sell "SELECT * FROM wisp_order_fulfil()"
 audited "sale from stock" m_oper voucher.sell "SELECT code FROM wisp_voucher_sell_next('1h')"
 audited "disable" m_oper voucher.disable "SELECT wisp_voucher_disable('aud001')"
 audited "enable" m_oper voucher.enable "SELECT wisp_voucher_enable('aud001')"
