@@ -560,9 +560,12 @@ DECLARE
     x timestamptz;
 BEGIN
     PERFORM wisp_require('wisp_worker', 'wisp_admin');
+    -- A session no longer than its plan allows (time, else validity, plus
+    -- the extension): a router reporting an absurd uptime would otherwise
+    -- expire a customer's voucher the moment it is first seen.
     UPDATE vouchers v SET status = 'active',
-            first_used_at = now() - make_interval(secs => up),
-            expires_at = now() - make_interval(secs => up)
+            first_used_at = now() - make_interval(secs => least(up, coalesce(p.duration_s, p.validity_s) + v.extra_s)),
+            expires_at = now() - make_interval(secs => least(up, coalesce(p.duration_s, p.validity_s) + v.extra_s))
                 + make_interval(secs => coalesce(p.validity_s, p.duration_s, 0) + v.extra_s),
             mac = CASE WHEN p.lock_mac AND coalesce(p_mac, '') <> '' THEN p_mac ELSE v.mac END
         FROM plans p WHERE p.id = v.plan_id AND v.code = p_code

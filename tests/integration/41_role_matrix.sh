@@ -53,6 +53,7 @@ for c in sold01 sold02 sold03 sold04 exp001 dis001; do as m_oper "SELECT wisp_vo
 as m_oper "SELECT wisp_voucher_disable('dis001')" >/dev/null
 as m_work "SELECT wisp_voucher_activate('act001', 60, 'AA:BB:CC:DD:EE:01')" >/dev/null
 as m_work "SELECT wisp_voucher_activate('exp001', 200000, 'AA:BB:CC:DD:EE:02')" >/dev/null
+sql "UPDATE vouchers SET expires_at = now() - interval '1 s' WHERE code = 'exp001'" >/dev/null
 as m_work "SELECT wisp_voucher_expire()" >/dev/null
 t_eq "matrix data" "act001 active|dis001 disabled|exp001 expired|new001 new|sold01 sold" \
     "$(sql "SELECT string_agg(code || ' ' || status, '|' ORDER BY code) FROM vouchers
@@ -158,6 +159,11 @@ t_fail "owner: no silent price change" 1 sql "UPDATE vouchers SET price = 0 WHER
 t_fail "owner: no seller change" 1 sql "UPDATE vouchers SET sold_by = 'x' WHERE code = 'sold01'"
 t_fail "owner: no expired made active" 1 sql "UPDATE vouchers SET status = 'active', expires_at = '2099-01-01' WHERE code = 'exp001'"
 t_fail "owner: no new expiry on an expired voucher" 1 sql "UPDATE vouchers SET expires_at = '2099-01-01' WHERE code = 'exp001'"
+sql "SELECT wisp_batch_create('1h', 'code', 6, 'abc', '', NULL, NULL, ARRAY['upt001'], NULL)" >/dev/null
+as m_oper "SELECT wisp_voucher_sell('upt001')" >/dev/null
+as m_work "SELECT wisp_voucher_activate('upt001', 315360000, NULL)" >/dev/null
+t_eq "a router's absurd session uptime: no longer than the plan's hour, not expired at once" "false|3600" \
+    "$(sql "SELECT (expires_at < now()) || '|' || round(extract(epoch FROM now() - first_used_at)) FROM vouchers WHERE code = 'upt001'")"
 t_eq "functions are owned by the NOLOGIN wisp_owner, search_path pinned" 0 "$(sql "
     SELECT count(*) FROM pg_proc p JOIN pg_roles o ON o.oid = p.proowner
     WHERE p.proname LIKE 'wisp\_%' AND p.proname NOT LIKE 'wisp\_operator\_%'
