@@ -30,6 +30,10 @@ BEGIN
     -- of its own in their way, say wisp_require(text), and run it as
     -- wisp_owner. Only the schema's owner creates objects in it.
     EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC', current_schema());
+    -- ... but the functions' owner: a function handed to a role must be
+    -- creatable by it (ALTER FUNCTION ... OWNER TO), which a migrating role
+    -- that is not a superuser is held to.
+    EXECUTE format('GRANT CREATE ON SCHEMA %I TO wisp_owner', current_schema());
     IF has_schema_privilege('public', current_schema(), 'CREATE') THEN
         RAISE WARNING 'anyone may create objects in schema %: as its owner, REVOKE CREATE ON SCHEMA % FROM PUBLIC',
             current_schema(), current_schema();
