@@ -215,6 +215,11 @@ w worker --once
 w router show evil
 t_contains "router show: the identity the worker stored, as text" 'evil\x1b[2J' "$OUT"
 t_eq "router show: no raw escape" 0 "$(raw_ctrl "$OUT")"
+# a session's user name is the router's text: `wisp metrics` shows it as text
+sql "INSERT INTO sessions (router_id, username, bytes_in) SELECT id, E'guest\\x1b]0;owned\\x07', 5000000 FROM routers WHERE name = 'evil'" >/dev/null
+WISP_REDIS=unix://$T/no-redis.sock w metrics
+t_contains "metrics: the top client's name as text" 'guest\x1b]0;owned\x07' "$OUT"
+t_eq "metrics: no raw escape" 0 "$(raw_ctrl "$OUT")"
 # JSON allows C1 controls raw (U+009B is CSI to a terminal): --json escapes them
 sql "UPDATE routers SET version = U&'7\\009B2J' WHERE name = 'evil'" >/dev/null
 w router list --json
