@@ -456,7 +456,8 @@ cmd_ctx_close(struct cmd_ctx *ctx)
 void
 cmd_print_json(struct cmd_ctx *ctx, json_t *j)
 {
-    json_dumpf(j, ctx->out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    /* ASCII only: a C1 control (U+009B is CSI) a router reported stays \u escaped */
+    json_dumpf(j, ctx->out, JSON_PRESERVE_ORDER | JSON_INDENT(2) | JSON_ENSURE_ASCII);
     fputc('\n', ctx->out);
     json_decref(j);
 }

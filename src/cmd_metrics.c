@@ -65,9 +65,10 @@ show(struct cmd_ctx *ctx, json_t *m)
     json_array_foreach(json_object_get(m, "top_clients"), i, r)
     {
         units_format_size(json_integer_value(json_object_get(r, "bytes")), a, sizeof a);
-        fprintf(out, "%s%s (%s) %s", i ? "\n                " : "",
-                json_string_value(json_object_get(r, "user")),
-                json_string_value(json_object_get(r, "router")), a);
+        /* a user name is what a router reported: shown, never run */
+        fputs(i ? "\n                " : "", out);
+        fput_safe(json_string_value(json_object_get(r, "user")), out);
+        fprintf(out, " (%s) %s", json_string_value(json_object_get(r, "router")), a);
     }
     fputs(json_array_size(json_object_get(m, "top_clients")) ? "\n" : "-\n", out);
     fprintf(out, "from            %s\n",

@@ -348,8 +348,10 @@ router_strays_exec(struct cmd_ctx *ctx, struct db *db, const char *name, struct 
             "`wisp router sync %s --full` removes them:\n",
             row.name, ns, n, row.name);
     for (size_t i = 0; i < n; i++)
-        if (stray[i])
-            fprintf(ctx->out, "%s\n", names[i]);
+        if (stray[i]) { /* the router's own text: shown, never run by the terminal */
+            fput_safe(names[i], ctx->out);
+            fputc('\n', ctx->out);
+        }
     rc = 0;
 out:
     if (rc < 0)

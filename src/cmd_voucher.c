@@ -138,7 +138,7 @@ list_row(json_t *row, void *arg)
 
     if (lo->mode == 1) {
         fputs(lo->n ? ",\n  " : "[\n  ", lo->out);
-        json_dumpf(row, lo->out, JSON_PRESERVE_ORDER | JSON_COMPACT);
+        json_dumpf(row, lo->out, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENSURE_ASCII);
     } else if (lo->mode == 2) {
         for (int k = 0; list_keys[k]; k++) {
             json_t *v = json_object_get(row, list_keys[k]);

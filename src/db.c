@@ -404,8 +404,8 @@ note_unchecked(struct db *db, FILE *out)
 
     for (int i = 0; r && i < PQntuples(r); i++)
         fprintf(out,
-                "note: rows of %s from before break %s (%s): it holds for new and changed rows "
-                "only; docs/schema.md says how to find and fix them\n",
+                "note: rows of %s from before break %s (%s): it holds for new rows, the old ones "
+                "keep working; docs/schema.md says how to find and fix them\n",
                 PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
     if (r)
         PQclear(r);

@@ -212,6 +212,20 @@ provider_parse_reply(const struct provider *p, const char *what, long code, cons
     memset(r, 0, sizeof *r);
     j = len ? json_loadb(body, len, 0, &je) : NULL;
     snprintf(snippet, sizeof snippet, "%.*s", (int)(len < 120 ? len : 120), body ? body : "");
+    /* The snippet goes into errors, stored as the order's last_error, which
+     * viewers read: an answer refused as a whole never shows its PIN. */
+    if (json_is_object(j) && json_object_get(j, "pin")) {
+        json_t *c = json_deep_copy(j);
+        char *text;
+
+        json_object_set_new(c, "pin", json_string("(hidden)"));
+        text = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+        snprintf(snippet, sizeof snippet, "%.120s", text ? text : "");
+        free(text);
+        json_decref(c);
+    } else if (!j && strstr(snippet, "\"pin\"")) {
+        snprintf(snippet, sizeof snippet, "(not JSON, and it names a \"pin\": not shown)");
+    }
     for (char *c = snippet; *c; c++)
         if (*c == '\n' || *c == '\r' || *c == '\t')
             *c = ' ';

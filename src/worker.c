@@ -523,8 +523,10 @@ record_sessions(struct worker *w, struct db *db, struct slot *s, struct router_r
             "INSERT INTO sessions AS s (router_id, username, voucher_id, mac, ip, started_at,"
             "  uptime_s, time_left_s, bytes_in, bytes_out, delta_in, delta_out)"
             " VALUES ($1, $2, (SELECT id FROM vouchers WHERE code = $2), $3, $4,"
-            "  now() - make_interval(secs => $5::bigint), $5, nullif($6::bigint, -1), $7, $8, $7,"
-            "  $8)"
+            /* an uptime past any timestamp (ten years at most, as
+             * wisp_voucher_activate) must not fail the router's import */
+            "  now() - make_interval(secs => least($5::bigint, 315360000)), $5,"
+            "  nullif($6::bigint, -1), $7, $8, $7, $8)"
             " ON CONFLICT (router_id, username, mac) WHERE state = 'active' DO UPDATE SET"
             "  ip = EXCLUDED.ip, uptime_s = EXCLUDED.uptime_s, time_left_s = EXCLUDED.time_left_s,"
             /* a counter that went down was reset: it counts from zero again */

@@ -24,6 +24,20 @@ BEGIN
     IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         EXECUTE format('GRANT wisp_owner TO %I', current_user);
     END IF;
+    -- The definer functions look names up in this schema (after pg_catalog):
+    -- a login role that could create objects here (PUBLIC may, on PostgreSQL
+    -- 14 and older and in databases upgraded from them) could put a function
+    -- of its own in their way, say wisp_require(text), and run it as
+    -- wisp_owner. Only the schema's owner creates objects in it.
+    EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC', current_schema());
+    -- ... but the functions' owner: a function handed to a role must be
+    -- creatable by it (ALTER FUNCTION ... OWNER TO), which a migrating role
+    -- that is not a superuser is held to.
+    EXECUTE format('GRANT CREATE ON SCHEMA %I TO wisp_owner', current_schema());
+    IF has_schema_privilege('public', current_schema(), 'CREATE') THEN
+        RAISE WARNING 'anyone may create objects in schema %: as its owner, REVOKE CREATE ON SCHEMA % FROM PUBLIC',
+            current_schema(), current_schema();
+    END IF;
 END
 $owner$;
 
@@ -56,27 +70,43 @@ COMMENT ON CONSTRAINT vouchers_sold_has_sale ON vouchers IS
 COMMENT ON CONSTRAINT vouchers_active_was_used ON vouchers IS
     'an active or expired voucher has its first use';
 
--- Validate each CHECK the existing rows meet; the others stay NOT VALID and
--- `wisp db migrate` names them.
-DO $valid$
+-- Validate a CHECK where the existing rows meet it. Where rows from before
+-- break it, it cannot stay as it is: a CHECK binds every changed row, so
+-- such a voucher could never be sold, activated, disabled or expired (and
+-- one of them failed wisp_voucher_expire for every voucher, and the
+-- worker's session import for its router). So it becomes "the rule, or one
+-- of the rows from before" (id up to the largest now; ids never change),
+-- NOT VALID so that `wisp db migrate` names it: every new row obeys it,
+-- the old ones go on through their life cycle. (008 uses this too.)
+CREATE FUNCTION wisp_check_spare_old(p_table regclass, p_con text) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
-    c text;
+    expr text;
+    note text;
+    top bigint;
 BEGIN
-    FOREACH c IN ARRAY ARRAY['vouchers_disabled_remembers', 'vouchers_new_is_unsold',
-                             'vouchers_sold_has_sale', 'vouchers_active_was_used'] LOOP
-        BEGIN
-            EXECUTE format('ALTER TABLE vouchers VALIDATE CONSTRAINT %I', c);
-        EXCEPTION WHEN check_violation THEN
-            RAISE WARNING 'vouchers: rows from before break %; it holds for new rows only', c;
-        END;
-    END LOOP;
+    EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', p_table, p_con);
+EXCEPTION WHEN check_violation THEN
+    SELECT pg_get_expr(conbin, conrelid), obj_description(oid, 'pg_constraint') INTO expr, note
+        FROM pg_constraint WHERE conrelid = p_table AND conname = p_con;
+    EXECUTE format('SELECT max(id) FROM %s', p_table) INTO top;
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', p_table, p_con);
+    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK ((%s) OR id <= %s) NOT VALID',
+                   p_table, p_con, expr, top);
+    EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', p_con, p_table, note);
+    RAISE WARNING '%: rows from before break %; it holds for new rows only', p_table, p_con;
 END
-$valid$;
+$$;
+REVOKE ALL ON FUNCTION wisp_check_spare_old(regclass, text) FROM PUBLIC;
+
+SELECT wisp_check_spare_old('vouchers', c)
+    FROM unnest(ARRAY['vouchers_disabled_remembers', 'vouchers_new_is_unsold',
+                      'vouchers_sold_has_sale', 'vouchers_active_was_used']) c;
 
 -- Every UPDATE of a voucher, whichever columns it names.
 CREATE OR REPLACE FUNCTION vouchers_transition() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.code <> OLD.code OR NEW.password <> OLD.password OR NEW.batch_id <> OLD.batch_id
+    IF NEW.id <> OLD.id OR NEW.code <> OLD.code OR NEW.password <> OLD.password OR NEW.batch_id <> OLD.batch_id
        OR NEW.serial <> OLD.serial OR NEW.plan_id <> OLD.plan_id OR NEW.created_at <> OLD.created_at THEN
         RAISE EXCEPTION 'voucher %: its code, password, batch, plan and creation never change', OLD.code
             USING ERRCODE = 'check_violation';
@@ -261,6 +291,8 @@ $$;
 -- Sell the oldest unsold voucher of an active plan that no other
 -- transaction holds, one already on a router first (it works at once): a
 -- web shop's or an order's sale from stock. No row when none is free.
+-- Only vouchers whose code alone logs in (code mode: password = code): the
+-- buyer gets the code as a PIN, never a userpass voucher's password.
 CREATE FUNCTION wisp_voucher_sell_next(p_plan text)
 RETURNS TABLE (id bigint, code text, price numeric, sold_by text, sold_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -277,12 +309,14 @@ BEGIN
             USING ERRCODE = 'no_data_found';
     END IF;
     SELECT v.id, v.code INTO vid, c FROM vouchers v
-        WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL AND EXISTS (SELECT FROM routers)
+        WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL AND v.password = v.code
+          AND EXISTS (SELECT FROM routers)
           AND EXISTS (SELECT FROM voucher_routers vr WHERE vr.voucher_id = v.id AND vr.state = 'synced')
         ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
     IF vid IS NULL THEN
         SELECT v.id, v.code INTO vid, c FROM vouchers v
-            WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
+            WHERE v.plan_id = pid AND v.status = 'new' AND v.sold_at IS NULL AND v.password = v.code
+            ORDER BY v.id LIMIT 1 FOR UPDATE OF v SKIP LOCKED;
     END IF;
     IF vid IS NOT NULL THEN
         RETURN QUERY SELECT vid, s.code, s.price, s.sold_by, s.sold_at FROM wisp_voucher_sell(c) s;
@@ -352,8 +386,17 @@ RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_
 BEGIN
     PERFORM wisp_require('wisp_operator');
     IF coalesce(p_seconds, 0) < 0 OR coalesce(p_bytes, 0) < 0
-       OR coalesce(p_seconds, 0) + coalesce(p_bytes, 0) = 0 THEN
+       OR (coalesce(p_seconds, 0) = 0 AND coalesce(p_bytes, 0) = 0) THEN
         RAISE EXCEPTION 'extend by a positive time or amount of data' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Bounded, as plans are (wisp_plan_bounded): a typo such as --by
+    -- 99999999999999d made the voucher's expiry out of range, so its first
+    -- login failed the worker's session import for its whole router.
+    IF EXISTS (SELECT FROM vouchers WHERE code = p_code
+                 AND (extra_s::numeric + coalesce(p_seconds, 0) > 315360000
+                      OR extra_bytes::numeric + coalesce(p_bytes, 0) > 1e15)) THEN
+        RAISE EXCEPTION 'voucher %: extended by at most 3650 days and 1 PB in all', p_code
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     UPDATE vouchers SET extra_s = extra_s + coalesce(p_seconds, 0), extra_bytes = extra_bytes + coalesce(p_bytes, 0),
                         expires_at = expires_at + make_interval(secs => coalesce(p_seconds, 0))
@@ -521,9 +564,12 @@ DECLARE
     x timestamptz;
 BEGIN
     PERFORM wisp_require('wisp_worker', 'wisp_admin');
+    -- A session no longer than its plan allows (time, else validity, plus
+    -- the extension): a router reporting an absurd uptime would otherwise
+    -- expire a customer's voucher the moment it is first seen.
     UPDATE vouchers v SET status = 'active',
-            first_used_at = now() - make_interval(secs => up),
-            expires_at = now() - make_interval(secs => up)
+            first_used_at = now() - make_interval(secs => least(up, coalesce(p.duration_s, p.validity_s) + v.extra_s)),
+            expires_at = now() - make_interval(secs => least(up, coalesce(p.duration_s, p.validity_s) + v.extra_s))
                 + make_interval(secs => coalesce(p.validity_s, p.duration_s, 0) + v.extra_s),
             mac = CASE WHEN p.lock_mac AND coalesce(p_mac, '') <> '' THEN p_mac ELSE v.mac END
         FROM plans p WHERE p.id = v.plan_id AND v.code = p_code
@@ -569,6 +615,18 @@ CREATE FUNCTION wisp_plan_json(p_name text) RETURNS jsonb LANGUAGE sql STABLE AS
     FROM plans WHERE name = p_name;
 $$;
 
+-- A plan's time and data stay where timestamps and sums with a voucher's
+-- extension cannot overflow: at most 10 years (3650d) and 1 PB.
+CREATE FUNCTION wisp_plan_bounded(p_name text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT FROM plans WHERE name = p_name
+                 AND (duration_s > 315360000 OR validity_s > 315360000 OR data_bytes > 1e15)) THEN
+        RAISE EXCEPTION 'plan "%": a duration or validity is at most 3650 days, data at most 1 PB', p_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
 CREATE FUNCTION wisp_plan_add(p_name text, p_price numeric, p_duration_s bigint, p_data_bytes bigint,
                               p_rate_limit text, p_validity_s bigint, p_shared_users integer,
                               p_profile text, p_lock_mac boolean, p_low_stock integer)
@@ -582,6 +640,7 @@ BEGIN
                        profile, lock_mac, low_stock, created_at, created_by)
         VALUES (p_name, p_price, p_duration_s, p_data_bytes, p_rate_limit, p_validity_s, p_shared_users,
                 p_profile, coalesce(p_lock_mac, false), p_low_stock, now(), session_user);
+    PERFORM wisp_plan_bounded(p_name);
     PERFORM wisp_audit_write('plan.add', wisp_plan_json(p_name));
 END
 $$;
@@ -621,6 +680,7 @@ BEGIN
         lock_mac = CASE WHEN c ? 'lock_mac' THEN (c->>'lock_mac')::boolean ELSE lock_mac END,
         low_stock = CASE WHEN c ? 'low_stock' THEN (c->>'low_stock')::integer ELSE low_stock END
         WHERE name = p_name;
+    PERFORM wisp_plan_bounded(p_name);
     PERFORM wisp_audit_write('plan.edit',
         jsonb_build_object('plan', p_name, 'before', before, 'after', wisp_plan_json(p_name)));
 END
@@ -649,12 +709,14 @@ BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
              WHERE p.pronamespace = current_schema()::regnamespace
                AND p.proname IN ('wisp_require', 'wisp_voucher_refuse', 'wisp_audit_write',
+                   'wisp_check_spare_old',
                    'wisp_batch_create', 'wisp_voucher_sell', 'wisp_voucher_sell_next',
                    'wisp_voucher_disable',
                    'wisp_voucher_enable', 'wisp_voucher_extend', 'wisp_voucher_reset',
                    'wisp_voucher_set_mac', 'wisp_voucher_delete', 'wisp_batch_delete',
                    'wisp_voucher_printed', 'wisp_voucher_reveal', 'wisp_sale_correct',
                    'wisp_voucher_activate', 'wisp_voucher_expire', 'wisp_plan_json',
+                   'wisp_plan_bounded',
                    'wisp_plan_add', 'wisp_plan_edit', 'wisp_plan_set_active')
     LOOP
         EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
@@ -687,11 +749,12 @@ GRANT SELECT (id, code, batch_id, serial, plan_id, status, price, sold_by, creat
     ON vouchers TO wisp_viewer;
 GRANT SELECT (password) ON vouchers TO wisp_admin, wisp_worker;
 
--- (wisp_voucher_sell also lets the worker sell, when wisp_voucher_sell_next
--- calls it for an order; the worker may not call it directly.)
-GRANT EXECUTE ON FUNCTION wisp_batch_create(text, text, integer, text, text, text, text, text[], text[]),
-                          wisp_voucher_sell_next(text)
+-- (wisp_voucher_sell_next and wisp_voucher_sell let the worker sell when
+-- wisp_order_fulfil calls them for an order; the worker may call neither
+-- itself: it sells nothing no order asked for.)
+GRANT EXECUTE ON FUNCTION wisp_batch_create(text, text, integer, text, text, text, text, text[], text[])
     TO wisp_operator, wisp_worker;
+GRANT EXECUTE ON FUNCTION wisp_voucher_sell_next(text) TO wisp_operator;
 GRANT EXECUTE ON FUNCTION wisp_voucher_sell(text), wisp_voucher_reveal(bigint, text[], text)
     TO wisp_operator;
 GRANT EXECUTE ON FUNCTION wisp_voucher_disable(text, bigint), wisp_voucher_enable(text, bigint),

@@ -562,6 +562,13 @@ BEGIN
     IF p_kind = 'remove' AND coalesce(p_target, '') = '' THEN
         RAISE EXCEPTION 'a remove job needs the user to remove' USING ERRCODE = 'check_violation';
     END IF;
+    -- A voucher leaves its routers through its life cycle (disable, delete,
+    -- expiry), never behind it: a sold voucher removed by a job would stay
+    -- sold and synced in the books while no router accepts it.
+    IF p_kind = 'remove' AND EXISTS (SELECT FROM vouchers WHERE code = p_target) THEN
+        RAISE EXCEPTION 'user "%" is a voucher: disable or delete it instead (`wisp voucher disable %`)',
+            p_target, p_target USING ERRCODE = 'check_violation';
+    END IF;
     IF p_session_id IS NOT NULL AND NOT EXISTS (SELECT FROM sessions WHERE id = p_session_id
                                                 AND router_id = v_router) THEN
         RAISE EXCEPTION 'no session % on router "%"', p_session_id, p_router USING ERRCODE = 'no_data_found';

@@ -13,10 +13,10 @@
 -- the worker cannot read (the worker normalises before it writes).
 --
 -- Rows from before this migration: MACs are normalised here. Any other row
--- that breaks a rule stays (a sold code in a customer's hand keeps working),
--- its CHECK is left NOT VALID (it binds every new or changed row, not the old
--- ones), and `wisp db migrate` prints a note naming the rule. Once the rows
--- are fixed: ALTER TABLE <table> VALIDATE CONSTRAINT <name>.
+-- that breaks a rule stays (a sold code in a customer's hand keeps working
+-- and can still be sold, used, disabled and expire): its CHECK becomes "the
+-- rule, or a row from before" (id up to the largest now), left NOT VALID,
+-- and `wisp db migrate` prints a note naming the rule.
 
 -- A MAC in any of the spellings people and routers use, six hex pairs
 -- separated by all ':', all '-' or nothing, as AA:BB:CC:00:11:22; NULL for
@@ -58,22 +58,11 @@ COMMENT ON CONSTRAINT batches_prefix_safe ON batches IS
 COMMENT ON CONSTRAINT sessions_mac_normal ON sessions IS
     'a session''s MAC is empty or six hex pairs as AA:BB:CC:00:11:22';
 
--- Validate each CHECK the existing rows meet; leave the others NOT VALID.
-DO $$
-DECLARE
-    c record;
-BEGIN
-    FOR c IN SELECT conrelid::regclass AS tbl, conname FROM pg_constraint
-             WHERE conname IN ('vouchers_code_safe', 'vouchers_password_safe',
-                               'vouchers_mac_normal', 'batches_charset_safe',
-                               'batches_prefix_safe', 'sessions_mac_normal')
-    LOOP
-        BEGIN
-            EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', c.tbl, c.conname);
-        EXCEPTION WHEN check_violation THEN
-            RAISE WARNING '%: rows from before break %; it holds for new rows only',
-                c.tbl, c.conname;
-        END;
-    END LOOP;
-END
-$$;
+-- Validate each CHECK the existing rows meet; the others hold for new rows
+-- and spare the rows from before (006's wisp_check_spare_old).
+SELECT wisp_check_spare_old('batches', 'batches_charset_safe');
+SELECT wisp_check_spare_old('batches', 'batches_prefix_safe');
+SELECT wisp_check_spare_old('sessions', 'sessions_mac_normal');
+SELECT wisp_check_spare_old('vouchers', 'vouchers_code_safe');
+SELECT wisp_check_spare_old('vouchers', 'vouchers_mac_normal');
+SELECT wisp_check_spare_old('vouchers', 'vouchers_password_safe');

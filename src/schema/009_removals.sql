@@ -45,6 +45,10 @@ CREATE TRIGGER vouchers_queue_removal BEFORE DELETE ON vouchers
     FOR EACH ROW EXECUTE FUNCTION vouchers_queue_removal();
 
 GRANT SELECT ON router_removals TO wisp_viewer;
+-- Operators write no voucher copies (002 let them): marking a copy 'removed'
+-- before deleting its voucher would keep the login on the router with no
+-- removal queued; wisp_voucher_reset is their one way to touch a copy.
+REVOKE INSERT, UPDATE ON voucher_routers FROM wisp_operator;
 -- The worker drains the queue, and queues a voucher deleted while it was
 -- being pushed (its voucher_routers row could not be written any more).
 GRANT INSERT, UPDATE, DELETE ON router_removals TO wisp_worker;

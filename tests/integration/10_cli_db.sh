@@ -95,3 +95,16 @@ t_eq "unreachable is one line" 1 "$(printf '%s\n' "$ERR" | wc -l)"
 # --db beats WISP_DB.
 WISP_DB="host=$T/nowhere" w --db "dbname=$PGDATABASE" plan list
 t_eq "--db flag wins over WISP_DB" 0 "$RC"
+
+# A database owner that is not a superuser (it may create roles) migrates:
+# handing the functions to wisp_owner needs that role to create in the schema.
+mkrole cli_owner owner-pw
+sql "ALTER ROLE cli_owner CREATEROLE" >/dev/null
+sql "CREATE DATABASE ${PGDATABASE}_owned OWNER cli_owner" >/dev/null
+PGPASSWORD=owner-pw WISP_DB="dbname=${PGDATABASE}_owned user=cli_owner" w db migrate
+t_eq "a database owner that is not a superuser migrates" 0 "$RC"
+t_contains "to the end" "applied 010_text_checks" "$OUT"
+t_eq "and PUBLIC creates nothing in its schema" f \
+    "$(psql -XAtq -d "${PGDATABASE}_owned" -c "SELECT has_schema_privilege('public', 'public', 'CREATE')")"
+sql "DROP DATABASE ${PGDATABASE}_owned" >/dev/null
+sql "DROP OWNED BY cli_owner; DROP ROLE cli_owner" >/dev/null 2>&1

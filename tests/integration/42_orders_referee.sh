@@ -164,3 +164,19 @@ t_contains "the worker cannot rewrite who asked" "permission denied" \
 t_eq "the worker records an outcome" "" "$(aspsql ref_bot bot-pw "UPDATE router_jobs SET state = 'done', result = 'ok', done_at = now() WHERE id = ${out:-0}")"
 w_as ref_admin adm-pw router remove ma
 t_eq "an admin removes a router" "0|1" "$(sql "SELECT count(*) FROM routers WHERE name = 'ma'")|$(sql "SELECT count(*) FROM audit WHERE action = 'router.remove' AND who = 'ref_admin'")"
+
+# --- an order gets a voucher its PIN alone logs in with --------------------------
+# (a userpass voucher's PIN is its user name: the customer paid for a login
+# whose password the receipt never shows)
+w plan add up --price 2 --duration 1h
+w voucher create --plan up --count 2 --mode userpass
+w_as ref_op op-pw order add --product up --customer 0700555666 --json
+UP=$(jq -r .order_id <<<"$OUT")
+sql "SELECT count(*) FROM wisp_order_fulfil()" >/dev/null # an order waiting from before
+t_eq "a plan with userpass stock only: the order takes none of it (out of stock)" "$UP|t" \
+    "$(sql "SELECT concat_ws('|', order_id, voucher_id, short_plan IS NOT NULL) FROM wisp_order_fulfil()")"
+t_eq "the order waits" pending "$(sql "SELECT status FROM orders WHERE id = $UP")"
+t_eq "no userpass voucher sold from stock" "" "$(sql "SELECT code FROM wisp_voucher_sell_next('up')")"
+w voucher create --plan up --count 1
+t_eq "a code voucher of the plan is taken" "t" \
+    "$(sql "SELECT (v.code = v.password) FROM wisp_order_fulfil() f JOIN vouchers v ON v.id = f.voucher_id")"

@@ -73,3 +73,22 @@ t_contains "the counter is named in the error" "download_this_session" "$ERR"
 t_eq "no wrapped counter recorded" 0 \
     "$(sql "SELECT count(*) FROM sessions WHERE bytes_out < 0 OR bytes_in < 0")"
 t_eq "the good router is still up" up "$(sql "SELECT state FROM routers WHERE name='good'")"
+
+# --- a session uptime past any timestamp ------------------------------------------
+# (now() - uptime out of range failed the session import of the whole router,
+# every round: no first login recorded, no voucher given its expiry)
+w voucher create --plan 1h --count 2 --router good --length 9 --json
+codes=$(sql "SELECT string_agg(code, ' ' ORDER BY code) FROM vouchers WHERE batch_id = $(jq -r .batch_id <<<"$OUT")")
+read -r c1 c2 <<<"$codes"
+w voucher sell "$c1"
+sql "UPDATE routers SET next_try_at = NULL" >/dev/null
+w worker --once # pushes them
+SIM_AGO=1000000000000 sim_admin good login "$c1" AA:BB:CC:00:00:21 10.5.50.21
+sim_admin good login "$c2" AA:BB:CC:00:00:22 10.5.50.22
+sql "UPDATE routers SET next_try_at = NULL" >/dev/null
+w worker --once
+t_eq "an uptime of 31,000 years: no error on the router" "" \
+    "$(sql "SELECT coalesce(last_error, '') FROM routers WHERE name = 'good'")"
+t_eq "both sessions imported" 2 "$(sql "SELECT count(*) FROM sessions s JOIN routers r ON r.id = s.router_id WHERE r.name = 'good' AND s.username IN ('$c1', '$c2')")"
+t_eq "both vouchers active, first used at most the plan's hour ago" "active active" \
+    "$(sql "SELECT string_agg(status, ' ' ORDER BY code) FROM vouchers WHERE code IN ('$c1', '$c2') AND first_used_at >= now() - interval '1 hour 1 minute'")"

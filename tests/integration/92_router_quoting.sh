@@ -172,4 +172,14 @@ t_eq "old MACs normalised" "AA:BB:CC:00:11:22|AA:BB:CC:00:11:33" \
 t_eq "the old code still works" 1 "$(sql "SELECT count(*) FROM vouchers WHERE code = 'ab#%cd'")"
 t_eq "validated where the rows allow" "batches_charset_safe:t batches_prefix_safe:t sessions_mac_normal:t vouchers_code_safe:f vouchers_mac_normal:t vouchers_password_safe:t" \
     "$(sql "SELECT string_agg(conname || ':' || left(convalidated::text, 1), ' ' ORDER BY conname) FROM pg_constraint WHERE conname ~ '_(safe|normal)\$'")"
-refused "a new bad code is still refused" vouchers_code_safe "UPDATE vouchers SET code = 'x;y;z' WHERE code = 'ab#%cd'"
+refused "a new bad code is still refused" vouchers_code_safe \
+    "INSERT INTO vouchers (code, password, batch_id, serial, plan_id) SELECT 'x;y;z', 'abcd', batch_id, 999, plan_id FROM vouchers WHERE code = 'ab#%cd'"
+# The old voucher goes on through its whole life cycle (a CHECK binds every
+# changed row: left as it was, the row could not be sold, used, disabled or
+# expired, and it failed the expiry of every other voucher with it).
+t_eq "the old voucher is sold" "ab#%cd" "$(sql "SELECT code FROM wisp_voucher_sell('ab#%cd')")"
+t_eq "disabled and enabled" "1 1 sold" \
+    "$(sql "SELECT wisp_voucher_disable('ab#%cd') || ' ' || wisp_voucher_enable('ab#%cd') || ' ' || (SELECT status FROM vouchers WHERE code = 'ab#%cd')")"
+t_eq "used" "ab#%cd" "$(sql "SELECT code FROM wisp_voucher_activate('ab#%cd', 200000, 'AA:BB:CC:00:11:44')")"
+sql "UPDATE vouchers SET expires_at = now() - interval '1 s' WHERE code = 'ab#%cd'" >/dev/null
+t_contains "and expired, with the others" "ab#%cd" "$(sql "SELECT string_agg(code, ' ') FROM wisp_voucher_expire()")"

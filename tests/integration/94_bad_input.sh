@@ -68,6 +68,22 @@ for args in "voucher create --plan 1h --count| 5" "voucher create --plan 1h --co
 done
 t_eq "nothing made by a refused number" 2 "$(sql "SELECT count(*) FROM batches")"
 
+# --- numbers too large to use: a typo must not break the worker ---------------------
+# (an expiry out of range failed the voucher's first login, and with it the
+# session import of its whole router, every round)
+BIG=$(sql "SELECT code FROM vouchers WHERE status = 'new' ORDER BY id LIMIT 1")
+w voucher extend "$BIG" --by 99999999999999d
+t_eq "extend by 99999999999999d: exit 1" 1 "$RC"
+t_contains "extend: says the bound" "at most 3650 days" "$ERR"
+w voucher extend "$BIG" --data 8000000000G
+t_eq "extend by 8000000000G: exit 1" 1 "$RC"
+t_eq "its first login still works" "$BIG" "$(sql "SELECT code FROM wisp_voucher_activate('$BIG', 10, NULL)")"
+w plan add huge --price 1 --duration 100000000000d
+t_eq "a plan of 100000000000d: exit 1" 1 "$RC"
+t_contains "plan: says the bound" "at most 3650 days" "$ERR"
+w plan edit 1h --data 2000000T
+t_eq "a plan edited to 2000000T: exit 1" 1 "$RC"
+
 # --- the database refuses them too, whoever writes -----------------------------
 sqlerr() { psql -XAtq -c "$1" 2>&1; }
 t_contains "CHECK: a note with a newline" "violates check constraint" "$(sqlerr "UPDATE batches SET note = E'a\nb' WHERE id = 1")"
@@ -199,6 +215,16 @@ w worker --once
 w router show evil
 t_contains "router show: the identity the worker stored, as text" 'evil\x1b[2J' "$OUT"
 t_eq "router show: no raw escape" 0 "$(raw_ctrl "$OUT")"
+# a session's user name is the router's text: `wisp metrics` shows it as text
+sql "INSERT INTO sessions (router_id, username, bytes_in) SELECT id, E'guest\\x1b]0;owned\\x07', 5000000 FROM routers WHERE name = 'evil'" >/dev/null
+WISP_REDIS=unix://$T/no-redis.sock w metrics
+t_contains "metrics: the top client's name as text" 'guest\x1b]0;owned\x07' "$OUT"
+t_eq "metrics: no raw escape" 0 "$(raw_ctrl "$OUT")"
+# JSON allows C1 controls raw (U+009B is CSI to a terminal): --json escapes them
+sql "UPDATE routers SET version = U&'7\\009B2J' WHERE name = 'evil'" >/dev/null
+w router list --json
+t_eq "router list --json: no raw C1 (CSI) from a router" 0 "$(raw_c1 "$OUT")"
+t_eq "router list --json: the value itself, escaped" "7"$'\xc2\x9b'"2J" "$(jq -r '.[] | select(.name == "evil") | .version' <<<"$OUT")"
 
 # password login keeps working when another run sets the simulator up
 w router add pw --host 127.0.0.1 --port "$base" --user wispsim --driver routeros --password-stdin --hostkey "$FA" <<<"$SIM_PASSWORD"

@@ -115,6 +115,11 @@ t_eq "full sync: live vouchers stay" 1 "$(on_r1 | grep -cx "$C3")"
 t_eq "full sync on openNDS: the stray off the roll" 0 "$(on_n1 | grep -c STRAY0002)"
 t_eq "full sync: the jobs say so" "ok, 1 strays removed|ok, 1 strays removed" \
     "$(sql "SELECT string_agg(result, '|') FROM router_jobs WHERE kind = 'resync'")"
+# a router's user names are its own text: the dry run shows them, never runs them
+sim_admin r1 adduser "$(printf 'evil\033]0;owned\007')" wisp
+w router sync r1 --full --dry-run
+t_contains "dry run: a hostile name listed as text" 'evil\x1b]0;owned\x07' "$OUT"
+t_eq "dry run: no raw escape" 0 "$(printf '%s' "$OUT" | LC_ALL=C tr -cd '\001-\010\013-\037\177' | wc -c)"
 
 # --- fair push order: a router's own batch before older unassigned stock -------------
 w router maintenance n1 on

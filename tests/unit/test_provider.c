@@ -3,6 +3,8 @@
  * clock the test owns: the first check 60 s after dispatch, then 30 s,
  * 60 s, 120 s ... capped at 600 s, at most 20 scheduled checks, failed 24 h
  * after dispatch; and the same numbers taken from a provider's settings.
+ * An answer wisp cannot take never carries its PIN into the error (which
+ * is stored as the order's last_error, and viewers read that).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "wisp/err.h"
 #include "wisp/provider.h"
 
 static struct provider
@@ -91,6 +94,33 @@ test_retry_delay(void **state)
     assert_int_equal(provider_retry_delay(&p, 40), 600);
 }
 
+/* A PIN in an answer refused as a whole stays out of the error. */
+static void
+test_refused_answer_hides_pin(void **state)
+{
+    static const char *const bodies[] = {
+        "{\"status\": \"done\", \"reference\": \"r1\", \"pin\": \"SECRET4242\"}",
+        "{\"status\": \"completed\", \"reference\": \"r1\", \"pin\": \"SECRET4242\\u001b\"}",
+        "{\"status\": \"completed\", \"reference\": \"r1\\n\", \"pin\": \"SECRET4242\"}",
+        "{\"pin\": \"SECRET4242\", \"message\": \"no\"}",
+        "{\"status\": \"completed\", \"reference\": \"r1\", \"pin\": \"SECRET4242\"",
+    };
+    struct provider p = defaults();
+    struct provider_reply r;
+
+    (void)state;
+    snprintf(p.name, sizeof p.name, "t");
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        struct werr e = {0};
+        enum provider_outcome o = provider_parse_reply(&p, "dispatch", i == 3 ? 400 : 200,
+                                                       bodies[i], strlen(bodies[i]), true, &r, &e);
+
+        assert_int_not_equal(o, PROV_OK);
+        assert_non_null(strstr(e.msg, "provider t"));
+        assert_null(strstr(e.msg, "SECRET4242"));
+    }
+}
+
 int
 main(void)
 {
@@ -98,6 +128,7 @@ main(void)
         cmocka_unit_test(test_default_schedule),
         cmocka_unit_test(test_settings_change_it),
         cmocka_unit_test(test_retry_delay),
+        cmocka_unit_test(test_refused_answer_hides_pin),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
