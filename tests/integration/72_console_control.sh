@@ -154,6 +154,12 @@ for size in 80x24 100x30 160x50 200x60; do
     tm resize-window -t wisp -x "${size%x*}" -y "${size#*x}"
     sleep 0.5
     tm send-keys -t wisp 3
+    # the Vouchers pane drawn (the batches' COUNT), the Routers pane gone
+    for _ in $(seq 100); do
+        s=$(screen)
+        grep -qF COUNT <<<"$s" && ! grep -qF DRIVER <<<"$s" && break
+        sleep 0.1
+    done
     t_ok "$size: the Vouchers pane inside its halves" check vouchers
     tm send-keys -t wisp 1
     wait_for "ROUTER" >/dev/null || wait_for "LAST ERROR" >/dev/null
