@@ -62,7 +62,7 @@ mac_normalize(const char *in, char out[18])
     out[0] = '\0';
     if (!(len == 12 || (len == 17 && (sep == ':' || sep == '-'))))
         return false;
-    for (int i = 0; i < 6; i++) {
+    for (size_t i = 0; i < 6; i++) {
         if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
             goto bad;
         out[i * 3] = (char)toupper((unsigned char)p[0]);
