@@ -115,6 +115,12 @@ check_left() {
     done
     for pid in $pids; do
         desc+="$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-100); "
+        # what each of its threads is doing, for the post-mortem in the log
+        for t in /proc/"$pid"/task/*; do
+            echo "left running: $pid task ${t##*/}: $(awk '/^State/ {print $2, $3}' "$t/status" 2>/dev/null)" \
+                "wchan=$(cat "$t/wchan" 2>/dev/null) syscall=$(cut -d' ' -f1 "$t/syscall" 2>/dev/null)" \
+                "comm=$(cat "$t/comm" 2>/dev/null)"
+        done >>"$work/left-running.log"
     done
     end_procs "$line" TERM
     for _ in $(seq 20); do
