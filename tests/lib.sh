@@ -119,3 +119,19 @@ console_start() {
     done
     return 1
 }
+
+# tm_stop: end the console tests' tmux server (on $T/tmux.sock) and wait
+# until it is gone. A console told q leaves first (up to 5 s), so tmux's
+# hang-up is not sent into the middle of its exit.
+tm_stop() {
+    local tm_sock=$T/tmux.sock
+    for _ in $(seq 50); do
+        case "$(tmux -S "$tm_sock" display -p -t wisp '#{pane_current_command}' 2>/dev/null)" in
+        wisp | wisp-asan) sleep 0.1 ;;
+        *) break ;;
+        esac
+    done
+    tmux -S "$tm_sock" kill-server 2>/dev/null
+    for _ in $(seq 30); do tmux -S "$tm_sock" has-session 2>/dev/null || break; sleep 0.1; done
+    sleep 0.2
+}

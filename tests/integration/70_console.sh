@@ -11,20 +11,6 @@ w voucher create --plan week --count 12
 
 sock=$T/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
-# stop tmux and wait until its server is gone, so a new session never races it
-tm_stop() {
-    # a console told q leaves first (up to 5 s): tmux's hang-up is not sent
-    # into the middle of its exit
-    for _ in $(seq 50); do
-        case "$(tm display -p -t wisp '#{pane_current_command}' 2>/dev/null)" in
-        wisp | wisp-asan) sleep 0.1 ;;
-        *) break ;;
-        esac
-    done
-    tm kill-server 2>/dev/null
-    for _ in $(seq 30); do tm has-session 2>/dev/null || break; sleep 0.1; done
-    sleep 0.2
-}
 screen() { tm capture-pane -p -t wisp; }
 # wait_for TEXT: until the screen shows TEXT (5 s at most)
 wait_for() {

@@ -29,19 +29,6 @@ wait_for() { # wait_for TEXT [TENTHS]
     for _ in $(seq "${2:-100}"); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
     return 1
 }
-tm_stop() { # stop tmux and wait until its server is gone
-    # a console told q leaves first (up to 5 s): tmux's hang-up is not sent
-    # into the middle of its exit
-    for _ in $(seq 50); do
-        case "$(tm display -p -t wisp '#{pane_current_command}' 2>/dev/null)" in
-        wisp | wisp-asan) sleep 0.1 ;;
-        *) break ;;
-        esac
-    done
-    tm kill-server 2>/dev/null
-    for _ in $(seq 30); do tm has-session 2>/dev/null || break; sleep 0.1; done
-    sleep 0.2
-}
 start() {
     tm_stop
     tm new-session -d -s wisp -x 160 -y 40 \
