@@ -18,22 +18,7 @@
 #include "wisp/mpath.h"
 #include "wisp/util.h"
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
+#include "bench.h"
 
 /* Fill m with n events of the day starting at day0; returns the sales. */
 static long long
@@ -94,15 +79,15 @@ main(void)
 
         snprintf(prefix, sizeof prefix, "bench%d:", r);
         m = mpath_new(prefix);
-        t0 = now_s();
+        t0 = bench_now_ms();
         sales = fill(m, n, day0);
-        b[r] = (double)n / (now_s() - t0);
-        t0 = now_s();
+        b[r] = (double)n * 1e3 / (bench_now_ms() - t0);
+        t0 = bench_now_ms();
         if (mpath_send(m, c, &counted, &e) < 0) {
             fprintf(stderr, "bench_mpath: %s\n", e.msg);
             return 1;
         }
-        t[r] = (double)n / (now_s() - t0);
+        t[r] = (double)n * 1e3 / (bench_now_ms() - t0);
         mpath_free(m);
         /* every sale counted once: the hour buckets add up */
         for (int h = 0; h < 25; h++) {
@@ -125,8 +110,8 @@ main(void)
         }
         freeReplyObject(redisCommand(c, "FLUSHALL"));
     }
-    qsort(t, (size_t)runs, sizeof *t, cmp_double);
-    qsort(b, (size_t)runs, sizeof *b, cmp_double);
+    qsort(t, (size_t)runs, sizeof *t, bench_cmp_double);
+    qsort(b, (size_t)runs, sizeof *b, bench_cmp_double);
     printf("bench: metrics path into Redis (pipelined, counted once): median %.0f events/s over "
            "%ld events a run (target >= 50000)\n",
            runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2, n);

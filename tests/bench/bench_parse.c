@@ -18,27 +18,12 @@
 
 #include "wisp/driver.h"
 
+#include "bench.h"
+
 enum { ROLL, LOG, USERS, SESSIONS, NKINDS };
 
 static const char *const kind_names[NKINDS] = {"openNDS roll", "openNDS log", "RouterOS users",
                                                "RouterOS sessions"};
-
-static double
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
 
 /* lines of kind, as the router prints them */
 static char *
@@ -129,10 +114,10 @@ main(void)
 
             parse(kind, text, fixed); /* warm-up: the heap holds the pages from now on */
             for (int r = 0; r < runs; r++) {
-                double t0 = now_ms();
+                double t0 = bench_now_ms();
                 size_t n = parse(kind, text, fixed);
 
-                t[r] = now_ms() - t0;
+                t[r] = bench_now_ms() - t0;
                 if (n == 0 || (kind != LOG && n != (size_t)sizes[z])) {
                     fprintf(stderr, "bench_parse: %s: read %zu of %d lines\n", kind_names[kind], n,
                             sizes[z]);
@@ -140,7 +125,7 @@ main(void)
                 }
             }
             free(text);
-            qsort(t, (size_t)runs, sizeof *t, cmp_double);
+            qsort(t, (size_t)runs, sizeof *t, bench_cmp_double);
             med[z] = t[runs / 2];
         }
         printf("bench: parse %s: 10,000 lines %.1f ms, 100,000 lines %.1f ms (%.0f ns a line), "

@@ -11,24 +11,9 @@
 #include "wisp/sheet.h"
 #include "wisp/util.h"
 
+#include "bench.h"
+
 #define CARDS 1000
-
-static double
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
 
 int
 main(void)
@@ -63,15 +48,15 @@ main(void)
                                .ecc = 'M'};
 
         for (int r = 0; r < runs; r++) {
-            double t0 = now_ms();
+            double t0 = bench_now_ms();
 
             if (sheet_write(null, &o, cards, CARDS, &e) < 0) {
                 fprintf(stderr, "bench_sheet: %s\n", e.msg);
                 return 1;
             }
-            t[r] = now_ms() - t0;
+            t[r] = bench_now_ms() - t0;
         }
-        qsort(t, (size_t)runs, sizeof *t, cmp_double);
+        qsort(t, (size_t)runs, sizeof *t, bench_cmp_double);
         printf("bench: sheet %s %d vouchers: median %.1f ms over %d runs (target < 1000 ms)\n",
                names[f], CARDS, runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2, runs);
     }
