@@ -1679,8 +1679,11 @@ run_loop(struct worker *w)
         if (!cycles && w->db_up) {
             dispatch(w, false);
             /* samples of routers finished since the tick: live within a second */
-            if (atomic_load(&w->fresh) && ssh_now_ms() - w->last_feed_ms >= 1000)
+            if (atomic_load(&w->fresh) && ssh_now_ms() - w->last_feed_ms >= 1000) {
                 feed(w);
+                /* consoles redraw their figures now, not at the next tick */
+                publish(w, "worker.fed", json_pack("{s:s}", "worker", w->id));
+            }
         }
         wait_orders(w, 100);
     }
