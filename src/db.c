@@ -164,6 +164,7 @@ db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char
         werr_set(e, WISP_ERUNTIME, "not connected to PostgreSQL");
         return NULL;
     }
+    db->statements++;
     r = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     switch (PQresultStatus(r)) {
     case PGRES_COMMAND_OK:
@@ -241,6 +242,22 @@ db_rollback(struct db *db)
         return;
     r = PQexec(db->conn, "ROLLBACK");
     PQclear(r);
+}
+
+int
+db_tx(struct db *db, struct werr *e, int (*body)(struct db *db, void *arg, struct werr *e),
+      void *arg)
+{
+    int rc;
+
+    if (db_begin(db, e) < 0)
+        return -1;
+    rc = body(db, arg, e);
+    if (rc < 0 || db_commit(db, e) < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return rc;
 }
 
 int
@@ -583,4 +600,255 @@ db_pairs_json(PGresult *r)
                             json_integer(strtoll(PQgetvalue(r, i, 1), NULL, 10)));
     PQclear(r);
     return o;
+}
+
+/* --- rows into structs ------------------------------------------------- */
+
+/* Collect a variadic parameter list (at most 16) into params. */
+#define DB_VARGS(params, nparams, e)                                                               \
+    do {                                                                                           \
+        va_list ap_;                                                                               \
+        if ((nparams) > 16)                                                                        \
+            return werr_set((e), WISP_ERUNTIME, "internal: too many parameters");                  \
+        va_start(ap_, nparams);                                                                    \
+        for (int i_ = 0; i_ < (nparams); i_++)                                                     \
+            (params)[i_] = va_arg(ap_, const char *);                                              \
+        va_end(ap_);                                                                               \
+    } while (0)
+
+/* Each field's column number in r, or an error naming the missing one. */
+static int
+map_columns(const PGresult *r, const struct db_map *map, int *cols, struct werr *e)
+{
+    for (size_t f = 0; f < map->nfields; f++) {
+        cols[f] = PQfnumber(r, map->fields[f].col);
+        if (cols[f] < 0)
+            return werr_set(e, WISP_ERUNTIME, "internal: the query has no column \"%s\"",
+                            map->fields[f].col);
+    }
+    return 0;
+}
+
+/* Row i of r into the struct at row. */
+static void
+fill_row(const PGresult *r, int i, const struct db_map *map, const int *cols, char *row)
+{
+    for (size_t f = 0; f < map->nfields; f++) {
+        const struct db_field *d = &map->fields[f];
+        bool null = PQgetisnull(r, i, cols[f]);
+        const char *v = PQgetvalue(r, i, cols[f]);
+        void *at = row + d->off;
+
+        switch (d->kind) {
+        case DB_STR:
+            *(char **)at = null ? NULL : xstrdup(v);
+            break;
+        case DB_BUF: {
+            size_t n = null ? 0 : strlen(v);
+
+            if (n >= d->size) /* cut, but never inside a UTF-8 character */
+                for (n = d->size - 1; n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80; n--)
+                    ;
+            memcpy(at, v, n);
+            ((char *)at)[n] = '\0';
+            break;
+        }
+        case DB_I64:
+            *(int64_t *)at = null ? (int64_t)d->null_as : (int64_t)strtoll(v, NULL, 10);
+            break;
+        case DB_INT:
+            *(int *)at = null ? (int)d->null_as : (int)strtol(v, NULL, 10);
+            break;
+        case DB_BOOL:
+            *(bool *)at = !null && v[0] == 't';
+            break;
+        case DB_F64:
+            *(double *)at = null ? (double)d->null_as : strtod(v, NULL);
+            break;
+        case DB_JSON:
+            *(json_t **)at = null ? NULL : json_loads(v, JSON_DECODE_ANY, NULL);
+            break;
+        }
+    }
+}
+
+int
+db_fetch(struct db *db, struct werr *e, const struct db_map *map, void *rows, size_t *n,
+         const char *sql, int nparams, const char *const *params)
+{
+    PGresult *r = db_query(db, e, sql, nparams, params);
+    int cols[64];
+    char *out = NULL;
+    int nr;
+
+    *(void **)rows = NULL;
+    *n = 0;
+    if (r == NULL)
+        return -1;
+    if (map->nfields > 64 || map_columns(r, map, cols, e) < 0) {
+        if (map->nfields > 64)
+            werr_set(e, WISP_ERUNTIME, "internal: more than 64 fields in a row map");
+        PQclear(r);
+        return -1;
+    }
+    nr = PQntuples(r);
+    if (nr > 0) {
+        out = xcalloc((size_t)nr, map->size);
+        for (int i = 0; i < nr; i++)
+            fill_row(r, i, map, cols, out + (size_t)i * map->size);
+    }
+    PQclear(r);
+    *(void **)rows = out;
+    *n = (size_t)nr;
+    return 0;
+}
+
+int
+db_fetchv(struct db *db, struct werr *e, const struct db_map *map, void *rows, size_t *n,
+          const char *sql, int nparams, ...)
+{
+    const char *params[16];
+
+    *(void **)rows = NULL;
+    *n = 0;
+    DB_VARGS(params, nparams, e);
+    return db_fetch(db, e, map, rows, n, sql, nparams, params);
+}
+
+int
+db_fetch1v(struct db *db, struct werr *e, const struct db_map *map, void *row, const char *sql,
+           int nparams, ...)
+{
+    const char *params[16];
+    PGresult *r;
+    int cols[64], found;
+
+    memset(row, 0, map->size);
+    DB_VARGS(params, nparams, e);
+    if (map->nfields > 64)
+        return werr_set(e, WISP_ERUNTIME, "internal: more than 64 fields in a row map");
+    if ((r = db_query(db, e, sql, nparams, params)) == NULL)
+        return -1;
+    if (map_columns(r, map, cols, e) < 0) {
+        PQclear(r);
+        return -1;
+    }
+    found = PQntuples(r) > 0;
+    if (found)
+        fill_row(r, 0, map, cols, row);
+    PQclear(r);
+    return found;
+}
+
+int
+db_i64v(struct db *db, struct werr *e, int64_t *out, const char *sql, int nparams, ...)
+{
+    const char *params[16];
+    PGresult *r;
+    int found;
+
+    DB_VARGS(params, nparams, e);
+    if ((r = db_query(db, e, sql, nparams, params)) == NULL)
+        return -1;
+    found = PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0);
+    if (found)
+        *out = (int64_t)strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return found;
+}
+
+int64_t
+db_changedv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+{
+    const char *params[16];
+    PGresult *r;
+    int64_t n;
+
+    DB_VARGS(params, nparams, e);
+    if ((r = db_query(db, e, sql, nparams, params)) == NULL)
+        return -1;
+    n = (int64_t)strtoll(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return n;
+}
+
+void
+db_row_free(const struct db_map *map, void *row)
+{
+    for (size_t f = 0; f < map->nfields; f++) {
+        void *at = (char *)row + map->fields[f].off;
+
+        if (map->fields[f].kind == DB_STR) {
+            free(*(char **)at);
+            *(char **)at = NULL;
+        } else if (map->fields[f].kind == DB_JSON) {
+            json_decref(*(json_t **)at);
+            *(json_t **)at = NULL;
+        }
+    }
+}
+
+void
+db_rows_free(const struct db_map *map, void *rows, size_t n)
+{
+    if (rows == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        db_row_free(map, (char *)rows + i * map->size);
+    free(rows);
+}
+
+/* The JSON forms, straight from SQL (the PGresult stays in this file). */
+json_t *
+db_json_rowsv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+{
+    const char *params[16];
+    va_list ap;
+
+    if (nparams > 16) {
+        werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
+        return NULL;
+    }
+    va_start(ap, nparams);
+    for (int i = 0; i < nparams; i++)
+        params[i] = va_arg(ap, const char *);
+    va_end(ap);
+    return db_rows_json(db_query(db, e, sql, nparams, params));
+}
+
+json_t *
+db_json_firstv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+{
+    const char *params[16];
+    PGresult *r;
+    va_list ap;
+
+    if (nparams > 16) {
+        werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
+        return NULL;
+    }
+    va_start(ap, nparams);
+    for (int i = 0; i < nparams; i++)
+        params[i] = va_arg(ap, const char *);
+    va_end(ap);
+    if ((r = db_query(db, e, sql, nparams, params)) == NULL)
+        return NULL;
+    return db_first_json(r);
+}
+
+json_t *
+db_json_pairsv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+{
+    const char *params[16];
+    va_list ap;
+
+    if (nparams > 16) {
+        werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
+        return NULL;
+    }
+    va_start(ap, nparams);
+    for (int i = 0; i < nparams; i++)
+        params[i] = va_arg(ap, const char *);
+    va_end(ap);
+    return db_pairs_json(db_query(db, e, sql, nparams, params));
 }

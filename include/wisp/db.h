@@ -7,6 +7,8 @@
 #define WISP_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -24,8 +26,9 @@ extern const struct migration db_migrations[];
 
 struct db {
     PGconn *conn;
-    char role[64];  /* session_user */
-    char group[16]; /* admin, operator, viewer, worker or "" (see db_load_role) */
+    char role[64];            /* session_user */
+    char group[16];           /* admin, operator, viewer, worker or "" (see db_load_role) */
+    unsigned long statements; /* sent on this connection (the worker reports them per poll) */
 };
 
 /* Connect with a libpq conninfo or URI (NULL or "" = libpq defaults: PGHOST,
@@ -54,6 +57,97 @@ int db_execv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
 int db_begin(struct db *db, struct werr *e);
 int db_commit(struct db *db, struct werr *e);
 void db_rollback(struct db *db);
+
+/* The one transaction shape of every module: BEGIN, body, COMMIT; on any
+ * failure (the body's or the commit's) ROLLBACK, so nothing half-done stays.
+ * The body calls the database's functions, which write their audit rows in
+ * this same transaction. Returns the body's result (>= 0) or -1 with e set. */
+int db_tx(struct db *db, struct werr *e, int (*body)(struct db *db, void *arg, struct werr *e),
+          void *arg);
+
+/* --- rows into structs, by column name --------------------------------------
+ * A query's rows are read through one mapping (struct db_map): for each field
+ * of a row struct, the column it comes from by name and how it is stored.
+ * Columns are looked up by name once per result; a column the mapping names
+ * but the query lacks is an error naming it, never a silent shift.
+ *
+ *     struct plan_row { int64_t id; char *name; bool active; };
+ *     static const struct db_field plan_fields[] = {
+ *         DB_COL(struct plan_row, id, DB_I64),
+ *         DB_COL(struct plan_row, name, DB_STR),
+ *         DB_COL_AS(struct plan_row, active, "is_active", DB_BOOL),
+ *     };
+ *     static const struct db_map plan_map = DB_MAP(struct plan_row, plan_fields);
+ */
+enum db_kind {
+    DB_STR,  /* char *, malloc'd (NULL for SQL NULL); freed by db_row_free */
+    DB_BUF,  /* char[N] inside the struct, cut at a character boundary ("" for NULL) */
+    DB_I64,  /* int64_t (SQL NULL: the field's null_as) */
+    DB_INT,  /* int (SQL NULL: null_as) */
+    DB_BOOL, /* bool: 't' is true; NULL is false */
+    DB_F64,  /* double (SQL NULL: null_as) */
+    DB_JSON, /* json_t * parsed from json/jsonb (NULL for SQL NULL); freed by db_row_free */
+};
+
+struct db_field {
+    const char *col; /* the column's name in the result */
+    enum db_kind kind;
+    size_t off, size;  /* offsetof and sizeof the struct member */
+    long long null_as; /* numbers' value for SQL NULL */
+};
+
+#define DB_COL_AS(T, member, name, kind)                                                           \
+    {                                                                                              \
+        (name), (kind), offsetof(T, member), sizeof(((T *)0)->member), 0                           \
+    }
+#define DB_COL(T, member, kind) DB_COL_AS(T, member, #member, kind)
+/* A number whose SQL NULL reads as nullv (e.g. -1 for "not reported"). */
+#define DB_COL_NULL(T, member, kind, nullv)                                                        \
+    {                                                                                              \
+#member, (kind), offsetof(T, member), sizeof(((T *)0)->member), (nullv)                    \
+    }
+
+struct db_map {
+    size_t size; /* sizeof the row struct */
+    const struct db_field *fields;
+    size_t nfields;
+};
+
+#define DB_MAP(T, fields)                                                                          \
+    {                                                                                              \
+        sizeof(T), (fields), sizeof(fields) / sizeof((fields)[0])                                  \
+    }
+
+/* Every row of the query as an array of map->size structs (*rows, *n; *rows
+ * is NULL when there are none). Returns 0, or -1 with e set. */
+int db_fetch(struct db *db, struct werr *e, const struct db_map *map, void *rows, size_t *n,
+             const char *sql, int nparams, const char *const *params);
+int db_fetchv(struct db *db, struct werr *e, const struct db_map *map, void *rows, size_t *n,
+              const char *sql, int nparams, ...);
+
+/* The first row into *row (zeroed first): 1 when there was one, 0 when
+ * none, -1 with e set. */
+int db_fetch1v(struct db *db, struct werr *e, const struct db_map *map, void *row, const char *sql,
+               int nparams, ...);
+
+/* The first column of the first row as a number: 1 found, 0 no row or
+ * NULL (*out untouched), -1 with e set. */
+int db_i64v(struct db *db, struct werr *e, int64_t *out, const char *sql, int nparams, ...);
+
+/* Rows changed by a statement (INSERT/UPDATE/DELETE), or -1 with e set. */
+int64_t db_changedv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
+
+/* Free what db_fetch allocated: one row's strings and JSON, or the whole
+ * array (rows may be NULL). */
+void db_row_free(const struct db_map *map, void *row);
+void db_rows_free(const struct db_map *map, void *rows, size_t n);
+
+/* The query's rows as JSON (see db_row_json): an array, the first row (NULL
+ * when there is none, with e->status still 0), or two-column pairs
+ * {"col0": col1 as an integer}. NULL with e set on failure. */
+json_t *db_json_rowsv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
+json_t *db_json_firstv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
+json_t *db_json_pairsv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
 
 /* Fill db->role and db->group from the server (the highest wisp group held). */
 int db_load_role(struct db *db, struct werr *e);
