@@ -167,3 +167,4 @@ kill "$wpid"
 wait "$wpid"
 t_eq "worker stops cleanly" 0 "$?"
 wpid=''
+t_not_contains "worker log: no sanitizer report" "Sanitizer" "$(cat "$T/wk.log")"
