@@ -9,8 +9,9 @@
 . "$(dirname "$0")/../tools/sim.sh"
 chmod 755 "$T"
 RS=$T/r96.sock
-wpid='' subs=()
+wpid='' rpid='' subs=()
 stop_all() {
+    [ -z "$rpid" ] || kill -CONT "$rpid" 2>/dev/null
     [ -z "$wpid" ] || kill "$wpid" 2>/dev/null
     for p in "${subs[@]}"; do kill "$p" 2>/dev/null; done
     sim_stop
@@ -163,6 +164,29 @@ opened
 sleep 3
 opened
 t_eq "after the restart, cycles go on over the one connection" 0 "$OPENED"
+
+# --- a Redis that hangs (SIGSTOP): the worker goes on, and so do events after
+rpid=$(rc INFO server | tr -d '\r' | awk -F: '$1 == "process_id" {print $2}')
+before=$(grep -c 'cycle [0-9]*:' "$T/wk.log")
+mark=$(wc -l <"$T/wk.log")
+kill -STOP "$rpid"
+sleep 4
+t_ok "4 s of a hung Redis: the worker keeps cycling" \
+    test "$(grep -c 'cycle [0-9]*:' "$T/wk.log")" -ge $((before + 3))
+kill -CONT "$rpid"
+rpid=''
+sleep 0.5
+# Redis's timeout is 500 ms: a router round that waited on it takes longer.
+slow=$(tail -n +"$((mark + 1))" "$T/wk.log" | grep -E '^.* worker:   r[0-9]: [0-9]+ ms' |
+    awk '{ms = $5; if (ms + 0 >= 500) print}')
+t_eq "while Redis hangs, no router round waits on it (none of 500 ms or more)" "" "$slow"
+seen=$(grep -c '"type":"worker.cycle"' "$T/sub2.out")
+ok=1
+for _ in $(seq 150); do
+    [ "$(grep -c '"type":"worker.cycle"' "$T/sub2.out")" -gt "$seen" ] && { ok=0; break; }
+    sleep 0.1
+done
+t_eq "Redis answers again: events resume by themselves within 15 s" 0 "$ok"
 kill "$wpid"
 wait "$wpid"
 t_eq "worker stops cleanly" 0 "$?"
