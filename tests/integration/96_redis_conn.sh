@@ -4,7 +4,8 @@
 # by Redis itself (INFO stats total_connections_received). Redis stopped
 # and started again under a running worker: the worker goes on, logs one
 # line, does not hammer the dead socket (connects counted by a listener
-# that hangs up on each), and its events and metrics come back by themselves.
+# that hangs up on each), and its events and metrics come back by themselves;
+# a hung Redis holds up no router round. The console holds two connections.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/sim.sh"
 chmod 755 "$T"
@@ -15,6 +16,7 @@ stop_all() {
     [ -z "$wpid" ] || kill "$wpid" 2>/dev/null
     for p in "${subs[@]}"; do kill "$p" 2>/dev/null; done
     sim_stop
+    tmux -S "$T/tmux.sock" kill-server 2>/dev/null
     redis-cli -s "$RS" SHUTDOWN NOSAVE >/dev/null 2>&1
 }
 trap stop_all EXIT
@@ -103,6 +105,22 @@ t_contains "its event was published before the process ended" '"type":"voucher.s
 w plan list
 opened
 t_eq "a command that changes nothing opens none" 0 "$OPENED"
+
+# --- the console: its subscription, and one connection for the rest ---------
+mapfile -t two < <(sql "SELECT code FROM vouchers WHERE status = 'new' ORDER BY id DESC LIMIT 2")
+opened
+console_start 120 40 || _fail "console started" "no tabs in time"
+tmux -S "$T/tmux.sock" send-keys -t wisp 5 # the Metrics pane reads Redis on every event
+sleep 1
+for c in "${two[@]}"; do
+    w voucher sell "$c"
+    sleep 1
+done
+tmux -S "$T/tmux.sock" send-keys -t wisp q
+tm_stop
+opened
+t_eq "console redrawing on 2 sales: 2 connections (subscription, commands), +1 per sale" \
+    4 "$OPENED"
 
 # --- Redis down and back under a running worker -----------------------------
 "$WISP" worker --interval 1 >"$T/wk.log" 2>&1 &
