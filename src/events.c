@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,9 +329,20 @@ events_publish(const struct config *cfg, const char *type, json_t *details, stru
     json_decref(details);
     q.url = xstrdup(cfg->redis);
     q.channel = xasprintf("%sevents", cfg->redis_prefix);
+    if (q.text == NULL) {
+        queued_free(&q);
+        return werr_set(e, WISP_ERUNTIME, "event %s not published: out of memory", type);
+    }
     pthread_mutex_lock(&R.qlock);
-    if (!R.running && !R.closing)
+    if (!R.running && !R.closing) {
+        sigset_t all, old;
+
+        /* signals stay with the threads that wait for them */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         R.running = pthread_create(&R.thread, NULL, publisher, NULL) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
     if (!R.running || R.closing || R.qn == QUEUE_MAX) {
         rc = werr_set(e, WISP_ERUNTIME, "event %s not published: %s", type,
                       R.running ? "too many events waiting for Redis" : "no publisher thread");
