@@ -1,14 +1,38 @@
 /*
- * events.c - the Redis event channel (see include/wisp/events.h).
+ * events.c - the Redis event channel and the process's one Redis connection
+ * for commands (see include/wisp/events.h).
  *
- * Publishing opens a short-lived connection with a 500 ms budget: commands
- * are one-shot processes, and a dead Redis must not hold up a sale. The
- * subscriber thread waits with poll() on the Redis socket and a stop pipe,
- * feeding what arrives to hiredis's reader, so stopping never waits on I/O.
+ * The connection (struct shared below) is the one piece of process-wide
+ * state in src/: a process has one Redis, and handing a handle through
+ * every caller would change every signature from the CLI to the worker for
+ * nothing. It is opened on first use and guarded by a mutex: the worker's
+ * cycle, the console's data thread and the publisher thread take turns.
+ * A call that finds it broken (c->err) closes it; connecting again waits
+ * for a back-off (1 s, doubling to 8 s) so that a dead Redis costs a failed
+ * connect every few seconds, not one per event, and every call in between
+ * fails at once instead of waiting on a timeout.
+ *
+ * Publishing does not take that mutex: events_publish puts the message on
+ * a bounded queue, and one publisher thread (started on the first publish)
+ * sends what is queued, pipelined, on the shared connection. The worker
+ * publishes from its router threads; with a mutex they would wait for a
+ * slow Redis (up to the 500 ms timeout, one after another) or for the
+ * metrics path holding the connection, with the queue a publish costs a
+ * lock and a copy whatever Redis does. Events are hints (PostgreSQL has
+ * the truth, a console redraws from it when its subscription comes back),
+ * so what cannot be sent (queue full, Redis down) is dropped, not kept.
+ * events_close() drains the queue before the process ends.
+ *
+ * The subscriber thread has a connection of its own (a subscribed Redis
+ * connection runs no other command); it waits with poll() on the Redis
+ * socket and a stop pipe, feeding what arrives to hiredis's reader, so
+ * stopping never waits on I/O.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,7 +43,50 @@
 #include "wisp/events.h"
 #include "wisp/util.h"
 
-/* Connect and authenticate/select as the URL says. NULL with a reason. */
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS   8000
+#define QUEUE_MAX        4096 /* events waiting for the publisher thread */
+#define BATCH_MAX        256  /* events sent in one pipeline */
+
+struct queued {
+    char *url, *channel, *text;
+};
+
+static struct shared {
+    pthread_mutex_t lock; /* the connection and its state */
+    redisContext *c;
+    char *url;             /* what c is connected to */
+    bool down;             /* in an outage: the last connect failed or c broke */
+    bool told;             /* a once-caller has had this outage's error */
+    bool holder_once;      /* the caller holding lock passed once=true */
+    atomic_llong retry_ms; /* while down: no connect before this */
+    int backoff_ms;
+    char why[256];       /* the outage's reason */
+    atomic_bool is_down; /* down, readable without the lock */
+
+    pthread_mutex_t qlock; /* the queue and the publisher thread */
+    pthread_cond_t qcond;
+    struct queued q[QUEUE_MAX];
+    size_t qhead, qn;
+    bool running, closing;
+    pthread_t thread;
+} R = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .qlock = PTHREAD_MUTEX_INITIALIZER,
+    .qcond = PTHREAD_COND_INITIALIZER,
+};
+
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connect, authenticate, select the database and PING, as the URL says.
+ * NULL with a reason naming the server (never the password). */
 static redisContext *
 connect_redis(const char *url, struct werr *e)
 {
@@ -27,29 +94,39 @@ connect_redis(const char *url, struct werr *e)
     struct redis_target t;
     redisContext *c;
     redisReply *r;
+    char where[160];
 
     if (config_parse_redis_url(url, &t, e) < 0)
         return NULL;
+    if (t.path)
+        snprintf(where, sizeof where, "%s", t.path);
+    else
+        snprintf(where, sizeof where, "%s:%d", t.host, t.port);
     c = t.path ? redisConnectUnixWithTimeout(t.path, tv)
                : redisConnectWithTimeout(t.host, t.port, tv);
     if (c == NULL || c->err) {
-        werr_set(e, WISP_ERUNTIME, "Redis: %s", c ? c->errstr : "out of memory");
+        werr_set(e, WISP_ERUNTIME, "Redis at %s: %s", where, c ? c->errstr : "out of memory");
         goto fail;
     }
     redisSetTimeout(c, tv);
     if (t.password) {
         r = redisCommand(c, "AUTH %s", t.password);
         if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-            werr_set(e, WISP_ERUNTIME, "Redis AUTH refused");
+            werr_set(e, WISP_ERUNTIME, "Redis at %s: AUTH refused (%s)", where,
+                     r ? r->str : c->errstr);
             freeReplyObject(r);
             goto fail;
         }
         freeReplyObject(r);
     }
-    if (t.db) {
-        r = redisCommand(c, "SELECT %d", t.db);
+    /* SELECT when asked, else PING: either proves a Redis answers */
+    r = t.db ? redisCommand(c, "SELECT %d", t.db) : redisCommand(c, "PING");
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        werr_set(e, WISP_ERUNTIME, "Redis at %s: %s", where, r ? r->str : c->errstr);
         freeReplyObject(r);
+        goto fail;
     }
+    freeReplyObject(r);
     config_redis_target_free(&t);
     return c;
 fail:
@@ -65,29 +142,180 @@ events_enabled(const struct config *cfg)
     return cfg->redis != NULL && *cfg->redis != '\0';
 }
 
-redisContext *
-events_redis(const struct config *cfg, struct werr *e)
+/* Under R.lock: an outage begins or goes on; the next connect waits. */
+static void
+went_down(const char *why)
 {
-    if (!events_enabled(cfg)) {
-        werr_set(e, WISP_ERUNTIME, "no Redis configured");
+    if (!R.down) {
+        R.down = true;
+        R.told = false;
+        R.backoff_ms = BACKOFF_FIRST_MS;
+    } else if ((R.backoff_ms *= 2) > BACKOFF_MAX_MS) {
+        R.backoff_ms = BACKOFF_MAX_MS;
+    }
+    R.retry_ms = now_ms() + R.backoff_ms;
+    snprintf(R.why, sizeof R.why, "%s", why);
+    atomic_store(&R.is_down, true);
+}
+
+/* Under R.lock: the connection to url, connecting when none is open and the
+ * back-off allows; NULL while Redis is down (R.why says why). */
+static redisContext *
+connection(const char *url)
+{
+    struct werr ce = {0};
+
+    if (R.c && strcmp(R.url, url) != 0) { /* another Redis: not a failure */
+        redisFree(R.c);
+        R.c = NULL;
+    }
+    if (R.c) {
+        /* Between callers no reply is due, so a readable socket means Redis
+         * hung up (it stopped or restarted): connect again at once, and the
+         * caller hears "down" from the connect, not a broken command. */
+        struct pollfd p = {R.c->fd, POLLIN, 0};
+
+        if (poll(&p, 1, 0) > 0) {
+            redisFree(R.c);
+            R.c = NULL;
+        }
+    }
+    if (R.c)
+        return R.c;
+    if (R.down && now_ms() < R.retry_ms)
+        return NULL;
+    if ((R.c = connect_redis(url, &ce)) == NULL) {
+        went_down(ce.msg);
         return NULL;
     }
-    return connect_redis(cfg->redis, e);
+    free(R.url);
+    R.url = xstrdup(url);
+    R.down = R.told = false;
+    atomic_store(&R.is_down, false);
+    return R.c;
+}
+
+int
+events_acquire(const struct config *cfg, bool once, redisContext **c, struct werr *e)
+{
+    long long wait;
+
+    *c = NULL;
+    if (!events_enabled(cfg))
+        return 0;
+    pthread_mutex_lock(&R.lock);
+    if ((*c = connection(cfg->redis)) != NULL) {
+        R.holder_once = once;
+        return 1;
+    }
+    if (once && R.told) { /* already said, this outage */
+        pthread_mutex_unlock(&R.lock);
+        return 0;
+    }
+    if (once)
+        R.told = true;
+    wait = (R.retry_ms - now_ms() + 999) / 1000;
+    werr_set(e, WISP_ERUNTIME,
+             "%s; Redis is down: events and live figures wait for it (next try in %lld s)", R.why,
+             wait > 0 ? wait : 0);
+    pthread_mutex_unlock(&R.lock);
+    return -1;
+}
+
+void
+events_release(redisContext *c)
+{
+    if (c && c == R.c && c->err) {
+        char why[300];
+
+        snprintf(why, sizeof why, "Redis: %s", c->errstr);
+        redisFree(R.c);
+        R.c = NULL;
+        went_down(why);
+        R.told = R.holder_once; /* that caller has its own error to report */
+    }
+    pthread_mutex_unlock(&R.lock);
+}
+
+static void
+queued_free(struct queued *q)
+{
+    free(q->url);
+    free(q->channel);
+    free(q->text);
+}
+
+/* Publish n queued events for one Redis in one pipeline; on the publisher
+ * thread. Dropped when Redis is down. */
+static void
+send_run(struct queued *b, size_t n)
+{
+    redisContext *c;
+    size_t sent = 0;
+
+    pthread_mutex_lock(&R.lock);
+    R.holder_once = false; /* nobody to tell: the outage is for callers to report */
+    if ((c = connection(b[0].url)) != NULL) {
+        for (size_t i = 0; i < n; i++)
+            redisAppendCommand(c, "PUBLISH %s %s", b[i].channel, b[i].text);
+        for (; sent < n; sent++) {
+            redisReply *r = NULL;
+
+            if (redisGetReply(c, (void **)&r) != REDIS_OK)
+                break; /* c->err: events_release closes it */
+            freeReplyObject(r);
+        }
+    }
+    events_release(c);
+}
+
+static void *
+publisher(void *arg)
+{
+    struct queued *batch = xcalloc(BATCH_MAX, sizeof *batch);
+    size_t n;
+
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&R.qlock);
+        while (R.qn == 0 && !R.closing)
+            pthread_cond_wait(&R.qcond, &R.qlock);
+        for (n = 0; n < BATCH_MAX && R.qn > 0; n++, R.qn--) {
+            batch[n] = R.q[R.qhead];
+            R.qhead = (R.qhead + 1) % QUEUE_MAX;
+        }
+        pthread_mutex_unlock(&R.qlock);
+        if (n == 0)
+            break;                            /* closing, and nothing left */
+        for (size_t i = 0, j; i < n; i = j) { /* runs of one Redis each */
+            for (j = i + 1; j < n && strcmp(batch[j].url, batch[i].url) == 0; j++)
+                ;
+            send_run(batch + i, j - i);
+        }
+        for (size_t i = 0; i < n; i++)
+            queued_free(&batch[i]);
+    }
+    free(batch);
+    return NULL;
 }
 
 int
 events_publish(const struct config *cfg, const char *type, json_t *details, struct werr *e)
 {
-    char at[40], channel[96], *text;
+    char at[40];
     struct timespec ts;
     struct tm tm;
-    redisContext *c;
-    redisReply *r;
+    struct queued q;
     int rc = 0;
 
-    if (cfg->redis == NULL || *cfg->redis == '\0') {
+    if (!events_enabled(cfg)) {
         json_decref(details);
         return 0;
+    }
+    if (atomic_load(&R.is_down) && now_ms() < atomic_load(&R.retry_ms)) {
+        /* the publisher would only drop it: no connect is due yet */
+        json_decref(details);
+        return werr_set(e, WISP_ERUNTIME, "Redis is down: event %s not published", type);
     }
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
@@ -97,20 +325,55 @@ events_publish(const struct config *cfg, const char *type, json_t *details, stru
         details = json_object();
     json_object_set_new(details, "type", json_string(type));
     json_object_set_new(details, "at", json_string(at));
-    text = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
+    q.text = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(details);
-    snprintf(channel, sizeof channel, "%sevents", cfg->redis_prefix);
-    if ((c = connect_redis(cfg->redis, e)) == NULL) {
-        free(text);
-        return -1;
+    q.url = xstrdup(cfg->redis);
+    q.channel = xasprintf("%sevents", cfg->redis_prefix);
+    if (q.text == NULL) {
+        queued_free(&q);
+        return werr_set(e, WISP_ERUNTIME, "event %s not published: out of memory", type);
     }
-    r = redisCommand(c, "PUBLISH %s %s", channel, text);
-    if (r == NULL || r->type == REDIS_REPLY_ERROR)
-        rc = werr_set(e, WISP_ERUNTIME, "Redis PUBLISH failed: %s", r ? r->str : c->errstr);
-    freeReplyObject(r);
-    redisFree(c);
-    free(text);
+    pthread_mutex_lock(&R.qlock);
+    if (!R.running && !R.closing) {
+        sigset_t all, old;
+
+        /* signals stay with the threads that wait for them */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        R.running = pthread_create(&R.thread, NULL, publisher, NULL) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (!R.running || R.closing || R.qn == QUEUE_MAX) {
+        rc = werr_set(e, WISP_ERUNTIME, "event %s not published: %s", type,
+                      R.running ? "too many events waiting for Redis" : "no publisher thread");
+        queued_free(&q);
+    } else {
+        R.q[(R.qhead + R.qn++) % QUEUE_MAX] = q;
+        pthread_cond_signal(&R.qcond);
+    }
+    pthread_mutex_unlock(&R.qlock);
     return rc;
+}
+
+void
+events_close(void)
+{
+    pthread_mutex_lock(&R.qlock);
+    R.closing = true;
+    pthread_cond_signal(&R.qcond);
+    pthread_mutex_unlock(&R.qlock);
+    if (R.running)
+        pthread_join(R.thread, NULL);
+    pthread_mutex_lock(&R.qlock);
+    R.running = R.closing = false;
+    pthread_mutex_unlock(&R.qlock);
+    pthread_mutex_lock(&R.lock);
+    if (R.c)
+        redisFree(R.c);
+    R.c = NULL;
+    free(R.url);
+    R.url = NULL;
+    pthread_mutex_unlock(&R.lock);
 }
 
 int
@@ -119,12 +382,13 @@ events_store(const struct config *cfg, json_t *hashes, int ttl_s, struct werr *e
     redisContext *c;
     const char *key;
     json_t *h;
-    int pending = 0, rc = 0;
+    int pending = 0, rc;
 
-    if (cfg->redis == NULL || *cfg->redis == '\0' || json_object_size(hashes) == 0)
+    if (json_object_size(hashes) == 0)
         return 0;
-    if ((c = connect_redis(cfg->redis, e)) == NULL)
-        return -1;
+    if ((rc = events_acquire(cfg, true, &c, e)) <= 0)
+        return rc;
+    rc = 0;
     /* one pipeline: per key DEL, HSET of every field, EXPIRE */
     json_object_foreach(hashes, key, h)
     {
@@ -159,7 +423,7 @@ events_store(const struct config *cfg, json_t *hashes, int ttl_s, struct werr *e
             rc = werr_set(e, WISP_ERUNTIME, "Redis: %s", r->str);
         freeReplyObject(r);
     }
-    redisFree(c);
+    events_release(c);
     return rc;
 }
 
@@ -168,15 +432,17 @@ events_forget(const struct config *cfg, const char *key, struct werr *e)
 {
     redisContext *c;
     redisReply *r;
+    int rc;
 
-    if (cfg->redis == NULL || *cfg->redis == '\0')
-        return 0;
-    if ((c = connect_redis(cfg->redis, e)) == NULL)
-        return -1;
+    if ((rc = events_acquire(cfg, true, &c, e)) <= 0)
+        return rc;
     r = redisCommand(c, "DEL %s%s", cfg->redis_prefix, key);
+    rc = r == NULL || r->type == REDIS_REPLY_ERROR
+             ? werr_set(e, WISP_ERUNTIME, "Redis: %s", r ? r->str : c->errstr)
+             : 0;
     freeReplyObject(r);
-    redisFree(c);
-    return 0;
+    events_release(c);
+    return rc;
 }
 
 struct events {

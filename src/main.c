@@ -7,6 +7,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/console.h"
+#include "wisp/events.h"
 
 int
 main(int argc, char **argv)
@@ -42,6 +43,7 @@ main(int argc, char **argv)
         if (rc == WISP_EUSAGE && ctx.cmd)
             cli_print_usage(stderr, ctx.cmd);
     }
+    events_close(); /* queued events out, the Redis connection closed */
     cmd_ctx_close(&ctx);
     config_free(&cfg);
     free(rest);

@@ -314,8 +314,9 @@ metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to
     int rc = -1;
 
     *counted = *minutes = 0;
-    if ((c = events_redis(cfg, e)) == NULL)
-        return -1;
+    if ((rc = events_acquire(cfg, false, &c, e)) <= 0)
+        return rc < 0 ? -1 : werr_set(e, WISP_ERUNTIME, "no Redis configured");
+    rc = -1;
     m = mpath_new(cfg->redis_prefix);
     if (sweep(db, m, from, to, e) == 0 && mpath_send(m, c, counted, e) == 0 &&
         fill_history(db, m, from, to, e) == 0 && mpath_send(m, c, minutes, e) == 0) {
@@ -325,7 +326,7 @@ metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to
             rc = mpath_set_swept(c, cfg->redis_prefix, now, e);
     }
     mpath_free(m);
-    redisFree(c);
+    events_release(c);
     return rc;
 }
 
@@ -336,19 +337,18 @@ metrics_note(const struct config *cfg, struct db *db, struct werr *e)
     struct mpath *m;
     redisContext *c;
     long long swept;
-    int rc = 0;
+    int rc;
 
-    if (!events_enabled(cfg))
-        return 0;
-    if ((c = events_redis(cfg, e)) == NULL)
-        return -1;
+    if ((rc = events_acquire(cfg, true, &c, e)) <= 0)
+        return rc;
+    rc = 0;
     /* a Redis that is not caught up waits for the worker's catch-up */
     if ((swept = mpath_swept(c, cfg->redis_prefix, e)) > 0) {
         m = mpath_new(cfg->redis_prefix);
         rc = sweep(db, m, now - 120, now + 1, e) == 0 ? mpath_send(m, c, NULL, e) : -1;
         mpath_free(m);
     }
-    redisFree(c);
+    events_release(c);
     return swept < 0 ? -1 : rc;
 }
 
@@ -360,14 +360,13 @@ metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, str
     struct mpath *m;
     redisContext *c;
     json_t *orders;
-    int rc = -1;
+    int rc;
 
-    if (!events_enabled(cfg))
-        return 0;
-    if ((c = events_redis(cfg, e)) == NULL) {
+    if ((rc = events_acquire(cfg, true, &c, e)) <= 0) {
         mpath_clear(samples);
-        return -1;
+        return rc;
     }
+    rc = -1;
     if (mpath_send(samples, c, NULL, e) < 0 || (swept = mpath_swept(c, cfg->redis_prefix, e)) < 0)
         goto out;
     m = mpath_new(cfg->redis_prefix);
@@ -385,7 +384,7 @@ metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, str
     mpath_free(m);
 out:
     mpath_clear(samples);
-    redisFree(c);
+    events_release(c);
     return rc;
 }
 
@@ -479,13 +478,14 @@ metrics_live(const struct config *cfg, struct db *db, struct werr *e)
 {
     struct werr re = {0};
     time_t now = time(NULL);
-    redisContext *c = events_enabled(cfg) ? events_redis(cfg, &re) : NULL;
+    redisContext *c;
     json_t *m = NULL, *series = NULL, *hours = NULL, *v;
     char at[40];
     struct tm tm;
 
     int iv = cfg->worker_interval ? atoi(cfg->worker_interval) : 10;
-    long long swept = c ? mpath_swept(c, cfg->redis_prefix, &re) : 0;
+    long long swept =
+        events_acquire(cfg, false, &c, &re) > 0 ? mpath_swept(c, cfg->redis_prefix, &re) : 0;
 
     /* Redis holds all of today, and a worker fed it lately: else its
      * figures have stopped, and PostgreSQL's are the better ones. */
@@ -495,7 +495,7 @@ metrics_live(const struct config *cfg, struct db *db, struct werr *e)
         hours = mpath_hours(c, cfg->redis_prefix, now, &re);
     }
     if (c)
-        redisFree(c);
+        events_release(c);
     if (m) { /* the routers themselves are PostgreSQL's */
         json_t *per = json_object_get(m, "per_router"), *names;
         const char *k;

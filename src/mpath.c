@@ -126,6 +126,19 @@ mpath_pending(const struct mpath *m)
     return m->n;
 }
 
+struct mpath *
+mpath_take(struct mpath *m)
+{
+    struct mpath *batch = mpath_new(m->prefix);
+
+    batch->ev = m->ev;
+    batch->n = m->n;
+    batch->cap = m->cap;
+    m->ev = NULL;
+    m->n = m->cap = 0;
+    return batch;
+}
+
 /* "YYYYMMDDHH" (or "YYYYMMDD" when day) of at in local time. */
 static void
 local_key(time_t at, bool day, char *buf, size_t len)

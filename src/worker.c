@@ -1559,14 +1559,14 @@ feed(struct worker *w)
 {
     struct werr e = {0};
     json_t *live = json_object();
+    struct mpath *batch;
     char key[128];
     int ttl = 3 * (w->o->interval_s > 0 ? w->o->interval_s : 1) + 5;
 
     atomic_store(&w->fresh, false);
     w->last_feed_ms = ssh_now_ms();
     pthread_mutex_lock(&w->samples_lock);
-    if (metrics_feed(w->cfg, &w->db, w->samples, &e) < 0)
-        logf_(w, "metrics to Redis: %s", e.msg);
+    batch = mpath_take(w->samples); /* sent unlocked: router threads never wait on Redis */
     for (struct slot *s = w->slots; s; s = s->next) {
         if (!s->leased || !s->live || !s->live_name[0])
             continue;
@@ -1574,6 +1574,9 @@ feed(struct worker *w)
         json_object_set_new(live, key, json_incref(s->live));
     }
     pthread_mutex_unlock(&w->samples_lock);
+    if (metrics_feed(w->cfg, &w->db, batch, &e) < 0)
+        logf_(w, "metrics to Redis: %s", e.msg);
+    mpath_free(batch);
     snprintf(key, sizeof key, "worker:%s", w->id);
     json_object_set_new(live, key,
                         json_pack("{s:I, s:I, s:i, s:I}", "seen", (json_int_t)time(NULL),

@@ -51,6 +51,10 @@ struct mpath_client {
 struct mpath *mpath_new(const char *prefix);
 void mpath_free(struct mpath *m);
 size_t mpath_pending(const struct mpath *m);
+/* What is pending, moved into a new mpath (m left empty): a caller that
+ * guards m with a lock sends the batch after letting go, so threads adding
+ * to m never wait on Redis. */
+struct mpath *mpath_take(struct mpath *m);
 /* Drop what is pending (Redis away: the live figures skip it). */
 void mpath_clear(struct mpath *m);
 
