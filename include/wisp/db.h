@@ -29,6 +29,7 @@ struct db {
     char role[64];            /* session_user */
     char group[16];           /* admin, operator, viewer, worker or "" (see db_load_role) */
     unsigned long statements; /* sent on this connection (the worker reports them per poll) */
+    char sqlstate[6];         /* SQLSTATE of the last statement that failed, "" after success */
 };
 
 /* Connect with a libpq conninfo or URI (NULL or "" = libpq defaults: PGHOST,
