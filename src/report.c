@@ -96,7 +96,7 @@ report_sales(struct db *db, const char *from, const char *to, const char *by, st
         " FROM s FULL JOIN a ON a.g = s.g FULL JOIN o ON o.g = coalesce(s.g, a.g)"
         " ORDER BY %s",
         g->sold, g->activated, g->order, g->order_by);
-    rows = db_rows_json(db_queryv(db, e, sql, 2, from, to));
+    rows = db_json_rowsv(db, e, sql, 2, from, to);
     free(sql);
     return rows;
 }
