@@ -1,6 +1,9 @@
 /*
  * metrics.c - the current figures (see include/wisp/metrics.h): one read-only
- * transaction, so the figures agree with each other.
+ * transaction, so the figures agree with each other. The figures are counts
+ * over sessions, vouchers, orders and routers, so their reads live here with
+ * the figures they return; metric_rollups is this module's own table. Rows
+ * are read by column name (db_fetch), never by number.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -3,7 +3,8 @@
  * decides when to call it. Every write is a call of one of the database's
  * functions (src/schema/007_referee_orders.sql), which check the caller and
  * the transition and audit it: no role here writes the orders table itself,
- * and none reads a PIN but through wisp_order_reveal.
+ * and none reads a PIN but through wisp_order_reveal. The low-stock read
+ * counts unsold vouchers per plan for the order pipeline that sells them.
  */
 #include <inttypes.h>
 #include <stdio.h>

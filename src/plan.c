@@ -3,6 +3,7 @@
  * here; every write is one call of a database function (wisp_plan_add,
  * wisp_plan_edit, wisp_plan_set_active: migration 006), which checks the
  * caller is an admin and writes the audit row in the same transaction.
+ * This is the one file with SQL for the plans table.
  */
 #include <inttypes.h>
 #include <stdlib.h>

@@ -8,6 +8,9 @@
  * voucher's price, so the order itself adds nothing), plus the amount of
  * every completed provider order (a top-up or PIN card, which sells no
  * voucher). docs/metrics.md says the same for people.
+ *
+ * The query reads vouchers, plans, batches and orders: it returns figures
+ * of its own, so it lives here rather than with any one of those tables.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,8 +1,10 @@
 /*
- * router.c - the router registry (see include/wisp/router.h). Every write is
- * a call of one of the database's functions (src/schema/007_referee_orders.sql),
- * which checks the caller, writes and audits in one transaction; audit rows
- * never carry the password.
+ * router.c - the router registry (see include/wisp/router.h), the one file
+ * with SQL for routers and router_secrets. An operator's write is a call of
+ * one of the database's functions (src/schema/007_referee_orders.sql), which
+ * checks the caller, writes and audits in one transaction; audit rows never
+ * carry the password. The list reads each router's voucher sync counts and
+ * pending removals with it: a read that lives with the routers it describes.
  */
 #include <stdlib.h>
 #include <string.h>

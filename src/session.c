@@ -1,5 +1,8 @@
 /*
- * session.c - sessions and kicks (see include/wisp/session.h).
+ * session.c - sessions and kicks (see include/wisp/session.h): the one file
+ * with SQL for the sessions table. The session list joins the router, voucher
+ * and plan each session belongs to, and a kick's state is read from its
+ * router job: reads that live with the sessions they describe.
  */
 #include <inttypes.h>
 #include <stdio.h>

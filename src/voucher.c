@@ -17,6 +17,11 @@
  * (column privileges): reads show them only in code mode, where password =
  * code; printing and `voucher show --reveal` get them from the audited
  * wisp_voucher_reveal.
+ *
+ * This is the one file with SQL for vouchers and batches. The reads that
+ * join a voucher's plan and its batch's router (voucher_get, the cards of a
+ * sheet) live here with the vouchers they return; voucher_cards hands a sheet
+ * complete cards, so printing is one call down and one across to sheet.c.
  */
 #include <inttypes.h>
 #include <stdlib.h>
