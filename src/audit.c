@@ -12,10 +12,8 @@ json_t *
 audit_list(struct db *db, int limit, struct werr *e)
 {
     char lim[16];
-    PGresult *r;
 
     snprintf(lim, sizeof lim, "%d", limit);
-    r = db_queryv(db, e, "SELECT id, at, who, action, details FROM audit ORDER BY id DESC LIMIT $1",
-                  1, lim);
-    return db_rows_json(r);
+    return db_json_rowsv(
+        db, e, "SELECT id, at, who, action, details FROM audit ORDER BY id DESC LIMIT $1", 1, lim);
 }

@@ -218,7 +218,7 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     struct rconn c = {0};
     struct rt_health h;
     enum ssh_fail why;
-    char fp[64], up[32], ids[16];
+    char fp[64], up[32];
     const struct driver *d;
     long long t0 = ssh_now_ms();
     long nusers = -1;
@@ -234,16 +234,13 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     d = driver_find(row.driver);
     router_target(&row, ctx->cfg, &t);
-    snprintf(ids, sizeof ids, "%d", row.id);
     c.ssh = ssh_open(&t, fp, &why, e);
     c.hotspot_server = row.hotspot_server;
     if (!c.ssh) {
         if (why == SSH_EHOSTKEY && row.hostkey[0]) { /* best effort: a viewer may not write */
             struct werr e2 = {0};
 
-            db_execv(db, &e2,
-                     "UPDATE routers SET state = 'hostkey-mismatch', last_error = $2 WHERE id = $1",
-                     2, ids, e->msg);
+            router_hostkey_mismatch(db, row.id, e->msg, &e2);
         }
         router_row_free(&row);
         werr_prefix(e, "router %s", a->pos[0]);

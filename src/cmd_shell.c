@@ -13,26 +13,11 @@
 
 #include "wisp/cli.h"
 #include "wisp/db.h"
+#include "wisp/plan.h"
+#include "wisp/router.h"
 #include "wisp/util.h"
 
 static struct cmd_ctx *shell_ctx;
-
-/* The names a query lists, NULL-terminated; NULL when it fails. */
-static char **
-names(const char *sql)
-{
-    struct werr e = {0};
-    PGresult *r = db_queryv(&shell_ctx->db, &e, sql, 0);
-    char **v;
-
-    if (!r)
-        return NULL;
-    v = xcalloc((size_t)PQntuples(r) + 1, sizeof *v);
-    for (int i = 0; i < PQntuples(r); i++)
-        v[i] = xstrdup(PQgetvalue(r, i, 0));
-    PQclear(r);
-    return v;
-}
 
 static void
 free_names(char **v)
@@ -48,8 +33,9 @@ static char **
 complete(const char *text, int start, int end)
 {
     bool db = shell_ctx && shell_ctx->db_open;
-    char **plans = db ? names("SELECT name FROM plans WHERE active ORDER BY name") : NULL,
-         **routers = db ? names("SELECT name FROM routers ORDER BY name") : NULL, **m;
+    struct werr e = {0};
+    char **plans = db ? plan_names(&shell_ctx->db, &e) : NULL,
+         **routers = db ? router_names(&shell_ctx->db, &e) : NULL, **m;
 
     m = cli_complete(rl_line_buffer, start, end, text, CMD_SHELL, (const char *const *)plans,
                      (const char *const *)routers);

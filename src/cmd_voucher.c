@@ -434,34 +434,6 @@ print_progress(size_t done, size_t total, void *arg)
     fflush(stderr);
 }
 
-/* Build the cards of a sheet from the print rows. */
-static struct sheet_card *
-make_cards(PGresult *r, const char *login_url, char ***owned)
-{
-    int n = PQntuples(r);
-    struct sheet_card *cards = xcalloc((size_t)n, sizeof *cards);
-    char **own = xcalloc((size_t)n * 3, sizeof *own);
-
-    for (int i = 0; i < n; i++) {
-        const char *code = PQgetvalue(r, i, 0), *pw = PQgetvalue(r, i, 1);
-        char **mine = own + 3 * (size_t)i; /* validity, serial, url */
-
-        cards[i].code = code;
-        cards[i].password = str_eq(PQgetvalue(r, i, 2), "userpass") ? pw : NULL;
-        cards[i].plan = PQgetvalue(r, i, 3);
-        cards[i].price = PQgetvalue(r, i, 4);
-        cards[i].validity = mine[0] = plan_describe(PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
-                                                    PQgetvalue(r, i, 7), PQgetvalue(r, i, 8));
-        cards[i].serial = mine[1] =
-            xasprintf("%s-%04d", PQgetvalue(r, i, 9), atoi(PQgetvalue(r, i, 10)));
-        cards[i].url = mine[2] = qr_login_url(
-            router_login_template(PQgetvalue(r, i, 11), PQgetvalue(r, i, 12)) ?: login_url, code,
-            pw);
-    }
-    *owned = own;
-    return cards;
-}
-
 static int
 print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
@@ -471,10 +443,10 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     const char **codes = NULL;
     int ncodes = 0, rc = -1;
     int64_t batch, columns;
+    struct card_query q = {.login_url = ctx->cfg->login_url};
     struct sheet_card *cards = NULL;
-    char **owned = NULL;
+    size_t n = 0;
     struct sink sink;
-    PGresult *r = NULL;
     struct db *db;
 
     if (int_flag(a, "batch", 1, INT64_MAX, 0, &batch, e) < 0 ||
@@ -514,28 +486,24 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         for (int i = 0; i < ncodes; i++)
             codes[i] = args_nth(a, "code", i);
     }
-    if ((db = cmd_db(ctx, e)) == NULL ||
-        (r = voucher_print_rows(db, batch, codes, ncodes, e)) == NULL)
+    q.batch = batch;
+    q.codes = codes;
+    q.ncodes = ncodes;
+    if ((db = cmd_db(ctx, e)) == NULL || voucher_cards(db, &q, &cards, &n, e) < 0)
         goto out;
-    cards = make_cards(r, ctx->cfg->login_url, &owned);
     if (sink_open(&sink, ctx->out, out, lp, o.format == SHEET_ESCPOS, e) < 0)
         goto out;
-    rc = sheet_write(sink.f, &o, cards, (size_t)PQntuples(r), e);
+    rc = sheet_write(sink.f, &o, cards, n, e);
     if (sink_close(&sink, ctx->out, rc == 0, e) < 0)
         rc = -1;
     if (rc == 0)
         rc = voucher_mark_printed(db, batch, codes, ncodes, fmt ? fmt : "text", e);
     if (rc == 0 && (out || lp))
-        fprintf(ctx->out, "printed %d vouchers%s%s\n", PQntuples(r), out ? " to " : " with lp",
+        fprintf(ctx->out, "printed %zu vouchers%s%s\n", n, out ? " to " : " with lp",
                 out ? out : "");
 out:
-    if (owned)
-        for (int i = 0; i < 3 * PQntuples(r); i++)
-            free(owned[i]);
-    free(owned);
-    free(cards);
+    voucher_cards_free(cards, n);
     free(codes);
-    PQclear(r);
     return rc;
 }
 

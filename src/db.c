@@ -165,6 +165,7 @@ db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char
         return NULL;
     }
     db->statements++;
+    db->sqlstate[0] = '\0';
     r = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     switch (PQresultStatus(r)) {
     case PGRES_COMMAND_OK:
@@ -172,6 +173,8 @@ db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char
     case PGRES_COPY_IN:
         return r;
     default:
+        snprintf(db->sqlstate, sizeof db->sqlstate, "%s",
+                 PQresultErrorField(r, PG_DIAG_SQLSTATE) ?: "");
         if (PQstatus(db->conn) == CONNECTION_BAD)
             first_line(PQerrorMessage(db->conn), msg, sizeof msg);
         else

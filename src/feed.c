@@ -18,6 +18,7 @@
 #include "wisp/feed.h"
 #include "wisp/metrics.h"
 #include "wisp/order.h"
+#include "wisp/plan.h"
 #include "wisp/router.h"
 #include "wisp/session.h"
 #include "wisp/util.h"
@@ -84,26 +85,6 @@ publish(struct feed *f, const struct feed_snapshot *next)
     wake(f);
 }
 
-/* The window of vouchers of one batch: serials are dense 1..count within a
- * batch, so the window is an index range scan however large the batch. */
-static json_t *
-voucher_window(struct db *db, int64_t batch, int64_t first, int count, struct werr *e)
-{
-    char b[24], lo[24], hi[24];
-
-    snprintf(b, sizeof b, "%lld", (long long)batch);
-    snprintf(lo, sizeof lo, "%lld", (long long)first);
-    snprintf(hi, sizeof hi, "%lld", (long long)(first + count - 1));
-    return db_rows_json(db_queryv(
-        db, e,
-        "SELECT v.serial, v.code, (SELECT CASE WHEN b.mode = 'code' THEN v.code END"
-        "  FROM batches b WHERE b.id = v.batch_id) AS password, p.name AS plan, v.status,"
-        " coalesce(v.price, p.price) AS price, v.sold_by,"
-        " v.sold_at, v.first_used_at, v.expires_at FROM vouchers v JOIN plans p ON p.id = v.plan_id"
-        " WHERE v.batch_id = $1 AND v.serial BETWEEN $2 AND $3 ORDER BY v.serial",
-        3, b, lo, hi));
-}
-
 /* A part of the published snapshot, for the next one (a new reference). */
 static json_t *
 kept(struct feed *f, json_t **part)
@@ -121,17 +102,29 @@ static bool
 fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snapshot *next,
       struct werr *e)
 {
-    PGresult *r;
+    struct worker_row {
+        char *id;
+        bool embedded;
+        int live;
+    } wr;
+    static const struct db_field worker_fields[] = {
+        DB_COL(struct worker_row, id, DB_STR),
+        DB_COL(struct worker_row, embedded, DB_BOOL),
+        DB_COL(struct worker_row, live, DB_INT),
+    };
+    static const struct db_map worker_map = DB_MAP(struct worker_row, worker_fields);
+    char **plans;
 
     next->batches = batch_list(db, e);
     if (next->batches == NULL)
         return PQstatus(db->conn) == CONNECTION_OK;
-    r = db_queryv(db, e, "SELECT name FROM plans WHERE active ORDER BY name", 0);
-    if (r) {
+    if ((plans = plan_names(db, e)) != NULL) {
         next->plans = json_array();
-        for (int i = 0; i < PQntuples(r); i++)
-            json_array_append_new(next->plans, json_string(PQgetvalue(r, i, 0)));
-        PQclear(r);
+        for (char **p = plans; *p; p++) {
+            json_array_append_new(next->plans, json_string(*p));
+            free(*p);
+        }
+        free(plans);
     }
     next->routers = router_list(db, e);
     next->sessions =
@@ -141,16 +134,16 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     next->low_stock = order_low_stock(db, e);
     next->metrics =
         v->want & FEED_METRICS ? metrics_live(f->cfg, db, e) : kept(f, &f->snap.metrics);
-    r = db_queryv(db, e,
-                  "SELECT id, embedded FROM workers WHERE seen_at > now() - make_interval(secs =>"
-                  " 3 * greatest(interval_s, 1) + 2) ORDER BY seen_at DESC",
-                  0);
-    if (r) {
-        next->workers = PQntuples(r);
-        if (next->workers)
-            snprintf(next->worker, sizeof next->worker, "%s%s", PQgetvalue(r, 0, 0),
-                     PQgetvalue(r, 0, 1)[0] == 't' ? " (in a console)" : "");
-        PQclear(r);
+    /* the workers table is the worker's; the banner reads who is alive */
+    if (db_fetch1v(db, e, &worker_map, &wr,
+                   "SELECT id, embedded, count(*) OVER () AS live FROM workers"
+                   " WHERE seen_at > now() - make_interval(secs => 3 * greatest(interval_s, 1) + 2)"
+                   " ORDER BY seen_at DESC LIMIT 1",
+                   0) == 1) {
+        next->workers = wr.live;
+        snprintf(next->worker, sizeof next->worker, "%s%s", wr.id ? wr.id : "",
+                 wr.embedded ? " (in a console)" : "");
+        db_row_free(&worker_map, &wr);
     }
     if (v->batch > 0 && v->count > 0) {
         next->vouchers = voucher_window(db, v->batch, v->first, v->count, e);

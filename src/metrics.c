@@ -1,6 +1,9 @@
 /*
  * metrics.c - the current figures (see include/wisp/metrics.h): one read-only
- * transaction, so the figures agree with each other.
+ * transaction, so the figures agree with each other. The figures are counts
+ * over sessions, vouchers, orders and routers, so their reads live here with
+ * the figures they return; metric_rollups is this module's own table. Rows
+ * are read by column name (db_fetch), never by number.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +24,7 @@
 static json_t *
 pairs(struct db *db, const char *sql, const char *arg, struct werr *e)
 {
-    return db_pairs_json(arg ? db_queryv(db, e, sql, 1, arg) : db_queryv(db, e, sql, 0));
+    return arg ? db_json_pairsv(db, e, sql, 1, arg) : db_json_pairsv(db, e, sql, 0);
 }
 
 /* Orders taken since day0 or still in flight, {status: n}. */
@@ -47,7 +50,7 @@ metrics_now(struct db *db, struct werr *e)
     snprintf(day0, sizeof day0, "%lld", (long long)today);
     if (db_execv(db, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0) < 0)
         return NULL;
-    one = db_first_json(db_queryv(
+    one = db_json_firstv(
         db, e,
         "SELECT (SELECT count(*) FROM sessions WHERE state = 'active') AS active_sessions,"
         " (SELECT coalesce(sum(rate_in), 0)::bigint FROM sessions WHERE state = 'active') AS "
@@ -61,7 +64,7 @@ metrics_now(struct db *db, struct werr *e)
         "   AS revenue_today,"
         " (SELECT count(*) FROM vouchers WHERE first_used_at >= to_timestamp($1))"
         "   AS activated_today, now() AS at",
-        1, day0));
+        1, day0);
     if (!one)
         goto fail;
     m = one;
@@ -79,22 +82,22 @@ metrics_now(struct db *db, struct werr *e)
         goto fail;
     json_object_set_new(m, "routers", v);
     /* the heaviest users among the sessions seen in the last 10 minutes */
-    if (!(v = db_rows_json(db_queryv(db, e,
-                                     "SELECT s.username AS user, s.mac, r.name AS router, "
-                                     "s.bytes_in + s.bytes_out AS bytes"
-                                     " FROM sessions s JOIN routers r ON r.id = s.router_id"
-                                     " WHERE s.last_seen > now() - interval '10 minutes'"
-                                     " ORDER BY bytes DESC, s.username, s.mac, r.name LIMIT 10",
-                                     0))))
+    if (!(v = db_json_rowsv(db, e,
+                            "SELECT s.username AS user, s.mac, r.name AS router, "
+                            "s.bytes_in + s.bytes_out AS bytes"
+                            " FROM sessions s JOIN routers r ON r.id = s.router_id"
+                            " WHERE s.last_seen > now() - interval '10 minutes'"
+                            " ORDER BY bytes DESC, s.username, s.mac, r.name LIMIT 10",
+                            0)))
         goto fail;
     json_object_set_new(m, "top_clients", v);
-    if (!(v = db_rows_json(db_queryv(
+    if (!(v = db_json_rowsv(
               db, e,
               "SELECT p.name AS plan, count(*) AS sold, sum(v.price)::numeric(14, 2) AS revenue"
               " FROM vouchers v JOIN plans p ON p.id = v.plan_id WHERE v.sold_at >= "
               "to_timestamp($1)"
               " GROUP BY p.name ORDER BY sold DESC, revenue DESC, p.name LIMIT 10",
-              1, day0))))
+              1, day0)))
         goto fail;
     json_object_set_new(m, "top_plans", v);
     db_rollback(db); /* read only: nothing to keep */
@@ -224,49 +227,86 @@ metrics_export(const struct config *cfg, struct db *db, const char *file, struct
     return rc;
 }
 
+/* A fact the sweep counts: a sale, a first login or a completed order. */
+struct fact_row {
+    int64_t id, at, cents; /* at: epoch seconds; cents: money (0 where none) */
+    char *plan;            /* sales only */
+};
+static const struct db_field sale_fields[] = {
+    DB_COL(struct fact_row, id, DB_I64),
+    DB_COL(struct fact_row, at, DB_I64),
+    DB_COL(struct fact_row, plan, DB_STR),
+    DB_COL(struct fact_row, cents, DB_I64),
+};
+static const struct db_map sale_map = DB_MAP(struct fact_row, sale_fields);
+static const struct db_field activation_fields[] = {
+    DB_COL(struct fact_row, id, DB_I64),
+    DB_COL(struct fact_row, at, DB_I64),
+};
+static const struct db_map activation_map = DB_MAP(struct fact_row, activation_fields);
+static const struct db_field completion_fields[] = {
+    DB_COL(struct fact_row, id, DB_I64),
+    DB_COL(struct fact_row, at, DB_I64),
+    DB_COL(struct fact_row, cents, DB_I64),
+};
+static const struct db_map completion_map = DB_MAP(struct fact_row, completion_fields);
+
 /* Sales, activations and completed orders of [from, to) into m. */
 static int
 sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
 {
     char a[24], b[24];
-    PGresult *r;
+    struct fact_row *f;
+    size_t n;
 
     snprintf(a, sizeof a, "%lld", (long long)from);
     snprintf(b, sizeof b, "%lld", (long long)to);
-    if ((r = db_queryv(db, e,
-                       "SELECT v.id, floor(extract(epoch FROM v.sold_at))::bigint, p.name,"
-                       " round(coalesce(v.price, 0) * 100)::bigint"
-                       " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
-                       " WHERE v.sold_at >= to_timestamp($1) AND v.sold_at < to_timestamp($2)",
-                       2, a, b)) == NULL)
+    if (db_fetchv(db, e, &sale_map, &f, &n,
+                  "SELECT v.id, floor(extract(epoch FROM v.sold_at))::bigint AS at, p.name AS plan,"
+                  " round(coalesce(v.price, 0) * 100)::bigint AS cents"
+                  " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
+                  " WHERE v.sold_at >= to_timestamp($1) AND v.sold_at < to_timestamp($2)",
+                  2, a, b) < 0)
         return -1;
-    for (int i = 0; i < PQntuples(r); i++)
-        mpath_sale(m, atoll(PQgetvalue(r, i, 0)), (time_t)atoll(PQgetvalue(r, i, 1)),
-                   PQgetvalue(r, i, 2), atoll(PQgetvalue(r, i, 3)));
-    PQclear(r);
-    if ((r = db_queryv(db, e,
-                       "SELECT id, floor(extract(epoch FROM first_used_at))::bigint FROM vouchers"
-                       " WHERE first_used_at >= to_timestamp($1) AND first_used_at < "
-                       "to_timestamp($2)",
-                       2, a, b)) == NULL)
+    for (size_t i = 0; i < n; i++)
+        mpath_sale(m, f[i].id, (time_t)f[i].at, f[i].plan, f[i].cents);
+    db_rows_free(&sale_map, f, n);
+    if (db_fetchv(db, e, &activation_map, &f, &n,
+                  "SELECT id, floor(extract(epoch FROM first_used_at))::bigint AS at FROM vouchers"
+                  " WHERE first_used_at >= to_timestamp($1) AND first_used_at < "
+                  "to_timestamp($2)",
+                  2, a, b) < 0)
         return -1;
-    for (int i = 0; i < PQntuples(r); i++)
-        mpath_activation(m, atoll(PQgetvalue(r, i, 0)), (time_t)atoll(PQgetvalue(r, i, 1)));
-    PQclear(r);
-    if ((r = db_queryv(
-             db, e,
-             "SELECT id, floor(extract(epoch FROM completed_at))::bigint,"
-             " CASE WHEN provider IS NOT NULL THEN round(coalesce(amount, 0) * 100)::bigint"
-             " ELSE 0 END FROM orders"
-             " WHERE completed_at >= to_timestamp($1) AND completed_at < to_timestamp($2)",
-             2, a, b)) == NULL)
+    for (size_t i = 0; i < n; i++)
+        mpath_activation(m, f[i].id, (time_t)f[i].at);
+    db_rows_free(&activation_map, f, n);
+    if (db_fetchv(db, e, &completion_map, &f, &n,
+                  "SELECT id, floor(extract(epoch FROM completed_at))::bigint AS at,"
+                  " CASE WHEN provider IS NOT NULL THEN round(coalesce(amount, 0) * 100)::bigint"
+                  " ELSE 0 END AS cents FROM orders"
+                  " WHERE completed_at >= to_timestamp($1) AND completed_at < to_timestamp($2)",
+                  2, a, b) < 0)
         return -1;
-    for (int i = 0; i < PQntuples(r); i++)
-        mpath_order(m, atoll(PQgetvalue(r, i, 0)), "completed", (time_t)atoll(PQgetvalue(r, i, 1)),
-                    atoll(PQgetvalue(r, i, 2)));
-    PQclear(r);
+    for (size_t i = 0; i < n; i++)
+        mpath_order(m, f[i].id, "completed", (time_t)f[i].at, f[i].cents);
+    db_rows_free(&completion_map, f, n);
     return 0;
 }
+
+/* A router's (or, with router NULL, every router's) 5-minute averages. */
+struct rollup_row {
+    char *router;
+    int64_t bucket; /* epoch seconds */
+    int64_t sessions, rx_bps, tx_bps;
+};
+static const struct db_field rollup_fields[] = {
+    DB_COL(struct rollup_row, router, DB_STR),   DB_COL(struct rollup_row, bucket, DB_I64),
+    DB_COL(struct rollup_row, sessions, DB_I64), DB_COL(struct rollup_row, rx_bps, DB_I64),
+    DB_COL(struct rollup_row, tx_bps, DB_I64),
+};
+static const struct db_map rollup_map = DB_MAP(struct rollup_row, rollup_fields);
+/* The same without the router (series_from_history sums over them). */
+static const struct db_map rollup_sum_map = {sizeof(struct rollup_row), rollup_fields + 1, 4};
 
 /* The routers' 5-minute history of [from, to) into the minutes Redis still
  * keeps (2 hours), where no live sample is. */
@@ -275,7 +315,8 @@ fill_history(struct db *db, struct mpath *m, time_t from, time_t to, struct werr
 {
     char a[24], b[24];
     time_t oldest = time(NULL) - MPATH_MINUTE_TTL + 60;
-    PGresult *r;
+    struct rollup_row *r;
+    size_t n;
 
     if (from < oldest)
         from = oldest;
@@ -283,24 +324,23 @@ fill_history(struct db *db, struct mpath *m, time_t from, time_t to, struct werr
         return 0;
     snprintf(a, sizeof a, "%lld", (long long)from);
     snprintf(b, sizeof b, "%lld", (long long)to);
-    if ((r = db_queryv(db, e,
-                       "SELECT r.name, extract(epoch FROM m.bucket)::bigint,"
-                       " m.sessions_sum / m.samples, m.rx_bps_sum / m.samples,"
-                       " m.tx_bps_sum / m.samples"
-                       " FROM metric_rollups m JOIN routers r ON r.id = m.router_id"
-                       " WHERE m.bucket > to_timestamp($1) - interval '5 minutes'"
-                       "   AND m.bucket < to_timestamp($2)",
-                       2, a, b)) == NULL)
+    if (db_fetchv(db, e, &rollup_map, &r, &n,
+                  "SELECT r.name AS router, extract(epoch FROM m.bucket)::bigint AS bucket,"
+                  " m.sessions_sum / m.samples AS sessions, m.rx_bps_sum / m.samples AS rx_bps,"
+                  " m.tx_bps_sum / m.samples AS tx_bps"
+                  " FROM metric_rollups m JOIN routers r ON r.id = m.router_id"
+                  " WHERE m.bucket > to_timestamp($1) - interval '5 minutes'"
+                  "   AND m.bucket < to_timestamp($2)",
+                  2, a, b) < 0)
         return -1;
-    for (int i = 0; i < PQntuples(r); i++) {
-        time_t b0 = (time_t)atoll(PQgetvalue(r, i, 1));
+    for (size_t i = 0; i < n; i++) {
+        time_t b0 = (time_t)r[i].bucket;
 
         for (time_t t = b0; t < b0 + 300; t += 60)
             if (t >= from - 59 && t < to)
-                mpath_fill(m, PQgetvalue(r, i, 0), t / 60, atoll(PQgetvalue(r, i, 2)),
-                           atoll(PQgetvalue(r, i, 3)), atoll(PQgetvalue(r, i, 4)));
+                mpath_fill(m, r[i].router, t / 60, r[i].sessions, r[i].rx_bps, r[i].tx_bps);
     }
-    PQclear(r);
+    db_rows_free(&rollup_map, r, n);
     return 0;
 }
 
@@ -397,7 +437,8 @@ series_from_history(struct db *db, json_t *series, time_t now)
     static const char *const names[] = {"sessions", "rx_bps", "tx_bps"};
     long long end = (long long)now / 60;
     char a[24];
-    PGresult *r;
+    struct rollup_row *r;
+    size_t n = 0;
 
     if (!series) {
         series = json_pack("{s:[], s:[], s:[], s:I}", "sessions", "rx_bps", "tx_bps", "end_minute",
@@ -407,13 +448,15 @@ series_from_history(struct db *db, json_t *series, time_t now)
                 json_array_append_new(json_object_get(series, names[k]), json_null());
     }
     snprintf(a, sizeof a, "%lld", (end - 59) * 60);
-    r = db_queryv(db, &e,
-                  "SELECT extract(epoch FROM bucket)::bigint, sum(sessions_sum / samples),"
-                  " sum(rx_bps_sum / samples), sum(tx_bps_sum / samples) FROM metric_rollups"
-                  " WHERE bucket > to_timestamp($1) - interval '5 minutes' GROUP BY bucket",
-                  1, a);
-    for (int i = 0; r && i < PQntuples(r); i++) {
-        long long b0 = atoll(PQgetvalue(r, i, 0)) / 60;
+    db_fetchv(db, &e, &rollup_sum_map, &r, &n,
+              "SELECT extract(epoch FROM bucket)::bigint AS bucket,"
+              " sum(sessions_sum / samples) AS sessions, sum(rx_bps_sum / samples) AS rx_bps,"
+              " sum(tx_bps_sum / samples) AS tx_bps FROM metric_rollups"
+              " WHERE bucket > to_timestamp($1) - interval '5 minutes' GROUP BY bucket",
+              1, a);
+    for (size_t i = 0; i < n; i++) {
+        long long b0 = r[i].bucket / 60;
+        const int64_t v[3] = {r[i].sessions, r[i].rx_bps, r[i].tx_bps};
 
         for (long long t = b0; t < b0 + 5; t++) {
             size_t at = (size_t)(t - (end - 59));
@@ -424,11 +467,11 @@ series_from_history(struct db *db, json_t *series, time_t now)
                 json_t *arr = json_object_get(series, names[k]);
 
                 if (json_is_null(json_array_get(arr, at)))
-                    json_array_set_new(arr, at, json_integer(atoll(PQgetvalue(r, i, k + 1))));
+                    json_array_set_new(arr, at, json_integer(v[k]));
             }
         }
     }
-    PQclear(r);
+    db_rows_free(&rollup_sum_map, r, n);
     return series;
 }
 
@@ -443,29 +486,38 @@ hours_from_db(struct db *db, time_t now)
     time_t day0 = local_midnight(now);
     struct werr e = {0};
     char a[24];
-    PGresult *r;
+    struct quarter_row {
+        int64_t at, sold, cents;
+    } * r;
+    static const struct db_field fields[] = {
+        DB_COL(struct quarter_row, at, DB_I64),
+        DB_COL(struct quarter_row, sold, DB_I64),
+        DB_COL(struct quarter_row, cents, DB_I64),
+    };
+    static const struct db_map map = DB_MAP(struct quarter_row, fields);
+    size_t n = 0;
 
     snprintf(a, sizeof a, "%lld", (long long)day0);
-    r = db_queryv(db, &e,
-                  "SELECT floor(extract(epoch FROM at) / 900)::bigint * 900, sum(n)::bigint,"
-                  " round(sum(cash) * 100)::bigint FROM ("
-                  "  SELECT sold_at AS at, 1 AS n, coalesce(price, 0) AS cash FROM vouchers"
-                  "  UNION ALL SELECT completed_at, 0, coalesce(amount, 0) FROM orders"
-                  "   WHERE provider IS NOT NULL AND status = 'completed') s" /* top-ups */
-                  " WHERE at >= to_timestamp($1::bigint)"
-                  "   AND at < to_timestamp($1::bigint) + interval '25 hours' GROUP BY 1",
-                  1, a);
-    for (int i = 0; r && i < PQntuples(r); i++) {
-        time_t q = (time_t)atoll(PQgetvalue(r, i, 0));
+    db_fetchv(db, &e, &map, &r, &n,
+              "SELECT floor(extract(epoch FROM at) / 900)::bigint * 900 AS at,"
+              " sum(n)::bigint AS sold, round(sum(cash) * 100)::bigint AS cents FROM ("
+              "  SELECT sold_at AS at, 1 AS n, coalesce(price, 0) AS cash FROM vouchers"
+              "  UNION ALL SELECT completed_at, 0, coalesce(amount, 0) FROM orders"
+              "   WHERE provider IS NOT NULL AND status = 'completed') s" /* top-ups */
+              " WHERE at >= to_timestamp($1::bigint)"
+              "   AND at < to_timestamp($1::bigint) + interval '25 hours' GROUP BY 1",
+              1, a);
+    for (size_t i = 0; i < n; i++) {
+        time_t q = (time_t)r[i].at;
         struct tm tm;
 
         if (local_midnight(q) != day0)
             continue; /* tomorrow already */
         localtime_r(&q, &tm);
-        sold[tm.tm_hour] += atoll(PQgetvalue(r, i, 1));
-        rev[tm.tm_hour] += atoll(PQgetvalue(r, i, 2));
+        sold[tm.tm_hour] += r[i].sold;
+        rev[tm.tm_hour] += r[i].cents;
     }
-    PQclear(r);
+    db_rows_free(&map, r, n);
     for (int h = 0; h < 24; h++) {
         json_array_append_new(json_object_get(out, "sold"), json_integer(sold[h]));
         json_array_append_new(json_object_get(out, "revenue"), json_integer(rev[h]));

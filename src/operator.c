@@ -18,24 +18,11 @@ verifier(struct db *db, const char *name, const char *password, struct werr *e)
     return v;
 }
 
-/* Call one of the schema's operator functions; each writes its own audit row. */
-static int
-call(struct db *db, const char *sql, int n, const char *const *params, struct werr *e)
-{
-    PGresult *r = db_query(db, e, sql, n, params);
-
-    if (r == NULL)
-        return -1;
-    PQclear(r);
-    return 0;
-}
-
 int
 operator_add(struct db *db, const char *name, const char *role, const char *password,
              struct werr *e)
 {
     char group[32], *v;
-    const char *params[3];
     int rc;
 
     if (!str_eq(role, "admin") && !str_eq(role, "operator") && !str_eq(role, "viewer"))
@@ -44,8 +31,8 @@ operator_add(struct db *db, const char *name, const char *role, const char *pass
     snprintf(group, sizeof group, "wisp_%s", role);
     if ((v = verifier(db, name, password, e)) == NULL)
         return -1;
-    params[0] = name, params[1] = group, params[2] = v;
-    rc = call(db, "SELECT wisp_operator_add($1, $2, $3)", 3, params, e);
+    /* the schema's operator functions each write their own audit row */
+    rc = db_execv(db, e, "SELECT wisp_operator_add($1, $2, $3)", 3, name, group, v);
     PQfreemem(v);
     return rc;
 }
@@ -53,14 +40,12 @@ operator_add(struct db *db, const char *name, const char *role, const char *pass
 int
 operator_passwd(struct db *db, const char *name, const char *password, struct werr *e)
 {
-    const char *params[2];
     char *v;
     int rc;
 
     if ((v = verifier(db, name, password, e)) == NULL)
         return -1;
-    params[0] = name, params[1] = v;
-    rc = call(db, "SELECT wisp_operator_passwd($1, $2)", 2, params, e);
+    rc = db_execv(db, e, "SELECT wisp_operator_passwd($1, $2)", 2, name, v);
     PQfreemem(v);
     return rc;
 }
@@ -68,15 +53,13 @@ operator_passwd(struct db *db, const char *name, const char *password, struct we
 int
 operator_remove(struct db *db, const char *name, struct werr *e)
 {
-    const char *params[1] = {name};
-
-    return call(db, "SELECT wisp_operator_remove($1)", 1, params, e);
+    return db_execv(db, e, "SELECT wisp_operator_remove($1)", 1, name);
 }
 
 json_t *
 operator_list(struct db *db, struct werr *e)
 {
-    PGresult *r = db_queryv(
+    return db_json_rowsv(
         db, e,
         "SELECT r.rolname AS name, (array_agg(replace(g.rolname, 'wisp_', '') ORDER BY"
         "   array_position(ARRAY['wisp_admin', 'wisp_operator', 'wisp_viewer'], g.rolname::text)"
@@ -87,6 +70,4 @@ operator_list(struct db *db, struct werr *e)
         " WHERE g.rolname IN ('wisp_admin', 'wisp_operator', 'wisp_viewer') AND r.rolcanlogin"
         " GROUP BY r.rolname, r.rolcanlogin, r.rolvaliduntil ORDER BY r.rolname",
         0);
-
-    return db_rows_json(r);
 }

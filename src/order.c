@@ -3,7 +3,8 @@
  * decides when to call it. Every write is a call of one of the database's
  * functions (src/schema/007_referee_orders.sql), which check the caller and
  * the transition and audit it: no role here writes the orders table itself,
- * and none reads a PIN but through wisp_order_reveal.
+ * and none reads a PIN but through wisp_order_reveal. The low-stock read
+ * counts unsold vouchers per plan for the order pipeline that sells them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "wisp/order.h"
+#include "wisp/plan.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
 
@@ -33,7 +35,8 @@ order_add(struct db *db, const struct order_input *in, int64_t *id, struct werr 
 {
     char amount[24];
     const char *amt = NULL, *channel = in->channel ? in->channel : "counter";
-    PGresult *r;
+    bool active = false;
+    int found;
 
     if (check_text("--product", in->product, 64, e) < 0 ||
         check_text("--customer", in->customer, 128, e) < 0 ||
@@ -52,27 +55,20 @@ order_add(struct db *db, const struct order_input *in, int64_t *id, struct werr 
                                               "0123456789_-") != strlen(in->provider)))
         return werr_set(e, WISP_EUSAGE, "bad --provider \"%s\"", in->provider);
     if (!in->provider) { /* a plan product: say which plans sell (the database checks again) */
-        r = db_queryv(db, e, "SELECT active FROM plans WHERE name = $1", 1, in->product);
-        if (!r)
+        if ((found = plan_active(db, in->product, &active, e)) < 0)
             return -1;
-        if (PQntuples(r) == 0 || PQgetvalue(r, 0, 0)[0] != 't') {
-            werr_set(e, WISP_ERUNTIME,
-                     PQntuples(r) ? "plan \"%s\" is disabled"
+        if (!active)
+            return werr_set(e, WISP_ERUNTIME,
+                            found ? "plan \"%s\" is disabled"
                                   : "no plan named \"%s\" (see `wisp plan list`; a "
                                     "provider product needs --provider)",
-                     in->product);
-            PQclear(r);
-            return -1;
-        }
-        PQclear(r);
+                            in->product);
     }
-    r = db_queryv(db, e, "SELECT wisp_order_add($1, $2, $3, $4::numeric, $5, $6, $7)", 7,
-                  in->product, in->customer, channel, amt, in->currency, in->provider, in->extra);
-    if (!r)
-        return -1;
-    *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return 0;
+    return db_i64v(db, e, id, "SELECT wisp_order_add($1, $2, $3, $4::numeric, $5, $6, $7)", 7,
+                   in->product, in->customer, channel, amt, in->currency, in->provider,
+                   in->extra) < 0
+               ? -1
+               : 0;
 }
 
 json_t *
@@ -81,29 +77,27 @@ order_list(struct db *db, const char *status, int64_t limit, struct werr *e)
     char lim[24];
 
     snprintf(lim, sizeof lim, "%" PRId64, limit);
-    return db_rows_json(db_queryv(db, e,
-                                  "SELECT " ORDER_COLS " FROM orders o"
-                                  " LEFT JOIN vouchers v ON v.id = o.voucher_id"
-                                  " WHERE $1::text IS NULL OR o.status = $1"
-                                  " ORDER BY o.id DESC LIMIT $2",
-                                  2, status, lim));
+    return db_json_rowsv(db, e,
+                         "SELECT " ORDER_COLS " FROM orders o"
+                         " LEFT JOIN vouchers v ON v.id = o.voucher_id"
+                         " WHERE $1::text IS NULL OR o.status = $1"
+                         " ORDER BY o.id DESC LIMIT $2",
+                         2, status, lim);
 }
 
 json_t *
 order_get(struct db *db, int64_t id, struct werr *e)
 {
     char ids[24];
-    PGresult *r;
     json_t *one;
 
     snprintf(ids, sizeof ids, "%" PRId64, id);
-    r = db_queryv(db, e,
-                  "SELECT " ORDER_COLS " FROM orders o"
-                  " LEFT JOIN vouchers v ON v.id = o.voucher_id WHERE o.id = $1",
-                  1, ids);
-    if (!r)
-        return NULL;
-    if ((one = db_first_json(r)) == NULL)
+    werr_clear(e); /* no row leaves e clear */
+    one = db_json_firstv(db, e,
+                         "SELECT " ORDER_COLS " FROM orders o"
+                         " LEFT JOIN vouchers v ON v.id = o.voucher_id WHERE o.id = $1",
+                         1, ids);
+    if (one == NULL && e->status == 0)
         werr_set(e, WISP_ERUNTIME, "no order %s (see `wisp order list`)", ids);
     return one;
 }
@@ -142,83 +136,84 @@ order_mark_paid(struct db *db, int64_t id, const char *ref, struct werr *e)
 int
 order_fail_unknown(struct db *db, struct werr *e)
 {
-    PGresult *r = db_queryv(db, e, "SELECT wisp_order_fail_unknown()", 0);
-    int n;
+    int64_t n = 0;
 
-    if (!r)
+    if (db_i64v(db, e, &n, "SELECT wisp_order_fail_unknown()", 0) < 0)
         return -1;
-    n = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return n;
+    return (int)n;
 }
 
 int
 order_fulfil_one(struct db *db, int64_t *id, int *short_plan, struct werr *e)
 {
-    PGresult *r;
-    int rc = 0;
+    struct fulfil_row {
+        int64_t order_id;
+        int short_plan; /* -1: none short */
+    } row;
+    static const struct db_field fields[] = {
+        DB_COL(struct fulfil_row, order_id, DB_I64),
+        DB_COL_NULL(struct fulfil_row, short_plan, DB_INT, -1),
+    };
+    static const struct db_map map = DB_MAP(struct fulfil_row, fields);
+    int found;
 
     *short_plan = 0;
     /* the whole sale in the database, in one statement's transaction */
-    r = db_queryv(db, e, "SELECT order_id, voucher_id, short_plan FROM wisp_order_fulfil()", 0);
-    if (!r)
-        return -1;
-    if (PQntuples(r) == 1) {
-        if (!PQgetisnull(r, 0, 2)) {
-            *short_plan = atoi(PQgetvalue(r, 0, 2));
-        } else {
-            *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-            rc = 1;
-        }
+    found = db_fetch1v(db, e, &map, &row,
+                       "SELECT order_id, voucher_id, short_plan FROM wisp_order_fulfil()", 0);
+    if (found <= 0)
+        return found;
+    if (row.short_plan >= 0) {
+        *short_plan = row.short_plan;
+        return 0;
     }
-    PQclear(r);
-    return rc;
+    *id = row.order_id;
+    return 1;
 }
 
 json_t *
 order_low_stock(struct db *db, struct werr *e)
 {
-    return db_rows_json(
-        db_queryv(db, e,
-                  "SELECT p.name AS plan, count(v.id) AS unsold, p.low_stock"
-                  " FROM plans p LEFT JOIN vouchers v ON v.plan_id = p.id AND v.status = 'new'"
-                  " WHERE p.active AND p.low_stock IS NOT NULL"
-                  " GROUP BY p.id HAVING count(v.id) < p.low_stock ORDER BY p.name",
-                  0));
+    return db_json_rowsv(db, e,
+                         "SELECT p.name AS plan, count(v.id) AS unsold, p.low_stock"
+                         " FROM plans p LEFT JOIN vouchers v ON v.plan_id = p.id"
+                         "   AND v.status = 'new'"
+                         " WHERE p.active AND p.low_stock IS NOT NULL"
+                         " GROUP BY p.id HAVING count(v.id) < p.low_stock ORDER BY p.name",
+                         0);
 }
 
-/* Fill j from a row of the take queries, the transaction left open. */
+/* A row of the take queries (wisp_order_job) into struct order_job. */
+static const struct db_field job_fields[] = {
+    DB_COL(struct order_job, id, DB_I64),
+    DB_COL(struct order_job, provider, DB_BUF),
+    DB_COL(struct order_job, product, DB_BUF),
+    DB_COL(struct order_job, customer, DB_BUF),
+    DB_COL(struct order_job, extra, DB_BUF),
+    DB_COL_AS(struct order_job, idem, "idempotency_key", DB_BUF),
+    DB_COL_AS(struct order_job, reference, "provider_ref", DB_BUF),
+    DB_COL(struct order_job, attempts, DB_INT),
+    DB_COL(struct order_job, checks, DB_INT),
+    DB_COL_AS(struct order_job, created_at, "created_epoch", DB_I64),
+    DB_COL_AS(struct order_job, sent_at, "sent_epoch", DB_I64),
+};
+static const struct db_map job_map = DB_MAP(struct order_job, job_fields);
+
+/* Fill j from a row of the take queries, the transaction left open: the
+ * provider is called between the take and order_record's commit, so this
+ * is not db_tx's shape. */
 static int
 take(struct db *db, struct order_job *j, const char *sql, int n, const char *p1, struct werr *e)
 {
-    PGresult *r;
+    int found;
 
     memset(j, 0, sizeof *j);
     if (db_begin(db, e) < 0)
         return -1;
-    r = db_queryv(db, e, sql, n, p1);
-    if (!r) {
+    found = db_fetch1v(db, e, &job_map, j, sql, n, p1);
+    if (found <= 0)
         db_rollback(db);
-        return -1;
-    }
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        db_rollback(db);
-        return 0;
-    }
-    j->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    snprintf(j->provider, sizeof j->provider, "%s", PQgetvalue(r, 0, 1));
-    snprintf(j->product, sizeof j->product, "%s", PQgetvalue(r, 0, 2));
-    snprintf(j->customer, sizeof j->customer, "%s", PQgetvalue(r, 0, 3));
-    snprintf(j->extra, sizeof j->extra, "%s", PQgetvalue(r, 0, 4));
-    snprintf(j->idem, sizeof j->idem, "%s", PQgetvalue(r, 0, 5));
-    snprintf(j->reference, sizeof j->reference, "%s", PQgetvalue(r, 0, 6));
-    j->attempts = atoi(PQgetvalue(r, 0, 7));
-    j->checks = atoi(PQgetvalue(r, 0, 8));
-    j->created_at = strtoll(PQgetvalue(r, 0, 9), NULL, 10);
-    j->sent_at = strtoll(PQgetvalue(r, 0, 10), NULL, 10);
-    PQclear(r);
-    return 1;
+    return found;
 }
 
 int
@@ -263,22 +258,25 @@ order_record(struct db *db, const struct order_job *j, const struct order_result
 int
 order_reveal(struct db *db, int64_t id, char *pin, size_t n, struct werr *e)
 {
+    struct pin_row {
+        char *pin;
+    } row;
+    static const struct db_field fields[] = {DB_COL(struct pin_row, pin, DB_STR)};
+    static const struct db_map map = DB_MAP(struct pin_row, fields);
     char ids[24];
-    PGresult *r;
 
     snprintf(ids, sizeof ids, "%" PRId64, id);
-    r = db_queryv(db, e, "SELECT wisp_order_reveal($1)", 1, ids);
-    if (!r)
+    if (db_fetch1v(db, e, &map, &row, "SELECT wisp_order_reveal($1) AS pin", 1, ids) < 0)
         return -1;
-    snprintf(pin, n, "%s", PQgetvalue(r, 0, 0));
-    explicit_bzero(PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)));
-    PQclear(r);
+    snprintf(pin, n, "%s", row.pin ? row.pin : "");
+    if (row.pin)
+        explicit_bzero(row.pin, strlen(row.pin));
+    db_row_free(&map, &row);
     return 0;
 }
 
 json_t *
 order_counts(struct db *db, struct werr *e)
 {
-    return db_pairs_json(
-        db_queryv(db, e, "SELECT status, count(*) FROM orders GROUP BY status", 0));
+    return db_json_pairsv(db, e, "SELECT status, count(*) FROM orders GROUP BY status", 0);
 }

@@ -3,6 +3,7 @@
  * here; every write is one call of a database function (wisp_plan_add,
  * wisp_plan_edit, wisp_plan_set_active: migration 006), which checks the
  * caller is an admin and writes the audit row in the same transaction.
+ * This is the one file with SQL for the plans table.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -182,13 +183,53 @@ plan_set_active(struct db *db, const char *name, bool active, struct werr *e)
 json_t *
 plan_list(struct db *db, struct werr *e)
 {
-    PGresult *r = db_queryv(
+    return db_json_rowsv(
         db, e,
         "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
         " shared_users, profile, lock_mac, low_stock, active FROM plans ORDER BY price, name",
         0);
+}
 
-    return db_rows_json(r);
+/* A plan's name and whether it sells. */
+struct plan_state_row {
+    char *name;
+    bool active;
+};
+static const struct db_field plan_state_fields[] = {
+    DB_COL(struct plan_state_row, name, DB_STR),
+    DB_COL(struct plan_state_row, active, DB_BOOL),
+};
+static const struct db_map plan_state_map = DB_MAP(struct plan_state_row, plan_state_fields);
+
+char **
+plan_names(struct db *db, struct werr *e)
+{
+    struct plan_state_row *rows;
+    size_t n;
+    char **v;
+
+    if (db_fetchv(db, e, &plan_state_map, &rows, &n,
+                  "SELECT name, active FROM plans WHERE active ORDER BY name", 0) < 0)
+        return NULL;
+    v = xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = rows[i].name; /* moved: the array owns them now */
+    free(rows);
+    return v;
+}
+
+int
+plan_active(struct db *db, const char *name, bool *active, struct werr *e)
+{
+    struct plan_state_row row;
+    int found = db_fetch1v(db, e, &plan_state_map, &row,
+                           "SELECT name, active FROM plans WHERE name = $1", 1, name);
+
+    if (found == 1) {
+        *active = row.active;
+        db_row_free(&plan_state_map, &row);
+    }
+    return found;
 }
 
 char *

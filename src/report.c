@@ -8,6 +8,9 @@
  * voucher's price, so the order itself adds nothing), plus the amount of
  * every completed provider order (a top-up or PIN card, which sells no
  * voucher). docs/metrics.md says the same for people.
+ *
+ * The query reads vouchers, plans, batches and orders: it returns figures
+ * of its own, so it lives here rather than with any one of those tables.
  */
 #include <stdio.h>
 #include <string.h>
@@ -96,7 +99,7 @@ report_sales(struct db *db, const char *from, const char *to, const char *by, st
         " FROM s FULL JOIN a ON a.g = s.g FULL JOIN o ON o.g = coalesce(s.g, a.g)"
         " ORDER BY %s",
         g->sold, g->activated, g->order, g->order_by);
-    rows = db_rows_json(db_queryv(db, e, sql, 2, from, to));
+    rows = db_json_rowsv(db, e, sql, 2, from, to);
     free(sql);
     return rows;
 }

@@ -1,8 +1,10 @@
 /*
- * router.c - the router registry (see include/wisp/router.h). Every write is
- * a call of one of the database's functions (src/schema/007_referee_orders.sql),
- * which checks the caller, writes and audits in one transaction; audit rows
- * never carry the password.
+ * router.c - the router registry (see include/wisp/router.h), the one file
+ * with SQL for routers and router_secrets. An operator's write is a call of
+ * one of the database's functions (src/schema/007_referee_orders.sql), which
+ * checks the caller, writes and audits in one transaction; audit rows never
+ * carry the password. The list reads each router's voucher sync counts and
+ * pending removals with it: a read that lives with the routers it describes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -187,77 +189,117 @@ router_request_sync(struct db *db, const char *name, bool full, struct werr *e)
 json_t *
 router_list(struct db *db, struct werr *e)
 {
-    return db_rows_json(db_queryv(db, e, "SELECT " LIST_COLS " ORDER BY r.name", 0));
+    return db_json_rowsv(db, e, "SELECT " LIST_COLS " ORDER BY r.name", 0);
 }
 
 json_t *
 router_show(struct db *db, const char *name, struct werr *e)
 {
-    PGresult *r = db_queryv(db, e, "SELECT " LIST_COLS " WHERE r.name = $1", 1, name);
     json_t *one;
 
-    if (!r)
-        return NULL;
-    if ((one = db_first_json(r)) == NULL)
+    werr_clear(e); /* no row leaves e clear */
+    one = db_json_firstv(db, e, "SELECT " LIST_COLS " WHERE r.name = $1", 1, name);
+    if (one == NULL && e->status == 0)
         werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)", name);
     return one;
 }
 
-static char *
-dup_or_null(const PGresult *r, int col)
+/* A name, for the lists a prompt completes from. */
+struct name_row {
+    char *name;
+};
+static const struct db_field name_fields[] = {DB_COL(struct name_row, name, DB_STR)};
+static const struct db_map name_map = DB_MAP(struct name_row, name_fields);
+
+char **
+router_names(struct db *db, struct werr *e)
 {
-    return PQgetisnull(r, 0, col) ? NULL : xstrdup(PQgetvalue(r, 0, col));
+    struct name_row *rows;
+    size_t n;
+    char **v;
+
+    if (db_fetchv(db, e, &name_map, &rows, &n, "SELECT name FROM routers ORDER BY name", 0) < 0)
+        return NULL;
+    v = xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = rows[i].name; /* moved: the array owns them now */
+    free(rows);
+    return v;
 }
+
+int
+router_driver(struct db *db, const char *name, char *driver, size_t n, struct werr *e)
+{
+    struct driver_row {
+        char driver[16];
+    } row;
+    static const struct db_field fields[] = {DB_COL(struct driver_row, driver, DB_BUF)};
+    static const struct db_map map = DB_MAP(struct driver_row, fields);
+    int found =
+        db_fetch1v(db, e, &map, &row, "SELECT driver FROM routers WHERE name = $1", 1, name);
+
+    if (found == 1)
+        snprintf(driver, n, "%s", row.driver);
+    return found;
+}
+
+/* router_load's query: the registry's columns, by name, into struct router_row. */
+static const struct db_field load_fields[] = {
+    DB_COL(struct router_row, id, DB_INT),
+    DB_COL(struct router_row, name, DB_BUF),
+    DB_COL(struct router_row, driver, DB_BUF),
+    DB_COL(struct router_row, host, DB_BUF),
+    DB_COL(struct router_row, port, DB_INT),
+    DB_COL_AS(struct router_row, user, "username", DB_BUF),
+    DB_COL(struct router_row, key_path, DB_STR),
+    DB_COL(struct router_row, hotspot_server, DB_STR),
+    DB_COL(struct router_row, login_url, DB_STR),
+    DB_COL(struct router_row, hostkey, DB_BUF),
+    DB_COL_AS(struct router_row, accept_new, "accept_new_hostkey", DB_BOOL),
+    DB_COL(struct router_row, state, DB_BUF),
+    DB_COL(struct router_row, backup_id, DB_INT),
+    DB_COL(struct router_row, failures, DB_INT),
+};
+static const struct db_map load_map = DB_MAP(struct router_row, load_fields);
+
+/* The password apart: only admins and the worker may read router_secrets. */
+struct secret_row {
+    char *password;
+};
+static const struct db_field secret_fields[] = {DB_COL(struct secret_row, password, DB_STR)};
+static const struct db_map secret_map = DB_MAP(struct secret_row, secret_fields);
 
 int
 router_load(struct db *db, const char *name, int id, struct router_row *row, struct werr *e)
 {
     char ids[16];
-    PGresult *r, *s;
+    struct secret_row secret;
+    int found;
 
     snprintf(ids, sizeof ids, "%d", id);
-    r = db_queryv(db, e,
-                  "SELECT id, name, driver, host, port, username, key_path, hotspot_server,"
-                  " login_url, coalesce(hostkey, ''), accept_new_hostkey, state,"
-                  " coalesce(backup_id, 0), failures FROM routers"
-                  " WHERE CASE WHEN $1::text IS NULL THEN id = $2::int ELSE name = $1 END",
-                  2, name, ids);
-    memset(row, 0, sizeof *row);
-    if (!r)
+    found = db_fetch1v(db, e, &load_map, row,
+                       "SELECT id, name, driver, host, port, username, key_path, hotspot_server,"
+                       " login_url, hostkey, accept_new_hostkey, state,"
+                       " backup_id, failures FROM routers"
+                       " WHERE CASE WHEN $1::text IS NULL THEN id = $2::int ELSE name = $1 END",
+                       2, name, ids);
+    if (found < 0)
         return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (found == 0)
         return werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)",
                         name ? name : ids);
-    }
-    row->id = atoi(PQgetvalue(r, 0, 0));
-    snprintf(row->name, sizeof row->name, "%s", PQgetvalue(r, 0, 1));
-    snprintf(row->driver, sizeof row->driver, "%s", PQgetvalue(r, 0, 2));
-    snprintf(row->host, sizeof row->host, "%s", PQgetvalue(r, 0, 3));
-    row->port = atoi(PQgetvalue(r, 0, 4));
-    snprintf(row->user, sizeof row->user, "%s", PQgetvalue(r, 0, 5));
-    row->key_path = dup_or_null(r, 6);
-    row->hotspot_server = dup_or_null(r, 7);
-    row->login_url = dup_or_null(r, 8);
-    snprintf(row->hostkey, sizeof row->hostkey, "%s", PQgetvalue(r, 0, 9));
-    row->accept_new = PQgetvalue(r, 0, 10)[0] == 't';
-    snprintf(row->state, sizeof row->state, "%s", PQgetvalue(r, 0, 11));
-    row->backup_id = atoi(PQgetvalue(r, 0, 12));
-    row->failures = atoi(PQgetvalue(r, 0, 13));
-    PQclear(r);
     if (!row->key_path) {
         snprintf(ids, sizeof ids, "%d", row->id);
-        s = db_queryv(db, e, "SELECT password FROM router_secrets WHERE router_id = $1", 1, ids);
-        if (!s) {
+        found = db_fetch1v(db, e, &secret_map, &secret,
+                           "SELECT password FROM router_secrets WHERE router_id = $1", 1, ids);
+        if (found < 0) {
             router_row_free(row);
             return werr_set(e, WISP_ERUNTIME,
                             "router %s logs in with a password, which only admins and the "
                             "worker may read",
                             name ? name : ids);
         }
-        if (PQntuples(s) == 1)
-            row->password = xstrdup(PQgetvalue(s, 0, 0));
-        PQclear(s);
+        row->password = secret.password; /* moved (NULL when there is none) */
     }
     return 0;
 }
@@ -282,6 +324,17 @@ router_pin_hostkey(struct db *db, int id, const char *fp, struct werr *e)
 
     snprintf(ids, sizeof ids, "%d", id);
     return db_execv(db, e, "SELECT wisp_router_pin_hostkey($1, $2)", 2, ids, fp);
+}
+
+int
+router_hostkey_mismatch(struct db *db, int id, const char *why, struct werr *e)
+{
+    char ids[16];
+
+    snprintf(ids, sizeof ids, "%d", id);
+    return db_execv(db, e,
+                    "UPDATE routers SET state = 'hostkey-mismatch', last_error = $2 WHERE id = $1",
+                    2, ids, why);
 }
 
 void

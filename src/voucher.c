@@ -17,13 +17,21 @@
  * (column privileges): reads show them only in code mode, where password =
  * code; printing and `voucher show --reveal` get them from the audited
  * wisp_voucher_reveal.
+ *
+ * This is the one file with SQL for vouchers and batches. The reads that
+ * join a voucher's plan and its batch's router (voucher_get, the cards of a
+ * sheet) live here with the vouchers they return; voucher_cards hands a sheet
+ * complete cards, so printing is one call down and one across to sheet.c.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wisp/codegen.h"
+#include "wisp/plan.h"
+#include "wisp/qr.h"
 #include "wisp/quote.h"
+#include "wisp/router.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
 
@@ -169,6 +177,13 @@ draw_array(const struct draw *d, bool passwords)
     return sb_steal(&arr);
 }
 
+/* A code some voucher already has. */
+struct taken_row {
+    char *code;
+};
+static const struct db_field taken_fields[] = {DB_COL(struct taken_row, code, DB_STR)};
+static const struct db_map taken_map = DB_MAP(struct taken_row, taken_fields);
+
 /* Redraw every code of the batch that some voucher already has. Loops until
  * none collides (the space check makes more than one round rare). */
 static int
@@ -176,30 +191,26 @@ redraw_existing(struct db *db, struct draw *d, struct werr *e)
 {
     for (int round = 0; round < 20; round++) {
         char *arr = draw_array(d, false);
-        PGresult *r;
-        int64_t hits;
+        struct taken_row *taken;
+        size_t hits;
+        int rc;
 
-        r = db_queryv(db, e, "SELECT v.code FROM vouchers v WHERE v.code = ANY($1::text[])", 1,
-                      arr);
+        rc = db_fetchv(db, e, &taken_map, &taken, &hits,
+                       "SELECT v.code FROM vouchers v WHERE v.code = ANY($1::text[])", 1, arr);
         free(arr);
-        if (r == NULL)
+        if (rc < 0)
             return -1;
-        hits = PQntuples(r);
-        for (int64_t h = 0; h < hits; h++) {
-            const char *taken = PQgetvalue(r, (int)h, 0);
-
+        for (size_t h = 0; h < hits && rc == 0; h++)
             for (int64_t i = 0; i < d->count; i++)
-                if (strcmp(code_at(d, i), taken) == 0) {
+                if (strcmp(code_at(d, i), taken[h].code) == 0) {
                     /* the set points at this slot: take it out before redrawing */
                     codeset_del(&d->set, code_at(d, i));
-                    if (draw_code(d, i, e) < 0) {
-                        PQclear(r);
-                        return -1;
-                    }
+                    rc = draw_code(d, i, e);
                     break;
                 }
-        }
-        PQclear(r);
+        db_rows_free(&taken_map, taken, hits);
+        if (rc < 0)
+            return -1;
         if (hits == 0)
             return 0;
     }
@@ -210,40 +221,26 @@ redraw_existing(struct db *db, struct draw *d, struct werr *e)
 /* Call wisp_batch_create. Returns 0, -1 on error, or 1 when a code was taken
  * by a concurrent batch (the caller rolls back to its savepoint and retries). */
 static int
-insert_batch(struct db *db, struct draw *d, const struct voucher_spec *s, char *bid, size_t n,
+insert_batch(struct db *db, struct draw *d, const struct voucher_spec *s, int64_t *bid,
              struct werr *e)
 {
     char length[16];
     char *codes = draw_array(d, false), *pws = d->passwords ? draw_array(d, true) : NULL;
-    const char *params[9] = {s->plan,   s->userpass ? "userpass" : "code",
-                             length,    d->charset,
-                             d->prefix, s->router,
-                             s->note,   codes,
-                             pws};
-    PGresult *r;
-    const char *state;
-    int rc = 0;
+    int rc;
 
     snprintf(length, sizeof length, "%d", d->length);
-    r = PQexecParams(db->conn,
-                     "SELECT wisp_batch_create($1, $2, $3::integer, $4, $5, $6, $7, $8::text[],"
-                     " $9::text[])",
-                     9, NULL, params, NULL, NULL, 0);
+    rc = db_i64v(db, e, bid,
+                 "SELECT wisp_batch_create($1, $2, $3::integer, $4, $5, $6, $7, $8::text[],"
+                 " $9::text[])",
+                 9, s->plan, s->userpass ? "userpass" : "code", length, d->charset, d->prefix,
+                 s->router, s->note, codes, pws);
     free(codes);
     free(pws);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-        snprintf(bid, n, "%s", PQgetvalue(r, 0, 0));
-    } else {
-        state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-        if (state && strcmp(state, "23505") == 0)
-            rc = 1;
-        else
-            rc = werr_set(e, WISP_ERUNTIME, "%s",
-                          PQstatus(db->conn) == CONNECTION_BAD ? "PostgreSQL connection lost"
-                                                               : db_result_message(r));
+    if (rc < 0 && strcmp(db->sqlstate, "23505") == 0) { /* unique_violation: a code was taken */
+        werr_clear(e);
+        return 1;
     }
-    PQclear(r);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 static void
@@ -290,22 +287,19 @@ draw_init(struct draw *d, const struct voucher_spec *s, struct werr *e)
 static int
 check_router(struct db *db, const struct voucher_spec *s, const struct draw *d, struct werr *e)
 {
-    PGresult *r;
+    char driver[16];
     bool nds;
     size_t plen = strlen(d->prefix);
+    int found;
 
     if (!s->router)
         return 0;
-    r = db_queryv(db, e, "SELECT driver FROM routers WHERE name = $1", 1, s->router);
-    if (!r)
+    if ((found = router_driver(db, s->router, driver, sizeof driver, e)) < 0)
         return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (found == 0)
         return werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)",
                         s->router);
-    }
-    nds = str_eq(PQgetvalue(r, 0, 0), "opennds");
-    PQclear(r);
+    nds = str_eq(driver, "opennds");
     if (!nds)
         return 0;
     if (s->userpass || plen + (size_t)s->length != 9 ||
@@ -321,46 +315,55 @@ check_router(struct db *db, const struct voucher_spec *s, const struct draw *d, 
     return 0;
 }
 
+/* What voucher_create's transaction needs. */
+struct create_arg {
+    const struct voucher_spec *s;
+    struct draw *d;
+    int64_t bid;
+};
+
+/* The body of voucher_create's transaction: check the router, then insert,
+ * drawing again when a concurrent batch took one of the codes. */
+static int
+create_body(struct db *db, void *arg, struct werr *e)
+{
+    struct create_arg *a = arg;
+    int rc = 1;
+
+    if (check_router(db, a->s, a->d, e) < 0)
+        return -1;
+    for (int attempt = 0; rc == 1 && attempt < INSERT_RETRIES; attempt++) {
+        if (redraw_existing(db, a->d, e) < 0 || db_execv(db, e, "SAVEPOINT new_batch", 0) < 0)
+            return -1;
+        rc = insert_batch(db, a->d, a->s, &a->bid, e);
+        if (rc < 0)
+            return -1;
+        if (rc == 1 && db_execv(db, e, "ROLLBACK TO SAVEPOINT new_batch", 0) < 0)
+            return -1;
+    }
+    if (rc == 1)
+        return werr_set(e, WISP_ERUNTIME,
+                        "codes kept colliding with concurrent batches; try again");
+    return 0;
+}
+
 int
 voucher_create(struct db *db, const struct voucher_spec *s, int64_t *batch_id, struct werr *e)
 {
-    char bid[24];
     struct draw d;
-    int rc = 1;
+    struct create_arg a = {.s = s, .d = &d};
 
     if (voucher_check_spec(s, e) < 0)
         return -1;
-    if (draw_init(&d, s, e) < 0)
-        goto out;
-    if (db_begin(db, e) < 0)
-        goto out;
-    if (check_router(db, s, &d, e) < 0)
-        goto fail;
-    for (int attempt = 0; rc == 1 && attempt < INSERT_RETRIES; attempt++) {
-        if (redraw_existing(db, &d, e) < 0 || db_execv(db, e, "SAVEPOINT new_batch", 0) < 0)
-            goto fail;
-        rc = insert_batch(db, &d, s, bid, sizeof bid, e);
-        if (rc < 0)
-            goto fail;
-        if (rc == 1 && db_execv(db, e, "ROLLBACK TO SAVEPOINT new_batch", 0) < 0)
-            goto fail;
+    if (draw_init(&d, s, e) < 0 || db_tx(db, e, create_body, &a) < 0) {
+        draw_free(&d);
+        return -1;
     }
-    if (rc == 1) {
-        werr_set(e, WISP_ERUNTIME, "codes kept colliding with concurrent batches; try again");
-        goto fail;
-    }
-    if (db_commit(db, e) < 0)
-        goto fail;
     if (s->progress)
         s->progress(d.count, d.count, s->progress_arg);
-    *batch_id = strtoll(bid, NULL, 10);
+    *batch_id = a.bid;
     draw_free(&d);
     return 0;
-fail:
-    db_rollback(db);
-out:
-    draw_free(&d);
-    return -1;
 }
 
 static bool
@@ -377,7 +380,8 @@ voucher_list(struct db *db, const struct voucher_filter *f, void (*fn)(json_t *r
              void *arg, struct werr *e)
 {
     char batch[24], limit[24];
-    PGresult *r;
+    json_t *rows, *row;
+    size_t i;
 
     if (f->status && !valid_status(f->status))
         return werr_set(e, WISP_EUSAGE,
@@ -385,32 +389,50 @@ voucher_list(struct db *db, const struct voucher_filter *f, void (*fn)(json_t *r
                         f->status);
     snprintf(batch, sizeof batch, "%" PRId64, f->batch);
     snprintf(limit, sizeof limit, "%" PRId64, f->limit);
-    r = db_queryv(db, e,
-                  "SELECT v.code, CASE WHEN b.mode = 'code' THEN v.code END AS password,"
-                  " p.name AS plan, coalesce(v.price, p.price) AS price,"
-                  " v.status, v.batch_id, v.created_at, v.sold_at, v.first_used_at, v.expires_at"
-                  " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
-                  " JOIN batches b ON b.id = v.batch_id"
-                  " WHERE ($1 = 0 OR v.batch_id = $1) AND ($2::text IS NULL OR v.status = $2)"
-                  "   AND ($3::text IS NULL OR p.name = $3)"
-                  " ORDER BY v.batch_id, v.serial LIMIT nullif($4::bigint, 0)",
-                  4, batch, f->status, f->plan, limit);
-    if (r == NULL)
+    rows = db_json_rowsv(
+        db, e,
+        "SELECT v.code, CASE WHEN b.mode = 'code' THEN v.code END AS password,"
+        " p.name AS plan, coalesce(v.price, p.price) AS price,"
+        " v.status, v.batch_id, v.created_at, v.sold_at, v.first_used_at, v.expires_at"
+        " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
+        " JOIN batches b ON b.id = v.batch_id"
+        " WHERE ($1 = 0 OR v.batch_id = $1) AND ($2::text IS NULL OR v.status = $2)"
+        "   AND ($3::text IS NULL OR p.name = $3)"
+        " ORDER BY v.batch_id, v.serial LIMIT nullif($4::bigint, 0)",
+        4, batch, f->status, f->plan, limit);
+    if (rows == NULL)
         return -1;
-    for (int i = 0; i < PQntuples(r); i++) {
-        json_t *row = db_row_json(r, i);
-
-        fn(row, arg);
-        json_decref(row);
-    }
-    PQclear(r);
+    json_array_foreach(rows, i, row) fn(row, arg);
+    json_decref(rows);
     return 0;
+}
+
+json_t *
+voucher_window(struct db *db, int64_t batch, int64_t first, int count, struct werr *e)
+{
+    char b[24], lo[24], hi[24];
+
+    snprintf(b, sizeof b, "%lld", (long long)batch);
+    snprintf(lo, sizeof lo, "%lld", (long long)first);
+    snprintf(hi, sizeof hi, "%lld", (long long)(first + count - 1));
+    /* serials are dense 1..count within a batch: an index range scan however large the batch */
+    return db_json_rowsv(
+        db, e,
+        "SELECT v.serial, v.code, (SELECT CASE WHEN b.mode = 'code' THEN v.code END"
+        "  FROM batches b WHERE b.id = v.batch_id) AS password, p.name AS plan, v.status,"
+        " coalesce(v.price, p.price) AS price, v.sold_by,"
+        " v.sold_at, v.first_used_at, v.expires_at FROM vouchers v JOIN plans p ON p.id = v.plan_id"
+        " WHERE v.batch_id = $1 AND v.serial BETWEEN $2 AND $3 ORDER BY v.serial",
+        3, b, lo, hi);
 }
 
 json_t *
 voucher_get(struct db *db, const char *code, struct werr *e)
 {
-    PGresult *r = db_queryv(
+    json_t *j;
+
+    werr_clear(e); /* no row leaves e clear */
+    j = db_json_firstv(
         db, e,
         "SELECT v.code, CASE WHEN b.mode = 'code' THEN v.code END AS password, b.mode,"
         " p.name AS plan, coalesce(v.price, p.price) AS price,"
@@ -421,17 +443,8 @@ voucher_get(struct db *db, const char *code, struct werr *e)
         " LEFT JOIN routers rt ON rt.name = b.router"
         " WHERE v.code = $1",
         1, code);
-    json_t *j;
-
-    if (r == NULL)
-        return NULL;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (j == NULL && e->status == 0)
         werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", code);
-        return NULL;
-    }
-    j = db_row_json(r, 0);
-    PQclear(r);
     return j;
 }
 
@@ -455,8 +468,8 @@ voucher_reset(struct db *db, const char *code, struct werr *e)
 json_t *
 voucher_sell(struct db *db, const char *code, struct werr *e)
 {
-    return db_first_json(db_queryv(
-        db, e, "SELECT code, price, sold_by, sold_at FROM wisp_voucher_sell($1)", 1, code));
+    return db_json_firstv(db, e, "SELECT code, price, sold_by, sold_at FROM wisp_voucher_sell($1)",
+                          1, code);
 }
 
 /* Shared by disable and enable: one function call by code or by batch. */
@@ -465,18 +478,14 @@ set_disabled(struct db *db, const char *code, int64_t batch, bool disable, int64
              struct werr *e)
 {
     char bid[24];
-    PGresult *r;
 
     snprintf(bid, sizeof bid, "%" PRId64, batch);
-    r = db_queryv(db, e,
-                  disable ? "SELECT wisp_voucher_disable($1, nullif($2::bigint, 0))"
-                          : "SELECT wisp_voucher_enable($1, nullif($2::bigint, 0))",
-                  2, code, bid);
-    if (r == NULL)
-        return -1;
-    *n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return 0;
+    return db_i64v(db, e, n,
+                   disable ? "SELECT wisp_voucher_disable($1, nullif($2::bigint, 0))"
+                           : "SELECT wisp_voucher_enable($1, nullif($2::bigint, 0))",
+                   2, code, bid) < 0
+               ? -1
+               : 0;
 }
 
 int
@@ -494,21 +503,18 @@ voucher_enable(struct db *db, const char *code, int64_t batch, int64_t *n, struc
 json_t *
 batch_list(struct db *db, struct werr *e)
 {
-    PGresult *r =
-        db_queryv(db, e,
-                  "SELECT b.id, p.name AS plan, b.count, b.mode,"
-                  " count(*) FILTER (WHERE v.status = 'new') AS new,"
-                  " count(*) FILTER (WHERE v.status = 'sold') AS sold,"
-                  " count(*) FILTER (WHERE v.status = 'active') AS active,"
-                  " count(*) FILTER (WHERE v.status = 'expired') AS expired,"
-                  " count(*) FILTER (WHERE v.status = 'disabled') AS disabled,"
-                  " b.router, b.note, b.created_at, b.created_by, b.printed_at, b.printed_by"
-                  " FROM batches b JOIN plans p ON p.id = b.plan_id"
-                  " LEFT JOIN vouchers v ON v.batch_id = b.id"
-                  " GROUP BY b.id, p.name ORDER BY b.id DESC",
-                  0);
-
-    return db_rows_json(r);
+    return db_json_rowsv(db, e,
+                         "SELECT b.id, p.name AS plan, b.count, b.mode,"
+                         " count(*) FILTER (WHERE v.status = 'new') AS new,"
+                         " count(*) FILTER (WHERE v.status = 'sold') AS sold,"
+                         " count(*) FILTER (WHERE v.status = 'active') AS active,"
+                         " count(*) FILTER (WHERE v.status = 'expired') AS expired,"
+                         " count(*) FILTER (WHERE v.status = 'disabled') AS disabled,"
+                         " b.router, b.note, b.created_at, b.created_by, b.printed_at, b.printed_by"
+                         " FROM batches b JOIN plans p ON p.id = b.plan_id"
+                         " LEFT JOIN vouchers v ON v.batch_id = b.id"
+                         " GROUP BY b.id, p.name ORDER BY b.id DESC",
+                         0);
 }
 
 int
@@ -536,54 +542,113 @@ codes_array(const char *const *codes, int n)
     return sb_steal(&sb);
 }
 
-PGresult *
-voucher_print_rows(struct db *db, int64_t batch, const char *const *codes, int ncodes,
-                   struct werr *e)
-{
-    char bid[24], *arr = ncodes ? codes_array(codes, ncodes) : NULL;
-    PGresult *r;
+/* A voucher as its card needs it: the voucher, its plan, its batch's router. */
+struct card_row {
+    char *code, *password, *mode, *plan, *price;
+    char *duration_s, *data_bytes, *rate_limit, *validity_s; /* as plan_describe takes them */
+    int64_t batch_id;
+    int serial;
+    char *driver, *login_url; /* the batch's router, NULL when it has none */
+};
 
-    snprintf(bid, sizeof bid, "%" PRId64, batch);
-    r = db_queryv(db, e,
-                  "SELECT v.code, coalesce(rv.password, v.code) AS password, b.mode,"
-                  " p.name AS plan, p.price, p.duration_s,"
-                  " p.data_bytes, p.rate_limit, p.validity_s, v.batch_id, v.serial,"
-                  " rt.driver, rt.login_url"
-                  " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
-                  " JOIN batches b ON b.id = v.batch_id LEFT JOIN routers rt ON rt.name = b.router"
-                  /* userpass passwords: the audited reveal, as printing needs them */
-                  " LEFT JOIN wisp_voucher_reveal($1::bigint, $2::text[], 'print') rv"
-                  "   ON rv.code = v.code"
-                  " WHERE ($2::text[] IS NULL AND v.batch_id = $1)"
-                  "    OR v.code = ANY($2::text[])"
-                  " ORDER BY v.batch_id, v.serial",
-                  2, bid, arr);
+static const struct db_field card_fields[] = {
+    DB_COL(struct card_row, code, DB_STR),       DB_COL(struct card_row, password, DB_STR),
+    DB_COL(struct card_row, mode, DB_STR),       DB_COL(struct card_row, plan, DB_STR),
+    DB_COL(struct card_row, price, DB_STR),      DB_COL(struct card_row, duration_s, DB_STR),
+    DB_COL(struct card_row, data_bytes, DB_STR), DB_COL(struct card_row, rate_limit, DB_STR),
+    DB_COL(struct card_row, validity_s, DB_STR), DB_COL(struct card_row, batch_id, DB_I64),
+    DB_COL(struct card_row, serial, DB_INT),     DB_COL(struct card_row, driver, DB_STR),
+    DB_COL(struct card_row, login_url, DB_STR),
+};
+static const struct db_map card_map = DB_MAP(struct card_row, card_fields);
+
+/* The card printed for row: the strings move from row to the card. */
+static void
+card_from_row(struct card_row *row, const char *login_url, struct sheet_card *c)
+{
+    c->code = row->code;
+    c->password = str_eq(row->mode, "userpass") ? xstrdup(row->password) : NULL;
+    c->plan = row->plan;
+    c->price = row->price;
+    c->validity = plan_describe(row->duration_s, row->data_bytes, row->rate_limit, row->validity_s);
+    c->serial = xasprintf("%" PRId64 "-%04d", row->batch_id, row->serial);
+    c->url = qr_login_url(router_login_template(row->driver, row->login_url) ?: login_url,
+                          row->code, row->password);
+    row->code = row->plan = row->price = NULL;
+}
+
+int
+voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **cards, size_t *n,
+              struct werr *e)
+{
+    char bid[24], *arr = q->ncodes ? codes_array(q->codes, q->ncodes) : NULL;
+    struct card_row *rows;
+    size_t nr;
+    int rc;
+
+    *cards = NULL;
+    *n = 0;
+    snprintf(bid, sizeof bid, "%" PRId64, q->batch);
+    rc = db_fetchv(db, e, &card_map, &rows, &nr,
+                   "SELECT v.code, coalesce(rv.password, v.code) AS password, b.mode,"
+                   " p.name AS plan, p.price, p.duration_s,"
+                   " p.data_bytes, p.rate_limit, p.validity_s, v.batch_id, v.serial,"
+                   " rt.driver, rt.login_url"
+                   " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
+                   " JOIN batches b ON b.id = v.batch_id LEFT JOIN routers rt ON rt.name = b.router"
+                   /* userpass passwords: the audited reveal, as printing needs them */
+                   " LEFT JOIN wisp_voucher_reveal($1::bigint, $2::text[], 'print') rv"
+                   "   ON rv.code = v.code"
+                   " WHERE ($2::text[] IS NULL AND v.batch_id = $1)"
+                   "    OR v.code = ANY($2::text[])"
+                   " ORDER BY v.batch_id, v.serial",
+                   2, bid, arr);
     free(arr);
-    if (r == NULL)
-        return NULL;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        if (ncodes)
-            werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", codes[0]);
-        else
-            werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", batch);
-        return NULL;
+    if (rc < 0)
+        return -1;
+    if (nr == 0) {
+        if (q->ncodes)
+            return werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", q->codes[0]);
+        return werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", q->batch);
     }
-    if (ncodes && PQntuples(r) < ncodes) {
-        for (int i = 0; i < ncodes; i++) {
+    if (q->ncodes && nr < (size_t)q->ncodes) {
+        for (int i = 0; i < q->ncodes; i++) {
             bool found = false;
 
-            for (int j = 0; j < PQntuples(r) && !found; j++)
-                found = strcmp(PQgetvalue(r, j, 0), codes[i]) == 0;
+            for (size_t j = 0; j < nr && !found; j++)
+                found = str_eq(rows[j].code, q->codes[i]);
             if (!found) {
-                werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", codes[i]);
+                werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", q->codes[i]);
                 break;
             }
         }
-        PQclear(r);
-        return NULL;
+        db_rows_free(&card_map, rows, nr);
+        return -1;
     }
-    return r;
+    *cards = xcalloc(nr, sizeof **cards);
+    for (size_t i = 0; i < nr; i++)
+        card_from_row(&rows[i], q->login_url, &(*cards)[i]);
+    db_rows_free(&card_map, rows, nr);
+    *n = nr;
+    return 0;
+}
+
+void
+voucher_cards_free(struct sheet_card *cards, size_t n)
+{
+    for (size_t i = 0; cards && i < n; i++) {
+        struct sheet_card *c = &cards[i];
+
+        /* every string of a card was allocated for it by voucher_cards */
+        free((char *)c->code);
+        free((char *)c->password);
+        free((char *)c->plan);
+        free((char *)c->price);
+        free((char *)c->validity);
+        free((char *)c->serial);
+        free((char *)c->url);
+    }
+    free(cards);
 }
 
 int
@@ -600,23 +665,32 @@ voucher_mark_printed(struct db *db, int64_t batch, const char *const *codes, int
     return rc;
 }
 
+/* A password from wisp_voucher_reveal. */
+struct password_row {
+    char *password;
+};
+static const struct db_field password_fields[] = {DB_COL(struct password_row, password, DB_STR)};
+static const struct db_map password_map = DB_MAP(struct password_row, password_fields);
+
 int
 voucher_reveal(struct db *db, const char *code, char *password, size_t n, struct werr *e)
 {
     const char *const codes[1] = {code};
     char *arr = codes_array(codes, 1);
-    PGresult *r = db_queryv(
-        db, e, "SELECT password FROM wisp_voucher_reveal(NULL, $1::text[], 'show')", 1, arr);
+    struct password_row row;
+    int found =
+        db_fetch1v(db, e, &password_map, &row,
+                   "SELECT password FROM wisp_voucher_reveal(NULL, $1::text[], 'show')", 1, arr);
 
     free(arr);
-    if (r == NULL)
+    if (found < 0)
         return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (found == 0)
         return werr_set(e, WISP_ERUNTIME, "voucher %s has no password apart from its code", code);
-    }
-    snprintf(password, n, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
+    snprintf(password, n, "%s", row.password ? row.password : "");
+    if (row.password)
+        explicit_bzero(row.password, strlen(row.password));
+    db_row_free(&password_map, &row);
     return 0;
 }
 
@@ -631,7 +705,13 @@ int
 voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, struct werr *e)
 {
     struct sbuf arr = {0};
-    PGresult *r;
+    struct stray_row {
+        bool stray;
+    } * rows;
+    static const struct db_field fields[] = {DB_COL(struct stray_row, stray, DB_BOOL)};
+    static const struct db_map map = DB_MAP(struct stray_row, fields);
+    size_t nr;
+    int rc;
 
     sb_addc(&arr, '{');
     for (size_t i = 0; i < n; i++) {
@@ -645,16 +725,16 @@ voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, s
     }
     sb_addc(&arr, '}');
     /* one row per name, in order: true when no live voucher has that code */
-    r = db_queryv(db, e,
-                  "SELECT NOT EXISTS (SELECT 1 FROM vouchers v WHERE v.code = u.name"
-                  "   AND v.status <> 'expired')"
-                  " FROM unnest($1::text[]) WITH ORDINALITY AS u (name, i) ORDER BY u.i",
-                  1, arr.buf);
+    rc = db_fetchv(db, e, &map, &rows, &nr,
+                   "SELECT NOT EXISTS (SELECT 1 FROM vouchers v WHERE v.code = u.name"
+                   "   AND v.status <> 'expired') AS stray"
+                   " FROM unnest($1::text[]) WITH ORDINALITY AS u (name, i) ORDER BY u.i",
+                   1, arr.buf);
     sb_free(&arr);
-    if (!r)
+    if (rc < 0)
         return -1;
-    for (size_t i = 0; i < n && i < (size_t)PQntuples(r); i++)
-        stray[i] = PQgetvalue(r, (int)i, 0)[0] == 't';
-    PQclear(r);
+    for (size_t i = 0; i < n && i < nr; i++)
+        stray[i] = rows[i].stray;
+    db_rows_free(&map, rows, nr);
     return 0;
 }

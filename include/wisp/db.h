@@ -29,6 +29,7 @@ struct db {
     char role[64];            /* session_user */
     char group[16];           /* admin, operator, viewer, worker or "" (see db_load_role) */
     unsigned long statements; /* sent on this connection (the worker reports them per poll) */
+    char sqlstate[6];         /* SQLSTATE of the last statement that failed, "" after success */
 };
 
 /* Connect with a libpq conninfo or URI (NULL or "" = libpq defaults: PGHOST,
@@ -100,7 +101,11 @@ struct db_field {
     {                                                                                              \
         (name), (kind), offsetof(T, member), sizeof(((T *)0)->member), 0                           \
     }
-#define DB_COL(T, member, kind) DB_COL_AS(T, member, #member, kind)
+/* (written out, not through DB_COL_AS: cppcheck 2.10 fails to expand the nesting) */
+#define DB_COL(T, member, kind)                                                                    \
+    {                                                                                              \
+#member, (kind), offsetof(T, member), sizeof(((T *)0)->member), 0                          \
+    }
 /* A number whose SQL NULL reads as nullv (e.g. -1 for "not reported"). */
 #define DB_COL_NULL(T, member, kind, nullv)                                                        \
     {                                                                                              \

@@ -6,6 +6,8 @@
 #ifndef WISP_PLAN_H
 #define WISP_PLAN_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "wisp/db.h"
@@ -36,6 +38,13 @@ int plan_set_active(struct db *db, const char *name, bool active, struct werr *e
 /* All plans as a JSON array: name, price (string), duration_s, data_bytes,
  * rate_limit, validity_s, shared_users, profile, active (null where unset). */
 json_t *plan_list(struct db *db, struct werr *e);
+
+/* The active plans' names, sorted, NULL-terminated (free each and the
+ * array); NULL on error. */
+char **plan_names(struct db *db, struct werr *e);
+
+/* Whether plan name sells (*active): 1 found, 0 no such plan, -1 error. */
+int plan_active(struct db *db, const char *name, bool *active, struct werr *e);
 
 /* "1h, 5G, 2M/4M, valid 30d": a plan's limits as one line for cards. */
 char *plan_describe(const char *duration_s, const char *data_bytes, const char *rate,

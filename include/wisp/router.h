@@ -58,6 +58,13 @@ json_t *router_list(struct db *db, struct werr *e);
 /* One router by name, as router_list's objects (plus backup, login_url...). */
 json_t *router_show(struct db *db, const char *name, struct werr *e);
 
+/* Every router's name, sorted, NULL-terminated (free each and the array);
+ * NULL on error. */
+char **router_names(struct db *db, struct werr *e);
+
+/* The driver of router name into driver: 1 found, 0 no such router, -1 error. */
+int router_driver(struct db *db, const char *name, char *driver, size_t n, struct werr *e);
+
 /* Load one router (with its password when this role may read it). */
 int router_load(struct db *db, const char *name, int id, struct router_row *r, struct werr *e);
 void router_row_free(struct router_row *r);
@@ -66,6 +73,10 @@ void router_row_free(struct router_row *r);
  * an admin set --accept-new-hostkey and no key is pinned; the same key again
  * changes nothing, another one is refused. Audited by the database. */
 int router_pin_hostkey(struct db *db, int id, const char *fingerprint, struct werr *e);
+
+/* Mark a router whose host key no longer matches the pinned one (state
+ * hostkey-mismatch, why as its last error), as `router test` finds it. */
+int router_hostkey_mismatch(struct db *db, int id, const char *why, struct werr *e);
 
 /* SSH settings for r from the config's timeouts. */
 void router_target(const struct router_row *r, const struct config *cfg, struct ssh_target *t);

@@ -1,7 +1,7 @@
 /*
  * voucher.h - vouchers and their batches: creation from the kernel's CSPRNG in
- * one transaction, listing, the sale/disable/enable life cycle, and the rows a
- * voucher sheet is printed from.
+ * one transaction, listing, the sale/disable/enable life cycle, and the cards
+ * a voucher sheet prints.
  */
 #ifndef WISP_VOUCHER_H
 #define WISP_VOUCHER_H
@@ -13,6 +13,7 @@
 
 #include "wisp/db.h"
 #include "wisp/err.h"
+#include "wisp/sheet.h"
 
 #define VOUCHER_MAX_BATCH      100000
 #define VOUCHER_DEFAULT_LENGTH 8
@@ -54,6 +55,11 @@ struct voucher_filter {
 int voucher_list(struct db *db, const struct voucher_filter *f, void (*fn)(json_t *row, void *arg),
                  void *arg, struct werr *e);
 
+/* The vouchers of one batch with serials first .. first+count-1, as JSON
+ * objects (serial, code, password (code mode only), plan, status, price,
+ * sold_by, sold_at, first_used_at, expires_at): a window of a large batch. */
+json_t *voucher_window(struct db *db, int64_t batch, int64_t first, int count, struct werr *e);
+
 /* One voucher with its plan and batch details, or NULL (error "no voucher"). */
 json_t *voucher_get(struct db *db, const char *code, struct werr *e);
 
@@ -82,11 +88,23 @@ json_t *batch_list(struct db *db, struct werr *e);
 /* Delete a batch while none of its vouchers was sold or used. Audited. */
 int batch_delete(struct db *db, int64_t batch, struct werr *e);
 
-/* The rows a sheet is printed from, in serial order: either a whole batch or
- * the given codes. Each row: code, password, mode, plan, price, duration_s,
- * data_bytes, rate_limit, validity_s, batch_id, serial. */
-PGresult *voucher_print_rows(struct db *db, int64_t batch, const char *const *codes, int ncodes,
-                             struct werr *e);
+/* Which vouchers a sheet prints: a whole batch or the given codes. */
+struct card_query {
+    int64_t batch;            /* > 0: every voucher of this batch */
+    const char *const *codes; /* or these codes (ncodes > 0) */
+    int ncodes;
+    const char *login_url; /* the QR's URL template where the batch's router has none */
+};
+
+/* The cards of a sheet, complete and in serial order, ready for sheet_write:
+ * code, password (userpass vouchers only: through the audited reveal, as
+ * printing needs it), plan name and price, what the plan gives ("1h, 5G,
+ * valid 30d"), serial ("12-0004": batch and number) and the login URL the QR
+ * holds (the batch's router's page, else q->login_url). A batch or code that
+ * does not exist is an error naming it. Free with voucher_cards_free. */
+int voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **cards, size_t *n,
+                  struct werr *e);
+void voucher_cards_free(struct sheet_card *cards, size_t n);
 
 /* Record that a batch (or, with codes, single vouchers) was printed. Audited. */
 int voucher_mark_printed(struct db *db, int64_t batch, const char *const *codes, int ncodes,
