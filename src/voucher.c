@@ -612,15 +612,22 @@ voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **car
         return werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", q->batch);
     }
     if (q->ncodes && nr < (size_t)q->ncodes) {
-        for (int i = 0; i < q->ncodes; i++) {
+        bool told = false;
+
+        for (int i = 0; i < q->ncodes && !told; i++) {
             bool found = false;
 
             for (size_t j = 0; j < nr && !found; j++)
                 found = str_eq(rows[j].code, q->codes[i]);
             if (!found) {
                 werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", q->codes[i]);
-                break;
+                told = true;
             }
+            for (int k = 0; k < i && !told; k++) /* all there: one was named twice */
+                if (str_eq(q->codes[k], q->codes[i])) {
+                    werr_set(e, WISP_EUSAGE, "voucher %s is named twice", q->codes[i]);
+                    told = true;
+                }
         }
         db_rows_free(&card_map, rows, nr);
         return -1;

@@ -78,6 +78,9 @@ t_eq "reprint two vouchers" "$(printf 'http://hotspot.lan/login?username=%s&pass
 t_eq "reprint audited" 1 "$(sql "SELECT count(*) FROM audit WHERE action = 'voucher.reprint' AND details->'codes' ? '$c1'")"
 w voucher print --code NOPE
 t_contains "reprint unknown code" 'no voucher with code "NOPE"' "$ERR"
+w voucher print --code "$c1" --code "$c2" --code "$c1"
+t_eq "a code named twice: exit 2" 2 "$RC"
+t_contains "a code named twice: said so" "voucher $c1 is named twice" "$ERR"
 
 # lp: the sheet goes to lp's standard input, with -d PRINTER when named.
 mkdir -p "$T/bin"
