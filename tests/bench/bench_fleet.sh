@@ -297,11 +297,11 @@ window() {
         JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()
         AND s.query NOT LIKE '%pg_stat_statements%'")
     polls=$($FP count "$t0" "$t1" "${DIRS[@]}")
-    read -r n ng med lo hi out unpolled < <($FP spacing "$t0" "$t1" "${DIRS[@]}")
+    read -r n ng med lo hi out unpolled mean < <($FP spacing "$t0" "$t1" "${DIRS[@]}")
     local tck
     tck=$(getconf CLK_TCK)
-    printf 'bench: fleet: %s: %d polls in %.0f s; spacing median %s s, min %s, max %s, %d of %d outside 10+-1 s, %d routers unpolled\n' \
-        "$tag" "$polls" "$(echo "$t1 - $t0" | bc -l)" "$med" "$lo" "$hi" "$out" "$ng" "$unpolled"
+    printf 'bench: fleet: %s: %d polls in %.0f s (a router every %s s on average); spacing median %s s, min %s, max %s, %d of %d outside 10+-1 s; %d routers not polled in the window\n' \
+        "$tag" "$polls" "$(echo "$t1 - $t0" | bc -l)" "$mean" "$med" "$lo" "$hi" "$out" "$ng" "$unpolled"
     printf 'bench: fleet: %s: worker CPU %.2f ms per router poll (target <= 2); %.1f SQL statements per poll (target <= 6); simulator CPU %.2f ms per poll\n' \
         "$tag" "$(echo "($c1 - $c0) * 1000 / $tck / $polls" | bc -l)" "$(echo "$stm / $polls" | bc -l)" \
         "$(echo "($s1 - $s0) * 1000 / $tck / $polls" | bc -l)"
@@ -343,14 +343,16 @@ if part share; then
         sleep "$WINDOW"
         t1=$(now)
         read -r close least < <($FP twice "$t0" "$t1" "$IV" "${DIRS[@]}")
-        read -r n ng med lo hi out unpolled < <($FP spacing "$t0" "$t1" "${DIRS[@]}")
+        read -r n ng med lo hi out unpolled mean < <($FP spacing "$t0" "$t1" "${DIRS[@]}")
         owners=$(psql -XAtq -c "SELECT string_agg(c::text, '/' ORDER BY c DESC) FROM
             (SELECT count(*) c FROM routers WHERE lease_owner IS NOT NULL GROUP BY lease_owner) x")
-        printf 'bench: fleet: %d workers share %d routers (leases %s): %d pairs of polls less than %d s apart (closest %s s) in %d s; spacing median %s, max %s, %d routers unpolled\n' \
-            "$k" "$BIGN" "$owners" "$close" $((IV - 1)) "$least" "$WINDOW" "$med" "$hi" "$unpolled"
+        printf 'bench: fleet: %d workers share %d routers (leases held: %s): %d pairs of polls less than %d s apart (closest %s s) in %d s; a router every %s s on average, spacing median %s, max %s; %d routers not polled in the window\n' \
+            "$k" "$BIGN" "$owners" "$close" $((IV - 1)) "$least" "$WINDOW" "$mean" "$med" "$hi" "$unpolled"
     done
-    # kill -9 the first worker; its routers must be polled by the others
-    victim=${WORKERS[0]}
+    # kill -9 the worker holding the most routers; they must be polled by the others
+    victim=$(psql -XAtq -c "SELECT k.pid FROM routers r JOIN workers k ON k.id = r.lease_owner
+        WHERE k.pid IN ($(IFS=,; echo "${WORKERS[*]}")) GROUP BY k.pid ORDER BY count(*) DESC LIMIT 1")
+    [ -n "$victim" ] || victim=${WORKERS[0]}
     mapfile -t held < <(psql -XAtq -c "SELECT r.name FROM routers r JOIN workers k ON k.id = r.lease_owner
         WHERE k.pid = $victim")
     vdirs=()
@@ -358,7 +360,8 @@ if part share; then
     tk=$(now)
     kill -9 "$victim"
     wait "$victim" 2>/dev/null || true
-    WORKERS=("${WORKERS[@]:1}")
+    for k in "${!WORKERS[@]}"; do [ "${WORKERS[$k]}" != "$victim" ] || unset "WORKERS[$k]"; done
+    WORKERS=("${WORKERS[@]}")
     end=$((SECONDS + 6 * IV))
     while [ $SECONDS -lt $end ]; do
         read -r worst waiting < <($FP handover "$tk" "${vdirs[@]}")

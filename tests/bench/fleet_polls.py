@@ -8,7 +8,10 @@ routers' own command logs (DIR/commands.log: one JSON line per command,
     count T0 T1 DIR...          polls received in [T0, T1]
     spacing T0 T1 DIR...        per router, the time between consecutive
                                 polls in [T0, T1]: "polls gaps median min
-                                max outside(10+-1) routers_unpolled"
+                                max outside(10+-1) routers_unpolled mean",
+                                mean = routers x (T1 - T0) / polls, the
+                                spacing on average even when the window
+                                holds fewer than two polls of a router
     twice T0 T1 IV DIR...       pairs of polls of one router closer than
                                 IV - 1 s in [T0, T1], and the closest pair
     handover TK DIR...          for routers polled before TK: the latest first
@@ -97,11 +100,12 @@ def main(a):
             n += len(p)
             unpolled += not p
             gaps += [y - x for x, y in zip(p, p[1:])]
+        mean = f"{len(a[4:]) * (t1 - t0) / n:.1f}" if n else "-"
         if not gaps:
-            print(n, 0, "nan nan nan", 0, unpolled)
+            print(n, 0, "- - -", 0, unpolled, mean)
             return 0
         out = sum(1 for g in gaps if abs(g - 10) > 1)
-        print(n, len(gaps), f"{statistics.median(gaps):.2f} {min(gaps):.2f} {max(gaps):.2f}", out, unpolled)
+        print(n, len(gaps), f"{statistics.median(gaps):.2f} {min(gaps):.2f} {max(gaps):.2f}", out, unpolled, mean)
     elif verb == "twice":
         t0, t1, iv = float(a[2]), float(a[3]), float(a[4])
         close, least = 0, float("inf")
@@ -110,7 +114,7 @@ def main(a):
             for x, y in zip(p, p[1:]):
                 close += y - x < iv - 1
                 least = min(least, y - x)
-        print(close, f"{least:.2f}")
+        print(close, f"{least:.2f}" if least < float("inf") else "-")
     elif verb == "handover":
         tk = float(a[2])
         worst, waiting = 0.0, 0
