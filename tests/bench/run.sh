@@ -20,9 +20,15 @@
 #   metrics   a new session in the Sessions and Metrics panes, against one
 #             worker interval + 1 s; the metrics path's events/s into Redis
 #             (target 50,000) against redis-benchmark's XADD (bench_metrics.sh).
+#   fleet     issue 12: the worker over 50 routers at once and with 1 s answers
+#             against an OpenSSH ControlMaster loop (xargs -P8), 500 routers x
+#             100 sessions on one worker at a 10 s interval (poll spacing, CPU
+#             and SQL statements per poll), 2 and 3 workers sharing them by
+#             leases and a kill -9's hand-over, vouchers pushed per second
+#             (bench_fleet.sh; about 15 minutes; FLEET_RUNS cycles, default 3).
 #
 # ONLY=NAME runs one of them (vouchers, console, sheets, parse, routers,
-# orders, metrics).
+# orders, metrics, fleet).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -40,6 +46,15 @@ export PGDATABASE=wisp_bench WISP_DB="dbname=wisp_bench"
 ONLY=${ONLY:-}
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 "$WISP" plan add bench --price 1 --duration 1h >/dev/null
+
+# own_db NAME: a part's own fresh database, so that what one part leaves (the
+# 10,000-voucher batches above went to every router of the parts after it)
+# cannot slow another
+own_db() {
+    createdb "$1"
+    export PGDATABASE=$1 WISP_DB="dbname=$1"
+    "$WISP" db migrate >/dev/null
+}
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -66,7 +81,7 @@ printf 'bench: voucher create 10000: median %.1f ms (wisp) vs %.1f ms (COPY), ra
 
 fi
 
-if want console; then WISP=$WISP bash tests/bench/bench_console.sh; fi
+if want console; then own_db wisp_bench_console; WISP=$WISP bash tests/bench/bench_console.sh; fi
 
 if want sheets; then
     RUNS=$RUNS build/bench/bench_sheet
@@ -76,8 +91,14 @@ if want parse; then
     RUNS=$RUNS build/bench/bench_parse
 fi
 
-if want routers; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_routers.sh; fi
+if want routers; then own_db wisp_bench_routers; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_routers.sh; fi
 
-if want orders; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_orders.sh; fi
+if want orders; then own_db wisp_bench_orders; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_orders.sh; fi
 
-if want metrics; then WISP=$WISP RUNS=$RUNS bash tests/bench/bench_metrics.sh; fi
+if want metrics; then own_db wisp_bench_metrics; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_metrics.sh; fi
+
+if want fleet; then
+    t0=$SECONDS
+    WISP=$WISP RUNS=${FLEET_RUNS:-3} bash tests/bench/bench_fleet.sh
+    echo "bench: fleet took $((SECONDS - t0)) s"
+fi

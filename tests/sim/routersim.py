@@ -6,6 +6,7 @@
                                     simclient.sh (sshd's ForceCommand)
     routersim.py ndsctl DIR ARGS    the simulated openNDS's ndsctl
     routersim.py init DIR KIND [--version 6|7] [--identity NAME]
+    routersim.py init-many KIND DIR...   many routers at once (the fleet bench)
     routersim.py admin DIR COMMAND ...   what tests do to the router:
         login USER MAC IP     a client logs in (RouterOS: the hotspot checks the
                               user, its password is not asked; openNDS: the
@@ -14,6 +15,11 @@
         counters USER IN OUT  set them (a counter reset, a reboot)
         logout USER           the client leaves
         mode MODE             normal | garbage | hang | badjson | legacy
+        delay MS              answer every command MS ms late (a slow
+                              backhaul; 0 = at once); the daemon waits without
+                              holding the router, so many routers wait together
+        login-all [N]         RouterOS: up to N (default all) users not online
+                              log in, each from its own MAC and address
         resource KEY VALUE    RouterOS: print VALUE verbatim as KEY's value in
                               /system resource print ("cpu-load" "%")
         adduser NAME [COMMENT]  a user put there by someone else (openNDS: a roll line)
@@ -237,6 +243,23 @@ class Ros:
         self.st = st
         self.out = out
         self.v7 = st.get("version", 7) >= 7
+        self.ix = {}  # table -> {name: [items]}, built on first use in a command
+
+    def named(self, table, name):
+        """The items of table called name. An index, so that a script of many
+        users on a router holding thousands costs what RouterOS's does and
+        not a scan per user (the push benchmark measures wisp, not this)."""
+        if table not in self.ix:
+            ix = {}
+            for it in self.st[table]:
+                ix.setdefault(str(it.get("name", "")), []).append(it)
+            self.ix[table] = ix
+        return self.ix[table].get(name, [])
+
+    def added(self, table, item):
+        self.st[table].append(item)
+        if table in self.ix:
+            self.ix[table].setdefault(str(item.get("name", "")), []).append(item)
 
     def find(self, table, sel):
         """[find name="X"] / [find user="X" mac-address="M"] -> matching items."""
@@ -244,7 +267,7 @@ class Ros:
         if not m:
             raise RosError("expected item id (line 1 column 12)")
         crit = args_of(split_top(m.group(1), " ")) if m.group(1).strip() else {}
-        items = self.st[table]
+        items = self.named(table, crit["name"]) if "name" in crit else self.st[table]
         return [it for it in items if all(str(it.get(k, "")) == v for k, v in crit.items())]
 
     def user_cmd(self, words):
@@ -252,7 +275,7 @@ class Ros:
         verb = words[0]
         if verb == "add":
             a = args_of(words[1:])
-            if any(u["name"] == a.get("name") for u in st["users"]):
+            if self.named("users", str(a.get("name"))):
                 raise RosError("failure: already have user with this name for this server")
             self.check_profile(a)
             u = {"name": a["name"], "password": a.get("password", ""), "profile": a.get("profile", "default"),
@@ -261,7 +284,7 @@ class Ros:
                  "mac-address": ros_mac(a.get("mac-address", "00:00:00:00:00:00")),
                  "server": a.get("server", "all"), "comment": a.get("comment", ""),
                  "disabled": a.get("disabled", "no") == "yes", "uptime": 0, "bytes-in": 0, "bytes-out": 0}
-            st["users"].append(u)
+            self.added("users", u)
         elif verb in ("set", "remove", "reset-counters", "disable", "enable"):
             if len(words) < 2:
                 raise RosError("expected item id (line 1 column 12)")
@@ -269,6 +292,8 @@ class Ros:
             if verb == "set":
                 a = args_of(words[2:])
                 self.check_profile(a)
+                if "name" in a:
+                    self.ix.pop("users", None)
                 for u in found:
                     for k, v in a.items():
                         if k in ("limit-uptime",):
@@ -282,7 +307,9 @@ class Ros:
                         else:
                             u[k] = v
             elif verb == "remove":
-                st["users"] = [u for u in st["users"] if u not in found]
+                gone = {id(u) for u in found}
+                st["users"] = [u for u in st["users"] if id(u) not in gone]
+                self.ix.pop("users", None)
             elif verb == "reset-counters":
                 for u in found:
                     u["uptime"] = u["bytes-in"] = u["bytes-out"] = 0
@@ -296,7 +323,7 @@ class Ros:
 
     def check_profile(self, a):
         p = a.get("profile")
-        if p is not None and p != "default" and not any(x["name"] == p for x in self.st["profiles"]):
+        if p is not None and p != "default" and not self.named("profiles", p):
             raise RosError("input does not match any value of profile")
 
     def print_users(self, opts):
@@ -394,7 +421,7 @@ class Ros:
             raise RosError("syntax error (line 1 column 5)")
         table = "profiles" if m.group(1).endswith("profile") else "users"
         name = unquote(m.group(2))
-        if not any(x["name"] == name for x in self.st[table]):
+        if not self.named(table, name):
             self.run(m.group(3))
 
     def stmt(self, s):
@@ -431,8 +458,8 @@ class Ros:
             self.out.append("Flags: X - disabled\r\n 0   ;;; system default user\r\n     name=\"admin\" group=full")
         elif s.startswith("/ip hotspot user profile add "):
             a = args_of(split_top(s[len("/ip hotspot user profile add "):], " "))
-            self.st["profiles"].append({"name": a["name"], "rate-limit": a.get("rate-limit", ""),
-                                        "shared-users": a.get("shared-users", "1")})
+            self.added("profiles", {"name": a["name"], "rate-limit": a.get("rate-limit", ""),
+                                    "shared-users": a.get("shared-users", "1")})
         elif s.startswith("/ip hotspot user "):
             self.user_cmd(split_top(s[len("/ip hotspot user "):], " "))
         elif s.startswith("/ip hotspot active "):
@@ -557,7 +584,11 @@ def serve(d, cmd):
     # every command exactly as sshd handed it over, one JSON line each
     with open(os.path.join(d, "commands.log"), "a") as f:
         f.write(json.dumps({"t": time.time(), "cmd": cmd}) + "\n")
-    return (serve_routeros if load(d)["kind"] == "routeros" else serve_opennds)(d, cmd)
+    st = load(d)
+    rc, out = (serve_routeros if st["kind"] == "routeros" else serve_opennds)(d, cmd)
+    if st.get("delay_ms"):  # after the router's lock is released
+        time.sleep(st["delay_ms"] / 1000)
+    return rc, out
 
 
 def daemon(port):
@@ -594,6 +625,22 @@ def admin(d, args):
     with State(d) as st:
         if cmd == "mode":
             st["mode"] = rest[0]
+        elif cmd == "delay":
+            st["delay_ms"] = int(rest[0])
+        elif cmd == "login-all" and kind == "routeros":
+            online = {a["user"] for a in st["active"]}
+            left = int(rest[0]) if rest else len(st["users"])
+            for u in st["users"]:
+                if left <= 0:
+                    break
+                if u["name"] in online or u["disabled"]:
+                    continue
+                n = len(st["active"]) + 1
+                st["active"].append({"server": "hotspot1", "user": u["name"],
+                                     "address": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}",
+                                     "mac-address": "02:00:00:%02X:%02X:%02X" % (n >> 16 & 255, n >> 8 & 255, n & 255),
+                                     "since": time.time(), "bytes-in": 0, "bytes-out": 0})
+                left -= 1
         elif cmd == "resource":
             st.setdefault("resource", {})[rest[0]] = rest[1]
         elif cmd == "log-line":
@@ -721,6 +768,10 @@ def main(argv):
         return daemon(d)
     if verb == "ndsctl":
         return ndsctl(d, argv[3:])
+    if verb == "init-many":
+        for x in argv[3:]:
+            init(x, d, {})
+        return 0
     if verb == "init":
         opts = dict(zip(argv[4::2], argv[5::2]))
         return init(d, argv[3], opts)

@@ -18,7 +18,9 @@
 # SIM_KEY is the client key, SIM_PASSWORD wispsim's password.
 
 SIM_PY=${SIM_PY:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../sim" && pwd)/routersim.py}
-SIM_CLIENT=$(dirname "$SIM_PY")/simclient.sh
+# SIM_CLIENT may name another client of the same protocol (the fleet bench
+# compiles tests/sim/simclient.c)
+SIM_CLIENT=${SIM_CLIENT:-$(dirname "$SIM_PY")/simclient.sh}
 SIM_USER=wispsim
 SIM_PWFILE=/var/lib/wispsim.password # root's, mode 600: the one password of wispsim
 SIM_LOCK=/run/wispsim.lock
