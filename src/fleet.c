@@ -93,7 +93,7 @@ fleet_lease(struct db *db, const struct fleet_self *w, struct router_lease **row
      * started finds it free at its next tick */
     if (router_leases_trim(db, w->id, share, e) < 0)
         return -1;
-    return router_leases_take(db, w->id, lease, share, rows, n, e);
+    return router_leases_take(db, w->id, lease, share, w->interval_s, rows, n, e);
 }
 
 int

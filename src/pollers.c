@@ -160,7 +160,7 @@ pollers_dispatch(struct pollers *p, bool all)
 }
 
 static struct slot *
-slot_for(struct pollers *p, int id)
+slot_for(struct pollers *p, int id, int wait_ms)
 {
     struct slot *s;
 
@@ -168,6 +168,7 @@ slot_for(struct pollers *p, int id)
         if (s->r.id == id)
             return s;
     s = xcalloc(1, sizeof *s);
+    s->due_ms = wait_ms > 0 ? ssh_now_ms() + wait_ms : 0;
     s->r.id = id;
     s->p = p;
     pthread_cond_init(&s->wake, NULL);
@@ -215,7 +216,7 @@ pollers_lease(struct pollers *p, const struct router_lease *l, size_t n)
     for (struct slot *s = p->slots; s; s = s->next)
         s->leased = false;
     for (size_t i = 0; i < n; i++) {
-        struct slot *s = slot_for(p, l[i].id);
+        struct slot *s = slot_for(p, l[i].id, l[i].wait_ms);
 
         s->leased = true;
         s->ready = l[i].ready;

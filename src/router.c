@@ -567,20 +567,26 @@ static const struct db_field lease_fields[] = {
     DB_COL(struct router_lease, id, DB_INT),
     DB_COL(struct router_lease, ready, DB_BOOL),
     DB_COL(struct router_lease, sync, DB_BOOL),
+    DB_COL(struct router_lease, wait_ms, DB_INT),
 };
 static const struct db_map lease_map = DB_MAP(struct router_lease, lease_fields);
 
 int
-router_leases_take(struct db *db, const char *owner, int lease_s, int share,
+router_leases_take(struct db *db, const char *owner, int lease_s, int share, int interval_s,
                    struct router_lease **rows, size_t *n, struct werr *e)
 {
-    char ls[16], sh[16];
+    char ls[16], sh[16], iv[16];
 
     snprintf(ls, sizeof ls, "%d", lease_s);
     snprintf(sh, sizeof sh, "%d", share);
+    snprintf(iv, sizeof iv, "%d", interval_s);
+    /* a router taken over is due one interval after its last poll (by the
+     * worker that had it), never polled twice in one interval */
     return db_fetchv(
         db, e, &lease_map, rows, n,
-        "WITH mine AS (SELECT id, sync_requested FROM routers WHERE state <> 'maintenance'"
+        "WITH mine AS (SELECT id, sync_requested, last_seen,"
+        "   lease_owner IS NOT DISTINCT FROM $1 AS renewed FROM routers"
+        "   WHERE state <> 'maintenance'"
         "   AND (lease_owner = $1 OR lease_owner IS NULL OR lease_until < now()"
         "     OR NOT EXISTS (SELECT 1 FROM workers k WHERE k.id = routers.lease_owner))"
         "   ORDER BY (lease_owner IS NOT DISTINCT FROM $1) DESC, id LIMIT $3::int"
@@ -589,8 +595,11 @@ router_leases_take(struct db *db, const char *owner, int lease_s, int share,
         "   lease_until = now() + make_interval(secs => $2::int), sync_requested = false"
         " FROM mine WHERE r.id = mine.id"
         " RETURNING r.id, (r.next_try_at IS NULL OR r.next_try_at <= now()"
-        "   OR mine.sync_requested) AS ready, mine.sync_requested AS sync",
-        3, owner, ls, sh);
+        "   OR mine.sync_requested) AS ready, mine.sync_requested AS sync,"
+        " CASE WHEN mine.renewed OR mine.sync_requested OR mine.last_seen IS NULL THEN 0"
+        "   ELSE greatest(0, least(3600000, extract(epoch FROM mine.last_seen"
+        "     + make_interval(secs => $4::int) - now()) * 1000))::int END AS wait_ms",
+        4, owner, ls, sh, iv);
 }
 
 int

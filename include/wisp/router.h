@@ -137,6 +137,7 @@ struct router_lease {
     int id;
     bool ready;
     bool sync;
+    int wait_ms; /* taken from another worker: until one interval after its last poll */
 };
 /* Routers not in maintenance. */
 int router_count_active(struct db *db, struct werr *e);
@@ -144,7 +145,7 @@ int router_count_active(struct db *db, struct werr *e);
 int router_leases_trim(struct db *db, const char *owner, int share, struct werr *e);
 /* Take or renew up to share leases for lease_s seconds (FOR UPDATE SKIP
  * LOCKED: two workers never take one router), clearing sync requests. */
-int router_leases_take(struct db *db, const char *owner, int lease_s, int share,
+int router_leases_take(struct db *db, const char *owner, int lease_s, int share, int interval_s,
                        struct router_lease **rows, size_t *n, struct werr *e);
 /* Leases of workers that are no longer in the workers table. */
 int router_leases_orphaned(struct db *db, struct werr *e);
