@@ -451,7 +451,10 @@ step_push(struct round *rd, bool removals)
     struct werr e = {0};
     struct voucher_push *v = NULL;
     size_t n = 0, failed = 0, at = 0;
-    long long t0 = ssh_now_ms(), budget = 500LL * rd->env->interval_s;
+    /* half the interval keeps the router's next poll on time; back to back
+     * (--cycles with interval 0), a few seconds */
+    long long t0 = ssh_now_ms(),
+              budget = rd->env->interval_s > 0 ? 500LL * rd->env->interval_s : ROUND_PUSH_MS;
     struct rt_user *u;
     char **errs;
     struct db *db = db_take(rd);
@@ -465,8 +468,8 @@ step_push(struct round *rd, bool removals)
         rd->env->log(rd->env->log_arg, "%s: cannot read vouchers to push: %s", rd->r->name, e.msg);
         return 0;
     }
-    if (budget < ROUND_PUSH_MS)
-        budget = ROUND_PUSH_MS;
+    if (budget < 1000)
+        budget = 1000;
     u = xcalloc(n + 1, sizeof *u);
     errs = xcalloc(n + 1, sizeof *errs);
     for (size_t i = 0; i < n; i++)

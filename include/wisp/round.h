@@ -24,8 +24,9 @@
 #include "wisp/mpath.h"
 
 /* Vouchers pushed to one router per round at most, and no chunk started
- * after ROUND_PUSH_MS (or half the interval, when longer): a backlog of
- * stock takes several rounds and never delays the router's next poll. */
+ * after half the interval (1 s at least; ROUND_PUSH_MS back to back): a
+ * backlog of stock takes several rounds and never delays the router's next
+ * poll. */
 #define ROUND_PUSH_MAX   2000
 #define ROUND_PUSH_MS    3000
 #define ROUND_REMOVE_MAX 2000
