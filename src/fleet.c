@@ -38,7 +38,7 @@ struct worker_id {
     char *id;
 };
 static const struct db_field id_fields[] = {
-    DB_COL(struct worker_id, id, DB_STR),
+    DB_COL_AS(struct worker_id, id, "id", DB_STR),
 };
 static const struct db_map id_map = DB_MAP(struct worker_id, id_fields);
 

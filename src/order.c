@@ -290,8 +290,8 @@ struct stock_plan {
     int64_t low_stock;
 };
 static const struct db_field stock_fields[] = {
-    DB_COL(struct stock_plan, name, DB_BUF),
-    DB_COL(struct stock_plan, low_stock, DB_I64),
+    DB_COL_AS(struct stock_plan, name, "name", DB_BUF),
+    DB_COL_AS(struct stock_plan, low_stock, "low_stock", DB_I64),
 };
 static const struct db_map stock_map = DB_MAP(struct stock_plan, stock_fields);
 

@@ -330,11 +330,11 @@ static const struct db_field round_fields[] = {
     DB_COL_AS(struct router_round, r.state, "state", DB_BUF),
     DB_COL_AS(struct router_round, r.backup_id, "backup_id", DB_INT),
     DB_COL_AS(struct router_round, r.failures, "failures", DB_INT),
-    DB_COL(struct router_round, jobs, DB_BOOL),
-    DB_COL(struct router_round, removals, DB_BOOL),
-    DB_COL(struct router_round, push, DB_BOOL),
-    DB_COL(struct router_round, expired, DB_BOOL),
-    DB_COL(struct router_round, kicks, DB_BOOL),
+    DB_COL_AS(struct router_round, jobs, "jobs", DB_BOOL),
+    DB_COL_AS(struct router_round, removals, "removals", DB_BOOL),
+    DB_COL_AS(struct router_round, push, "push", DB_BOOL),
+    DB_COL_AS(struct router_round, expired, "expired", DB_BOOL),
+    DB_COL_AS(struct router_round, kicks, "kicks", DB_BOOL),
 };
 static const struct db_map round_map = DB_MAP(struct router_round, round_fields);
 
@@ -390,7 +390,7 @@ struct was_row {
     char state[20];
 };
 static const struct db_field was_fields[] = {
-    DB_COL(struct was_row, state, DB_BUF),
+    DB_COL_AS(struct was_row, state, "state", DB_BUF),
 };
 static const struct db_map was_map = DB_MAP(struct was_row, was_fields);
 
@@ -434,10 +434,10 @@ router_record_error(struct db *db, int id, const char *error, struct werr *e)
 }
 
 static const struct db_field job_fields[] = {
-    DB_COL(struct router_job, id, DB_I64),
-    DB_COL(struct router_job, kind, DB_BUF),
-    DB_COL(struct router_job, target, DB_STR),
-    DB_COL(struct router_job, mac, DB_BUF),
+    DB_COL_AS(struct router_job, id, "id", DB_I64),
+    DB_COL_AS(struct router_job, kind, "kind", DB_BUF),
+    DB_COL_AS(struct router_job, target, "target", DB_STR),
+    DB_COL_AS(struct router_job, mac, "mac", DB_BUF),
 };
 static const struct db_map job_map = DB_MAP(struct router_job, job_fields);
 
@@ -564,10 +564,10 @@ router_leases_trim(struct db *db, const char *owner, int share, struct werr *e)
 }
 
 static const struct db_field lease_fields[] = {
-    DB_COL(struct router_lease, id, DB_INT),
-    DB_COL(struct router_lease, ready, DB_BOOL),
-    DB_COL(struct router_lease, sync, DB_BOOL),
-    DB_COL(struct router_lease, wait_ms, DB_INT),
+    DB_COL_AS(struct router_lease, id, "id", DB_INT),
+    DB_COL_AS(struct router_lease, ready, "ready", DB_BOOL),
+    DB_COL_AS(struct router_lease, sync, "sync", DB_BOOL),
+    DB_COL_AS(struct router_lease, wait_ms, "wait_ms", DB_INT),
 };
 static const struct db_map lease_map = DB_MAP(struct router_lease, lease_fields);
 

@@ -72,20 +72,20 @@ session_job_state(struct db *db, int64_t job, char *state, size_t n, char *resul
 /* --- for the worker --- */
 
 static const struct db_field change_fields[] = {
-    DB_COL(struct session_change, kind, DB_BUF),
-    DB_COL(struct session_change, user, DB_BUF),
-    DB_COL(struct session_change, mac, DB_BUF),
-    DB_COL(struct session_change, ip, DB_BUF),
-    DB_COL(struct session_change, started, DB_BOOL),
-    DB_COL(struct session_change, first_login, DB_BOOL),
-    DB_COL(struct session_change, delta_in, DB_I64),
-    DB_COL(struct session_change, delta_out, DB_I64),
-    DB_COL(struct session_change, rate_in, DB_I64),
-    DB_COL(struct session_change, rate_out, DB_I64),
-    DB_COL(struct session_change, bytes_in, DB_I64),
-    DB_COL(struct session_change, bytes_out, DB_I64),
-    DB_COL(struct session_change, uptime_s, DB_I64),
-    DB_COL(struct session_change, at_ms, DB_I64),
+    DB_COL_AS(struct session_change, kind, "kind", DB_BUF),
+    DB_COL_AS(struct session_change, user, "user", DB_BUF),
+    DB_COL_AS(struct session_change, mac, "mac", DB_BUF),
+    DB_COL_AS(struct session_change, ip, "ip", DB_BUF),
+    DB_COL_AS(struct session_change, started, "started", DB_BOOL),
+    DB_COL_AS(struct session_change, first_login, "first_login", DB_BOOL),
+    DB_COL_AS(struct session_change, delta_in, "delta_in", DB_I64),
+    DB_COL_AS(struct session_change, delta_out, "delta_out", DB_I64),
+    DB_COL_AS(struct session_change, rate_in, "rate_in", DB_I64),
+    DB_COL_AS(struct session_change, rate_out, "rate_out", DB_I64),
+    DB_COL_AS(struct session_change, bytes_in, "bytes_in", DB_I64),
+    DB_COL_AS(struct session_change, bytes_out, "bytes_out", DB_I64),
+    DB_COL_AS(struct session_change, uptime_s, "uptime_s", DB_I64),
+    DB_COL_AS(struct session_change, at_ms, "at_ms", DB_I64),
 };
 static const struct db_map change_map = DB_MAP(struct session_change, change_fields);
 
@@ -174,7 +174,7 @@ session_record(struct db *db, int router_id, const struct rt_session *s, size_t 
 
 static const struct db_field kick_fields[] = {
     DB_COL_AS(struct session_kick, user, "username", DB_BUF),
-    DB_COL(struct session_kick, mac, DB_BUF),
+    DB_COL_AS(struct session_kick, mac, "mac", DB_BUF),
 };
 static const struct db_map kick_map = DB_MAP(struct session_kick, kick_fields);
 

@@ -662,17 +662,17 @@ voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, s
 /* --- for the worker --- */
 
 static const struct db_field push_fields[] = {
-    DB_COL(struct voucher_push, id, DB_I64),
-    DB_COL(struct voucher_push, code, DB_BUF),
-    DB_COL(struct voucher_push, password, DB_BUF),
-    DB_COL(struct voucher_push, status, DB_BUF),
-    DB_COL(struct voucher_push, profile, DB_BUF),
-    DB_COL(struct voucher_push, uptime_s, DB_I64),
-    DB_COL(struct voucher_push, bytes, DB_I64),
-    DB_COL(struct voucher_push, rate, DB_BUF),
-    DB_COL(struct voucher_push, shared_users, DB_INT),
-    DB_COL(struct voucher_push, mac, DB_BUF),
-    DB_COL(struct voucher_push, reset, DB_BOOL),
+    DB_COL_AS(struct voucher_push, id, "id", DB_I64),
+    DB_COL_AS(struct voucher_push, code, "code", DB_BUF),
+    DB_COL_AS(struct voucher_push, password, "password", DB_BUF),
+    DB_COL_AS(struct voucher_push, status, "status", DB_BUF),
+    DB_COL_AS(struct voucher_push, profile, "profile", DB_BUF),
+    DB_COL_AS(struct voucher_push, uptime_s, "uptime_s", DB_I64),
+    DB_COL_AS(struct voucher_push, bytes, "bytes", DB_I64),
+    DB_COL_AS(struct voucher_push, rate, "rate", DB_BUF),
+    DB_COL_AS(struct voucher_push, shared_users, "shared_users", DB_INT),
+    DB_COL_AS(struct voucher_push, mac, "mac", DB_BUF),
+    DB_COL_AS(struct voucher_push, reset, "reset", DB_BOOL),
 };
 static const struct db_map push_map = DB_MAP(struct voucher_push, push_fields);
 
@@ -702,7 +702,7 @@ voucher_push_list(struct db *db, int router_id, int limit, struct voucher_push *
 }
 
 static const struct db_field code_fields[] = {
-    DB_COL(struct voucher_code, code, DB_STR),
+    DB_COL_AS(struct voucher_code, code, "code", DB_STR),
 };
 static const struct db_map code_map = DB_MAP(struct voucher_code, code_fields);
 
@@ -811,8 +811,8 @@ voucher_resync(struct db *db, int router_id, struct werr *e)
 }
 
 static const struct db_field activated_fields[] = {
-    DB_COL(struct voucher_activated, code, DB_BUF),
-    DB_COL(struct voucher_activated, expires_at, DB_BUF),
+    DB_COL_AS(struct voucher_activated, code, "code", DB_BUF),
+    DB_COL_AS(struct voucher_activated, expires_at, "expires_at", DB_BUF),
 };
 static const struct db_map activated_map = DB_MAP(struct voucher_activated, activated_fields);
 
