@@ -13,19 +13,22 @@ trap sim_stop EXIT
 figure() { printf 'figure %s\n' "$*" >&2; }
 N=20
 base=$(sim_ports "$N")
-pairs=()
+pa=() pb=() # an sshd listens on 16 ports at most: two of them
 for i in $(seq 1 "$N"); do
     sim_router "s$i" routeros --identity "slow-$i"
-    pairs+=("$((base + i - 1))=s$i")
+    if [ "$i" -le 10 ]; then pa+=("$((base + i - 1))=s$i"); else pb+=("$((base + i - 1))=s$i"); fi
 done
-sim_sshd a "${pairs[@]}"
-FA=$(cat "$SIM_DIR/a.fp")
+sim_sshd a "${pa[@]}"
+sim_sshd b "${pb[@]}"
+FA=$(cat "$SIM_DIR/a.fp") FB=$(cat "$SIM_DIR/b.fp")
 export WISP_SSH_CONNECT_TIMEOUT=5 WISP_SSH_COMMAND_TIMEOUT=2
 
 w db migrate
 for i in $(seq 1 "$N"); do
+    fp=$FA
+    [ "$i" -le 10 ] || fp=$FB
     w router add "s$i" --host 127.0.0.1 --port "$((base + i - 1))" --user wispsim --key "$SIM_KEY" \
-        --driver routeros --hostkey "$FA"
+        --driver routeros --hostkey "$fp"
 done
 w worker --once
 t_eq "twenty routers up" "$N" "$(sql "SELECT count(*) FROM routers WHERE state = 'up'")"
