@@ -73,8 +73,8 @@ fleet_live(struct db *db, struct werr *e)
 }
 
 int
-fleet_lease(struct db *db, const struct fleet_self *w, struct router_lease **rows, size_t *n,
-            struct werr *e)
+fleet_lease(struct db *db, const struct fleet_self *w, const int *busy, size_t nbusy,
+            struct router_lease **rows, size_t *n, struct werr *e)
 {
     int64_t live = 1;
     int total, share;
@@ -91,7 +91,7 @@ fleet_lease(struct db *db, const struct fleet_self *w, struct router_lease **row
     share = (int)((total + live - 1) / live);
     /* let go of what is above the share first, so a worker that just
      * started finds it free at its next tick */
-    if (router_leases_trim(db, w->id, share, e) < 0)
+    if (router_leases_trim(db, w->id, share, busy, nbusy, e) < 0)
         return -1;
     return router_leases_take(db, w->id, lease, share, w->interval_s, rows, n, e);
 }

@@ -230,6 +230,24 @@ pollers_lease(struct pollers *p, const struct router_lease *l, size_t n)
             q = &(*q)->next;
 }
 
+int *
+pollers_busy(struct pollers *p, size_t *n)
+{
+    size_t cap = 0;
+    int *ids;
+
+    for (struct slot *s = p->slots; s; s = s->next)
+        cap++;
+    ids = xcalloc(cap + 1, sizeof *ids);
+    *n = 0;
+    pthread_mutex_lock(&p->lock);
+    for (struct slot *s = p->slots; s; s = s->next)
+        if (s->busy)
+            ids[(*n)++] = s->r.id;
+    pthread_mutex_unlock(&p->lock);
+    return ids;
+}
+
 void
 pollers_live(struct pollers *p, json_t *live)
 {

@@ -70,9 +70,13 @@ static void
 went_down(struct round *rd, const char *state, const char *error)
 {
     struct werr e = {0};
-    struct db *db = db_take(rd);
+    struct db *db;
 
-    if (db) {
+    if (stopping(rd)) { /* we gave up on it, not the router on us: no backoff */
+        snprintf(rd->s->note, sizeof rd->s->note, "stopped: %s", error);
+        return;
+    }
+    if ((db = db_take(rd))) {
         router_record_down(db, rd->s->id, state, error, &e);
         db_give(rd, db);
     }
@@ -480,6 +484,8 @@ step_push(struct round *rd, bool removals)
         if (stopping(rd) || (at > 0 && ssh_now_ms() - t0 > budget))
             break; /* the rest goes next round */
         if (rd->d->push_users(&rd->s->conn, u + at, m, errs + at, &e) < 0) {
+            if (stopping(rd))
+                break; /* abandoned by us: the chunk goes again next time */
             rd->env->log(rd->env->log_arg, "%s: push failed: %s", rd->r->name, e.msg);
             snprintf(rd->s->note, sizeof rd->s->note, "push: %s", e.msg);
             if ((db = db_take(rd))) {
@@ -572,6 +578,7 @@ work(struct round *rd, const struct router_round *rr)
     size_t ns = 0;
     struct werr e = {0}, se = {0};
     int pushed = 0, removed = 0, sessions;
+    bool push = rr->push;
     /* one round trip: health and the sessions */
     int prc = rd->d->poll(&s->conn, &h, &ss, &ns, &e, &se);
 
@@ -588,9 +595,7 @@ work(struct round *rd, const struct router_round *rr)
                           h.identity, "version", h.version, "cpu_load", h.cpu_load, "mem_total",
                           (json_int_t)h.mem_total, "mem_free", (json_int_t)h.mem_free, "uptime_s",
                           (json_int_t)h.uptime_s, "active_sessions", sessions < 0 ? 0 : sessions);
-    bool push = rr->push;
-
-    if (rr->jobs && step_jobs(rd))
+    if (rr->jobs && step_jobs(rd)) /* a resync asks for everything again */
         push = true;
     if (rr->removals)
         removed += step_removals(rd);

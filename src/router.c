@@ -550,17 +550,27 @@ router_count_active(struct db *db, struct werr *e)
 }
 
 int
-router_leases_trim(struct db *db, const char *owner, int share, struct werr *e)
+router_leases_trim(struct db *db, const char *owner, int share, const int *busy, size_t nbusy,
+                   struct werr *e)
 {
     char sh[16];
+    struct sbuf arr = {0};
+    int rc;
 
     snprintf(sh, sizeof sh, "%d", share);
-    return db_execv(
-        db, e,
-        "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1"
-        " AND (state = 'maintenance' OR id NOT IN (SELECT id FROM routers"
-        "   WHERE lease_owner = $1 AND state <> 'maintenance' ORDER BY id LIMIT $2::int))",
-        2, owner, sh);
+    sb_addc(&arr, '{');
+    for (size_t i = 0; i < nbusy; i++)
+        sb_printf(&arr, "%s%d", i ? "," : "", busy[i]);
+    sb_addc(&arr, '}');
+    rc =
+        db_execv(db, e,
+                 "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1"
+                 " AND NOT (id = ANY ($3::int[]))"
+                 " AND (state = 'maintenance' OR id NOT IN (SELECT id FROM routers"
+                 "   WHERE lease_owner = $1 AND state <> 'maintenance' ORDER BY id LIMIT $2::int))",
+                 3, owner, sh, arr.buf);
+    sb_free(&arr);
+    return rc;
 }
 
 static const struct db_field lease_fields[] = {

@@ -135,13 +135,17 @@ static int
 take_leases(struct worker *w, struct werr *e)
 {
     struct router_lease *l = NULL;
-    size_t n = 0;
+    size_t n = 0, nbusy;
+    int *busy, rc;
 
     if (fleet_beat(&w->db, &w->self, e) < 0)
         return -1;
     if (fleet_prune(&w->db, w->id, worker_gone, w, e) < 0)
         logf_(w, "workers: %s", e->msg);
-    if (fleet_lease(&w->db, &w->self, &l, &n, e) < 0)
+    busy = pollers_busy(w->pollers, &nbusy);
+    rc = fleet_lease(&w->db, &w->self, busy, nbusy, &l, &n, e);
+    free(busy);
+    if (rc < 0)
         return -1;
     pollers_lease(w->pollers, l, n);
     free(l);

@@ -33,9 +33,10 @@ int fleet_prune(struct db *db, const char *self, void (*gone)(const char *id, vo
                 struct werr *e);
 
 /* This worker's fair share of the routers leased (or renewed) for three
- * intervals (5 s at least), what is above the share let go. */
-int fleet_lease(struct db *db, const struct fleet_self *w, struct router_lease **rows, size_t *n,
-                struct werr *e);
+ * intervals (5 s at least), what is above the share let go (but not the
+ * busy routers, whose round is in flight). */
+int fleet_lease(struct db *db, const struct fleet_self *w, const int *busy, size_t nbusy,
+                struct router_lease **rows, size_t *n, struct werr *e);
 
 /* A cycle done: its time in the workers row, the heartbeat with it. */
 int fleet_cycle(struct db *db, const char *id, long long ms, struct werr *e);

@@ -31,6 +31,9 @@ void pollers_lease(struct pollers *p, const struct router_lease *l, size_t n);
  * it is due again one interval after this start. */
 void pollers_dispatch(struct pollers *p, bool all);
 
+/* The routers whose round is queued or running (malloc'd), their number in *n. */
+int *pollers_busy(struct pollers *p, size_t *n);
+
 /* True when no round is queued or running. */
 bool pollers_idle(struct pollers *p);
 

@@ -141,8 +141,11 @@ struct router_lease {
 };
 /* Routers not in maintenance. */
 int router_count_active(struct db *db, struct werr *e);
-/* Let go of owner's leases above share (and of routers in maintenance). */
-int router_leases_trim(struct db *db, const char *owner, int share, struct werr *e);
+/* Let go of owner's leases above share (and of routers in maintenance),
+ * but not of the busy ones (a round in flight): their next owner would
+ * poll them again at once. */
+int router_leases_trim(struct db *db, const char *owner, int share, const int *busy, size_t nbusy,
+                       struct werr *e);
 /* Take or renew up to share leases for lease_s seconds (FOR UPDATE SKIP
  * LOCKED: two workers never take one router), clearing sync requests. */
 int router_leases_take(struct db *db, const char *owner, int lease_s, int share, int interval_s,
