@@ -6,6 +6,7 @@
  * Errors come back as one line from the server's primary message, so the
  * caller can show "permission denied for table plans" as it is.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -854,4 +855,67 @@ db_json_pairsv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
         params[i] = va_arg(ap, const char *);
     va_end(ap);
     return db_pairs_json(db_query(db, e, sql, nparams, params));
+}
+
+char *
+db_text_array(const char *const *v, size_t n)
+{
+    struct sbuf sb = {0};
+
+    sb_addc(&sb, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_addc(&sb, ',');
+        if (!v[i]) {
+            sb_add(&sb, "NULL");
+            continue;
+        }
+        sb_addc(&sb, '"');
+        for (const char *p = v[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                sb_addc(&sb, '\\');
+            sb_addc(&sb, *p);
+        }
+        sb_addc(&sb, '"');
+    }
+    sb_addc(&sb, '}');
+    return sb_steal(&sb);
+}
+
+char *
+db_i64_array(const int64_t *v, size_t n)
+{
+    struct sbuf sb = {0};
+
+    sb_addc(&sb, '{');
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&sb, "%s%lld", i ? "," : "", (long long)v[i]);
+    sb_addc(&sb, '}');
+    return sb_steal(&sb);
+}
+
+bool
+db_connected(const struct db *db)
+{
+    return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+int
+db_wait_notify(struct db *db, int ms)
+{
+    struct pollfd p = {db->conn ? PQsocket(db->conn) : -1, POLLIN, 0};
+    PGnotify *n;
+    int any = 0;
+
+    if (p.fd < 0)
+        return -1;
+    if (poll(&p, 1, ms) <= 0)
+        return 0;
+    if (!PQconsumeInput(db->conn))
+        return -1;
+    while ((n = PQnotifies(db->conn))) {
+        any = 1;
+        PQfreemem(n);
+    }
+    return any;
 }

@@ -576,3 +576,40 @@ fail:
     json_decref(hours);
     return NULL;
 }
+
+/* --- for the worker --- */
+
+int
+metrics_sample_router(struct db *db, int router_id, long long sessions, long long rx_bps,
+                      long long tx_bps, long long bytes_in, long long bytes_out, struct werr *e)
+{
+    char id[16], n[24], rx[24], tx[24], bi[24], bo[24];
+
+    snprintf(id, sizeof id, "%d", router_id);
+    snprintf(n, sizeof n, "%lld", sessions);
+    snprintf(rx, sizeof rx, "%lld", rx_bps);
+    snprintf(tx, sizeof tx, "%lld", tx_bps);
+    snprintf(bi, sizeof bi, "%lld", bytes_in);
+    snprintf(bo, sizeof bo, "%lld", bytes_out);
+    return db_execv(
+        db, e,
+        "INSERT INTO metric_rollups AS m (bucket, router_id, samples, sessions_sum, sessions_max,"
+        "  rx_bps_sum, tx_bps_sum, bytes_in, bytes_out, last_at)"
+        " VALUES (date_bin('5 minutes', now(), timestamptz 'epoch'), $1::int, 1, $2::bigint,"
+        "  $2::int, $3::bigint, $4::bigint, $5::bigint, $6::bigint, now())"
+        " ON CONFLICT (bucket, router_id) DO UPDATE SET samples = m.samples + 1,"
+        "  sessions_sum = m.sessions_sum + EXCLUDED.sessions_sum,"
+        "  sessions_max = greatest(m.sessions_max, EXCLUDED.sessions_max),"
+        "  rx_bps_sum = m.rx_bps_sum + EXCLUDED.rx_bps_sum,"
+        "  tx_bps_sum = m.tx_bps_sum + EXCLUDED.tx_bps_sum,"
+        "  bytes_in = m.bytes_in + EXCLUDED.bytes_in, bytes_out = m.bytes_out + EXCLUDED.bytes_out,"
+        "  last_at = EXCLUDED.last_at WHERE m.last_at < EXCLUDED.last_at",
+        6, id, n, rx, tx, bi, bo);
+}
+
+int
+metrics_prune_history(struct db *db, struct werr *e)
+{
+    return db_execv(db, e, "DELETE FROM metric_rollups WHERE bucket < now() - interval '400 days'",
+                    0);
+}

@@ -280,3 +280,39 @@ order_counts(struct db *db, struct werr *e)
 {
     return db_json_pairsv(db, e, "SELECT status, count(*) FROM orders GROUP BY status", 0);
 }
+
+/* --- for the worker --- */
+
+struct stock_plan {
+    char name[64];
+    int64_t low_stock;
+};
+static const struct db_field stock_fields[] = {
+    DB_COL_AS(struct stock_plan, name, "name", DB_BUF),
+    DB_COL_AS(struct stock_plan, low_stock, "low_stock", DB_I64),
+};
+static const struct db_map stock_map = DB_MAP(struct stock_plan, stock_fields);
+
+int
+order_stock_plan(struct db *db, int plan_id, char *name, size_t n, int64_t *count, struct werr *e)
+{
+    struct stock_plan p;
+    char id[16];
+    int rc;
+
+    snprintf(id, sizeof id, "%d", plan_id);
+    rc = db_fetch1v(db, e, &stock_map, &p,
+                    "SELECT name, coalesce(low_stock, 0) AS low_stock FROM plans WHERE id = $1", 1,
+                    id);
+    if (rc == 1) {
+        snprintf(name, n, "%s", p.name);
+        *count = 2 * p.low_stock < 50 ? 50 : 2 * p.low_stock;
+    }
+    return rc;
+}
+
+int
+order_listen(struct db *db, struct werr *e)
+{
+    return db_execv(db, e, "LISTEN wisp_orders", 0);
+}

@@ -12,6 +12,7 @@
 
 #include "wisp/router.h"
 #include "wisp/util.h"
+#include "wisp/voucher.h"
 
 #define LIST_COLS                                                                                  \
     "r.name, r.driver, r.host, r.port, r.username AS user, r.state, r.last_seen, r.last_error,"    \
@@ -362,4 +363,322 @@ router_login_template(const char *driver, const char *login_url)
     if (driver && str_eq(driver, "opennds"))
         return "http://status.client/login?voucher={user}";
     return NULL;
+}
+
+/* --- for the worker --- */
+
+static const struct db_field round_fields[] = {
+    DB_COL_AS(struct router_round, r.id, "id", DB_INT),
+    DB_COL_AS(struct router_round, r.name, "name", DB_BUF),
+    DB_COL_AS(struct router_round, r.driver, "driver", DB_BUF),
+    DB_COL_AS(struct router_round, r.host, "host", DB_BUF),
+    DB_COL_AS(struct router_round, r.port, "port", DB_INT),
+    DB_COL_AS(struct router_round, r.user, "username", DB_BUF),
+    DB_COL_AS(struct router_round, r.password, "password", DB_STR),
+    DB_COL_AS(struct router_round, r.key_path, "key_path", DB_STR),
+    DB_COL_AS(struct router_round, r.hotspot_server, "hotspot_server", DB_STR),
+    DB_COL_AS(struct router_round, r.login_url, "login_url", DB_STR),
+    DB_COL_AS(struct router_round, r.hostkey, "hostkey", DB_BUF),
+    DB_COL_AS(struct router_round, r.accept_new, "accept_new_hostkey", DB_BOOL),
+    DB_COL_AS(struct router_round, r.state, "state", DB_BUF),
+    DB_COL_AS(struct router_round, r.backup_id, "backup_id", DB_INT),
+    DB_COL_AS(struct router_round, r.failures, "failures", DB_INT),
+    DB_COL_AS(struct router_round, jobs, "jobs", DB_BOOL),
+    DB_COL_AS(struct router_round, removals, "removals", DB_BOOL),
+    DB_COL_AS(struct router_round, push, "push", DB_BOOL),
+    DB_COL_AS(struct router_round, expired, "expired", DB_BOOL),
+    DB_COL_AS(struct router_round, kicks, "kicks", DB_BOOL),
+};
+static const struct db_map round_map = DB_MAP(struct router_round, round_fields);
+
+int
+router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e)
+{
+    char ids[16];
+    int rc;
+
+    snprintf(ids, sizeof ids, "%d", id);
+    /* the flags are EXISTS probes: a steady round costs this one statement
+     * before the poll, whatever waits in the tables */
+    rc = db_fetch1v(
+        db, e, &round_map, rr,
+        "SELECT r.id, r.name, r.driver, r.host, r.port, r.username,"
+        " CASE WHEN r.key_path IS NULL THEN s.password END AS password, r.key_path,"
+        " r.hotspot_server, r.login_url, coalesce(r.hostkey, '') AS hostkey, r.accept_new_hostkey,"
+        " r.state, coalesce(r.backup_id, 0) AS backup_id, r.failures,"
+        " EXISTS (SELECT FROM router_jobs j WHERE j.router_id = r.id AND j.state = 'queued')"
+        "   AS jobs,"
+        " EXISTS (SELECT FROM router_removals rm WHERE rm.router_id = r.id) AS removals,"
+        " EXISTS (SELECT FROM vouchers v JOIN batches b ON b.id = v.batch_id"
+        "   LEFT JOIN voucher_routers vr ON vr.voucher_id = v.id AND vr.router_id = r.id"
+        "   WHERE " VOUCHER_TO_PUSH ") AS push,"
+        " EXISTS (SELECT FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id"
+        "   WHERE vr.router_id = r.id AND vr.state <> 'removed' AND v.status = 'expired')"
+        "   AS expired,"
+        " EXISTS (SELECT FROM sessions ss JOIN vouchers v ON v.id = ss.voucher_id"
+        "   WHERE ss.router_id = r.id AND ss.state = 'active'"
+        "     AND v.status IN ('expired', 'disabled')) AS kicks"
+        " FROM routers r LEFT JOIN router_secrets s ON s.router_id = r.id WHERE r.id = $1",
+        1, ids);
+    if (rc == 0)
+        return werr_set(e, WISP_ERUNTIME, "no router %d (removed?)", id);
+    return rc < 0 ? -1 : 0;
+}
+
+int
+router_record_down(struct db *db, int id, const char *state, const char *error, struct werr *e)
+{
+    char ids[16];
+
+    snprintf(ids, sizeof ids, "%d", id);
+    return db_execv(db, e,
+                    "UPDATE routers SET state = $2, last_error = $3, failures = failures + 1,"
+                    " next_try_at = now() + make_interval(secs =>"
+                    "   least(300, 5 * power(2, least(failures, 6))))"
+                    " WHERE id = $1 AND state <> 'maintenance'",
+                    3, ids, state, error);
+}
+
+struct was_row {
+    char state[20];
+};
+static const struct db_field was_fields[] = {
+    DB_COL_AS(struct was_row, state, "state", DB_BUF),
+};
+static const struct db_map was_map = DB_MAP(struct was_row, was_fields);
+
+int
+router_record_health(struct db *db, int id, const struct rt_health *h, long long sessions,
+                     const char *error, char *was, size_t wn, struct werr *e)
+{
+    char ids[16], cpu[16], mt[24], mf[24], up[24], ns[24];
+    struct was_row old;
+    int rc;
+
+    snprintf(ids, sizeof ids, "%d", id);
+    snprintf(cpu, sizeof cpu, "%d", h->cpu_load);
+    snprintf(mt, sizeof mt, "%lld", h->mem_total);
+    snprintf(mf, sizeof mf, "%lld", h->mem_free);
+    snprintf(up, sizeof up, "%lld", h->uptime_s);
+    snprintf(ns, sizeof ns, "%lld", sessions);
+    rc = db_fetch1v(
+        db, e, &was_map, &old,
+        "UPDATE routers r SET identity = $2, version = $3, cpu_load = nullif($4::int, -1),"
+        " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
+        " uptime_s = nullif($7::bigint, -1), state = 'up', last_error = $9,"
+        " active_sessions = coalesce(nullif($8::int, -1), r.active_sessions),"
+        " failures = 0, next_try_at = NULL, last_seen = now()"
+        " FROM routers old WHERE old.id = r.id AND r.id = $1 AND r.state <> 'maintenance'"
+        " RETURNING old.state",
+        9, ids, h->identity, h->version, cpu, mt, mf, up, ns, error);
+    if (rc < 0)
+        return -1;
+    snprintf(was, wn, "%s", rc == 1 ? old.state : "");
+    return 0;
+}
+
+int
+router_record_error(struct db *db, int id, const char *error, struct werr *e)
+{
+    char ids[16];
+
+    snprintf(ids, sizeof ids, "%d", id);
+    return db_execv(db, e, "UPDATE routers SET last_error = $2 WHERE id = $1", 2, ids, error);
+}
+
+static const struct db_field job_fields[] = {
+    DB_COL_AS(struct router_job, id, "id", DB_I64),
+    DB_COL_AS(struct router_job, kind, "kind", DB_BUF),
+    DB_COL_AS(struct router_job, target, "target", DB_STR),
+    DB_COL_AS(struct router_job, mac, "mac", DB_BUF),
+};
+static const struct db_map job_map = DB_MAP(struct router_job, job_fields);
+
+int
+router_jobs_queued(struct db *db, int id, struct router_job **jobs, size_t *n, struct werr *e)
+{
+    char ids[16];
+
+    snprintf(ids, sizeof ids, "%d", id);
+    return db_fetchv(db, e, &job_map, jobs, n,
+                     "SELECT j.id, j.kind, coalesce(j.target, s.username, '') AS target,"
+                     " coalesce(s.mac, '') AS mac"
+                     " FROM router_jobs j LEFT JOIN sessions s ON s.id = j.session_id"
+                     " WHERE j.router_id = $1 AND j.state = 'queued' ORDER BY j.id LIMIT 100",
+                     1, ids);
+}
+
+void
+router_jobs_free(struct router_job *jobs, size_t n)
+{
+    db_rows_free(&job_map, jobs, n);
+}
+
+int
+router_job_done(struct db *db, int64_t job, bool ok, const char *result, struct werr *e)
+{
+    char ids[24];
+
+    snprintf(ids, sizeof ids, "%lld", (long long)job);
+    return db_execv(db, e,
+                    "UPDATE router_jobs SET state = $2, result = $3, done_at = now() WHERE id = $1",
+                    3, ids, ok ? "done" : "failed", result);
+}
+
+static const struct db_field removal_fields[] = {
+    DB_COL_AS(struct router_name, name, "username", DB_STR),
+};
+static const struct db_map removal_map = DB_MAP(struct router_name, removal_fields);
+
+int
+router_removals_list(struct db *db, int id, int limit, struct router_name **rows, size_t *n,
+                     struct werr *e)
+{
+    char ids[16], lim[16];
+
+    snprintf(ids, sizeof ids, "%d", id);
+    snprintf(lim, sizeof lim, "%d", limit);
+    return db_fetchv(db, e, &removal_map, rows, n,
+                     "SELECT username FROM router_removals WHERE router_id = $1"
+                     " ORDER BY queued_at, username LIMIT $2::int",
+                     2, ids, lim);
+}
+
+void
+router_names_free(struct router_name *rows, size_t n)
+{
+    db_rows_free(&removal_map, rows, n);
+}
+
+int
+router_removals_done(struct db *db, int id, const char *const *names, size_t n, struct werr *e)
+{
+    char ids[16], *arr = db_text_array(names, n);
+    int rc;
+
+    snprintf(ids, sizeof ids, "%d", id);
+    rc = db_execv(
+        db, e, "DELETE FROM router_removals WHERE router_id = $1 AND username = ANY ($2::text[])",
+        2, ids, arr);
+    free(arr);
+    return rc;
+}
+
+int
+router_removals_queue(struct db *db, int id, const char *const *names, size_t n, struct werr *e)
+{
+    char ids[16], *arr = db_text_array(names, n);
+    int rc;
+
+    snprintf(ids, sizeof ids, "%d", id);
+    rc = db_execv(db, e,
+                  "INSERT INTO router_removals (router_id, username)"
+                  " SELECT $1, u FROM unnest($2::text[]) AS u"
+                  " ON CONFLICT (router_id, username) DO NOTHING",
+                  2, ids, arr);
+    free(arr);
+    return rc;
+}
+
+int
+router_removals_failed(struct db *db, int id, const char *error, struct werr *e)
+{
+    char ids[16];
+
+    snprintf(ids, sizeof ids, "%d", id);
+    return db_execv(db, e,
+                    "UPDATE router_removals SET attempts = attempts + 1, error = $2"
+                    " WHERE router_id = $1",
+                    2, ids, error);
+}
+
+int
+router_count_active(struct db *db, struct werr *e)
+{
+    int64_t n = 0;
+
+    if (db_i64v(db, e, &n, "SELECT count(*) FROM routers WHERE state <> 'maintenance'", 0) < 0)
+        return -1;
+    return (int)n;
+}
+
+int
+router_leases_trim(struct db *db, const char *owner, int share, const int *busy, size_t nbusy,
+                   struct werr *e)
+{
+    char sh[16];
+    struct sbuf arr = {0};
+    int rc;
+
+    snprintf(sh, sizeof sh, "%d", share);
+    sb_addc(&arr, '{');
+    for (size_t i = 0; i < nbusy; i++)
+        sb_printf(&arr, "%s%d", i ? "," : "", busy[i]);
+    sb_addc(&arr, '}');
+    rc =
+        db_execv(db, e,
+                 "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1"
+                 " AND NOT (id = ANY ($3::int[]))"
+                 " AND (state = 'maintenance' OR id NOT IN (SELECT id FROM routers"
+                 "   WHERE lease_owner = $1 AND state <> 'maintenance' ORDER BY id LIMIT $2::int))",
+                 3, owner, sh, arr.buf);
+    sb_free(&arr);
+    return rc;
+}
+
+static const struct db_field lease_fields[] = {
+    DB_COL_AS(struct router_lease, id, "id", DB_INT),
+    DB_COL_AS(struct router_lease, ready, "ready", DB_BOOL),
+    DB_COL_AS(struct router_lease, sync, "sync", DB_BOOL),
+    DB_COL_AS(struct router_lease, wait_ms, "wait_ms", DB_INT),
+};
+static const struct db_map lease_map = DB_MAP(struct router_lease, lease_fields);
+
+int
+router_leases_take(struct db *db, const char *owner, int lease_s, int share, int interval_s,
+                   struct router_lease **rows, size_t *n, struct werr *e)
+{
+    char ls[16], sh[16], iv[16];
+
+    snprintf(ls, sizeof ls, "%d", lease_s);
+    snprintf(sh, sizeof sh, "%d", share);
+    snprintf(iv, sizeof iv, "%d", interval_s);
+    /* a router taken over is due one interval after its last poll (by the
+     * worker that had it), never polled twice in one interval */
+    return db_fetchv(
+        db, e, &lease_map, rows, n,
+        "WITH mine AS (SELECT id, sync_requested, last_seen,"
+        "   lease_owner IS NOT DISTINCT FROM $1 AS renewed FROM routers"
+        "   WHERE state <> 'maintenance'"
+        "   AND (lease_owner = $1 OR lease_owner IS NULL OR lease_until < now()"
+        "     OR NOT EXISTS (SELECT 1 FROM workers k WHERE k.id = routers.lease_owner))"
+        "   ORDER BY (lease_owner IS NOT DISTINCT FROM $1) DESC, id LIMIT $3::int"
+        "   FOR UPDATE SKIP LOCKED)"
+        " UPDATE routers r SET lease_owner = $1,"
+        "   lease_until = now() + make_interval(secs => $2::int), sync_requested = false"
+        " FROM mine WHERE r.id = mine.id"
+        " RETURNING r.id, (r.next_try_at IS NULL OR r.next_try_at <= now()"
+        "   OR mine.sync_requested) AS ready, mine.sync_requested AS sync,"
+        " CASE WHEN mine.renewed OR mine.sync_requested OR mine.last_seen IS NULL THEN 0"
+        "   ELSE greatest(0, least(3600000, extract(epoch FROM mine.last_seen"
+        "     + make_interval(secs => $4::int) - now()) * 1000))::int END AS wait_ms",
+        4, owner, ls, sh, iv);
+}
+
+int
+router_leases_orphaned(struct db *db, struct werr *e)
+{
+    return db_execv(
+        db, e,
+        "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM workers k WHERE k.id = routers.lease_owner)",
+        0);
+}
+
+int
+router_leases_release(struct db *db, const char *owner, struct werr *e)
+{
+    return db_execv(
+        db, e, "UPDATE routers SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        1, owner);
 }

@@ -745,3 +745,192 @@ voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, s
     db_rows_free(&map, rows, nr);
     return 0;
 }
+
+/* --- for the worker --- */
+
+static const struct db_field push_fields[] = {
+    DB_COL_AS(struct voucher_push, id, "id", DB_I64),
+    DB_COL_AS(struct voucher_push, code, "code", DB_BUF),
+    DB_COL_AS(struct voucher_push, password, "password", DB_BUF),
+    DB_COL_AS(struct voucher_push, status, "status", DB_BUF),
+    DB_COL_AS(struct voucher_push, profile, "profile", DB_BUF),
+    DB_COL_AS(struct voucher_push, uptime_s, "uptime_s", DB_I64),
+    DB_COL_AS(struct voucher_push, bytes, "bytes", DB_I64),
+    DB_COL_AS(struct voucher_push, rate, "rate", DB_BUF),
+    DB_COL_AS(struct voucher_push, shared_users, "shared_users", DB_INT),
+    DB_COL_AS(struct voucher_push, mac, "mac", DB_BUF),
+    DB_COL_AS(struct voucher_push, reset, "reset", DB_BOOL),
+};
+static const struct db_map push_map = DB_MAP(struct voucher_push, push_fields);
+
+int
+voucher_push_list(struct db *db, int router_id, int limit, struct voucher_push **rows, size_t *n,
+                  struct werr *e)
+{
+    char ids[16], lim[16];
+
+    snprintf(ids, sizeof ids, "%d", router_id);
+    snprintf(lim, sizeof lim, "%d", limit);
+    return db_fetchv(
+        db, e, &push_map, rows, n,
+        "SELECT v.id, v.code, v.password, v.status, coalesce(p.profile, p.name) AS profile,"
+        " coalesce(p.duration_s, 0) + v.extra_s AS uptime_s,"
+        " coalesce(p.data_bytes, 0) + v.extra_bytes AS bytes, coalesce(p.rate_limit, '') AS rate,"
+        " coalesce(p.shared_users, 0) AS shared_users, coalesce(v.mac, '') AS mac,"
+        " coalesce(vr.reset, false) AS reset"
+        " FROM routers r CROSS JOIN vouchers v JOIN batches b ON b.id = v.batch_id"
+        " JOIN plans p ON p.id = v.plan_id"
+        " LEFT JOIN voucher_routers vr ON vr.voucher_id = v.id AND vr.router_id = r.id"
+        " WHERE r.id = $1 AND " VOUCHER_TO_PUSH
+        /* fair: changes to what the router holds first (a voucher disabled),
+         * then the router's own batches, then unassigned stock */
+        " ORDER BY (vr.state IS NULL), (b.router IS NULL), v.id LIMIT $2::int",
+        2, ids, lim);
+}
+
+static const struct db_field code_fields[] = {
+    DB_COL_AS(struct voucher_code, code, "code", DB_STR),
+};
+static const struct db_map code_map = DB_MAP(struct voucher_code, code_fields);
+
+void
+voucher_codes_free(struct voucher_code *rows, size_t n)
+{
+    db_rows_free(&code_map, rows, n);
+}
+
+int
+voucher_push_record(struct db *db, int router_id, const struct voucher_push *rows, size_t n,
+                    char *const *errs, const char ***gone, size_t *ngone, struct werr *e)
+{
+    int64_t *ids = xcalloc(n + 1, sizeof *ids);
+    const char **codes = xcalloc(n + 1, sizeof *codes);
+    char rid[16], *aid, *acode, *aerr;
+    struct voucher_code *g = NULL;
+    size_t ng = 0;
+    int rc;
+
+    *gone = NULL;
+    *ngone = 0;
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = rows[i].id;
+        codes[i] = rows[i].code;
+    }
+    snprintf(rid, sizeof rid, "%d", router_id);
+    aid = db_i64_array(ids, n);
+    acode = db_text_array(codes, n);
+    aerr = db_text_array((const char *const *)errs, n);
+    rc = db_fetchv(
+        db, e, &code_map, &g, &ng,
+        "WITH c AS (SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u (vid, code, "
+        "err)),"
+        " w AS (INSERT INTO voucher_routers AS vr (voucher_id, router_id, state, error, attempts)"
+        "   SELECT c.vid, $1::int, CASE WHEN c.err IS NULL THEN 'synced' ELSE 'failed' END, c.err, "
+        "1"
+        "   FROM c JOIN vouchers v ON v.id = c.vid"
+        "   ON CONFLICT (router_id, voucher_id) DO UPDATE SET state = EXCLUDED.state,"
+        "   error = EXCLUDED.error, reset = false, updated_at = now(),"
+        "   attempts = CASE WHEN EXCLUDED.state = 'failed' THEN vr.attempts + 1 ELSE 0 END"
+        "   RETURNING vr.voucher_id)"
+        " SELECT c.code FROM c WHERE NOT EXISTS (SELECT FROM w WHERE w.voucher_id = c.vid)",
+        4, rid, aid, acode, aerr);
+    free(aid);
+    free(acode);
+    free(aerr);
+    if (rc == 0 && ng > 0) { /* pointers into rows, which outlive the answer */
+        *gone = xcalloc(ng, sizeof **gone);
+        for (size_t k = 0; k < ng; k++)
+            for (size_t i = 0; i < n; i++)
+                if (str_eq(codes[i], g[k].code)) {
+                    (*gone)[(*ngone)++] = rows[i].code;
+                    break;
+                }
+    }
+    voucher_codes_free(g, ng);
+    free(ids);
+    free(codes);
+    return rc;
+}
+
+int
+voucher_expired_on(struct db *db, int router_id, int limit, struct voucher_code **rows, size_t *n,
+                   struct werr *e)
+{
+    char ids[16], lim[16];
+
+    snprintf(ids, sizeof ids, "%d", router_id);
+    snprintf(lim, sizeof lim, "%d", limit);
+    return db_fetchv(db, e, &code_map, rows, n,
+                     "SELECT v.code FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id"
+                     " WHERE vr.router_id = $1 AND vr.state <> 'removed' AND v.status = 'expired'"
+                     " ORDER BY v.id LIMIT $2::int",
+                     2, ids, lim);
+}
+
+int
+voucher_removed_from(struct db *db, int router_id, const char *const *codes, size_t n,
+                     struct werr *e)
+{
+    char ids[16], *arr = db_text_array(codes, n);
+    int rc;
+
+    snprintf(ids, sizeof ids, "%d", router_id);
+    rc =
+        db_execv(db, e,
+                 "UPDATE voucher_routers vr SET state = 'removed', updated_at = now(), error = NULL"
+                 " FROM vouchers v WHERE v.id = vr.voucher_id AND vr.router_id = $1"
+                 " AND vr.state <> 'removed' AND v.code = ANY ($2::text[])",
+                 2, ids, arr);
+    free(arr);
+    return rc;
+}
+
+int
+voucher_resync(struct db *db, int router_id, struct werr *e)
+{
+    char ids[16];
+
+    snprintf(ids, sizeof ids, "%d", router_id);
+    return db_execv(db, e,
+                    "UPDATE voucher_routers SET state = 'pending' WHERE router_id = $1"
+                    " AND state IN ('synced', 'failed')",
+                    1, ids);
+}
+
+static const struct db_field activated_fields[] = {
+    DB_COL_AS(struct voucher_activated, code, "code", DB_BUF),
+    DB_COL_AS(struct voucher_activated, expires_at, "expires_at", DB_BUF),
+};
+static const struct db_map activated_map = DB_MAP(struct voucher_activated, activated_fields);
+
+int
+voucher_activate_first(struct db *db, const char *const *codes, const int64_t *uptime_s,
+                       const char *const *macs, size_t n, struct voucher_activated **rows,
+                       size_t *nrows, struct werr *e)
+{
+    char *ac = db_text_array(codes, n), *au = db_i64_array(uptime_s, n),
+         *am = db_text_array(macs, n);
+    int rc;
+
+    /* only vouchers still unused reach the function (MATERIALIZED: the
+     * filter runs first), each once */
+    rc = db_fetchv(db, e, &activated_map, rows, nrows,
+                   "WITH first AS MATERIALIZED (SELECT DISTINCT ON (u.code) u.code, u.up, u.mac"
+                   "   FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u (code, up, mac)"
+                   "   JOIN vouchers v ON v.code = u.code"
+                   "   WHERE v.status IN ('new', 'sold') AND v.first_used_at IS NULL"
+                   "   ORDER BY u.code, u.up DESC)"
+                   " SELECT a.code, a.expires_at::text AS expires_at FROM first,"
+                   " LATERAL wisp_voucher_activate(first.code, first.up, first.mac) a",
+                   3, ac, au, am);
+    free(ac);
+    free(au);
+    free(am);
+    return rc;
+}
+
+int
+voucher_expire_due(struct db *db, struct voucher_code **rows, size_t *n, struct werr *e)
+{
+    return db_fetchv(db, e, &code_map, rows, n, "SELECT code FROM wisp_voucher_expire()", 0);
+}

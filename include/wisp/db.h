@@ -189,4 +189,17 @@ json_t *db_first_json(PGresult *r);
 /* Quote a message from the server: the primary message, one line. */
 const char *db_result_message(const PGresult *r);
 
+/* --- arrays as parameters (for set-based statements: = ANY, unnest) --------
+ * A PostgreSQL array literal, malloc'd: text elements quoted (a NULL
+ * element is SQL NULL), numbers as they are. */
+char *db_text_array(const char *const *v, size_t n);
+char *db_i64_array(const int64_t *v, size_t n);
+
+/* True while db is open and its connection good. */
+bool db_connected(const struct db *db);
+
+/* Up to ms for a NOTIFY on a channel db LISTENs to (all pending consumed):
+ * 1 when one came, 0 when none, -1 when the connection broke. */
+int db_wait_notify(struct db *db, int ms);
+
 #endif

@@ -55,4 +55,16 @@ void metrics_prometheus(json_t *m, const char *currency, FILE *out);
  * (a temporary file renamed into place). */
 int metrics_export(const struct config *cfg, struct db *db, const char *file, struct werr *e);
 
+/* --- for the worker --- */
+
+/* A router's poll into its 5-minute history bucket: sessions open, the
+ * throughput (bit/s) and the bytes moved since its last poll. A bucket
+ * never takes a sample older than one it has. */
+int metrics_sample_router(struct db *db, int router_id, long long sessions, long long rx_bps,
+                          long long tx_bps, long long bytes_in, long long bytes_out,
+                          struct werr *e);
+
+/* The history is kept for 400 days. */
+int metrics_prune_history(struct db *db, struct werr *e);
+
 #endif

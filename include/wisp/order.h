@@ -92,4 +92,14 @@ struct order_result {
 int order_record(struct db *db, const struct order_job *j, const struct order_result *r,
                  struct werr *e);
 
+/* --- for the worker --- */
+
+/* What to make when plan_id runs out with orders waiting: its name and
+ * twice its low-stock mark (at least 50). 1 found, 0 no such plan, -1 error. */
+int order_stock_plan(struct db *db, int plan_id, char *name, size_t n, int64_t *count,
+                     struct werr *e);
+
+/* Be told (NOTIFY wisp_orders, see db_wait_notify) when an order is taken. */
+int order_listen(struct db *db, struct werr *e);
+
 #endif

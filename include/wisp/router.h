@@ -85,4 +85,85 @@ void router_target(const struct router_row *r, const struct config *cfg, struct 
  * NULL to use the config's. */
 const char *router_login_template(const char *driver, const char *login_url);
 
+/* --- for the worker --- */
+
+/* A router as a round starts: its row, and whether anything waits for it
+ * besides the poll (so a round with nothing to do asks nothing more). */
+struct router_round {
+    struct router_row r;
+    bool jobs;     /* router_jobs queued */
+    bool removals; /* router_removals queued */
+    bool push;     /* vouchers to push (VOUCHER_TO_PUSH) */
+    bool expired;  /* expired vouchers it still holds */
+    bool kicks;    /* open sessions of expired or disabled vouchers */
+};
+
+/* Load router id with its password (when this role may read it) and the
+ * flags, in one statement. Free with router_row_free(&rr->r). */
+int router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e);
+
+/* The router could not be reached or failed (state "down" or
+ * "hostkey-mismatch"): its backoff grows. Maintenance is left alone. */
+int router_record_down(struct db *db, int id, const char *state, const char *error, struct werr *e);
+
+/* A poll's health, the router up; sessions: its active sessions (-1 = not
+ * known this round, error then says why). *was is the state before ("" when
+ * the router is in maintenance and nothing was written). */
+int router_record_health(struct db *db, int id, const struct rt_health *h, long long sessions,
+                         const char *error, char *was, size_t wn, struct werr *e);
+
+/* The router's last error, the rest left as it is. */
+int router_record_error(struct db *db, int id, const char *error, struct werr *e);
+
+/* A job queued for a router (kick, resync, remove). */
+struct router_job {
+    int64_t id;
+    char kind[16];
+    char *target; /* the user (a kick's: its session's) */
+    char mac[18]; /* a kick's session's, "" when unknown */
+};
+int router_jobs_queued(struct db *db, int id, struct router_job **jobs, size_t *n, struct werr *e);
+void router_jobs_free(struct router_job *jobs, size_t n);
+int router_job_done(struct db *db, int64_t job, bool ok, const char *result, struct werr *e);
+
+/* The removal queue (router_removals): names to take off router id. */
+struct router_name {
+    char *name;
+};
+int router_removals_list(struct db *db, int id, int limit, struct router_name **rows, size_t *n,
+                         struct werr *e);
+void router_names_free(struct router_name *rows, size_t n);
+/* Names off the queue (removed, or held again). */
+int router_removals_done(struct db *db, int id, const char *const *names, size_t n, struct werr *e);
+/* Names onto the queue (vouchers deleted while they were pushed). */
+int router_removals_queue(struct db *db, int id, const char *const *names, size_t n,
+                          struct werr *e);
+/* A removal round failed: every queued name's attempt counted. */
+int router_removals_failed(struct db *db, int id, const char *error, struct werr *e);
+
+/* --- leases (the workers table is fleet.h's) --- */
+
+/* A router leased to a worker: ready unless backing off; sync: a poll was asked. */
+struct router_lease {
+    int id;
+    bool ready;
+    bool sync;
+    int wait_ms; /* taken from another worker: until one interval after its last poll */
+};
+/* Routers not in maintenance. */
+int router_count_active(struct db *db, struct werr *e);
+/* Let go of owner's leases above share (and of routers in maintenance),
+ * but not of the busy ones (a round in flight): their next owner would
+ * poll them again at once. */
+int router_leases_trim(struct db *db, const char *owner, int share, const int *busy, size_t nbusy,
+                       struct werr *e);
+/* Take or renew up to share leases for lease_s seconds (FOR UPDATE SKIP
+ * LOCKED: two workers never take one router), clearing sync requests. */
+int router_leases_take(struct db *db, const char *owner, int lease_s, int share, int interval_s,
+                       struct router_lease **rows, size_t *n, struct werr *e);
+/* Leases of workers that are no longer in the workers table. */
+int router_leases_orphaned(struct db *db, struct werr *e);
+/* All of owner's leases (it stops). */
+int router_leases_release(struct db *db, const char *owner, struct werr *e);
+
 #endif

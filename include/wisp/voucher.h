@@ -123,4 +123,75 @@ int voucher_correct(struct db *db, const char *code, const char *price, const ch
  * does not hold as a live voucher (no such code, or expired): stray[i]. */
 int voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, struct werr *e);
 
+/* --- for the worker --- */
+
+/* A voucher router r (alias r) should hold and does not yet, or must update
+ * (aliases v, b, vr: the voucher, its batch, its copy on r, LEFT JOINed):
+ * batches for r, for every router, or for a router that is down and has r
+ * as its backup; a copy pending, or failed and due for another try. */
+#define VOUCHER_TO_PUSH                                                                            \
+    "(b.router IS NULL OR b.router = r.name OR b.router IN (SELECT name FROM routers"              \
+    "   WHERE backup_id = r.id AND state IN ('down', 'hostkey-mismatch')))"                        \
+    " AND ((vr.state IS NULL AND v.status IN ('new', 'sold', 'active'))"                           \
+    "   OR (vr.state = 'pending' AND v.status <> 'expired')"                                       \
+    "   OR (vr.state = 'failed' AND v.status <> 'expired'"                                         \
+    "       AND vr.updated_at < now() - make_interval(secs => 60 * least(vr.attempts, 30))))"
+
+/* One voucher to push, as the router should hold it. */
+struct voucher_push {
+    int64_t id;
+    char code[64];
+    char password[64];
+    char status[16];
+    char profile[64];
+    int64_t uptime_s, bytes; /* the plan's, plus the voucher's extension; 0 = none */
+    char rate[48];
+    int shared_users;
+    char mac[18];
+    bool reset; /* its counters to be reset on the router */
+};
+
+/* Up to limit vouchers for router id to hold (VOUCHER_TO_PUSH): changes to
+ * what it holds first, then its own batches, then unassigned stock; oldest
+ * first in each. */
+int voucher_push_list(struct db *db, int router_id, int limit, struct voucher_push **rows,
+                      size_t *n, struct werr *e);
+
+/* A pushed chunk's outcome, one statement: each voucher synced (errs[i]
+ * NULL) or failed. Vouchers deleted meanwhile (no row to write) come back
+ * as *gone (codes, malloc'd array of pointers into rows) for the router's
+ * removal queue. -1 with e set when nothing was recorded. */
+int voucher_push_record(struct db *db, int router_id, const struct voucher_push *rows, size_t n,
+                        char *const *errs, const char ***gone, size_t *ngone, struct werr *e);
+
+/* A code for the worker: what it reads of vouchers by name only. */
+struct voucher_code {
+    char *code;
+};
+void voucher_codes_free(struct voucher_code *rows, size_t n);
+
+/* Expired vouchers router id still holds (up to limit). */
+int voucher_expired_on(struct db *db, int router_id, int limit, struct voucher_code **rows,
+                       size_t *n, struct werr *e);
+
+/* Codes the router confirmed removed: their copies are 'removed'. */
+int voucher_removed_from(struct db *db, int router_id, const char *const *codes, size_t n,
+                         struct werr *e);
+
+/* A full resync: every copy on the router is pushed again. */
+int voucher_resync(struct db *db, int router_id, struct werr *e);
+
+/* First logins: each voucher seen in a session and not yet used becomes
+ * active (wisp_voucher_activate, audited), in one statement. */
+struct voucher_activated {
+    char code[64];
+    char expires_at[40];
+};
+int voucher_activate_first(struct db *db, const char *const *codes, const int64_t *uptime_s,
+                           const char *const *macs, size_t n, struct voucher_activated **rows,
+                           size_t *nrows, struct werr *e);
+
+/* Vouchers past their time become expired (wisp_voucher_expire): their codes. */
+int voucher_expire_due(struct db *db, struct voucher_code **rows, size_t *n, struct werr *e);
+
 #endif

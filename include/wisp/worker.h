@@ -3,11 +3,13 @@
  * ticks: vouchers past their time expire, plan orders are fulfilled (and at
  * once on NOTIFY between ticks), the heartbeat and the leases on a fair share
  * of the routers are renewed (a dead worker's at once). Each leased router
- * runs on its own schedule on a bounded pool of threads, each with its own
- * database connection (SSH sessions kept open between rounds): health,
- * queued jobs, deleted vouchers removed, vouchers pushed, sessions imported
- * and activations recorded, expired vouchers removed and their sessions
- * kicked. A slow or hung router delays only itself.
+ * has a thread of its own and its own schedule, so every due router is
+ * waited on at once; the threads share WORKER_DB_CONNS database connections,
+ * never holding one across an SSH wait (SSH sessions kept open between
+ * rounds). A round: health and sessions in one poll, then queued jobs,
+ * deleted vouchers removed, vouchers pushed (bounded per round), expired
+ * vouchers removed and their sessions kicked (round.h). A slow or hung
+ * router delays only itself. See docs/worker.md.
  */
 #ifndef WISP_WORKER_H
 #define WISP_WORKER_H
@@ -20,7 +22,7 @@
 #include "wisp/db.h"
 #include "wisp/err.h"
 
-#define WORKER_THREADS 16 /* routers worked on at once */
+#define WORKER_DB_CONNS 8 /* database connections the router threads share */
 
 struct worker_opts {
     int interval_s;              /* between a router's polls, and ticks; 0 = back to back */
