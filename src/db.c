@@ -147,7 +147,7 @@ db_close(struct db *db)
     db->conn = NULL;
 }
 
-const char *
+static const char *
 db_result_message(const PGresult *r)
 {
     const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
@@ -155,7 +155,7 @@ db_result_message(const PGresult *r)
     return m ? m : PQresultErrorMessage(r);
 }
 
-PGresult *
+static PGresult *
 db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char *const *params)
 {
     PGresult *r;
@@ -186,7 +186,7 @@ db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char
     }
 }
 
-PGresult *
+static PGresult *
 db_queryv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
 {
     const char *params[16];
@@ -246,6 +246,12 @@ db_rollback(struct db *db)
         return;
     r = PQexec(db->conn, "ROLLBACK");
     PQclear(r);
+}
+
+int
+db_ping(struct db *db, struct werr *e)
+{
+    return db_execv(db, e, "SELECT 1", 0);
 }
 
 int
@@ -527,7 +533,7 @@ iso_time(const char *v)
     return json_string(buf);
 }
 
-json_t *
+static json_t *
 db_row_json(const PGresult *r, int row)
 {
     json_t *o = json_object();
@@ -568,7 +574,7 @@ db_row_json(const PGresult *r, int row)
     return o;
 }
 
-json_t *
+static json_t *
 db_rows_json(PGresult *r)
 {
     json_t *arr;
@@ -582,7 +588,7 @@ db_rows_json(PGresult *r)
     return arr;
 }
 
-json_t *
+static json_t *
 db_first_json(PGresult *r)
 {
     json_t *one = PQntuples(r) > 0 ? db_row_json(r, 0) : NULL;
@@ -591,7 +597,7 @@ db_first_json(PGresult *r)
     return one;
 }
 
-json_t *
+static json_t *
 db_pairs_json(PGresult *r)
 {
     json_t *o;

@@ -16,6 +16,7 @@
 
 #include "wisp/db.h"
 #include "wisp/feed.h"
+#include "wisp/fleet.h"
 #include "wisp/metrics.h"
 #include "wisp/order.h"
 #include "wisp/plan.h"
@@ -102,22 +103,11 @@ static bool
 fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snapshot *next,
       struct werr *e)
 {
-    struct worker_row {
-        char *id;
-        bool embedded;
-        int live;
-    } wr;
-    static const struct db_field worker_fields[] = {
-        DB_COL(struct worker_row, id, DB_STR),
-        DB_COL(struct worker_row, embedded, DB_BOOL),
-        DB_COL(struct worker_row, live, DB_INT),
-    };
-    static const struct db_map worker_map = DB_MAP(struct worker_row, worker_fields);
     char **plans;
 
     next->batches = batch_list(db, e);
     if (next->batches == NULL)
-        return PQstatus(db->conn) == CONNECTION_OK;
+        return db_connected(db);
     if ((plans = plan_names(db, e)) != NULL) {
         next->plans = json_array();
         for (char **p = plans; *p; p++) {
@@ -134,16 +124,13 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     next->low_stock = order_low_stock(db, e);
     next->metrics =
         v->want & FEED_METRICS ? metrics_live(f->cfg, db, e) : kept(f, &f->snap.metrics);
-    /* the workers table is the worker's; the banner reads who is alive */
-    if (db_fetch1v(db, e, &worker_map, &wr,
-                   "SELECT id, embedded, count(*) OVER () AS live FROM workers"
-                   " WHERE seen_at > now() - make_interval(secs => 3 * greatest(interval_s, 1) + 2)"
-                   " ORDER BY seen_at DESC LIMIT 1",
-                   0) == 1) {
-        next->workers = wr.live;
-        snprintf(next->worker, sizeof next->worker, "%s%s", wr.id ? wr.id : "",
-                 wr.embedded ? " (in a console)" : "");
-        db_row_free(&worker_map, &wr);
+    {
+        bool embedded = false;
+
+        next->workers = fleet_newest(db, next->worker, sizeof next->worker, &embedded, e);
+        if (next->workers > 0 && embedded)
+            snprintf(next->worker + strlen(next->worker),
+                     sizeof next->worker - strlen(next->worker), " (in a console)");
     }
     if (v->batch > 0 && v->count > 0) {
         next->vouchers = voucher_window(db, v->batch, v->first, v->count, e);
@@ -151,7 +138,7 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
         next->vouchers_first = v->first;
     }
     (void)f;
-    return PQstatus(db->conn) == CONNECTION_OK;
+    return db_connected(db);
 }
 
 /* The last data stays on screen while the database is down. */
@@ -197,7 +184,7 @@ run(void *arg)
         if (db.conn && full)
             ok = fetch(f, &db, &v, &next, &e);
         else if (db.conn)
-            ok = db_execv(&db, &e, "SELECT 1", 0) == 0;
+            ok = db_ping(&db, &e) == 0;
         else
             ok = false;
         if (ok && full) {

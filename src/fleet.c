@@ -61,6 +61,34 @@ fleet_prune(struct db *db, const char *self, void (*gone)(const char *id, void *
     return (int)n;
 }
 
+struct newest_row {
+    char id[128];
+    bool embedded;
+    int live;
+};
+static const struct db_field newest_fields[] = {
+    DB_COL_AS(struct newest_row, id, "id", DB_BUF),
+    DB_COL_AS(struct newest_row, embedded, "embedded", DB_BOOL),
+    DB_COL_AS(struct newest_row, live, "live", DB_INT),
+};
+static const struct db_map newest_map = DB_MAP(struct newest_row, newest_fields);
+
+int
+fleet_newest(struct db *db, char *id, size_t n, bool *embedded, struct werr *e)
+{
+    struct newest_row r;
+    int found = db_fetch1v(db, e, &newest_map, &r,
+                           "SELECT id, embedded, count(*) OVER () AS live FROM workers"
+                           " WHERE " WORKER_LIVE " ORDER BY seen_at DESC LIMIT 1",
+                           0);
+
+    if (found <= 0)
+        return found;
+    snprintf(id, n, "%s", r.id);
+    *embedded = r.embedded;
+    return r.live;
+}
+
 int
 fleet_live(struct db *db, struct werr *e)
 {

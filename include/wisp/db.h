@@ -43,15 +43,14 @@ bool db_open_needs_login(const struct werr *e);
 
 void db_close(struct db *db);
 
-/* Run sql with nparams text parameters (NULL = SQL NULL). Returns the result
- * (PQclear it) or NULL with the server's message in e. */
-PGresult *db_query(struct db *db, struct werr *e, const char *sql, int nparams,
-                   const char *const *params);
+/* One round trip to tell the connection still works: 0, or -1 with e set. */
+int db_ping(struct db *db, struct werr *e);
 
-/* db_query with the parameters as variadic const char * arguments. */
-PGresult *db_queryv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
+/* Every statement takes nparams text parameters (NULL = SQL NULL) and never
+ * hands out a libpq result: rows come back as structs (db_fetch), numbers
+ * (db_i64v), JSON (db_json_*) or nothing (db_execv). */
 
-/* db_queryv for statements whose result is not needed. */
+/* A statement whose result is not needed: 0, or -1 with the server's message. */
 int db_execv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
 
 /* Transactions. db_rollback is safe to call when no transaction is open. */
@@ -147,7 +146,9 @@ int64_t db_changedv(struct db *db, struct werr *e, const char *sql, int nparams,
 void db_row_free(const struct db_map *map, void *row);
 void db_rows_free(const struct db_map *map, void *rows, size_t n);
 
-/* The query's rows as JSON (see db_row_json): an array, the first row (NULL
+/* The query's rows as JSON, each row an object keyed by column name
+ * (integers and booleans as such, numeric as strings, json/jsonb parsed,
+ * timestamps as ISO 8601, NULL as null): an array, the first row (NULL
  * when there is none, with e->status still 0), or two-column pairs
  * {"col0": col1 as an integer}. NULL with e set on failure. */
 json_t *db_json_rowsv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
@@ -170,24 +171,6 @@ int db_migrate_status(struct db *db, FILE *out, bool json, struct werr *e);
 
 /* Highest migration version compiled into this binary. */
 int db_schema_version(void);
-
-/* Row `row` of r as a JSON object keyed by column name: integers and booleans
- * as such, numeric as strings, json/jsonb parsed, timestamps as ISO 8601,
- * NULL as null. */
-json_t *db_row_json(const PGresult *r, int row);
-
-/* Every row of r as a JSON array of db_row_json objects; clears r. NULL when
- * r is NULL (the query failed), so `return db_rows_json(db_queryv(...))` works. */
-json_t *db_rows_json(PGresult *r);
-
-/* Two-column rows as {"col0": col1 as an integer}; clears r; NULL when r is. */
-json_t *db_pairs_json(PGresult *r);
-
-/* The first row of r as db_row_json, or NULL when there is none; clears r. */
-json_t *db_first_json(PGresult *r);
-
-/* Quote a message from the server: the primary message, one line. */
-const char *db_result_message(const PGresult *r);
 
 /* --- arrays as parameters (for set-based statements: = ANY, unnest) --------
  * A PostgreSQL array literal, malloc'd: text elements quoted (a NULL

@@ -45,6 +45,11 @@ int fleet_cycle(struct db *db, const char *id, long long ms, struct werr *e);
  * worker takes its routers at once. */
 int fleet_leave(struct db *db, const char *id, struct werr *e);
 
+/* For the console's banner: the worker seen last (its id into id, whether it
+ * runs in a console) and how many have a fresh heartbeat; 0 when none, -1
+ * on error. */
+int fleet_newest(struct db *db, char *id, size_t n, bool *embedded, struct werr *e);
+
 /* Live workers (a fresh heartbeat and their database backend there); -1 on error. */
 int fleet_live(struct db *db, struct werr *e);
 
