@@ -915,6 +915,13 @@ db_wait_notify(struct db *db, int ms)
 
     if (p.fd < 0)
         return -1;
+    /* one libpq read while an earlier statement ran: waiting would miss it */
+    while ((n = PQnotifies(db->conn))) {
+        any = 1;
+        PQfreemem(n);
+    }
+    if (any)
+        return 1;
     if (poll(&p, 1, ms) <= 0)
         return 0;
     if (!PQconsumeInput(db->conn))

@@ -57,7 +57,7 @@ dbpool_get(struct dbpool *p, struct werr *e)
         pthread_cond_wait(&p->freed, &p->lock);
     k = p->free_list[--p->nfree];
     pthread_mutex_unlock(&p->lock);
-    if (p->up[k] && PQstatus(p->conns[k].conn) != CONNECTION_OK) {
+    if (p->up[k] && !db_connected(&p->conns[k])) {
         db_close(&p->conns[k]);
         p->up[k] = false;
     }
@@ -76,11 +76,11 @@ dbpool_put(struct dbpool *p, struct db *db)
 {
     int k = (int)(db - p->conns);
 
-    if (PQstatus(db->conn) != CONNECTION_OK) {
+    if (!db_connected(db)) {
         db_close(db);
         p->up[k] = false;
-    } else if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
-        db_rollback(db); /* never hand on a transaction left open */
+    } else {
+        db_rollback(db); /* never hand on a transaction left open (a no-op when none is) */
     }
     give_back(p, k);
 }

@@ -59,6 +59,8 @@ static struct shared {
     bool down;             /* in an outage: the last connect failed or c broke */
     bool told;             /* a once-caller has had this outage's error */
     bool holder_once;      /* the caller holding lock passed once=true */
+    sigset_t holder_mask;  /* the holder's signal mask before pipe_hold */
+    bool pipe_was_pending; /* a SIGPIPE of the holder's own was pending already */
     atomic_llong retry_ms; /* while down: no connect before this */
     int backoff_ms;
     char why[256];       /* the outage's reason */
@@ -195,45 +197,92 @@ connection(const char *url)
     return R.c;
 }
 
+/* Under R.lock: the one line an outage is told in. */
+static void
+tell_down(struct werr *e)
+{
+    long long wait = (R.retry_ms - now_ms() + 999) / 1000;
+
+    werr_set(e, WISP_ERUNTIME,
+             "%s; Redis is down: events and live figures wait for it (next try in %lld s)", R.why,
+             wait > 0 ? wait : 0);
+}
+
+/* Under R.lock, around the holder's use of the connection: SIGPIPE held off
+ * for this thread (as libpq does), so a write to a Redis that hung up fails
+ * with EPIPE instead of ending the process; a SIGPIPE it raised is taken
+ * before the thread's mask comes back. */
+static void
+pipe_hold(void)
+{
+    sigset_t pipe, pending;
+
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigpending(&pending);
+    R.pipe_was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &R.holder_mask);
+}
+
+static void
+pipe_release(void)
+{
+    sigset_t pipe, pending;
+
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) && !R.pipe_was_pending) {
+        const struct timespec none = {0, 0};
+
+        sigtimedwait(&pipe, NULL, &none);
+    }
+    pthread_sigmask(SIG_SETMASK, &R.holder_mask, NULL);
+}
+
 int
 events_acquire(const struct config *cfg, bool once, redisContext **c, struct werr *e)
 {
-    long long wait;
-
     *c = NULL;
     if (!events_enabled(cfg))
         return 0;
     pthread_mutex_lock(&R.lock);
+    pipe_hold();
     if ((*c = connection(cfg->redis)) != NULL) {
         R.holder_once = once;
         return 1;
     }
+    pipe_release();
     if (once && R.told) { /* already said, this outage */
         pthread_mutex_unlock(&R.lock);
         return 0;
     }
     if (once)
         R.told = true;
-    wait = (R.retry_ms - now_ms() + 999) / 1000;
-    werr_set(e, WISP_ERUNTIME,
-             "%s; Redis is down: events and live figures wait for it (next try in %lld s)", R.why,
-             wait > 0 ? wait : 0);
+    tell_down(e);
     pthread_mutex_unlock(&R.lock);
     return -1;
 }
 
 void
-events_release(redisContext *c)
+events_release(redisContext *c, struct werr *e)
 {
     if (c && c == R.c && c->err) {
         char why[300];
 
-        snprintf(why, sizeof why, "Redis: %s", c->errstr);
+        /* hiredis says a read timeout as EAGAIN's text */
+        snprintf(why, sizeof why, "Redis: %s",
+                 c->err == REDIS_ERR_IO && str_eq(c->errstr, strerror(EAGAIN))
+                     ? "no answer within 0.5 s"
+                     : c->errstr);
         redisFree(R.c);
         R.c = NULL;
         went_down(why);
-        R.told = R.holder_once; /* that caller has its own error to report */
+        if (e) /* that caller's failure is the outage: told once, in its words */
+            tell_down(e);
+        R.told = R.holder_once;
     }
+    pipe_release();
     pthread_mutex_unlock(&R.lock);
 }
 
@@ -254,6 +303,7 @@ send_run(struct queued *b, size_t n)
     size_t sent = 0;
 
     pthread_mutex_lock(&R.lock);
+    pipe_hold();
     R.holder_once = false; /* nobody to tell: the outage is for callers to report */
     if ((c = connection(b[0].url)) != NULL) {
         for (size_t i = 0; i < n; i++)
@@ -266,7 +316,7 @@ send_run(struct queued *b, size_t n)
             freeReplyObject(r);
         }
     }
-    events_release(c);
+    events_release(c, NULL);
 }
 
 static void *
@@ -373,6 +423,8 @@ events_close(void)
     R.c = NULL;
     free(R.url);
     R.url = NULL;
+    R.down = R.told = false; /* a later use starts afresh */
+    atomic_store(&R.is_down, false);
     pthread_mutex_unlock(&R.lock);
 }
 
@@ -423,7 +475,7 @@ events_store(const struct config *cfg, json_t *hashes, int ttl_s, struct werr *e
             rc = werr_set(e, WISP_ERUNTIME, "Redis: %s", r->str);
         freeReplyObject(r);
     }
-    events_release(c);
+    events_release(c, e);
     return rc;
 }
 
@@ -441,7 +493,7 @@ events_forget(const struct config *cfg, const char *key, struct werr *e)
              ? werr_set(e, WISP_ERUNTIME, "Redis: %s", r ? r->str : c->errstr)
              : 0;
     freeReplyObject(r);
-    events_release(c);
+    events_release(c, e);
     return rc;
 }
 

@@ -100,13 +100,28 @@ fleet_live(struct db *db, struct werr *e)
     return (int)n;
 }
 
+/* Leases last three intervals, 5 s at least. */
+static int
+lease_s(const struct fleet_self *w)
+{
+    return 3 * w->interval_s > 5 ? 3 * w->interval_s : 5;
+}
+
+int
+fleet_hold(struct db *db, const struct fleet_self *w, struct werr *e)
+{
+    if (fleet_beat(db, w, e) < 0)
+        return -1;
+    return router_leases_extend(db, w->id, lease_s(w), e);
+}
+
 int
 fleet_lease(struct db *db, const struct fleet_self *w, const int *busy, size_t nbusy,
             struct router_lease **rows, size_t *n, struct werr *e)
 {
     int64_t live = 1;
     int total, share;
-    int lease = 3 * w->interval_s > 5 ? 3 * w->interval_s : 5;
+    int lease = lease_s(w);
 
     *rows = NULL;
     *n = 0;

@@ -55,16 +55,27 @@ int
 fulfil_stock(const struct fulfil_env *env, struct db *db)
 {
     struct werr e = {0};
-    int done = 0, failed = order_fail_unknown(db, &e), made = 0;
+    int done = 0, failed = order_fail_unknown(db, &e), made = 0, more = 0;
+    struct timespec t0, now;
 
     if (failed > 0) {
         env->log(env->log_arg, "orders: %d for no active plan failed", failed);
         publish(env, "order.updated", json_pack("{s:s, s:i}", "status", "failed", "count", failed));
     }
-    for (int i = 0; i < 10000; i++) {
+    if (failed < 0)
+        env->log(env->log_arg, "orders: %s", e.msg);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
         int64_t id;
-        int short_plan;
-        int rc = order_fulfil_one(db, &id, &short_plan, &e);
+        int short_plan, rc;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >=
+            FULFIL_BUDGET_MS) {
+            more = FULFIL_MORE;
+            break;
+        }
+        rc = order_fulfil_one(db, &id, &short_plan, &e);
 
         if (rc < 0) {
             env->log(env->log_arg, "orders: %s", e.msg);
@@ -88,7 +99,7 @@ fulfil_stock(const struct fulfil_env *env, struct db *db)
         json_array_foreach(low, i, p) publish(env, "stock.low", json_incref(p));
         json_decref(low);
     }
-    return done;
+    return more;
 }
 
 /* The provider named in an order, loaded once a cycle into a small cache. */

@@ -366,7 +366,7 @@ metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to
             rc = mpath_set_swept(c, cfg->redis_prefix, now, e);
     }
     mpath_free(m);
-    events_release(c);
+    events_release(c, e);
     return rc;
 }
 
@@ -388,7 +388,7 @@ metrics_note(const struct config *cfg, struct db *db, struct werr *e)
         rc = sweep(db, m, now - 120, now + 1, e) == 0 ? mpath_send(m, c, NULL, e) : -1;
         mpath_free(m);
     }
-    events_release(c);
+    events_release(c, e);
     return swept < 0 ? -1 : rc;
 }
 
@@ -424,7 +424,7 @@ metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, str
     mpath_free(m);
 out:
     mpath_clear(samples);
-    events_release(c);
+    events_release(c, e);
     return rc;
 }
 
@@ -547,7 +547,7 @@ metrics_live(const struct config *cfg, struct db *db, struct werr *e)
         hours = mpath_hours(c, cfg->redis_prefix, now, &re);
     }
     if (c)
-        events_release(c);
+        events_release(c, &re);
     if (m) { /* the routers themselves are PostgreSQL's */
         json_t *per = json_object_get(m, "per_router"), *names;
         const char *k;

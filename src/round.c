@@ -202,6 +202,7 @@ record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, 
         return -1;
     if (!serr && session_record(db, rd->s->id, ss, n, &c, &nc, &e) < 0) {
         rd->env->log(rd->env->log_arg, "%s: cannot record sessions: %s", rd->r->name, e.msg);
+        snprintf(rd->s->note, sizeof rd->s->note, "cannot record sessions: %s", e.msg);
         rc = -1;
     } else if (!serr) {
         const char **codes = xcalloc(nc + 1, sizeof *codes), **macs = xcalloc(nc + 1, sizeof *macs);
@@ -235,7 +236,7 @@ record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, 
     if (serr)
         snprintf(rd->s->note, sizeof rd->s->note, "sessions: %s", serr);
     if (router_record_health(db, rd->s->id, h, rc == 0 && !serr ? (long long)open : -1,
-                             serr ? rd->s->note : NULL, was, sizeof was, &e) < 0)
+                             serr || rc < 0 ? rd->s->note : NULL, was, sizeof was, &e) < 0)
         rd->env->log(rd->env->log_arg, "%s: cannot record its health: %s", rd->r->name, e.msg);
     db_give(rd, db);
     if (was[0] && !str_eq(was, "up"))
@@ -394,7 +395,9 @@ step_jobs(struct round *rd)
             rc = rd->d->remove_users(&rd->s->conn, names, 1, &je);
         }
         if ((db = db_take(rd))) {
-            router_job_done(db, j[i].id, rc == 0, rc < 0 ? je.msg : result, &e);
+            if (router_job_done(db, j[i].id, rc == 0, rc < 0 ? je.msg : result, &e) < 0)
+                rd->env->log(rd->env->log_arg, "%s: job %lld done but not recorded: %s",
+                             rd->r->name, (long long)j[i].id, e.msg);
             db_give(rd, db);
         }
         publish(rd, "router.job",
@@ -479,7 +482,7 @@ step_push(struct round *rd, bool removals)
     for (size_t i = 0; i < n; i++)
         push_user(&v[i], &u[i]);
     while (at < n) {
-        size_t m = n - at < DRIVER_PUSH_CHUNK ? n - at : DRIVER_PUSH_CHUNK, f = 0;
+        size_t m = n - at < DRIVER_PUSH_CHUNK ? n - at : DRIVER_PUSH_CHUNK, f = 0, from = at;
 
         if (stopping(rd) || (at > 0 && ssh_now_ms() - t0 > budget))
             break; /* the rest goes next round */
@@ -497,7 +500,9 @@ step_push(struct round *rd, bool removals)
         /* once more when a voucher was deleted under the first try */
         if (!(db = db_take(rd)) || (record_push(rd, db, v + at, m, errs + at, removals, &e) < 0 &&
                                     record_push(rd, db, v + at, m, errs + at, removals, &e) < 0)) {
-            rd->env->log(rd->env->log_arg, "%s: cannot record the push: %s", rd->r->name, e.msg);
+            if (db) /* (db_take said why when it had none) */
+                rd->env->log(rd->env->log_arg, "%s: cannot record the push: %s", rd->r->name,
+                             e.msg);
             at = n; /* nothing more this round */
         } else {
             for (size_t i = at; i < at + m; i++)
@@ -508,7 +513,7 @@ step_push(struct round *rd, bool removals)
         }
         if (db)
             db_give(rd, db);
-        for (size_t i = 0; i < n; i++) { /* this chunk's messages */
+        for (size_t i = from; i < from + m; i++) { /* this chunk's messages */
             free(errs[i]);
             errs[i] = NULL;
         }
@@ -516,7 +521,11 @@ step_push(struct round *rd, bool removals)
     if (failed)
         rd->env->log(rd->env->log_arg, "%s: %zu of %zu vouchers refused", rd->r->name, failed, n);
     free(errs);
+    /* the vouchers' passwords are secrets: not left in freed memory */
+    explicit_bzero(u, (n + 1) * sizeof *u);
     free(u);
+    if (v)
+        explicit_bzero(v, n * sizeof *v);
     free(v);
     return pushed;
 }

@@ -676,6 +676,18 @@ router_leases_orphaned(struct db *db, struct werr *e)
 }
 
 int
+router_leases_extend(struct db *db, const char *owner, int lease_s, struct werr *e)
+{
+    char ls[16];
+
+    snprintf(ls, sizeof ls, "%d", lease_s);
+    return db_execv(db, e,
+                    "UPDATE routers SET lease_until = now() + make_interval(secs => $2::int)"
+                    " WHERE lease_owner = $1",
+                    2, owner, ls);
+}
+
+int
 router_leases_release(struct db *db, const char *owner, struct werr *e)
 {
     return db_execv(

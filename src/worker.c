@@ -46,8 +46,9 @@ struct worker {
     struct fleet_self self;
     struct db db; /* the main thread's */
     bool db_up;
-    int db_failures; /* ticks in a row without the database */
-    bool listening;  /* LISTEN wisp_orders on db */
+    int db_failures;  /* ticks in a row without the database */
+    bool orders_more; /* plan orders left by a fulfil_stock that used its time */
+    bool listening;   /* LISTEN wisp_orders on db */
     struct dbpool *pool;
     struct round_env env;
     struct fulfil_env fenv;
@@ -179,9 +180,16 @@ wait_orders(struct worker *w, int ms)
         struct timespec ts = {0, (long)ms * 1000000L};
 
         nanosleep(&ts, NULL);
-    } else if (db_wait_notify(&w->db, ms) > 0) {
-        fulfil_stock(&w->fenv, &w->db);
-    } /* a broken connection: the next tick opens it again */
+    } else if (w->orders_more) {
+        w->orders_more = fulfil_stock(&w->fenv, &w->db) == FULFIL_MORE;
+    } else {
+        int rc = db_wait_notify(&w->db, ms);
+
+        if (rc > 0)
+            w->orders_more = fulfil_stock(&w->fenv, &w->db) == FULFIL_MORE;
+        else if (rc < 0) /* broken: sleep, not spin; the next tick opens it again */
+            w->listening = false;
+    }
 }
 
 /* The start of a tick: the database, expiry, orders, leases, providers.
@@ -197,7 +205,7 @@ tick_start(struct worker *w)
     if (!w->listening)
         w->listening = order_listen(&w->db, &e) == 0;
     expire_vouchers(w);
-    fulfil_stock(&w->fenv, &w->db);
+    w->orders_more = fulfil_stock(&w->fenv, &w->db) == FULFIL_MORE;
     if ((nids = take_leases(w, &e)) < 0) {
         logf_(w, "leases: %s", e.msg);
         if (!db_connected(&w->db)) { /* gone: back off, then open it again */
@@ -266,7 +274,7 @@ tick_end(struct worker *w, long n, int nids, long long t0)
 }
 
 /* Until this cycle's routers are done (--once, --cycles), fulfilling
- * orders meanwhile and keeping the heartbeat fresh. */
+ * orders meanwhile and keeping the heartbeat and the leases fresh. */
 static void
 wait_idle(struct worker *w)
 {
@@ -278,7 +286,8 @@ wait_idle(struct worker *w)
             struct werr e = {0};
 
             beat = ssh_now_ms();
-            fleet_beat(&w->db, &w->self, &e);
+            if (fleet_hold(&w->db, &w->self, &e) < 0)
+                logf_(w, "heartbeat: %s", e.msg);
         }
     }
 }

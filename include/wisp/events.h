@@ -52,8 +52,10 @@ bool events_enabled(const struct config *cfg);
 int events_acquire(const struct config *cfg, bool once, redisContext **c, struct werr *e);
 
 /* Give the connection back. One that broke (c->err: Redis went away or
- * timed out) is closed, and a later events_acquire connects again. */
-void events_release(redisContext *c);
+ * timed out) is closed, and a later events_acquire connects again; the
+ * caller's error in e (may be NULL) then becomes the outage's one line,
+ * "...; Redis is down: ...", as events_acquire would have said it. */
+void events_release(redisContext *c, struct werr *e);
 
 /* At the process's end (main): send what is queued (dropped at once if
  * Redis is down), stop the publisher thread, close the connection. */

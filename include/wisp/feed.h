@@ -47,7 +47,7 @@ struct feed_snapshot {
     json_t *order_counts; /* {"pending": N, ...}, or NULL */
     json_t *low_stock;    /* plans below their low_stock: [{plan, unsold, low_stock}] */
     json_t *metrics;      /* metrics_now(), or NULL */
-    int workers;          /* workers with a heartbeat within 3 of their intervals */
+    int workers;          /* live workers (fleet.h: a heartbeat within 2 intervals + 3 s) */
     char worker[128];     /* the newest one's id */
     int64_t vouchers_batch, vouchers_first;
 };

@@ -27,6 +27,10 @@ struct fleet_self {
 /* The heartbeat: this worker's row written (or refreshed). */
 int fleet_beat(struct db *db, const struct fleet_self *w, struct werr *e);
 
+/* Between ticks of a long cycle (--once, --cycles): the heartbeat, and the
+ * leases held on, so no other worker takes a router whose round is in flight. */
+int fleet_hold(struct db *db, const struct fleet_self *w, struct werr *e);
+
 /* Dead workers' rows deleted, and with them their leases; each one's id
  * passed to gone (for the log). Returns how many, -1 on error. */
 int fleet_prune(struct db *db, const char *self, void (*gone)(const char *id, void *arg), void *arg,

@@ -24,7 +24,11 @@ struct fulfil_env {
 };
 
 /* Plan orders from stock, one transaction each, until none waits (a batch
- * made, at most three times, when a plan runs out). How many completed. */
+ * made, at most three times, when a plan runs out) or FULFIL_BUDGET_MS have
+ * gone: the caller's thread also wakes the routers, so a burst of orders
+ * never holds up their schedule. FULFIL_MORE when it stopped on its time
+ * with orders perhaps left (call again soon), 0 when none waits. */
+enum { FULFIL_BUDGET_MS = 200, FULFIL_MORE = 1 };
 int fulfil_stock(const struct fulfil_env *env, struct db *db);
 
 /* One provider round: due orders dispatched, those in flight that are due

@@ -163,6 +163,8 @@ int router_leases_take(struct db *db, const char *owner, int lease_s, int share,
                        struct router_lease **rows, size_t *n, struct werr *e);
 /* Leases of workers that are no longer in the workers table. */
 int router_leases_orphaned(struct db *db, struct werr *e);
+/* owner's leases kept for lease_s more seconds (a long --once cycle). */
+int router_leases_extend(struct db *db, const char *owner, int lease_s, struct werr *e);
 /* All of owner's leases (it stops). */
 int router_leases_release(struct db *db, const char *owner, struct werr *e);
 

@@ -55,11 +55,47 @@ test_one_connection(void **state)
     (void)state;
     use(&cfg, url);
     assert_int_equal(events_acquire(&cfg, false, &a, &e), 1);
-    events_release(a);
+    events_release(a, NULL);
     assert_int_equal(events_acquire(&cfg, false, &b, &e), 1);
     assert_ptr_equal(a, b);
-    events_release(b);
+    events_release(b, NULL);
     events_close();
+    config_free(&cfg);
+    free(url);
+}
+
+/* A connection that breaks under its holder: the holder's error becomes the
+ * outage's one line, and the next once-caller has nothing more to say. */
+static void
+test_broken_under_holder_told_once(void **state)
+{
+    struct config cfg;
+    struct werr e = {0};
+    redisContext *c, *killer = redisConnectUnix(sock);
+    redisReply *r;
+    char *url = xasprintf("unix://%s", sock);
+    long long id;
+
+    (void)state;
+    use(&cfg, url);
+    assert_int_equal(events_acquire(&cfg, true, &c, &e), 1);
+    r = redisCommand(c, "CLIENT ID");
+    id = r->integer;
+    freeReplyObject(r);
+    r = redisCommand(killer, "CLIENT KILL ID %lld", id);
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    usleep(50000);
+    r = redisCommand(c, "PING"); /* the holder's command meets the hang-up */
+    assert_null(r);
+    werr_set(&e, WISP_ERUNTIME, "cannot ping: %s", c->errstr);
+    events_release(c, &e);
+    assert_non_null(strstr(e.msg, "Redis is down"));
+    memset(&e, 0, sizeof e);
+    assert_int_equal(events_acquire(&cfg, true, &c, &e), 0);
+    assert_string_equal(e.msg, "");
+    events_close();
+    redisFree(killer);
     config_free(&cfg);
     free(url);
 }
@@ -80,7 +116,7 @@ test_hangup_reconnects_at_once(void **state)
     r = redisCommand(c, "CLIENT ID");
     id = r->integer;
     freeReplyObject(r);
-    events_release(c);
+    events_release(c, NULL);
     /* Redis drops the idle connection, as a restart does */
     r = redisCommand(killer, "CLIENT KILL ID %lld", id);
     assert_int_equal(r->integer, 1);
@@ -91,7 +127,7 @@ test_hangup_reconnects_at_once(void **state)
     assert_non_null(r);
     assert_string_equal(r->str, "PONG");
     freeReplyObject(r);
-    events_release(c);
+    events_release(c, NULL);
     events_close();
     redisFree(killer);
     config_free(&cfg);
@@ -174,6 +210,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_connection),
         cmocka_unit_test(test_hangup_reconnects_at_once),
+        cmocka_unit_test(test_broken_under_holder_told_once),
         cmocka_unit_test(test_down_fails_fast_and_backs_off),
     };
 
