@@ -186,39 +186,42 @@ db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char
     }
 }
 
+/* db_query with the parameters from a variadic list (at most 16). */
 static PGresult *
-db_queryv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+query_va(struct db *db, struct werr *e, const char *sql, int nparams, va_list ap)
 {
     const char *params[16];
-    va_list ap;
-    int i;
 
     if (nparams > 16) {
         werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
         return NULL;
     }
-    va_start(ap, nparams);
-    for (i = 0; i < nparams; i++)
+    for (int i = 0; i < nparams; i++)
         params[i] = va_arg(ap, const char *);
-    va_end(ap);
     return db_query(db, e, sql, nparams, params);
+}
+
+static PGresult *
+db_queryv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+{
+    PGresult *r;
+    va_list ap;
+
+    va_start(ap, nparams);
+    r = query_va(db, e, sql, nparams, ap);
+    va_end(ap);
+    return r;
 }
 
 int
 db_execv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
 {
-    const char *params[16];
     PGresult *r;
     va_list ap;
-    int i;
 
-    if (nparams > 16)
-        return werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
     va_start(ap, nparams);
-    for (i = 0; i < nparams; i++)
-        params[i] = va_arg(ap, const char *);
+    r = query_va(db, e, sql, nparams, ap);
     va_end(ap);
-    r = db_query(db, e, sql, nparams, params);
     if (r == NULL)
         return -1;
     PQclear(r);
@@ -614,18 +617,6 @@ db_pairs_json(PGresult *r)
 
 /* --- rows into structs ------------------------------------------------- */
 
-/* Collect a variadic parameter list (at most 16) into params. */
-#define DB_VARGS(params, nparams, e)                                                               \
-    do {                                                                                           \
-        va_list ap_;                                                                               \
-        if ((nparams) > 16)                                                                        \
-            return werr_set((e), WISP_ERUNTIME, "internal: too many parameters");                  \
-        va_start(ap_, nparams);                                                                    \
-        for (int i_ = 0; i_ < (nparams); i_++)                                                     \
-            (params)[i_] = va_arg(ap_, const char *);                                              \
-        va_end(ap_);                                                                               \
-    } while (0)
-
 /* Each field's column number in r, or an error naming the missing one. */
 static int
 map_columns(const PGresult *r, const struct db_map *map, int *cols, struct werr *e)
@@ -682,11 +673,10 @@ fill_row(const PGresult *r, int i, const struct db_map *map, const int *cols, ch
     }
 }
 
-int
-db_fetch(struct db *db, struct werr *e, const struct db_map *map, void *rows, size_t *n,
-         const char *sql, int nparams, const char *const *params)
+/* r's rows into *rows (see db_fetch); clears r; -1 when r is NULL. */
+static int
+fetch_result(PGresult *r, const struct db_map *map, void *rows, size_t *n, struct werr *e)
 {
-    PGresult *r = db_query(db, e, sql, nparams, params);
     int cols[64];
     char *out = NULL;
     int nr;
@@ -714,30 +704,40 @@ db_fetch(struct db *db, struct werr *e, const struct db_map *map, void *rows, si
 }
 
 int
+db_fetch(struct db *db, struct werr *e, const struct db_map *map, void *rows, size_t *n,
+         const char *sql, int nparams, const char *const *params)
+{
+    return fetch_result(db_query(db, e, sql, nparams, params), map, rows, n, e);
+}
+
+int
 db_fetchv(struct db *db, struct werr *e, const struct db_map *map, void *rows, size_t *n,
           const char *sql, int nparams, ...)
 {
-    const char *params[16];
+    PGresult *r;
+    va_list ap;
 
-    *(void **)rows = NULL;
-    *n = 0;
-    DB_VARGS(params, nparams, e);
-    return db_fetch(db, e, map, rows, n, sql, nparams, params);
+    va_start(ap, nparams);
+    r = query_va(db, e, sql, nparams, ap);
+    va_end(ap);
+    return fetch_result(r, map, rows, n, e);
 }
 
 int
 db_fetch1v(struct db *db, struct werr *e, const struct db_map *map, void *row, const char *sql,
            int nparams, ...)
 {
-    const char *params[16];
     PGresult *r;
     int cols[64], found;
+    va_list ap;
 
     memset(row, 0, map->size);
-    DB_VARGS(params, nparams, e);
     if (map->nfields > 64)
         return werr_set(e, WISP_ERUNTIME, "internal: more than 64 fields in a row map");
-    if ((r = db_query(db, e, sql, nparams, params)) == NULL)
+    va_start(ap, nparams);
+    r = query_va(db, e, sql, nparams, ap);
+    va_end(ap);
+    if (r == NULL)
         return -1;
     if (map_columns(r, map, cols, e) < 0) {
         PQclear(r);
@@ -753,12 +753,14 @@ db_fetch1v(struct db *db, struct werr *e, const struct db_map *map, void *row, c
 int
 db_i64v(struct db *db, struct werr *e, int64_t *out, const char *sql, int nparams, ...)
 {
-    const char *params[16];
     PGresult *r;
     int found;
+    va_list ap;
 
-    DB_VARGS(params, nparams, e);
-    if ((r = db_query(db, e, sql, nparams, params)) == NULL)
+    va_start(ap, nparams);
+    r = query_va(db, e, sql, nparams, ap);
+    va_end(ap);
+    if (r == NULL)
         return -1;
     found = PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0);
     if (found)
@@ -770,12 +772,14 @@ db_i64v(struct db *db, struct werr *e, int64_t *out, const char *sql, int nparam
 int64_t
 db_changedv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
 {
-    const char *params[16];
     PGresult *r;
     int64_t n;
+    va_list ap;
 
-    DB_VARGS(params, nparams, e);
-    if ((r = db_query(db, e, sql, nparams, params)) == NULL)
+    va_start(ap, nparams);
+    r = query_va(db, e, sql, nparams, ap);
+    va_end(ap);
+    if (r == NULL)
         return -1;
     n = (int64_t)strtoll(PQcmdTuples(r), NULL, 10);
     PQclear(r);
@@ -812,55 +816,58 @@ db_rows_free(const struct db_map *map, void *rows, size_t n)
 json_t *
 db_json_rowsv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
 {
-    const char *params[16];
+    PGresult *r;
     va_list ap;
 
-    if (nparams > 16) {
-        werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
-        return NULL;
-    }
     va_start(ap, nparams);
-    for (int i = 0; i < nparams; i++)
-        params[i] = va_arg(ap, const char *);
+    r = query_va(db, e, sql, nparams, ap);
     va_end(ap);
-    return db_rows_json(db_query(db, e, sql, nparams, params));
+    return db_rows_json(r);
 }
 
 json_t *
 db_json_firstv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
 {
-    const char *params[16];
     PGresult *r;
     va_list ap;
 
-    if (nparams > 16) {
-        werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
-        return NULL;
-    }
     va_start(ap, nparams);
-    for (int i = 0; i < nparams; i++)
-        params[i] = va_arg(ap, const char *);
+    r = query_va(db, e, sql, nparams, ap);
     va_end(ap);
-    if ((r = db_query(db, e, sql, nparams, params)) == NULL)
-        return NULL;
-    return db_first_json(r);
+    return r ? db_first_json(r) : NULL;
 }
 
 json_t *
 db_json_pairsv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
 {
-    const char *params[16];
+    PGresult *r;
     va_list ap;
 
-    if (nparams > 16) {
-        werr_set(e, WISP_ERUNTIME, "internal: too many parameters");
-        return NULL;
-    }
     va_start(ap, nparams);
-    for (int i = 0; i < nparams; i++)
-        params[i] = va_arg(ap, const char *);
+    r = query_va(db, e, sql, nparams, ap);
     va_end(ap);
-    return db_pairs_json(db_query(db, e, sql, nparams, params));
+    return db_pairs_json(r);
+}
+
+/* The first column of every row as a NULL-terminated array of strings
+ * (names for a prompt to complete); NULL with e set on failure. */
+char **
+db_stringsv(struct db *db, struct werr *e, const char *sql, int nparams, ...)
+{
+    PGresult *r;
+    char **v;
+    va_list ap;
+
+    va_start(ap, nparams);
+    r = query_va(db, e, sql, nparams, ap);
+    va_end(ap);
+    if (r == NULL)
+        return NULL;
+    v = xcalloc((size_t)PQntuples(r) + 1, sizeof *v);
+    for (int i = 0; i < PQntuples(r); i++)
+        v[i] = xstrdup(PQgetvalue(r, i, 0));
+    PQclear(r);
+    return v;
 }
 
 char *

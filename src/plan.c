@@ -204,18 +204,7 @@ static const struct db_map plan_state_map = DB_MAP(struct plan_state_row, plan_s
 char **
 plan_names(struct db *db, struct werr *e)
 {
-    struct plan_state_row *rows;
-    size_t n;
-    char **v;
-
-    if (db_fetchv(db, e, &plan_state_map, &rows, &n,
-                  "SELECT name, active FROM plans WHERE active ORDER BY name", 0) < 0)
-        return NULL;
-    v = xcalloc(n + 1, sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = rows[i].name; /* moved: the array owns them now */
-    free(rows);
-    return v;
+    return db_stringsv(db, e, "SELECT name FROM plans WHERE active ORDER BY name", 0);
 }
 
 int

@@ -205,27 +205,10 @@ router_show(struct db *db, const char *name, struct werr *e)
     return one;
 }
 
-/* A name, for the lists a prompt completes from. */
-struct name_row {
-    char *name;
-};
-static const struct db_field name_fields[] = {DB_COL(struct name_row, name, DB_STR)};
-static const struct db_map name_map = DB_MAP(struct name_row, name_fields);
-
 char **
 router_names(struct db *db, struct werr *e)
 {
-    struct name_row *rows;
-    size_t n;
-    char **v;
-
-    if (db_fetchv(db, e, &name_map, &rows, &n, "SELECT name FROM routers ORDER BY name", 0) < 0)
-        return NULL;
-    v = xcalloc(n + 1, sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = rows[i].name; /* moved: the array owns them now */
-    free(rows);
-    return v;
+    return db_stringsv(db, e, "SELECT name FROM routers ORDER BY name", 0);
 }
 
 int

@@ -780,7 +780,7 @@ voucher_push_list(struct db *db, int router_id, int limit, struct voucher_push *
         " coalesce(vr.reset, false) AS reset"
         " FROM routers r CROSS JOIN vouchers v JOIN batches b ON b.id = v.batch_id"
         " JOIN plans p ON p.id = v.plan_id"
-        " LEFT JOIN voucher_routers vr ON vr.voucher_id = v.id AND vr.router_id = r.id"
+        " LEFT JOIN voucher_routers vr ON vr.voucher_id = v.id AND vr.router_id = $1::int"
         " WHERE r.id = $1 AND " VOUCHER_TO_PUSH
         /* fair: changes to what the router holds first (a voucher disabled),
          * then the router's own batches, then unassigned stock */

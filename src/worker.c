@@ -281,7 +281,9 @@ wait_idle(struct worker *w)
     long long beat = ssh_now_ms();
 
     while (!pollers_idle(w->pollers)) {
-        wait_orders(w, 100);
+        /* 10 ms: a cycle's end is seen at once, not up to 100 ms late (the
+         * next cycle starts then); only --once and --cycles wait so */
+        wait_orders(w, 10);
         if (ssh_now_ms() - beat >= 1000LL * (w->o->interval_s > 0 ? w->o->interval_s : 1)) {
             struct werr e = {0};
 

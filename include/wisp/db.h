@@ -155,6 +155,10 @@ json_t *db_json_rowsv(struct db *db, struct werr *e, const char *sql, int nparam
 json_t *db_json_firstv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
 json_t *db_json_pairsv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
 
+/* The first column of every row as a NULL-terminated array of malloc'd
+ * strings (names a prompt completes from); NULL with e set on failure. */
+char **db_stringsv(struct db *db, struct werr *e, const char *sql, int nparams, ...);
+
 /* Fill db->role and db->group from the server (the highest wisp group held). */
 int db_load_role(struct db *db, struct werr *e);
 

@@ -127,6 +127,17 @@ test_fetch_one_and_numbers(void **state)
     assert_int_equal(db_i64v(&db, &e, &v, "SELECT NULL::int", 0), 0);
     assert_int_equal(v, 2);
     assert_int_equal(db_changedv(&db, &e, "UPDATE items SET ratio = ratio WHERE id > 0", 0), 2);
+    {
+        char **names = db_stringsv(&db, &e, "SELECT name FROM items ORDER BY id", 0);
+
+        assert_non_null(names);
+        assert_string_equal(names[0], "one");
+        assert_string_equal(names[1], ""); /* SQL NULL */
+        assert_null(names[2]);
+        free(names[0]);
+        free(names[1]);
+        free(names);
+    }
     assert_int_equal(db_i64v(&db, &e, &v, "SELECT nonsense FROM items", 0), -1);
     assert_non_null(strstr(e.msg, "nonsense"));
 }
