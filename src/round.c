@@ -56,14 +56,6 @@ db_give(struct round *rd, struct db *db)
     dbpool_put(rd->env->pool, db);
 }
 
-static void
-publish(const struct round *rd, const char *type, json_t *d)
-{
-    struct werr e = {0};
-
-    events_publish(rd->env->cfg, type, d, &e); /* PostgreSQL has the truth; Redis may be away */
-}
-
 /* The router could not be reached or failed: state and backoff written, an
  * event when the state changed. */
 static void
@@ -82,8 +74,8 @@ went_down(struct round *rd, const char *state, const char *error)
     }
     snprintf(rd->s->note, sizeof rd->s->note, "%s", error);
     if (!str_eq(rd->s->state, state)) {
-        publish(
-            rd, "router.status",
+        events_emit(
+            rd->env->cfg, "router.status",
             json_pack("{s:s, s:s, s:s?}", "router", rd->r->name, "state", state, "error", error));
         snprintf(rd->s->state, sizeof rd->s->state, "%s", state);
     }
@@ -142,22 +134,22 @@ poll_events(struct round *rd, const struct session_change *c, size_t nc,
 
     for (size_t i = 0; i < nc; i++) {
         if (str_eq(c[i].kind, "ended")) {
-            publish(rd, "session.ended",
-                    json_pack("{s:s, s:s, s:s, s:I, s:I}", "router", router, "user", c[i].user,
-                              "mac", c[i].mac, "bytes_in", (json_int_t)c[i].bytes_in, "bytes_out",
-                              (json_int_t)c[i].bytes_out));
+            events_emit(rd->env->cfg, "session.ended",
+                        json_pack("{s:s, s:s, s:s, s:I, s:I}", "router", router, "user", c[i].user,
+                                  "mac", c[i].mac, "bytes_in", (json_int_t)c[i].bytes_in,
+                                  "bytes_out", (json_int_t)c[i].bytes_out));
             continue;
         }
         clients[ncl++] = (struct mpath_client){c[i].user, c[i].mac, c[i].delta_in + c[i].delta_out};
         if (c[i].started)
-            publish(rd, "session.started",
-                    json_pack("{s:s, s:s, s:s, s:s}", "router", router, "user", c[i].user, "mac",
-                              c[i].mac, "ip", c[i].ip));
+            events_emit(rd->env->cfg, "session.started",
+                        json_pack("{s:s, s:s, s:s, s:s}", "router", router, "user", c[i].user,
+                                  "mac", c[i].mac, "ip", c[i].ip));
     }
     for (size_t i = 0; i < na; i++)
-        publish(rd, "voucher.activated",
-                json_pack("{s:s, s:s, s:s}", "code", a[i].code, "router", router, "expires_at",
-                          a[i].expires_at));
+        events_emit(rd->env->cfg, "voucher.activated",
+                    json_pack("{s:s, s:s, s:s}", "code", a[i].code, "router", router, "expires_at",
+                              a[i].expires_at));
     if (rd->env->samples && events_enabled(rd->env->cfg)) { /* to Redis at the next feed */
         if (at_ms == 0) { /* no session: the router's clock is ours */
             struct timespec ts;
@@ -240,7 +232,8 @@ record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, 
         rd->env->log(rd->env->log_arg, "%s: cannot record its health: %s", rd->r->name, e.msg);
     db_give(rd, db);
     if (was[0] && !str_eq(was, "up"))
-        publish(rd, "router.status", json_pack("{s:s, s:s}", "router", rd->r->name, "state", "up"));
+        events_emit(rd->env->cfg, "router.status",
+                    json_pack("{s:s, s:s}", "router", rd->r->name, "state", "up"));
     snprintf(rd->s->state, sizeof rd->s->state, "up");
     if (rc == 0 && !serr)
         poll_events(rd, c, nc, a, na, rx, tx);
@@ -400,9 +393,9 @@ step_jobs(struct round *rd)
                              rd->r->name, (long long)j[i].id, e.msg);
             db_give(rd, db);
         }
-        publish(rd, "router.job",
-                json_pack("{s:s, s:s, s:s, s:s}", "router", rd->r->name, "kind", j[i].kind, "state",
-                          rc < 0 ? "failed" : "done", "target", j[i].target));
+        events_emit(rd->env->cfg, "router.job",
+                    json_pack("{s:s, s:s, s:s, s:s}", "router", rd->r->name, "kind", j[i].kind,
+                              "state", rc < 0 ? "failed" : "done", "target", j[i].target));
     }
     router_jobs_free(j, n);
     return resync;
@@ -453,7 +446,7 @@ record_push(struct round *rd, struct db *db, const struct voucher_push *v, size_
  * before the next is sent (a stop or a failure keeps what was done);
  * bounded per round (ROUND_PUSH_MAX, ROUND_PUSH_MS). Returns how many. */
 static int
-step_push(struct round *rd, bool removals)
+step_push(struct round *rd, bool removals, bool *drained)
 {
     struct werr e = {0};
     struct voucher_push *v = NULL;
@@ -467,6 +460,7 @@ step_push(struct round *rd, bool removals)
     struct db *db = db_take(rd);
     int pushed = 0, rc;
 
+    *drained = false;
     if (!db)
         return 0;
     rc = voucher_push_list(db, rd->s->id, ROUND_PUSH_MAX, &v, &n, &e);
@@ -518,6 +512,8 @@ step_push(struct round *rd, bool removals)
             errs[i] = NULL;
         }
     }
+    /* all it had to push was sent (failures mark their own next try) */
+    *drained = at == n && n < ROUND_PUSH_MAX;
     if (failed)
         rd->env->log(rd->env->log_arg, "%s: %zu of %zu vouchers refused", rd->r->name, failed, n);
     free(errs);
@@ -528,6 +524,20 @@ step_push(struct round *rd, bool removals)
         explicit_bzero(v, n * sizeof *v);
     free(v);
     return pushed;
+}
+
+/* The push marks this round read are dealt with. Kept on failure: the
+ * next round only asks for an empty list again. */
+static void
+done_marks(struct round *rd, const char *marks)
+{
+    struct werr e = {0};
+    struct db *db = db_take(rd);
+
+    if (db && router_push_done(db, rd->s->id, marks, &e) < 0)
+        rd->env->log(rd->env->log_arg, "%s: push marks: %s", rd->r->name, e.msg);
+    if (db)
+        db_give(rd, db);
 }
 
 /* Expired vouchers off the router, their sessions kicked; the sessions of
@@ -587,7 +597,7 @@ work(struct round *rd, const struct router_round *rr)
     size_t ns = 0;
     struct werr e = {0}, se = {0};
     int pushed = 0, removed = 0, sessions;
-    bool push = rr->push;
+    bool push = rr->push_marks != NULL, drained = false;
     /* one round trip: health and the sessions */
     int prc = rd->d->poll(&s->conn, &h, &ss, &ns, &e, &se);
 
@@ -609,7 +619,9 @@ work(struct round *rd, const struct router_round *rr)
     if (rr->removals)
         removed += step_removals(rd);
     if (push)
-        pushed = step_push(rd, rr->removals);
+        pushed = step_push(rd, rr->removals, &drained);
+    if (drained && rr->push_marks)
+        done_marks(rd, rr->push_marks);
     if (rr->expired || rr->kicks)
         removed += step_expire(rd, rr->expired, rr->kicks);
     if (!s->note[0])
@@ -654,7 +666,7 @@ round_run(const struct round_env *env, struct round_slot *s)
     }
     s->conn.hotspot_server = NULL;
 done:
-    router_row_free(&rr.r);
+    router_round_free(&rr);
     s->ms = ssh_now_ms() - t0;
     s->statements = rd.statements;
 }

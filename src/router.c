@@ -368,9 +368,9 @@ static const struct db_field round_fields[] = {
     DB_COL_AS(struct router_round, r.failures, "failures", DB_INT),
     DB_COL_AS(struct router_round, jobs, "jobs", DB_BOOL),
     DB_COL_AS(struct router_round, removals, "removals", DB_BOOL),
-    DB_COL_AS(struct router_round, push, "push", DB_BOOL),
     DB_COL_AS(struct router_round, expired, "expired", DB_BOOL),
     DB_COL_AS(struct router_round, kicks, "kicks", DB_BOOL),
+    DB_COL_AS(struct router_round, push_marks, "push_marks", DB_STR),
 };
 static const struct db_map round_map = DB_MAP(struct router_round, round_fields);
 
@@ -392,9 +392,8 @@ router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e
         " EXISTS (SELECT FROM router_jobs j WHERE j.router_id = r.id AND j.state = 'queued')"
         "   AS jobs,"
         " EXISTS (SELECT FROM router_removals rm WHERE rm.router_id = r.id) AS removals,"
-        " EXISTS (SELECT FROM vouchers v JOIN batches b ON b.id = v.batch_id"
-        "   LEFT JOIN voucher_routers vr ON vr.voucher_id = v.id AND vr.router_id = r.id"
-        "   WHERE " VOUCHER_TO_PUSH ") AS push,"
+        " (SELECT string_agg(m.seq::text, ',') FROM (SELECT seq FROM router_push_marks"
+        "   WHERE router_id = r.id AND due_at < now() ORDER BY seq LIMIT 1000) m) AS push_marks,"
         " EXISTS (SELECT FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id"
         "   WHERE vr.router_id = r.id AND vr.state <> 'removed' AND v.status = 'expired')"
         "   AS expired,"
@@ -408,6 +407,26 @@ router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e
     return rc < 0 ? -1 : 0;
 }
 
+void
+router_round_free(struct router_round *rr)
+{
+    router_row_free(&rr->r);
+    free(rr->push_marks);
+    rr->push_marks = NULL;
+}
+
+int
+router_push_done(struct db *db, int id, const char *marks, struct werr *e)
+{
+    char ids[16];
+
+    snprintf(ids, sizeof ids, "%d", id);
+    return db_execv(db, e,
+                    "DELETE FROM router_push_marks WHERE router_id = $1"
+                    " AND seq = ANY (string_to_array($2, ',')::bigint[])",
+                    2, ids, marks);
+}
+
 int
 router_record_down(struct db *db, int id, const char *state, const char *error, struct werr *e)
 {
@@ -416,6 +435,7 @@ router_record_down(struct db *db, int id, const char *state, const char *error, 
     snprintf(ids, sizeof ids, "%d", id);
     return db_execv(db, e,
                     "UPDATE routers SET state = $2, last_error = $3, failures = failures + 1,"
+                    " polled_at = now(),"
                     " next_try_at = now() + make_interval(secs =>"
                     "   least(300, 5 * power(2, least(failures, 6))))"
                     " WHERE id = $1 AND state <> 'maintenance'",
@@ -450,7 +470,7 @@ router_record_health(struct db *db, int id, const struct rt_health *h, long long
         " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
         " uptime_s = nullif($7::bigint, -1), state = 'up', last_error = $9,"
         " active_sessions = coalesce(nullif($8::int, -1), r.active_sessions),"
-        " failures = 0, next_try_at = NULL, last_seen = now()"
+        " failures = 0, next_try_at = NULL, last_seen = now(), polled_at = now()"
         " FROM routers old WHERE old.id = r.id AND r.id = $1 AND r.state <> 'maintenance'"
         " RETURNING old.state",
         9, ids, h->identity, h->version, cpu, mt, mf, up, ns, error);
@@ -626,11 +646,12 @@ router_leases_take(struct db *db, const char *owner, int lease_s, int share, int
     snprintf(ls, sizeof ls, "%d", lease_s);
     snprintf(sh, sizeof sh, "%d", share);
     snprintf(iv, sizeof iv, "%d", interval_s);
-    /* a router taken over is due one interval after its last poll (by the
-     * worker that had it), never polled twice in one interval */
+    /* a router taken over is due one interval after its last poll by the
+     * worker that had it, answered or not: never polled twice in one
+     * interval */
     return db_fetchv(
         db, e, &lease_map, rows, n,
-        "WITH mine AS (SELECT id, sync_requested, last_seen,"
+        "WITH mine AS (SELECT id, sync_requested, coalesce(polled_at, last_seen) AS polled_at,"
         "   lease_owner IS NOT DISTINCT FROM $1 AS renewed FROM routers"
         "   WHERE state <> 'maintenance'"
         "   AND (lease_owner = $1 OR lease_owner IS NULL OR lease_until < now()"
@@ -642,8 +663,8 @@ router_leases_take(struct db *db, const char *owner, int lease_s, int share, int
         " FROM mine WHERE r.id = mine.id"
         " RETURNING r.id, (r.next_try_at IS NULL OR r.next_try_at <= now()"
         "   OR mine.sync_requested) AS ready, mine.sync_requested AS sync,"
-        " CASE WHEN mine.renewed OR mine.sync_requested OR mine.last_seen IS NULL THEN 0"
-        "   ELSE greatest(0, least(3600000, extract(epoch FROM mine.last_seen"
+        " CASE WHEN mine.renewed OR mine.sync_requested OR mine.polled_at IS NULL THEN 0"
+        "   ELSE greatest(0, least(3600000, extract(epoch FROM mine.polled_at"
         "     + make_interval(secs => $4::int) - now()) * 1000))::int END AS wait_ms",
         4, owner, ls, sh, iv);
 }

@@ -748,6 +748,20 @@ voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, s
 
 /* --- for the worker --- */
 
+/* A voucher router r (alias r) should hold and does not yet, or must update
+ * (aliases v, b, vr: the voucher, its batch, its copy on r, LEFT JOINed):
+ * batches for r, for every router, or for a router that is down and has r
+ * as its backup; a copy pending, or failed and due for another try.
+ * Rounds only ask when r has a push mark due: every change that can make a
+ * row match must leave one (src/schema/011_push_marks.sql). */
+#define VOUCHER_TO_PUSH                                                                            \
+    "(b.router IS NULL OR b.router = r.name OR b.router IN (SELECT name FROM routers"              \
+    "   WHERE backup_id = r.id AND state IN ('down', 'hostkey-mismatch')))"                        \
+    " AND ((vr.state IS NULL AND v.status IN ('new', 'sold', 'active'))"                           \
+    "   OR (vr.state = 'pending' AND v.status <> 'expired')"                                       \
+    "   OR (vr.state = 'failed' AND v.status <> 'expired'"                                         \
+    "       AND vr.updated_at < now() - make_interval(secs => 60 * least(vr.attempts, 30))))"
+
 static const struct db_field push_fields[] = {
     DB_COL_AS(struct voucher_push, id, "id", DB_I64),
     DB_COL_AS(struct voucher_push, code, "code", DB_BUF),

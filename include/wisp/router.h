@@ -93,14 +93,21 @@ struct router_round {
     struct router_row r;
     bool jobs;     /* router_jobs queued */
     bool removals; /* router_removals queued */
-    bool push;     /* vouchers to push (VOUCHER_TO_PUSH) */
     bool expired;  /* expired vouchers it still holds */
     bool kicks;    /* open sessions of expired or disabled vouchers */
+    /* Its push marks that are due (migration 011), as "seq,seq,...": a
+     * change may have given it vouchers to push. NULL: none. */
+    char *push_marks;
 };
 
-/* Load router id with its password (when this role may read it) and the
- * flags, in one statement. Free with router_row_free(&rr->r). */
+/* Load router id with its password (when this role may read it), the flags
+ * and its push marks, in one statement. Free with router_round_free. */
 int router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e);
+void router_round_free(struct router_round *rr);
+
+/* The push marks a round read (rr->push_marks) dealt with: the push list
+ * was empty or all of it was sent. Marks written since stay. */
+int router_push_done(struct db *db, int id, const char *marks, struct werr *e);
 
 /* The router could not be reached or failed (state "down" or
  * "hostkey-mismatch"): its backoff grows. Maintenance is left alone. */

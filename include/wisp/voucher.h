@@ -125,18 +125,6 @@ int voucher_strays(struct db *db, const char *const *names, size_t n, bool *stra
 
 /* --- for the worker --- */
 
-/* A voucher router r (alias r) should hold and does not yet, or must update
- * (aliases v, b, vr: the voucher, its batch, its copy on r, LEFT JOINed):
- * batches for r, for every router, or for a router that is down and has r
- * as its backup; a copy pending, or failed and due for another try. */
-#define VOUCHER_TO_PUSH                                                                            \
-    "(b.router IS NULL OR b.router = r.name OR b.router IN (SELECT name FROM routers"              \
-    "   WHERE backup_id = r.id AND state IN ('down', 'hostkey-mismatch')))"                        \
-    " AND ((vr.state IS NULL AND v.status IN ('new', 'sold', 'active'))"                           \
-    "   OR (vr.state = 'pending' AND v.status <> 'expired')"                                       \
-    "   OR (vr.state = 'failed' AND v.status <> 'expired'"                                         \
-    "       AND vr.updated_at < now() - make_interval(secs => 60 * least(vr.attempts, 30))))"
-
 /* One voucher to push, as the router should hold it. */
 struct voucher_push {
     int64_t id;
@@ -151,7 +139,8 @@ struct voucher_push {
     bool reset; /* its counters to be reset on the router */
 };
 
-/* Up to limit vouchers for router id to hold (VOUCHER_TO_PUSH): changes to
+/* Up to limit vouchers for router id to hold and does not yet (its batches,
+ * unassigned stock, a down primary's; copies pending, failed ones due): changes to
  * what it holds first, then its own batches, then unassigned stock; oldest
  * first in each. */
 int voucher_push_list(struct db *db, int router_id, int limit, struct voucher_push **rows,

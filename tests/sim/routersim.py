@@ -23,6 +23,8 @@
         resource KEY VALUE    RouterOS: print VALUE verbatim as KEY's value in
                               /system resource print ("cpu-load" "%")
         adduser NAME [COMMENT]  a user put there by someone else (openNDS: a roll line)
+        refuse [NAME ...]     RouterOS: adding these users fails, as a full
+                              router would ("refuse" alone: none)
         users | active        print the router's state as JSON
         commands              every command received (DIR/commands.log), as JSON
         ran                   RouterOS commands that only an injection would run
@@ -275,6 +277,8 @@ class Ros:
         verb = words[0]
         if verb == "add":
             a = args_of(words[1:])
+            if str(a.get("name")) in st.get("refuse", []):  # a test's broken router
+                raise RosError("failure: could not add user")
             if self.named("users", str(a.get("name"))):
                 raise RosError("failure: already have user with this name for this server")
             self.check_profile(a)
@@ -625,6 +629,8 @@ def admin(d, args):
     with State(d) as st:
         if cmd == "mode":
             st["mode"] = rest[0]
+        elif cmd == "refuse":  # adding these users fails ("refuse" alone: none)
+            st["refuse"] = rest
         elif cmd == "delay":
             st["delay_ms"] = int(rest[0])
         elif cmd == "login-all" and kind == "routeros":
