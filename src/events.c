@@ -406,6 +406,14 @@ events_publish(const struct config *cfg, const char *type, json_t *details, stru
 }
 
 void
+events_emit(const struct config *cfg, const char *type, json_t *details)
+{
+    struct werr e = {0};
+
+    events_publish(cfg, type, details, &e);
+}
+
+void
 events_close(void)
 {
     pthread_mutex_lock(&R.qlock);

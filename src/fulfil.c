@@ -18,14 +18,6 @@ stopping(const struct fulfil_env *env)
     return env->stop && *env->stop;
 }
 
-static void
-publish(const struct fulfil_env *env, const char *type, json_t *d)
-{
-    struct werr e = {0};
-
-    events_publish(env->cfg, type, d, &e); /* PostgreSQL has the truth; Redis may be away */
-}
-
 /* A plan ran out of unsold vouchers with orders waiting: make more (twice its
  * low-stock mark, at least 50). True when a batch was made. */
 static bool
@@ -60,7 +52,8 @@ fulfil_stock(const struct fulfil_env *env, struct db *db)
 
     if (failed > 0) {
         env->log(env->log_arg, "orders: %d for no active plan failed", failed);
-        publish(env, "order.updated", json_pack("{s:s, s:i}", "status", "failed", "count", failed));
+        events_emit(env->cfg, "order.updated",
+                    json_pack("{s:s, s:i}", "status", "failed", "count", failed));
     }
     if (failed < 0)
         env->log(env->log_arg, "orders: %s", e.msg);
@@ -83,8 +76,8 @@ fulfil_stock(const struct fulfil_env *env, struct db *db)
         }
         if (rc == 1) {
             done++;
-            publish(env, "order.updated",
-                    json_pack("{s:I, s:s}", "order", (json_int_t)id, "status", "completed"));
+            events_emit(env->cfg, "order.updated",
+                        json_pack("{s:I, s:s}", "order", (json_int_t)id, "status", "completed"));
             continue;
         }
         if (short_plan && made++ < 3 && make_stock(env, db, short_plan))
@@ -96,7 +89,7 @@ fulfil_stock(const struct fulfil_env *env, struct db *db)
         size_t i;
 
         env->log(env->log_arg, "orders: %d completed from stock", done);
-        json_array_foreach(low, i, p) publish(env, "stock.low", json_incref(p));
+        json_array_foreach(low, i, p) events_emit(env->cfg, "stock.low", json_incref(p));
         json_decref(low);
     }
     return more;
@@ -255,9 +248,9 @@ fulfil_providers(const struct fulfil_env *env, struct db *db, int64_t *last_swee
                 }
             }
             pass == 0 ? sent++ : checked++;
-            publish(env, "order.updated",
-                    json_pack("{s:I, s:s?, s:s}", "order", (json_int_t)j.id, "status", res.status,
-                              "provider", j.provider));
+            events_emit(env->cfg, "order.updated",
+                        json_pack("{s:I, s:s?, s:s}", "order", (json_int_t)j.id, "status",
+                                  res.status, "provider", j.provider));
         }
     }
     if (sent || checked)

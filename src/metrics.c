@@ -399,33 +399,39 @@ metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, str
     long long swept, counted;
     struct mpath *m;
     redisContext *c;
-    json_t *orders;
+    json_t *orders = NULL;
     int rc;
 
+    /* Redis is shared by the process (events.h): held for the sends, not
+     * across the database's sweep */
     if ((rc = events_acquire(cfg, true, &c, e)) <= 0) {
         mpath_clear(samples);
         return rc;
     }
-    rc = -1;
-    if (mpath_send(samples, c, NULL, e) < 0 || (swept = mpath_swept(c, cfg->redis_prefix, e)) < 0)
-        goto out;
+    rc = mpath_send(samples, c, NULL, e);
+    swept = rc < 0 ? -1 : mpath_swept(c, cfg->redis_prefix, e);
+    mpath_clear(samples);
+    events_release(c, e);
+    if (swept < 0)
+        return -1;
     m = mpath_new(cfg->redis_prefix);
     /* After a Redis restart: all of today's sales and the last hour's graphs. */
     from = swept > 0 ? (time_t)swept - SWEEP_OVERLAP : local_midnight(now);
-    if (sweep(db, m, from, now + 1, e) == 0 &&
-        (swept > 0 || fill_history(db, m, now - 3600, now, e) == 0) &&
-        mpath_send(m, c, &counted, e) == 0 &&
-        (orders = orders_now(db, local_midnight(now), e)) != NULL) {
-        rc = mpath_orders(c, cfg->redis_prefix, orders, e);
-        json_decref(orders);
+    if (sweep(db, m, from, now + 1, e) < 0 ||
+        (swept == 0 && fill_history(db, m, now - 3600, now, e) < 0) ||
+        !(orders = orders_now(db, local_midnight(now), e)))
+        rc = -1;
+    else if ((rc = events_acquire(cfg, true, &c, e)) > 0) {
+        rc = mpath_send(m, c, &counted, e);
+        if (rc == 0)
+            rc = mpath_orders(c, cfg->redis_prefix, orders, e);
         if (rc == 0)
             rc = mpath_set_swept(c, cfg->redis_prefix, now, e);
+        events_release(c, e);
     }
+    json_decref(orders);
     mpath_free(m);
-out:
-    mpath_clear(samples);
-    events_release(c, e);
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 /* The last hour from the rollups (5-minute resolution) where series has

@@ -95,14 +95,6 @@ logf_(void *arg, const char *fmt, ...)
     pthread_mutex_unlock(&w->log_lock);
 }
 
-static void
-publish(struct worker *w, const char *type, json_t *d)
-{
-    struct werr e = {0};
-
-    events_publish(w->cfg, type, d, &e); /* PostgreSQL has the truth; Redis may be away */
-}
-
 /* Keep the main connection open; open it again at most once per call. */
 static bool
 ensure_db(struct worker *w)
@@ -167,7 +159,7 @@ expire_vouchers(struct worker *w)
         return;
     }
     for (size_t i = 0; i < n; i++)
-        publish(w, "voucher.expired", json_pack("{s:s}", "code", c[i].code));
+        events_emit(w->cfg, "voucher.expired", json_pack("{s:s}", "code", c[i].code));
     voucher_codes_free(c, n);
 }
 
@@ -269,8 +261,9 @@ tick_end(struct worker *w, long n, int nids, long long t0)
             logf_(w, "prometheus: %s", e.msg);
         free(file);
     }
-    publish(w, "worker.cycle",
-            json_pack("{s:s, s:I, s:i}", "worker", w->id, "ms", (json_int_t)ms, "routers", nids));
+    events_emit(
+        w->cfg, "worker.cycle",
+        json_pack("{s:s, s:I, s:i}", "worker", w->id, "ms", (json_int_t)ms, "routers", nids));
 }
 
 /* Until this cycle's routers are done (--once, --cycles), fulfilling
@@ -342,7 +335,7 @@ run_loop(struct worker *w)
             if (atomic_load(&w->fresh) && ssh_now_ms() - w->last_feed_ms >= 1000) {
                 feed(w);
                 /* consoles redraw their figures now, not at the next tick */
-                publish(w, "worker.fed", json_pack("{s:s}", "worker", w->id));
+                events_emit(w->cfg, "worker.fed", json_pack("{s:s}", "worker", w->id));
             }
         }
         wait_orders(w, 100);

@@ -29,6 +29,10 @@
  * events_close() returns. */
 int events_publish(const struct config *cfg, const char *type, json_t *details, struct werr *e);
 
+/* events_publish where a dropped event is no error: PostgreSQL has the
+ * truth and Redis may be away (the worker's events). */
+void events_emit(const struct config *cfg, const char *type, json_t *details);
+
 /* Live state for dashboards: each member of hashes ({"router:r1": {...}})
  * becomes the Redis hash <prefix>KEY with those fields, replaced whole and
  * expiring after ttl_s. One pipeline. 0 when no Redis; while Redis is
