@@ -295,26 +295,27 @@ static const struct option options[] = {
 #undef AT
 #define NOPTIONS (sizeof options / sizeof options[0])
 
-/* "providers": {"NAME": {KEY: ...}}: the keys of one provider. */
+/* "providers": {"NAME": {KEY: ...}}: the keys of one provider (what they
+ * mean: include/wisp/config.h, docs/providers.md). */
 #define AT(field) offsetof(struct config_provider, field)
-#define SECONDS(k, d, lo, h)                                                                       \
+#define NUMBER(k, d, lo)                                                                           \
     {                                                                                              \
-        .key = #k, .type = OPT_INT, .def = #d, .min = lo, .max = 10000000, .help = h,              \
-        .offset = AT(k)                                                                            \
+        .key = #k, .type = OPT_INT, .def = #d, .min = lo, .max = 10000000,                         \
+        .offset = offsetof(struct config_provider, k)                                              \
     }
 static const struct option provider_options[] = {
     {.key = "url", .type = OPT_STRING, .check = check_http_url, .offset = AT(url)},
     {.key = "token_env", .type = OPT_STRING, .check = check_nonempty, .offset = AT(token_env)},
     {.key = "token_file", .type = OPT_STRING, .check = check_nonempty, .offset = AT(token_file)},
-    SECONDS(http_timeout_s, 10, 1, "one request's deadline, seconds"),
-    SECONDS(first_check_s, 60, 0, "the first status check after a dispatch, seconds"),
-    SECONDS(backoff_base_s, 30, 0, "then checks this far apart, doubling, seconds"),
-    SECONDS(backoff_max_s, 600, 0, "up to this, seconds"),
-    SECONDS(max_checks, 20, 0, "scheduled checks at most"),
-    SECONDS(timeout_s, 86400, 0, "failed (timeout) this long after dispatch, seconds"),
-    SECONDS(sweep_s, 300, 0, "how often the oldest orders in flight are checked again, seconds"),
+    NUMBER(http_timeout_s, 10, 1),
+    NUMBER(first_check_s, 60, 0),
+    NUMBER(backoff_base_s, 30, 0),
+    NUMBER(backoff_max_s, 600, 0),
+    NUMBER(max_checks, 20, 0),
+    NUMBER(timeout_s, 86400, 0),
+    NUMBER(sweep_s, 300, 0),
 };
-#undef SECONDS
+#undef NUMBER
 #undef AT
 #define NPROVIDER_OPTIONS (sizeof provider_options / sizeof provider_options[0])
 
@@ -822,15 +823,24 @@ scan_value(struct scan *s, const char *path, const char *want)
     return found;
 }
 
-/* "FILE:LINE", where key's value is in the file (just "FILE" when a key
- * spelt with escapes is not found). */
-static char *
-file_origin(const struct load *l, const char *key)
+/* rc, and when it is an error, e holding `FILE: key ...` about key becomes
+ * `FILE:LINE: key ...`, LINE where key's value is (e stays as it is when a
+ * key spelt with escapes is not found). The file is scanned only for an
+ * error. */
+static int
+at_line(const struct load *l, const char *key, struct werr *e, int rc)
 {
     struct scan s = {l->text, 1};
-    int line = scan_value(&s, NULL, key);
+    int line = rc < 0 ? scan_value(&s, NULL, key) : 0;
+    size_t n = strlen(l->file);
 
-    return line ? xasprintf("%s:%d", l->file, line) : xstrdup(l->file);
+    if (line > 0 && strncmp(e->msg, l->file, n) == 0 && e->msg[n] == ':') {
+        char rest[sizeof e->msg];
+
+        snprintf(rest, sizeof rest, "%s", e->msg + n);
+        werr_set(e, e->status, "%s:%d%s", l->file, line, rest);
+    }
+    return rc;
 }
 
 /* Set o in base from the file's JSON value v. */
@@ -870,7 +880,6 @@ static int
 load_value(struct load *l, const char *key, json_t *v, struct werr *e)
 {
     const struct option *o = find_option(&main_table, key);
-    char *origin;
     int rc;
 
     if (str_eq(key, "providers"))
@@ -879,17 +888,15 @@ load_value(struct load *l, const char *key, json_t *v, struct werr *e)
      * redis.prefix, although "redis" is a key of its own too. */
     if (json_is_object(v) && (o == NULL || json_object_size(v) > 0))
         return load_object(l, v, key, e);
-    origin = file_origin(l, key);
     if (o == NULL)
-        rc = unknown_key(e, origin, key, key, &main_table);
+        rc = unknown_key(e, l->file, key, key, &main_table);
     else if (l->seen[o - options])
-        rc = key_error(e, origin, key, "given twice (nested and dotted?)");
+        rc = key_error(e, l->file, key, "given twice (nested and dotted?)");
     else
-        rc = set_json(l->cfg, o, key, v, origin, e);
+        rc = set_json(l->cfg, o, key, v, l->file, e);
     if (o)
         l->seen[o - options] = true;
-    free(origin);
-    return rc;
+    return at_line(l, key, e, rc);
 }
 
 /* One provider's object into p (its defaults first). */
@@ -897,38 +904,38 @@ static int
 load_provider(struct load *l, const char *name, json_t *obj, struct config_provider *p,
               struct werr *e)
 {
+    char *key = xasprintf("providers.%s", name), *url = xasprintf("%s.url", key);
     const char *k;
     json_t *x;
-    char *key = xasprintf("providers.%s", name), *origin = file_origin(l, key);
     int rc = 0;
 
     p->name = xstrdup(name);
     set_defaults(p, &provider_table);
     if (!*name || strlen(name) > 32 ||
         strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
-            strlen(name))
-        rc = key_error(e, origin, key, "a provider name is 1-32 letters, digits, _ or -");
-    else if (!json_is_object(obj))
-        rc = key_error(e, origin, key, "expected an object");
-    json_object_foreach(obj, k, x)
-    {
-        const struct option *o = find_option(&provider_table, k);
-        char *pkey = xasprintf("providers.%s.%s", name, k), *porigin;
+            strlen(name)) {
+        rc = at_line(l, key, e,
+                     key_error(e, l->file, key, "a provider name is 1-32 letters, digits, _ or -"));
+    } else if (!json_is_object(obj)) {
+        rc = at_line(l, key, e, key_error(e, l->file, key, "expected an object"));
+    } else {
+        json_object_foreach(obj, k, x)
+        {
+            const struct option *o = find_option(&provider_table, k);
+            char *pkey = xasprintf("%s.%s", key, k);
 
-        if (rc == 0) {
-            porigin = file_origin(l, pkey);
-            rc = o ? set_json(p, o, pkey, x, porigin, e)
-                   : unknown_key(e, porigin, pkey, k, &provider_table);
-            free(porigin);
+            rc = o ? set_json(p, o, pkey, x, l->file, e)
+                   : unknown_key(e, l->file, pkey, k, &provider_table);
+            rc = at_line(l, pkey, e, rc);
+            free(pkey);
+            if (rc < 0)
+                break;
         }
-        free(pkey);
+        if (rc == 0 && p->url == NULL)
+            rc = at_line(l, key, e,
+                         key_error(e, l->file, url, "missing: every provider needs its url"));
     }
-    if (rc == 0 && p->url == NULL) {
-        free(key);
-        key = xasprintf("providers.%s.url", name);
-        rc = key_error(e, origin, key, "missing: every provider needs its url");
-    }
-    free(origin);
+    free(url);
     free(key);
     return rc;
 }
@@ -941,13 +948,10 @@ load_providers(struct load *l, json_t *v, struct werr *e)
     const char *name;
     json_t *p;
 
-    if (!json_is_object(v)) {
-        char *origin = file_origin(l, "providers");
-        int rc = key_error(e, origin, "providers", "expected an object of providers by name");
-
-        free(origin);
-        return rc;
-    }
+    if (!json_is_object(v))
+        return at_line(
+            l, "providers", e,
+            key_error(e, l->file, "providers", "expected an object of providers by name"));
     free_providers(l->cfg);
     l->cfg->providers = xcalloc(json_object_size(v) + 1, sizeof *l->cfg->providers);
     json_object_foreach(v, name, p)
