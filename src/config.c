@@ -43,9 +43,8 @@ static const char *const type_expected[] = {
     [OPT_ENUM] = "a string",
 };
 
-/* Accept or reject v, which the check may rewrite in place to normalise it;
- * on rejection write "expected ..." into why. */
-typedef int (*check_fn)(char *v, char *why, size_t n);
+/* Accept or reject v; on rejection write "expected ..." into why. */
+typedef int (*check_fn)(const char *v, char *why, size_t n);
 
 /* One name an enum key accepts (any case) and the value its field gets. */
 struct opt_name {
@@ -82,7 +81,7 @@ is_text(const char *v, size_t max)
 }
 
 static int
-check_conninfo(char *v, char *why, size_t n)
+check_conninfo(const char *v, char *why, size_t n)
 {
     char *err = NULL, *detail;
     PQconninfoOption *opts = PQconninfoParse(v, &err);
@@ -101,7 +100,7 @@ check_conninfo(char *v, char *why, size_t n)
 }
 
 static int
-check_redis(char *v, char *why, size_t n)
+check_redis(const char *v, char *why, size_t n)
 {
     struct redis_target t;
     struct werr e = {0};
@@ -115,7 +114,7 @@ check_redis(char *v, char *why, size_t n)
 }
 
 static int
-check_text(char *v, char *why, size_t n)
+check_text(const char *v, char *why, size_t n)
 {
     if (!is_text(v, TEXT_MAX)) {
         snprintf(why, n, "expected 1 to %d characters of UTF-8 text on one line", TEXT_MAX);
@@ -125,7 +124,7 @@ check_text(char *v, char *why, size_t n)
 }
 
 static int
-check_currency(char *v, char *why, size_t n)
+check_currency(const char *v, char *why, size_t n)
 {
     if (!is_text(v, 8) || strchr(v, ' ')) {
         snprintf(why, n,
@@ -137,7 +136,7 @@ check_currency(char *v, char *why, size_t n)
 }
 
 static int
-check_login_url(char *v, char *why, size_t n)
+check_login_url(const char *v, char *why, size_t n)
 {
     const char *host = str_starts(v, "https://") ? v + 8 : str_starts(v, "http://") ? v + 7 : NULL;
 
@@ -161,7 +160,7 @@ check_login_url(char *v, char *why, size_t n)
 }
 
 static int
-check_prefix(char *v, char *why, size_t n)
+check_prefix(const char *v, char *why, size_t n)
 {
     if (!is_text(v, TEXT_MAX) || strchr(v, ' ')) {
         snprintf(why, n,
@@ -172,7 +171,7 @@ check_prefix(char *v, char *why, size_t n)
 }
 
 static int
-check_name(char *v, char *why, size_t n)
+check_name(const char *v, char *why, size_t n)
 {
     size_t len = strlen(v);
 
@@ -185,7 +184,7 @@ check_name(char *v, char *why, size_t n)
 }
 
 static int
-check_http_url(char *v, char *why, size_t n)
+check_http_url(const char *v, char *why, size_t n)
 {
     if (!(str_starts(v, "http://") || str_starts(v, "https://")) || str_has_ctrl(v)) {
         snprintf(why, n, "expected an http:// or https:// URL");
@@ -195,7 +194,7 @@ check_http_url(char *v, char *why, size_t n)
 }
 
 static int
-check_nonempty(char *v, char *why, size_t n)
+check_nonempty(const char *v, char *why, size_t n)
 {
     if (*v == '\0' || str_has_ctrl(v)) {
         snprintf(why, n, "expected a non-empty string on one line");
@@ -522,7 +521,7 @@ static int
 set_text(void *base, const struct option *o, const char *key, const char *value, const char *origin,
          struct werr *e)
 {
-    char why[400];
+    char why[400], *copy;
 
     if (value == NULL && o->def == NULL)
         value = "";
@@ -541,16 +540,11 @@ set_text(void *base, const struct option *o, const char *key, const char *value,
         *text_slot(base, o) = NULL;
         return 0;
     }
-    {
-        char *v = xstrdup(value);
-
-        if (o->check(v, why, sizeof why) < 0) {
-            release(v, o->secret);
-            return bad_value(e, origin, key, o, why, value);
-        }
-        release(*text_slot(base, o), o->secret);
-        *text_slot(base, o) = v;
-    }
+    if (o->check(value, why, sizeof why) < 0)
+        return bad_value(e, origin, key, o, why, value);
+    copy = xstrdup(value); /* before the old value goes: value may be it */
+    release(*text_slot(base, o), o->secret);
+    *text_slot(base, o) = copy;
     return 0;
 }
 
@@ -585,6 +579,16 @@ free_strings(void *base, const struct table *t)
         }
 }
 
+/* The name of an enum key's value (its first, if several had it). */
+static const char *
+enum_name(const struct option *o, int value)
+{
+    for (const struct opt_name *k = o->names; k->name; k++)
+        if (k->value == value)
+            return k->name;
+    return "?"; /* only its names ever set it */
+}
+
 /* The value of o in base as JSON (see config_get), unmasked. */
 static json_t *
 value_json(const void *base, const struct option *o)
@@ -596,10 +600,7 @@ value_json(const void *base, const struct option *o)
     case OPT_DURATION:
         return json_integer(int_of(base, o));
     case OPT_ENUM:
-        for (const struct opt_name *k = o->names; k->name; k++)
-            if (k->value == int_of(base, o))
-                return json_string(k->name);
-        return json_null();
+        return json_string(enum_name(o, int_of(base, o)));
     case OPT_STRING:
         break;
     }
@@ -621,18 +622,12 @@ value_text(const void *base, const struct option *o)
             return xstrdup(o->unset ? o->unset : "(unset)");
         return o->secret ? secret_mask(v) : xstrdup(v);
     }
-    if (o->type == OPT_DURATION) {
-        units_format_duration(int_of(base, o), buf, sizeof buf);
-        return xstrdup(buf);
-    }
-    {
-        json_t *j = value_json(base, o);
-        char *s = json_is_string(j) ? xstrdup(json_string_value(j))
-                                    : xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(j));
-
-        json_decref(j);
-        return s;
-    }
+    if (o->type == OPT_ENUM)
+        return xstrdup(enum_name(o, int_of(base, o)));
+    if (o->type == OPT_INT)
+        return xasprintf("%d", int_of(base, o));
+    units_format_duration(int_of(base, o), buf, sizeof buf);
+    return xstrdup(buf);
 }
 
 /* ---- the struct -------------------------------------------------------- */
