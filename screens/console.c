@@ -633,7 +633,7 @@ draw_detail(struct app *app)
     }
     url = qr_login_url(app->cfg->login_url, json_string_value(json_object_get(v, "code")),
                        json_string_value(json_object_get(v, "password")));
-    if (qr_encode(url, app->cfg->qr_ecc[0], &q, &e) < 0) {
+    if (qr_encode(url, (char)app->cfg->qr_ecc, &q, &e) < 0) {
         say(app, e.msg);
         free(url);
         app->detail = false;
@@ -2025,18 +2025,18 @@ worker_thread(void *arg)
 static void
 start_worker(struct app *app)
 {
-    const char *mode = app->cfg->worker_embedded ? app->cfg->worker_embedded : "auto";
+    enum config_embedded mode = app->cfg->worker_embedded;
     struct db db = {0};
     struct werr e = {0};
     char *log;
     int seen = 1;
 
-    if (str_eq(mode, "off") || db_open(&db, app->cfg->db, &e) < 0)
+    if (mode == EMBEDDED_OFF || db_open(&db, app->cfg->db, &e) < 0)
         return;
     /* only an admin's console may act as the worker (PostgreSQL would refuse
      * the rest of its writes anyway) */
     if (db_load_role(&db, &e) == 0 && str_eq(db.group, "admin"))
-        seen = str_eq(mode, "on") ? 0 : worker_seen(&db, &e);
+        seen = mode == EMBEDDED_ON ? 0 : worker_seen(&db, &e);
     db_close(&db);
     if (seen != 0)
         return;
@@ -2044,7 +2044,7 @@ start_worker(struct app *app)
     if (log)
         worker_opts.log = fopen(log, "a");
     free(log);
-    worker_opts.interval_s = app->cfg->worker_interval ? atoi(app->cfg->worker_interval) : 10;
+    worker_opts.interval_s = app->cfg->worker_interval;
     worker_opts.embedded = true;
     worker_opts.stop = &worker_stop;
     app->worker_running = pthread_create(&app->worker_thread, NULL, worker_thread, app) == 0;

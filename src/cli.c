@@ -18,6 +18,7 @@
 #include "wisp/cli.h"
 #include "wisp/events.h"
 #include "wisp/metrics.h"
+#include "wisp/secret.h"
 #include "wisp/texttable.h"
 #include "wisp/util.h"
 
@@ -359,7 +360,7 @@ cli_print_usage(FILE *out, const struct cmd_entry *c)
 static void
 warn_secret(const char *origin, const char *value)
 {
-    char *masked = config_mask_secret(value);
+    char *masked = secret_mask(value);
 
     if (!str_eq(masked, value))
         fprintf(stderr,

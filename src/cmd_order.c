@@ -249,7 +249,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     o.columns = 1;
     o.shop_name = ctx->cfg->shop_name;
     o.currency = ctx->cfg->currency;
-    o.ecc = ctx->cfg->qr_ecc[0];
+    o.ecc = (char)ctx->cfg->qr_ecc;
     if ((db = cmd_db(ctx, e)) == NULL || (ord = order_get(db, id, e)) == NULL)
         return -1;
     if (!str_eq(jstr(ord, "status"), "completed")) {

@@ -116,13 +116,14 @@ static int
 worker_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     struct worker_opts o = {.log = stderr, .stop = &worker_stop};
-    const char *iv = args_get(a, "interval") ? args_get(a, "interval") : ctx->cfg->worker_interval;
+    const char *iv = args_get(a, "interval");
     int64_t v;
     struct sigaction sa = {.sa_handler = on_stop};
 
-    if (str_to_i64(iv ? iv : "10", 0, 86400, &v) < 0)
-        return werr_set(e, WISP_EUSAGE, "bad --interval \"%s\": expected seconds, 0 to 86400", iv);
-    o.interval_s = (int)v;
+    /* the flag is worker.interval's last source, parsed as the config parses it */
+    if (iv && config_set(ctx->cfg, "worker.interval", iv, "--interval", e) < 0)
+        return -1;
+    o.interval_s = ctx->cfg->worker_interval;
     if (args_has(a, "once"))
         o.cycles = 1;
     if (args_get(a, "cycles")) {

@@ -307,7 +307,7 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         fprintf(ctx->out, "login URL   (holds the password: --reveal shows it)\n");
     } else {
         fprintf(ctx->out, "login URL   %s\n\n", url);
-        print_qr(ctx->out, url, ctx->cfg->qr_ecc[0], ctx->tty, e);
+        print_qr(ctx->out, url, (char)ctx->cfg->qr_ecc, ctx->tty, e);
     }
     free(desc);
     free(url);
@@ -474,7 +474,7 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     o.columns = (int)columns;
     o.shop_name = ctx->cfg->shop_name;
     o.currency = ctx->cfg->currency;
-    o.ecc = ctx->cfg->qr_ecc[0];
+    o.ecc = (char)ctx->cfg->qr_ecc;
     if (ctx->progress) {
         o.progress = print_progress_ctx;
         o.progress_arg = ctx;

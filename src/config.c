@@ -1,265 +1,87 @@
 /*
  * config.c - wisp's settings (see include/wisp/config.h).
  *
- * Every key is one row of options[] below: its type, check, default,
- * environment variable, whether it may hold a secret, help text and where it
- * lives in struct config. Loading, validation, error messages, `config show`
- * and the key list all read that table, so a new key is one row and a field.
+ * Every key is one row of options[] below (every key of a provider one row
+ * of provider_options[]): its type, default, range or check, whether it may
+ * hold a secret, help text and where it lives in its struct. Loading,
+ * parsing, error messages, `config show` and the key list all read those
+ * tables, so a new key is one row and a field, and its default is written
+ * nowhere else.
  *
- * Values are kept as text (NULL = unset) and a check may normalise the text
- * it accepts. A source (the file, the environment) is applied to a scratch
- * copy and committed only when all of it is valid: a failed load leaves cfg
- * as it was.
+ * A value is parsed into its type (text, a whole number, a duration in
+ * seconds, one of an enum's names) when its source is read. A source (the
+ * file, the environment) is applied to a scratch copy and committed only
+ * when all of it is valid: a failed load leaves cfg as it was.
  */
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
 #include <libpq-fe.h>
 
 #include "wisp/config.h"
+#include "wisp/redis_url.h"
+#include "wisp/secret.h"
+#include "wisp/units.h"
 #include "wisp/util.h"
 
-/* How the file may spell a value. Everything is stored as text; an int or
- * bool key would also take a JSON number or boolean, a string key only a
- * JSON string. */
-enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL };
+/* What a value is, and the C type of its field: char * for OPT_STRING, int
+ * for the rest. A string key takes a JSON string; a number or duration key
+ * also takes a JSON number; all of them take text from the environment. */
+enum opt_type { OPT_STRING, OPT_INT, OPT_DURATION, OPT_ENUM };
 
 static const char *const type_expected[] = {
     [OPT_STRING] = "a string",
-    [OPT_INT] = "an integer",
-    [OPT_BOOL] = "true or false",
+    [OPT_INT] = "a whole number",
+    [OPT_DURATION] = "a whole number of seconds or text such as \"90s\" or \"1m30s\"",
+    [OPT_ENUM] = "a string",
 };
 
-/* Accept or reject v, which the check may rewrite in place to normalise it;
- * on rejection write "expected ..." into why. */
-typedef int (*check_fn)(char *v, char *why, size_t n);
+/* Accept or reject v; on rejection write "expected ..." into why. */
+typedef int (*check_fn)(const char *v, char *why, size_t n);
+
+/* One name an enum key accepts (any case) and the value its field gets. */
+struct opt_name {
+    const char *name;
+    int value;
+};
 
 struct option {
     const char *key;
     enum opt_type type;
-    check_fn check;
-    const char *def;   /* NULL: unset by default, and "" unsets it */
-    const char *env;   /* WISP_ + key upper-cased, dots as underscores */
-    bool secret;       /* may hold a password: masked wherever shown */
-    const char *unset; /* what `config show` prints while unset */
+    const char *def; /* as a person writes it; NULL: unset by default, and "" unsets it */
+    check_fn check;  /* OPT_STRING: what text it accepts */
+    int min, max;    /* OPT_INT, OPT_DURATION: the range, in seconds for a duration */
+    const struct opt_name *names; /* OPT_ENUM: what it accepts, ending with {NULL} */
+    bool secret;                  /* may hold a password: masked wherever shown */
+    const char *unset;            /* what `config show` prints while unset */
     const char *help;
-    size_t offset; /* of the char * in struct config */
+    size_t offset; /* of the field in its struct */
 };
 
-#define REDIS_FORMS "redis://[[user]:password@]host[:port][/db] or unix:///path/to.sock[?db=N]"
-#define TEXT_MAX    64 /* characters in a shop name or a Redis prefix */
-#define THEME_MAX   32 /* characters in a theme name */
+/* an enum's field is an int to the table */
+_Static_assert(sizeof(enum config_embedded) == sizeof(int), "enum config_embedded is an int");
 
-/* True when v holds a control character (newline, tab, escape...). */
+#define TEXT_MAX  64 /* characters in a shop name or a Redis prefix */
+#define THEME_MAX 32 /* characters in a theme name */
+
+/* ---- checks of text ---------------------------------------------------- */
+
+/* 1 to max characters of UTF-8 on one line, without control characters. */
 static bool
-has_control(const char *v)
+is_text(const char *v, size_t max)
 {
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return true;
-    return false;
+    return *v != '\0' && text_check("text", v, max, NULL) == 0;
 }
-
-/* Number of characters in UTF-8 text, or -1 when it is not valid UTF-8. */
-static int
-utf8_len(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    int n = 0;
-
-    while (*p) {
-        int more;
-
-        if (*p < 0x80)
-            more = 0;
-        else if (*p >= 0xc2 && *p <= 0xdf)
-            more = 1;
-        else if ((*p & 0xf0) == 0xe0)
-            more = 2;
-        else if (*p >= 0xf0 && *p <= 0xf4)
-            more = 3;
-        else
-            return -1;
-        for (p++; more > 0; more--, p++)
-            if ((*p & 0xc0) != 0x80)
-                return -1;
-        n++;
-    }
-    return n;
-}
-
-/* ---- secrets ---------------------------------------------------------- */
-
-struct span {
-    size_t off, len;
-};
-
-static void
-add_span(struct span **sp, size_t *n, size_t off, size_t len)
-{
-    if (len == 0)
-        return;
-    *sp = xrealloc(*sp, (*n + 1) * sizeof **sp);
-    (*sp)[(*n)++] = (struct span){off, len};
-}
-
-/* The password in the userinfo of a URI whose authority starts at s[start]
- * (just after "://"); a redis URL's userinfo without a colon is a password
- * too. Returns where the caller's scan should go on. */
-static size_t
-uri_secret(const char *s, size_t start, bool redis, struct span **sp, size_t *n)
-{
-    const char *p = s + start, *at = NULL, *colon;
-    size_t end = strcspn(p, " \t\r\n\f\v'");
-    const char *query = memchr(p, '?', end);
-
-    /* The last '@' ends the userinfo, so a raw '@', '/' or '?' in a password
-     * is still hidden; an '@' inside a query value (after "?k=") is not it. */
-    for (const char *q = p; q < p + end; q++)
-        if (*q == '@' && (query == NULL || q < query || !memchr(query, '=', (size_t)(q - query))))
-            at = q;
-    if (at == NULL)
-        return start;
-    colon = memchr(p, ':', (size_t)(at - p));
-    if (colon)
-        add_span(sp, n, (size_t)(colon + 1 - s), (size_t)(at - colon - 1));
-    else if (redis)
-        add_span(sp, n, start, (size_t)(at - p));
-    return (size_t)(at - s);
-}
-
-/* If s[i] starts "password=" or "sslpassword=" as a libpq keyword (after
- * whitespace or a quote) or a URI query parameter (after ? or &), record the
- * value and return the index after it; otherwise return i. */
-static size_t
-keyword_secret(const char *s, size_t i, struct span **sp, size_t *n)
-{
-    char prev = i ? s[i - 1] : ' ';
-    bool query = prev == '?' || prev == '&';
-    size_t j = i, v;
-
-    if (!query && !isspace((unsigned char)prev) && prev != '\'')
-        return i;
-    if (str_starts(s + i, "password"))
-        j += 8;
-    else if (str_starts(s + i, "sslpassword"))
-        j += 11;
-    else
-        return i;
-    while (!query && isspace((unsigned char)s[j]))
-        j++;
-    if (s[j] != '=')
-        return i;
-    j++;
-    while (!query && isspace((unsigned char)s[j]))
-        j++;
-    v = j;
-    if (query) {
-        j += strcspn(s + j, "&#");
-    } else if (s[j] == '\'') {
-        for (j++; s[j] && s[j] != '\''; j++)
-            if (s[j] == '\\' && s[j + 1])
-                j++;
-        if (s[j])
-            j++;
-    } else {
-        /* libpq ends a bare value at whitespace only */
-        while (s[j] && !isspace((unsigned char)s[j]))
-            j++;
-    }
-    add_span(sp, n, v, j - v);
-    return j;
-}
-
-/* Where the secrets in s are, in order: passwords in libpq keyword strings
- * (also nested, as dbname='...'), in URIs' userinfo and query. Leaning to
- * hide too much rather than too little. */
-static size_t
-find_secrets(const char *s, struct span **sp)
-{
-    size_t n = 0, i = 0, next;
-
-    *sp = NULL;
-    while (s[i]) {
-        if (strncmp(s + i, "://", 3) == 0) {
-            size_t b = i;
-
-            while (b > 0 && (isalnum((unsigned char)s[b - 1]) || strchr("+-.", s[b - 1])))
-                b--;
-            next = uri_secret(s, i + 3,
-                              (i - b == 5 && strncmp(s + b, "redis", 5) == 0) ||
-                                  (i - b == 6 && strncmp(s + b, "rediss", 6) == 0),
-                              sp, &n);
-            i = next > i + 3 ? next : i + 3;
-            continue;
-        }
-        next = keyword_secret(s, i, sp, &n);
-        i = next > i ? next : i + 1;
-    }
-    return n;
-}
-
-char *
-config_mask_secret(const char *s)
-{
-    struct sbuf out = {0};
-    struct span *sp;
-    size_t n, at = 0;
-
-    if (s == NULL)
-        return NULL;
-    n = find_secrets(s, &sp);
-    for (size_t k = 0; k < n; k++) {
-        if (sp[k].off < at)
-            continue; /* never overlap, never reveal */
-        sb_addn(&out, s + at, sp[k].off - at);
-        sb_add(&out, "****");
-        at = sp[k].off + sp[k].len;
-    }
-    sb_add(&out, s + at);
-    free(sp);
-    return sb_steal(&out);
-}
-
-/* msg with every secret of value in it replaced by "****": libpq's parse
- * errors may quote a piece of the string they reject. */
-static char *
-scrub(const char *msg, const char *value)
-{
-    struct span *sp;
-    size_t n = find_secrets(value, &sp);
-    char *text = xstrdup(msg);
-
-    for (size_t k = 0; k < n; k++) {
-        char *secret = xasprintf("%.*s", (int)sp[k].len, value + sp[k].off);
-        struct sbuf out = {0};
-        const char *p = text, *hit;
-
-        while ((hit = strstr(p, secret)) != NULL) {
-            sb_addn(&out, p, (size_t)(hit - p));
-            sb_add(&out, "****");
-            p = hit + sp[k].len;
-        }
-        sb_add(&out, p);
-        explicit_bzero(secret, sp[k].len);
-        free(secret);
-        free(text);
-        text = sb_steal(&out);
-    }
-    free(sp);
-    return text;
-}
-
-/* ---- checks ----------------------------------------------------------- */
 
 static int
-check_conninfo(char *v, char *why, size_t n)
+check_conninfo(const char *v, char *why, size_t n)
 {
     char *err = NULL, *detail;
     PQconninfoOption *opts = PQconninfoParse(v, &err);
@@ -268,7 +90,7 @@ check_conninfo(char *v, char *why, size_t n)
         PQconninfoFree(opts);
         return 0;
     }
-    detail = scrub(err ? err : "out of memory", v);
+    detail = secret_scrub(err ? err : "out of memory", v);
     detail[strcspn(detail, "\r\n")] = '\0';
     snprintf(why, n, "expected a libpq conninfo (host=... dbname=...) or postgresql:// URI (%s)",
              detail);
@@ -278,25 +100,23 @@ check_conninfo(char *v, char *why, size_t n)
 }
 
 static int
-check_redis(char *v, char *why, size_t n)
+check_redis(const char *v, char *why, size_t n)
 {
     struct redis_target t;
     struct werr e = {0};
 
-    if (config_parse_redis_url(v, &t, &e) < 0) {
+    if (redis_url_parse(v, &t, &e) < 0) {
         snprintf(why, n, "%s", e.msg);
         return -1;
     }
-    config_redis_target_free(&t);
+    redis_url_free(&t);
     return 0;
 }
 
 static int
-check_text(char *v, char *why, size_t n)
+check_text(const char *v, char *why, size_t n)
 {
-    int len = utf8_len(v);
-
-    if (len < 1 || len > TEXT_MAX || has_control(v)) {
+    if (!is_text(v, TEXT_MAX)) {
         snprintf(why, n, "expected 1 to %d characters of UTF-8 text on one line", TEXT_MAX);
         return -1;
     }
@@ -304,11 +124,9 @@ check_text(char *v, char *why, size_t n)
 }
 
 static int
-check_currency(char *v, char *why, size_t n)
+check_currency(const char *v, char *why, size_t n)
 {
-    int len = utf8_len(v);
-
-    if (len < 1 || len > 8 || has_control(v) || strchr(v, ' ')) {
+    if (!is_text(v, 8) || strchr(v, ' ')) {
         snprintf(why, n,
                  "expected a currency code or symbol of 1 to 8 characters without spaces, "
                  "e.g. USD, KES or €");
@@ -318,12 +136,12 @@ check_currency(char *v, char *why, size_t n)
 }
 
 static int
-check_login_url(char *v, char *why, size_t n)
+check_login_url(const char *v, char *why, size_t n)
 {
     const char *host = str_starts(v, "https://") ? v + 8 : str_starts(v, "http://") ? v + 7 : NULL;
 
     if (host == NULL || *host == '\0' || *host == '/' || strstr(v, "{user}") == NULL ||
-        strchr(v, ' ') || has_control(v) || utf8_len(v) < 0) {
+        strchr(v, ' ') || str_has_ctrl(v)) {
         snprintf(why, n,
                  "expected an http:// or https:// URL containing {user} (and usually {pass}), "
                  "without spaces");
@@ -342,11 +160,9 @@ check_login_url(char *v, char *why, size_t n)
 }
 
 static int
-check_prefix(char *v, char *why, size_t n)
+check_prefix(const char *v, char *why, size_t n)
 {
-    int len = utf8_len(v);
-
-    if (len < 1 || len > TEXT_MAX || has_control(v) || strchr(v, ' ')) {
+    if (!is_text(v, TEXT_MAX) || strchr(v, ' ')) {
         snprintf(why, n,
                  "expected 1 to %d characters without spaces, e.g. wisp: or shop2:", TEXT_MAX);
         return -1;
@@ -355,7 +171,7 @@ check_prefix(char *v, char *why, size_t n)
 }
 
 static int
-check_name(char *v, char *why, size_t n)
+check_name(const char *v, char *why, size_t n)
 {
     size_t len = strlen(v);
 
@@ -368,104 +184,194 @@ check_name(char *v, char *why, size_t n)
 }
 
 static int
-check_ecc(char *v, char *why, size_t n)
+check_http_url(const char *v, char *why, size_t n)
 {
-    if (strlen(v) != 1 || strchr("LMQH", toupper((unsigned char)v[0])) == NULL) {
-        snprintf(why, n, "expected one of L, M, Q, H");
-        return -1;
-    }
-    v[0] = (char)toupper((unsigned char)v[0]);
-    return 0;
-}
-
-/* A whole number of seconds in [0, 86400]. */
-static int
-check_seconds(char *v, char *why, size_t n)
-{
-    int64_t x;
-
-    if (str_to_i64(v, 0, 86400, &x) < 0) {
-        snprintf(why, n, "expected a whole number of seconds, 0 to 86400");
-        return -1;
-    }
-    return 0;
-}
-
-/* A deadline in seconds, 1 to 600. */
-static int
-check_deadline(char *v, char *why, size_t n)
-{
-    int64_t x;
-
-    if (str_to_i64(v, 1, 600, &x) < 0) {
-        snprintf(why, n, "expected a whole number of seconds, 1 to 600");
+    if (!(str_starts(v, "http://") || str_starts(v, "https://")) || str_has_ctrl(v)) {
+        snprintf(why, n, "expected an http:// or https:// URL");
         return -1;
     }
     return 0;
 }
 
 static int
-check_embedded(char *v, char *why, size_t n)
+check_nonempty(const char *v, char *why, size_t n)
 {
-    if (str_eq(v, "auto") || str_eq(v, "on") || str_eq(v, "off"))
-        return 0;
-    snprintf(why, n, "expected auto, on or off");
-    return -1;
+    if (*v == '\0' || str_has_ctrl(v)) {
+        snprintf(why, n, "expected a non-empty string on one line");
+        return -1;
+    }
+    return 0;
 }
 
-/* ---- the table -------------------------------------------------------- */
+/* ---- the tables -------------------------------------------------------- */
+
+static const struct opt_name ecc_names[] = {
+    {"L", 'L'}, {"M", 'M'}, {"Q", 'Q'}, {"H", 'H'}, {NULL, 0}};
+static const struct opt_name embedded_names[] = {
+    {"auto", EMBEDDED_AUTO}, {"on", EMBEDDED_ON}, {"off", EMBEDDED_OFF}, {NULL, 0}};
 
 #define AT(field) offsetof(struct config, field)
 static const struct option options[] = {
-    {"db", OPT_STRING, check_conninfo, NULL, "WISP_DB", true, "(libpq defaults)",
-     "PostgreSQL: libpq conninfo or postgresql:// URI; unset = PG* variables, service files",
-     AT(db)},
-    {"redis", OPT_STRING, check_redis, NULL, "WISP_REDIS", true, "(unset: live metrics off)",
-     "Redis for events and live metrics: " REDIS_FORMS, AT(redis)},
-    {"shop.name", OPT_STRING, check_text, "wisp hotspot", "WISP_SHOP_NAME", false, NULL,
-     "shop name printed on voucher sheets and the console header", AT(shop_name)},
-    {"currency", OPT_STRING, check_currency, "USD", "WISP_CURRENCY", false, NULL,
-     "currency code or symbol shown with prices", AT(currency)},
-    {"login_url", OPT_STRING, check_login_url,
-     "http://hotspot.lan/login?username={user}&password={pass}", "WISP_LOGIN_URL", false, NULL,
-     "hotspot login URL a voucher's QR code opens; {user} and {pass} are filled in", AT(login_url)},
-    {"redis.prefix", OPT_STRING, check_prefix, "wisp:", "WISP_REDIS_PREFIX", false, NULL,
-     "prefix of every Redis key and channel, so shops can share one Redis", AT(redis_prefix)},
-    {"theme", OPT_STRING, check_name, "default", "WISP_THEME", false, NULL,
-     "console colour theme (a file in the themes directory)", AT(theme)},
-    {"qr.ecc", OPT_STRING, check_ecc, "M", "WISP_QR_ECC", false, NULL,
-     "QR error correction level: L, M, Q or H", AT(qr_ecc)},
-    {"worker.interval", OPT_INT, check_seconds, "10", "WISP_WORKER_INTERVAL", false, NULL,
-     "seconds between worker cycles; 0 = back to back", AT(worker_interval)},
-    {"worker.embedded", OPT_STRING, check_embedded, "auto", "WISP_WORKER_EMBEDDED", false, NULL,
-     "console runs a worker thread: auto (when no worker is seen), on or off", AT(worker_embedded)},
-    {"ssh.connect_timeout", OPT_INT, check_deadline, "5", "WISP_SSH_CONNECT_TIMEOUT", false, NULL,
-     "seconds allowed to connect and log in to a router", AT(ssh_connect_timeout)},
-    {"ssh.command_timeout", OPT_INT, check_deadline, "15", "WISP_SSH_COMMAND_TIMEOUT", false, NULL,
-     "seconds allowed to one command on a router", AT(ssh_command_timeout)},
+    {.key = "db",
+     .type = OPT_STRING,
+     .check = check_conninfo,
+     .secret = true,
+     .unset = "(libpq defaults)",
+     .help =
+         "PostgreSQL: libpq conninfo or postgresql:// URI; unset = PG* variables, service files",
+     .offset = AT(db)},
+    {.key = "redis",
+     .type = OPT_STRING,
+     .check = check_redis,
+     .secret = true,
+     .unset = "(unset: live metrics off)",
+     .help = "Redis for events and live metrics: " REDIS_URL_FORMS,
+     .offset = AT(redis)},
+    {.key = "shop.name",
+     .type = OPT_STRING,
+     .def = "wisp hotspot",
+     .check = check_text,
+     .help = "shop name printed on voucher sheets and the console header",
+     .offset = AT(shop_name)},
+    {.key = "currency",
+     .type = OPT_STRING,
+     .def = "USD",
+     .check = check_currency,
+     .help = "currency code or symbol shown with prices",
+     .offset = AT(currency)},
+    {.key = "login_url",
+     .type = OPT_STRING,
+     .def = "http://hotspot.lan/login?username={user}&password={pass}",
+     .check = check_login_url,
+     .help = "hotspot login URL a voucher's QR code opens; {user} and {pass} are filled in",
+     .offset = AT(login_url)},
+    {.key = "redis.prefix",
+     .type = OPT_STRING,
+     .def = "wisp:",
+     .check = check_prefix,
+     .help = "prefix of every Redis key and channel, so shops can share one Redis",
+     .offset = AT(redis_prefix)},
+    {.key = "theme",
+     .type = OPT_STRING,
+     .def = "default",
+     .check = check_name,
+     .help = "console colour theme (a file in the themes directory)",
+     .offset = AT(theme)},
+    {.key = "qr.ecc",
+     .type = OPT_ENUM,
+     .def = "M",
+     .names = ecc_names,
+     .help = "QR error correction level: L, M, Q or H",
+     .offset = AT(qr_ecc)},
+    {.key = "worker.interval",
+     .type = OPT_DURATION,
+     .def = "10s",
+     .min = 0,
+     .max = 86400,
+     .help = "between a router's polls and the worker's ticks; 0 = back to back",
+     .offset = AT(worker_interval)},
+    {.key = "worker.embedded",
+     .type = OPT_ENUM,
+     .def = "auto",
+     .names = embedded_names,
+     .help = "console runs a worker thread: auto (when no worker is seen), on or off",
+     .offset = AT(worker_embedded)},
+    {.key = "ssh.connect_timeout",
+     .type = OPT_DURATION,
+     .def = "5s",
+     .min = 1,
+     .max = 600,
+     .help = "time allowed to connect and log in to a router",
+     .offset = AT(ssh_connect_timeout)},
+    {.key = "ssh.command_timeout",
+     .type = OPT_DURATION,
+     .def = "15s",
+     .min = 1,
+     .max = 600,
+     .help = "time allowed to one command on a router",
+     .offset = AT(ssh_command_timeout)},
 };
+#undef AT
 #define NOPTIONS (sizeof options / sizeof options[0])
+
+/* "providers": {"NAME": {KEY: ...}}: the keys of one provider (what they
+ * mean: include/wisp/config.h, docs/providers.md). */
+#define AT(field) offsetof(struct config_provider, field)
+#define NUMBER(k, d, lo)                                                                           \
+    {                                                                                              \
+        .key = #k, .type = OPT_INT, .def = #d, .min = lo, .max = 10000000,                         \
+        .offset = offsetof(struct config_provider, k)                                              \
+    }
+static const struct option provider_options[] = {
+    {.key = "url", .type = OPT_STRING, .check = check_http_url, .offset = AT(url)},
+    {.key = "token_env", .type = OPT_STRING, .check = check_nonempty, .offset = AT(token_env)},
+    {.key = "token_file", .type = OPT_STRING, .check = check_nonempty, .offset = AT(token_file)},
+    NUMBER(http_timeout_s, 10, 1),
+    NUMBER(first_check_s, 60, 0),
+    NUMBER(backoff_base_s, 30, 0),
+    NUMBER(backoff_max_s, 600, 0),
+    NUMBER(max_checks, 20, 0),
+    NUMBER(timeout_s, 86400, 0),
+    NUMBER(sweep_s, 300, 0),
+};
+#undef NUMBER
+#undef AT
+#define NPROVIDER_OPTIONS (sizeof provider_options / sizeof provider_options[0])
+
 #define SHOW_KEY 19 /* key column of `config show`, wide enough for every key */
 
+/* A table and its length. */
+struct table {
+    const struct option *o;
+    size_t n;
+};
+
+static const struct table main_table = {options, NOPTIONS};
+static const struct table provider_table = {provider_options, NPROVIDER_OPTIONS};
+
 static char **
-slot(struct config *cfg, const struct option *o)
+text_slot(void *base, const struct option *o)
 {
-    return (char **)((char *)cfg + o->offset);
+    return (char **)((char *)base + o->offset);
+}
+
+static int *
+int_slot(void *base, const struct option *o)
+{
+    return (int *)((char *)base + o->offset);
 }
 
 static const char *
-value_of(const struct config *cfg, const struct option *o)
+text_of(const void *base, const struct option *o)
 {
-    return *(char *const *)((const char *)cfg + o->offset);
+    return *(char *const *)((const char *)base + o->offset);
+}
+
+static int
+int_of(const void *base, const struct option *o)
+{
+    return *(const int *)((const char *)base + o->offset);
 }
 
 static const struct option *
-find_option(const char *key)
+find_option(const struct table *t, const char *key)
 {
-    for (size_t i = 0; i < NOPTIONS; i++)
-        if (strcmp(options[i].key, key) == 0)
-            return &options[i];
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->o[i].key, key) == 0)
+            return &t->o[i];
     return NULL;
+}
+
+/* WISP_ + the key upper-cased, dots as underscores: "worker.interval" is
+ * WISP_WORKER_INTERVAL. */
+static void
+env_name(const struct option *o, char *buf, size_t n)
+{
+    size_t i = (size_t)snprintf(buf, n, "WISP_");
+
+    for (const char *k = o->key; *k && i + 1 < n; k++)
+        buf[i++] = *k == '.' ? '_' : (char)toupper((unsigned char)*k);
+    buf[i] = '\0';
 }
 
 /* Free a value, wiping it first when it may hold a password. */
@@ -477,93 +383,16 @@ release(char *v, bool secret)
     free(v);
 }
 
-void
-config_init(struct config *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    for (size_t i = 0; i < NOPTIONS; i++)
-        *slot(cfg, &options[i]) = options[i].def ? xstrdup(options[i].def) : NULL;
-}
-
-void
-config_free(struct config *cfg)
-{
-    for (size_t i = 0; i < NOPTIONS; i++)
-        release(*slot(cfg, &options[i]), options[i].secret);
-    free(cfg->file);
-    json_decref(cfg->providers);
-    memset(cfg, 0, sizeof *cfg);
-}
-
-/* A deep copy of src, to load into before committing. */
-static void
-config_copy(struct config *dst, const struct config *src)
-{
-    *dst = *src;
-    for (size_t i = 0; i < NOPTIONS; i++) {
-        const char *v = value_of(src, &options[i]);
-
-        *slot(dst, &options[i]) = v ? xstrdup(v) : NULL;
-    }
-    dst->file = src->file ? xstrdup(src->file) : NULL;
-    dst->providers = src->providers ? json_deep_copy(src->providers) : NULL;
-}
-
-/* Replace cfg by the scratch copy that loaded without error. */
-static void
-config_commit(struct config *cfg, struct config *scratch)
-{
-    config_free(cfg);
-    *cfg = *scratch;
-}
-
-const char *
-config_get(const struct config *cfg, const char *key)
-{
-    const struct option *o = find_option(key);
-
-    return o ? value_of(cfg, o) : NULL;
-}
-
-/* ---- errors ----------------------------------------------------------- */
-
-/* s in double quotes for a one-line message: control characters escaped,
- * cut after 80 bytes (on a character boundary). */
-static void
-sb_quoted(struct sbuf *sb, const char *s)
-{
-    size_t i;
-
-    sb_addc(sb, '"');
-    for (i = 0; s[i] && (i < 80 || ((unsigned char)s[i] & 0xc0) == 0x80); i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c == '"' || c == '\\') {
-            sb_addc(sb, '\\');
-            sb_addc(sb, (char)c);
-        } else if (c < 0x20 || c == 0x7f) {
-            sb_printf(sb, "\\x%02x", c);
-        } else {
-            sb_addc(sb, (char)c);
-        }
-    }
-    if (s[i])
-        sb_add(sb, "...");
-    sb_addc(sb, '"');
-}
+/* ---- errors ------------------------------------------------------------ */
 
 /* Fill e with `ORIGIN: key "KEY": TEXT` and return -1. */
 static int
 key_error(struct werr *e, const char *origin, const char *key, const char *text)
 {
-    struct sbuf sb = {0};
+    char quoted[200];
 
-    sb_printf(&sb, "%s: key ", origin ? origin : "config");
-    sb_quoted(&sb, key);
-    sb_printf(&sb, ": %s", text);
-    werr_set(e, WISP_EUSAGE, "%s", sb.buf);
-    sb_free(&sb);
-    return -1;
+    return werr_set(e, WISP_EUSAGE, "%s: key \"%s\": %s", origin ? origin : "config",
+                    str_quote(key, 80, quoted, sizeof quoted), text);
 }
 
 /* Edit distance between a and b ignoring case, to suggest what a typo meant. */
@@ -596,77 +425,298 @@ distance(const char *a, const char *b)
     return row[lb];
 }
 
+/* key is unknown: say which keys of t are known, and the nearest one when
+ * name (key, or its last part for a provider's key) is a typo of it. */
 static int
-unknown_key(struct werr *e, const char *origin, const char *key)
+unknown_key(struct werr *e, const char *origin, const char *key, const char *name,
+            const struct table *t)
 {
     struct sbuf text = {0};
     const struct option *near = NULL;
     size_t best = 3; /* suggest only what is at most two edits away */
 
-    for (size_t i = 0; i < NOPTIONS; i++) {
-        size_t d = distance(key, options[i].key);
+    for (size_t i = 0; i < t->n; i++) {
+        size_t d = distance(name, t->o[i].key);
 
-        if (d < best && d < strlen(key))
-            best = d, near = &options[i];
+        if (d < best && d < strlen(name))
+            best = d, near = &t->o[i];
     }
     sb_add(&text, "unknown key (");
     if (near)
         sb_printf(&text, "did you mean \"%s\"? ", near->key);
     sb_add(&text, "known:");
-    for (size_t i = 0; i < NOPTIONS; i++)
-        sb_printf(&text, "%s %s", i ? "," : "", options[i].key);
+    for (size_t i = 0; i < t->n; i++)
+        sb_printf(&text, "%s %s", i ? "," : "", t->o[i].key);
     sb_addc(&text, ')');
     key_error(e, origin, key, text.buf);
     sb_free(&text);
     return -1;
 }
 
-/* Check value and store it; NULL restores the default, and "" unsets a key
+/* What a bad value of o got: `WHY, got "VALUE"` (a secret masked) into e. */
+static int
+bad_value(struct werr *e, const char *origin, const char *key, const struct option *o,
+          const char *why, const char *value)
+{
+    char *shown = o->secret ? secret_mask(value) : xstrdup(value), quoted[200];
+    char *text = xasprintf("%s, got \"%s\"", why, str_quote(shown, 80, quoted, sizeof quoted));
+
+    key_error(e, origin, key, text);
+    free(text);
+    release(shown, o->secret);
+    return -1;
+}
+
+/* ---- parsing a value --------------------------------------------------- */
+
+/* The text of "expected ..." for a number or duration key out of range. */
+static void
+range_expected(const struct option *o, char *why, size_t n)
+{
+    char lo[32], hi[32];
+
+    if (o->type == OPT_INT) {
+        snprintf(why, n, "expected a whole number from %d to %d", o->min, o->max);
+        return;
+    }
+    units_format_duration(o->min, lo, sizeof lo);
+    units_format_duration(o->max, hi, sizeof hi);
+    snprintf(why, n, "expected a duration from %s to %s (e.g. 30, 30s, 1m30s)", lo, hi);
+}
+
+/* Parse text for an int-valued key into *out; -1 with "expected ..." in why. */
+static int
+parse_int(const struct option *o, const char *v, int *out, char *why, size_t n)
+{
+    int64_t x;
+
+    if (o->type == OPT_ENUM) {
+        struct sbuf names = {0};
+
+        for (const struct opt_name *k = o->names; k->name; k++)
+            if (strcasecmp(k->name, v) == 0) {
+                *out = k->value;
+                return 0;
+            }
+        for (const struct opt_name *k = o->names; k->name; k++)
+            sb_printf(&names, "%s%s", k == o->names ? "" : ", ", k->name);
+        snprintf(why, n, "expected one of %s", names.buf);
+        sb_free(&names);
+        return -1;
+    }
+    /* a bare number is seconds; a duration may also be "90s", "1h30m" ... */
+    if (str_to_i64(v, o->min, o->max, &x) == 0 ||
+        (o->type == OPT_DURATION && strspn(v, "0123456789") != strlen(v) &&
+         units_parse_duration(v, &x, NULL) == 0 && x >= o->min && x <= o->max)) {
+        *out = (int)x;
+        return 0;
+    }
+    range_expected(o, why, n);
+    return -1;
+}
+
+/* Set o in base from text; NULL restores the default, and "" unsets a key
  * whose default is unset. */
 static int
-set_option(struct config *cfg, const struct option *o, const char *value, const char *origin,
-           struct werr *e)
+set_text(void *base, const struct option *o, const char *key, const char *value, const char *origin,
+         struct werr *e)
 {
-    char why[400], *v;
+    char why[400], *copy;
 
-    if (value == NULL || (*value == '\0' && o->def == NULL)) {
-        v = value == NULL && o->def ? xstrdup(o->def) : NULL;
-    } else {
-        v = xstrdup(value);
-        if (o->check(v, why, sizeof why) < 0) {
-            struct sbuf text = {0};
-            char *shown = o->secret ? config_mask_secret(value) : xstrdup(value);
+    if (value == NULL && o->def == NULL)
+        value = "";
+    else if (value == NULL)
+        value = o->def;
+    if (o->type != OPT_STRING) {
+        int x;
 
-            sb_printf(&text, "%s, got ", why);
-            sb_quoted(&text, shown);
-            key_error(e, origin, o->key, text.buf);
-            sb_free(&text);
-            free(shown);
-            release(v, o->secret);
-            return -1;
-        }
+        if (parse_int(o, value, &x, why, sizeof why) < 0)
+            return bad_value(e, origin, key, o, why, value);
+        *int_slot(base, o) = x;
+        return 0;
     }
-    release(*slot(cfg, o), o->secret);
-    *slot(cfg, o) = v;
+    if (*value == '\0' && o->def == NULL) {
+        release(*text_slot(base, o), o->secret);
+        *text_slot(base, o) = NULL;
+        return 0;
+    }
+    if (o->check(value, why, sizeof why) < 0)
+        return bad_value(e, origin, key, o, why, value);
+    copy = xstrdup(value); /* before the old value goes: value may be it */
+    release(*text_slot(base, o), o->secret);
+    *text_slot(base, o) = copy;
     return 0;
+}
+
+/* Every key of t in base to its default. */
+static void
+set_defaults(void *base, const struct table *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (set_text(base, &t->o[i], t->o[i].key, NULL, "default", NULL) < 0)
+            abort(); /* a default the table's own check refuses: a bug in the table */
+}
+
+/* A copy of the strings of base's keys of t (the ints come with *dst = *src). */
+static void
+copy_strings(void *dst, const void *src, const struct table *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->o[i].type == OPT_STRING) {
+            const char *v = text_of(src, &t->o[i]);
+
+            *text_slot(dst, &t->o[i]) = v ? xstrdup(v) : NULL;
+        }
+}
+
+static void
+free_strings(void *base, const struct table *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->o[i].type == OPT_STRING) {
+            release(*text_slot(base, &t->o[i]), t->o[i].secret);
+            *text_slot(base, &t->o[i]) = NULL;
+        }
+}
+
+/* The name of an enum key's value (its first, if several had it). */
+static const char *
+enum_name(const struct option *o, int value)
+{
+    for (const struct opt_name *k = o->names; k->name; k++)
+        if (k->value == value)
+            return k->name;
+    return "?"; /* only its names ever set it */
+}
+
+/* The value of o in base as JSON (see config_get), unmasked. */
+static json_t *
+value_json(const void *base, const struct option *o)
+{
+    const char *v;
+
+    switch (o->type) {
+    case OPT_INT:
+    case OPT_DURATION:
+        return json_integer(int_of(base, o));
+    case OPT_ENUM:
+        return json_string(enum_name(o, int_of(base, o)));
+    case OPT_STRING:
+        break;
+    }
+    v = text_of(base, o);
+    /* jansson refuses text that is not UTF-8 (a conninfo might hold it) */
+    return v == NULL ? json_null() : json_string(v) ?: json_string("(not valid UTF-8)");
+}
+
+/* The value of o in base as `config show` prints it (a secret masked). */
+static char *
+value_text(const void *base, const struct option *o)
+{
+    char buf[32];
+
+    if (o->type == OPT_STRING) {
+        const char *v = text_of(base, o);
+
+        if (v == NULL)
+            return xstrdup(o->unset ? o->unset : "(unset)");
+        return o->secret ? secret_mask(v) : xstrdup(v);
+    }
+    if (o->type == OPT_ENUM)
+        return xstrdup(enum_name(o, int_of(base, o)));
+    if (o->type == OPT_INT)
+        return xasprintf("%d", int_of(base, o));
+    units_format_duration(int_of(base, o), buf, sizeof buf);
+    return xstrdup(buf);
+}
+
+/* ---- the struct -------------------------------------------------------- */
+
+void
+config_init(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    set_defaults(cfg, &main_table);
+}
+
+static void
+free_providers(struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->nproviders; i++) {
+        free_strings(&cfg->providers[i], &provider_table);
+        free(cfg->providers[i].name);
+    }
+    free(cfg->providers);
+    cfg->providers = NULL;
+    cfg->nproviders = 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+    free_strings(cfg, &main_table);
+    free(cfg->file);
+    free_providers(cfg);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* A deep copy of src, to load into before committing. */
+static void
+config_copy(struct config *dst, const struct config *src)
+{
+    *dst = *src;
+    copy_strings(dst, src, &main_table);
+    dst->file = src->file ? xstrdup(src->file) : NULL;
+    dst->providers = src->nproviders ? xcalloc(src->nproviders, sizeof *dst->providers) : NULL;
+    for (size_t i = 0; i < src->nproviders; i++) {
+        dst->providers[i] = src->providers[i];
+        dst->providers[i].name = xstrdup(src->providers[i].name);
+        copy_strings(&dst->providers[i], &src->providers[i], &provider_table);
+    }
+}
+
+/* Replace cfg by the scratch copy that loaded without error. */
+static void
+config_commit(struct config *cfg, struct config *scratch)
+{
+    config_free(cfg);
+    *cfg = *scratch;
+}
+
+json_t *
+config_get(const struct config *cfg, const char *key)
+{
+    const struct option *o = find_option(&main_table, key);
+
+    return o ? value_json(cfg, o) : NULL;
+}
+
+const struct config_provider *
+config_provider(const struct config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nproviders; i++)
+        if (str_eq(cfg->providers[i].name, name))
+            return &cfg->providers[i];
+    return NULL;
 }
 
 int
 config_set(struct config *cfg, const char *key, const char *value, const char *origin,
            struct werr *e)
 {
-    const struct option *o = find_option(key);
+    const struct option *o = find_option(&main_table, key);
 
     if (o == NULL)
-        return unknown_key(e, origin, key);
-    return set_option(cfg, o, value, origin, e);
+        return unknown_key(e, origin, key, key, &main_table);
+    return set_text(cfg, o, key, value, origin, e);
 }
 
-/* ---- the file --------------------------------------------------------- */
+/* ---- the file ---------------------------------------------------------- */
 
 struct load {
     struct config *cfg; /* the scratch copy */
     const char *file;
+    const char *text;    /* the file's bytes, to find a key's line in */
     bool seen[NOPTIONS]; /* {"shop": {"name": ..}} and "shop.name" both given is an error */
 };
 
@@ -693,14 +743,139 @@ json_kind(const json_t *v)
     return "null";
 }
 
+/* A walk over JSON text that jansson has accepted, to find where a value
+ * is: jansson keeps no positions. */
+struct scan {
+    const char *p;
+    int line;
+};
+
+static void
+scan_space(struct scan *s)
+{
+    for (; *s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == '\n'; s->p++)
+        if (*s->p == '\n')
+            s->line++;
+}
+
+/* Past a string at s->p (a '"'); its raw bytes, escapes as written, in out. */
+static void
+scan_string(struct scan *s, struct sbuf *out)
+{
+    for (s->p++; *s->p && *s->p != '"'; s->p++) {
+        if (*s->p == '\\' && s->p[1])
+            sb_addc(out, *s->p++);
+        sb_addc(out, *s->p);
+    }
+    if (*s->p)
+        s->p++;
+}
+
+/* Past the value at s->p; the line of the value of the dotted key want
+ * (inside objects whose keys make path), or 0 when it is not in there. */
+static int
+scan_value(struct scan *s, const char *path, const char *want)
+{
+    struct sbuf key = {0};
+    char close;
+    int found = 0;
+
+    scan_space(s);
+    if (*s->p == '"') {
+        scan_string(s, &key);
+        sb_free(&key);
+        return 0;
+    }
+    if (*s->p != '{' && *s->p != '[') { /* a number, true, false or null */
+        s->p += strcspn(s->p, ",]} \t\r\n");
+        return 0;
+    }
+    close = *s->p++ == '{' ? '}' : ']';
+    for (scan_space(s); *s->p && *s->p != close && !found; scan_space(s)) {
+        if (close == '}') {
+            char *dotted;
+
+            sb_reset(&key);
+            scan_string(s, &key);
+            scan_space(s);
+            s->p += *s->p == ':';
+            scan_space(s);
+            dotted = path ? xasprintf("%s.%s", path, key.buf ? key.buf : "")
+                          : xstrdup(key.buf ? key.buf : "");
+            if (str_eq(dotted, want))
+                found = s->line;
+            else
+                found = scan_value(s, dotted, want);
+            free(dotted);
+        } else {
+            found = scan_value(s, "[]", want); /* nothing in an array is a key */
+        }
+        scan_space(s);
+        s->p += *s->p == ',';
+    }
+    s->p += !found && *s->p == close;
+    sb_free(&key);
+    return found;
+}
+
+/* rc, and when it is an error, e holding `FILE: key ...` about key becomes
+ * `FILE:LINE: key ...`, LINE where key's value is (e stays as it is when a
+ * key spelt with escapes is not found). The file is scanned only for an
+ * error. */
+static int
+at_line(const struct load *l, const char *key, struct werr *e, int rc)
+{
+    struct scan s = {l->text, 1};
+    int line = rc < 0 ? scan_value(&s, NULL, key) : 0;
+    size_t n = strlen(l->file);
+
+    if (line > 0 && strncmp(e->msg, l->file, n) == 0 && e->msg[n] == ':') {
+        char rest[sizeof e->msg];
+
+        snprintf(rest, sizeof rest, "%s", e->msg + n);
+        werr_set(e, e->status, "%s:%d%s", l->file, line, rest);
+    }
+    return rc;
+}
+
+/* Set o in base from the file's JSON value v. */
+static int
+set_json(void *base, const struct option *o, const char *key, json_t *v, const char *origin,
+         struct werr *e)
+{
+    char why[200];
+
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        return set_text(base, o, key, NULL, origin, e);
+    case JSON_STRING:
+        return set_text(base, o, key, json_string_value(v), origin, e);
+    case JSON_INTEGER:
+        if (o->type != OPT_INT && o->type != OPT_DURATION)
+            break;
+        if (json_integer_value(v) < o->min || json_integer_value(v) > o->max) {
+            range_expected(o, why, sizeof why);
+            snprintf(why + strlen(why), sizeof why - strlen(why), ", got %" JSON_INTEGER_FORMAT,
+                     json_integer_value(v));
+            return key_error(e, origin, key, why);
+        }
+        *int_slot(base, o) = (int)json_integer_value(v);
+        return 0;
+    default:
+        break;
+    }
+    snprintf(why, sizeof why, "expected %s, got %s", type_expected[o->type], json_kind(v));
+    return key_error(e, origin, key, why);
+}
+
 static int load_object(struct load *l, json_t *obj, const char *prefix, struct werr *e);
 static int load_providers(struct load *l, json_t *v, struct werr *e);
 
 static int
 load_value(struct load *l, const char *key, json_t *v, struct werr *e)
 {
-    const struct option *o = find_option(key);
-    char num[32], text[96];
+    const struct option *o = find_option(&main_table, key);
+    int rc;
 
     if (str_eq(key, "providers"))
         return load_providers(l, v, e);
@@ -709,93 +884,78 @@ load_value(struct load *l, const char *key, json_t *v, struct werr *e)
     if (json_is_object(v) && (o == NULL || json_object_size(v) > 0))
         return load_object(l, v, key, e);
     if (o == NULL)
-        return unknown_key(e, l->file, key);
-    if (l->seen[o - options])
-        return key_error(e, l->file, key, "given twice (nested and dotted?)");
-    l->seen[o - options] = true;
-    switch (json_typeof(v)) {
-    case JSON_NULL:
-        return set_option(l->cfg, o, NULL, l->file, e);
-    case JSON_STRING:
-        return set_option(l->cfg, o, json_string_value(v), l->file, e);
-    case JSON_INTEGER:
-        if (o->type != OPT_INT)
-            break;
-        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return set_option(l->cfg, o, num, l->file, e);
-    case JSON_TRUE:
-    case JSON_FALSE:
-        if (o->type != OPT_BOOL)
-            break;
-        return set_option(l->cfg, o, json_is_true(v) ? "true" : "false", l->file, e);
-    default:
-        break;
-    }
-    snprintf(text, sizeof text, "expected %s, got %s", type_expected[o->type], json_kind(v));
-    return key_error(e, l->file, key, text);
+        rc = unknown_key(e, l->file, key, key, &main_table);
+    else if (l->seen[o - options])
+        rc = key_error(e, l->file, key, "given twice (nested and dotted?)");
+    else
+        rc = set_json(l->cfg, o, key, v, l->file, e);
+    if (o)
+        l->seen[o - options] = true;
+    return at_line(l, key, e, rc);
 }
 
-/* "providers": {"NAME": {"url": ..., ...}}: order providers, checked here and
- * kept as JSON (see config_provider). */
+/* One provider's object into p (its defaults first). */
+static int
+load_provider(struct load *l, const char *name, json_t *obj, struct config_provider *p,
+              struct werr *e)
+{
+    char *key = xasprintf("providers.%s", name), *url = xasprintf("%s.url", key);
+    const char *k;
+    json_t *x;
+    int rc = 0;
+
+    p->name = xstrdup(name);
+    set_defaults(p, &provider_table);
+    if (!*name || strlen(name) > 32 ||
+        strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+            strlen(name)) {
+        rc = at_line(l, key, e,
+                     key_error(e, l->file, key, "a provider name is 1-32 letters, digits, _ or -"));
+    } else if (!json_is_object(obj)) {
+        rc = at_line(l, key, e, key_error(e, l->file, key, "expected an object"));
+    } else {
+        json_object_foreach(obj, k, x)
+        {
+            const struct option *o = find_option(&provider_table, k);
+            char *pkey = xasprintf("%s.%s", key, k);
+
+            rc = o ? set_json(p, o, pkey, x, l->file, e)
+                   : unknown_key(e, l->file, pkey, k, &provider_table);
+            rc = at_line(l, pkey, e, rc);
+            free(pkey);
+            if (rc < 0)
+                break;
+        }
+        if (rc == 0 && p->url == NULL)
+            rc = at_line(l, key, e,
+                         key_error(e, l->file, url, "missing: every provider needs its url"));
+    }
+    free(url);
+    free(key);
+    return rc;
+}
+
+/* "providers": {"NAME": {"url": ..., ...}}: the order providers, replacing
+ * any an earlier source gave. */
 static int
 load_providers(struct load *l, json_t *v, struct werr *e)
 {
-    static const char *const ints[] = {
-        "http_timeout_s", "first_check_s", "backoff_base_s", "backoff_max_s",
-        "max_checks",     "timeout_s",     "sweep_s",        NULL};
-    const char *name, *k;
-    json_t *p, *x;
+    const char *name;
+    json_t *p;
 
     if (!json_is_object(v))
-        return key_error(e, l->file, "providers", "expected an object of providers by name");
+        return at_line(
+            l, "providers", e,
+            key_error(e, l->file, "providers", "expected an object of providers by name"));
+    free_providers(l->cfg);
+    l->cfg->providers = xcalloc(json_object_size(v) + 1, sizeof *l->cfg->providers);
     json_object_foreach(v, name, p)
     {
-        char key[160];
+        struct config_provider *one = &l->cfg->providers[l->cfg->nproviders++];
 
-        snprintf(key, sizeof key, "providers.%s", name);
-        if (!*name || strlen(name) > 32 ||
-            strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
-                strlen(name))
-            return key_error(e, l->file, key, "a provider name is 1-32 letters, digits, _ or -");
-        if (!json_is_object(p))
-            return key_error(e, l->file, key, "expected an object");
-        json_object_foreach(p, k, x)
-        {
-            bool known = false;
-
-            snprintf(key, sizeof key, "providers.%s.%s", name, k);
-            for (int i = 0; ints[i] && !known; i++)
-                if (str_eq(k, ints[i])) {
-                    known = true;
-                    if (!json_is_integer(x) || json_integer_value(x) < 0 ||
-                        json_integer_value(x) > 10000000)
-                        return key_error(e, l->file, key, "expected a whole number, 0 or more");
-                }
-            if (str_eq(k, "url")) {
-                const char *u = json_string_value(x);
-
-                known = true;
-                if (!u || !(str_starts(u, "http://") || str_starts(u, "https://")) ||
-                    has_control(u))
-                    return key_error(e, l->file, key, "expected an http:// or https:// URL");
-            } else if (str_eq(k, "token_env") || str_eq(k, "token_file")) {
-                known = true;
-                if (!json_is_string(x) || !*json_string_value(x))
-                    return key_error(e, l->file, key, "expected a string");
-            }
-            if (!known)
-                return key_error(e, l->file, key,
-                                 "unknown key (known: url, token_env, token_file, http_timeout_s, "
-                                 "first_check_s, backoff_base_s, backoff_max_s, max_checks, "
-                                 "timeout_s, sweep_s)");
-        }
-        if (!json_is_string(json_object_get(p, "url"))) {
-            snprintf(key, sizeof key, "providers.%s.url", name);
-            return key_error(e, l->file, key, "missing: every provider needs its url");
-        }
+        if (load_provider(l, name, p, one, e) < 0)
+            return -1;
     }
-    json_decref(l->cfg->providers);
-    l->cfg->providers = json_deep_copy(v);
     return 0;
 }
 
@@ -832,15 +992,18 @@ default_path(void)
     return NULL;
 }
 
-/* Parse file into a JSON object; NULL with e filled, or NULL with e clear
- * when the default file is simply absent. */
+/* The bytes of file (NUL-terminated, in text) parsed into a JSON object;
+ * NULL with e filled, or NULL with e clear when the default file is simply
+ * absent. */
 static json_t *
-read_json(const char *file, bool must_exist, struct werr *e)
+read_json(const char *file, bool must_exist, struct sbuf *text, struct werr *e)
 {
     FILE *f = fopen(file, "r");
     struct stat st;
     json_error_t jerr;
     json_t *root;
+    char buf[4096];
+    size_t n;
 
     if (f == NULL) {
         if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
@@ -853,8 +1016,10 @@ read_json(const char *file, bool must_exist, struct werr *e)
         werr_set(e, WISP_EUSAGE, "%s: is a directory, expected a JSON config file", file);
         return NULL;
     }
-    root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_addn(text, buf, n);
     fclose(f);
+    root = json_loadb(text->buf ? text->buf : "", text->len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
         werr_set(e, WISP_EUSAGE, "%s: invalid JSON at line %d, column %d: %s", file, jerr.line,
                  jerr.column, jerr.text);
@@ -875,13 +1040,13 @@ static bool
 file_holds_secret(const struct config *after, const struct config *before)
 {
     for (size_t i = 0; i < NOPTIONS; i++) {
-        const char *v = value_of(after, &options[i]);
+        const char *v = options[i].secret ? text_of(after, &options[i]) : NULL;
         char *masked;
         bool secret;
 
-        if (!options[i].secret || !v || str_eq(v, value_of(before, &options[i])))
+        if (!v || str_eq(v, text_of(before, &options[i])))
             continue;
-        masked = config_mask_secret(v);
+        masked = secret_mask(v);
         secret = !str_eq(masked, v);
         free(masked);
         if (secret)
@@ -894,39 +1059,42 @@ int
 config_load_file(struct config *cfg, const char *path, struct werr *e)
 {
     char *file = path ? xstrdup(path) : default_path();
+    struct sbuf text = {0};
     struct config scratch;
     struct load l = {.cfg = &scratch};
     struct werr why = {0};
     json_t *root;
+    int rc = -1;
 
     if (file == NULL)
         return 0;
-    root = read_json(file, path != NULL, &why);
+    root = read_json(file, path != NULL, &text, &why);
     if (root == NULL) {
-        free(file);
-        if (why.status == 0)
-            return 0;
-        *e = why;
-        return -1;
+        rc = why.status == 0 ? 0 : -1;
+        if (rc < 0)
+            *e = why;
+        goto done;
     }
     config_copy(&scratch, cfg);
     l.file = file;
-    if (load_object(&l, root, NULL, e) < 0) {
-        json_decref(root);
+    l.text = text.buf;
+    if (load_object(&l, root, NULL, e) < 0 ||
+        (file_holds_secret(&scratch, cfg) && file_check_private("config file", file, -1, e) < 0)) {
         config_free(&scratch);
-        free(file);
-        return -1;
-    }
-    json_decref(root);
-    if (file_holds_secret(&scratch, cfg) && file_check_private("config file", file, -1, e) < 0) {
-        config_free(&scratch);
-        free(file);
-        return -1;
+        goto done;
     }
     free(scratch.file);
     scratch.file = file;
+    file = NULL;
     config_commit(cfg, &scratch);
-    return 0;
+    rc = 0;
+done:
+    json_decref(root);
+    if (text.buf)
+        explicit_bzero(text.buf, text.len); /* it may hold a password */
+    sb_free(&text);
+    free(file);
+    return rc;
 }
 
 int
@@ -936,12 +1104,15 @@ config_load_env(struct config *cfg, struct werr *e)
 
     config_copy(&scratch, cfg);
     for (size_t i = 0; i < NOPTIONS; i++) {
-        const char *v = getenv(options[i].env);
+        char env[64];
+        const char *v;
 
+        env_name(&options[i], env, sizeof env);
+        v = getenv(env);
         /* empty means unset, so WISP_X= on a command line hides nothing */
         if (v == NULL || *v == '\0')
             continue;
-        if (set_option(&scratch, &options[i], v, options[i].env, e) < 0) {
+        if (set_text(&scratch, &options[i], options[i].key, v, env, e) < 0) {
             config_free(&scratch);
             return -1;
         }
@@ -950,14 +1121,7 @@ config_load_env(struct config *cfg, struct werr *e)
     return 0;
 }
 
-/* ---- showing ---------------------------------------------------------- */
-
-/* s on one line: control characters (possible in a conninfo) escaped. */
-static void
-put_safe(FILE *out, const char *s)
-{
-    fput_safe(s, out);
-}
+/* ---- showing ----------------------------------------------------------- */
 
 static void
 show_json(const struct config *cfg, FILE *out)
@@ -965,14 +1129,18 @@ show_json(const struct config *cfg, FILE *out)
     json_t *obj = json_object();
 
     for (size_t i = 0; i < NOPTIONS; i++) {
-        const char *v = value_of(cfg, &options[i]);
-        char *shown = options[i].secret ? config_mask_secret(v) : (v ? xstrdup(v) : NULL);
-        json_t *js = shown ? json_string(shown) : json_null();
+        const struct option *o = &options[i];
+        json_t *v;
 
-        if (js == NULL) /* not UTF-8: jansson refuses it, and so would a reader */
-            js = json_string("(not valid UTF-8)");
-        json_object_set_new(obj, options[i].key, js);
-        free(shown);
+        if (o->secret && text_of(cfg, o)) {
+            char *masked = secret_mask(text_of(cfg, o));
+
+            v = json_string(masked) ?: json_string("(not valid UTF-8)");
+            free(masked);
+        } else {
+            v = value_json(cfg, o);
+        }
+        json_object_set_new(obj, o->key, v);
     }
     json_dumpf(obj, out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
     fputc('\n', out);
@@ -982,18 +1150,13 @@ show_json(const struct config *cfg, FILE *out)
 void
 config_show(const struct config *cfg, FILE *out, bool json)
 {
-    int width = SHOW_KEY;
-
     if (json) {
         show_json(cfg, out);
         return;
     }
-    for (size_t i = 0; i < NOPTIONS; i++)
-        if ((int)strlen(options[i].key) > width)
-            width = (int)strlen(options[i].key);
-    fprintf(out, "%-*s = ", width, "config file");
+    fprintf(out, "%-*s = ", SHOW_KEY, "config file");
     if (cfg->file) {
-        put_safe(out, cfg->file);
+        fput_safe(cfg->file, out);
     } else {
         char *def = default_path();
 
@@ -1005,38 +1168,25 @@ config_show(const struct config *cfg, FILE *out, bool json)
     }
     fputc('\n', out);
     for (size_t i = 0; i < NOPTIONS; i++) {
-        const char *v = value_of(cfg, &options[i]);
+        char *v = value_text(cfg, &options[i]);
 
-        fprintf(out, "%-*s = ", width, options[i].key);
-        if (v == NULL) {
-            fputs(options[i].unset ? options[i].unset : "(unset)", out);
-        } else if (options[i].secret) {
-            char *masked = config_mask_secret(v);
-
-            put_safe(out, masked);
-            free(masked);
-        } else {
-            put_safe(out, v);
-        }
+        /* control characters (possible in a conninfo) escaped: one line a key */
+        fprintf(out, "%-*s = ", SHOW_KEY, options[i].key);
+        fput_safe(v, out);
         fputc('\n', out);
+        free(v);
     }
-    if (cfg->providers) { /* order providers: where they are and where their token comes from */
-        const char *name;
-        json_t *p;
+    /* order providers: where they are and where their token comes from */
+    for (size_t i = 0; i < cfg->nproviders; i++) {
+        const struct config_provider *p = &cfg->providers[i];
 
-        json_object_foreach(cfg->providers, name, p)
-        {
-            const char *env = json_string_value(json_object_get(p, "token_env"));
-            const char *file = json_string_value(json_object_get(p, "token_file"));
-
-            fprintf(out, "providers.%s = ", name);
-            put_safe(out, json_string_value(json_object_get(p, "url")));
-            if (env)
-                fprintf(out, " (token from $%s)", env);
-            else if (file)
-                fprintf(out, " (token from %s)", file);
-            fputc('\n', out);
-        }
+        fprintf(out, "providers.%s = ", p->name);
+        fput_safe(p->url, out);
+        if (p->token_env)
+            fprintf(out, " (token from $%s)", p->token_env);
+        else if (p->token_file)
+            fprintf(out, " (token from %s)", p->token_file);
+        fputc('\n', out);
     }
 }
 
@@ -1045,8 +1195,10 @@ config_help(FILE *out)
 {
     for (size_t i = 0; i < NOPTIONS; i++) {
         const struct option *o = &options[i];
+        char env[64];
 
-        fprintf(out, "%-*s %-24s default ", SHOW_KEY, o->key, o->env);
+        env_name(o, env, sizeof env);
+        fprintf(out, "%-*s %-24s default ", SHOW_KEY, o->key, env);
         if (o->def)
             fprintf(out, "\"%s\"", o->def);
         else
@@ -1054,176 +1206,4 @@ config_help(FILE *out)
         fprintf(out, "%s\n%-*s %s\n", o->secret ? ", secret (shown masked)" : "", SHOW_KEY, "",
                 o->help);
     }
-}
-
-/* ---- Redis URLs ------------------------------------------------------- */
-
-static int
-redis_bad(struct redis_target *t, struct werr *e, const char *why)
-{
-    config_redis_target_free(t);
-    return werr_set(e, WISP_EUSAGE, "expected %s (%s)", REDIS_FORMS, why);
-}
-
-/* Percent-decode n bytes of s into a fresh string; NULL on a bad escape. */
-static char *
-pct_decode(const char *s, size_t n)
-{
-    char *out = xmalloc(n + 1), *o = out;
-
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            *o++ = s[i];
-            continue;
-        }
-        if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
-            !isxdigit((unsigned char)s[i + 2]) || (s[i + 1] == '0' && s[i + 2] == '0')) {
-            explicit_bzero(out, n + 1);
-            free(out);
-            return NULL;
-        }
-        {
-            char hex[3] = {s[i + 1], s[i + 2], '\0'};
-
-            *o++ = (char)strtol(hex, NULL, 16);
-        }
-        i += 2;
-    }
-    *o = '\0';
-    return out;
-}
-
-static int
-parse_db(const char *s, size_t n, int *db)
-{
-    char buf[16];
-    int64_t v;
-
-    if (n == 0 || n >= sizeof buf || strspn(s, "0123456789") < n)
-        return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    if (str_to_i64(buf, 0, INT_MAX, &v) < 0)
-        return -1;
-    *db = (int)v;
-    return 0;
-}
-
-/* unix:///path/to.sock[?db=N][&password=PW] (s is after "unix://"). */
-static int
-parse_unix(const char *s, struct redis_target *t, struct werr *e)
-{
-    size_t plen = strcspn(s, "?#");
-    const char *q;
-
-    if (*s != '/')
-        return redis_bad(t, e, "the socket path must be absolute, as in unix:///run/redis.sock");
-    if (plen < 2)
-        return redis_bad(t, e, "no socket path");
-    if (s[plen] == '#')
-        return redis_bad(t, e, "unexpected #");
-    t->path = xasprintf("%.*s", (int)plen, s);
-    for (q = s + plen; *q == '?' || *q == '&'; q += strcspn(q + 1, "&") + 1) {
-        const char *v = q + 1;
-        size_t vlen = strcspn(v, "&");
-
-        if (str_starts(v, "db=")) {
-            if (parse_db(v + 3, vlen - 3, &t->db) < 0)
-                return redis_bad(t, e, "db must be a non-negative integer");
-        } else if (str_starts(v, "password=") && t->password == NULL) {
-            if ((t->password = pct_decode(v + 9, vlen - 9)) == NULL)
-                return redis_bad(t, e, "bad %-escape in the password");
-        } else {
-            return redis_bad(t, e, "the only parameters are db= and password=");
-        }
-    }
-    return 0;
-}
-
-/* host, [v6] or host:port in [p, end). */
-static int
-parse_host_port(const char *p, const char *end, struct redis_target *t, struct werr *e)
-{
-    const char *host = p, *hend, *after;
-    const char *ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
-
-    if (*p == '[') {
-        host = p + 1;
-        if ((hend = memchr(host, ']', (size_t)(end - host))) == NULL)
-            return redis_bad(t, e, "no ] after an IPv6 address");
-        after = hend + 1;
-        ok = "0123456789abcdefABCDEF:.";
-    } else {
-        hend = memchr(p, ':', (size_t)(end - p));
-        hend = hend ? hend : end;
-        after = hend;
-    }
-    if (hend == host)
-        return redis_bad(t, e, "no host");
-    for (const char *c = host; c < hend; c++)
-        if (strchr(ok, *c) == NULL)
-            return redis_bad(t, e, "bad character in the host");
-    t->host = xasprintf("%.*s", (int)(hend - host), host);
-    if (after < end) {
-        char port[8];
-        int64_t v;
-        size_t n = (size_t)(end - after - 1);
-
-        if (*after != ':')
-            return redis_bad(t, e, "bad character after the host");
-        if (n == 0 || n >= sizeof port || strspn(after + 1, "0123456789") < n)
-            return redis_bad(t, e, "port must be 1-65535");
-        memcpy(port, after + 1, n);
-        port[n] = '\0';
-        if (str_to_i64(port, 1, 65535, &v) < 0)
-            return redis_bad(t, e, "port must be 1-65535");
-        t->port = (int)v;
-    }
-    return 0;
-}
-
-int
-config_parse_redis_url(const char *url, struct redis_target *t, struct werr *e)
-{
-    const char *p, *end, *at = NULL;
-
-    memset(t, 0, sizeof *t);
-    t->port = 6379;
-    if (url == NULL || *url == '\0')
-        return redis_bad(t, e, "no URL");
-    if (str_starts(url, "unix://"))
-        return parse_unix(url + 7, t, e);
-    if (!str_starts(url, "redis://"))
-        return redis_bad(t, e, "the URL must start with redis:// or unix://");
-    p = url + 8;
-    end = p + strcspn(p, "/?#");
-    for (const char *c = p; c < end; c++)
-        if (*c == '@')
-            at = c;
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-
-        if (colon == NULL)
-            return redis_bad(t, e, "put a colon before the password, as in redis://:password@host");
-        if (at > colon + 1 &&
-            (t->password = pct_decode(colon + 1, (size_t)(at - colon - 1))) == NULL)
-            return redis_bad(t, e, "bad %-escape in the password");
-        p = at + 1;
-    }
-    if (parse_host_port(p, end, t, e) < 0)
-        return -1;
-    if (*end == '/' && end[1] != '\0' && parse_db(end + 1, strlen(end + 1), &t->db) < 0)
-        return redis_bad(t, e, "db must be a non-negative integer");
-    if (*end == '?' || *end == '#')
-        return redis_bad(t, e, "unexpected ? or # after the host");
-    return 0;
-}
-
-void
-config_redis_target_free(struct redis_target *t)
-{
-    free(t->host);
-    free(t->path);
-    release(t->password, true);
-    memset(t, 0, sizeof *t);
 }

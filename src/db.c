@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wisp/config.h"
+#include "wisp/secret.h"
 #include "wisp/db.h"
 #include "wisp/util.h"
 
@@ -69,7 +69,7 @@ redact(PGconn *c, const char *text)
         from = hit + (word ? n : 1);
     }
     sb_add(&sb, p);
-    masked = config_mask_secret(sb.buf);
+    masked = secret_mask(sb.buf);
     sb_free(&sb);
     return masked;
 }

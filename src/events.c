@@ -41,6 +41,7 @@
 #include <hiredis.h>
 
 #include "wisp/events.h"
+#include "wisp/redis_url.h"
 #include "wisp/util.h"
 
 #define BACKOFF_FIRST_MS 1000
@@ -98,7 +99,7 @@ connect_redis(const char *url, struct werr *e)
     redisReply *r;
     char where[160];
 
-    if (config_parse_redis_url(url, &t, e) < 0)
+    if (redis_url_parse(url, &t, e) < 0)
         return NULL;
     if (t.path)
         snprintf(where, sizeof where, "%s", t.path);
@@ -129,12 +130,12 @@ connect_redis(const char *url, struct werr *e)
         goto fail;
     }
     freeReplyObject(r);
-    config_redis_target_free(&t);
+    redis_url_free(&t);
     return c;
 fail:
     if (c)
         redisFree(c);
-    config_redis_target_free(&t);
+    redis_url_free(&t);
     return NULL;
 }
 

@@ -183,18 +183,13 @@ fulfil_providers(const struct fulfil_env *env, struct db *db, int64_t *last_swee
     int64_t now = (int64_t)time(NULL), sweep_since = 0;
     int sent = 0, checked = 0;
 
-    if (env->cfg->providers && json_object_size(env->cfg->providers) > 0) {
-        int sweep_s = 300;
-        const char *k;
-        json_t *v;
+    if (env->cfg->nproviders > 0) {
+        int sweep_s = env->cfg->providers[0].sweep_s;
 
-        json_object_foreach(env->cfg->providers, k, v)
-        {
-            json_t *x = json_object_get(v, "sweep_s");
-
-            if (json_is_integer(x) && json_integer_value(x) < sweep_s)
-                sweep_s = (int)json_integer_value(x);
-        }
+        /* the most eager provider's sweep */
+        for (size_t i = 1; i < env->cfg->nproviders; i++)
+            if (env->cfg->providers[i].sweep_s < sweep_s)
+                sweep_s = env->cfg->providers[i].sweep_s;
         if (now - *last_sweep >= sweep_s) {
             sweep_since = now;
             *last_sweep = now;

@@ -541,7 +541,7 @@ metrics_live(const struct config *cfg, struct db *db, struct werr *e)
     char at[40];
     struct tm tm;
 
-    int iv = cfg->worker_interval ? atoi(cfg->worker_interval) : 10;
+    int iv = cfg->worker_interval;
     long long swept =
         events_acquire(cfg, false, &c, &re) > 0 ? mpath_swept(c, cfg->redis_prefix, &re) : 0;
 

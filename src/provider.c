@@ -8,7 +8,6 @@
  * to try again later, never a crash. Tokens are sent, never logged.
  */
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,21 +27,10 @@ curl_init(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int
-setting(json_t *p, const char *key, int dflt)
-{
-    json_t *v = json_object_get(p, key);
-
-    /* the config checked it; a number an int cannot hold is the default */
-    return json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= INT_MAX
-               ? (int)json_integer_value(v)
-               : dflt;
-}
-
 int
 provider_load(const struct config *cfg, const char *name, struct provider *p, struct werr *e)
 {
-    json_t *c = cfg->providers ? json_object_get(cfg->providers, name) : NULL;
+    const struct config_provider *c = config_provider(cfg, name);
     const char *env, *file;
 
     memset(p, 0, sizeof *p);
@@ -50,20 +38,18 @@ provider_load(const struct config *cfg, const char *name, struct provider *p, st
         return werr_set(e, WISP_ERUNTIME,
                         "no provider named \"%s\" in the config (providers.%s.url)", name, name);
     snprintf(p->name, sizeof p->name, "%s", name);
-    snprintf(p->url, sizeof p->url, "%s", json_string_value(json_object_get(c, "url")));
+    snprintf(p->url, sizeof p->url, "%s", c->url);
     while (strlen(p->url) > 8 && p->url[strlen(p->url) - 1] == '/')
         p->url[strlen(p->url) - 1] = '\0';
-    p->http_timeout_s = setting(c, "http_timeout_s", 10);
-    p->first_check_s = setting(c, "first_check_s", 60);
-    p->backoff_base_s = setting(c, "backoff_base_s", 30);
-    p->backoff_max_s = setting(c, "backoff_max_s", 600);
-    p->max_checks = setting(c, "max_checks", 20);
-    p->timeout_s = setting(c, "timeout_s", 86400);
-    p->sweep_s = setting(c, "sweep_s", 300);
-    if (p->http_timeout_s < 1)
-        p->http_timeout_s = 1;
-    env = json_string_value(json_object_get(c, "token_env"));
-    file = json_string_value(json_object_get(c, "token_file"));
+    p->http_timeout_s = c->http_timeout_s;
+    p->first_check_s = c->first_check_s;
+    p->backoff_base_s = c->backoff_base_s;
+    p->backoff_max_s = c->backoff_max_s;
+    p->max_checks = c->max_checks;
+    p->timeout_s = c->timeout_s;
+    p->sweep_s = c->sweep_s;
+    env = c->token_env;
+    file = c->token_file;
     if (env) {
         const char *t = getenv(env);
 

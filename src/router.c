@@ -332,8 +332,8 @@ router_target(const struct router_row *r, const struct config *cfg, struct ssh_t
     t->key_path = r->key_path;
     t->hostkey = r->hostkey[0] ? r->hostkey : NULL;
     t->accept_new = r->accept_new;
-    t->connect_ms = (cfg && cfg->ssh_connect_timeout ? atoi(cfg->ssh_connect_timeout) : 5) * 1000;
-    t->command_ms = (cfg && cfg->ssh_command_timeout ? atoi(cfg->ssh_command_timeout) : 15) * 1000;
+    t->connect_ms = cfg->ssh_connect_timeout * 1000;
+    t->command_ms = cfg->ssh_command_timeout * 1000;
 }
 
 const char *

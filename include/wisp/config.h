@@ -1,6 +1,6 @@
 /*
  * config.h - wisp's settings, declared once in an options table (config.c)
- * with type, default, check and help, like tmux's options-table.c.
+ * with type, default, range or check and help, like tmux's options-table.c.
  *
  * Sources, later wins: defaults, the config file ($XDG_CONFIG_HOME/wisp/
  * config.json, ~/.config/wisp/config.json when XDG_CONFIG_HOME is unset, or
@@ -8,38 +8,65 @@
  * WISP_<KEY> with dots as underscores, e.g. WISP_SHOP_NAME), then flags.
  *
  * The file is JSON; keys may be nested objects ({"shop": {"name": "x"}}) or
- * dotted ({"shop.name": "x"}), and null restores a key's default. An unknown
- * key or a bad value is an error that names the file (or variable, or flag),
- * the key and what was expected. A source that fails changes nothing.
+ * dotted ({"shop.name": "x"}), and null restores a key's default. Every value
+ * is parsed into its type in struct config when its source is read, so the
+ * code that uses a setting reads a field and never parses or defaults it.
+ * An unknown key or a bad value is an error that names the file and line
+ * (or the variable, or the flag), the key and what was expected. A source
+ * that fails changes nothing.
  */
 #ifndef WISP_CONFIG_H
 #define WISP_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <jansson.h>
 
 #include "wisp/err.h"
 
+/* worker.embedded: does the console run a worker thread? */
+enum config_embedded {
+    EMBEDDED_AUTO, /* when it is an admin's and no worker is seen */
+    EMBEDDED_ON,   /* when it is an admin's, whatever runs elsewhere */
+    EMBEDDED_OFF,
+};
+
+/* One order provider: "providers": {"NAME": {...}} (docs/providers.md). */
+struct config_provider {
+    char *name;
+    char *url;          /* http:// or https:// */
+    char *token_env;    /* the variable holding its bearer token, or NULL */
+    char *token_file;   /* or the file whose first line it is, or NULL */
+    int http_timeout_s; /* one request's deadline */
+    int first_check_s;  /* the first status check after a dispatch */
+    int backoff_base_s; /* then checks this far apart, doubling ... */
+    int backoff_max_s;  /* ... up to this */
+    int max_checks;     /* scheduled checks at most */
+    int timeout_s;      /* failed (timeout) this long after dispatch */
+    int sweep_s;        /* how often the oldest orders in flight are checked again */
+};
+
 struct config {
     char *db;        /* db: libpq conninfo or URI; NULL = libpq defaults (PG* env, service files) */
-    char *redis;     /* redis: redis://[:pw@]host[:port][/db] or unix:///path[?db=N]; NULL = none */
+    char *redis;     /* redis: a URL (redis_url.h), checked; NULL = none */
     char *shop_name; /* shop.name */
     char *currency;  /* currency, e.g. "USD" */
     char *login_url; /* login_url template with {user} and {pass} */
-    char *redis_prefix;        /* redis.prefix, default "wisp:" */
-    char *theme;               /* theme name */
-    char *qr_ecc;              /* qr.ecc: L, M, Q or H (default M) */
-    char *worker_interval;     /* worker.interval: seconds, default 10 */
-    char *worker_embedded;     /* worker.embedded: auto, on, off */
-    char *ssh_connect_timeout; /* ssh.connect_timeout: seconds, default 5 */
-    char *ssh_command_timeout; /* ssh.command_timeout: seconds, default 15 */
-    char *file;                /* the config file that was read, or NULL */
-    json_t *providers;         /* "providers": {"NAME": {"url": ...}} from the file, or NULL */
+    char *redis_prefix;                   /* redis.prefix */
+    char *theme;                          /* theme name */
+    int qr_ecc;                           /* qr.ecc: 'L', 'M', 'Q' or 'H', as qr_encode takes it */
+    int worker_interval;                  /* worker.interval, seconds; 0 = back to back */
+    enum config_embedded worker_embedded; /* worker.embedded */
+    int ssh_connect_timeout;              /* ssh.connect_timeout, seconds */
+    int ssh_command_timeout;              /* ssh.command_timeout, seconds */
+    char *file;                           /* the config file that was read, or NULL */
+    struct config_provider *providers;    /* from the file, in its order */
+    size_t nproviders;
 };
 
-/* Fill cfg with defaults. */
+/* Fill cfg with the defaults. */
 void config_init(struct config *cfg);
 
 /* Read a config file into cfg. path NULL means the default location, which may
@@ -49,17 +76,22 @@ int config_load_file(struct config *cfg, const char *path, struct werr *e);
 /* Apply WISP_* environment variables. */
 int config_load_env(struct config *cfg, struct werr *e);
 
-/* Set one key from a string; origin names where it came from for errors
- * ("--db", "WISP_DB", "/etc/x.json"). value NULL restores the default; ""
- * unsets a key that is unset by default (db, redis). */
+/* Set one key from text, as a person writes it ("90s" for a duration);
+ * origin names where it came from for errors ("--db", "WISP_DB"). value NULL
+ * restores the default; "" unsets a key that is unset by default (db, redis). */
 int config_set(struct config *cfg, const char *key, const char *value, const char *origin,
                struct werr *e);
 
-/* The value of key (NULL when unset or not a key). */
-const char *config_get(const struct config *cfg, const char *key);
+/* The value of key as JSON - a string, an integer (durations in seconds) or
+ * null when unset - unmasked; NULL when key is no key. json_decref it. */
+json_t *config_get(const struct config *cfg, const char *key);
 
-/* Print the effective settings, one "key = value" per line (or a JSON object),
- * with secrets (passwords in db/redis) masked as "****". */
+/* The provider NAME, or NULL when the config has none of that name. */
+const struct config_provider *config_provider(const struct config *cfg, const char *name);
+
+/* Print the effective settings, one "key = value" per line (durations as
+ * "1m30s"), or a JSON object of typed values (durations in seconds), with
+ * secrets (passwords in db/redis) masked as "****". */
 void config_show(const struct config *cfg, FILE *out, bool json);
 
 /* Print every key with its environment variable, default and help text. */
@@ -67,25 +99,5 @@ void config_help(FILE *out);
 
 /* Release everything cfg owns. */
 void config_free(struct config *cfg);
-
-/* A parsed redis target. */
-struct redis_target {
-    char *host; /* NULL for unix sockets */
-    int port;   /* default 6379 */
-    char *path; /* unix socket path, NULL for TCP */
-    char *password;
-    int db; /* default 0 */
-};
-
-/* Parse redis://[[user]:password@]host[:port][/db] (user ignored, password
- * percent-decoded, host may be [IPv6]) or unix:///path[?db=N][&password=PW]
- * (WISP_EUSAGE error saying the expected form, never quoting the URL). */
-int config_parse_redis_url(const char *url, struct redis_target *t, struct werr *e);
-void config_redis_target_free(struct redis_target *t);
-
-/* Copy of s with any password in a libpq conninfo/URI or redis URL replaced by "****"
- * (password= and sslpassword= keywords or query parameters, URI userinfo, also
- * nested as dbname='postgresql://...'). */
-char *config_mask_secret(const char *s);
 
 #endif

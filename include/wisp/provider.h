@@ -18,17 +18,19 @@
 #include "wisp/config.h"
 #include "wisp/err.h"
 
+/* A provider as its config entry says (struct config_provider, whose
+ * defaults are in config.c's table), its token read. */
 struct provider {
     char name[33];
     char url[512];
     char *token;        /* Authorization: Bearer, or NULL */
-    int http_timeout_s; /* one request, default 10 */
-    int first_check_s;  /* first check after dispatch, default 60 */
-    int backoff_base_s; /* then 30, 60, 120 ... */
-    int backoff_max_s;  /* ... capped at 600 */
-    int max_checks;     /* at most 20 checks */
-    int timeout_s;      /* failed (timeout) this long after dispatch, default 86400 */
-    int sweep_s;        /* re-check the oldest in flight this often, default 300 */
+    int http_timeout_s; /* one request */
+    int first_check_s;  /* first check after dispatch */
+    int backoff_base_s; /* then base, 2 x base, 4 x base ... */
+    int backoff_max_s;  /* ... capped at this */
+    int max_checks;     /* at most this many checks */
+    int timeout_s;      /* failed (timeout) this long after dispatch */
+    int sweep_s;        /* re-check the oldest in flight this often */
 };
 
 /* The provider NAME from the config (its token read from the environment

@@ -39,13 +39,52 @@ t_contains "missing file named" "/nonexistent.json" "$ERR"
 echo '{"shop": {"nmae": "x"}}' >"$T/bad.json"
 w --config "$T/bad.json" plan list
 t_eq "unknown key refused" 2 "$RC"
-t_contains "error names file and key" "$T/bad.json: key \"shop.nmae\": unknown key" "$ERR"
+t_contains "error names file, line and key" "$T/bad.json:1: key \"shop.nmae\": unknown key" "$ERR"
 echo '{"qr": {"ecc": "Z"}}' >"$T/bad2.json"
 w --config "$T/bad2.json" config show
 t_contains "bad value names the expectation" 'key "qr.ecc": expected one of L, M, Q, H' "$ERR"
 WISP_REDIS=localhost w config show
 t_eq "bad env value" 2 "$RC"
 t_contains "bad env value names the variable" "WISP_REDIS" "$ERR"
+
+# Typed values: parsed when the config is read; a bad one is one line naming
+# the file, the line of the value and the key, exit 2, whatever the command.
+printf '{\n  "shop": {"name": "x"},\n  "worker": {\n    "interval": "ten"\n  }\n}\n' >"$T/typed.json"
+w --config "$T/typed.json" config show
+t_eq "a non-number interval: exit 2" 2 "$RC"
+t_eq "one line: file, line, key, expectation, value" \
+    "wisp: $T/typed.json:4: key \"worker.interval\": expected a duration from 0s to 1d (e.g. 30, 30s, 1m30s), got \"ten\"" "$ERR"
+printf '{"ssh": {\n  "command_timeout": -5}}\n' >"$T/negative.json"
+w --config "$T/negative.json" plan list
+t_eq "a negative timeout: exit 2" 2 "$RC"
+t_contains "names its line" "$T/negative.json:2: key \"ssh.command_timeout\": expected a duration from 1s to 10m (e.g. 30, 30s, 1m30s), got -5" "$ERR"
+echo '{"worker": {"embedded": "sometimes"}}' >"$T/enum.json"
+w --config "$T/enum.json" config show
+t_eq "an unknown enum value: exit 2" 2 "$RC"
+t_contains "says the values it takes" "$T/enum.json:1: key \"worker.embedded\": expected one of auto, on, off, got \"sometimes\"" "$ERR"
+echo '{"worker": {"interval": "10x"}}' >"$T/unit.json"
+w --config "$T/unit.json" config show
+t_eq "a duration with a unit that is none: exit 2" 2 "$RC"
+echo '{"providers": {"acme": {"url": "http://x",
+  "http_timeout_s": 0}}}' >"$T/provider.json"
+w --config "$T/provider.json" config show
+t_eq "a provider's bad number: exit 2" 2 "$RC"
+t_contains "names its line too" "$T/provider.json:2: key \"providers.acme.http_timeout_s\": expected a whole number from 1 to 10000000, got 0" "$ERR"
+WISP_SSH_CONNECT_TIMEOUT=-1 w config show
+t_eq "a negative timeout in the environment: exit 2" 2 "$RC"
+t_contains "names the variable" "WISP_SSH_CONNECT_TIMEOUT: key \"ssh.connect_timeout\"" "$ERR"
+w worker --once --interval 5x
+t_eq "worker --interval parsed as the config parses it" 2 "$RC"
+t_contains "naming the flag" "--interval: key \"worker.interval\": expected a duration" "$ERR"
+# durations take RouterOS units; config show prints them so, --json in seconds
+echo '{"worker": {"interval": "1m30s"}, "ssh.command_timeout": 120, "qr.ecc": "h"}' >"$T/units.json"
+w --config "$T/units.json" config show
+t_contains "a duration shown with its units" "worker.interval     = 1m30s" "$OUT"
+t_contains "a number of seconds too" "ssh.command_timeout = 2m" "$OUT"
+t_contains "an enum in any case" "qr.ecc              = H" "$OUT"
+w --config "$T/units.json" config show --json
+t_eq "typed JSON: durations are numbers of seconds" "90 120 number" \
+    "$(jq -r '[."worker.interval", ."ssh.command_timeout", (."worker.interval" | type)] | join(" ")' <<<"$OUT")"
 
 # The QR carries the configured login URL, URL-encoded.
 w db migrate

@@ -1,7 +1,8 @@
 /*
  * test_config.c - the options table: defaults, the file (nested and dotted),
  * environment and flags in that order, XDG path resolution, errors that name
- * the source, key and expectation, Redis URLs, masking, and `config show`.
+ * the source (a file's line), key and expectation, typed values (numbers,
+ * durations with units, enums), providers, and `config show`.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -31,9 +32,18 @@ struct fixture {
     char *home; /* HOME as it was, restored after */
 };
 
-static const char *const env_vars[] = {"WISP_DB",           "WISP_REDIS",    "WISP_THEME",
-                                       "WISP_SHOP_NAME",    "WISP_CURRENCY", "WISP_LOGIN_URL",
-                                       "WISP_REDIS_PREFIX", "WISP_QR_ECC"};
+static const char *const env_vars[] = {"WISP_DB",
+                                       "WISP_REDIS",
+                                       "WISP_THEME",
+                                       "WISP_SHOP_NAME",
+                                       "WISP_CURRENCY",
+                                       "WISP_LOGIN_URL",
+                                       "WISP_REDIS_PREFIX",
+                                       "WISP_QR_ECC",
+                                       "WISP_WORKER_INTERVAL",
+                                       "WISP_WORKER_EMBEDDED",
+                                       "WISP_SSH_CONNECT_TIMEOUT",
+                                       "WISP_SSH_COMMAND_TIMEOUT"};
 
 static int
 setup(void **state)
@@ -97,6 +107,26 @@ write_file(struct fixture *f, const char *name, const char *text)
     return path;
 }
 
+/* key's value as JSON text ("\"M\"", "10", "null"), or "(no key)". */
+static char *
+get(const struct config *c, const char *key)
+{
+    json_t *v = config_get(c, key);
+    char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : strdup("(no key)");
+
+    json_decref(v);
+    assert_non_null(text);
+    return text;
+}
+
+/* Assert key's value is want (as JSON text). */
+#define assert_get(c, key, want)                                                                   \
+    do {                                                                                           \
+        char *got_ = get(c, key);                                                                  \
+        assert_string_equal(got_, want);                                                           \
+        free(got_);                                                                                \
+    } while (0)
+
 /* What config_show printed. */
 static char *
 show(const struct config *c, bool json)
@@ -129,9 +159,17 @@ test_defaults(void **state)
     assert_string_equal(c.login_url, DEFAULT_LOGIN);
     assert_string_equal(c.redis_prefix, "wisp:");
     assert_string_equal(c.theme, "default");
-    assert_string_equal(c.qr_ecc, "M");
-    assert_string_equal(config_get(&c, "shop.name"), "wisp hotspot");
-    assert_null(config_get(&c, "db"));
+    assert_int_equal(c.qr_ecc, 'M');
+    assert_int_equal(c.worker_interval, 10);
+    assert_int_equal(c.worker_embedded, EMBEDDED_AUTO);
+    assert_int_equal(c.ssh_connect_timeout, 5);
+    assert_int_equal(c.ssh_command_timeout, 15);
+    assert_int_equal(c.nproviders, 0);
+    assert_get(&c, "shop.name", "\"wisp hotspot\"");
+    assert_get(&c, "db", "null");
+    assert_get(&c, "qr.ecc", "\"M\"");
+    assert_get(&c, "worker.interval", "10");
+    assert_get(&c, "worker.embedded", "\"auto\"");
     assert_null(config_get(&c, "no.such.key"));
     config_free(&c);
 }
@@ -162,7 +200,7 @@ test_file_nested_and_dotted(void **state)
     assert_string_equal(b.file, dotted);
     assert_string_equal(a.shop_name, "Cafe Net");
     assert_string_equal(a.redis_prefix, "cafe:");
-    assert_string_equal(a.qr_ecc, "H"); /* normalised to upper case */
+    assert_int_equal(a.qr_ecc, 'H'); /* any case */
     assert_string_equal(a.db, "dbname=shop");
     assert_string_equal(a.currency, "KSh");
     assert_string_equal(a.login_url, "https://portal.example/l?u={user}&p={pass}");
@@ -173,12 +211,11 @@ test_file_nested_and_dotted(void **state)
              (const char *const[]){"db", "redis", "shop.name", "currency", "login_url",
                                    "redis.prefix", "theme", "qr.ecc", NULL};
          *k; k++) {
-        const char *va = config_get(&a, *k), *vb = config_get(&b, *k);
+        char *va = get(&a, *k), *vb = get(&b, *k);
 
-        if (va == NULL || vb == NULL)
-            assert_ptr_equal(va, vb);
-        else
-            assert_string_equal(va, vb);
+        assert_string_equal(va, vb);
+        free(va);
+        free(vb);
     }
     config_free(&a);
     config_free(&b);
@@ -209,7 +246,7 @@ test_precedence(void **state)
 
     assert_string_equal(c.redis_prefix, "wisp:"); /* default only */
     assert_string_equal(c.shop_name, "Cafe Net"); /* file over default */
-    assert_string_equal(c.qr_ecc, "Q");           /* file, empty env ignored */
+    assert_int_equal(c.qr_ecc, 'Q');              /* file, empty env ignored */
     assert_string_equal(c.currency, "TZS");       /* env over file */
     assert_string_equal(c.theme, "mono");         /* flag over env */
 
@@ -247,8 +284,12 @@ test_env_names(void **state)
         setenv(cases[i].var, cases[i].value, 1);
     config_init(&c);
     assert_int_equal(config_load_env(&c, &e), 0);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_string_equal(config_get(&c, cases[i].key), cases[i].value);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *v = config_get(&c, cases[i].key);
+
+        assert_string_equal(json_string_value(v), cases[i].value);
+        json_decref(v);
+    }
     config_free(&c);
 }
 
@@ -263,8 +304,9 @@ test_unknown_key(void **state)
     config_init(&c);
     assert_int_equal(config_load_file(&c, p, &e), -1);
     assert_int_equal(e.status, WISP_EUSAGE);
-    assert_true(asprintf(&want, "%s: key \"shop.nam\": unknown key (did you mean \"shop.name\"? %s",
-                         p, KNOWN) > 0);
+    assert_true(asprintf(&want,
+                         "%s:1: key \"shop.nam\": unknown key (did you mean \"shop.name\"? %s", p,
+                         KNOWN) > 0);
     assert_string_equal(e.msg, want);
     free(want);
     free(p);
@@ -335,7 +377,7 @@ test_bad_values(void **state)
         free(head);
     }
     /* nothing was stored */
-    assert_string_equal(c.qr_ecc, "M");
+    assert_int_equal(c.qr_ecc, 'M');
     assert_string_equal(c.theme, "default");
     assert_null(c.db);
     assert_null(c.redis);
@@ -386,6 +428,9 @@ test_errors_hide_secrets(void **state)
     config_free(&c);
 }
 
+/* A value of the wrong JSON type or a bad typed value in the file: one line
+ * naming the file, the line of the value, the key, what was expected and
+ * what was there; nothing stored. */
 static void
 test_file_value_types(void **state)
 {
@@ -401,6 +446,32 @@ test_file_value_types(void **state)
         {"{\"shop\": {\"name\": \"a\"}, \"shop.name\": \"b\"}", "key \"shop.name\": given twice"},
         {"[\"theme\", \"dark\"]", "expected a JSON object of settings, got an array"},
         {"{\"theme\": \"a\", \"theme\": \"b\"}", "duplicate object key"},
+        /* typed values; a want starting ':' is all that follows the file's name */
+        {"{\n  \"shop\": {\"name\": \"x\"},\n  \"worker\": {\n    \"interval\": \"ten\"\n  }\n}",
+         ":4: key \"worker.interval\": expected a duration from 0s to 1d (e.g. 30, 30s, 1m30s), "
+         "got \"ten\""},
+        {"{\"ssh\": {\n  \"command_timeout\": -5}}",
+         ":2: key \"ssh.command_timeout\": expected a duration from 1s to 10m (e.g. 30, 30s, "
+         "1m30s), got -5"},
+        {"{\"ssh.connect_timeout\": \"-5\"}", ":1: key \"ssh.connect_timeout\": expected a "
+                                              "duration from 1s to 10m"},
+        {"{\n\n\"worker.embedded\": \"sometimes\"}",
+         ":3: key \"worker.embedded\": expected one of auto, on, off, got \"sometimes\""},
+        {"{\"qr\":\n {\"ecc\": \"Z\"}}",
+         ":2: key \"qr.ecc\": expected one of L, M, Q, H, got \"Z\""},
+        {"{\"worker\": {\"interval\": \"10x\"}}",
+         ":1: key \"worker.interval\": expected a duration"},
+        {"{\"worker\": {\"interval\": \"1H\"}}",
+         ":1: key \"worker.interval\": expected a duration"},
+        {"{\"worker\": {\"interval\": \"2d\"}}", "expected a duration from 0s to 1d"},
+        {"{\"worker\": {\"interval\": 86401}}", "expected a duration from 0s to 1d"},
+        {"{\"worker\": {\"interval\": 1.5}}",
+         ":1: key \"worker.interval\": expected a whole number of seconds or text such as "
+         "\"90s\" or \"1m30s\", got a number"},
+        {"{\"worker\": {\"interval\": true}}", "got true"},
+        {"{\"worker\": {\"embedded\": 1}}", ":1: key \"worker.embedded\": expected a string, got "
+                                            "a number"},
+        {"{\"theme\": \"dark\",\n\"colour\": \"red\"}", ":2: key \"colour\": unknown key"},
     };
     struct fixture *f = *state;
     struct config c;
@@ -411,12 +482,19 @@ test_file_value_types(void **state)
         char *p = write_file(f, "t.json", cases[i].json);
 
         assert_int_equal(config_load_file(&c, p, &e), -1);
+        assert_int_equal(e.status, WISP_EUSAGE);
         if (!str_starts(e.msg, p) || e.msg[strlen(p)] != ':' ||
-            strstr(e.msg, cases[i].expected) == NULL)
+            strstr(e.msg, cases[i].expected) == NULL || strchr(e.msg, '\n') ||
+            (cases[i].expected[0] == ':' && !str_starts(e.msg + strlen(p), cases[i].expected)))
             fail_msg("case %zu: \"%s\"", i, e.msg);
         free(p);
     }
+    /* nothing was stored */
     assert_string_equal(c.shop_name, "wisp hotspot");
+    assert_int_equal(c.worker_interval, 10);
+    assert_int_equal(c.ssh_command_timeout, 15);
+    assert_int_equal(c.worker_embedded, EMBEDDED_AUTO);
+    assert_null(c.file);
     config_free(&c);
 }
 
@@ -491,6 +569,157 @@ test_failed_source_changes_nothing(void **state)
     free(p);
 }
 
+/* Durations take a number of seconds (text or JSON) or RouterOS units; enums
+ * any case; each lands in its field as a number. */
+static void
+test_typed_values(void **state)
+{
+    static const struct {
+        const char *key, *value;
+        int want;
+    } cases[] = {
+        {"worker.interval", "0", 0},
+        {"worker.interval", "90", 90},
+        {"worker.interval", "1m30s", 90},
+        {"worker.interval", "1d", 86400},
+        {"worker.interval", "2h", 7200},
+        {"ssh.connect_timeout", "1", 1},
+        {"ssh.command_timeout", "10m", 600},
+        {"ssh.command_timeout", "45s", 45},
+        {"worker.embedded", "on", EMBEDDED_ON},
+        {"worker.embedded", "OFF", EMBEDDED_OFF},
+        {"qr.ecc", "q", 'Q'},
+    };
+    struct fixture *f = *state;
+    struct config c;
+    struct werr e = {0};
+    char *p = write_file(f, "typed.json",
+                         "{\"worker\": {\"interval\": 30, \"embedded\": \"off\"},\n"
+                         " \"ssh.connect_timeout\": \"2m\", \"ssh.command_timeout\": null}");
+
+    config_init(&c);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int got;
+
+        if (config_set(&c, cases[i].key, cases[i].value, "--x", &e) < 0)
+            fail_msg("%s=%s: %s", cases[i].key, cases[i].value, e.msg);
+        got = str_eq(cases[i].key, "worker.interval")       ? c.worker_interval
+              : str_eq(cases[i].key, "ssh.connect_timeout") ? c.ssh_connect_timeout
+              : str_eq(cases[i].key, "ssh.command_timeout") ? c.ssh_command_timeout
+              : str_eq(cases[i].key, "worker.embedded")     ? (int)c.worker_embedded
+                                                            : c.qr_ecc;
+        if (got != cases[i].want)
+            fail_msg("%s=%s gave %d, want %d", cases[i].key, cases[i].value, got, cases[i].want);
+    }
+    assert_int_equal(config_load_file(&c, p, &e), 0);
+    assert_int_equal(c.worker_interval, 30);
+    assert_int_equal(c.worker_embedded, EMBEDDED_OFF);
+    assert_int_equal(c.ssh_connect_timeout, 120);
+    assert_int_equal(c.ssh_command_timeout, 15); /* null: the default */
+    assert_get(&c, "ssh.connect_timeout", "120");
+    config_free(&c);
+    free(p);
+}
+
+/* From the environment and flags: the variable or flag named instead. */
+static void
+test_typed_errors_elsewhere(void **state)
+{
+    struct config c;
+    struct werr e = {0};
+
+    (void)state;
+    config_init(&c);
+    setenv("WISP_SSH_CONNECT_TIMEOUT", "-1", 1);
+    assert_int_equal(config_load_env(&c, &e), -1);
+    assert_string_equal(e.msg, "WISP_SSH_CONNECT_TIMEOUT: key \"ssh.connect_timeout\": expected a "
+                               "duration from 1s to 10m (e.g. 30, 30s, 1m30s), got \"-1\"");
+    unsetenv("WISP_SSH_CONNECT_TIMEOUT");
+    setenv("WISP_WORKER_EMBEDDED", "maybe", 1);
+    assert_int_equal(config_load_env(&c, &e), -1);
+    assert_string_equal(e.msg, "WISP_WORKER_EMBEDDED: key \"worker.embedded\": expected one of "
+                               "auto, on, off, got \"maybe\"");
+    unsetenv("WISP_WORKER_EMBEDDED");
+    assert_int_equal(config_set(&c, "worker.interval", "ten", "--interval", &e), -1);
+    assert_true(str_starts(e.msg, "--interval: key \"worker.interval\": expected a duration"));
+    assert_int_equal(config_set(&c, "worker.interval", "", "--interval", &e), -1);
+    assert_int_equal(c.worker_interval, 10);
+    assert_int_equal(c.ssh_connect_timeout, 5);
+    assert_int_equal(c.worker_embedded, EMBEDDED_AUTO);
+    config_free(&c);
+}
+
+/* Providers are typed too: defaults from the table, errors with the line. */
+static void
+test_providers(void **state)
+{
+    static const struct {
+        const char *json, *want;
+    } bad[] = {
+        {"{\"providers\": {\n\"acme\": {\"url\": \"http://x\",\n \"http_timeout_s\": 0}}}",
+         ":3: key \"providers.acme.http_timeout_s\": expected a whole number from 1 to 10000000, "
+         "got 0"},
+        {"{\"providers\": {\"acme\": {\"url\": \"http://x\", \"max_checks\": \"many\"}}}",
+         ":1: key \"providers.acme.max_checks\": expected a whole number from 0 to 10000000, got "
+         "\"many\""},
+        {"{\"providers\": {\"acme\": {\n\"urll\": \"http://x\"}}}",
+         ":2: key \"providers.acme.urll\": unknown key (did you mean \"url\"? known: url, "
+         "token_env, token_file, http_timeout_s, first_check_s, backoff_base_s, backoff_max_s, "
+         "max_checks, timeout_s, sweep_s)"},
+        {"{\"providers\": {\"acme\": {\"url\": \"ftp://x\"}}}",
+         ":1: key \"providers.acme.url\": expected an http:// or https:// URL, got \"ftp://x\""},
+        {"{\"providers\": {\"acme\": {\"token_env\": \"T\"}}}",
+         ":1: key \"providers.acme.url\": missing: every provider needs its url"},
+        {"{\"providers\": {\"a b\": {\"url\": \"http://x\"}}}",
+         ":1: key \"providers.a b\": a provider name is 1-32 letters, digits, _ or -"},
+        {"{\"providers\": [1]}", ":1: key \"providers\": expected an object of providers by name"},
+    };
+    struct fixture *f = *state;
+    struct config c;
+    struct werr e = {0};
+    char *p =
+        write_file(f, "p.json",
+                   "{\"providers\": {\"acme\": {\"url\": \"https://a.example/v1\",\n"
+                   " \"token_env\": \"ACME_TOKEN\", \"http_timeout_s\": 3, \"sweep_s\": \"45\"},\n"
+                   " \"zed\": {\"url\": \"http://z\"}}}");
+    const struct config_provider *acme, *zed;
+
+    config_init(&c);
+    assert_int_equal(config_load_file(&c, p, &e), 0);
+    assert_int_equal(c.nproviders, 2);
+    acme = config_provider(&c, "acme");
+    zed = config_provider(&c, "zed");
+    assert_non_null(acme);
+    assert_non_null(zed);
+    assert_null(config_provider(&c, "nobody"));
+    assert_string_equal(acme->url, "https://a.example/v1");
+    assert_string_equal(acme->token_env, "ACME_TOKEN");
+    assert_null(acme->token_file);
+    assert_int_equal(acme->http_timeout_s, 3);
+    assert_int_equal(acme->sweep_s, 45);
+    assert_int_equal(acme->first_check_s, 60); /* the table's defaults */
+    assert_int_equal(zed->http_timeout_s, 10);
+    assert_int_equal(zed->backoff_base_s, 30);
+    assert_int_equal(zed->backoff_max_s, 600);
+    assert_int_equal(zed->max_checks, 20);
+    assert_int_equal(zed->timeout_s, 86400);
+    assert_int_equal(zed->sweep_s, 300);
+    free(p);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = write_file(f, "bad.json", bad[i].json);
+        assert_int_equal(config_load_file(&c, p, &e), -1);
+        if (!str_starts(e.msg, p) || !str_starts(e.msg + strlen(p), bad[i].want))
+            fail_msg("case %zu: \"%s\"", i, e.msg);
+        free(p);
+    }
+    assert_int_equal(c.nproviders, 2); /* a failed file changes nothing */
+    /* the environment loads into a copy and commits it: the providers come along */
+    assert_int_equal(config_load_env(&c, &e), 0);
+    assert_string_equal(config_provider(&c, "acme")->url, "https://a.example/v1");
+    assert_int_equal(config_provider(&c, "acme")->sweep_s, 45);
+    config_free(&c);
+}
+
 /* $XDG_CONFIG_HOME/wisp/config.json, else $HOME/.config/wisp/config.json. */
 static void
 test_xdg_paths(void **state)
@@ -549,139 +778,6 @@ test_xdg_paths(void **state)
 }
 
 static void
-test_redis_urls(void **state)
-{
-    static const struct {
-        const char *url, *host, *path, *password;
-        int port, db;
-    } good[] = {
-        {"redis://localhost", "localhost", NULL, NULL, 6379, 0},
-        {"redis://localhost/", "localhost", NULL, NULL, 6379, 0},
-        {"redis://:s3cret@10.0.0.5:6380/2", "10.0.0.5", NULL, "s3cret", 6380, 2},
-        {"redis://ana:s3cret@cache.lan:1/15", "cache.lan", NULL, "s3cret", 1, 15},
-        {"redis://:p%40ss%3Aword@h:65535", "h", NULL, "p@ss:word", 65535, 0},
-        {"redis://:@h", "h", NULL, NULL, 6379, 0},
-        {"redis://[::1]:6390/3", "::1", NULL, NULL, 6390, 3},
-        {"redis://[fe80::1]", "fe80::1", NULL, NULL, 6379, 0},
-        {"unix:///run/redis.sock", NULL, "/run/redis.sock", NULL, 6379, 0},
-        {"unix:///run/redis.sock?db=3", NULL, "/run/redis.sock", NULL, 6379, 3},
-        {"unix:///s?db=4&password=pw%21", NULL, "/s", "pw!", 6379, 4},
-    };
-    static const struct {
-        const char *url, *why;
-    } bad[] = {
-        {"", "no URL"},
-        {"localhost:6379", "must start with redis:// or unix://"},
-        {"http://host", "must start with redis:// or unix://"},
-        {"rediss://host", "must start with redis:// or unix://"},
-        {"redis://", "no host"},
-        {"redis://:pw@", "no host"},
-        {"redis://host:0", "port must be 1-65535"},
-        {"redis://host:65536", "port must be 1-65535"},
-        {"redis://host:", "port must be 1-65535"},
-        {"redis://host:-1", "port must be 1-65535"},
-        {"redis://host:63x9", "port must be 1-65535"},
-        {"redis://host/x", "db must be a non-negative integer"},
-        {"redis://host/-1", "db must be a non-negative integer"},
-        {"redis://host/1/2", "db must be a non-negative integer"},
-        {"redis://host?db=1", "unexpected ? or #"},
-        {"redis://pw@host", "put a colon before the password"},
-        {"redis://:p%zz@host", "bad %-escape in the password"},
-        {"redis://ho st", "bad character in the host"},
-        {"redis://[::1", "no ] after an IPv6 address"},
-        {"redis://[::1]x", "bad character after the host"},
-        {"unix://", "must be absolute"},
-        {"unix://relative.sock", "must be absolute"},
-        {"unix:///", "no socket path"},
-        {"unix:///s?db=x", "db must be a non-negative integer"},
-        {"unix:///s?timeout=1", "the only parameters are db= and password="},
-    };
-    struct redis_target t;
-
-    (void)state;
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        struct werr e = {0};
-
-        if (config_parse_redis_url(good[i].url, &t, &e) < 0)
-            fail_msg("%s: %s", good[i].url, e.msg);
-        if (good[i].host)
-            assert_string_equal(t.host, good[i].host);
-        else
-            assert_null(t.host);
-        if (good[i].path)
-            assert_string_equal(t.path, good[i].path);
-        else
-            assert_null(t.path);
-        if (good[i].password)
-            assert_string_equal(t.password, good[i].password);
-        else
-            assert_null(t.password);
-        assert_int_equal(t.port, good[i].port);
-        assert_int_equal(t.db, good[i].db);
-        config_redis_target_free(&t);
-        assert_null(t.host); /* freeing leaves it empty, safe to free again */
-        config_redis_target_free(&t);
-    }
-    assert_int_equal(config_parse_redis_url(NULL, &t, NULL), -1);
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct werr e = {0};
-
-        assert_int_equal(config_parse_redis_url(bad[i].url, &t, &e), -1);
-        assert_int_equal(e.status, WISP_EUSAGE);
-        if (strstr(e.msg, "expected redis://[[user]:password@]host[:port][/db] or "
-                          "unix:///path/to.sock[?db=N] (") != e.msg ||
-            strstr(e.msg, bad[i].why) == NULL)
-            fail_msg("%s: \"%s\"", bad[i].url, e.msg);
-        assert_null(t.host);
-        assert_null(t.path);
-        assert_null(t.password);
-    }
-}
-
-static void
-test_masking(void **state)
-{
-    static const char *const cases[][2] = {
-        {"host=/run dbname=shop password=hunter2", "host=/run dbname=shop password=****"},
-        {"password='a b c' user=x", "password=**** user=x"},
-        {"password = 'it\\'s' user=x", "password = **** user=x"},
-        {"user=x\tpassword=hunter2\tport=5", "user=x\tpassword=****\tport=5"},
-        {"sslpassword=k3y sslmode=require", "sslpassword=**** sslmode=require"},
-        {"user=mypassword dbname=password", "user=mypassword dbname=password"},
-        {"postgresql://ana:hunter2@db/shop", "postgresql://ana:****@db/shop"},
-        {"postgres://ana:hunter2@h1:5432,h2:5433/shop", "postgres://ana:****@h1:5432,h2:5433/shop"},
-        {"postgresql://ana@db/shop", "postgresql://ana@db/shop"},
-        {"postgresql://ana:p@ss/w?rd@db/shop", "postgresql://ana:****@db/shop"},
-        {"postgresql://db/shop?user=a&password=hunter2",
-         "postgresql://db/shop?user=a&password=****"},
-        {"postgresql://db/shop?password=hunter2&sslmode=require",
-         "postgresql://db/shop?password=****&sslmode=require"},
-        {"postgresql://ana:x@db/shop?application_name=a@b",
-         "postgresql://ana:****@db/shop?application_name=a@b"},
-        {"dbname='postgresql://ana:hunter2@db/shop' user='bo' password='pw'",
-         "dbname='postgresql://ana:****@db/shop' user='bo' password=****"},
-        {"redis://:hunter2@h:6379/1", "redis://:****@h:6379/1"},
-        {"redis://ana:hunter2@h", "redis://ana:****@h"},
-        {"redis://hunter2@h", "redis://****@h"},
-        {"unix:///run/redis.sock?db=1&password=hunter2",
-         "unix:///run/redis.sock?db=1&password=****"},
-        {"redis://h:6379/0", "redis://h:6379/0"},
-        {"dbname=shop", "dbname=shop"},
-        {"", ""},
-    };
-
-    (void)state;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *m = config_mask_secret(cases[i][0]);
-
-        if (strcmp(m, cases[i][1]) != 0)
-            fail_msg("mask(%s) = %s, want %s", cases[i][0], m, cases[i][1]);
-        free(m);
-    }
-    assert_null(config_mask_secret(NULL));
-}
-
-static void
 test_show_text(void **state)
 {
     struct fixture *f = *state;
@@ -704,10 +800,10 @@ test_show_text(void **state)
                          "redis.prefix        = wisp:\n"
                          "theme               = default\n"
                          "qr.ecc              = M\n"
-                         "worker.interval     = 10\n"
+                         "worker.interval     = 10s\n"
                          "worker.embedded     = auto\n"
-                         "ssh.connect_timeout = 5\n"
-                         "ssh.command_timeout = 15\n",
+                         "ssh.connect_timeout = 5s\n"
+                         "ssh.command_timeout = 15s\n",
                          p) > 0);
     assert_string_equal(out, want);
     free(want);
@@ -777,6 +873,11 @@ test_show_json(void **state)
     assert_true(json_is_null(json_object_get(root, "redis")));
     assert_string_equal(json_string_value(json_object_get(root, "shop.name")), "wisp hotspot");
     assert_string_equal(json_string_value(json_object_get(root, "qr.ecc")), "M");
+    /* typed: numbers and durations (in seconds) are JSON numbers */
+    assert_true(json_is_integer(json_object_get(root, "worker.interval")));
+    assert_int_equal(json_integer_value(json_object_get(root, "worker.interval")), 10);
+    assert_int_equal(json_integer_value(json_object_get(root, "ssh.command_timeout")), 15);
+    assert_string_equal(json_string_value(json_object_get(root, "worker.embedded")), "auto");
     assert_null(strstr(out, "config file")); /* the object holds keys only */
     json_decref(root);
     free(out);
@@ -801,7 +902,8 @@ test_help(void **state)
         strstr(buf, "\nredis.prefix        WISP_REDIS_PREFIX        default \"wisp:\"\n"));
     assert_non_null(
         strstr(buf, "\nshop.name           WISP_SHOP_NAME           default \"wisp hotspot\"\n"));
-    assert_non_null(strstr(buf, "\nworker.interval     WISP_WORKER_INTERVAL     default \"10\"\n"));
+    assert_non_null(
+        strstr(buf, "\nworker.interval     WISP_WORKER_INTERVAL     default \"10s\"\n"));
     free(buf);
 }
 
@@ -821,9 +923,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_json_syntax_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_explicit_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_source_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_typed_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_typed_errors_elsewhere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_providers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xdg_paths, setup, teardown),
-        cmocka_unit_test(test_redis_urls),
-        cmocka_unit_test(test_masking),
         cmocka_unit_test_setup_teardown(test_show_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_show_json, setup, teardown),
         cmocka_unit_test(test_help),

@@ -138,7 +138,7 @@ test_config_numbers(void **state)
         assert_int_equal(config_set(&cfg, "worker.interval", bad[i], "test", &e), -1);
         assert_int_equal(config_set(&cfg, "ssh.command_timeout", bad[i], "test", &e), -1);
     }
-    assert_string_equal(config_get(&cfg, "worker.interval"), "86400");
+    assert_int_equal(cfg.worker_interval, 86400);
     config_free(&cfg);
 }
 
