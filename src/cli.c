@@ -294,7 +294,7 @@ refuse_here(struct cmd_ctx *ctx, const struct cmd_entry *c, const struct cmd_arg
     }
 
     snprintf(what, sizeof what, "%s", c->name);
-    if (!c->places || (c->places & here)) {
+    if (c->places & here) {
         const struct cmd_flag *f = NULL;
 
         for (int i = 0; i < a->nopt && !f; i++)
@@ -798,7 +798,7 @@ cli_complete(const char *line, int start, int end, const char *text, enum cmd_pl
                 char words[64], *w, *rest = words;
                 int k = 0;
 
-                if (ce->places && !(ce->places & (unsigned)place))
+                if (!(ce->places & (unsigned)place))
                     continue; /* never offer what would be refused here */
                 snprintf(words, sizeof words, "%s", ce->name);
                 /* strsep keeps no hidden state: the console runs a worker thread */

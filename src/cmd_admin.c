@@ -180,15 +180,20 @@ const struct cmd_entry cmd_db_entries[] = {
     {.name = "db migrate",
      .summary = "create or upgrade the database schema and roles",
      .exec = migrate_exec,
-     .traits = CMD_MUTATES | CMD_LONG},
-    {.name = "db status", .summary = "list applied and pending migrations", .exec = status_exec},
+     .traits = CMD_MUTATES | CMD_LONG,
+     .places = CMD_ANYWHERE},
+    {.name = "db status",
+     .summary = "list applied and pending migrations",
+     .exec = status_exec,
+     .places = CMD_ANYWHERE},
     {0},
 };
 
 const struct cmd_entry cmd_config_entries[] = {
     {.name = "config show",
      .summary = "print the effective settings, secrets masked",
-     .exec = config_show_exec},
+     .exec = config_show_exec,
+     .places = CMD_ANYWHERE},
     {0},
 };
 
@@ -206,7 +211,8 @@ const struct cmd_entry cmd_operator_entries[] = {
     },
     {.name = "operator list",
      .summary = "list operators and their roles",
-     .exec = operator_list_exec},
+     .exec = operator_list_exec,
+     .places = CMD_ANYWHERE},
     {.name = "operator passwd",
      .usage = "NAME [--password-stdin]",
      .summary = "change an operator's password",
@@ -222,7 +228,8 @@ const struct cmd_entry cmd_operator_entries[] = {
      .min_pos = 1,
      .max_pos = 1,
      .exec = operator_remove_exec,
-     .traits = CMD_MUTATES},
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
     {0},
 };
 
@@ -231,7 +238,8 @@ const struct cmd_entry cmd_audit_entries[] = {
      .usage = "[--limit N]",
      .summary = "the audit log, newest first (default 50 rows)",
      .flags = audit_flags,
-     .exec = audit_exec},
+     .exec = audit_exec,
+     .places = CMD_ANYWHERE},
     {0},
 };
 

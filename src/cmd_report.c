@@ -282,12 +282,14 @@ fail:
 const struct cmd_entry cmd_report_entries[] = {
     {.name = "report summary",
      .summary = "today, this week, this month, and the month by plan and operator",
-     .exec = summary_exec},
+     .exec = summary_exec,
+     .places = CMD_ANYWHERE},
     {.name = "report sales",
      .usage = "[--from DATE] [--to DATE] [--by day|month|plan|operator|router] "
               "[--json|--csv|--format text|ps [-o FILE | --lp [PRINTER]]]",
      .summary = "sales, first logins and orders from PostgreSQL (default: today, by day)",
      .flags = sales_flags,
-     .exec = sales_exec},
+     .exec = sales_exec,
+     .places = CMD_ANYWHERE},
     {0},
 };

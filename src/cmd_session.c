@@ -154,7 +154,8 @@ const struct cmd_entry cmd_session_entries[] = {
      .usage = "[--router NAME] [--all]",
      .summary = "live sessions (--all: ended ones too)",
      .flags = list_flags,
-     .exec = session_list_exec},
+     .exec = session_list_exec,
+     .places = CMD_ANYWHERE},
     {.name = "session kick",
      .usage = "ID [--wait]",
      .summary = "ask the worker to kick a session",
@@ -162,7 +163,8 @@ const struct cmd_entry cmd_session_entries[] = {
      .min_pos = 1,
      .max_pos = 1,
      .exec = session_kick_exec,
-     .traits = CMD_MUTATES | CMD_LONG},
+     .traits = CMD_MUTATES | CMD_LONG,
+     .places = CMD_ANYWHERE},
     {0},
 };
 

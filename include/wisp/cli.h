@@ -34,13 +34,15 @@ enum flag_kind {
 };
 
 /* Where a command runs: `wisp COMMAND`, `wisp shell`, the console's `:`
- * line. A command or flag that reads the keyboard, loops until a signal or
- * draws on the terminal says where it may run (.places = CMD_CLI | ...);
- * 0, the default, is everywhere. Elsewhere it is refused with one line. */
+ * line. Every command says where it may run (.places = CMD_ANYWHERE, or
+ * CMD_CLI | CMD_SHELL for one that reads the keyboard, loops until a signal
+ * or draws on the terminal); elsewhere it is refused with one line. A flag
+ * may narrow that (.places on the flag; 0 there is wherever its command). */
 enum cmd_place {
     CMD_CLI = 1 << 0,
     CMD_SHELL = 1 << 1,
     CMD_CONSOLE = 1 << 2,
+    CMD_ANYWHERE = CMD_CLI | CMD_SHELL | CMD_CONSOLE,
 };
 
 /* What a command is (.traits = CMD_MUTATES | ...); 0 is a quick read. */
@@ -55,7 +57,7 @@ struct cmd_flag {
     const char *name; /* long name without dashes */
     char shortname;   /* one-letter alias (-o), or 0 */
     enum flag_kind kind;
-    unsigned places; /* CMD_* where the flag may be given; 0: everywhere */
+    unsigned places; /* CMD_* where the flag may be given; 0: wherever the command runs */
 };
 
 struct cmd_opt {
@@ -100,7 +102,7 @@ struct cmd_entry {
     int min_pos, max_pos;         /* positional argument counts */
     cmd_exec_fn exec;
     unsigned traits; /* enum cmd_trait bits */
-    unsigned places; /* enum cmd_place bits where it may run; 0: everywhere */
+    unsigned places; /* enum cmd_place bits where it may run (never 0) */
 };
 
 /* The command groups, each defined in its src/cmd_*.c, ending with {NULL}. */
