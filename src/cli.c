@@ -542,15 +542,32 @@ cmd_result(struct cmd_ctx *ctx, json_t *j)
     ctx->result = j ? j : json_object();
 }
 
+/* Text for people, unless the caller asked for JSON. */
+static void
+vsay(struct cmd_ctx *ctx, const char *fmt, va_list ap)
+{
+    if (!ctx->json)
+        vfprintf(ctx->out, fmt, ap);
+}
+
 void
 cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)
 {
     va_list ap;
 
-    if (ctx->json)
-        return;
     va_start(ap, fmt);
-    vfprintf(ctx->out, fmt, ap);
+    vsay(ctx, fmt, ap);
+    va_end(ap);
+}
+
+void
+cmd_done(struct cmd_ctx *ctx, json_t *result, const char *fmt, ...)
+{
+    va_list ap;
+
+    cmd_result(ctx, result);
+    va_start(ap, fmt);
+    vsay(ctx, fmt, ap);
     va_end(ap);
 }
 

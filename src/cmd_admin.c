@@ -90,8 +90,8 @@ operator_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     free(pw);
     if (rc < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:s}", "operator", a->pos[0], "role", role));
-    cmd_printf(ctx, "operator %s added as %s\n", a->pos[0], role);
+    cmd_done(ctx, json_pack("{s:s, s:s}", "operator", a->pos[0], "role", role),
+             "operator %s added as %s\n", a->pos[0], role);
     return 0;
 }
 
@@ -112,8 +112,8 @@ operator_passwd_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
     free(pw);
     if (rc < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "password_changed", 1));
-    cmd_printf(ctx, "password of %s changed\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "password_changed", 1),
+             "password of %s changed\n", a->pos[0]);
     return 0;
 }
 
@@ -124,8 +124,8 @@ operator_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
 
     if ((db = cmd_db(ctx, e)) == NULL || operator_remove(db, a->pos[0], e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "removed", 1));
-    cmd_printf(ctx, "operator %s removed\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "removed", 1),
+             "operator %s removed\n", a->pos[0]);
     return 0;
 }
 
@@ -171,8 +171,7 @@ theme_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (theme_load_installed(&t, a->pos[0], e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s}", "theme", a->pos[0]));
-    cmd_printf(ctx, "theme %s\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s}", "theme", a->pos[0]), "theme %s\n", a->pos[0]);
     return 0;
 }
 

@@ -135,8 +135,7 @@ export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "`metrics export` needs --prometheus FILE");
     if ((db = cmd_db(ctx, e)) == NULL || metrics_export(ctx->cfg, db, file, e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s}", "prometheus", file));
-    cmd_printf(ctx, "metrics written to %s\n", file);
+    cmd_done(ctx, json_pack("{s:s}", "prometheus", file), "metrics written to %s\n", file);
     return 0;
 }
 
@@ -184,13 +183,13 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL ||
         metrics_backfill(ctx->cfg, db, lo, hi, &counted, &minutes, e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:I, s:I, s:I, s:I}", "from_unix", (json_int_t)lo, "to_unix",
-                              (json_int_t)hi, "events", (json_int_t)counted, "router_minutes",
-                              (json_int_t)minutes));
-    cmd_printf(ctx,
-               "metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
-               "minutes of history\n",
-               counted, minutes);
+    cmd_done(ctx,
+             json_pack("{s:I, s:I, s:I, s:I}", "from_unix", (json_int_t)lo, "to_unix",
+                       (json_int_t)hi, "events", (json_int_t)counted, "router_minutes",
+                       (json_int_t)minutes),
+             "metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
+             "minutes of history\n",
+             counted, minutes);
     return 0;
 }
 

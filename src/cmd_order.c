@@ -71,8 +71,8 @@ order_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || order_add(db, &in, &id, e) < 0)
         return -1;
     announce(ctx, "order.created", id, "pending");
-    cmd_result(ctx, json_pack("{s:I}", "order_id", (json_int_t)id));
-    cmd_printf(ctx, "order %" PRId64 " taken: %s for %s\n", id, in.product, in.customer);
+    cmd_done(ctx, json_pack("{s:I}", "order_id", (json_int_t)id),
+             "order %" PRId64 " taken: %s for %s\n", id, in.product, in.customer);
     return 0;
 }
 
@@ -167,9 +167,10 @@ order_change_exec(struct cmd_ctx *ctx, const struct cmd_args *a, bool retry, str
         (retry ? order_retry(db, id, e) : order_cancel(db, id, e)) < 0)
         return -1;
     announce(ctx, "order.updated", id, retry ? "pending" : "cancelled");
-    cmd_result(ctx, json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status",
-                              retry ? "pending" : "cancelled"));
-    cmd_printf(ctx, "order %" PRId64 " %s\n", id, retry ? "back to pending" : "cancelled");
+    cmd_done(ctx,
+             json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status",
+                       retry ? "pending" : "cancelled"),
+             "order %" PRId64 " %s\n", id, retry ? "back to pending" : "cancelled");
     return 0;
 }
 
@@ -195,9 +196,10 @@ order_paid_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || order_mark_paid(db, id, args_get(a, "ref"), e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:I, s:b, s:s?}", "order_id", (json_int_t)id, "paid", 1, "ref",
-                              args_get(a, "ref")));
-    cmd_printf(ctx, "order %" PRId64 " paid\n", id);
+    cmd_done(ctx,
+             json_pack("{s:I, s:b, s:s?}", "order_id", (json_int_t)id, "paid", 1, "ref",
+                       args_get(a, "ref")),
+             "order %" PRId64 " paid\n", id);
     return 0;
 }
 
@@ -213,8 +215,8 @@ order_reveal_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || order_reveal(db, id, pin, sizeof pin, e) < 0)
         return -1;
     /* the console keeps the PIN from here, never from the text */
-    cmd_result(ctx, json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "pin", pin));
-    cmd_printf(ctx, "order %" PRId64 " PIN: %s\n", id, pin);
+    cmd_done(ctx, json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "pin", pin),
+             "order %" PRId64 " PIN: %s\n", id, pin);
     explicit_bzero(pin, sizeof pin);
     return 0;
 }

@@ -45,8 +45,8 @@ plan_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "a plan needs --price");
     if ((db = cmd_db(ctx, e)) == NULL || plan_add(db, a->pos[0], &in, e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "added", 1));
-    cmd_printf(ctx, "plan %s added\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "added", 1), "plan %s added\n",
+             a->pos[0]);
     return 0;
 }
 
@@ -59,8 +59,8 @@ plan_edit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     read_input(a, &in);
     if ((db = cmd_db(ctx, e)) == NULL || plan_edit(db, a->pos[0], &in, e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "changed", 1));
-    cmd_printf(ctx, "plan %s changed\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "changed", 1), "plan %s changed\n",
+             a->pos[0]);
     return 0;
 }
 
@@ -71,8 +71,8 @@ set_active(struct cmd_ctx *ctx, const struct cmd_args *a, bool active, struct we
 
     if ((db = cmd_db(ctx, e)) == NULL || plan_set_active(db, a->pos[0], active, e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "active", active));
-    cmd_printf(ctx, "plan %s %s\n", a->pos[0], active ? "enabled" : "disabled");
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "active", active), "plan %s %s\n",
+             a->pos[0], active ? "enabled" : "disabled");
     return 0;
 }
 

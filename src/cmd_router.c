@@ -89,10 +89,11 @@ router_write(struct cmd_ctx *ctx, const struct cmd_args *a, bool add, struct wer
     free_pw(pw);
     if (rc < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b, s:b}", "router", a->pos[0], add ? "added" : "changed", 1,
-                              "hostkey_pinned", in.hostkey && !str_eq(in.hostkey, "none")));
-    cmd_printf(ctx, "router %s %s%s\n", a->pos[0], add ? "added" : "changed",
-               add && in.accept_new ? "; its host key is pinned at the first connection" : "");
+    cmd_done(ctx,
+             json_pack("{s:s, s:b, s:b}", "router", a->pos[0], add ? "added" : "changed", 1,
+                       "hostkey_pinned", in.hostkey && !str_eq(in.hostkey, "none")),
+             "router %s %s%s\n", a->pos[0], add ? "added" : "changed",
+             add && in.accept_new ? "; its host key is pinned at the first connection" : "");
     return 0;
 }
 
@@ -115,8 +116,8 @@ router_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 
     if (!db || router_remove(db, a->pos[0], e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "removed", 1));
-    cmd_printf(ctx, "router %s removed\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "removed", 1), "router %s removed\n",
+             a->pos[0]);
     return 0;
 }
 
@@ -327,8 +328,8 @@ router_maint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "expected on or off, not \"%s\"", v);
     if (!db || router_maintenance(db, a->pos[0], on, e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "maintenance", on));
-    cmd_printf(ctx, "router %s: maintenance %s\n", a->pos[0], on ? "on" : "off");
+    cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "maintenance", on),
+             "router %s: maintenance %s\n", a->pos[0], on ? "on" : "off");
     return 0;
 }
 
@@ -410,10 +411,11 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return router_strays_exec(ctx, db, a->pos[0], e);
     if (!db || router_request_sync(db, a->pos[0], args_has(a, "full"), e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "full", args_has(a, "full"),
-                              "dry_run", 0));
-    cmd_printf(ctx, "router %s: %s asked of the worker\n", a->pos[0],
-               args_has(a, "full") ? "full resync" : "sync");
+    cmd_done(ctx,
+             json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "full", args_has(a, "full"),
+                       "dry_run", 0),
+             "router %s: %s asked of the worker\n", a->pos[0],
+             args_has(a, "full") ? "full resync" : "sync");
     return 0;
 }
 

@@ -87,9 +87,9 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_create(db, &s, &batch, e) < 0)
         return -1;
-    cmd_result(
-        ctx, json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count));
-    cmd_printf(ctx, "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", batch, s.count, s.plan);
+    cmd_done(ctx,
+             json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
+             "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", batch, s.count, s.plan);
     return 0;
 }
 
@@ -298,8 +298,7 @@ sell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if ((db = cmd_db(ctx, e)) == NULL || (row = voucher_sell(db, a->pos[0], e)) == NULL)
         return -1;
-    cmd_printf(ctx, "sold %s for %s %s\n", a->pos[0], jstr(row, "price"), ctx->cfg->currency);
-    cmd_result(ctx, row);
+    cmd_done(ctx, row, "sold %s for %s %s\n", a->pos[0], jstr(row, "price"), ctx->cfg->currency);
     return 0;
 }
 
@@ -318,9 +317,8 @@ correct_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_correct(db, a->pos[0], money, reason, e) < 0)
         return -1;
-    cmd_result(ctx,
-               json_pack("{s:s, s:s, s:s}", "code", a->pos[0], "price", money, "reason", reason));
-    cmd_printf(ctx, "sale of %s corrected to %s %s\n", a->pos[0], money, ctx->cfg->currency);
+    cmd_done(ctx, json_pack("{s:s, s:s, s:s}", "code", a->pos[0], "price", money, "reason", reason),
+             "sale of %s corrected to %s %s\n", a->pos[0], money, ctx->cfg->currency);
     return 0;
 }
 
@@ -338,10 +336,11 @@ extend_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_extend(db, a->pos[0], secs, bytes, e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:I, s:I}", "code", a->pos[0], "added_s", (json_int_t)secs,
-                              "added_bytes", (json_int_t)bytes));
-    cmd_printf(ctx, "voucher %s extended%s%s%s%s; routers follow at the next worker cycle\n",
-               a->pos[0], by ? " by " : "", by ? by : "", data ? " with " : "", data ? data : "");
+    cmd_done(ctx,
+             json_pack("{s:s, s:I, s:I}", "code", a->pos[0], "added_s", (json_int_t)secs,
+                       "added_bytes", (json_int_t)bytes),
+             "voucher %s extended%s%s%s%s; routers follow at the next worker cycle\n", a->pos[0],
+             by ? " by " : "", by ? by : "", data ? " with " : "", data ? data : "");
     return 0;
 }
 
@@ -352,8 +351,8 @@ reset_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if ((db = cmd_db(ctx, e)) == NULL || voucher_reset(db, a->pos[0], e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:s, s:b}", "code", a->pos[0], "reset", 1));
-    cmd_printf(ctx, "voucher %s reset; routers follow at the next worker cycle\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "code", a->pos[0], "reset", 1),
+             "voucher %s reset; routers follow at the next worker cycle\n", a->pos[0]);
     return 0;
 }
 
@@ -512,8 +511,8 @@ batch_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "bad batch id \"%s\"", a->pos[0]);
     if ((db = cmd_db(ctx, e)) == NULL || batch_delete(db, id, e) < 0)
         return -1;
-    cmd_result(ctx, json_pack("{s:I, s:b}", "batch_id", (json_int_t)id, "deleted", 1));
-    cmd_printf(ctx, "batch %" PRId64 " deleted\n", id);
+    cmd_done(ctx, json_pack("{s:I, s:b}", "batch_id", (json_int_t)id, "deleted", 1),
+             "batch %" PRId64 " deleted\n", id);
     return 0;
 }
 

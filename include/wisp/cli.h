@@ -49,7 +49,8 @@ enum cmd_place {
 enum cmd_trait {
     CMD_MUTATES = 1 << 0, /* changes data: publishes event "name.with.dots" when done */
     CMD_LONG = 1 << 1,    /* may take seconds or longer (SSH, thousands of rows, a loop):
-                           * gets a progress line on a terminal; the console shows it running */
+                           * cli_call gives it a progress line when stderr is a terminal
+                           * and nobody else (the console's runner) takes its progress */
     CMD_NO_JSON = 1 << 2, /* has no result: --json is refused (worker, shell) */
 };
 
@@ -81,8 +82,8 @@ struct cmd_ctx {
     FILE *out;                   /* stdout, or the console's output popup */
     FILE *in;                    /* for --password-stdin */
     bool tty;                    /* out is a terminal (progress lines, colour) */
-    bool json;                   /* --json was given: no text for people, the result as JSON */
-    json_t *result;              /* what the running command set with cmd_result */
+    bool json;                   /* while a command runs: --json was given (no text for people) */
+    json_t *result;              /* while a command runs: what it set with cmd_result */
     bool interactive;            /* a person can answer prompts on the terminal */
     enum cmd_place place;        /* where commands run; 0 is CMD_CLI */
     const struct cmd_entry *cmd; /* the command being run, for usage on errors */
@@ -105,7 +106,7 @@ struct cmd_entry {
     unsigned places; /* enum cmd_place bits where it may run (never 0) */
 };
 
-/* The command groups, each defined in its src/cmd_*.c, ending with {NULL}. */
+/* The command groups, each defined in its src/cmd_*.c, ending with {0}. */
 extern const struct cmd_entry cmd_db_entries[];
 extern const struct cmd_entry cmd_config_entries[];
 extern const struct cmd_entry cmd_plan_entries[];
@@ -134,7 +135,7 @@ extern const struct cmd_entry cmd_theme_entries[];
  * caller json_decref's it), or NULL when it failed or has none (help, and
  * the few that write their JSON themselves: `voucher list`, `db status`,
  * `config show`, `metrics --watch`). What each command returns is in
- * wisp(1); e.g. `voucher create` gives {"batch_id", "count", "plan"},
+ * wisp(1), RESULTS; e.g. `voucher create` gives {"batch_id", "count"},
  * `order reveal` {"order_id", "pin"} (a secret: show it, never log it).
  *
  * Returns the exit status: 0, 1 or 2; the error message, if any, is in e
@@ -205,6 +206,11 @@ void cmd_result(struct cmd_ctx *ctx, json_t *j);
 
 /* Text for people, as fprintf to ctx->out; nothing under --json. */
 void cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An action's end: its result (cmd_result) and the line people read
+ * (cmd_printf), together so that neither goes without the other. */
+void cmd_done(struct cmd_ctx *ctx, json_t *result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A list for people or machines: the array is the result; for people also a
  * table whose columns are head (NULL-terminated) filled from keys. */

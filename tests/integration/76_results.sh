@@ -6,6 +6,7 @@
 # behind a real sshd.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/sim.sh"
+export WISP_SSH_CONNECT_TIMEOUT=10 WISP_SSH_COMMAND_TIMEOUT=20
 chmod 755 "$T"
 sim_init "$T/sim" || { _fail "simulator set up" "sim_init failed"; exit 1; }
 trap sim_stop EXIT
@@ -13,7 +14,6 @@ sim_router r1 routeros --version 7 --identity shop-main
 P1=$(sim_ports 1)
 sim_sshd a "$P1=r1"
 FA=$(cat "$SIM_DIR/a.fp")
-export WISP_SSH_CONNECT_TIMEOUT=10 WISP_SSH_COMMAND_TIMEOUT=20
 
 # json NAME EXPECTED: the command exited 0 and printed exactly one JSON value
 # (no text for people beside it), equal to EXPECTED once compacted.
