@@ -89,9 +89,11 @@ router_write(struct cmd_ctx *ctx, const struct cmd_args *a, bool add, struct wer
     free_pw(pw);
     if (rc < 0)
         return -1;
+    /* a new router's key is pinned now (--hostkey) or at its first connection */
     cmd_done(ctx,
-             json_pack("{s:s, s:b, s:b}", "router", a->pos[0], add ? "added" : "changed", 1,
-                       "hostkey_pinned", in.hostkey && !str_eq(in.hostkey, "none")),
+             add ? json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "added", 1, "hostkey_pinned",
+                             !in.accept_new)
+                 : json_pack("{s:s, s:b}", "router", a->pos[0], "changed", 1),
              "router %s %s%s\n", a->pos[0], add ? "added" : "changed",
              add && in.accept_new ? "; its host key is pinned at the first connection" : "");
     return 0;

@@ -55,6 +55,7 @@ run_command(struct runner *r, char *line, char **words, struct runner_done *d)
     FILE *out = open_memstream(&d->output, &len);
 
     r->ctx.out = out;
+    r->ctx.cmd = NULL;
     d->result = NULL;
     if (line)
         words = cli_split(line, &argc, &e);
@@ -72,6 +73,7 @@ run_command(struct runner *r, char *line, char **words, struct runner_done *d)
                 cli_print_usage(out, r->ctx.cmd);
         }
     }
+    d->command = r->ctx.cmd ? r->ctx.cmd->name : NULL; /* the table's: static */
     /* a command that lost the connection gets a fresh one next time */
     if (r->ctx.db_open && PQstatus(r->ctx.db.conn) != CONNECTION_OK)
         cmd_ctx_close(&r->ctx);

@@ -36,9 +36,10 @@ bool runner_busy(struct runner *r);
 
 /* A finished command. */
 struct runner_done {
-    char *output;   /* its text, then "wisp: error" and usage; malloc'ed, may be NULL */
-    int status;     /* exit status: 0, 1 or 2 */
-    json_t *result; /* cli_call's result ({"batch_id": ...}, {"order_id", "pin"}), or NULL */
+    const char *command; /* its words as the table has them ("voucher create"), or NULL */
+    char *output;        /* its text, then "wisp: error" and usage; malloc'ed, may be NULL */
+    int status;          /* exit status: 0, 1 or 2 */
+    json_t *result;      /* cli_call's result ({"batch_id": ...}, {"order_id", "pin"}), or NULL */
 };
 
 /* When a command has finished: what it left, handed over (the caller frees

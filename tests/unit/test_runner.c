@@ -55,6 +55,7 @@ test_words_and_lines(void **state)
     wait_done(wake[0]);
     assert_true(runner_take(r, &d));
     assert_int_equal(d.status, 0);
+    assert_string_equal(d.command, "theme");
     assert_string_equal(d.output, "theme default\n");
     assert_non_null(d.result);
     assert_string_equal(json_string_value(json_object_get(d.result, "theme")), "default");
@@ -83,6 +84,7 @@ test_words_and_lines(void **state)
     assert_true(runner_take(r, &d));
     assert_int_equal(d.status, 2);
     assert_non_null(strstr(d.output, "unterminated"));
+    assert_null(d.command);
     free(d.output);
 
     runner_stop(r);
