@@ -2,11 +2,14 @@
  * cli.c - the command table and its parser (see include/wisp/cli.h).
  *
  * Commands are found by their words ("voucher create"), then the remaining
- * arguments are matched against the command's flag records. Flags may appear
- * anywhere after the words, as --name VALUE or --name=VALUE. Errors in the
- * command line are WISP_EUSAGE (exit 2) and the caller prints the usage.
+ * arguments are matched against the command's flag records (and --json,
+ * which every command with a result takes). Flags may appear anywhere after
+ * the words, as --name VALUE or --name=VALUE. Errors in the command line are
+ * WISP_EUSAGE (exit 2) and the caller prints the usage.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,7 +29,7 @@ static const struct cmd_entry *const cmd_groups[] = {
     cmd_plan_entries,    cmd_voucher_entries,  cmd_batch_entries, cmd_router_entries,
     cmd_session_entries, cmd_worker_entries,   cmd_order_entries, cmd_report_entries,
     cmd_metrics_entries, cmd_operator_entries, cmd_audit_entries, cmd_db_entries,
-    cmd_config_entries,  cmd_shell_entries,
+    cmd_config_entries,  cmd_shell_entries,    cmd_theme_entries,
 };
 #define NGROUPS (sizeof cmd_groups / sizeof cmd_groups[0])
 
@@ -96,10 +99,15 @@ is_group(const char *word)
     return false;
 }
 
+/* The usage line; --json, which every command with a result takes, last. */
 static void
 print_usage(FILE *out, const struct cmd_entry *c)
 {
-    fprintf(out, "usage: wisp %s%s%s\n", c->name, c->usage[0] ? " " : "", c->usage);
+    const char *usage = c->usage ? c->usage : "";
+    bool json = !(c->traits & CMD_NO_JSON) && !strstr(usage, "--json");
+
+    fprintf(out, "usage: wisp %s%s%s%s\n", c->name, *usage ? " " : "", usage,
+            json ? " [--json]" : "");
 }
 
 void
@@ -110,7 +118,8 @@ cli_help(FILE *out, const char *topic)
     if (topic == NULL) {
         fprintf(out,
                 "wisp %s - the hotspot shop console\n\n"
-                "usage: wisp [--config FILE] [--db CONNINFO] [--redis URL] COMMAND [ARGS]\n"
+                "usage: wisp [--config FILE] [--db CONNINFO] [--redis URL] COMMAND [ARGS] "
+                "[--json]\n"
                 "       wisp COMMAND --help\n\n"
                 "commands:\n",
                 WISP_VERSION);
@@ -124,8 +133,12 @@ cli_help(FILE *out, const char *topic)
     if (topic == NULL)
         fprintf(out, "\nglobal flags: --config FILE, --db CONNINFO (or WISP_DB), --redis URL (or "
                      "WISP_REDIS), --theme NAME, --help, --version\n"
+                     "--json after a command prints its result as JSON instead of text.\n"
                      "Exit status: 0 done, 1 failed, 2 bad command line. See wisp(1).\n");
 }
+
+/* --json, taken by every command that has a result. */
+static const struct cmd_flag json_flag = {"json", 0, FLAG_BOOL};
 
 static const struct cmd_flag *
 find_flag(const struct cmd_entry *c, const char *name, char shortname)
@@ -133,6 +146,8 @@ find_flag(const struct cmd_entry *c, const char *name, char shortname)
     for (const struct cmd_flag *f = c->flags; f && f->name; f++)
         if (shortname ? f->shortname == shortname : str_eq(f->name, name))
             return f;
+    if (!shortname && str_eq(name, json_flag.name) && !(c->traits & CMD_NO_JSON))
+        return &json_flag;
     return NULL;
 }
 
@@ -263,7 +278,8 @@ announce(struct cmd_ctx *ctx, const struct cmd_entry *c)
 }
 
 /* A command, or one of its flags, that may not run where ctx runs: the
- * console's screen and keyboard, or the shell's prompt, are not its to take.
+ * console's screen and keyboard, or the shell's prompt, are not its to take;
+ * the console's own commands (theme) have nothing to act on elsewhere.
  * One line, no usage after it (ctx->cmd cleared): the command line is right,
  * the place is not. */
 static int
@@ -273,8 +289,13 @@ refuse_here(struct cmd_ctx *ctx, const struct cmd_entry *c, const struct cmd_arg
     unsigned here = ctx->place ? (unsigned)ctx->place : CMD_CLI;
     char what[96];
 
+    if (c->places == CMD_CONSOLE && here != CMD_CONSOLE) {
+        ctx->cmd = NULL;
+        return werr_set(e, WISP_EUSAGE, "`%s` runs only on the console's `:` line", c->name);
+    }
+
     snprintf(what, sizeof what, "%s", c->name);
-    if (!c->places || (c->places & here)) {
+    if (c->places & here) {
         const struct cmd_flag *f = NULL;
 
         for (int i = 0; i < a->nopt && !f; i++)
@@ -293,13 +314,62 @@ refuse_here(struct cmd_ctx *ctx, const struct cmd_entry *c, const struct cmd_arg
                     what, what);
 }
 
+/* "voucher create 12000/100000" on the terminal, overwritten in place: a
+ * long command's progress when nobody else (the console) takes it. */
+static void
+progress_line(int64_t done, int64_t total, void *arg)
+{
+    const struct cmd_ctx *ctx = arg;
+
+    fprintf(stderr, "\r%s %" PRId64 "/%" PRId64 "%s", ctx->cmd->name, done, total,
+            done == total ? "\n" : "");
+    fflush(stderr);
+}
+
+/* Run c with its parsed arguments: progress for a long command on a
+ * terminal, text or the result under --json, the event when it changed
+ * data. ctx->result holds what it returned. */
+static int
+exec_command(struct cmd_ctx *ctx, const struct cmd_entry *c, const struct cmd_args *a,
+             struct werr *e)
+{
+    bool own_progress;
+    int rc;
+
+    ctx->json = args_has(a, "json");
+    own_progress = !ctx->progress && (c->traits & CMD_LONG) && !ctx->json && isatty(STDERR_FILENO);
+    if (own_progress) {
+        ctx->progress = progress_line;
+        ctx->progress_arg = ctx;
+    }
+    rc = c->exec(ctx, a, e) < 0 ? (e->status ? e->status : WISP_ERUNTIME) : 0;
+    if (own_progress)
+        ctx->progress = NULL, ctx->progress_arg = NULL;
+    if (rc == 0 && ctx->json && ctx->result)
+        cmd_print_json(ctx, json_incref(ctx->result));
+    ctx->json = false;
+    if (rc == 0 && (c->traits & CMD_MUTATES))
+        announce(ctx, c);
+    return rc;
+}
+
 int
 cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e)
+{
+    return cli_call(ctx, argc, argv, NULL, e);
+}
+
+int
+cli_call(struct cmd_ctx *ctx, int argc, char **argv, json_t **result, struct werr *e)
 {
     const struct cmd_entry *c;
     struct cmd_args a = {0};
     int used, rc;
 
+    if (result)
+        *result = NULL;
+    json_decref(ctx->result);
+    ctx->result = NULL;
     ctx->cmd = NULL;
     if (argc == 0 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
         strcmp(argv[0], "help") == 0) {
@@ -341,10 +411,13 @@ cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e)
         args_free(&a);
         return WISP_EUSAGE;
     }
-    rc = c->exec(ctx, &a, e) < 0 ? (e->status ? e->status : WISP_ERUNTIME) : 0;
+    rc = exec_command(ctx, c, &a, e);
     args_free(&a);
-    if (rc == 0 && c->mutates)
-        announce(ctx, c);
+    if (rc == 0 && result)
+        *result = ctx->result;
+    else
+        json_decref(ctx->result);
+    ctx->result = NULL;
     return rc;
 }
 
@@ -464,21 +537,54 @@ cmd_print_json(struct cmd_ctx *ctx, json_t *j)
 }
 
 void
-cmd_print_list(struct cmd_ctx *ctx, json_t *list, bool json, const char *const *head,
-               const char *const *keys)
+cmd_result(struct cmd_ctx *ctx, json_t *j)
+{
+    json_decref(ctx->result);
+    ctx->result = j ? j : json_object();
+}
+
+/* Text for people, unless the caller asked for JSON. */
+static void
+vsay(struct cmd_ctx *ctx, const char *fmt, va_list ap)
+{
+    if (!ctx->json)
+        vfprintf(ctx->out, fmt, ap);
+}
+
+void
+cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsay(ctx, fmt, ap);
+    va_end(ap);
+}
+
+void
+cmd_done(struct cmd_ctx *ctx, json_t *result, const char *fmt, ...)
+{
+    va_list ap;
+
+    cmd_result(ctx, result);
+    va_start(ap, fmt);
+    vsay(ctx, fmt, ap);
+    va_end(ap);
+}
+
+void
+cmd_print_list(struct cmd_ctx *ctx, json_t *list, const char *const *head, const char *const *keys)
 {
     struct texttable t;
     json_t *row;
     size_t i;
 
-    if (json) {
-        cmd_print_json(ctx, list);
-        return;
+    if (!ctx->json) {
+        texttable_init(&t, head);
+        json_array_foreach(list, i, row) texttable_add_json(&t, row, keys);
+        texttable_print(&t, ctx->out);
     }
-    texttable_init(&t, head);
-    json_array_foreach(list, i, row) texttable_add_json(&t, row, keys);
-    texttable_print(&t, ctx->out);
-    json_decref(list);
+    cmd_result(ctx, list);
 }
 
 /* One line from f without its newline; NULL at end of file. */
@@ -710,7 +816,7 @@ cli_complete(const char *line, int start, int end, const char *text, enum cmd_pl
                 char words[64], *w, *rest = words;
                 int k = 0;
 
-                if (ce->places && !(ce->places & (unsigned)place))
+                if (!(ce->places & (unsigned)place))
                     continue; /* never offer what would be refused here */
                 snprintf(words, sizeof words, "%s", ce->name);
                 /* strsep keeps no hidden state: the console runs a worker thread */
@@ -740,6 +846,8 @@ cli_complete(const char *line, int start, int end, const char *text, enum cmd_pl
             snprintf(flag, sizeof flag, "--%s", f->name);
             add_candidate(flag, text);
         }
+        if (!(c->traits & CMD_NO_JSON))
+            add_candidate("--json", text);
     }
     cli_free_words(argv);
     free(head);

@@ -1,6 +1,7 @@
 /*
  * cmd_admin.c - the housekeeping commands: `wisp db migrate|status`,
- * `wisp config show`, `wisp operator add|list|passwd|remove`, `wisp audit`.
+ * `wisp config show`, `wisp operator add|list|passwd|remove`, `wisp audit`,
+ * and the console's `theme NAME`.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -9,14 +10,13 @@
 #include "wisp/audit.h"
 #include "wisp/cli.h"
 #include "wisp/operator.h"
+#include "wisp/theme.h"
 #include "wisp/util.h"
 
-static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag add_flags[] = {
     {"role", 0, FLAG_VALUE}, {"password-stdin", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag passwd_flags[] = {{"password-stdin", 0, FLAG_BOOL}, {NULL, 0, 0}};
-static const struct cmd_flag audit_flags[] = {
-    {"limit", 0, FLAG_VALUE}, {"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag audit_flags[] = {{"limit", 0, FLAG_VALUE}, {NULL, 0, 0}};
 
 /* Connect without the schema check: migrate is what makes the schema. */
 static struct db *
@@ -34,9 +34,18 @@ static int
 migrate_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     struct db *db = raw_db(ctx, e);
+    FILE *out = ctx->json ? fopen("/dev/null", "w") : ctx->out; /* its lines are for people */
+    int rc;
 
     (void)a;
-    return db ? db_migrate(db, ctx->out, e) : -1;
+    if (out == NULL)
+        return werr_set(e, WISP_ERUNTIME, "cannot open /dev/null");
+    rc = db ? db_migrate(db, out, e) : -1;
+    if (out != ctx->out)
+        fclose(out);
+    if (rc == 0)
+        cmd_result(ctx, json_pack("{s:b}", "migrated", 1));
+    return rc;
 }
 
 static int
@@ -44,14 +53,16 @@ status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     struct db *db = raw_db(ctx, e);
 
-    return db ? db_migrate_status(db, ctx->out, args_has(a, "json"), e) : -1;
+    (void)a;
+    return db ? db_migrate_status(db, ctx->out, ctx->json, e) : -1; /* writes its own JSON */
 }
 
 static int
 config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     (void)e;
-    config_show(ctx->cfg, ctx->out, args_has(a, "json"));
+    (void)a;
+    config_show(ctx->cfg, ctx->out, ctx->json); /* writes its own JSON */
     return 0;
 }
 
@@ -77,9 +88,11 @@ operator_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     rc = operator_add(db, a->pos[0], role, pw, e);
     explicit_bzero(pw, strlen(pw));
     free(pw);
-    if (rc == 0)
-        fprintf(ctx->out, "operator %s added as %s\n", a->pos[0], role);
-    return rc;
+    if (rc < 0)
+        return -1;
+    cmd_done(ctx, json_pack("{s:s, s:s}", "operator", a->pos[0], "role", role),
+             "operator %s added as %s\n", a->pos[0], role);
+    return 0;
 }
 
 static int
@@ -97,9 +110,11 @@ operator_passwd_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
     rc = operator_passwd(db, a->pos[0], pw, e);
     explicit_bzero(pw, strlen(pw));
     free(pw);
-    if (rc == 0)
-        fprintf(ctx->out, "password of %s changed\n", a->pos[0]);
-    return rc;
+    if (rc < 0)
+        return -1;
+    cmd_done(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "password_changed", 1),
+             "password of %s changed\n", a->pos[0]);
+    return 0;
 }
 
 static int
@@ -109,7 +124,8 @@ operator_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
 
     if ((db = cmd_db(ctx, e)) == NULL || operator_remove(db, a->pos[0], e) < 0)
         return -1;
-    fprintf(ctx->out, "operator %s removed\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "removed", 1),
+             "operator %s removed\n", a->pos[0]);
     return 0;
 }
 
@@ -121,9 +137,10 @@ operator_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     struct db *db;
     json_t *list;
 
+    (void)a;
     if ((db = cmd_db(ctx, e)) == NULL || (list = operator_list(db, e)) == NULL)
         return -1;
-    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
+    cmd_print_list(ctx, list, head, keys);
     return 0;
 }
 
@@ -141,39 +158,99 @@ audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "bad --limit \"%s\": expected 1..1000000", lim);
     if ((db = cmd_db(ctx, e)) == NULL || (list = audit_list(db, (int)limit, e)) == NULL)
         return -1;
-    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
+    cmd_print_list(ctx, list, head, keys);
+    return 0;
+}
+
+/* `theme NAME` on the console's `:` line: the theme must load; the console
+ * applies the result, {"theme": NAME}, to its screen. */
+static int
+theme_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct theme t;
+
+    if (theme_load_installed(&t, a->pos[0], e) < 0)
+        return -1;
+    cmd_done(ctx, json_pack("{s:s}", "theme", a->pos[0]), "theme %s\n", a->pos[0]);
     return 0;
 }
 
 const struct cmd_entry cmd_db_entries[] = {
-    {"db migrate", "", "create or upgrade the database schema and roles", NULL, 0, 0, true,
-     migrate_exec, true},
-    {"db status", "[--json]", "list applied and pending migrations", json_flags, 0, 0, true,
-     status_exec, false},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "db migrate",
+     .summary = "create or upgrade the database schema and roles",
+     .exec = migrate_exec,
+     .traits = CMD_MUTATES | CMD_LONG,
+     .places = CMD_ANYWHERE},
+    {.name = "db status",
+     .summary = "list applied and pending migrations",
+     .exec = status_exec,
+     .places = CMD_ANYWHERE},
+    {0},
 };
 
 const struct cmd_entry cmd_config_entries[] = {
-    {"config show", "[--json]", "print the effective settings, secrets masked", json_flags, 0, 0,
-     true, config_show_exec, false},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "config show",
+     .summary = "print the effective settings, secrets masked",
+     .exec = config_show_exec,
+     .places = CMD_ANYWHERE},
+    {0},
 };
 
 const struct cmd_entry cmd_operator_entries[] = {
-    {"operator add", "NAME --role admin|operator|viewer [--password-stdin]",
-     "create an operator login (admin)", add_flags, 1, 1, false, operator_add_exec, true,
-     .places = CMD_CLI | CMD_SHELL}, /* asks for a password */
-    {"operator list", "[--json]", "list operators and their roles", json_flags, 0, 0, false,
-     operator_list_exec, false},
-    {"operator passwd", "NAME [--password-stdin]", "change an operator's password", passwd_flags, 1,
-     1, false, operator_passwd_exec, true, .places = CMD_CLI | CMD_SHELL},
-    {"operator remove", "NAME", "remove an operator (admin)", NULL, 1, 1, false,
-     operator_remove_exec, true},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {
+        .name = "operator add",
+        .usage = "NAME --role admin|operator|viewer [--password-stdin]",
+        .summary = "create an operator login (admin)",
+        .flags = add_flags,
+        .min_pos = 1,
+        .max_pos = 1,
+        .exec = operator_add_exec,
+        .traits = CMD_MUTATES,
+        .places = CMD_CLI | CMD_SHELL /* asks for a password */
+    },
+    {.name = "operator list",
+     .summary = "list operators and their roles",
+     .exec = operator_list_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "operator passwd",
+     .usage = "NAME [--password-stdin]",
+     .summary = "change an operator's password",
+     .flags = passwd_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = operator_passwd_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_CLI | CMD_SHELL},
+    {.name = "operator remove",
+     .usage = "NAME",
+     .summary = "remove an operator (admin)",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = operator_remove_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {0},
 };
 
 const struct cmd_entry cmd_audit_entries[] = {
-    {"audit", "[--limit N] [--json]", "the audit log, newest first (default 50 rows)", audit_flags,
-     0, 0, false, audit_exec, false},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "audit",
+     .usage = "[--limit N]",
+     .summary = "the audit log, newest first (default 50 rows)",
+     .flags = audit_flags,
+     .exec = audit_exec,
+     .places = CMD_ANYWHERE},
+    {0},
+};
+
+const struct cmd_entry cmd_theme_entries[] = {
+    {
+        .name = "theme",
+        .usage = "NAME",
+        .summary = "the console's colour theme (themes/NAME.json), until it quits",
+        .min_pos = 1,
+        .max_pos = 1,
+        .exec = theme_exec,
+        .places = CMD_CONSOLE /* elsewhere: --theme NAME or the theme setting */
+    },
+    {0},
 };

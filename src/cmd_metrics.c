@@ -1,5 +1,5 @@
 /*
- * cmd_metrics.c - `wisp metrics [--json] [--watch]`.
+ * cmd_metrics.c - `wisp metrics [--watch]`, `metrics backfill`, `metrics export`.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -14,8 +14,8 @@
 #include "wisp/units.h"
 #include "wisp/util.h"
 
-static const struct cmd_flag flags[] = {
-    {"json", 0, FLAG_BOOL}, {"watch", 0, FLAG_BOOL, .places = CMD_CLI | CMD_SHELL}, {NULL, 0, 0}};
+static const struct cmd_flag flags[] = {{"watch", 0, FLAG_BOOL, .places = CMD_CLI | CMD_SHELL},
+                                        {NULL, 0, 0}};
 
 static const char *
 rate(long long bps, char *b, size_t n)
@@ -106,14 +106,14 @@ metrics_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
             rc = -1;
             break;
         }
-        if (watch && ctx->tty && !args_has(a, "json"))
+        if (watch && ctx->tty && !ctx->json)
             fputs("\033[H\033[2J", ctx->out); /* a fresh screen each time */
-        if (args_has(a, "json"))
-            cmd_print_json(ctx, m);
-        else {
+        if (!ctx->json)
             show(ctx, m);
-            json_decref(m);
-        }
+        if (watch && ctx->json) /* one object a round, written here: no result */
+            cmd_print_json(ctx, m);
+        else
+            cmd_result(ctx, m);
         fflush(ctx->out);
         for (int i = 0; watch && i < 20 && !stop_watch; i++)
             usleep(100000);
@@ -135,7 +135,7 @@ export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "`metrics export` needs --prometheus FILE");
     if ((db = cmd_db(ctx, e)) == NULL || metrics_export(ctx->cfg, db, file, e) < 0)
         return -1;
-    fprintf(ctx->out, "metrics written to %s\n", file);
+    cmd_done(ctx, json_pack("{s:s}", "prometheus", file), "metrics written to %s\n", file);
     return 0;
 }
 
@@ -176,29 +176,43 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         lo = now - KEEP_S;
         localtime_r(&lo, &tm);
         strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
-        fprintf(ctx->out, "Redis keeps the last 2 days only: from %s\n", at);
+        cmd_printf(ctx, "Redis keeps the last 2 days only: from %s\n", at);
     }
     if (!events_enabled(ctx->cfg))
         return werr_set(e, WISP_EUSAGE, "no Redis configured (redis.url): nothing to backfill");
     if ((db = cmd_db(ctx, e)) == NULL ||
         metrics_backfill(ctx->cfg, db, lo, hi, &counted, &minutes, e) < 0)
         return -1;
-    fprintf(ctx->out,
-            "metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
-            "minutes of history\n",
-            counted, minutes);
+    cmd_done(ctx,
+             json_pack("{s:I, s:I, s:I, s:I}", "from_unix", (json_int_t)lo, "to_unix",
+                       (json_int_t)hi, "events", (json_int_t)counted, "router_minutes",
+                       (json_int_t)minutes),
+             "metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
+             "minutes of history\n",
+             counted, minutes);
     return 0;
 }
 
 const struct cmd_entry cmd_metrics_entries[] = {
-    {"metrics backfill", "[--from DATE] [--to DATE]",
-     "rebuild Redis's metrics from PostgreSQL (after a Redis restart; default today)",
-     backfill_flags, 0, 0, false, backfill_exec, false},
-    {"metrics export", "--prometheus FILE",
-     "the figures for node_exporter's textfile collector (Prometheus text format)", export_flags, 0,
-     0, false, export_exec, false},
-    {"metrics", "[--json] [--watch]",
-     "the shop now: online, throughput, sold today, orders, routers (--watch: every 2 s)", flags, 0,
-     0, false, metrics_exec, false},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "metrics backfill",
+     .usage = "[--from DATE] [--to DATE]",
+     .summary = "rebuild Redis's metrics from PostgreSQL (after a Redis restart; default today)",
+     .flags = backfill_flags,
+     .exec = backfill_exec,
+     .traits = CMD_LONG,
+     .places = CMD_ANYWHERE},
+    {.name = "metrics export",
+     .usage = "--prometheus FILE",
+     .summary = "the figures for node_exporter's textfile collector (Prometheus text format)",
+     .flags = export_flags,
+     .exec = export_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "metrics",
+     .usage = "[--watch]",
+     .summary =
+         "the shop now: online, throughput, sold today, orders, routers (--watch: every 2 s)",
+     .flags = flags,
+     .exec = metrics_exec,
+     .places = CMD_ANYWHERE},
+    {0},
 };

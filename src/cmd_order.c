@@ -16,14 +16,16 @@
 #include "wisp/voucher.h"
 
 static const struct cmd_flag add_flags[] = {
-    {"product", 0, FLAG_VALUE},  {"customer", 0, FLAG_VALUE},
-    {"provider", 0, FLAG_VALUE}, {"extra", 0, FLAG_VALUE},
-    {"amount", 0, FLAG_VALUE},   {"channel", 0, FLAG_VALUE},
-    {"json", 0, FLAG_BOOL},      {NULL, 0, 0},
+    {"product", 0, FLAG_VALUE},
+    {"customer", 0, FLAG_VALUE},
+    {"provider", 0, FLAG_VALUE},
+    {"extra", 0, FLAG_VALUE},
+    {"amount", 0, FLAG_VALUE},
+    {"channel", 0, FLAG_VALUE},
+    {NULL, 0, 0},
 };
 static const struct cmd_flag list_flags[] = {
-    {"status", 0, FLAG_VALUE}, {"limit", 0, FLAG_VALUE}, {"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
-static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+    {"status", 0, FLAG_VALUE}, {"limit", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag paid_flags[] = {{"ref", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag receipt_flags[] = {
     {"format", 0, FLAG_VALUE}, {"output", 'o', FLAG_VALUE}, {"lp", 0, FLAG_OPTIONAL}, {NULL, 0, 0}};
@@ -69,10 +71,8 @@ order_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || order_add(db, &in, &id, e) < 0)
         return -1;
     announce(ctx, "order.created", id, "pending");
-    if (args_has(a, "json"))
-        cmd_print_json(ctx, json_pack("{s:I}", "order_id", (json_int_t)id));
-    else
-        fprintf(ctx->out, "order %" PRId64 " taken: %s for %s\n", id, in.product, in.customer);
+    cmd_done(ctx, json_pack("{s:I}", "order_id", (json_int_t)id),
+             "order %" PRId64 " taken: %s for %s\n", id, in.product, in.customer);
     return 0;
 }
 
@@ -104,7 +104,7 @@ order_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                         args_get(a, "limit"));
     if ((db = cmd_db(ctx, e)) == NULL || (list = order_list(db, status, limit, e)) == NULL)
         return -1;
-    if (args_has(a, "json")) { /* the documented fields */
+    { /* the documented fields */
         static const char *const keep[] = {
             "id",         "status",       "product",      "customer", "amount",
             "provider",   "provider_ref", "has_pin",      "attempts", "next_check_at",
@@ -121,7 +121,7 @@ order_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
             json_array_set_new(list, i, o);
         }
     }
-    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
+    cmd_print_list(ctx, list, head, keys);
     return 0;
 }
 
@@ -138,10 +138,9 @@ order_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || (o = order_get(db, id, e)) == NULL)
         return -1;
-    if (args_has(a, "json")) {
-        cmd_print_json(ctx, o);
+    cmd_result(ctx, o);
+    if (ctx->json)
         return 0;
-    }
     json_object_foreach(o, k, v)
     {
         char *text = json_is_string(v) ? xstrdup(json_string_value(v))
@@ -153,7 +152,6 @@ order_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         fputc('\n', ctx->out);
         free(text);
     }
-    json_decref(o);
     return 0;
 }
 
@@ -169,7 +167,10 @@ order_change_exec(struct cmd_ctx *ctx, const struct cmd_args *a, bool retry, str
         (retry ? order_retry(db, id, e) : order_cancel(db, id, e)) < 0)
         return -1;
     announce(ctx, "order.updated", id, retry ? "pending" : "cancelled");
-    fprintf(ctx->out, "order %" PRId64 " %s\n", id, retry ? "back to pending" : "cancelled");
+    cmd_done(ctx,
+             json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status",
+                       retry ? "pending" : "cancelled"),
+             "order %" PRId64 " %s\n", id, retry ? "back to pending" : "cancelled");
     return 0;
 }
 
@@ -195,7 +196,10 @@ order_paid_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || order_mark_paid(db, id, args_get(a, "ref"), e) < 0)
         return -1;
-    fprintf(ctx->out, "order %" PRId64 " paid\n", id);
+    cmd_done(ctx,
+             json_pack("{s:I, s:b, s:s?}", "order_id", (json_int_t)id, "paid", 1, "ref",
+                       args_get(a, "ref")),
+             "order %" PRId64 " paid\n", id);
     return 0;
 }
 
@@ -210,7 +214,10 @@ order_reveal_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || order_reveal(db, id, pin, sizeof pin, e) < 0)
         return -1;
-    fprintf(ctx->out, "order %" PRId64 " PIN: %s\n", id, pin);
+    /* the console keeps the PIN from here, never from the text */
+    cmd_done(ctx, json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "pin", pin),
+             "order %" PRId64 " PIN: %s\n", id, pin);
+    explicit_bzero(pin, sizeof pin);
     return 0;
 }
 
@@ -245,6 +252,9 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
         return werr_set(e, WISP_EUSAGE, "give -o FILE or --lp, not both");
     if (o.format == SHEET_ESCPOS && !out && !lp && ctx->tty)
         return werr_set(e, WISP_EUSAGE, "escpos is printer bytes: use -o FILE or --lp");
+    if (ctx->json && !out && !lp)
+        return werr_set(e, WISP_EUSAGE,
+                        "--json goes with -o FILE or --lp (the receipt is the output)");
     o.paper = o.format == SHEET_ESCPOS ? PAPER_80MM : PAPER_A4;
     o.columns = 1;
     o.shop_name = ctx->cfg->shop_name;
@@ -292,9 +302,12 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
         if (sink_close(&sink, ctx->out, rc == 0, e) < 0)
             rc = -1;
     }
+    if (rc == 0) /* not the PIN: that is `order reveal`'s, audited there */
+        cmd_result(ctx, json_pack("{s:I, s:s, s:s?, s:s?}", "order_id", (json_int_t)id, "format",
+                                  fmt ? fmt : "text", "output", out, "lp", lp));
     if (rc == 0 && (out || lp))
-        fprintf(ctx->out, "receipt for order %" PRId64 " %s%s\n", id,
-                out ? "written to " : "sent to lp", out ? out : "");
+        cmd_printf(ctx, "receipt for order %" PRId64 " %s%s\n", id,
+                   out ? "written to " : "sent to lp", out ? out : "");
     free(url);
     free(what);
     explicit_bzero(pin, sizeof pin);
@@ -303,25 +316,62 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 }
 
 const struct cmd_entry cmd_order_entries[] = {
-    {"order add",
-     "--product P --customer C [--provider NAME] [--extra X] [--amount A] [--channel "
-     "counter|web|api] "
-     "[--json]",
-     "take an order (a plan, or a provider's product with --provider)", add_flags, 0, 0, false,
-     order_add_exec, false},
-    {"order list", "[--status S] [--limit N] [--json]", "orders, newest first", list_flags, 0, 0,
-     false, order_list_exec, false},
-    {"order show", "ID [--json]", "one order in full", json_flags, 1, 1, false, order_show_exec,
-     false},
-    {"order retry", "ID", "send a failed order again", NULL, 1, 1, false, order_retry_exec, false},
-    {"order cancel", "ID", "cancel an order that is not completed", NULL, 1, 1, false,
-     order_cancel_exec, false},
-    {"order paid", "ID [--ref PAYMENT-REF]", "record an order's payment (once, audited)",
-     paid_flags, 1, 1, false, order_paid_exec, false},
-    {"order reveal", "ID", "show an order's PIN (audited)", NULL, 1, 1, false, order_reveal_exec,
-     false},
-    {"order receipt", "ID [--format text|escpos|ps] [-o FILE | --lp [PRINTER]]",
-     "print a completed order's receipt: the PIN and its QR", receipt_flags, 1, 1, false,
-     order_receipt_exec, false},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "order add",
+     .usage = "--product P --customer C [--provider NAME] [--extra X] [--amount A] "
+              "[--channel counter|web|api]",
+     .summary = "take an order (a plan, or a provider's product with --provider)",
+     .flags = add_flags,
+     .exec = order_add_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "order list",
+     .usage = "[--status S] [--limit N]",
+     .summary = "orders, newest first",
+     .flags = list_flags,
+     .exec = order_list_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "order show",
+     .usage = "ID",
+     .summary = "one order in full",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = order_show_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "order retry",
+     .usage = "ID",
+     .summary = "send a failed order again",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = order_retry_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "order cancel",
+     .usage = "ID",
+     .summary = "cancel an order that is not completed",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = order_cancel_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "order paid",
+     .usage = "ID [--ref PAYMENT-REF]",
+     .summary = "record an order's payment (once, audited)",
+     .flags = paid_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = order_paid_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "order reveal",
+     .usage = "ID",
+     .summary = "show an order's PIN (audited)",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = order_reveal_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "order receipt",
+     .usage = "ID [--format text|escpos|ps] [-o FILE | --lp [PRINTER]]",
+     .summary = "print a completed order's receipt: the PIN and its QR",
+     .flags = receipt_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = order_receipt_exec,
+     .places = CMD_ANYWHERE},
+    {0},
 };

@@ -16,7 +16,6 @@ static const struct cmd_flag plan_flags[] = {
     {"profile", 0, FLAG_VALUE},   {"lock-mac", 0, FLAG_OPTIONAL},
     {"low-stock", 0, FLAG_VALUE}, {NULL, 0, 0},
 };
-static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 
 static void
 read_input(const struct cmd_args *a, struct plan_input *in)
@@ -46,7 +45,8 @@ plan_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "a plan needs --price");
     if ((db = cmd_db(ctx, e)) == NULL || plan_add(db, a->pos[0], &in, e) < 0)
         return -1;
-    fprintf(ctx->out, "plan %s added\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "added", 1), "plan %s added\n",
+             a->pos[0]);
     return 0;
 }
 
@@ -59,7 +59,8 @@ plan_edit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     read_input(a, &in);
     if ((db = cmd_db(ctx, e)) == NULL || plan_edit(db, a->pos[0], &in, e) < 0)
         return -1;
-    fprintf(ctx->out, "plan %s changed\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "changed", 1), "plan %s changed\n",
+             a->pos[0]);
     return 0;
 }
 
@@ -70,7 +71,8 @@ set_active(struct cmd_ctx *ctx, const struct cmd_args *a, bool active, struct we
 
     if ((db = cmd_db(ctx, e)) == NULL || plan_set_active(db, a->pos[0], active, e) < 0)
         return -1;
-    fprintf(ctx->out, "plan %s %s\n", a->pos[0], active ? "enabled" : "disabled");
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "active", active), "plan %s %s\n",
+             a->pos[0], active ? "enabled" : "disabled");
     return 0;
 }
 
@@ -113,10 +115,10 @@ plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if ((db = cmd_db(ctx, e)) == NULL || (list = plan_list(db, e)) == NULL)
         return -1;
-    if (args_has(a, "json")) {
-        cmd_print_json(ctx, list);
+    (void)a;
+    cmd_result(ctx, list);
+    if (ctx->json)
         return 0;
-    }
     texttable_init(&t, head);
     json_array_foreach(list, i, p)
     {
@@ -143,24 +145,48 @@ plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         free(dur), free(data), free(val), free(users);
     }
     texttable_print(&t, ctx->out);
-    json_decref(list);
     return 0;
 }
 
 const struct cmd_entry cmd_plan_entries[] = {
-    {"plan add",
-     "NAME --price AMOUNT [--duration 1h] [--data 5G] [--rate 2M/4M] [--validity 30d] "
-     "[--shared-users 1] [--profile NAME] [--lock-mac] [--low-stock N]",
-     "create a plan (admin)", plan_flags, 1, 1, false, plan_add_exec, true},
-    {"plan list", "[--json]", "list plans", json_flags, 0, 0, false, plan_list_exec, false},
-    {"plan edit",
-     "NAME [--price AMOUNT] [--duration D|none] [--data SIZE|none] [--rate R|none] "
-     "[--validity D|none] [--shared-users N|none] [--profile NAME|none] [--lock-mac yes|no] "
-     "[--low-stock N|none]",
-     "change a plan (admin)", plan_flags, 1, 1, false, plan_edit_exec, true},
-    {"plan disable", "NAME", "stop selling a plan (admin)", NULL, 1, 1, false, plan_disable_exec,
-     true},
-    {"plan enable", "NAME", "sell a disabled plan again (admin)", NULL, 1, 1, false,
-     plan_enable_exec, true},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "plan add",
+     .usage = "NAME --price AMOUNT [--duration 1h] [--data 5G] [--rate 2M/4M] [--validity 30d] "
+              "[--shared-users 1] [--profile NAME] [--lock-mac] [--low-stock N]",
+     .summary = "create a plan (admin)",
+     .flags = plan_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = plan_add_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "plan list", .summary = "list plans", .exec = plan_list_exec, .places = CMD_ANYWHERE},
+    {.name = "plan edit",
+     .usage =
+         "NAME [--price AMOUNT] [--duration D|none] [--data SIZE|none] [--rate R|none] "
+         "[--validity D|none] [--shared-users N|none] [--profile NAME|none] [--lock-mac yes|no] "
+         "[--low-stock N|none]",
+     .summary = "change a plan (admin)",
+     .flags = plan_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = plan_edit_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "plan disable",
+     .usage = "NAME",
+     .summary = "stop selling a plan (admin)",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = plan_disable_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "plan enable",
+     .usage = "NAME",
+     .summary = "sell a disabled plan again (admin)",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = plan_enable_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {0},
 };

@@ -14,9 +14,10 @@
 #include "wisp/util.h"
 
 static const struct cmd_flag sales_flags[] = {
-    {"from", 0, FLAG_VALUE},     {"to", 0, FLAG_VALUE},    {"by", 0, FLAG_VALUE},
-    {"json", 0, FLAG_BOOL},      {"csv", 0, FLAG_BOOL},    {"format", 0, FLAG_VALUE},
-    {"output", 'o', FLAG_VALUE}, {"lp", 0, FLAG_OPTIONAL}, {NULL, 0, 0},
+    {"from", 0, FLAG_VALUE},   {"to", 0, FLAG_VALUE},
+    {"by", 0, FLAG_VALUE},     {"csv", 0, FLAG_BOOL},
+    {"format", 0, FLAG_VALUE}, {"output", 'o', FLAG_VALUE},
+    {"lp", 0, FLAG_OPTIONAL},  {NULL, 0, 0},
 };
 
 static const char *const head[] = {"", "SOLD", "TOPUPS", "REVENUE", "ACTIVATED", "ORDERS", NULL};
@@ -175,7 +176,7 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     struct db *db;
     json_t *rows;
 
-    if (args_has(a, "json") + args_has(a, "csv") + (fmt != NULL) > 1)
+    if (ctx->json + args_has(a, "csv") + (fmt != NULL) > 1)
         return werr_set(e, WISP_EUSAGE, "give one of --json, --csv, --format");
     if (fmt && !str_eq(fmt, "text") && !str_eq(fmt, "ps"))
         return werr_set(e, WISP_EUSAGE, "bad --format \"%s\": expected text or ps", fmt);
@@ -184,20 +185,15 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || (rows = report_sales(db, from, to, by, e)) == NULL)
         return -1;
     strftime(today, sizeof today, "%Y-%m-%d", localtime(&now));
-    if (args_has(a, "json")) {
-        cmd_print_json(ctx, rows);
+    cmd_result(ctx, rows); /* the rows, whichever way they are shown */
+    if (ctx->json)
         return 0;
-    }
-    if (fmt) {
-        int rc = print_report(ctx, fmt, args_get(a, "output"), lp, rows, from ? from : today,
-                              to     ? to
-                              : from ? from
-                                     : today,
-                              by, e);
-
-        json_decref(rows);
-        return rc;
-    }
+    if (fmt)
+        return print_report(ctx, fmt, args_get(a, "output"), lp, rows, from ? from : today,
+                            to     ? to
+                            : from ? from
+                                   : today,
+                            by, e);
     {
         struct texttable t;
 
@@ -207,7 +203,6 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         else
             texttable_print(&t, ctx->out);
     }
-    json_decref(rows);
     return 0;
 }
 
@@ -224,7 +219,7 @@ summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     time_t now = time(NULL);
     struct tm tm;
     struct db *db;
-    bool json = args_has(a, "json");
+    bool json = ctx->json;
     json_t *out = json_pack("{s:s, s:s, s:[], s:{}}", "shop", ctx->cfg->shop_name, "currency",
                             ctx->cfg->currency, "periods", "this_month_by");
 
@@ -276,26 +271,25 @@ summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         }
         json_object_set_new(json_object_get(out, "this_month_by"), by, rows);
     }
-    if (json)
-        cmd_print_json(ctx, out);
-    else
-        json_decref(out);
+    (void)a;
+    cmd_result(ctx, out);
     return 0;
 fail:
     json_decref(out);
     return -1;
 }
 
-static const struct cmd_flag summary_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
-
 const struct cmd_entry cmd_report_entries[] = {
-    {"report summary", "[--json]",
-     "today, this week, this month, and the month by plan and operator", summary_flags, 0, 0, false,
-     summary_exec, false},
-    {"report sales",
-     "[--from DATE] [--to DATE] [--by day|month|plan|operator|router] "
-     "[--json|--csv|--format text|ps [-o FILE | --lp [PRINTER]]]",
-     "sales, first logins and orders from PostgreSQL (default: today, by day)", sales_flags, 0, 0,
-     false, sales_exec, false},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "report summary",
+     .summary = "today, this week, this month, and the month by plan and operator",
+     .exec = summary_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "report sales",
+     .usage = "[--from DATE] [--to DATE] [--by day|month|plan|operator|router] "
+              "[--json|--csv|--format text|ps [-o FILE | --lp [PRINTER]]]",
+     .summary = "sales, first logins and orders from PostgreSQL (default: today, by day)",
+     .flags = sales_flags,
+     .exec = sales_exec,
+     .places = CMD_ANYWHERE},
+    {0},
 };

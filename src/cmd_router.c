@@ -24,7 +24,6 @@ static const struct cmd_flag router_flags[] = {
     {"accept-new-hostkey", 0, FLAG_BOOL},
     {NULL, 0, 0},
 };
-static const struct cmd_flag json_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag sync_flags[] = {
     {"full", 0, FLAG_BOOL}, {"dry-run", 0, FLAG_BOOL}, {NULL, 0, 0}};
 
@@ -53,6 +52,18 @@ read_input(struct cmd_ctx *ctx, const struct cmd_args *a, struct router_input *i
     return 0;
 }
 
+/* A router's own words (identity, user names) as a JSON string: bytes that
+ * are not UTF-8, and control characters, shown as str_safe shows them. */
+static json_t *
+router_text(const char *s)
+{
+    char *safe = str_safe(s);
+    json_t *j = json_string(safe);
+
+    free(safe);
+    return j;
+}
+
 static void
 free_pw(char *pw)
 {
@@ -76,10 +87,16 @@ router_write(struct cmd_ctx *ctx, const struct cmd_args *a, bool add, struct wer
     db = cmd_db(ctx, e);
     rc = !db ? -1 : add ? router_add(db, a->pos[0], &in, e) : router_edit(db, a->pos[0], &in, e);
     free_pw(pw);
-    if (rc == 0)
-        fprintf(ctx->out, "router %s %s%s\n", a->pos[0], add ? "added" : "changed",
-                add && in.accept_new ? "; its host key is pinned at the first connection" : "");
-    return rc;
+    if (rc < 0)
+        return -1;
+    /* a new router's key is pinned now (--hostkey) or at its first connection */
+    cmd_done(ctx,
+             add ? json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "added", 1, "hostkey_pinned",
+                             !in.accept_new)
+                 : json_pack("{s:s, s:b}", "router", a->pos[0], "changed", 1),
+             "router %s %s%s\n", a->pos[0], add ? "added" : "changed",
+             add && in.accept_new ? "; its host key is pinned at the first connection" : "");
+    return 0;
 }
 
 static int
@@ -101,7 +118,8 @@ router_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 
     if (!db || router_remove(db, a->pos[0], e) < 0)
         return -1;
-    fprintf(ctx->out, "router %s removed\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "removed", 1), "router %s removed\n",
+             a->pos[0]);
     return 0;
 }
 
@@ -127,7 +145,8 @@ router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (!list)
         return -1;
-    if (args_has(a, "json")) { /* the documented fields, nothing secret */
+    (void)a;
+    { /* the documented fields, nothing secret */
         static const char *const drop[] = {
             "user",     "hotspot_server",  "backup",          "login_url", "key_path",
             "hostkey",  "has_password",    "next_try_at",     "mem_total", "mem_free",
@@ -137,7 +156,7 @@ router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
         json_array_foreach(list, i, r) for (int k = 0; drop[k]; k++) json_object_del(r, drop[k]);
     }
-    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
+    cmd_print_list(ctx, list, head, keys);
     return 0;
 }
 
@@ -188,10 +207,9 @@ router_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (!r)
         return -1;
-    if (args_has(a, "json")) {
-        cmd_print_json(ctx, r);
+    cmd_result(ctx, r);
+    if (ctx->json)
         return 0;
-    }
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         json_t *v = json_object_get(r, fields[i][1]);
 
@@ -205,7 +223,6 @@ router_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         else
             show_line(ctx->out, fields[i][0], v);
     }
-    json_decref(r);
     return 0;
 }
 
@@ -266,6 +283,17 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         router_row_free(&row);
         return -1;
     }
+    cmd_result(ctx, json_pack("{s:s, s:b, s:I, s:o, s:o, s:I, s:o, s:o, s:s, s:b}", "router",
+                              row.name, "ok", 1, "ms", (json_int_t)(ssh_now_ms() - t0), "identity",
+                              router_text(h.identity), "version", router_text(h.version),
+                              "uptime_s", (json_int_t)(h.uptime_s > 0 ? h.uptime_s : 0), "cpu_load",
+                              h.cpu_load >= 0 ? json_integer(h.cpu_load) : json_null(), "users",
+                              nusers >= 0 ? json_integer(nusers) : json_null(), "hostkey", fp,
+                              "pinned_now", !row.hostkey[0]));
+    if (ctx->json) {
+        router_row_free(&row);
+        return 0;
+    }
     units_format_duration(h.uptime_s > 0 ? h.uptime_s : 0, up, sizeof up);
     if (h.uptime_s <= 0)
         snprintf(up, sizeof up, "0s");
@@ -302,7 +330,8 @@ router_maint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "expected on or off, not \"%s\"", v);
     if (!db || router_maintenance(db, a->pos[0], on, e) < 0)
         return -1;
-    fprintf(ctx->out, "router %s: maintenance %s\n", a->pos[0], on ? "on" : "off");
+    cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "maintenance", on),
+             "router %s: maintenance %s\n", a->pos[0], on ? "on" : "off");
     return 0;
 }
 
@@ -340,15 +369,24 @@ router_strays_exec(struct cmd_ctx *ctx, struct db *db, const char *name, struct 
     for (size_t i = 0; i < n; i++)
         if (stray[i])
             ns++;
-    fprintf(ctx->out,
-            "router %s: %zu of %zu users with wisp's mark hold no live voucher; "
-            "`wisp router sync %s --full` removes them:\n",
-            row.name, ns, n, row.name);
-    for (size_t i = 0; i < n; i++)
-        if (stray[i]) { /* the router's own text: shown, never run by the terminal */
-            fput_safe(names[i], ctx->out);
-            fputc('\n', ctx->out);
-        }
+    cmd_printf(ctx,
+               "router %s: %zu of %zu users with wisp's mark hold no live voucher; "
+               "`wisp router sync %s --full` removes them:\n",
+               row.name, ns, n, row.name);
+    {
+        json_t *list = json_array();
+
+        for (size_t i = 0; i < n; i++)
+            if (stray[i]) { /* the router's own text: shown, never run by the terminal */
+                json_array_append_new(list, router_text(names[i]));
+                if (!ctx->json) {
+                    fput_safe(names[i], ctx->out);
+                    fputc('\n', ctx->out);
+                }
+            }
+        cmd_result(ctx, json_pack("{s:s, s:b, s:b, s:I, s:o}", "router", row.name, "full", 1,
+                                  "dry_run", 1, "marked", (json_int_t)n, "strays", list));
+    }
     rc = 0;
 out:
     if (rc < 0)
@@ -375,8 +413,11 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return router_strays_exec(ctx, db, a->pos[0], e);
     if (!db || router_request_sync(db, a->pos[0], args_has(a, "full"), e) < 0)
         return -1;
-    fprintf(ctx->out, "router %s: %s asked of the worker\n", a->pos[0],
-            args_has(a, "full") ? "full resync" : "sync");
+    cmd_done(ctx,
+             json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "full", args_has(a, "full"),
+                       "dry_run", 0),
+             "router %s: %s asked of the worker\n", a->pos[0],
+             args_has(a, "full") ? "full resync" : "sync");
     return 0;
 }
 
@@ -385,27 +426,73 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     "[--login-url URL]"
 
 const struct cmd_entry cmd_router_entries[] = {
-    {"router add",
-     "NAME --host H --user U --driver routeros|opennds (--key PATH | --password-stdin) "
-     "(--hostkey SHA256:... | --accept-new-hostkey) [--port 22] [--hotspot-server S] "
-     "[--backup NAME] [--login-url URL]",
-     "register a router (admin)", router_flags, 1, 1, false, router_add_exec, true},
-    {"router list", "[--json]", "list routers and their state", json_flags, 0, 0, false,
-     router_list_exec, false},
-    {"router show", "NAME [--json]", "one router in full (never its password)", json_flags, 1, 1,
-     false, router_show_exec, false},
-    {"router edit",
-     "NAME [--host H] [--user U] [--driver D] [--hostkey SHA256:...|none] " ROUTER_FLAGS_USAGE,
-     "change a router (admin)", router_flags, 1, 1, false, router_edit_exec, true},
-    {"router remove", "NAME", "forget a router (admin)", NULL, 1, 1, false, router_remove_exec,
-     true},
-    {"router test", "NAME", "connect and print identity, version and uptime", NULL, 1, 1, false,
-     router_test_exec, false},
-    {"router maintenance", "NAME on|off", "stop or resume polling a router", NULL, 2, 2, false,
-     router_maint_exec, true},
-    {"router sync", "NAME [--full [--dry-run]]",
-     "ask the worker to sync a router now (--full: remove users with wisp's mark and no live "
-     "voucher, then push every voucher again; --dry-run: list those users, change nothing)",
-     sync_flags, 1, 1, false, router_sync_exec, true},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "router add",
+     .usage = "NAME --host H --user U --driver routeros|opennds (--key PATH | --password-stdin) "
+              "(--hostkey SHA256:... | --accept-new-hostkey) [--port 22] [--hotspot-server S] "
+              "[--backup NAME] [--login-url URL]",
+     .summary = "register a router (admin)",
+     .flags = router_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = router_add_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "router list",
+     .summary = "list routers and their state",
+     .exec = router_list_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "router show",
+     .usage = "NAME",
+     .summary = "one router in full (never its password)",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = router_show_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "router edit",
+     .usage = "NAME [--host H] [--user U] [--driver D] [--hostkey "
+              "SHA256:...|none] " ROUTER_FLAGS_USAGE,
+     .summary = "change a router (admin)",
+     .flags = router_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = router_edit_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "router remove",
+     .usage = "NAME",
+     .summary = "forget a router (admin)",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = router_remove_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "router test",
+     .usage = "NAME",
+     .summary = "connect and print identity, version and uptime",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = router_test_exec,
+     .traits = CMD_LONG,
+     .places = CMD_ANYWHERE},
+    {.name = "router maintenance",
+     .usage = "NAME on|off",
+     .summary = "stop or resume polling a router",
+     .min_pos = 2,
+     .max_pos = 2,
+     .exec = router_maint_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "router sync",
+     .usage = "NAME [--full [--dry-run]]",
+     .summary =
+         "ask the worker to sync a router now (--full: remove users with wisp's mark and no "
+         "live "
+         "voucher, then push every voucher again; --dry-run: list those users, change nothing)",
+     .flags = sync_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = router_sync_exec,
+     .traits = CMD_MUTATES | CMD_LONG,
+     .places = CMD_ANYWHERE},
+    {0},
 };

@@ -15,7 +15,7 @@
 #include "wisp/worker.h"
 
 static const struct cmd_flag list_flags[] = {
-    {"router", 0, FLAG_VALUE}, {"all", 0, FLAG_BOOL}, {"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
+    {"router", 0, FLAG_VALUE}, {"all", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag kick_flags[] = {{"wait", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag worker_flags[] = {{"interval", 0, FLAG_VALUE},
                                                {"once", 0, FLAG_BOOL},
@@ -33,14 +33,18 @@ session_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                                        "bytes_in", "bytes_out", "state",    NULL};
     struct db *db = cmd_db(ctx, e);
     json_t *list = db ? session_list(db, args_get(a, "router"), args_has(a, "all"), e) : NULL;
+    json_t *shown;
 
     if (!list)
         return -1;
-    if (!args_has(a, "json")) { /* people read durations and sizes, not seconds and bytes */
+    /* people read durations and sizes, programs seconds and bytes: the
+     * table shows a copy, the result keeps the numbers */
+    shown = ctx->json ? json_incref(list) : json_deep_copy(list);
+    if (!ctx->json) {
         size_t i;
         json_t *r;
 
-        json_array_foreach(list, i, r)
+        json_array_foreach(shown, i, r)
         {
             static const char *const dur[] = {"uptime_s", "time_left_s"};
             static const char *const size[] = {"bytes_in", "bytes_out"};
@@ -64,7 +68,8 @@ session_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
             }
         }
     }
-    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
+    cmd_print_list(ctx, shown, head, keys);
+    cmd_result(ctx, list);
     return 0;
 }
 
@@ -79,9 +84,11 @@ session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "bad session id \"%s\"", a->pos[0]);
     if (!db || session_kick(db, id, &job, e) < 0)
         return -1;
+    cmd_result(ctx, json_pack("{s:I, s:I, s:s}", "session_id", (json_int_t)id, "job_id",
+                              (json_int_t)job, "state", "queued"));
     if (!args_has(a, "wait")) {
-        fprintf(ctx->out, "kick of session %" PRId64 " queued for the worker (job %" PRId64 ")\n",
-                id, job);
+        cmd_printf(ctx, "kick of session %" PRId64 " queued for the worker (job %" PRId64 ")\n", id,
+                   job);
         return 0;
     }
     for (int i = 0; i < 600 && str_eq(state, "queued"); i++) {
@@ -93,7 +100,8 @@ session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
             return -1;
     }
     if (str_eq(state, "done")) {
-        fprintf(ctx->out, "session %" PRId64 " kicked\n", id);
+        json_object_set_new(ctx->result, "state", json_string("done"));
+        cmd_printf(ctx, "session %" PRId64 " kicked\n", id);
         return 0;
     }
     if (str_eq(state, "failed"))
@@ -143,16 +151,31 @@ worker_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 }
 
 const struct cmd_entry cmd_session_entries[] = {
-    {"session list", "[--router NAME] [--all] [--json]", "live sessions (--all: ended ones too)",
-     list_flags, 0, 0, false, session_list_exec, false},
-    {"session kick", "ID [--wait]", "ask the worker to kick a session", kick_flags, 1, 1, false,
-     session_kick_exec, true},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "session list",
+     .usage = "[--router NAME] [--all]",
+     .summary = "live sessions (--all: ended ones too)",
+     .flags = list_flags,
+     .exec = session_list_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "session kick",
+     .usage = "ID [--wait]",
+     .summary = "ask the worker to kick a session",
+     .flags = kick_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = session_kick_exec,
+     .traits = CMD_MUTATES | CMD_LONG,
+     .places = CMD_ANYWHERE},
+    {0},
 };
 
 const struct cmd_entry cmd_worker_entries[] = {
-    {"worker", "[--interval S] [--once] [--cycles N] [--prometheus-dir DIR]",
-     "talk to the routers: sync vouchers, import sessions, expire (runs until SIGTERM)",
-     worker_flags, 0, 0, true, worker_exec, false, .places = CMD_CLI},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "worker",
+     .usage = "[--interval S] [--once] [--cycles N] [--prometheus-dir DIR]",
+     .summary = "talk to the routers: sync vouchers, import sessions, expire (runs until SIGTERM)",
+     .flags = worker_flags,
+     .exec = worker_exec,
+     .traits = CMD_LONG | CMD_NO_JSON,
+     .places = CMD_CLI},
+    {0},
 };

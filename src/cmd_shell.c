@@ -129,7 +129,11 @@ shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 static const struct cmd_flag no_flags[] = {{NULL, 0, 0}};
 
 const struct cmd_entry cmd_shell_entries[] = {
-    {"shell", "", "the command line as a plain prompt (scripts, ssh, dumb terminals)", no_flags, 0,
-     0, true, shell_exec, false, .places = CMD_CLI},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "shell",
+     .summary = "the command line as a plain prompt (scripts, ssh, dumb terminals)",
+     .flags = no_flags,
+     .exec = shell_exec,
+     .traits = CMD_LONG | CMD_NO_JSON,
+     .places = CMD_CLI},
+    {0},
 };

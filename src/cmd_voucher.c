@@ -22,24 +22,15 @@
 static const struct cmd_flag extend_flags[] = {
     {"by", 0, FLAG_VALUE}, {"data", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag create_flags[] = {
-    {"plan", 0, FLAG_VALUE},   {"count", 0, FLAG_VALUE},
-    {"length", 0, FLAG_VALUE}, {"charset", 0, FLAG_VALUE},
-    {"prefix", 0, FLAG_VALUE}, {"mode", 0, FLAG_VALUE},
-    {"router", 0, FLAG_VALUE}, {"note", 0, FLAG_VALUE},
-    {"json", 0, FLAG_BOOL},    {NULL, 0, 0},
+    {"plan", 0, FLAG_VALUE},    {"count", 0, FLAG_VALUE},  {"length", 0, FLAG_VALUE},
+    {"charset", 0, FLAG_VALUE}, {"prefix", 0, FLAG_VALUE}, {"mode", 0, FLAG_VALUE},
+    {"router", 0, FLAG_VALUE},  {"note", 0, FLAG_VALUE},   {NULL, 0, 0},
 };
 static const struct cmd_flag list_flags[] = {
-    {"batch", 0, FLAG_VALUE},
-    {"status", 0, FLAG_VALUE},
-    {"plan", 0, FLAG_VALUE},
-    {"limit", 0, FLAG_VALUE},
-    {"json", 0, FLAG_BOOL},
-    {"csv", 0, FLAG_BOOL},
-    {NULL, 0, 0},
+    {"batch", 0, FLAG_VALUE}, {"status", 0, FLAG_VALUE}, {"plan", 0, FLAG_VALUE},
+    {"limit", 0, FLAG_VALUE}, {"csv", 0, FLAG_BOOL},     {NULL, 0, 0},
 };
-static const struct cmd_flag code_flags[] = {{"json", 0, FLAG_BOOL}, {NULL, 0, 0}};
-static const struct cmd_flag show_flags[] = {
-    {"json", 0, FLAG_BOOL}, {"reveal", 0, FLAG_BOOL}, {NULL, 0, 0}};
+static const struct cmd_flag show_flags[] = {{"reveal", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag correct_flags[] = {
     {"price", 0, FLAG_VALUE}, {"reason", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag batch_flags[] = {{"batch", 0, FLAG_VALUE}, {NULL, 0, 0}};
@@ -68,16 +59,6 @@ int_flag(const struct cmd_args *a, const char *name, int64_t min, int64_t max, i
     return 0;
 }
 
-/* "writing vouchers 12000/100000" on the terminal, overwritten in place. */
-static void
-progress_line(int64_t done, int64_t total, void *arg)
-{
-    (void)arg;
-    fprintf(stderr, "\rwriting vouchers %" PRId64 "/%" PRId64 "%s", done, total,
-            done == total ? "\n" : "");
-    fflush(stderr);
-}
-
 static int
 create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
@@ -100,22 +81,15 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     s.userpass = str_eq(mode, "userpass");
     s.router = args_get(a, "router");
     s.note = args_get(a, "note");
-    if (ctx->progress) {
-        s.progress = ctx->progress;
-        s.progress_arg = ctx->progress_arg;
-    } else if (ctx->tty && isatty(STDERR_FILENO) && s.count >= 2000) {
-        s.progress = progress_line;
-    }
+    s.progress = ctx->progress; /* the console's bar, or cli.c's line on a terminal */
+    s.progress_arg = ctx->progress_arg;
     if (voucher_check_spec(&s, e) < 0)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_create(db, &s, &batch, e) < 0)
         return -1;
-    if (args_has(a, "json"))
-        cmd_print_json(ctx, json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count",
-                                      (json_int_t)s.count));
-    else
-        fprintf(ctx->out, "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", batch, s.count,
-                s.plan);
+    cmd_done(ctx,
+             json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
+             "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", batch, s.count, s.plan);
     return 0;
 }
 
@@ -174,11 +148,13 @@ list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (int_flag(a, "batch", 1, INT64_MAX, 0, &f.batch, e) < 0 ||
         int_flag(a, "limit", 1, INT64_MAX, 0, &f.limit, e) < 0)
         return -1;
-    if (args_has(a, "json") && args_has(a, "csv"))
+    if (ctx->json && args_has(a, "csv"))
         return werr_set(e, WISP_EUSAGE, "give --json or --csv, not both");
     f.status = args_get(a, "status");
     f.plan = args_get(a, "plan");
-    lo.mode = args_has(a, "json") ? 1 : args_has(a, "csv") ? 2 : 0;
+    /* rows are written as they are read (a batch may hold 100,000): --json
+     * streams the array itself and leaves no result */
+    lo.mode = ctx->json ? 1 : args_has(a, "csv") ? 2 : 0;
     if ((db = cmd_db(ctx, e)) == NULL)
         return -1;
     if (lo.mode == 0)
@@ -276,9 +252,9 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                        router_login_template(jstr(v, "router_driver"), jstr(v, "router_login_url"))
                            ?: ctx->cfg->login_url,
                        code, jstr(v, "password"));
-    if (args_has(a, "json")) {
-        json_object_set_new(v, "url", url ? json_string(url) : json_null());
-        cmd_print_json(ctx, v);
+    json_object_set_new(v, "url", url ? json_string(url) : json_null());
+    cmd_result(ctx, v);
+    if (ctx->json) {
         free(url);
         return 0;
     }
@@ -311,7 +287,6 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     free(desc);
     free(url);
-    json_decref(v);
     return 0;
 }
 
@@ -323,12 +298,7 @@ sell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if ((db = cmd_db(ctx, e)) == NULL || (row = voucher_sell(db, a->pos[0], e)) == NULL)
         return -1;
-    if (args_has(a, "json")) {
-        cmd_print_json(ctx, row);
-        return 0;
-    }
-    fprintf(ctx->out, "sold %s for %s %s\n", a->pos[0], jstr(row, "price"), ctx->cfg->currency);
-    json_decref(row);
+    cmd_done(ctx, row, "sold %s for %s %s\n", a->pos[0], jstr(row, "price"), ctx->cfg->currency);
     return 0;
 }
 
@@ -347,7 +317,8 @@ correct_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_correct(db, a->pos[0], money, reason, e) < 0)
         return -1;
-    fprintf(ctx->out, "sale of %s corrected to %s %s\n", a->pos[0], money, ctx->cfg->currency);
+    cmd_done(ctx, json_pack("{s:s, s:s, s:s}", "code", a->pos[0], "price", money, "reason", reason),
+             "sale of %s corrected to %s %s\n", a->pos[0], money, ctx->cfg->currency);
     return 0;
 }
 
@@ -365,8 +336,11 @@ extend_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_extend(db, a->pos[0], secs, bytes, e) < 0)
         return -1;
-    fprintf(ctx->out, "voucher %s extended%s%s%s%s; routers follow at the next worker cycle\n",
-            a->pos[0], by ? " by " : "", by ? by : "", data ? " with " : "", data ? data : "");
+    cmd_done(ctx,
+             json_pack("{s:s, s:I, s:I}", "code", a->pos[0], "added_s", (json_int_t)secs,
+                       "added_bytes", (json_int_t)bytes),
+             "voucher %s extended%s%s%s%s; routers follow at the next worker cycle\n", a->pos[0],
+             by ? " by " : "", by ? by : "", data ? " with " : "", data ? data : "");
     return 0;
 }
 
@@ -377,7 +351,8 @@ reset_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if ((db = cmd_db(ctx, e)) == NULL || voucher_reset(db, a->pos[0], e) < 0)
         return -1;
-    fprintf(ctx->out, "voucher %s reset; routers follow at the next worker cycle\n", a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "code", a->pos[0], "reset", 1),
+             "voucher %s reset; routers follow at the next worker cycle\n", a->pos[0]);
     return 0;
 }
 
@@ -397,11 +372,15 @@ toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr 
         return -1;
     if ((disable ? voucher_disable : voucher_enable)(db, code, batch, &n, e) < 0)
         return -1;
+    cmd_result(ctx, code ? json_pack("{s:s, s:I, s:b}", "code", code, "count", (json_int_t)n,
+                                     "disabled", disable)
+                         : json_pack("{s:I, s:I, s:b}", "batch_id", (json_int_t)batch, "count",
+                                     (json_int_t)n, "disabled", disable));
     if (code)
-        fprintf(ctx->out, "voucher %s %s\n", code, disable ? "disabled" : "enabled");
+        cmd_printf(ctx, "voucher %s %s\n", code, disable ? "disabled" : "enabled");
     else
-        fprintf(ctx->out, "batch %" PRId64 ": %" PRId64 " vouchers %s\n", batch, n,
-                disable ? "disabled" : "enabled");
+        cmd_printf(ctx, "batch %" PRId64 ": %" PRId64 " vouchers %s\n", batch, n,
+                   disable ? "disabled" : "enabled");
     return 0;
 }
 
@@ -417,21 +396,14 @@ enable_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return toggle(ctx, a, false, e);
 }
 
-/* The console's progress bar, fed from the sheet writer. */
+/* The sheet writer's progress, passed on to the command's (the console's
+ * bar, or cli.c's line on a terminal). */
 static void
-print_progress_ctx(size_t done, size_t total, void *arg)
+print_progress(size_t done, size_t total, void *arg)
 {
     struct cmd_ctx *ctx = arg;
 
     ctx->progress((int64_t)done, (int64_t)total, ctx->progress_arg);
-}
-
-static void
-print_progress(size_t done, size_t total, void *arg)
-{
-    (void)arg;
-    fprintf(stderr, "\rprinting %zu/%zu%s", done, total, done == total ? "\n" : "");
-    fflush(stderr);
 }
 
 static int
@@ -471,15 +443,16 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "--paper 58mm/80mm is for --format escpos");
     if (o.format == SHEET_ESCPOS && !out && !lp && ctx->tty)
         return werr_set(e, WISP_EUSAGE, "escpos is printer bytes: use -o FILE or --lp");
+    if (ctx->json && !out && !lp)
+        return werr_set(e, WISP_EUSAGE,
+                        "--json goes with -o FILE or --lp (the sheet is the output)");
     o.columns = (int)columns;
     o.shop_name = ctx->cfg->shop_name;
     o.currency = ctx->cfg->currency;
     o.ecc = (char)ctx->cfg->qr_ecc;
-    if (ctx->progress) {
-        o.progress = print_progress_ctx;
-        o.progress_arg = ctx;
-    } else if ((out || lp) && isatty(STDERR_FILENO)) {
+    if (ctx->progress && (out || lp || !ctx->tty)) { /* not between a sheet's lines */
         o.progress = print_progress;
+        o.progress_arg = ctx;
     }
     if (ncodes) {
         codes = xcalloc((size_t)ncodes, sizeof *codes);
@@ -498,9 +471,12 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         rc = -1;
     if (rc == 0)
         rc = voucher_mark_printed(db, batch, codes, ncodes, fmt ? fmt : "text", e);
+    if (rc == 0)
+        cmd_result(ctx, json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
+                                  batch ? json_integer(batch) : json_null(), "format",
+                                  fmt ? fmt : "text", "output", out, "lp", lp));
     if (rc == 0 && (out || lp))
-        fprintf(ctx->out, "printed %zu vouchers%s%s\n", n, out ? " to " : " with lp",
-                out ? out : "");
+        cmd_printf(ctx, "printed %zu vouchers%s%s\n", n, out ? " to " : " with lp", out ? out : "");
 out:
     voucher_cards_free(cards, n);
     free(codes);
@@ -520,7 +496,8 @@ batch_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if ((db = cmd_db(ctx, e)) == NULL || (list = batch_list(db, e)) == NULL)
         return -1;
-    cmd_print_list(ctx, list, args_has(a, "json"), head, keys);
+    (void)a;
+    cmd_print_list(ctx, list, head, keys);
     return 0;
 }
 
@@ -534,47 +511,108 @@ batch_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "bad batch id \"%s\"", a->pos[0]);
     if ((db = cmd_db(ctx, e)) == NULL || batch_delete(db, id, e) < 0)
         return -1;
-    fprintf(ctx->out, "batch %" PRId64 " deleted\n", id);
+    cmd_done(ctx, json_pack("{s:I, s:b}", "batch_id", (json_int_t)id, "deleted", 1),
+             "batch %" PRId64 " deleted\n", id);
     return 0;
 }
 
 const struct cmd_entry cmd_voucher_entries[] = {
-    {"voucher create",
-     "--plan NAME --count N [--length 8] [--charset digits|lower|upper|alnum|CHARS] [--prefix P] "
-     "[--mode code|userpass] [--router NAME] [--note TEXT] [--json]",
-     "create a batch of vouchers", create_flags, 0, 0, false, create_exec, true},
-    {"voucher list",
-     "[--batch ID] [--status new|sold|active|expired|disabled] [--plan NAME] [--limit N] "
-     "[--json|--csv]",
-     "list vouchers", list_flags, 0, 0, false, list_exec, false},
-    {"voucher show", "CODE [--reveal] [--json]",
-     "a voucher's details and its QR code (--reveal: a userpass password, audited)", show_flags, 1,
-     1, false, show_exec, false},
-    {"voucher sell", "CODE [--json]", "mark a new voucher sold at its plan's price", code_flags, 1,
-     1, false, sell_exec, true},
-    {"voucher correct", "CODE --price AMOUNT --reason TEXT",
-     "correct a sale's price (0 for a refund), audited; admins", correct_flags, 1, 1, false,
-     correct_exec, true},
-    {"voucher extend", "CODE (--by 1h | --data 1G)", "add time or data to a voucher", extend_flags,
-     1, 1, false, extend_exec, true},
-    {"voucher reset", "CODE", "restart a voucher's counters and its time", NULL, 1, 1, false,
-     reset_exec, true},
-    {"voucher disable", "CODE | --batch ID", "disable a voucher or a whole batch", batch_flags, 0,
-     1, false, disable_exec, true},
-    {"voucher enable", "CODE | --batch ID", "enable disabled vouchers again", batch_flags, 0, 1,
-     false, enable_exec, true},
-    {"voucher print",
-     "--batch ID | --code CODE... [--format text|ansi|ps|escpos] [--columns N] "
-     "[--paper a4|letter|58mm|80mm] [-o FILE | --lp [PRINTER]]",
-     "print a voucher sheet or reprint single vouchers", print_flags, 0, 0, false, print_exec,
-     true},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "voucher create",
+     .usage = "--plan NAME --count N [--length 8] [--charset digits|lower|upper|alnum|CHARS] "
+              "[--prefix P] [--mode code|userpass] [--router NAME] [--note TEXT]",
+     .summary = "create a batch of vouchers",
+     .flags = create_flags,
+     .exec = create_exec,
+     .traits = CMD_MUTATES | CMD_LONG,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher list",
+     .usage = "[--batch ID] [--status new|sold|active|expired|disabled] [--plan NAME] [--limit N] "
+              "[--json|--csv]",
+     .summary = "list vouchers",
+     .flags = list_flags,
+     .exec = list_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher show",
+     .usage = "CODE [--reveal]",
+     .summary = "a voucher's details and its QR code (--reveal: a userpass password, audited)",
+     .flags = show_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = show_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher sell",
+     .usage = "CODE",
+     .summary = "mark a new voucher sold at its plan's price",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = sell_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher correct",
+     .usage = "CODE --price AMOUNT --reason TEXT",
+     .summary = "correct a sale's price (0 for a refund), audited; admins",
+     .flags = correct_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = correct_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher extend",
+     .usage = "CODE (--by 1h | --data 1G)",
+     .summary = "add time or data to a voucher",
+     .flags = extend_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = extend_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher reset",
+     .usage = "CODE",
+     .summary = "restart a voucher's counters and its time",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = reset_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher disable",
+     .usage = "CODE | --batch ID",
+     .summary = "disable a voucher or a whole batch",
+     .flags = batch_flags,
+     .max_pos = 1,
+     .exec = disable_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher enable",
+     .usage = "CODE | --batch ID",
+     .summary = "enable disabled vouchers again",
+     .flags = batch_flags,
+     .max_pos = 1,
+     .exec = enable_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "voucher print",
+     .usage = "--batch ID | --code CODE... [--format text|ansi|ps|escpos] [--columns N] "
+              "[--paper a4|letter|58mm|80mm] [-o FILE | --lp [PRINTER]]",
+     .summary = "print a voucher sheet or reprint single vouchers",
+     .flags = print_flags,
+     .exec = print_exec,
+     .traits = CMD_MUTATES | CMD_LONG,
+     .places = CMD_ANYWHERE},
+    {0},
 };
 
 const struct cmd_entry cmd_batch_entries[] = {
-    {"batch list", "[--json]", "list batches with per-status counts", code_flags, 0, 0, false,
-     batch_list_exec, false},
-    {"batch delete", "ID", "delete a batch none of whose vouchers was sold or used", NULL, 1, 1,
-     false, batch_delete_exec, true},
-    {NULL, NULL, NULL, NULL, 0, 0, false, NULL, false},
+    {.name = "batch list",
+     .summary = "list batches with per-status counts",
+     .exec = batch_list_exec,
+     .places = CMD_ANYWHERE},
+    {.name = "batch delete",
+     .usage = "ID",
+     .summary = "delete a batch none of whose vouchers was sold or used",
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = batch_delete_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {0},
 };

@@ -18,9 +18,9 @@ struct runner {
     struct cmd_ctx ctx; /* used only by the thread */
     int wake_fd;
     bool stop, busy, done;
-    char *line;   /* the queued line */
-    char *output; /* the finished command's text */
-    int status;
+    char *line;            /* the queued line, or */
+    char **words;          /* the queued words (NULL-terminated) */
+    struct runner_done d;  /* the finished command's */
     int64_t pdone, ptotal; /* progress, atomics */
 };
 
@@ -44,35 +44,50 @@ runner_progress(struct runner *r, int64_t *done, int64_t *total)
     *total = __atomic_load_n(&r->ptotal, __ATOMIC_RELAXED);
 }
 
-/* Run one line; returns its text (stdout, then "wisp: error" and usage). */
-static char *
-run_line(struct runner *r, const char *line, int *status)
+/* Run one line or one list of words (taking them): its text (stdout, then
+ * "wisp: error" and usage), status and result into d. */
+static void
+run_command(struct runner *r, char *line, char **words, struct runner_done *d)
 {
     struct werr e = {0};
-    char *text = NULL;
     size_t len = 0;
     int argc = 0;
-    char **argv = cli_split(line, &argc, &e);
-    FILE *out = open_memstream(&text, &len);
+    FILE *out = open_memstream(&d->output, &len);
 
     r->ctx.out = out;
-    if (argv == NULL) {
+    r->ctx.cmd = NULL;
+    d->result = NULL;
+    if (line)
+        words = cli_split(line, &argc, &e);
+    else
+        while (words[argc])
+            argc++;
+    if (words == NULL) {
         fprintf(out, "wisp: %s\n", e.msg);
-        *status = WISP_EUSAGE;
+        d->status = WISP_EUSAGE;
     } else {
-        *status = cli_run(&r->ctx, argc, argv, &e);
-        if (*status != 0) {
+        d->status = cli_call(&r->ctx, argc, words, &d->result, &e);
+        if (d->status != 0) {
             fprintf(out, "wisp: %s\n", e.msg);
-            if (*status == WISP_EUSAGE && r->ctx.cmd)
+            if (d->status == WISP_EUSAGE && r->ctx.cmd)
                 cli_print_usage(out, r->ctx.cmd);
         }
     }
+    d->command = r->ctx.cmd ? r->ctx.cmd->name : NULL; /* the table's: static */
     /* a command that lost the connection gets a fresh one next time */
     if (r->ctx.db_open && PQstatus(r->ctx.db.conn) != CONNECTION_OK)
         cmd_ctx_close(&r->ctx);
     fclose(out);
-    cli_free_words(argv);
-    return text;
+    cli_free_words(words);
+    free(line);
+}
+
+static void
+done_free(struct runner_done *d)
+{
+    free(d->output);
+    json_decref(d->result);
+    memset(d, 0, sizeof *d);
 }
 
 static void *
@@ -82,25 +97,25 @@ run(void *arg)
 
     pthread_mutex_lock(&r->lock);
     while (!r->stop) {
-        char *line, *text;
-        int status;
+        char *line, **words;
+        struct runner_done d;
         ssize_t n;
 
-        if (r->line == NULL) {
+        if (r->line == NULL && r->words == NULL) {
             pthread_cond_wait(&r->cond, &r->lock);
             continue;
         }
         line = r->line;
+        words = r->words;
         r->line = NULL;
+        r->words = NULL;
         pthread_mutex_unlock(&r->lock);
         __atomic_store_n(&r->pdone, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&r->ptotal, 0, __ATOMIC_RELAXED);
-        text = run_line(r, line, &status);
-        free(line);
+        run_command(r, line, words, &d);
         pthread_mutex_lock(&r->lock);
-        free(r->output);
-        r->output = text;
-        r->status = status;
+        done_free(&r->d); /* one nobody took */
+        r->d = d;
         r->busy = false;
         r->done = true;
         n = write(r->wake_fd, "r", 1);
@@ -132,20 +147,42 @@ runner_start(struct config *cfg, int wake_fd, struct werr *e)
     return r;
 }
 
-bool
-runner_submit(struct runner *r, const char *line)
+/* Queue a line or words (taken: freed here when busy). */
+static bool
+queue(struct runner *r, char *line, char **words)
 {
     bool ok;
 
     pthread_mutex_lock(&r->lock);
     ok = !r->busy;
     if (ok) {
-        r->line = xstrdup(line);
+        r->line = line;
+        r->words = words;
         r->busy = true;
         pthread_cond_signal(&r->cond);
     }
     pthread_mutex_unlock(&r->lock);
+    if (!ok) {
+        free(line);
+        cli_free_words(words);
+    }
     return ok;
+}
+
+bool
+runner_submit(struct runner *r, const char *line)
+{
+    return queue(r, xstrdup(line), NULL);
+}
+
+bool
+runner_call(struct runner *r, int argc, const char *const *argv)
+{
+    char **words = xcalloc((size_t)argc + 1, sizeof *words);
+
+    for (int i = 0; i < argc; i++)
+        words[i] = xstrdup(argv[i]);
+    return queue(r, NULL, words);
 }
 
 bool
@@ -160,20 +197,32 @@ runner_busy(struct runner *r)
 }
 
 bool
-runner_result(struct runner *r, char **output, int *status)
+runner_take(struct runner *r, struct runner_done *d)
 {
     bool done;
 
     pthread_mutex_lock(&r->lock);
     done = r->done;
     if (done) {
-        *output = r->output;
-        *status = r->status;
-        r->output = NULL;
+        *d = r->d;
+        memset(&r->d, 0, sizeof r->d);
         r->done = false;
     }
     pthread_mutex_unlock(&r->lock);
     return done;
+}
+
+bool
+runner_result(struct runner *r, char **output, int *status)
+{
+    struct runner_done d;
+
+    if (!runner_take(r, &d))
+        return false;
+    *output = d.output;
+    *status = d.status;
+    json_decref(d.result); /* a PIN in it goes with it */
+    return true;
 }
 
 void
@@ -189,7 +238,8 @@ runner_stop(struct runner *r)
     if (r->ctx.in)
         fclose(r->ctx.in);
     free(r->line);
-    free(r->output);
+    cli_free_words(r->words);
+    done_free(&r->d);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->cond);
     free(r);

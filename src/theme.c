@@ -1,6 +1,7 @@
 /*
  * theme.c - colour themes as data (see include/wisp/theme.h).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,4 +255,27 @@ theme_load(struct theme *t, const char *name, const char *const *dirs, struct we
     }
     free(path);
     return 0;
+}
+
+int
+theme_load_installed(struct theme *t, const char *name, struct werr *e)
+{
+    char exe[PATH_MAX], tree[PATH_MAX + 16];
+    const char *dirs[3] = {WISP_DATADIR "/themes", NULL, NULL};
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    size_t len = strlen(name);
+
+    if (len == 0 || len >= sizeof t->name ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
+        theme_builtin(t);
+        return werr_set(e, WISP_EUSAGE, "bad theme name \"%s\": expected letters, digits, - and _",
+                        name);
+    }
+    if (n > 0) {
+        exe[n] = '\0';
+        *strrchr(exe, '/') = '\0';
+        snprintf(tree, sizeof tree, "%s/../themes", exe);
+        dirs[1] = tree;
+    }
+    return theme_load(t, name, dirs, e);
 }

@@ -2,9 +2,16 @@
  * cli.h - the one command table behind `wisp COMMAND`, `wisp shell` and the
  * console's `:` line (like tmux's cmd_entry table).
  *
- * A command is a record: its words ("voucher create"), its flags, a usage
- * line, a one-line summary and the function that runs it. The parser turns
- * argv into a struct cmd_args; help and usage come from the same records.
+ * A command is a record, written with designated initialisers: its words
+ * ("voucher create"), its --flags, a usage line, a one-line summary, the
+ * function that runs it, what it is (CMD_MUTATES, CMD_LONG, ...) and where it
+ * may run (CMD_CLI, CMD_SHELL, CMD_CONSOLE). The parser turns argv into a
+ * struct cmd_args; help, usage and completion come from the same records.
+ *
+ * Every command writes text for people to ctx->out and can leave a result, a
+ * JSON value, for programs (cmd_result): `wisp voucher create ... --json`
+ * prints {"batch_id": 7, ...} instead of the text, and the console reads the
+ * same object through cli_call (by way of runner.h), never the text.
  */
 #ifndef WISP_CLI_H
 #define WISP_CLI_H
@@ -12,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <jansson.h>
 
 #include "wisp/config.h"
 #include "wisp/db.h"
@@ -25,20 +34,31 @@ enum flag_kind {
 };
 
 /* Where a command runs: `wisp COMMAND`, `wisp shell`, the console's `:`
- * line. A command or flag that reads the keyboard, loops until a signal or
- * draws on the terminal says where it may run (.places = CMD_CLI | ...);
- * 0, the default, is everywhere. */
+ * line. Every command says where it may run (.places = CMD_ANYWHERE, or
+ * CMD_CLI | CMD_SHELL for one that reads the keyboard, loops until a signal
+ * or draws on the terminal); elsewhere it is refused with one line. A flag
+ * may narrow that (.places on the flag; 0 there is wherever its command). */
 enum cmd_place {
     CMD_CLI = 1 << 0,
     CMD_SHELL = 1 << 1,
     CMD_CONSOLE = 1 << 2,
+    CMD_ANYWHERE = CMD_CLI | CMD_SHELL | CMD_CONSOLE,
+};
+
+/* What a command is (.traits = CMD_MUTATES | ...); 0 is a quick read. */
+enum cmd_trait {
+    CMD_MUTATES = 1 << 0, /* changes data: publishes event "name.with.dots" when done */
+    CMD_LONG = 1 << 1,    /* may take seconds or longer (SSH, thousands of rows, a loop):
+                           * cli_call gives it a progress line when stderr is a terminal
+                           * and nobody else (the console's runner) takes its progress */
+    CMD_NO_JSON = 1 << 2, /* has no result: --json is refused (worker, shell) */
 };
 
 struct cmd_flag {
     const char *name; /* long name without dashes */
     char shortname;   /* one-letter alias (-o), or 0 */
     enum flag_kind kind;
-    unsigned places; /* CMD_* where the flag may be given; 0: everywhere */
+    unsigned places; /* CMD_* where the flag may be given; 0: wherever the command runs */
 };
 
 struct cmd_opt {
@@ -62,6 +82,8 @@ struct cmd_ctx {
     FILE *out;                   /* stdout, or the console's output popup */
     FILE *in;                    /* for --password-stdin */
     bool tty;                    /* out is a terminal (progress lines, colour) */
+    bool json;                   /* while a command runs: --json was given (no text for people) */
+    json_t *result;              /* while a command runs: what it set with cmd_result */
     bool interactive;            /* a person can answer prompts on the terminal */
     enum cmd_place place;        /* where commands run; 0 is CMD_CLI */
     const struct cmd_entry *cmd; /* the command being run, for usage on errors */
@@ -75,17 +97,16 @@ typedef int (*cmd_exec_fn)(struct cmd_ctx *ctx, const struct cmd_args *a, struct
 
 struct cmd_entry {
     const char *name;             /* "voucher create" */
-    const char *usage;            /* "--plan NAME --count N [--length 8] ..." */
+    const char *usage;            /* "--plan NAME --count N [--length 8] ...", or NULL */
     const char *summary;          /* one line for `wisp --help` */
-    const struct cmd_flag *flags; /* ends with {NULL} */
+    const struct cmd_flag *flags; /* its own --flags, ending with {NULL}; --json is everyone's */
     int min_pos, max_pos;         /* positional argument counts */
-    bool no_db;                   /* runs without a database */
     cmd_exec_fn exec;
-    bool mutates;    /* changes data: publishes event "name.with.dots" when done */
-    unsigned places; /* CMD_* where it may run; 0: everywhere */
+    unsigned traits; /* enum cmd_trait bits */
+    unsigned places; /* enum cmd_place bits where it may run (never 0) */
 };
 
-/* The command groups, each defined in its src/cmd_*.c, ending with {NULL}. */
+/* The command groups, each defined in its src/cmd_*.c, ending with {0}. */
 extern const struct cmd_entry cmd_db_entries[];
 extern const struct cmd_entry cmd_config_entries[];
 extern const struct cmd_entry cmd_plan_entries[];
@@ -100,10 +121,28 @@ extern const struct cmd_entry cmd_metrics_entries[];
 extern const struct cmd_entry cmd_operator_entries[];
 extern const struct cmd_entry cmd_audit_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
+extern const struct cmd_entry cmd_theme_entries[];
 
-/* Run one command line (argv without the program name and global flags
- * already applied to ctx->cfg). Returns the exit status: 0, 1 or 2; the
- * error message, if any, is in e. */
+/* Run one command given as words, argv[0] its first word ("voucher",
+ * "create", "--plan", "1h", ...: no quoting, no splitting, so a value may
+ * hold spaces and quotes as they are), as the CLI, `wisp shell` and the
+ * console do. ctx->place says where it runs: a command or flag not allowed
+ * there is refused with one line (status 2). Text for people goes to
+ * ctx->out; with --json among the words, that text is left out and the
+ * result is printed to ctx->out as JSON instead.
+ *
+ * When result is not NULL, *result receives the command's result (the
+ * caller json_decref's it), or NULL when it failed or has none (help, and
+ * the few that write their JSON themselves: `voucher list`, `db status`,
+ * `config show`, `metrics --watch`). What each command returns is in
+ * wisp(1), RESULTS; e.g. `voucher create` gives {"batch_id", "count"},
+ * `order reveal` {"order_id", "pin"} (a secret: show it, never log it).
+ *
+ * Returns the exit status: 0, 1 or 2; the error message, if any, is in e
+ * and ctx->cmd is the command whose usage fits a status 2, or NULL. */
+int cli_call(struct cmd_ctx *ctx, int argc, char **argv, json_t **result, struct werr *e);
+
+/* cli_call without the result: `wisp COMMAND` and `wisp shell`. */
 int cli_run(struct cmd_ctx *ctx, int argc, char **argv, struct werr *e);
 
 /* Parse global flags (--config, --db, --redis, --theme, --help, --version)
@@ -161,9 +200,21 @@ void cmd_ctx_close(struct cmd_ctx *ctx);
 /* Write a JSON value to ctx->out followed by a newline, and release it. */
 void cmd_print_json(struct cmd_ctx *ctx, json_t *j);
 
-/* A list for people or machines: with json the array as it is, otherwise a
- * table whose columns are head (NULL-terminated) filled from keys. Releases list. */
-void cmd_print_list(struct cmd_ctx *ctx, json_t *list, bool json, const char *const *head,
+/* Set the running command's result (steals the reference; replaces one set
+ * before). A NULL j (a failed json_pack) leaves an empty object. */
+void cmd_result(struct cmd_ctx *ctx, json_t *j);
+
+/* Text for people, as fprintf to ctx->out; nothing under --json. */
+void cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An action's end: its result (cmd_result) and the line people read
+ * (cmd_printf), together so that neither goes without the other. */
+void cmd_done(struct cmd_ctx *ctx, json_t *result, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A list for people or machines: the array is the result; for people also a
+ * table whose columns are head (NULL-terminated) filled from keys. */
+void cmd_print_list(struct cmd_ctx *ctx, json_t *list, const char *const *head,
                     const char *const *keys);
 
 /* Read a password: from the terminal without echo (asking twice when

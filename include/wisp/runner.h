@@ -1,7 +1,9 @@
 /*
  * runner.h - runs command lines from the console's `:` prompt on a thread of
  * their own, through the same command table as the CLI, so a slow command
- * never freezes the screen. Output and errors are collected as text; the
+ * never freezes the screen. Output and errors are collected as text, and the
+ * command's result (a JSON object: the new batch's id, a revealed PIN) is
+ * kept beside it, so the console reads values, never printed text. The
  * runner writes a byte to the wake pipe when a command has finished.
  */
 #ifndef WISP_RUNNER_H
@@ -9,6 +11,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "wisp/config.h"
 #include "wisp/err.h"
@@ -18,14 +22,31 @@ struct runner;
 /* Start the thread; commands use cfg (read-only) and their own connection. */
 struct runner *runner_start(struct config *cfg, int wake_fd, struct werr *e);
 
-/* Queue one command line; false when one is still running. */
+/* Queue one command as words, as cli_call takes them: what the console
+ * builds from a dialog ("voucher", "create", "--plan", name, ...), each
+ * value as typed, no quoting. The words are copied. False when one is still
+ * running. */
+bool runner_call(struct runner *r, int argc, const char *const *argv);
+
+/* Queue one command line as typed at the `:` prompt (split by cli_split). */
 bool runner_submit(struct runner *r, const char *line);
 
 /* True while a command runs. */
 bool runner_busy(struct runner *r);
 
-/* When a command has finished: its output (and error line) and exit status;
- * the caller frees *output. False when there is nothing new. */
+/* A finished command. */
+struct runner_done {
+    const char *command; /* its words as the table has them ("voucher create"), or NULL */
+    char *output;        /* its text, then "wisp: error" and usage; malloc'ed, may be NULL */
+    int status;          /* exit status: 0, 1 or 2 */
+    json_t *result;      /* cli_call's result ({"batch_id": ...}, {"order_id", "pin"}), or NULL */
+};
+
+/* When a command has finished: what it left, handed over (the caller frees
+ * output and json_decref's result). False when there is nothing new. */
+bool runner_take(struct runner *r, struct runner_done *d);
+
+/* runner_take without the result: its output (and error line) and status. */
 bool runner_result(struct runner *r, char **output, int *status);
 
 /* Progress of the running command (0/0 when it reports none). */

@@ -19,6 +19,17 @@ w shell <<<$'plan list --json\nvoucher create --plan 1h --count " 5"\nplan list 
 t_eq "shell from a pipe: a failure in the middle still counts" 1 "$RC"
 t_eq "shell: the next commands still ran" 2 "$(printf '%s' "$OUT" | jq -s 'length')"
 
+# Where a command may run: `theme` is the console's own (its `:` line), so the
+# shell and the command line refuse it in one line, and the shell goes on.
+w shell <<<$'theme dark\nvoucher disable --batch 1 --json'
+t_eq "shell: theme refused, the script fails" 1 "$RC"
+t_eq "shell: theme refused in one line" "wisp: \`theme\` runs only on the console's \`:\` line" \
+    "$(grep -v 'commands failed' <<<"$ERR")"
+t_eq "shell: an action's result with --json" '{"batch_id":1,"count":3,"disabled":true}' "$(jq -c . <<<"$OUT")"
+w theme dark
+t_eq "wisp theme: usage status" 2 "$RC"
+t_eq "wisp theme: one line, no usage" "wisp: \`theme\` runs only on the console's \`:\` line" "$ERR"
+
 # On a terminal: a prompt, completion and history.
 sock=$T/tmux.sock
 tmux -S "$sock" new-session -d -x 100 -y 20 "env WISP_DB='$WISP_DB' PGHOST='$PGHOST' PGPORT='$PGPORT' PGUSER='$PGUSER' XDG_STATE_HOME='$XDG_STATE_HOME' '$WISP' shell; echo shell-exit=\$?; sleep 30"

@@ -1,7 +1,7 @@
 /*
  * test_cli.c - the command table and its parser, without a database: finding
  * commands by their words, flags in both spellings, usage errors, help,
- * where a command may run.
+ * where a command may run, the records themselves, results through cli_call.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,10 @@
 
 static enum cmd_place place; /* where run() runs commands; 0 is the CLI */
 
-/* Run argv through cli_run with output captured; returns the exit status. */
+static json_t *result; /* what call() left */
+
+/* Run argv through cli_call with output captured into out and the result
+ * into `result`; returns the exit status. */
 static int
 run(char *out, size_t n, struct werr *e, int argc, ...)
 {
@@ -37,7 +40,8 @@ run(char *out, size_t n, struct werr *e, int argc, ...)
     ctx.out = f;
     ctx.place = place;
     werr_clear(e);
-    rc = cli_run(&ctx, argc, argv, e);
+    json_decref(result);
+    rc = cli_call(&ctx, argc, argv, &result, e);
     fclose(f);
     cmd_ctx_close(&ctx);
     config_free(&cfg);
@@ -148,7 +152,79 @@ test_places(void **state)
                         "`shell` cannot run inside `wisp shell`: run `wisp shell` on its own");
     assert_int_equal(run(out, sizeof out, &e, 2, "worker", "--once"), WISP_EUSAGE);
     assert_non_null(strstr(e.msg, "`worker` cannot run inside `wisp shell`"));
+    /* theme is the console's own: refused in the shell and on the command line */
+    assert_int_equal(run(out, sizeof out, &e, 2, "theme", "dark"), WISP_EUSAGE);
+    assert_string_equal(e.msg, "`theme` runs only on the console's `:` line");
     place = 0;
+    assert_int_equal(run(out, sizeof out, &e, 2, "theme", "dark"), WISP_EUSAGE);
+    assert_string_equal(e.msg, "`theme` runs only on the console's `:` line");
+    assert_null(result);
+}
+
+/* Each record says where it may run, what it does, and has its function;
+ * completion offers only what may run where it completes. */
+static void
+check_record(const struct cmd_entry *c, void *arg)
+{
+    int *n = arg;
+
+    assert_non_null(c->exec);
+    assert_non_null(c->summary);
+    assert_true(c->places != 0 && (c->places & ~(unsigned)CMD_ANYWHERE) == 0);
+    assert_true(c->min_pos <= c->max_pos);
+    (*n)++;
+}
+
+static void
+test_records(void **state)
+{
+    int n = 0, used;
+    char *theme[] = {"theme"};
+
+    (void)state;
+    cli_each(check_record, &n);
+    assert_true(n > 40);
+    assert_int_equal(cli_find(1, theme, &used)->places, CMD_CONSOLE);
+    assert_true(cli_find(1, (char *[]){"worker"}, &used)->traits & CMD_NO_JSON);
+    assert_true(cli_find(2, (char *[]){"voucher", "create"}, &used)->traits & CMD_LONG);
+}
+
+/* The console's `theme NAME` returns {"theme": NAME} through cli_call; with
+ * --json it prints that instead of its text; a command without a result
+ * refuses --json; every other command's usage shows it. */
+static void
+test_results(void **state)
+{
+    char out[4096];
+    struct werr e;
+
+    (void)state;
+    place = CMD_CONSOLE;
+    assert_int_equal(run(out, sizeof out, &e, 2, "theme", "default"), 0);
+    assert_string_equal(out, "theme default\n");
+    assert_non_null(result);
+    assert_string_equal(json_string_value(json_object_get(result, "theme")), "default");
+    assert_int_equal(run(out, sizeof out, &e, 3, "theme", "default", "--json"), 0);
+    assert_non_null(strstr(out, "\"theme\": \"default\""));
+    assert_null(strstr(out, "theme default\n"));
+    assert_non_null(result);
+    assert_int_equal(run(out, sizeof out, &e, 2, "theme", "no-such-theme"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "no-such-theme"));
+    assert_null(result); /* a failed command leaves none */
+    assert_int_equal(run(out, sizeof out, &e, 2, "theme", "../x"), WISP_EUSAGE);
+    place = 0;
+    assert_int_equal(run(out, sizeof out, &e, 2, "worker", "--json"), WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "unknown flag --json"));
+    assert_int_equal(run(out, sizeof out, &e, 3, "voucher", "sell", "--help"), 0);
+    assert_non_null(strstr(out, "usage: wisp voucher sell CODE [--json]"));
+    assert_int_equal(run(out, sizeof out, &e, 2, "worker", "--help"), 0);
+    assert_null(strstr(out, "--json"));
+    /* --json is checked before anything is printed to stdout or a database opened */
+    assert_int_equal(run(out, sizeof out, &e, 5, "voucher", "print", "--batch", "1", "--json"),
+                     WISP_EUSAGE);
+    assert_non_null(strstr(e.msg, "--json goes with -o FILE or --lp"));
+    json_decref(result);
+    result = NULL;
 }
 
 /* The accessors over parsed arguments. */
@@ -205,9 +281,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_find_by_words),      cmocka_unit_test(test_help_and_version),
-        cmocka_unit_test(test_usage_errors),       cmocka_unit_test(test_args_access),
-        cmocka_unit_test(test_setup_global_flags), cmocka_unit_test(test_places),
+        cmocka_unit_test(test_find_by_words),
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_args_access),
+        cmocka_unit_test(test_setup_global_flags),
+        cmocka_unit_test(test_places),
+        cmocka_unit_test(test_records),
+        cmocka_unit_test(test_results),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
