@@ -251,14 +251,95 @@ static const struct db_field completion_fields[] = {
 };
 static const struct db_map completion_map = DB_MAP(struct fact_row, completion_fields);
 
-/* Sales, activations and completed orders of [from, to) into m. */
+/* The ids of one kind of fact, sorted: those the last sweep read. */
+struct fact_ids {
+    int64_t *id;
+    size_t n;
+};
+
+enum { FACT_SALE, FACT_ACTIVATION, FACT_COMPLETION, FACTS };
+
+struct metrics_sent {
+    struct fact_ids sent[FACTS]; /* read by the last sweep that reached Redis */
+    struct fact_ids read[FACTS]; /* read by the sweep in progress */
+};
+
+struct metrics_sent *
+metrics_sent_new(void)
+{
+    return xcalloc(1, sizeof(struct metrics_sent));
+}
+
+static void
+facts_clear(struct fact_ids *f)
+{
+    for (int k = 0; k < FACTS; k++) {
+        free(f[k].id);
+        f[k].id = NULL;
+        f[k].n = 0;
+    }
+}
+
+void
+metrics_sent_free(struct metrics_sent *s)
+{
+    if (!s)
+        return;
+    facts_clear(s->sent);
+    facts_clear(s->read);
+    free(s);
+}
+
 static int
-sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
+cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Note what this sweep read of kind k; true when the last one sent id. */
+static bool
+already_sent(struct metrics_sent *s, int k, const struct fact_row *f, size_t n, size_t i)
+{
+    if (!s)
+        return false;
+    if (i == 0) {
+        free(s->read[k].id);
+        s->read[k].id = xcalloc(n + 1, sizeof(int64_t));
+        s->read[k].n = 0;
+        for (size_t j = 0; j < n; j++)
+            s->read[k].id[s->read[k].n++] = f[j].id;
+        qsort(s->read[k].id, s->read[k].n, sizeof(int64_t), cmp_id);
+    }
+    return s->sent[k].n &&
+           bsearch(&f[i].id, s->sent[k].id, s->sent[k].n, sizeof(int64_t), cmp_id) != NULL;
+}
+
+/* The sweep's facts reached Redis: they are the ones sent now (the window
+ * moves on, so older ids drop out by themselves). */
+static void
+sent_commit(struct metrics_sent *s)
+{
+    if (!s)
+        return;
+    facts_clear(s->sent);
+    memcpy(s->sent, s->read, sizeof s->sent);
+    memset(s->read, 0, sizeof s->read);
+}
+
+/* Sales, activations and completed orders of [from, to) into m, but those
+ * sent has already sent. */
+static int
+sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct metrics_sent *sent,
+      struct werr *e)
 {
     char a[24], b[24];
     struct fact_row *f;
     size_t n;
 
+    if (sent) /* what a failed sweep read was never sent */
+        facts_clear(sent->read);
     snprintf(a, sizeof a, "%lld", (long long)from);
     snprintf(b, sizeof b, "%lld", (long long)to);
     if (db_fetchv(db, e, &sale_map, &f, &n,
@@ -269,7 +350,8 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
                   2, a, b) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        mpath_sale(m, f[i].id, (time_t)f[i].at, f[i].plan, f[i].cents);
+        if (!already_sent(sent, FACT_SALE, f, n, i))
+            mpath_sale(m, f[i].id, (time_t)f[i].at, f[i].plan, f[i].cents);
     db_rows_free(&sale_map, f, n);
     if (db_fetchv(db, e, &activation_map, &f, &n,
                   "SELECT id, floor(extract(epoch FROM first_used_at))::bigint AS at FROM vouchers"
@@ -278,7 +360,8 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
                   2, a, b) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        mpath_activation(m, f[i].id, (time_t)f[i].at);
+        if (!already_sent(sent, FACT_ACTIVATION, f, n, i))
+            mpath_activation(m, f[i].id, (time_t)f[i].at);
     db_rows_free(&activation_map, f, n);
     if (db_fetchv(db, e, &completion_map, &f, &n,
                   "SELECT id, floor(extract(epoch FROM completed_at))::bigint AS at,"
@@ -288,7 +371,8 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct werr *e)
                   2, a, b) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        mpath_order(m, f[i].id, "completed", (time_t)f[i].at, f[i].cents);
+        if (!already_sent(sent, FACT_COMPLETION, f, n, i))
+            mpath_order(m, f[i].id, "completed", (time_t)f[i].at, f[i].cents);
     db_rows_free(&completion_map, f, n);
     return 0;
 }
@@ -358,7 +442,7 @@ metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to
         return rc < 0 ? -1 : werr_set(e, WISP_ERUNTIME, "no Redis configured");
     rc = -1;
     m = mpath_new(cfg->redis_prefix);
-    if (sweep(db, m, from, to, e) == 0 && mpath_send(m, c, counted, e) == 0 &&
+    if (sweep(db, m, from, to, NULL, e) == 0 && mpath_send(m, c, counted, e) == 0 &&
         fill_history(db, m, from, to, e) == 0 && mpath_send(m, c, minutes, e) == 0) {
         rc = 0;
         /* Redis now holds all of today: the figures may come from it */
@@ -385,7 +469,7 @@ metrics_note(const struct config *cfg, struct db *db, struct werr *e)
     /* a Redis that is not caught up waits for the worker's catch-up */
     if ((swept = mpath_swept(c, cfg->redis_prefix, e)) > 0) {
         m = mpath_new(cfg->redis_prefix);
-        rc = sweep(db, m, now - 120, now + 1, e) == 0 ? mpath_send(m, c, NULL, e) : -1;
+        rc = sweep(db, m, now - 120, now + 1, NULL, e) == 0 ? mpath_send(m, c, NULL, e) : -1;
         mpath_free(m);
     }
     events_release(c, e);
@@ -393,7 +477,8 @@ metrics_note(const struct config *cfg, struct db *db, struct werr *e)
 }
 
 int
-metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, struct werr *e)
+metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples,
+             struct metrics_sent *sent, struct werr *e)
 {
     time_t now = time(NULL), from;
     long long swept, counted;
@@ -415,9 +500,12 @@ metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, str
     if (swept < 0)
         return -1;
     m = mpath_new(cfg->redis_prefix);
-    /* After a Redis restart: all of today's sales and the last hour's graphs. */
+    /* After a Redis restart: all of today's sales and the last hour's graphs,
+     * none of them there any more. */
     from = swept > 0 ? (time_t)swept - SWEEP_OVERLAP : local_midnight(now);
-    if (sweep(db, m, from, now + 1, e) < 0 ||
+    if (swept == 0 && sent)
+        facts_clear(sent->sent);
+    if (sweep(db, m, from, now + 1, sent, e) < 0 ||
         (swept == 0 && fill_history(db, m, now - 3600, now, e) < 0) ||
         !(orders = orders_now(db, local_midnight(now), e)))
         rc = -1;
@@ -427,6 +515,8 @@ metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, str
             rc = mpath_orders(c, cfg->redis_prefix, orders, e);
         if (rc == 0)
             rc = mpath_set_swept(c, cfg->redis_prefix, now, e);
+        if (rc == 0)
+            sent_commit(sent);
         events_release(c, e);
     }
     json_decref(orders);

@@ -748,16 +748,22 @@ voucher_strays(struct db *db, const char *const *names, size_t n, bool *stray, s
 
 /* --- for the worker --- */
 
-/* A voucher router r (alias r) should hold and does not yet, or must update
- * (aliases v, b, vr: the voucher, its batch, its copy on r, LEFT JOINed):
- * batches for r, for every router, or for a router that is down and has r
- * as its backup; a copy pending, or failed and due for another try.
- * Rounds only ask when r has a push mark due: every change that can make a
- * row match must leave one (src/schema/011_push_marks.sql). */
-#define VOUCHER_TO_PUSH                                                                            \
-    "(b.router IS NULL OR b.router = r.name OR b.router IN (SELECT name FROM routers"              \
-    "   WHERE backup_id = r.id AND state IN ('down', 'hostkey-mismatch')))"                        \
-    " AND ((vr.state IS NULL AND v.status IN ('new', 'sold', 'active'))"                           \
+/* The batches router $1 holds vouchers of: its own, unassigned stock, and
+ * those of a router that is down and has $1 as its backup. Computed once,
+ * so the vouchers are reached through their batches (vouchers_batch). */
+#define PUSH_BATCHES                                                                               \
+    "mine AS MATERIALIZED (SELECT b.id, b.router FROM batches b"                                   \
+    "   WHERE b.router IS NULL OR b.router IN (SELECT name FROM routers WHERE id = $1"             \
+    "     UNION ALL SELECT name FROM routers WHERE backup_id = $1"                                 \
+    "       AND state IN ('down', 'hostkey-mismatch')))"
+
+/* A voucher of those batches router $1 does not hold yet, or must update
+ * (aliases v, vr: the voucher, its copy on $1, LEFT JOINed): no copy and
+ * live, a copy pending, or failed and due for another try.
+ * Rounds only ask when $1 has a push mark due: every change that can make a
+ * voucher match must leave one (src/schema/011_push_marks.sql). */
+#define PUSH_DUE                                                                                   \
+    "((vr.state IS NULL AND v.status IN ('new', 'sold', 'active'))"                                \
     "   OR (vr.state = 'pending' AND v.status <> 'expired')"                                       \
     "   OR (vr.state = 'failed' AND v.status <> 'expired'"                                         \
     "       AND vr.updated_at < now() - make_interval(secs => 60 * least(vr.attempts, 30))))"
@@ -787,15 +793,15 @@ voucher_push_list(struct db *db, int router_id, int limit, struct voucher_push *
     snprintf(lim, sizeof lim, "%d", limit);
     return db_fetchv(
         db, e, &push_map, rows, n,
-        "SELECT v.id, v.code, v.password, v.status, coalesce(p.profile, p.name) AS profile,"
+        "WITH " PUSH_BATCHES
+        " SELECT v.id, v.code, v.password, v.status, coalesce(p.profile, p.name) AS profile,"
         " coalesce(p.duration_s, 0) + v.extra_s AS uptime_s,"
         " coalesce(p.data_bytes, 0) + v.extra_bytes AS bytes, coalesce(p.rate_limit, '') AS rate,"
         " coalesce(p.shared_users, 0) AS shared_users, coalesce(v.mac, '') AS mac,"
         " coalesce(vr.reset, false) AS reset"
-        " FROM routers r CROSS JOIN vouchers v JOIN batches b ON b.id = v.batch_id"
-        " JOIN plans p ON p.id = v.plan_id"
+        " FROM mine b JOIN vouchers v ON v.batch_id = b.id JOIN plans p ON p.id = v.plan_id"
         " LEFT JOIN voucher_routers vr ON vr.voucher_id = v.id AND vr.router_id = $1::int"
-        " WHERE r.id = $1 AND " VOUCHER_TO_PUSH
+        " WHERE " PUSH_DUE
         /* fair: changes to what the router holds first (a voucher disabled),
          * then the router's own batches, then unassigned stock */
         " ORDER BY (vr.state IS NULL), (b.router IS NULL), v.id LIMIT $2::int",

@@ -62,6 +62,7 @@ struct worker {
     pthread_mutex_t log_lock;
     struct mpath *samples; /* router samples not yet in Redis (samples_lock) */
     pthread_mutex_t samples_lock;
+    struct metrics_sent *sent; /* facts the feed has sent to Redis */
 };
 
 static bool
@@ -225,7 +226,7 @@ feed(struct worker *w)
     pthread_mutex_lock(&w->samples_lock);
     batch = mpath_take(w->samples); /* sent unlocked: router threads never wait on Redis */
     pthread_mutex_unlock(&w->samples_lock);
-    if (metrics_feed(w->cfg, &w->db, batch, &e) < 0)
+    if (metrics_feed(w->cfg, &w->db, batch, w->sent, &e) < 0)
         logf_(w, "metrics to Redis: %s", e.msg);
     mpath_free(batch);
     pollers_live(w->pollers, live);
@@ -368,6 +369,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     pthread_mutex_init(&w.log_lock, NULL);
     pthread_mutex_init(&w.samples_lock, NULL);
     w.samples = mpath_new(cfg->redis_prefix);
+    w.sent = metrics_sent_new();
     w.pool = dbpool_new(cfg->db, WORKER_DB_CONNS);
     w.env = (struct round_env){cfg,       o->stop,         w.pool, o->interval_s,
                                w.samples, &w.samples_lock, logf_,  &w};
@@ -400,5 +402,6 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     pthread_mutex_destroy(&w.log_lock);
     pthread_mutex_destroy(&w.samples_lock);
     mpath_free(w.samples);
+    metrics_sent_free(w.sent);
     return 0;
 }

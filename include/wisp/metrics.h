@@ -29,11 +29,20 @@ json_t *metrics_now(struct db *db, struct werr *e);
  * (cents): [24]}. */
 json_t *metrics_live(const struct config *cfg, struct db *db, struct werr *e);
 
-/* Once per worker cycle: the cycle's router samples, then what PostgreSQL
- * holds since the last sweep (all of today, and the last hour's history,
- * after a Redis restart) and the orders by status, on one connection.
- * samples is emptied either way. 0 when no Redis is configured. */
-int metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples, struct werr *e);
+/* The facts (sales, first logins, completed orders) a feeding process has
+ * already sent to Redis: each sweep looks SWEEP_OVERLAP seconds back again
+ * (a transaction can commit long after its rows' times), and what was sent
+ * is not sent again. NULL: send all (Redis counts each fact once anyway). */
+struct metrics_sent;
+struct metrics_sent *metrics_sent_new(void);
+void metrics_sent_free(struct metrics_sent *s);
+
+/* The worker's router samples, then what PostgreSQL holds since the last
+ * sweep and sent has not (all of today, and the last hour's history, after
+ * a Redis restart) and the orders by status. samples is emptied either
+ * way. 0 when no Redis is configured. */
+int metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples,
+                 struct metrics_sent *sent, struct werr *e);
 
 /* Right after a command changed data: the last 2 minutes' sales, first
  * logins and orders into Redis, so the figures move before the next worker
