@@ -360,9 +360,9 @@ listpane_detail(const char *title, const struct detail_row *rows, int n, json_t 
 {
     int w = COLS - 8 < 76 ? COLS - 8 : 76, h = n + 4, y, x = (COLS - w) / 2;
 
-    if (h > LINES - 2) /* what does not fit is left out, never drawn past the box */
-        h = LINES - 2, n = h - 4;
-    y = (LINES - h) / 2 > 1 ? (LINES - h) / 2 : 1;
+    if (h > LINES - 3) /* between the tabs and the footer; what does not fit is left out */
+        h = LINES - 3, n = h - 4;
+    y = (LINES - h) / 2 > 2 ? (LINES - h) / 2 : 2;
     draw_box(y, x, h, w, colors_attr(TH_DIALOG));
     attrset(colors_attr(TH_DIALOG) | A_BOLD);
     move(y + 1, x + 2);
