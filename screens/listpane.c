@@ -161,7 +161,14 @@ cell(void *ctx, int row, int col, char *buf, size_t n)
 {
     struct listpane *lp = ctx;
     const struct listpane_column *c = &lp->cols[col];
-    json_t *r = row_of(lp, row);
+    json_t *r;
+
+    /* a line asks for its cells left to right: its row is looked up once
+     * (a column at or left of the last one asked is another line) */
+    if (row != lp->cache_row || col <= lp->cache_col)
+        lp->cache_json = row_of(lp, row);
+    lp->cache_row = row, lp->cache_col = col;
+    r = lp->cache_json;
 
     if (r == NULL) { /* a windowed row still on its way: its number */
         if (col == 0)
@@ -192,6 +199,7 @@ listpane_init(struct listpane *lp, const struct listpane_column *cols, int ncols
     lp->t.cell = cell;
     lp->t.ctx = lp;
     lp->t.sel = -1;
+    lp->cache_row = -1;
 }
 
 /* An index and its sort key, sorted together. */

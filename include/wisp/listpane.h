@@ -66,6 +66,8 @@ struct listpane {
     bool sort_rev;
     struct table_column tcols[TABLE_MAX_COLS];
     struct table t;
+    int cache_row, cache_col; /* the row the cell last drawn was of */
+    json_t *cache_json;
 };
 
 void listpane_init(struct listpane *lp, const struct listpane_column *cols, int ncols,
