@@ -71,6 +71,7 @@ hour_graphs(json_t *last, int y, int h)
 {
     static const char *const keys[] = {"sessions", "rx_bps", "tx_bps"};
     static const char *const titles[] = {"ONLINE", "IN (from clients)", "OUT (to clients)"};
+    static const char *const shorts[] = {"ONLINE", "IN", "OUT"};
     int w = (COLS - 4) / 3;
 
     for (int k = 0; k < 3; k++) {
@@ -91,6 +92,8 @@ hour_graphs(json_t *last, int y, int h)
             snprintf(title, sizeof title, "%s  last hour", titles[k]);
         else
             snprintf(title, sizeof title, "%s  last %zu min", titles[k], shown);
+        if (str_width(title) > w) /* a narrow graph: its short title */
+            snprintf(title, sizeof title, "%s  last %zu min", shorts[k], shown);
         snprintf(left, sizeof left, "-%zum", shown);
         snprintf(mid, sizeof mid, "-%zum", shown / 2);
         graph_draw(y, 2 + k * (w + 1), h, w, fit, cols, title, fmt, left, mid,
@@ -236,7 +239,12 @@ draw(struct pane *p, int y, int h, enum reaction r)
     avail = h - 14;
     gh = avail >= 5 ? (avail - 1 < 9 ? avail - 1 : 9) : 0;
     bh = avail - gh - 2 >= 4 ? (avail - gh - 2 < 6 ? avail - gh - 2 : 6) : 0;
-    rl = 1 + (avail - gh - bh - 2 > 0 ? (avail - gh - bh - 2) / 2 : 0); /* router rows */
+    /* the routers' rows: as many as their squares take (about 30 columns
+     * each), within half of what is left; the top lists get the rest */
+    rl = (int)(json_array_size(p->con->snap.routers) / (size_t)(COLS > 32 ? (COLS - 2) / 30 : 1)) +
+         1;
+    if (rl > 1 + (avail - gh - bh - 2) / 2)
+        rl = 1 + (avail - gh - bh - 2 > 0 ? (avail - gh - bh - 2) / 2 : 0);
     heading(line, 2, "NOW");
     attrset(colors_attr(TH_DIM));
     move(line, 5);

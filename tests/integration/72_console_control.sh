@@ -135,6 +135,11 @@ elif mode == "routers":
         want(rows[3 + i].startswith(name), "router row %d: [%s]" % (3 + i, rows[3 + i][:20]))
     for y in range(6, H - 1):
         want(rows[y].strip() == "", "row %d below the routers: [%s]" % (y, rows[y].rstrip()[:40]))
+elif mode == "metrics":
+    # every section above the pane's last row, which is the hint; a graph
+    want(rows[H - 2].startswith("  R: sales reports"), "the hint row: [%s]" % rows[H - 2].rstrip())
+    want(any(re.search(r"ONLINE  last", r) for r in rows), "no graph of the last hour")
+    want(any(re.search("[\u2800-\u28ff]", r) for r in rows), "no braille")
 elif mode == "help":
     title = [i for i, r in enumerate(rows) if re.search(r"Keys: \w+ pane", r)]
     want(len(title) == 1, "no help title")
@@ -186,6 +191,9 @@ for size in 80x24 100x30 160x50 200x60; do
     tm send-keys -t wisp 1
     wait_for "ROUTER" >/dev/null || wait_for "LAST ERROR" >/dev/null
     t_ok "$size: the Routers pane inside the screen" check routers
+    tm send-keys -t wisp 5
+    wait_for "TOP PLANS" >/dev/null
+    t_ok "$size: the Metrics pane inside the screen, a graph drawn" check metrics
     for pane in 3:Vouchers 1:Routers; do
         tm send-keys -t wisp "${pane%%:*}" '?'
         wait_for "Keys: ${pane#*:} pane" >/dev/null
