@@ -1,0 +1,177 @@
+/*
+ * test_listpane.c - the list widget every table pane uses: which columns a
+ * narrow table drops (by priority, never cutting a title) and how the rest
+ * share the width; sorting (ascending, then the same order reversed, equal
+ * keys in a stable order) with the selection kept on its row; the filter,
+ * which never matches a secret column; state colour maps.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wisp/listpane.h"
+
+/* The Routers pane's widths and priorities. */
+static const struct table_column router_like[] = {
+    {"NAME", 14, false, 0},     {"DRIVER", 9, false, 6},     {"HOST", 16, false, 3},
+    {"STATE", 17, false, 0},    {"CPU", 5, true, 5},         {"MEM FREE", 9, true, 8},
+    {"UPTIME", 11, true, 7},    {"SESS", 5, true, 2},        {"TO REMOVE", 9, true, 9},
+    {"LAST SEEN", 10, true, 4}, {"LAST ERROR", 0, false, 0},
+};
+#define NCOLS ((int)(sizeof router_like / sizeof router_like[0]))
+
+static int
+used(const int *wd, int n)
+{
+    int u = 0, shown = 0;
+
+    for (int c = 0; c < n; c++)
+        if (wd[c] >= 0)
+            u += wd[c] + (shown++ ? 1 : 0);
+    return u;
+}
+
+static void
+test_widths_drop_by_priority(void **state)
+{
+    struct table t = {.cols = router_like, .ncols = NCOLS};
+    int wd[TABLE_MAX_COLS];
+    /* at 80 columns: TO REMOVE, MEM FREE, UPTIME, DRIVER, CPU go, in that order */
+    static const int want80[] = {14, -1, 16, 17, -1, -1, -1, 5, -1, 10, 13};
+
+    (void)state;
+    table_widths(&t, 80, wd);
+    for (int c = 0; c < NCOLS; c++)
+        assert_int_equal(wd[c], want80[c]);
+    assert_int_equal(used(wd, NCOLS), 80);
+    /* wide: every column, the last takes what is left */
+    table_widths(&t, 200, wd);
+    for (int c = 0; c < NCOLS - 1; c++)
+        assert_int_equal(wd[c], router_like[c].width);
+    assert_int_equal(used(wd, NCOLS), 200);
+    /* from the room the columns that are never dropped need (43) up: every
+     * shown column at least as wide as its title */
+    for (int w = 43; w <= 200; w++) {
+        table_widths(&t, w, wd);
+        assert_true(used(wd, NCOLS) <= w);
+        for (int c = 0; c < NCOLS; c++)
+            if (wd[c] >= 0)
+                assert_true(wd[c] >= (int)strlen(router_like[c].title));
+    }
+}
+
+static void
+test_widths_never_past_the_box(void **state)
+{
+    struct table t = {.cols = router_like, .ncols = NCOLS};
+    int wd[TABLE_MAX_COLS];
+
+    (void)state;
+    /* what cannot be dropped is cut from the right, down to nothing */
+    for (int w = 1; w < 60; w++) {
+        table_widths(&t, w, wd);
+        assert_true(used(wd, NCOLS) <= w);
+    }
+}
+
+static const struct listpane_column cols[] = {
+    {{"NAME", 8, false, 0}, "name", LF_TEXT},
+    {{"N", 4, true, 0}, "n", LF_INT},
+    {{"PIN", 6, false, 0}, "pin", LF_TEXT, .secret = true},
+};
+
+static json_t *
+rows3(void)
+{
+    return json_pack("[{s:i, s:s, s:i, s:s}, {s:i, s:s, s:i, s:s}, {s:i, s:s, s:i, s:s}]", "id", 1,
+                     "name", "b", "n", 5, "pin", "4711", "id", 2, "name", "a", "n", 7, "pin",
+                     "0000", "id", 3, "name", "b", "n", 6, "pin", "1234");
+}
+
+static int
+id_at(struct listpane *lp, int i)
+{
+    return (int)json_integer_value(json_object_get(listpane_row(lp, i), "id"));
+}
+
+static void
+test_sort(void **state)
+{
+    struct listpane lp;
+    json_t *rows = rows3();
+
+    (void)state;
+    listpane_init(&lp, cols, 3, "id", NULL);
+    listpane_set_rows(&lp, rows, NULL); /* by NAME, ascending: a, then the b's in their order */
+    assert_int_equal(lp.norder, 3);
+    assert_int_equal(id_at(&lp, 0), 2);
+    assert_int_equal(id_at(&lp, 1), 1);
+    assert_int_equal(id_at(&lp, 2), 3);
+    lp.t.sel = 1;                                                /* id 1 */
+    assert_string_equal(listpane_sort(&lp, true, NULL), "NAME"); /* the same order reversed */
+    assert_int_equal(id_at(&lp, 0), 3);
+    assert_int_equal(id_at(&lp, 1), 1);
+    assert_int_equal(id_at(&lp, 2), 2);
+    assert_int_equal(id_at(&lp, lp.t.sel), 1);                 /* the selection stayed on its row */
+    assert_string_equal(listpane_sort(&lp, false, NULL), "N"); /* by the number, ascending */
+    assert_int_equal(id_at(&lp, 0), 1);
+    assert_int_equal(id_at(&lp, 1), 3);
+    assert_int_equal(id_at(&lp, 2), 2);
+    assert_int_equal(id_at(&lp, lp.t.sel), 1);
+    listpane_free(&lp);
+    json_decref(rows);
+}
+
+static void
+test_filter(void **state)
+{
+    struct listpane lp;
+    json_t *rows = rows3();
+
+    (void)state;
+    listpane_init(&lp, cols, 3, "id", NULL);
+    listpane_set_rows(&lp, rows, "7"); /* n = 7; the PIN 4711 is not searched */
+    assert_int_equal(lp.norder, 1);
+    assert_int_equal(id_at(&lp, 0), 2);
+    listpane_set_rows(&lp, rows, "1234"); /* only a PIN has it */
+    assert_int_equal(lp.norder, 0);
+    assert_null(listpane_selected(&lp));
+    listpane_set_rows(&lp, rows, "");
+    assert_int_equal(lp.norder, 3);
+    listpane_select_id(&lp, "3");
+    assert_int_equal(id_at(&lp, lp.t.sel), 3);
+    listpane_free(&lp);
+    json_decref(rows);
+}
+
+static void
+test_state_colours(void **state)
+{
+    static const struct listpane_state map[] = {
+        {"up", TH_OK}, {"maintenance", TH_WARN}, {NULL, TH_BAD}};
+
+    (void)state;
+    assert_int_equal(listpane_state(map, "up"), TH_OK);
+    assert_int_equal(listpane_state(map, "maintenance"), TH_WARN);
+    assert_int_equal(listpane_state(map, "down"), TH_BAD);
+    assert_int_equal(listpane_state(map, NULL), TH_BAD);
+    assert_int_equal(listpane_state(LISTPANE_ALWAYS(TH_DIM), "anything"), TH_DIM);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_widths_drop_by_priority),
+        cmocka_unit_test(test_widths_never_past_the_box),
+        cmocka_unit_test(test_sort),
+        cmocka_unit_test(test_filter),
+        cmocka_unit_test(test_state_colours),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
