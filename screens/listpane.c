@@ -33,99 +33,92 @@ iso_epoch(const char *s, long long *t)
     return true;
 }
 
-void
-listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
+/* A timestamp relative to now: "in 5m" or "due" (LF_IN), "5m ago" (LF_AGO). */
+static void
+format_relative(const char *iso, enum listpane_format f, char *buf, size_t n)
 {
-    long long x;
+    static const struct {
+        long long secs;
+        const char *unit;
+    } units[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
+    long long t, d;
+    size_t u = 0;
 
-    if (!v || json_is_null(v)) {
+    if (!iso_epoch(iso, &t)) {
         snprintf(buf, n, "-");
         return;
     }
-    if (json_is_string(v) && f == LF_TIME) { /* times to the minute */
-        const char *t = json_string_value(v);
-
-        if (strlen(t) >= 16 && t[10] == 'T') {
-            snprintf(buf, n, "%.10s %.5s", t, t + 11);
-            return;
-        }
-    }
-    if (json_is_string(v) && f != LF_AGO && f != LF_IN) {
-        const char *t = json_string_value(v);
-
-        if (str_has_ctrl(t)) { /* stored or router text: shown, never obeyed */
-            char *safe = str_safe(t);
-
-            snprintf(buf, n, "%s", safe);
-            free(safe);
-        } else {
-            snprintf(buf, n, "%s", t);
-        }
+    d = f == LF_IN ? t - (long long)time(NULL) : (long long)time(NULL) - t;
+    if (f == LF_IN && d <= 0) {
+        snprintf(buf, n, "due");
         return;
     }
-    if (json_is_boolean(v)) {
+    if (d < 0)
+        d = 0;
+    while (u + 1 < sizeof units / sizeof units[0] && d < units[u].secs)
+        u++;
+    if (f == LF_IN && u == 0) /* "in" says hours at most */
+        u = 1;
+    snprintf(buf, n, f == LF_IN ? "in %lld%s" : "%lld%s ago", d / units[u].secs, units[u].unit);
+}
+
+/* Stored or router text: shown, never obeyed; a timestamp to the minute. */
+static void
+format_text(const char *t, enum listpane_format f, char *buf, size_t n)
+{
+    if (f == LF_TIME && strlen(t) >= 16 && t[10] == 'T') {
+        snprintf(buf, n, "%.10s %.5s", t, t + 11);
+    } else if (str_has_ctrl(t)) {
+        char *safe = str_safe(t);
+
+        snprintf(buf, n, "%s", safe);
+        free(safe);
+    } else {
+        snprintf(buf, n, "%s", t);
+    }
+}
+
+/* Traffic: one decimal, 1024-based, as htop shows memory. */
+static void
+format_bytes(long long x, char *buf, size_t n)
+{
+    if (x < 1024)
+        snprintf(buf, n, "%lldB", x);
+    else if (x < 1024LL * 1024)
+        snprintf(buf, n, "%.1fK", (double)x / 1024);
+    else if (x < 1024LL * 1024 * 1024)
+        snprintf(buf, n, "%.1fM", (double)x / (1024 * 1024));
+    else
+        snprintf(buf, n, "%.1fG", (double)x / (1024.0 * 1024 * 1024));
+}
+
+void
+listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
+{
+    long long x = json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+
+    if (!v || json_is_null(v))
+        snprintf(buf, n, "-");
+    else if (json_is_string(v) && (f == LF_AGO || f == LF_IN))
+        format_relative(json_string_value(v), f, buf, n);
+    else if (json_is_string(v))
+        format_text(json_string_value(v), f, buf, n);
+    else if (json_is_boolean(v))
         snprintf(buf, n, "%s", json_is_true(v) ? "yes" : "no");
-        return;
-    }
-    x = json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-    switch (f) {
-    case LF_DURATION:
-        if (x <= 0)
-            snprintf(buf, n, "0s");
-        else
-            units_format_duration(x, buf, n);
-        break;
-    case LF_BYTES: /* traffic: one decimal, 1024-based, as htop shows memory */
-        if (x < 1024)
-            snprintf(buf, n, "%lldB", x);
-        else if (x < 1024LL * 1024)
-            snprintf(buf, n, "%.1fK", (double)x / 1024);
-        else if (x < 1024LL * 1024 * 1024)
-            snprintf(buf, n, "%.1fM", (double)x / (1024 * 1024));
-        else
-            snprintf(buf, n, "%.1fG", (double)x / (1024.0 * 1024 * 1024));
-        break;
-    case LF_RATE:
+    else if (f == LF_DURATION && x > 0)
+        units_format_duration(x, buf, n);
+    else if (f == LF_DURATION)
+        snprintf(buf, n, "0s");
+    else if (f == LF_BYTES)
+        format_bytes(x, buf, n);
+    else if (f == LF_RATE)
         units_format_bps(x, buf, n);
-        break;
-    case LF_PERCENT:
+    else if (f == LF_PERCENT)
         snprintf(buf, n, "%lld%%", x);
-        break;
-    case LF_IN:
-    case LF_AGO: {
-        long long t, d;
-
-        if (!iso_epoch(json_string_value(v), &t)) {
-            snprintf(buf, n, "-");
-            break;
-        }
-        d = f == LF_IN ? t - (long long)time(NULL) : (long long)time(NULL) - t;
-        if (f == LF_IN) {
-            if (d <= 0)
-                snprintf(buf, n, "due");
-            else if (d < 60)
-                snprintf(buf, n, "in %llds", d);
-            else if (d < 3600)
-                snprintf(buf, n, "in %lldm", d / 60);
-            else
-                snprintf(buf, n, "in %lldh", d / 3600);
-            break;
-        }
-        if (d < 0)
-            d = 0;
-        if (d < 60)
-            snprintf(buf, n, "%llds ago", d);
-        else if (d < 3600)
-            snprintf(buf, n, "%lldm ago", d / 60);
-        else if (d < 86400)
-            snprintf(buf, n, "%lldh ago", d / 3600);
-        else
-            snprintf(buf, n, "%lldd ago", d / 86400);
-        break;
-    }
-    default:
+    else if (f == LF_AGO || f == LF_IN)
+        snprintf(buf, n, "-");
+    else
         snprintf(buf, n, "%lld", x);
-    }
 }
 
 enum theme_element

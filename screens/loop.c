@@ -202,9 +202,15 @@ handle_key(struct console *con, int ch)
     char *line;
 
     if (con->prompting) {
+        bool hinted = prompt_hint() != NULL;
+
         if (ch == KEY_RESIZE || ch == KEY_MOUSE)
             return ch == KEY_RESIZE ? R_SCREEN : R_NONE;
-        return prompt_key(ch, &line) ? prompt_finished(con, line) : R_FOOTER;
+        if (prompt_key(ch, &line))
+            return prompt_finished(con, line);
+        /* Tab's candidates show on the pane's last row: it is drawn again
+         * when they come or go */
+        return hinted || prompt_hint() ? R_PANE | R_FOOTER : R_FOOTER;
     }
     if (con->dlg_open)
         return dialog_answer(con, ch);
@@ -262,6 +268,57 @@ now_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/* The keys waiting: each to whatever has the keyboard. *key_at is when the
+ * first was read (for the frame log). */
+static enum reaction
+take_keys(struct console *con, double *key_at)
+{
+    enum reaction r = R_NONE;
+    int ch;
+
+    while (!con->quit && (ch = getch()) != ERR) {
+        bool overlay = frame_overlay_open(con), prompting = con->prompting;
+
+        if (*key_at == 0)
+            *key_at = now_us();
+        r |= handle_key(con, ch);
+        if ((overlay && !frame_overlay_open(con)) || (prompting && !con->prompting))
+            r |= R_SCREEN; /* what the box or the hint line covered */
+        if (r & R_QUIT)
+            con->quit = true;
+    }
+    return r;
+}
+
+/* Wait for the next event, at most until the clock's next second: what it
+ * asks of the screen. */
+static enum reaction
+wait_event(struct console *con, double *key_at)
+{
+    struct pollfd fds[3] = {
+        {STDIN_FILENO, POLLIN, 0}, {con->sig[0], POLLIN, 0}, {con->wake[0], POLLIN, 0}};
+    struct timespec ts;
+    enum reaction r = R_NONE;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (poll(fds, 3, 1000 - (int)(ts.tv_nsec / 1000000)) < 0 && errno != EINTR) {
+        con->quit = true;
+        return R_NONE;
+    }
+    if (fds[1].revents & POLLIN)
+        r |= take_signals(con);
+    if (fds[2].revents & POLLIN) {
+        drain(con->wake[0]);
+        r |= take_result(con) | R_HEADER; /* Redis up or down: the header says */
+    }
+    if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+        con->quit = con->hangup = true; /* the pane or the ssh session is gone */
+    r |= take_keys(con, key_at);
+    if (!(fds[0].revents & POLLIN) && !(fds[1].revents & POLLIN) && !(fds[2].revents & POLLIN))
+        r |= R_HEADER | R_FOOTER; /* the clock's second; a message's 5 s */
+    return r;
+}
+
 void
 loop_run(struct console *con)
 {
@@ -271,10 +328,6 @@ loop_run(struct console *con)
     enum reaction r = R_SCREEN | R_VIEW;
 
     while (!con->quit) {
-        struct pollfd fds[3] = {
-            {STDIN_FILENO, POLLIN, 0}, {con->sig[0], POLLIN, 0}, {con->wake[0], POLLIN, 0}};
-        struct timespec ts;
-        int ch, timeout;
         double t0 = now_us();
 
         r |= take_snapshot(con);
@@ -282,7 +335,7 @@ loop_run(struct console *con)
             feed_refresh(con->feed);
         if (r & R_VIEW)
             request_view(con);
-        if (r & (R_ROW | R_SCREEN | R_REPAINT)) {
+        if (r & (R_ROW | R_PANE | R_HEADER | R_FOOTER | R_OVERLAY)) {
             frame_draw(con, r);
             if (frame_log) {
                 double t1 = now_us();
@@ -292,32 +345,7 @@ loop_run(struct console *con)
             }
         }
         key_at = 0;
-        r = R_NONE;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        timeout = 1000 - (int)(ts.tv_nsec / 1000000); /* the next clock second */
-        if (poll(fds, 3, timeout) < 0 && errno != EINTR)
-            break;
-        if (fds[1].revents & POLLIN)
-            r |= take_signals(con);
-        if (fds[2].revents & POLLIN) {
-            drain(con->wake[0]);
-            r |= take_result(con) | R_HEADER; /* Redis up or down: the header says */
-        }
-        if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
-            con->quit = con->hangup = true; /* the pane or the ssh session is gone */
-        while ((ch = getch()) != ERR && !con->quit) {
-            bool overlay = frame_overlay_open(con), prompting = con->prompting;
-
-            if (key_at == 0)
-                key_at = now_us();
-            r |= handle_key(con, ch);
-            if ((overlay && !frame_overlay_open(con)) || (prompting && !con->prompting))
-                r |= R_SCREEN; /* what the box or the hint line covered */
-            if (r & R_QUIT)
-                con->quit = true;
-        }
-        if (!(fds[0].revents & POLLIN) && !(fds[1].revents & POLLIN) && !(fds[2].revents & POLLIN))
-            r |= R_HEADER | R_FOOTER; /* the clock's second; a message's 5 s */
+        r = wait_event(con, &key_at);
     }
     if (frame_log)
         fclose(frame_log);

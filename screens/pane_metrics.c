@@ -221,12 +221,35 @@ top_lists(json_t *m, int y, int rows)
     }
 }
 
+/* NOW: online sessions and throughput, sold today, on rows y .. y+2. */
+static void
+draw_now(json_t *m, const char *currency, int y)
+{
+    char a[32], b[32], online[32], sold[32], rest[160], money[96];
+
+    heading(y, 2, "NOW");
+    attrset(colors_attr(TH_DIM));
+    move(y, 5);
+    draw_fit(str_eq(json_string_value(json_object_get(m, "source")), "redis")
+                 ? "   from the live metrics (Redis)"
+                 : "   from PostgreSQL",
+             COLS - 6);
+    snprintf(online, sizeof online, "%lld", jnum(m, "active_sessions"));
+    snprintf(rest, sizeof rest, " sessions    in %s    out %s", bps(jnum(m, "rx_bps"), a, sizeof a),
+             bps(jnum(m, "tx_bps"), b, sizeof b));
+    figures(y + 1, (const char *const[]){"online ", online, rest}, 3);
+    snprintf(sold, sizeof sold, "%lld", jnum(m, "sold_today"));
+    snprintf(money, sizeof money, " vouchers, %s %s    first logins %lld", currency,
+             json_string_value(json_object_get(m, "revenue_today")) ?: "0",
+             jnum(m, "activated_today"));
+    figures(y + 2, (const char *const[]){"sold today ", sold, money}, 3);
+}
+
 static void
 draw(struct pane *p, int y, int h, enum reaction r)
 {
     json_t *m = p->con->snap.metrics;
     const char *currency = p->con->cfg->currency;
-    char a[32], b[32], online[32], sold[32], rest[160], money[96];
     int line = y, avail, gh, bh, rl;
 
     (void)r;
@@ -245,22 +268,7 @@ draw(struct pane *p, int y, int h, enum reaction r)
          1;
     if (rl > 1 + (avail - gh - bh - 2) / 2)
         rl = 1 + (avail - gh - bh - 2 > 0 ? (avail - gh - bh - 2) / 2 : 0);
-    heading(line, 2, "NOW");
-    attrset(colors_attr(TH_DIM));
-    move(line, 5);
-    draw_fit(str_eq(json_string_value(json_object_get(m, "source")), "redis")
-                 ? "   from the live metrics (Redis)"
-                 : "   from PostgreSQL",
-             COLS - 6);
-    snprintf(online, sizeof online, "%lld", jnum(m, "active_sessions"));
-    snprintf(rest, sizeof rest, " sessions    in %s    out %s", bps(jnum(m, "rx_bps"), a, sizeof a),
-             bps(jnum(m, "tx_bps"), b, sizeof b));
-    figures(line + 1, (const char *const[]){"online ", online, rest}, 3);
-    snprintf(sold, sizeof sold, "%lld", jnum(m, "sold_today"));
-    snprintf(money, sizeof money, " vouchers, %s %s    first logins %lld", currency,
-             json_string_value(json_object_get(m, "revenue_today")) ?: "0",
-             jnum(m, "activated_today"));
-    figures(line + 2, (const char *const[]){"sold today ", sold, money}, 3);
+    draw_now(m, currency, line);
     line += 4;
     if (gh) {
         hour_graphs(json_object_get(m, "last_hour"), line, gh);

@@ -199,10 +199,25 @@ draw(struct pane *p, int y, int h, enum reaction r)
     listpane_draw(&vs->vouchers, vy, vx, vh, vw, vs->focus == 1);
 }
 
-/* The voucher's QR, on screen in the theme's QR colours (or reverse video
- * in mono) so that it scans on dark and light terminals, and its fields. */
+/* The QR code in the box at (y, x): two module rows a character row, in
+ * the theme's QR colours (or reverse video in mono), so that it scans on
+ * dark and light terminals. */
 static void
-details(struct pane *p)
+draw_qr(const struct qr *q, int y, int x)
+{
+    for (int r = 0; r < qr_text_rows(q, 2) && y + r < LINES - 1; r++) {
+        struct sbuf line = {0};
+
+        qr_text_row(q, 2, true, r, &line);
+        attrset(colors_attr(TH_QR));
+        mvaddstr(y + r, x, line.buf);
+        sb_free(&line);
+    }
+}
+
+/* The voucher's fields from (y, x), in w columns. */
+static void
+draw_fields(json_t *v, int y, int x, int w)
 {
     static const struct detail_row rows[] = {
         {"plan", "plan", LF_TEXT},          {"status", "status", LF_TEXT},
@@ -210,12 +225,31 @@ details(struct pane *p)
         {"by", "sold_by", LF_TEXT},         {"first use", "first_used_at", LF_TIME},
         {"expires", "expires_at", LF_TIME},
     };
+    char line[160], buf[96];
+
+    attrset(colors_attr(TH_DIALOG) | A_BOLD);
+    snprintf(line, sizeof line, "voucher %s", json_string_value(json_object_get(v, "code")));
+    move(y, x);
+    draw_fit(line, w);
+    attrset(colors_attr(TH_DIALOG));
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        listpane_format(json_object_get(v, rows[i].key), rows[i].fmt, buf, sizeof buf);
+        snprintf(line, sizeof line, "%-10s %s", rows[i].label, buf);
+        move(y + 2 + (int)i, x);
+        draw_fit(line, w);
+    }
+}
+
+/* The selected voucher: its QR, which logs the customer in, and its fields. */
+static void
+details(struct pane *p)
+{
     struct vouchers *vs = (struct vouchers *)p;
     json_t *v = voucher_at(vs, vs->vouchers.t.sel);
     const char *pw = json_string_value(json_object_get(v, "password"));
     struct qr q;
     struct werr e = {0};
-    char *url, line[160], buf[96];
+    char *url;
     int w, h, y, x, tx;
 
     if (v == NULL || pw == NULL) /* on its way from the data thread, or a userpass voucher */
@@ -233,26 +267,9 @@ details(struct pane *p)
     if (w > COLS - x)
         w = COLS - x; /* a long login URL's QR: the text at its right is cut */
     draw_box(y, x, h, w, colors_attr(TH_DIALOG));
-    for (int r = 0; r < qr_text_rows(&q, 2) && y + 1 + r < LINES - 1; r++) {
-        struct sbuf qline = {0};
-
-        qr_text_row(&q, 2, true, r, &qline);
-        attrset(colors_attr(TH_QR));
-        mvaddstr(y + 1 + r, x + 2, qline.buf);
-        sb_free(&qline);
-    }
+    draw_qr(&q, y + 1, x + 2);
     tx = x + qr_text_cols(&q, 2) + 4;
-    attrset(colors_attr(TH_DIALOG) | A_BOLD);
-    snprintf(line, sizeof line, "voucher %s", json_string_value(json_object_get(v, "code")));
-    move(y + 1, tx);
-    draw_fit(line, x + w - tx - 1);
-    attrset(colors_attr(TH_DIALOG));
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        listpane_format(json_object_get(v, rows[i].key), rows[i].fmt, buf, sizeof buf);
-        snprintf(line, sizeof line, "%-10s %s", rows[i].label, buf);
-        move(y + 3 + (int)i, tx);
-        draw_fit(line, x + w - tx - 1);
-    }
+    draw_fields(v, y + 1, tx, x + w - tx - 1);
     move(y + h - 2, tx);
     draw_fit("Esc closes", x + w - tx - 1);
     attrset(A_NORMAL);

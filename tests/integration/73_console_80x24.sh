@@ -139,26 +139,18 @@ if bad:
     sys.exit(1)
 PY
 
-tm send-keys -t wisp 1
-wait_for "alpha-kiosk" >/dev/null
-sleep 0.3
-t_ok "80x24 Routers: titles whole, rows inside the screen" shape routers
-tm send-keys -t wisp 2
-wait_for "10.5.50.10" >/dev/null
-sleep 0.3
-t_ok "80x24 Sessions: titles whole, rows inside the screen" shape sessions "$code"
-tm send-keys -t wisp 3 Enter
-wait_for "batch 2: weekend" >/dev/null
-sleep 0.3
-t_ok "80x24 Vouchers: both tables' titles whole" shape vouchers
-tm send-keys -t wisp 4
-wait_for "0700000002" >/dev/null
-sleep 0.3
-t_ok "80x24 Orders: titles whole, counts above" shape orders
-tm send-keys -t wisp 5
-wait_for "TOP PLANS" >/dev/null
-sleep 0.3
-t_ok "80x24 Metrics: a graph drawn, every section inside the pane" shape metrics
+# pane KEYS TEXT MODE WHAT: the pane, once TEXT shows, checked as MODE
+pane() {
+    tm send-keys -t wisp $1
+    wait_for "$2" >/dev/null
+    sleep 0.3
+    t_ok "80x24 $4" shape "$3" "$code"
+}
+pane 1 alpha-kiosk routers "Routers: titles whole, rows inside the screen"
+pane 2 10.5.50.10 sessions "Sessions: titles whole, rows inside the screen"
+pane "3 Enter" "batch 2: weekend" vouchers "Vouchers: both tables' titles whole"
+pane 4 0700000002 orders "Orders: titles whole, counts above"
+pane 5 "TOP PLANS" metrics "Metrics: a graph drawn, every section inside the pane"
 
 # the help of every pane: its pages inside the box, each text whole
 for pane in 1:Routers 2:Sessions 3:Vouchers 4:Orders 5:Metrics; do

@@ -3,13 +3,14 @@
  * narrow table drops (by priority, never cutting a title) and how the rest
  * share the width; sorting (ascending, then the same order reversed, equal
  * keys in a stable order) with the selection kept on its row; the filter,
- * which never matches a secret column; state colour maps.
+ * which never matches a secret column; values' formats; state colour maps.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -149,6 +150,39 @@ test_filter(void **state)
 }
 
 static void
+test_format(void **state)
+{
+    char buf[64], iso[64];
+    json_t *v;
+    time_t soon = time(NULL) + 125;
+    struct tm tm;
+
+    (void)state;
+    v = json_string("2026-11-22T12:01:33.5+00:00");
+    listpane_format(v, LF_TIME, buf, sizeof buf);
+    assert_string_equal(buf, "2026-11-22 12:01");
+    json_decref(v);
+    gmtime_r(&soon, &tm);
+    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+    v = json_string(iso);
+    listpane_format(v, LF_IN, buf, sizeof buf); /* a timestamp, not its text */
+    assert_string_equal(buf, "in 2m");
+    listpane_format(v, LF_AGO, buf, sizeof buf); /* the future is now */
+    assert_string_equal(buf, "0s ago");
+    json_decref(v);
+    v = json_string("bad\x1b[2Jname");
+    listpane_format(v, LF_TEXT, buf, sizeof buf); /* shown, never obeyed */
+    assert_string_equal(buf, "bad\\x1b[2Jname");
+    json_decref(v);
+    v = json_integer(3 * 1024 * 1024 / 2);
+    listpane_format(v, LF_BYTES, buf, sizeof buf);
+    assert_string_equal(buf, "1.5M");
+    json_decref(v);
+    listpane_format(NULL, LF_INT, buf, sizeof buf);
+    assert_string_equal(buf, "-");
+}
+
+static void
 test_state_colours(void **state)
 {
     static const struct listpane_state map[] = {
@@ -170,6 +204,7 @@ main(void)
         cmocka_unit_test(test_widths_never_past_the_box),
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_filter),
+        cmocka_unit_test(test_format),
         cmocka_unit_test(test_state_colours),
     };
 
