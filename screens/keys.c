@@ -29,13 +29,6 @@ act_pane(struct pane *p, int key)
 }
 
 static enum reaction
-act_quit(struct pane *p, int key)
-{
-    (void)p, (void)key;
-    return R_QUIT;
-}
-
-static enum reaction
 act_help(struct pane *p, int key)
 {
     (void)key;
@@ -50,13 +43,6 @@ act_refresh(struct pane *p, int key)
     (void)key;
     console_say(p->con, "refreshing");
     return R_REFRESH | R_FOOTER;
-}
-
-static enum reaction
-act_redraw(struct pane *p, int key)
-{
-    (void)p, (void)key;
-    return R_REPAINT;
 }
 
 static enum reaction
@@ -166,10 +152,10 @@ static const struct binding tail[] = {
     {':', ":", "command line: any wisp command, or theme NAME (Tab completes, \u2191 history)",
      "command", act_command, ANYONE, false},
     {'r', "r", "refresh now", NULL, act_refresh, ANYONE, false},
-    {12, "Ctrl-L", "redraw the screen", NULL, act_redraw, ANYONE, false},
+    {12, "Ctrl-L", "redraw the screen", NULL, NULL, ANYONE, false, R_REPAINT},
     {'?', "?", "this help", "help", act_help, ANYONE, false},
-    {'q', "q", "quit (also F10)", "quit", act_quit, ANYONE, false},
-    {KEY_F(10), NULL, NULL, NULL, act_quit, ANYONE, false},
+    {'q', "q", "quit (also F10)", "quit", NULL, ANYONE, false, R_QUIT},
+    {KEY_F(10), NULL, NULL, NULL, NULL, ANYONE, false, R_QUIT},
 };
 
 #define NNAV  (sizeof nav / sizeof nav[0])
@@ -207,7 +193,7 @@ keys_dispatch(struct console *con, int ch)
             return p->cls->keys[i].fn(p, ch);
     for (size_t i = 0; (b = nth(p, i)) != NULL; i++)
         if (b->key == ch && applies(b, p))
-            return b->fn(p, ch);
+            return b->fn ? b->fn(p, ch) : b->react;
     return R_NONE;
 }
 

@@ -316,8 +316,7 @@ const struct pane_class metrics_pane = {
     .fill = "The figures appear once the database answers. R shows the sales reports (today, "
             "this week, this month, by plan and by operator).",
     .want = FEED_METRICS,
-    .keys = keys,
-    .nkeys = sizeof keys / sizeof keys[0],
+    PANE_KEYS(keys),
     .create = create,
     .draw = draw,
 };

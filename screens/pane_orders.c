@@ -282,14 +282,12 @@ const struct pane_class orders_pane = {
     .fill = "No orders yet: `wisp order add --product PLAN --customer PHONE` takes one, and a web "
             "shop calls wisp_order_add (docs/orders.md).",
     .want = FEED_ORDERS,
-    .keys = keys,
-    .nkeys = sizeof keys / sizeof keys[0],
+    PANE_KEYS(keys),
     .create = create,
     .destroy = destroy,
     .update = update,
     .draw = draw,
-    .detail_rows = detail_rows,
-    .ndetail_rows = sizeof detail_rows / sizeof detail_rows[0],
+    PANE_DETAIL_ROWS(detail_rows),
     .detail_title = detail_title,
     .finished = finished,
 };

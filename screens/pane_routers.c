@@ -228,14 +228,10 @@ const struct pane_class routers_pane = {
                "their state, load and sessions.",
     .fill = "No routers yet: an admin presses a here, or runs `wisp router add NAME --host H "
             "--user U --driver routeros|opennds --key PATH --accept-new-hostkey`.",
-    .want = 0,
-    .keys = keys,
-    .nkeys = sizeof keys / sizeof keys[0],
-    .columns = columns,
-    .ncolumns = sizeof columns / sizeof columns[0],
+    PANE_KEYS(keys),
+    PANE_COLUMNS(columns),
     .id_key = "name",
     .rows = rows,
-    .detail_rows = detail_rows,
-    .ndetail_rows = sizeof detail_rows / sizeof detail_rows[0],
+    PANE_DETAIL_ROWS(detail_rows),
     .detail_title = detail_title,
 };

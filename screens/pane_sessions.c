@@ -99,13 +99,10 @@ const struct pane_class sessions_pane = {
     .fill = "No one is online. A login on a router shows here within one worker cycle (`wisp "
             "worker`, or the console's own worker when none runs).",
     .want = FEED_SESSIONS,
-    .keys = keys,
-    .nkeys = sizeof keys / sizeof keys[0],
-    .columns = columns,
-    .ncolumns = sizeof columns / sizeof columns[0],
+    PANE_KEYS(keys),
+    PANE_COLUMNS(columns),
     .id_key = "id",
     .rows = rows,
-    .detail_rows = detail_rows,
-    .ndetail_rows = sizeof detail_rows / sizeof detail_rows[0],
+    PANE_DETAIL_ROWS(detail_rows),
     .detail_title = detail_title,
 };

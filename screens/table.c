@@ -99,9 +99,8 @@ put_cell(const char *s, int w, bool right)
     }
 }
 
-/* The room columns take: their widths and the spaces between them. */
-static int
-used_by(const int *out, int n)
+int
+table_span(const int *out, int n)
 {
     int used = 0, shown = 0;
 
@@ -125,7 +124,7 @@ table_widths(const struct table *t, int w, int *out)
     }
     /* short of room: drop whole columns, the highest `drop` (then the
      * rightmost) first, so that no title is cut */
-    while ((used = used_by(out, t->ncols)) > w) {
+    while ((used = table_span(out, t->ncols)) > w) {
         int worst = -1;
 
         for (int c = 0; c < t->ncols; c++)
@@ -141,7 +140,7 @@ table_widths(const struct table *t, int w, int *out)
     /* what cannot be dropped and still does not fit: cut from the right,
      * down to nothing, so that the row never runs past w */
     for (int c = t->ncols - 1; c >= 0 && used > w; c--) {
-        int sep = used_by(out, c) > 0 ? 1 : 0, cut;
+        int sep = table_span(out, c) > 0 ? 1 : 0, cut;
 
         if (out[c] < 0)
             continue;

@@ -54,9 +54,10 @@ struct binding {
     const char *label; /* as shown in the footer and help; NULL: an alias, not shown */
     const char *help;
     const char *hint; /* short text for the footer, NULL = not shown there */
-    enum reaction (*fn)(struct pane *p, int key);
+    enum reaction (*fn)(struct pane *p, int key); /* NULL: the key is `react` */
     enum need need;
     bool tables; /* only in panes that show a table */
+    enum reaction react;
 };
 
 struct pane_class {
@@ -110,6 +111,11 @@ struct pane {
 
 /* A dialog's completion, given when it is opened: what its values do. */
 typedef enum reaction (*dialog_done)(struct pane *p, const struct dialog *d);
+
+/* A class's keys, details lines and columns, with their counts. */
+#define PANE_KEYS(k)        .keys = (k), .nkeys = sizeof(k) / sizeof(k)[0]
+#define PANE_DETAIL_ROWS(r) .detail_rows = (r), .ndetail_rows = sizeof(r) / sizeof(r)[0]
+#define PANE_COLUMNS(c)     .columns = (c), .ncolumns = (int)(sizeof(c) / sizeof(c)[0])
 
 /* The one console state (struct app in htop terms), passed explicitly. */
 struct console {

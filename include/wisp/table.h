@@ -62,5 +62,7 @@ int table_row_at(const struct table *t, int y, int line);
 /* The widths of t's columns in w columns: -1 for a dropped column (what
  * table_draw uses; exposed for tests and panes that align to it). */
 void table_widths(const struct table *t, int w, int *out);
+/* The columns such widths take, the spaces between the shown ones included. */
+int table_span(const int *widths, int n);
 
 #endif

@@ -141,22 +141,16 @@ elif mode == "metrics":
     want(any(re.search(r"ONLINE  last", r) for r in rows), "no graph of the last hour")
     want(any(re.search("[\u2800-\u28ff]", r) for r in rows), "no braille")
 elif mode == "help":
-    title = [i for i, r in enumerate(rows) if re.search(r"Keys: \w+ pane", r)]
-    want(len(title) == 1, "no help title")
-    if title:
-        # the box's columns, centred: every help text whole (wrapped under
-        # its key, not cut to an ellipsis), and the text of `:` on this page
-        # or the next
-        t = title[0]
-        x = rows[t].index("Keys:") - 2
-        box = [r[x + 2:W - x - 1] for r in rows[t + 1:H - 1]]
-        cut = [b.strip() for b in box if "\u2026" in b]
-        want(not cut, "a help line cut: [%s]" % (cut[0] if cut else ""))
-        text = " ".join(" ".join(b.split()) for b in box)
-        if "command line:" in text:
-            want("command line: any wisp command, or theme NAME (Tab completes, \u2191 history)" in text,
-                 "the help for : is not whole: [%s]" % text[text.index("command line:"):][:90])
-            print("found")
+    # every help text whole (wrapped under its key, not cut to an
+    # ellipsis), and the text of `:` on this page or the next
+    sys.path.insert(0, "tests/tools")
+    from helpbox import help_box
+    text, problems = help_box(rows, W)
+    bad += problems
+    if "command line:" in text:
+        want("command line: any wisp command, or theme NAME (Tab completes, \u2191 history)" in text,
+             "the help for : is not whole: [%s]" % text[text.index("command line:"):][:90])
+        print("found")
 if bad:
     print("; ".join(bad[:4]))
     sys.exit(1)

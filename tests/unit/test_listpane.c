@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,17 +26,6 @@ static const struct table_column router_like[] = {
 };
 #define NCOLS ((int)(sizeof router_like / sizeof router_like[0]))
 
-static int
-used(const int *wd, int n)
-{
-    int u = 0, shown = 0;
-
-    for (int c = 0; c < n; c++)
-        if (wd[c] >= 0)
-            u += wd[c] + (shown++ ? 1 : 0);
-    return u;
-}
-
 static void
 test_widths_drop_by_priority(void **state)
 {
@@ -48,17 +38,17 @@ test_widths_drop_by_priority(void **state)
     table_widths(&t, 80, wd);
     for (int c = 0; c < NCOLS; c++)
         assert_int_equal(wd[c], want80[c]);
-    assert_int_equal(used(wd, NCOLS), 80);
+    assert_int_equal(table_span(wd, NCOLS), 80);
     /* wide: every column, the last takes what is left */
     table_widths(&t, 200, wd);
     for (int c = 0; c < NCOLS - 1; c++)
         assert_int_equal(wd[c], router_like[c].width);
-    assert_int_equal(used(wd, NCOLS), 200);
+    assert_int_equal(table_span(wd, NCOLS), 200);
     /* from the room the columns that are never dropped need (43) up: every
      * shown column at least as wide as its title */
     for (int w = 43; w <= 200; w++) {
         table_widths(&t, w, wd);
-        assert_true(used(wd, NCOLS) <= w);
+        assert_true(table_span(wd, NCOLS) <= w);
         for (int c = 0; c < NCOLS; c++)
             if (wd[c] >= 0)
                 assert_true(wd[c] >= (int)strlen(router_like[c].title));
@@ -75,7 +65,7 @@ test_widths_never_past_the_box(void **state)
     /* what cannot be dropped is cut from the right, down to nothing */
     for (int w = 1; w < 60; w++) {
         table_widths(&t, w, wd);
-        assert_true(used(wd, NCOLS) <= w);
+        assert_true(table_span(wd, NCOLS) <= w);
     }
 }
 
@@ -93,60 +83,81 @@ rows3(void)
                      "0000", "id", 3, "name", "b", "n", 6, "pin", "1234");
 }
 
+/* The list over rows3(), the state of test_sort and test_filter. */
+struct fixture {
+    struct listpane lp;
+    json_t *rows;
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+
+    f->rows = rows3();
+    listpane_init(&f->lp, cols, 3, "id", NULL);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    listpane_free(&f->lp);
+    json_decref(f->rows);
+    free(f);
+    return 0;
+}
+
 static int
 id_at(struct listpane *lp, int i)
 {
     return (int)json_integer_value(json_object_get(listpane_row(lp, i), "id"));
 }
 
+/* The visible rows are the ids want[0..n), in this order. */
+static void
+assert_order(struct listpane *lp, const int *want, int n)
+{
+    assert_int_equal(lp->norder, n);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(id_at(lp, i), want[i]);
+}
+
 static void
 test_sort(void **state)
 {
-    struct listpane lp;
-    json_t *rows = rows3();
+    struct fixture *f = *state;
+    struct listpane *lp = &f->lp;
 
-    (void)state;
-    listpane_init(&lp, cols, 3, "id", NULL);
-    listpane_set_rows(&lp, rows, NULL); /* by NAME, ascending: a, then the b's in their order */
-    assert_int_equal(lp.norder, 3);
-    assert_int_equal(id_at(&lp, 0), 2);
-    assert_int_equal(id_at(&lp, 1), 1);
-    assert_int_equal(id_at(&lp, 2), 3);
-    lp.t.sel = 1;                                                /* id 1 */
-    assert_string_equal(listpane_sort(&lp, true, NULL), "NAME"); /* the same order reversed */
-    assert_int_equal(id_at(&lp, 0), 3);
-    assert_int_equal(id_at(&lp, 1), 1);
-    assert_int_equal(id_at(&lp, 2), 2);
-    assert_int_equal(id_at(&lp, lp.t.sel), 1);                 /* the selection stayed on its row */
-    assert_string_equal(listpane_sort(&lp, false, NULL), "N"); /* by the number, ascending */
-    assert_int_equal(id_at(&lp, 0), 1);
-    assert_int_equal(id_at(&lp, 1), 3);
-    assert_int_equal(id_at(&lp, 2), 2);
-    assert_int_equal(id_at(&lp, lp.t.sel), 1);
-    listpane_free(&lp);
-    json_decref(rows);
+    listpane_set_rows(lp, f->rows, NULL); /* by NAME: a, then the b's in their order */
+    assert_order(lp, (const int[]){2, 1, 3}, 3);
+    lp->t.sel = 1;                                              /* id 1 */
+    assert_string_equal(listpane_sort(lp, true, NULL), "NAME"); /* the same order reversed */
+    assert_order(lp, (const int[]){3, 1, 2}, 3);
+    assert_int_equal(id_at(lp, lp->t.sel), 1);                /* the selection stayed on its row */
+    assert_string_equal(listpane_sort(lp, false, NULL), "N"); /* by the number, ascending */
+    assert_order(lp, (const int[]){1, 3, 2}, 3);
+    assert_int_equal(id_at(lp, lp->t.sel), 1);
 }
 
 static void
 test_filter(void **state)
 {
-    struct listpane lp;
-    json_t *rows = rows3();
+    struct fixture *f = *state;
+    struct listpane *lp = &f->lp;
 
-    (void)state;
-    listpane_init(&lp, cols, 3, "id", NULL);
-    listpane_set_rows(&lp, rows, "7"); /* n = 7; the PIN 4711 is not searched */
-    assert_int_equal(lp.norder, 1);
-    assert_int_equal(id_at(&lp, 0), 2);
-    listpane_set_rows(&lp, rows, "1234"); /* only a PIN has it */
-    assert_int_equal(lp.norder, 0);
-    assert_null(listpane_selected(&lp));
-    listpane_set_rows(&lp, rows, "");
-    assert_int_equal(lp.norder, 3);
-    listpane_select_id(&lp, "3");
-    assert_int_equal(id_at(&lp, lp.t.sel), 3);
-    listpane_free(&lp);
-    json_decref(rows);
+    listpane_set_rows(lp, f->rows, "7"); /* n = 7; the PIN 4711 is not searched */
+    assert_order(lp, (const int[]){2}, 1);
+    listpane_set_rows(lp, f->rows, "1234"); /* only a PIN has it */
+    assert_order(lp, NULL, 0);
+    assert_null(listpane_selected(lp));
+    listpane_set_rows(lp, f->rows, "");
+    assert_order(lp, (const int[]){2, 1, 3}, 3);
+    listpane_select_id(lp, "3");
+    assert_int_equal(id_at(lp, lp->t.sel), 3);
 }
 
 static void
@@ -202,8 +213,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_widths_drop_by_priority),
         cmocka_unit_test(test_widths_never_past_the_box),
-        cmocka_unit_test(test_sort),
-        cmocka_unit_test(test_filter),
+        cmocka_unit_test_setup_teardown(test_sort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_state_colours),
     };
