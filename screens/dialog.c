@@ -7,6 +7,8 @@
 
 #include "wisp/colors.h"
 #include "wisp/dialog.h"
+#include "wisp/draw.h"
+#include "wisp/util.h"
 
 void
 dialog_form(struct dialog *d, const char *title)
@@ -45,13 +47,15 @@ dialog_choice(struct dialog *d, const char *label, const char *const *choices, i
 }
 
 const char *
-dialog_value(const struct dialog *d, int i)
+dialog_value(const struct dialog *d, const char *name)
 {
-    const struct dialog_field *f = &d->field[i];
+    for (int i = 0; i < d->nfields; i++) {
+        const struct dialog_field *f = &d->field[i];
 
-    if (f->nchoices)
-        return f->choices[f->choice];
-    return f->value;
+        if (strcmp(f->label, name) == 0)
+            return f->nchoices ? f->choices[f->choice] : f->value;
+    }
+    return "";
 }
 
 enum dialog_result
@@ -111,20 +115,35 @@ dialog_key(struct dialog *d, int ch)
     return DIALOG_OPEN;
 }
 
+/* A text field's value in `cols` columns: its end when it is longer. */
+static void
+draw_value(const char *v, int cols)
+{
+    int w = str_width(v);
+
+    if (w <= cols) {
+        printw("%s%*s", v, cols - w, "");
+        return;
+    }
+    addstr("\u2026");
+    while (str_width(v) > cols - 1) /* drop characters from the start */
+        v += str_fit(v, 1, NULL) ? str_fit(v, 1, NULL) : 1;
+    addstr(v);
+}
+
 void
 dialog_draw(const struct dialog *d)
 {
     int w = 64, h = d->nfields ? d->nfields + 5 : 6, y = (LINES - h) / 2, x = (COLS - w) / 2;
 
-    for (int i = 0; i < h; i++) {
-        attrset(colors_attr(TH_DIALOG));
-        mvprintw(y + i, x, "%*s", w, "");
-    }
+    draw_box(y, x, h, w, colors_attr(TH_DIALOG));
     attrset(colors_attr(TH_DIALOG) | A_BOLD);
-    mvprintw(y + 1, x + 2, "%s", d->title);
+    move(y + 1, x + 2);
+    draw_fit(d->title, w - 4);
     attrset(colors_attr(TH_DIALOG));
     if (d->nfields == 0) {
-        mvaddnstr(y + 3, x + 2, d->question, w - 4);
+        move(y + 3, x + 2);
+        draw_fit(d->question, w - 4);
         mvprintw(y + 4, x + 2, "y / Enter: yes    n / Esc: no");
         attrset(A_NORMAL);
         return;
@@ -138,10 +157,11 @@ dialog_draw(const struct dialog *d)
         if (f->nchoices)
             printw("\u2039 %s \u203a", f->choices[f->choice]);
         else
-            printw("%-40.40s", f->value);
+            draw_value(f->value, w - 4 - 11 - 2);
         attrset(A_NORMAL);
     }
     attrset(colors_attr(TH_DIALOG) | A_DIM);
-    mvprintw(y + h - 1, x + 2, "Tab next  \u2190\u2192 choose  Enter on the last field: go  Esc");
+    move(y + h - 1, x + 2);
+    draw_fit("Tab next  \u2190\u2192 choose  Enter on the last field: go  Esc", w - 4);
     attrset(A_NORMAL);
 }

@@ -99,79 +99,139 @@ put_cell(const char *s, int w, bool right)
     }
 }
 
-/* Widths for this box: fixed columns as given, the flexible one takes the
- * rest. Too narrow: columns shrink from the right, down to nothing, so that
- * the row never runs past w (past the pane, or wrapping at the screen's edge). */
-static void
-widths(const struct table *t, int w, int *out)
+int
+table_span(const int *out, int n)
 {
-    int used = 0, flex = -1;
+    int used = 0, shown = 0;
+
+    for (int c = 0; c < n; c++)
+        if (out[c] >= 0)
+            used += out[c] + (shown++ ? 1 : 0);
+    return used;
+}
+
+void
+table_widths(const struct table *t, int w, int *out)
+{
+    int flex = -1, used;
 
     for (int c = 0; c < t->ncols; c++) {
         out[c] = t->cols[c].width;
-        if (out[c] == 0)
+        if (out[c] == 0) { /* the flexible column wants at least its title */
             flex = c;
-        used += out[c] + (c ? 1 : 0);
+            out[c] = str_width(t->cols[c].title) > 8 ? str_width(t->cols[c].title) : 8;
+        }
     }
-    if (flex >= 0) {
-        out[flex] = w - used > 4 ? w - used : 4;
-        used += out[flex];
-    }
-    for (int c = t->ncols - 1; c >= 0 && used > w; c--) {
-        int cut = used - w < out[c] + (c ? 1 : 0) ? used - w : out[c] + (c ? 1 : 0);
+    /* short of room: drop whole columns, the highest `drop` (then the
+     * rightmost) first, so that no title is cut */
+    while ((used = table_span(out, t->ncols)) > w) {
+        int worst = -1;
 
-        out[c] -= cut; /* below 0: the separator goes too */
-        used -= cut;
+        for (int c = 0; c < t->ncols; c++)
+            if (out[c] >= 0 && t->cols[c].drop > 0 &&
+                (worst < 0 || t->cols[c].drop >= t->cols[worst].drop))
+                worst = c;
+        if (worst < 0)
+            break;
+        out[worst] = -1;
     }
+    if (flex >= 0 && out[flex] >= 0 && used < w)
+        out[flex] += w - used;
+    /* what cannot be dropped and still does not fit: cut from the right,
+     * down to nothing, so that the row never runs past w */
+    for (int c = t->ncols - 1; c >= 0 && used > w; c--) {
+        int sep = table_span(out, c) > 0 ? 1 : 0, cut;
+
+        if (out[c] < 0)
+            continue;
+        cut = used - w < out[c] + sep ? used - w : out[c] + sep;
+        out[c] -= cut;
+        used -= cut;
+        if (out[c] <= 0)
+            out[c] = -1;
+    }
+}
+
+/* One line of the table: its header (row -1) or a row, blank past the end. */
+static void
+draw_line(struct table *t, int line)
+{
+    int row = line == 0 ? -1 : t->top + line - 1, first = 1;
+    char buf[256];
+
+    move(t->at_y + line, t->at_x);
+    if (row < 0) {
+        attrset(colors_attr(TH_TABLE_HEADER));
+        for (int c = 0; c < t->ncols; c++) {
+            if (t->wd[c] < 0)
+                continue;
+            if (!first)
+                addch(' ');
+            first = 0;
+            put_cell(t->cols[c].title, t->wd[c], t->cols[c].right);
+        }
+        attrset(A_NORMAL);
+        return;
+    }
+    attrset(colors_attr(TH_NORMAL));
+    if (row >= t->nrows) {
+        printw("%*s", t->at_w, "");
+        return;
+    }
+    for (int c = 0; c < t->ncols; c++) {
+        enum theme_element el;
+
+        if (t->wd[c] < 0)
+            continue;
+        el = t->cell(t->ctx, row, c, buf, sizeof buf);
+        if (row == t->sel)
+            attrset(t->at_focused ? colors_attr(TH_SELECTED) : colors_attr(TH_SELECTED) | A_DIM);
+        else
+            attrset(colors_attr(el));
+        if (!first)
+            addch(' ');
+        first = 0;
+        if (str_has_ctrl(buf)) { /* stored or router text: shown, never obeyed */
+            char *safe = str_safe(buf);
+
+            snprintf(buf, sizeof buf, "%s", safe);
+            free(safe);
+        }
+        put_cell(buf, t->wd[c], t->cols[c].right);
+    }
+    attrset(A_NORMAL);
 }
 
 void
 table_draw(struct table *t, int y, int x, int h, int w, bool focused)
 {
-    int wd[32];
-    char buf[256];
-
-    if (h < 1 || w < 4 || t->ncols > 32)
+    if (h < 1 || w < 4 || t->ncols > TABLE_MAX_COLS)
         return;
     table_clamp(t, h);
-    widths(t, w, wd);
-    attrset(colors_attr(TH_TABLE_HEADER));
-    move(y, x);
-    for (int c = 0; c < t->ncols && wd[c] >= 0; c++) {
-        if (c)
-            addch(' ');
-        put_cell(t->cols[c].title, wd[c], t->cols[c].right);
+    table_widths(t, w, t->wd);
+    t->at_y = y, t->at_x = x, t->at_h = h, t->at_w = w, t->at_focused = focused;
+    t->at_top = t->top, t->at_sel = t->sel;
+    for (int line = 0; line < h; line++)
+        draw_line(t, line);
+}
+
+void
+table_draw_sel(struct table *t)
+{
+    int was = t->at_sel;
+
+    if (t->at_h < 1)
+        return;
+    table_clamp(t, t->at_h);
+    if (t->top != t->at_top) {
+        table_draw(t, t->at_y, t->at_x, t->at_h, t->at_w, t->at_focused);
+        return;
     }
-    attrset(A_NORMAL);
-    for (int line = 1; line < h; line++) {
-        int row = t->top + line - 1;
-        bool sel = row == t->sel;
-
-        move(y + line, x);
-        attrset(colors_attr(TH_NORMAL));
-        if (row >= t->nrows) {
-            printw("%*s", w, "");
-            continue;
-        }
-        for (int c = 0; c < t->ncols && wd[c] >= 0; c++) {
-            enum theme_element el = t->cell(t->ctx, row, c, buf, sizeof buf);
-
-            if (sel)
-                attrset(focused ? colors_attr(TH_SELECTED) : colors_attr(TH_SELECTED) | A_DIM);
-            else
-                attrset(colors_attr(el));
-            if (c)
-                addch(' ');
-            if (str_has_ctrl(buf)) { /* stored or router text: shown, never obeyed */
-                char *safe = str_safe(buf);
-
-                snprintf(buf, sizeof buf, "%s", safe);
-                free(safe);
-            }
-            put_cell(buf, wd[c], t->cols[c].right);
-        }
-        attrset(A_NORMAL);
-    }
+    t->at_sel = t->sel;
+    if (was >= t->top && was < t->top + t->at_h - 1)
+        draw_line(t, was - t->top + 1);
+    if (t->sel >= 0)
+        draw_line(t, t->sel - t->top + 1);
 }
 
 int

@@ -2,6 +2,7 @@
  * runner.c - the console's command thread (see include/wisp/runner.h).
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,47 @@ runner_call(struct runner *r, int argc, const char *const *argv)
     return queue(r, NULL, words);
 }
 
+void
+words_add(struct words *w, const char *word)
+{
+    if (w->n < WORDS_MAX) /* no command of the table takes this many */
+        w->w[w->n++] = xstrdup(word);
+}
+
+void
+words_flag(struct words *w, const char *flag, const char *value)
+{
+    if (flag)
+        words_add(w, flag);
+    words_add(w, value);
+}
+
+void
+words_addf(struct words *w, const char *fmt, ...)
+{
+    va_list ap;
+    char word[128]; /* numbers and names */
+
+    va_start(ap, fmt);
+    vsnprintf(word, sizeof word, fmt, ap);
+    va_end(ap);
+    words_add(w, word);
+}
+
+void
+words_free(struct words *w)
+{
+    for (int i = 0; i < w->n; i++)
+        free(w->w[i]);
+    w->n = 0;
+}
+
+bool
+runner_call_words(struct runner *r, const struct words *w)
+{
+    return runner_call(r, w->n, (const char *const *)w->w);
+}
+
 bool
 runner_busy(struct runner *r)
 {
@@ -210,19 +252,6 @@ runner_take(struct runner *r, struct runner_done *d)
     }
     pthread_mutex_unlock(&r->lock);
     return done;
-}
-
-bool
-runner_result(struct runner *r, char **output, int *status)
-{
-    struct runner_done d;
-
-    if (!runner_take(r, &d))
-        return false;
-    *output = d.output;
-    *status = d.status;
-    json_decref(d.result); /* a PIN in it goes with it */
-    return true;
 }
 
 void

@@ -2,7 +2,8 @@
  * dialog.h - small modal forms and confirmations for the console: a list of
  * fields (free text, or a choice cycled with Left/Right), Tab/Enter to move
  * on, Enter on the last field to accept, Esc to cancel. A dialog only
- * collects values; the pane turns them into a command for the command thread.
+ * collects values, read by field name; the completion given when the pane
+ * opened it (console_form, pane.h) turns them into a command.
  */
 #ifndef WISP_DIALOG_H
 #define WISP_DIALOG_H
@@ -38,13 +39,15 @@ void dialog_confirm(struct dialog *d, const char *title, const char *question);
 int dialog_text(struct dialog *d, const char *label, const char *value);
 int dialog_choice(struct dialog *d, const char *label, const char *const *choices, int n);
 
-/* The field's value: its text, or the chosen choice. */
-const char *dialog_value(const struct dialog *d, int i);
+/* The value of the field labelled `name`: its text, or the chosen choice
+ * ("" when there is no such field). */
+const char *dialog_value(const struct dialog *d, const char *name);
 
 /* Feed a key. */
 enum dialog_result dialog_key(struct dialog *d, int ch);
 
-/* Draw it centred over the screen. */
+/* Draw it centred over the screen, inside it from 80x24 up: a text longer
+ * than its field shows its end (where typing goes), after an ellipsis. */
 void dialog_draw(const struct dialog *d);
 
 #endif

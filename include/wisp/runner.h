@@ -28,6 +28,21 @@ struct runner *runner_start(struct config *cfg, int wake_fd, struct werr *e);
  * running. */
 bool runner_call(struct runner *r, int argc, const char *const *argv);
 
+/* A command being built as words for runner_call: each word copied. */
+#define WORDS_MAX 40
+struct words {
+    char *w[WORDS_MAX];
+    int n;
+};
+void words_add(struct words *w, const char *word);
+/* "--flag" and its value as two words; flag NULL: the value alone. */
+void words_flag(struct words *w, const char *flag, const char *value);
+/* A word written as printf does. */
+void words_addf(struct words *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void words_free(struct words *w);
+/* runner_call with w's words (w is left as it was). */
+bool runner_call_words(struct runner *r, const struct words *w);
+
 /* Queue one command line as typed at the `:` prompt (split by cli_split). */
 bool runner_submit(struct runner *r, const char *line);
 
@@ -45,9 +60,6 @@ struct runner_done {
 /* When a command has finished: what it left, handed over (the caller frees
  * output and json_decref's result). False when there is nothing new. */
 bool runner_take(struct runner *r, struct runner_done *d);
-
-/* runner_take without the result: its output (and error line) and status. */
-bool runner_result(struct runner *r, char **output, int *status);
 
 /* Progress of the running command (0/0 when it reports none). */
 void runner_progress(struct runner *r, int64_t *done, int64_t *total);

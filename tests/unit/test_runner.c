@@ -40,8 +40,6 @@ test_words_and_lines(void **state)
     struct runner *r;
     const char *const theme[] = {"theme", "default"};
     const char *const spaced[] = {"theme", "it's \"a\" name"};
-    char *out;
-    int status;
 
     (void)state;
     config_init(&cfg);
@@ -72,13 +70,15 @@ test_words_and_lines(void **state)
     assert_null(d.result);
     free(d.output);
 
-    /* a typed line, split on the thread; runner_result drops the result */
+    /* a typed line, split on the thread, gives its result too */
     assert_true(runner_submit(r, "theme 'default' --json"));
     wait_done(wake[0]);
-    assert_true(runner_result(r, &out, &status));
-    assert_int_equal(status, 0);
-    assert_non_null(strstr(out, "\"theme\": \"default\""));
-    free(out);
+    assert_true(runner_take(r, &d));
+    assert_int_equal(d.status, 0);
+    assert_non_null(strstr(d.output, "\"theme\": \"default\""));
+    assert_string_equal(json_string_value(json_object_get(d.result, "theme")), "default");
+    free(d.output);
+    json_decref(d.result);
     assert_true(runner_submit(r, "theme 'default"));
     wait_done(wake[0]);
     assert_true(runner_take(r, &d));
