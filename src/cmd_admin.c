@@ -52,9 +52,13 @@ static int
 status_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     struct db *db = raw_db(ctx, e);
+    json_t *list = NULL;
 
     (void)a;
-    return db ? db_migrate_status(db, ctx->out, ctx->json, e) : -1; /* writes its own JSON */
+    if (!db || db_migrate_status(db, ctx->json ? NULL : ctx->out, &list, e) < 0)
+        return -1;
+    cmd_result(ctx, list); /* what --json prints */
+    return 0;
 }
 
 static int
@@ -62,7 +66,9 @@ config_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     (void)e;
     (void)a;
-    config_show(ctx->cfg, ctx->out, ctx->json); /* writes its own JSON */
+    cmd_result(ctx, config_json(ctx->cfg)); /* what --json prints */
+    if (!ctx->json)
+        config_show(ctx->cfg, ctx->out, false);
     return 0;
 }
 

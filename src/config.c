@@ -1123,8 +1123,8 @@ config_load_env(struct config *cfg, struct werr *e)
 
 /* ---- showing ----------------------------------------------------------- */
 
-static void
-show_json(const struct config *cfg, FILE *out)
+json_t *
+config_json(const struct config *cfg)
 {
     json_t *obj = json_object();
 
@@ -1142,6 +1142,14 @@ show_json(const struct config *cfg, FILE *out)
         }
         json_object_set_new(obj, o->key, v);
     }
+    return obj;
+}
+
+static void
+show_json(const struct config *cfg, FILE *out)
+{
+    json_t *obj = config_json(cfg);
+
     json_dumpf(obj, out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
     fputc('\n', out);
     json_decref(obj);

@@ -469,7 +469,7 @@ db_migrate(struct db *db, FILE *out, struct werr *e)
 }
 
 int
-db_migrate_status(struct db *db, FILE *out, bool json, struct werr *e)
+db_migrate_status(struct db *db, FILE *out, json_t **list, struct werr *e)
 {
     PGresult *r = NULL;
     json_t *arr = json_array();
@@ -491,27 +491,25 @@ db_migrate_status(struct db *db, FILE *out, bool json, struct werr *e)
         for (int i = 0; r && i < PQntuples(r); i++)
             if (atoi(PQgetvalue(r, i, 0)) == m->version)
                 at = PQgetvalue(r, i, 2), by = PQgetvalue(r, i, 3);
-        if (json) {
-            json_t *o = json_pack("{s:i, s:s, s:s}", "version", m->version, "name", m->name,
-                                  "state", at ? "applied" : "pending");
-            json_object_set_new(o, "applied_at", at ? json_string(at) : json_null());
-            json_object_set_new(o, "applied_by", by ? json_string(by) : json_null());
-            json_array_append_new(arr, o);
-        } else {
+        json_t *o = json_pack("{s:i, s:s, s:s}", "version", m->version, "name", m->name, "state",
+                              at ? "applied" : "pending");
+
+        json_object_set_new(o, "applied_at", at ? json_string(at) : json_null());
+        json_object_set_new(o, "applied_by", by ? json_string(by) : json_null());
+        json_array_append_new(arr, o);
+        if (out)
             fprintf(out, "%03d  %-20s  %s%s\n", m->version, m->name, at ? "applied " : "pending",
                     at ? at : "");
-        }
     }
-    for (int i = 0; r && i < PQntuples(r); i++)
-        if (atoi(PQgetvalue(r, i, 0)) > db_schema_version() && !json)
+    for (int i = 0; out && r && i < PQntuples(r); i++)
+        if (atoi(PQgetvalue(r, i, 0)) > db_schema_version())
             fprintf(out, "%03d  %-20s  applied, unknown to this wisp (newer)\n",
                     atoi(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1));
-    if (json) {
-        json_dumpf(arr, out, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-        fputc('\n', out);
-    }
     PQclear(r);
-    json_decref(arr);
+    if (list)
+        *list = arr;
+    else
+        json_decref(arr);
     return 0;
 fail:
     PQclear(r);

@@ -94,6 +94,9 @@ const struct config_provider *config_provider(const struct config *cfg, const ch
  * secrets (passwords in db/redis) masked as "****". */
 void config_show(const struct config *cfg, FILE *out, bool json);
 
+/* The effective settings as config_show's JSON object (secrets masked). */
+json_t *config_json(const struct config *cfg);
+
 /* Print every key with its environment variable, default and help text. */
 void config_help(FILE *out);
 

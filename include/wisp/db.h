@@ -170,8 +170,9 @@ int db_check_schema(struct db *db, struct werr *e);
  * advisory lock so two at once are safe. */
 int db_migrate(struct db *db, FILE *out, struct werr *e);
 
-/* Applied and pending migrations, as text or JSON. */
-int db_migrate_status(struct db *db, FILE *out, bool json, struct werr *e);
+/* Applied and pending migrations: as text to out (may be NULL), and as a
+ * JSON array in *list (may be NULL; json_decref it). */
+int db_migrate_status(struct db *db, FILE *out, json_t **list, struct werr *e);
 
 /* Highest migration version compiled into this binary. */
 int db_schema_version(void);

@@ -25,6 +25,15 @@ json() {
 
 w db migrate --json
 json "db migrate" '{"migrated":true}'
+w db status --json
+t_eq "db status: a result" "applied" "$(jq -r '.[] | select(.name == "push_marks") | .state' <<<"$OUT")"
+t_eq "db status: every migration once" "$(jq length <<<"$OUT")" "$(jq '[.[].version] | unique | length' <<<"$OUT")"
+w db status
+t_match "db status without --json: text" '^001  init' "$OUT"
+w config show --json
+t_eq "config show: typed (an interval in seconds)" 10 "$(jq '."worker.interval"' <<<"$OUT")"
+w config show
+t_match "config show without --json: text" 'worker\.interval += 10s' "$OUT"
 w plan add 1h --price 1.50 --duration 1h --json
 json "plan add" '{"plan":"1h","added":true}'
 w plan edit 1h --price 1.50 --json
