@@ -262,6 +262,7 @@ enum { FACT_SALE, FACT_ACTIVATION, FACT_COMPLETION, FACTS };
 struct metrics_sent {
     struct fact_ids sent[FACTS]; /* read by the last sweep that reached Redis */
     struct fact_ids read[FACTS]; /* read by the sweep in progress */
+    long long swept;             /* the m:swept that sweep wrote */
 };
 
 struct metrics_sent *
@@ -503,7 +504,9 @@ metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples,
     /* After a Redis restart: all of today's sales and the last hour's graphs,
      * none of them there any more. */
     from = swept > 0 ? (time_t)swept - SWEEP_OVERLAP : local_midnight(now);
-    if (swept == 0 && sent)
+    /* Redis lost what it had (restarted empty, or from an older snapshot, or
+     * a replica behind): what was sent may be gone, so all of it again */
+    if (sent && (swept == 0 || swept < sent->swept))
         facts_clear(sent->sent);
     if (sweep(db, m, from, now + 1, sent, e) < 0 ||
         (swept == 0 && fill_history(db, m, now - 3600, now, e) < 0) ||
@@ -515,8 +518,10 @@ metrics_feed(const struct config *cfg, struct db *db, struct mpath *samples,
             rc = mpath_orders(c, cfg->redis_prefix, orders, e);
         if (rc == 0)
             rc = mpath_set_swept(c, cfg->redis_prefix, now, e);
-        if (rc == 0)
+        if (rc == 0 && sent) {
             sent_commit(sent);
+            sent->swept = now;
+        }
         events_release(c, e);
     }
     json_decref(orders);

@@ -451,6 +451,7 @@ step_push(struct round *rd, bool removals, bool *drained)
     struct werr e = {0};
     struct voucher_push *v = NULL;
     size_t n = 0, failed = 0, at = 0;
+    bool aborted = false; /* a chunk's outcome not recorded: not all dealt with */
     /* half the interval keeps the router's next poll on time; back to back
      * (--cycles with interval 0), a few seconds */
     long long t0 = ssh_now_ms(),
@@ -465,6 +466,8 @@ step_push(struct round *rd, bool removals, bool *drained)
         return 0;
     rc = voucher_push_list(db, rd->s->id, ROUND_PUSH_MAX, &v, &n, &e);
     db_give(rd, db);
+    if (rc == 0)
+        rd->s->push_read_ms = t0;
     if (rc < 0) {
         rd->env->log(rd->env->log_arg, "%s: cannot read vouchers to push: %s", rd->r->name, e.msg);
         return 0;
@@ -497,7 +500,8 @@ step_push(struct round *rd, bool removals, bool *drained)
             if (db) /* (db_take said why when it had none) */
                 rd->env->log(rd->env->log_arg, "%s: cannot record the push: %s", rd->r->name,
                              e.msg);
-            at = n; /* nothing more this round */
+            aborted = true; /* nothing more this round */
+            at = n;
         } else {
             for (size_t i = at; i < at + m; i++)
                 f += errs[i] != NULL;
@@ -513,7 +517,7 @@ step_push(struct round *rd, bool removals, bool *drained)
         }
     }
     /* all it had to push was sent (failures mark their own next try) */
-    *drained = at == n && n < ROUND_PUSH_MAX;
+    *drained = at == n && !aborted && n < ROUND_PUSH_MAX;
     if (failed)
         rd->env->log(rd->env->log_arg, "%s: %zu of %zu vouchers refused", rd->r->name, failed, n);
     free(errs);
@@ -597,7 +601,9 @@ work(struct round *rd, const struct router_round *rr)
     size_t ns = 0;
     struct werr e = {0}, se = {0};
     int pushed = 0, removed = 0, sessions;
-    bool push = rr->push_marks != NULL, drained = false;
+    bool push = rr->push_marks != NULL || s->push_read_ms == 0 ||
+                ssh_now_ms() - s->push_read_ms >= ROUND_PUSH_RECHECK_MS,
+         drained = false;
     /* one round trip: health and the sessions */
     int prc = rd->d->poll(&s->conn, &h, &ss, &ns, &e, &se);
 

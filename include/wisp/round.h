@@ -31,6 +31,11 @@
 #define ROUND_PUSH_MS    3000
 #define ROUND_REMOVE_MAX 2000
 
+/* A router's push list is read at least this often (ms) even with no push
+ * mark due: a safety net for a mark a race or a hand with psql could miss
+ * (src/schema/011_push_marks.sql), bounding what it costs to 10 minutes. */
+#define ROUND_PUSH_RECHECK_MS 600000
+
 /* What every round shares (the worker's). */
 struct round_env {
     const struct config *cfg;
@@ -53,6 +58,7 @@ struct round_slot {
     char note[600];           /* the last round's outcome, for the log */
     long long ms;             /* the last round's time */
     unsigned long statements; /* the last round's SQL statements */
+    long long push_read_ms;   /* when its push list was last read (ssh_now_ms) */
 };
 
 /* One round on s. */
