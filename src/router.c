@@ -382,11 +382,15 @@ router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e
 
     snprintf(ids, sizeof ids, "%d", id);
     /* the flags are EXISTS probes: a steady round costs this one statement
-     * before the poll, whatever waits in the tables */
+     * before the poll, whatever waits in the tables; it notes the round's
+     * start (polled_at): a worker that takes the router over waits an
+     * interval from it, even when this round never ends (a worker killed) */
     rc = db_fetch1v(
         db, e, &round_map, rr,
-        "SELECT r.id, r.name, r.driver, r.host, r.port, r.username,"
-        " CASE WHEN r.key_path IS NULL THEN s.password END AS password, r.key_path,"
+        "UPDATE routers r SET polled_at = now() WHERE r.id = $1"
+        " RETURNING r.id, r.name, r.driver, r.host, r.port, r.username,"
+        " (SELECT s.password FROM router_secrets s WHERE s.router_id = r.id"
+        "   AND r.key_path IS NULL) AS password, r.key_path,"
         " r.hotspot_server, r.login_url, coalesce(r.hostkey, '') AS hostkey, r.accept_new_hostkey,"
         " r.state, coalesce(r.backup_id, 0) AS backup_id, r.failures,"
         " EXISTS (SELECT FROM router_jobs j WHERE j.router_id = r.id AND j.state = 'queued')"
@@ -399,8 +403,7 @@ router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e
         "   AS expired,"
         " EXISTS (SELECT FROM sessions ss JOIN vouchers v ON v.id = ss.voucher_id"
         "   WHERE ss.router_id = r.id AND ss.state = 'active'"
-        "     AND v.status IN ('expired', 'disabled')) AS kicks"
-        " FROM routers r LEFT JOIN router_secrets s ON s.router_id = r.id WHERE r.id = $1",
+        "     AND v.status IN ('expired', 'disabled')) AS kicks",
         1, ids);
     if (rc == 0)
         return werr_set(e, WISP_ERUNTIME, "no router %d (removed?)", id);
@@ -435,7 +438,6 @@ router_record_down(struct db *db, int id, const char *state, const char *error, 
     snprintf(ids, sizeof ids, "%d", id);
     return db_execv(db, e,
                     "UPDATE routers SET state = $2, last_error = $3, failures = failures + 1,"
-                    " polled_at = now(),"
                     " next_try_at = now() + make_interval(secs =>"
                     "   least(300, 5 * power(2, least(failures, 6))))"
                     " WHERE id = $1 AND state <> 'maintenance'",
@@ -470,7 +472,7 @@ router_record_health(struct db *db, int id, const struct rt_health *h, long long
         " mem_total = nullif($5::bigint, -1), mem_free = nullif($6::bigint, -1),"
         " uptime_s = nullif($7::bigint, -1), state = 'up', last_error = $9,"
         " active_sessions = coalesce(nullif($8::int, -1), r.active_sessions),"
-        " failures = 0, next_try_at = NULL, last_seen = now(), polled_at = now()"
+        " failures = 0, next_try_at = NULL, last_seen = now()"
         " FROM routers old WHERE old.id = r.id AND r.id = $1 AND r.state <> 'maintenance'"
         " RETURNING old.state",
         9, ids, h->identity, h->version, cpu, mt, mf, up, ns, error);
@@ -646,8 +648,8 @@ router_leases_take(struct db *db, const char *owner, int lease_s, int share, int
     snprintf(ls, sizeof ls, "%d", lease_s);
     snprintf(sh, sizeof sh, "%d", share);
     snprintf(iv, sizeof iv, "%d", interval_s);
-    /* a router taken over is due one interval after its last poll by the
-     * worker that had it, answered or not: never polled twice in one
+    /* a router taken over is due one interval after the last round the
+     * worker that had it started, answered or not: never polled twice in one
      * interval */
     return db_fetchv(
         db, e, &lease_map, rows, n,

@@ -177,9 +177,10 @@ CREATE TRIGGER push_mark_router_changed AFTER UPDATE ON routers
 GRANT SELECT ON router_push_marks TO wisp_viewer;
 GRANT SELECT, DELETE ON router_push_marks TO wisp_worker, wisp_admin;
 
--- A round's hand-over waits from the router's last poll, answered or not
--- (last_seen is only the last answered one: a down router taken over was
--- polled again at once).
+-- A round's hand-over waits from the start of the router's last round,
+-- answered or not, ended or not (last_seen is only the last answered poll:
+-- a down router, or one whose worker was killed mid-round, was polled again
+-- at once by the worker that took it over).
 ALTER TABLE routers ADD COLUMN polled_at timestamptz;
 GRANT UPDATE (polled_at) ON routers TO wisp_worker, wisp_admin;
 
