@@ -17,6 +17,7 @@
 #include "wisp/colors.h"
 #include "wisp/draw.h"
 #include "wisp/graph.h"
+#include "wisp/metrics.h"
 #include "wisp/pane.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -26,16 +27,6 @@ bps(long long v, char *b, size_t n)
 {
     units_format_bps(v, b, n);
     return b;
-}
-
-static long long
-jnum(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-
-    return json_is_integer(v)  ? (long long)json_integer_value(v)
-           : json_is_string(v) ? atoll(json_string_value(v))
-                               : 0;
 }
 
 /* The axis labels: a count, a rate. */
@@ -206,7 +197,7 @@ top_lists(json_t *m, int y, int rows)
         if ((int)i >= rows)
             break;
         snprintf(line, sizeof line, "%-12s %5lld  %s",
-                 json_string_value(json_object_get(r, "plan")), jnum(r, "sold"),
+                 json_string_value(json_object_get(r, "plan")), metrics_num(r, "sold"),
                  json_string_value(json_object_get(r, "revenue")) ?: "");
         draw_at(y + 1 + (int)i, 2, line, x - 3);
     }
@@ -234,14 +225,15 @@ draw_now(json_t *m, const char *currency, int y)
                  ? "   from the live metrics (Redis)"
                  : "   from PostgreSQL",
              COLS - 6);
-    snprintf(online, sizeof online, "%lld", jnum(m, "active_sessions"));
-    snprintf(rest, sizeof rest, " sessions    in %s    out %s", bps(jnum(m, "rx_bps"), a, sizeof a),
-             bps(jnum(m, "tx_bps"), b, sizeof b));
+    snprintf(online, sizeof online, "%lld", metrics_num(m, "active_sessions"));
+    snprintf(rest, sizeof rest, " sessions    in %s    out %s",
+             bps(metrics_num(m, "rx_bps"), a, sizeof a),
+             bps(metrics_num(m, "tx_bps"), b, sizeof b));
     figures(y + 1, (const char *const[]){"online ", online, rest}, 3);
-    snprintf(sold, sizeof sold, "%lld", jnum(m, "sold_today"));
+    snprintf(sold, sizeof sold, "%lld", metrics_num(m, "sold_today"));
     snprintf(money, sizeof money, " vouchers, %s %s    first logins %lld", currency,
              json_string_value(json_object_get(m, "revenue_today")) ?: "0",
-             jnum(m, "activated_today"));
+             metrics_num(m, "activated_today"));
     figures(y + 2, (const char *const[]){"sold today ", sold, money}, 3);
 }
 

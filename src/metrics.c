@@ -145,8 +145,8 @@ by_label(FILE *out, const char *name, const char *help, const char *lname, json_
     }
 }
 
-static long long
-num(json_t *m, const char *k)
+long long
+metrics_num(json_t *m, const char *k)
 {
     json_t *v = json_object_get(m, k);
 
@@ -166,17 +166,17 @@ metrics_prometheus(json_t *m, const char *currency, FILE *out)
     size_t i;
 
     head(out, "wisp_sessions_active", "Hotspot sessions online now.");
-    fprintf(out, "wisp_sessions_active %lld\n", num(m, "active_sessions"));
+    fprintf(out, "wisp_sessions_active %lld\n", metrics_num(m, "active_sessions"));
     by_label(out, "wisp_router_sessions_active", "Hotspot sessions online now, per router.",
              "router", json_object_get(m, "per_router"));
     head(out, "wisp_receive_bytes_per_second",
          "Traffic from the clients, summed over the sessions' rates at the last worker cycle.");
-    fprintf(out, "wisp_receive_bytes_per_second %lld\n", num(m, "rx_bps") / 8);
+    fprintf(out, "wisp_receive_bytes_per_second %lld\n", metrics_num(m, "rx_bps") / 8);
     head(out, "wisp_transmit_bytes_per_second",
          "Traffic to the clients, summed over the sessions' rates at the last worker cycle.");
-    fprintf(out, "wisp_transmit_bytes_per_second %lld\n", num(m, "tx_bps") / 8);
+    fprintf(out, "wisp_transmit_bytes_per_second %lld\n", metrics_num(m, "tx_bps") / 8);
     head(out, "wisp_vouchers_sold_today", "Vouchers sold since midnight.");
-    fprintf(out, "wisp_vouchers_sold_today %lld\n", num(m, "sold_today"));
+    fprintf(out, "wisp_vouchers_sold_today %lld\n", metrics_num(m, "sold_today"));
     head(out, "wisp_revenue_today",
          "Revenue from vouchers sold since midnight, in the currency label.");
     fputs("wisp_revenue_today{currency=\"", out);
@@ -198,7 +198,7 @@ metrics_prometheus(json_t *m, const char *currency, FILE *out)
     {
         fputs("wisp_plan_vouchers_sold_today{plan=\"", out);
         label(out, json_string_value(json_object_get(r, "plan")));
-        fprintf(out, "\"} %lld\n", num(r, "sold"));
+        fprintf(out, "\"} %lld\n", metrics_num(r, "sold"));
     }
 }
 
@@ -299,22 +299,25 @@ cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Note what this sweep read of kind k; true when the last one sent id. */
-static bool
-already_sent(struct metrics_sent *s, int k, const struct fact_row *f, size_t n, size_t i)
+/* What this sweep read of kind k (rows f[0..n-1]), sorted. */
+static void
+note_read(struct metrics_sent *s, int k, const struct fact_row *f, size_t n)
 {
     if (!s)
-        return false;
-    if (i == 0) {
-        free(s->read[k].id);
-        s->read[k].id = xcalloc(n + 1, sizeof(int64_t));
-        s->read[k].n = 0;
-        for (size_t j = 0; j < n; j++)
-            s->read[k].id[s->read[k].n++] = f[j].id;
-        qsort(s->read[k].id, s->read[k].n, sizeof(int64_t), cmp_id);
-    }
-    return s->sent[k].n &&
-           bsearch(&f[i].id, s->sent[k].id, s->sent[k].n, sizeof(int64_t), cmp_id) != NULL;
+        return;
+    s->read[k].id = xcalloc(n + 1, sizeof(int64_t));
+    for (size_t j = 0; j < n; j++)
+        s->read[k].id[j] = f[j].id;
+    s->read[k].n = n;
+    qsort(s->read[k].id, n, sizeof(int64_t), cmp_id);
+}
+
+/* Did the last sweep that reached Redis send fact id of kind k? */
+static bool
+already_sent(const struct metrics_sent *s, int k, int64_t id)
+{
+    return s && s->sent[k].n &&
+           bsearch(&id, s->sent[k].id, s->sent[k].n, sizeof(int64_t), cmp_id) != NULL;
 }
 
 /* The sweep's facts reached Redis: they are the ones sent now (the window
@@ -351,8 +354,9 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct metrics_sen
                   2, a, b) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (!already_sent(sent, FACT_SALE, f, n, i))
+        if (!already_sent(sent, FACT_SALE, f[i].id))
             mpath_sale(m, f[i].id, (time_t)f[i].at, f[i].plan, f[i].cents);
+    note_read(sent, FACT_SALE, f, n);
     db_rows_free(&sale_map, f, n);
     if (db_fetchv(db, e, &activation_map, &f, &n,
                   "SELECT id, floor(extract(epoch FROM first_used_at))::bigint AS at FROM vouchers"
@@ -361,8 +365,9 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct metrics_sen
                   2, a, b) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (!already_sent(sent, FACT_ACTIVATION, f, n, i))
+        if (!already_sent(sent, FACT_ACTIVATION, f[i].id))
             mpath_activation(m, f[i].id, (time_t)f[i].at);
+    note_read(sent, FACT_ACTIVATION, f, n);
     db_rows_free(&activation_map, f, n);
     if (db_fetchv(db, e, &completion_map, &f, &n,
                   "SELECT id, floor(extract(epoch FROM completed_at))::bigint AS at,"
@@ -372,8 +377,9 @@ sweep(struct db *db, struct mpath *m, time_t from, time_t to, struct metrics_sen
                   2, a, b) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (!already_sent(sent, FACT_COMPLETION, f, n, i))
+        if (!already_sent(sent, FACT_COMPLETION, f[i].id))
             mpath_order(m, f[i].id, "completed", (time_t)f[i].at, f[i].cents);
+    note_read(sent, FACT_COMPLETION, f, n);
     db_rows_free(&completion_map, f, n);
     return 0;
 }

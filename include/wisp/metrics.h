@@ -29,6 +29,10 @@ json_t *metrics_now(struct db *db, struct werr *e);
  * (cents): [24]}. */
 json_t *metrics_live(const struct config *cfg, struct db *db, struct werr *e);
 
+/* A figure of those objects: a number, or a numeric string (money and
+ * bigints as PostgreSQL writes them); 0 when absent. */
+long long metrics_num(json_t *m, const char *k);
+
 /* The facts (sales, first logins, completed orders) a feeding process has
  * already sent to Redis: each sweep looks SWEEP_OVERLAP seconds back again
  * (a transaction can commit long after its rows' times), and what was sent

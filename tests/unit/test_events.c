@@ -64,6 +64,28 @@ test_one_connection(void **state)
     free(url);
 }
 
+/* Redis's id for connection c. */
+static long long
+client_id(redisContext *c)
+{
+    redisReply *r = redisCommand(c, "CLIENT ID");
+    long long id = r->integer;
+
+    freeReplyObject(r);
+    return id;
+}
+
+/* Redis hangs up on client id (asked through killer), and time for it. */
+static void
+hang_up(redisContext *killer, long long id)
+{
+    redisReply *r = redisCommand(killer, "CLIENT KILL ID %lld", id);
+
+    assert_int_equal(r->integer, 1);
+    freeReplyObject(r);
+    usleep(50000);
+}
+
 /* A connection that breaks under its holder: the holder's error becomes the
  * outage's one line, and the next once-caller has nothing more to say. */
 static void
@@ -74,18 +96,11 @@ test_broken_under_holder_told_once(void **state)
     redisContext *c, *killer = redisConnectUnix(sock);
     redisReply *r;
     char *url = xasprintf("unix://%s", sock);
-    long long id;
 
     (void)state;
     use(&cfg, url);
     assert_int_equal(events_acquire(&cfg, true, &c, &e), 1);
-    r = redisCommand(c, "CLIENT ID");
-    id = r->integer;
-    freeReplyObject(r);
-    r = redisCommand(killer, "CLIENT KILL ID %lld", id);
-    assert_int_equal(r->integer, 1);
-    freeReplyObject(r);
-    usleep(50000);
+    hang_up(killer, client_id(c));
     r = redisCommand(c, "PING"); /* the holder's command meets the hang-up */
     assert_null(r);
     werr_set(&e, WISP_ERUNTIME, "cannot ping: %s", c->errstr);
@@ -113,15 +128,10 @@ test_hangup_reconnects_at_once(void **state)
     (void)state;
     use(&cfg, url);
     assert_int_equal(events_acquire(&cfg, false, &c, &e), 1);
-    r = redisCommand(c, "CLIENT ID");
-    id = r->integer;
-    freeReplyObject(r);
+    id = client_id(c);
     events_release(c, NULL);
     /* Redis drops the idle connection, as a restart does */
-    r = redisCommand(killer, "CLIENT KILL ID %lld", id);
-    assert_int_equal(r->integer, 1);
-    freeReplyObject(r);
-    usleep(50000);
+    hang_up(killer, id);
     assert_int_equal(events_acquire(&cfg, true, &c, &e), 1);
     r = redisCommand(c, "PING");
     assert_non_null(r);
