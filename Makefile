@@ -11,7 +11,7 @@
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 CC       ?= cc
-PKGS     := ncursesw libpq hiredis jansson libqrencode libssh2 readline libcurl
+PKGS     := ncursesw libpq hiredis jansson libqrencode libssh2 readline libcurl cairo pangocairo
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -29,7 +29,8 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             libqrencode-dev libssh2-1-dev libreadline-dev libcurl4-openssl-dev libcmocka-dev \
             postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus \
-            clang libclang-rt-dev
+            clang libclang-rt-dev \
+            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard screens/*.c)
 SCHEMA   := $(sort $(wildcard src/schema/*.sql))

@@ -209,7 +209,7 @@ receipt_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_receipt(struct pane *p, int key)
 {
-    static const char *const formats[] = {"text", "escpos", "ps"};
+    static const char *const formats[] = {"text", "escpos", "ps", "pdf"};
     json_t *o = selected_order(p);
     struct dialog *d;
     char file[64];
@@ -220,7 +220,7 @@ act_receipt(struct pane *p, int key)
     snprintf(file, sizeof file, "receipt-%lld.txt",
              (long long)json_integer_value(json_object_get(o, "id")));
     d = console_form(p, "Print the order's receipt", receipt_done);
-    dialog_choice(d, "format", formats, 3);
+    dialog_choice(d, "format", formats, 4);
     dialog_print_target(d, file);
     return R_OVERLAY;
 }

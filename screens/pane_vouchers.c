@@ -420,7 +420,7 @@ print_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_print(struct pane *p, int key)
 {
-    static const char *const formats[] = {"text", "ansi", "ps", "escpos"};
+    static const char *const formats[] = {"text", "ansi", "ps", "escpos", "pdf"};
     static const char *const papers[] = {"a4", "letter", "58mm", "80mm"};
     json_t *b = selected_batch((struct vouchers *)p);
     struct dialog *d;
@@ -432,7 +432,7 @@ act_print(struct pane *p, int key)
     snprintf(file, sizeof file, "batch-%lld.txt",
              (long long)json_integer_value(json_object_get(b, "id")));
     d = console_form(p, "Print the selected batch", print_done);
-    dialog_choice(d, "format", formats, 4);
+    dialog_choice(d, "format", formats, 5);
     dialog_text(d, "columns", "2");
     dialog_choice(d, "paper", papers, 4);
     dialog_print_target(d, file);

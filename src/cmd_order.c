@@ -245,6 +245,8 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     char *url = NULL, *what = NULL, serial[32], pin[256];
     int rc;
 
+    if (fmt == NULL && sheet_format_for_file(out, &o.format) == 0) /* -o r.pdf */
+        fmt = sheet_format_name(o.format);
     if (order_id_arg(a->pos[0], &id, e) < 0 ||
         sheet_parse_format(fmt ? fmt : "text", &o.format, e) < 0)
         return -1;
@@ -366,7 +368,7 @@ const struct cmd_entry cmd_order_entries[] = {
      .exec = order_reveal_exec,
      .places = CMD_ANYWHERE},
     {.name = "order receipt",
-     .usage = "ID [--format text|escpos|ps] [-o FILE | --lp [PRINTER]]",
+     .usage = "ID [--format text|escpos|pdf|ps] [-o FILE | --lp [PRINTER]]",
      .summary = "print a completed order's receipt: the PIN and its QR",
      .flags = receipt_flags,
      .min_pos = 1,

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "wisp/cli.h"
+#include "wisp/render.h"
 #include "wisp/report.h"
 #include "wisp/sink.h"
 #include "wisp/texttable.h"
@@ -135,31 +136,14 @@ print_report(struct cmd_ctx *ctx, const char *fmt, const char *out, const char *
         free(text);
         return -1;
     }
-    if (str_eq(fmt, "ps")) { /* a page of Courier lines */
-        int y = 800;
-        char *rest = text, *line;
-
-        fputs("%!PS-Adobe-3.0\n%%Pages: 1\n%%EndComments\n/Courier findfont 9 scalefont setfont\n",
-              sink.f);
-        while ((line = strsep(&rest, "\n"))) {
-            if (!*line) /* empty lines print nothing, as before */
-                continue;
-            fputs("40 ", sink.f);
-            fprintf(sink.f, "%d moveto (", y);
-            for (const char *c = line; *c; c++) {
-                if (*c == '(' || *c == ')' || *c == '\\')
-                    fputc('\\', sink.f);
-                fputc(*c, sink.f);
-            }
-            fputs(") show\n", sink.f);
-            y -= 12;
-        }
-        fputs("showpage\n%%EOF\n", sink.f);
-    } else {
-        fputs(text, sink.f);
-    }
+    if (str_eq(fmt, "ps") || str_eq(fmt, "pdf")) /* the same lines, monospace, any script */
+        rc = render_text_pages(sink.f, str_eq(fmt, "ps") ? RENDER_PS : RENDER_PDF, PAPER_A4, text,
+                               e);
+    else
+        rc = fputs(text, sink.f) < 0 ? werr_set(e, WISP_ERUNTIME, "writing the report") : 0;
     free(text);
-    rc = sink_close(&sink, ctx->out, true, e);
+    if (sink_close(&sink, ctx->out, rc == 0, e) < 0)
+        rc = -1;
     if (rc == 0 && (out || lp))
         fprintf(ctx->out, "report %s\n", out ? out : "sent to lp");
     return rc;
@@ -178,8 +162,8 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (ctx->json + args_has(a, "csv") + (fmt != NULL) > 1)
         return werr_set(e, WISP_EUSAGE, "give one of --json, --csv, --format");
-    if (fmt && !str_eq(fmt, "text") && !str_eq(fmt, "ps"))
-        return werr_set(e, WISP_EUSAGE, "bad --format \"%s\": expected text or ps", fmt);
+    if (fmt && !str_eq(fmt, "text") && !str_eq(fmt, "ps") && !str_eq(fmt, "pdf"))
+        return werr_set(e, WISP_EUSAGE, "bad --format \"%s\": expected text, pdf or ps", fmt);
     if ((args_get(a, "output") || lp) && !fmt)
         fmt = "text";
     if ((db = cmd_db(ctx, e)) == NULL || (rows = report_sales(db, from, to, by, e)) == NULL)
@@ -286,7 +270,7 @@ const struct cmd_entry cmd_report_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "report sales",
      .usage = "[--from DATE] [--to DATE] [--by day|month|plan|operator|router] "
-              "[--json|--csv|--format text|ps [-o FILE | --lp [PRINTER]]]",
+              "[--json|--csv|--format text|pdf|ps [-o FILE | --lp [PRINTER]]]",
      .summary = "sales, first logins and orders from PostgreSQL (default: today, by day)",
      .flags = sales_flags,
      .exec = sales_exec,

@@ -430,12 +430,20 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, "give --batch ID or one or more --code CODE");
     if (out && lp)
         return werr_set(e, WISP_EUSAGE, "give -o FILE or --lp, not both");
-    if (sheet_parse_format(fmt ? fmt : "text", &o.format, e) < 0)
-        return -1;
-    if (sheet_parse_paper(paper                      ? paper
-                          : o.format == SHEET_ESCPOS ? "80mm"
-                                                     : "a4",
+    if (sheet_parse_paper(paper                          ? paper
+                          : fmt && str_eq(fmt, "escpos") ? "80mm"
+                                                         : "a4",
                           &o.paper, e) < 0)
+        return -1;
+    /* Without --format: what -o's extension names, tickets for a thermal
+     * roll, the text sheet when it would land on the terminal, else PDF. */
+    if (fmt == NULL && sheet_format_for_file(out, &o.format) == 0)
+        fmt = sheet_format_name(o.format);
+    if (sheet_parse_format(fmt                                              ? fmt
+                           : o.paper == PAPER_58MM || o.paper == PAPER_80MM ? "escpos"
+                           : !out && !lp && ctx->tty                        ? "text"
+                                                                            : "pdf",
+                           &o.format, e) < 0)
         return -1;
     if (o.format == SHEET_ESCPOS && o.paper != PAPER_58MM && o.paper != PAPER_80MM)
         return werr_set(e, WISP_EUSAGE, "escpos prints on 58mm or 80mm paper (--paper)");
@@ -470,11 +478,11 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (sink_close(&sink, ctx->out, rc == 0, e) < 0)
         rc = -1;
     if (rc == 0)
-        rc = voucher_mark_printed(db, batch, codes, ncodes, fmt ? fmt : "text", e);
+        rc = voucher_mark_printed(db, batch, codes, ncodes, sheet_format_name(o.format), e);
     if (rc == 0)
         cmd_result(ctx, json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
                                   batch ? json_integer(batch) : json_null(), "format",
-                                  fmt ? fmt : "text", "output", out, "lp", lp));
+                                  sheet_format_name(o.format), "output", out, "lp", lp));
     if (rc == 0 && (out || lp))
         cmd_printf(ctx, "printed %zu vouchers%s%s\n", n, out ? " to " : " with lp", out ? out : "");
 out:
@@ -591,7 +599,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .traits = CMD_MUTATES,
      .places = CMD_ANYWHERE},
     {.name = "voucher print",
-     .usage = "--batch ID | --code CODE... [--format text|ansi|ps|escpos] [--columns N] "
+     .usage = "--batch ID | --code CODE... [--format pdf|ps|text|ansi|escpos] [--columns N] "
               "[--paper a4|letter|58mm|80mm] [-o FILE | --lp [PRINTER]]",
      .summary = "print a voucher sheet or reprint single vouchers",
      .flags = print_flags,

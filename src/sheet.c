@@ -3,34 +3,60 @@
  *
  * Every QR is encoded once up front; the largest symbol sets the card size so
  * the cards of one sheet line up. Text and ANSI sheets are built line by line
- * (a row of cards is a grid of pre-padded card lines); PostScript draws each
- * QR as run-length rectangles through one small procedure; ESC/POS hands the
- * URL to the printer's own QR command (GS ( k).
+ * (a row of cards is a grid of pre-padded card lines); PDF and PostScript are
+ * render.c's (cairo and pango), from the fixed layout; ESC/POS hands the URL
+ * to the printer's own QR command (GS ( k).
  */
 #include <errno.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "wisp/qr.h"
+#include "wisp/render.h"
 #include "wisp/sheet.h"
 #include "wisp/util.h"
 
 #define PAPER_QUIET    4  /* quiet-zone modules on paper */
 #define TEXT_INFO_COLS 26 /* width of the text beside the QR on a text card */
 
+static const char *const format_names[] = {"text", "ansi", "ps", "escpos", "pdf"};
+
+const char *
+sheet_format_name(enum sheet_format f)
+{
+    return format_names[f];
+}
+
+int
+sheet_format_for_file(const char *path, enum sheet_format *f)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+
+    if (dot && strchr(dot, '/') == NULL) {
+        if (strcasecmp(dot, ".pdf") == 0)
+            *f = SHEET_PDF;
+        else if (strcasecmp(dot, ".ps") == 0)
+            *f = SHEET_PS;
+        else if (strcasecmp(dot, ".txt") == 0)
+            *f = SHEET_TEXT;
+        else
+            return -1;
+        return 0;
+    }
+    return -1;
+}
+
 int
 sheet_parse_format(const char *s, enum sheet_format *f, struct werr *e)
 {
-    static const char *const names[] = {"text", "ansi", "ps", "escpos"};
-
-    for (int i = 0; i < 4; i++)
-        if (str_eq(s, names[i])) {
+    for (int i = 0; i < 5; i++)
+        if (str_eq(s, format_names[i])) {
             *f = (enum sheet_format)i;
             return 0;
         }
-    return werr_set(e, WISP_EUSAGE, "bad --format \"%s\": expected text, ansi, ps or escpos",
+    return werr_set(e, WISP_EUSAGE, "bad --format \"%s\": expected pdf, ps, text, ansi or escpos",
                     s ? s : "");
 }
 
@@ -225,155 +251,6 @@ write_text(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards
     return 0;
 }
 
-/* ---- PostScript ---------------------------------------------------------- */
-
-/* A PostScript string literal of s: ( ) \ escaped, non-ASCII as '?'. */
-static void
-ps_string(struct sbuf *sb, const char *s)
-{
-    sb_addc(sb, '(');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p >= 0x80) {
-            while ((p[1] & 0xc0) == 0x80)
-                p++;
-            sb_addc(sb, '?');
-        } else if (*p == '(' || *p == ')' || *p == '\\') {
-            sb_addc(sb, '\\');
-            sb_addc(sb, (char)*p);
-        } else if (*p >= ' ') {
-            sb_addc(sb, (char)*p);
-        }
-    }
-    sb_addc(sb, ')');
-}
-
-/* One dot at 150 dpi, in points: two at 300, four at 600. */
-#define PS_DOT (72.0 / 150.0)
-
-/* v on the dot grid (the page's origin is a dot corner). */
-static double
-on_grid(double v)
-{
-    return round(v / PS_DOT) * PS_DOT;
-}
-
-/* The QR as rows of [x len ...] dark runs, drawn by the Q procedure. */
-static void
-ps_qr(struct sbuf *sb, const struct qr *q, double x, double y, double m)
-{
-    sb_add(sb, "[");
-    for (int r = 0; r < q->width; r++) {
-        sb_add(sb, "[");
-        for (int c = 0; c < q->width;) {
-            int run = 0;
-
-            while (c + run < q->width && qr_dark(q, c + run, r))
-                run++;
-            if (run) {
-                sb_printf(sb, "%d %d ", c, run);
-                c += run;
-            } else {
-                c++;
-            }
-        }
-        sb_add(sb, "]");
-    }
-    sb_printf(sb, "] %.2f %.2f %.4f Q\n", x, y, m);
-}
-
-static int
-write_ps(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards, size_t n,
-         struct qr *qs, int maxw, struct werr *e)
-{
-    double pw = o->paper == PAPER_LETTER ? 612 : 595, ph = o->paper == PAPER_LETTER ? 792 : 842;
-    double margin = 28, card_h = 150;
-    int cols = o->columns > 0 ? o->columns : 3;
-    double card_w = (pw - 2 * margin) / cols;
-    int rows = (int)((ph - 2 * margin) / card_h);
-    int per_page = rows * cols, pages = (int)((n + (size_t)per_page - 1) / (size_t)per_page);
-    double side = card_h - 16 < card_w * 0.55 ? card_h - 16 : card_w * 0.55;
-    /* Modules a whole number of dots at 150, 300 and 600 dpi, on the dot
-     * grid: every module prints the same size, which scanners like (at
-     * 2.67 pt a module came out 5 or 6 dots at 150 dpi and one code in a
-     * few hundred did not decode). */
-    double m = floor(side / (maxw + 2 * PAPER_QUIET) / PS_DOT) * PS_DOT;
-    double font = cols > 3 ? 6.5 : 8;
-    struct sbuf sb = {0};
-
-    if (m < PS_DOT) /* cards too small for the grid: as large as fits */
-        m = side / (maxw + 2 * PAPER_QUIET);
-    sb_printf(&sb,
-              "%%!PS-Adobe-3.0\n%%%%Creator: wisp\n%%%%Title: vouchers\n%%%%Pages: %d\n"
-              "%%%%BoundingBox: 0 0 %.0f %.0f\n%%%%DocumentMedia: %s %.0f %.0f 0 () ()\n"
-              "%%%%EndComments\n%%%%BeginProlog\n"
-              "/Q { /m exch def /oy exch def /ox exch def /y 0 def\n"
-              "  { /r exch def 0 2 r length 1 sub { /i exch def\n"
-              "      ox r i get m mul add oy y 1 add m mul sub r i 1 add get m mul m rectfill\n"
-              "    } for /y y 1 add def } forall } bind def\n"
-              "/T { moveto show } bind def\n"
-              "/F { exch findfont exch scalefont setfont } bind def\n"
-              "%%%%EndProlog\n",
-              pages, pw, ph, o->paper == PAPER_LETTER ? "Letter" : "A4", pw, ph);
-    for (size_t i = 0; i < n; i++) {
-        int slot = (int)(i % (size_t)per_page), page = (int)(i / (size_t)per_page);
-        double x = margin + (slot % cols) * card_w;
-        double top = ph - margin - (slot / cols) * card_h;
-        double qx = on_grid(x + 4 + PAPER_QUIET * m + (maxw - qs[i].width) * m / 2);
-        double qy = on_grid(top - 8 - PAPER_QUIET * m - (maxw - qs[i].width) * m / 2);
-        double tx = x + 4 + side + 2, ty = top - 18, lead = font + 3;
-        const struct sheet_card *c = &cards[i];
-        char line[160];
-
-        if (slot == 0)
-            sb_printf(&sb, "%%%%Page: %d %d\n%%%%PageMedia: %s\n0.6 setgray 0.3 setlinewidth\n",
-                      page + 1, page + 1, o->paper == PAPER_LETTER ? "Letter" : "A4");
-        sb_printf(&sb,
-                  "0.6 setgray [2 2] 0 setdash %.2f %.2f %.2f %.2f rectstroke [] 0 setdash "
-                  "0 setgray\n",
-                  x + 1, top - card_h + 1, card_w - 2, card_h - 2);
-        ps_qr(&sb, &qs[i], qx, qy, m);
-        sb_printf(&sb, "/Helvetica-Bold %.1f F ", font + 1.5);
-        ps_string(&sb, o->shop_name ? o->shop_name : "");
-        sb_printf(&sb, " %.2f %.2f T\n/Helvetica %.1f F ", tx, ty, font);
-        ps_string(&sb, c->plan);
-        sb_printf(&sb, " %.2f %.2f T ", tx, ty - 1.5 * lead);
-        snprintf(line, sizeof line, "%s %s", o->currency ? o->currency : "", c->price);
-        ps_string(&sb, line);
-        sb_printf(&sb, " %.2f %.2f T ", tx, ty - 2.5 * lead);
-        ps_string(&sb, c->validity ? c->validity : "");
-        sb_printf(&sb, " %.2f %.2f T\n/Helvetica-Bold %.1f F ", tx, ty - 3.5 * lead, font + 1);
-        snprintf(line, sizeof line, "%s %s", c->password ? "User" : "Code", c->code);
-        ps_string(&sb, line);
-        sb_printf(&sb, " %.2f %.2f T ", tx, ty - 5 * lead);
-        if (c->password) {
-            snprintf(line, sizeof line, "Pass %s", c->password);
-            ps_string(&sb, line);
-            sb_printf(&sb, " %.2f %.2f T ", tx, ty - 6 * lead);
-        }
-        sb_printf(&sb, "\n/Helvetica %.1f F ", font - 1);
-        snprintf(line, sizeof line, "No. %s", c->serial);
-        ps_string(&sb, line);
-        sb_printf(&sb, " %.2f %.2f T\n", tx, top - card_h + 10);
-        if (slot == per_page - 1 || i == n - 1)
-            sb_add(&sb, "showpage\n");
-        if (sb.len > 65536 || i == n - 1) {
-            if (fwrite(sb.buf, 1, sb.len, out) != sb.len) {
-                sb_free(&sb);
-                return werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
-            }
-            sb_reset(&sb);
-        }
-        progress(o, i + 1, n);
-    }
-    sb_add(&sb, "%%EOF\n");
-    if (fwrite(sb.buf, 1, sb.len, out) != sb.len) {
-        sb_free(&sb);
-        return werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
-    }
-    sb_free(&sb);
-    return 0;
-}
-
 /* ---- ESC/POS ------------------------------------------------------------- */
 
 /* A line of ASCII text (others as '?'), cut to width, then LF. */
@@ -489,12 +366,16 @@ sheet_write(FILE *out, const struct sheet_opts *o, const struct sheet_card *card
 
     if (o->format == SHEET_ESCPOS)
         return write_escpos(out, o, cards, n, e);
+    if (o->format == SHEET_PDF || o->format == SHEET_PS) {
+        struct render_layout l;
+
+        render_layout_default(&l, o->paper, o->columns);
+        return render_sheet(out, o->format == SHEET_PDF ? RENDER_PDF : RENDER_PS, &l, o, cards, n,
+                            e);
+    }
     if ((qs = encode_all(cards, n, o->ecc, &maxw, e)) == NULL)
         return -1;
-    if (o->format == SHEET_PS)
-        rc = write_ps(out, o, cards, n, qs, maxw, e);
-    else
-        rc = write_text(out, o, cards, n, qs, maxw, e);
+    rc = write_text(out, o, cards, n, qs, maxw, e);
     free_all(qs, n);
     if (rc == 0 && fflush(out) != 0)
         rc = werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));

@@ -57,6 +57,7 @@ for v in $(compgen -e); do
 done
 export LC_ALL=C.UTF-8
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 # fontconfig (render.c)
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/wisp-test.XXXXXX") || exit 1

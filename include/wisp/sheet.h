@@ -1,10 +1,12 @@
 /*
- * sheet.h - voucher sheets and tickets in four formats, independent of the
+ * sheet.h - voucher sheets and tickets in five formats, independent of the
  * database: the caller hands in cards, a sheet comes out on a FILE.
  *
+ *   pdf     PDF for A4/Letter drawn by render.c (cairo, pango: any script),
+ *           QR as exact vector squares on the dot grid
+ *   ps      the same drawing as PostScript
  *   text    UTF-8 sheet of bordered cards in N columns, form feed between pages
  *   ansi    the same, coloured, for a terminal
- *   ps      PostScript for A4/Letter, QR as exact vector squares, Helvetica
  *   escpos  one ticket per card for 58/80 mm thermal printers, QR through the
  *           printer's own GS ( k command, a cut between tickets
  */
@@ -16,7 +18,7 @@
 
 #include "wisp/err.h"
 
-enum sheet_format { SHEET_TEXT, SHEET_ANSI, SHEET_PS, SHEET_ESCPOS };
+enum sheet_format { SHEET_TEXT, SHEET_ANSI, SHEET_PS, SHEET_ESCPOS, SHEET_PDF };
 enum sheet_paper { PAPER_A4, PAPER_LETTER, PAPER_58MM, PAPER_80MM };
 
 /* One voucher card. All strings are UTF-8; password is NULL in code mode. */
@@ -32,8 +34,8 @@ struct sheet_card {
 
 struct sheet_opts {
     enum sheet_format format;
-    int columns;            /* cards per row for text/ansi/ps; 0 = best fit for the paper */
-    enum sheet_paper paper; /* a4/letter for ps and text page length; 58/80mm for escpos */
+    int columns;            /* cards per row for text/ansi/pdf/ps; 0 = best fit for the paper */
+    enum sheet_paper paper; /* a4/letter for pdf/ps and text page length; 58/80mm for escpos */
     const char *shop_name;
     const char *currency; /* shown before the price, e.g. "KES" */
     char ecc;             /* 'L','M','Q','H' */
@@ -42,9 +44,14 @@ struct sheet_opts {
     void *progress_arg;
 };
 
-/* Parse "text|ansi|ps|escpos" and "a4|letter|58mm|80mm". -1 with WISP_EUSAGE on anything else. */
+/* Parse "pdf|ps|text|ansi|escpos" and "a4|letter|58mm|80mm". -1 with WISP_EUSAGE on anything else.
+ */
 int sheet_parse_format(const char *s, enum sheet_format *f, struct werr *e);
 int sheet_parse_paper(const char *s, enum sheet_paper *p, struct werr *e);
+/* The format a file's extension names (.pdf, .ps, .txt): 0, or -1 for any other. */
+int sheet_format_for_file(const char *path, enum sheet_format *f);
+/* The name sheet_parse_format reads for f ("pdf"). */
+const char *sheet_format_name(enum sheet_format f);
 
 /* Write n cards to out. -1 with the reason on a QR or write error. */
 int sheet_write(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards, size_t n,

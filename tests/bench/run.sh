@@ -7,7 +7,7 @@
 #             identical table of the same server (psql \copy, the whole command).
 #             Target: wisp at most 3x COPY.
 #   console   idle CPU, full redraw, key to screen, memory (bench_console.sh)
-#   sheets    a 1,000-voucher text sheet and PostScript sheet (bench_sheet,
+#   sheets    a 1,000-voucher text, PDF and PostScript sheet (bench_sheet,
 #             in-process, one core). Target: under 1 s each.
 #   routers   the worker over 50 simulated routers behind real sshd against a
 #             sequential ssh loop, --once, and 1,000 vouchers pushed

@@ -90,7 +90,7 @@ echo "\$*" >"$T/lp.args"
 cat >"$T/lp.data"
 LP
 chmod +x "$T/bin/lp"
-PATH=$T/bin:$PATH w voucher print --batch 1 --lp counter
+PATH=$T/bin:$PATH w voucher print --batch 1 --format text --lp counter
 t_eq "lp exits 0" 0 "$RC"
 t_eq "lp gets the printer" "-s -d counter" "$(cat "$T/lp.args")"
 t_eq "lp gets the sheet" "$(expected 1)" "$(decode_text "$T/lp.data")"
@@ -112,7 +112,7 @@ t_eq "failed print not recorded" "" "$(sql "SELECT printed_at FROM batches WHERE
 # Bad input loses nothing.
 w voucher print --batch 1 -o /nonexistent/dir/x.txt
 t_eq "unwritable output" 1 "$RC"
-w voucher print --batch 1 --format pdf
+w voucher print --batch 1 --format docx
 t_eq "bad format" 2 "$RC"
 w voucher print --batch 999 -o "$T/none.txt"
 t_contains "unknown batch" "no batch 999" "$ERR"

@@ -59,6 +59,8 @@ t_eq "escpos receipt: one ticket, one QR, one cut" "qr model=50 size=6 ecc=49 da
     "$(/usr/bin/python3 tests/tools/escpos_qr.py "$T/r1.bin" | grep -E '^qr|^cuts' | paste -sd'|')"
 w order receipt 1 --format ps -o "$T/r1.ps"
 t_ok "ps receipt is PostScript" grep -q '^%!PS' "$T/r1.ps"
+w order receipt 1 -o "$T/r1.pdf"
+t_contains "pdf receipt (by -o's extension) shows the PIN" "$PIN" "$(pdftotext "$T/r1.pdf" -)"
 
 # A web shop calls the function (docs/orders.md).
 sql "SELECT wisp_order_add(p_product => '1h', p_customer => 'acct-77', p_channel => 'web', p_amount => 1.50)" >/dev/null

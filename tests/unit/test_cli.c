@@ -114,7 +114,7 @@ test_usage_errors(void **state)
         run(out, sizeof out, &e, 6, "voucher", "create", "--plan", "x", "--count", "0"),
         WISP_EUSAGE);
     assert_int_equal(
-        run(out, sizeof out, &e, 6, "voucher", "print", "--batch", "1", "--format", "pdf"),
+        run(out, sizeof out, &e, 6, "voucher", "print", "--batch", "1", "--format", "docx"),
         WISP_EUSAGE);
     assert_int_equal(run(out, sizeof out, &e, 5, "voucher", "print", "--batch", "1", "--code", "x"),
                      WISP_EUSAGE);

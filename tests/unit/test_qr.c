@@ -137,6 +137,9 @@ test_text_sheet(void **state)
     free(s);
 }
 
+/* PostScript and PDF come from render.c (cairo): the structure of each,
+ * the page size of the paper asked for, and every page shown. The text
+ * itself is checked with pdftotext in tests/integration/51_print_pdf.sh. */
 static void
 test_ps_sheet(void **state)
 {
@@ -146,10 +149,24 @@ test_ps_sheet(void **state)
     (void)state;
     assert_int_equal(strncmp(s, "%!PS-Adobe-3.0", 14), 0);
     assert_non_null(strstr(s, "%%Pages: 1"));
-    assert_non_null(strstr(s, "%%BoundingBox: 0 0 612 792"));
-    assert_non_null(strstr(s, "(Cafe \\(Net\\))")); /* escaped */
+    assert_non_null(strstr(s, "%%Creator: cairo")); /* not the old hand-written PostScript */
+    assert_non_null(strstr(s, "%%DocumentMedia: Letter 612 792"));
     assert_non_null(strstr(s, "showpage"));
     assert_non_null(strstr(s, "%%EOF"));
+    free(s);
+}
+
+static void
+test_pdf_sheet(void **state)
+{
+    size_t len;
+    char *s = render(SHEET_PDF, PAPER_A4, 3, &len);
+
+    (void)state;
+    assert_int_equal(strncmp(s, "%PDF-1.", 7), 0);
+    assert_non_null(memmem(s, len, "/MediaBox [ 0 0 595 842 ]", 25));
+    assert_non_null(memmem(s, len, "/Count 1", 8));
+    assert_non_null(memmem(s, len, "%%EOF", 5));
     free(s);
 }
 
@@ -194,8 +211,17 @@ test_parse(void **state)
     (void)state;
     assert_int_equal(sheet_parse_format("ps", &f, &e), 0);
     assert_int_equal(f, SHEET_PS);
-    assert_int_equal(sheet_parse_format("pdf", &f, &e), -1);
+    assert_int_equal(sheet_parse_format("pdf", &f, &e), 0);
+    assert_int_equal(f, SHEET_PDF);
+    assert_string_equal(sheet_format_name(SHEET_PDF), "pdf");
+    assert_int_equal(sheet_parse_format("docx", &f, &e), -1);
     assert_int_equal(e.status, WISP_EUSAGE);
+    assert_int_equal(sheet_format_for_file("/tmp/b1.PDF", &f), 0);
+    assert_int_equal(f, SHEET_PDF);
+    assert_int_equal(sheet_format_for_file("b1.txt", &f), 0);
+    assert_int_equal(f, SHEET_TEXT);
+    assert_int_equal(sheet_format_for_file("dir.ps/sheet", &f), -1);
+    assert_int_equal(sheet_format_for_file(NULL, &f), -1);
     assert_int_equal(sheet_parse_paper("58mm", &p, &e), 0);
     assert_int_equal(p, PAPER_58MM);
     assert_int_equal(sheet_parse_paper("a3", &p, &e), -1);
@@ -207,8 +233,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix),    cmocka_unit_test(test_rows),
         cmocka_unit_test(test_login_url), cmocka_unit_test(test_text_sheet),
-        cmocka_unit_test(test_ps_sheet),  cmocka_unit_test(test_escpos),
-        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_ps_sheet),  cmocka_unit_test(test_pdf_sheet),
+        cmocka_unit_test(test_escpos),    cmocka_unit_test(test_parse),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,89 @@
+/*
+ * render.h - voucher sheets and text pages drawn with cairo and pango: PDF
+ * and PostScript from one renderer (cairo's PDF and PS surfaces).
+ *
+ * Text goes through pango (HarfBuzz shaping, bidi, fontconfig fallback), so
+ * Arabic, Hebrew, Devanagari, Thai, CJK and accented Latin print as typed.
+ * QR modules are vector squares whose side is a whole number of dots at 150,
+ * 300 and 600 dpi, placed on that dot grid.
+ *
+ * Where things go on a card is data (struct render_layout): the fixed layout
+ * comes from render_layout_default(); templates fill the same structure.
+ */
+#ifndef WISP_RENDER_H
+#define WISP_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "wisp/err.h"
+#include "wisp/sheet.h"
+
+enum render_target { RENDER_PDF, RENDER_PS };
+
+/* What a box on a card shows. */
+enum render_item {
+    RI_SHOP,     /* the shop's name */
+    RI_PLAN,     /* the plan's name */
+    RI_PRICE,    /* currency and price */
+    RI_VALIDITY, /* the plan's description */
+    RI_CODE,     /* the code (the user name in userpass mode) */
+    RI_PASSWORD, /* the password; nothing in code mode */
+    RI_SERIAL,   /* batch-number */
+    RI_FREE,     /* the layout's free line (WiFi name, a phone number) */
+    RI_QR,       /* the login URL's QR code */
+};
+
+enum render_align { RA_START, RA_CENTRE, RA_END }; /* start: left in LTR text, right in RTL */
+
+/* One box, in points from the card's top-left corner. Text is `lines`
+ * lines (0: one) ellipsized to w, or with fit one line scaled down to w
+ * (a code cut off is no code); the QR is a square of side w (quiet zone
+ * included). */
+struct render_box {
+    enum render_item item;
+    double x, y, w;
+    double size;     /* font size in points */
+    bool bold, mono; /* mono: the layout's monospace family (codes read without doubt) */
+    bool fit;        /* scale down to w rather than cut */
+    int lines;       /* wrap to at most this many lines (0, 1: one) */
+    enum render_align align;
+    const char *label;  /* put before the value ("Code "), may be NULL */
+    const char *label2; /* the label when the card has a password ("User "), may be NULL */
+};
+
+#define RENDER_MAX_BOXES 24
+
+/* A sheet's layout: the page, the grid of cards and each card's boxes. */
+struct render_layout {
+    double page_w, page_h; /* points */
+    double margin_x, margin_y;
+    double card_w, card_h;
+    int columns, rows;
+    const char *font;      /* pango family list, fontconfig falls back per script */
+    const char *mono_font; /* the same for mono boxes */
+    const char *free_line; /* RI_FREE's text, may be NULL */
+    bool cut_lines;        /* a dashed frame around each card */
+    int nboxes;
+    struct render_box boxes[RENDER_MAX_BOXES];
+};
+
+/* The fixed layout wisp has always printed: `columns` cards a row (0 = 3)
+ * on A4 or Letter (any other paper: A4). */
+void render_layout_default(struct render_layout *l, enum sheet_paper paper, int columns);
+
+/* Draw the cards on as many pages as they need, as PDF or PostScript, to
+ * out. o gives the shop name, currency, ECC level and progress callback
+ * (o->format, o->paper and o->columns are the layout's business). -1 with the
+ * reason on a QR, layout or write error. */
+int render_sheet(FILE *out, enum render_target t, const struct render_layout *l,
+                 const struct sheet_opts *o, const struct sheet_card *cards, size_t n,
+                 struct werr *e);
+
+/* Lines of text (a report) in a monospace font on A4 or Letter pages, as
+ * PDF or PostScript. Empty lines keep their space. */
+int render_text_pages(FILE *out, enum render_target t, enum sheet_paper paper, const char *text,
+                      struct werr *e);
+
+#endif
