@@ -13,6 +13,7 @@
 #include "wisp/draw.h"
 #include "wisp/frame.h"
 #include "wisp/help.h"
+#include "wisp/i18n.h"
 #include "wisp/keys.h"
 #include "wisp/prompt.h"
 #include "wisp/runner.h"
@@ -78,7 +79,7 @@ draw_tabs(struct console *con)
     for (int i = 0; i < P_COUNT; i++) {
         con->tab_x[i] = getcurx(stdscr);
         attrset(colors_attr(i == (int)con->cur ? TH_TAB_ACTIVE : TH_TAB));
-        printw(" %d %s ", i + 1, con->panes[i]->cls->name);
+        printw(" %d %s ", i + 1, _(con->panes[i]->cls->name));
         attrset(colors_attr(TH_TAB));
         addstr(" ");
     }

@@ -12,6 +12,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/draw.h"
+#include "wisp/i18n.h"
 #include "wisp/pane.h"
 #include "wisp/qr.h"
 #include "wisp/util.h"
@@ -490,12 +491,13 @@ finished(struct pane *p, const struct runner_done *d)
 }
 
 static const struct binding keys[] = {
-    {'n', "n", "new batch (plan, count, mode, length, prefix, router)", "new", act_new_batch,
-     OPERATOR, false},
-    {'p', "p", "print the selected batch (format, columns, paper, file or lp)", "print", act_print,
-     OPERATOR, false},
-    {'$', "$", "sell the selected voucher (asks first)", "sell", act_sell_disable, OPERATOR, false},
-    {'d', "d", "disable the selected voucher, or the whole batch (asks first)", "disable",
+    {'n', "n", N_("new batch (plan, count, mode, length, prefix, router)"), N_("new"),
+     act_new_batch, OPERATOR, false},
+    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp)"), N_("print"),
+     act_print, OPERATOR, false},
+    {'$', "$", N_("sell the selected voucher (asks first)"), N_("sell"), act_sell_disable, OPERATOR,
+     false},
+    {'d', "d", N_("disable the selected voucher, or the whole batch (asks first)"), N_("disable"),
      act_sell_disable, OPERATOR, false},
 };
 
@@ -521,9 +523,9 @@ destroy(struct pane *p)
 }
 
 const struct pane_class vouchers_pane = {
-    .name = "Vouchers",
-    .purpose = "Voucher batches and their vouchers.",
-    .fill = "`wisp voucher create --plan NAME --count N` makes a batch.",
+    .name = N_("Vouchers"),
+    .purpose = N_("Voucher batches and their vouchers."),
+    .fill = N_("`wisp voucher create --plan NAME --count N` makes a batch."),
     PANE_KEYS(keys),
     .create = create,
     .destroy = destroy,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "wisp/cli.h"
+#include "wisp/i18n.h"
 #include "wisp/router.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -246,7 +247,7 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if (!row.key_path && !row.password) {
         router_row_free(&row);
-        return werr_set(e, WISP_ERUNTIME, "router %s has neither a key nor a password set",
+        return werr_set(e, WISP_ERUNTIME, _("router %s has neither a key nor a password set"),
                         a->pos[0]);
     }
     d = driver_find(row.driver);
@@ -327,7 +328,7 @@ router_maint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     else if (str_eq(v, "off"))
         on = false;
     else
-        return werr_set(e, WISP_EUSAGE, "expected on or off, not \"%s\"", v);
+        return werr_set(e, WISP_EUSAGE, _("expected on or off, not \"%s\""), v);
     if (!db || router_maintenance(db, a->pos[0], on, e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "maintenance", on),
@@ -407,7 +408,7 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (args_has(a, "dry-run") && !args_has(a, "full"))
         return werr_set(e, WISP_EUSAGE,
-                        "--dry-run goes with --full (it lists what --full removes)");
+                        _("--dry-run goes with --full (it lists what --full removes)"));
     db = cmd_db(ctx, e);
     if (db && args_has(a, "dry-run"))
         return router_strays_exec(ctx, db, a->pos[0], e);
@@ -430,7 +431,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .usage = "NAME --host H --user U --driver routeros|opennds (--key PATH | --password-stdin) "
               "(--hostkey SHA256:... | --accept-new-hostkey) [--port 22] [--hotspot-server S] "
               "[--backup NAME] [--login-url URL]",
-     .summary = "register a router (admin)",
+     .summary = N_("register a router (admin)"),
      .flags = router_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -438,12 +439,12 @@ const struct cmd_entry cmd_router_entries[] = {
      .traits = CMD_MUTATES,
      .places = CMD_ANYWHERE},
     {.name = "router list",
-     .summary = "list routers and their state",
+     .summary = N_("list routers and their state"),
      .exec = router_list_exec,
      .places = CMD_ANYWHERE},
     {.name = "router show",
      .usage = "NAME",
-     .summary = "one router in full (never its password)",
+     .summary = N_("one router in full (never its password)"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = router_show_exec,
@@ -451,7 +452,7 @@ const struct cmd_entry cmd_router_entries[] = {
     {.name = "router edit",
      .usage = "NAME [--host H] [--user U] [--driver D] [--hostkey "
               "SHA256:...|none] " ROUTER_FLAGS_USAGE,
-     .summary = "change a router (admin)",
+     .summary = N_("change a router (admin)"),
      .flags = router_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -460,7 +461,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router remove",
      .usage = "NAME",
-     .summary = "forget a router (admin)",
+     .summary = N_("forget a router (admin)"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = router_remove_exec,
@@ -468,7 +469,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router test",
      .usage = "NAME",
-     .summary = "connect and print identity, version and uptime",
+     .summary = N_("connect and print identity, version and uptime"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = router_test_exec,
@@ -476,7 +477,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router maintenance",
      .usage = "NAME on|off",
-     .summary = "stop or resume polling a router",
+     .summary = N_("stop or resume polling a router"),
      .min_pos = 2,
      .max_pos = 2,
      .exec = router_maint_exec,
@@ -484,10 +485,9 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router sync",
      .usage = "NAME [--full [--dry-run]]",
-     .summary =
-         "ask the worker to sync a router now (--full: remove users with wisp's mark and no "
-         "live "
-         "voucher, then push every voucher again; --dry-run: list those users, change nothing)",
+     .summary = N_("ask the worker to sync a router now (--full: remove users with wisp's mark "
+                   "and no live voucher, then push every voucher again; --dry-run: list those "
+                   "users, change nothing)"),
      .flags = sync_flags,
      .min_pos = 1,
      .max_pos = 1,
