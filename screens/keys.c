@@ -42,7 +42,7 @@ static enum reaction
 act_refresh(struct pane *p, int key)
 {
     (void)key;
-    console_say(p->con, "refreshing");
+    console_say(p->con, _("refreshing"));
     return R_REFRESH | R_FOOTER;
 }
 
@@ -62,7 +62,9 @@ act_sort(struct pane *p, int key)
     if (!p->list)
         return R_NONE;
     title = listpane_sort(p->list, key == 'S', p->filter);
-    console_say(p->con, "sorted by %s, %s", title, p->list->sort_rev ? "descending" : "ascending");
+    console_say(p->con,
+                p->list->sort_rev ? _("sorted by %s, descending") : _("sorted by %s, ascending"),
+                title);
     return R_PANE | R_FOOTER;
 }
 
@@ -100,7 +102,7 @@ act_command(struct pane *p, int key)
 {
     (void)key;
     if (runner_busy(p->con->runner)) {
-        console_say(p->con, "a command is still running");
+        console_say(p->con, _("a command is still running"));
         return R_FOOTER;
     }
     p->con->prompting = true;

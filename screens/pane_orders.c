@@ -146,7 +146,7 @@ selected_order(struct pane *p)
     json_t *o = listpane_selected(p->list);
 
     if (!o)
-        console_say(p->con, "no order selected");
+        console_say(p->con, _("no order selected"));
     return o;
 }
 

@@ -84,7 +84,7 @@ selected_router(struct pane *p)
     json_t *r = listpane_selected(p->list);
 
     if (!r)
-        console_say(p->con, "no router selected");
+        console_say(p->con, _("no router selected"));
     return r ? json_string_value(json_object_get(r, "name")) : NULL;
 }
 
@@ -102,9 +102,9 @@ act_router_run(struct pane *p, int key)
     words_add(&w, key == 't' ? "test" : "sync");
     words_add(&w, name);
     if (!runner_call_words(p->con->runner, &w))
-        console_say(p->con, "a command is still running");
+        console_say(p->con, _("a command is still running"));
     else if (key == 't')
-        console_say(p->con, "testing ...");
+        console_say(p->con, _("testing ..."));
     words_free(&w);
     return R_FOOTER;
 }
@@ -201,7 +201,7 @@ act_router_form(struct pane *p, int key)
     if (!console_may(p->con, ADMIN, key == 'a' ? "add routers" : "edit routers"))
         return R_FOOTER;
     if (key == 'e' && !r) {
-        console_say(p->con, "no router selected");
+        console_say(p->con, _("no router selected"));
         return R_FOOTER;
     }
     if (r)

@@ -75,7 +75,7 @@ act_kick(struct pane *p, int key)
 
     (void)key;
     if (!s) {
-        console_say(p->con, "no session selected");
+        console_say(p->con, _("no session selected"));
         return R_FOOTER;
     }
     if (!console_may(p->con, OPERATOR, "kick sessions"))

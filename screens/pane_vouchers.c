@@ -295,11 +295,11 @@ enter(struct pane *p)
     }
     v = voucher_at(vs, vs->vouchers.t.sel);
     if (v && !json_is_string(json_object_get(v, "password"))) { /* userpass: PostgreSQL hides it */
-        console_say(p->con, "its QR holds its password: :voucher show CODE --reveal (audited)");
+        console_say(p->con, _("its QR holds its password: :voucher show CODE --reveal (audited)"));
         return R_FOOTER;
     }
     if (v == NULL) /* its window is still on the way: the box opens when it is here */
-        console_say(p->con, "loading the voucher ...");
+        console_say(p->con, _("loading the voucher ..."));
     p->detail = true;
     return R_OVERLAY | R_FOOTER;
 }
@@ -386,7 +386,7 @@ act_new_batch(struct pane *p, int key)
     for (size_t i = 0; i < json_array_size(p->con->snap.plans) && n < DIALOG_CHOICES; i++)
         plans[n++] = json_string_value(json_array_get(p->con->snap.plans, i));
     if (n == 0) {
-        console_say(p->con, "no active plan: an admin adds one with `plan add`");
+        console_say(p->con, _("no active plan: an admin adds one with `plan add`"));
         return R_FOOTER;
     }
     d = console_form(p, "New voucher batch", new_batch_done);
@@ -453,7 +453,7 @@ act_sell_disable(struct pane *p, int key)
     if (!console_may(p->con, OPERATOR, key == '$' ? "sell vouchers" : "disable vouchers"))
         return R_FOOTER;
     if (key == '$' && v == NULL) {
-        console_say(p->con, "select a voucher first (Enter opens a batch)");
+        console_say(p->con, _("select a voucher first (Enter opens a batch)"));
         return R_FOOTER;
     }
     if (v) {

@@ -98,7 +98,7 @@ operator_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (rc < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:s}", "operator", a->pos[0], "role", role),
-             "operator %s added as %s\n", a->pos[0], role);
+             _("operator %s added as %s\n"), a->pos[0], role);
     return 0;
 }
 
@@ -120,7 +120,7 @@ operator_passwd_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
     if (rc < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "password_changed", 1),
-             "password of %s changed\n", a->pos[0]);
+             _("password of %s changed\n"), a->pos[0]);
     return 0;
 }
 
@@ -132,7 +132,7 @@ operator_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
     if ((db = cmd_db(ctx, e)) == NULL || operator_remove(db, a->pos[0], e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "removed", 1),
-             "operator %s removed\n", a->pos[0]);
+             _("operator %s removed\n"), a->pos[0]);
     return 0;
 }
 

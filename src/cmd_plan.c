@@ -46,7 +46,7 @@ plan_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, _("a plan needs --price"));
     if ((db = cmd_db(ctx, e)) == NULL || plan_add(db, a->pos[0], &in, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "added", 1), "plan %s added\n",
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "added", 1), _("plan %s added\n"),
              a->pos[0]);
     return 0;
 }
@@ -60,7 +60,7 @@ plan_edit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     read_input(a, &in);
     if ((db = cmd_db(ctx, e)) == NULL || plan_edit(db, a->pos[0], &in, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "changed", 1), "plan %s changed\n",
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "changed", 1), _("plan %s changed\n"),
              a->pos[0]);
     return 0;
 }
@@ -72,8 +72,8 @@ set_active(struct cmd_ctx *ctx, const struct cmd_args *a, bool active, struct we
 
     if ((db = cmd_db(ctx, e)) == NULL || plan_set_active(db, a->pos[0], active, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "active", active), "plan %s %s\n",
-             a->pos[0], active ? "enabled" : "disabled");
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "active", active),
+             active ? _("plan %s enabled\n") : _("plan %s disabled\n"), a->pos[0]);
     return 0;
 }
 

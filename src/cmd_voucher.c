@@ -90,7 +90,7 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     cmd_done(ctx,
              json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
-             "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", batch, s.count, s.plan);
+             _("batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n"), batch, s.count, s.plan);
     return 0;
 }
 
@@ -299,7 +299,7 @@ sell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if ((db = cmd_db(ctx, e)) == NULL || (row = voucher_sell(db, a->pos[0], e)) == NULL)
         return -1;
-    cmd_done(ctx, row, "sold %s for %s %s\n", a->pos[0], jstr(row, "price"), ctx->cfg->currency);
+    cmd_done(ctx, row, _("sold %s for %s %s\n"), a->pos[0], jstr(row, "price"), ctx->cfg->currency);
     return 0;
 }
 
@@ -319,7 +319,7 @@ correct_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || voucher_correct(db, a->pos[0], money, reason, e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:s, s:s}", "code", a->pos[0], "price", money, "reason", reason),
-             "sale of %s corrected to %s %s\n", a->pos[0], money, ctx->cfg->currency);
+             _("sale of %s corrected to %s %s\n"), a->pos[0], money, ctx->cfg->currency);
     return 0;
 }
 
@@ -353,7 +353,7 @@ reset_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || voucher_reset(db, a->pos[0], e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "code", a->pos[0], "reset", 1),
-             "voucher %s reset; routers follow at the next worker cycle\n", a->pos[0]);
+             _("voucher %s reset; routers follow at the next worker cycle\n"), a->pos[0]);
     return 0;
 }
 
@@ -378,10 +378,12 @@ toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr 
                          : json_pack("{s:I, s:I, s:b}", "batch_id", (json_int_t)batch, "count",
                                      (json_int_t)n, "disabled", disable));
     if (code)
-        cmd_printf(ctx, "voucher %s %s\n", code, disable ? "disabled" : "enabled");
+        cmd_printf(ctx, disable ? _("voucher %s disabled\n") : _("voucher %s enabled\n"), code);
     else
-        cmd_printf(ctx, "batch %" PRId64 ": %" PRId64 " vouchers %s\n", batch, n,
-                   disable ? "disabled" : "enabled");
+        cmd_printf(ctx,
+                   disable ? _("batch %" PRId64 ": %" PRId64 " vouchers disabled\n")
+                           : _("batch %" PRId64 ": %" PRId64 " vouchers enabled\n"),
+                   batch, n);
     return 0;
 }
 
@@ -476,8 +478,10 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         cmd_result(ctx, json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
                                   batch ? json_integer(batch) : json_null(), "format",
                                   fmt ? fmt : "text", "output", out, "lp", lp));
-    if (rc == 0 && (out || lp))
-        cmd_printf(ctx, "printed %zu vouchers%s%s\n", n, out ? " to " : " with lp", out ? out : "");
+    if (rc == 0 && out)
+        cmd_printf(ctx, _("printed %zu vouchers to %s\n"), n, out);
+    else if (rc == 0 && lp)
+        cmd_printf(ctx, _("printed %zu vouchers with lp\n"), n);
 out:
     voucher_cards_free(cards, n);
     free(codes);
@@ -513,7 +517,7 @@ batch_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || batch_delete(db, id, e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:I, s:b}", "batch_id", (json_int_t)id, "deleted", 1),
-             "batch %" PRId64 " deleted\n", id);
+             _("batch %" PRId64 " deleted\n"), id);
     return 0;
 }
 

@@ -82,8 +82,11 @@ fi
 
 # The console in Arabic: the footer's hints and the help box from the catalog.
 w db migrate
-w plan add 1h --price 1.50 --duration 1h
-w voucher create --plan 1h --count 3
+# What a command did, in the operator's language; --json stays protocol.
+LANGUAGE=id w plan add 1h --price 1.50 --duration 1h
+t_eq "LANGUAGE=id plan add: the Indonesian line" "$(po_str id 'plan %s added\n' | sed 's/%s/1h/; s/\\n$//')" "$OUT"
+LANGUAGE=ar w voucher create --plan 1h --count 3 --json
+t_eq "LANGUAGE=ar voucher create --json: JSON keys as they are" "1" "$(jq -r '.batch_id' <<<"$OUT")"
 sock=$T/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
 screen() { tm capture-pane -p -t wisp; }
@@ -101,6 +104,7 @@ s=$(screen)
 t_contains "console in Arabic: the footer's quit" "$ar_quit" "$(tail -n 1 <<<"$s")"
 t_not_contains "console in Arabic: no English footer" " quit" "$(tail -n 1 <<<"$s")"
 t_not_contains "console in Arabic: no English tab" "3 Vouchers" "$s"
+t_contains "console in Arabic: the header's worker state" "$(po_str ar '○ no worker')" "$(head -n 1 <<<"$s")"
 tm send-keys -t wisp '?'
 t_ok "console in Arabic: the help box" wait_for "$ar_help"
 t_not_contains "console in Arabic: no English help" "this help" "$(screen)"
