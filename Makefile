@@ -61,11 +61,13 @@ FUZZ_TIME ?= 60
         pot po-check
 all: bin/wisp $(MO_FILES)
 
-# The strings marked with _() and N_() (include/wisp/i18n.h), for translators.
+# The strings marked with _() and N_() (include/wisp/i18n.h), for translators
+# (POT=FILE writes elsewhere: 77_i18n compares the catalogs with a fresh one).
+POT ?= po/wisp.pot
 pot:
 	xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
 	    --package-name=wisp --package-version=$(VERSION) --msgid-bugs-address=wisp \
-	    --sort-by-file -o po/wisp.pot $(sort $(wildcard src/*.c screens/*.c))
+	    --sort-by-file -o $(POT) $(sort $(wildcard src/*.c screens/*.c))
 
 # Every catalog checked (format specifiers, headers) and compiled.
 build/locale/%/LC_MESSAGES/wisp.mo: po/%.po

@@ -31,8 +31,21 @@ for l in $langs; do
     t_not_contains "po/$l.po: nothing untranslated or fuzzy" "untranslated" "$_out"
     t_not_contains "po/$l.po: nothing fuzzy" "fuzzy" "$_out"
 done
-# The template holds what the code marks today: a string the code marks is in it.
-t_ok "po/wisp.pot holds the marked strings" grep -qF 'msgid "create a batch of vouchers"' po/wisp.pot
+# The catalogs cover what the code marks today: a template extracted now from
+# the sources, every message of it translated in each catalog (msgcmp), and
+# po/wisp.pot the same as that template but for line numbers.
+if make -s pot POT="$T/fresh.pot" >"$T/pot.log" 2>&1; then
+    for l in $langs; do
+        _run msgcmp "po/$l.po" "$T/fresh.pot"
+        t_eq "po/$l.po translates every marked string (msgcmp)" "0" "$_rc"
+    done
+    t_eq "po/wisp.pot is up to date (make pot)" "" \
+        "$(diff <(grep -v -e POT-Creation-Date -e '^#:' po/wisp.pot) \
+            <(grep -v -e POT-Creation-Date -e '^#:' "$T/fresh.pot"))"
+else
+    _fail "make pot" "$(_cut "$(cat "$T/pot.log")")"
+fi
+t_contains "the template holds a command summary" 'msgid "create a batch of vouchers"' "$(cat "$T/fresh.pot")"
 
 # wisp --help in Arabic: the catalog's text, and the English one gone.
 ar_create=$(po_str ar "create a batch of vouchers")
