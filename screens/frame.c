@@ -204,9 +204,9 @@ frame_draw(struct console *con, enum reaction r)
 
     if (COLS < MIN_COLS || LINES < MIN_ROWS) {
         erase();
-        mvprintw(LINES / 2, 0, "terminal too small (%dx%d): wisp needs %dx%d", COLS, LINES,
+        mvprintw(LINES / 2, 0, _("terminal too small (%dx%d): wisp needs %dx%d"), COLS, LINES,
                  MIN_COLS, MIN_ROWS);
-        mvprintw(LINES / 2 + 1, 0, "q quits");
+        mvaddstr(LINES / 2 + 1, 0, _("q quits"));
         refresh();
         con->small = true;
         return;

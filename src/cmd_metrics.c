@@ -136,7 +136,7 @@ export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, _("`metrics export` needs --prometheus FILE"));
     if ((db = cmd_db(ctx, e)) == NULL || metrics_export(ctx->cfg, db, file, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s}", "prometheus", file), "metrics written to %s\n", file);
+    cmd_done(ctx, json_pack("{s:s}", "prometheus", file), _("metrics written to %s\n"), file);
     return 0;
 }
 
@@ -178,7 +178,7 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         lo = now - KEEP_S;
         localtime_r(&lo, &tm);
         strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
-        cmd_printf(ctx, "Redis keeps the last 2 days only: from %s\n", at);
+        cmd_printf(ctx, _("Redis keeps the last 2 days only: from %s\n"), at);
     }
     if (!events_enabled(ctx->cfg))
         return werr_set(e, WISP_EUSAGE, _("no Redis configured (redis.url): nothing to backfill"));
@@ -189,8 +189,8 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
              json_pack("{s:I, s:I, s:I, s:I}", "from_unix", (json_int_t)lo, "to_unix",
                        (json_int_t)hi, "events", (json_int_t)counted, "router_minutes",
                        (json_int_t)minutes),
-             "metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
-             "minutes of history\n",
+             _("metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
+               "minutes of history\n"),
              counted, minutes);
     return 0;
 }

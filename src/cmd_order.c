@@ -73,7 +73,7 @@ order_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     announce(ctx, "order.created", id, "pending");
     cmd_done(ctx, json_pack("{s:I}", "order_id", (json_int_t)id),
-             "order %" PRId64 " taken: %s for %s\n", id, in.product, in.customer);
+             _("order %" PRId64 " taken: %s for %s\n"), id, in.product, in.customer);
     return 0;
 }
 
@@ -171,7 +171,8 @@ order_change_exec(struct cmd_ctx *ctx, const struct cmd_args *a, bool retry, str
     cmd_done(ctx,
              json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status",
                        retry ? "pending" : "cancelled"),
-             "order %" PRId64 " %s\n", id, retry ? "back to pending" : "cancelled");
+             retry ? _("order %" PRId64 " back to pending\n") : _("order %" PRId64 " cancelled\n"),
+             id);
     return 0;
 }
 
@@ -200,7 +201,7 @@ order_paid_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     cmd_done(ctx,
              json_pack("{s:I, s:b, s:s?}", "order_id", (json_int_t)id, "paid", 1, "ref",
                        args_get(a, "ref")),
-             "order %" PRId64 " paid\n", id);
+             _("order %" PRId64 " paid\n"), id);
     return 0;
 }
 
@@ -217,7 +218,7 @@ order_reveal_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     /* the console keeps the PIN from here, never from the text */
     cmd_done(ctx, json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "pin", pin),
-             "order %" PRId64 " PIN: %s\n", id, pin);
+             _("order %" PRId64 " PIN: %s\n"), id, pin);
     explicit_bzero(pin, sizeof pin);
     return 0;
 }
@@ -306,9 +307,10 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     if (rc == 0) /* not the PIN: that is `order reveal`'s, audited there */
         cmd_result(ctx, json_pack("{s:I, s:s, s:s?, s:s?}", "order_id", (json_int_t)id, "format",
                                   fmt ? fmt : "text", "output", out, "lp", lp));
-    if (rc == 0 && (out || lp))
-        cmd_printf(ctx, "receipt for order %" PRId64 " %s%s\n", id,
-                   out ? "written to " : "sent to lp", out ? out : "");
+    if (rc == 0 && out)
+        cmd_printf(ctx, _("receipt for order %" PRId64 " written to %s\n"), id, out);
+    else if (rc == 0 && lp)
+        cmd_printf(ctx, _("receipt for order %" PRId64 " sent to lp\n"), id);
     free(url);
     free(what);
     explicit_bzero(pin, sizeof pin);

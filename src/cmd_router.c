@@ -95,8 +95,11 @@ router_write(struct cmd_ctx *ctx, const struct cmd_args *a, bool add, struct wer
              add ? json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "added", 1, "hostkey_pinned",
                              !in.accept_new)
                  : json_pack("{s:s, s:b}", "router", a->pos[0], "changed", 1),
-             "router %s %s%s\n", a->pos[0], add ? "added" : "changed",
-             add && in.accept_new ? "; its host key is pinned at the first connection" : "");
+             !add            ? _("router %s changed\n")
+             : in.accept_new ? _("router %s added; its host key is pinned at the first "
+                                 "connection\n")
+                             : _("router %s added\n"),
+             a->pos[0]);
     return 0;
 }
 
@@ -119,8 +122,8 @@ router_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 
     if (!db || router_remove(db, a->pos[0], e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "removed", 1), "router %s removed\n",
-             a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "removed", 1),
+             _("router %s removed\n"), a->pos[0]);
     return 0;
 }
 
@@ -332,7 +335,7 @@ router_maint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (!db || router_maintenance(db, a->pos[0], on, e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "maintenance", on),
-             "router %s: maintenance %s\n", a->pos[0], on ? "on" : "off");
+             on ? _("router %s: maintenance on\n") : _("router %s: maintenance off\n"), a->pos[0]);
     return 0;
 }
 
@@ -371,8 +374,8 @@ router_strays_exec(struct cmd_ctx *ctx, struct db *db, const char *name, struct 
         if (stray[i])
             ns++;
     cmd_printf(ctx,
-               "router %s: %zu of %zu users with wisp's mark hold no live voucher; "
-               "`wisp router sync %s --full` removes them:\n",
+               _("router %s: %zu of %zu users with wisp's mark hold no live voucher; "
+                 "`wisp router sync %s --full` removes them:\n"),
                row.name, ns, n, row.name);
     {
         json_t *list = json_array();
@@ -417,8 +420,9 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     cmd_done(ctx,
              json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "full", args_has(a, "full"),
                        "dry_run", 0),
-             "router %s: %s asked of the worker\n", a->pos[0],
-             args_has(a, "full") ? "full resync" : "sync");
+             args_has(a, "full") ? _("router %s: full resync asked of the worker\n")
+                                 : _("router %s: sync asked of the worker\n"),
+             a->pos[0]);
     return 0;
 }
 

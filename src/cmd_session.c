@@ -88,8 +88,8 @@ session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     cmd_result(ctx, json_pack("{s:I, s:I, s:s}", "session_id", (json_int_t)id, "job_id",
                               (json_int_t)job, "state", "queued"));
     if (!args_has(a, "wait")) {
-        cmd_printf(ctx, "kick of session %" PRId64 " queued for the worker (job %" PRId64 ")\n", id,
-                   job);
+        cmd_printf(ctx, _("kick of session %" PRId64 " queued for the worker (job %" PRId64 ")\n"),
+                   id, job);
         return 0;
     }
     for (int i = 0; i < 600 && str_eq(state, "queued"); i++) {
@@ -102,14 +102,14 @@ session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     if (str_eq(state, "done")) {
         json_object_set_new(ctx->result, "state", json_string("done"));
-        cmd_printf(ctx, "session %" PRId64 " kicked\n", id);
+        cmd_printf(ctx, _("session %" PRId64 " kicked\n"), id);
         return 0;
     }
     if (str_eq(state, "failed"))
-        return werr_set(e, WISP_ERUNTIME, "kick of session %" PRId64 " failed: %s", id, result);
+        return werr_set(e, WISP_ERUNTIME, _("kick of session %" PRId64 " failed: %s"), id, result);
     return werr_set(
         e, WISP_ERUNTIME,
-        "kick of session %" PRId64 " still queued after 60 s: is `wisp worker` running?", id);
+        _("kick of session %" PRId64 " still queued after 60 s: is `wisp worker` running?"), id);
 }
 
 static volatile sig_atomic_t worker_stop;
