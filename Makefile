@@ -21,14 +21,15 @@ CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wno-missing-field-initializers
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Iinclude -Ibuild $(PKG_CFLAGS) \
-             -DWISP_VERSION='"$(VERSION)"' -DWISP_DATADIR='"$(PREFIX)/share/wisp"' -MMD -MP
+             -DWISP_VERSION='"$(VERSION)"' -DWISP_DATADIR='"$(PREFIX)/share/wisp"' \
+             -DWISP_LOCALEDIR='"$(PREFIX)/share/locale"' -MMD -MP
 LDLIBS   := $(PKG_LIBS) -lm -lpthread
 
 # Debian packages for build, tests and demo (make deps installs the missing ones).
 DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev libjansson-dev \
             libqrencode-dev libssh2-1-dev libreadline-dev libcurl4-openssl-dev libcmocka-dev \
             postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
-            tmux zbar-tools ghostscript python3 procps jq bc curl prometheus \
+            tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
             libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils
 
@@ -36,6 +37,10 @@ LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard screens/*.c)
 SCHEMA   := $(sort $(wildcard src/schema/*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/*.c)
+# Message catalogs (docs/i18n.md): po/LANG.po -> build/locale/LANG/LC_MESSAGES/wisp.mo,
+# where bin/wisp finds them; `make install` puts them under PREFIX/share/locale.
+PO_LANGS := $(patsubst po/%.po,%,$(wildcard po/*.po))
+MO_FILES := $(patsubst %,build/locale/%/LC_MESSAGES/wisp.mo,$(PO_LANGS))
 
 OBJ      := $(patsubst %.c,build/obj/%.o,$(LIB_SRC)) build/obj/schema.o
 ASAN_OBJ := $(patsubst %.c,build/asan/%.o,$(LIB_SRC)) build/asan/schema.o
@@ -53,8 +58,25 @@ FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/schema.
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
 FUZZ_TIME ?= 60
 
-.PHONY: all deps check check-asan bench fuzz install uninstall clean demo demo-clean format lint
-all: bin/wisp
+.PHONY: all deps check check-asan bench fuzz install uninstall clean demo demo-clean format lint \
+        pot po-check
+all: bin/wisp $(MO_FILES)
+
+# The strings marked with _() and N_() (include/wisp/i18n.h), for translators
+# (POT=FILE writes elsewhere: 77_i18n compares the catalogs with a fresh one).
+POT ?= po/wisp.pot
+pot:
+	xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
+	    --package-name=wisp --package-version=$(VERSION) --msgid-bugs-address=wisp \
+	    --sort-by-file -o $(POT) $(sort $(wildcard src/*.c screens/*.c))
+
+# Every catalog checked (format specifiers, headers) and compiled.
+build/locale/%/LC_MESSAGES/wisp.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+po-check:
+	@for po in po/*.po; do msgfmt --check --statistics -o /dev/null $$po || exit 1; done
 
 bin/wisp: build/obj/src/main.o build/libwisp.a
 	@mkdir -p bin
@@ -132,7 +154,7 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-tests-build: bin/wisp bin/wisp-asan $(UNIT_BIN) $(UNIT_ASAN) $(FUZZ_BIN)
+tests-build: bin/wisp bin/wisp-asan $(MO_FILES) $(UNIT_BIN) $(UNIT_ASAN) $(FUZZ_BIN)
 
 # The README's test command.
 check: deps
@@ -147,15 +169,19 @@ fuzz: deps $(FUZZ_BIN)
 	@FUZZ_TIME=$(FUZZ_TIME) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 # The README's run command: a private PostgreSQL and Redis under var/demo/.
-demo: deps bin/wisp
+demo: deps bin/wisp $(MO_FILES)
 	@bash tests/tools/demo.sh
 
 demo-clean:
 	@if [ -d var/demo ]; then bash -c '. tests/tools/services.sh && services_stop var/demo'; fi
 	rm -rf var/demo
 
-install: bin/wisp
+install: bin/wisp $(MO_FILES)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/wisp/themes
+	for l in $(PO_LANGS); do \
+	    install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
+	    install -m 644 build/locale/$$l/LC_MESSAGES/wisp.mo $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wisp.mo; \
+	done
 	install -m 755 bin/wisp $(DESTDIR)$(PREFIX)/bin/wisp
 	install -m 644 docs/wisp.1 $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
 	if ls themes/*.json >/dev/null 2>&1; then install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/wisp/themes/; fi
@@ -163,6 +189,7 @@ install: bin/wisp
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/wisp $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/wisp
+	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wisp.mo; done
 
 format:
 	clang-format -i src/*.c include/wisp/*.h tests/unit/*.c $(wildcard screens/*.c tests/bench/*.c)

@@ -22,6 +22,7 @@
 #include "wisp/console.h"
 #include "wisp/db.h"
 #include "wisp/events.h"
+#include "wisp/i18n.h"
 #include "wisp/login.h"
 #include "wisp/loop.h"
 #include "wisp/ownworker.h"
@@ -68,7 +69,7 @@ bool
 console_may(struct console *con, enum need need, const char *what)
 {
     if (con->snap.role[0] == '\0') { /* the first snapshot is not in yet */
-        console_say(con, "still connecting to the database");
+        console_say(con, _("still connecting to the database"));
         return false;
     }
     if (console_role(con) < need) {
@@ -77,7 +78,7 @@ console_may(struct console *con, enum need need, const char *what)
         return false;
     }
     if (runner_busy(con->runner)) {
-        console_say(con, "a command is still running");
+        console_say(con, _("a command is still running"));
         return false;
     }
     return true;
@@ -88,7 +89,7 @@ console_run(struct console *con, const char *line)
 {
     if (runner_submit(con->runner, line))
         return true;
-    console_say(con, "a command is still running");
+    console_say(con, _("a command is still running"));
     return false;
 }
 
@@ -96,7 +97,7 @@ enum reaction
 console_call(struct console *con, struct words *w)
 {
     if (!runner_call_words(con->runner, w))
-        console_say(con, "a command is still running");
+        console_say(con, _("a command is still running"));
     words_free(w);
     return R_FOOTER;
 }

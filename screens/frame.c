@@ -13,6 +13,7 @@
 #include "wisp/draw.h"
 #include "wisp/frame.h"
 #include "wisp/help.h"
+#include "wisp/i18n.h"
 #include "wisp/keys.h"
 #include "wisp/prompt.h"
 #include "wisp/runner.h"
@@ -21,22 +22,21 @@
 static void
 draw_header(struct console *con)
 {
-    char clock[16], left[256], who[64];
+    char clock[16], left[256];
     time_t now = time(NULL);
     struct tm tm;
     int redis = __atomic_load_n(&con->redis_state, __ATOMIC_RELAXED);
-    const char *redis_text = redis == 2   ? "\u25cf redis live"
-                             : redis == 1 ? "\u25cf redis down, polling 2s"
-                                          : "\u25cb redis off, polling 2s";
-    const char *worker_text = "\u25cb no worker";
+    const char *redis_text = redis == 2   ? _("\u25cf redis live")
+                             : redis == 1 ? _("\u25cf redis down, polling 2s")
+                                          : _("\u25cb redis off, polling 2s");
+    const char *worker_text = _("\u25cb no worker");
     int x;
 
     localtime_r(&now, &tm);
     strftime(clock, sizeof clock, "%H:%M:%S", &tm);
     if (con->snap.workers > 0) {
-        snprintf(who, sizeof who, "\u25cf worker%s",
-                 con->worker_running && con->snap.workers == 1 ? " (console)" : "");
-        worker_text = who;
+        worker_text = con->worker_running && con->snap.workers == 1 ? _("\u25cf worker (console)")
+                                                                    : _("\u25cf worker");
     }
     /* the status at the right, as wide as it is; the shop and who at the
      * left, cut to what is left */
@@ -78,7 +78,7 @@ draw_tabs(struct console *con)
     for (int i = 0; i < P_COUNT; i++) {
         con->tab_x[i] = getcurx(stdscr);
         attrset(colors_attr(i == (int)con->cur ? TH_TAB_ACTIVE : TH_TAB));
-        printw(" %d %s ", i + 1, con->panes[i]->cls->name);
+        printw(" %d %s ", i + 1, _(con->panes[i]->cls->name));
         attrset(colors_attr(TH_TAB));
         addstr(" ");
     }
@@ -106,7 +106,7 @@ draw_banner(struct console *con)
 {
     char banner[700];
 
-    snprintf(banner, sizeof banner, " database unreachable, retrying in %ds: %s ",
+    snprintf(banner, sizeof banner, _(" database unreachable, retrying in %ds: %s "),
              con->snap.retry_in, con->snap.db_error);
     draw_fill_line(2, colors_attr(TH_BANNER));
     draw_at(2, 0, banner, COLS);
@@ -129,7 +129,9 @@ draw_progress(struct console *con)
             addstr(i < full ? "\u2588" : "\u00b7");
         printw("] %lld/%lld ", (long long)done, (long long)total);
     } else {
-        mvaddstr(LINES - 1, COLS - 12, " running... ");
+        const char *running = _(" running... ");
+
+        mvaddstr(LINES - 1, COLS - str_width(running), running);
     }
     attrset(A_NORMAL);
 }
@@ -202,9 +204,9 @@ frame_draw(struct console *con, enum reaction r)
 
     if (COLS < MIN_COLS || LINES < MIN_ROWS) {
         erase();
-        mvprintw(LINES / 2, 0, "terminal too small (%dx%d): wisp needs %dx%d", COLS, LINES,
+        mvprintw(LINES / 2, 0, _("terminal too small (%dx%d): wisp needs %dx%d"), COLS, LINES,
                  MIN_COLS, MIN_ROWS);
-        mvprintw(LINES / 2 + 1, 0, "q quits");
+        mvaddstr(LINES / 2 + 1, 0, _("q quits"));
         refresh();
         con->small = true;
         return;

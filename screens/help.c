@@ -9,6 +9,7 @@
 #include "wisp/colors.h"
 #include "wisp/draw.h"
 #include "wisp/help.h"
+#include "wisp/i18n.h"
 #include "wisp/keys.h"
 #include "wisp/util.h"
 
@@ -31,7 +32,7 @@ lay_out(struct console *con, int tw, struct help_lines *hl)
 
     hl->n = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *p = shown[i]->help;
+        const char *p = _(shown[i]->help);
         bool first = true;
 
         while ((*p || first) && hl->n < MAX_LINES) {
@@ -66,8 +67,8 @@ measure(struct console *con, struct help_box *b, struct help_lines *hl)
     for (size_t i = 0; i < n; i++) {
         if (str_width(shown[i]->label) > b->lw)
             b->lw = str_width(shown[i]->label);
-        if (str_width(shown[i]->help) > need)
-            need = str_width(shown[i]->help);
+        if (str_width(_(shown[i]->help)) > need)
+            need = str_width(_(shown[i]->help));
     }
     b->w = b->lw + 1 + need + 4 < COLS - 4 ? b->lw + 1 + need + 4 : COLS - 4;
     lay_out(con, b->w - 4 - b->lw - 1, hl);
@@ -84,7 +85,7 @@ help_draw(struct console *con)
 {
     struct help_lines hl;
     struct help_box b;
-    char title[128];
+    char title[256];
 
     measure(con, &b, &hl);
     if (con->help_top > hl.n - b.body)
@@ -94,11 +95,11 @@ help_draw(struct console *con)
     draw_box(b.y, b.x, b.h, b.w, colors_attr(TH_DIALOG));
     attrset(colors_attr(TH_DIALOG) | A_BOLD);
     if (hl.n > b.body)
-        snprintf(title, sizeof title, "Keys: %s pane  (lines %d-%d of %d: j k PgDn PgUp)",
-                 console_pane(con)->cls->name, con->help_top + 1,
+        snprintf(title, sizeof title, _("Keys: %s pane  (lines %d-%d of %d: j k PgDn PgUp)"),
+                 _(console_pane(con)->cls->name), con->help_top + 1,
                  con->help_top + b.body < hl.n ? con->help_top + b.body : hl.n, hl.n);
     else
-        snprintf(title, sizeof title, "Keys: %s pane", console_pane(con)->cls->name);
+        snprintf(title, sizeof title, _("Keys: %s pane"), _(console_pane(con)->cls->name));
     move(b.y + 1, b.x + 2);
     draw_fit(title, b.w - 4);
     attrset(colors_attr(TH_DIALOG));

@@ -8,6 +8,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/feed.h"
+#include "wisp/i18n.h"
 #include "wisp/keys.h"
 #include "wisp/prompt.h"
 #include "wisp/runner.h"
@@ -41,7 +42,7 @@ static enum reaction
 act_refresh(struct pane *p, int key)
 {
     (void)key;
-    console_say(p->con, "refreshing");
+    console_say(p->con, _("refreshing"));
     return R_REFRESH | R_FOOTER;
 }
 
@@ -61,7 +62,9 @@ act_sort(struct pane *p, int key)
     if (!p->list)
         return R_NONE;
     title = listpane_sort(p->list, key == 'S', p->filter);
-    console_say(p->con, "sorted by %s, %s", title, p->list->sort_rev ? "descending" : "ascending");
+    console_say(p->con,
+                p->list->sort_rev ? _("sorted by %s, descending") : _("sorted by %s, ascending"),
+                title);
     return R_PANE | R_FOOTER;
 }
 
@@ -99,7 +102,7 @@ act_command(struct pane *p, int key)
 {
     (void)key;
     if (runner_busy(p->con->runner)) {
-        console_say(p->con, "a command is still running");
+        console_say(p->con, _("a command is still running"));
         return R_FOOTER;
     }
     p->con->prompting = true;
@@ -120,41 +123,41 @@ act_move(struct pane *p, int key)
 
 /* Shown before the pane's own keys. */
 static const struct binding nav[] = {
-    {'1', "1-5", "switch pane", NULL, act_pane, ANYONE, false},
+    {'1', "1-5", N_("switch pane"), NULL, act_pane, ANYONE, false},
     {'2', NULL, NULL, NULL, act_pane, ANYONE, false},
     {'3', NULL, NULL, NULL, act_pane, ANYONE, false},
     {'4', NULL, NULL, NULL, act_pane, ANYONE, false},
     {'5', NULL, NULL, NULL, act_pane, ANYONE, false},
-    {'\t', "Tab", "next pane (Shift-Tab: previous)", NULL, act_pane, ANYONE, false},
+    {'\t', "Tab", N_("next pane (Shift-Tab: previous)"), NULL, act_pane, ANYONE, false},
     {KEY_BTAB, NULL, NULL, NULL, act_pane, ANYONE, false},
-    {KEY_UP, "\u2191\u2193 j k", "move the selection", "move", act_move, ANYONE, true},
+    {KEY_UP, "\u2191\u2193 j k", N_("move the selection"), N_("move"), act_move, ANYONE, true},
     {KEY_DOWN, NULL, NULL, NULL, act_move, ANYONE, true},
     {'j', NULL, NULL, NULL, act_move, ANYONE, true},
     {'k', NULL, NULL, NULL, act_move, ANYONE, true},
-    {KEY_PPAGE, "PgUp PgDn", "a page up or down", NULL, act_move, ANYONE, true},
+    {KEY_PPAGE, "PgUp PgDn", N_("a page up or down"), NULL, act_move, ANYONE, true},
     {KEY_NPAGE, NULL, NULL, NULL, act_move, ANYONE, true},
-    {'g', "g G Home End", "first or last row", NULL, act_move, ANYONE, true},
+    {'g', "g G Home End", N_("first or last row"), NULL, act_move, ANYONE, true},
     {'G', NULL, NULL, NULL, act_move, ANYONE, true},
     {KEY_HOME, NULL, NULL, NULL, act_move, ANYONE, true},
     {KEY_END, NULL, NULL, NULL, act_move, ANYONE, true},
-    {'\n', "Enter", "open: details (a batch's vouchers, a voucher's QR)", "open", act_enter, ANYONE,
-     true},
+    {'\n', "Enter", N_("open: details (a batch's vouchers, a voucher's QR)"), N_("open"), act_enter,
+     ANYONE, true},
     {'\r', NULL, NULL, NULL, act_enter, ANYONE, true},
     {KEY_ENTER, NULL, NULL, NULL, act_enter, ANYONE, true},
-    {27, "Esc", "back, close, clear the filter", "back", act_back, ANYONE, false},
-    {'/', "/", "filter the table as you type", "filter", act_filter, ANYONE, true},
+    {27, "Esc", N_("back, close, clear the filter"), N_("back"), act_back, ANYONE, false},
+    {'/', "/", N_("filter the table as you type"), N_("filter"), act_filter, ANYONE, true},
 };
 
 /* Shown after the pane's own keys. */
 static const struct binding tail[] = {
-    {'s', "s S", "sort by the next column, reverse", "sort", act_sort, ANYONE, true},
+    {'s', "s S", N_("sort by the next column, reverse"), N_("sort"), act_sort, ANYONE, true},
     {'S', NULL, NULL, NULL, act_sort, ANYONE, true},
-    {':', ":", "command line: any wisp command, or theme NAME (Tab completes, \u2191 history)",
-     "command", act_command, ANYONE, false},
-    {'r', "r", "refresh now", NULL, act_refresh, ANYONE, false},
-    {12, "Ctrl-L", "redraw the screen", NULL, NULL, ANYONE, false, R_REPAINT},
-    {'?', "?", "this help", "help", act_help, ANYONE, false},
-    {'q', "q", "quit (also F10)", "quit", NULL, ANYONE, false, R_QUIT},
+    {':', ":", N_("command line: any wisp command, or theme NAME (Tab completes, \u2191 history)"),
+     N_("command"), act_command, ANYONE, false},
+    {'r', "r", N_("refresh now"), NULL, act_refresh, ANYONE, false},
+    {12, "Ctrl-L", N_("redraw the screen"), NULL, NULL, ANYONE, false, R_REPAINT},
+    {'?', "?", N_("this help"), N_("help"), act_help, ANYONE, false},
+    {'q', "q", N_("quit (also F10)"), N_("quit"), NULL, ANYONE, false, R_QUIT},
     {KEY_F(10), NULL, NULL, NULL, NULL, ANYONE, false, R_QUIT},
 };
 
@@ -215,31 +218,33 @@ keys_footer(struct console *con)
 {
     const struct binding *shown[64];
     size_t n = keys_shown(con, shown, 64);
-    int y = LINES - 1;
+    const char *help = _("help"), *quit = _("quit");
+    /* " ? " help " q " quit, as wide as the language makes them ("help  q  quit": 18) */
+    int y = LINES - 1, right = 10 + str_width(help) + str_width(quit);
 
     move(y, 0);
     for (size_t i = 0; i < n; i++) {
         const struct binding *b = shown[i];
 
         if (b->hint == NULL || b->key == '?' || b->key == 'q' ||
-            getcurx(stdscr) + str_width(b->label) + (int)strlen(b->hint) + 4 > COLS - 18)
+            getcurx(stdscr) + str_width(b->label) + str_width(_(b->hint)) + 4 > COLS - right)
             continue;
         if (b->need > console_role(con))
             continue; /* actions the role lacks are left out */
         attrset(colors_attr(TH_KEY));
         printw(" %s ", b->label);
         attrset(colors_attr(TH_FOOTER));
-        printw(" %s ", b->hint);
+        printw(" %s ", _(b->hint));
     }
     /* help and quit always show, at the right */
-    move(y, COLS - 18);
+    move(y, COLS - right);
     attrset(colors_attr(TH_KEY));
     addstr(" ? ");
     attrset(colors_attr(TH_FOOTER));
-    addstr(" help ");
+    printw(" %s ", help);
     attrset(colors_attr(TH_KEY));
     addstr(" q ");
     attrset(colors_attr(TH_FOOTER));
-    addstr(" quit");
+    printw(" %s", quit);
     attrset(A_NORMAL);
 }

@@ -13,6 +13,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/db.h"
+#include "wisp/i18n.h"
 #include "wisp/login.h"
 #include "wisp/util.h"
 
@@ -64,7 +65,10 @@ reason_only(char *msg)
 static void
 draw(const char *user, size_t pwlen, int field, const char *message)
 {
+    const char *op = _("operator"), *pw = _("password");
     int w = 60, h = 9, y = (LINES - h) / 2, x = (COLS - w) / 2;
+    /* the fields start after the wider label, whatever the language */
+    int fx = x + 4 + (str_width(op) > str_width(pw) ? str_width(op) : str_width(pw));
 
     erase();
     for (int i = 0; i < h; i++) {
@@ -72,13 +76,15 @@ draw(const char *user, size_t pwlen, int field, const char *message)
         mvprintw(y + i, x, "%*s", w, "");
     }
     attrset(colors_attr(TH_DIALOG) | A_BOLD);
-    mvprintw(y + 1, x + 2, "wisp: sign in");
+    mvaddstr(y + 1, x + 2, _("wisp: sign in"));
     attrset(colors_attr(TH_DIALOG));
-    mvprintw(y + 3, x + 2, "operator  ");
+    mvaddstr(y + 3, x + 2, op);
+    move(y + 3, fx);
     attrset(field == 0 ? colors_attr(TH_SELECTED) : colors_attr(TH_DIALOG));
     printw("%-30.30s", user);
     attrset(colors_attr(TH_DIALOG));
-    mvprintw(y + 4, x + 2, "password  ");
+    mvaddstr(y + 4, x + 2, pw);
+    move(y + 4, fx);
     attrset(field == 1 ? colors_attr(TH_SELECTED) : colors_attr(TH_DIALOG));
     printw("%-30s", "");
     (void)pwlen; /* not even the length shows */
@@ -86,7 +92,7 @@ draw(const char *user, size_t pwlen, int field, const char *message)
     if (message && *message)
         mvaddnstr(y + 6, x + 2, message, w - 4);
     attrset(colors_attr(TH_DIALOG) | A_DIM);
-    mvprintw(y + 7, x + 2, "Enter: next   Esc: quit");
+    mvaddstr(y + 7, x + 2, _("Enter: next   Esc: quit"));
     attrset(A_NORMAL);
     refresh();
 }
@@ -117,7 +123,7 @@ login_screen(struct config *cfg, const char *first_error, int sig_fd, struct wer
             if ((p[1].revents & POLLIN) && read(sig_fd, &sig, 1) == 1 && sig != SIGWINCH) {
                 explicit_bzero(pass, sizeof pass);
                 nodelay(stdscr, TRUE);
-                return werr_set(e, WISP_ERUNTIME, "sign-in cancelled by a signal");
+                return werr_set(e, WISP_ERUNTIME, _("sign-in cancelled by a signal"));
             }
             if (sig == SIGWINCH) {
                 endwin();
@@ -130,12 +136,12 @@ login_screen(struct config *cfg, const char *first_error, int sig_fd, struct wer
         if (ch == ERR) { /* blocking: the terminal is gone (hung up, closed) */
             explicit_bzero(pass, sizeof pass);
             nodelay(stdscr, TRUE);
-            return werr_set(e, WISP_ERUNTIME, "sign-in: the terminal went away");
+            return werr_set(e, WISP_ERUNTIME, _("sign-in: the terminal went away"));
         }
         if (ch == 27) {
             explicit_bzero(pass, sizeof pass);
             nodelay(stdscr, TRUE);
-            return werr_set(e, WISP_ERUNTIME, "sign-in cancelled");
+            return werr_set(e, WISP_ERUNTIME, _("sign-in cancelled"));
         }
         if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
             if (len)
@@ -174,5 +180,5 @@ login_screen(struct config *cfg, const char *first_error, int sig_fd, struct wer
         }
     }
     nodelay(stdscr, TRUE);
-    return werr_set(e, WISP_ERUNTIME, "sign-in failed %d times: %s", ATTEMPTS, message);
+    return werr_set(e, WISP_ERUNTIME, _("sign-in failed %d times: %s"), ATTEMPTS, message);
 }

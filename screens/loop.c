@@ -19,6 +19,7 @@
 #include "wisp/feed.h"
 #include "wisp/frame.h"
 #include "wisp/help.h"
+#include "wisp/i18n.h"
 #include "wisp/keys.h"
 #include "wisp/loop.h"
 #include "wisp/prompt.h"
@@ -114,7 +115,7 @@ take_result(struct console *con)
         d.output = NULL;
         r = R_REPAINT;
     } else if (d.output == NULL || *d.output == '\0') {
-        console_say(con, d.status == 0 ? "done" : "failed");
+        console_say(con, "%s", d.status == 0 ? _("done") : _("failed"));
     }
     if (d.output)
         popup_set(&con->output, d.output);

@@ -8,6 +8,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/draw.h"
+#include "wisp/i18n.h"
 #include "wisp/pane.h"
 
 void *
@@ -61,11 +62,11 @@ pane_state(struct pane *p, json_t *rows, int y, int h)
         return true;
     }
     attrset(colors_attr(TH_TABLE_HEADER));
-    draw_at(line++, x, p->cls->name, w);
+    draw_at(line++, x, _(p->cls->name), w);
     line++;
-    line += draw_wrapped(line, x, w, y + h - line, p->cls->purpose, colors_attr(TH_NORMAL));
+    line += draw_wrapped(line, x, w, y + h - line, _(p->cls->purpose), colors_attr(TH_NORMAL));
     line++;
-    draw_wrapped(line, x, w, y + h - line, p->cls->fill, colors_attr(TH_DIM));
+    draw_wrapped(line, x, w, y + h - line, _(p->cls->fill), colors_attr(TH_DIM));
     return true;
 }
 

@@ -17,6 +17,7 @@
 #include "wisp/colors.h"
 #include "wisp/draw.h"
 #include "wisp/graph.h"
+#include "wisp/i18n.h"
 #include "wisp/metrics.h"
 #include "wisp/pane.h"
 #include "wisp/units.h"
@@ -295,8 +296,8 @@ act_reports(struct pane *p, int key)
 }
 
 static const struct binding keys[] = {
-    {'R', "R", "sales reports: today, this week, this month, by plan and by operator", "reports",
-     act_reports, ANYONE, false},
+    {'R', "R", N_("sales reports: today, this week, this month, by plan and by operator"),
+     N_("reports"), act_reports, ANYONE, false},
 };
 
 static struct pane *
@@ -306,10 +307,10 @@ create(struct console *con)
 }
 
 const struct pane_class metrics_pane = {
-    .name = "Metrics",
-    .purpose = "Live dashboards: sessions, throughput, sales, order pipeline, router health.",
-    .fill = "The figures appear once the database answers. R shows the sales reports (today, "
-            "this week, this month, by plan and by operator).",
+    .name = N_("Metrics"),
+    .purpose = N_("Live dashboards: sessions, throughput, sales, order pipeline, router health."),
+    .fill = N_("The figures appear once the database answers. R shows the sales reports (today, "
+               "this week, this month, by plan and by operator)."),
     .want = FEED_METRICS,
     PANE_KEYS(keys),
     .create = create,

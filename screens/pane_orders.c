@@ -10,6 +10,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/draw.h"
+#include "wisp/i18n.h"
 #include "wisp/pane.h"
 #include "wisp/util.h"
 
@@ -145,7 +146,7 @@ selected_order(struct pane *p)
     json_t *o = listpane_selected(p->list);
 
     if (!o)
-        console_say(p->con, "no order selected");
+        console_say(p->con, _("no order selected"));
     return o;
 }
 
@@ -255,13 +256,16 @@ finished(struct pane *p, const struct runner_done *d)
 }
 
 static const struct binding keys[] = {
-    {'f', "f", "show one status (pending, sent, ... cancelled), then all", "status",
+    {'f', "f", N_("show one status (pending, sent, ... cancelled), then all"), N_("status"),
      act_order_status, ANYONE, false},
-    {'R', "R", "retry the selected order (a failed one)", "retry", act_order, OPERATOR, false},
-    {'c', "c", "cancel the selected order (asks first)", "cancel", act_order, OPERATOR, false},
-    {'P', "P", "print the selected order's receipt (format, file or lp)", "receipt", act_receipt,
-     OPERATOR, false},
-    {'v', "v", "reveal the selected order's PIN (audited)", "reveal", act_order, OPERATOR, false},
+    {'R', "R", N_("retry the selected order (a failed one)"), N_("retry"), act_order, OPERATOR,
+     false},
+    {'c', "c", N_("cancel the selected order (asks first)"), N_("cancel"), act_order, OPERATOR,
+     false},
+    {'P', "P", N_("print the selected order's receipt (format, file or lp)"), N_("receipt"),
+     act_receipt, OPERATOR, false},
+    {'v', "v", N_("reveal the selected order's PIN (audited)"), N_("reveal"), act_order, OPERATOR,
+     false},
 };
 
 static struct pane *
@@ -282,10 +286,11 @@ destroy(struct pane *p)
 }
 
 const struct pane_class orders_pane = {
-    .name = "Orders",
-    .purpose = "Customer orders, from intake until the customer holds a PIN.",
-    .fill = "No orders yet: `wisp order add --product PLAN --customer PHONE` takes one, and a web "
-            "shop calls wisp_order_add (docs/orders.md).",
+    .name = N_("Orders"),
+    .purpose = N_("Customer orders, from intake until the customer holds a PIN."),
+    .fill =
+        N_("No orders yet: `wisp order add --product PLAN --customer PHONE` takes one, and a web "
+           "shop calls wisp_order_add (docs/orders.md)."),
     .want = FEED_ORDERS,
     PANE_KEYS(keys),
     .create = create,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/pane.h"
 #include "wisp/util.h"
 
@@ -83,7 +84,7 @@ selected_router(struct pane *p)
     json_t *r = listpane_selected(p->list);
 
     if (!r)
-        console_say(p->con, "no router selected");
+        console_say(p->con, _("no router selected"));
     return r ? json_string_value(json_object_get(r, "name")) : NULL;
 }
 
@@ -101,9 +102,9 @@ act_router_run(struct pane *p, int key)
     words_add(&w, key == 't' ? "test" : "sync");
     words_add(&w, name);
     if (!runner_call_words(p->con->runner, &w))
-        console_say(p->con, "a command is still running");
+        console_say(p->con, _("a command is still running"));
     else if (key == 't')
-        console_say(p->con, "testing ...");
+        console_say(p->con, _("testing ..."));
     words_free(&w);
     return R_FOOTER;
 }
@@ -200,7 +201,7 @@ act_router_form(struct pane *p, int key)
     if (!console_may(p->con, ADMIN, key == 'a' ? "add routers" : "edit routers"))
         return R_FOOTER;
     if (key == 'e' && !r) {
-        console_say(p->con, "no router selected");
+        console_say(p->con, _("no router selected"));
         return R_FOOTER;
     }
     if (r)
@@ -222,20 +223,21 @@ act_router_form(struct pane *p, int key)
 }
 
 static const struct binding keys[] = {
-    {'t', "t", "test the selected router (connect, identity, version)", "test", act_router_run,
-     ADMIN, false},
-    {'a', "a", "add a router", "add", act_router_form, ADMIN, false},
-    {'e', "e", "edit the selected router", "edit", act_router_form, ADMIN, false},
-    {'m', "m", "maintenance on or off (asks first)", "maint", act_router_maint, OPERATOR, false},
-    {'y', "y", "sync the selected router now", "sync", act_router_run, OPERATOR, false},
+    {'t', "t", N_("test the selected router (connect, identity, version)"), N_("test"),
+     act_router_run, ADMIN, false},
+    {'a', "a", N_("add a router"), N_("add"), act_router_form, ADMIN, false},
+    {'e', "e", N_("edit the selected router"), N_("edit"), act_router_form, ADMIN, false},
+    {'m', "m", N_("maintenance on or off (asks first)"), N_("maint"), act_router_maint, OPERATOR,
+     false},
+    {'y', "y", N_("sync the selected router now"), N_("sync"), act_router_run, OPERATOR, false},
 };
 
 const struct pane_class routers_pane = {
-    .name = "Routers",
-    .purpose = "The routers that sell the internet: MikroTik RouterOS and OpenWrt/openNDS, "
-               "their state, load and sessions.",
-    .fill = "No routers yet: an admin presses a here, or runs `wisp router add NAME --host H "
-            "--user U --driver routeros|opennds --key PATH --accept-new-hostkey`.",
+    .name = N_("Routers"),
+    .purpose = N_("The routers that sell the internet: MikroTik RouterOS and OpenWrt/openNDS, "
+                  "their state, load and sessions."),
+    .fill = N_("No routers yet: an admin presses a here, or runs `wisp router add NAME --host H "
+               "--user U --driver routeros|opennds --key PATH --accept-new-hostkey`."),
     PANE_KEYS(keys),
     PANE_COLUMNS(columns),
     .id_key = "name",

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "wisp/i18n.h"
 #include "wisp/pane.h"
 #include "wisp/util.h"
 
@@ -74,7 +75,7 @@ act_kick(struct pane *p, int key)
 
     (void)key;
     if (!s) {
-        console_say(p->con, "no session selected");
+        console_say(p->con, _("no session selected"));
         return R_FOOTER;
     }
     if (!console_may(p->con, OPERATOR, "kick sessions"))
@@ -90,16 +91,16 @@ act_kick(struct pane *p, int key)
 }
 
 static const struct binding keys[] = {
-    {'k', "k", "kick the selected session (asks first; \u2191 moves up here)", "kick", act_kick,
-     OPERATOR, false},
+    {'k', "k", N_("kick the selected session (asks first; \u2191 moves up here)"), N_("kick"),
+     act_kick, OPERATOR, false},
 };
 
 const struct pane_class sessions_pane = {
-    .name = "Sessions",
-    .purpose = "Live hotspot sessions on every router: who is online, on which voucher, how "
-               "long and how much.",
-    .fill = "No one is online. A login on a router shows here within one worker cycle (`wisp "
-            "worker`, or the console's own worker when none runs).",
+    .name = N_("Sessions"),
+    .purpose = N_("Live hotspot sessions on every router: who is online, on which voucher, how "
+                  "long and how much."),
+    .fill = N_("No one is online. A login on a router shows here within one worker cycle (`wisp "
+               "worker`, or the console's own worker when none runs)."),
     .want = FEED_SESSIONS,
     PANE_KEYS(keys),
     PANE_COLUMNS(columns),

@@ -12,6 +12,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/draw.h"
+#include "wisp/i18n.h"
 #include "wisp/pane.h"
 #include "wisp/qr.h"
 #include "wisp/util.h"
@@ -294,11 +295,11 @@ enter(struct pane *p)
     }
     v = voucher_at(vs, vs->vouchers.t.sel);
     if (v && !json_is_string(json_object_get(v, "password"))) { /* userpass: PostgreSQL hides it */
-        console_say(p->con, "its QR holds its password: :voucher show CODE --reveal (audited)");
+        console_say(p->con, _("its QR holds its password: :voucher show CODE --reveal (audited)"));
         return R_FOOTER;
     }
     if (v == NULL) /* its window is still on the way: the box opens when it is here */
-        console_say(p->con, "loading the voucher ...");
+        console_say(p->con, _("loading the voucher ..."));
     p->detail = true;
     return R_OVERLAY | R_FOOTER;
 }
@@ -385,7 +386,7 @@ act_new_batch(struct pane *p, int key)
     for (size_t i = 0; i < json_array_size(p->con->snap.plans) && n < DIALOG_CHOICES; i++)
         plans[n++] = json_string_value(json_array_get(p->con->snap.plans, i));
     if (n == 0) {
-        console_say(p->con, "no active plan: an admin adds one with `plan add`");
+        console_say(p->con, _("no active plan: an admin adds one with `plan add`"));
         return R_FOOTER;
     }
     d = console_form(p, "New voucher batch", new_batch_done);
@@ -452,7 +453,7 @@ act_sell_disable(struct pane *p, int key)
     if (!console_may(p->con, OPERATOR, key == '$' ? "sell vouchers" : "disable vouchers"))
         return R_FOOTER;
     if (key == '$' && v == NULL) {
-        console_say(p->con, "select a voucher first (Enter opens a batch)");
+        console_say(p->con, _("select a voucher first (Enter opens a batch)"));
         return R_FOOTER;
     }
     if (v) {
@@ -490,12 +491,13 @@ finished(struct pane *p, const struct runner_done *d)
 }
 
 static const struct binding keys[] = {
-    {'n', "n", "new batch (plan, count, mode, length, prefix, router)", "new", act_new_batch,
-     OPERATOR, false},
-    {'p', "p", "print the selected batch (format, columns, paper, file or lp)", "print", act_print,
-     OPERATOR, false},
-    {'$', "$", "sell the selected voucher (asks first)", "sell", act_sell_disable, OPERATOR, false},
-    {'d', "d", "disable the selected voucher, or the whole batch (asks first)", "disable",
+    {'n', "n", N_("new batch (plan, count, mode, length, prefix, router)"), N_("new"),
+     act_new_batch, OPERATOR, false},
+    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp)"), N_("print"),
+     act_print, OPERATOR, false},
+    {'$', "$", N_("sell the selected voucher (asks first)"), N_("sell"), act_sell_disable, OPERATOR,
+     false},
+    {'d', "d", N_("disable the selected voucher, or the whole batch (asks first)"), N_("disable"),
      act_sell_disable, OPERATOR, false},
 };
 
@@ -521,9 +523,9 @@ destroy(struct pane *p)
 }
 
 const struct pane_class vouchers_pane = {
-    .name = "Vouchers",
-    .purpose = "Voucher batches and their vouchers.",
-    .fill = "`wisp voucher create --plan NAME --count N` makes a batch.",
+    .name = N_("Vouchers"),
+    .purpose = N_("Voucher batches and their vouchers."),
+    .fill = N_("`wisp voucher create --plan NAME --count N` makes a batch."),
     PANE_KEYS(keys),
     .create = create,
     .destroy = destroy,

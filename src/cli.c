@@ -20,6 +20,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/events.h"
+#include "wisp/i18n.h"
 #include "wisp/metrics.h"
 #include "wisp/secret.h"
 #include "wisp/texttable.h"
@@ -106,7 +107,7 @@ print_usage(FILE *out, const struct cmd_entry *c)
     const char *usage = c->usage ? c->usage : "";
     bool json = !(c->traits & CMD_NO_JSON) && !strstr(usage, "--json");
 
-    fprintf(out, "usage: wisp %s%s%s%s\n", c->name, *usage ? " " : "", usage,
+    fprintf(out, _("usage: wisp %s%s%s%s\n"), c->name, *usage ? " " : "", usage,
             json ? " [--json]" : "");
 }
 
@@ -117,24 +118,25 @@ cli_help(FILE *out, const char *topic)
 
     if (topic == NULL) {
         fprintf(out,
-                "wisp %s - the hotspot shop console\n\n"
-                "usage: wisp [--config FILE] [--db CONNINFO] [--redis URL] COMMAND [ARGS] "
-                "[--json]\n"
-                "       wisp COMMAND --help\n\n"
-                "commands:\n",
+                _("wisp %s - the hotspot shop console\n\n"
+                  "usage: wisp [--config FILE] [--db CONNINFO] [--redis URL] COMMAND [ARGS] "
+                  "[--json]\n"
+                  "       wisp COMMAND --help\n\n"
+                  "commands:\n"),
                 WISP_VERSION);
     } else {
-        fprintf(out, "wisp %s commands:\n", topic);
+        fprintf(out, _("wisp %s commands:\n"), topic);
     }
     for (size_t g = 0; g < NGROUPS; g++)
         for (const struct cmd_entry *c = cmd_groups[g]; c->name; c++)
             if (topic == NULL || (strncmp(c->name, topic, tlen) == 0 && c->name[tlen] == ' '))
-                fprintf(out, "  %-18s %s\n", c->name, c->summary);
+                fprintf(out, "  %-18s %s\n", c->name, _(c->summary));
     if (topic == NULL)
-        fprintf(out, "\nglobal flags: --config FILE, --db CONNINFO (or WISP_DB), --redis URL (or "
-                     "WISP_REDIS), --theme NAME, --help, --version\n"
-                     "--json after a command prints its result as JSON instead of text.\n"
-                     "Exit status: 0 done, 1 failed, 2 bad command line. See wisp(1).\n");
+        fputs(_("\nglobal flags: --config FILE, --db CONNINFO (or WISP_DB), --redis URL (or "
+                "WISP_REDIS), --theme NAME, --help, --version\n"
+                "--json after a command prints its result as JSON instead of text.\n"
+                "Exit status: 0 done, 1 failed, 2 bad command line. See wisp(1).\n"),
+              out);
 }
 
 /* --json, taken by every command that has a result. */
@@ -189,17 +191,18 @@ parse_args(const struct cmd_entry *c, int argc, char **argv, struct cmd_args *a,
         }
         if (arg[1] != '-') { /* -o FILE */
             if (arg[2] != '\0' || (f = find_flag(c, NULL, arg[1])) == NULL)
-                return werr_set(e, WISP_EUSAGE, "unknown flag %s for `wisp %s`", arg, c->name);
+                return werr_set(e, WISP_EUSAGE, _("unknown flag %s for `wisp %s`"), arg, c->name);
             eq = NULL;
         } else {
             snprintf(name, sizeof name, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
             eq = strchr(arg, '=');
             if ((f = find_flag(c, name, 0)) == NULL)
-                return werr_set(e, WISP_EUSAGE, "unknown flag --%s for `wisp %s`", name, c->name);
+                return werr_set(e, WISP_EUSAGE, _("unknown flag --%s for `wisp %s`"), name,
+                                c->name);
         }
         if (f->kind == FLAG_BOOL) {
             if (eq)
-                return werr_set(e, WISP_EUSAGE, "flag --%s takes no value", f->name);
+                return werr_set(e, WISP_EUSAGE, _("flag --%s takes no value"), f->name);
             add_opt(a, f->name, NULL);
             continue;
         }
@@ -210,14 +213,16 @@ parse_args(const struct cmd_entry *c, int argc, char **argv, struct cmd_args *a,
         } else if (i + 1 < argc) {
             add_opt(a, f->name, argv[++i]);
         } else {
-            return werr_set(e, WISP_EUSAGE, "flag --%s needs a value", f->name);
+            return werr_set(e, WISP_EUSAGE, _("flag --%s needs a value"), f->name);
         }
     }
     if (a->npos < c->min_pos)
-        return werr_set(e, WISP_EUSAGE, "`wisp %s` needs %s", c->name,
-                        c->min_pos == 1 ? "an argument" : "more arguments");
+        return werr_set(e, WISP_EUSAGE,
+                        c->min_pos == 1 ? _("`wisp %s` needs an argument")
+                                        : _("`wisp %s` needs more arguments"),
+                        c->name);
     if (a->npos > c->max_pos)
-        return werr_set(e, WISP_EUSAGE, "unexpected argument \"%s\" for `wisp %s`",
+        return werr_set(e, WISP_EUSAGE, _("unexpected argument \"%s\" for `wisp %s`"),
                         a->pos[c->max_pos], c->name);
     return 0;
 }
@@ -291,7 +296,7 @@ refuse_here(struct cmd_ctx *ctx, const struct cmd_entry *c, const struct cmd_arg
 
     if (c->places == CMD_CONSOLE && here != CMD_CONSOLE) {
         ctx->cmd = NULL;
-        return werr_set(e, WISP_EUSAGE, "`%s` runs only on the console's `:` line", c->name);
+        return werr_set(e, WISP_EUSAGE, _("`%s` runs only on the console's `:` line"), c->name);
     }
 
     snprintf(what, sizeof what, "%s", c->name);
@@ -308,10 +313,10 @@ refuse_here(struct cmd_ctx *ctx, const struct cmd_entry *c, const struct cmd_arg
     ctx->cmd = NULL;
     if (here == CMD_CONSOLE)
         return werr_set(e, WISP_EUSAGE,
-                        "`%s` needs the terminal to itself: run `wisp %s` outside the console",
+                        _("`%s` needs the terminal to itself: run `wisp %s` outside the console"),
                         what, what);
-    return werr_set(e, WISP_EUSAGE, "`%s` cannot run inside `wisp shell`: run `wisp %s` on its own",
-                    what, what);
+    return werr_set(e, WISP_EUSAGE,
+                    _("`%s` cannot run inside `wisp shell`: run `wisp %s` on its own"), what, what);
 }
 
 /* "voucher create 12000/100000" on the terminal, overwritten in place: a
@@ -375,7 +380,7 @@ cli_call(struct cmd_ctx *ctx, int argc, char **argv, json_t **result, struct wer
         strcmp(argv[0], "help") == 0) {
         if (argc > 1 && (c = cli_find(argc - 1, argv + 1, &used)) != NULL) {
             print_usage(ctx->out, c);
-            fprintf(ctx->out, "%s\n", c->summary);
+            fprintf(ctx->out, "%s\n", _(c->summary));
         } else if (argc > 1 && is_group(argv[1])) {
             cli_help(ctx->out, argv[1]);
         } else {
@@ -394,17 +399,17 @@ cli_call(struct cmd_ctx *ctx, int argc, char **argv, json_t **result, struct wer
                 cli_help(ctx->out, argv[0]);
                 return 0;
             }
-            werr_set(e, WISP_EUSAGE, "unknown %s command%s%s (see `wisp %s --help`)", argv[0],
+            werr_set(e, WISP_EUSAGE, _("unknown %s command%s%s (see `wisp %s --help`)"), argv[0],
                      argc > 1 ? " " : "", argc > 1 ? argv[1] : "", argv[0]);
             return WISP_EUSAGE;
         }
-        werr_set(e, WISP_EUSAGE, "unknown command \"%s\" (see `wisp --help`)", argv[0]);
+        werr_set(e, WISP_EUSAGE, _("unknown command \"%s\" (see `wisp --help`)"), argv[0]);
         return WISP_EUSAGE;
     }
     ctx->cmd = c;
     if (wants_help(argc - used, argv + used)) {
         print_usage(ctx->out, c);
-        fprintf(ctx->out, "%s\n", c->summary);
+        fprintf(ctx->out, "%s\n", _(c->summary));
         return 0;
     }
     if (parse_args(c, argc - used, argv + used, &a, e) < 0 || refuse_here(ctx, c, &a, e) < 0) {
@@ -437,11 +442,11 @@ warn_secret(const char *origin, const char *value)
 
     if (!str_eq(masked, value))
         fprintf(stderr,
-                "wisp: warning: %s holds a password, which other users can see in the process "
-                "list; keep it in %s\n",
+                _("wisp: warning: %s holds a password, which other users can see in the process "
+                  "list; keep it in %s\n"),
                 origin,
-                str_eq(origin, "--db") ? "~/.pgpass or a service file (PGSERVICE) instead"
-                                       : "the config file (chmod 600) or WISP_REDIS instead");
+                str_eq(origin, "--db") ? _("~/.pgpass or a service file (PGSERVICE) instead")
+                                       : _("the config file (chmod 600) or WISP_REDIS instead"));
     free(masked);
 }
 
@@ -477,7 +482,7 @@ cli_setup(struct config *cfg, int argc, char **argv, int *restc, char ***rest, s
             val = argv[++i];
         } else {
             free(out);
-            return werr_set(e, WISP_EUSAGE, "flag --%s needs a value", global_flags[g].name);
+            return werr_set(e, WISP_EUSAGE, _("flag --%s needs a value"), global_flags[g].name);
         }
         if (global_flags[g].key == NULL)
             config_file = val;
@@ -614,7 +619,7 @@ ask_tty(const char *prompt, struct werr *e)
     char *line;
 
     if (tty == NULL) {
-        werr_set(e, WISP_EUSAGE, "no terminal to read a password from: use --password-stdin");
+        werr_set(e, WISP_EUSAGE, _("no terminal to read a password from: use --password-stdin"));
         return NULL;
     }
     fprintf(tty, "%s", prompt);
@@ -628,7 +633,7 @@ ask_tty(const char *prompt, struct werr *e)
     fputc('\n', tty);
     fclose(tty);
     if (line == NULL)
-        werr_set(e, WISP_ERUNTIME, "no password given");
+        werr_set(e, WISP_ERUNTIME, _("no password given"));
     return line;
 }
 
@@ -639,14 +644,14 @@ cmd_read_password(struct cmd_ctx *ctx, const char *prompt, bool confirm, bool fr
     char *pw, *again;
 
     if (!from_stdin && !ctx->interactive) {
-        werr_set(e, WISP_EUSAGE, "no terminal to read a password from: use --password-stdin");
+        werr_set(e, WISP_EUSAGE, _("no terminal to read a password from: use --password-stdin"));
         return NULL;
     }
     if (from_stdin) {
         pw = read_line(ctx->in);
         if (pw == NULL || *pw == '\0') {
             free(pw);
-            werr_set(e, WISP_EUSAGE, "--password-stdin: no password on standard input");
+            werr_set(e, WISP_EUSAGE, _("--password-stdin: no password on standard input"));
             return NULL;
         }
         return pw;
@@ -655,19 +660,19 @@ cmd_read_password(struct cmd_ctx *ctx, const char *prompt, bool confirm, bool fr
         return NULL;
     if (*pw == '\0') {
         free(pw);
-        werr_set(e, WISP_EUSAGE, "empty password refused");
+        werr_set(e, WISP_EUSAGE, _("empty password refused"));
         return NULL;
     }
     if (!confirm)
         return pw;
-    if ((again = ask_tty("again: ", e)) == NULL) {
+    if ((again = ask_tty(_("again: "), e)) == NULL) {
         free(pw);
         return NULL;
     }
     if (strcmp(pw, again) != 0) {
         free(pw);
         free(again);
-        werr_set(e, WISP_EUSAGE, "the two passwords differ; nothing changed");
+        werr_set(e, WISP_EUSAGE, _("the two passwords differ; nothing changed"));
         return NULL;
     }
     free(again);
@@ -707,7 +712,7 @@ cli_split(const char *line, int *argc, struct werr *e)
             sb_free(&word);
             argv[n] = NULL;
             cli_free_words(argv);
-            werr_set(e, WISP_EUSAGE, "unterminated %c quote", quote);
+            werr_set(e, WISP_EUSAGE, _("unterminated %c quote"), quote);
             return NULL;
         }
         if (in_word)

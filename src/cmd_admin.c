@@ -9,6 +9,7 @@
 
 #include "wisp/audit.h"
 #include "wisp/cli.h"
+#include "wisp/i18n.h"
 #include "wisp/operator.h"
 #include "wisp/theme.h"
 #include "wisp/util.h"
@@ -39,7 +40,7 @@ migrate_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     (void)a;
     if (out == NULL)
-        return werr_set(e, WISP_ERUNTIME, "cannot open /dev/null");
+        return werr_set(e, WISP_ERUNTIME, _("cannot open /dev/null"));
     rc = db ? db_migrate(db, out, e) : -1;
     if (out != ctx->out)
         fclose(out);
@@ -81,9 +82,9 @@ operator_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     int rc;
 
     if (role == NULL)
-        return werr_set(e, WISP_EUSAGE, "`operator add` needs --role admin|operator|viewer");
+        return werr_set(e, WISP_EUSAGE, _("`operator add` needs --role admin|operator|viewer"));
     if (!str_eq(role, "admin") && !str_eq(role, "operator") && !str_eq(role, "viewer"))
-        return werr_set(e, WISP_EUSAGE, "bad --role \"%s\": expected admin, operator or viewer",
+        return werr_set(e, WISP_EUSAGE, _("bad --role \"%s\": expected admin, operator or viewer"),
                         role);
     if ((db = cmd_db(ctx, e)) == NULL)
         return -1;
@@ -97,7 +98,7 @@ operator_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (rc < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:s}", "operator", a->pos[0], "role", role),
-             "operator %s added as %s\n", a->pos[0], role);
+             _("operator %s added as %s\n"), a->pos[0], role);
     return 0;
 }
 
@@ -119,7 +120,7 @@ operator_passwd_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
     if (rc < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "password_changed", 1),
-             "password of %s changed\n", a->pos[0]);
+             _("password of %s changed\n"), a->pos[0]);
     return 0;
 }
 
@@ -131,7 +132,7 @@ operator_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
     if ((db = cmd_db(ctx, e)) == NULL || operator_remove(db, a->pos[0], e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "operator", a->pos[0], "removed", 1),
-             "operator %s removed\n", a->pos[0]);
+             _("operator %s removed\n"), a->pos[0]);
     return 0;
 }
 
@@ -161,7 +162,7 @@ audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     json_t *list;
 
     if (lim && str_to_i64(lim, 1, 1000000, &limit) < 0)
-        return werr_set(e, WISP_EUSAGE, "bad --limit \"%s\": expected 1..1000000", lim);
+        return werr_set(e, WISP_EUSAGE, _("bad --limit \"%s\": expected 1..1000000"), lim);
     if ((db = cmd_db(ctx, e)) == NULL || (list = audit_list(db, (int)limit, e)) == NULL)
         return -1;
     cmd_print_list(ctx, list, head, keys);
@@ -183,12 +184,12 @@ theme_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
 const struct cmd_entry cmd_db_entries[] = {
     {.name = "db migrate",
-     .summary = "create or upgrade the database schema and roles",
+     .summary = N_("create or upgrade the database schema and roles"),
      .exec = migrate_exec,
      .traits = CMD_MUTATES | CMD_LONG,
      .places = CMD_ANYWHERE},
     {.name = "db status",
-     .summary = "list applied and pending migrations",
+     .summary = N_("list applied and pending migrations"),
      .exec = status_exec,
      .places = CMD_ANYWHERE},
     {0},
@@ -196,7 +197,7 @@ const struct cmd_entry cmd_db_entries[] = {
 
 const struct cmd_entry cmd_config_entries[] = {
     {.name = "config show",
-     .summary = "print the effective settings, secrets masked",
+     .summary = N_("print the effective settings, secrets masked"),
      .exec = config_show_exec,
      .places = CMD_ANYWHERE},
     {0},
@@ -206,7 +207,7 @@ const struct cmd_entry cmd_operator_entries[] = {
     {
         .name = "operator add",
         .usage = "NAME --role admin|operator|viewer [--password-stdin]",
-        .summary = "create an operator login (admin)",
+        .summary = N_("create an operator login (admin)"),
         .flags = add_flags,
         .min_pos = 1,
         .max_pos = 1,
@@ -215,12 +216,12 @@ const struct cmd_entry cmd_operator_entries[] = {
         .places = CMD_CLI | CMD_SHELL /* asks for a password */
     },
     {.name = "operator list",
-     .summary = "list operators and their roles",
+     .summary = N_("list operators and their roles"),
      .exec = operator_list_exec,
      .places = CMD_ANYWHERE},
     {.name = "operator passwd",
      .usage = "NAME [--password-stdin]",
-     .summary = "change an operator's password",
+     .summary = N_("change an operator's password"),
      .flags = passwd_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -229,7 +230,7 @@ const struct cmd_entry cmd_operator_entries[] = {
      .places = CMD_CLI | CMD_SHELL},
     {.name = "operator remove",
      .usage = "NAME",
-     .summary = "remove an operator (admin)",
+     .summary = N_("remove an operator (admin)"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = operator_remove_exec,
@@ -241,7 +242,7 @@ const struct cmd_entry cmd_operator_entries[] = {
 const struct cmd_entry cmd_audit_entries[] = {
     {.name = "audit",
      .usage = "[--limit N]",
-     .summary = "the audit log, newest first (default 50 rows)",
+     .summary = N_("the audit log, newest first (default 50 rows)"),
      .flags = audit_flags,
      .exec = audit_exec,
      .places = CMD_ANYWHERE},
@@ -252,7 +253,7 @@ const struct cmd_entry cmd_theme_entries[] = {
     {
         .name = "theme",
         .usage = "NAME",
-        .summary = "the console's colour theme (themes/NAME.json), until it quits",
+        .summary = N_("the console's colour theme (themes/NAME.json), until it quits"),
         .min_pos = 1,
         .max_pos = 1,
         .exec = theme_exec,

@@ -9,6 +9,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/events.h"
+#include "wisp/i18n.h"
 #include "wisp/metrics.h"
 #include "wisp/mpath.h"
 #include "wisp/units.h"
@@ -132,10 +133,10 @@ export_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     struct db *db;
 
     if (!file)
-        return werr_set(e, WISP_EUSAGE, "`metrics export` needs --prometheus FILE");
+        return werr_set(e, WISP_EUSAGE, _("`metrics export` needs --prometheus FILE"));
     if ((db = cmd_db(ctx, e)) == NULL || metrics_export(ctx->cfg, db, file, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s}", "prometheus", file), "metrics written to %s\n", file);
+    cmd_done(ctx, json_pack("{s:s}", "prometheus", file), _("metrics written to %s\n"), file);
     return 0;
 }
 
@@ -156,18 +157,19 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     lo = from ? local_date(from) : local_midnight(now);
     hi = to ? local_date(to) : from ? lo : local_midnight(now);
     if (lo < 0 || hi < 0)
-        return werr_set(e, WISP_EUSAGE, "bad date \"%s\": expected YYYY-MM-DD",
+        return werr_set(e, WISP_EUSAGE, _("bad date \"%s\": expected YYYY-MM-DD"),
                         from && lo < 0 ? from : to);
     if (hi < lo)
-        return werr_set(e, WISP_EUSAGE, "--to %s is before --from %s", to, from ? from : "(today)");
+        return werr_set(e, WISP_EUSAGE, _("--to %s is before --from %s"), to,
+                        from ? from : "(today)");
     hi = local_midnight(hi + 36 * 3600); /* the end of the last day */
     if (hi > now + 1)
         hi = now + 1;
     /* Redis keeps hours for 2 days: older keys would expire at once */
     if (hi <= now - KEEP_S)
         return werr_set(e, WISP_EUSAGE,
-                        "Redis keeps the last 2 days only: nothing to rebuild before %s "
-                        "(`wisp report sales` has any day)",
+                        _("Redis keeps the last 2 days only: nothing to rebuild before %s "
+                          "(`wisp report sales` has any day)"),
                         to ? to : from);
     if (lo < now - KEEP_S) {
         char at[32];
@@ -176,10 +178,10 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         lo = now - KEEP_S;
         localtime_r(&lo, &tm);
         strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
-        cmd_printf(ctx, "Redis keeps the last 2 days only: from %s\n", at);
+        cmd_printf(ctx, _("Redis keeps the last 2 days only: from %s\n"), at);
     }
     if (!events_enabled(ctx->cfg))
-        return werr_set(e, WISP_EUSAGE, "no Redis configured (redis.url): nothing to backfill");
+        return werr_set(e, WISP_EUSAGE, _("no Redis configured (redis.url): nothing to backfill"));
     if ((db = cmd_db(ctx, e)) == NULL ||
         metrics_backfill(ctx->cfg, db, lo, hi, &counted, &minutes, e) < 0)
         return -1;
@@ -187,8 +189,8 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
              json_pack("{s:I, s:I, s:I, s:I}", "from_unix", (json_int_t)lo, "to_unix",
                        (json_int_t)hi, "events", (json_int_t)counted, "router_minutes",
                        (json_int_t)minutes),
-             "metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
-             "minutes of history\n",
+             _("metrics backfilled from PostgreSQL: %lld events Redis did not have, %lld router "
+               "minutes of history\n"),
              counted, minutes);
     return 0;
 }
@@ -196,21 +198,22 @@ backfill_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 const struct cmd_entry cmd_metrics_entries[] = {
     {.name = "metrics backfill",
      .usage = "[--from DATE] [--to DATE]",
-     .summary = "rebuild Redis's metrics from PostgreSQL (after a Redis restart; default today)",
+     .summary =
+         N_("rebuild Redis's metrics from PostgreSQL (after a Redis restart; default today)"),
      .flags = backfill_flags,
      .exec = backfill_exec,
      .traits = CMD_LONG,
      .places = CMD_ANYWHERE},
     {.name = "metrics export",
      .usage = "--prometheus FILE",
-     .summary = "the figures for node_exporter's textfile collector (Prometheus text format)",
+     .summary = N_("the figures for node_exporter's textfile collector (Prometheus text format)"),
      .flags = export_flags,
      .exec = export_exec,
      .places = CMD_ANYWHERE},
     {.name = "metrics",
      .usage = "[--watch]",
      .summary =
-         "the shop now: online, throughput, sold today, orders, routers (--watch: every 2 s)",
+         N_("the shop now: online, throughput, sold today, orders, routers (--watch: every 2 s)"),
      .flags = flags,
      .exec = metrics_exec,
      .places = CMD_ANYWHERE},

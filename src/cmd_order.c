@@ -7,6 +7,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/events.h"
+#include "wisp/i18n.h"
 #include "wisp/order.h"
 #include "wisp/qr.h"
 #include "wisp/router.h"
@@ -47,7 +48,7 @@ static int
 order_id_arg(const char *s, int64_t *id, struct werr *e)
 {
     if (str_to_i64(s, 1, INT64_MAX, id) < 0)
-        return werr_set(e, WISP_EUSAGE, "bad order id \"%s\"", s);
+        return werr_set(e, WISP_EUSAGE, _("bad order id \"%s\""), s);
     return 0;
 }
 
@@ -67,12 +68,12 @@ order_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     int64_t id;
 
     if (!in.product || !in.customer)
-        return werr_set(e, WISP_EUSAGE, "an order needs --product and --customer");
+        return werr_set(e, WISP_EUSAGE, _("an order needs --product and --customer"));
     if ((db = cmd_db(ctx, e)) == NULL || order_add(db, &in, &id, e) < 0)
         return -1;
     announce(ctx, "order.created", id, "pending");
     cmd_done(ctx, json_pack("{s:I}", "order_id", (json_int_t)id),
-             "order %" PRId64 " taken: %s for %s\n", id, in.product, in.customer);
+             _("order %" PRId64 " taken: %s for %s\n"), id, in.product, in.customer);
     return 0;
 }
 
@@ -96,11 +97,11 @@ order_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (!ok)
         return werr_set(
             e, WISP_EUSAGE,
-            "bad --status \"%s\": expected pending, sent, processing, completed, failed "
-            "or cancelled",
+            _("bad --status \"%s\": expected pending, sent, processing, completed, failed "
+              "or cancelled"),
             status);
     if (args_get(a, "limit") && str_to_i64(args_get(a, "limit"), 1, 1000000, &limit) < 0)
-        return werr_set(e, WISP_EUSAGE, "bad --limit \"%s\": expected 1 to 1000000",
+        return werr_set(e, WISP_EUSAGE, _("bad --limit \"%s\": expected 1 to 1000000"),
                         args_get(a, "limit"));
     if ((db = cmd_db(ctx, e)) == NULL || (list = order_list(db, status, limit, e)) == NULL)
         return -1;
@@ -170,7 +171,8 @@ order_change_exec(struct cmd_ctx *ctx, const struct cmd_args *a, bool retry, str
     cmd_done(ctx,
              json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "status",
                        retry ? "pending" : "cancelled"),
-             "order %" PRId64 " %s\n", id, retry ? "back to pending" : "cancelled");
+             retry ? _("order %" PRId64 " back to pending\n") : _("order %" PRId64 " cancelled\n"),
+             id);
     return 0;
 }
 
@@ -199,7 +201,7 @@ order_paid_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     cmd_done(ctx,
              json_pack("{s:I, s:b, s:s?}", "order_id", (json_int_t)id, "paid", 1, "ref",
                        args_get(a, "ref")),
-             "order %" PRId64 " paid\n", id);
+             _("order %" PRId64 " paid\n"), id);
     return 0;
 }
 
@@ -216,7 +218,7 @@ order_reveal_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     /* the console keeps the PIN from here, never from the text */
     cmd_done(ctx, json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "pin", pin),
-             "order %" PRId64 " PIN: %s\n", id, pin);
+             _("order %" PRId64 " PIN: %s\n"), id, pin);
     explicit_bzero(pin, sizeof pin);
     return 0;
 }
@@ -251,12 +253,12 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
         sheet_parse_format(fmt ? fmt : "text", &o.format, e) < 0)
         return -1;
     if (out && lp)
-        return werr_set(e, WISP_EUSAGE, "give -o FILE or --lp, not both");
+        return werr_set(e, WISP_EUSAGE, _("give -o FILE or --lp, not both"));
     if (o.format == SHEET_ESCPOS && !out && !lp && ctx->tty)
-        return werr_set(e, WISP_EUSAGE, "escpos is printer bytes: use -o FILE or --lp");
+        return werr_set(e, WISP_EUSAGE, _("escpos is printer bytes: use -o FILE or --lp"));
     if (ctx->json && !out && !lp)
         return werr_set(e, WISP_EUSAGE,
-                        "--json goes with -o FILE or --lp (the receipt is the output)");
+                        _("--json goes with -o FILE or --lp (the receipt is the output)"));
     o.paper = o.format == SHEET_ESCPOS ? PAPER_80MM : PAPER_A4;
     o.columns = 1;
     o.shop_name = ctx->cfg->shop_name;
@@ -307,9 +309,10 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     if (rc == 0) /* not the PIN: that is `order reveal`'s, audited there */
         cmd_result(ctx, json_pack("{s:I, s:s, s:s?, s:s?}", "order_id", (json_int_t)id, "format",
                                   fmt ? fmt : "text", "output", out, "lp", lp));
-    if (rc == 0 && (out || lp))
-        cmd_printf(ctx, "receipt for order %" PRId64 " %s%s\n", id,
-                   out ? "written to " : "sent to lp", out ? out : "");
+    if (rc == 0 && out)
+        cmd_printf(ctx, _("receipt for order %" PRId64 " written to %s\n"), id, out);
+    else if (rc == 0 && lp)
+        cmd_printf(ctx, _("receipt for order %" PRId64 " sent to lp\n"), id);
     free(url);
     free(what);
     explicit_bzero(pin, sizeof pin);
@@ -321,40 +324,40 @@ const struct cmd_entry cmd_order_entries[] = {
     {.name = "order add",
      .usage = "--product P --customer C [--provider NAME] [--extra X] [--amount A] "
               "[--channel counter|web|api]",
-     .summary = "take an order (a plan, or a provider's product with --provider)",
+     .summary = N_("take an order (a plan, or a provider's product with --provider)"),
      .flags = add_flags,
      .exec = order_add_exec,
      .places = CMD_ANYWHERE},
     {.name = "order list",
      .usage = "[--status S] [--limit N]",
-     .summary = "orders, newest first",
+     .summary = N_("orders, newest first"),
      .flags = list_flags,
      .exec = order_list_exec,
      .places = CMD_ANYWHERE},
     {.name = "order show",
      .usage = "ID",
-     .summary = "one order in full",
+     .summary = N_("one order in full"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = order_show_exec,
      .places = CMD_ANYWHERE},
     {.name = "order retry",
      .usage = "ID",
-     .summary = "send a failed order again",
+     .summary = N_("send a failed order again"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = order_retry_exec,
      .places = CMD_ANYWHERE},
     {.name = "order cancel",
      .usage = "ID",
-     .summary = "cancel an order that is not completed",
+     .summary = N_("cancel an order that is not completed"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = order_cancel_exec,
      .places = CMD_ANYWHERE},
     {.name = "order paid",
      .usage = "ID [--ref PAYMENT-REF]",
-     .summary = "record an order's payment (once, audited)",
+     .summary = N_("record an order's payment (once, audited)"),
      .flags = paid_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -362,14 +365,14 @@ const struct cmd_entry cmd_order_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "order reveal",
      .usage = "ID",
-     .summary = "show an order's PIN (audited)",
+     .summary = N_("show an order's PIN (audited)"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = order_reveal_exec,
      .places = CMD_ANYWHERE},
     {.name = "order receipt",
      .usage = "ID [--format text|escpos|pdf|ps] [-o FILE | --lp [PRINTER]]",
-     .summary = "print a completed order's receipt: the PIN and its QR",
+     .summary = N_("print a completed order's receipt: the PIN and its QR"),
      .flags = receipt_flags,
      .min_pos = 1,
      .max_pos = 1,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "wisp/cli.h"
+#include "wisp/i18n.h"
 #include "wisp/plan.h"
 #include "wisp/texttable.h"
 #include "wisp/units.h"
@@ -42,10 +43,10 @@ plan_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     read_input(a, &in);
     if (in.price == NULL)
-        return werr_set(e, WISP_EUSAGE, "a plan needs --price");
+        return werr_set(e, WISP_EUSAGE, _("a plan needs --price"));
     if ((db = cmd_db(ctx, e)) == NULL || plan_add(db, a->pos[0], &in, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "added", 1), "plan %s added\n",
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "added", 1), _("plan %s added\n"),
              a->pos[0]);
     return 0;
 }
@@ -59,7 +60,7 @@ plan_edit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     read_input(a, &in);
     if ((db = cmd_db(ctx, e)) == NULL || plan_edit(db, a->pos[0], &in, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "changed", 1), "plan %s changed\n",
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "changed", 1), _("plan %s changed\n"),
              a->pos[0]);
     return 0;
 }
@@ -71,8 +72,8 @@ set_active(struct cmd_ctx *ctx, const struct cmd_args *a, bool active, struct we
 
     if ((db = cmd_db(ctx, e)) == NULL || plan_set_active(db, a->pos[0], active, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "active", active), "plan %s %s\n",
-             a->pos[0], active ? "enabled" : "disabled");
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "active", active),
+             active ? _("plan %s enabled\n") : _("plan %s disabled\n"), a->pos[0]);
     return 0;
 }
 
@@ -152,20 +153,23 @@ const struct cmd_entry cmd_plan_entries[] = {
     {.name = "plan add",
      .usage = "NAME --price AMOUNT [--duration 1h] [--data 5G] [--rate 2M/4M] [--validity 30d] "
               "[--shared-users 1] [--profile NAME] [--lock-mac] [--low-stock N]",
-     .summary = "create a plan (admin)",
+     .summary = N_("create a plan (admin)"),
      .flags = plan_flags,
      .min_pos = 1,
      .max_pos = 1,
      .exec = plan_add_exec,
      .traits = CMD_MUTATES,
      .places = CMD_ANYWHERE},
-    {.name = "plan list", .summary = "list plans", .exec = plan_list_exec, .places = CMD_ANYWHERE},
+    {.name = "plan list",
+     .summary = N_("list plans"),
+     .exec = plan_list_exec,
+     .places = CMD_ANYWHERE},
     {.name = "plan edit",
      .usage =
          "NAME [--price AMOUNT] [--duration D|none] [--data SIZE|none] [--rate R|none] "
          "[--validity D|none] [--shared-users N|none] [--profile NAME|none] [--lock-mac yes|no] "
          "[--low-stock N|none]",
-     .summary = "change a plan (admin)",
+     .summary = N_("change a plan (admin)"),
      .flags = plan_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -174,7 +178,7 @@ const struct cmd_entry cmd_plan_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "plan disable",
      .usage = "NAME",
-     .summary = "stop selling a plan (admin)",
+     .summary = N_("stop selling a plan (admin)"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = plan_disable_exec,
@@ -182,7 +186,7 @@ const struct cmd_entry cmd_plan_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "plan enable",
      .usage = "NAME",
-     .summary = "sell a disabled plan again (admin)",
+     .summary = N_("sell a disabled plan again (admin)"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = plan_enable_exec,

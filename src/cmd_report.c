@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "wisp/cli.h"
+#include "wisp/i18n.h"
 #include "wisp/render.h"
 #include "wisp/report.h"
 #include "wisp/sink.h"
@@ -161,9 +162,9 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     json_t *rows;
 
     if (ctx->json + args_has(a, "csv") + (fmt != NULL) > 1)
-        return werr_set(e, WISP_EUSAGE, "give one of --json, --csv, --format");
+        return werr_set(e, WISP_EUSAGE, _("give one of --json, --csv, --format"));
     if (fmt && !str_eq(fmt, "text") && !str_eq(fmt, "ps") && !str_eq(fmt, "pdf"))
-        return werr_set(e, WISP_EUSAGE, "bad --format \"%s\": expected text, pdf or ps", fmt);
+        return werr_set(e, WISP_EUSAGE, _("bad --format \"%s\": expected text, pdf or ps"), fmt);
     if ((args_get(a, "output") || lp) && !fmt)
         fmt = "text";
     if ((db = cmd_db(ctx, e)) == NULL || (rows = report_sales(db, from, to, by, e)) == NULL)
@@ -265,13 +266,13 @@ fail:
 
 const struct cmd_entry cmd_report_entries[] = {
     {.name = "report summary",
-     .summary = "today, this week, this month, and the month by plan and operator",
+     .summary = N_("today, this week, this month, and the month by plan and operator"),
      .exec = summary_exec,
      .places = CMD_ANYWHERE},
     {.name = "report sales",
      .usage = "[--from DATE] [--to DATE] [--by day|month|plan|operator|router] "
               "[--json|--csv|--format text|pdf|ps [-o FILE | --lp [PRINTER]]]",
-     .summary = "sales, first logins and orders from PostgreSQL (default: today, by day)",
+     .summary = N_("sales, first logins and orders from PostgreSQL (default: today, by day)"),
      .flags = sales_flags,
      .exec = sales_exec,
      .places = CMD_ANYWHERE},

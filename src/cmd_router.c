@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "wisp/cli.h"
+#include "wisp/i18n.h"
 #include "wisp/router.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -94,8 +95,11 @@ router_write(struct cmd_ctx *ctx, const struct cmd_args *a, bool add, struct wer
              add ? json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "added", 1, "hostkey_pinned",
                              !in.accept_new)
                  : json_pack("{s:s, s:b}", "router", a->pos[0], "changed", 1),
-             "router %s %s%s\n", a->pos[0], add ? "added" : "changed",
-             add && in.accept_new ? "; its host key is pinned at the first connection" : "");
+             !add            ? _("router %s changed\n")
+             : in.accept_new ? _("router %s added; its host key is pinned at the first "
+                                 "connection\n")
+                             : _("router %s added\n"),
+             a->pos[0]);
     return 0;
 }
 
@@ -118,8 +122,8 @@ router_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 
     if (!db || router_remove(db, a->pos[0], e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "removed", 1), "router %s removed\n",
-             a->pos[0]);
+    cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "removed", 1),
+             _("router %s removed\n"), a->pos[0]);
     return 0;
 }
 
@@ -246,7 +250,7 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if (!row.key_path && !row.password) {
         router_row_free(&row);
-        return werr_set(e, WISP_ERUNTIME, "router %s has neither a key nor a password set",
+        return werr_set(e, WISP_ERUNTIME, _("router %s has neither a key nor a password set"),
                         a->pos[0]);
     }
     d = driver_find(row.driver);
@@ -327,11 +331,11 @@ router_maint_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     else if (str_eq(v, "off"))
         on = false;
     else
-        return werr_set(e, WISP_EUSAGE, "expected on or off, not \"%s\"", v);
+        return werr_set(e, WISP_EUSAGE, _("expected on or off, not \"%s\""), v);
     if (!db || router_maintenance(db, a->pos[0], on, e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "maintenance", on),
-             "router %s: maintenance %s\n", a->pos[0], on ? "on" : "off");
+             on ? _("router %s: maintenance on\n") : _("router %s: maintenance off\n"), a->pos[0]);
     return 0;
 }
 
@@ -370,8 +374,8 @@ router_strays_exec(struct cmd_ctx *ctx, struct db *db, const char *name, struct 
         if (stray[i])
             ns++;
     cmd_printf(ctx,
-               "router %s: %zu of %zu users with wisp's mark hold no live voucher; "
-               "`wisp router sync %s --full` removes them:\n",
+               _("router %s: %zu of %zu users with wisp's mark hold no live voucher; "
+                 "`wisp router sync %s --full` removes them:\n"),
                row.name, ns, n, row.name);
     {
         json_t *list = json_array();
@@ -407,7 +411,7 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (args_has(a, "dry-run") && !args_has(a, "full"))
         return werr_set(e, WISP_EUSAGE,
-                        "--dry-run goes with --full (it lists what --full removes)");
+                        _("--dry-run goes with --full (it lists what --full removes)"));
     db = cmd_db(ctx, e);
     if (db && args_has(a, "dry-run"))
         return router_strays_exec(ctx, db, a->pos[0], e);
@@ -416,8 +420,9 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     cmd_done(ctx,
              json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "full", args_has(a, "full"),
                        "dry_run", 0),
-             "router %s: %s asked of the worker\n", a->pos[0],
-             args_has(a, "full") ? "full resync" : "sync");
+             args_has(a, "full") ? _("router %s: full resync asked of the worker\n")
+                                 : _("router %s: sync asked of the worker\n"),
+             a->pos[0]);
     return 0;
 }
 
@@ -430,7 +435,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .usage = "NAME --host H --user U --driver routeros|opennds (--key PATH | --password-stdin) "
               "(--hostkey SHA256:... | --accept-new-hostkey) [--port 22] [--hotspot-server S] "
               "[--backup NAME] [--login-url URL]",
-     .summary = "register a router (admin)",
+     .summary = N_("register a router (admin)"),
      .flags = router_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -438,12 +443,12 @@ const struct cmd_entry cmd_router_entries[] = {
      .traits = CMD_MUTATES,
      .places = CMD_ANYWHERE},
     {.name = "router list",
-     .summary = "list routers and their state",
+     .summary = N_("list routers and their state"),
      .exec = router_list_exec,
      .places = CMD_ANYWHERE},
     {.name = "router show",
      .usage = "NAME",
-     .summary = "one router in full (never its password)",
+     .summary = N_("one router in full (never its password)"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = router_show_exec,
@@ -451,7 +456,7 @@ const struct cmd_entry cmd_router_entries[] = {
     {.name = "router edit",
      .usage = "NAME [--host H] [--user U] [--driver D] [--hostkey "
               "SHA256:...|none] " ROUTER_FLAGS_USAGE,
-     .summary = "change a router (admin)",
+     .summary = N_("change a router (admin)"),
      .flags = router_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -460,7 +465,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router remove",
      .usage = "NAME",
-     .summary = "forget a router (admin)",
+     .summary = N_("forget a router (admin)"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = router_remove_exec,
@@ -468,7 +473,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router test",
      .usage = "NAME",
-     .summary = "connect and print identity, version and uptime",
+     .summary = N_("connect and print identity, version and uptime"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = router_test_exec,
@@ -476,7 +481,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router maintenance",
      .usage = "NAME on|off",
-     .summary = "stop or resume polling a router",
+     .summary = N_("stop or resume polling a router"),
      .min_pos = 2,
      .max_pos = 2,
      .exec = router_maint_exec,
@@ -484,10 +489,9 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router sync",
      .usage = "NAME [--full [--dry-run]]",
-     .summary =
-         "ask the worker to sync a router now (--full: remove users with wisp's mark and no "
-         "live "
-         "voucher, then push every voucher again; --dry-run: list those users, change nothing)",
+     .summary = N_("ask the worker to sync a router now (--full: remove users with wisp's mark "
+                   "and no live voucher, then push every voucher again; --dry-run: list those "
+                   "users, change nothing)"),
      .flags = sync_flags,
      .min_pos = 1,
      .max_pos = 1,

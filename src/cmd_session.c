@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "wisp/cli.h"
+#include "wisp/i18n.h"
 #include "wisp/session.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -81,14 +82,14 @@ session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     char state[16] = "queued", result[256] = "";
 
     if (str_to_i64(a->pos[0], 1, INT64_MAX, &id) < 0)
-        return werr_set(e, WISP_EUSAGE, "bad session id \"%s\"", a->pos[0]);
+        return werr_set(e, WISP_EUSAGE, _("bad session id \"%s\""), a->pos[0]);
     if (!db || session_kick(db, id, &job, e) < 0)
         return -1;
     cmd_result(ctx, json_pack("{s:I, s:I, s:s}", "session_id", (json_int_t)id, "job_id",
                               (json_int_t)job, "state", "queued"));
     if (!args_has(a, "wait")) {
-        cmd_printf(ctx, "kick of session %" PRId64 " queued for the worker (job %" PRId64 ")\n", id,
-                   job);
+        cmd_printf(ctx, _("kick of session %" PRId64 " queued for the worker (job %" PRId64 ")\n"),
+                   id, job);
         return 0;
     }
     for (int i = 0; i < 600 && str_eq(state, "queued"); i++) {
@@ -101,14 +102,14 @@ session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     if (str_eq(state, "done")) {
         json_object_set_new(ctx->result, "state", json_string("done"));
-        cmd_printf(ctx, "session %" PRId64 " kicked\n", id);
+        cmd_printf(ctx, _("session %" PRId64 " kicked\n"), id);
         return 0;
     }
     if (str_eq(state, "failed"))
-        return werr_set(e, WISP_ERUNTIME, "kick of session %" PRId64 " failed: %s", id, result);
+        return werr_set(e, WISP_ERUNTIME, _("kick of session %" PRId64 " failed: %s"), id, result);
     return werr_set(
         e, WISP_ERUNTIME,
-        "kick of session %" PRId64 " still queued after 60 s: is `wisp worker` running?", id);
+        _("kick of session %" PRId64 " still queued after 60 s: is `wisp worker` running?"), id);
 }
 
 static volatile sig_atomic_t worker_stop;
@@ -136,13 +137,14 @@ worker_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         o.cycles = 1;
     if (args_get(a, "cycles")) {
         if (str_to_i64(args_get(a, "cycles"), 1, INT64_MAX, &v) < 0)
-            return werr_set(e, WISP_EUSAGE, "bad --cycles \"%s\": expected a whole number above 0",
+            return werr_set(e, WISP_EUSAGE,
+                            _("bad --cycles \"%s\": expected a whole number above 0"),
                             args_get(a, "cycles"));
         o.cycles = (long)v;
     }
     o.prometheus_dir = args_get(a, "prometheus-dir");
     if (o.prometheus_dir && access(o.prometheus_dir, W_OK) != 0)
-        return werr_set(e, WISP_EUSAGE, "--prometheus-dir %s: not a directory wisp can write",
+        return werr_set(e, WISP_EUSAGE, _("--prometheus-dir %s: not a directory wisp can write"),
                         o.prometheus_dir);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -153,13 +155,13 @@ worker_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 const struct cmd_entry cmd_session_entries[] = {
     {.name = "session list",
      .usage = "[--router NAME] [--all]",
-     .summary = "live sessions (--all: ended ones too)",
+     .summary = N_("live sessions (--all: ended ones too)"),
      .flags = list_flags,
      .exec = session_list_exec,
      .places = CMD_ANYWHERE},
     {.name = "session kick",
      .usage = "ID [--wait]",
-     .summary = "ask the worker to kick a session",
+     .summary = N_("ask the worker to kick a session"),
      .flags = kick_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -172,7 +174,8 @@ const struct cmd_entry cmd_session_entries[] = {
 const struct cmd_entry cmd_worker_entries[] = {
     {.name = "worker",
      .usage = "[--interval S] [--once] [--cycles N] [--prometheus-dir DIR]",
-     .summary = "talk to the routers: sync vouchers, import sessions, expire (runs until SIGTERM)",
+     .summary =
+         N_("talk to the routers: sync vouchers, import sessions, expire (runs until SIGTERM)"),
      .flags = worker_flags,
      .exec = worker_exec,
      .traits = CMD_LONG | CMD_NO_JSON,

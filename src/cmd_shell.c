@@ -13,6 +13,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/db.h"
+#include "wisp/i18n.h"
 #include "wisp/plan.h"
 #include "wisp/router.h"
 #include "wisp/util.h"
@@ -121,7 +122,7 @@ shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
      * at the prompt saw each error already. Status 1 whatever the commands'
      * were: the shell itself was used right. */
     if (!tty && failed)
-        return werr_set(e, WISP_ERUNTIME, "%d of %d commands failed (the last with status %d)",
+        return werr_set(e, WISP_ERUNTIME, _("%d of %d commands failed (the last with status %d)"),
                         failed, ran, status);
     return 0;
 }
@@ -130,7 +131,7 @@ static const struct cmd_flag no_flags[] = {{NULL, 0, 0}};
 
 const struct cmd_entry cmd_shell_entries[] = {
     {.name = "shell",
-     .summary = "the command line as a plain prompt (scripts, ssh, dumb terminals)",
+     .summary = N_("the command line as a plain prompt (scripts, ssh, dumb terminals)"),
      .flags = no_flags,
      .exec = shell_exec,
      .traits = CMD_LONG | CMD_NO_JSON,

@@ -9,13 +9,14 @@
 #include <unistd.h>
 
 #include "wisp/cli.h"
-#include "wisp/router.h"
-#include "wisp/sink.h"
-#include "wisp/units.h"
+#include "wisp/i18n.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
+#include "wisp/router.h"
 #include "wisp/sheet.h"
+#include "wisp/sink.h"
 #include "wisp/texttable.h"
+#include "wisp/units.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
 
@@ -69,12 +70,12 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     s.plan = args_get(a, "plan");
     if (s.plan == NULL || !args_has(a, "count"))
-        return werr_set(e, WISP_EUSAGE, "`voucher create` needs --plan NAME and --count N");
+        return werr_set(e, WISP_EUSAGE, _("`voucher create` needs --plan NAME and --count N"));
     if (int_flag(a, "count", 1, VOUCHER_MAX_BATCH, 0, &s.count, e) < 0 ||
         int_flag(a, "length", 4, 32, VOUCHER_DEFAULT_LENGTH, &len, e) < 0)
         return -1;
     if (mode && !str_eq(mode, "code") && !str_eq(mode, "userpass"))
-        return werr_set(e, WISP_EUSAGE, "bad --mode \"%s\": expected code or userpass", mode);
+        return werr_set(e, WISP_EUSAGE, _("bad --mode \"%s\": expected code or userpass"), mode);
     s.length = (int)len;
     s.charset = args_get(a, "charset");
     s.prefix = args_get(a, "prefix");
@@ -89,7 +90,7 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     cmd_done(ctx,
              json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
-             "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", batch, s.count, s.plan);
+             _("batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n"), batch, s.count, s.plan);
     return 0;
 }
 
@@ -149,7 +150,7 @@ list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         int_flag(a, "limit", 1, INT64_MAX, 0, &f.limit, e) < 0)
         return -1;
     if (ctx->json && args_has(a, "csv"))
-        return werr_set(e, WISP_EUSAGE, "give --json or --csv, not both");
+        return werr_set(e, WISP_EUSAGE, _("give --json or --csv, not both"));
     f.status = args_get(a, "status");
     f.plan = args_get(a, "plan");
     /* rows are written as they are read (a batch may hold 100,000): --json
@@ -298,7 +299,7 @@ sell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if ((db = cmd_db(ctx, e)) == NULL || (row = voucher_sell(db, a->pos[0], e)) == NULL)
         return -1;
-    cmd_done(ctx, row, "sold %s for %s %s\n", a->pos[0], jstr(row, "price"), ctx->cfg->currency);
+    cmd_done(ctx, row, _("sold %s for %s %s\n"), a->pos[0], jstr(row, "price"), ctx->cfg->currency);
     return 0;
 }
 
@@ -312,13 +313,13 @@ correct_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (!price || !reason || !*reason)
         return werr_set(
             e, WISP_EUSAGE,
-            "`voucher correct` needs --price AMOUNT (0 for a refund) and --reason TEXT");
+            _("`voucher correct` needs --price AMOUNT (0 for a refund) and --reason TEXT"));
     if (units_parse_money(price, money, sizeof money, e) < 0)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_correct(db, a->pos[0], money, reason, e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:s, s:s}", "code", a->pos[0], "price", money, "reason", reason),
-             "sale of %s corrected to %s %s\n", a->pos[0], money, ctx->cfg->currency);
+             _("sale of %s corrected to %s %s\n"), a->pos[0], money, ctx->cfg->currency);
     return 0;
 }
 
@@ -330,7 +331,7 @@ extend_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     struct db *db;
 
     if (!by && !data)
-        return werr_set(e, WISP_EUSAGE, "`voucher extend` needs --by DURATION or --data SIZE");
+        return werr_set(e, WISP_EUSAGE, _("`voucher extend` needs --by DURATION or --data SIZE"));
     if ((by && units_parse_duration(by, &secs, e) < 0) ||
         (data && units_parse_size(data, &bytes, e) < 0))
         return -1;
@@ -352,7 +353,7 @@ reset_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if ((db = cmd_db(ctx, e)) == NULL || voucher_reset(db, a->pos[0], e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "code", a->pos[0], "reset", 1),
-             "voucher %s reset; routers follow at the next worker cycle\n", a->pos[0]);
+             _("voucher %s reset; routers follow at the next worker cycle\n"), a->pos[0]);
     return 0;
 }
 
@@ -367,7 +368,7 @@ toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr 
     if (int_flag(a, "batch", 1, INT64_MAX, 0, &batch, e) < 0)
         return -1;
     if ((code == NULL) == (batch == 0))
-        return werr_set(e, WISP_EUSAGE, "give a voucher CODE or --batch ID");
+        return werr_set(e, WISP_EUSAGE, _("give a voucher CODE or --batch ID"));
     if ((db = cmd_db(ctx, e)) == NULL)
         return -1;
     if ((disable ? voucher_disable : voucher_enable)(db, code, batch, &n, e) < 0)
@@ -377,10 +378,12 @@ toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr 
                          : json_pack("{s:I, s:I, s:b}", "batch_id", (json_int_t)batch, "count",
                                      (json_int_t)n, "disabled", disable));
     if (code)
-        cmd_printf(ctx, "voucher %s %s\n", code, disable ? "disabled" : "enabled");
+        cmd_printf(ctx, disable ? _("voucher %s disabled\n") : _("voucher %s enabled\n"), code);
     else
-        cmd_printf(ctx, "batch %" PRId64 ": %" PRId64 " vouchers %s\n", batch, n,
-                   disable ? "disabled" : "enabled");
+        cmd_printf(ctx,
+                   disable ? _("batch %" PRId64 ": %" PRId64 " vouchers disabled\n")
+                           : _("batch %" PRId64 ": %" PRId64 " vouchers enabled\n"),
+                   batch, n);
     return 0;
 }
 
@@ -427,9 +430,9 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     while (args_nth(a, "code", ncodes))
         ncodes++;
     if ((batch == 0) == (ncodes == 0))
-        return werr_set(e, WISP_EUSAGE, "give --batch ID or one or more --code CODE");
+        return werr_set(e, WISP_EUSAGE, _("give --batch ID or one or more --code CODE"));
     if (out && lp)
-        return werr_set(e, WISP_EUSAGE, "give -o FILE or --lp, not both");
+        return werr_set(e, WISP_EUSAGE, _("give -o FILE or --lp, not both"));
     if (sheet_parse_paper(paper                          ? paper
                           : fmt && str_eq(fmt, "escpos") ? "80mm"
                                                          : "a4",
@@ -446,14 +449,14 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                            &o.format, e) < 0)
         return -1;
     if (o.format == SHEET_ESCPOS && o.paper != PAPER_58MM && o.paper != PAPER_80MM)
-        return werr_set(e, WISP_EUSAGE, "escpos prints on 58mm or 80mm paper (--paper)");
+        return werr_set(e, WISP_EUSAGE, _("escpos prints on 58mm or 80mm paper (--paper)"));
     if (o.format != SHEET_ESCPOS && (o.paper == PAPER_58MM || o.paper == PAPER_80MM))
-        return werr_set(e, WISP_EUSAGE, "--paper 58mm/80mm is for --format escpos");
+        return werr_set(e, WISP_EUSAGE, _("--paper 58mm/80mm is for --format escpos"));
     if (o.format == SHEET_ESCPOS && !out && !lp && ctx->tty)
-        return werr_set(e, WISP_EUSAGE, "escpos is printer bytes: use -o FILE or --lp");
+        return werr_set(e, WISP_EUSAGE, _("escpos is printer bytes: use -o FILE or --lp"));
     if (ctx->json && !out && !lp)
         return werr_set(e, WISP_EUSAGE,
-                        "--json goes with -o FILE or --lp (the sheet is the output)");
+                        _("--json goes with -o FILE or --lp (the sheet is the output)"));
     o.columns = (int)columns;
     o.shop_name = ctx->cfg->shop_name;
     o.currency = ctx->cfg->currency;
@@ -483,8 +486,10 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         cmd_result(ctx, json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
                                   batch ? json_integer(batch) : json_null(), "format",
                                   sheet_format_name(o.format), "output", out, "lp", lp));
-    if (rc == 0 && (out || lp))
-        cmd_printf(ctx, "printed %zu vouchers%s%s\n", n, out ? " to " : " with lp", out ? out : "");
+    if (rc == 0 && out)
+        cmd_printf(ctx, _("printed %zu vouchers to %s\n"), n, out);
+    else if (rc == 0 && lp)
+        cmd_printf(ctx, _("printed %zu vouchers with lp\n"), n);
 out:
     voucher_cards_free(cards, n);
     free(codes);
@@ -516,11 +521,11 @@ batch_delete_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     struct db *db;
 
     if (str_to_i64(a->pos[0], 1, INT64_MAX, &id) < 0)
-        return werr_set(e, WISP_EUSAGE, "bad batch id \"%s\"", a->pos[0]);
+        return werr_set(e, WISP_EUSAGE, _("bad batch id \"%s\""), a->pos[0]);
     if ((db = cmd_db(ctx, e)) == NULL || batch_delete(db, id, e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:I, s:b}", "batch_id", (json_int_t)id, "deleted", 1),
-             "batch %" PRId64 " deleted\n", id);
+             _("batch %" PRId64 " deleted\n"), id);
     return 0;
 }
 
@@ -528,7 +533,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
     {.name = "voucher create",
      .usage = "--plan NAME --count N [--length 8] [--charset digits|lower|upper|alnum|CHARS] "
               "[--prefix P] [--mode code|userpass] [--router NAME] [--note TEXT]",
-     .summary = "create a batch of vouchers",
+     .summary = N_("create a batch of vouchers"),
      .flags = create_flags,
      .exec = create_exec,
      .traits = CMD_MUTATES | CMD_LONG,
@@ -536,13 +541,13 @@ const struct cmd_entry cmd_voucher_entries[] = {
     {.name = "voucher list",
      .usage = "[--batch ID] [--status new|sold|active|expired|disabled] [--plan NAME] [--limit N] "
               "[--json|--csv]",
-     .summary = "list vouchers",
+     .summary = N_("list vouchers"),
      .flags = list_flags,
      .exec = list_exec,
      .places = CMD_ANYWHERE},
     {.name = "voucher show",
      .usage = "CODE [--reveal]",
-     .summary = "a voucher's details and its QR code (--reveal: a userpass password, audited)",
+     .summary = N_("a voucher's details and its QR code (--reveal: a userpass password, audited)"),
      .flags = show_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -550,7 +555,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "voucher sell",
      .usage = "CODE",
-     .summary = "mark a new voucher sold at its plan's price",
+     .summary = N_("mark a new voucher sold at its plan's price"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = sell_exec,
@@ -558,7 +563,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "voucher correct",
      .usage = "CODE --price AMOUNT --reason TEXT",
-     .summary = "correct a sale's price (0 for a refund), audited; admins",
+     .summary = N_("correct a sale's price (0 for a refund), audited; admins"),
      .flags = correct_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -567,7 +572,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "voucher extend",
      .usage = "CODE (--by 1h | --data 1G)",
-     .summary = "add time or data to a voucher",
+     .summary = N_("add time or data to a voucher"),
      .flags = extend_flags,
      .min_pos = 1,
      .max_pos = 1,
@@ -576,7 +581,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "voucher reset",
      .usage = "CODE",
-     .summary = "restart a voucher's counters and its time",
+     .summary = N_("restart a voucher's counters and its time"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = reset_exec,
@@ -584,7 +589,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "voucher disable",
      .usage = "CODE | --batch ID",
-     .summary = "disable a voucher or a whole batch",
+     .summary = N_("disable a voucher or a whole batch"),
      .flags = batch_flags,
      .max_pos = 1,
      .exec = disable_exec,
@@ -592,7 +597,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "voucher enable",
      .usage = "CODE | --batch ID",
-     .summary = "enable disabled vouchers again",
+     .summary = N_("enable disabled vouchers again"),
      .flags = batch_flags,
      .max_pos = 1,
      .exec = enable_exec,
@@ -601,7 +606,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
     {.name = "voucher print",
      .usage = "--batch ID | --code CODE... [--format pdf|ps|text|ansi|escpos] [--columns N] "
               "[--paper a4|letter|58mm|80mm] [-o FILE | --lp [PRINTER]]",
-     .summary = "print a voucher sheet or reprint single vouchers",
+     .summary = N_("print a voucher sheet or reprint single vouchers"),
      .flags = print_flags,
      .exec = print_exec,
      .traits = CMD_MUTATES | CMD_LONG,
@@ -611,12 +616,12 @@ const struct cmd_entry cmd_voucher_entries[] = {
 
 const struct cmd_entry cmd_batch_entries[] = {
     {.name = "batch list",
-     .summary = "list batches with per-status counts",
+     .summary = N_("list batches with per-status counts"),
      .exec = batch_list_exec,
      .places = CMD_ANYWHERE},
     {.name = "batch delete",
      .usage = "ID",
-     .summary = "delete a batch none of whose vouchers was sold or used",
+     .summary = N_("delete a batch none of whose vouchers was sold or used"),
      .min_pos = 1,
      .max_pos = 1,
      .exec = batch_delete_exec,

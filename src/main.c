@@ -1,13 +1,13 @@
 /*
  * main.c - argv to the command table. Only main decides the exit status.
  */
-#include <locale.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "wisp/cli.h"
 #include "wisp/console.h"
 #include "wisp/events.h"
+#include "wisp/i18n.h"
 
 int
 main(int argc, char **argv)
@@ -18,7 +18,7 @@ main(int argc, char **argv)
     char **rest = NULL;
     int restc = 0, rc;
 
-    setlocale(LC_ALL, "");
+    i18n_init(); /* setlocale and the message catalogs */
     config_init(&cfg);
     if (cli_setup(&cfg, argc - 1, argv + 1, &restc, &rest, &e) < 0) {
         fprintf(stderr, "wisp: %s\n", e.msg);

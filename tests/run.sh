@@ -56,6 +56,7 @@ for v in $(compgen -e); do
     case "$v" in WISP_* | PG* | NO_COLOR) unset "$v" ;; esac
 done
 export LC_ALL=C.UTF-8
+unset LANGUAGE # messages in English whatever the developer reads (77_i18n sets its own)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 # fontconfig (render.c)
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
