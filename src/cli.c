@@ -549,7 +549,7 @@ cmd_result(struct cmd_ctx *ctx, json_t *j)
 }
 
 /* Text for people, unless the caller asked for JSON. */
-static void
+static void __attribute__((format(printf, 2, 0)))
 vsay(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 {
     if (!ctx->json)

@@ -18,6 +18,8 @@
 
 #include "wisp/err.h"
 
+struct render_layout; /* render.h: where each item goes on a card or a ticket */
+
 enum sheet_format { SHEET_TEXT, SHEET_ANSI, SHEET_PS, SHEET_ESCPOS, SHEET_PDF };
 enum sheet_paper { PAPER_A4, PAPER_LETTER, PAPER_58MM, PAPER_80MM };
 
@@ -39,6 +41,9 @@ struct sheet_opts {
     const char *shop_name;
     const char *currency; /* shown before the price, e.g. "KES" */
     char ecc;             /* 'L','M','Q','H' */
+    /* A template's layout (render.h), or NULL for the built-in one of the
+     * paper: cards for pdf/ps, tickets for escpos. */
+    const struct render_layout *layout;
     /* progress callback, may be NULL: called every few cards and at the end */
     void (*progress)(size_t done, size_t total, void *arg);
     void *progress_arg;
