@@ -536,3 +536,205 @@ render_text_pages(FILE *out, enum render_target t, enum sheet_paper paper, const
     sb_free(&line);
     return surface_close(cr, sf, &s, 0, e);
 }
+
+/* ---- thermal tickets ----------------------------------------------------- */
+
+#define TICKET_DOT (72.0 / RENDER_TICKET_DPI) /* one dot of a thermal printer, in points */
+
+int
+render_ticket_dots(enum sheet_paper paper)
+{
+    return paper == PAPER_58MM ? 384 : 576;
+}
+
+void
+render_layout_ticket_default(struct render_layout *l, enum sheet_paper paper)
+{
+    double w = render_ticket_dots(paper) * TICKET_DOT, line = RENDER_TICKET_LINE, y = 0;
+    double size = 8.5; /* the printer's own font A: 24 dots, 1/12 inch */
+
+    memset(l, 0, sizeof *l);
+    l->page_w = w;
+    l->font = SANS;
+    l->mono_font = MONO;
+    add_box(l, (struct render_box){
+                   .item = RI_SHOP, .w = w, .size = size, .bold = true, .align = RA_CENTRE});
+    add_box(l, (struct render_box){
+                   .item = RI_PLAN, .y = y += line, .w = w, .size = size, .align = RA_CENTRE});
+    add_box(l, (struct render_box){
+                   .item = RI_PRICE, .y = y += line, .w = w, .size = size, .align = RA_CENTRE});
+    add_box(l, (struct render_box){
+                   .item = RI_VALIDITY, .y = y += line, .w = w, .size = size, .align = RA_CENTRE});
+    /* a blank line above and below the QR; its side is the width, and the
+     * printer's QR command draws it at the paper's module size */
+    add_box(l, (struct render_box){.item = RI_QR, .y = y += 2 * line, .w = w, .align = RA_CENTRE});
+    add_box(l, (struct render_box){.item = RI_CODE,
+                                   .y = y += w + line,
+                                   .w = w,
+                                   .size = size,
+                                   .bold = true,
+                                   .mono = true,
+                                   .fit = true,
+                                   .align = RA_CENTRE,
+                                   .label = "Code ",
+                                   .label2 = "User "});
+    add_box(l, (struct render_box){.item = RI_PASSWORD,
+                                   .y = y += line,
+                                   .w = w,
+                                   .size = size,
+                                   .bold = true,
+                                   .mono = true,
+                                   .fit = true,
+                                   .align = RA_CENTRE,
+                                   .label = "Pass "});
+    add_box(l, (struct render_box){.item = RI_SERIAL,
+                                   .y = y += line,
+                                   .w = w,
+                                   .size = size,
+                                   .align = RA_CENTRE,
+                                   .label = "No. "});
+}
+
+const char *
+render_box_text(const struct render_box *b, const struct render_layout *l,
+                const struct sheet_opts *o, const struct sheet_card *c, struct sbuf *buf)
+{
+    return box_text(b, l, o, c, buf);
+}
+
+/* One box's layout, and the bitmap of the text it showed last. */
+struct raster_slot {
+    PangoLayout *pl;
+    char *text;
+    struct render_bitmap bm;
+};
+
+struct render_raster {
+    const struct render_layout *l;
+    int dots;
+    PangoContext *pc;
+    cairo_t *cr; /* of a 1x1 surface: only the context's resolution and font options */
+    struct raster_slot slots[RENDER_MAX_BOXES];
+};
+
+struct render_raster *
+render_raster_new(const struct render_layout *l, int dots)
+{
+    struct render_raster *r = xcalloc(1, sizeof *r);
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
+    cairo_font_options_t *fo = cairo_font_options_create();
+
+    r->l = l;
+    r->dots = dots;
+    r->cr = cairo_create(sf);
+    cairo_surface_destroy(sf);
+    cairo_scale(r->cr, 1 / TICKET_DOT, 1 / TICKET_DOT); /* the layout's points to dots */
+    r->pc = pango_cairo_create_context(r->cr);
+    /* grey edges, thresholded at half later; light hinting and whole-dot
+     * advances keep the gaps between letters even at 24 dots a line (the
+     * sheets are unhinted: they print at any resolution) */
+    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_SLIGHT);
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_ON);
+    pango_cairo_context_set_font_options(r->pc, fo);
+    cairo_font_options_destroy(fo);
+    return r;
+}
+
+/* Threshold an A8 surface's rows 0..h-1 into bm (w dots). */
+static void
+to_bits(cairo_surface_t *sf, int h, struct render_bitmap *bm)
+{
+    const unsigned char *px = cairo_image_surface_get_data(sf);
+    int pstride = cairo_image_surface_get_stride(sf);
+
+    bm->h = h;
+    bm->stride = (bm->w + 7) / 8;
+    free(bm->bits);
+    bm->bits = xcalloc((size_t)bm->stride * (size_t)(h ? h : 1), 1);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < bm->w; x++)
+            if (px[y * pstride + x] >= 128)
+                bm->bits[y * bm->stride + x / 8] |= (unsigned char)(0x80 >> (x % 8));
+}
+
+/* Draw text into the slot's bitmap: the layout's lines, the whole width. */
+static void
+raster_draw(struct render_raster *r, struct raster_slot *s, const struct render_box *b,
+            const char *text)
+{
+    PangoRectangle ink, logical;
+    double scale = 1, x = b->x, h;
+    gchar *valid = g_utf8_make_valid(text, -1);
+    cairo_surface_t *sf;
+    cairo_t *cr;
+    int rows;
+
+    pango_layout_set_text(s->pl, valid, -1);
+    pango_layout_get_extents(s->pl, &ink, &logical);
+    if (b->fit) { /* no width set: scale down to it, and place it ourselves */
+        double lw = (double)logical.width / PANGO_SCALE;
+        PangoLayoutLine *first = pango_layout_get_line_readonly(s->pl, 0);
+        bool rtl = first && first->resolved_dir == PANGO_DIRECTION_RTL;
+
+        if (lw > b->w)
+            scale = b->w / lw;
+        if (b->align == RA_CENTRE)
+            x += (b->w - lw * scale) / 2;
+        else if ((b->align == RA_END) != rtl)
+            x += b->w - lw * scale;
+    }
+    g_free(valid);
+    h = (double)logical.height / PANGO_SCALE * scale;
+    rows = (int)ceil(h / TICKET_DOT);
+    sf = cairo_image_surface_create(CAIRO_FORMAT_A8, r->dots, rows > 0 ? rows : 1);
+    cr = cairo_create(sf);
+    cairo_scale(cr, 1 / TICKET_DOT, 1 / TICKET_DOT);
+    cairo_translate(cr, x, -(double)logical.y / PANGO_SCALE * scale);
+    cairo_scale(cr, scale, scale);
+    pango_cairo_update_layout(cr, s->pl);
+    pango_cairo_show_layout(cr, s->pl);
+    cairo_destroy(cr);
+    cairo_surface_flush(sf);
+    s->bm.w = r->dots;
+    to_bits(sf, rows > 0 ? rows : 0, &s->bm);
+    cairo_surface_destroy(sf);
+}
+
+const struct render_bitmap *
+render_raster_text(struct render_raster *r, int box, const char *text)
+{
+    const struct render_box *b;
+    struct raster_slot *s;
+
+    if (box < 0 || box >= r->l->nboxes || !text || !*text)
+        return NULL;
+    b = &r->l->boxes[box];
+    s = &r->slots[box];
+    if (b->item == RI_QR)
+        return NULL;
+    if (s->text && strcmp(s->text, text) == 0)
+        return &s->bm;
+    if (!s->pl)
+        s->pl = box_layout(r->pc, r->l, b);
+    raster_draw(r, s, b, text);
+    free(s->text);
+    s->text = xstrdup(text);
+    return &s->bm;
+}
+
+void
+render_raster_free(struct render_raster *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < RENDER_MAX_BOXES; i++) {
+        if (r->slots[i].pl)
+            g_object_unref(r->slots[i].pl);
+        free(r->slots[i].text);
+        free(r->slots[i].bm.bits);
+    }
+    g_object_unref(r->pc);
+    cairo_destroy(r->cr);
+    free(r);
+}

@@ -4,8 +4,8 @@
  * Every QR is encoded once up front; the largest symbol sets the card size so
  * the cards of one sheet line up. Text and ANSI sheets are built line by line
  * (a row of cards is a grid of pre-padded card lines); PDF and PostScript are
- * render.c's (cairo and pango), from the fixed layout; ESC/POS hands the URL
- * to the printer's own QR command (GS ( k).
+ * render.c's (cairo and pango), from the fixed layout; ESC/POS tickets are
+ * escpos.c's.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "wisp/escpos.h"
 #include "wisp/qr.h"
 #include "wisp/render.h"
 #include "wisp/sheet.h"
@@ -251,112 +252,6 @@ write_text(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards
     return 0;
 }
 
-/* ---- ESC/POS ------------------------------------------------------------- */
-
-/* A line of ASCII text (others as '?'), cut to width, then LF. */
-static void
-pos_line(struct sbuf *sb, const char *s, int width)
-{
-    int w = 0;
-
-    for (const unsigned char *p = (const unsigned char *)s; *p && w < width; p++, w++) {
-        if (*p >= 0x80) {
-            while ((p[1] & 0xc0) == 0x80)
-                p++;
-            sb_addc(sb, '?');
-        } else if (*p >= ' ') {
-            sb_addc(sb, (char)*p);
-        }
-    }
-    sb_addc(sb, '\n');
-}
-
-/* GS ( k: cn=49 (QR), fn=pL pH cn fn params. */
-static void
-pos_qr_cmd(struct sbuf *sb, unsigned fn, const unsigned char *params, size_t np)
-{
-    size_t len = np + 2;
-    unsigned char head[7] = {0x1d,
-                             0x28,
-                             0x6b,
-                             (unsigned char)(len & 0xff),
-                             (unsigned char)(len >> 8),
-                             0x31,
-                             (unsigned char)fn};
-
-    sb_addn(sb, (const char *)head, sizeof head);
-    sb_addn(sb, (const char *)params, np);
-}
-
-static int
-write_escpos(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards, size_t n,
-             struct werr *e)
-{
-    int width = o->paper == PAPER_58MM ? 32 : 48;
-    unsigned char module = o->paper == PAPER_58MM ? 5 : 6;
-    unsigned char level = o->ecc == 'L' ? 48 : o->ecc == 'Q' ? 50 : o->ecc == 'H' ? 51 : 49;
-    struct sbuf sb = {0};
-    char line[160];
-
-    for (size_t i = 0; i < n; i++) {
-        const struct sheet_card *c = &cards[i];
-        size_t ulen = strlen(c->url);
-        unsigned char model[2] = {0x32, 0x00}, print = 0x30;
-
-        if (ulen > 7000) {
-            sb_free(&sb);
-            return werr_set(e, WISP_ERUNTIME, "voucher %s: login URL too long for a ticket",
-                            c->code);
-        }
-        sb_addn(&sb, "\x1b\x40", 2);     /* ESC @ initialise */
-        sb_addn(&sb, "\x1b\x61\x01", 3); /* ESC a 1 centre */
-        sb_addn(&sb, "\x1b\x45\x01", 3); /* ESC E 1 bold */
-        pos_line(&sb, o->shop_name ? o->shop_name : "", width);
-        sb_addn(&sb, "\x1b\x45\x00", 3);
-        pos_line(&sb, c->plan, width);
-        snprintf(line, sizeof line, "%s %s", o->currency ? o->currency : "", c->price);
-        pos_line(&sb, line, width);
-        if (c->validity && *c->validity)
-            pos_line(&sb, c->validity, width);
-        sb_addc(&sb, '\n');
-        pos_qr_cmd(&sb, 65, model, 2);   /* fn 165: model 2 */
-        pos_qr_cmd(&sb, 67, &module, 1); /* fn 167: module size */
-        pos_qr_cmd(&sb, 69, &level, 1);  /* fn 169: error correction */
-        {
-            struct sbuf data = {0};
-
-            sb_addc(&data, 0x30);
-            sb_add(&data, c->url);
-            pos_qr_cmd(&sb, 80, (const unsigned char *)data.buf, data.len); /* fn 180: store */
-            sb_free(&data);
-        }
-        pos_qr_cmd(&sb, 81, &print, 1); /* fn 181: print */
-        sb_addc(&sb, '\n');
-        sb_addn(&sb, "\x1b\x45\x01", 3);
-        if (c->password) {
-            snprintf(line, sizeof line, "User %s", c->code);
-            pos_line(&sb, line, width);
-            snprintf(line, sizeof line, "Pass %s", c->password);
-        } else {
-            snprintf(line, sizeof line, "Code %s", c->code);
-        }
-        pos_line(&sb, line, width);
-        sb_addn(&sb, "\x1b\x45\x00", 3);
-        snprintf(line, sizeof line, "No. %s", c->serial);
-        pos_line(&sb, line, width);
-        sb_addn(&sb, "\x1b\x64\x03", 3);     /* ESC d 3 feed */
-        sb_addn(&sb, "\x1d\x56\x42\x00", 4); /* GS V 66 0: feed and cut */
-        if (fwrite(sb.buf, 1, sb.len, out) != sb.len) {
-            sb_free(&sb);
-            return werr_set(e, WISP_ERUNTIME, "writing the tickets: %s", strerror(errno));
-        }
-        sb_reset(&sb);
-        progress(o, i + 1, n);
-    }
-    sb_free(&sb);
-    return 0;
-}
-
 int
 sheet_write(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards, size_t n,
             struct werr *e)
@@ -365,7 +260,7 @@ sheet_write(FILE *out, const struct sheet_opts *o, const struct sheet_card *card
     int maxw, rc;
 
     if (o->format == SHEET_ESCPOS)
-        return write_escpos(out, o, cards, n, e);
+        return escpos_write(out, o, cards, n, e);
     if (o->format == SHEET_PDF || o->format == SHEET_PS) {
         struct render_layout l;
 

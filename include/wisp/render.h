@@ -86,4 +86,48 @@ int render_sheet(FILE *out, enum render_target t, const struct render_layout *l,
 int render_text_pages(FILE *out, enum render_target t, enum sheet_paper paper, const char *text,
                       struct werr *e);
 
+/* ---- thermal tickets (escpos.c prints them) ----------------------------- */
+
+#define RENDER_TICKET_DPI  203.0 /* 8 dots a mm: 58 mm paper prints 384 dots, 80 mm 576 */
+#define RENDER_TICKET_LINE 12.0  /* points a printer-text line takes (1/6 inch, ESC 2) */
+
+/* The dots a ticket prints across: 384 on 58 mm paper, 576 on 80 mm. */
+int render_ticket_dots(enum sheet_paper paper);
+
+/* The built-in ticket (58 or 80 mm): the layout's width is the printed
+ * width in points, each box one line from the ticket's top, taken in order
+ * of y (see docs/printing.md): the shop's name (bold), plan, price,
+ * validity, the QR, the code or user and password (bold), the serial. */
+void render_layout_ticket_default(struct render_layout *l, enum sheet_paper paper);
+
+struct sbuf; /* util.h */
+
+/* The text box b of layout l shows for card c ("" for none; the QR has no
+ * text), the same the sheets print; buf holds it when it is built. */
+const char *render_box_text(const struct render_box *b, const struct render_layout *l,
+                            const struct sheet_opts *o, const struct sheet_card *c,
+                            struct sbuf *buf);
+
+/* A 1-bit image in ESC/POS raster order (GS v 0): rows top to bottom of
+ * stride bytes, the leftmost dot in the high bit, 1 = ink. */
+struct render_bitmap {
+    int w, h, stride;
+    unsigned char *bits;
+};
+
+/* Draws ticket lines into bitmaps with the same fonts, shaping and bidi as
+ * the sheets (one renderer), at RENDER_TICKET_DPI. */
+struct render_raster;
+
+/* A raster for the boxes of l, `dots` wide (render_ticket_dots). */
+struct render_raster *render_raster_new(const struct render_layout *l, int dots);
+/* Box `box` of the layout showing text, across the whole width: the box's
+ * x, w and alignment place it (an Arabic line laid out right to left, at
+ * the right with start alignment), its height the text's lines. Ink is
+ * anti-aliased grey thresholded at half. The bitmap is the raster's until
+ * the next call for the same box; the same text as last time is not drawn
+ * again. NULL for an empty text or a QR box. */
+const struct render_bitmap *render_raster_text(struct render_raster *r, int box, const char *text);
+void render_raster_free(struct render_raster *r);
+
 #endif

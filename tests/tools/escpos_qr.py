@@ -1,11 +1,15 @@
 #!/usr/bin/python3
-"""escpos_qr - walk an ESC/POS ticket stream and report its tickets and QRs.
+"""escpos_qr - walk an ESC/POS ticket stream and report its tickets, text,
+raster images and QRs.
 
-    escpos_qr.py [--width N] FILE
+    escpos_qr.py [--width N] [--dots N] [--images DIR] FILE
 
 Every byte must belong to a command wisp may send or to printable ASCII
-text: ESC @, ESC a n, ESC E n, ESC ! n, ESC d n, LF, GS V m [n] and the QR
-functions of GS ( k (cn = 49). The QR commands are checked byte for byte:
+text: ESC @, ESC a n, ESC E n, ESC ! n, ESC d n, LF, GS V m [n], raster
+images (GS v 0) and the QR functions of GS ( k (cn = 49). A raster is
+GS v 0 m xL xH yL yH d1..dk: m = 0 (one dot a dot), x bytes a row (8 dots
+each, the leftmost in the high bit), y rows, k = x * y bytes of data, 1 for
+ink; it must start a line. The QR commands are checked byte for byte:
 model    1D 28 6B 04 00 31 41 32 00     (function 165, model 2)
 size     1D 28 6B 03 00 31 43 n         (167, n = 1..16 dots)
 ecc      1D 28 6B 03 00 31 45 n         (169, n = 48..51 for L, M, Q, H)
@@ -17,11 +21,16 @@ ticket starts at ESC @ and must end with a cut (GS V) after its one QR.
 Output, one line each:
     ticket N
     text <a line of printed text>          (empty lines left out)
+    raster WxH [FILE]                      (W and H in dots)
     qr model=50 size=5 ecc=49 data=<the stored text>
     cut
 and last "cuts=N inits=N". Anything else is "escpos_qr: error: ..." on
-stderr with exit status 1. --width N also fails on a text line longer than N.
+stderr with exit status 1. --width N also fails on a text line longer than
+N characters, --dots N on a raster not N dots wide. --images DIR writes
+each raster as a PBM (P4: the same bits, the same order) to
+DIR/tTICKET-K.pbm, K counting a ticket's rasters from 1, and names it.
 """
+import os
 import sys
 
 
@@ -31,12 +40,17 @@ def fail(msg):
 
 def main():
     argv = sys.argv[1:]
-    width = None
-    if len(argv) == 3 and argv[0] == "--width":
-        width = int(argv[1])
+    width = dots = images = None
+    while len(argv) >= 3 and argv[0] in ("--width", "--dots", "--images"):
+        if argv[0] == "--width":
+            width = int(argv[1])
+        elif argv[0] == "--dots":
+            dots = int(argv[1])
+        else:
+            images = argv[1]
         argv = argv[2:]
     if len(argv) != 1:
-        sys.exit("usage: escpos_qr.py [--width N] FILE")
+        sys.exit("usage: escpos_qr.py [--width N] [--dots N] [--images DIR] FILE")
     data = open(argv[0], "rb").read()
     out, cur, line = [], {}, bytearray()
     i = cuts = inits = 0
@@ -66,7 +80,7 @@ def main():
         elif data[i:i + 2] == b"\x1b\x40":
             end_ticket()
             inits += 1
-            ticket = {"qrs": 0, "cut": False}
+            ticket = {"qrs": 0, "cut": False, "rasters": 0}
             out.append("ticket %d" % inits)
             i += 2
         elif ticket is None:
@@ -76,7 +90,31 @@ def main():
         elif b == 0x1B and data[i + 1:i + 2] in (b"a", b"E", b"!", b"d"):
             if i + 2 >= len(data):
                 fail("truncated ESC command at %d" % i)
+            if data[i + 1:i + 2] == b"a" and data[i + 2] not in (0, 1, 2, 48, 49, 50):
+                fail("bad ESC a %d at %d" % (data[i + 2], i))
             i += 3
+        elif data[i:i + 3] == b"\x1d\x76\x30":
+            if i + 8 > len(data):
+                fail("truncated GS v 0 at %d" % i)
+            m = data[i + 3]
+            xb = data[i + 4] | data[i + 5] << 8
+            rows = data[i + 6] | data[i + 7] << 8
+            bits = data[i + 8:i + 8 + xb * rows]
+            if m != 0:
+                fail("GS v 0 at %d: m=%d, not one dot a dot" % (i, m))
+            if xb < 1 or rows < 1 or len(bits) != xb * rows:
+                fail("GS v 0 at %d: %d bytes x %d rows, %d bytes of data" % (i, xb, rows, len(bits)))
+            if dots is not None and xb * 8 != dots:
+                fail("raster at %d is %d dots wide, not %d" % (i, xb * 8, dots))
+            ticket["rasters"] += 1
+            desc = "raster %dx%d" % (xb * 8, rows)
+            if images is not None:
+                name = os.path.join(images, "t%d-%d.pbm" % (inits, ticket["rasters"]))
+                with open(name, "wb") as f:
+                    f.write(b"P4\n%d %d\n" % (xb * 8, rows) + bits)
+                desc += " " + name
+            out.append(desc)
+            i += 8 + xb * rows
         elif data[i:i + 3] == b"\x1d\x28\x6b":
             if i + 5 > len(data):
                 fail("truncated GS ( k at %d" % i)
