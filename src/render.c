@@ -692,7 +692,9 @@ raster_draw(struct render_raster *r, struct raster_slot *s, const struct render_
     cairo_scale(cr, 1 / TICKET_DOT, 1 / TICKET_DOT);
     cairo_translate(cr, x, -(double)logical.y / PANGO_SCALE * scale);
     cairo_scale(cr, scale, scale);
-    pango_cairo_update_layout(cr, s->pl);
+    /* no pango_cairo_update_layout: the layout stays measured as it was
+     * (at the raster's resolution), so a scaled-down fit box scales its
+     * measured width, not one hinted again at the smaller size */
     pango_cairo_show_layout(cr, s->pl);
     cairo_destroy(cr);
     cairo_surface_flush(sf);
