@@ -32,6 +32,8 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
             libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils
+# pango-view: the tickets' test draws their text itself (tests/tools/inkcmp.py)
+DEB_PKGS += pango1.0-tools
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard screens/*.c)
 SCHEMA   := $(sort $(wildcard src/schema/*.sql))

@@ -550,8 +550,9 @@ render_ticket_dots(enum sheet_paper paper)
 void
 render_layout_ticket_default(struct render_layout *l, enum sheet_paper paper)
 {
-    double w = render_ticket_dots(paper) * TICKET_DOT, line = RENDER_TICKET_LINE, y = 0;
-    double size = 8.5; /* the printer's own font A: 24 dots, 1/12 inch */
+    double w = render_ticket_dots(paper) * TICKET_DOT, line = RENDER_TICKET_LINE;
+    double size = 8.5;                          /* the printer's own font A: 24 dots, 1/12 inch */
+    double qr = 5 * line, code = qr + w + line; /* a blank line above and below the QR */
 
     memset(l, 0, sizeof *l);
     l->page_w = w;
@@ -560,16 +561,16 @@ render_layout_ticket_default(struct render_layout *l, enum sheet_paper paper)
     add_box(l, (struct render_box){
                    .item = RI_SHOP, .w = w, .size = size, .bold = true, .align = RA_CENTRE});
     add_box(l, (struct render_box){
-                   .item = RI_PLAN, .y = y += line, .w = w, .size = size, .align = RA_CENTRE});
+                   .item = RI_PLAN, .y = line, .w = w, .size = size, .align = RA_CENTRE});
     add_box(l, (struct render_box){
-                   .item = RI_PRICE, .y = y += line, .w = w, .size = size, .align = RA_CENTRE});
+                   .item = RI_PRICE, .y = 2 * line, .w = w, .size = size, .align = RA_CENTRE});
     add_box(l, (struct render_box){
-                   .item = RI_VALIDITY, .y = y += line, .w = w, .size = size, .align = RA_CENTRE});
-    /* a blank line above and below the QR; its side is the width, and the
-     * printer's QR command draws it at the paper's module size */
-    add_box(l, (struct render_box){.item = RI_QR, .y = y += 2 * line, .w = w, .align = RA_CENTRE});
+                   .item = RI_VALIDITY, .y = 3 * line, .w = w, .size = size, .align = RA_CENTRE});
+    /* its side is the width: the printer's QR command draws it at the
+     * paper's module size */
+    add_box(l, (struct render_box){.item = RI_QR, .y = qr, .w = w, .align = RA_CENTRE});
     add_box(l, (struct render_box){.item = RI_CODE,
-                                   .y = y += w + line,
+                                   .y = code,
                                    .w = w,
                                    .size = size,
                                    .bold = true,
@@ -579,7 +580,7 @@ render_layout_ticket_default(struct render_layout *l, enum sheet_paper paper)
                                    .label = "Code ",
                                    .label2 = "User "});
     add_box(l, (struct render_box){.item = RI_PASSWORD,
-                                   .y = y += line,
+                                   .y = code + line,
                                    .w = w,
                                    .size = size,
                                    .bold = true,
@@ -588,7 +589,7 @@ render_layout_ticket_default(struct render_layout *l, enum sheet_paper paper)
                                    .align = RA_CENTRE,
                                    .label = "Pass "});
     add_box(l, (struct render_box){.item = RI_SERIAL,
-                                   .y = y += line,
+                                   .y = code + 2 * line,
                                    .w = w,
                                    .size = size,
                                    .align = RA_CENTRE,

@@ -7,8 +7,9 @@
  *   ps      the same drawing as PostScript
  *   text    UTF-8 sheet of bordered cards in N columns, form feed between pages
  *   ansi    the same, coloured, for a terminal
- *   escpos  one ticket per card for 58/80 mm thermal printers, QR through the
- *           printer's own GS ( k command, a cut between tickets
+ *   escpos  one ticket per card for 58/80 mm thermal printers (escpos.c), QR
+ *           through the printer's own GS ( k command, text beyond ASCII as
+ *           a raster drawn by render.c, a cut between tickets
  */
 #ifndef WISP_SHEET_H
 #define WISP_SHEET_H

@@ -8,7 +8,9 @@
 #             Target: wisp at most 3x COPY.
 #   console   idle CPU, full redraw, key to screen, memory (bench_console.sh)
 #   sheets    a 1,000-voucher text, PDF and PostScript sheet (bench_sheet,
-#             in-process, one core). Target: under 1 s each.
+#             in-process, one core). Target: under 1 s each. Then 1,000
+#             ESC/POS tickets with an ASCII and with an Arabic shop name
+#             (raster lines), as a ratio.
 #   routers   the worker over 50 simulated routers behind real sshd against a
 #             sequential ssh loop, --once, and 1,000 vouchers pushed
 #             (bench_routers.sh). Target: the cycle at least 10x the loop.
