@@ -110,7 +110,7 @@ put_text(struct ticket *t, const struct render_box *b, const char *s)
 
     if (col0 >= all)
         col0 = all - 1;
-    if (cols > all - col0)
+    if (b->w <= 0 || cols > all - col0) /* no width: the rest of the line */
         cols = all - col0;
     if (cols < 1)
         cols = 1;
@@ -211,7 +211,7 @@ qr_module(const struct ticket *t, const struct render_box *b, const struct sheet
     int module = t->dots <= 384 ? 5 : 6, side = dots(b->w);
     struct qr q;
 
-    if (side >= t->dots)
+    if (b->w <= 0 || side >= t->dots) /* no width: the paper's */
         return module;
     if (qr_encode(c->url, t->o->ecc, &q, e) < 0)
         return -1;

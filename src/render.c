@@ -707,20 +707,22 @@ raster_draw(struct render_raster *r, struct raster_slot *s, const struct render_
 const struct render_bitmap *
 render_raster_text(struct render_raster *r, int box, const char *text)
 {
-    const struct render_box *b;
+    struct render_box b;
     struct raster_slot *s;
 
     if (box < 0 || box >= r->l->nboxes || !text || !*text)
         return NULL;
-    b = &r->l->boxes[box];
+    b = r->l->boxes[box];
     s = &r->slots[box];
-    if (b->item == RI_QR)
+    if (b.item == RI_QR)
         return NULL;
+    if (b.w <= 0) /* no width: the rest of the line */
+        b.w = r->dots * TICKET_DOT - b.x;
     if (s->text && strcmp(s->text, text) == 0)
         return &s->bm;
     if (!s->pl)
-        s->pl = box_layout(r->pc, r->l, b);
-    raster_draw(r, s, b, text);
+        s->pl = box_layout(r->pc, r->l, &b);
+    raster_draw(r, s, &b, text);
     free(s->text);
     s->text = xstrdup(text);
     return &s->bm;

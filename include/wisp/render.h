@@ -97,7 +97,9 @@ int render_ticket_dots(enum sheet_paper paper);
 /* The built-in ticket (58 or 80 mm): the layout's width is the printed
  * width in points, each box one line from the ticket's top, taken in order
  * of y (see docs/printing.md): the shop's name (bold), plan, price,
- * validity, the QR, the code or user and password (bold), the serial. */
+ * validity, the QR, the code or user and password (bold), the serial.
+ * On a ticket only the boxes count (the paper gives the width; a box of
+ * width 0 takes the rest of its line), not the page or card fields. */
 void render_layout_ticket_default(struct render_layout *l, enum sheet_paper paper);
 
 struct sbuf; /* util.h */

@@ -162,6 +162,11 @@ test_ticket_bytes(void **state)
     assert_int_equal(memcmp(s + len - 4, "\035VB\0", 4), 0);
     free(s);
 
+    l.boxes[2].w = 0; /* no width: the rest of the line, here all of it */
+    s = tickets(&o, &card, &len);
+    assert_non_null(FIND(s, len, "\033!\010                            Shop\n"));
+    free(s);
+
     l.boxes[1].w = 30; /* 85 dots: 85 / (25 + 8) = 2 */
     s = tickets(&o, &card, &len);
     qr = memmem(s, len, qr_size, sizeof qr_size);
