@@ -22,7 +22,6 @@
 
 #define FONT_A_W  12   /* dots a character of the printer's font A takes */
 #define DOUBLE_AT 12.0 /* a box this many points or more prints double size */
-#define MAX_URL   7000 /* the QR command stores at most 7,089 digits */
 #define BAND_ROWS 255  /* rows a GS v 0 image at most: small printers buffer less */
 
 /* ESC ! n bits */
@@ -227,11 +226,15 @@ put_qr(struct ticket *t, const struct render_box *b, const struct sheet_card *c,
     unsigned char model[2] = {0x32, 0x00}, print = 0x30, module, align;
     char ecc = t->o->ecc;
     unsigned char level = ecc == 'L' ? 48 : ecc == 'Q' ? 50 : ecc == 'H' ? 51 : 49;
+    /* bytes a version 40 symbol holds at L, M, Q, H: more and the printer
+     * prints nothing */
+    static const size_t most[] = {2953, 2331, 1663, 1273};
     size_t ulen = strlen(c->url);
     int m;
 
-    if (ulen > MAX_URL)
-        return werr_set(e, WISP_ERUNTIME, "login URL too long for a ticket");
+    if (ulen > most[level - 48])
+        return werr_set(e, WISP_ERUNTIME, "login URL of %zu bytes too long for a QR code at ECC %c",
+                        ulen, "LMQH"[level - 48]);
     if ((m = qr_module(t, b, c, e)) < 0)
         return -1;
     module = (unsigned char)m;

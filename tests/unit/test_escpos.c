@@ -3,7 +3,7 @@
  * (width, stride, where the ink lands for left-to-right and right-to-left
  * text, fit) and escpos.c's bytes (boxes in order of y, printer text for
  * ASCII with its modes, GS v 0 for the rest, no control character let
- * through, the QR's module from its box).
+ * through, the QR's module from its box, a URL no QR holds refused).
  */
 #define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
@@ -210,6 +210,30 @@ test_default_ticket(void **state)
     free(s);
 }
 
+static void
+test_long_url(void **state)
+{
+    struct sheet_opts o = {.format = SHEET_ESCPOS, .paper = PAPER_58MM, .ecc = 'M'};
+    struct sheet_card c = card;
+    char *url = xmalloc(2400), *buf = NULL;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    struct werr e = {0};
+
+    (void)state;
+    memset(url, 'a', 2399);
+    url[2399] = '\0';
+    c.url = url;
+    /* 2,399 bytes: more than a QR holds at ECC M (2,331), which the printer would skip */
+    assert_int_equal(escpos_write(f, &o, &c, 1, &e), -1);
+    assert_non_null(strstr(e.msg, "voucher abcd2345: login URL of 2399 bytes too long"));
+    o.ecc = 'L'; /* 2,953 at L */
+    assert_int_equal(escpos_write(f, &o, &c, 1, &e), 0);
+    fclose(f);
+    free(buf);
+    free(url);
+}
+
 int
 main(void)
 {
@@ -217,6 +241,7 @@ main(void)
         cmocka_unit_test(test_raster_geometry),
         cmocka_unit_test(test_ticket_bytes),
         cmocka_unit_test(test_default_ticket),
+        cmocka_unit_test(test_long_url),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
