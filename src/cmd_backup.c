@@ -124,6 +124,9 @@ restore_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     cmd_printf(ctx, _("restored %s into %s\n"), a->pos[0],
                json_string_value(json_object_get(r, "into")));
+    if (json_is_true(json_object_get(r, "needs_migrate")))
+        cmd_printf(ctx, _("its schema is older than this wisp's: run `wisp --db ... db migrate` on "
+                          "it\n"));
     json_array_foreach(json_object_get(r, "missing_operators"), i, op)
         cmd_printf(ctx,
                    _("operator %s (%s) has no login on this server: `wisp operator add %s "

@@ -99,6 +99,16 @@ t_eq "backfill on the restored database" 0 "$RC"
 sold=0
 for k in $(rc --scan --pattern 'wisp:m:hour:*'); do sold=$((sold + $(rc HGET "$k" sold))); done
 t_eq "today's sales back in Redis" "$before_sales" "$sold"
+# ... and so does the worker's next cycle by itself (m:swept gone: all of today)
+rc FLUSHALL >/dev/null
+WISP_DB="dbname=wisp_restored" w worker --once
+t_eq "a worker cycle on the restored database" 0 "$RC"
+sold=0
+for k in $(rc --scan --pattern 'wisp:m:hour:*'); do sold=$((sold + $(rc HGET "$k" sold))); done
+# (the cycle also fulfilled the two pending orders from stock: two more sales)
+t_eq "today's sales back in Redis by the worker itself" \
+    "$(count wisp_restored "vouchers WHERE sold_at IS NOT NULL")" "$sold"
+t_ok "more than the backup's own" test "$sold" -gt "$before_sales"
 
 # --- a damaged dump -------------------------------------------------------------
 mkdir -p "$T/bad"
