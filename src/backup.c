@@ -603,6 +603,19 @@ snapshot_facts(struct db *db, struct werr *e)
     return m;
 }
 
+/* The file pg_dump wrote: its owner's alone and on disk before it is named. */
+static int
+seal(const char *path, struct werr *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+    if (fd < 0 || fchmod(fd, 0600) < 0 || fsync(fd) < 0)
+        rc = werr_set(e, WISP_ERUNTIME, "cannot sync %s: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 /* pg_dump -Fc of the snapshot into tmp. */
 static int
 dump_to(struct db *db, const char *snapshot, const char *tmp, struct werr *e)
@@ -654,18 +667,7 @@ backup_create(struct db *db, const char *dir, struct werr *e)
     if (dump_to(db, snapshot, tmp, e) < 0)
         goto fail;
     db_rollback(db); /* the snapshot is no longer needed */
-    {
-        int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-
-        if (fd < 0 || fchmod(fd, 0600) < 0 || fsync(fd) < 0) {
-            werr_set(e, WISP_ERUNTIME, "cannot sync %s: %s", tmp, strerror(errno));
-            if (fd >= 0)
-                close(fd);
-            goto fail;
-        }
-        close(fd);
-    }
-    if (file_sha256(tmp, hex, &size, e) < 0)
+    if (seal(tmp, e) < 0 || file_sha256(tmp, hex, &size, e) < 0)
         goto fail;
     iso_utc(now, at, sizeof at);
     snprintf(server, sizeof server, "%d.%d", PQserverVersion(db->conn) / 10000,

@@ -42,13 +42,15 @@ static void
 add(json_t *list, const char *check, const char *status, const char *fmt, ...)
 {
     char detail[600];
+    json_t *d;
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "check", check, "status", status,
-                                          "detail", json_string(detail) ? detail : "(not UTF-8)"));
+    d = json_string(detail); /* a router's words need not be UTF-8 */
+    json_array_append_new(list, json_pack("{s:s, s:s, s:o}", "check", check, "status", status,
+                                          "detail", d ? d : json_string("(not UTF-8)")));
 }
 
 /* A file holding a secret must be its owner's alone (OpenSSH's rule). */
