@@ -90,6 +90,10 @@ t_eq "restore --force exits 0" 0 "$RC"
 t_eq "--force: the backup's rows again" 0 "$(psql -XAtq -d wisp_restored -c "SELECT count(*) FROM vouchers WHERE sold_by='bk_cash'")"
 w backup restore "$dump"
 t_eq "restore without --into: usage" 2 "$RC"
+w backup restore "$dump" --into "dbname=wisp_restored2" --json
+t_eq "restore --into a conninfo, made when absent" "0 true wisp_restored2" "$RC $(jq -r '"\(.created) \(.into)"' <<<"$OUT")"
+t_eq "its vouchers" "$before_vouchers" "$(count wisp_restored2 vouchers)"
+sql "DROP DATABASE wisp_restored2 WITH (FORCE)" >/dev/null
 
 # Redis holds nothing that cannot be rebuilt: emptied, the command the
 # restore printed brings today's sales back from the restored database.
