@@ -368,26 +368,41 @@ need_createdb(struct db *db, struct werr *e)
 
 /* ---- create ---------------------------------------------------------------- */
 
-/* A name for a backup made at t that no file in dir has yet. */
+/* A name for a backup made at t that no file in dir has yet, claimed by
+ * creating its temporary dump (*tmp) exclusively, so two backups made in
+ * the same second never share a file. NULL with e set. */
 static char *
-new_name(const char *dir, time_t t)
+new_name(const char *dir, time_t t, char **tmp, struct werr *e)
 {
     char stamp[32];
     struct tm tm;
 
     gmtime_r(&t, &tm);
     strftime(stamp, sizeof stamp, "wisp-%Y%m%dT%H%M%SZ", &tm);
-    for (int i = 0;; i++) {
+    for (int i = 0; i < 1000; i++) {
         char *name = i ? xasprintf("%s-%d", stamp, i) : xstrdup(stamp);
         char *path = xasprintf("%s/%s.json", dir, name), *dump = xasprintf("%s/%s.dump", dir, name);
         bool taken = access(path, F_OK) == 0 || access(dump, F_OK) == 0;
+        int fd = -1;
 
+        *tmp = xasprintf("%s/.%s.dump.tmp", dir, name);
+        if (!taken)
+            fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         free(path);
         free(dump);
-        if (!taken)
+        if (fd >= 0) {
+            close(fd);
             return name;
+        }
+        free(*tmp);
+        *tmp = NULL;
         free(name);
+        if (!taken && errno != EEXIST)
+            break;
     }
+    werr_set(e, WISP_ERUNTIME, "cannot create a file in the backup directory %s: %s", dir,
+             strerror(errno));
+    return NULL;
 }
 
 /* What the manifest says of the database, read in the dump's snapshot. */
@@ -460,8 +475,8 @@ backup_create(struct db *db, const char *dir, struct werr *e)
     if (snap == NULL || (facts = snapshot_facts(db, e)) == NULL)
         goto fail;
     snapshot = xstrdup(json_string_value(json_object_get(snap, "s")));
-    name = new_name(dir, now);
-    tmp = xasprintf("%s/.%s.dump.tmp", dir, name);
+    if ((name = new_name(dir, now, &tmp, e)) == NULL)
+        goto fail;
     dump = xasprintf("%s/%s.dump", dir, name);
     mpath = xasprintf("%s/%s.json", dir, name);
     if (dump_to(db, snapshot, tmp, e) < 0)

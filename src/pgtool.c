@@ -113,6 +113,11 @@ tool_error(struct werr *e, PGconn *conn, const char *what, const struct sbuf *er
     size_t len;
 
     line = line ? line + 7 : text;
+    /* pg_dump: error: query failed: ERROR:  permission denied ...: the reason */
+    if (str_starts(line, "query failed: "))
+        line += 14;
+    if (str_starts(line, "ERROR:  "))
+        line += 8;
     len = strcspn(line, "\n");
     scrubbed = xasprintf("%.*s", (int)len, line);
     if (pw && strlen(pw) >= 4) { /* the tools never quote it; should one ever, it goes */
