@@ -47,8 +47,13 @@ static const char roles_sql[] =
     "  CREATE ROLE wisp_owner NOLOGIN; END IF;"
     " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wisp_backup') THEN"
     "  CREATE ROLE wisp_backup NOLOGIN; END IF;"
-    " GRANT wisp_viewer TO wisp_operator; GRANT wisp_operator TO wisp_admin;"
-    " GRANT wisp_viewer TO wisp_worker;"
+    /* granted only where missing: granting again needs ADMIN OPTION */
+    " IF NOT pg_has_role('wisp_operator', 'wisp_viewer', 'MEMBER') THEN"
+    "  GRANT wisp_viewer TO wisp_operator; END IF;"
+    " IF NOT pg_has_role('wisp_admin', 'wisp_operator', 'MEMBER') THEN"
+    "  GRANT wisp_operator TO wisp_admin; END IF;"
+    " IF NOT pg_has_role('wisp_worker', 'wisp_viewer', 'MEMBER') THEN"
+    "  GRANT wisp_viewer TO wisp_worker; END IF;"
     " END $r$";
 
 /* Every table of wisp's schema and its rows, in one statement (the names

@@ -171,6 +171,10 @@ prune_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE,
                         _("`backup prune` needs at least one of --keep-daily, --keep-weekly, "
                           "--keep-monthly"));
+    if (daily + weekly + monthly == 0)
+        return werr_set(e, WISP_EUSAGE,
+                        _("`backup prune` keeping no day, week or month would remove every backup "
+                          "but the newest verified: keep at least one"));
     if ((dir = dir_arg(ctx, a, e)) == NULL)
         return -1;
     r = backup_prune(dir, daily, weekly, monthly, dry, e);

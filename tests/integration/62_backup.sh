@@ -181,6 +181,8 @@ w backup create --dir "$T/b2" --bogus
 t_eq "bad flag: usage" 2 "$RC"
 w backup prune --dir "$T/b2"
 t_eq "prune without a rule: usage" 2 "$RC"
+w backup prune --dir "$T/b2" --keep-daily 0 --keep-monthly 0
+t_eq "prune keeping nothing: usage" 2 "$RC"
 w backup prune --dir "$T/b2" --keep-daily x
 t_eq "prune with a bad number: usage" 2 "$RC"
 w backup verify "$T/nosuch.dump"
