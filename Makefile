@@ -11,7 +11,8 @@
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 CC       ?= cc
-PKGS     := ncursesw libpq hiredis jansson libqrencode libssh2 readline libcurl cairo pangocairo
+PKGS     := ncursesw libpq hiredis jansson libqrencode libssh2 readline libcurl cairo pangocairo \
+            libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -31,7 +32,8 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
-            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils
+            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils \
+            libssl-dev
 # pango-view: the tickets' test draws their text itself (tests/tools/inkcmp.py)
 DEB_PKGS += pango1.0-tools
 

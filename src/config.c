@@ -290,6 +290,19 @@ static const struct option options[] = {
      .max = 600,
      .help = "time allowed to one command on a router",
      .offset = AT(ssh_command_timeout)},
+    {.key = "backup.dir",
+     .type = OPT_STRING,
+     .check = check_nonempty,
+     .unset = "($STATE_DIRECTORY/backups, else $XDG_STATE_HOME/wisp/backups)",
+     .help = "where `wisp backup` keeps backups (docs/backup.md)",
+     .offset = AT(backup_dir)},
+    {.key = "backup.max_age",
+     .type = OPT_DURATION,
+     .def = "2d",
+     .min = 3600,
+     .max = 366 * 86400,
+     .help = "`wisp doctor` fails when the newest backup is older than this",
+     .offset = AT(backup_max_age)},
 };
 #undef AT
 #define NOPTIONS (sizeof options / sizeof options[0])

@@ -122,6 +122,8 @@ extern const struct cmd_entry cmd_operator_entries[];
 extern const struct cmd_entry cmd_audit_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
 extern const struct cmd_entry cmd_theme_entries[];
+extern const struct cmd_entry cmd_backup_entries[];
+extern const struct cmd_entry cmd_doctor_entries[];
 
 /* Run one command given as words, argv[0] its first word ("voucher",
  * "create", "--plan", "1h", ...: no quoting, no splitting, so a value may

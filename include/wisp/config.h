@@ -61,6 +61,8 @@ struct config {
     enum config_embedded worker_embedded; /* worker.embedded */
     int ssh_connect_timeout;              /* ssh.connect_timeout, seconds */
     int ssh_command_timeout;              /* ssh.command_timeout, seconds */
+    char *backup_dir;                     /* backup.dir, or NULL: see backup_dir() */
+    int backup_max_age;                   /* backup.max_age, seconds: `wisp doctor` fails past it */
     char *file;                           /* the config file that was read, or NULL */
     struct config_provider *providers;    /* from the file, in its order */
     size_t nproviders;

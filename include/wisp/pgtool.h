@@ -1,0 +1,22 @@
+/*
+ * pgtool.h - PostgreSQL's client programs (pg_dump, pg_restore) run for
+ * wisp, connected as a wisp connection is, without a shell and without the
+ * password on their command line.
+ */
+#ifndef WISP_PGTOOL_H
+#define WISP_PGTOOL_H
+
+#include <libpq-fe.h>
+
+#include "wisp/err.h"
+
+/* Run the program name with args (NULL-terminated, after the program's
+ * name) connected as conn is: conn's settings (PQconninfo) in the child's
+ * environment (PGHOST, PGDATABASE, PGPASSWORD, ...), stdin and stdout
+ * /dev/null, files it creates mode 0600. The program is the one of the
+ * server's major version (Debian's /usr/lib/postgresql/N/bin) or the one
+ * on PATH when that is not older than the server. 0, or -1 with e: "NAME
+ * failed: " and its first error line, the password masked. */
+int pgtool_run(PGconn *conn, const char *name, const char *const *args, struct werr *e);
+
+#endif
