@@ -41,7 +41,9 @@ sdnotify(const char *state)
     }
     if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
         return -1;
-    sent = sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, salen);
+    /* never blocks: a full queue loses this message, not the worker's loop */
+    sent = sendto(fd, state, strlen(state), MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&sa,
+                  salen);
     saved = errno;
     close(fd);
     errno = saved;
