@@ -3,7 +3,8 @@
 # made for the PREFIX given (ExecStart names PREFIX/bin/wisp), passing
 # `systemd-analyze verify` with nothing printed (against a binary and man
 # page installed in a scratch PREFIX: verify checks that ExecStart's binary
-# exists and that Documentation= resolves), a low offline security exposure,
+# exists and that Documentation= resolves; what it says of other units on the
+# machine is not theirs), a low offline security exposure,
 # and the sysusers.d file making user wisp. This machine has no systemd as
 # PID 1, so the units are not started here; what their sandbox forbids is
 # checked on a real `wisp worker --once` against a simulated router instead:
@@ -46,7 +47,10 @@ verify() { (cd "$1" && MANPATH=$PFX/share/man systemd-analyze verify "${@:2}" 2>
 out=$(verify "$UNITDIR" ./wisp-worker.service ./wisp-backup.service ./wisp-backup.timer)
 rc=$?
 t_eq "systemd-analyze verify: exit 0" 0 "$rc"
-t_eq "systemd-analyze verify: nothing printed" "" "$out"
+# other units on this machine may be loaded beside them (as dependencies)
+# and warned about: only what is said about wisp's own counts
+t_eq "systemd-analyze verify: nothing printed about wisp's units" "" "$(grep -E 'wisp-(worker|backup)' <<<"$out")"
+[ -z "$out" ] || printf 'note: systemd-analyze verify said of other units: %s\n' "$out" >&2
 # it does check: the same unit with a binary that is not there fails
 mkdir -p "$T/bad"
 sed "s|^ExecStart=$PFX/bin/wisp|ExecStart=$T/nowhere/wisp|" "$UNITDIR/wisp-worker.service" >"$T/bad/wisp-worker.service"
@@ -112,10 +116,10 @@ sandboxed() {
         "$(tr ' ' '\n' <<<"$fams" | grep -vxE 'AF_UNIX|AF_INET|AF_INET6|' | tr '\n' ' ')"
     printf 'figure %s: %s distinct system calls, socket families %s\n' "$name" "$(wc -w <<<"$used")" "$fams" >&2
 }
-sandboxed "worker --once" "$WISP_BIN" worker --once
+sandboxed worker "$WISP_BIN" worker --once
 t_eq "the vouchers reached the router meanwhile" 5 "$(sim_admin r1 users | jq length)"
 # what wisp-backup.service runs beneath `wisp backup create`
-sandboxed "pg_dump -Fc" pg_dump -Fc -f "$T/db.dump" "$PGDATABASE"
+sandboxed pg_dump pg_dump -Fc -f "$T/db.dump" "$PGDATABASE"
 
 # write-and-execute memory refused by the kernel (PR_SET_MDWE, inherited across exec)
 mdwe() {
