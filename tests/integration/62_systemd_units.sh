@@ -72,7 +72,8 @@ P=$(sim_ports 1)
 sim_sshd a "$P=r1"
 w db migrate
 w plan add 1h --price 5 --duration 1h
-w router add r1 --host 127.0.0.1 --port "$P" --user wispsim --key "$SIM_KEY" --driver routeros \
+# a name, not an address: resolving it is part of what the sandbox must allow
+w router add r1 --host localhost --port "$P" --user wispsim --key "$SIM_KEY" --driver routeros \
     --hostkey "$(cat "$SIM_DIR/a.fp")"
 w voucher create --plan 1h --count 5 --router r1
 WISP_BIN=$PFX/bin/wisp
