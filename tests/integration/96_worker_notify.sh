@@ -89,10 +89,12 @@ times main WATCHDOG=1 | awk -v r="$ready_t" '$1 >= r' >"$T/pings.steady"
 n=$(wc -l <"$T/pings.steady")
 gaps <"$T/pings.steady" >"$T/gaps.steady"
 lo=$(sort -n "$T/gaps.steady" | head -n 1) hi=$(sort -n "$T/gaps.steady" | tail -n 1)
-t_ok "WATCHDOG=1 about every 500 ms in 4 s (got $n)" test "$n" -ge 6 -a "$n" -le 10
-t_ok "no ping sooner than half the timeout (shortest gap ${lo:-none} ms)" test "${lo:-0}" -ge 480
-t_ok "no ping later than the timeout (longest gap ${hi:-none} ms)" test "${hi:-99999}" -le 800
-figure "watchdog pings at WATCHDOG_USEC=1000000: $n in 4 s, gaps ${lo:-?}-${hi:-?} ms"
+med=$(sort -n "$T/gaps.steady" | awk '{ g[NR] = $1 } END { if (NR) print g[int((NR + 1) / 2)] }')
+t_ok "WATCHDOG=1 about every 500 ms in 4 s (got $n)" test "$n" -ge 5 -a "$n" -le 10
+t_ok "pings half the timeout apart (median gap ${med:-none} ms)" test "${med:-0}" -ge 480 -a "${med:-99999}" -le 700
+t_ok "none much sooner than half the timeout (shortest gap ${lo:-none} ms; 100 ms for the listener's jitter)" test "${lo:-0}" -ge 400
+t_ok "none later than the timeout itself (longest gap ${hi:-none} ms)" test "${hi:-99999}" -lt 1000
+figure "watchdog pings at WATCHDOG_USEC=1000000: $n in 4 s, gaps ${lo:-?}-${hi:-?} ms (median ${med:-?})"
 t_eq "pings come from the worker's pid" "$WP" "$(jq -r 'select(.msg == "WATCHDOG=1") | .pid' "$T/main.jsonl" | sort -u)"
 
 # the loop held in PostgreSQL: the process runs, its pings stop, then come back
