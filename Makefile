@@ -6,7 +6,7 @@
 #   make bench      the benchmarks in tests/bench/
 #   make fuzz       each libFuzzer target in tests/fuzz/ for FUZZ_TIME seconds
 #                   (default 60); make check runs each for a few seconds
-#   make install    bin/wisp, the man page and themes under PREFIX
+#   make install    bin/wisp, the man page, themes and the systemd units under PREFIX
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -33,7 +33,7 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
             libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils \
-            libssl-dev
+            libssl-dev systemd strace
 # pango-view: the tickets' test draws their text itself (tests/tools/inkcmp.py)
 DEB_PKGS += pango1.0-tools
 
@@ -63,7 +63,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
 FUZZ_TIME ?= 60
 
 .PHONY: all deps check check-asan bench fuzz install uninstall clean demo demo-clean format lint \
-        pot po-check
+        pot po-check units
 all: bin/wisp $(MO_FILES)
 
 # The strings marked with _() and N_() (include/wisp/i18n.h), for translators
@@ -180,7 +180,23 @@ demo-clean:
 	@if [ -d var/demo ]; then bash -c '. tests/tools/services.sh && services_stop var/demo'; fi
 	rm -rf var/demo
 
-install: bin/wisp $(MO_FILES)
+# systemd units (docs/deploy.md) under PREFIX/lib/systemd/system, which systemd
+# reads for /usr and /usr/local alike (Debian's /lib/systemd/system is the same
+# directory on a merged /usr); the user they run as under PREFIX/lib/sysusers.d.
+# They name the binary at PREFIX, so `units` makes them for the PREFIX given,
+# every time (into UNITS_OUT).
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERS_DIR ?= $(PREFIX)/lib/sysusers.d
+UNITS_OUT ?= build/systemd
+UNITS := wisp-worker.service wisp-backup.service wisp-backup.timer
+units:
+	@mkdir -p $(UNITS_OUT)
+	for u in $(UNITS); do \
+	    if [ -f systemd/$$u.in ]; then sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/$$u.in; \
+	    else cat systemd/$$u; fi > $(UNITS_OUT)/$$u || exit 1; \
+	done
+
+install: bin/wisp $(MO_FILES) units
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/wisp/themes
 	for l in $(PO_LANGS); do \
 	    install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
@@ -189,11 +205,15 @@ install: bin/wisp $(MO_FILES)
 	install -m 755 bin/wisp $(DESTDIR)$(PREFIX)/bin/wisp
 	install -m 644 docs/wisp.1 $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
 	if ls themes/*.json >/dev/null 2>&1; then install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/wisp/themes/; fi
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(SYSUSERS_DIR)
+	install -m 644 $(addprefix $(UNITS_OUT)/,$(UNITS)) $(DESTDIR)$(SYSTEMD_UNITDIR)/
+	install -m 644 systemd/wisp.sysusers $(DESTDIR)$(SYSUSERS_DIR)/wisp.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/wisp $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/wisp
 	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wisp.mo; done
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMD_UNITDIR)/,$(UNITS)) $(DESTDIR)$(SYSUSERS_DIR)/wisp.conf
 
 format:
 	clang-format -i src/*.c include/wisp/*.h tests/unit/*.c $(wildcard screens/*.c tests/bench/*.c)

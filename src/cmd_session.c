@@ -18,11 +18,9 @@
 static const struct cmd_flag list_flags[] = {
     {"router", 0, FLAG_VALUE}, {"all", 0, FLAG_BOOL}, {NULL, 0, 0}};
 static const struct cmd_flag kick_flags[] = {{"wait", 0, FLAG_BOOL}, {NULL, 0, 0}};
-static const struct cmd_flag worker_flags[] = {{"interval", 0, FLAG_VALUE},
-                                               {"once", 0, FLAG_BOOL},
-                                               {"cycles", 0, FLAG_VALUE},
-                                               {"prometheus-dir", 0, FLAG_VALUE},
-                                               {NULL, 0, 0}};
+static const struct cmd_flag worker_flags[] = {
+    {"interval", 0, FLAG_VALUE},       {"once", 0, FLAG_BOOL},        {"cycles", 0, FLAG_VALUE},
+    {"prometheus-dir", 0, FLAG_VALUE}, {"log-format", 0, FLAG_VALUE}, {NULL, 0, 0}};
 
 static int
 session_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
@@ -142,6 +140,10 @@ worker_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                             args_get(a, "cycles"));
         o.cycles = (long)v;
     }
+    if (args_get(a, "log-format") && log_format_parse(args_get(a, "log-format"), &o.log_format) < 0)
+        return werr_set(e, WISP_EUSAGE,
+                        _("bad --log-format \"%s\": expected auto, plain or journal"),
+                        args_get(a, "log-format"));
     o.prometheus_dir = args_get(a, "prometheus-dir");
     if (o.prometheus_dir && access(o.prometheus_dir, W_OK) != 0)
         return werr_set(e, WISP_EUSAGE, _("--prometheus-dir %s: not a directory wisp can write"),
@@ -173,7 +175,8 @@ const struct cmd_entry cmd_session_entries[] = {
 
 const struct cmd_entry cmd_worker_entries[] = {
     {.name = "worker",
-     .usage = "[--interval S] [--once] [--cycles N] [--prometheus-dir DIR]",
+     .usage = "[--interval S] [--once] [--cycles N] [--prometheus-dir DIR] "
+              "[--log-format auto|plain|journal]",
      .summary =
          N_("talk to the routers: sync vouchers, import sessions, expire (runs until SIGTERM)"),
      .flags = worker_flags,

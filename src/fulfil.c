@@ -34,11 +34,11 @@ make_stock(const struct fulfil_env *env, struct db *db, int plan_id)
     spec.plan = name;
     ok = voucher_create(db, &spec, &batch, &e) == 0;
     if (ok)
-        env->log(env->log_arg, "orders: plan %s out of stock, made batch %lld of %lld", name,
-                 (long long)batch, (long long)spec.count);
+        log_msg(env->log, WLOG_NOTICE, "orders: plan %s out of stock, made batch %lld of %lld",
+                name, (long long)batch, (long long)spec.count);
     else
-        env->log(env->log_arg, "orders: plan %s out of stock and no batch could be made: %s", name,
-                 e.msg);
+        log_msg(env->log, WLOG_ERR, "orders: plan %s out of stock and no batch could be made: %s",
+                name, e.msg);
     return ok;
 }
 
@@ -51,12 +51,12 @@ fulfil_stock(const struct fulfil_env *env, struct db *db)
     struct timespec t0, now;
 
     if (failed > 0) {
-        env->log(env->log_arg, "orders: %d for no active plan failed", failed);
+        log_msg(env->log, WLOG_WARNING, "orders: %d for no active plan failed", failed);
         events_emit(env->cfg, "order.updated",
                     json_pack("{s:s, s:i}", "status", "failed", "count", failed));
     }
     if (failed < 0)
-        env->log(env->log_arg, "orders: %s", e.msg);
+        log_msg(env->log, WLOG_ERR, "orders: %s", e.msg);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         int64_t id;
@@ -71,7 +71,7 @@ fulfil_stock(const struct fulfil_env *env, struct db *db)
         rc = order_fulfil_one(db, &id, &short_plan, &e);
 
         if (rc < 0) {
-            env->log(env->log_arg, "orders: %s", e.msg);
+            log_msg(env->log, WLOG_ERR, "orders: %s", e.msg);
             break;
         }
         if (rc == 1) {
@@ -88,7 +88,7 @@ fulfil_stock(const struct fulfil_env *env, struct db *db)
         json_t *low = order_low_stock(db, &e), *p;
         size_t i;
 
-        env->log(env->log_arg, "orders: %d completed from stock", done);
+        log_msg(env->log, WLOG_INFO, "orders: %d completed from stock", done);
         json_array_foreach(low, i, p) events_emit(env->cfg, "stock.low", json_incref(p));
         json_decref(low);
     }
@@ -211,7 +211,7 @@ fulfil_providers(const struct fulfil_env *env, struct db *db, int64_t *last_swee
                            : order_take_check(db, pass == 2 ? sweep_since : 0, &j, &e);
             if (rc <= 0) {
                 if (rc < 0)
-                    env->log(env->log_arg, "orders: %s", e.msg);
+                    log_msg(env->log, WLOG_ERR, "orders: %s", e.msg);
                 break;
             }
             p = cached_provider(env, &cache, j.provider, &perr);
@@ -228,7 +228,7 @@ fulfil_providers(const struct fulfil_env *env, struct db *db, int64_t *last_swee
                           : provider_check(p, j.reference, &r, &e);
             settle(p, &j, o, &r, e.msg[0] ? e.msg : NULL, pass == 0, &res);
             if (o != PROV_OK)
-                env->log(env->log_arg, "orders: %lld: %s", (long long)j.id, e.msg);
+                log_msg(env->log, WLOG_WARNING, "orders: %lld: %s", (long long)j.id, e.msg);
             {
                 char err[sizeof e.msg];
                 struct werr e2 = {0};
@@ -237,8 +237,8 @@ fulfil_providers(const struct fulfil_env *env, struct db *db, int64_t *last_swee
                 if (res.error)
                     res.error = err;
                 if (order_record(db, &j, &res, &e2) < 0) {
-                    env->log(env->log_arg, "orders: %lld: cannot record: %s", (long long)j.id,
-                             e2.msg);
+                    log_msg(env->log, WLOG_ERR, "orders: %lld: cannot record: %s", (long long)j.id,
+                            e2.msg);
                     continue;
                 }
             }
@@ -249,7 +249,8 @@ fulfil_providers(const struct fulfil_env *env, struct db *db, int64_t *last_swee
         }
     }
     if (sent || checked)
-        env->log(env->log_arg, "orders: %d dispatched, %d checked at providers", sent, checked);
+        log_msg(env->log, WLOG_INFO, "orders: %d dispatched, %d checked at providers", sent,
+                checked);
     for (int i = 0; i < cache.n; i++)
         provider_free(&cache.p[i]);
 }
@@ -265,7 +266,7 @@ runner_main(void *arg)
         r->db_up = false;
     }
     if (!r->db_up && db_open(&r->db, r->env->cfg->db, &e) < 0)
-        r->env->log(r->env->log_arg, "database: %s", e.msg);
+        log_msg(r->env->log, WLOG_ERR, "database: %s", e.msg);
     else {
         r->db_up = true;
         fulfil_providers(r->env, &r->db, &r->last_sweep);

@@ -1,5 +1,7 @@
 /*
  * main.c - argv to the command table. Only main decides the exit status.
+ * Its error line carries journald's "<3>" when stderr is the journal
+ * (log.h), so a failed command in a unit is logged at err.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,6 +10,7 @@
 #include "wisp/console.h"
 #include "wisp/events.h"
 #include "wisp/i18n.h"
+#include "wisp/log.h"
 
 int
 main(int argc, char **argv)
@@ -21,7 +24,7 @@ main(int argc, char **argv)
     i18n_init(); /* setlocale and the message catalogs */
     config_init(&cfg);
     if (cli_setup(&cfg, argc - 1, argv + 1, &restc, &rest, &e) < 0) {
-        fprintf(stderr, "wisp: %s\n", e.msg);
+        fprintf(stderr, "%swisp: %s\n", log_err_prefix(), e.msg);
         config_free(&cfg);
         return e.status ? e.status : WISP_ERUNTIME;
     }
@@ -39,7 +42,7 @@ main(int argc, char **argv)
         rc = cli_run(&ctx, restc, rest, &e);
     fflush(stdout);
     if (rc != 0) {
-        fprintf(stderr, "wisp: %s\n", e.msg);
+        fprintf(stderr, "%swisp: %s\n", log_err_prefix(), e.msg);
         if (rc == WISP_EUSAGE && ctx.cmd)
             cli_print_usage(stderr, ctx.cmd);
     }

@@ -52,8 +52,8 @@ stopping(const struct pollers *p)
 static void
 finish_round(struct pollers *p, struct slot *s)
 {
-    p->env->log(p->env->log_arg, "  %s: %lld ms, %s, %lu statements",
-                s->r.name[0] ? s->r.name : "?", s->r.ms, s->r.note, s->r.statements);
+    log_msg(p->env->log, WLOG_DEBUG, "  %s: %lld ms, %s, %lu statements",
+            s->r.name[0] ? s->r.name : "?", s->r.ms, s->r.note, s->r.statements);
     pthread_mutex_lock(&p->live_lock);
     json_decref(s->live);
     s->live = s->r.health ? json_incref(s->r.health)
@@ -113,7 +113,7 @@ start_thread(struct pollers *p, struct slot *s)
     s->started = pthread_create(&s->th, &a, router_thread, s) == 0;
     pthread_attr_destroy(&a);
     if (!s->started)
-        p->env->log(p->env->log_arg, "router %d: no thread for it this round", s->r.id);
+        log_msg(p->env->log, WLOG_ERR, "router %d: no thread for it this round", s->r.id);
     return s->started;
 }
 

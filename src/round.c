@@ -42,7 +42,7 @@ db_take(struct round *rd)
     struct db *db = dbpool_get(rd->env->pool, &e);
 
     if (!db) {
-        rd->env->log(rd->env->log_arg, "%s: database: %s", rd->s->name, e.msg);
+        log_msg(rd->env->log, WLOG_ERR, "%s: database: %s", rd->s->name, e.msg);
         return NULL;
     }
     rd->statements -= db->statements; /* what this step sends, counted at db_give */
@@ -73,7 +73,8 @@ went_down(struct round *rd, const char *state, const char *error)
         db_give(rd, db);
     }
     snprintf(rd->s->note, sizeof rd->s->note, "%s", error);
-    if (!str_eq(rd->s->state, state)) {
+    if (!str_eq(rd->s->state, state)) { /* once as it goes down, not every round */
+        log_msg(rd->env->log, WLOG_WARNING, "%s: %s: %s", rd->r->name, state, error);
         events_emit(
             rd->env->cfg, "router.status",
             json_pack("{s:s, s:s, s:s?}", "router", rd->r->name, "state", state, "error", error));
@@ -112,10 +113,10 @@ connect_router(struct round *rd)
         struct db *db = db_take(rd);
 
         if (db && router_pin_hostkey(db, rd->r->id, fp, &e2) < 0)
-            rd->env->log(rd->env->log_arg, "%s: cannot record its host key: %s", rd->r->name,
-                         e2.msg);
+            log_msg(rd->env->log, WLOG_ERR, "%s: cannot record its host key: %s", rd->r->name,
+                    e2.msg);
         else if (db)
-            rd->env->log(rd->env->log_arg, "%s: host key %s pinned", rd->r->name, fp);
+            log_msg(rd->env->log, WLOG_NOTICE, "%s: host key %s pinned", rd->r->name, fp);
         if (db)
             db_give(rd, db);
     }
@@ -193,7 +194,7 @@ record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, 
     if (!(db = db_take(rd)))
         return -1;
     if (!serr && session_record(db, rd->s->id, ss, n, &c, &nc, &e) < 0) {
-        rd->env->log(rd->env->log_arg, "%s: cannot record sessions: %s", rd->r->name, e.msg);
+        log_msg(rd->env->log, WLOG_ERR, "%s: cannot record sessions: %s", rd->r->name, e.msg);
         snprintf(rd->s->note, sizeof rd->s->note, "cannot record sessions: %s", e.msg);
         rc = -1;
     } else if (!serr) {
@@ -218,22 +219,24 @@ record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, 
         /* a first login: the voucher is active from the session's start, and
          * bound to this device when its plan says so */
         if (nf && voucher_activate_first(db, codes, up, macs, nf, &a, &na, &e) < 0)
-            rd->env->log(rd->env->log_arg, "%s: cannot activate vouchers: %s", rd->r->name, e.msg);
+            log_msg(rd->env->log, WLOG_ERR, "%s: cannot activate vouchers: %s", rd->r->name, e.msg);
         free(codes);
         free(macs);
         free(up);
         if (metrics_sample_router(db, rd->s->id, (long long)open, rx, tx, bin, bout, &e) < 0)
-            rd->env->log(rd->env->log_arg, "%s: history: %s", rd->r->name, e.msg);
+            log_msg(rd->env->log, WLOG_ERR, "%s: history: %s", rd->r->name, e.msg);
     }
     if (serr)
         snprintf(rd->s->note, sizeof rd->s->note, "sessions: %s", serr);
     if (router_record_health(db, rd->s->id, h, rc == 0 && !serr ? (long long)open : -1,
                              serr || rc < 0 ? rd->s->note : NULL, was, sizeof was, &e) < 0)
-        rd->env->log(rd->env->log_arg, "%s: cannot record its health: %s", rd->r->name, e.msg);
+        log_msg(rd->env->log, WLOG_ERR, "%s: cannot record its health: %s", rd->r->name, e.msg);
     db_give(rd, db);
-    if (was[0] && !str_eq(was, "up"))
+    if (was[0] && !str_eq(was, "up")) {
+        log_msg(rd->env->log, WLOG_NOTICE, "%s: up (was %s)", rd->r->name, was);
         events_emit(rd->env->cfg, "router.status",
                     json_pack("{s:s, s:s}", "router", rd->r->name, "state", "up"));
+    }
     snprintf(rd->s->state, sizeof rd->s->state, "up");
     if (rc == 0 && !serr)
         poll_events(rd, c, nc, a, na, rx, tx);
@@ -286,7 +289,7 @@ step_removals(struct round *rd)
     rc = router_removals_list(db, rd->s->id, ROUND_REMOVE_MAX, &rows, &n, &e);
     db_give(rd, db);
     if (rc < 0) {
-        rd->env->log(rd->env->log_arg, "%s: cannot read removals: %s", rd->r->name, e.msg);
+        log_msg(rd->env->log, WLOG_ERR, "%s: cannot read removals: %s", rd->r->name, e.msg);
         return 0;
     }
     names = xcalloc(n + 1, sizeof *names);
@@ -296,7 +299,8 @@ step_removals(struct round *rd)
     if (rc < 0) {
         struct werr e2 = {0};
 
-        rd->env->log(rd->env->log_arg, "%s: removing deleted vouchers: %s", rd->r->name, e.msg);
+        log_msg(rd->env->log, WLOG_WARNING, "%s: removing deleted vouchers: %s", rd->r->name,
+                e.msg);
         if ((db = db_take(rd))) {
             router_removals_failed(db, rd->s->id, e.msg, &e2);
             db_give(rd, db);
@@ -335,9 +339,9 @@ remove_strays(struct round *rd, struct werr *e)
         rc = ns ? remove_chunks(rd, names, ns, router_removals_done, e) : 0;
     }
     if (rc > 0)
-        rd->env->log(rd->env->log_arg,
-                     "%s: full resync: %d users with wisp's mark and no live voucher removed",
-                     rd->r->name, rc);
+        log_msg(rd->env->log, WLOG_NOTICE,
+                "%s: full resync: %d users with wisp's mark and no live voucher removed",
+                rd->r->name, rc);
     free(u);
     free(stray);
     free(names);
@@ -358,7 +362,7 @@ step_jobs(struct round *rd)
     if (!db)
         return false;
     if (router_jobs_queued(db, rd->s->id, &j, &n, &e) < 0)
-        rd->env->log(rd->env->log_arg, "%s: cannot read jobs: %s", rd->r->name, e.msg);
+        log_msg(rd->env->log, WLOG_ERR, "%s: cannot read jobs: %s", rd->r->name, e.msg);
     db_give(rd, db);
     for (size_t i = 0; i < n && !stopping(rd); i++) { /* the rest stays queued */
         struct werr je = {0};
@@ -389,8 +393,8 @@ step_jobs(struct round *rd)
         }
         if ((db = db_take(rd))) {
             if (router_job_done(db, j[i].id, rc == 0, rc < 0 ? je.msg : result, &e) < 0)
-                rd->env->log(rd->env->log_arg, "%s: job %lld done but not recorded: %s",
-                             rd->r->name, (long long)j[i].id, e.msg);
+                log_msg(rd->env->log, WLOG_ERR, "%s: job %lld done but not recorded: %s",
+                        rd->r->name, (long long)j[i].id, e.msg);
             db_give(rd, db);
         }
         events_emit(rd->env->cfg, "router.job",
@@ -469,7 +473,7 @@ step_push(struct round *rd, bool removals, bool *drained)
     if (rc == 0)
         rd->s->push_read_ms = t0;
     if (rc < 0) {
-        rd->env->log(rd->env->log_arg, "%s: cannot read vouchers to push: %s", rd->r->name, e.msg);
+        log_msg(rd->env->log, WLOG_ERR, "%s: cannot read vouchers to push: %s", rd->r->name, e.msg);
         return 0;
     }
     if (budget < 1000)
@@ -486,7 +490,7 @@ step_push(struct round *rd, bool removals, bool *drained)
         if (rd->d->push_users(&rd->s->conn, u + at, m, errs + at, &e) < 0) {
             if (stopping(rd))
                 break; /* abandoned by us: the chunk goes again next time */
-            rd->env->log(rd->env->log_arg, "%s: push failed: %s", rd->r->name, e.msg);
+            log_msg(rd->env->log, WLOG_WARNING, "%s: push failed: %s", rd->r->name, e.msg);
             snprintf(rd->s->note, sizeof rd->s->note, "push: %s", e.msg);
             if ((db = db_take(rd))) {
                 router_record_error(db, rd->s->id, rd->s->note, &e);
@@ -498,8 +502,8 @@ step_push(struct round *rd, bool removals, bool *drained)
         if (!(db = db_take(rd)) || (record_push(rd, db, v + at, m, errs + at, removals, &e) < 0 &&
                                     record_push(rd, db, v + at, m, errs + at, removals, &e) < 0)) {
             if (db) /* (db_take said why when it had none) */
-                rd->env->log(rd->env->log_arg, "%s: cannot record the push: %s", rd->r->name,
-                             e.msg);
+                log_msg(rd->env->log, WLOG_ERR, "%s: cannot record the push: %s", rd->r->name,
+                        e.msg);
             aborted = true; /* nothing more this round */
             at = n;
         } else {
@@ -519,7 +523,8 @@ step_push(struct round *rd, bool removals, bool *drained)
     /* all it had to push was sent (failures mark their own next try) */
     *drained = at == n && !aborted && n < ROUND_PUSH_MAX;
     if (failed)
-        rd->env->log(rd->env->log_arg, "%s: %zu of %zu vouchers refused", rd->r->name, failed, n);
+        log_msg(rd->env->log, WLOG_WARNING, "%s: %zu of %zu vouchers refused", rd->r->name, failed,
+                n);
     free(errs);
     /* the vouchers' passwords are secrets: not left in freed memory */
     explicit_bzero(u, (n + 1) * sizeof *u);
@@ -539,7 +544,7 @@ done_marks(struct round *rd, const char *marks)
     struct db *db = db_take(rd);
 
     if (db && router_push_done(db, rd->s->id, marks, &e) < 0)
-        rd->env->log(rd->env->log_arg, "%s: push marks: %s", rd->r->name, e.msg);
+        log_msg(rd->env->log, WLOG_ERR, "%s: push marks: %s", rd->r->name, e.msg);
     if (db)
         db_give(rd, db);
 }
@@ -569,7 +574,8 @@ step_expire(struct round *rd, bool expired, bool kicks)
         removed = remove_chunks(rd, names, n, voucher_removed_from, &e);
         free(names);
         if (removed < 0) {
-            rd->env->log(rd->env->log_arg, "%s: removing expired vouchers: %s", rd->r->name, e.msg);
+            log_msg(rd->env->log, WLOG_WARNING, "%s: removing expired vouchers: %s", rd->r->name,
+                    e.msg);
             removed = 0;
         }
     }
@@ -585,7 +591,7 @@ step_expire(struct round *rd, bool expired, bool kicks)
         snprintf(s.user, sizeof s.user, "%s", k[i].user);
         snprintf(s.mac, sizeof s.mac, "%s", k[i].mac);
         if (rd->d->kick(&rd->s->conn, &s, &e) < 0)
-            rd->env->log(rd->env->log_arg, "%s: kick %s: %s", rd->r->name, s.user, e.msg);
+            log_msg(rd->env->log, WLOG_WARNING, "%s: kick %s: %s", rd->r->name, s.user, e.msg);
     }
     free(k);
     return removed;
@@ -612,7 +618,7 @@ work(struct round *rd, const struct router_round *rr)
         return;
     }
     if (prc > 0)
-        rd->env->log(rd->env->log_arg, "%s: sessions: %s", rd->r->name, se.msg);
+        log_msg(rd->env->log, WLOG_WARNING, "%s: sessions: %s", rd->r->name, se.msg);
     sessions = record_poll(rd, &h, ss, ns, prc > 0 ? se.msg : NULL);
     free(ss);
     json_decref(s->health);

@@ -16,6 +16,12 @@
  * taken. Stopping sets the flag every SSH wait looks at (ssh_target.cancel):
  * a command in flight is abandoned within 100 ms, and what the router had
  * confirmed (pushes are recorded chunk by chunk) is kept.
+ *
+ * Under systemd (Type=notify, sdnotify.h) the loop says READY=1 once its
+ * first tick has the database and its leases, STATUS= after every tick,
+ * STOPPING=1 when told to stop, and WATCHDOG=1 from the loop itself, never
+ * from a thread of its own: a loop stuck (in a database call that never
+ * returns) stops pinging, and systemd restarts the worker.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -30,11 +36,13 @@
 #include "wisp/events.h"
 #include "wisp/fleet.h"
 #include "wisp/fulfil.h"
+#include "wisp/log.h"
 #include "wisp/metrics.h"
 #include "wisp/mpath.h"
 #include "wisp/order.h"
 #include "wisp/pollers.h"
 #include "wisp/round.h"
+#include "wisp/sdnotify.h"
 #include "wisp/voucher.h"
 #include "wisp/worker.h"
 
@@ -59,7 +67,11 @@ struct worker {
     int nids;          /* routers leased at the last tick */
     long long tick_ms; /* the last tick's time */
     atomic_bool fresh; /* samples arrived since the last feed */
-    pthread_mutex_t log_lock;
+    struct logger log;
+    bool notify;           /* tell systemd (not the console's own worker) */
+    bool ready;            /* READY=1 sent */
+    long long watchdog_ms; /* systemd's watchdog timeout, 0 = none asked */
+    long long pinged_ms;   /* the last WATCHDOG=1 */
     struct mpath *samples; /* router samples not yet in Redis (samples_lock) */
     pthread_mutex_t samples_lock;
     struct metrics_sent *sent; /* facts the feed has sent to Redis */
@@ -71,29 +83,42 @@ stopping(const struct worker *w)
     return w->o->stop && *w->o->stop;
 }
 
-static void logf_(void *arg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* STATUS= for systemctl status: what the worker is doing, in a few words. */
+static void notify_status(struct worker *w, const char *head, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-logf_(void *arg, const char *fmt, ...)
+notify_status(struct worker *w, const char *head, const char *fmt, ...)
 {
-    struct worker *w = arg;
+    char msg[256];
+    int n;
     va_list ap;
-    char at[32];
-    time_t now = time(NULL);
-    struct tm tm;
 
-    if (!w->o->log)
+    if (!w->notify)
         return;
-    localtime_r(&now, &tm);
-    strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S", &tm);
-    pthread_mutex_lock(&w->log_lock);
-    fprintf(w->o->log, "%s worker: ", at);
+    n = snprintf(msg, sizeof msg, "%sSTATUS=", head);
     va_start(ap, fmt);
-    vfprintf(w->o->log, fmt, ap);
+    if (n > 0 && (size_t)n < sizeof msg)
+        vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
     va_end(ap);
-    fputc('\n', w->o->log);
-    fflush(w->o->log);
-    pthread_mutex_unlock(&w->log_lock);
+    sdnotify(msg);
+}
+
+/* The loop is alive: WATCHDOG=1 when half the watchdog's time has gone
+ * since the last. Called only from the loop's own passes, so it proves the
+ * loop runs, not merely that the process does. */
+static void
+alive(struct worker *w)
+{
+    long long now;
+
+    if (!w->notify || w->watchdog_ms <= 0)
+        return;
+    now = ssh_now_ms();
+    if (w->pinged_ms && now - w->pinged_ms < w->watchdog_ms / 2)
+        return;
+    w->pinged_ms = now;
+    sdnotify("WATCHDOG=1");
 }
 
 /* Keep the main connection open; open it again at most once per call. */
@@ -108,7 +133,7 @@ ensure_db(struct worker *w)
         db_close(&w->db);
     w->db_up = w->listening = false;
     if (db_open(&w->db, w->cfg->db, &e) < 0) {
-        logf_(w, "database: %s", e.msg);
+        log_msg(&w->log, WLOG_ERR, "database: %s", e.msg);
         return false;
     }
     return w->db_up = true;
@@ -119,7 +144,9 @@ ensure_db(struct worker *w)
 static void
 worker_gone(const char *id, void *arg)
 {
-    logf_(arg, "worker %s is gone: its routers are free", id);
+    struct worker *w = arg;
+
+    log_msg(&w->log, WLOG_WARNING, "worker %s is gone: its routers are free", id);
 }
 
 /* Heartbeat, dead workers pruned, then leases: this worker's fair share,
@@ -135,7 +162,7 @@ take_leases(struct worker *w, struct werr *e)
     if (fleet_beat(&w->db, &w->self, e) < 0)
         return -1;
     if (fleet_prune(&w->db, w->id, worker_gone, w, e) < 0)
-        logf_(w, "workers: %s", e->msg);
+        log_msg(&w->log, WLOG_ERR, "workers: %s", e->msg);
     busy = pollers_busy(w->pollers, &nbusy);
     rc = fleet_lease(&w->db, &w->self, busy, nbusy, &l, &n, e);
     free(busy);
@@ -156,7 +183,7 @@ expire_vouchers(struct worker *w)
     size_t n = 0;
 
     if (voucher_expire_due(&w->db, &c, &n, &e) < 0) {
-        logf_(w, "expiry: %s", e.msg);
+        log_msg(&w->log, WLOG_ERR, "expiry: %s", e.msg);
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -200,7 +227,7 @@ tick_start(struct worker *w)
     expire_vouchers(w);
     w->orders_more = fulfil_stock(&w->fenv, &w->db) == FULFIL_MORE;
     if ((nids = take_leases(w, &e)) < 0) {
-        logf_(w, "leases: %s", e.msg);
+        log_msg(&w->log, WLOG_ERR, "leases: %s", e.msg);
         if (!db_connected(&w->db)) { /* gone: back off, then open it again */
             db_close(&w->db);
             w->db_up = false;
@@ -227,7 +254,7 @@ feed(struct worker *w)
     batch = mpath_take(w->samples); /* sent unlocked: router threads never wait on Redis */
     pthread_mutex_unlock(&w->samples_lock);
     if (metrics_feed(w->cfg, &w->db, batch, w->sent, &e) < 0)
-        logf_(w, "metrics to Redis: %s", e.msg);
+        log_msg(&w->log, WLOG_ERR, "metrics to Redis: %s", e.msg);
     mpath_free(batch);
     pollers_live(w->pollers, live);
     snprintf(key, sizeof key, "worker:%s", w->id);
@@ -236,7 +263,7 @@ feed(struct worker *w)
                                   "cycle_ms", (json_int_t)w->tick_ms, "routers", w->nids, "cycles",
                                   (json_int_t)w->ticks));
     if (events_store(w->cfg, live, ttl, &e) < 0)
-        logf_(w, "live state to Redis: %s", e.msg);
+        log_msg(&w->log, WLOG_ERR, "live state to Redis: %s", e.msg);
     json_decref(live);
 }
 
@@ -249,17 +276,18 @@ tick_end(struct worker *w, long n, int nids, long long t0)
     long long ms = ssh_now_ms() - t0;
 
     fleet_cycle(&w->db, w->id, ms, &e);
-    logf_(w, "cycle %ld: %d routers in %lld ms", n, nids, ms);
+    log_msg(&w->log, WLOG_INFO, "cycle %ld: %d routers in %lld ms", n, nids, ms);
     w->ticks = n;
     w->nids = nids;
     w->tick_ms = ms;
+    notify_status(w, "", "routers leased: %d, cycle %ld in %lld ms", nids, n, ms);
     feed(w);
     metrics_prune_history(&w->db, &e);
     if (w->o->prometheus_dir) { /* for node_exporter's textfile collector */
         char *file = xasprintf("%s/wisp.prom", w->o->prometheus_dir);
 
         if (metrics_export(w->cfg, &w->db, file, &e) < 0)
-            logf_(w, "prometheus: %s", e.msg);
+            log_msg(&w->log, WLOG_ERR, "prometheus: %s", e.msg);
         free(file);
     }
     events_emit(
@@ -275,6 +303,7 @@ wait_idle(struct worker *w)
     long long beat = ssh_now_ms();
 
     while (!pollers_idle(w->pollers)) {
+        alive(w);
         /* 10 ms: a cycle's end is seen at once, not up to 100 ms late (the
          * next cycle starts then); only --once and --cycles wait so */
         wait_orders(w, 10);
@@ -283,7 +312,7 @@ wait_idle(struct worker *w)
 
             beat = ssh_now_ms();
             if (fleet_hold(&w->db, &w->self, &e) < 0)
-                logf_(w, "heartbeat: %s", e.msg);
+                log_msg(&w->log, WLOG_ERR, "heartbeat: %s", e.msg);
         }
     }
 }
@@ -302,11 +331,19 @@ run_loop(struct worker *w)
     while (!stopping(w)) {
         long long now = ssh_now_ms();
 
+        alive(w);
         if (now >= next_tick) {
             int nids = tick_start(w);
             long long wait_ms = (long long)o->interval_s * 1000;
 
             n++;
+            if (nids >= 0 && !w->ready) { /* connected, leases taken: running */
+                w->ready = true;
+                notify_status(w, "READY=1\n", "running, routers leased: %d", nids);
+            }
+            if (nids < 0)
+                notify_status(w, "", "cycle %ld failed: %s", n,
+                              w->db_up ? "see the log" : "no database, retrying");
             if (nids >= 0) {
                 pollers_dispatch(w->pollers, cycles);
                 if (cycles) {
@@ -366,18 +403,21 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
         db_close(&w.db);
         return -1;
     }
-    pthread_mutex_init(&w.log_lock, NULL);
+    log_open(&w.log, o->log, o->log_format, "worker");
+    w.notify = !o->embedded;
+    w.watchdog_ms = sdnotify_watchdog_ms();
     pthread_mutex_init(&w.samples_lock, NULL);
     w.samples = mpath_new(cfg->redis_prefix);
     w.sent = metrics_sent_new();
     w.pool = dbpool_new(cfg->db, WORKER_DB_CONNS);
-    w.env = (struct round_env){cfg,       o->stop,         w.pool, o->interval_s,
-                               w.samples, &w.samples_lock, logf_,  &w};
-    w.fenv = (struct fulfil_env){cfg, o->stop, logf_, &w};
+    w.env =
+        (struct round_env){cfg, o->stop, w.pool, o->interval_s, w.samples, &w.samples_lock, &w.log};
+    w.fenv = (struct fulfil_env){cfg, o->stop, &w.log};
     w.prov.env = &w.fenv;
     w.pollers = pollers_new(&w.env, &w.fresh);
-    logf_(&w, "started as %s, every %d s", w.id, o->interval_s);
+    log_msg(&w.log, WLOG_NOTICE, "started as %s, every %d s", w.id, o->interval_s);
     n = run_loop(&w);
+    notify_status(&w, "STOPPING=1\n", "stopping after %ld cycles", n);
     /* Stop: SSH waits see the stop flag, so the rounds end within moments;
      * rounds not begun are skipped. */
     pollers_free(w.pollers);
@@ -395,11 +435,11 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
         snprintf(key, sizeof key, "worker:%s", w.id);
         events_forget(cfg, key, &e3);
     }
-    logf_(&w, "stopped after %ld cycles", n);
+    log_msg(&w.log, WLOG_NOTICE, "stopped after %ld cycles", n);
     dbpool_free(w.pool);
     if (w.db_up)
         db_close(&w.db);
-    pthread_mutex_destroy(&w.log_lock);
+    log_close(&w.log);
     pthread_mutex_destroy(&w.samples_lock);
     mpath_free(w.samples);
     metrics_sent_free(w.sent);

@@ -15,12 +15,12 @@
 
 #include "wisp/config.h"
 #include "wisp/db.h"
+#include "wisp/log.h"
 
 struct fulfil_env {
     const struct config *cfg;
     volatile sig_atomic_t *stop; /* set: the provider round stops between orders */
-    void (*log)(void *arg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-    void *log_arg;
+    struct logger *log;          /* the worker's */
 };
 
 /* Plan orders from stock, one transaction each, until none waits (a batch

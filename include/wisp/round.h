@@ -21,6 +21,7 @@
 #include "wisp/config.h"
 #include "wisp/dbpool.h"
 #include "wisp/driver.h"
+#include "wisp/log.h"
 #include "wisp/mpath.h"
 
 /* Vouchers pushed to one router per round at most, and no chunk started
@@ -44,8 +45,7 @@ struct round_env {
     int interval_s;
     struct mpath *samples; /* the live figures for Redis, under samples_lock */
     pthread_mutex_t *samples_lock;
-    void (*log)(void *arg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-    void *log_arg;
+    struct logger *log; /* the worker's */
 };
 
 /* A router this worker holds, kept between its rounds. */

@@ -9,7 +9,8 @@
  * rounds). A round: health and sessions in one poll, then queued jobs,
  * deleted vouchers removed, vouchers pushed (bounded per round), expired
  * vouchers removed and their sessions kicked (round.h). A slow or hung
- * router delays only itself. See docs/worker.md.
+ * router delays only itself. Under systemd it notifies (READY, WATCHDOG,
+ * STATUS, STOPPING) and logs with priorities. See docs/worker.md.
  */
 #ifndef WISP_WORKER_H
 #define WISP_WORKER_H
@@ -21,6 +22,7 @@
 #include "wisp/config.h"
 #include "wisp/db.h"
 #include "wisp/err.h"
+#include "wisp/log.h"
 
 #define WORKER_DB_CONNS 8 /* database connections the router threads share */
 
@@ -28,6 +30,7 @@ struct worker_opts {
     int interval_s;              /* between a router's polls, and ticks; 0 = back to back */
     long cycles;                 /* this many cycles that wait for their routers; 0 = until *stop */
     FILE *log;                   /* one line per cycle and per router; NULL = quiet */
+    enum log_format log_format;  /* LOG_AUTO: journal when log is journald's stream */
     bool embedded;               /* run inside the console */
     volatile sig_atomic_t *stop; /* set to stop within moments (SSH waits see it) and return */
     const char *prometheus_dir;  /* write DIR/wisp.prom every cycle, or NULL */
