@@ -6,7 +6,9 @@
 #   make bench      the benchmarks in tests/bench/
 #   make fuzz       each libFuzzer target in tests/fuzz/ for FUZZ_TIME seconds
 #                   (default 60); make check runs each for a few seconds
-#   make install    bin/wisp, the man page and themes under PREFIX
+#   make install    bin/wisp, its data, catalogs, man page, docs and completion under
+#                   PREFIX (/usr/local), staged under DESTDIR; make uninstall removes them
+#   make deb        a Debian package, wisp_VERSION_ARCH.deb (debian/)
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -31,7 +33,8 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
-            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils
+            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils \
+            debhelper lintian fakeroot man-db
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard screens/*.c)
 SCHEMA   := $(sort $(wildcard src/schema/*.sql))
@@ -58,7 +61,7 @@ FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/schema.
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
 FUZZ_TIME ?= 60
 
-.PHONY: all deps check check-asan bench fuzz install uninstall clean demo demo-clean format lint \
+.PHONY: all deps check check-asan bench fuzz install uninstall deb clean demo demo-clean format lint \
         pot po-check
 all: bin/wisp $(MO_FILES)
 
@@ -80,7 +83,7 @@ po-check:
 
 bin/wisp: build/obj/src/main.o build/libwisp.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bin/wisp-asan: build/asan/src/main.o build/libwisp-asan.a
 	@mkdir -p bin
@@ -176,20 +179,53 @@ demo-clean:
 	@if [ -d var/demo ]; then bash -c '. tests/tools/services.sh && services_stop var/demo'; fi
 	rm -rf var/demo
 
-install: bin/wisp $(MO_FILES)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/wisp/themes
+# Where `make install` puts things; DESTDIR stages them (packages). The
+# binary finds its data relative to itself (src/datadir.c), so PREFIX given
+# only to `make install` works too.
+BINDIR   := $(PREFIX)/bin
+DATADIR  := $(PREFIX)/share/wisp
+MANDIR   := $(PREFIX)/share/man/man1
+DOCDIR   := $(PREFIX)/share/doc/wisp
+LOCALEDIR := $(PREFIX)/share/locale
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+DOCS     := $(wildcard docs/*.md)
+
+# The bash completion script, printed by the binary from its command table.
+build/completion/wisp: bin/wisp
+	@mkdir -p $(dir $@)
+	bin/wisp completion bash > $@.tmp && mv $@.tmp $@
+
+install: bin/wisp $(MO_FILES) build/completion/wisp
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR)
 	for l in $(PO_LANGS); do \
-	    install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
-	    install -m 644 build/locale/$$l/LC_MESSAGES/wisp.mo $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wisp.mo; \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	    install -m 644 build/locale/$$l/LC_MESSAGES/wisp.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/wisp.mo; \
 	done
-	install -m 755 bin/wisp $(DESTDIR)$(PREFIX)/bin/wisp
-	install -m 644 docs/wisp.1 $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
-	if ls themes/*.json >/dev/null 2>&1; then install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/wisp/themes/; fi
+	install -m 755 bin/wisp $(DESTDIR)$(BINDIR)/wisp
+	sed 's|docs/\([a-z0-9_]*\.md\)|$(DOCDIR)/\1|g' docs/wisp.1 > $(DESTDIR)$(MANDIR)/wisp.1
+	chmod 644 $(DESTDIR)$(MANDIR)/wisp.1
+	install -m 644 themes/*.json $(DESTDIR)$(DATADIR)/themes/
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 644 build/completion/wisp $(DESTDIR)$(BASHCOMPDIR)/wisp
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/wisp $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
-	rm -rf $(DESTDIR)$(PREFIX)/share/wisp
-	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wisp.mo; done
+	rm -f $(DESTDIR)$(BINDIR)/wisp $(DESTDIR)$(MANDIR)/wisp.1 $(DESTDIR)$(BASHCOMPDIR)/wisp
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/wisp.mo; done
+
+# The Debian package (debian/): built by dpkg-buildpackage from a copy of the
+# tracked sources in build/deb/, so the tree's own build/ and bin/ are left
+# alone; dependencies come from the linked libraries (dpkg-shlibdeps).
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_FILE := build/wisp_$(VERSION)_$(DEB_ARCH).deb
+deb:
+	rm -rf build/deb && mkdir -p build/deb/wisp-$(VERSION)
+	git ls-files -z | xargs -0 tar -cf - | tar -C build/deb/wisp-$(VERSION) -xf -
+	cd build/deb/wisp-$(VERSION) && dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 || \
+	    { tail -30 ../build.log; exit 1; }
+	mv build/deb/wisp_$(VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
+	@echo "make deb: $(DEB_FILE)"
 
 format:
 	clang-format -i src/*.c include/wisp/*.h tests/unit/*.c $(wildcard screens/*.c tests/bench/*.c)
