@@ -6,7 +6,10 @@
 #   make bench      the benchmarks in tests/bench/
 #   make fuzz       each libFuzzer target in tests/fuzz/ for FUZZ_TIME seconds
 #                   (default 60); make check runs each for a few seconds
-#   make install    bin/wisp, the man page, themes and the systemd units under PREFIX
+#   make install    bin/wisp, its data, catalogs, man page, docs, completion and the
+#                   systemd units under PREFIX (/usr/local), staged under DESTDIR;
+#                   make uninstall removes them
+#   make deb        a Debian package, build/wisp_VERSION_ARCH.deb (debian/)
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -33,7 +36,7 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
             libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils \
-            libssl-dev systemd strace
+            libssl-dev systemd strace debhelper lintian fakeroot man-db
 # pango-view: the tickets' test draws their text itself (tests/tools/inkcmp.py)
 DEB_PKGS += pango1.0-tools
 
@@ -62,7 +65,7 @@ FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/schema.
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
 FUZZ_TIME ?= 60
 
-.PHONY: all deps check check-asan bench fuzz install uninstall clean demo demo-clean format lint \
+.PHONY: all deps check check-asan bench fuzz install uninstall deb clean demo demo-clean format lint \
         pot po-check units
 all: bin/wisp $(MO_FILES)
 
@@ -84,7 +87,7 @@ po-check:
 
 bin/wisp: build/obj/src/main.o build/libwisp.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bin/wisp-asan: build/asan/src/main.o build/libwisp-asan.a
 	@mkdir -p bin
@@ -180,9 +183,25 @@ demo-clean:
 	@if [ -d var/demo ]; then bash -c '. tests/tools/services.sh && services_stop var/demo'; fi
 	rm -rf var/demo
 
+# Where `make install` puts things; DESTDIR stages them (packages). The
+# binary finds its data relative to itself (src/datadir.c), so PREFIX given
+# only to `make install` works too.
+BINDIR   := $(PREFIX)/bin
+DATADIR  := $(PREFIX)/share/wisp
+MANDIR   := $(PREFIX)/share/man/man1
+DOCDIR   := $(PREFIX)/share/doc/wisp
+LOCALEDIR := $(PREFIX)/share/locale
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+DOCS     := $(wildcard docs/*.md)
+
+# The bash completion script, printed by the binary from its command table.
+build/completion/wisp: bin/wisp
+	@mkdir -p $(dir $@)
+	bin/wisp completion bash > $@.tmp && mv $@.tmp $@
+
 # systemd units (docs/deploy.md) under PREFIX/lib/systemd/system, which systemd
-# reads for /usr and /usr/local alike (Debian's /lib/systemd/system is the same
-# directory on a merged /usr); the user they run as under PREFIX/lib/sysusers.d.
+# reads for /usr and /usr/local alike (the Debian package puts them in
+# /lib/systemd/system); the user they run as under PREFIX/lib/sysusers.d.
 # They name the binary at PREFIX, so `units` makes them for the PREFIX given,
 # every time (into UNITS_OUT).
 SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -192,28 +211,44 @@ UNITS := wisp-worker.service wisp-backup.service wisp-backup.timer
 units:
 	@mkdir -p $(UNITS_OUT)
 	for u in $(UNITS); do \
-	    if [ -f systemd/$$u.in ]; then sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/$$u.in; \
+	    if [ -f systemd/$$u.in ]; then sed 's|@BINDIR@|$(BINDIR)|g' systemd/$$u.in; \
 	    else cat systemd/$$u; fi > $(UNITS_OUT)/$$u || exit 1; \
 	done
 
-install: bin/wisp $(MO_FILES) units
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/wisp/themes
+install: bin/wisp $(MO_FILES) build/completion/wisp units
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(SYSUSERS_DIR)
 	for l in $(PO_LANGS); do \
-	    install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
-	    install -m 644 build/locale/$$l/LC_MESSAGES/wisp.mo $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wisp.mo; \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	    install -m 644 build/locale/$$l/LC_MESSAGES/wisp.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/wisp.mo; \
 	done
-	install -m 755 bin/wisp $(DESTDIR)$(PREFIX)/bin/wisp
-	install -m 644 docs/wisp.1 $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
-	if ls themes/*.json >/dev/null 2>&1; then install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/wisp/themes/; fi
-	install -d $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(SYSUSERS_DIR)
+	install -m 755 bin/wisp $(DESTDIR)$(BINDIR)/wisp
+	sed 's|docs/\([a-z0-9_]*\.md\)|$(DOCDIR)/\1|g' docs/wisp.1 > $(DESTDIR)$(MANDIR)/wisp.1
+	chmod 644 $(DESTDIR)$(MANDIR)/wisp.1
+	install -m 644 themes/*.json $(DESTDIR)$(DATADIR)/themes/
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 644 build/completion/wisp $(DESTDIR)$(BASHCOMPDIR)/wisp
 	install -m 644 $(addprefix $(UNITS_OUT)/,$(UNITS)) $(DESTDIR)$(SYSTEMD_UNITDIR)/
 	install -m 644 systemd/wisp.sysusers $(DESTDIR)$(SYSUSERS_DIR)/wisp.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/wisp $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
-	rm -rf $(DESTDIR)$(PREFIX)/share/wisp
-	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wisp.mo; done
+	rm -f $(DESTDIR)$(BINDIR)/wisp $(DESTDIR)$(MANDIR)/wisp.1 $(DESTDIR)$(BASHCOMPDIR)/wisp
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	for l in $(PO_LANGS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/wisp.mo; done
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMD_UNITDIR)/,$(UNITS)) $(DESTDIR)$(SYSUSERS_DIR)/wisp.conf
+
+# The Debian package (debian/): built by dpkg-buildpackage from a copy of the
+# tracked sources in build/deb/, so the tree's own build/ and bin/ are left
+# alone; dependencies come from the linked libraries (dpkg-shlibdeps).
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_FILE := build/wisp_$(VERSION)_$(DEB_ARCH).deb
+deb:
+	rm -rf build/deb && mkdir -p build/deb/wisp-$(VERSION)
+	git ls-files -z | xargs -0 tar -cf - | tar -C build/deb/wisp-$(VERSION) -xf -
+	cd build/deb/wisp-$(VERSION) && dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 || \
+	    { tail -30 ../build.log; exit 1; }
+	mv build/deb/wisp_$(VERSION)_$(DEB_ARCH).deb $(DEB_FILE)
+	@echo "make deb: $(DEB_FILE)"
 
 format:
 	clang-format -i src/*.c include/wisp/*.h tests/unit/*.c $(wildcard screens/*.c tests/bench/*.c)

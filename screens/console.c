@@ -153,23 +153,14 @@ console_confirm(struct pane *p, const char *title, const char *question, struct 
     return R_OVERLAY;
 }
 
-/* Theme directories: the user's (theme_load adds it), the install prefix,
- * and the source tree beside the binary (bin/wisp -> themes/). */
+/* The theme from the user's directory or wisp's own (theme_load_installed);
+ * NO_COLOR asks for mono. */
 void
 console_load_theme(struct console *con, const char *name)
 {
-    char exe[PATH_MAX], tree[PATH_MAX + 16];
-    const char *dirs[3] = {WISP_DATADIR "/themes", NULL, NULL};
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     struct werr e = {0};
 
-    if (n > 0) {
-        exe[n] = '\0';
-        *strrchr(exe, '/') = '\0';
-        snprintf(tree, sizeof tree, "%s/../themes", exe);
-        dirs[1] = tree;
-    }
-    if (theme_load(&con->theme, con->no_color ? "mono" : name, dirs, &e) < 0)
+    if (theme_load_installed(&con->theme, con->no_color ? "mono" : name, &e) < 0)
         console_say(con, "%s", e.msg);
 }
 

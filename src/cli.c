@@ -795,25 +795,24 @@ generator(const char *text, int state)
     return NULL;
 }
 
-char **
-cli_complete(const char *line, int start, int end, const char *text, enum cmd_place place,
-             const char *const *plans, const char *const *routers)
+/* Fill `completion` with what may follow line[0..start) as the word text. */
+static void
+collect(const char *line, int start, const char *text, enum cmd_place place,
+        const char *const *plans, const char *const *routers)
 {
     char *head = xasprintf("%.*s", start, line);
     int argc = 0, used = 0;
     struct werr e = {0};
     char **argv = cli_split(head, &argc, &e);
     const struct cmd_entry *c = argv ? cli_find(argc, argv, &used) : NULL;
-    char **matches;
 
-    (void)end;
     for (int i = 0; i < completion.n; i++)
         free(completion.words[i]);
     free(completion.words);
     memset(&completion, 0, sizeof completion);
     if (argv == NULL) {
         free(head);
-        return NULL;
+        return;
     }
     if (c == NULL) {
         /* the next word of a command name: "vou" -> voucher, "voucher c" -> create */
@@ -857,7 +856,51 @@ cli_complete(const char *line, int start, int end, const char *text, enum cmd_pl
     }
     cli_free_words(argv);
     free(head);
+}
+
+char **
+cli_complete(const char *line, int start, int end, const char *text, enum cmd_place place,
+             const char *const *plans, const char *const *routers)
+{
+    (void)end;
+    collect(line, start, text, place, plans, routers);
     rl_attempted_completion_over = 1; /* never fall back to file names */
-    matches = rl_completion_matches(text, generator);
-    return matches;
+    return rl_completion_matches(text, generator);
+}
+
+/* Where the word being completed starts: after the last space. */
+static int
+last_word(const char *line)
+{
+    const char *sp = strrchr(line, ' ');
+
+    return sp ? (int)(sp - line) + 1 : 0;
+}
+
+bool
+cli_complete_needs_names(const char *line)
+{
+    int argc = 0, used = 0;
+    struct werr e = {0};
+    char *head = xasprintf("%.*s", last_word(line), line);
+    char **argv = cli_split(head, &argc, &e);
+    const struct cmd_entry *c = argv ? cli_find(argc, argv, &used) : NULL;
+    bool needs =
+        c && (str_starts(c->name, "router ") || (argc > 0 && (str_eq(argv[argc - 1], "--plan") ||
+                                                              str_eq(argv[argc - 1], "--router"))));
+
+    cli_free_words(argv);
+    free(head);
+    return needs;
+}
+
+void
+cli_complete_print(FILE *out, const char *line, enum cmd_place place, const char *const *plans,
+                   const char *const *routers)
+{
+    int start = last_word(line);
+
+    collect(line, start, line + start, place, plans, routers);
+    for (int i = 0; i < completion.n; i++)
+        fprintf(out, "%s\n", completion.words[i]);
 }

@@ -129,12 +129,69 @@ shell_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
 static const struct cmd_flag no_flags[] = {{NULL, 0, 0}};
 
+/* bash's completion function: every candidate comes from `wisp completion
+ * words`, so from this command table and the database, never a stale list.
+ * The program name bash runs is the one typed (a wisp not on PATH works). */
+static const char bash_script[] =
+    "# bash completion for wisp, printed by `wisp completion bash` (see wisp(1)).\n"
+    "# Candidates come from `wisp completion words`: the commands and flags of\n"
+    "# wisp's own command table, plan and router names from its database.\n"
+    "_wisp() {\n"
+    "    local line=${COMP_LINE:0:COMP_POINT} IFS=$'\\n'\n"
+    "    line=${line#*[[:space:]]}\n"
+    "    COMPREPLY=($(command \"${COMP_WORDS[0]}\" completion words -- \"$line\" 2>/dev/null))\n"
+    "}\n"
+    "complete -F _wisp wisp\n";
+
+static int
+completion_bash_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    (void)a;
+    (void)e;
+    fputs(bash_script, ctx->out);
+    return 0;
+}
+
+/* The words that may follow LINE (what was typed after "wisp"); plan and
+ * router names only when the database answers. Never fails: a completion
+ * that cannot help offers nothing. */
+static int
+completion_words_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    const char *line = a->npos ? a->pos[0] : "";
+    struct werr ignored = {0};
+    struct db *db = cli_complete_needs_names(line) ? cmd_db(ctx, &ignored) : NULL;
+    char **plans = db ? plan_names(db, &ignored) : NULL,
+         **routers = db ? router_names(db, &ignored) : NULL;
+
+    (void)e;
+    cli_complete_print(ctx->out, line, CMD_CLI, (const char *const *)plans,
+                       (const char *const *)routers);
+    free_names(plans);
+    free_names(routers);
+    return 0;
+}
+
 const struct cmd_entry cmd_shell_entries[] = {
     {.name = "shell",
      .summary = N_("the command line as a plain prompt (scripts, ssh, dumb terminals)"),
      .flags = no_flags,
      .exec = shell_exec,
      .traits = CMD_LONG | CMD_NO_JSON,
+     .places = CMD_CLI},
+    {.name = "completion bash",
+     .summary = N_("print the bash completion script (installed with wisp)"),
+     .flags = no_flags,
+     .exec = completion_bash_exec,
+     .traits = CMD_NO_JSON,
+     .places = CMD_CLI},
+    {.name = "completion words",
+     .usage = "-- LINE",
+     .summary = N_("the completions of LINE, one a line (what the bash script asks)"),
+     .flags = no_flags,
+     .max_pos = 1,
+     .exec = completion_words_exec,
+     .traits = CMD_NO_JSON,
      .places = CMD_CLI},
     {0},
 };

@@ -6,71 +6,18 @@
  */
 #include <limits.h>
 #include <locale.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "wisp/datadir.h"
 #include "wisp/i18n.h"
 
-#ifndef WISP_LOCALEDIR
-#define WISP_LOCALEDIR "/usr/local/share/locale"
-#endif
-
 static char localedir[PATH_MAX];
-
-static int
-is_dir(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* dir/../rel when it is a directory, into localedir. */
-static int
-try_beside(const char *dir, const char *rel)
-{
-    char path[PATH_MAX];
-
-    if (snprintf(path, sizeof path, "%s/../%s", dir, rel) >= (int)sizeof path || !is_dir(path))
-        return 0;
-    snprintf(localedir, sizeof localedir, "%s", path);
-    return 1;
-}
-
-static void
-find_localedir(void)
-{
-    const char *env = getenv("WISP_LOCALEDIR");
-    char exe[PATH_MAX];
-    ssize_t n;
-
-    if (env && *env) {
-        snprintf(localedir, sizeof localedir, "%s", env);
-        return;
-    }
-    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        char *slash;
-
-        exe[n] = '\0';
-        if ((slash = strrchr(exe, '/')) != NULL) {
-            *slash = '\0';
-            if (try_beside(exe, "build/locale") || try_beside(exe, "share/locale"))
-                return;
-        }
-    }
-    snprintf(localedir, sizeof localedir, "%s", WISP_LOCALEDIR);
-}
 
 void
 i18n_init(void)
 {
     /* A locale the system lacks leaves "C": messages stay English. */
     setlocale(LC_ALL, "");
-    find_localedir();
+    datadir_find("locale", localedir, sizeof localedir);
     bindtextdomain("wisp", localedir);
     textdomain("wisp");
 }

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "wisp/datadir.h"
 #include "wisp/theme.h"
 #include "wisp/util.h"
 
@@ -260,9 +261,8 @@ theme_load(struct theme *t, const char *name, const char *const *dirs, struct we
 int
 theme_load_installed(struct theme *t, const char *name, struct werr *e)
 {
-    char exe[PATH_MAX], tree[PATH_MAX + 16];
-    const char *dirs[3] = {WISP_DATADIR "/themes", NULL, NULL};
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char dir[PATH_MAX];
+    const char *dirs[2] = {datadir_find("themes", dir, sizeof dir), NULL};
     size_t len = strlen(name);
 
     if (len == 0 || len >= sizeof t->name ||
@@ -270,12 +270,6 @@ theme_load_installed(struct theme *t, const char *name, struct werr *e)
         theme_builtin(t);
         return werr_set(e, WISP_EUSAGE, "bad theme name \"%s\": expected letters, digits, - and _",
                         name);
-    }
-    if (n > 0) {
-        exe[n] = '\0';
-        *strrchr(exe, '/') = '\0';
-        snprintf(tree, sizeof tree, "%s/../themes", exe);
-        dirs[1] = tree;
     }
     return theme_load(t, name, dirs, e);
 }

@@ -174,6 +174,15 @@ char *cli_state_path(const char *name);
 char **cli_complete(const char *line, int start, int end, const char *text, enum cmd_place place,
                     const char *const *plans, const char *const *routers);
 
+/* The same candidates for a shell's completion (bash: `wisp completion
+ * words`), one per line to out: line is what has been typed after "wisp",
+ * its last word (after the last space) the one being completed. */
+void cli_complete_print(FILE *out, const char *line, enum cmd_place place, const char *const *plans,
+                        const char *const *routers);
+/* Whether completing line would offer plan or router names (so the caller
+ * opens the database only then). */
+bool cli_complete_needs_names(const char *line);
+
 /* Print the list of commands, or one command's usage, to out. */
 void cli_help(FILE *out, const char *topic);
 

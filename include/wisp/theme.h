@@ -65,9 +65,9 @@ void theme_builtin(struct theme *t);
  * file and key were wrong. */
 int theme_load(struct theme *t, const char *name, const char *const *dirs, struct werr *e);
 
-/* theme_load from where themes are installed: the user's directory, the
- * install prefix (WISP_DATADIR/themes), then the source tree beside the
- * binary (bin/wisp -> themes/). A name is letters, digits, - and _. */
+/* theme_load from the user's directory, then wisp's own themes (the source
+ * tree's themes/ or the installed share/wisp/themes: datadir.h). A name is
+ * letters, digits, - and _. */
 int theme_load_installed(struct theme *t, const char *name, struct werr *e);
 
 /* Parse one theme file into t (on top of what t holds). */
