@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -479,18 +480,31 @@ draw_card(cairo_t *cr, const struct render_layout *l, struct slot *slots,
 static cairo_surface_t *
 load_png(const char *path, struct werr *e)
 {
-    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
-    cairo_status_t st = cairo_surface_status(img);
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8] = {0};
+    FILE *f = fopen(path, "rb");
+    cairo_surface_t *img;
+    cairo_status_t st;
+
+    /* cairo says "out of memory" for a file that is not a PNG: look first */
+    if (f == NULL) {
+        werr_set(e, WISP_ERUNTIME, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fread(head, 1, sizeof head, f) != sizeof head || memcmp(head, sig, sizeof sig) != 0) {
+        fclose(f);
+        werr_set(e, WISP_ERUNTIME, "%s: not a PNG image", path);
+        return NULL;
+    }
+    fclose(f);
+    img = cairo_image_surface_create_from_png(path);
+    st = cairo_surface_status(img);
 
     if (st == CAIRO_STATUS_SUCCESS)
         return img;
     cairo_surface_destroy(img);
-    if (st == CAIRO_STATUS_FILE_NOT_FOUND)
-        werr_set(e, WISP_ERUNTIME, "%s: no such file", path);
-    else if (st == CAIRO_STATUS_NO_MEMORY)
-        werr_set(e, WISP_ERUNTIME, "%s: %s", path, cairo_status_to_string(st));
-    else /* a read or PNG error: cairo reads nothing but PNG */
-        werr_set(e, WISP_ERUNTIME, "%s: not a PNG image", path);
+    werr_set(e, WISP_ERUNTIME, "%s: not a readable PNG image (%s)", path,
+             cairo_status_to_string(st));
     return NULL;
 }
 

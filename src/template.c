@@ -633,6 +633,17 @@ shipped_dirs(char *tree, size_t n, const char *dirs[3])
     }
 }
 
+/* Whether the file at path says "kind": "ticket". */
+static bool
+ticket_file(const char *path)
+{
+    json_t *root = json_load_file(path, 0, NULL);
+    bool ticket = str_eq(json_string_value(json_object_get(root, "kind")), "ticket");
+
+    json_decref(root);
+    return ticket;
+}
+
 char *
 template_find(const char *name, struct werr *e)
 {
@@ -686,17 +697,6 @@ template_free(struct template *t)
     for (int i = 0; i < t->nstrings; i++)
         free(t->strings[i]);
     t->nstrings = 0;
-}
-
-/* Whether the file at path says "kind": "ticket". */
-static bool
-ticket_file(const char *path)
-{
-    json_t *root = json_load_file(path, 0, NULL);
-    bool ticket = str_eq(json_string_value(json_object_get(root, "kind")), "ticket");
-
-    json_decref(root);
-    return ticket;
 }
 
 /* Add dir's templates to list (an object by name), own or shipped. */
@@ -776,4 +776,45 @@ template_list(void)
     free(rows);
     json_decref(byname);
     return out;
+}
+
+int
+template_for_print(struct template *t, const char *name, const char *plan_name,
+                   enum sheet_format f, enum sheet_paper paper, int columns, bool *used,
+                   struct werr *e)
+{
+    bool cards = f == SHEET_PDF || f == SHEET_PS, tickets = f == SHEET_ESCPOS;
+    const char *use = name && *name ? name : plan_name && *plan_name ? plan_name : NULL;
+    char *path;
+    bool ticket;
+    int rc;
+
+    *used = false;
+    memset(t, 0, sizeof *t);
+    if (use == NULL)
+        return 0;
+    if (use == name && !cards && !tickets)
+        return werr_set(e, WISP_EUSAGE, _("--template is for pdf, ps and escpos, not %s"),
+                        sheet_format_name(f));
+    if ((path = template_find(use, e)) == NULL)
+        return -1;
+    ticket = ticket_file(path);
+    if ((ticket && !tickets) || (!ticket && !cards)) {
+        free(path);
+        if (use != name)
+            return 0; /* a plan's template where it does not fit: the built-in layout */
+        return werr_set(e, WISP_EUSAGE,
+                        ticket ? _("template \"%s\" is a ticket layout: print it with --format "
+                                   "escpos --paper 58mm or 80mm")
+                               : _("template \"%s\" is a card layout: print it with --format pdf "
+                                   "or ps"),
+                        use);
+    }
+    rc = template_load_file(t, path, paper, columns, e);
+    free(path);
+    if (rc < 0)
+        return -1;
+    snprintf(t->name, sizeof t->name, "%s", use);
+    *used = true;
+    return 0;
 }

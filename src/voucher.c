@@ -591,7 +591,7 @@ voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **car
     snprintf(bid, sizeof bid, "%" PRId64, q->batch);
     rc = db_fetchv(db, e, &card_map, &rows, &nr,
                    "SELECT v.code, coalesce(rv.password, v.code) AS password, b.mode,"
-                   " p.name AS plan, p.price, p.duration_s,"
+                   " coalesce(p.title, p.name) AS plan, p.price, p.duration_s,"
                    " p.data_bytes, p.rate_limit, p.validity_s, v.batch_id, v.serial,"
                    " rt.driver, rt.login_url"
                    " FROM vouchers v JOIN plans p ON p.id = v.plan_id"

@@ -63,6 +63,14 @@ char *template_find(const char *name, struct werr *e);
 int template_load(struct template *t, const char *name, enum sheet_paper paper, int columns,
                   struct werr *e);
 
+/* The layout a print uses: the template named (an explicit --template: a
+ * format it does not fit is an error), else plan_name's (a plan's default:
+ * skipped where it does not fit, as on a text sheet), else none. *used says
+ * whether t holds one (free it then); -1 with the reason. */
+int template_for_print(struct template *t, const char *name, const char *plan_name,
+                       enum sheet_format f, enum sheet_paper paper, int columns, bool *used,
+                       struct werr *e);
+
 /* Free what the template holds (t itself is the caller's). */
 void template_free(struct template *t);
 
