@@ -501,11 +501,15 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         rc = -1;
     if (rc == 0)
         rc = voucher_mark_printed(db, batch, codes, ncodes, sheet_format_name(o.format), e);
-    if (rc == 0)
-        cmd_result(ctx, json_pack("{s:I, s:o, s:s, s:s?, s:s?, s:s?}", "count", (json_int_t)n,
-                                  "batch_id", batch ? json_integer(batch) : json_null(), "format",
-                                  sheet_format_name(o.format), "output", out, "lp", lp,
-                                  "template", have_tpl ? tpl.name : NULL));
+    if (rc == 0) {
+        json_t *res = json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
+                                batch ? json_integer(batch) : json_null(), "format",
+                                sheet_format_name(o.format), "output", out, "lp", lp);
+
+        if (have_tpl) /* the built-in layout adds nothing */
+            json_object_set_new(res, "template", json_string(tpl.name));
+        cmd_result(ctx, res);
+    }
     if (rc == 0 && out)
         cmd_printf(ctx, _("printed %zu vouchers to %s\n"), n, out);
     else if (rc == 0 && lp)
