@@ -15,6 +15,7 @@
 #include "wisp/i18n.h"
 #include "wisp/pane.h"
 #include "wisp/qr.h"
+#include "wisp/template.h"
 #include "wisp/util.h"
 
 #define WIDE_COLS 140 /* the vouchers to the right from here on */
@@ -399,6 +400,23 @@ act_new_batch(struct pane *p, int key)
     return R_OVERLAY;
 }
 
+/* A template choice: "plan's" (the plan's template, else the built-in
+ * layout), then every template that parses, by name (wisp template list). */
+static void
+dialog_template_choice(struct dialog *d)
+{
+    const char *names[DIALOG_CHOICES] = {"plan's"};
+    json_t *list = template_list(), *t;
+    int n = 1;
+    size_t i;
+
+    json_array_foreach(list, i, t) if (n < DIALOG_CHOICES &&
+                                       json_is_string(json_object_get(t, "kind")))
+        names[n++] = json_string_value(json_object_get(t, "name"));
+    dialog_choice(d, "template", names, n); /* the dialog keeps copies */
+    json_decref(list);
+}
+
 static enum reaction
 print_done(struct pane *p, const struct dialog *d)
 {
@@ -411,17 +429,24 @@ print_done(struct pane *p, const struct dialog *d)
     words_add(&w, "print");
     words_add(&w, "--batch");
     words_addf(&w, "%lld", (long long)json_integer_value(json_object_get(b, "id")));
-    words_flag(&w, "--format", dialog_value(d, "format"));
-    words_flag(&w, "--columns", dialog_value(d, "columns"));
+    /* auto: the CLI's rule (the file's extension, else PDF on A4/Letter and
+     * tickets on a roll) */
+    if (!str_eq(dialog_value(d, "format"), "auto"))
+        words_flag(&w, "--format", dialog_value(d, "format"));
+    if (*dialog_value(d, "columns"))
+        words_flag(&w, "--columns", dialog_value(d, "columns"));
     words_flag(&w, "--paper", dialog_value(d, "paper"));
+    if (!str_eq(dialog_value(d, "template"), "plan's"))
+        words_flag(&w, "--template", dialog_value(d, "template"));
     add_print_target(&w, d);
     return console_call(p->con, &w);
 }
 
+
 static enum reaction
 act_print(struct pane *p, int key)
 {
-    static const char *const formats[] = {"text", "ansi", "ps", "escpos", "pdf"};
+    static const char *const formats[] = {"auto", "pdf", "ps", "text", "ansi", "escpos"};
     static const char *const papers[] = {"a4", "letter", "58mm", "80mm"};
     json_t *b = selected_batch((struct vouchers *)p);
     struct dialog *d;
@@ -430,13 +455,14 @@ act_print(struct pane *p, int key)
     (void)key;
     if (b == NULL || !console_may(p->con, OPERATOR, "print vouchers"))
         return R_FOOTER;
-    snprintf(file, sizeof file, "batch-%lld.txt",
+    snprintf(file, sizeof file, "batch-%lld.pdf",
              (long long)json_integer_value(json_object_get(b, "id")));
     d = console_form(p, "Print the selected batch", print_done);
-    dialog_choice(d, "format", formats, 5);
-    dialog_text(d, "columns", "2");
+    dialog_choice(d, "format", formats, 6);
+    dialog_text(d, "columns", ""); /* empty: the layout's */
     dialog_choice(d, "paper", papers, 4);
     dialog_print_target(d, file);
+    dialog_template_choice(d); /* last: the fields above keep their places */
     return R_OVERLAY;
 }
 
@@ -493,7 +519,7 @@ finished(struct pane *p, const struct runner_done *d)
 static const struct binding keys[] = {
     {'n', "n", N_("new batch (plan, count, mode, length, prefix, router)"), N_("new"),
      act_new_batch, OPERATOR, false},
-    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp)"), N_("print"),
+    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp, template)"), N_("print"),
      act_print, OPERATOR, false},
     {'$', "$", N_("sell the selected voucher (asks first)"), N_("sell"), act_sell_disable, OPERATOR,
      false},
