@@ -410,8 +410,8 @@ dialog_template_choice(struct dialog *d)
     int n = 1;
     size_t i;
 
-    json_array_foreach(list, i, t) if (n < DIALOG_CHOICES &&
-                                       json_is_string(json_object_get(t, "kind")))
+    json_array_foreach(list, i,
+                       t) if (n < DIALOG_CHOICES && json_is_string(json_object_get(t, "kind")))
         names[n++] = json_string_value(json_object_get(t, "name"));
     dialog_choice(d, "template", names, n); /* the dialog keeps copies */
     json_decref(list);
@@ -441,7 +441,6 @@ print_done(struct pane *p, const struct dialog *d)
     add_print_target(&w, d);
     return console_call(p->con, &w);
 }
-
 
 static enum reaction
 act_print(struct pane *p, int key)
@@ -519,8 +518,8 @@ finished(struct pane *p, const struct runner_done *d)
 static const struct binding keys[] = {
     {'n', "n", N_("new batch (plan, count, mode, length, prefix, router)"), N_("new"),
      act_new_batch, OPERATOR, false},
-    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp, template)"), N_("print"),
-     act_print, OPERATOR, false},
+    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp, template)"),
+     N_("print"), act_print, OPERATOR, false},
     {'$', "$", N_("sell the selected voucher (asks first)"), N_("sell"), act_sell_disable, OPERATOR,
      false},
     {'d', "d", N_("disable the selected voucher, or the whole batch (asks first)"), N_("disable"),

@@ -11,12 +11,10 @@
 #include "wisp/util.h"
 
 static const struct cmd_flag plan_flags[] = {
-    {"price", 0, FLAG_VALUE},     {"duration", 0, FLAG_VALUE},
-    {"data", 0, FLAG_VALUE},      {"rate", 0, FLAG_VALUE},
-    {"validity", 0, FLAG_VALUE},  {"shared-users", 0, FLAG_VALUE},
-    {"profile", 0, FLAG_VALUE},   {"lock-mac", 0, FLAG_OPTIONAL},
-    {"low-stock", 0, FLAG_VALUE}, {"title", 0, FLAG_VALUE},
-    {"template", 0, FLAG_VALUE},  {NULL, 0, 0},
+    {"price", 0, FLAG_VALUE},   {"duration", 0, FLAG_VALUE},    {"data", 0, FLAG_VALUE},
+    {"rate", 0, FLAG_VALUE},    {"validity", 0, FLAG_VALUE},    {"shared-users", 0, FLAG_VALUE},
+    {"profile", 0, FLAG_VALUE}, {"lock-mac", 0, FLAG_OPTIONAL}, {"low-stock", 0, FLAG_VALUE},
+    {"title", 0, FLAG_VALUE},   {"template", 0, FLAG_VALUE},    {NULL, 0, 0},
 };
 
 static void
@@ -110,9 +108,9 @@ fmt_field(json_t *v, bool size)
 static int
 plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"NAME",    "PRICE",  "TIME",  "DATA",     "RATE",
-                                       "VALIDITY", "USERS", "PROFILE", "ACTIVE", "TITLE",
-                                       "TEMPLATE", NULL};
+    static const char *const head[] = {"NAME",   "PRICE",    "TIME",     "DATA",
+                                       "RATE",   "VALIDITY", "USERS",    "PROFILE",
+                                       "ACTIVE", "TITLE",    "TEMPLATE", NULL};
     struct texttable t;
     struct db *db;
     json_t *list, *p;

@@ -37,11 +37,9 @@ static const struct cmd_flag correct_flags[] = {
     {"price", 0, FLAG_VALUE}, {"reason", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag batch_flags[] = {{"batch", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag print_flags[] = {
-    {"batch", 0, FLAG_VALUE},  {"code", 0, FLAG_MULTI},
-    {"format", 0, FLAG_VALUE}, {"columns", 0, FLAG_VALUE},
-    {"paper", 0, FLAG_VALUE},  {"output", 'o', FLAG_VALUE},
-    {"lp", 0, FLAG_OPTIONAL},  {"template", 0, FLAG_VALUE},
-    {NULL, 0, 0},
+    {"batch", 0, FLAG_VALUE},   {"code", 0, FLAG_MULTI},     {"format", 0, FLAG_VALUE},
+    {"columns", 0, FLAG_VALUE}, {"paper", 0, FLAG_VALUE},    {"output", 'o', FLAG_VALUE},
+    {"lp", 0, FLAG_OPTIONAL},   {"template", 0, FLAG_VALUE}, {NULL, 0, 0},
 };
 
 /* A whole number flag in [min, max], or def when absent. */
@@ -481,15 +479,14 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     q.ncodes = ncodes;
     /* the layout: --template, else the plan's, else the built-in; a bad
      * template stops the print before any voucher is read or written */
-    if (tname && template_for_print(&tpl, tname, NULL, o.format, o.paper, o.columns, &have_tpl,
-                                    e) < 0)
+    if (tname &&
+        template_for_print(&tpl, tname, NULL, o.format, o.paper, o.columns, &have_tpl, e) < 0)
         goto out;
     if ((db = cmd_db(ctx, e)) == NULL)
         goto out;
-    if (!tname && ((plan_tpl = plan_print_template(db, batch, ncodes ? codes[0] : NULL, e)) ==
-                       NULL ||
-                   template_for_print(&tpl, NULL, plan_tpl, o.format, o.paper, o.columns,
-                                      &have_tpl, e) < 0))
+    if (!tname &&
+        ((plan_tpl = plan_print_template(db, batch, ncodes ? codes[0] : NULL, e)) == NULL ||
+         template_for_print(&tpl, NULL, plan_tpl, o.format, o.paper, o.columns, &have_tpl, e) < 0))
         goto out;
     o.layout = have_tpl ? &tpl.layout : NULL;
     if (voucher_cards(db, &q, &cards, &n, e) < 0)

@@ -33,8 +33,8 @@ is_none(const char *s)
 static int
 convert(const struct plan_input *in, bool editing, struct plan_values *pv, struct werr *e)
 {
-    const char *raw[11] = {in->price,     in->duration,     in->data,    in->rate,
-                           in->validity,  in->shared_users, in->profile, in->lock_mac,
+    const char *raw[11] = {in->price,     in->duration,     in->data,         in->rate,
+                           in->validity,  in->shared_users, in->profile,      in->lock_mac,
                            in->low_stock, in->title,        in->template_name};
     int64_t n;
 
@@ -158,9 +158,9 @@ plan_add(struct db *db, const char *name, const struct plan_input *in, struct we
 int
 plan_edit(struct db *db, const char *name, const struct plan_input *in, struct werr *e)
 {
-    static const char *const cols[11] = {
-        "price",   "duration_s", "data_bytes", "rate_limit", "validity_s", "shared_users",
-        "profile", "lock_mac",   "low_stock",  "title",      "template"};
+    static const char *const cols[11] = {"price",      "duration_s",   "data_bytes", "rate_limit",
+                                         "validity_s", "shared_users", "profile",    "lock_mac",
+                                         "low_stock",  "title",        "template"};
     struct plan_values pv;
     json_t *changes;
     char *text;

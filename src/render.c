@@ -227,10 +227,9 @@ box_layout(PangoContext *pc, const struct render_layout *l, const struct render_
      * then left is left: start is the right edge of a right-to-left card. */
     if (l->dir != RD_AUTO)
         pango_layout_set_auto_dir(pl, FALSE);
-    pango_layout_set_alignment(pl, b->align == RA_CENTRE ? PANGO_ALIGN_CENTER
-                                   : (b->align == RA_END) != (l->dir == RD_RTL)
-                                       ? PANGO_ALIGN_RIGHT
-                                       : PANGO_ALIGN_LEFT);
+    pango_layout_set_alignment(pl, b->align == RA_CENTRE                        ? PANGO_ALIGN_CENTER
+                                   : (b->align == RA_END) != (l->dir == RD_RTL) ? PANGO_ALIGN_RIGHT
+                                                                                : PANGO_ALIGN_LEFT);
     return pl;
 }
 
@@ -555,7 +554,8 @@ render_sheet(FILE *out, enum render_target t, const struct render_layout *l,
     cr = cairo_create(sf);
     pc = vector_context(cr);
     if (l->dir != RD_AUTO)
-        pango_context_set_base_dir(pc, l->dir == RD_RTL ? PANGO_DIRECTION_RTL : PANGO_DIRECTION_LTR);
+        pango_context_set_base_dir(pc,
+                                   l->dir == RD_RTL ? PANGO_DIRECTION_RTL : PANGO_DIRECTION_LTR);
     for (int i = 0; i < l->nboxes; i++)
         if (l->boxes[i].item != RI_QR && l->boxes[i].item != RI_LOGO)
             slots[i].pl = box_layout(pc, l, &l->boxes[i]);

@@ -21,14 +21,14 @@
 #include "wisp/template.h"
 #include "wisp/util.h"
 
-#define SANS "Noto Sans, DejaVu Sans, sans-serif" /* as render.c's built-in layout */
-#define MONO "DejaVu Sans Mono, Noto Sans Mono, monospace"
+#define SANS       "Noto Sans, DejaVu Sans, sans-serif" /* as render.c's built-in layout */
+#define MONO       "DejaVu Sans Mono, Noto Sans Mono, monospace"
 #define TICKET_DPI 203.0 /* thermal printers: 384 dots on 58 mm, 576 on 80 mm */
 
 static const char *const item_names[] = {
-    [RI_SHOP] = "shop",         [RI_PLAN] = "plan",     [RI_PRICE] = "price",
-    [RI_VALIDITY] = "validity", [RI_CODE] = "code",     [RI_PASSWORD] = "password",
-    [RI_SERIAL] = "serial",     [RI_FREE] = "free",     [RI_QR] = "qr",
+    [RI_SHOP] = "shop",         [RI_PLAN] = "plan", [RI_PRICE] = "price",
+    [RI_VALIDITY] = "validity", [RI_CODE] = "code", [RI_PASSWORD] = "password",
+    [RI_SERIAL] = "serial",     [RI_FREE] = "free", [RI_QR] = "qr",
     [RI_LOGO] = "logo",
 };
 
@@ -441,9 +441,10 @@ check_box(struct parse *p, const struct render_box *b, bool ticket)
 static void
 paper_points(enum sheet_paper paper, double *w, double *h)
 {
-    *w = paper == PAPER_LETTER ? 612 : paper == PAPER_58MM ? 384 * 72 / TICKET_DPI
-         : paper == PAPER_80MM                             ? 576 * 72 / TICKET_DPI
-                                                           : 595;
+    *w = paper == PAPER_LETTER ? 612
+         : paper == PAPER_58MM ? 384 * 72 / TICKET_DPI
+         : paper == PAPER_80MM ? 576 * 72 / TICKET_DPI
+                               : 595;
     *h = paper == PAPER_LETTER ? 792 : 842;
 }
 
@@ -526,8 +527,8 @@ parse_page(struct parse *p, json_t *root, enum sheet_paper paper, int columns)
     l->card_w = cw > 0 ? cw : (l->page_w - 2 * l->margin_x) / l->columns;
     l->card_h = ch;
     if (l->columns * l->card_w > l->page_w - 2 * l->margin_x + 0.01)
-        return bad(p, cw > 0 ? "card_width" : "margin_x", _("%d cards of %.1f pt do not fit the page"),
-                   l->columns, l->card_w);
+        return bad(p, cw > 0 ? "card_width" : "margin_x",
+                   _("%d cards of %.1f pt do not fit the page"), l->columns, l->card_w);
     n = floor((l->page_h - 2 * l->margin_y) / l->card_h);
     if (rows > n || n < 1)
         return bad(p, rows > 0 ? "rows" : "card_height",
@@ -567,8 +568,7 @@ template_parse(struct template *t, const char *text, size_t len, const char *pat
         struct render_box *b = &t->layout.boxes[i];
 
         p.box = (int)i;
-        if (parse_box(&p, v, b) < 0 ||
-            check_box(&p, b, t->kind == TEMPLATE_TICKET) < 0)
+        if (parse_box(&p, v, b) < 0 || check_box(&p, b, t->kind == TEMPLATE_TICKET) < 0)
             goto out;
         if (b->item == RI_FREE && b->text && t->layout.free_line == NULL)
             t->layout.free_line = b->text; /* a ticket writer reading free_line finds it too */
@@ -729,8 +729,8 @@ list_dir(json_t *list, const char *dir, bool own)
             free(path);
             continue;
         }
-        row = json_pack("{s:s, s:s, s:b, s:n}", "name", name, "file", path, "own", own,
-                        "overrides");
+        row =
+            json_pack("{s:s, s:s, s:b, s:n}", "name", name, "file", path, "own", own, "overrides");
         /* a ticket layout is checked on 80 mm paper, a card on A4 */
         if (template_load_file(&t, path, ticket_file(path) ? PAPER_80MM : PAPER_A4, 0, &e) == 0) {
             json_object_set_new(row, "kind",
@@ -779,9 +779,8 @@ template_list(void)
 }
 
 int
-template_for_print(struct template *t, const char *name, const char *plan_name,
-                   enum sheet_format f, enum sheet_paper paper, int columns, bool *used,
-                   struct werr *e)
+template_for_print(struct template *t, const char *name, const char *plan_name, enum sheet_format f,
+                   enum sheet_paper paper, int columns, bool *used, struct werr *e)
 {
     bool cards = f == SHEET_PDF || f == SHEET_PS, tickets = f == SHEET_ESCPOS;
     const char *use = name && *name ? name : plan_name && *plan_name ? plan_name : NULL;

@@ -23,9 +23,9 @@ struct plan_input {
     const char *validity;
     const char *shared_users;
     const char *profile;
-    const char *lock_mac;  /* "yes" / "no": bind each voucher to its first device */
-    const char *low_stock; /* unsold vouchers below which the plan is low on stock */
-    const char *title;     /* shown instead of the name: any script, one line, <= 64 chars */
+    const char *lock_mac;      /* "yes" / "no": bind each voucher to its first device */
+    const char *low_stock;     /* unsold vouchers below which the plan is low on stock */
+    const char *title;         /* shown instead of the name: any script, one line, <= 64 chars */
     const char *template_name; /* the template its vouchers print with (templates/NAME.json) */
 };
 

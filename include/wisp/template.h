@@ -32,7 +32,8 @@ enum template_kind {
 
 #define TEMPLATE_MAX_STRINGS (RENDER_MAX_BOXES * 4 + 8)
 
-struct template {
+struct template
+{
     char name[64];
     enum template_kind kind;
     struct render_layout layout; /* its strings belong to the template */
