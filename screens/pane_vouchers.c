@@ -44,6 +44,22 @@ plan_colour(void *ctx, json_t *b)
     return TH_NORMAL;
 }
 
+/* A plan's title (any script) where it has one, else its name. */
+static const char *
+plan_shown(json_t *b)
+{
+    const char *title = json_string_value(json_object_get(b, "plan_title"));
+
+    return title ? title : json_string_value(json_object_get(b, "plan"));
+}
+
+static void
+plan_text(void *ctx, json_t *b, char *buf, size_t n)
+{
+    (void)ctx;
+    snprintf(buf, n, "%s", plan_shown(b) ? plan_shown(b) : "-");
+}
+
 static void
 printed_text(void *ctx, json_t *b, char *buf, size_t n)
 {
@@ -70,7 +86,7 @@ static const struct listpane_state voucher_states[] = {{"active", TH_OK},
 
 static const struct listpane_column batch_cols[] = {
     {{"ID", 5, true, 0}, "id", LF_INT},
-    {{"PLAN", 10, false, 0}, "plan", LF_TEXT, .colour = plan_colour},
+    {{"PLAN", 10, false, 0}, "plan", LF_TEXT, .colour = plan_colour, .text = plan_text},
     {{"COUNT", 6, true, 0}, "count", LF_INT},
     {{"NEW", 6, true, 0}, "new", LF_INT},
     {{"SOLD", 6, true, 0}, "sold", LF_INT},
@@ -191,8 +207,7 @@ draw(struct pane *p, int y, int h, enum reaction r)
         char title[96];
 
         snprintf(title, sizeof title, " batch %lld: %s, %lld vouchers ",
-                 (long long)json_integer_value(json_object_get(sel, "id")),
-                 json_string_value(json_object_get(sel, "plan")),
+                 (long long)json_integer_value(json_object_get(sel, "id")), plan_shown(sel),
                  (long long)json_integer_value(json_object_get(sel, "count")));
         move(wide ? y + h - 1 : vy - 1, wide ? vx : 2);
         draw_fit(title, wide ? vw : COLS - 4);

@@ -239,6 +239,23 @@ plan_print_template(struct db *db, int64_t batch, const char *code, struct werr 
     return name;
 }
 
+char *
+plan_title(struct db *db, const char *name)
+{
+    struct werr e = {0};
+    char **titles = db_stringsv(
+        db, &e, "SELECT title FROM plans WHERE name = $1 AND title IS NOT NULL", 1, name);
+    char *title;
+
+    if (titles == NULL) /* the name prints instead */
+        return NULL;
+    title = titles[0];
+    for (int i = 1; titles[i]; i++)
+        free(titles[i]);
+    free(titles);
+    return title;
+}
+
 char **
 plan_names(struct db *db, struct werr *e)
 {

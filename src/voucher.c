@@ -511,9 +511,10 @@ batch_list(struct db *db, struct werr *e)
                          " count(*) FILTER (WHERE v.status = 'expired') AS expired,"
                          " count(*) FILTER (WHERE v.status = 'disabled') AS disabled,"
                          " b.router, b.note, b.created_at, b.created_by, b.printed_at, b.printed_by"
+                         " , p.title AS plan_title" /* the console shows it for the name */
                          " FROM batches b JOIN plans p ON p.id = b.plan_id"
                          " LEFT JOIN vouchers v ON v.batch_id = b.id"
-                         " GROUP BY b.id, p.name ORDER BY b.id DESC",
+                         " GROUP BY b.id, p.name, p.title ORDER BY b.id DESC",
                          0);
 }
 

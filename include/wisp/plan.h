@@ -47,6 +47,10 @@ json_t *plan_list(struct db *db, struct werr *e);
  * with by their plan: a name, "" for none (malloc'd); NULL on error. */
 char *plan_print_template(struct db *db, int64_t batch, const char *code, struct werr *e);
 
+/* Plan name's title (malloc'd), or NULL: no such plan, no title, or a
+ * failed read (the name prints instead). */
+char *plan_title(struct db *db, const char *name);
+
 /* The active plans' names, sorted, NULL-terminated (free each and the
  * array); NULL on error. */
 char **plan_names(struct db *db, struct werr *e);

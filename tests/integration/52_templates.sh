@@ -144,6 +144,22 @@ t_eq "--template with text: usage" 2 "$RC"
 t_ok "nothing written on any bad template" test ! -e "$T/bad.pdf" -a ! -e "$T/bad.txt"
 t_eq "no print recorded for them" 0 "$(sql "SELECT count(*) FROM audit WHERE action = 'batch.print' AND details->>'batch_id' = '3' AND details->>'format' = 'text'")"
 
+# The order receipt: the plan's title, --template, a bad one refused before the PIN is read.
+w order add --product hour --customer 0700000001
+w worker --once # completes it from stock
+t_eq "an order completed" completed "$(sql "SELECT status FROM orders WHERE id = 1")"
+w order receipt 1 -o "$T/r1.pdf"
+t_eq "receipt written" 0 "$RC"
+t_contains "receipt: the plan's title" "$(squeeze <<<"$title")" "$(ptext "$T/r1.pdf" | squeeze)"
+w order receipt 1 --template large -o "$T/r1l.pdf"
+t_eq "receipt --template large: its free line" 1 "$(ptext "$T/r1l.pdf" | grep -c "WiFi: wisp-hotspot")"
+reveals=$(sql "SELECT count(*) FROM audit WHERE action = 'order.reveal'")
+w order receipt 1 --template unknown-key -o "$T/r1bad.pdf"
+t_eq "receipt with a bad template: usage" 2 "$RC"
+t_match "receipt with a bad template: file, line, key" "unknown-key.json: line 2: key \"colour\"" "$ERR"
+t_ok "receipt with a bad template: nothing written" test ! -e "$T/r1bad.pdf"
+t_eq "receipt with a bad template: the PIN not read" "$reveals" "$(sql "SELECT count(*) FROM audit WHERE action = 'order.reveal'")"
+
 # A ticket template goes to the escpos writer (as o->layout).
 w voucher print --batch 3 --template ticket --paper 58mm -o "$T/t.bin" --json
 t_eq "ticket template: printed" "0 ticket" "$RC $(jq -r .template <<<"$OUT")"

@@ -28,6 +28,9 @@ to_file() { # to_file PATH: the dialog's file field (the 5th) set to PATH
 t_ok "the console" console_start 120 40
 tm send-keys -t wisp 3
 t_ok "3: vouchers" wait_for "COUNT"
+# (letters only: how a terminal orders a right-to-left cell is not this test's)
+t_match "the batches table shows the plan's title" '^ +1 +[^ a-z]*ي' "$(screen)"
+t_not_contains "not its ASCII name" " day " "$(screen | grep -E '^ +1 ')"
 
 tm send-keys -t wisp p
 t_ok "p opens the print dialog" wait_for "Print the selected batch"
