@@ -200,7 +200,9 @@ vector_context(cairo_t *cr)
 struct slot {
     PangoLayout *pl;
     char *text;
-    double scale; /* < 1 when a fit box's text is wider than the box */
+    double scale;  /* < 1 when a fit box's text is wider than the box */
+    double width;  /* a fit box's text width, in points, scaled */
+    double anchor; /* a fit box's place in its width: 0 left, 0.5 centre, 1 right */
 };
 
 static PangoLayout *
@@ -255,8 +257,11 @@ show_text(cairo_t *cr, struct slot *s, const struct render_box *b, double x, dou
             pango_layout_get_extents(s->pl, &ink, &logical);
             if (logical.width > b->w * PANGO_SCALE)
                 s->scale = b->w * PANGO_SCALE / logical.width;
+            s->width = (double)logical.width / PANGO_SCALE * s->scale;
         }
     }
+    if (b->fit && s->anchor > 0) /* a fit box has no width of its own to align in */
+        x += (b->w - s->width) * s->anchor;
     if (s->scale < 1) {
         cairo_save(cr);
         cairo_translate(cr, x + b->x, y + b->y);
@@ -556,9 +561,15 @@ render_sheet(FILE *out, enum render_target t, const struct render_layout *l,
     if (l->dir != RD_AUTO)
         pango_context_set_base_dir(pc,
                                    l->dir == RD_RTL ? PANGO_DIRECTION_RTL : PANGO_DIRECTION_LTR);
-    for (int i = 0; i < l->nboxes; i++)
-        if (l->boxes[i].item != RI_QR && l->boxes[i].item != RI_LOGO)
-            slots[i].pl = box_layout(pc, l, &l->boxes[i]);
+    for (int i = 0; i < l->nboxes; i++) {
+        const struct render_box *b = &l->boxes[i];
+        bool right = (b->align == RA_END) != (l->dir == RD_RTL);
+
+        if (b->item == RI_QR || b->item == RI_LOGO)
+            continue;
+        slots[i].pl = box_layout(pc, l, b);
+        slots[i].anchor = b->align == RA_CENTRE ? 0.5 : right ? 1 : 0;
+    }
     for (size_t i = 0; i < n && !s.err; i++) {
         size_t slot = i % per_page;
         double x = l->margin_x + (double)(slot % (size_t)l->columns) * l->card_w;

@@ -394,6 +394,60 @@ test_default_sheet_unchanged(void **state)
     }
 }
 
+/* xMin and xMax of the first word w in pdftotext -bbox lines. */
+static void
+word_x(const char *words, const char *w, double *xmin, double *xmax)
+{
+    char tail[80];
+    const char *at;
+
+    snprintf(tail, sizeof tail, "\">%s</word>", w);
+    at = strstr(words, tail);
+    assert_non_null(at);
+    while (at > words && at[-1] != '\n')
+        at--;
+    assert_int_equal(sscanf(at, "<word xMin=\"%lf\" yMin=\"%*f\" xMax=\"%lf\"", xmin, xmax), 2);
+}
+
+/* direction: start is the left edge of a box, or with rtl its right edge;
+ * a fit box (the code) goes the same way. */
+static void
+test_direction(void **state)
+{
+    static const char *const dirs[] = {"ltr", "rtl"};
+
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        char text[600];
+        struct template t;
+        struct werr e = {0};
+        double x0, x1, c0, c1;
+        char *words;
+
+        snprintf(text, sizeof text,
+                 "{\"card_height\": 100, \"direction\": \"%s\", \"boxes\": [\n"
+                 " {\"item\": \"shop\", \"x\": 10, \"y\": 5, \"w\": 150, \"size\": 10},\n"
+                 " {\"item\": \"code\", \"x\": 10, \"y\": 30, \"w\": 150, \"size\": 10,"
+                 " \"fit\": true, \"label\": \"Code \"}]}",
+                 dirs[i]);
+        if (template_parse(&t, text, strlen(text), "dir.json", PAPER_A4, 0, &e) < 0)
+            fail_msg("%s", e.msg);
+        words = sheet_words(PAPER_A4, &t.layout);
+        word_x(words, "Star", &x0, &x1);
+        word_x(words, "abcd2345", &c0, &c1);
+        if (i == 0) { /* the card's left edge is at the margin, 28 */
+            assert_true(x0 > 28 + 10 - 1 && x0 < 28 + 10 + 2);
+            assert_true(c1 < 28 + 10 + 150 - 20);
+        } else { /* "Star Cafe": Cafe ends at the box's right edge, 188 */
+            word_x(words, "Cafe", &x0, &x1);
+            assert_true(x1 > 28 + 160 - 3 && x1 < 28 + 160 + 1);
+            assert_true(c1 > 28 + 160 - 3 && c1 < 28 + 160 + 1);
+        }
+        free(words);
+        template_free(&t);
+    }
+}
+
 int
 main(void)
 {
@@ -401,6 +455,7 @@ main(void)
         cmocka_unit_test(test_default_is_builtin), cmocka_unit_test(test_shipped),
         cmocka_unit_test(test_parse_keys),         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_own_wins),           cmocka_unit_test(test_default_sheet_unchanged),
+        cmocka_unit_test(test_direction),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
