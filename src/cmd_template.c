@@ -39,7 +39,7 @@ template_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     if (path == NULL)
         return -1;
     if ((f = fopen(path, "r")) == NULL) {
-        werr_set(e, WISP_ERUNTIME, "%s: cannot read", path);
+        werr_set(e, WISP_ERUNTIME, _("%s: cannot read"), path);
         free(path);
         return -1;
     }
