@@ -206,6 +206,8 @@ receipt_done(struct pane *p, const struct dialog *d)
         words_flag(&w, "--format", dialog_value(d, "format"));
     else if (!str_eq(dialog_value(d, "to"), "file"))
         words_flag(&w, "--format", "pdf");
+    if (!str_eq(dialog_value(d, "template"), "built-in"))
+        words_flag(&w, "--template", dialog_value(d, "template"));
     add_print_target(&w, d);
     return console_call(p->con, &w);
 }
@@ -227,6 +229,7 @@ act_receipt(struct pane *p, int key)
     d = console_form(p, "Print the order's receipt", receipt_done);
     dialog_choice(d, "format", formats, 5);
     dialog_print_target(d, file);
+    dialog_template_choice(d, "built-in");
     return R_OVERLAY;
 }
 
@@ -266,8 +269,8 @@ static const struct binding keys[] = {
      false},
     {'c', "c", N_("cancel the selected order (asks first)"), N_("cancel"), act_order, OPERATOR,
      false},
-    {'P', "P", N_("print the selected order's receipt (format, file or lp)"), N_("receipt"),
-     act_receipt, OPERATOR, false},
+    {'P', "P", N_("print the selected order's receipt (format, file or lp, template)"),
+     N_("receipt"), act_receipt, OPERATOR, false},
     {'v', "v", N_("reveal the selected order's PIN (audited)"), N_("reveal"), act_order, OPERATOR,
      false},
 };

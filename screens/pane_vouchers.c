@@ -15,7 +15,6 @@
 #include "wisp/i18n.h"
 #include "wisp/pane.h"
 #include "wisp/qr.h"
-#include "wisp/template.h"
 #include "wisp/util.h"
 
 #define WIDE_COLS 140 /* the vouchers to the right from here on */
@@ -415,23 +414,6 @@ act_new_batch(struct pane *p, int key)
     return R_OVERLAY;
 }
 
-/* A template choice: "plan's" (the plan's template, else the built-in
- * layout), then every template that parses, by name (wisp template list). */
-static void
-dialog_template_choice(struct dialog *d)
-{
-    const char *names[DIALOG_CHOICES] = {"plan's"};
-    json_t *list = template_list(), *t;
-    int n = 1;
-    size_t i;
-
-    json_array_foreach(list, i,
-                       t) if (n < DIALOG_CHOICES && json_is_string(json_object_get(t, "kind")))
-        names[n++] = json_string_value(json_object_get(t, "name"));
-    dialog_choice(d, "template", names, n); /* the dialog keeps copies */
-    json_decref(list);
-}
-
 static enum reaction
 print_done(struct pane *p, const struct dialog *d)
 {
@@ -476,7 +458,7 @@ act_print(struct pane *p, int key)
     dialog_text(d, "columns", ""); /* empty: the layout's */
     dialog_choice(d, "paper", papers, 4);
     dialog_print_target(d, file);
-    dialog_template_choice(d); /* last: the fields above keep their places */
+    dialog_template_choice(d, "plan's"); /* last: the fields above keep their places */
     return R_OVERLAY;
 }
 
