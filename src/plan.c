@@ -249,8 +249,8 @@ plan_title(struct db *db, const char *name)
 
     if (titles == NULL) /* the name prints instead */
         return NULL;
-    title = titles[0];
-    for (int i = 1; titles[i]; i++)
+    title = titles[0]; /* NULL when there is none */
+    for (int i = 1; title && titles[i]; i++)
         free(titles[i]);
     free(titles);
     return title;
