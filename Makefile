@@ -6,7 +6,7 @@
 #   make bench      the benchmarks in tests/bench/
 #   make fuzz       each libFuzzer target in tests/fuzz/ for FUZZ_TIME seconds
 #                   (default 60); make check runs each for a few seconds
-#   make install    bin/wisp, the man page and themes under PREFIX
+#   make install    bin/wisp, the man page, themes and templates under PREFIX
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -179,7 +179,8 @@ demo-clean:
 	rm -rf var/demo
 
 install: bin/wisp $(MO_FILES)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/wisp/themes
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/wisp/themes \
+	    $(DESTDIR)$(PREFIX)/share/wisp/templates
 	for l in $(PO_LANGS); do \
 	    install -d $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES && \
 	    install -m 644 build/locale/$$l/LC_MESSAGES/wisp.mo $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/wisp.mo; \
@@ -187,6 +188,7 @@ install: bin/wisp $(MO_FILES)
 	install -m 755 bin/wisp $(DESTDIR)$(PREFIX)/bin/wisp
 	install -m 644 docs/wisp.1 $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1
 	if ls themes/*.json >/dev/null 2>&1; then install -m 644 themes/*.json $(DESTDIR)$(PREFIX)/share/wisp/themes/; fi
+	install -m 644 templates/*.json templates/*.png $(DESTDIR)$(PREFIX)/share/wisp/templates/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/wisp $(DESTDIR)$(PREFIX)/share/man/man1/wisp.1

@@ -28,6 +28,7 @@
 #include "wisp/ownworker.h"
 #include "wisp/pane.h"
 #include "wisp/prompt.h"
+#include "wisp/template.h"
 #include "wisp/runner.h"
 #include "wisp/sigpipe.h"
 
@@ -109,6 +110,21 @@ dialog_print_target(struct dialog *d, const char *file)
 
     dialog_choice(d, "to", dests, 2);
     dialog_text(d, "file/lp", file);
+}
+
+void
+dialog_template_choice(struct dialog *d, const char *none)
+{
+    const char *names[DIALOG_CHOICES] = {none};
+    json_t *list = template_list(), *t;
+    int n = 1;
+    size_t i;
+
+    json_array_foreach(list, i,
+                       t) if (n < DIALOG_CHOICES && json_is_string(json_object_get(t, "kind")))
+        names[n++] = json_string_value(json_object_get(t, "name"));
+    dialog_choice(d, "template", names, n); /* the dialog keeps copies */
+    json_decref(list);
 }
 
 void

@@ -201,7 +201,13 @@ receipt_done(struct pane *p, const struct dialog *d)
     words_add(&w, "order");
     words_add(&w, "receipt");
     words_addf(&w, "%lld", (long long)json_integer_value(json_object_get(o, "id")));
-    words_flag(&w, "--format", dialog_value(d, "format"));
+    /* auto: the CLI's rule for a file (its extension), PDF for lp */
+    if (!str_eq(dialog_value(d, "format"), "auto"))
+        words_flag(&w, "--format", dialog_value(d, "format"));
+    else if (!str_eq(dialog_value(d, "to"), "file"))
+        words_flag(&w, "--format", "pdf");
+    if (!str_eq(dialog_value(d, "template"), "built-in"))
+        words_flag(&w, "--template", dialog_value(d, "template"));
     add_print_target(&w, d);
     return console_call(p->con, &w);
 }
@@ -210,7 +216,7 @@ receipt_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_receipt(struct pane *p, int key)
 {
-    static const char *const formats[] = {"text", "escpos", "ps", "pdf"};
+    static const char *const formats[] = {"auto", "pdf", "ps", "text", "escpos"};
     json_t *o = selected_order(p);
     struct dialog *d;
     char file[64];
@@ -218,11 +224,12 @@ act_receipt(struct pane *p, int key)
     (void)key;
     if (!o || !console_may(p->con, OPERATOR, "print receipts"))
         return R_FOOTER;
-    snprintf(file, sizeof file, "receipt-%lld.txt",
+    snprintf(file, sizeof file, "receipt-%lld.pdf",
              (long long)json_integer_value(json_object_get(o, "id")));
     d = console_form(p, "Print the order's receipt", receipt_done);
-    dialog_choice(d, "format", formats, 4);
+    dialog_choice(d, "format", formats, 5);
     dialog_print_target(d, file);
+    dialog_template_choice(d, "built-in");
     return R_OVERLAY;
 }
 
@@ -262,8 +269,8 @@ static const struct binding keys[] = {
      false},
     {'c', "c", N_("cancel the selected order (asks first)"), N_("cancel"), act_order, OPERATOR,
      false},
-    {'P', "P", N_("print the selected order's receipt (format, file or lp)"), N_("receipt"),
-     act_receipt, OPERATOR, false},
+    {'P', "P", N_("print the selected order's receipt (format, file or lp, template)"),
+     N_("receipt"), act_receipt, OPERATOR, false},
     {'v', "v", N_("reveal the selected order's PIN (audited)"), N_("reveal"), act_order, OPERATOR,
      false},
 };

@@ -43,6 +43,22 @@ plan_colour(void *ctx, json_t *b)
     return TH_NORMAL;
 }
 
+/* A plan's title (any script) where it has one, else its name. */
+static const char *
+plan_shown(json_t *b)
+{
+    const char *title = json_string_value(json_object_get(b, "plan_title"));
+
+    return title ? title : json_string_value(json_object_get(b, "plan"));
+}
+
+static void
+plan_text(void *ctx, json_t *b, char *buf, size_t n)
+{
+    (void)ctx;
+    snprintf(buf, n, "%s", plan_shown(b) ? plan_shown(b) : "-");
+}
+
 static void
 printed_text(void *ctx, json_t *b, char *buf, size_t n)
 {
@@ -69,7 +85,7 @@ static const struct listpane_state voucher_states[] = {{"active", TH_OK},
 
 static const struct listpane_column batch_cols[] = {
     {{"ID", 5, true, 0}, "id", LF_INT},
-    {{"PLAN", 10, false, 0}, "plan", LF_TEXT, .colour = plan_colour},
+    {{"PLAN", 10, false, 0}, "plan", LF_TEXT, .colour = plan_colour, .text = plan_text},
     {{"COUNT", 6, true, 0}, "count", LF_INT},
     {{"NEW", 6, true, 0}, "new", LF_INT},
     {{"SOLD", 6, true, 0}, "sold", LF_INT},
@@ -190,8 +206,7 @@ draw(struct pane *p, int y, int h, enum reaction r)
         char title[96];
 
         snprintf(title, sizeof title, " batch %lld: %s, %lld vouchers ",
-                 (long long)json_integer_value(json_object_get(sel, "id")),
-                 json_string_value(json_object_get(sel, "plan")),
+                 (long long)json_integer_value(json_object_get(sel, "id")), plan_shown(sel),
                  (long long)json_integer_value(json_object_get(sel, "count")));
         move(wide ? y + h - 1 : vy - 1, wide ? vx : 2);
         draw_fit(title, wide ? vw : COLS - 4);
@@ -411,9 +426,15 @@ print_done(struct pane *p, const struct dialog *d)
     words_add(&w, "print");
     words_add(&w, "--batch");
     words_addf(&w, "%lld", (long long)json_integer_value(json_object_get(b, "id")));
-    words_flag(&w, "--format", dialog_value(d, "format"));
-    words_flag(&w, "--columns", dialog_value(d, "columns"));
+    /* auto: the CLI's rule (the file's extension, else PDF on A4/Letter and
+     * tickets on a roll) */
+    if (!str_eq(dialog_value(d, "format"), "auto"))
+        words_flag(&w, "--format", dialog_value(d, "format"));
+    if (*dialog_value(d, "columns"))
+        words_flag(&w, "--columns", dialog_value(d, "columns"));
     words_flag(&w, "--paper", dialog_value(d, "paper"));
+    if (!str_eq(dialog_value(d, "template"), "plan's"))
+        words_flag(&w, "--template", dialog_value(d, "template"));
     add_print_target(&w, d);
     return console_call(p->con, &w);
 }
@@ -421,7 +442,7 @@ print_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_print(struct pane *p, int key)
 {
-    static const char *const formats[] = {"text", "ansi", "ps", "escpos", "pdf"};
+    static const char *const formats[] = {"auto", "pdf", "ps", "text", "ansi", "escpos"};
     static const char *const papers[] = {"a4", "letter", "58mm", "80mm"};
     json_t *b = selected_batch((struct vouchers *)p);
     struct dialog *d;
@@ -430,13 +451,14 @@ act_print(struct pane *p, int key)
     (void)key;
     if (b == NULL || !console_may(p->con, OPERATOR, "print vouchers"))
         return R_FOOTER;
-    snprintf(file, sizeof file, "batch-%lld.txt",
+    snprintf(file, sizeof file, "batch-%lld.pdf",
              (long long)json_integer_value(json_object_get(b, "id")));
     d = console_form(p, "Print the selected batch", print_done);
-    dialog_choice(d, "format", formats, 5);
-    dialog_text(d, "columns", "2");
+    dialog_choice(d, "format", formats, 6);
+    dialog_text(d, "columns", ""); /* empty: the layout's */
     dialog_choice(d, "paper", papers, 4);
     dialog_print_target(d, file);
+    dialog_template_choice(d, "plan's"); /* last: the fields above keep their places */
     return R_OVERLAY;
 }
 
@@ -493,8 +515,8 @@ finished(struct pane *p, const struct runner_done *d)
 static const struct binding keys[] = {
     {'n', "n", N_("new batch (plan, count, mode, length, prefix, router)"), N_("new"),
      act_new_batch, OPERATOR, false},
-    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp)"), N_("print"),
-     act_print, OPERATOR, false},
+    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp, template)"),
+     N_("print"), act_print, OPERATOR, false},
     {'$', "$", N_("sell the selected voucher (asks first)"), N_("sell"), act_sell_disable, OPERATOR,
      false},
     {'d', "d", N_("disable the selected voucher, or the whole batch (asks first)"), N_("disable"),

@@ -15,6 +15,7 @@
 #include "wisp/router.h"
 #include "wisp/sheet.h"
 #include "wisp/sink.h"
+#include "wisp/template.h"
 #include "wisp/texttable.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -36,10 +37,9 @@ static const struct cmd_flag correct_flags[] = {
     {"price", 0, FLAG_VALUE}, {"reason", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag batch_flags[] = {{"batch", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag print_flags[] = {
-    {"batch", 0, FLAG_VALUE},  {"code", 0, FLAG_MULTI},
-    {"format", 0, FLAG_VALUE}, {"columns", 0, FLAG_VALUE},
-    {"paper", 0, FLAG_VALUE},  {"output", 'o', FLAG_VALUE},
-    {"lp", 0, FLAG_OPTIONAL},  {NULL, 0, 0},
+    {"batch", 0, FLAG_VALUE},   {"code", 0, FLAG_MULTI},     {"format", 0, FLAG_VALUE},
+    {"columns", 0, FLAG_VALUE}, {"paper", 0, FLAG_VALUE},    {"output", 'o', FLAG_VALUE},
+    {"lp", 0, FLAG_OPTIONAL},   {"template", 0, FLAG_VALUE}, {NULL, 0, 0},
 };
 
 /* A whole number flag in [min, max], or def when absent. */
@@ -415,6 +415,10 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     struct sheet_opts o = {0};
     const char *fmt = args_get(a, "format"), *paper = args_get(a, "paper");
     const char *out = args_get(a, "output"), *lp = args_get(a, "lp");
+    const char *tname = args_get(a, "template");
+    struct template tpl = {0};
+    bool have_tpl = false;
+    char *plan_tpl = NULL;
     const char **codes = NULL;
     int ncodes = 0, rc = -1;
     int64_t batch, columns;
@@ -473,7 +477,19 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     q.batch = batch;
     q.codes = codes;
     q.ncodes = ncodes;
-    if ((db = cmd_db(ctx, e)) == NULL || voucher_cards(db, &q, &cards, &n, e) < 0)
+    /* the layout: --template, else the plan's, else the built-in; a bad
+     * template stops the print before any voucher is read or written */
+    if (tname &&
+        template_for_print(&tpl, tname, NULL, o.format, o.paper, o.columns, &have_tpl, e) < 0)
+        goto out;
+    if ((db = cmd_db(ctx, e)) == NULL)
+        goto out;
+    if (!tname &&
+        ((plan_tpl = plan_print_template(db, batch, ncodes ? codes[0] : NULL, e)) == NULL ||
+         template_for_print(&tpl, NULL, plan_tpl, o.format, o.paper, o.columns, &have_tpl, e) < 0))
+        goto out;
+    o.layout = have_tpl ? &tpl.layout : NULL;
+    if (voucher_cards(db, &q, &cards, &n, e) < 0)
         goto out;
     if (sink_open(&sink, ctx->out, out, lp, o.format == SHEET_ESCPOS, e) < 0)
         goto out;
@@ -482,10 +498,15 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         rc = -1;
     if (rc == 0)
         rc = voucher_mark_printed(db, batch, codes, ncodes, sheet_format_name(o.format), e);
-    if (rc == 0)
-        cmd_result(ctx, json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
-                                  batch ? json_integer(batch) : json_null(), "format",
-                                  sheet_format_name(o.format), "output", out, "lp", lp));
+    if (rc == 0) {
+        json_t *res = json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
+                                batch ? json_integer(batch) : json_null(), "format",
+                                sheet_format_name(o.format), "output", out, "lp", lp);
+
+        if (have_tpl) /* the built-in layout adds nothing */
+            json_object_set_new(res, "template", json_string(tpl.name));
+        cmd_result(ctx, res);
+    }
     if (rc == 0 && out)
         cmd_printf(ctx, _("printed %zu vouchers to %s\n"), n, out);
     else if (rc == 0 && lp)
@@ -493,6 +514,9 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 out:
     voucher_cards_free(cards, n);
     free(codes);
+    free(plan_tpl);
+    if (have_tpl)
+        template_free(&tpl);
     return rc;
 }
 
@@ -605,7 +629,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "voucher print",
      .usage = "--batch ID | --code CODE... [--format pdf|ps|text|ansi|escpos] [--columns N] "
-              "[--paper a4|letter|58mm|80mm] [-o FILE | --lp [PRINTER]]",
+              "[--paper a4|letter|58mm|80mm] [--template NAME] [-o FILE | --lp [PRINTER]]",
      .summary = N_("print a voucher sheet or reprint single vouchers"),
      .flags = print_flags,
      .exec = print_exec,

@@ -1,7 +1,7 @@
 /*
  * plan.c - plans (see include/wisp/plan.h). Input is checked and converted
  * here; every write is one call of a database function (wisp_plan_add,
- * wisp_plan_edit, wisp_plan_set_active: migration 006), which checks the
+ * wisp_plan_edit, wisp_plan_set_active: migrations 006 and 012), which checks the
  * caller is an admin and writes the audit row in the same transaction.
  * This is the one file with SQL for the plans table.
  */
@@ -9,16 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/plan.h"
+#include "wisp/template.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
 
 /* A plan's columns as SQL parameter text, NULL where not given. */
 struct plan_values {
     char price[32], duration[24], data[24], rate[64], validity[24], shared[16], low[16];
-    const char *v[9]; /* price, duration_s, data_bytes, rate_limit, validity_s, shared, profile,
-                         lock_mac, low_stock */
-    bool clear[9];    /* "none" given: set the column to NULL */
+    const char *v[11]; /* price, duration_s, data_bytes, rate_limit, validity_s, shared, profile,
+                          lock_mac, low_stock, title, template */
+    bool clear[11];    /* "none" given: set the column to NULL */
 };
 
 static bool
@@ -31,12 +33,13 @@ is_none(const char *s)
 static int
 convert(const struct plan_input *in, bool editing, struct plan_values *pv, struct werr *e)
 {
-    const char *raw[9] = {in->price,        in->duration, in->data,     in->rate,     in->validity,
-                          in->shared_users, in->profile,  in->lock_mac, in->low_stock};
+    const char *raw[11] = {in->price,     in->duration,     in->data,         in->rate,
+                           in->validity,  in->shared_users, in->profile,      in->lock_mac,
+                           in->low_stock, in->title,        in->template_name};
     int64_t n;
 
     memset(pv, 0, sizeof *pv);
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < 11; i++) {
         if (raw[i] == NULL)
             continue;
         if (i == 8 && !(editing && is_none(raw[i]))) {
@@ -102,6 +105,19 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
                                 "bad --profile \"%s\": at most 64 characters, no quotes", raw[i]);
             pv->v[i] = raw[i];
             break;
+        case 9: /* any script, one line: the name stays ASCII for routers */
+            if (text_check("--title", raw[i], 64, e) < 0)
+                return -1;
+            pv->v[i] = raw[i];
+            break;
+        case 10:
+            if (!template_name_ok(raw[i]))
+                return werr_set(e, WISP_EUSAGE,
+                                _("bad --template \"%s\": a template's name (letters, digits, - "
+                                  "and _; see `wisp template list`)"),
+                                raw[i]);
+            pv->v[i] = raw[i];
+            break;
         }
     }
     return 0;
@@ -134,17 +150,17 @@ plan_add(struct db *db, const char *name, const struct plan_input *in, struct we
         return werr_set(e, WISP_EUSAGE, "a plan needs --price");
     return db_execv(db, e,
                     "SELECT wisp_plan_add($1, $2::numeric, $3::bigint, $4::bigint, $5,"
-                    " $6::bigint, $7::integer, $8, $9::boolean, $10::integer)",
-                    10, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6],
-                    pv.v[7], pv.v[8]);
+                    " $6::bigint, $7::integer, $8, $9::boolean, $10::integer, $11, $12)",
+                    12, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6],
+                    pv.v[7], pv.v[8], pv.v[9], pv.v[10]);
 }
 
 int
 plan_edit(struct db *db, const char *name, const struct plan_input *in, struct werr *e)
 {
-    static const char *const cols[9] = {"price",      "duration_s", "data_bytes",
-                                        "rate_limit", "validity_s", "shared_users",
-                                        "profile",    "lock_mac",   "low_stock"};
+    static const char *const cols[11] = {"price",      "duration_s",   "data_bytes", "rate_limit",
+                                         "validity_s", "shared_users", "profile",    "lock_mac",
+                                         "low_stock",  "title",        "template"};
     struct plan_values pv;
     json_t *changes;
     char *text;
@@ -153,7 +169,7 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
     if (convert(in, true, &pv, e) < 0)
         return -1;
     changes = json_object();
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < 11; i++) {
         if (pv.clear[i])
             json_object_set_new(changes, cols[i], json_null());
         else if (pv.v[i])
@@ -164,7 +180,7 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
         return werr_set(e, WISP_EUSAGE,
                         "nothing to change: give at least one of --price, "
                         "--duration, --data, --rate, --validity, --shared-users, "
-                        "--profile, --lock-mac, --low-stock");
+                        "--profile, --lock-mac, --low-stock, --title, --template");
     }
     text = json_dumps(changes, JSON_COMPACT);
     json_decref(changes);
@@ -186,7 +202,8 @@ plan_list(struct db *db, struct werr *e)
     return db_json_rowsv(
         db, e,
         "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
-        " shared_users, profile, lock_mac, low_stock, active FROM plans ORDER BY price, name",
+        " shared_users, profile, lock_mac, low_stock, active, title, template FROM plans"
+        " ORDER BY price, name",
         0);
 }
 
@@ -200,6 +217,44 @@ static const struct db_field plan_state_fields[] = {
     DB_COL(struct plan_state_row, active, DB_BOOL),
 };
 static const struct db_map plan_state_map = DB_MAP(struct plan_state_row, plan_state_fields);
+
+char *
+plan_print_template(struct db *db, int64_t batch, const char *code, struct werr *e)
+{
+    char bid[24], **names, *name;
+
+    snprintf(bid, sizeof bid, "%" PRId64, batch);
+    names = db_stringsv(db, e,
+                        "SELECT coalesce(p.template, '') FROM vouchers v"
+                        " JOIN plans p ON p.id = v.plan_id"
+                        " WHERE ($2::text IS NULL AND v.batch_id = $1::bigint) OR v.code = $2"
+                        " LIMIT 1",
+                        2, bid, code);
+    if (names == NULL)
+        return NULL;
+    name = xstrdup(names[0] ? names[0] : "");
+    for (int i = 0; names[i]; i++)
+        free(names[i]);
+    free(names);
+    return name;
+}
+
+char *
+plan_title(struct db *db, const char *name)
+{
+    struct werr e = {0};
+    char **titles = db_stringsv(
+        db, &e, "SELECT title FROM plans WHERE name = $1 AND title IS NOT NULL", 1, name);
+    char *title;
+
+    if (titles == NULL) /* the name prints instead */
+        return NULL;
+    title = titles[0]; /* NULL when there is none */
+    for (int i = 1; title && titles[i]; i++)
+        free(titles[i]);
+    free(titles);
+    return title;
+}
 
 char **
 plan_names(struct db *db, struct werr *e)

@@ -265,8 +265,8 @@ sheet_write(FILE *out, const struct sheet_opts *o, const struct sheet_card *card
         struct render_layout l;
 
         render_layout_default(&l, o->paper, o->columns);
-        return render_sheet(out, o->format == SHEET_PDF ? RENDER_PDF : RENDER_PS, &l, o, cards, n,
-                            e);
+        return render_sheet(out, o->format == SHEET_PDF ? RENDER_PDF : RENDER_PS,
+                            o->layout ? o->layout : &l, o, cards, n, e);
     }
     if ((qs = encode_all(cards, n, o->ecc, &maxw, e)) == NULL)
         return -1;

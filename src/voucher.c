@@ -511,9 +511,10 @@ batch_list(struct db *db, struct werr *e)
                          " count(*) FILTER (WHERE v.status = 'expired') AS expired,"
                          " count(*) FILTER (WHERE v.status = 'disabled') AS disabled,"
                          " b.router, b.note, b.created_at, b.created_by, b.printed_at, b.printed_by"
+                         " , p.title AS plan_title" /* the console shows it for the name */
                          " FROM batches b JOIN plans p ON p.id = b.plan_id"
                          " LEFT JOIN vouchers v ON v.batch_id = b.id"
-                         " GROUP BY b.id, p.name ORDER BY b.id DESC",
+                         " GROUP BY b.id, p.name, p.title ORDER BY b.id DESC",
                          0);
 }
 
@@ -591,7 +592,7 @@ voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **car
     snprintf(bid, sizeof bid, "%" PRId64, q->batch);
     rc = db_fetchv(db, e, &card_map, &rows, &nr,
                    "SELECT v.code, coalesce(rv.password, v.code) AS password, b.mode,"
-                   " p.name AS plan, p.price, p.duration_s,"
+                   " coalesce(p.title, p.name) AS plan, p.price, p.duration_s,"
                    " p.data_bytes, p.rate_limit, p.validity_s, v.batch_id, v.serial,"
                    " rt.driver, rt.login_url"
                    " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
