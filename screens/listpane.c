@@ -11,6 +11,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/draw.h"
+#include "wisp/i18n.h"
 #include "wisp/listpane.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -306,7 +307,7 @@ listpane_sort(struct listpane *lp, bool reverse, const char *filter)
         lp->sort_rev = false;
     }
     listpane_set_rows(lp, lp->rows, filter);
-    return lp->cols[lp->sort_col].col.title;
+    return _(lp->cols[lp->sort_col].col.title);
 }
 
 json_t *
@@ -373,7 +374,7 @@ listpane_detail(const char *title, const struct detail_row *rows, int n, json_t 
         char v[256];
 
         listpane_format(json_object_get(obj, rows[i].key), rows[i].fmt, v, sizeof v);
-        draw_at(y + 3 + i, x + 2, rows[i].label, 16);
+        draw_at(y + 3 + i, x + 2, _(rows[i].label), 16);
         move(y + 3 + i, x + 19);
         draw_fit(v, w - 21);
     }

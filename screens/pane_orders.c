@@ -55,17 +55,17 @@ order_pin_text(void *ctx, json_t *o, char *buf, size_t n)
 
 /* At 80 columns: id, customer, product, status, PIN and the error. */
 static const struct listpane_column columns[] = {
-    {{"ID", 7, true, 0}, "id", LF_INT},
-    {{"AGE", 9, true, 6}, "created_at", LF_AGO},
-    {{"CUSTOMER", 14, false, 0}, "customer", LF_TEXT},
-    {{"PRODUCT", 12, false, 0}, "product", LF_TEXT},
-    {{"AMOUNT", 8, true, 5}, "amount", LF_TEXT},
-    {{"STATUS", 11, false, 0}, "status", LF_TEXT, .states = order_states},
-    {{"PROVIDER REF", 13, false, 9}, "provider_ref", LF_TEXT},
-    {{"TRIES", 5, true, 7}, "attempts", LF_INT},
-    {{"NEXT CHECK", 10, true, 8}, "next_check_at", LF_IN},
-    {{"PIN", 14, false, 0}, "pin", LF_TEXT, .text = order_pin_text, .secret = true},
-    {{"LAST ERROR", 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
+    {{N_("ID"), 7, true, 0}, "id", LF_INT},
+    {{N_("AGE"), 9, true, 6}, "created_at", LF_AGO},
+    {{N_("CUSTOMER"), 14, false, 0}, "customer", LF_TEXT},
+    {{N_("PRODUCT"), 12, false, 0}, "product", LF_TEXT},
+    {{N_("AMOUNT"), 8, true, 5}, "amount", LF_TEXT},
+    {{N_("STATUS"), 11, false, 0}, "status", LF_TEXT, .states = order_states},
+    {{N_("PROVIDER REF"), 13, false, 9}, "provider_ref", LF_TEXT},
+    {{N_("TRIES"), 5, true, 7}, "attempts", LF_INT},
+    {{N_("NEXT CHECK"), 10, true, 8}, "next_check_at", LF_IN},
+    {{N_("PIN"), 14, false, 0}, "pin", LF_TEXT, .text = order_pin_text, .secret = true},
+    {{N_("LAST ERROR"), 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
 };
 
 static void
@@ -119,15 +119,15 @@ draw(struct pane *p, int y, int h, enum reaction r)
 }
 
 static const struct detail_row detail_rows[] = {
-    {"status", "status", LF_TEXT},         {"channel", "channel", LF_TEXT},
-    {"product", "product", LF_TEXT},       {"customer", "customer", LF_TEXT},
-    {"extra", "extra", LF_TEXT},           {"amount", "amount", LF_TEXT},
-    {"provider", "provider", LF_TEXT},     {"provider ref", "provider_ref", LF_TEXT},
-    {"voucher id", "voucher_id", LF_INT},  {"attempts", "attempts", LF_INT},
-    {"checks", "checks", LF_INT},          {"next check", "next_check_at", LF_IN},
-    {"last error", "last_error", LF_TEXT}, {"created", "created_at", LF_AGO},
-    {"sent", "sent_at", LF_AGO},           {"completed", "completed_at", LF_AGO},
-    {"created by", "created_by", LF_TEXT},
+    {N_("status"), "status", LF_TEXT},         {N_("channel"), "channel", LF_TEXT},
+    {N_("product"), "product", LF_TEXT},       {N_("customer"), "customer", LF_TEXT},
+    {N_("extra"), "extra", LF_TEXT},           {N_("amount"), "amount", LF_TEXT},
+    {N_("provider"), "provider", LF_TEXT},     {N_("provider ref"), "provider_ref", LF_TEXT},
+    {N_("voucher id"), "voucher_id", LF_INT},  {N_("attempts"), "attempts", LF_INT},
+    {N_("checks"), "checks", LF_INT},          {N_("next check"), "next_check_at", LF_IN},
+    {N_("last error"), "last_error", LF_TEXT}, {N_("created"), "created_at", LF_AGO},
+    {N_("sent"), "sent_at", LF_AGO},           {N_("completed"), "completed_at", LF_AGO},
+    {N_("created by"), "created_by", LF_TEXT},
 };
 
 static void

@@ -31,18 +31,18 @@ cpu_colour(void *ctx, json_t *r)
 
 /* At 80 columns: name, host, state, sessions, last seen and the error. */
 static const struct listpane_column columns[] = {
-    {{"NAME", 14, false, 0}, "name", LF_TEXT},
-    {{"DRIVER", 9, false, 6}, "driver", LF_TEXT},
-    {{"HOST", 16, false, 3}, "host", LF_TEXT},
-    {{"STATE", 17, false, 0}, "state", LF_TEXT, .states = router_states},
-    {{"CPU", 5, true, 5}, "cpu_load", LF_PERCENT, .colour = cpu_colour},
-    {{"MEM FREE", 9, true, 8}, "mem_free", LF_BYTES},
-    {{"UPTIME", 11, true, 7}, "uptime_s", LF_DURATION},
-    {{"SESS", 5, true, 2}, "active_sessions", LF_INT},
+    {{N_("NAME"), 14, false, 0}, "name", LF_TEXT},
+    {{N_("DRIVER"), 9, false, 6}, "driver", LF_TEXT},
+    {{N_("HOST"), 16, false, 3}, "host", LF_TEXT},
+    {{N_("STATE"), 17, false, 0}, "state", LF_TEXT, .states = router_states},
+    {{N_("CPU"), 5, true, 5}, "cpu_load", LF_PERCENT, .colour = cpu_colour},
+    {{N_("MEM FREE"), 9, true, 8}, "mem_free", LF_BYTES},
+    {{N_("UPTIME"), 11, true, 7}, "uptime_s", LF_DURATION},
+    {{N_("SESS"), 5, true, 2}, "active_sessions", LF_INT},
     /* deleted vouchers still on it */
-    {{"TO REMOVE", 9, true, 9}, "removals_pending", LF_INT},
-    {{"LAST SEEN", 10, true, 4}, "last_seen", LF_AGO},
-    {{"LAST ERROR", 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
+    {{N_("TO REMOVE"), 9, true, 9}, "removals_pending", LF_INT},
+    {{N_("LAST SEEN"), 10, true, 4}, "last_seen", LF_AGO},
+    {{N_("LAST ERROR"), 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
 };
 
 static json_t *
@@ -52,23 +52,23 @@ rows(struct pane *p)
 }
 
 static const struct detail_row detail_rows[] = {
-    {"driver", "driver", LF_TEXT},
-    {"host", "host", LF_TEXT},
-    {"port", "port", LF_INT},
-    {"user", "user", LF_TEXT},
-    {"state", "state", LF_TEXT},
-    {"last seen", "last_seen", LF_AGO},
-    {"last error", "last_error", LF_TEXT},
-    {"identity", "identity", LF_TEXT},
-    {"version", "version", LF_TEXT},
-    {"cpu load", "cpu_load", LF_PERCENT},
-    {"memory free", "mem_free", LF_BYTES},
-    {"uptime", "uptime_s", LF_DURATION},
-    {"sessions", "active_sessions", LF_INT},
-    {"vouchers synced", "vouchers_synced", LF_INT},
-    {"vouchers failed", "vouchers_failed", LF_INT},
-    {"backup", "backup", LF_TEXT},
-    {"host key", "hostkey", LF_TEXT},
+    {N_("driver"), "driver", LF_TEXT},
+    {N_("host"), "host", LF_TEXT},
+    {N_("port"), "port", LF_INT},
+    {N_("user"), "user", LF_TEXT},
+    {N_("state"), "state", LF_TEXT},
+    {N_("last seen"), "last_seen", LF_AGO},
+    {N_("last error"), "last_error", LF_TEXT},
+    {N_("identity"), "identity", LF_TEXT},
+    {N_("version"), "version", LF_TEXT},
+    {N_("cpu load"), "cpu_load", LF_PERCENT},
+    {N_("memory free"), "mem_free", LF_BYTES},
+    {N_("uptime"), "uptime_s", LF_DURATION},
+    {N_("sessions"), "active_sessions", LF_INT},
+    {N_("vouchers synced"), "vouchers_synced", LF_INT},
+    {N_("vouchers failed"), "vouchers_failed", LF_INT},
+    {N_("backup"), "backup", LF_TEXT},
+    {N_("host key"), "hostkey", LF_TEXT},
 };
 
 static void

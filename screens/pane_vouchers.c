@@ -68,16 +68,16 @@ static const struct listpane_state voucher_states[] = {{"active", TH_OK},
                                                        {NULL, TH_NORMAL}};
 
 static const struct listpane_column batch_cols[] = {
-    {{"ID", 5, true, 0}, "id", LF_INT},
-    {{"PLAN", 10, false, 0}, "plan", LF_TEXT, .colour = plan_colour},
-    {{"COUNT", 6, true, 0}, "count", LF_INT},
-    {{"NEW", 6, true, 0}, "new", LF_INT},
-    {{"SOLD", 6, true, 0}, "sold", LF_INT},
-    {{"ACTIVE", 6, true, 3}, "active", LF_INT},
-    {{"EXPIRED", 7, true, 4}, "expired", LF_INT},
-    {{"CREATED", 16, false, 6}, "created_at", LF_TIME},
-    {{"BY", 10, false, 5}, "created_by", LF_TEXT},
-    {{"PRINTED", 0, false, 2},
+    {{N_("ID"), 5, true, 0}, "id", LF_INT},
+    {{N_("PLAN"), 10, false, 0}, "plan", LF_TEXT, .colour = plan_colour},
+    {{N_("COUNT"), 6, true, 0}, "count", LF_INT},
+    {{N_("NEW"), 6, true, 0}, "new", LF_INT},
+    {{N_("SOLD"), 6, true, 0}, "sold", LF_INT},
+    {{N_("ACTIVE"), 6, true, 3}, "active", LF_INT},
+    {{N_("EXPIRED"), 7, true, 4}, "expired", LF_INT},
+    {{N_("CREATED"), 16, false, 6}, "created_at", LF_TIME},
+    {{N_("BY"), 10, false, 5}, "created_by", LF_TEXT},
+    {{N_("PRINTED"), 0, false, 2},
      "printed_at",
      LF_TIME,
      .colour = printed_colour,
@@ -86,12 +86,12 @@ static const struct listpane_column batch_cols[] = {
 
 static const struct listpane_column voucher_cols[] = {
     {{"#", 6, true, 0}, "serial", LF_INT},
-    {{"CODE", 12, false, 0}, "code", LF_TEXT},
-    {{"STATUS", 8, false, 0}, "status", LF_TEXT, .states = voucher_states},
-    {{"PRICE", 8, true, 1}, "price", LF_TEXT},
-    {{"SOLD", 16, false, 2}, "sold_at", LF_TIME},
-    {{"FIRST USE", 16, false, 3}, "first_used_at", LF_TIME},
-    {{"EXPIRES", 0, false, 0}, "expires_at", LF_TIME},
+    {{N_("CODE"), 12, false, 0}, "code", LF_TEXT},
+    {{N_("STATUS"), 8, false, 0}, "status", LF_TEXT, .states = voucher_states},
+    {{N_("PRICE"), 8, true, 1}, "price", LF_TEXT},
+    {{N_("SOLD"), 16, false, 2}, "sold_at", LF_TIME},
+    {{N_("FIRST USE"), 16, false, 3}, "first_used_at", LF_TIME},
+    {{N_("EXPIRES"), 0, false, 0}, "expires_at", LF_TIME},
 };
 
 static json_t *
@@ -221,10 +221,10 @@ static void
 draw_fields(json_t *v, int y, int x, int w)
 {
     static const struct detail_row rows[] = {
-        {"plan", "plan", LF_TEXT},          {"status", "status", LF_TEXT},
-        {"price", "price", LF_TEXT},        {"sold", "sold_at", LF_TIME},
-        {"by", "sold_by", LF_TEXT},         {"first use", "first_used_at", LF_TIME},
-        {"expires", "expires_at", LF_TIME},
+        {N_("plan"), "plan", LF_TEXT},          {N_("status"), "status", LF_TEXT},
+        {N_("price"), "price", LF_TEXT},        {N_("sold"), "sold_at", LF_TIME},
+        {N_("by"), "sold_by", LF_TEXT},         {N_("first use"), "first_used_at", LF_TIME},
+        {N_("expires"), "expires_at", LF_TIME},
     };
     char line[160], buf[96];
 
@@ -375,7 +375,7 @@ new_batch_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_new_batch(struct pane *p, int key)
 {
-    static const char *const modes[] = {"code", "userpass"};
+    static const char *const modes[] = {N_("code"), "userpass"};
     const char *plans[DIALOG_CHOICES];
     struct dialog *d;
     int n = 0;
@@ -421,8 +421,8 @@ print_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_print(struct pane *p, int key)
 {
-    static const char *const formats[] = {"text", "ansi", "ps", "escpos", "pdf"};
-    static const char *const papers[] = {"a4", "letter", "58mm", "80mm"};
+    static const char *const formats[] = {N_("text"), "ansi", "ps", "escpos", "pdf"};
+    static const char *const papers[] = {N_("a4"), "letter", "58mm", "80mm"};
     json_t *b = selected_batch((struct vouchers *)p);
     struct dialog *d;
     char file[64];

@@ -139,7 +139,7 @@ operator_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
 static int
 operator_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"NAME", "ROLE", "VALID UNTIL", NULL};
+    static const char *const head[] = {N_("NAME"), N_("ROLE"), N_("VALID UNTIL"), NULL};
     static const char *const keys[] = {"name", "role", "valid_until"};
     struct db *db;
     json_t *list;
@@ -154,7 +154,7 @@ operator_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 static int
 audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID", "AT", "WHO", "ACTION", "DETAILS", NULL};
+    static const char *const head[] = {N_("ID"), N_("AT"), N_("WHO"), N_("ACTION"), N_("DETAILS"), NULL};
     static const char *const keys[] = {"id", "at", "who", "action", "details"};
     const char *lim = args_get(a, "limit");
     int64_t limit = 50;

@@ -22,7 +22,7 @@ static const struct cmd_flag sales_flags[] = {
     {"lp", 0, FLAG_OPTIONAL},  {NULL, 0, 0},
 };
 
-static const char *const head[] = {"", "SOLD", "TOPUPS", "REVENUE", "ACTIVATED", "ORDERS", NULL};
+static const char *const head[] = {"", N_("SOLD"), N_("TOPUPS"), N_("REVENUE"), N_("ACTIVATED"), N_("ORDERS"), NULL};
 static const char *const keys[] = {"group",   "sold",      "topups",
                                    "revenue", "activated", "orders_completed"};
 

@@ -140,8 +140,8 @@ list_row(json_t *row, void *arg)
 static int
 list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"CODE",  "PASSWORD", "PLAN", "PRICE", "STATUS",
-                                       "BATCH", "CREATED",  "SOLD", NULL};
+    static const char *const head[] = {N_("CODE"),  N_("PASSWORD"), N_("PLAN"), N_("PRICE"), N_("STATUS"),
+                                       N_("BATCH"), N_("CREATED"),  N_("SOLD"), NULL};
     struct voucher_filter f = {0};
     struct list_out lo = {.out = ctx->out};
     struct db *db;
@@ -499,8 +499,8 @@ out:
 static int
 batch_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID",      "PLAN",     "COUNT",   "NEW", "SOLD",    "ACTIVE",
-                                       "EXPIRED", "DISABLED", "CREATED", "BY",  "PRINTED", NULL};
+    static const char *const head[] = {N_("ID"),      N_("PLAN"),     N_("COUNT"),   N_("NEW"), N_("SOLD"),    N_("ACTIVE"),
+                                       N_("EXPIRED"), N_("DISABLED"), N_("CREATED"), N_("BY"),  N_("PRINTED"), NULL};
     static const char *const keys[] = {"id",         "plan",       "count",     "new",
                                        "sold",       "active",     "expired",   "disabled",
                                        "created_at", "created_by", "printed_at"};

@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "wisp/config.h"
+#include "wisp/i18n.h"
 #include "wisp/redis_url.h"
 #include "wisp/secret.h"
 #include "wisp/units.h"
@@ -135,6 +136,21 @@ check_currency(const char *v, char *why, size_t n)
     return 0;
 }
 
+/* Where the amount and the currency go in a price (locfmt.h). */
+static int
+check_money_format(const char *v, char *why, size_t n)
+{
+    const char *a = strstr(v, "{amount}");
+
+    if (!is_text(v, 32) || !a || strstr(a + 1, "{amount}")) {
+        snprintf(why, n,
+                 "expected {amount} once, and {currency} where the currency goes, e.g. "
+                 "\"{currency} {amount}\" or \"{amount} {currency}\" (at most 32 characters)");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 check_login_url(const char *v, char *why, size_t n)
 {
@@ -239,6 +255,19 @@ static const struct option options[] = {
      .check = check_currency,
      .help = "currency code or symbol shown with prices",
      .offset = AT(currency)},
+    {.key = "money.format",
+     .type = OPT_STRING,
+     .def = "{currency} {amount}",
+     .check = check_money_format,
+     .help = "how a price is written on sheets, tickets and reports: {currency} and {amount}",
+     .offset = AT(money_format)},
+    {.key = "money.decimals",
+     .type = OPT_INT,
+     .def = "2",
+     .min = 0,
+     .max = 3,
+     .help = "digits after the decimal point of a price on sheets, tickets and reports",
+     .offset = AT(money_decimals)},
     {.key = "login_url",
      .type = OPT_STRING,
      .def = "http://hotspot.lan/login?username={user}&password={pass}",
@@ -391,7 +420,7 @@ key_error(struct werr *e, const char *origin, const char *key, const char *text)
 {
     char quoted[200];
 
-    return werr_set(e, WISP_EUSAGE, "%s: key \"%s\": %s", origin ? origin : "config",
+    return werr_set(e, WISP_EUSAGE, _("%s: key \"%s\": %s"), origin ? origin : "config",
                     str_quote(key, 80, quoted, sizeof quoted), text);
 }
 
@@ -1008,12 +1037,12 @@ read_json(const char *file, bool must_exist, struct sbuf *text, struct werr *e)
     if (f == NULL) {
         if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
             return NULL;
-        werr_set(e, WISP_EUSAGE, "%s: cannot open the config file: %s", file, strerror(errno));
+        werr_set(e, WISP_EUSAGE, _("%s: cannot open the config file: %s"), file, strerror(errno));
         return NULL;
     }
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
-        werr_set(e, WISP_EUSAGE, "%s: is a directory, expected a JSON config file", file);
+        werr_set(e, WISP_EUSAGE, _("%s: is a directory, expected a JSON config file"), file);
         return NULL;
     }
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
@@ -1021,12 +1050,12 @@ read_json(const char *file, bool must_exist, struct sbuf *text, struct werr *e)
     fclose(f);
     root = json_loadb(text->buf ? text->buf : "", text->len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        werr_set(e, WISP_EUSAGE, "%s: invalid JSON at line %d, column %d: %s", file, jerr.line,
+        werr_set(e, WISP_EUSAGE, _("%s: invalid JSON at line %d, column %d: %s"), file, jerr.line,
                  jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {
-        werr_set(e, WISP_EUSAGE, "%s: expected a JSON object of settings, got %s", file,
+        werr_set(e, WISP_EUSAGE, _("%s: expected a JSON object of settings, got %s"), file,
                  json_kind(root));
         json_decref(root);
         return NULL;

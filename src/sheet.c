@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "wisp/i18n.h"
 #include "wisp/qr.h"
 #include "wisp/render.h"
 #include "wisp/sheet.h"
@@ -56,7 +57,7 @@ sheet_parse_format(const char *s, enum sheet_format *f, struct werr *e)
             *f = (enum sheet_format)i;
             return 0;
         }
-    return werr_set(e, WISP_EUSAGE, "bad --format \"%s\": expected pdf, ps, text, ansi or escpos",
+    return werr_set(e, WISP_EUSAGE, _("bad --format \"%s\": expected pdf, ps, text, ansi or escpos"),
                     s ? s : "");
 }
 
@@ -70,7 +71,7 @@ sheet_parse_paper(const char *s, enum sheet_paper *p, struct werr *e)
             *p = (enum sheet_paper)i;
             return 0;
         }
-    return werr_set(e, WISP_EUSAGE, "bad --paper \"%s\": expected a4, letter, 58mm or 80mm",
+    return werr_set(e, WISP_EUSAGE, _("bad --paper \"%s\": expected a4, letter, 58mm or 80mm"),
                     s ? s : "");
 }
 
@@ -241,7 +242,7 @@ write_text(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards
         }
         if (fwrite(sb.buf, 1, sb.len, out) != sb.len) {
             sb_free(&sb);
-            return werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
+            return werr_set(e, WISP_ERUNTIME, _("writing the sheet: %s"), strerror(errno));
         }
         sb_reset(&sb);
         for (size_t i = first; i < last; i++)
@@ -305,7 +306,7 @@ write_escpos(FILE *out, const struct sheet_opts *o, const struct sheet_card *car
 
         if (ulen > 7000) {
             sb_free(&sb);
-            return werr_set(e, WISP_ERUNTIME, "voucher %s: login URL too long for a ticket",
+            return werr_set(e, WISP_ERUNTIME, _("voucher %s: login URL too long for a ticket"),
                             c->code);
         }
         sb_addn(&sb, "\x1b\x40", 2);     /* ESC @ initialise */
@@ -348,7 +349,7 @@ write_escpos(FILE *out, const struct sheet_opts *o, const struct sheet_card *car
         sb_addn(&sb, "\x1d\x56\x42\x00", 4); /* GS V 66 0: feed and cut */
         if (fwrite(sb.buf, 1, sb.len, out) != sb.len) {
             sb_free(&sb);
-            return werr_set(e, WISP_ERUNTIME, "writing the tickets: %s", strerror(errno));
+            return werr_set(e, WISP_ERUNTIME, _("writing the tickets: %s"), strerror(errno));
         }
         sb_reset(&sb);
         progress(o, i + 1, n);
@@ -378,6 +379,6 @@ sheet_write(FILE *out, const struct sheet_opts *o, const struct sheet_card *card
     rc = write_text(out, o, cards, n, qs, maxw, e);
     free_all(qs, n);
     if (rc == 0 && fflush(out) != 0)
-        rc = werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
+        rc = werr_set(e, WISP_ERUNTIME, _("writing the sheet: %s"), strerror(errno));
     return rc;
 }

@@ -53,6 +53,8 @@ struct config {
     char *redis;     /* redis: a URL (redis_url.h), checked; NULL = none */
     char *shop_name; /* shop.name */
     char *currency;  /* currency, e.g. "USD" */
+    char *money_format; /* money.format: "{currency} {amount}" (locfmt.h) */
+    int money_decimals; /* money.decimals: digits after the decimal point, 0..3 */
     char *login_url; /* login_url template with {user} and {pass} */
     char *redis_prefix;                   /* redis.prefix */
     char *theme;                          /* theme name */
