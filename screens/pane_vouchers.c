@@ -187,12 +187,14 @@ draw(struct pane *p, int y, int h, enum reaction r)
             addstr("\u2500");
     }
     if (sel) {
-        char title[96];
+        char title[160];
+        long long count = (long long)json_integer_value(json_object_get(sel, "count"));
 
-        snprintf(title, sizeof title, " batch %lld: %s, %lld vouchers ",
+        snprintf(title, sizeof title,
+                 ngettext(" batch %lld: %s, %lld voucher ", " batch %lld: %s, %lld vouchers ",
+                          (unsigned long)count),
                  (long long)json_integer_value(json_object_get(sel, "id")),
-                 json_string_value(json_object_get(sel, "plan")),
-                 (long long)json_integer_value(json_object_get(sel, "count")));
+                 json_string_value(json_object_get(sel, "plan")), count);
         move(wide ? y + h - 1 : vy - 1, wide ? vx : 2);
         draw_fit(title, wide ? vw : COLS - 4);
     }

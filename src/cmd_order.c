@@ -8,6 +8,7 @@
 #include "wisp/cli.h"
 #include "wisp/events.h"
 #include "wisp/i18n.h"
+#include "wisp/locfmt.h"
 #include "wisp/order.h"
 #include "wisp/qr.h"
 #include "wisp/router.h"
@@ -244,7 +245,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     struct db *db;
     int64_t id;
     json_t *ord;
-    char *url = NULL, *what = NULL, serial[32], pin[256];
+    char *url = NULL, *what = NULL, serial[64], pin[256], price[96];
     int rc;
 
     if (fmt == NULL && sheet_format_for_file(out, &o.format) == 0) /* -o r.pdf */
@@ -262,12 +263,12 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     o.paper = o.format == SHEET_ESCPOS ? PAPER_80MM : PAPER_A4;
     o.columns = 1;
     o.shop_name = ctx->cfg->shop_name;
-    o.currency = ctx->cfg->currency;
+    o.currency = NULL; /* in the card's price, as money.format writes it */
     o.ecc = (char)ctx->cfg->qr_ecc;
     if ((db = cmd_db(ctx, e)) == NULL || (ord = order_get(db, id, e)) == NULL)
         return -1;
     if (!str_eq(jstr(ord, "status"), "completed")) {
-        werr_set(e, WISP_ERUNTIME, "order %" PRId64 " is %s: no PIN to print yet", id,
+        werr_set(e, WISP_ERUNTIME, _("order %" PRId64 " is %s: no PIN to print yet"), id,
                  jstr(ord, "status"));
         json_decref(ord);
         return -1;
@@ -292,11 +293,12 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     } else {
         url = xstrdup(pin);
     }
-    snprintf(serial, sizeof serial, "order %" PRId64, id);
-    what = xasprintf("for %s", jstr(ord, "customer"));
+    snprintf(serial, sizeof serial, _("order %" PRId64), id);
+    what = xasprintf(_("for %s"), jstr(ord, "customer"));
     card.code = pin;
     card.plan = jstr(ord, "product");
-    card.price = *jstr(ord, "amount") ? jstr(ord, "amount") : "-";
+    card.price = *jstr(ord, "amount") ? locfmt_money(ctx->cfg, jstr(ord, "amount"), price, sizeof price)
+                                      : "-";
     card.validity = what;
     card.serial = serial;
     card.url = url;

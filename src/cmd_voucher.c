@@ -10,6 +10,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/i18n.h"
+#include "wisp/locfmt.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
 #include "wisp/router.h"
@@ -90,7 +91,9 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     cmd_done(ctx,
              json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
-             _("batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n"), batch, s.count, s.plan);
+             ngettext("batch %" PRId64 ": %" PRId64 " voucher of plan %s\n",
+                      "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", (unsigned long)s.count),
+             batch, s.count, s.plan);
     return 0;
 }
 
@@ -381,8 +384,12 @@ toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr 
         cmd_printf(ctx, disable ? _("voucher %s disabled\n") : _("voucher %s enabled\n"), code);
     else
         cmd_printf(ctx,
-                   disable ? _("batch %" PRId64 ": %" PRId64 " vouchers disabled\n")
-                           : _("batch %" PRId64 ": %" PRId64 " vouchers enabled\n"),
+                   disable ? ngettext("batch %" PRId64 ": %" PRId64 " voucher disabled\n",
+                                      "batch %" PRId64 ": %" PRId64 " vouchers disabled\n",
+                                      (unsigned long)n)
+                           : ngettext("batch %" PRId64 ": %" PRId64 " voucher enabled\n",
+                                      "batch %" PRId64 ": %" PRId64 " vouchers enabled\n",
+                                      (unsigned long)n),
                    batch, n);
     return 0;
 }
@@ -459,7 +466,7 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                         _("--json goes with -o FILE or --lp (the sheet is the output)"));
     o.columns = (int)columns;
     o.shop_name = ctx->cfg->shop_name;
-    o.currency = ctx->cfg->currency;
+    o.currency = NULL; /* in each card's price, as money.format writes it */
     o.ecc = (char)ctx->cfg->qr_ecc;
     if (ctx->progress && (out || lp || !ctx->tty)) { /* not between a sheet's lines */
         o.progress = print_progress;
@@ -475,6 +482,12 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     q.ncodes = ncodes;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_cards(db, &q, &cards, &n, e) < 0)
         goto out;
+    for (size_t i = 0; i < n; i++) { /* the price as the shop writes it, in every format */
+        char buf[96], *price = xstrdup(locfmt_money(ctx->cfg, cards[i].price, buf, sizeof buf));
+
+        free((char *)cards[i].price);
+        cards[i].price = price;
+    }
     if (sink_open(&sink, ctx->out, out, lp, o.format == SHEET_ESCPOS, e) < 0)
         goto out;
     rc = sheet_write(sink.f, &o, cards, n, e);
@@ -487,9 +500,11 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                                   batch ? json_integer(batch) : json_null(), "format",
                                   sheet_format_name(o.format), "output", out, "lp", lp));
     if (rc == 0 && out)
-        cmd_printf(ctx, _("printed %zu vouchers to %s\n"), n, out);
+        cmd_printf(ctx, ngettext("printed %zu voucher to %s\n", "printed %zu vouchers to %s\n", n), n,
+                   out);
     else if (rc == 0 && lp)
-        cmd_printf(ctx, _("printed %zu vouchers with lp\n"), n);
+        cmd_printf(ctx, ngettext("printed %zu voucher with lp\n", "printed %zu vouchers with lp\n", n),
+                   n);
 out:
     voucher_cards_free(cards, n);
     free(codes);
