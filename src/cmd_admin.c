@@ -154,7 +154,8 @@ operator_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 static int
 audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {N_("ID"), N_("AT"), N_("WHO"), N_("ACTION"), N_("DETAILS"), NULL};
+    static const char *const head[] = {N_("ID"),     N_("AT"),      N_("WHO"),
+                                       N_("ACTION"), N_("DETAILS"), NULL};
     static const char *const keys[] = {"id", "at", "who", "action", "details"};
     const char *lim = args_get(a, "limit");
     int64_t limit = 50;

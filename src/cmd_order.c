@@ -81,9 +81,9 @@ order_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 static int
 order_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {N_("ID"),     N_("STATUS"),     N_("PRODUCT"),  N_("CUSTOMER"),
-                                       N_("AMOUNT"), N_("PIN"),        N_("PROVIDER"), N_("REF"),
-                                       N_("TRIES"),  N_("LAST ERROR"), NULL};
+    static const char *const head[] = {
+        N_("ID"),       N_("STATUS"), N_("PRODUCT"), N_("CUSTOMER"),   N_("AMOUNT"), N_("PIN"),
+        N_("PROVIDER"), N_("REF"),    N_("TRIES"),   N_("LAST ERROR"), NULL};
     static const char *const keys[] = {"id",       "status",     "product",  "customer",
                                        "amount",   "has_pin",    "provider", "provider_ref",
                                        "attempts", "last_error", NULL};
@@ -297,8 +297,9 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     what = xasprintf(_("for %s"), jstr(ord, "customer"));
     card.code = pin;
     card.plan = jstr(ord, "product");
-    card.price = *jstr(ord, "amount") ? locfmt_money(ctx->cfg, jstr(ord, "amount"), price, sizeof price)
-                                      : "-";
+    card.price = *jstr(ord, "amount")
+                     ? locfmt_money(ctx->cfg, jstr(ord, "amount"), price, sizeof price)
+                     : "-";
     card.validity = what;
     card.serial = serial;
     card.url = url;

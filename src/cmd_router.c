@@ -130,9 +130,9 @@ router_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 static int
 router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {N_("NAME"),    N_("DRIVER"),     N_("HOST"),     N_("PORT"),
-                                       N_("STATE"),   N_("CPU"),        N_("SESSIONS"), N_("REMOVALS"),
-                                       N_("VERSION"), N_("LAST ERROR"), NULL};
+    static const char *const head[] = {
+        N_("NAME"),     N_("DRIVER"),   N_("HOST"),    N_("PORT"),       N_("STATE"), N_("CPU"),
+        N_("SESSIONS"), N_("REMOVALS"), N_("VERSION"), N_("LAST ERROR"), NULL};
     static const char *const keys[] = {"name",
                                        "driver",
                                        "host",

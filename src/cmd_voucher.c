@@ -89,11 +89,11 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_create(db, &s, &batch, e) < 0)
         return -1;
-    cmd_done(ctx,
-             json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
-             ngettext("batch %" PRId64 ": %" PRId64 " voucher of plan %s\n",
-                      "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", (unsigned long)s.count),
-             batch, s.count, s.plan);
+    cmd_done(
+        ctx, json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
+        ngettext("batch %" PRId64 ": %" PRId64 " voucher of plan %s\n",
+                 "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", (unsigned long)s.count),
+        batch, s.count, s.plan);
     return 0;
 }
 
@@ -143,8 +143,9 @@ list_row(json_t *row, void *arg)
 static int
 list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {N_("CODE"),  N_("PASSWORD"), N_("PLAN"), N_("PRICE"), N_("STATUS"),
-                                       N_("BATCH"), N_("CREATED"),  N_("SOLD"), NULL};
+    static const char *const head[] = {N_("CODE"),    N_("PASSWORD"), N_("PLAN"),
+                                       N_("PRICE"),   N_("STATUS"),   N_("BATCH"),
+                                       N_("CREATED"), N_("SOLD"),     NULL};
     struct voucher_filter f = {0};
     struct list_out lo = {.out = ctx->out};
     struct db *db;
@@ -383,14 +384,14 @@ toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr 
     if (code)
         cmd_printf(ctx, disable ? _("voucher %s disabled\n") : _("voucher %s enabled\n"), code);
     else
-        cmd_printf(ctx,
-                   disable ? ngettext("batch %" PRId64 ": %" PRId64 " voucher disabled\n",
-                                      "batch %" PRId64 ": %" PRId64 " vouchers disabled\n",
-                                      (unsigned long)n)
-                           : ngettext("batch %" PRId64 ": %" PRId64 " voucher enabled\n",
-                                      "batch %" PRId64 ": %" PRId64 " vouchers enabled\n",
-                                      (unsigned long)n),
-                   batch, n);
+        cmd_printf(
+            ctx,
+            disable
+                ? ngettext("batch %" PRId64 ": %" PRId64 " voucher disabled\n",
+                           "batch %" PRId64 ": %" PRId64 " vouchers disabled\n", (unsigned long)n)
+                : ngettext("batch %" PRId64 ": %" PRId64 " voucher enabled\n",
+                           "batch %" PRId64 ": %" PRId64 " vouchers enabled\n", (unsigned long)n),
+            batch, n);
     return 0;
 }
 
@@ -500,11 +501,11 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                                   batch ? json_integer(batch) : json_null(), "format",
                                   sheet_format_name(o.format), "output", out, "lp", lp));
     if (rc == 0 && out)
-        cmd_printf(ctx, ngettext("printed %zu voucher to %s\n", "printed %zu vouchers to %s\n", n), n,
-                   out);
+        cmd_printf(ctx, ngettext("printed %zu voucher to %s\n", "printed %zu vouchers to %s\n", n),
+                   n, out);
     else if (rc == 0 && lp)
-        cmd_printf(ctx, ngettext("printed %zu voucher with lp\n", "printed %zu vouchers with lp\n", n),
-                   n);
+        cmd_printf(
+            ctx, ngettext("printed %zu voucher with lp\n", "printed %zu vouchers with lp\n", n), n);
 out:
     voucher_cards_free(cards, n);
     free(codes);
@@ -514,8 +515,9 @@ out:
 static int
 batch_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {N_("ID"),      N_("PLAN"),     N_("COUNT"),   N_("NEW"), N_("SOLD"),    N_("ACTIVE"),
-                                       N_("EXPIRED"), N_("DISABLED"), N_("CREATED"), N_("BY"),  N_("PRINTED"), NULL};
+    static const char *const head[] = {N_("ID"),      N_("PLAN"),   N_("COUNT"),   N_("NEW"),
+                                       N_("SOLD"),    N_("ACTIVE"), N_("EXPIRED"), N_("DISABLED"),
+                                       N_("CREATED"), N_("BY"),     N_("PRINTED"), NULL};
     static const char *const keys[] = {"id",         "plan",       "count",     "new",
                                        "sold",       "active",     "expired",   "disabled",
                                        "created_at", "created_by", "printed_at"};

@@ -52,7 +52,7 @@ codegen_charset(const char *spec, struct werr *e)
     if (len < 2) {
         werr_set(e, WISP_EUSAGE,
                  _("bad --charset \"%s\": expected digits, lower, upper, alnum or at least 2 "
-                 "characters"),
+                   "characters"),
                  str_quote(spec, 40, q, sizeof q));
         return NULL;
     }
@@ -64,7 +64,7 @@ codegen_charset(const char *spec, struct werr *e)
         if (!strchr(SAFE_CHARS, c)) {
             werr_set(e, WISP_EUSAGE,
                      _("bad --charset \"%s\": only letters, digits, - _ and . (no quotes, $, "
-                     "brackets, spaces or other symbols)"),
+                       "brackets, spaces or other symbols)"),
                      str_quote(spec, 40, q, sizeof q));
             return NULL;
         }

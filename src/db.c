@@ -121,9 +121,10 @@ db_open(struct db *db, const char *conninfo, struct werr *e)
         free(why);
         /* libpq prefixes "connection to server on socket ... failed: " - keep the reason. */
         const char *r = strstr(reason, "failed: ");
-        werr_set(e, WISP_ERUNTIME,
-                 _("cannot connect to PostgreSQL at %s: %s (set --db, WISP_DB or PGHOST/PGDATABASE)"),
-                 target, r ? r + 8 : reason);
+        werr_set(
+            e, WISP_ERUNTIME,
+            _("cannot connect to PostgreSQL at %s: %s (set --db, WISP_DB or PGHOST/PGDATABASE)"),
+            target, r ? r + 8 : reason);
         PQfinish(db->conn);
         db->conn = NULL;
         return -1;
@@ -343,7 +344,7 @@ db_check_schema(struct db *db, struct werr *e)
 
         werr_set(e, WISP_ERUNTIME,
                  _("database \"%s\" has no wisp schema yet: run `wisp db migrate` (as a "
-                 "PostgreSQL role that may create roles and tables)"),
+                   "PostgreSQL role that may create roles and tables)"),
                  name);
         free(name);
         return -1;
@@ -351,7 +352,7 @@ db_check_schema(struct db *db, struct werr *e)
     if (have > know)
         return werr_set(e, WISP_ERUNTIME,
                         _("database schema is at version %d but this wisp knows only up to %d: "
-                        "upgrade wisp before using this database"),
+                          "upgrade wisp before using this database"),
                         have, know);
     if (have < know)
         return werr_set(
@@ -371,7 +372,8 @@ run_script(struct db *db, const struct migration *m, struct werr *e)
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
         first_line(db_result_message(r), msg, sizeof msg);
         PQclear(r);
-        return werr_set(e, WISP_ERUNTIME, _("migration %03d_%s failed: %s"), m->version, m->name, msg);
+        return werr_set(e, WISP_ERUNTIME, _("migration %03d_%s failed: %s"), m->version, m->name,
+                        msg);
     }
     PQclear(r);
     return 0;
@@ -452,7 +454,7 @@ db_migrate(struct db *db, FILE *out, struct werr *e)
     if (have > know)
         return werr_set(e, WISP_ERUNTIME,
                         _("database schema is at version %d but this wisp knows only up to %d: "
-                        "upgrade wisp; nothing was changed"),
+                          "upgrade wisp; nothing was changed"),
                         have, know);
     for (const struct migration *m = db_migrations; m->version; m++) {
         rc = apply_one(db, m, e);

@@ -27,7 +27,8 @@ static int
 check_text(const char *what, const char *v, size_t max, struct werr *e)
 {
     if (!v || !*v)
-        return werr_set(e, WISP_EUSAGE, _("bad %s: empty, expected 1 to %zu characters"), what, max);
+        return werr_set(e, WISP_EUSAGE, _("bad %s: empty, expected 1 to %zu characters"), what,
+                        max);
     return text_check(what, v, max, e);
 }
 

@@ -100,7 +100,8 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
                 return -1;
             if (strpbrk(raw[i], "\"\\") != NULL)
                 return werr_set(e, WISP_EUSAGE,
-                                _("bad --profile \"%s\": at most 64 characters, no quotes"), raw[i]);
+                                _("bad --profile \"%s\": at most 64 characters, no quotes"),
+                                raw[i]);
             pv->v[i] = raw[i];
             break;
         }
@@ -119,7 +120,7 @@ check_name(const char *name, struct werr *e)
         strchr("._-", name[0]) != NULL)
         return werr_set(e, WISP_EUSAGE,
                         _("bad plan name \"%s\": 1-32 letters, digits, . _ - (starting with a "
-                        "letter or digit)"),
+                          "letter or digit)"),
                         name);
     return 0;
 }
@@ -164,8 +165,8 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
         json_decref(changes);
         return werr_set(e, WISP_EUSAGE,
                         _("nothing to change: give at least one of --price, "
-                        "--duration, --data, --rate, --validity, --shared-users, "
-                        "--profile, --lock-mac, --low-stock"));
+                          "--duration, --data, --rate, --validity, --shared-users, "
+                          "--profile, --lock-mac, --low-stock"));
     }
     text = json_dumps(changes, JSON_COMPACT);
     json_decref(changes);

@@ -63,8 +63,8 @@ report_sales(struct db *db, const char *from, const char *to, const char *by, st
         if (str_eq(by, groupings[i].by))
             g = &groupings[i];
     if (!g) {
-        werr_set(e, WISP_EUSAGE, _("bad --by \"%s\": expected day, month, plan, operator or router"),
-                 by);
+        werr_set(e, WISP_EUSAGE,
+                 _("bad --by \"%s\": expected day, month, plan, operator or router"), by);
         return NULL;
     }
     if ((from && !is_date(from)) || (to && !is_date(to))) {

@@ -46,7 +46,7 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
                  strchr("._-", name[0])))
         return werr_set(e, WISP_EUSAGE,
                         _("bad router name \"%s\": 1-32 letters, digits, . _ - (starting with a "
-                        "letter or digit)"),
+                          "letter or digit)"),
                         name);
     if (in->driver && !driver_find(in->driver))
         return werr_set(e, WISP_EUSAGE, _("bad --driver \"%s\": expected routeros or opennds"),
@@ -68,7 +68,7 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != 43))
         return werr_set(e, WISP_EUSAGE,
                         _("bad --hostkey \"%s\": expected SHA256: and 43 base64 characters, as "
-                        "`ssh-keygen -lf` prints it"),
+                          "`ssh-keygen -lf` prints it"),
                         in->hostkey);
     if ((in->hotspot_server && text_check("--hotspot-server", in->hotspot_server, 64, e) < 0) ||
         (in->login_url && text_check("--login-url", in->login_url, 2048, e) < 0) ||
@@ -92,9 +92,10 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
     if (!in->key && !in->password)
         return werr_set(e, WISP_EUSAGE, _("a router needs --key PATH or --password-stdin"));
     if (!in->hostkey && !in->accept_new)
-        return werr_set(e, WISP_EUSAGE,
-                        _("pin the router's host key with --hostkey SHA256:... (`ssh-keygen -lf` on "
-                        "its key), or trust the first key it shows with --accept-new-hostkey"));
+        return werr_set(
+            e, WISP_EUSAGE,
+            _("pin the router's host key with --hostkey SHA256:... (`ssh-keygen -lf` on "
+              "its key), or trust the first key it shows with --accept-new-hostkey"));
     if (in->hostkey && in->accept_new)
         return werr_set(e, WISP_EUSAGE, _("give --hostkey or --accept-new-hostkey, not both"));
     return 0;
@@ -281,7 +282,7 @@ router_load(struct db *db, const char *name, int id, struct router_row *row, str
             router_row_free(row);
             return werr_set(e, WISP_ERUNTIME,
                             _("router %s logs in with a password, which only admins and the "
-                            "worker may read"),
+                              "worker may read"),
                             name ? name : ids);
         }
         row->password = secret.password; /* moved (NULL when there is none) */

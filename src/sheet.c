@@ -57,8 +57,8 @@ sheet_parse_format(const char *s, enum sheet_format *f, struct werr *e)
             *f = (enum sheet_format)i;
             return 0;
         }
-    return werr_set(e, WISP_EUSAGE, _("bad --format \"%s\": expected pdf, ps, text, ansi or escpos"),
-                    s ? s : "");
+    return werr_set(e, WISP_EUSAGE,
+                    _("bad --format \"%s\": expected pdf, ps, text, ansi or escpos"), s ? s : "");
 }
 
 int
@@ -222,9 +222,7 @@ card_line(struct sbuf *sb, const struct sheet_card *c, const struct qr *q, int q
     {
         int idx = line - 2; /* info starts one line below the border */
         const char *text = idx >= 0 && idx < ninfo ? info[idx] : "";
-        const char *sgr = idx == 0                              ? st->title
-                          : idx >= code_from && idx < code_to ? st->code
-                                                              : "";
+        const char *sgr = idx == 0 ? st->title : idx >= code_from && idx < code_to ? st->code : "";
 
         sb_add(sb, sgr);
         add_cell(sb, text, TEXT_INFO_COLS);

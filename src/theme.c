@@ -120,7 +120,7 @@ parse_style(json_t *obj, struct theme_style *s, const char *path, const char *el
             if (parse_color(v, key[0] == 'f' ? &s->fg : &s->bg) < 0)
                 return werr_set(e, WISP_EUSAGE,
                                 _("%s: key \"%s.%s\": expected a colour name (black, red, ..., "
-                                "bright-white, default) or 0-255"),
+                                  "bright-white, default) or 0-255"),
                                 path, el, key);
         } else if (strcmp(key, "attrs") == 0 && json_is_array(v)) {
             size_t i;
@@ -137,13 +137,14 @@ parse_style(json_t *obj, struct theme_style *s, const char *path, const char *el
                 if (bit == 0)
                     return werr_set(e, WISP_EUSAGE,
                                     _("%s: key \"%s.attrs\": expected bold, reverse, underline or "
-                                    "dim"),
+                                      "dim"),
                                     path, el);
                 s->attrs |= bit;
             }
         } else {
-            return werr_set(e, WISP_EUSAGE, _("%s: key \"%s.%s\": unknown (expected fg, bg, attrs)"),
-                            path, el, key);
+            return werr_set(e, WISP_EUSAGE,
+                            _("%s: key \"%s.%s\": unknown (expected fg, bg, attrs)"), path, el,
+                            key);
         }
     }
     return 0;
@@ -269,8 +270,8 @@ theme_load_installed(struct theme *t, const char *name, struct werr *e)
     if (len == 0 || len >= sizeof t->name ||
         strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
         theme_builtin(t);
-        return werr_set(e, WISP_EUSAGE, _("bad theme name \"%s\": expected letters, digits, - and _"),
-                        name);
+        return werr_set(e, WISP_EUSAGE,
+                        _("bad theme name \"%s\": expected letters, digits, - and _"), name);
     }
     if (n > 0) {
         exe[n] = '\0';

@@ -44,7 +44,8 @@ bad_input(struct werr *e, const char *what, const char *s, const char *reason, c
     if (reason != NULL)
         return werr_set(e, WISP_EUSAGE, _("bad %s \"%s\": %s; %s"), what,
                         str_quote(s, 60, q, sizeof q), reason, hint);
-    return werr_set(e, WISP_EUSAGE, _("bad %s \"%s\": %s"), what, str_quote(s, 60, q, sizeof q), hint);
+    return werr_set(e, WISP_EUSAGE, _("bad %s \"%s\": %s"), what, str_quote(s, 60, q, sizeof q),
+                    hint);
 }
 
 /* Read one or more decimal digits at *p into *v and advance *p past them. */

@@ -53,7 +53,8 @@ voucher_check_spec(const struct voucher_spec *s, struct werr *e)
     if (plen > 16 || (s->prefix && strspn(s->prefix, SAFE_CHARS) != plen)) {
         char q[100];
 
-        return werr_set(e, WISP_EUSAGE, _("bad --prefix \"%s\": at most 16 letters, digits, - _ or ."),
+        return werr_set(e, WISP_EUSAGE,
+                        _("bad --prefix \"%s\": at most 16 letters, digits, - _ or ."),
                         str_quote(s->prefix, 40, q, sizeof q));
     }
     if (s->note && text_check("--note", s->note, VOUCHER_NOTE_MAX, e) < 0)
@@ -215,8 +216,9 @@ redraw_existing(struct db *db, struct draw *d, struct werr *e)
         if (hits == 0)
             return 0;
     }
-    return werr_set(e, WISP_ERUNTIME,
-                    _("could not find unused codes: the code space is nearly full, raise --length"));
+    return werr_set(
+        e, WISP_ERUNTIME,
+        _("could not find unused codes: the code space is nearly full, raise --length"));
 }
 
 /* Call wisp_batch_create. Returns 0, -1 on error, or 1 when a code was taken
@@ -308,11 +310,11 @@ check_router(struct db *db, const struct voucher_spec *s, const struct draw *d, 
             strlen(d->charset) ||
         strspn(d->prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
             plen)
-        return werr_set(e, WISP_EUSAGE,
-                        _("router %s runs openNDS, whose voucher theme takes only 9-character codes "
-                        "of letters, digits and -: use --mode code and --length %d%s"),
-                        s->router, plen < 9 ? 9 - (int)plen : 9,
-                        plen ? " (prefix included in the 9)" : "");
+        return werr_set(
+            e, WISP_EUSAGE,
+            _("router %s runs openNDS, whose voucher theme takes only 9-character codes "
+              "of letters, digits and -: use --mode code and --length %d%s"),
+            s->router, plen < 9 ? 9 - (int)plen : 9, plen ? " (prefix included in the 9)" : "");
     return 0;
 }
 
@@ -694,7 +696,8 @@ voucher_reveal(struct db *db, const char *code, char *password, size_t n, struct
     if (found < 0)
         return -1;
     if (found == 0)
-        return werr_set(e, WISP_ERUNTIME, _("voucher %s has no password apart from its code"), code);
+        return werr_set(e, WISP_ERUNTIME, _("voucher %s has no password apart from its code"),
+                        code);
     snprintf(password, n, "%s", row.password ? row.password : "");
     if (row.password)
         explicit_bzero(row.password, strlen(row.password));
