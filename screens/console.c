@@ -73,8 +73,8 @@ console_may(struct console *con, enum need need, const char *what)
         return false;
     }
     if (console_role(con) < need) {
-        console_say(con, "your role (%s) cannot %s", con->snap.group[0] ? con->snap.group : "none",
-                    what);
+        console_say(con, _("your role (%s) cannot %s"),
+                    con->snap.group[0] ? con->snap.group : "none", _(what));
         return false;
     }
     if (runner_busy(con->runner)) {
@@ -107,8 +107,8 @@ dialog_print_target(struct dialog *d, const char *file)
 {
     static const char *const dests[] = {"file", "printer (lp)"};
 
-    dialog_choice(d, "to", dests, 2);
-    dialog_text(d, "file/lp", file);
+    dialog_choice(d, N_("to"), dests, 2);
+    dialog_text(d, N_("file/lp"), file);
 }
 
 void

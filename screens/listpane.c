@@ -51,7 +51,7 @@ format_relative(const char *iso, enum listpane_format f, char *buf, size_t n)
     }
     d = f == LF_IN ? t - (long long)time(NULL) : (long long)time(NULL) - t;
     if (f == LF_IN && d <= 0) {
-        snprintf(buf, n, "due");
+        snprintf(buf, n, "%s", _("due"));
         return;
     }
     if (d < 0)
@@ -60,7 +60,9 @@ format_relative(const char *iso, enum listpane_format f, char *buf, size_t n)
         u++;
     if (f == LF_IN && u == 0) /* "in" says hours at most */
         u = 1;
-    snprintf(buf, n, f == LF_IN ? "in %lld%s" : "%lld%s ago", d / units[u].secs, units[u].unit);
+    /* TRANSLATORS: %lld%s is a span such as 5m or 2h (the units stay d, h, m, s) */
+    snprintf(buf, n, f == LF_IN ? _("in %lld%s") : _("%lld%s ago"), d / units[u].secs,
+             units[u].unit);
 }
 
 /* Stored or router text: shown, never obeyed; a timestamp to the minute. */

@@ -136,7 +136,7 @@ detail_title(struct pane *p, json_t *o, char *buf, size_t n)
     char pin[128];
 
     order_pin_text(p, o, pin, sizeof pin);
-    snprintf(buf, n, "order %lld   PIN %s   (v reveals, Esc closes)",
+    snprintf(buf, n, _("order %lld   PIN %s   (v reveals, Esc closes)"),
              (long long)json_integer_value(json_object_get(o, "id")), pin);
 }
 
@@ -159,17 +159,17 @@ act_order(struct pane *p, int key)
     char q[192];
     struct words w = {0};
 
-    if (!o || !console_may(p->con, OPERATOR, key == 'v' ? "reveal PINs" : "change orders"))
+    if (!o || !console_may(p->con, OPERATOR, key == 'v' ? N_("reveal PINs") : N_("change orders")))
         return R_FOOTER;
     id = (long long)json_integer_value(json_object_get(o, "id"));
     if (key == 'c') {
-        snprintf(q, sizeof q, "Cancel order %lld (%s for %s)?", id,
+        snprintf(q, sizeof q, _("Cancel order %lld (%s for %s)?"), id,
                  json_string_value(json_object_get(o, "product")),
                  json_string_value(json_object_get(o, "customer")));
         words_add(&w, "order");
         words_add(&w, "cancel");
         words_addf(&w, "%lld", id);
-        return console_confirm(p, "Cancel", q, &w);
+        return console_confirm(p, _("Cancel"), q, &w);
     }
     words_add(&w, "order");
     words_add(&w, key == 'R' ? "retry" : "reveal");
@@ -186,7 +186,7 @@ act_order_status(struct pane *p, int key)
     (void)key;
     os->status = (os->status + 1) % NSTATUSES;
     update(p);
-    console_say(p->con, "showing %s orders", os->status ? statuses[os->status] : "all");
+    console_say(p->con, _("showing %s orders"), os->status ? statuses[os->status] : "all");
     return R_PANE | R_FOOTER;
 }
 
@@ -216,12 +216,12 @@ act_receipt(struct pane *p, int key)
     char file[64];
 
     (void)key;
-    if (!o || !console_may(p->con, OPERATOR, "print receipts"))
+    if (!o || !console_may(p->con, OPERATOR, N_("print receipts")))
         return R_FOOTER;
     snprintf(file, sizeof file, "receipt-%lld.txt",
              (long long)json_integer_value(json_object_get(o, "id")));
-    d = console_form(p, "Print the order's receipt", receipt_done);
-    dialog_choice(d, "format", formats, 4);
+    d = console_form(p, _("Print the order's receipt"), receipt_done);
+    dialog_choice(d, N_("format"), formats, 4);
     dialog_print_target(d, file);
     return R_OVERLAY;
 }

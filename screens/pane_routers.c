@@ -96,7 +96,7 @@ act_router_run(struct pane *p, int key)
     struct words w = {0};
 
     if (!name || !console_may(p->con, key == 't' ? ADMIN : OPERATOR,
-                              key == 't' ? "test routers" : "sync routers"))
+                              key == 't' ? N_("test routers") : N_("sync routers")))
         return R_FOOTER;
     words_add(&w, "router");
     words_add(&w, key == 't' ? "test" : "sync");
@@ -119,16 +119,18 @@ act_router_maint(struct pane *p, int key)
     struct words w = {0};
 
     (void)key;
-    if (!name || !console_may(p->con, OPERATOR, "change maintenance"))
+    if (!name || !console_may(p->con, OPERATOR, N_("change maintenance")))
         return R_FOOTER;
     on = !str_eq(json_string_value(json_object_get(listpane_selected(p->list), "state")),
                  "maintenance");
-    snprintf(q, sizeof q, "%s maintenance for router %s?", on ? "Start" : "End", name);
+    snprintf(q, sizeof q,
+             on ? _("Start maintenance for router %s?") : _("End maintenance for router %s?"),
+             name);
     words_add(&w, "router");
     words_add(&w, "maintenance");
     words_add(&w, name);
     words_add(&w, on ? "on" : "off");
-    return console_confirm(p, "Maintenance", q, &w);
+    return console_confirm(p, _("Maintenance"), q, &w);
 }
 
 /* The router form as a command's words. */
@@ -198,7 +200,7 @@ act_router_form(struct pane *p, int key)
     struct dialog *d;
     char port[16] = "22";
 
-    if (!console_may(p->con, ADMIN, key == 'a' ? "add routers" : "edit routers"))
+    if (!console_may(p->con, ADMIN, key == 'a' ? N_("add routers") : N_("edit routers")))
         return R_FOOTER;
     if (key == 'e' && !r) {
         console_say(p->con, _("no router selected"));
@@ -207,18 +209,18 @@ act_router_form(struct pane *p, int key)
     if (r)
         snprintf(port, sizeof port, "%lld",
                  (long long)json_integer_value(json_object_get(r, "port")));
-    d = console_form(p, key == 'a' ? "Add a router" : "Edit the router",
+    d = console_form(p, key == 'a' ? _("Add a router") : _("Edit the router"),
                      key == 'a' ? router_added : router_edited);
-    dialog_text(d, "name", field(r, "name"));
-    dialog_choice(d, "driver", drivers, 2);
+    dialog_text(d, N_("name"), field(r, "name"));
+    dialog_choice(d, N_("driver"), drivers, 2);
     if (str_eq(field(r, "driver"), "opennds"))
         d->field[d->nfields - 1].choice = 1;
-    dialog_text(d, "host", field(r, "host"));
-    dialog_text(d, "port", port);
-    dialog_text(d, "user", field(r, "user"));
-    dialog_text(d, "key file", field(r, "key_path"));
-    dialog_text(d, "host key", field(r, "hostkey"));
-    dialog_text(d, "backup", field(r, "backup"));
+    dialog_text(d, N_("host"), field(r, "host"));
+    dialog_text(d, N_("port"), port);
+    dialog_text(d, N_("user"), field(r, "user"));
+    dialog_text(d, N_("key file"), field(r, "key_path"));
+    dialog_text(d, N_("host key"), field(r, "hostkey"));
+    dialog_text(d, N_("backup"), field(r, "backup"));
     return R_OVERLAY;
 }
 

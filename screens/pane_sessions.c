@@ -78,16 +78,16 @@ act_kick(struct pane *p, int key)
         console_say(p->con, _("no session selected"));
         return R_FOOTER;
     }
-    if (!console_may(p->con, OPERATOR, "kick sessions"))
+    if (!console_may(p->con, OPERATOR, N_("kick sessions")))
         return R_FOOTER;
-    snprintf(q, sizeof q, "Kick %s (%s) off router %s?",
+    snprintf(q, sizeof q, _("Kick %s (%s) off router %s?"),
              json_string_value(json_object_get(s, "user")),
              json_string_value(json_object_get(s, "mac")),
              json_string_value(json_object_get(s, "router")));
     words_add(&w, "session");
     words_add(&w, "kick");
     words_addf(&w, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
-    return console_confirm(p, "Kick", q, &w);
+    return console_confirm(p, _("Kick"), q, &w);
 }
 
 static const struct binding keys[] = {

@@ -383,7 +383,7 @@ act_new_batch(struct pane *p, int key)
     int n = 0;
 
     (void)key;
-    if (!console_may(p->con, OPERATOR, "create vouchers"))
+    if (!console_may(p->con, OPERATOR, N_("create vouchers")))
         return R_FOOTER;
     for (size_t i = 0; i < json_array_size(p->con->snap.plans) && n < DIALOG_CHOICES; i++)
         plans[n++] = json_string_value(json_array_get(p->con->snap.plans, i));
@@ -391,13 +391,13 @@ act_new_batch(struct pane *p, int key)
         console_say(p->con, _("no active plan: an admin adds one with `plan add`"));
         return R_FOOTER;
     }
-    d = console_form(p, "New voucher batch", new_batch_done);
-    dialog_choice(d, "plan", plans, n);
-    dialog_text(d, "count", "100");
-    dialog_choice(d, "mode", modes, 2);
-    dialog_text(d, "length", "8");
-    dialog_text(d, "prefix", "");
-    dialog_text(d, "router", "");
+    d = console_form(p, _("New voucher batch"), new_batch_done);
+    dialog_choice(d, N_("plan"), plans, n);
+    dialog_text(d, N_("count"), "100");
+    dialog_choice(d, N_("mode"), modes, 2);
+    dialog_text(d, N_("length"), "8");
+    dialog_text(d, N_("prefix"), "");
+    dialog_text(d, N_("router"), "");
     return R_OVERLAY;
 }
 
@@ -430,14 +430,14 @@ act_print(struct pane *p, int key)
     char file[64];
 
     (void)key;
-    if (b == NULL || !console_may(p->con, OPERATOR, "print vouchers"))
+    if (b == NULL || !console_may(p->con, OPERATOR, N_("print vouchers")))
         return R_FOOTER;
     snprintf(file, sizeof file, "batch-%lld.txt",
              (long long)json_integer_value(json_object_get(b, "id")));
-    d = console_form(p, "Print the selected batch", print_done);
-    dialog_choice(d, "format", formats, 5);
-    dialog_text(d, "columns", "2");
-    dialog_choice(d, "paper", papers, 4);
+    d = console_form(p, _("Print the selected batch"), print_done);
+    dialog_choice(d, N_("format"), formats, 5);
+    dialog_text(d, N_("columns"), "2");
+    dialog_choice(d, N_("paper"), papers, 4);
     dialog_print_target(d, file);
     return R_OVERLAY;
 }
@@ -452,7 +452,7 @@ act_sell_disable(struct pane *p, int key)
     char q[192];
     struct words w = {0};
 
-    if (!console_may(p->con, OPERATOR, key == '$' ? "sell vouchers" : "disable vouchers"))
+    if (!console_may(p->con, OPERATOR, key == '$' ? N_("sell vouchers") : N_("disable vouchers")))
         return R_FOOTER;
     if (key == '$' && v == NULL) {
         console_say(p->con, _("select a voucher first (Enter opens a batch)"));
@@ -461,8 +461,9 @@ act_sell_disable(struct pane *p, int key)
     if (v) {
         const char *code = json_string_value(json_object_get(v, "code"));
 
-        snprintf(q, sizeof q, key == '$' ? "Sell voucher %s for %s %s?" : "Disable voucher %s%s%s?",
-                 code, key == '$' ? json_string_value(json_object_get(v, "price")) : "",
+        snprintf(q, sizeof q,
+                 key == '$' ? _("Sell voucher %s for %s %s?") : _("Disable voucher %s%s%s?"), code,
+                 key == '$' ? json_string_value(json_object_get(v, "price")) : "",
                  key == '$' ? p->con->cfg->currency : "");
         words_add(&w, "voucher");
         words_add(&w, key == '$' ? "sell" : "disable");
@@ -470,7 +471,7 @@ act_sell_disable(struct pane *p, int key)
     } else if (b) {
         long long id = json_integer_value(json_object_get(b, "id"));
 
-        snprintf(q, sizeof q, "Disable every voucher of batch %lld?", id);
+        snprintf(q, sizeof q, _("Disable every voucher of batch %lld?"), id);
         words_add(&w, "voucher");
         words_add(&w, "disable");
         words_add(&w, "--batch");
@@ -478,7 +479,7 @@ act_sell_disable(struct pane *p, int key)
     } else {
         return R_NONE;
     }
-    return console_confirm(p, key == '$' ? "Sell" : "Disable", q, &w);
+    return console_confirm(p, key == '$' ? _("Sell") : _("Disable"), q, &w);
 }
 
 /* A finished command: select the batch `voucher create` made (its
