@@ -377,7 +377,7 @@ new_batch_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_new_batch(struct pane *p, int key)
 {
-    static const char *const modes[] = {N_("code"), "userpass"};
+    static const char *const modes[] = {"code", "userpass"};
     const char *plans[DIALOG_CHOICES];
     struct dialog *d;
     int n = 0;
@@ -423,8 +423,8 @@ print_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_print(struct pane *p, int key)
 {
-    static const char *const formats[] = {N_("text"), "ansi", "ps", "escpos", "pdf"};
-    static const char *const papers[] = {N_("a4"), "letter", "58mm", "80mm"};
+    static const char *const formats[] = {"text", "ansi", "ps", "escpos", "pdf"};
+    static const char *const papers[] = {"a4", "letter", "58mm", "80mm"};
     json_t *b = selected_batch((struct vouchers *)p);
     struct dialog *d;
     char file[64];
