@@ -199,7 +199,7 @@ print_report(struct cmd_ctx *ctx, const char *fmt, const char *out, const char *
         rc = render_text_pages(sink.f, str_eq(fmt, "ps") ? RENDER_PS : RENDER_PDF, PAPER_A4, text,
                                e);
     else
-        rc = fputs(text, sink.f) < 0 ? werr_set(e, WISP_ERUNTIME, "writing the report") : 0;
+        rc = fputs(text, sink.f) < 0 ? werr_set(e, WISP_ERUNTIME, _("writing the report")) : 0;
     free(text);
     if (sink_close(&sink, ctx->out, rc == 0, e) < 0)
         rc = -1;

@@ -56,8 +56,8 @@ int_flag(const struct cmd_args *a, const char *name, int64_t min, int64_t max, i
     }
     if (str_to_i64(v, min, max, out) < 0)
         return werr_set(e, WISP_EUSAGE,
-                        "bad --%s \"%s\": expected a whole number %" PRId64 "..%" PRId64, name, v,
-                        min, max);
+                        _("bad --%s \"%s\": expected a whole number %" PRId64 "..%" PRId64), name,
+                        v, min, max);
     return 0;
 }
 

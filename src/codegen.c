@@ -145,15 +145,23 @@ codegen_check_space(size_t charset_len, int length, int64_t count, struct werr *
     room_format(&space, have, sizeof have);
     if (enough > LENGTH_MAX)
         return werr_set(e, WISP_EUSAGE,
-                        "%" PRId64 " code%s of %d characters from a %zu-character set leave too "
-                        "little room (%s possible codes, need %" PRId64 "00): even --length %d "
-                        "is not enough, use a larger --charset",
-                        count, count == 1 ? "" : "s", length, charset_len, have, count, LENGTH_MAX);
+                        ngettext("%" PRId64 " code of %d characters from a %zu-character set "
+                                 "leave too little room (%s possible codes, need %" PRId64
+                                 "00): even --length %d is not enough, use a larger --charset",
+                                 "%" PRId64 " codes of %d characters from a %zu-character set "
+                                 "leave too little room (%s possible codes, need %" PRId64
+                                 "00): even --length %d is not enough, use a larger --charset",
+                                 (unsigned long)count),
+                        count, length, charset_len, have, count, LENGTH_MAX);
     return werr_set(e, WISP_EUSAGE,
-                    "%" PRId64 " code%s of %d characters from a %zu-character set leave too "
-                    "little room (%s possible codes, need %" PRId64 "00): raise --length to %d "
-                    "or use a larger --charset",
-                    count, count == 1 ? "" : "s", length, charset_len, have, count, enough);
+                    ngettext("%" PRId64 " code of %d characters from a %zu-character set leave "
+                             "too little room (%s possible codes, need %" PRId64
+                             "00): raise --length to %d or use a larger --charset",
+                             "%" PRId64 " codes of %d characters from a %zu-character set leave "
+                             "too little room (%s possible codes, need %" PRId64
+                             "00): raise --length to %d or use a larger --charset",
+                             (unsigned long)count),
+                    count, length, charset_len, have, count, enough);
 }
 
 /* Copy `n` random bytes into out, refilling the buffer from the kernel. */

@@ -182,7 +182,7 @@ db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char
             first_line(PQerrorMessage(db->conn), msg, sizeof msg);
         else
             first_line(db_result_message(r), msg, sizeof msg);
-        werr_set(e, WISP_ERUNTIME, "%s", msg[0] ? msg : "PostgreSQL connection lost");
+        werr_set(e, WISP_ERUNTIME, "%s", msg[0] ? msg : _("PostgreSQL connection lost"));
         PQclear(r);
         return NULL;
     }

@@ -48,7 +48,7 @@ voucher_check_spec(const struct voucher_spec *s, struct werr *e)
     int rc;
 
     if (s->count < 1 || s->count > VOUCHER_MAX_BATCH)
-        return werr_set(e, WISP_EUSAGE, "--count must be 1..%d, got %" PRId64, VOUCHER_MAX_BATCH,
+        return werr_set(e, WISP_EUSAGE, _("--count must be 1..%d, got %" PRId64), VOUCHER_MAX_BATCH,
                         s->count);
     if (plen > 16 || (s->prefix && strspn(s->prefix, SAFE_CHARS) != plen)) {
         char q[100];
@@ -612,7 +612,8 @@ voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **car
     if (nr == 0) {
         if (q->ncodes)
             return werr_set(e, WISP_ERUNTIME, _("no voucher with code \"%s\""), q->codes[0]);
-        return werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", q->batch);
+        return werr_set(e, WISP_ERUNTIME, _("no batch %" PRId64 " (see `wisp batch list`)"),
+                        q->batch);
     }
     if (q->ncodes && nr < (size_t)q->ncodes) {
         bool told = false;
