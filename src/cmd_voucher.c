@@ -265,29 +265,46 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     desc = plan_describe(jnum(v, "duration_s", b1, sizeof b1), jnum(v, "data_bytes", b2, sizeof b2),
                          jstr(v, "rate_limit"), jnum(v, "validity_s", b3, sizeof b3));
-    fprintf(ctx->out, "code        %s\n", code);
-    fprintf(ctx->out, "password    %s\n",
-            hidden     ? "(hidden: --reveal shows it, audited)"
+    /* TRANSLATORS: the labels of `voucher show`, before each value */
+    cmd_label(ctx->out, N_("code"), 12);
+    fprintf(ctx->out, "%s\n", code);
+    cmd_label(ctx->out, N_("password"), 12);
+    fprintf(ctx->out, "%s\n",
+            hidden     ? _("(hidden: --reveal shows it, audited)")
             : userpass ? jstr(v, "password")
-                       : "(same as code)");
-    fprintf(ctx->out, "plan        %s (%s)\n", jstr(v, "plan"), desc);
-    fprintf(ctx->out, "price       %s %s\n", jstr(v, "price"), ctx->cfg->currency);
-    fprintf(ctx->out, "status      %s\n", jstr(v, "status"));
-    fprintf(ctx->out, "batch       %s, serial %s\n", jnum(v, "batch_id", b1, sizeof b1),
+                       : _("(same as code)"));
+    cmd_label(ctx->out, N_("plan"), 12);
+    fprintf(ctx->out, "%s (%s)\n", jstr(v, "plan"), desc);
+    cmd_label(ctx->out, N_("price"), 12);
+    fprintf(ctx->out, "%s %s\n", jstr(v, "price"), ctx->cfg->currency);
+    cmd_label(ctx->out, N_("status"), 12);
+    fprintf(ctx->out, "%s\n", jstr(v, "status"));
+    cmd_label(ctx->out, N_("batch"), 12);
+    fprintf(ctx->out, _("%s, serial %s\n"), jnum(v, "batch_id", b1, sizeof b1),
             jnum(v, "serial", b2, sizeof b2));
-    fprintf(ctx->out, "created     %s\n", jstr(v, "created_at"));
-    if (jstr(v, "sold_at"))
-        fprintf(ctx->out, "sold        %s by %s\n", jstr(v, "sold_at"), jstr(v, "sold_by"));
-    if (jstr(v, "first_used_at"))
-        fprintf(ctx->out, "first used  %s\n", jstr(v, "first_used_at"));
-    if (jstr(v, "expires_at"))
-        fprintf(ctx->out, "expires     %s\n", jstr(v, "expires_at"));
-    if (jstr(v, "disabled_at"))
-        fprintf(ctx->out, "disabled    %s\n", jstr(v, "disabled_at"));
+    cmd_label(ctx->out, N_("created"), 12);
+    fprintf(ctx->out, "%s\n", jstr(v, "created_at"));
+    if (jstr(v, "sold_at")) {
+        cmd_label(ctx->out, N_("sold"), 12);
+        fprintf(ctx->out, _("%s by %s\n"), jstr(v, "sold_at"), jstr(v, "sold_by"));
+    }
+    if (jstr(v, "first_used_at")) {
+        cmd_label(ctx->out, N_("first used"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "first_used_at"));
+    }
+    if (jstr(v, "expires_at")) {
+        cmd_label(ctx->out, N_("expires"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "expires_at"));
+    }
+    if (jstr(v, "disabled_at")) {
+        cmd_label(ctx->out, N_("disabled"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "disabled_at"));
+    }
+    cmd_label(ctx->out, N_("login URL"), 12);
     if (hidden) {
-        fprintf(ctx->out, "login URL   (holds the password: --reveal shows it)\n");
+        fputs(_("(holds the password: --reveal shows it)\n"), ctx->out);
     } else {
-        fprintf(ctx->out, "login URL   %s\n\n", url);
+        fprintf(ctx->out, "%s\n\n", url);
         print_qr(ctx->out, url, (char)ctx->cfg->qr_ecc, ctx->tty, e);
     }
     free(desc);
