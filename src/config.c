@@ -38,10 +38,10 @@
 enum opt_type { OPT_STRING, OPT_INT, OPT_DURATION, OPT_ENUM };
 
 static const char *const type_expected[] = {
-    [OPT_STRING] = "a string",
-    [OPT_INT] = "a whole number",
-    [OPT_DURATION] = "a whole number of seconds or text such as \"90s\" or \"1m30s\"",
-    [OPT_ENUM] = "a string",
+    [OPT_STRING] = N_("a string"),
+    [OPT_INT] = N_("a whole number"),
+    [OPT_DURATION] = N_("a whole number of seconds or text such as \"90s\" or \"1m30s\""),
+    [OPT_ENUM] = N_("a string"),
 };
 
 /* Accept or reject v; on rejection write "expected ..." into why. */
@@ -93,7 +93,7 @@ check_conninfo(const char *v, char *why, size_t n)
     }
     detail = secret_scrub(err ? err : "out of memory", v);
     detail[strcspn(detail, "\r\n")] = '\0';
-    snprintf(why, n, "expected a libpq conninfo (host=... dbname=...) or postgresql:// URI (%s)",
+    snprintf(why, n, _("expected a libpq conninfo (host=... dbname=...) or postgresql:// URI (%s)"),
              detail);
     free(detail);
     PQfreemem(err);
@@ -118,7 +118,7 @@ static int
 check_text(const char *v, char *why, size_t n)
 {
     if (!is_text(v, TEXT_MAX)) {
-        snprintf(why, n, "expected 1 to %d characters of UTF-8 text on one line", TEXT_MAX);
+        snprintf(why, n, _("expected 1 to %d characters of UTF-8 text on one line"), TEXT_MAX);
         return -1;
     }
     return 0;
@@ -129,8 +129,8 @@ check_currency(const char *v, char *why, size_t n)
 {
     if (!is_text(v, 8) || strchr(v, ' ')) {
         snprintf(why, n,
-                 "expected a currency code or symbol of 1 to 8 characters without spaces, "
-                 "e.g. USD, KES or €");
+                 _("expected a currency code or symbol of 1 to 8 characters without spaces, "
+                   "e.g. USD, KES or €"));
         return -1;
     }
     return 0;
@@ -144,8 +144,8 @@ check_money_format(const char *v, char *why, size_t n)
 
     if (!is_text(v, 32) || !a || strstr(a + 1, "{amount}")) {
         snprintf(why, n,
-                 "expected {amount} once, and {currency} where the currency goes, e.g. "
-                 "\"{currency} {amount}\" or \"{amount} {currency}\" (at most 32 characters)");
+                 _("expected {amount} once, and {currency} where the currency goes, e.g. "
+                   "\"{currency} {amount}\" or \"{amount} {currency}\" (at most 32 characters)"));
         return -1;
     }
     return 0;
@@ -159,8 +159,8 @@ check_login_url(const char *v, char *why, size_t n)
     if (host == NULL || *host == '\0' || *host == '/' || strstr(v, "{user}") == NULL ||
         strchr(v, ' ') || str_has_ctrl(v)) {
         snprintf(why, n,
-                 "expected an http:// or https:// URL containing {user} (and usually {pass}), "
-                 "without spaces");
+                 _("expected an http:// or https:// URL containing {user} (and usually {pass}), "
+                   "without spaces"));
         return -1;
     }
     /* a typo such as {password} would otherwise go onto every card as is */
@@ -168,7 +168,7 @@ check_login_url(const char *v, char *why, size_t n)
         if (!str_starts(p, "{user}") && !str_starts(p, "{pass}")) {
             int len = (int)strcspn(p, "}");
 
-            snprintf(why, n, "expected only the placeholders {user} and {pass}, found %.*s%s",
+            snprintf(why, n, _("expected only the placeholders {user} and {pass}, found %.*s%s"),
                      len > 20 ? 20 : len, p, p[len] == '}' && len <= 20 ? "}" : "...");
             return -1;
         }
@@ -179,8 +179,8 @@ static int
 check_prefix(const char *v, char *why, size_t n)
 {
     if (!is_text(v, TEXT_MAX) || strchr(v, ' ')) {
-        snprintf(why, n,
-                 "expected 1 to %d characters without spaces, e.g. wisp: or shop2:", TEXT_MAX);
+        snprintf(why, n, _("expected 1 to %d characters without spaces, e.g. wisp: or shop2:"),
+                 TEXT_MAX);
         return -1;
     }
     return 0;
@@ -193,7 +193,7 @@ check_name(const char *v, char *why, size_t n)
 
     if (len == 0 || len > THEME_MAX ||
         strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
-        snprintf(why, n, "expected a name of 1 to %d letters, digits, - and _", THEME_MAX);
+        snprintf(why, n, _("expected a name of 1 to %d letters, digits, - and _"), THEME_MAX);
         return -1;
     }
     return 0;
@@ -203,7 +203,7 @@ static int
 check_http_url(const char *v, char *why, size_t n)
 {
     if (!(str_starts(v, "http://") || str_starts(v, "https://")) || str_has_ctrl(v)) {
-        snprintf(why, n, "expected an http:// or https:// URL");
+        snprintf(why, n, _("expected an http:// or https:// URL"));
         return -1;
     }
     return 0;
@@ -213,7 +213,7 @@ static int
 check_nonempty(const char *v, char *why, size_t n)
 {
     if (*v == '\0' || str_has_ctrl(v)) {
-        snprintf(why, n, "expected a non-empty string on one line");
+        snprintf(why, n, _("expected a non-empty string on one line"));
         return -1;
     }
     return 0;
@@ -470,10 +470,10 @@ unknown_key(struct werr *e, const char *origin, const char *key, const char *nam
         if (d < best && d < strlen(name))
             best = d, near = &t->o[i];
     }
-    sb_add(&text, "unknown key (");
+    sb_add(&text, _("unknown key ("));
     if (near)
-        sb_printf(&text, "did you mean \"%s\"? ", near->key);
-    sb_add(&text, "known:");
+        sb_printf(&text, _("did you mean \"%s\"? "), near->key);
+    sb_add(&text, _("known:"));
     for (size_t i = 0; i < t->n; i++)
         sb_printf(&text, "%s %s", i ? "," : "", t->o[i].key);
     sb_addc(&text, ')');
@@ -488,7 +488,7 @@ bad_value(struct werr *e, const char *origin, const char *key, const struct opti
           const char *why, const char *value)
 {
     char *shown = o->secret ? secret_mask(value) : xstrdup(value), quoted[200];
-    char *text = xasprintf("%s, got \"%s\"", why, str_quote(shown, 80, quoted, sizeof quoted));
+    char *text = xasprintf(_("%s, got \"%s\""), why, str_quote(shown, 80, quoted, sizeof quoted));
 
     key_error(e, origin, key, text);
     free(text);
@@ -505,12 +505,12 @@ range_expected(const struct option *o, char *why, size_t n)
     char lo[32], hi[32];
 
     if (o->type == OPT_INT) {
-        snprintf(why, n, "expected a whole number from %d to %d", o->min, o->max);
+        snprintf(why, n, _("expected a whole number from %d to %d"), o->min, o->max);
         return;
     }
     units_format_duration(o->min, lo, sizeof lo);
     units_format_duration(o->max, hi, sizeof hi);
-    snprintf(why, n, "expected a duration from %s to %s (e.g. 30, 30s, 1m30s)", lo, hi);
+    snprintf(why, n, _("expected a duration from %s to %s (e.g. 30, 30s, 1m30s)"), lo, hi);
 }
 
 /* Parse text for an int-valued key into *out; -1 with "expected ..." in why. */
@@ -529,7 +529,7 @@ parse_int(const struct option *o, const char *v, int *out, char *why, size_t n)
             }
         for (const struct opt_name *k = o->names; k->name; k++)
             sb_printf(&names, "%s%s", k == o->names ? "" : ", ", k->name);
-        snprintf(why, n, "expected one of %s", names.buf);
+        snprintf(why, n, _("expected one of %s"), names.buf);
         sb_free(&names);
         return -1;
     }
@@ -884,8 +884,8 @@ set_json(void *base, const struct option *o, const char *key, json_t *v, const c
             break;
         if (json_integer_value(v) < o->min || json_integer_value(v) > o->max) {
             range_expected(o, why, sizeof why);
-            snprintf(why + strlen(why), sizeof why - strlen(why), ", got %" JSON_INTEGER_FORMAT,
-                     json_integer_value(v));
+            snprintf(why + strlen(why), sizeof why - strlen(why), _(", got %lld"),
+                     (long long)json_integer_value(v));
             return key_error(e, origin, key, why);
         }
         *int_slot(base, o) = (int)json_integer_value(v);
@@ -893,7 +893,7 @@ set_json(void *base, const struct option *o, const char *key, json_t *v, const c
     default:
         break;
     }
-    snprintf(why, sizeof why, "expected %s, got %s", type_expected[o->type], json_kind(v));
+    snprintf(why, sizeof why, _("expected %s, got %s"), _(type_expected[o->type]), json_kind(v));
     return key_error(e, origin, key, why);
 }
 
@@ -915,7 +915,7 @@ load_value(struct load *l, const char *key, json_t *v, struct werr *e)
     if (o == NULL)
         rc = unknown_key(e, l->file, key, key, &main_table);
     else if (l->seen[o - options])
-        rc = key_error(e, l->file, key, "given twice (nested and dotted?)");
+        rc = key_error(e, l->file, key, _("given twice (nested and dotted?)"));
     else
         rc = set_json(l->cfg, o, key, v, l->file, e);
     if (o)
@@ -938,10 +938,11 @@ load_provider(struct load *l, const char *name, json_t *obj, struct config_provi
     if (!*name || strlen(name) > 32 ||
         strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
             strlen(name)) {
-        rc = at_line(l, key, e,
-                     key_error(e, l->file, key, "a provider name is 1-32 letters, digits, _ or -"));
+        rc = at_line(
+            l, key, e,
+            key_error(e, l->file, key, _("a provider name is 1-32 letters, digits, _ or -")));
     } else if (!json_is_object(obj)) {
-        rc = at_line(l, key, e, key_error(e, l->file, key, "expected an object"));
+        rc = at_line(l, key, e, key_error(e, l->file, key, _("expected an object")));
     } else {
         json_object_foreach(obj, k, x)
         {
@@ -957,7 +958,7 @@ load_provider(struct load *l, const char *name, json_t *obj, struct config_provi
         }
         if (rc == 0 && p->url == NULL)
             rc = at_line(l, key, e,
-                         key_error(e, l->file, url, "missing: every provider needs its url"));
+                         key_error(e, l->file, url, _("missing: every provider needs its url")));
     }
     free(url);
     free(key);
@@ -975,7 +976,7 @@ load_providers(struct load *l, json_t *v, struct werr *e)
     if (!json_is_object(v))
         return at_line(
             l, "providers", e,
-            key_error(e, l->file, "providers", "expected an object of providers by name"));
+            key_error(e, l->file, "providers", _("expected an object of providers by name")));
     free_providers(l->cfg);
     l->cfg->providers = xcalloc(json_object_size(v) + 1, sizeof *l->cfg->providers);
     json_object_foreach(v, name, p)

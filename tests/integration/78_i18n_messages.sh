@@ -73,6 +73,13 @@ t_eq "ar: router.c's error in Arabic" \
     "wisp: $(po_str ar 'bad --driver "%s": expected routeros or opennds' | sed 's/%s/junos/')" \
     "$(head -n 1 <<<"$ERR")"
 
+# config.c's explanation of a bad setting, in Indonesian.
+LANGUAGE=id WISP_MONEY_DECIMALS=9 w plan list
+t_eq "id: a bad money.decimals: exit 2" 2 "$RC"
+t_eq "id: config.c's explanation in Indonesian" \
+    "wisp: WISP_MONEY_DECIMALS: $(po_str id '%s: key "%s": %s' | sed 's/^%s: //; s/%s/money.decimals/; s/%s$//')$(po_str id 'expected a whole number from %d to %d' | sed 's/%d/0/; s/%d/3/')$(po_str id '%s, got "%s"' | sed 's/^%s//; s/%s/9/')" \
+    "$ERR"
+
 # Plurals: one form in Indonesian, six in Arabic (1, 2, 3..10, 11..99 differ).
 one=$'batch %<PRId64>: %<PRId64> voucher of plan %s\n'
 plural() { # LANG FORM BATCH COUNT: the line po/LANG.po gives
