@@ -107,7 +107,7 @@ listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
     else if (json_is_string(v))
         format_text(json_string_value(v), f, buf, n);
     else if (json_is_boolean(v))
-        snprintf(buf, n, "%s", json_is_true(v) ? "yes" : "no");
+        snprintf(buf, n, "%s", json_is_true(v) ? _("yes") : _("no"));
     else if (f == LF_DURATION && x > 0)
         units_format_duration(x, buf, n);
     else if (f == LF_DURATION)

@@ -49,7 +49,7 @@ printed_text(void *ctx, json_t *b, char *buf, size_t n)
     (void)ctx;
     listpane_format(json_object_get(b, "printed_at"), LF_TIME, buf, n);
     if (strcmp(buf, "-") == 0)
-        snprintf(buf, n, "not printed");
+        snprintf(buf, n, "%s", _("not printed"));
 }
 
 static enum theme_element
