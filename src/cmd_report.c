@@ -25,6 +25,8 @@ static const struct cmd_flag sales_flags[] = {
 
 static const char *const head[] = {
     "", N_("SOLD"), N_("TOPUPS"), N_("REVENUE"), N_("ACTIVATED"), N_("ORDERS"), NULL};
+/* the columns that count things (grouped as the locale groups numbers) */
+static const char *const counts[] = {"sold", "topups", "activated", "orders_completed"};
 static const char *const keys[] = {"group",   "sold",      "topups",
                                    "revenue", "activated", "orders_completed"};
 
@@ -57,7 +59,6 @@ money(long long c, char *buf, size_t n)
 static json_t *
 total_of(json_t *rows)
 {
-    static const char *const counts[] = {"sold", "topups", "activated", "orders_completed"};
     static const char *const sums[] = {"revenue", "voucher_revenue", "topup_revenue"};
     json_t *t = json_object(), *row;
     size_t i;
@@ -115,6 +116,11 @@ add_row(struct texttable *t, json_t *row, const struct config *cfg, bool total)
         shown, "revenue",
         json_string(locfmt_amount(cfg, json_string_value(json_object_get(row, "revenue")), buf,
                                   sizeof buf)));
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+        json_object_set_new(
+            shown, counts[k],
+            json_string(locfmt_count(json_integer_value(json_object_get(row, counts[k])), buf,
+                                     sizeof buf)));
     if (total)
         json_object_set_new(shown, "group", json_string(_("TOTAL")));
     else if (group)

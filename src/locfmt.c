@@ -74,6 +74,20 @@ locfmt_amount(const struct config *cfg, const char *amount, char *buf, size_t n)
 }
 
 const char *
+locfmt_count(long long v, char *buf, size_t n)
+{
+    struct sbuf sb = {0};
+
+    if (v < 0)
+        sb_addc(&sb, '-');
+    grouped(&sb, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, nl_langinfo(GROUPING),
+            nl_langinfo(THOUSANDS_SEP));
+    snprintf(buf, n, "%s", sb.buf ? sb.buf : "");
+    sb_free(&sb);
+    return buf;
+}
+
+const char *
 locfmt_money(const struct config *cfg, const char *amount, char *buf, size_t n)
 {
     const char *fmt = cfg && cfg->money_format ? cfg->money_format : "{currency} {amount}";

@@ -18,6 +18,10 @@ struct config;
  * Text that is no decimal ("-", "") is copied as it is. Returns buf. */
 const char *locfmt_amount(const struct config *cfg, const char *amount, char *buf, size_t n);
 
+/* A count (1500 vouchers sold) with the locale's thousands grouping
+ * (LC_NUMERIC: "1.500" under id_ID, "1500" under C). Returns buf. */
+const char *locfmt_count(long long v, char *buf, size_t n);
+
 /* The amount with the currency, as money.format places them
  * ("{currency} {amount}": "KES 1,234.50"; "{amount} {currency}"). */
 const char *locfmt_money(const struct config *cfg, const char *amount, char *buf, size_t n);

@@ -92,6 +92,8 @@ test_money(void **state)
     assert_string_equal(locfmt_money(&cfg, "1234.5", buf, sizeof buf), "1235 KES");
     cfg.money_decimals = 3;
     assert_string_equal(locfmt_money(&cfg, "2", buf, sizeof buf), "2.000 KES");
+    assert_string_equal(locfmt_count(1500, buf, sizeof buf), "1500"); /* C: no grouping */
+    assert_string_equal(locfmt_count(-7, buf, sizeof buf), "-7");
     config_free(&cfg);
 }
 
