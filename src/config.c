@@ -232,7 +232,7 @@ static const struct option options[] = {
      .type = OPT_STRING,
      .check = check_conninfo,
      .secret = true,
-     .unset = "(libpq defaults)",
+     .unset = N_("(libpq defaults)"),
      .help =
          "PostgreSQL: libpq conninfo or postgresql:// URI; unset = PG* variables, service files",
      .offset = AT(db)},
@@ -240,84 +240,84 @@ static const struct option options[] = {
      .type = OPT_STRING,
      .check = check_redis,
      .secret = true,
-     .unset = "(unset: live metrics off)",
+     .unset = N_("(unset: live metrics off)"),
      .help = "Redis for events and live metrics: " REDIS_URL_FORMS,
      .offset = AT(redis)},
     {.key = "shop.name",
      .type = OPT_STRING,
      .def = "wisp hotspot",
      .check = check_text,
-     .help = "shop name printed on voucher sheets and the console header",
+     .help = N_("shop name printed on voucher sheets and the console header"),
      .offset = AT(shop_name)},
     {.key = "currency",
      .type = OPT_STRING,
      .def = "USD",
      .check = check_currency,
-     .help = "currency code or symbol shown with prices",
+     .help = N_("currency code or symbol shown with prices"),
      .offset = AT(currency)},
     {.key = "money.format",
      .type = OPT_STRING,
      .def = "{currency} {amount}",
      .check = check_money_format,
-     .help = "how a price is written on sheets, tickets and reports: {currency} and {amount}",
+     .help = N_("how a price is written on sheets, tickets and reports: {currency} and {amount}"),
      .offset = AT(money_format)},
     {.key = "money.decimals",
      .type = OPT_INT,
      .def = "2",
      .min = 0,
      .max = 3,
-     .help = "digits after the decimal point of a price on sheets, tickets and reports",
+     .help = N_("digits after the decimal point of a price on sheets, tickets and reports"),
      .offset = AT(money_decimals)},
     {.key = "login_url",
      .type = OPT_STRING,
      .def = "http://hotspot.lan/login?username={user}&password={pass}",
      .check = check_login_url,
-     .help = "hotspot login URL a voucher's QR code opens; {user} and {pass} are filled in",
+     .help = N_("hotspot login URL a voucher's QR code opens; {user} and {pass} are filled in"),
      .offset = AT(login_url)},
     {.key = "redis.prefix",
      .type = OPT_STRING,
      .def = "wisp:",
      .check = check_prefix,
-     .help = "prefix of every Redis key and channel, so shops can share one Redis",
+     .help = N_("prefix of every Redis key and channel, so shops can share one Redis"),
      .offset = AT(redis_prefix)},
     {.key = "theme",
      .type = OPT_STRING,
      .def = "default",
      .check = check_name,
-     .help = "console colour theme (a file in the themes directory)",
+     .help = N_("console colour theme (a file in the themes directory)"),
      .offset = AT(theme)},
     {.key = "qr.ecc",
      .type = OPT_ENUM,
      .def = "M",
      .names = ecc_names,
-     .help = "QR error correction level: L, M, Q or H",
+     .help = N_("QR error correction level: L, M, Q or H"),
      .offset = AT(qr_ecc)},
     {.key = "worker.interval",
      .type = OPT_DURATION,
      .def = "10s",
      .min = 0,
      .max = 86400,
-     .help = "between a router's polls and the worker's ticks; 0 = back to back",
+     .help = N_("between a router's polls and the worker's ticks; 0 = back to back"),
      .offset = AT(worker_interval)},
     {.key = "worker.embedded",
      .type = OPT_ENUM,
      .def = "auto",
      .names = embedded_names,
-     .help = "console runs a worker thread: auto (when no worker is seen), on or off",
+     .help = N_("console runs a worker thread: auto (when no worker is seen), on or off"),
      .offset = AT(worker_embedded)},
     {.key = "ssh.connect_timeout",
      .type = OPT_DURATION,
      .def = "5s",
      .min = 1,
      .max = 600,
-     .help = "time allowed to connect and log in to a router",
+     .help = N_("time allowed to connect and log in to a router"),
      .offset = AT(ssh_connect_timeout)},
     {.key = "ssh.command_timeout",
      .type = OPT_DURATION,
      .def = "15s",
      .min = 1,
      .max = 600,
-     .help = "time allowed to one command on a router",
+     .help = N_("time allowed to one command on a router"),
      .offset = AT(ssh_command_timeout)},
 };
 #undef AT
@@ -648,7 +648,7 @@ value_text(const void *base, const struct option *o)
         const char *v = text_of(base, o);
 
         if (v == NULL)
-            return xstrdup(o->unset ? o->unset : "(unset)");
+            return xstrdup(o->unset ? _(o->unset) : _("(unset)"));
         return o->secret ? secret_mask(v) : xstrdup(v);
     }
     if (o->type == OPT_ENUM)
@@ -1236,12 +1236,12 @@ config_help(FILE *out)
         char env[64];
 
         env_name(o, env, sizeof env);
-        fprintf(out, "%-*s %-24s default ", SHOW_KEY, o->key, env);
+        fprintf(out, "%-*s %-24s ", SHOW_KEY, o->key, env);
         if (o->def)
-            fprintf(out, "\"%s\"", o->def);
+            fprintf(out, _("default \"%s\""), o->def);
         else
-            fputs(o->unset ? o->unset : "(unset)", out);
-        fprintf(out, "%s\n%-*s %s\n", o->secret ? ", secret (shown masked)" : "", SHOW_KEY, "",
-                o->help);
+            fprintf(out, _("default %s"), o->unset ? _(o->unset) : _("(unset)"));
+        fprintf(out, "%s\n%-*s %s\n", o->secret ? _(", secret (shown masked)") : "", SHOW_KEY, "",
+                _(o->help));
     }
 }
