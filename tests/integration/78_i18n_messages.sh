@@ -80,6 +80,20 @@ t_eq "id: config.c's explanation in Indonesian" \
     "wisp: WISP_MONEY_DECIMALS: $(po_str id '%s: key "%s": %s' | sed 's/^%s: //; s/%s/money.decimals/; s/%s$//')$(po_str id 'expected a whole number from %d to %d' | sed 's/%d/0/; s/%d/3/')$(po_str id '%s, got "%s"' | sed 's/^%s//; s/%s/9/')" \
     "$ERR"
 
+# The rule for errors and logs: an unreachable router's error in Arabic from
+# `router test`, the same error in English in the worker's log (its threads
+# speak English whatever the environment says).
+touch "$T/k" && chmod 600 "$T/k"
+w router add shut --host 127.0.0.1 --port 1 --user x --key "$T/k" --driver routeros --accept-new-hostkey
+LANGUAGE=ar w router test shut
+t_eq "ar: router test of a closed port: exit 1" 1 "$RC"
+t_contains "ar: router test: ssh.c's error in Arabic" \
+    "$(po_str ar 'cannot connect to %s port %d: %s' | sed 's/%s/127.0.0.1/; s/%d/1/; s/: %s$//')" "$ERR"
+LANGUAGE=ar w worker --once
+t_contains "ar: the worker's log in English" "cannot connect to 127.0.0.1 port 1" "$OUT$ERR"
+t_not_contains "ar: no Arabic in the worker's log" "$(po_str ar 'cannot connect to %s port %d: %s' | cut -c1-10)" "$OUT$ERR"
+w router rm shut
+
 # Plurals: one form in Indonesian, six in Arabic (1, 2, 3..10, 11..99 differ).
 one=$'batch %<PRId64>: %<PRId64> voucher of plan %s\n'
 plural() { # LANG FORM BATCH COUNT: the line po/LANG.po gives
