@@ -88,7 +88,7 @@ operator_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                         role);
     if ((db = cmd_db(ctx, e)) == NULL)
         return -1;
-    pw = cmd_read_password(ctx, "password for the new operator: ", true,
+    pw = cmd_read_password(ctx, _("password for the new operator: "), true,
                            args_has(a, "password-stdin"), e);
     if (pw == NULL)
         return -1;
@@ -111,7 +111,7 @@ operator_passwd_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
 
     if ((db = cmd_db(ctx, e)) == NULL)
         return -1;
-    pw = cmd_read_password(ctx, "new password: ", true, args_has(a, "password-stdin"), e);
+    pw = cmd_read_password(ctx, _("new password: "), true, args_has(a, "password-stdin"), e);
     if (pw == NULL)
         return -1;
     rc = operator_passwd(db, a->pos[0], pw, e);
