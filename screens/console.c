@@ -264,8 +264,8 @@ console_main(struct config *cfg, struct werr *e)
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return werr_set(e, WISP_EUSAGE,
-                        "the console needs a terminal; for scripts use `wisp COMMAND` "
-                        "(see wisp --help)");
+                        _("the console needs a terminal; for scripts use `wisp COMMAND` "
+                          "(see wisp --help)"));
     if ((login = probe_database(cfg, e)) < 0)
         return -1;
     gethostname(con.host, sizeof con.host - 1);
