@@ -31,7 +31,7 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
-            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils
+            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils locales
 # pango-view: the tickets' test draws their text itself (tests/tools/inkcmp.py)
 DEB_PKGS += pango1.0-tools
 

@@ -567,6 +567,16 @@ cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)
 }
 
 void
+cmd_label(FILE *out, const char *label, int cols)
+{
+    const char *text = _(label);
+    int w = str_width(text);
+
+    fputs(text, out);
+    fprintf(out, "%*s", w < cols ? cols - w : 1, "");
+}
+
+void
 cmd_done(struct cmd_ctx *ctx, json_t *result, const char *fmt, ...)
 {
     va_list ap;

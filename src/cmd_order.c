@@ -8,6 +8,7 @@
 #include "wisp/cli.h"
 #include "wisp/events.h"
 #include "wisp/i18n.h"
+#include "wisp/locfmt.h"
 #include "wisp/order.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
@@ -85,9 +86,9 @@ order_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 static int
 order_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID",     "STATUS",     "PRODUCT",  "CUSTOMER",
-                                       "AMOUNT", "PIN",        "PROVIDER", "REF",
-                                       "TRIES",  "LAST ERROR", NULL};
+    static const char *const head[] = {
+        N_("ID"),       N_("STATUS"), N_("PRODUCT"), N_("CUSTOMER"),   N_("AMOUNT"), N_("PIN"),
+        N_("PROVIDER"), N_("REF"),    N_("TRIES"),   N_("LAST ERROR"), NULL};
     static const char *const keys[] = {"id",       "status",     "product",  "customer",
                                        "amount",   "has_pin",    "provider", "provider_ref",
                                        "attempts", "last_error", NULL};
@@ -249,7 +250,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     struct db *db;
     int64_t id;
     json_t *ord;
-    char *url = NULL, *what = NULL, *title = NULL, serial[32], pin[256];
+    char *url = NULL, *what = NULL, *title = NULL, serial[64], pin[256], price[96];
     struct template tpl = {0};
     bool have_tpl = false;
     int rc;
@@ -269,7 +270,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     o.paper = o.format == SHEET_ESCPOS ? PAPER_80MM : PAPER_A4;
     o.columns = 1;
     o.shop_name = ctx->cfg->shop_name;
-    o.currency = ctx->cfg->currency;
+    o.currency = NULL; /* in the card's price, as money.format writes it */
     o.ecc = (char)ctx->cfg->qr_ecc;
     /* --template: a bad one stops here, before the PIN is read */
     if (template_for_print(&tpl, args_get(a, "template"), NULL, o.format, o.paper, 0, &have_tpl,
@@ -281,7 +282,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
         return -1;
     }
     if (!str_eq(jstr(ord, "status"), "completed")) {
-        werr_set(e, WISP_ERUNTIME, "order %" PRId64 " is %s: no PIN to print yet", id,
+        werr_set(e, WISP_ERUNTIME, _("order %" PRId64 " is %s: no PIN to print yet"), id,
                  jstr(ord, "status"));
         json_decref(ord);
         template_free(&tpl);
@@ -309,12 +310,14 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     } else {
         url = xstrdup(pin);
     }
-    snprintf(serial, sizeof serial, "order %" PRId64, id);
-    what = xasprintf("for %s", jstr(ord, "customer"));
+    snprintf(serial, sizeof serial, _("order %" PRId64), id);
+    what = xasprintf(_("for %s"), jstr(ord, "customer"));
     card.code = pin;
     title = plan_title(db, jstr(ord, "product")); /* a plan's title, in any script */
     card.plan = title ? title : jstr(ord, "product");
-    card.price = *jstr(ord, "amount") ? jstr(ord, "amount") : "-";
+    card.price = *jstr(ord, "amount")
+                     ? locfmt_money(ctx->cfg, jstr(ord, "amount"), price, sizeof price)
+                     : "-";
     card.validity = what;
     card.serial = serial;
     card.url = url;

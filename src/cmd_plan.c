@@ -108,9 +108,9 @@ fmt_field(json_t *v, bool size)
 static int
 plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"NAME",   "PRICE",    "TIME",     "DATA",
-                                       "RATE",   "VALIDITY", "USERS",    "PROFILE",
-                                       "ACTIVE", "TITLE",    "TEMPLATE", NULL};
+    static const char *const head[] = {
+        N_("NAME"),     N_("PRICE"), N_("TIME"),    N_("DATA"),   N_("RATE"),     N_("VALIDITY"),
+        N_("USERS"),    N_("PROFILE"), N_("ACTIVE"), N_("TITLE"), N_("TEMPLATE"), NULL};
     struct texttable t;
     struct db *db;
     json_t *list, *p;

@@ -10,6 +10,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/i18n.h"
+#include "wisp/locfmt.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
 #include "wisp/router.h"
@@ -55,8 +56,8 @@ int_flag(const struct cmd_args *a, const char *name, int64_t min, int64_t max, i
     }
     if (str_to_i64(v, min, max, out) < 0)
         return werr_set(e, WISP_EUSAGE,
-                        "bad --%s \"%s\": expected a whole number %" PRId64 "..%" PRId64, name, v,
-                        min, max);
+                        _("bad --%s \"%s\": expected a whole number %" PRId64 "..%" PRId64), name,
+                        v, min, max);
     return 0;
 }
 
@@ -88,9 +89,11 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_create(db, &s, &batch, e) < 0)
         return -1;
-    cmd_done(ctx,
-             json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
-             _("batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n"), batch, s.count, s.plan);
+    cmd_done(
+        ctx, json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
+        ngettext("batch %" PRId64 ": %" PRId64 " voucher of plan %s\n",
+                 "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", (unsigned long)s.count),
+        batch, s.count, s.plan);
     return 0;
 }
 
@@ -140,8 +143,9 @@ list_row(json_t *row, void *arg)
 static int
 list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"CODE",  "PASSWORD", "PLAN", "PRICE", "STATUS",
-                                       "BATCH", "CREATED",  "SOLD", NULL};
+    static const char *const head[] = {N_("CODE"),    N_("PASSWORD"), N_("PLAN"),
+                                       N_("PRICE"),   N_("STATUS"),   N_("BATCH"),
+                                       N_("CREATED"), N_("SOLD"),     NULL};
     struct voucher_filter f = {0};
     struct list_out lo = {.out = ctx->out};
     struct db *db;
@@ -261,29 +265,46 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     desc = plan_describe(jnum(v, "duration_s", b1, sizeof b1), jnum(v, "data_bytes", b2, sizeof b2),
                          jstr(v, "rate_limit"), jnum(v, "validity_s", b3, sizeof b3));
-    fprintf(ctx->out, "code        %s\n", code);
-    fprintf(ctx->out, "password    %s\n",
-            hidden     ? "(hidden: --reveal shows it, audited)"
+    /* TRANSLATORS: the labels of `voucher show`, before each value */
+    cmd_label(ctx->out, N_("code"), 12);
+    fprintf(ctx->out, "%s\n", code);
+    cmd_label(ctx->out, N_("password"), 12);
+    fprintf(ctx->out, "%s\n",
+            hidden     ? _("(hidden: --reveal shows it, audited)")
             : userpass ? jstr(v, "password")
-                       : "(same as code)");
-    fprintf(ctx->out, "plan        %s (%s)\n", jstr(v, "plan"), desc);
-    fprintf(ctx->out, "price       %s %s\n", jstr(v, "price"), ctx->cfg->currency);
-    fprintf(ctx->out, "status      %s\n", jstr(v, "status"));
-    fprintf(ctx->out, "batch       %s, serial %s\n", jnum(v, "batch_id", b1, sizeof b1),
+                       : _("(same as code)"));
+    cmd_label(ctx->out, N_("plan"), 12);
+    fprintf(ctx->out, "%s (%s)\n", jstr(v, "plan"), desc);
+    cmd_label(ctx->out, N_("price"), 12);
+    fprintf(ctx->out, "%s %s\n", jstr(v, "price"), ctx->cfg->currency);
+    cmd_label(ctx->out, N_("status"), 12);
+    fprintf(ctx->out, "%s\n", jstr(v, "status"));
+    cmd_label(ctx->out, N_("batch"), 12);
+    fprintf(ctx->out, _("%s, serial %s\n"), jnum(v, "batch_id", b1, sizeof b1),
             jnum(v, "serial", b2, sizeof b2));
-    fprintf(ctx->out, "created     %s\n", jstr(v, "created_at"));
-    if (jstr(v, "sold_at"))
-        fprintf(ctx->out, "sold        %s by %s\n", jstr(v, "sold_at"), jstr(v, "sold_by"));
-    if (jstr(v, "first_used_at"))
-        fprintf(ctx->out, "first used  %s\n", jstr(v, "first_used_at"));
-    if (jstr(v, "expires_at"))
-        fprintf(ctx->out, "expires     %s\n", jstr(v, "expires_at"));
-    if (jstr(v, "disabled_at"))
-        fprintf(ctx->out, "disabled    %s\n", jstr(v, "disabled_at"));
+    cmd_label(ctx->out, N_("created"), 12);
+    fprintf(ctx->out, "%s\n", jstr(v, "created_at"));
+    if (jstr(v, "sold_at")) {
+        cmd_label(ctx->out, N_("sold"), 12);
+        fprintf(ctx->out, _("%s by %s\n"), jstr(v, "sold_at"), jstr(v, "sold_by"));
+    }
+    if (jstr(v, "first_used_at")) {
+        cmd_label(ctx->out, N_("first used"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "first_used_at"));
+    }
+    if (jstr(v, "expires_at")) {
+        cmd_label(ctx->out, N_("expires"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "expires_at"));
+    }
+    if (jstr(v, "disabled_at")) {
+        cmd_label(ctx->out, N_("disabled"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "disabled_at"));
+    }
+    cmd_label(ctx->out, N_("login URL"), 12);
     if (hidden) {
-        fprintf(ctx->out, "login URL   (holds the password: --reveal shows it)\n");
+        fputs(_("(holds the password: --reveal shows it)\n"), ctx->out);
     } else {
-        fprintf(ctx->out, "login URL   %s\n\n", url);
+        fprintf(ctx->out, "%s\n\n", url);
         print_qr(ctx->out, url, (char)ctx->cfg->qr_ecc, ctx->tty, e);
     }
     free(desc);
@@ -380,10 +401,14 @@ toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr 
     if (code)
         cmd_printf(ctx, disable ? _("voucher %s disabled\n") : _("voucher %s enabled\n"), code);
     else
-        cmd_printf(ctx,
-                   disable ? _("batch %" PRId64 ": %" PRId64 " vouchers disabled\n")
-                           : _("batch %" PRId64 ": %" PRId64 " vouchers enabled\n"),
-                   batch, n);
+        cmd_printf(
+            ctx,
+            disable
+                ? ngettext("batch %" PRId64 ": %" PRId64 " voucher disabled\n",
+                           "batch %" PRId64 ": %" PRId64 " vouchers disabled\n", (unsigned long)n)
+                : ngettext("batch %" PRId64 ": %" PRId64 " voucher enabled\n",
+                           "batch %" PRId64 ": %" PRId64 " vouchers enabled\n", (unsigned long)n),
+            batch, n);
     return 0;
 }
 
@@ -463,7 +488,7 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                         _("--json goes with -o FILE or --lp (the sheet is the output)"));
     o.columns = (int)columns;
     o.shop_name = ctx->cfg->shop_name;
-    o.currency = ctx->cfg->currency;
+    o.currency = NULL; /* in each card's price, as money.format writes it */
     o.ecc = (char)ctx->cfg->qr_ecc;
     if (ctx->progress && (out || lp || !ctx->tty)) { /* not between a sheet's lines */
         o.progress = print_progress;
@@ -491,6 +516,12 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     o.layout = have_tpl ? &tpl.layout : NULL;
     if (voucher_cards(db, &q, &cards, &n, e) < 0)
         goto out;
+    for (size_t i = 0; i < n; i++) { /* the price as the shop writes it, in every format */
+        char buf[96], *price = xstrdup(locfmt_money(ctx->cfg, cards[i].price, buf, sizeof buf));
+
+        free((char *)cards[i].price);
+        cards[i].price = price;
+    }
     if (sink_open(&sink, ctx->out, out, lp, o.format == SHEET_ESCPOS, e) < 0)
         goto out;
     rc = sheet_write(sink.f, &o, cards, n, e);
@@ -508,9 +539,11 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         cmd_result(ctx, res);
     }
     if (rc == 0 && out)
-        cmd_printf(ctx, _("printed %zu vouchers to %s\n"), n, out);
+        cmd_printf(ctx, ngettext("printed %zu voucher to %s\n", "printed %zu vouchers to %s\n", n),
+                   n, out);
     else if (rc == 0 && lp)
-        cmd_printf(ctx, _("printed %zu vouchers with lp\n"), n);
+        cmd_printf(
+            ctx, ngettext("printed %zu voucher with lp\n", "printed %zu vouchers with lp\n", n), n);
 out:
     voucher_cards_free(cards, n);
     free(codes);
@@ -523,8 +556,9 @@ out:
 static int
 batch_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID",      "PLAN",     "COUNT",   "NEW", "SOLD",    "ACTIVE",
-                                       "EXPIRED", "DISABLED", "CREATED", "BY",  "PRINTED", NULL};
+    static const char *const head[] = {N_("ID"),      N_("PLAN"),   N_("COUNT"),   N_("NEW"),
+                                       N_("SOLD"),    N_("ACTIVE"), N_("EXPIRED"), N_("DISABLED"),
+                                       N_("CREATED"), N_("BY"),     N_("PRINTED"), NULL};
     static const char *const keys[] = {"id",         "plan",       "count",     "new",
                                        "sold",       "active",     "expired",   "disabled",
                                        "created_at", "created_by", "printed_at"};

@@ -45,7 +45,7 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
         if (i == 8 && !(editing && is_none(raw[i]))) {
             if (str_to_i64(raw[i], 0, 1000000, &n) < 0)
                 return werr_set(e, WISP_EUSAGE,
-                                "bad --low-stock \"%s\": expected a whole number 0..1000000",
+                                _("bad --low-stock \"%s\": expected a whole number 0..1000000"),
                                 raw[i]);
             snprintf(pv->low, sizeof pv->low, "%" PRId64, n);
             pv->v[i] = pv->low;
@@ -57,7 +57,7 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
             else if (str_eq(raw[i], "no") || str_eq(raw[i], "off") || str_eq(raw[i], "false"))
                 pv->v[i] = "false";
             else
-                return werr_set(e, WISP_EUSAGE, "bad --lock-mac \"%s\": expected yes or no",
+                return werr_set(e, WISP_EUSAGE, _("bad --lock-mac \"%s\": expected yes or no"),
                                 raw[i]);
             continue;
         }
@@ -92,7 +92,7 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
         case 5:
             if (str_to_i64(raw[i], 1, 1000, &n) < 0)
                 return werr_set(e, WISP_EUSAGE,
-                                "bad --shared-users \"%s\": expected a whole number 1..1000",
+                                _("bad --shared-users \"%s\": expected a whole number 1..1000"),
                                 raw[i]);
             snprintf(pv->shared, sizeof pv->shared, "%" PRId64, n);
             pv->v[i] = pv->shared;
@@ -102,7 +102,8 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
                 return -1;
             if (strpbrk(raw[i], "\"\\") != NULL)
                 return werr_set(e, WISP_EUSAGE,
-                                "bad --profile \"%s\": at most 64 characters, no quotes", raw[i]);
+                                _("bad --profile \"%s\": at most 64 characters, no quotes"),
+                                raw[i]);
             pv->v[i] = raw[i];
             break;
         case 9: /* any script, one line: the name stays ASCII for routers */
@@ -133,8 +134,8 @@ check_name(const char *name, struct werr *e)
                      "0123456789._-") != len ||
         strchr("._-", name[0]) != NULL)
         return werr_set(e, WISP_EUSAGE,
-                        "bad plan name \"%s\": 1-32 letters, digits, . _ - (starting with a "
-                        "letter or digit)",
+                        _("bad plan name \"%s\": 1-32 letters, digits, . _ - (starting with a "
+                          "letter or digit)"),
                         name);
     return 0;
 }
@@ -147,7 +148,7 @@ plan_add(struct db *db, const char *name, const struct plan_input *in, struct we
     if (check_name(name, e) < 0 || convert(in, false, &pv, e) < 0)
         return -1;
     if (pv.v[0] == NULL)
-        return werr_set(e, WISP_EUSAGE, "a plan needs --price");
+        return werr_set(e, WISP_EUSAGE, _("a plan needs --price"));
     return db_execv(db, e,
                     "SELECT wisp_plan_add($1, $2::numeric, $3::bigint, $4::bigint, $5,"
                     " $6::bigint, $7::integer, $8, $9::boolean, $10::integer, $11, $12)",
@@ -178,9 +179,9 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
     if (json_object_size(changes) == 0) {
         json_decref(changes);
         return werr_set(e, WISP_EUSAGE,
-                        "nothing to change: give at least one of --price, "
-                        "--duration, --data, --rate, --validity, --shared-users, "
-                        "--profile, --lock-mac, --low-stock, --title, --template");
+                        _("nothing to change: give at least one of --price, "
+                          "--duration, --data, --rate, --validity, --shared-users, "
+                          "--profile, --lock-mac, --low-stock, --title, --template"));
     }
     text = json_dumps(changes, JSON_COMPACT);
     json_decref(changes);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/qr.h"
 #include "wisp/render.h"
 #include "wisp/util.h"
@@ -101,8 +102,8 @@ render_layout_default(struct render_layout *l, enum sheet_paper paper, int colum
                                    .bold = true,
                                    .mono = true,
                                    .fit = true,
-                                   .label = "Code ",
-                                   .label2 = "User "});
+                                   .label = _("Code "),
+                                   .label2 = _("User ")});
     add_box(l, (struct render_box){.item = RI_PASSWORD,
                                    .x = tx,
                                    .y = ty + 5.4 * lead,
@@ -111,13 +112,13 @@ render_layout_default(struct render_layout *l, enum sheet_paper paper, int colum
                                    .bold = true,
                                    .mono = true,
                                    .fit = true,
-                                   .label = "Pass "});
+                                   .label = _("Pass ")});
     add_box(l, (struct render_box){.item = RI_SERIAL,
                                    .x = tx,
                                    .y = l->card_h - 14,
                                    .w = tw,
                                    .size = font - 1,
-                                   .label = "No. "});
+                                   .label = _("No. ")});
 }
 
 /* ---- cairo surfaces on a FILE -------------------------------------------- */
