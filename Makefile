@@ -6,7 +6,7 @@
 #   make bench      the benchmarks in tests/bench/
 #   make fuzz       each libFuzzer target in tests/fuzz/ for FUZZ_TIME seconds
 #                   (default 60); make check runs each for a few seconds
-#   make install    bin/wisp, its data, catalogs, man page, docs, completion and the
+#   make install    bin/wisp, its data (themes, templates), catalogs, man page, docs, completion and the
 #                   systemd units under PREFIX (/usr/local), staged under DESTDIR;
 #                   make uninstall removes them
 #   make deb        a Debian package, build/wisp_VERSION_ARCH.deb (debian/)
@@ -36,7 +36,7 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
             libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils \
-            libssl-dev systemd strace debhelper lintian fakeroot man-db
+            libssl-dev systemd strace debhelper lintian fakeroot man-db locales
 # pango-view: the tickets' test draws their text itself (tests/tools/inkcmp.py)
 DEB_PKGS += pango1.0-tools
 
@@ -216,7 +216,7 @@ units:
 	done
 
 install: bin/wisp $(MO_FILES) build/completion/wisp units
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(DATADIR)/templates \
 	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMD_UNITDIR) $(DESTDIR)$(SYSUSERS_DIR)
 	for l in $(PO_LANGS); do \
 	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
@@ -226,6 +226,7 @@ install: bin/wisp $(MO_FILES) build/completion/wisp units
 	sed 's|docs/\([a-z0-9_]*\.md\)|$(DOCDIR)/\1|g' docs/wisp.1 > $(DESTDIR)$(MANDIR)/wisp.1
 	chmod 644 $(DESTDIR)$(MANDIR)/wisp.1
 	install -m 644 themes/*.json $(DESTDIR)$(DATADIR)/themes/
+	install -m 644 templates/*.json templates/*.png $(DESTDIR)$(DATADIR)/templates/
 	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	install -m 644 build/completion/wisp $(DESTDIR)$(BASHCOMPDIR)/wisp
 	install -m 644 $(addprefix $(UNITS_OUT)/,$(UNITS)) $(DESTDIR)$(SYSTEMD_UNITDIR)/

@@ -28,6 +28,7 @@
 #include "wisp/ownworker.h"
 #include "wisp/pane.h"
 #include "wisp/prompt.h"
+#include "wisp/template.h"
 #include "wisp/runner.h"
 #include "wisp/sigpipe.h"
 
@@ -73,8 +74,8 @@ console_may(struct console *con, enum need need, const char *what)
         return false;
     }
     if (console_role(con) < need) {
-        console_say(con, "your role (%s) cannot %s", con->snap.group[0] ? con->snap.group : "none",
-                    what);
+        console_say(con, _("your role (%s) cannot %s"),
+                    con->snap.group[0] ? con->snap.group : "none", _(what));
         return false;
     }
     if (runner_busy(con->runner)) {
@@ -107,8 +108,23 @@ dialog_print_target(struct dialog *d, const char *file)
 {
     static const char *const dests[] = {"file", "printer (lp)"};
 
-    dialog_choice(d, "to", dests, 2);
-    dialog_text(d, "file/lp", file);
+    dialog_choice(d, N_("to"), dests, 2);
+    dialog_text(d, N_("file/lp"), file);
+}
+
+void
+dialog_template_choice(struct dialog *d, const char *none)
+{
+    const char *names[DIALOG_CHOICES] = {none};
+    json_t *list = template_list(), *t;
+    int n = 1;
+    size_t i;
+
+    json_array_foreach(list, i,
+                       t) if (n < DIALOG_CHOICES && json_is_string(json_object_get(t, "kind")))
+        names[n++] = json_string_value(json_object_get(t, "name"));
+    dialog_choice(d, N_("template"), names, n); /* the dialog keeps copies */
+    json_decref(list);
 }
 
 void
@@ -255,8 +271,8 @@ console_main(struct config *cfg, struct werr *e)
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return werr_set(e, WISP_EUSAGE,
-                        "the console needs a terminal; for scripts use `wisp COMMAND` "
-                        "(see wisp --help)");
+                        _("the console needs a terminal; for scripts use `wisp COMMAND` "
+                          "(see wisp --help)"));
     if ((login = probe_database(cfg, e)) < 0)
         return -1;
     gethostname(con.host, sizeof con.host - 1);

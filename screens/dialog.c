@@ -8,6 +8,7 @@
 #include "wisp/colors.h"
 #include "wisp/dialog.h"
 #include "wisp/draw.h"
+#include "wisp/i18n.h"
 #include "wisp/util.h"
 
 void
@@ -152,7 +153,20 @@ dialog_draw(const struct dialog *d)
         const struct dialog_field *f = &d->field[i];
 
         attrset(colors_attr(TH_DIALOG));
-        mvprintw(y + 3 + i, x + 2, "%-10s ", f->label);
+        {
+            /* the label in the operator's language (callers mark it N_; it
+             * stays the field's name for dialog_value), 10 columns wide */
+            const char *label = _(f->label);
+            int lw, rtl = str_has_rtl(label);
+
+            move(y + 3 + i, x + 2);
+            if (rtl)
+                addstr(STR_FSI);
+            addnstr(label, (int)str_fit(label, 10, &lw));
+            if (rtl)
+                addstr(STR_PDI);
+            printw("%*s ", 10 - lw, "");
+        }
         attrset(i == d->cur ? colors_attr(TH_SELECTED) : colors_attr(TH_DIALOG));
         if (f->nchoices)
             printw("\u2039 %s \u203a", f->choices[f->choice]);
@@ -162,6 +176,6 @@ dialog_draw(const struct dialog *d)
     }
     attrset(colors_attr(TH_DIALOG) | A_DIM);
     move(y + h - 1, x + 2);
-    draw_fit("Tab next  \u2190\u2192 choose  Enter on the last field: go  Esc", w - 4);
+    draw_fit(_("Tab next  \u2190\u2192 choose  Enter on the last field: go  Esc"), w - 4);
     attrset(A_NORMAL);
 }

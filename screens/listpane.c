@@ -11,6 +11,7 @@
 
 #include "wisp/colors.h"
 #include "wisp/draw.h"
+#include "wisp/i18n.h"
 #include "wisp/listpane.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -50,7 +51,7 @@ format_relative(const char *iso, enum listpane_format f, char *buf, size_t n)
     }
     d = f == LF_IN ? t - (long long)time(NULL) : (long long)time(NULL) - t;
     if (f == LF_IN && d <= 0) {
-        snprintf(buf, n, "due");
+        snprintf(buf, n, "%s", _("due"));
         return;
     }
     if (d < 0)
@@ -59,7 +60,9 @@ format_relative(const char *iso, enum listpane_format f, char *buf, size_t n)
         u++;
     if (f == LF_IN && u == 0) /* "in" says hours at most */
         u = 1;
-    snprintf(buf, n, f == LF_IN ? "in %lld%s" : "%lld%s ago", d / units[u].secs, units[u].unit);
+    /* TRANSLATORS: %lld%s is a span such as 5m or 2h (the units stay d, h, m, s) */
+    snprintf(buf, n, f == LF_IN ? _("in %lld%s") : _("%lld%s ago"), d / units[u].secs,
+             units[u].unit);
 }
 
 /* Stored or router text: shown, never obeyed; a timestamp to the minute. */
@@ -104,7 +107,7 @@ listpane_format(json_t *v, enum listpane_format f, char *buf, size_t n)
     else if (json_is_string(v))
         format_text(json_string_value(v), f, buf, n);
     else if (json_is_boolean(v))
-        snprintf(buf, n, "%s", json_is_true(v) ? "yes" : "no");
+        snprintf(buf, n, "%s", json_is_true(v) ? _("yes") : _("no"));
     else if (f == LF_DURATION && x > 0)
         units_format_duration(x, buf, n);
     else if (f == LF_DURATION)
@@ -306,7 +309,7 @@ listpane_sort(struct listpane *lp, bool reverse, const char *filter)
         lp->sort_rev = false;
     }
     listpane_set_rows(lp, lp->rows, filter);
-    return lp->cols[lp->sort_col].col.title;
+    return _(lp->cols[lp->sort_col].col.title);
 }
 
 json_t *
@@ -373,7 +376,7 @@ listpane_detail(const char *title, const struct detail_row *rows, int n, json_t 
         char v[256];
 
         listpane_format(json_object_get(obj, rows[i].key), rows[i].fmt, v, sizeof v);
-        draw_at(y + 3 + i, x + 2, rows[i].label, 16);
+        draw_at(y + 3 + i, x + 2, _(rows[i].label), 16);
         move(y + 3 + i, x + 19);
         draw_fit(v, w - 21);
     }

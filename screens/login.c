@@ -54,11 +54,18 @@ with_credentials(const char *conninfo, const char *user, const char *password)
 static void
 reason_only(char *msg)
 {
+    /* db.c's message in the operator's language: what comes before its
+     * "%s: %s" and after it are the parts to drop */
+    const char *fmt = _("cannot connect to PostgreSQL at %s: %s (set --db, WISP_DB or "
+                        "PGHOST/PGDATABASE)");
+    const char *mid = strstr(fmt, "%s: %s");
     char *p = strstr(msg, "\": ");
 
-    if (str_starts(msg, "cannot connect to PostgreSQL at ") && p)
+    if (!mid)
+        return;
+    if (strncmp(msg, fmt, (size_t)(mid - fmt)) == 0 && p)
         memmove(msg, p + 3, strlen(p + 3) + 1);
-    if ((p = strstr(msg, " (set --db")) != NULL)
+    if (mid[6] && (p = strstr(msg, mid + 6)) != NULL)
         *p = '\0';
 }
 

@@ -109,7 +109,7 @@ take_result(struct console *con)
         console_load_theme(con, json_string_value(json_object_get(d.result, "theme")));
         colors_apply(&con->theme, con->no_color);
         if (con->message[0] == '\0')
-            console_say(con, "theme %s%s", con->theme.name,
+            console_say(con, _("theme %s%s"), con->theme.name,
                         con->no_color ? " (NO_COLOR is set: no colours)" : "");
         free(d.output); /* the footer says it */
         d.output = NULL;

@@ -50,7 +50,7 @@ bool
 pane_state(struct pane *p, json_t *rows, int y, int h)
 {
     const char *what =
-        p->con->snap.db_up ? "loading ..." : "no data yet: the database is unreachable";
+        p->con->snap.db_up ? _("loading ...") : _("no data yet: the database is unreachable");
     int w = COLS - 8 < 90 ? COLS - 8 : 90, x = (COLS - w) / 2, line = y + h / 3;
 
     if (rows && json_array_size(rows) > 0)

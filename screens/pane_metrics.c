@@ -62,8 +62,9 @@ static void
 hour_graphs(json_t *last, int y, int h)
 {
     static const char *const keys[] = {"sessions", "rx_bps", "tx_bps"};
-    static const char *const titles[] = {"ONLINE", "IN (from clients)", "OUT (to clients)"};
-    static const char *const shorts[] = {"ONLINE", "IN", "OUT"};
+    static const char *const titles[] = {N_("ONLINE"), N_("IN (from clients)"),
+                                         N_("OUT (to clients)")};
+    static const char *const shorts[] = {N_("ONLINE"), N_("IN"), N_("OUT")};
     int w = (COLS - 4) / 3;
 
     for (int k = 0; k < 3; k++) {
@@ -71,7 +72,7 @@ hour_graphs(json_t *last, int y, int h)
         double v[64], fit[512];
         size_t n = values(json_object_get(last, keys[k]), v, 64), cols, shown;
         int cells = graph_cells(h, w, v, n, fmt);
-        char title[64], left[16], mid[16];
+        char title[192], left[16], mid[16];
 
         if (cells == 0 || n == 0)
             continue;
@@ -81,11 +82,11 @@ hour_graphs(json_t *last, int y, int h)
         for (size_t j = 0; j < cols; j++) /* the newest `shown`, spread over the width */
             fit[j] = v[n - shown + j * shown / cols];
         if (shown == 60)
-            snprintf(title, sizeof title, "%s  last hour", titles[k]);
+            snprintf(title, sizeof title, _("%s  last hour"), _(titles[k]));
         else
-            snprintf(title, sizeof title, "%s  last %zu min", titles[k], shown);
+            snprintf(title, sizeof title, _("%s  last %zu min"), _(titles[k]), shown);
         if (str_width(title) > w) /* a narrow graph: its short title */
-            snprintf(title, sizeof title, "%s  last %zu min", shorts[k], shown);
+            snprintf(title, sizeof title, _("%s  last %zu min"), _(shorts[k]), shown);
         snprintf(left, sizeof left, "-%zum", shown);
         snprintf(mid, sizeof mid, "-%zum", shown / 2);
         graph_draw(y, 2 + k * (w + 1), h, w, fit, cols, title, fmt, left, mid,
@@ -100,7 +101,7 @@ hour_bars(json_t *hours, const char *currency, int y, int h)
 {
     static const char *const keys[] = {"sold", "revenue"};
     int per = COLS >= 110 ? 2 : 1, width = 24 * per, gap = 4;
-    char title[64];
+    char title[192];
 
     for (int k = 0; k < 2; k++) {
         const char *labels[48] = {0};
@@ -115,9 +116,9 @@ hour_bars(json_t *hours, const char *currency, int y, int h)
         for (int i = 0; i < width; i++)
             wide[i] = (size_t)(i / per) < n ? v[i / per] : NAN;
         if (k == 0)
-            snprintf(title, sizeof title, "SOLD TODAY by hour");
+            snprintf(title, sizeof title, "%s", _("SOLD TODAY by hour"));
         else
-            snprintf(title, sizeof title, "REVENUE (%s) by hour", currency);
+            snprintf(title, sizeof title, _("REVENUE (%s) by hour"), currency);
         graph_draw_bars(y, x, h, wide, (size_t)width, title, labels, colors_attr(TH_TABLE_HEADER),
                         colors_attr(TH_OK));
     }
@@ -191,8 +192,8 @@ top_lists(json_t *m, int y, int rows)
     json_t *r;
     char line[192], a[32];
 
-    heading(y, 2, "TOP PLANS TODAY");
-    heading(y, x, "TOP CLIENTS (last 10 min)");
+    heading(y, 2, _("TOP PLANS TODAY"));
+    heading(y, x, _("TOP CLIENTS (last 10 min)"));
     json_array_foreach(json_object_get(m, "top_plans"), i, r)
     {
         if ((int)i >= rows)
@@ -217,25 +218,30 @@ top_lists(json_t *m, int y, int rows)
 static void
 draw_now(json_t *m, const char *currency, int y)
 {
-    char a[32], b[32], online[32], sold[32], rest[160], money[96];
+    char a[32], b[32], online[32], sold[32], rest[192], money[192];
 
-    heading(y, 2, "NOW");
+    heading(y, 2, _("NOW"));
     attrset(colors_attr(TH_DIM));
-    move(y, 5);
+    move(y, 2 + str_width(_("NOW")));
     draw_fit(str_eq(json_string_value(json_object_get(m, "source")), "redis")
-                 ? "   from the live metrics (Redis)"
-                 : "   from PostgreSQL",
+                 ? _("   from the live metrics (Redis)")
+                 : _("   from PostgreSQL"),
              COLS - 6);
     snprintf(online, sizeof online, "%lld", metrics_num(m, "active_sessions"));
-    snprintf(rest, sizeof rest, " sessions    in %s    out %s",
+    snprintf(rest, sizeof rest,
+             ngettext(" session    in %s    out %s", " sessions    in %s    out %s",
+                      (unsigned long)metrics_num(m, "active_sessions")),
              bps(metrics_num(m, "rx_bps"), a, sizeof a),
              bps(metrics_num(m, "tx_bps"), b, sizeof b));
-    figures(y + 1, (const char *const[]){"online ", online, rest}, 3);
+    figures(y + 1, (const char *const[]){_("online "), online, rest}, 3);
     snprintf(sold, sizeof sold, "%lld", metrics_num(m, "sold_today"));
-    snprintf(money, sizeof money, " vouchers, %s %s    first logins %lld", currency,
-             json_string_value(json_object_get(m, "revenue_today")) ?: "0",
+    snprintf(money, sizeof money,
+             ngettext(" voucher, %s %s    first logins %lld",
+                      " vouchers, %s %s    first logins %lld",
+                      (unsigned long)metrics_num(m, "sold_today")),
+             currency, json_string_value(json_object_get(m, "revenue_today")) ?: "0",
              metrics_num(m, "activated_today"));
-    figures(y + 2, (const char *const[]){"sold today ", sold, money}, 3);
+    figures(y + 2, (const char *const[]){_("sold today "), sold, money}, 3);
 }
 
 static void
@@ -271,15 +277,15 @@ draw(struct pane *p, int y, int h, enum reaction r)
         hour_bars(json_object_get(m, "today_hours"), currency, line, bh);
         line += bh + 1;
     }
-    heading(line++, 2, "ORDER PIPELINE (today and in flight)");
+    heading(line++, 2, _("ORDER PIPELINE (today and in flight)"));
     orders_counts(json_object_get(m, "orders"), line++, COLS);
     line++;
-    heading(line++, 2, "ROUTERS");
+    heading(line++, 2, _("ROUTERS"));
     router_squares(p->con->snap.routers, line, rl);
     line += rl + 1;
     top_lists(m, line, y + h - 2 - line);
     attrset(colors_attr(TH_DIM));
-    draw_at(y + h - 1, 2, "R: sales reports (today, this week, this month)", COLS - 4);
+    draw_at(y + h - 1, 2, _("R: sales reports (today, this week, this month)"), COLS - 4);
     attrset(A_NORMAL);
 }
 

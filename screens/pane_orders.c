@@ -55,17 +55,17 @@ order_pin_text(void *ctx, json_t *o, char *buf, size_t n)
 
 /* At 80 columns: id, customer, product, status, PIN and the error. */
 static const struct listpane_column columns[] = {
-    {{"ID", 7, true, 0}, "id", LF_INT},
-    {{"AGE", 9, true, 6}, "created_at", LF_AGO},
-    {{"CUSTOMER", 14, false, 0}, "customer", LF_TEXT},
-    {{"PRODUCT", 12, false, 0}, "product", LF_TEXT},
-    {{"AMOUNT", 8, true, 5}, "amount", LF_TEXT},
-    {{"STATUS", 11, false, 0}, "status", LF_TEXT, .states = order_states},
-    {{"PROVIDER REF", 13, false, 9}, "provider_ref", LF_TEXT},
-    {{"TRIES", 5, true, 7}, "attempts", LF_INT},
-    {{"NEXT CHECK", 10, true, 8}, "next_check_at", LF_IN},
-    {{"PIN", 14, false, 0}, "pin", LF_TEXT, .text = order_pin_text, .secret = true},
-    {{"LAST ERROR", 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
+    {{N_("ID"), 7, true, 0}, "id", LF_INT},
+    {{N_("AGE"), 9, true, 6}, "created_at", LF_AGO},
+    {{N_("CUSTOMER"), 14, false, 0}, "customer", LF_TEXT},
+    {{N_("PRODUCT"), 12, false, 0}, "product", LF_TEXT},
+    {{N_("AMOUNT"), 8, true, 5}, "amount", LF_TEXT},
+    {{N_("STATUS"), 11, false, 0}, "status", LF_TEXT, .states = order_states},
+    {{N_("PROVIDER REF"), 13, false, 9}, "provider_ref", LF_TEXT},
+    {{N_("TRIES"), 5, true, 7}, "attempts", LF_INT},
+    {{N_("NEXT CHECK"), 10, true, 8}, "next_check_at", LF_IN},
+    {{N_("PIN"), 14, false, 0}, "pin", LF_TEXT, .text = order_pin_text, .secret = true},
+    {{N_("LAST ERROR"), 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
 };
 
 static void
@@ -119,15 +119,15 @@ draw(struct pane *p, int y, int h, enum reaction r)
 }
 
 static const struct detail_row detail_rows[] = {
-    {"status", "status", LF_TEXT},         {"channel", "channel", LF_TEXT},
-    {"product", "product", LF_TEXT},       {"customer", "customer", LF_TEXT},
-    {"extra", "extra", LF_TEXT},           {"amount", "amount", LF_TEXT},
-    {"provider", "provider", LF_TEXT},     {"provider ref", "provider_ref", LF_TEXT},
-    {"voucher id", "voucher_id", LF_INT},  {"attempts", "attempts", LF_INT},
-    {"checks", "checks", LF_INT},          {"next check", "next_check_at", LF_IN},
-    {"last error", "last_error", LF_TEXT}, {"created", "created_at", LF_AGO},
-    {"sent", "sent_at", LF_AGO},           {"completed", "completed_at", LF_AGO},
-    {"created by", "created_by", LF_TEXT},
+    {N_("status"), "status", LF_TEXT},         {N_("channel"), "channel", LF_TEXT},
+    {N_("product"), "product", LF_TEXT},       {N_("customer"), "customer", LF_TEXT},
+    {N_("extra"), "extra", LF_TEXT},           {N_("amount"), "amount", LF_TEXT},
+    {N_("provider"), "provider", LF_TEXT},     {N_("provider ref"), "provider_ref", LF_TEXT},
+    {N_("voucher id"), "voucher_id", LF_INT},  {N_("attempts"), "attempts", LF_INT},
+    {N_("checks"), "checks", LF_INT},          {N_("next check"), "next_check_at", LF_IN},
+    {N_("last error"), "last_error", LF_TEXT}, {N_("created"), "created_at", LF_AGO},
+    {N_("sent"), "sent_at", LF_AGO},           {N_("completed"), "completed_at", LF_AGO},
+    {N_("created by"), "created_by", LF_TEXT},
 };
 
 static void
@@ -136,7 +136,7 @@ detail_title(struct pane *p, json_t *o, char *buf, size_t n)
     char pin[128];
 
     order_pin_text(p, o, pin, sizeof pin);
-    snprintf(buf, n, "order %lld   PIN %s   (v reveals, Esc closes)",
+    snprintf(buf, n, _("order %lld   PIN %s   (v reveals, Esc closes)"),
              (long long)json_integer_value(json_object_get(o, "id")), pin);
 }
 
@@ -159,17 +159,17 @@ act_order(struct pane *p, int key)
     char q[192];
     struct words w = {0};
 
-    if (!o || !console_may(p->con, OPERATOR, key == 'v' ? "reveal PINs" : "change orders"))
+    if (!o || !console_may(p->con, OPERATOR, key == 'v' ? N_("reveal PINs") : N_("change orders")))
         return R_FOOTER;
     id = (long long)json_integer_value(json_object_get(o, "id"));
     if (key == 'c') {
-        snprintf(q, sizeof q, "Cancel order %lld (%s for %s)?", id,
+        snprintf(q, sizeof q, _("Cancel order %lld (%s for %s)?"), id,
                  json_string_value(json_object_get(o, "product")),
                  json_string_value(json_object_get(o, "customer")));
         words_add(&w, "order");
         words_add(&w, "cancel");
         words_addf(&w, "%lld", id);
-        return console_confirm(p, "Cancel", q, &w);
+        return console_confirm(p, _("Cancel"), q, &w);
     }
     words_add(&w, "order");
     words_add(&w, key == 'R' ? "retry" : "reveal");
@@ -186,7 +186,7 @@ act_order_status(struct pane *p, int key)
     (void)key;
     os->status = (os->status + 1) % NSTATUSES;
     update(p);
-    console_say(p->con, "showing %s orders", os->status ? statuses[os->status] : "all");
+    console_say(p->con, _("showing %s orders"), os->status ? statuses[os->status] : "all");
     return R_PANE | R_FOOTER;
 }
 
@@ -201,7 +201,13 @@ receipt_done(struct pane *p, const struct dialog *d)
     words_add(&w, "order");
     words_add(&w, "receipt");
     words_addf(&w, "%lld", (long long)json_integer_value(json_object_get(o, "id")));
-    words_flag(&w, "--format", dialog_value(d, "format"));
+    /* auto: the CLI's rule for a file (its extension), PDF for lp */
+    if (!str_eq(dialog_value(d, "format"), "auto"))
+        words_flag(&w, "--format", dialog_value(d, "format"));
+    else if (!str_eq(dialog_value(d, "to"), "file"))
+        words_flag(&w, "--format", "pdf");
+    if (!str_eq(dialog_value(d, "template"), "built-in"))
+        words_flag(&w, "--template", dialog_value(d, "template"));
     add_print_target(&w, d);
     return console_call(p->con, &w);
 }
@@ -210,19 +216,20 @@ receipt_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_receipt(struct pane *p, int key)
 {
-    static const char *const formats[] = {"text", "escpos", "ps", "pdf"};
+    static const char *const formats[] = {"auto", "pdf", "ps", "text", "escpos"};
     json_t *o = selected_order(p);
     struct dialog *d;
     char file[64];
 
     (void)key;
-    if (!o || !console_may(p->con, OPERATOR, "print receipts"))
+    if (!o || !console_may(p->con, OPERATOR, N_("print receipts")))
         return R_FOOTER;
-    snprintf(file, sizeof file, "receipt-%lld.txt",
+    snprintf(file, sizeof file, "receipt-%lld.pdf",
              (long long)json_integer_value(json_object_get(o, "id")));
-    d = console_form(p, "Print the order's receipt", receipt_done);
-    dialog_choice(d, "format", formats, 4);
+    d = console_form(p, _("Print the order's receipt"), receipt_done);
+    dialog_choice(d, N_("format"), formats, 5);
     dialog_print_target(d, file);
+    dialog_template_choice(d, "built-in");
     return R_OVERLAY;
 }
 
@@ -262,8 +269,8 @@ static const struct binding keys[] = {
      false},
     {'c', "c", N_("cancel the selected order (asks first)"), N_("cancel"), act_order, OPERATOR,
      false},
-    {'P', "P", N_("print the selected order's receipt (format, file or lp)"), N_("receipt"),
-     act_receipt, OPERATOR, false},
+    {'P', "P", N_("print the selected order's receipt (format, file or lp, template)"),
+     N_("receipt"), act_receipt, OPERATOR, false},
     {'v', "v", N_("reveal the selected order's PIN (audited)"), N_("reveal"), act_order, OPERATOR,
      false},
 };

@@ -31,18 +31,18 @@ cpu_colour(void *ctx, json_t *r)
 
 /* At 80 columns: name, host, state, sessions, last seen and the error. */
 static const struct listpane_column columns[] = {
-    {{"NAME", 14, false, 0}, "name", LF_TEXT},
-    {{"DRIVER", 9, false, 6}, "driver", LF_TEXT},
-    {{"HOST", 16, false, 3}, "host", LF_TEXT},
-    {{"STATE", 17, false, 0}, "state", LF_TEXT, .states = router_states},
-    {{"CPU", 5, true, 5}, "cpu_load", LF_PERCENT, .colour = cpu_colour},
-    {{"MEM FREE", 9, true, 8}, "mem_free", LF_BYTES},
-    {{"UPTIME", 11, true, 7}, "uptime_s", LF_DURATION},
-    {{"SESS", 5, true, 2}, "active_sessions", LF_INT},
+    {{N_("NAME"), 14, false, 0}, "name", LF_TEXT},
+    {{N_("DRIVER"), 9, false, 6}, "driver", LF_TEXT},
+    {{N_("HOST"), 16, false, 3}, "host", LF_TEXT},
+    {{N_("STATE"), 17, false, 0}, "state", LF_TEXT, .states = router_states},
+    {{N_("CPU"), 5, true, 5}, "cpu_load", LF_PERCENT, .colour = cpu_colour},
+    {{N_("MEM FREE"), 9, true, 8}, "mem_free", LF_BYTES},
+    {{N_("UPTIME"), 11, true, 7}, "uptime_s", LF_DURATION},
+    {{N_("SESS"), 5, true, 2}, "active_sessions", LF_INT},
     /* deleted vouchers still on it */
-    {{"TO REMOVE", 9, true, 9}, "removals_pending", LF_INT},
-    {{"LAST SEEN", 10, true, 4}, "last_seen", LF_AGO},
-    {{"LAST ERROR", 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
+    {{N_("TO REMOVE"), 9, true, 9}, "removals_pending", LF_INT},
+    {{N_("LAST SEEN"), 10, true, 4}, "last_seen", LF_AGO},
+    {{N_("LAST ERROR"), 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
 };
 
 static json_t *
@@ -52,23 +52,23 @@ rows(struct pane *p)
 }
 
 static const struct detail_row detail_rows[] = {
-    {"driver", "driver", LF_TEXT},
-    {"host", "host", LF_TEXT},
-    {"port", "port", LF_INT},
-    {"user", "user", LF_TEXT},
-    {"state", "state", LF_TEXT},
-    {"last seen", "last_seen", LF_AGO},
-    {"last error", "last_error", LF_TEXT},
-    {"identity", "identity", LF_TEXT},
-    {"version", "version", LF_TEXT},
-    {"cpu load", "cpu_load", LF_PERCENT},
-    {"memory free", "mem_free", LF_BYTES},
-    {"uptime", "uptime_s", LF_DURATION},
-    {"sessions", "active_sessions", LF_INT},
-    {"vouchers synced", "vouchers_synced", LF_INT},
-    {"vouchers failed", "vouchers_failed", LF_INT},
-    {"backup", "backup", LF_TEXT},
-    {"host key", "hostkey", LF_TEXT},
+    {N_("driver"), "driver", LF_TEXT},
+    {N_("host"), "host", LF_TEXT},
+    {N_("port"), "port", LF_INT},
+    {N_("user"), "user", LF_TEXT},
+    {N_("state"), "state", LF_TEXT},
+    {N_("last seen"), "last_seen", LF_AGO},
+    {N_("last error"), "last_error", LF_TEXT},
+    {N_("identity"), "identity", LF_TEXT},
+    {N_("version"), "version", LF_TEXT},
+    {N_("cpu load"), "cpu_load", LF_PERCENT},
+    {N_("memory free"), "mem_free", LF_BYTES},
+    {N_("uptime"), "uptime_s", LF_DURATION},
+    {N_("sessions"), "active_sessions", LF_INT},
+    {N_("vouchers synced"), "vouchers_synced", LF_INT},
+    {N_("vouchers failed"), "vouchers_failed", LF_INT},
+    {N_("backup"), "backup", LF_TEXT},
+    {N_("host key"), "hostkey", LF_TEXT},
 };
 
 static void
@@ -96,7 +96,7 @@ act_router_run(struct pane *p, int key)
     struct words w = {0};
 
     if (!name || !console_may(p->con, key == 't' ? ADMIN : OPERATOR,
-                              key == 't' ? "test routers" : "sync routers"))
+                              key == 't' ? N_("test routers") : N_("sync routers")))
         return R_FOOTER;
     words_add(&w, "router");
     words_add(&w, key == 't' ? "test" : "sync");
@@ -119,16 +119,18 @@ act_router_maint(struct pane *p, int key)
     struct words w = {0};
 
     (void)key;
-    if (!name || !console_may(p->con, OPERATOR, "change maintenance"))
+    if (!name || !console_may(p->con, OPERATOR, N_("change maintenance")))
         return R_FOOTER;
     on = !str_eq(json_string_value(json_object_get(listpane_selected(p->list), "state")),
                  "maintenance");
-    snprintf(q, sizeof q, "%s maintenance for router %s?", on ? "Start" : "End", name);
+    snprintf(q, sizeof q,
+             on ? _("Start maintenance for router %s?") : _("End maintenance for router %s?"),
+             name);
     words_add(&w, "router");
     words_add(&w, "maintenance");
     words_add(&w, name);
     words_add(&w, on ? "on" : "off");
-    return console_confirm(p, "Maintenance", q, &w);
+    return console_confirm(p, _("Maintenance"), q, &w);
 }
 
 /* The router form as a command's words. */
@@ -198,7 +200,7 @@ act_router_form(struct pane *p, int key)
     struct dialog *d;
     char port[16] = "22";
 
-    if (!console_may(p->con, ADMIN, key == 'a' ? "add routers" : "edit routers"))
+    if (!console_may(p->con, ADMIN, key == 'a' ? N_("add routers") : N_("edit routers")))
         return R_FOOTER;
     if (key == 'e' && !r) {
         console_say(p->con, _("no router selected"));
@@ -207,18 +209,18 @@ act_router_form(struct pane *p, int key)
     if (r)
         snprintf(port, sizeof port, "%lld",
                  (long long)json_integer_value(json_object_get(r, "port")));
-    d = console_form(p, key == 'a' ? "Add a router" : "Edit the router",
+    d = console_form(p, key == 'a' ? _("Add a router") : _("Edit the router"),
                      key == 'a' ? router_added : router_edited);
-    dialog_text(d, "name", field(r, "name"));
-    dialog_choice(d, "driver", drivers, 2);
+    dialog_text(d, N_("name"), field(r, "name"));
+    dialog_choice(d, N_("driver"), drivers, 2);
     if (str_eq(field(r, "driver"), "opennds"))
         d->field[d->nfields - 1].choice = 1;
-    dialog_text(d, "host", field(r, "host"));
-    dialog_text(d, "port", port);
-    dialog_text(d, "user", field(r, "user"));
-    dialog_text(d, "key file", field(r, "key_path"));
-    dialog_text(d, "host key", field(r, "hostkey"));
-    dialog_text(d, "backup", field(r, "backup"));
+    dialog_text(d, N_("host"), field(r, "host"));
+    dialog_text(d, N_("port"), port);
+    dialog_text(d, N_("user"), field(r, "user"));
+    dialog_text(d, N_("key file"), field(r, "key_path"));
+    dialog_text(d, N_("host key"), field(r, "hostkey"));
+    dialog_text(d, N_("backup"), field(r, "backup"));
     return R_OVERLAY;
 }
 

@@ -23,16 +23,16 @@ left_colour(void *ctx, json_t *s)
 
 /* At 80 columns: user, plan, router, ip, time left and rate. */
 static const struct listpane_column columns[] = {
-    {{"USER", 12, false, 0}, "user", LF_TEXT},
-    {{"PLAN", 8, false, 0}, "plan", LF_TEXT},
-    {{"ROUTER", 10, false, 0}, "router", LF_TEXT},
-    {{"IP", 15, false, 5}, "ip", LF_TEXT},
-    {{"MAC", 17, false, 9}, "mac", LF_TEXT},
-    {{"UPTIME", 9, true, 8}, "uptime_s", LF_DURATION},
-    {{"LEFT", 12, true, 0}, "time_left_s", LF_DURATION, .colour = left_colour},
-    {{"IN", 8, true, 7}, "bytes_in", LF_BYTES},
-    {{"OUT", 8, true, 6}, "bytes_out", LF_BYTES},
-    {{"RATE", 10, true, 0}, "rate_out", LF_RATE},
+    {{N_("USER"), 12, false, 0}, "user", LF_TEXT},
+    {{N_("PLAN"), 8, false, 0}, "plan", LF_TEXT},
+    {{N_("ROUTER"), 10, false, 0}, "router", LF_TEXT},
+    {{N_("IP"), 15, false, 5}, "ip", LF_TEXT},
+    {{N_("MAC"), 17, false, 9}, "mac", LF_TEXT},
+    {{N_("UPTIME"), 9, true, 8}, "uptime_s", LF_DURATION},
+    {{N_("LEFT"), 12, true, 0}, "time_left_s", LF_DURATION, .colour = left_colour},
+    {{N_("IN"), 8, true, 7}, "bytes_in", LF_BYTES},
+    {{N_("OUT"), 8, true, 6}, "bytes_out", LF_BYTES},
+    {{N_("RATE"), 10, true, 0}, "rate_out", LF_RATE},
 };
 
 static json_t *
@@ -42,19 +42,19 @@ rows(struct pane *p)
 }
 
 static const struct detail_row detail_rows[] = {
-    {"user", "user", LF_TEXT},
-    {"voucher", "voucher", LF_TEXT},
-    {"plan", "plan", LF_TEXT},
-    {"router", "router", LF_TEXT},
-    {"ip", "ip", LF_TEXT},
-    {"mac", "mac", LF_TEXT},
-    {"started", "started_at", LF_AGO},
-    {"uptime", "uptime_s", LF_DURATION},
-    {"time left", "time_left_s", LF_DURATION},
-    {"bytes in", "bytes_in", LF_BYTES},
-    {"bytes out", "bytes_out", LF_BYTES},
-    {"rate in", "rate_in", LF_RATE},
-    {"rate out", "rate_out", LF_RATE},
+    {N_("user"), "user", LF_TEXT},
+    {N_("voucher"), "voucher", LF_TEXT},
+    {N_("plan"), "plan", LF_TEXT},
+    {N_("router"), "router", LF_TEXT},
+    {N_("ip"), "ip", LF_TEXT},
+    {N_("mac"), "mac", LF_TEXT},
+    {N_("started"), "started_at", LF_AGO},
+    {N_("uptime"), "uptime_s", LF_DURATION},
+    {N_("time left"), "time_left_s", LF_DURATION},
+    {N_("bytes in"), "bytes_in", LF_BYTES},
+    {N_("bytes out"), "bytes_out", LF_BYTES},
+    {N_("rate in"), "rate_in", LF_RATE},
+    {N_("rate out"), "rate_out", LF_RATE},
 };
 
 static void
@@ -78,16 +78,16 @@ act_kick(struct pane *p, int key)
         console_say(p->con, _("no session selected"));
         return R_FOOTER;
     }
-    if (!console_may(p->con, OPERATOR, "kick sessions"))
+    if (!console_may(p->con, OPERATOR, N_("kick sessions")))
         return R_FOOTER;
-    snprintf(q, sizeof q, "Kick %s (%s) off router %s?",
+    snprintf(q, sizeof q, _("Kick %s (%s) off router %s?"),
              json_string_value(json_object_get(s, "user")),
              json_string_value(json_object_get(s, "mac")),
              json_string_value(json_object_get(s, "router")));
     words_add(&w, "session");
     words_add(&w, "kick");
     words_addf(&w, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
-    return console_confirm(p, "Kick", q, &w);
+    return console_confirm(p, _("Kick"), q, &w);
 }
 
 static const struct binding keys[] = {

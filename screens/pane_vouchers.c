@@ -43,13 +43,29 @@ plan_colour(void *ctx, json_t *b)
     return TH_NORMAL;
 }
 
+/* A plan's title (any script) where it has one, else its name. */
+static const char *
+plan_shown(json_t *b)
+{
+    const char *title = json_string_value(json_object_get(b, "plan_title"));
+
+    return title ? title : json_string_value(json_object_get(b, "plan"));
+}
+
+static void
+plan_text(void *ctx, json_t *b, char *buf, size_t n)
+{
+    (void)ctx;
+    snprintf(buf, n, "%s", plan_shown(b) ? plan_shown(b) : "-");
+}
+
 static void
 printed_text(void *ctx, json_t *b, char *buf, size_t n)
 {
     (void)ctx;
     listpane_format(json_object_get(b, "printed_at"), LF_TIME, buf, n);
     if (strcmp(buf, "-") == 0)
-        snprintf(buf, n, "not printed");
+        snprintf(buf, n, "%s", _("not printed"));
 }
 
 static enum theme_element
@@ -68,16 +84,16 @@ static const struct listpane_state voucher_states[] = {{"active", TH_OK},
                                                        {NULL, TH_NORMAL}};
 
 static const struct listpane_column batch_cols[] = {
-    {{"ID", 5, true, 0}, "id", LF_INT},
-    {{"PLAN", 10, false, 0}, "plan", LF_TEXT, .colour = plan_colour},
-    {{"COUNT", 6, true, 0}, "count", LF_INT},
-    {{"NEW", 6, true, 0}, "new", LF_INT},
-    {{"SOLD", 6, true, 0}, "sold", LF_INT},
-    {{"ACTIVE", 6, true, 3}, "active", LF_INT},
-    {{"EXPIRED", 7, true, 4}, "expired", LF_INT},
-    {{"CREATED", 16, false, 6}, "created_at", LF_TIME},
-    {{"BY", 10, false, 5}, "created_by", LF_TEXT},
-    {{"PRINTED", 0, false, 2},
+    {{N_("ID"), 5, true, 0}, "id", LF_INT},
+    {{N_("PLAN"), 10, false, 0}, "plan", LF_TEXT, .colour = plan_colour, .text = plan_text},
+    {{N_("COUNT"), 6, true, 0}, "count", LF_INT},
+    {{N_("NEW"), 6, true, 0}, "new", LF_INT},
+    {{N_("SOLD"), 6, true, 0}, "sold", LF_INT},
+    {{N_("ACTIVE"), 6, true, 3}, "active", LF_INT},
+    {{N_("EXPIRED"), 7, true, 4}, "expired", LF_INT},
+    {{N_("CREATED"), 16, false, 6}, "created_at", LF_TIME},
+    {{N_("BY"), 10, false, 5}, "created_by", LF_TEXT},
+    {{N_("PRINTED"), 0, false, 2},
      "printed_at",
      LF_TIME,
      .colour = printed_colour,
@@ -86,12 +102,12 @@ static const struct listpane_column batch_cols[] = {
 
 static const struct listpane_column voucher_cols[] = {
     {{"#", 6, true, 0}, "serial", LF_INT},
-    {{"CODE", 12, false, 0}, "code", LF_TEXT},
-    {{"STATUS", 8, false, 0}, "status", LF_TEXT, .states = voucher_states},
-    {{"PRICE", 8, true, 1}, "price", LF_TEXT},
-    {{"SOLD", 16, false, 2}, "sold_at", LF_TIME},
-    {{"FIRST USE", 16, false, 3}, "first_used_at", LF_TIME},
-    {{"EXPIRES", 0, false, 0}, "expires_at", LF_TIME},
+    {{N_("CODE"), 12, false, 0}, "code", LF_TEXT},
+    {{N_("STATUS"), 8, false, 0}, "status", LF_TEXT, .states = voucher_states},
+    {{N_("PRICE"), 8, true, 1}, "price", LF_TEXT},
+    {{N_("SOLD"), 16, false, 2}, "sold_at", LF_TIME},
+    {{N_("FIRST USE"), 16, false, 3}, "first_used_at", LF_TIME},
+    {{N_("EXPIRES"), 0, false, 0}, "expires_at", LF_TIME},
 };
 
 static json_t *
@@ -187,12 +203,14 @@ draw(struct pane *p, int y, int h, enum reaction r)
             addstr("\u2500");
     }
     if (sel) {
-        char title[96];
+        char title[160];
+        long long count = (long long)json_integer_value(json_object_get(sel, "count"));
 
-        snprintf(title, sizeof title, " batch %lld: %s, %lld vouchers ",
+        snprintf(title, sizeof title,
+                 ngettext(" batch %lld: %s, %lld voucher ", " batch %lld: %s, %lld vouchers ",
+                          (unsigned long)count),
                  (long long)json_integer_value(json_object_get(sel, "id")),
-                 json_string_value(json_object_get(sel, "plan")),
-                 (long long)json_integer_value(json_object_get(sel, "count")));
+                 plan_shown(sel), count);
         move(wide ? y + h - 1 : vy - 1, wide ? vx : 2);
         draw_fit(title, wide ? vw : COLS - 4);
     }
@@ -221,10 +239,10 @@ static void
 draw_fields(json_t *v, int y, int x, int w)
 {
     static const struct detail_row rows[] = {
-        {"plan", "plan", LF_TEXT},          {"status", "status", LF_TEXT},
-        {"price", "price", LF_TEXT},        {"sold", "sold_at", LF_TIME},
-        {"by", "sold_by", LF_TEXT},         {"first use", "first_used_at", LF_TIME},
-        {"expires", "expires_at", LF_TIME},
+        {N_("plan"), "plan", LF_TEXT},          {N_("status"), "status", LF_TEXT},
+        {N_("price"), "price", LF_TEXT},        {N_("sold"), "sold_at", LF_TIME},
+        {N_("by"), "sold_by", LF_TEXT},         {N_("first use"), "first_used_at", LF_TIME},
+        {N_("expires"), "expires_at", LF_TIME},
     };
     char line[160], buf[96];
 
@@ -381,7 +399,7 @@ act_new_batch(struct pane *p, int key)
     int n = 0;
 
     (void)key;
-    if (!console_may(p->con, OPERATOR, "create vouchers"))
+    if (!console_may(p->con, OPERATOR, N_("create vouchers")))
         return R_FOOTER;
     for (size_t i = 0; i < json_array_size(p->con->snap.plans) && n < DIALOG_CHOICES; i++)
         plans[n++] = json_string_value(json_array_get(p->con->snap.plans, i));
@@ -389,13 +407,13 @@ act_new_batch(struct pane *p, int key)
         console_say(p->con, _("no active plan: an admin adds one with `plan add`"));
         return R_FOOTER;
     }
-    d = console_form(p, "New voucher batch", new_batch_done);
-    dialog_choice(d, "plan", plans, n);
-    dialog_text(d, "count", "100");
-    dialog_choice(d, "mode", modes, 2);
-    dialog_text(d, "length", "8");
-    dialog_text(d, "prefix", "");
-    dialog_text(d, "router", "");
+    d = console_form(p, _("New voucher batch"), new_batch_done);
+    dialog_choice(d, N_("plan"), plans, n);
+    dialog_text(d, N_("count"), "100");
+    dialog_choice(d, N_("mode"), modes, 2);
+    dialog_text(d, N_("length"), "8");
+    dialog_text(d, N_("prefix"), "");
+    dialog_text(d, N_("router"), "");
     return R_OVERLAY;
 }
 
@@ -411,9 +429,15 @@ print_done(struct pane *p, const struct dialog *d)
     words_add(&w, "print");
     words_add(&w, "--batch");
     words_addf(&w, "%lld", (long long)json_integer_value(json_object_get(b, "id")));
-    words_flag(&w, "--format", dialog_value(d, "format"));
-    words_flag(&w, "--columns", dialog_value(d, "columns"));
+    /* auto: the CLI's rule (the file's extension, else PDF on A4/Letter and
+     * tickets on a roll) */
+    if (!str_eq(dialog_value(d, "format"), "auto"))
+        words_flag(&w, "--format", dialog_value(d, "format"));
+    if (*dialog_value(d, "columns"))
+        words_flag(&w, "--columns", dialog_value(d, "columns"));
     words_flag(&w, "--paper", dialog_value(d, "paper"));
+    if (!str_eq(dialog_value(d, "template"), "plan's"))
+        words_flag(&w, "--template", dialog_value(d, "template"));
     add_print_target(&w, d);
     return console_call(p->con, &w);
 }
@@ -421,22 +445,23 @@ print_done(struct pane *p, const struct dialog *d)
 static enum reaction
 act_print(struct pane *p, int key)
 {
-    static const char *const formats[] = {"text", "ansi", "ps", "escpos", "pdf"};
+    static const char *const formats[] = {"auto", "pdf", "ps", "text", "ansi", "escpos"};
     static const char *const papers[] = {"a4", "letter", "58mm", "80mm"};
     json_t *b = selected_batch((struct vouchers *)p);
     struct dialog *d;
     char file[64];
 
     (void)key;
-    if (b == NULL || !console_may(p->con, OPERATOR, "print vouchers"))
+    if (b == NULL || !console_may(p->con, OPERATOR, N_("print vouchers")))
         return R_FOOTER;
-    snprintf(file, sizeof file, "batch-%lld.txt",
+    snprintf(file, sizeof file, "batch-%lld.pdf",
              (long long)json_integer_value(json_object_get(b, "id")));
-    d = console_form(p, "Print the selected batch", print_done);
-    dialog_choice(d, "format", formats, 5);
-    dialog_text(d, "columns", "2");
-    dialog_choice(d, "paper", papers, 4);
+    d = console_form(p, _("Print the selected batch"), print_done);
+    dialog_choice(d, N_("format"), formats, 6);
+    dialog_text(d, N_("columns"), ""); /* empty: the layout's */
+    dialog_choice(d, N_("paper"), papers, 4);
     dialog_print_target(d, file);
+    dialog_template_choice(d, "plan's"); /* last: the fields above keep their places */
     return R_OVERLAY;
 }
 
@@ -450,7 +475,7 @@ act_sell_disable(struct pane *p, int key)
     char q[192];
     struct words w = {0};
 
-    if (!console_may(p->con, OPERATOR, key == '$' ? "sell vouchers" : "disable vouchers"))
+    if (!console_may(p->con, OPERATOR, key == '$' ? N_("sell vouchers") : N_("disable vouchers")))
         return R_FOOTER;
     if (key == '$' && v == NULL) {
         console_say(p->con, _("select a voucher first (Enter opens a batch)"));
@@ -459,8 +484,9 @@ act_sell_disable(struct pane *p, int key)
     if (v) {
         const char *code = json_string_value(json_object_get(v, "code"));
 
-        snprintf(q, sizeof q, key == '$' ? "Sell voucher %s for %s %s?" : "Disable voucher %s%s%s?",
-                 code, key == '$' ? json_string_value(json_object_get(v, "price")) : "",
+        snprintf(q, sizeof q,
+                 key == '$' ? _("Sell voucher %s for %s %s?") : _("Disable voucher %s%s%s?"), code,
+                 key == '$' ? json_string_value(json_object_get(v, "price")) : "",
                  key == '$' ? p->con->cfg->currency : "");
         words_add(&w, "voucher");
         words_add(&w, key == '$' ? "sell" : "disable");
@@ -468,7 +494,7 @@ act_sell_disable(struct pane *p, int key)
     } else if (b) {
         long long id = json_integer_value(json_object_get(b, "id"));
 
-        snprintf(q, sizeof q, "Disable every voucher of batch %lld?", id);
+        snprintf(q, sizeof q, _("Disable every voucher of batch %lld?"), id);
         words_add(&w, "voucher");
         words_add(&w, "disable");
         words_add(&w, "--batch");
@@ -476,7 +502,7 @@ act_sell_disable(struct pane *p, int key)
     } else {
         return R_NONE;
     }
-    return console_confirm(p, key == '$' ? "Sell" : "Disable", q, &w);
+    return console_confirm(p, key == '$' ? _("Sell") : _("Disable"), q, &w);
 }
 
 /* A finished command: select the batch `voucher create` made (its
@@ -493,8 +519,8 @@ finished(struct pane *p, const struct runner_done *d)
 static const struct binding keys[] = {
     {'n', "n", N_("new batch (plan, count, mode, length, prefix, router)"), N_("new"),
      act_new_batch, OPERATOR, false},
-    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp)"), N_("print"),
-     act_print, OPERATOR, false},
+    {'p', "p", N_("print the selected batch (format, columns, paper, file or lp, template)"),
+     N_("print"), act_print, OPERATOR, false},
     {'$', "$", N_("sell the selected voucher (asks first)"), N_("sell"), act_sell_disable, OPERATOR,
      false},
     {'d', "d", N_("disable the selected voucher, or the whole batch (asks first)"), N_("disable"),

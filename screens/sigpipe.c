@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "wisp/i18n.h"
 #include "wisp/sigpipe.h"
 
 static int sig_fd = -1;              /* the write end of the self-pipe */
@@ -53,7 +54,7 @@ sigpipe_install(int sig[2], int wake[2], struct werr *e)
     struct sigaction sa;
 
     if (pipe(sig) < 0 || pipe(wake) < 0)
-        return werr_set(e, WISP_ERUNTIME, "pipe: %s", strerror(errno));
+        return werr_set(e, WISP_ERUNTIME, _("pipe: %s"), strerror(errno));
     for (int i = 0; i < 2; i++) {
         fcntl(sig[i], F_SETFL, O_NONBLOCK);
         fcntl(wake[i], F_SETFL, O_NONBLOCK);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "wisp/colors.h"
+#include "wisp/i18n.h"
 #include "wisp/table.h"
 #include "wisp/util.h"
 
@@ -73,27 +74,46 @@ table_key(struct table *t, int ch, int height)
     return true;
 }
 
-/* Put s in exactly w columns at the cursor, cut or padded. */
+/* A column's title in the operator's language (the panes mark it N_). */
+static const char *
+title_of(const struct table_column *col)
+{
+    return col->title && *col->title ? _(col->title) : "";
+}
+
+/* Put s in exactly w columns at the cursor, cut or padded. Right-to-left
+ * text goes between FSI and PDI (util.h: str_has_rtl), the cut inside them
+ * and the ellipsis after: zero-width marks that ncursesw and tmux attach to
+ * the cell before, so the columns stay where they are. */
 static void
 put_cell(const char *s, int w, bool right)
 {
     int sw = str_width(s);
+    bool rtl = str_has_rtl(s);
 
     if (w <= 0)
         return;
     if (right && sw < w)
         printw("%*s", w - sw, "");
+    if (rtl)
+        addstr(STR_FSI);
     if (sw <= w) {
         addstr(s);
+        if (rtl)
+            addstr(STR_PDI);
         if (!right)
             printw("%*s", w - sw, "");
         return;
     }
-    /* cut by columns, at a character boundary, and say so with an ellipsis */
+    /* cut by columns, at a character boundary, in logical order (the start
+     * of the text is kept, whichever way it reads), and say so with an
+     * ellipsis */
     {
         int cw;
 
         addnstr(s, (int)str_fit(s, w - 1, &cw));
+        if (rtl)
+            addstr(STR_PDI);
         addstr("\u2026");
         printw("%*s", w - cw - 1 > 0 ? w - cw - 1 : 0, "");
     }
@@ -119,7 +139,7 @@ table_widths(const struct table *t, int w, int *out)
         out[c] = t->cols[c].width;
         if (out[c] == 0) { /* the flexible column wants at least its title */
             flex = c;
-            out[c] = str_width(t->cols[c].title) > 8 ? str_width(t->cols[c].title) : 8;
+            out[c] = str_width(title_of(&t->cols[c])) > 8 ? str_width(title_of(&t->cols[c])) : 8;
         }
     }
     /* short of room: drop whole columns, the highest `drop` (then the
@@ -168,7 +188,7 @@ draw_line(struct table *t, int line)
             if (!first)
                 addch(' ');
             first = 0;
-            put_cell(t->cols[c].title, t->wd[c], t->cols[c].right);
+            put_cell(title_of(&t->cols[c]), t->wd[c], t->cols[c].right);
         }
         attrset(A_NORMAL);
         return;

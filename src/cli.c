@@ -30,8 +30,8 @@ static const struct cmd_entry *const cmd_groups[] = {
     cmd_plan_entries,    cmd_voucher_entries,  cmd_batch_entries, cmd_router_entries,
     cmd_session_entries, cmd_worker_entries,   cmd_order_entries, cmd_report_entries,
     cmd_metrics_entries, cmd_operator_entries, cmd_audit_entries, cmd_db_entries,
-    cmd_config_entries,  cmd_shell_entries,    cmd_theme_entries, cmd_backup_entries,
-    cmd_doctor_entries,
+    cmd_config_entries,  cmd_shell_entries,    cmd_theme_entries, cmd_template_entries,
+    cmd_backup_entries,  cmd_doctor_entries,
 };
 #define NGROUPS (sizeof cmd_groups / sizeof cmd_groups[0])
 
@@ -565,6 +565,16 @@ cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)
     va_start(ap, fmt);
     vsay(ctx, fmt, ap);
     va_end(ap);
+}
+
+void
+cmd_label(FILE *out, const char *label, int cols)
+{
+    const char *text = _(label);
+    int w = str_width(text);
+
+    fputs(text, out);
+    fprintf(out, "%*s", w < cols ? cols - w : 1, "");
 }
 
 void

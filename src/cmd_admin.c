@@ -88,7 +88,7 @@ operator_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                         role);
     if ((db = cmd_db(ctx, e)) == NULL)
         return -1;
-    pw = cmd_read_password(ctx, "password for the new operator: ", true,
+    pw = cmd_read_password(ctx, _("password for the new operator: "), true,
                            args_has(a, "password-stdin"), e);
     if (pw == NULL)
         return -1;
@@ -111,7 +111,7 @@ operator_passwd_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
 
     if ((db = cmd_db(ctx, e)) == NULL)
         return -1;
-    pw = cmd_read_password(ctx, "new password: ", true, args_has(a, "password-stdin"), e);
+    pw = cmd_read_password(ctx, _("new password: "), true, args_has(a, "password-stdin"), e);
     if (pw == NULL)
         return -1;
     rc = operator_passwd(db, a->pos[0], pw, e);
@@ -139,7 +139,7 @@ operator_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
 static int
 operator_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"NAME", "ROLE", "VALID UNTIL", NULL};
+    static const char *const head[] = {N_("NAME"), N_("ROLE"), N_("VALID UNTIL"), NULL};
     static const char *const keys[] = {"name", "role", "valid_until"};
     struct db *db;
     json_t *list;
@@ -154,7 +154,8 @@ operator_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 static int
 audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID", "AT", "WHO", "ACTION", "DETAILS", NULL};
+    static const char *const head[] = {N_("ID"),     N_("AT"),      N_("WHO"),
+                                       N_("ACTION"), N_("DETAILS"), NULL};
     static const char *const keys[] = {"id", "at", "who", "action", "details"};
     const char *lim = args_get(a, "limit");
     int64_t limit = 50;

@@ -31,7 +31,7 @@ counts(FILE *out, const char *label, json_t *o)
     const char *k;
     json_t *v;
 
-    fprintf(out, "%-16s", label);
+    cmd_label(out, label, 16);
     if (json_object_size(o) == 0)
         fputs("-", out);
     json_object_foreach(o, k, v) fprintf(out, "%s %lld  ", k, (long long)json_integer_value(v));
@@ -46,23 +46,28 @@ show(struct cmd_ctx *ctx, json_t *m)
     size_t i;
     json_t *r;
 
-    fprintf(out, "online          %lld sessions\n",
-            (long long)json_integer_value(json_object_get(m, "active_sessions")));
-    counts(out, "  per router", json_object_get(m, "per_router"));
-    fprintf(out, "throughput      in %s, out %s\n",
+    long long online = (long long)json_integer_value(json_object_get(m, "active_sessions"));
+    long long sold = (long long)json_integer_value(json_object_get(m, "sold_today"));
+
+    /* TRANSLATORS: the labels of `wisp metrics`, before each figure */
+    cmd_label(out, N_("online"), 16);
+    fprintf(out, ngettext("%lld session\n", "%lld sessions\n", (unsigned long)online), online);
+    counts(out, N_("  per router"), json_object_get(m, "per_router"));
+    cmd_label(out, N_("throughput"), 16);
+    fprintf(out, _("in %s, out %s\n"),
             rate(json_integer_value(json_object_get(m, "rx_bps")), a, sizeof a),
             rate(json_integer_value(json_object_get(m, "tx_bps")), b, sizeof b));
-    fprintf(out, "sold today      %lld vouchers, %s %s\n",
-            (long long)json_integer_value(json_object_get(m, "sold_today")), ctx->cfg->currency,
-            json_string_value(json_object_get(m, "revenue_today")));
-    counts(out, "orders", json_object_get(m, "orders"));
-    counts(out, "routers", json_object_get(m, "routers"));
-    fputs("top plans today ", out);
+    cmd_label(out, N_("sold today"), 16);
+    fprintf(out, ngettext("%lld voucher, %s %s\n", "%lld vouchers, %s %s\n", (unsigned long)sold),
+            sold, ctx->cfg->currency, json_string_value(json_object_get(m, "revenue_today")));
+    counts(out, N_("orders"), json_object_get(m, "orders"));
+    counts(out, N_("routers"), json_object_get(m, "routers"));
+    cmd_label(out, N_("top plans today"), 16);
     json_array_foreach(json_object_get(m, "top_plans"), i, r)
         fprintf(out, "%s %lld  ", json_string_value(json_object_get(r, "plan")),
                 (long long)json_integer_value(json_object_get(r, "sold")));
     fputs(json_array_size(json_object_get(m, "top_plans")) ? "\n" : "-\n", out);
-    fputs("top clients     ", out);
+    cmd_label(out, N_("top clients"), 16);
     json_array_foreach(json_object_get(m, "top_clients"), i, r)
     {
         units_format_size(json_integer_value(json_object_get(r, "bytes")), a, sizeof a);
@@ -72,10 +77,11 @@ show(struct cmd_ctx *ctx, json_t *m)
         fprintf(out, " (%s) %s", json_string_value(json_object_get(r, "router")), a);
     }
     fputs(json_array_size(json_object_get(m, "top_clients")) ? "\n" : "-\n", out);
-    fprintf(out, "from            %s\n",
+    cmd_label(out, N_("from"), 16);
+    fprintf(out, "%s\n",
             str_eq(json_string_value(json_object_get(m, "source")), "redis")
-                ? "Redis (the live metrics the worker feeds)"
-                : "PostgreSQL (Redis is away or not caught up)");
+                ? _("Redis (the live metrics the worker feeds)")
+                : _("PostgreSQL (Redis is away or not caught up)"));
 }
 
 static volatile sig_atomic_t stop_watch;

@@ -8,11 +8,14 @@
 #include "wisp/cli.h"
 #include "wisp/events.h"
 #include "wisp/i18n.h"
+#include "wisp/locfmt.h"
 #include "wisp/order.h"
+#include "wisp/plan.h"
 #include "wisp/qr.h"
 #include "wisp/router.h"
 #include "wisp/sheet.h"
 #include "wisp/sink.h"
+#include "wisp/template.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
 
@@ -28,8 +31,11 @@ static const struct cmd_flag add_flags[] = {
 static const struct cmd_flag list_flags[] = {
     {"status", 0, FLAG_VALUE}, {"limit", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag paid_flags[] = {{"ref", 0, FLAG_VALUE}, {NULL, 0, 0}};
-static const struct cmd_flag receipt_flags[] = {
-    {"format", 0, FLAG_VALUE}, {"output", 'o', FLAG_VALUE}, {"lp", 0, FLAG_OPTIONAL}, {NULL, 0, 0}};
+static const struct cmd_flag receipt_flags[] = {{"format", 0, FLAG_VALUE},
+                                                {"output", 'o', FLAG_VALUE},
+                                                {"lp", 0, FLAG_OPTIONAL},
+                                                {"template", 0, FLAG_VALUE},
+                                                {NULL, 0, 0}};
 
 static const char *const statuses[] = {"pending", "sent",      "processing", "completed",
                                        "failed",  "cancelled", NULL};
@@ -80,9 +86,9 @@ order_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 static int
 order_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID",     "STATUS",     "PRODUCT",  "CUSTOMER",
-                                       "AMOUNT", "PIN",        "PROVIDER", "REF",
-                                       "TRIES",  "LAST ERROR", NULL};
+    static const char *const head[] = {
+        N_("ID"),       N_("STATUS"), N_("PRODUCT"), N_("CUSTOMER"),   N_("AMOUNT"), N_("PIN"),
+        N_("PROVIDER"), N_("REF"),    N_("TRIES"),   N_("LAST ERROR"), NULL};
     static const char *const keys[] = {"id",       "status",     "product",  "customer",
                                        "amount",   "has_pin",    "provider", "provider_ref",
                                        "attempts", "last_error", NULL};
@@ -244,7 +250,9 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     struct db *db;
     int64_t id;
     json_t *ord;
-    char *url = NULL, *what = NULL, serial[32], pin[256];
+    char *url = NULL, *what = NULL, *title = NULL, serial[64], pin[256], price[96];
+    struct template tpl = {0};
+    bool have_tpl = false;
     int rc;
 
     if (fmt == NULL && sheet_format_for_file(out, &o.format) == 0) /* -o r.pdf */
@@ -262,18 +270,27 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     o.paper = o.format == SHEET_ESCPOS ? PAPER_80MM : PAPER_A4;
     o.columns = 1;
     o.shop_name = ctx->cfg->shop_name;
-    o.currency = ctx->cfg->currency;
+    o.currency = NULL; /* in the card's price, as money.format writes it */
     o.ecc = (char)ctx->cfg->qr_ecc;
-    if ((db = cmd_db(ctx, e)) == NULL || (ord = order_get(db, id, e)) == NULL)
+    /* --template: a bad one stops here, before the PIN is read */
+    if (template_for_print(&tpl, args_get(a, "template"), NULL, o.format, o.paper, 0, &have_tpl,
+                           e) < 0)
         return -1;
+    o.layout = have_tpl ? &tpl.layout : NULL;
+    if ((db = cmd_db(ctx, e)) == NULL || (ord = order_get(db, id, e)) == NULL) {
+        template_free(&tpl);
+        return -1;
+    }
     if (!str_eq(jstr(ord, "status"), "completed")) {
-        werr_set(e, WISP_ERUNTIME, "order %" PRId64 " is %s: no PIN to print yet", id,
+        werr_set(e, WISP_ERUNTIME, _("order %" PRId64 " is %s: no PIN to print yet"), id,
                  jstr(ord, "status"));
         json_decref(ord);
+        template_free(&tpl);
         return -1;
     }
     if (order_reveal(db, id, pin, sizeof pin, e) < 0) { /* printing it is reading it: audited */
         json_decref(ord);
+        template_free(&tpl);
         return -1;
     }
     if (json_is_integer(json_object_get(ord, "voucher_id"))) { /* the QR logs the customer in */
@@ -281,6 +298,7 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 
         if (!v) {
             json_decref(ord);
+            template_free(&tpl);
             return -1;
         }
         url = qr_login_url(
@@ -292,11 +310,14 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
     } else {
         url = xstrdup(pin);
     }
-    snprintf(serial, sizeof serial, "order %" PRId64, id);
-    what = xasprintf("for %s", jstr(ord, "customer"));
+    snprintf(serial, sizeof serial, _("order %" PRId64), id);
+    what = xasprintf(_("for %s"), jstr(ord, "customer"));
     card.code = pin;
-    card.plan = jstr(ord, "product");
-    card.price = *jstr(ord, "amount") ? jstr(ord, "amount") : "-";
+    title = plan_title(db, jstr(ord, "product")); /* a plan's title, in any script */
+    card.plan = title ? title : jstr(ord, "product");
+    card.price = *jstr(ord, "amount")
+                     ? locfmt_money(ctx->cfg, jstr(ord, "amount"), price, sizeof price)
+                     : "-";
     card.validity = what;
     card.serial = serial;
     card.url = url;
@@ -315,6 +336,8 @@ order_receipt_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
         cmd_printf(ctx, _("receipt for order %" PRId64 " sent to lp\n"), id);
     free(url);
     free(what);
+    free(title);
+    template_free(&tpl);
     explicit_bzero(pin, sizeof pin);
     json_decref(ord);
     return rc;
@@ -371,7 +394,7 @@ const struct cmd_entry cmd_order_entries[] = {
      .exec = order_reveal_exec,
      .places = CMD_ANYWHERE},
     {.name = "order receipt",
-     .usage = "ID [--format text|escpos|pdf|ps] [-o FILE | --lp [PRINTER]]",
+     .usage = "ID [--format text|escpos|pdf|ps] [--template NAME] [-o FILE | --lp [PRINTER]]",
      .summary = N_("print a completed order's receipt: the PIN and its QR"),
      .flags = receipt_flags,
      .min_pos = 1,

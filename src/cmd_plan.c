@@ -11,11 +11,10 @@
 #include "wisp/util.h"
 
 static const struct cmd_flag plan_flags[] = {
-    {"price", 0, FLAG_VALUE},     {"duration", 0, FLAG_VALUE},
-    {"data", 0, FLAG_VALUE},      {"rate", 0, FLAG_VALUE},
-    {"validity", 0, FLAG_VALUE},  {"shared-users", 0, FLAG_VALUE},
-    {"profile", 0, FLAG_VALUE},   {"lock-mac", 0, FLAG_OPTIONAL},
-    {"low-stock", 0, FLAG_VALUE}, {NULL, 0, 0},
+    {"price", 0, FLAG_VALUE},   {"duration", 0, FLAG_VALUE},    {"data", 0, FLAG_VALUE},
+    {"rate", 0, FLAG_VALUE},    {"validity", 0, FLAG_VALUE},    {"shared-users", 0, FLAG_VALUE},
+    {"profile", 0, FLAG_VALUE}, {"lock-mac", 0, FLAG_OPTIONAL}, {"low-stock", 0, FLAG_VALUE},
+    {"title", 0, FLAG_VALUE},   {"template", 0, FLAG_VALUE},    {NULL, 0, 0},
 };
 
 static void
@@ -29,6 +28,8 @@ read_input(const struct cmd_args *a, struct plan_input *in)
     in->shared_users = args_get(a, "shared-users");
     in->profile = args_get(a, "profile");
     in->low_stock = args_get(a, "low-stock");
+    in->title = args_get(a, "title");
+    in->template_name = args_get(a, "template");
     in->lock_mac = args_has(a, "lock-mac") ? (args_get(a, "lock-mac") && *args_get(a, "lock-mac")
                                                   ? args_get(a, "lock-mac")
                                                   : "yes")
@@ -107,8 +108,9 @@ fmt_field(json_t *v, bool size)
 static int
 plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"NAME",     "PRICE", "TIME",    "DATA",   "RATE",
-                                       "VALIDITY", "USERS", "PROFILE", "ACTIVE", NULL};
+    static const char *const head[] = {
+        N_("NAME"),     N_("PRICE"), N_("TIME"),    N_("DATA"),   N_("RATE"),     N_("VALIDITY"),
+        N_("USERS"),    N_("PROFILE"), N_("ACTIVE"), N_("TITLE"), N_("TEMPLATE"), NULL};
     struct texttable t;
     struct db *db;
     json_t *list, *p;
@@ -141,6 +143,8 @@ plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
             users,
             json_string_value(json_object_get(p, "profile")),
             json_is_true(json_object_get(p, "active")) ? "yes" : "no",
+            json_string_value(json_object_get(p, "title")),
+            json_string_value(json_object_get(p, "template")),
         };
         texttable_add(&t, row);
         free(dur), free(data), free(val), free(users);
@@ -152,7 +156,8 @@ plan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 const struct cmd_entry cmd_plan_entries[] = {
     {.name = "plan add",
      .usage = "NAME --price AMOUNT [--duration 1h] [--data 5G] [--rate 2M/4M] [--validity 30d] "
-              "[--shared-users 1] [--profile NAME] [--lock-mac] [--low-stock N]",
+              "[--shared-users 1] [--profile NAME] [--lock-mac] [--low-stock N] [--title TEXT] "
+              "[--template NAME]",
      .summary = N_("create a plan (admin)"),
      .flags = plan_flags,
      .min_pos = 1,
@@ -168,7 +173,7 @@ const struct cmd_entry cmd_plan_entries[] = {
      .usage =
          "NAME [--price AMOUNT] [--duration D|none] [--data SIZE|none] [--rate R|none] "
          "[--validity D|none] [--shared-users N|none] [--profile NAME|none] [--lock-mac yes|no] "
-         "[--low-stock N|none]",
+         "[--low-stock N|none] [--title TEXT|none] [--template NAME|none]",
      .summary = N_("change a plan (admin)"),
      .flags = plan_flags,
      .min_pos = 1,

@@ -9,6 +9,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/i18n.h"
+#include "wisp/locfmt.h"
 #include "wisp/render.h"
 #include "wisp/report.h"
 #include "wisp/sink.h"
@@ -22,7 +23,10 @@ static const struct cmd_flag sales_flags[] = {
     {"lp", 0, FLAG_OPTIONAL},  {NULL, 0, 0},
 };
 
-static const char *const head[] = {"", "SOLD", "TOPUPS", "REVENUE", "ACTIVATED", "ORDERS", NULL};
+static const char *const head[] = {
+    "", N_("SOLD"), N_("TOPUPS"), N_("REVENUE"), N_("ACTIVATED"), N_("ORDERS"), NULL};
+/* the columns that count things (grouped as the locale groups numbers) */
+static const char *const counts[] = {"sold", "topups", "activated", "orders_completed"};
 static const char *const keys[] = {"group",   "sold",      "topups",
                                    "revenue", "activated", "orders_completed"};
 
@@ -55,7 +59,6 @@ money(long long c, char *buf, size_t n)
 static json_t *
 total_of(json_t *rows)
 {
-    static const char *const counts[] = {"sold", "topups", "activated", "orders_completed"};
     static const char *const sums[] = {"revenue", "voucher_revenue", "topup_revenue"};
     json_t *t = json_object(), *row;
     size_t i;
@@ -87,17 +90,49 @@ total_of(json_t *rows)
 static const char *
 group_title(const char *by)
 {
-    return str_eq(by, "day")        ? "DAY"
-           : str_eq(by, "month")    ? "MONTH"
-           : str_eq(by, "plan")     ? "PLAN"
-           : str_eq(by, "operator") ? "OPERATOR"
-                                    : "ROUTER";
+    return str_eq(by, "day")        ? N_("DAY")
+           : str_eq(by, "month")    ? N_("MONTH")
+           : str_eq(by, "plan")     ? N_("PLAN")
+           : str_eq(by, "operator") ? N_("OPERATOR")
+                                    : N_("ROUTER");
+}
+
+/* A row as people read it (cfg not NULL): the money and a day as the
+ * locale writes them (locfmt.h), TOTAL in their language. CSV keeps the
+ * row as data. */
+static void
+add_row(struct texttable *t, json_t *row, const struct config *cfg, bool total)
+{
+    json_t *shown;
+    char buf[64];
+    const char *group = json_string_value(json_object_get(row, "group"));
+
+    if (!cfg) {
+        texttable_add_json(t, row, keys);
+        return;
+    }
+    shown = json_deep_copy(row);
+    json_object_set_new(
+        shown, "revenue",
+        json_string(locfmt_amount(cfg, json_string_value(json_object_get(row, "revenue")), buf,
+                                  sizeof buf)));
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+        json_object_set_new(
+            shown, counts[k],
+            json_string(locfmt_count(json_integer_value(json_object_get(row, counts[k])), buf,
+                                     sizeof buf)));
+    if (total)
+        json_object_set_new(shown, "group", json_string(_("TOTAL")));
+    else if (group)
+        json_object_set_new(shown, "group", json_string(locfmt_iso_date(group, buf, sizeof buf)));
+    texttable_add_json(t, shown, keys);
+    json_decref(shown);
 }
 
 /* The table with a total row, its first column headed first; detail false
- * leaves the rows out (a period's total). */
+ * leaves the rows out (a period's total). cfg: for people (add_row). */
 static void
-fill(struct texttable *t, json_t *rows, const char *first, bool detail)
+fill(struct texttable *t, json_t *rows, const char *first, bool detail, const struct config *cfg)
 {
     const char *h[7];
     json_t *row, *total = total_of(rows);
@@ -107,9 +142,35 @@ fill(struct texttable *t, json_t *rows, const char *first, bool detail)
     h[0] = first;
     texttable_init(t, h);
     if (detail)
-        json_array_foreach(rows, i, row) texttable_add_json(t, row, keys);
-    texttable_add_json(t, total, keys);
+        json_array_foreach(rows, i, row) add_row(t, row, cfg, false);
+    add_row(t, total, cfg, true);
     json_decref(total);
+}
+
+/* "from to to" as the locale writes dates, one date when they are the same. */
+static void
+range_text(const char *from, const char *to, char *buf, size_t n)
+{
+    char a[40], b[40];
+
+    locfmt_iso_date(from, a, sizeof a);
+    locfmt_iso_date(to, b, sizeof b);
+    if (str_eq(from, to))
+        snprintf(buf, n, "%s", a);
+    else
+        /* TRANSLATORS: a range of dates in a report's heading */
+        snprintf(buf, n, _("%s to %s"), a, b);
+}
+
+/* A --by value for people. */
+static const char *
+by_word(const char *by)
+{
+    return str_eq(by, "day")        ? N_("day")
+           : str_eq(by, "month")    ? N_("month")
+           : str_eq(by, "plan")     ? N_("plan")
+           : str_eq(by, "operator") ? N_("operator")
+                                    : N_("router");
 }
 
 /* A printable page: the shop, the range, the table, a signature line. */
@@ -119,18 +180,21 @@ print_report(struct cmd_ctx *ctx, const char *fmt, const char *out, const char *
 {
     struct texttable t;
     struct sink sink;
-    char *text = NULL, when[32];
+    char *text = NULL, when[64], range[96];
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
     time_t now = time(NULL);
+    struct tm tm;
     int rc;
 
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime(&now));
-    fprintf(m, "%s - sales report\n%s to %s, by %s (printed %s)\n\n", ctx->cfg->shop_name, from, to,
-            by, when);
-    fill(&t, rows, group_title(by), true);
+    locfmt_datetime(localtime_r(&now, &tm), when, sizeof when);
+    range_text(from, to, range, sizeof range);
+    fprintf(m, _("%s - sales report\n"), ctx->cfg->shop_name);
+    /* TRANSLATORS: the dates, what the rows are (a --by word), when it was printed */
+    fprintf(m, _("%s, by %s (printed %s)\n\n"), range, _(by_word(by)), when);
+    fill(&t, rows, group_title(by), true, ctx->cfg);
     texttable_print(&t, m);
-    fprintf(m, "\nCurrency: %s\n\nCashier: ____________________   Signature: ______________\n",
+    fprintf(m, _("\nCurrency: %s\n\nCashier: ____________________   Signature: ______________\n"),
             ctx->cfg->currency);
     fclose(m);
     if (sink_open(&sink, ctx->out, out, lp, false, e) < 0) {
@@ -141,12 +205,16 @@ print_report(struct cmd_ctx *ctx, const char *fmt, const char *out, const char *
         rc = render_text_pages(sink.f, str_eq(fmt, "ps") ? RENDER_PS : RENDER_PDF, PAPER_A4, text,
                                e);
     else
-        rc = fputs(text, sink.f) < 0 ? werr_set(e, WISP_ERUNTIME, "writing the report") : 0;
+        rc = fputs(text, sink.f) < 0 ? werr_set(e, WISP_ERUNTIME, _("writing the report")) : 0;
     free(text);
     if (sink_close(&sink, ctx->out, rc == 0, e) < 0)
         rc = -1;
-    if (rc == 0 && (out || lp))
-        fprintf(ctx->out, "report %s\n", out ? out : "sent to lp");
+    if (rc == 0 && (out || lp)) {
+        if (out)
+            fprintf(ctx->out, _("report %s\n"), out);
+        else
+            fputs(_("report sent to lp\n"), ctx->out);
+    }
     return rc;
 }
 
@@ -182,7 +250,7 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     {
         struct texttable t;
 
-        fill(&t, rows, group_title(by), true);
+        fill(&t, rows, group_title(by), true, args_has(a, "csv") ? NULL : ctx->cfg);
         if (args_has(a, "csv"))
             texttable_print_csv(&t, ctx->out);
         else
@@ -198,7 +266,7 @@ sales_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 static int
 summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const titles[] = {"Today", "This week", "This month"};
+    static const char *const titles[] = {N_("Today"), N_("This week"), N_("This month")};
     static const char *const names[] = {"today", "this_week", "this_month"};
     char today[16], from[3][16];
     time_t now = time(NULL);
@@ -222,7 +290,7 @@ summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     strftime(from[2], sizeof from[2], "%Y-%m-01", &tm);
     if (!json)
-        fprintf(ctx->out, "%s - sales (%s)\n", ctx->cfg->shop_name, ctx->cfg->currency);
+        fprintf(ctx->out, _("%s - sales (%s)\n"), ctx->cfg->shop_name, ctx->cfg->currency);
     for (int i = 0; i < 3; i++) {
         json_t *rows = report_sales(db, from[i], today, "day", e), *total;
         struct texttable t;
@@ -236,8 +304,11 @@ summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         json_object_set_new(total, "to", json_string(today));
         json_array_append_new(json_object_get(out, "periods"), total);
         if (!json) {
-            fprintf(ctx->out, "\n%s (%s to %s)\n", titles[i], from[i], today);
-            fill(&t, rows, "PERIOD", false);
+            char range[96];
+
+            range_text(from[i], today, range, sizeof range);
+            fprintf(ctx->out, "\n%s (%s)\n", _(titles[i]), range);
+            fill(&t, rows, N_("PERIOD"), false, ctx->cfg);
             texttable_print(&t, ctx->out);
         }
         json_decref(rows);
@@ -250,8 +321,8 @@ summary_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         if (!rows)
             goto fail;
         if (!json) {
-            fprintf(ctx->out, "\nThis month by %s\n", by);
-            fill(&t, rows, group_title(by), true);
+            fputs(i ? _("\nThis month by operator\n") : _("\nThis month by plan\n"), ctx->out);
+            fill(&t, rows, group_title(by), true, ctx->cfg);
             texttable_print(&t, ctx->out);
         }
         json_object_set_new(json_object_get(out, "this_month_by"), by, rows);

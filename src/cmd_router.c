@@ -130,9 +130,9 @@ router_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 static int
 router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"NAME",    "DRIVER",     "HOST",     "PORT",
-                                       "STATE",   "CPU",        "SESSIONS", "REMOVALS",
-                                       "VERSION", "LAST ERROR", NULL};
+    static const char *const head[] = {
+        N_("NAME"),     N_("DRIVER"),   N_("HOST"),    N_("PORT"),       N_("STATE"), N_("CPU"),
+        N_("SESSIONS"), N_("REMOVALS"), N_("VERSION"), N_("LAST ERROR"), NULL};
     static const char *const keys[] = {"name",
                                        "driver",
                                        "host",
@@ -167,44 +167,44 @@ router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 static void
 show_line(FILE *out, const char *label, json_t *v)
 {
+    cmd_label(out, label, 17);
     if (json_is_null(v) || !v)
-        fprintf(out, "%-16s -\n", label);
+        fputs("-\n", out);
     else if (json_is_string(v)) {
-        fprintf(out, "%-16s ", label);
         fput_safe(json_string_value(v), out); /* identity, last error: the router's words */
         fputc('\n', out);
     } else if (json_is_integer(v))
-        fprintf(out, "%-16s %lld\n", label, (long long)json_integer_value(v));
+        fprintf(out, "%lld\n", (long long)json_integer_value(v));
     else if (json_is_boolean(v))
-        fprintf(out, "%-16s %s\n", label, json_is_true(v) ? "yes" : "no");
+        fprintf(out, "%s\n", json_is_true(v) ? _("yes") : _("no"));
 }
 
 static int
 router_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     static const char *const fields[][2] = {
-        {"name", "name"},
-        {"driver", "driver"},
-        {"host", "host"},
-        {"port", "port"},
-        {"user", "user"},
-        {"password", "has_password"},
-        {"key", "key_path"},
-        {"host key", "hostkey"},
-        {"hotspot server", "hotspot_server"},
-        {"backup", "backup"},
-        {"login url", "login_url"},
-        {"state", "state"},
-        {"last seen", "last_seen"},
-        {"last error", "last_error"},
-        {"identity", "identity"},
-        {"version", "version"},
-        {"cpu load %", "cpu_load"},
-        {"uptime", "uptime_s"},
-        {"sessions", "active_sessions"},
-        {"vouchers synced", "vouchers_synced"},
-        {"vouchers failed", "vouchers_failed"},
-        {"removals pending", "removals_pending"},
+        {N_("name"), "name"},
+        {N_("driver"), "driver"},
+        {N_("host"), "host"},
+        {N_("port"), "port"},
+        {N_("user"), "user"},
+        {N_("password"), "has_password"},
+        {N_("key"), "key_path"},
+        {N_("host key"), "hostkey"},
+        {N_("hotspot server"), "hotspot_server"},
+        {N_("backup"), "backup"},
+        {N_("login url"), "login_url"},
+        {N_("state"), "state"},
+        {N_("last seen"), "last_seen"},
+        {N_("last error"), "last_error"},
+        {N_("identity"), "identity"},
+        {N_("version"), "version"},
+        {N_("cpu load %"), "cpu_load"},
+        {N_("uptime"), "uptime_s"},
+        {N_("sessions"), "active_sessions"},
+        {N_("vouchers synced"), "vouchers_synced"},
+        {N_("vouchers failed"), "vouchers_failed"},
+        {N_("removals pending"), "removals_pending"},
     };
     struct db *db = cmd_db(ctx, e);
     json_t *r = db ? router_show(db, a->pos[0], e) : NULL;
@@ -221,10 +221,12 @@ router_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
             char b[32];
 
             units_format_duration(json_integer_value(v), b, sizeof b);
-            fprintf(ctx->out, "%-16s %s\n", fields[i][0], b);
-        } else if (str_eq(fields[i][1], "has_password"))
-            fprintf(ctx->out, "%-16s %s\n", fields[i][0], json_is_true(v) ? "(set, hidden)" : "-");
-        else
+            cmd_label(ctx->out, fields[i][0], 17);
+            fprintf(ctx->out, "%s\n", b);
+        } else if (str_eq(fields[i][1], "has_password")) {
+            cmd_label(ctx->out, fields[i][0], 17);
+            fprintf(ctx->out, "%s\n", json_is_true(v) ? _("(set, hidden)") : "-");
+        } else
             show_line(ctx->out, fields[i][0], v);
     }
     return 0;
@@ -301,20 +303,25 @@ router_test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     units_format_duration(h.uptime_s > 0 ? h.uptime_s : 0, up, sizeof up);
     if (h.uptime_s <= 0)
         snprintf(up, sizeof up, "0s");
-    fprintf(ctx->out, "router %s: ok in %lld ms\n", row.name, ssh_now_ms() - t0);
-    fputs("identity  ", ctx->out);
+    fprintf(ctx->out, _("router %s: ok in %lld ms\n"), row.name, ssh_now_ms() - t0);
+    cmd_label(ctx->out, N_("identity"), 10);
     fput_safe(h.identity, ctx->out);
-    fputs("\nversion   ", ctx->out);
+    fputc('\n', ctx->out);
+    cmd_label(ctx->out, N_("version"), 10);
     fput_safe(h.version, ctx->out);
-    fprintf(ctx->out, "\nuptime    %s\n", up);
-    if (h.cpu_load >= 0)
-        fprintf(ctx->out, "cpu load  %d%%\n", h.cpu_load);
-    if (nusers >= 0)
-        fprintf(ctx->out, "users     %ld\n", nusers);
-    if (!row.hostkey[0])
-        fprintf(ctx->out, "host key  %s (pinned now)\n", fp);
-    else
-        fprintf(ctx->out, "host key  %s\n", fp);
+    fputc('\n', ctx->out);
+    cmd_label(ctx->out, N_("uptime"), 10);
+    fprintf(ctx->out, "%s\n", up);
+    if (h.cpu_load >= 0) {
+        cmd_label(ctx->out, N_("cpu load"), 10);
+        fprintf(ctx->out, "%d%%\n", h.cpu_load);
+    }
+    if (nusers >= 0) {
+        cmd_label(ctx->out, N_("users"), 10);
+        fprintf(ctx->out, "%ld\n", nusers);
+    }
+    cmd_label(ctx->out, N_("host key"), 10);
+    fprintf(ctx->out, !row.hostkey[0] ? _("%s (pinned now)\n") : "%s\n", fp);
     router_row_free(&row);
     return 0;
 }

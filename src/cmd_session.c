@@ -25,8 +25,9 @@ static const struct cmd_flag worker_flags[] = {
 static int
 session_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID",     "ROUTER", "USER", "PLAN", "IP",    "MAC",
-                                       "UPTIME", "LEFT",   "IN",   "OUT",  "STATE", NULL};
+    static const char *const head[] = {N_("ID"), N_("ROUTER"), N_("USER"),   N_("PLAN"),
+                                       N_("IP"), N_("MAC"),    N_("UPTIME"), N_("LEFT"),
+                                       N_("IN"), N_("OUT"),    N_("STATE"),  NULL};
     static const char *const keys[] = {"id",       "router",    "user",     "plan",
                                        "ip",       "mac",       "uptime_s", "time_left_s",
                                        "bytes_in", "bytes_out", "state",    NULL};

@@ -10,11 +10,13 @@
 
 #include "wisp/cli.h"
 #include "wisp/i18n.h"
+#include "wisp/locfmt.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
 #include "wisp/router.h"
 #include "wisp/sheet.h"
 #include "wisp/sink.h"
+#include "wisp/template.h"
 #include "wisp/texttable.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -36,10 +38,9 @@ static const struct cmd_flag correct_flags[] = {
     {"price", 0, FLAG_VALUE}, {"reason", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag batch_flags[] = {{"batch", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag print_flags[] = {
-    {"batch", 0, FLAG_VALUE},  {"code", 0, FLAG_MULTI},
-    {"format", 0, FLAG_VALUE}, {"columns", 0, FLAG_VALUE},
-    {"paper", 0, FLAG_VALUE},  {"output", 'o', FLAG_VALUE},
-    {"lp", 0, FLAG_OPTIONAL},  {NULL, 0, 0},
+    {"batch", 0, FLAG_VALUE},   {"code", 0, FLAG_MULTI},     {"format", 0, FLAG_VALUE},
+    {"columns", 0, FLAG_VALUE}, {"paper", 0, FLAG_VALUE},    {"output", 'o', FLAG_VALUE},
+    {"lp", 0, FLAG_OPTIONAL},   {"template", 0, FLAG_VALUE}, {NULL, 0, 0},
 };
 
 /* A whole number flag in [min, max], or def when absent. */
@@ -55,8 +56,8 @@ int_flag(const struct cmd_args *a, const char *name, int64_t min, int64_t max, i
     }
     if (str_to_i64(v, min, max, out) < 0)
         return werr_set(e, WISP_EUSAGE,
-                        "bad --%s \"%s\": expected a whole number %" PRId64 "..%" PRId64, name, v,
-                        min, max);
+                        _("bad --%s \"%s\": expected a whole number %" PRId64 "..%" PRId64), name,
+                        v, min, max);
     return 0;
 }
 
@@ -88,9 +89,11 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((db = cmd_db(ctx, e)) == NULL || voucher_create(db, &s, &batch, e) < 0)
         return -1;
-    cmd_done(ctx,
-             json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
-             _("batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n"), batch, s.count, s.plan);
+    cmd_done(
+        ctx, json_pack("{s:I, s:I}", "batch_id", (json_int_t)batch, "count", (json_int_t)s.count),
+        ngettext("batch %" PRId64 ": %" PRId64 " voucher of plan %s\n",
+                 "batch %" PRId64 ": %" PRId64 " vouchers of plan %s\n", (unsigned long)s.count),
+        batch, s.count, s.plan);
     return 0;
 }
 
@@ -140,8 +143,9 @@ list_row(json_t *row, void *arg)
 static int
 list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"CODE",  "PASSWORD", "PLAN", "PRICE", "STATUS",
-                                       "BATCH", "CREATED",  "SOLD", NULL};
+    static const char *const head[] = {N_("CODE"),    N_("PASSWORD"), N_("PLAN"),
+                                       N_("PRICE"),   N_("STATUS"),   N_("BATCH"),
+                                       N_("CREATED"), N_("SOLD"),     NULL};
     struct voucher_filter f = {0};
     struct list_out lo = {.out = ctx->out};
     struct db *db;
@@ -261,29 +265,46 @@ show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     desc = plan_describe(jnum(v, "duration_s", b1, sizeof b1), jnum(v, "data_bytes", b2, sizeof b2),
                          jstr(v, "rate_limit"), jnum(v, "validity_s", b3, sizeof b3));
-    fprintf(ctx->out, "code        %s\n", code);
-    fprintf(ctx->out, "password    %s\n",
-            hidden     ? "(hidden: --reveal shows it, audited)"
+    /* TRANSLATORS: the labels of `voucher show`, before each value */
+    cmd_label(ctx->out, N_("code"), 12);
+    fprintf(ctx->out, "%s\n", code);
+    cmd_label(ctx->out, N_("password"), 12);
+    fprintf(ctx->out, "%s\n",
+            hidden     ? _("(hidden: --reveal shows it, audited)")
             : userpass ? jstr(v, "password")
-                       : "(same as code)");
-    fprintf(ctx->out, "plan        %s (%s)\n", jstr(v, "plan"), desc);
-    fprintf(ctx->out, "price       %s %s\n", jstr(v, "price"), ctx->cfg->currency);
-    fprintf(ctx->out, "status      %s\n", jstr(v, "status"));
-    fprintf(ctx->out, "batch       %s, serial %s\n", jnum(v, "batch_id", b1, sizeof b1),
+                       : _("(same as code)"));
+    cmd_label(ctx->out, N_("plan"), 12);
+    fprintf(ctx->out, "%s (%s)\n", jstr(v, "plan"), desc);
+    cmd_label(ctx->out, N_("price"), 12);
+    fprintf(ctx->out, "%s %s\n", jstr(v, "price"), ctx->cfg->currency);
+    cmd_label(ctx->out, N_("status"), 12);
+    fprintf(ctx->out, "%s\n", jstr(v, "status"));
+    cmd_label(ctx->out, N_("batch"), 12);
+    fprintf(ctx->out, _("%s, serial %s\n"), jnum(v, "batch_id", b1, sizeof b1),
             jnum(v, "serial", b2, sizeof b2));
-    fprintf(ctx->out, "created     %s\n", jstr(v, "created_at"));
-    if (jstr(v, "sold_at"))
-        fprintf(ctx->out, "sold        %s by %s\n", jstr(v, "sold_at"), jstr(v, "sold_by"));
-    if (jstr(v, "first_used_at"))
-        fprintf(ctx->out, "first used  %s\n", jstr(v, "first_used_at"));
-    if (jstr(v, "expires_at"))
-        fprintf(ctx->out, "expires     %s\n", jstr(v, "expires_at"));
-    if (jstr(v, "disabled_at"))
-        fprintf(ctx->out, "disabled    %s\n", jstr(v, "disabled_at"));
+    cmd_label(ctx->out, N_("created"), 12);
+    fprintf(ctx->out, "%s\n", jstr(v, "created_at"));
+    if (jstr(v, "sold_at")) {
+        cmd_label(ctx->out, N_("sold"), 12);
+        fprintf(ctx->out, _("%s by %s\n"), jstr(v, "sold_at"), jstr(v, "sold_by"));
+    }
+    if (jstr(v, "first_used_at")) {
+        cmd_label(ctx->out, N_("first used"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "first_used_at"));
+    }
+    if (jstr(v, "expires_at")) {
+        cmd_label(ctx->out, N_("expires"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "expires_at"));
+    }
+    if (jstr(v, "disabled_at")) {
+        cmd_label(ctx->out, N_("disabled"), 12);
+        fprintf(ctx->out, "%s\n", jstr(v, "disabled_at"));
+    }
+    cmd_label(ctx->out, N_("login URL"), 12);
     if (hidden) {
-        fprintf(ctx->out, "login URL   (holds the password: --reveal shows it)\n");
+        fputs(_("(holds the password: --reveal shows it)\n"), ctx->out);
     } else {
-        fprintf(ctx->out, "login URL   %s\n\n", url);
+        fprintf(ctx->out, "%s\n\n", url);
         print_qr(ctx->out, url, (char)ctx->cfg->qr_ecc, ctx->tty, e);
     }
     free(desc);
@@ -380,10 +401,14 @@ toggle(struct cmd_ctx *ctx, const struct cmd_args *a, bool disable, struct werr 
     if (code)
         cmd_printf(ctx, disable ? _("voucher %s disabled\n") : _("voucher %s enabled\n"), code);
     else
-        cmd_printf(ctx,
-                   disable ? _("batch %" PRId64 ": %" PRId64 " vouchers disabled\n")
-                           : _("batch %" PRId64 ": %" PRId64 " vouchers enabled\n"),
-                   batch, n);
+        cmd_printf(
+            ctx,
+            disable
+                ? ngettext("batch %" PRId64 ": %" PRId64 " voucher disabled\n",
+                           "batch %" PRId64 ": %" PRId64 " vouchers disabled\n", (unsigned long)n)
+                : ngettext("batch %" PRId64 ": %" PRId64 " voucher enabled\n",
+                           "batch %" PRId64 ": %" PRId64 " vouchers enabled\n", (unsigned long)n),
+            batch, n);
     return 0;
 }
 
@@ -415,6 +440,10 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     struct sheet_opts o = {0};
     const char *fmt = args_get(a, "format"), *paper = args_get(a, "paper");
     const char *out = args_get(a, "output"), *lp = args_get(a, "lp");
+    const char *tname = args_get(a, "template");
+    struct template tpl = {0};
+    bool have_tpl = false;
+    char *plan_tpl = NULL;
     const char **codes = NULL;
     int ncodes = 0, rc = -1;
     int64_t batch, columns;
@@ -459,7 +488,7 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
                         _("--json goes with -o FILE or --lp (the sheet is the output)"));
     o.columns = (int)columns;
     o.shop_name = ctx->cfg->shop_name;
-    o.currency = ctx->cfg->currency;
+    o.currency = NULL; /* in each card's price, as money.format writes it */
     o.ecc = (char)ctx->cfg->qr_ecc;
     if (ctx->progress && (out || lp || !ctx->tty)) { /* not between a sheet's lines */
         o.progress = print_progress;
@@ -473,8 +502,26 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     q.batch = batch;
     q.codes = codes;
     q.ncodes = ncodes;
-    if ((db = cmd_db(ctx, e)) == NULL || voucher_cards(db, &q, &cards, &n, e) < 0)
+    /* the layout: --template, else the plan's, else the built-in; a bad
+     * template stops the print before any voucher is read or written */
+    if (tname &&
+        template_for_print(&tpl, tname, NULL, o.format, o.paper, o.columns, &have_tpl, e) < 0)
         goto out;
+    if ((db = cmd_db(ctx, e)) == NULL)
+        goto out;
+    if (!tname &&
+        ((plan_tpl = plan_print_template(db, batch, ncodes ? codes[0] : NULL, e)) == NULL ||
+         template_for_print(&tpl, NULL, plan_tpl, o.format, o.paper, o.columns, &have_tpl, e) < 0))
+        goto out;
+    o.layout = have_tpl ? &tpl.layout : NULL;
+    if (voucher_cards(db, &q, &cards, &n, e) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) { /* the price as the shop writes it, in every format */
+        char buf[96], *price = xstrdup(locfmt_money(ctx->cfg, cards[i].price, buf, sizeof buf));
+
+        free((char *)cards[i].price);
+        cards[i].price = price;
+    }
     if (sink_open(&sink, ctx->out, out, lp, o.format == SHEET_ESCPOS, e) < 0)
         goto out;
     rc = sheet_write(sink.f, &o, cards, n, e);
@@ -482,25 +529,36 @@ print_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         rc = -1;
     if (rc == 0)
         rc = voucher_mark_printed(db, batch, codes, ncodes, sheet_format_name(o.format), e);
-    if (rc == 0)
-        cmd_result(ctx, json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
-                                  batch ? json_integer(batch) : json_null(), "format",
-                                  sheet_format_name(o.format), "output", out, "lp", lp));
+    if (rc == 0) {
+        json_t *res = json_pack("{s:I, s:o, s:s, s:s?, s:s?}", "count", (json_int_t)n, "batch_id",
+                                batch ? json_integer(batch) : json_null(), "format",
+                                sheet_format_name(o.format), "output", out, "lp", lp);
+
+        if (have_tpl) /* the built-in layout adds nothing */
+            json_object_set_new(res, "template", json_string(tpl.name));
+        cmd_result(ctx, res);
+    }
     if (rc == 0 && out)
-        cmd_printf(ctx, _("printed %zu vouchers to %s\n"), n, out);
+        cmd_printf(ctx, ngettext("printed %zu voucher to %s\n", "printed %zu vouchers to %s\n", n),
+                   n, out);
     else if (rc == 0 && lp)
-        cmd_printf(ctx, _("printed %zu vouchers with lp\n"), n);
+        cmd_printf(
+            ctx, ngettext("printed %zu voucher with lp\n", "printed %zu vouchers with lp\n", n), n);
 out:
     voucher_cards_free(cards, n);
     free(codes);
+    free(plan_tpl);
+    if (have_tpl)
+        template_free(&tpl);
     return rc;
 }
 
 static int
 batch_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {"ID",      "PLAN",     "COUNT",   "NEW", "SOLD",    "ACTIVE",
-                                       "EXPIRED", "DISABLED", "CREATED", "BY",  "PRINTED", NULL};
+    static const char *const head[] = {N_("ID"),      N_("PLAN"),   N_("COUNT"),   N_("NEW"),
+                                       N_("SOLD"),    N_("ACTIVE"), N_("EXPIRED"), N_("DISABLED"),
+                                       N_("CREATED"), N_("BY"),     N_("PRINTED"), NULL};
     static const char *const keys[] = {"id",         "plan",       "count",     "new",
                                        "sold",       "active",     "expired",   "disabled",
                                        "created_at", "created_by", "printed_at"};
@@ -605,7 +663,7 @@ const struct cmd_entry cmd_voucher_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "voucher print",
      .usage = "--batch ID | --code CODE... [--format pdf|ps|text|ansi|escpos] [--columns N] "
-              "[--paper a4|letter|58mm|80mm] [-o FILE | --lp [PRINTER]]",
+              "[--paper a4|letter|58mm|80mm] [--template NAME] [-o FILE | --lp [PRINTER]]",
      .summary = N_("print a voucher sheet or reprint single vouchers"),
      .flags = print_flags,
      .exec = print_exec,

@@ -19,6 +19,7 @@
 #include <sys/random.h>
 
 #include "wisp/codegen.h"
+#include "wisp/i18n.h"
 #include "wisp/quote.h"
 #include "wisp/util.h"
 
@@ -50,8 +51,8 @@ codegen_charset(const char *spec, struct werr *e)
     len = strlen(spec);
     if (len < 2) {
         werr_set(e, WISP_EUSAGE,
-                 "bad --charset \"%s\": expected digits, lower, upper, alnum or at least 2 "
-                 "characters",
+                 _("bad --charset \"%s\": expected digits, lower, upper, alnum or at least 2 "
+                   "characters"),
                  str_quote(spec, 40, q, sizeof q));
         return NULL;
     }
@@ -62,13 +63,13 @@ codegen_charset(const char *spec, struct werr *e)
          * CSV fields: only characters that need no quoting in any of them */
         if (!strchr(SAFE_CHARS, c)) {
             werr_set(e, WISP_EUSAGE,
-                     "bad --charset \"%s\": only letters, digits, - _ and . (no quotes, $, "
-                     "brackets, spaces or other symbols)",
+                     _("bad --charset \"%s\": only letters, digits, - _ and . (no quotes, $, "
+                       "brackets, spaces or other symbols)"),
                      str_quote(spec, 40, q, sizeof q));
             return NULL;
         }
         if (seen[c]) {
-            werr_set(e, WISP_EUSAGE, "bad --charset \"%s\": '%c' appears more than once",
+            werr_set(e, WISP_EUSAGE, _("bad --charset \"%s\": '%c' appears more than once"),
                      str_quote(spec, 40, q, sizeof q), c);
             return NULL;
         }
@@ -128,7 +129,7 @@ codegen_check_space(size_t charset_len, int length, int64_t count, struct werr *
     int enough;
 
     if (length < LENGTH_MIN || length > LENGTH_MAX)
-        return werr_set(e, WISP_EUSAGE, "bad --length %d: expected %d..%d", length, LENGTH_MIN,
+        return werr_set(e, WISP_EUSAGE, _("bad --length %d: expected %d..%d"), length, LENGTH_MIN,
                         LENGTH_MAX);
     for (int i = 0; i < length; i++)
         room_mul(&space, charset_len);
@@ -144,15 +145,23 @@ codegen_check_space(size_t charset_len, int length, int64_t count, struct werr *
     room_format(&space, have, sizeof have);
     if (enough > LENGTH_MAX)
         return werr_set(e, WISP_EUSAGE,
-                        "%" PRId64 " code%s of %d characters from a %zu-character set leave too "
-                        "little room (%s possible codes, need %" PRId64 "00): even --length %d "
-                        "is not enough, use a larger --charset",
-                        count, count == 1 ? "" : "s", length, charset_len, have, count, LENGTH_MAX);
+                        ngettext("%" PRId64 " code of %d characters from a %zu-character set "
+                                 "leave too little room (%s possible codes, need %" PRId64
+                                 "00): even --length %d is not enough, use a larger --charset",
+                                 "%" PRId64 " codes of %d characters from a %zu-character set "
+                                 "leave too little room (%s possible codes, need %" PRId64
+                                 "00): even --length %d is not enough, use a larger --charset",
+                                 (unsigned long)count),
+                        count, length, charset_len, have, count, LENGTH_MAX);
     return werr_set(e, WISP_EUSAGE,
-                    "%" PRId64 " code%s of %d characters from a %zu-character set leave too "
-                    "little room (%s possible codes, need %" PRId64 "00): raise --length to %d "
-                    "or use a larger --charset",
-                    count, count == 1 ? "" : "s", length, charset_len, have, count, enough);
+                    ngettext("%" PRId64 " code of %d characters from a %zu-character set leave "
+                             "too little room (%s possible codes, need %" PRId64
+                             "00): raise --length to %d or use a larger --charset",
+                             "%" PRId64 " codes of %d characters from a %zu-character set leave "
+                             "too little room (%s possible codes, need %" PRId64
+                             "00): raise --length to %d or use a larger --charset",
+                             (unsigned long)count),
+                    count, length, charset_len, have, count, enough);
 }
 
 /* Copy `n` random bytes into out, refilling the buffer from the kernel. */
@@ -167,7 +176,7 @@ rng_bytes(struct rng *r, unsigned char *out, size_t n, struct werr *e)
                 got = getrandom(r->buf, sizeof r->buf, 0);
             } while (got < 0 && errno == EINTR);
             if (got <= 0)
-                return werr_set(e, WISP_ERUNTIME, "the kernel gave no random bytes: %s",
+                return werr_set(e, WISP_ERUNTIME, _("the kernel gave no random bytes: %s"),
                                 got < 0 ? strerror(errno) : "empty read");
             r->len = (size_t)got;
             r->pos = 0;

@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "wisp/config.h"
+#include "wisp/i18n.h"
 #include "wisp/redis_url.h"
 #include "wisp/secret.h"
 #include "wisp/units.h"
@@ -37,10 +38,10 @@
 enum opt_type { OPT_STRING, OPT_INT, OPT_DURATION, OPT_ENUM };
 
 static const char *const type_expected[] = {
-    [OPT_STRING] = "a string",
-    [OPT_INT] = "a whole number",
-    [OPT_DURATION] = "a whole number of seconds or text such as \"90s\" or \"1m30s\"",
-    [OPT_ENUM] = "a string",
+    [OPT_STRING] = N_("a string"),
+    [OPT_INT] = N_("a whole number"),
+    [OPT_DURATION] = N_("a whole number of seconds or text such as \"90s\" or \"1m30s\""),
+    [OPT_ENUM] = N_("a string"),
 };
 
 /* Accept or reject v; on rejection write "expected ..." into why. */
@@ -92,7 +93,7 @@ check_conninfo(const char *v, char *why, size_t n)
     }
     detail = secret_scrub(err ? err : "out of memory", v);
     detail[strcspn(detail, "\r\n")] = '\0';
-    snprintf(why, n, "expected a libpq conninfo (host=... dbname=...) or postgresql:// URI (%s)",
+    snprintf(why, n, _("expected a libpq conninfo (host=... dbname=...) or postgresql:// URI (%s)"),
              detail);
     free(detail);
     PQfreemem(err);
@@ -117,7 +118,7 @@ static int
 check_text(const char *v, char *why, size_t n)
 {
     if (!is_text(v, TEXT_MAX)) {
-        snprintf(why, n, "expected 1 to %d characters of UTF-8 text on one line", TEXT_MAX);
+        snprintf(why, n, _("expected 1 to %d characters of UTF-8 text on one line"), TEXT_MAX);
         return -1;
     }
     return 0;
@@ -128,8 +129,23 @@ check_currency(const char *v, char *why, size_t n)
 {
     if (!is_text(v, 8) || strchr(v, ' ')) {
         snprintf(why, n,
-                 "expected a currency code or symbol of 1 to 8 characters without spaces, "
-                 "e.g. USD, KES or €");
+                 _("expected a currency code or symbol of 1 to 8 characters without spaces, "
+                   "e.g. USD, KES or €"));
+        return -1;
+    }
+    return 0;
+}
+
+/* Where the amount and the currency go in a price (locfmt.h). */
+static int
+check_money_format(const char *v, char *why, size_t n)
+{
+    const char *a = strstr(v, "{amount}");
+
+    if (!is_text(v, 32) || !a || strstr(a + 1, "{amount}")) {
+        snprintf(why, n,
+                 _("expected {amount} once, and {currency} where the currency goes, e.g. "
+                   "\"{currency} {amount}\" or \"{amount} {currency}\" (at most 32 characters)"));
         return -1;
     }
     return 0;
@@ -143,8 +159,8 @@ check_login_url(const char *v, char *why, size_t n)
     if (host == NULL || *host == '\0' || *host == '/' || strstr(v, "{user}") == NULL ||
         strchr(v, ' ') || str_has_ctrl(v)) {
         snprintf(why, n,
-                 "expected an http:// or https:// URL containing {user} (and usually {pass}), "
-                 "without spaces");
+                 _("expected an http:// or https:// URL containing {user} (and usually {pass}), "
+                   "without spaces"));
         return -1;
     }
     /* a typo such as {password} would otherwise go onto every card as is */
@@ -152,7 +168,7 @@ check_login_url(const char *v, char *why, size_t n)
         if (!str_starts(p, "{user}") && !str_starts(p, "{pass}")) {
             int len = (int)strcspn(p, "}");
 
-            snprintf(why, n, "expected only the placeholders {user} and {pass}, found %.*s%s",
+            snprintf(why, n, _("expected only the placeholders {user} and {pass}, found %.*s%s"),
                      len > 20 ? 20 : len, p, p[len] == '}' && len <= 20 ? "}" : "...");
             return -1;
         }
@@ -163,8 +179,8 @@ static int
 check_prefix(const char *v, char *why, size_t n)
 {
     if (!is_text(v, TEXT_MAX) || strchr(v, ' ')) {
-        snprintf(why, n,
-                 "expected 1 to %d characters without spaces, e.g. wisp: or shop2:", TEXT_MAX);
+        snprintf(why, n, _("expected 1 to %d characters without spaces, e.g. wisp: or shop2:"),
+                 TEXT_MAX);
         return -1;
     }
     return 0;
@@ -177,7 +193,7 @@ check_name(const char *v, char *why, size_t n)
 
     if (len == 0 || len > THEME_MAX ||
         strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
-        snprintf(why, n, "expected a name of 1 to %d letters, digits, - and _", THEME_MAX);
+        snprintf(why, n, _("expected a name of 1 to %d letters, digits, - and _"), THEME_MAX);
         return -1;
     }
     return 0;
@@ -187,7 +203,7 @@ static int
 check_http_url(const char *v, char *why, size_t n)
 {
     if (!(str_starts(v, "http://") || str_starts(v, "https://")) || str_has_ctrl(v)) {
-        snprintf(why, n, "expected an http:// or https:// URL");
+        snprintf(why, n, _("expected an http:// or https:// URL"));
         return -1;
     }
     return 0;
@@ -197,7 +213,7 @@ static int
 check_nonempty(const char *v, char *why, size_t n)
 {
     if (*v == '\0' || str_has_ctrl(v)) {
-        snprintf(why, n, "expected a non-empty string on one line");
+        snprintf(why, n, _("expected a non-empty string on one line"));
         return -1;
     }
     return 0;
@@ -216,7 +232,7 @@ static const struct option options[] = {
      .type = OPT_STRING,
      .check = check_conninfo,
      .secret = true,
-     .unset = "(libpq defaults)",
+     .unset = N_("(libpq defaults)"),
      .help =
          "PostgreSQL: libpq conninfo or postgresql:// URI; unset = PG* variables, service files",
      .offset = AT(db)},
@@ -224,71 +240,84 @@ static const struct option options[] = {
      .type = OPT_STRING,
      .check = check_redis,
      .secret = true,
-     .unset = "(unset: live metrics off)",
+     .unset = N_("(unset: live metrics off)"),
      .help = "Redis for events and live metrics: " REDIS_URL_FORMS,
      .offset = AT(redis)},
     {.key = "shop.name",
      .type = OPT_STRING,
      .def = "wisp hotspot",
      .check = check_text,
-     .help = "shop name printed on voucher sheets and the console header",
+     .help = N_("shop name printed on voucher sheets and the console header"),
      .offset = AT(shop_name)},
     {.key = "currency",
      .type = OPT_STRING,
      .def = "USD",
      .check = check_currency,
-     .help = "currency code or symbol shown with prices",
+     .help = N_("currency code or symbol shown with prices"),
      .offset = AT(currency)},
+    {.key = "money.format",
+     .type = OPT_STRING,
+     .def = "{currency} {amount}",
+     .check = check_money_format,
+     .help = N_("how a price is written on sheets, tickets and reports: {currency} and {amount}"),
+     .offset = AT(money_format)},
+    {.key = "money.decimals",
+     .type = OPT_INT,
+     .def = "2",
+     .min = 0,
+     .max = 3,
+     .help = N_("digits after the decimal point of a price on sheets, tickets and reports"),
+     .offset = AT(money_decimals)},
     {.key = "login_url",
      .type = OPT_STRING,
      .def = "http://hotspot.lan/login?username={user}&password={pass}",
      .check = check_login_url,
-     .help = "hotspot login URL a voucher's QR code opens; {user} and {pass} are filled in",
+     .help = N_("hotspot login URL a voucher's QR code opens; {user} and {pass} are filled in"),
      .offset = AT(login_url)},
     {.key = "redis.prefix",
      .type = OPT_STRING,
      .def = "wisp:",
      .check = check_prefix,
-     .help = "prefix of every Redis key and channel, so shops can share one Redis",
+     .help = N_("prefix of every Redis key and channel, so shops can share one Redis"),
      .offset = AT(redis_prefix)},
     {.key = "theme",
      .type = OPT_STRING,
      .def = "default",
      .check = check_name,
-     .help = "console colour theme (a file in the themes directory)",
+     .help = N_("console colour theme (a file in the themes directory)"),
      .offset = AT(theme)},
     {.key = "qr.ecc",
      .type = OPT_ENUM,
      .def = "M",
      .names = ecc_names,
-     .help = "QR error correction level: L, M, Q or H",
+     .help = N_("QR error correction level: L, M, Q or H"),
      .offset = AT(qr_ecc)},
     {.key = "worker.interval",
      .type = OPT_DURATION,
      .def = "10s",
      .min = 0,
      .max = 86400,
-     .help = "between a router's polls and the worker's ticks; 0 = back to back",
+     .help = N_("between a router's polls and the worker's ticks; 0 = back to back"),
      .offset = AT(worker_interval)},
     {.key = "worker.embedded",
      .type = OPT_ENUM,
      .def = "auto",
      .names = embedded_names,
-     .help = "console runs a worker thread: auto (when no worker is seen), on or off",
+     .help = N_("console runs a worker thread: auto (when no worker is seen), on or off"),
      .offset = AT(worker_embedded)},
     {.key = "ssh.connect_timeout",
      .type = OPT_DURATION,
      .def = "5s",
      .min = 1,
      .max = 600,
-     .help = "time allowed to connect and log in to a router",
+     .help = N_("time allowed to connect and log in to a router"),
      .offset = AT(ssh_connect_timeout)},
     {.key = "ssh.command_timeout",
      .type = OPT_DURATION,
      .def = "15s",
      .min = 1,
      .max = 600,
-     .help = "time allowed to one command on a router",
+     .help = N_("time allowed to one command on a router"),
      .offset = AT(ssh_command_timeout)},
     {.key = "backup.dir",
      .type = OPT_STRING,
@@ -404,7 +433,7 @@ key_error(struct werr *e, const char *origin, const char *key, const char *text)
 {
     char quoted[200];
 
-    return werr_set(e, WISP_EUSAGE, "%s: key \"%s\": %s", origin ? origin : "config",
+    return werr_set(e, WISP_EUSAGE, _("%s: key \"%s\": %s"), origin ? origin : "config",
                     str_quote(key, 80, quoted, sizeof quoted), text);
 }
 
@@ -454,10 +483,10 @@ unknown_key(struct werr *e, const char *origin, const char *key, const char *nam
         if (d < best && d < strlen(name))
             best = d, near = &t->o[i];
     }
-    sb_add(&text, "unknown key (");
+    sb_add(&text, _("unknown key ("));
     if (near)
-        sb_printf(&text, "did you mean \"%s\"? ", near->key);
-    sb_add(&text, "known:");
+        sb_printf(&text, _("did you mean \"%s\"? "), near->key);
+    sb_add(&text, _("known:"));
     for (size_t i = 0; i < t->n; i++)
         sb_printf(&text, "%s %s", i ? "," : "", t->o[i].key);
     sb_addc(&text, ')');
@@ -472,7 +501,7 @@ bad_value(struct werr *e, const char *origin, const char *key, const struct opti
           const char *why, const char *value)
 {
     char *shown = o->secret ? secret_mask(value) : xstrdup(value), quoted[200];
-    char *text = xasprintf("%s, got \"%s\"", why, str_quote(shown, 80, quoted, sizeof quoted));
+    char *text = xasprintf(_("%s, got \"%s\""), why, str_quote(shown, 80, quoted, sizeof quoted));
 
     key_error(e, origin, key, text);
     free(text);
@@ -489,12 +518,12 @@ range_expected(const struct option *o, char *why, size_t n)
     char lo[32], hi[32];
 
     if (o->type == OPT_INT) {
-        snprintf(why, n, "expected a whole number from %d to %d", o->min, o->max);
+        snprintf(why, n, _("expected a whole number from %d to %d"), o->min, o->max);
         return;
     }
     units_format_duration(o->min, lo, sizeof lo);
     units_format_duration(o->max, hi, sizeof hi);
-    snprintf(why, n, "expected a duration from %s to %s (e.g. 30, 30s, 1m30s)", lo, hi);
+    snprintf(why, n, _("expected a duration from %s to %s (e.g. 30, 30s, 1m30s)"), lo, hi);
 }
 
 /* Parse text for an int-valued key into *out; -1 with "expected ..." in why. */
@@ -513,7 +542,7 @@ parse_int(const struct option *o, const char *v, int *out, char *why, size_t n)
             }
         for (const struct opt_name *k = o->names; k->name; k++)
             sb_printf(&names, "%s%s", k == o->names ? "" : ", ", k->name);
-        snprintf(why, n, "expected one of %s", names.buf);
+        snprintf(why, n, _("expected one of %s"), names.buf);
         sb_free(&names);
         return -1;
     }
@@ -632,7 +661,7 @@ value_text(const void *base, const struct option *o)
         const char *v = text_of(base, o);
 
         if (v == NULL)
-            return xstrdup(o->unset ? o->unset : "(unset)");
+            return xstrdup(o->unset ? _(o->unset) : _("(unset)"));
         return o->secret ? secret_mask(v) : xstrdup(v);
     }
     if (o->type == OPT_ENUM)
@@ -868,8 +897,8 @@ set_json(void *base, const struct option *o, const char *key, json_t *v, const c
             break;
         if (json_integer_value(v) < o->min || json_integer_value(v) > o->max) {
             range_expected(o, why, sizeof why);
-            snprintf(why + strlen(why), sizeof why - strlen(why), ", got %" JSON_INTEGER_FORMAT,
-                     json_integer_value(v));
+            snprintf(why + strlen(why), sizeof why - strlen(why), _(", got %lld"),
+                     (long long)json_integer_value(v));
             return key_error(e, origin, key, why);
         }
         *int_slot(base, o) = (int)json_integer_value(v);
@@ -877,7 +906,7 @@ set_json(void *base, const struct option *o, const char *key, json_t *v, const c
     default:
         break;
     }
-    snprintf(why, sizeof why, "expected %s, got %s", type_expected[o->type], json_kind(v));
+    snprintf(why, sizeof why, _("expected %s, got %s"), _(type_expected[o->type]), json_kind(v));
     return key_error(e, origin, key, why);
 }
 
@@ -899,7 +928,7 @@ load_value(struct load *l, const char *key, json_t *v, struct werr *e)
     if (o == NULL)
         rc = unknown_key(e, l->file, key, key, &main_table);
     else if (l->seen[o - options])
-        rc = key_error(e, l->file, key, "given twice (nested and dotted?)");
+        rc = key_error(e, l->file, key, _("given twice (nested and dotted?)"));
     else
         rc = set_json(l->cfg, o, key, v, l->file, e);
     if (o)
@@ -922,10 +951,11 @@ load_provider(struct load *l, const char *name, json_t *obj, struct config_provi
     if (!*name || strlen(name) > 32 ||
         strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
             strlen(name)) {
-        rc = at_line(l, key, e,
-                     key_error(e, l->file, key, "a provider name is 1-32 letters, digits, _ or -"));
+        rc = at_line(
+            l, key, e,
+            key_error(e, l->file, key, _("a provider name is 1-32 letters, digits, _ or -")));
     } else if (!json_is_object(obj)) {
-        rc = at_line(l, key, e, key_error(e, l->file, key, "expected an object"));
+        rc = at_line(l, key, e, key_error(e, l->file, key, _("expected an object")));
     } else {
         json_object_foreach(obj, k, x)
         {
@@ -941,7 +971,7 @@ load_provider(struct load *l, const char *name, json_t *obj, struct config_provi
         }
         if (rc == 0 && p->url == NULL)
             rc = at_line(l, key, e,
-                         key_error(e, l->file, url, "missing: every provider needs its url"));
+                         key_error(e, l->file, url, _("missing: every provider needs its url")));
     }
     free(url);
     free(key);
@@ -959,7 +989,7 @@ load_providers(struct load *l, json_t *v, struct werr *e)
     if (!json_is_object(v))
         return at_line(
             l, "providers", e,
-            key_error(e, l->file, "providers", "expected an object of providers by name"));
+            key_error(e, l->file, "providers", _("expected an object of providers by name")));
     free_providers(l->cfg);
     l->cfg->providers = xcalloc(json_object_size(v) + 1, sizeof *l->cfg->providers);
     json_object_foreach(v, name, p)
@@ -1021,12 +1051,12 @@ read_json(const char *file, bool must_exist, struct sbuf *text, struct werr *e)
     if (f == NULL) {
         if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
             return NULL;
-        werr_set(e, WISP_EUSAGE, "%s: cannot open the config file: %s", file, strerror(errno));
+        werr_set(e, WISP_EUSAGE, _("%s: cannot open the config file: %s"), file, strerror(errno));
         return NULL;
     }
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
-        werr_set(e, WISP_EUSAGE, "%s: is a directory, expected a JSON config file", file);
+        werr_set(e, WISP_EUSAGE, _("%s: is a directory, expected a JSON config file"), file);
         return NULL;
     }
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
@@ -1034,12 +1064,12 @@ read_json(const char *file, bool must_exist, struct sbuf *text, struct werr *e)
     fclose(f);
     root = json_loadb(text->buf ? text->buf : "", text->len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        werr_set(e, WISP_EUSAGE, "%s: invalid JSON at line %d, column %d: %s", file, jerr.line,
+        werr_set(e, WISP_EUSAGE, _("%s: invalid JSON at line %d, column %d: %s"), file, jerr.line,
                  jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {
-        werr_set(e, WISP_EUSAGE, "%s: expected a JSON object of settings, got %s", file,
+        werr_set(e, WISP_EUSAGE, _("%s: expected a JSON object of settings, got %s"), file,
                  json_kind(root));
         json_decref(root);
         return NULL;
@@ -1219,12 +1249,12 @@ config_help(FILE *out)
         char env[64];
 
         env_name(o, env, sizeof env);
-        fprintf(out, "%-*s %-24s default ", SHOW_KEY, o->key, env);
+        fprintf(out, "%-*s %-24s ", SHOW_KEY, o->key, env);
         if (o->def)
-            fprintf(out, "\"%s\"", o->def);
+            fprintf(out, _("default \"%s\""), o->def);
         else
-            fputs(o->unset ? o->unset : "(unset)", out);
-        fprintf(out, "%s\n%-*s %s\n", o->secret ? ", secret (shown masked)" : "", SHOW_KEY, "",
-                o->help);
+            fprintf(out, _("default %s"), o->unset ? _(o->unset) : _("(unset)"));
+        fprintf(out, "%s\n%-*s %s\n", o->secret ? _(", secret (shown masked)") : "", SHOW_KEY, "",
+                _(o->help));
     }
 }

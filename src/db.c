@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/secret.h"
 #include "wisp/db.h"
 #include "wisp/util.h"
@@ -111,7 +112,7 @@ db_open(struct db *db, const char *conninfo, struct werr *e)
     /* expand_dbname=1 lets dbname carry a whole conninfo string or URI. */
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL)
-        return werr_set(e, WISP_ERUNTIME, "cannot allocate a PostgreSQL connection");
+        return werr_set(e, WISP_ERUNTIME, _("cannot allocate a PostgreSQL connection"));
     if (PQstatus(db->conn) != CONNECTION_OK) {
         char *why = redact(db->conn, PQerrorMessage(db->conn));
 
@@ -120,9 +121,10 @@ db_open(struct db *db, const char *conninfo, struct werr *e)
         free(why);
         /* libpq prefixes "connection to server on socket ... failed: " - keep the reason. */
         const char *r = strstr(reason, "failed: ");
-        werr_set(e, WISP_ERUNTIME,
-                 "cannot connect to PostgreSQL at %s: %s (set --db, WISP_DB or PGHOST/PGDATABASE)",
-                 target, r ? r + 8 : reason);
+        werr_set(
+            e, WISP_ERUNTIME,
+            _("cannot connect to PostgreSQL at %s: %s (set --db, WISP_DB or PGHOST/PGDATABASE)"),
+            target, r ? r + 8 : reason);
         PQfinish(db->conn);
         db->conn = NULL;
         return -1;
@@ -162,7 +164,7 @@ db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char
     char msg[400];
 
     if (db->conn == NULL) {
-        werr_set(e, WISP_ERUNTIME, "not connected to PostgreSQL");
+        werr_set(e, WISP_ERUNTIME, _("not connected to PostgreSQL"));
         return NULL;
     }
     db->statements++;
@@ -180,7 +182,7 @@ db_query(struct db *db, struct werr *e, const char *sql, int nparams, const char
             first_line(PQerrorMessage(db->conn), msg, sizeof msg);
         else
             first_line(db_result_message(r), msg, sizeof msg);
-        werr_set(e, WISP_ERUNTIME, "%s", msg[0] ? msg : "PostgreSQL connection lost");
+        werr_set(e, WISP_ERUNTIME, "%s", msg[0] ? msg : _("PostgreSQL connection lost"));
         PQclear(r);
         return NULL;
     }
@@ -341,21 +343,21 @@ db_check_schema(struct db *db, struct werr *e)
         char *name = redact(db->conn, PQdb(db->conn));
 
         werr_set(e, WISP_ERUNTIME,
-                 "database \"%s\" has no wisp schema yet: run `wisp db migrate` (as a "
-                 "PostgreSQL role that may create roles and tables)",
+                 _("database \"%s\" has no wisp schema yet: run `wisp db migrate` (as a "
+                   "PostgreSQL role that may create roles and tables)"),
                  name);
         free(name);
         return -1;
     }
     if (have > know)
         return werr_set(e, WISP_ERUNTIME,
-                        "database schema is at version %d but this wisp knows only up to %d: "
-                        "upgrade wisp before using this database",
+                        _("database schema is at version %d but this wisp knows only up to %d: "
+                          "upgrade wisp before using this database"),
                         have, know);
     if (have < know)
         return werr_set(
             e, WISP_ERUNTIME,
-            "database schema is at version %d, this wisp needs %d: run `wisp db migrate`", have,
+            _("database schema is at version %d, this wisp needs %d: run `wisp db migrate`"), have,
             know);
     return 0;
 }
@@ -370,7 +372,8 @@ run_script(struct db *db, const struct migration *m, struct werr *e)
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
         first_line(db_result_message(r), msg, sizeof msg);
         PQclear(r);
-        return werr_set(e, WISP_ERUNTIME, "migration %03d_%s failed: %s", m->version, m->name, msg);
+        return werr_set(e, WISP_ERUNTIME, _("migration %03d_%s failed: %s"), m->version, m->name,
+                        msg);
     }
     PQclear(r);
     return 0;
@@ -450,8 +453,8 @@ db_migrate(struct db *db, FILE *out, struct werr *e)
         return -1;
     if (have > know)
         return werr_set(e, WISP_ERUNTIME,
-                        "database schema is at version %d but this wisp knows only up to %d: "
-                        "upgrade wisp; nothing was changed",
+                        _("database schema is at version %d but this wisp knows only up to %d: "
+                          "upgrade wisp; nothing was changed"),
                         have, know);
     for (const struct migration *m = db_migrations; m->version; m++) {
         rc = apply_one(db, m, e);

@@ -17,6 +17,7 @@
 #include "wisp/db.h"
 #include "wisp/feed.h"
 #include "wisp/fleet.h"
+#include "wisp/i18n.h"
 #include "wisp/metrics.h"
 #include "wisp/order.h"
 #include "wisp/plan.h"
@@ -239,7 +240,7 @@ feed_start(const struct config *cfg, int wake_fd, int poll_s, struct werr *e)
     pthread_mutex_init(&f->lock, NULL);
     pthread_cond_init(&f->cond, NULL);
     if (pthread_create(&f->thread, NULL, run, f) != 0) {
-        werr_set(e, WISP_ERUNTIME, "cannot start the data thread: %s", strerror(errno));
+        werr_set(e, WISP_ERUNTIME, _("cannot start the data thread: %s"), strerror(errno));
         free(f->conninfo);
         free(f);
         return NULL;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "wisp/events.h"
+#include "wisp/i18n.h"
 #include "wisp/fulfil.h"
 #include "wisp/order.h"
 #include "wisp/provider.h"
@@ -261,6 +262,7 @@ runner_main(void *arg)
     struct fulfil_runner *r = arg;
     struct werr e = {0};
 
+    i18n_thread_english(); /* a worker thread: its errors are logged */
     if (r->db_up && !db_connected(&r->db)) {
         db_close(&r->db);
         r->db_up = false;

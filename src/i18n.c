@@ -6,6 +6,7 @@
  */
 #include <limits.h>
 #include <locale.h>
+#include <pthread.h>
 
 #include "wisp/datadir.h"
 #include "wisp/i18n.h"
@@ -26,4 +27,23 @@ const char *
 i18n_localedir(void)
 {
     return localedir;
+}
+
+static locale_t c_locale;
+static pthread_once_t c_once = PTHREAD_ONCE_INIT;
+
+static void
+make_c_locale(void)
+{
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+void
+i18n_thread_english(void)
+{
+    /* gettext answers for the calling thread's locale, and ignores LANGUAGE
+     * in "C": every _() on this thread gives the English text. */
+    pthread_once(&c_once, make_c_locale);
+    if (c_locale)
+        uselocale(c_locale);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "wisp/events.h"
+#include "wisp/i18n.h"
 #include "wisp/metrics.h"
 #include "wisp/mpath.h"
 #include "wisp/util.h"
@@ -214,11 +215,11 @@ metrics_export(const struct config *cfg, struct db *db, const char *file, struct
         return -1;
     tmp = xasprintf("%s.tmp%d", file, (int)getpid());
     if ((f = fopen(tmp, "w")) == NULL) {
-        rc = werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", tmp, strerror(errno));
+        rc = werr_set(e, WISP_ERUNTIME, _("cannot write %s: %s"), tmp, strerror(errno));
     } else {
         metrics_prometheus(m, cfg->currency, f);
         if (fclose(f) != 0 || rename(tmp, file) != 0) {
-            rc = werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", file, strerror(errno));
+            rc = werr_set(e, WISP_ERUNTIME, _("cannot write %s: %s"), file, strerror(errno));
             unlink(tmp);
         }
     }
@@ -446,7 +447,7 @@ metrics_backfill(const struct config *cfg, struct db *db, time_t from, time_t to
 
     *counted = *minutes = 0;
     if ((rc = events_acquire(cfg, false, &c, e)) <= 0)
-        return rc < 0 ? -1 : werr_set(e, WISP_ERUNTIME, "no Redis configured");
+        return rc < 0 ? -1 : werr_set(e, WISP_ERUNTIME, _("no Redis configured"));
     rc = -1;
     m = mpath_new(cfg->redis_prefix);
     if (sweep(db, m, from, to, NULL, e) == 0 && mpath_send(m, c, counted, e) == 0 &&

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/mpath.h"
 #include "wisp/util.h"
 
@@ -456,7 +457,7 @@ mpath_send(struct mpath *m, redisContext *c, long long *counted, struct werr *e)
         return 0;
     r = redisCommand(c, "SCRIPT LOAD %s", script);
     if (r == NULL || r->type != REDIS_REPLY_STRING) {
-        rc = werr_set(e, WISP_ERUNTIME, "Redis: cannot load the metrics script: %s",
+        rc = werr_set(e, WISP_ERUNTIME, _("Redis: cannot load the metrics script: %s"),
                       r ? r->str : c->errstr);
         freeReplyObject(r);
         mpath_clear(m);
@@ -469,11 +470,11 @@ mpath_send(struct mpath *m, redisContext *c, long long *counted, struct werr *e)
     while (calls-- > 0) {
         r = NULL;
         if (redisGetReply(c, (void **)&r) != REDIS_OK) {
-            rc = werr_set(e, WISP_ERUNTIME, "Redis: %s", c->errstr);
+            rc = werr_set(e, WISP_ERUNTIME, _("Redis: %s"), c->errstr);
             break;
         }
         if (r->type == REDIS_REPLY_ERROR && rc == 0)
-            rc = werr_set(e, WISP_ERUNTIME, "Redis: %s", r->str);
+            rc = werr_set(e, WISP_ERUNTIME, _("Redis: %s"), r->str);
         else if (r->type == REDIS_REPLY_INTEGER && counted)
             *counted += r->integer;
         freeReplyObject(r);
@@ -493,14 +494,14 @@ replies(redisContext *c, redisReply **r, size_t n, struct werr *e)
         r[i] = NULL;
         if (!io || redisGetReply(c, (void **)&r[i]) != REDIS_OK) {
             if (io)
-                werr_set(e, WISP_ERUNTIME, "Redis: %s", c->errstr);
+                werr_set(e, WISP_ERUNTIME, _("Redis: %s"), c->errstr);
             ok = io = false;
             r[i] = NULL;
             continue;
         }
         if (r[i]->type == REDIS_REPLY_ERROR) {
             if (ok)
-                werr_set(e, WISP_ERUNTIME, "Redis: %s", r[i]->str);
+                werr_set(e, WISP_ERUNTIME, _("Redis: %s"), r[i]->str);
             ok = false;
         }
     }
@@ -550,7 +551,7 @@ mpath_swept(redisContext *c, const char *prefix, struct werr *e)
     long long at = 0;
 
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-        werr_set(e, WISP_ERUNTIME, "Redis: %s", r ? r->str : c->errstr);
+        werr_set(e, WISP_ERUNTIME, _("Redis: %s"), r ? r->str : c->errstr);
         at = -1;
     } else if (r->type == REDIS_REPLY_STRING) {
         at = atoll(r->str);
@@ -566,7 +567,7 @@ mpath_set_swept(redisContext *c, const char *prefix, time_t at, struct werr *e)
     int rc = 0;
 
     if (r == NULL || r->type == REDIS_REPLY_ERROR)
-        rc = werr_set(e, WISP_ERUNTIME, "Redis: %s", r ? r->str : c->errstr);
+        rc = werr_set(e, WISP_ERUNTIME, _("Redis: %s"), r ? r->str : c->errstr);
     freeReplyObject(r);
     return rc;
 }

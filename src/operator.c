@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/operator.h"
 #include "wisp/util.h"
 
@@ -14,7 +15,7 @@ verifier(struct db *db, const char *name, const char *password, struct werr *e)
     char *v = PQencryptPasswordConn(db->conn, password, name, NULL);
 
     if (v == NULL)
-        werr_set(e, WISP_ERUNTIME, "cannot hash the password: %s", PQerrorMessage(db->conn));
+        werr_set(e, WISP_ERUNTIME, _("cannot hash the password: %s"), PQerrorMessage(db->conn));
     return v;
 }
 
@@ -26,7 +27,7 @@ operator_add(struct db *db, const char *name, const char *role, const char *pass
     int rc;
 
     if (!str_eq(role, "admin") && !str_eq(role, "operator") && !str_eq(role, "viewer"))
-        return werr_set(e, WISP_EUSAGE, "bad --role \"%s\": expected admin, operator or viewer",
+        return werr_set(e, WISP_EUSAGE, _("bad --role \"%s\": expected admin, operator or viewer"),
                         role ? role : "");
     snprintf(group, sizeof group, "wisp_%s", role);
     if ((v = verifier(db, name, password, e)) == NULL)

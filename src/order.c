@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/order.h"
 #include "wisp/plan.h"
 #include "wisp/units.h"
@@ -26,7 +27,8 @@ static int
 check_text(const char *what, const char *v, size_t max, struct werr *e)
 {
     if (!v || !*v)
-        return werr_set(e, WISP_EUSAGE, "bad %s: empty, expected 1 to %zu characters", what, max);
+        return werr_set(e, WISP_EUSAGE, _("bad %s: empty, expected 1 to %zu characters"), what,
+                        max);
     return text_check(what, v, max, e);
 }
 
@@ -43,7 +45,7 @@ order_add(struct db *db, const struct order_input *in, int64_t *id, struct werr 
         (in->extra && check_text("--extra", in->extra, 256, e) < 0))
         return -1;
     if (!str_eq(channel, "counter") && !str_eq(channel, "web") && !str_eq(channel, "api"))
-        return werr_set(e, WISP_EUSAGE, "bad --channel \"%s\": expected counter, web or api",
+        return werr_set(e, WISP_EUSAGE, _("bad --channel \"%s\": expected counter, web or api"),
                         channel);
     if (in->amount) {
         if (units_parse_money(in->amount, amount, sizeof amount, e) < 0)
@@ -53,15 +55,15 @@ order_add(struct db *db, const struct order_input *in, int64_t *id, struct werr 
     if (in->provider && (strlen(in->provider) > 32 ||
                          strspn(in->provider, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                               "0123456789_-") != strlen(in->provider)))
-        return werr_set(e, WISP_EUSAGE, "bad --provider \"%s\"", in->provider);
+        return werr_set(e, WISP_EUSAGE, _("bad --provider \"%s\""), in->provider);
     if (!in->provider) { /* a plan product: say which plans sell (the database checks again) */
         if ((found = plan_active(db, in->product, &active, e)) < 0)
             return -1;
         if (!active)
             return werr_set(e, WISP_ERUNTIME,
-                            found ? "plan \"%s\" is disabled"
-                                  : "no plan named \"%s\" (see `wisp plan list`; a "
-                                    "provider product needs --provider)",
+                            found ? _("plan \"%s\" is disabled")
+                                  : _("no plan named \"%s\" (see `wisp plan list`; a "
+                                      "provider product needs --provider)"),
                             in->product);
     }
     return db_i64v(db, e, id, "SELECT wisp_order_add($1, $2, $3, $4::numeric, $5, $6, $7)", 7,
@@ -98,7 +100,7 @@ order_get(struct db *db, int64_t id, struct werr *e)
                          " LEFT JOIN vouchers v ON v.id = o.voucher_id WHERE o.id = $1",
                          1, ids);
     if (one == NULL && e->status == 0)
-        werr_set(e, WISP_ERUNTIME, "no order %s (see `wisp order list`)", ids);
+        werr_set(e, WISP_ERUNTIME, _("no order %s (see `wisp order list`)"), ids);
     return one;
 }
 

@@ -1,7 +1,7 @@
 /*
  * plan.c - plans (see include/wisp/plan.h). Input is checked and converted
  * here; every write is one call of a database function (wisp_plan_add,
- * wisp_plan_edit, wisp_plan_set_active: migration 006), which checks the
+ * wisp_plan_edit, wisp_plan_set_active: migrations 006 and 012), which checks the
  * caller is an admin and writes the audit row in the same transaction.
  * This is the one file with SQL for the plans table.
  */
@@ -9,16 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/plan.h"
+#include "wisp/template.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
 
 /* A plan's columns as SQL parameter text, NULL where not given. */
 struct plan_values {
     char price[32], duration[24], data[24], rate[64], validity[24], shared[16], low[16];
-    const char *v[9]; /* price, duration_s, data_bytes, rate_limit, validity_s, shared, profile,
-                         lock_mac, low_stock */
-    bool clear[9];    /* "none" given: set the column to NULL */
+    const char *v[11]; /* price, duration_s, data_bytes, rate_limit, validity_s, shared, profile,
+                          lock_mac, low_stock, title, template */
+    bool clear[11];    /* "none" given: set the column to NULL */
 };
 
 static bool
@@ -31,18 +33,19 @@ is_none(const char *s)
 static int
 convert(const struct plan_input *in, bool editing, struct plan_values *pv, struct werr *e)
 {
-    const char *raw[9] = {in->price,        in->duration, in->data,     in->rate,     in->validity,
-                          in->shared_users, in->profile,  in->lock_mac, in->low_stock};
+    const char *raw[11] = {in->price,     in->duration,     in->data,         in->rate,
+                           in->validity,  in->shared_users, in->profile,      in->lock_mac,
+                           in->low_stock, in->title,        in->template_name};
     int64_t n;
 
     memset(pv, 0, sizeof *pv);
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < 11; i++) {
         if (raw[i] == NULL)
             continue;
         if (i == 8 && !(editing && is_none(raw[i]))) {
             if (str_to_i64(raw[i], 0, 1000000, &n) < 0)
                 return werr_set(e, WISP_EUSAGE,
-                                "bad --low-stock \"%s\": expected a whole number 0..1000000",
+                                _("bad --low-stock \"%s\": expected a whole number 0..1000000"),
                                 raw[i]);
             snprintf(pv->low, sizeof pv->low, "%" PRId64, n);
             pv->v[i] = pv->low;
@@ -54,7 +57,7 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
             else if (str_eq(raw[i], "no") || str_eq(raw[i], "off") || str_eq(raw[i], "false"))
                 pv->v[i] = "false";
             else
-                return werr_set(e, WISP_EUSAGE, "bad --lock-mac \"%s\": expected yes or no",
+                return werr_set(e, WISP_EUSAGE, _("bad --lock-mac \"%s\": expected yes or no"),
                                 raw[i]);
             continue;
         }
@@ -89,7 +92,7 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
         case 5:
             if (str_to_i64(raw[i], 1, 1000, &n) < 0)
                 return werr_set(e, WISP_EUSAGE,
-                                "bad --shared-users \"%s\": expected a whole number 1..1000",
+                                _("bad --shared-users \"%s\": expected a whole number 1..1000"),
                                 raw[i]);
             snprintf(pv->shared, sizeof pv->shared, "%" PRId64, n);
             pv->v[i] = pv->shared;
@@ -99,7 +102,21 @@ convert(const struct plan_input *in, bool editing, struct plan_values *pv, struc
                 return -1;
             if (strpbrk(raw[i], "\"\\") != NULL)
                 return werr_set(e, WISP_EUSAGE,
-                                "bad --profile \"%s\": at most 64 characters, no quotes", raw[i]);
+                                _("bad --profile \"%s\": at most 64 characters, no quotes"),
+                                raw[i]);
+            pv->v[i] = raw[i];
+            break;
+        case 9: /* any script, one line: the name stays ASCII for routers */
+            if (text_check("--title", raw[i], 64, e) < 0)
+                return -1;
+            pv->v[i] = raw[i];
+            break;
+        case 10:
+            if (!template_name_ok(raw[i]))
+                return werr_set(e, WISP_EUSAGE,
+                                _("bad --template \"%s\": a template's name (letters, digits, - "
+                                  "and _; see `wisp template list`)"),
+                                raw[i]);
             pv->v[i] = raw[i];
             break;
         }
@@ -117,8 +134,8 @@ check_name(const char *name, struct werr *e)
                      "0123456789._-") != len ||
         strchr("._-", name[0]) != NULL)
         return werr_set(e, WISP_EUSAGE,
-                        "bad plan name \"%s\": 1-32 letters, digits, . _ - (starting with a "
-                        "letter or digit)",
+                        _("bad plan name \"%s\": 1-32 letters, digits, . _ - (starting with a "
+                          "letter or digit)"),
                         name);
     return 0;
 }
@@ -131,20 +148,20 @@ plan_add(struct db *db, const char *name, const struct plan_input *in, struct we
     if (check_name(name, e) < 0 || convert(in, false, &pv, e) < 0)
         return -1;
     if (pv.v[0] == NULL)
-        return werr_set(e, WISP_EUSAGE, "a plan needs --price");
+        return werr_set(e, WISP_EUSAGE, _("a plan needs --price"));
     return db_execv(db, e,
                     "SELECT wisp_plan_add($1, $2::numeric, $3::bigint, $4::bigint, $5,"
-                    " $6::bigint, $7::integer, $8, $9::boolean, $10::integer)",
-                    10, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6],
-                    pv.v[7], pv.v[8]);
+                    " $6::bigint, $7::integer, $8, $9::boolean, $10::integer, $11, $12)",
+                    12, name, pv.v[0], pv.v[1], pv.v[2], pv.v[3], pv.v[4], pv.v[5], pv.v[6],
+                    pv.v[7], pv.v[8], pv.v[9], pv.v[10]);
 }
 
 int
 plan_edit(struct db *db, const char *name, const struct plan_input *in, struct werr *e)
 {
-    static const char *const cols[9] = {"price",      "duration_s", "data_bytes",
-                                        "rate_limit", "validity_s", "shared_users",
-                                        "profile",    "lock_mac",   "low_stock"};
+    static const char *const cols[11] = {"price",      "duration_s",   "data_bytes", "rate_limit",
+                                         "validity_s", "shared_users", "profile",    "lock_mac",
+                                         "low_stock",  "title",        "template"};
     struct plan_values pv;
     json_t *changes;
     char *text;
@@ -153,7 +170,7 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
     if (convert(in, true, &pv, e) < 0)
         return -1;
     changes = json_object();
-    for (int i = 0; i < 9; i++) {
+    for (int i = 0; i < 11; i++) {
         if (pv.clear[i])
             json_object_set_new(changes, cols[i], json_null());
         else if (pv.v[i])
@@ -162,9 +179,9 @@ plan_edit(struct db *db, const char *name, const struct plan_input *in, struct w
     if (json_object_size(changes) == 0) {
         json_decref(changes);
         return werr_set(e, WISP_EUSAGE,
-                        "nothing to change: give at least one of --price, "
-                        "--duration, --data, --rate, --validity, --shared-users, "
-                        "--profile, --lock-mac, --low-stock");
+                        _("nothing to change: give at least one of --price, "
+                          "--duration, --data, --rate, --validity, --shared-users, "
+                          "--profile, --lock-mac, --low-stock, --title, --template"));
     }
     text = json_dumps(changes, JSON_COMPACT);
     json_decref(changes);
@@ -186,7 +203,8 @@ plan_list(struct db *db, struct werr *e)
     return db_json_rowsv(
         db, e,
         "SELECT name, price, duration_s, data_bytes, rate_limit, validity_s,"
-        " shared_users, profile, lock_mac, low_stock, active FROM plans ORDER BY price, name",
+        " shared_users, profile, lock_mac, low_stock, active, title, template FROM plans"
+        " ORDER BY price, name",
         0);
 }
 
@@ -200,6 +218,44 @@ static const struct db_field plan_state_fields[] = {
     DB_COL(struct plan_state_row, active, DB_BOOL),
 };
 static const struct db_map plan_state_map = DB_MAP(struct plan_state_row, plan_state_fields);
+
+char *
+plan_print_template(struct db *db, int64_t batch, const char *code, struct werr *e)
+{
+    char bid[24], **names, *name;
+
+    snprintf(bid, sizeof bid, "%" PRId64, batch);
+    names = db_stringsv(db, e,
+                        "SELECT coalesce(p.template, '') FROM vouchers v"
+                        " JOIN plans p ON p.id = v.plan_id"
+                        " WHERE ($2::text IS NULL AND v.batch_id = $1::bigint) OR v.code = $2"
+                        " LIMIT 1",
+                        2, bid, code);
+    if (names == NULL)
+        return NULL;
+    name = xstrdup(names[0] ? names[0] : "");
+    for (int i = 0; names[i]; i++)
+        free(names[i]);
+    free(names);
+    return name;
+}
+
+char *
+plan_title(struct db *db, const char *name)
+{
+    struct werr e = {0};
+    char **titles = db_stringsv(
+        db, &e, "SELECT title FROM plans WHERE name = $1 AND title IS NOT NULL", 1, name);
+    char *title;
+
+    if (titles == NULL) /* the name prints instead */
+        return NULL;
+    title = titles[0]; /* NULL when there is none */
+    for (int i = 1; title && titles[i]; i++)
+        free(titles[i]);
+    free(titles);
+    return title;
+}
 
 char **
 plan_names(struct db *db, struct werr *e)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/pollers.h"
 #include "wisp/util.h"
 
@@ -78,6 +79,7 @@ router_thread(void *arg)
     struct slot *s = arg;
     struct pollers *p = s->p;
 
+    i18n_thread_english(); /* a worker thread: its errors are logged */
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!s->queued && !s->quit)

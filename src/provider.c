@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "wisp/i18n.h"
 #include "wisp/provider.h"
 #include "wisp/util.h"
 
@@ -36,7 +37,7 @@ provider_load(const struct config *cfg, const char *name, struct provider *p, st
     memset(p, 0, sizeof *p);
     if (!c)
         return werr_set(e, WISP_ERUNTIME,
-                        "no provider named \"%s\" in the config (providers.%s.url)", name, name);
+                        _("no provider named \"%s\" in the config (providers.%s.url)"), name, name);
     snprintf(p->name, sizeof p->name, "%s", name);
     snprintf(p->url, sizeof p->url, "%s", c->url);
     while (strlen(p->url) > 8 && p->url[strlen(p->url) - 1] == '/')
@@ -54,8 +55,8 @@ provider_load(const struct config *cfg, const char *name, struct provider *p, st
         const char *t = getenv(env);
 
         if (!t || !*t)
-            return werr_set(e, WISP_ERUNTIME, "provider %s: its token variable %s is not set", name,
-                            env);
+            return werr_set(e, WISP_ERUNTIME, _("provider %s: its token variable %s is not set"),
+                            name, env);
         p->token = xstrdup(t);
     } else if (file) {
         FILE *f = fopen(file, "r");
@@ -63,7 +64,7 @@ provider_load(const struct config *cfg, const char *name, struct provider *p, st
         size_t n;
 
         if (!f)
-            return werr_set(e, WISP_ERUNTIME, "provider %s: cannot read its token file %s: %s",
+            return werr_set(e, WISP_ERUNTIME, _("provider %s: cannot read its token file %s: %s"),
                             name, file, strerror(errno));
         if (file_check_private("token file", file, fileno(f), e) < 0) {
             fclose(f);
@@ -181,7 +182,7 @@ classify(const struct provider *p, const char *what, CURLcode rc, long code, str
 {
     if (rc != CURLE_OK) {
         memset(r, 0, sizeof *r);
-        werr_set(e, WISP_ERUNTIME, "provider %s: %s: %s", p->name, what, curl_easy_strerror(rc));
+        werr_set(e, WISP_ERUNTIME, _("provider %s: %s: %s"), p->name, what, curl_easy_strerror(rc));
         return PROV_RETRY;
     }
     return provider_parse_reply(p, what, code, body->buf, body->len, dispatch, r, e);
@@ -218,7 +219,7 @@ provider_parse_reply(const struct provider *p, const char *what, long code, cons
     if (code >= 400 && code < 500) {
         const char *m = json_string_value(json_object_get(j, "message"));
 
-        werr_set(e, WISP_ERUNTIME, "provider %s refused the order (HTTP %ld): %s", p->name, code,
+        werr_set(e, WISP_ERUNTIME, _("provider %s refused the order (HTTP %ld): %s"), p->name, code,
                  m            ? m
                  : snippet[0] ? snippet
                               : "no message");
@@ -226,7 +227,7 @@ provider_parse_reply(const struct provider *p, const char *what, long code, cons
         return PROV_REJECTED;
     }
     if (code < 200 || code > 299) {
-        werr_set(e, WISP_ERUNTIME, "provider %s: %s: HTTP %ld", p->name, what, code);
+        werr_set(e, WISP_ERUNTIME, _("provider %s: %s: HTTP %ld"), p->name, what, code);
         json_decref(j);
         return PROV_RETRY;
     }
@@ -234,8 +235,8 @@ provider_parse_reply(const struct provider *p, const char *what, long code, cons
         !known_status(r->status) ||
         (dispatch && !copy_str(j, "reference", r->reference, sizeof r->reference)) ||
         (dispatch && !r->reference[0])) {
-        werr_set(e, WISP_ERUNTIME, "provider %s: %s: not the answer the protocol says: %s", p->name,
-                 what, snippet[0] ? snippet : "(empty)");
+        werr_set(e, WISP_ERUNTIME, _("provider %s: %s: not the answer the protocol says: %s"),
+                 p->name, what, snippet[0] ? snippet : "(empty)");
         json_decref(j);
         return PROV_RETRY;
     }
@@ -245,8 +246,8 @@ provider_parse_reply(const struct provider *p, const char *what, long code, cons
     /* what is stored and shown at the counter is one line of text */
     if (str_has_ctrl(r->reference) || str_has_ctrl(r->pin) || str_has_ctrl(r->status)) {
         werr_set(e, WISP_ERUNTIME,
-                 "provider %s: %s: a control character in its reference or PIN: %s", p->name, what,
-                 snippet);
+                 _("provider %s: %s: a control character in its reference or PIN: %s"), p->name,
+                 what, snippet);
         return PROV_RETRY;
     }
     if (str_has_ctrl(r->message)) {
@@ -256,7 +257,7 @@ provider_parse_reply(const struct provider *p, const char *what, long code, cons
         free(safe);
     }
     if (str_eq(r->status, "completed") && !r->pin[0]) {
-        werr_set(e, WISP_ERUNTIME, "provider %s: %s: completed without a PIN", p->name, what);
+        werr_set(e, WISP_ERUNTIME, _("provider %s: %s: completed without a PIN"), p->name, what);
         return PROV_RETRY;
     }
     return PROV_OK;

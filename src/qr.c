@@ -7,6 +7,7 @@
 
 #include <qrencode.h>
 
+#include "wisp/i18n.h"
 #include "wisp/qr.h"
 
 int
@@ -32,7 +33,7 @@ qr_encode(const char *text, char ecc, struct qr *q, struct werr *e)
     memset(q, 0, sizeof *q);
     code = QRcode_encodeData((int)strlen(text), (const unsigned char *)text, 0, level);
     if (code == NULL)
-        return werr_set(e, WISP_ERUNTIME, "cannot make a QR code of %zu bytes", strlen(text));
+        return werr_set(e, WISP_ERUNTIME, _("cannot make a QR code of %zu bytes"), strlen(text));
     q->width = code->width;
     q->dark = xmalloc((size_t)code->width * (size_t)code->width);
     for (int i = 0; i < code->width * code->width; i++)

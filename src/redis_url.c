@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/redis_url.h"
 #include "wisp/util.h"
 
@@ -17,7 +18,7 @@ static int
 redis_bad(struct redis_target *t, struct werr *e, const char *why)
 {
     redis_url_free(t);
-    return werr_set(e, WISP_EUSAGE, "expected %s (%s)", REDIS_URL_FORMS, why);
+    return werr_set(e, WISP_EUSAGE, _("expected %s (%s)"), REDIS_URL_FORMS, why);
 }
 
 /* Percent-decode n bytes of s into a fresh string; NULL on a bad escape. */

@@ -15,9 +15,11 @@
 #include <errno.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/qr.h"
 #include "wisp/render.h"
 #include "wisp/util.h"
@@ -100,8 +102,8 @@ render_layout_default(struct render_layout *l, enum sheet_paper paper, int colum
                                    .bold = true,
                                    .mono = true,
                                    .fit = true,
-                                   .label = "Code ",
-                                   .label2 = "User "});
+                                   .label = _("Code "),
+                                   .label2 = _("User ")});
     add_box(l, (struct render_box){.item = RI_PASSWORD,
                                    .x = tx,
                                    .y = ty + 5.4 * lead,
@@ -110,13 +112,13 @@ render_layout_default(struct render_layout *l, enum sheet_paper paper, int colum
                                    .bold = true,
                                    .mono = true,
                                    .fit = true,
-                                   .label = "Pass "});
+                                   .label = _("Pass ")});
     add_box(l, (struct render_box){.item = RI_SERIAL,
                                    .x = tx,
                                    .y = l->card_h - 14,
                                    .w = tw,
                                    .size = font - 1,
-                                   .label = "No. "});
+                                   .label = _("No. ")});
 }
 
 /* ---- cairo surfaces on a FILE -------------------------------------------- */
@@ -199,7 +201,9 @@ vector_context(cairo_t *cr)
 struct slot {
     PangoLayout *pl;
     char *text;
-    double scale; /* < 1 when a fit box's text is wider than the box */
+    double scale;  /* < 1 when a fit box's text is wider than the box */
+    double width;  /* a fit box's text width, in points, scaled */
+    double anchor; /* a fit box's place in its width: 0 left, 0.5 centre, 1 right */
 };
 
 static PangoLayout *
@@ -222,10 +226,13 @@ box_layout(PangoContext *pc, const struct render_layout *l, const struct render_
         pango_layout_set_height(pl, -b->lines);
     }
     /* with auto-dir (pango's default) "left" means "start": an Arabic line
-     * sits at the right of its box */
-    pango_layout_set_alignment(pl, b->align == RA_CENTRE ? PANGO_ALIGN_CENTER
-                                   : b->align == RA_END  ? PANGO_ALIGN_RIGHT
-                                                         : PANGO_ALIGN_LEFT);
+     * sits at the right of its box. A set direction turns auto-dir off, and
+     * then left is left: start is the right edge of a right-to-left card. */
+    if (l->dir != RD_AUTO)
+        pango_layout_set_auto_dir(pl, FALSE);
+    pango_layout_set_alignment(pl, b->align == RA_CENTRE                        ? PANGO_ALIGN_CENTER
+                                   : (b->align == RA_END) != (l->dir == RD_RTL) ? PANGO_ALIGN_RIGHT
+                                                                                : PANGO_ALIGN_LEFT);
     return pl;
 }
 
@@ -251,8 +258,11 @@ show_text(cairo_t *cr, struct slot *s, const struct render_box *b, double x, dou
             pango_layout_get_extents(s->pl, &ink, &logical);
             if (logical.width > b->w * PANGO_SCALE)
                 s->scale = b->w * PANGO_SCALE / logical.width;
+            s->width = (double)logical.width / PANGO_SCALE * s->scale;
         }
     }
+    if (b->fit && s->anchor > 0) /* a fit box has no width of its own to align in */
+        x += (b->w - s->width) * s->anchor;
     if (s->scale < 1) {
         cairo_save(cr);
         cairo_translate(cr, x + b->x, y + b->y);
@@ -288,7 +298,7 @@ box_text(const struct render_box *b, const struct render_layout *l, const struct
     case RI_VALIDITY:
         return c->validity ? c->validity : "";
     case RI_FREE:
-        return l->free_line ? l->free_line : "";
+        return b->text ? b->text : l->free_line ? l->free_line : "";
     case RI_CODE:
     case RI_PASSWORD:
     case RI_SERIAL: {
@@ -302,6 +312,7 @@ box_text(const struct render_box *b, const struct render_layout *l, const struct
         return buf->buf;
     }
     case RI_QR:
+    case RI_LOGO:
         break;
     }
     return "";
@@ -408,10 +419,33 @@ check_layout(const struct render_layout *l, struct werr *e)
 }
 
 /* Draw card c (with QR q) at (x, y). */
+/* Logo image img in box b of the card at (x, y): as large as fits w x h,
+ * its aspect kept, placed in the box's width as the box is aligned. */
+static void
+draw_logo(cairo_t *cr, const struct render_layout *l, const struct render_box *b,
+          cairo_surface_t *img, double x, double y)
+{
+    int iw = cairo_image_surface_get_width(img), ih = cairo_image_surface_get_height(img);
+    double k, dx;
+    bool right;
+
+    if (iw <= 0 || ih <= 0)
+        return;
+    k = b->w / iw < b->h / ih ? b->w / iw : b->h / ih;
+    right = (b->align == RA_END) != (l->dir == RD_RTL);
+    dx = b->align == RA_CENTRE ? (b->w - iw * k) / 2 : right ? b->w - iw * k : 0;
+    cairo_save(cr);
+    cairo_translate(cr, x + b->x + dx, y + b->y);
+    cairo_scale(cr, k, k);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_paint(cr);
+    cairo_restore(cr);
+}
+
 static void
 draw_card(cairo_t *cr, const struct render_layout *l, struct slot *slots,
-          const struct sheet_opts *o, const struct sheet_card *c, const struct qr *q, int maxw,
-          double x, double y, struct sbuf *buf)
+          cairo_surface_t *const *logos, const struct sheet_opts *o, const struct sheet_card *c,
+          const struct qr *q, int maxw, double x, double y, struct sbuf *buf)
 {
     if (l->cut_lines) {
         static const double dash[] = {2, 2};
@@ -433,10 +467,61 @@ draw_card(cairo_t *cr, const struct render_layout *l, struct slot *slots,
 
             draw_qr(cr, q, on_grid(x + b->x + off),
                     l->page_h - on_grid(l->page_h - (y + b->y + off)), m);
+        } else if (b->item == RI_LOGO) {
+            if (logos[i])
+                draw_logo(cr, l, b, logos[i], x, y);
+        } else if (b->color) {
+            cairo_set_source_rgb(cr, (b->color >> 16 & 0xff) / 255.0,
+                                 (b->color >> 8 & 0xff) / 255.0, (b->color & 0xff) / 255.0);
+            show_text(cr, &slots[i], b, x, y, box_text(b, l, o, c, buf));
+            cairo_set_source_rgb(cr, 0, 0, 0);
         } else {
             show_text(cr, &slots[i], b, x, y, box_text(b, l, o, c, buf));
         }
     }
+}
+
+/* The PNG at path, or NULL with the reason. */
+static cairo_surface_t *
+load_png(const char *path, struct werr *e)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8] = {0};
+    FILE *f = fopen(path, "rb");
+    cairo_surface_t *img;
+    cairo_status_t st;
+
+    /* cairo says "out of memory" for a file that is not a PNG: look first */
+    if (f == NULL) {
+        werr_set(e, WISP_ERUNTIME, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fread(head, 1, sizeof head, f) != sizeof head || memcmp(head, sig, sizeof sig) != 0) {
+        fclose(f);
+        werr_set(e, WISP_ERUNTIME, "%s: not a PNG image", path);
+        return NULL;
+    }
+    fclose(f);
+    img = cairo_image_surface_create_from_png(path);
+    st = cairo_surface_status(img);
+
+    if (st == CAIRO_STATUS_SUCCESS)
+        return img;
+    cairo_surface_destroy(img);
+    werr_set(e, WISP_ERUNTIME, "%s: not a readable PNG image (%s)", path,
+             cairo_status_to_string(st));
+    return NULL;
+}
+
+int
+render_png_check(const char *path, struct werr *e)
+{
+    cairo_surface_t *img = load_png(path, e);
+
+    if (img == NULL)
+        return -1;
+    cairo_surface_destroy(img);
+    return 0;
 }
 
 int
@@ -445,6 +530,7 @@ render_sheet(FILE *out, enum render_target t, const struct render_layout *l,
 {
     struct stream s = {.f = out};
     struct slot slots[RENDER_MAX_BOXES] = {{0}};
+    cairo_surface_t *logos[RENDER_MAX_BOXES] = {0};
     struct sbuf buf = {0};
     size_t per_page;
     cairo_surface_t *sf;
@@ -455,21 +541,42 @@ render_sheet(FILE *out, enum render_target t, const struct render_layout *l,
 
     if (check_layout(l, e) < 0)
         return -1;
-    if ((qs = encode_all(cards, n, o->ecc, &maxw, e)) == NULL)
+    /* every logo loaded once (a PDF holds each image once) before any output */
+    for (int i = 0; i < l->nboxes; i++)
+        if (l->boxes[i].item == RI_LOGO && (logos[i] = load_png(l->boxes[i].file, e)) == NULL) {
+            for (int j = 0; j < i; j++)
+                if (logos[j])
+                    cairo_surface_destroy(logos[j]);
+            return -1;
+        }
+    if ((qs = encode_all(cards, n, o->ecc, &maxw, e)) == NULL) {
+        for (int i = 0; i < l->nboxes; i++)
+            if (logos[i])
+                cairo_surface_destroy(logos[i]);
         return -1;
+    }
     per_page = (size_t)l->columns * (size_t)l->rows;
     sf = surface_open(t, &s, l->page_w, l->page_h, "vouchers");
     cr = cairo_create(sf);
     pc = vector_context(cr);
-    for (int i = 0; i < l->nboxes; i++)
-        if (l->boxes[i].item != RI_QR)
-            slots[i].pl = box_layout(pc, l, &l->boxes[i]);
+    if (l->dir != RD_AUTO)
+        pango_context_set_base_dir(pc,
+                                   l->dir == RD_RTL ? PANGO_DIRECTION_RTL : PANGO_DIRECTION_LTR);
+    for (int i = 0; i < l->nboxes; i++) {
+        const struct render_box *b = &l->boxes[i];
+        bool right = (b->align == RA_END) != (l->dir == RD_RTL);
+
+        if (b->item == RI_QR || b->item == RI_LOGO)
+            continue;
+        slots[i].pl = box_layout(pc, l, b);
+        slots[i].anchor = b->align == RA_CENTRE ? 0.5 : right ? 1 : 0;
+    }
     for (size_t i = 0; i < n && !s.err; i++) {
         size_t slot = i % per_page;
         double x = l->margin_x + (double)(slot % (size_t)l->columns) * l->card_w;
         double y = l->margin_y + (double)(slot / (size_t)l->columns) * l->card_h;
 
-        draw_card(cr, l, slots, o, &cards[i], &qs[i], maxw, x, y, &buf);
+        draw_card(cr, l, slots, logos, o, &cards[i], &qs[i], maxw, x, y, &buf);
         if (slot == per_page - 1 || i == n - 1)
             cairo_show_page(cr);
         if (o->progress && ((i + 1) % 50 == 0 || i + 1 == n))
@@ -479,6 +586,8 @@ render_sheet(FILE *out, enum render_target t, const struct render_layout *l,
         if (slots[i].pl)
             g_object_unref(slots[i].pl);
         free(slots[i].text);
+        if (logos[i])
+            cairo_surface_destroy(logos[i]);
     }
     g_object_unref(pc);
     sb_free(&buf);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/report.h"
 #include "wisp/util.h"
 
@@ -62,12 +63,12 @@ report_sales(struct db *db, const char *from, const char *to, const char *by, st
         if (str_eq(by, groupings[i].by))
             g = &groupings[i];
     if (!g) {
-        werr_set(e, WISP_EUSAGE, "bad --by \"%s\": expected day, month, plan, operator or router",
-                 by);
+        werr_set(e, WISP_EUSAGE,
+                 _("bad --by \"%s\": expected day, month, plan, operator or router"), by);
         return NULL;
     }
     if ((from && !is_date(from)) || (to && !is_date(to))) {
-        werr_set(e, WISP_EUSAGE, "bad date \"%s\": expected YYYY-MM-DD",
+        werr_set(e, WISP_EUSAGE, _("bad date \"%s\": expected YYYY-MM-DD"),
                  from && !is_date(from) ? from : to);
         return NULL;
     }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "wisp/events.h"
+#include "wisp/i18n.h"
 #include "wisp/metrics.h"
 #include "wisp/quote.h"
 #include "wisp/round.h"
@@ -263,7 +264,7 @@ remove_chunks(struct round *rd, const char *const *names, size_t n,
         if (rd->d->remove_users(&rd->s->conn, names + at, m, e) < 0)
             return -1;
         if (!(db = db_take(rd)))
-            return werr_set(e, WISP_ERUNTIME, "no database to record the removal");
+            return werr_set(e, WISP_ERUNTIME, _("no database to record the removal"));
         rc = done(db, rd->s->id, names + at, m, e);
         db_give(rd, db);
         if (rc < 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wisp/i18n.h"
 #include "wisp/router.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
@@ -44,30 +45,30 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
                               "nopqrstuvwxyz0123456789._-") != strlen(name) ||
                  strchr("._-", name[0])))
         return werr_set(e, WISP_EUSAGE,
-                        "bad router name \"%s\": 1-32 letters, digits, . _ - (starting with a "
-                        "letter or digit)",
+                        _("bad router name \"%s\": 1-32 letters, digits, . _ - (starting with a "
+                          "letter or digit)"),
                         name);
     if (in->driver && !driver_find(in->driver))
-        return werr_set(e, WISP_EUSAGE, "bad --driver \"%s\": expected routeros or opennds",
+        return werr_set(e, WISP_EUSAGE, _("bad --driver \"%s\": expected routeros or opennds"),
                         in->driver);
     if (in->port && str_to_i64(in->port, 1, 65535, &port) < 0)
-        return werr_set(e, WISP_EUSAGE, "bad --port \"%s\": expected 1 to 65535", in->port);
+        return werr_set(e, WISP_EUSAGE, _("bad --port \"%s\": expected 1 to 65535"), in->port);
     if (in->host && (!*in->host || strlen(in->host) > 253 ||
                      strspn(in->host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                       "0123456789.:_-") != strlen(in->host)))
-        return werr_set(e, WISP_EUSAGE, "bad --host \"%s\": expected a host name or address",
+        return werr_set(e, WISP_EUSAGE, _("bad --host \"%s\": expected a host name or address"),
                         in->host);
     if (in->user && (!*in->user || strlen(in->user) > 64 ||
                      strspn(in->user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                       "0123456789._+-") != strlen(in->user)))
-        return werr_set(e, WISP_EUSAGE, "bad --user \"%s\"", in->user);
+        return werr_set(e, WISP_EUSAGE, _("bad --user \"%s\""), in->user);
     if (in->hostkey && !is_none(in->hostkey) &&
         (strlen(in->hostkey) != 50 || !str_starts(in->hostkey, "SHA256:") ||
          strspn(in->hostkey + 7,
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != 43))
         return werr_set(e, WISP_EUSAGE,
-                        "bad --hostkey \"%s\": expected SHA256: and 43 base64 characters, as "
-                        "`ssh-keygen -lf` prints it",
+                        _("bad --hostkey \"%s\": expected SHA256: and 43 base64 characters, as "
+                          "`ssh-keygen -lf` prints it"),
                         in->hostkey);
     if ((in->hotspot_server && text_check("--hotspot-server", in->hotspot_server, 64, e) < 0) ||
         (in->login_url && text_check("--login-url", in->login_url, 2048, e) < 0) ||
@@ -76,26 +77,27 @@ check_input(const char *name, const struct router_input *in, bool adding, struct
     if (in->login_url && !is_none(in->login_url) && !str_starts(in->login_url, "http://") &&
         !str_starts(in->login_url, "https://"))
         return werr_set(e, WISP_EUSAGE,
-                        "bad --login-url \"%s\": expected an http:// or https:// URL",
+                        _("bad --login-url \"%s\": expected an http:// or https:// URL"),
                         in->login_url);
     if (in->key && in->password)
-        return werr_set(e, WISP_EUSAGE, "give --key or --password-stdin, not both");
+        return werr_set(e, WISP_EUSAGE, _("give --key or --password-stdin, not both"));
     if (in->key && access(in->key, R_OK) != 0)
-        return werr_set(e, WISP_EUSAGE, "cannot read the key file %s", in->key);
+        return werr_set(e, WISP_EUSAGE, _("cannot read the key file %s"), in->key);
     if (in->key && file_check_private("private key", in->key, -1, e) < 0)
         return -1;
     if (!adding)
         return 0;
     if (!in->host || !in->user || !in->driver)
-        return werr_set(e, WISP_EUSAGE, "a router needs --host, --user and --driver");
+        return werr_set(e, WISP_EUSAGE, _("a router needs --host, --user and --driver"));
     if (!in->key && !in->password)
-        return werr_set(e, WISP_EUSAGE, "a router needs --key PATH or --password-stdin");
+        return werr_set(e, WISP_EUSAGE, _("a router needs --key PATH or --password-stdin"));
     if (!in->hostkey && !in->accept_new)
-        return werr_set(e, WISP_EUSAGE,
-                        "pin the router's host key with --hostkey SHA256:... (`ssh-keygen -lf` on "
-                        "its key), or trust the first key it shows with --accept-new-hostkey");
+        return werr_set(
+            e, WISP_EUSAGE,
+            _("pin the router's host key with --hostkey SHA256:... (`ssh-keygen -lf` on "
+              "its key), or trust the first key it shows with --accept-new-hostkey"));
     if (in->hostkey && in->accept_new)
-        return werr_set(e, WISP_EUSAGE, "give --hostkey or --accept-new-hostkey, not both");
+        return werr_set(e, WISP_EUSAGE, _("give --hostkey or --accept-new-hostkey, not both"));
     return 0;
 }
 
@@ -164,7 +166,7 @@ router_edit(struct db *db, const char *name, const struct router_input *in, stru
     if (check_input(NULL, in, false, e) < 0)
         return -1;
     if (in->backup && str_eq(in->backup, name))
-        return werr_set(e, WISP_EUSAGE, "a router cannot be its own --backup");
+        return werr_set(e, WISP_EUSAGE, _("a router cannot be its own --backup"));
     return save(db, "SELECT wisp_router_edit($1, $2::jsonb)", name, in, e);
 }
 
@@ -201,7 +203,7 @@ router_show(struct db *db, const char *name, struct werr *e)
     werr_clear(e); /* no row leaves e clear */
     one = db_json_firstv(db, e, "SELECT " LIST_COLS " WHERE r.name = $1", 1, name);
     if (one == NULL && e->status == 0)
-        werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)", name);
+        werr_set(e, WISP_ERUNTIME, _("no router named \"%s\" (see `wisp router list`)"), name);
     return one;
 }
 
@@ -270,7 +272,7 @@ router_load(struct db *db, const char *name, int id, struct router_row *row, str
     if (found < 0)
         return -1;
     if (found == 0)
-        return werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)",
+        return werr_set(e, WISP_ERUNTIME, _("no router named \"%s\" (see `wisp router list`)"),
                         name ? name : ids);
     if (!row->key_path) {
         snprintf(ids, sizeof ids, "%d", row->id);
@@ -279,8 +281,8 @@ router_load(struct db *db, const char *name, int id, struct router_row *row, str
         if (found < 0) {
             router_row_free(row);
             return werr_set(e, WISP_ERUNTIME,
-                            "router %s logs in with a password, which only admins and the "
-                            "worker may read",
+                            _("router %s logs in with a password, which only admins and the "
+                              "worker may read"),
                             name ? name : ids);
         }
         row->password = secret.password; /* moved (NULL when there is none) */
@@ -406,7 +408,7 @@ router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e
         "     AND v.status IN ('expired', 'disabled')) AS kicks",
         1, ids);
     if (rc == 0)
-        return werr_set(e, WISP_ERUNTIME, "no router %d (removed?)", id);
+        return werr_set(e, WISP_ERUNTIME, _("no router %d (removed?)"), id);
     return rc < 0 ? -1 : 0;
 }
 

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "wisp/driver.h"
+#include "wisp/i18n.h"
 
 #define ROLL "/tmp/ndslog/vouchers.txt"
 #define LOG  "/tmp/ndslog/ndslog.log"
@@ -69,12 +70,12 @@ nds_parse_clients(const char *text, struct rt_session **ss, size_t *n, struct we
     *ss = NULL;
     *n = 0;
     if (!root)
-        return werr_set(e, WISP_ERUNTIME, "cannot read ndsctl json: %s (line %d)", je.text,
+        return werr_set(e, WISP_ERUNTIME, _("cannot read ndsctl json: %s (line %d)"), je.text,
                         je.line);
     clients = json_object_get(root, "clients");
     if (!json_is_object(clients)) {
         json_decref(root);
-        return werr_set(e, WISP_ERUNTIME, "cannot read ndsctl json: no \"clients\" object");
+        return werr_set(e, WISP_ERUNTIME, _("cannot read ndsctl json: no \"clients\" object"));
     }
     json_object_foreach(clients, mac, c)
     {
@@ -89,8 +90,8 @@ nds_parse_clients(const char *text, struct rt_session **ss, size_t *n, struct we
             *n = 0;
             return werr_set(
                 e, WISP_ERUNTIME,
-                "this router's openNDS is older than 9.6 (its ndsctl json has no "
-                "session_start/download_this_session); wisp needs openNDS 9.6 or later");
+                _("this router's openNDS is older than 9.6 (its ndsctl json has no "
+                  "session_start/download_this_session); wisp needs openNDS 9.6 or later"));
         }
         if (!state || !str_eq(state, "Authenticated"))
             continue;
@@ -112,8 +113,8 @@ nds_parse_clients(const char *text, struct rt_session **ss, size_t *n, struct we
             char q[80];
             int rc =
                 werr_set(e, WISP_ERUNTIME,
-                         "cannot read ndsctl json: client %s: %s \"%s\" is not a number "
-                         "wisp can use",
+                         _("cannot read ndsctl json: client %s: %s \"%s\" is not a number "
+                           "wisp can use"),
                          s->mac, bad,
                          str_quote(json_string_value(json_object_get(c, bad)), 40, q, sizeof q));
 
@@ -212,7 +213,7 @@ nds_parse_roll(const char *text, struct rt_user **users, size_t *n, struct werr 
             free(*users);
             *users = NULL;
             *n = 0;
-            return werr_set(e, WISP_ERUNTIME, "cannot read the voucher roll: bad line \"%.*s\"",
+            return werr_set(e, WISP_ERUNTIME, _("cannot read the voucher roll: bad line \"%.*s\""),
                             (int)(len > 60 ? 60 : len), line);
         }
         (*n)++;
@@ -310,17 +311,17 @@ nds_parse_health(const char *t, struct rt_health *h, struct werr *e)
     if (!strstr(t, "wisp-health") || nl == 0 || nl >= sizeof h->identity || memchr(name, ' ', nl) ||
         str_n_to_fixed(up, ul, 0, 0, INT64_MAX, &upv) < 0 ||
         str_n_to_fixed(load, ll, 2, 0, INT64_MAX, &loadv) < 0)
-        return werr_set(e, WISP_ERUNTIME, "cannot read the router's health: unexpected output");
+        return werr_set(e, WISP_ERUNTIME, _("cannot read the router's health: unexpected output"));
     memcpy(h->identity, name, nl);
     h->uptime_s = upv;
     h->cpu_load = loadv > 100 ? 100 : (int)loadv; /* load average 1.00 = 100 % */
     if ((total = meminfo(t, "MemTotal:")) < -1 || (avail = meminfo(t, "MemAvailable:")) < -1)
-        return werr_set(e, WISP_ERUNTIME, "cannot read the router's health: bad /proc/meminfo");
+        return werr_set(e, WISP_ERUNTIME, _("cannot read the router's health: bad /proc/meminfo"));
     h->mem_total = total >= 0 ? total * 1024 : -1;
     h->mem_free = avail >= 0 ? avail * 1024 : -1;
     if (!(p = strstr(t, "Version: ")))
         return werr_set(e, WISP_ERUNTIME,
-                        "openNDS is not running on this router (ndsctl status said no version)");
+                        _("openNDS is not running on this router (ndsctl status said no version)"));
     snprintf(h->version, sizeof h->version, "openNDS %.*s", (int)strcspn(p + 9, "\n"), p + 9);
     return 0;
 }
@@ -339,7 +340,7 @@ parse_sessions(const char *json, int status, const char *log, struct rt_session 
                struct werr *e)
 {
     if (status != 0)
-        return werr_set(e, WISP_ERUNTIME, "ndsctl json failed (exit %d): %.*s", status,
+        return werr_set(e, WISP_ERUNTIME, _("ndsctl json failed (exit %d): %.*s"), status,
                         (int)strcspn(json, "\n"), json);
     if (nds_parse_clients(json, s, n, e) < 0)
         return -1;
@@ -379,7 +380,8 @@ nds_parse_poll(const char *text, struct rt_health *h, struct rt_session **s, siz
     json = strstr(text, "wisp-health\n");
     st = json ? strstr(json, "\nwisp-ndsctl ") : NULL;
     if (!json || !st || !strstr(st, "wisp-end")) {
-        werr_set(se, WISP_ERUNTIME, "cannot read the sessions: the router's answer was cut short");
+        werr_set(se, WISP_ERUNTIME,
+                 _("cannot read the sessions: the router's answer was cut short"));
         return 1;
     }
     json += strlen("wisp-health\n");
@@ -387,7 +389,7 @@ nds_parse_poll(const char *text, struct rt_health *h, struct rt_session **s, siz
     if (str_n_to_i64(st + strlen("\nwisp-ndsctl "),
                      (size_t)((log ? log : st + strlen(st)) - (st + strlen("\nwisp-ndsctl "))), 0,
                      255, &status) < 0) {
-        werr_set(se, WISP_ERUNTIME, "cannot read the sessions: no exit status of ndsctl json");
+        werr_set(se, WISP_ERUNTIME, _("cannot read the sessions: no exit status of ndsctl json"));
         return 1;
     }
     copy = xasprintf("%.*s", (int)(st - json), json);
@@ -414,7 +416,7 @@ answers(struct rconn *c, const struct rt_user *u, const char *const *names, size
                     free(errs[j]);
                     errs[j] = NULL;
                 }
-            return werr_set(e, WISP_ERUNTIME, "the router did not confirm %s: %.80s",
+            return werr_set(e, WISP_ERUNTIME, _("the router did not confirm %s: %.80s"),
                             u ? u[i].name : names[i], t);
         }
     }
@@ -491,7 +493,7 @@ nds_list_users(struct rconn *c, struct rt_user **u, size_t *n, struct werr *e)
     if (driver_run(c, "cat " ROLL " 2>/dev/null; echo wisp-end", NULL, e) < 0)
         return -1;
     if (!c->out.buf || !strstr(c->out.buf, "wisp-end"))
-        return werr_set(e, WISP_ERUNTIME, "cannot read the voucher roll: unexpected output");
+        return werr_set(e, WISP_ERUNTIME, _("cannot read the voucher roll: unexpected output"));
     return nds_parse_roll(c->out.buf, u, n, e);
 }
 
@@ -543,7 +545,7 @@ nds_kick(struct rconn *c, const struct rt_session *s, struct werr *e)
     int status, rc;
 
     if (!mac_normalize(s->mac, mac))
-        return werr_set(e, WISP_EUSAGE, "bad MAC address \"%s\"",
+        return werr_set(e, WISP_EUSAGE, _("bad MAC address \"%s\""),
                         str_quote(s->mac, 40, q, sizeof q));
     for (char *m = mac; *m; m++) /* as openNDS prints its clients */
         *m = (char)tolower((unsigned char)*m);
@@ -556,7 +558,7 @@ nds_kick(struct rconn *c, const struct rt_session *s, struct werr *e)
     /* "Client %s deauthenticated." (0) or "Client %s not found." (1): both done */
     if (c->out.buf && (strstr(c->out.buf, "deauthenticated.") || strstr(c->out.buf, "not found.")))
         return 0;
-    return werr_set(e, WISP_ERUNTIME, "ndsctl deauth failed (exit %d): %.*s", status,
+    return werr_set(e, WISP_ERUNTIME, _("ndsctl deauth failed (exit %d): %.*s"), status,
                     (int)strcspn(c->out.buf ? c->out.buf : "", "\n"), c->out.buf ? c->out.buf : "");
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "wisp/driver.h"
+#include "wisp/i18n.h"
 
 /* *total += n * unit, refusing what does not fit. */
 static bool
@@ -260,7 +261,7 @@ bad_value(struct werr *e, const char *what, const char *key, const char *v, cons
 {
     char q[80];
 
-    return werr_set(e, WISP_ERUNTIME, "cannot read %s: %s \"%s\" is not %s", what, key,
+    return werr_set(e, WISP_ERUNTIME, _("cannot read %s: %s \"%s\" is not %s"), what, key,
                     str_quote(v, 40, q, sizeof q), expected);
 }
 
@@ -277,13 +278,13 @@ ros_parse_health(const char *resource, const char *identity, struct rt_health *h
     h->cpu_load = -1;
     h->mem_total = h->mem_free = h->uptime_s = -1;
     if (err)
-        return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+        return werr_set(e, WISP_ERUNTIME, _("the router said: %.*s"), (int)elen, err);
     if (!(rc = kv_get(resource, "uptime", v, sizeof v)))
-        return werr_set(e, WISP_ERUNTIME, "cannot read %s: no uptime line in its output", what);
+        return werr_set(e, WISP_ERUNTIME, _("cannot read %s: no uptime line in its output"), what);
     if (rc < 0 || (h->uptime_s = ros_parse_time(v)) < 0)
         return bad_value(e, what, "uptime", v, "a time");
     if (kv_get(resource, "version", h->version, sizeof h->version) && !h->version[0])
-        return werr_set(e, WISP_ERUNTIME, "cannot read %s: empty version", what);
+        return werr_set(e, WISP_ERUNTIME, _("cannot read %s: empty version"), what);
     if ((rc = kv_get(resource, "cpu-load", v, sizeof v))) {
         size_t len = strlen(v);
         int64_t l;
@@ -299,7 +300,7 @@ ros_parse_health(const char *resource, const char *identity, struct rt_health *h
         (rc < 0 || (h->mem_free = ros_parse_size(v)) < 0))
         return bad_value(e, what, "free-memory", v, "a size");
     if (identity && !kv_get(identity, "name", h->identity, sizeof h->identity))
-        return werr_set(e, WISP_ERUNTIME, "cannot read /system identity print: no name line");
+        return werr_set(e, WISP_ERUNTIME, _("cannot read /system identity print: no name line"));
     return 0;
 }
 
@@ -387,7 +388,7 @@ ros_parse_users(const char *text, struct rt_user **users, size_t *n, struct werr
     *users = NULL;
     *n = 0;
     if (err)
-        return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+        return werr_set(e, WISP_ERUNTIME, _("the router said: %.*s"), (int)elen, err);
     for (const char *line = text; line && *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -405,7 +406,7 @@ ros_parse_users(const char *text, struct rt_user **users, size_t *n, struct werr
             *users = NULL;
             *n = 0;
             return werr_set(e, WISP_ERUNTIME,
-                            "cannot read /ip hotspot user print terse: a line without name=");
+                            _("cannot read /ip hotspot user print terse: a line without name="));
         }
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -449,7 +450,7 @@ ros_parse_sessions(const char *text, struct rt_session **ss, size_t *n, struct w
     *ss = NULL;
     *n = 0;
     if (err)
-        return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+        return werr_set(e, WISP_ERUNTIME, _("the router said: %.*s"), (int)elen, err);
     for (const char *line = text; line && *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -513,7 +514,7 @@ garbage:
     *n = 0;
     return werr_set(
         e, WISP_ERUNTIME,
-        "cannot read the active sessions: the router's answer is not what wisp asked for");
+        _("cannot read the active sessions: the router's answer is not what wisp asked for"));
 }
 
 /* --- the driver ------------------------------------------------------- */
@@ -549,9 +550,9 @@ ros_parse_answers(const char *text, const char *const *names, size_t n, char **e
                 errs[j] = NULL;
             }
             if (err)
-                return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+                return werr_set(e, WISP_ERUNTIME, _("the router said: %.*s"), (int)elen, err);
             return werr_set(e, WISP_ERUNTIME,
-                            "the router's answer is not what wisp asked for (no word on %s)",
+                            _("the router's answer is not what wisp asked for (no word on %s)"),
                             names[i]);
         }
     }
@@ -752,7 +753,7 @@ ros_parse_marked(const char *text, struct rt_user **users, size_t *n, struct wer
     *users = NULL;
     *n = 0;
     if (err)
-        return werr_set(e, WISP_ERUNTIME, "the router said: %.*s", (int)elen, err);
+        return werr_set(e, WISP_ERUNTIME, _("the router said: %.*s"), (int)elen, err);
     for (const char *line = text; line && *line && !ended;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -781,7 +782,7 @@ ros_parse_marked(const char *text, struct rt_user **users, size_t *n, struct wer
     *users = NULL;
     *n = 0;
     return werr_set(e, WISP_ERUNTIME,
-                    "cannot read the router's users: the answer is not what wisp asked for");
+                    _("cannot read the router's users: the answer is not what wisp asked for"));
 }
 
 /* Users with wisp's mark: one "wisp-user;NAME" line each, then "wisp-end". */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "wisp/cli.h"
+#include "wisp/i18n.h"
 #include "wisp/runner.h"
 #include "wisp/util.h"
 
@@ -141,7 +142,7 @@ runner_start(struct config *cfg, int wake_fd, struct werr *e)
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     if (pthread_create(&r->thread, NULL, run, r) != 0) {
-        werr_set(e, WISP_ERUNTIME, "cannot start the command thread");
+        werr_set(e, WISP_ERUNTIME, _("cannot start the command thread"));
         free(r);
         return NULL;
     }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "wisp/driver.h"
+#include "wisp/i18n.h"
 #include "wisp/session.h"
 #include "wisp/util.h"
 
@@ -65,7 +66,7 @@ session_job_state(struct db *db, int64_t job, char *state, size_t n, char *resul
     if (found < 0)
         return -1;
     if (found == 0)
-        return werr_set(e, WISP_ERUNTIME, "job %s is gone", ids);
+        return werr_set(e, WISP_ERUNTIME, _("job %s is gone"), ids);
     snprintf(state, n, "%s", row.state ? row.state : "");
     snprintf(result, rn, "%s", row.result ? row.result : "");
     db_row_free(&map, &row);

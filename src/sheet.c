@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "wisp/escpos.h"
+#include "wisp/i18n.h"
 #include "wisp/qr.h"
 #include "wisp/render.h"
 #include "wisp/sheet.h"
@@ -57,8 +58,8 @@ sheet_parse_format(const char *s, enum sheet_format *f, struct werr *e)
             *f = (enum sheet_format)i;
             return 0;
         }
-    return werr_set(e, WISP_EUSAGE, "bad --format \"%s\": expected pdf, ps, text, ansi or escpos",
-                    s ? s : "");
+    return werr_set(e, WISP_EUSAGE,
+                    _("bad --format \"%s\": expected pdf, ps, text, ansi or escpos"), s ? s : "");
 }
 
 int
@@ -71,7 +72,7 @@ sheet_parse_paper(const char *s, enum sheet_paper *p, struct werr *e)
             *p = (enum sheet_paper)i;
             return 0;
         }
-    return werr_set(e, WISP_EUSAGE, "bad --paper \"%s\": expected a4, letter, 58mm or 80mm",
+    return werr_set(e, WISP_EUSAGE, _("bad --paper \"%s\": expected a4, letter, 58mm or 80mm"),
                     s ? s : "");
 }
 
@@ -132,27 +133,54 @@ static const struct text_style plain_style = {"", "", "", "", ""};
 static const struct text_style ansi_style = {"\033[2m", "\033[1;36m", "\033[1m", "\033[0;30;47m",
                                              "\033[0m"};
 
-/* The info lines printed beside a card's QR. */
-static int
-card_info(const struct sheet_card *c, const struct sheet_opts *o, char lines[][96], int max)
+/* "Label  value", the labels (in the operator's language) padded to the
+ * widest so the values line up. */
+static void
+labelled(char *line, size_t n, const char *label, int label_cols, const char *value)
 {
-    int n = 0;
+    snprintf(line, n, "%s%*s %s", label, label_cols - str_width(label), "", value);
+}
 
+/* The info lines printed beside a card's QR; *code_from and *code_to get
+ * the lines that hold the code and password (shown bold). */
+static int
+card_info(const struct sheet_card *c, const struct sheet_opts *o, char lines[][96], int max,
+          int *code_from, int *code_to)
+{
+    /* TRANSLATORS: the labels on a printed voucher card: keep them short */
+    const char *plan = _("Plan"), *price = _("Price"), *user = _("User"), *pass = _("Pass"),
+               *code = _("Code");
+    const char *const all[] = {plan, price, user, pass, code};
+    int n = 0, w = 0;
+
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (str_width(all[i]) > w)
+            w = str_width(all[i]);
+    w = w < 6 ? 6 : w; /* "Plan   5.00": the English layout */
     snprintf(lines[n++], 96, "%s", o->shop_name ? o->shop_name : "");
     snprintf(lines[n++], 96, "%s", "");
-    snprintf(lines[n++], 96, "Plan   %s", c->plan);
-    snprintf(lines[n++], 96, "Price  %s %s", o->currency ? o->currency : "", c->price);
+    labelled(lines[n++], 96, plan, w, c->plan);
+    if (o->currency && *o->currency) {
+        char money[64];
+
+        snprintf(money, sizeof money, "%s %s", o->currency, c->price);
+        labelled(lines[n++], 96, price, w, money);
+    } else { /* the caller wrote the currency into the price (locfmt_money) */
+        labelled(lines[n++], 96, price, w, c->price);
+    }
     if (c->validity && *c->validity)
         snprintf(lines[n++], 96, "%s", c->validity);
     snprintf(lines[n++], 96, "%s", "");
+    *code_from = n;
     if (c->password) {
-        snprintf(lines[n++], 96, "User   %s", c->code);
-        snprintf(lines[n++], 96, "Pass   %s", c->password);
+        labelled(lines[n++], 96, user, w, c->code);
+        labelled(lines[n++], 96, pass, w, c->password);
     } else {
-        snprintf(lines[n++], 96, "Code   %s", c->code);
+        labelled(lines[n++], 96, code, w, c->code);
     }
+    *code_to = n;
     snprintf(lines[n++], 96, "%s", "");
-    snprintf(lines[n++], 96, "No. %s", c->serial);
+    snprintf(lines[n++], 96, _("No. %s"), c->serial);
     return n < max ? n : max;
 }
 
@@ -162,7 +190,7 @@ card_line(struct sbuf *sb, const struct sheet_card *c, const struct qr *q, int q
           int line, const struct sheet_opts *o, const struct text_style *st)
 {
     char info[12][96];
-    int ninfo, inner = qr_cols + 1 + TEXT_INFO_COLS;
+    int ninfo, code_from, code_to, inner = qr_cols + 1 + TEXT_INFO_COLS;
 
     if (line == 0 || line == qr_rows + 1) {
         sb_add(sb, st->border);
@@ -191,15 +219,11 @@ card_line(struct sbuf *sb, const struct sheet_card *c, const struct qr *q, int q
         sb_free(&qline);
     }
     sb_addc(sb, ' ');
-    ninfo = card_info(c, o, info, 12);
+    ninfo = card_info(c, o, info, 12, &code_from, &code_to);
     {
         int idx = line - 2; /* info starts one line below the border */
         const char *text = idx >= 0 && idx < ninfo ? info[idx] : "";
-        const char *sgr =
-            idx == 0 ? st->title
-            : (str_starts(text, "Code") || str_starts(text, "User") || str_starts(text, "Pass"))
-                ? st->code
-                : "";
+        const char *sgr = idx == 0 ? st->title : idx >= code_from && idx < code_to ? st->code : "";
 
         sb_add(sb, sgr);
         add_cell(sb, text, TEXT_INFO_COLS);
@@ -242,7 +266,7 @@ write_text(FILE *out, const struct sheet_opts *o, const struct sheet_card *cards
         }
         if (fwrite(sb.buf, 1, sb.len, out) != sb.len) {
             sb_free(&sb);
-            return werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
+            return werr_set(e, WISP_ERUNTIME, _("writing the sheet: %s"), strerror(errno));
         }
         sb_reset(&sb);
         for (size_t i = first; i < last; i++)
@@ -265,14 +289,14 @@ sheet_write(FILE *out, const struct sheet_opts *o, const struct sheet_card *card
         struct render_layout l;
 
         render_layout_default(&l, o->paper, o->columns);
-        return render_sheet(out, o->format == SHEET_PDF ? RENDER_PDF : RENDER_PS, &l, o, cards, n,
-                            e);
+        return render_sheet(out, o->format == SHEET_PDF ? RENDER_PDF : RENDER_PS,
+                            o->layout ? o->layout : &l, o, cards, n, e);
     }
     if ((qs = encode_all(cards, n, o->ecc, &maxw, e)) == NULL)
         return -1;
     rc = write_text(out, o, cards, n, qs, maxw, e);
     free_all(qs, n);
     if (rc == 0 && fflush(out) != 0)
-        rc = werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
+        rc = werr_set(e, WISP_ERUNTIME, _("writing the sheet: %s"), strerror(errno));
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wisp/i18n.h"
 #include "wisp/sink.h"
 #include "wisp/util.h"
 
@@ -30,7 +31,7 @@ spawn_lp(const char *printer, bool raw, pid_t *pid, struct werr *e)
     if (printer && *printer)
         argv[n++] = "-d", argv[n++] = (char *)printer;
     if (pipe(fds) < 0) {
-        werr_set(e, WISP_ERUNTIME, "pipe: %s", strerror(errno));
+        werr_set(e, WISP_ERUNTIME, _("pipe: %s"), strerror(errno));
         return NULL;
     }
     posix_spawn_file_actions_init(&fa);
@@ -41,7 +42,7 @@ spawn_lp(const char *printer, bool raw, pid_t *pid, struct werr *e)
     close(fds[0]);
     if (rc != 0) {
         close(fds[1]);
-        werr_set(e, WISP_ERUNTIME, "cannot run lp: %s (install cups-client)", strerror(rc));
+        werr_set(e, WISP_ERUNTIME, _("cannot run lp: %s (install cups-client)"), strerror(rc));
         return NULL;
     }
     if ((f = fdopen(fds[1], "w")) == NULL)
@@ -64,7 +65,7 @@ sink_open(struct sink *s, FILE *dflt, const char *path, const char *lp, bool raw
     s->path = xstrdup(path);
     s->tmp = xasprintf("%s.tmp%d", path, (int)getpid());
     if ((s->f = fopen(s->tmp, "w")) == NULL) {
-        werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", path, strerror(errno));
+        werr_set(e, WISP_ERUNTIME, _("cannot write %s: %s"), path, strerror(errno));
         free(s->path);
         free(s->tmp);
         return -1;
@@ -79,19 +80,19 @@ sink_close(struct sink *s, FILE *dflt, bool ok, struct werr *e)
 
     if (s->f && s->f != dflt) {
         if (fclose(s->f) != 0 && rc == 0)
-            rc = werr_set(e, WISP_ERUNTIME, "writing the sheet: %s", strerror(errno));
+            rc = werr_set(e, WISP_ERUNTIME, _("writing the sheet: %s"), strerror(errno));
     } else if (s->f) {
         fflush(s->f);
     }
     if (s->lp > 0) {
         if (waitpid(s->lp, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
             if (rc == 0)
-                rc = werr_set(e, WISP_ERUNTIME, "lp failed (exit status %d); nothing marked",
+                rc = werr_set(e, WISP_ERUNTIME, _("lp failed (exit status %d); nothing marked"),
                               WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
     if (s->tmp) {
         if (rc == 0 && rename(s->tmp, s->path) != 0)
-            rc = werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", s->path, strerror(errno));
+            rc = werr_set(e, WISP_ERUNTIME, _("cannot write %s: %s"), s->path, strerror(errno));
         if (rc != 0)
             unlink(s->tmp);
     }

@@ -23,6 +23,7 @@
 
 #include <libssh2.h>
 
+#include "wisp/i18n.h"
 #include "wisp/ssh.h"
 
 struct ssh {
@@ -92,7 +93,7 @@ tcp_connect(const struct ssh_target *t, long long deadline, struct werr *e)
     snprintf(port, sizeof port, "%d", t->port);
     err = getaddrinfo(t->host, port, &hints, &ai);
     if (err != 0) {
-        werr_set(e, WISP_ERUNTIME, "cannot resolve %s: %s", t->host, gai_strerror(err));
+        werr_set(e, WISP_ERUNTIME, _("cannot resolve %s: %s"), t->host, gai_strerror(err));
         return -1;
     }
     for (a = ai; a; a = a->ai_next) {
@@ -123,8 +124,8 @@ tcp_connect(const struct ssh_target *t, long long deadline, struct werr *e)
         }
         close(fd);
         fd = -1;
-        werr_set(e, WISP_ERUNTIME, "cannot connect to %s port %d: %s", t->host, t->port,
-                 err == ETIMEDOUT ? "no answer (timed out)" : strerror(err));
+        werr_set(e, WISP_ERUNTIME, _("cannot connect to %s port %d: %s"), t->host, t->port,
+                 err == ETIMEDOUT ? _("no answer (timed out)") : strerror(err));
     }
     freeaddrinfo(ai);
     return fd;
@@ -197,8 +198,8 @@ ssh_open(const struct ssh_target *t, char *fingerprint, enum ssh_fail *why, stru
         if (wait_socket(c, deadline) < 0)
             break;
     if (rc != 0) {
-        werr_set(e, WISP_ERUNTIME, "ssh handshake with %s port %d failed: %s", t->host, t->port,
-                 rc == LIBSSH2_ERROR_EAGAIN ? "timed out" : ssh_error(c->s));
+        werr_set(e, WISP_ERUNTIME, _("ssh handshake with %s port %d failed: %s"), t->host, t->port,
+                 rc == LIBSSH2_ERROR_EAGAIN ? _("timed out") : ssh_error(c->s));
         goto fail;
     }
     fingerprint_of(c->s, fingerprint);
@@ -206,16 +207,16 @@ ssh_open(const struct ssh_target *t, char *fingerprint, enum ssh_fail *why, stru
         if (!str_eq(t->hostkey, fingerprint)) {
             *why = SSH_EHOSTKEY;
             werr_set(e, WISP_ERUNTIME,
-                     "host key mismatch for %s: expected %s, the router offered %s; refusing to "
-                     "connect (if the router was really replaced, `wisp router edit NAME "
-                     "--hostkey ...` with the new key)",
+                     _("host key mismatch for %s: expected %s, the router offered %s; refusing to "
+                       "connect (if the router was really replaced, `wisp router edit NAME "
+                       "--hostkey ...` with the new key)"),
                      t->host, t->hostkey, fingerprint);
             goto fail;
         }
     } else if (!t->accept_new) {
         *why = SSH_EHOSTKEY;
         werr_set(e, WISP_ERUNTIME,
-                 "no host key pinned for %s and --accept-new-hostkey not given; it offers %s",
+                 _("no host key pinned for %s and --accept-new-hostkey not given; it offers %s"),
                  t->host, fingerprint);
         goto fail;
     }
@@ -229,18 +230,19 @@ ssh_open(const struct ssh_target *t, char *fingerprint, enum ssh_fail *why, stru
             break;
         if (wait_socket(c, deadline) < 0) {
             *why = SSH_ECONNECT;
-            werr_set(e, WISP_ERUNTIME, "ssh login to %s timed out", t->host);
+            werr_set(e, WISP_ERUNTIME, _("ssh login to %s timed out"), t->host);
             goto fail;
         }
     }
     if (rc != 0) {
         if (t->password)
-            werr_set(e, WISP_ERUNTIME, "ssh login to %s as %s refused: wrong user or password",
+            werr_set(e, WISP_ERUNTIME, _("ssh login to %s as %s refused: wrong user or password"),
                      t->host, t->user);
         else if (rc == LIBSSH2_ERROR_FILE)
-            werr_set(e, WISP_ERUNTIME, "cannot use the key %s: %s", t->key_path, ssh_error(c->s));
+            werr_set(e, WISP_ERUNTIME, _("cannot use the key %s: %s"), t->key_path,
+                     ssh_error(c->s));
         else
-            werr_set(e, WISP_ERUNTIME, "ssh login to %s as %s refused with the key %s", t->host,
+            werr_set(e, WISP_ERUNTIME, _("ssh login to %s as %s refused with the key %s"), t->host,
                      t->user, t->key_path);
         goto fail;
     }
@@ -300,14 +302,14 @@ ssh_exec(struct ssh *c, const char *cmd, struct sbuf *out, int *status, struct w
 timeout:
     sb_free(&err);
     if (c->cancel && *c->cancel)
-        werr_set(e, WISP_ERUNTIME, "stopped while the router was answering");
+        werr_set(e, WISP_ERUNTIME, _("stopped while the router was answering"));
     else
-        werr_set(e, WISP_ERUNTIME, "the router did not finish a command within %d s",
+        werr_set(e, WISP_ERUNTIME, _("the router did not finish a command within %d s"),
                  (c->command_ms + 999) / 1000);
     return SSH_ETIMEOUT;
 broken:
     sb_free(&err);
-    werr_set(e, WISP_ERUNTIME, "the ssh session broke: %s", ssh_error(c->s));
+    werr_set(e, WISP_ERUNTIME, _("the ssh session broke: %s"), ssh_error(c->s));
     return SSH_EBROKEN;
 }
 

@@ -1,9 +1,12 @@
 /*
  * texttable.c - aligned plain-text tables (see include/wisp/texttable.h).
+ * Printed, the heading row is translated and right-to-left cells are
+ * isolated; CSV is data and keeps both as they are.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/texttable.h"
 #include "wisp/util.h"
 
@@ -66,13 +69,31 @@ texttable_print(struct texttable *t, FILE *out)
     /* Cells come from the database and from routers: a name or note that
      * holds ESC must show as text, not move the terminal's cursor. CSV keeps
      * the cells as they are (it is data, and quoted). */
-    for (int i = 0; i < t->nrows * t->ncols; i++)
+    for (int i = 0; i < t->nrows * t->ncols; i++) {
         if (str_has_ctrl(t->cells[i])) {
             char *safe = str_safe(t->cells[i]);
 
             free(t->cells[i]);
             t->cells[i] = safe;
         }
+        /* The heading in the operator's language (the callers mark it N_);
+         * CSV keeps the English one, for programs. gettext("") would be the
+         * catalog's header. */
+        if (i < t->ncols && *t->cells[i]) {
+            char *head = xstrdup(_(t->cells[i]));
+
+            free(t->cells[i]);
+            t->cells[i] = head;
+        }
+        /* A right-to-left cell is isolated (util.h: str_has_rtl): the line
+         * stays left to right, each cell in its own order. */
+        if (str_has_rtl(t->cells[i])) {
+            char *iso = xasprintf(STR_FSI "%s" STR_PDI, t->cells[i]);
+
+            free(t->cells[i]);
+            t->cells[i] = iso;
+        }
+    }
     for (int r = 0; r < t->nrows; r++)
         for (int c = 0; c < t->ncols; c++) {
             int cw = str_width(t->cells[r * t->ncols + c]);

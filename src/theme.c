@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "wisp/datadir.h"
+#include "wisp/i18n.h"
 #include "wisp/theme.h"
 #include "wisp/util.h"
 
@@ -112,15 +113,15 @@ parse_style(json_t *obj, struct theme_style *s, const char *path, const char *el
     json_t *v;
 
     if (!json_is_object(obj))
-        return werr_set(e, WISP_EUSAGE, "%s: key \"%s\": expected an object with fg, bg, attrs",
+        return werr_set(e, WISP_EUSAGE, _("%s: key \"%s\": expected an object with fg, bg, attrs"),
                         path, el);
     json_object_foreach(obj, key, v)
     {
         if (strcmp(key, "fg") == 0 || strcmp(key, "bg") == 0) {
             if (parse_color(v, key[0] == 'f' ? &s->fg : &s->bg) < 0)
                 return werr_set(e, WISP_EUSAGE,
-                                "%s: key \"%s.%s\": expected a colour name (black, red, ..., "
-                                "bright-white, default) or 0-255",
+                                _("%s: key \"%s.%s\": expected a colour name (black, red, ..., "
+                                  "bright-white, default) or 0-255"),
                                 path, el, key);
         } else if (strcmp(key, "attrs") == 0 && json_is_array(v)) {
             size_t i;
@@ -136,14 +137,15 @@ parse_style(json_t *obj, struct theme_style *s, const char *path, const char *el
                         bit = 1u << k;
                 if (bit == 0)
                     return werr_set(e, WISP_EUSAGE,
-                                    "%s: key \"%s.attrs\": expected bold, reverse, underline or "
-                                    "dim",
+                                    _("%s: key \"%s.attrs\": expected bold, reverse, underline or "
+                                      "dim"),
                                     path, el);
                 s->attrs |= bit;
             }
         } else {
-            return werr_set(e, WISP_EUSAGE, "%s: key \"%s.%s\": unknown (expected fg, bg, attrs)",
-                            path, el, key);
+            return werr_set(e, WISP_EUSAGE,
+                            _("%s: key \"%s.%s\": unknown (expected fg, bg, attrs)"), path, el,
+                            key);
         }
     }
     return 0;
@@ -156,7 +158,7 @@ theme_load_file(struct theme *t, const char *path, struct werr *e)
     json_t *root = json_load_file(path, 0, &jerr);
 
     if (root == NULL)
-        return werr_set(e, WISP_EUSAGE, "%s: line %d: %s", path, jerr.line, jerr.text);
+        return werr_set(e, WISP_EUSAGE, _("%s: line %d: %s"), path, jerr.line, jerr.text);
     return theme_apply(t, root, path, e);
 }
 
@@ -167,7 +169,7 @@ theme_parse(struct theme *t, const char *text, size_t len, const char *path, str
     json_t *root = json_loadb(text, len, 0, &jerr);
 
     if (root == NULL)
-        return werr_set(e, WISP_EUSAGE, "%s: line %d: %s", path, jerr.line, jerr.text);
+        return werr_set(e, WISP_EUSAGE, _("%s: line %d: %s"), path, jerr.line, jerr.text);
     return theme_apply(t, root, path, e);
 }
 
@@ -181,7 +183,7 @@ theme_apply(struct theme *t, json_t *root, const char *path, struct werr *e)
 
     if (!json_is_object(root)) {
         json_decref(root);
-        return werr_set(e, WISP_EUSAGE, "%s: expected a JSON object of UI elements", path);
+        return werr_set(e, WISP_EUSAGE, _("%s: expected a JSON object of UI elements"), path);
     }
     json_object_foreach(root, key, v)
     {
@@ -203,7 +205,7 @@ theme_apply(struct theme *t, json_t *root, const char *path, struct werr *e)
             if (strcmp(key, element_names[i]) == 0)
                 el = i;
         if (el < 0) {
-            rc = werr_set(e, WISP_EUSAGE, "%s: key \"%s\": unknown UI element", path, key);
+            rc = werr_set(e, WISP_EUSAGE, _("%s: key \"%s\": unknown UI element"), path, key);
             break;
         }
         if ((rc = parse_style(v, &t->style[el], path, key, e)) < 0)
@@ -245,7 +247,7 @@ theme_load(struct theme *t, const char *name, const char *const *dirs, struct we
             theme_mono(t); /* NO_COLOR must work even without theme files */
             return 0;
         }
-        return werr_set(e, WISP_EUSAGE, "theme \"%s\" not found (themes/%s.json); using default",
+        return werr_set(e, WISP_EUSAGE, _("theme \"%s\" not found (themes/%s.json); using default"),
                         name, name);
     }
     snprintf(t->name, sizeof t->name, "%s", name);
@@ -268,8 +270,8 @@ theme_load_installed(struct theme *t, const char *name, struct werr *e)
     if (len == 0 || len >= sizeof t->name ||
         strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len) {
         theme_builtin(t);
-        return werr_set(e, WISP_EUSAGE, "bad theme name \"%s\": expected letters, digits, - and _",
-                        name);
+        return werr_set(e, WISP_EUSAGE,
+                        _("bad theme name \"%s\": expected letters, digits, - and _"), name);
     }
     return theme_load(t, name, dirs, e);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wisp/i18n.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
 
@@ -41,9 +42,10 @@ bad_input(struct werr *e, const char *what, const char *s, const char *reason, c
     char q[256];
 
     if (reason != NULL)
-        return werr_set(e, WISP_EUSAGE, "bad %s \"%s\": %s; %s", what,
+        return werr_set(e, WISP_EUSAGE, _("bad %s \"%s\": %s; %s"), what,
                         str_quote(s, 60, q, sizeof q), reason, hint);
-    return werr_set(e, WISP_EUSAGE, "bad %s \"%s\": %s", what, str_quote(s, 60, q, sizeof q), hint);
+    return werr_set(e, WISP_EUSAGE, _("bad %s \"%s\": %s"), what, str_quote(s, 60, q, sizeof q),
+                    hint);
 }
 
 /* Read one or more decimal digits at *p into *v and advance *p past them. */
@@ -408,7 +410,7 @@ units_parse_rate(const char *s, char *out, size_t n, struct werr *e)
         break;
     }
     if ((size_t)snprintf(out, n, "%s/%s", rx_buf, tx_buf) >= n)
-        return werr_set(e, WISP_ERUNTIME, "rate \"%s/%s\" does not fit in %zu bytes", rx_buf,
+        return werr_set(e, WISP_ERUNTIME, _("rate \"%s/%s\" does not fit in %zu bytes"), rx_buf,
                         tx_buf, n);
     return 0;
 }
@@ -440,7 +442,7 @@ units_parse_money(const char *s, char *out, size_t n, struct werr *e)
                          MONEY_HINT);
     if ((size_t)snprintf(out, n, "%.*s.%.*s%.*s", (int)whole, p, (int)frac,
                          frac ? p + whole + 1 : "", (int)(2 - frac), "00") >= n)
-        return werr_set(e, WISP_ERUNTIME, "amount \"%s\" does not fit in %zu bytes", s, n);
+        return werr_set(e, WISP_ERUNTIME, _("amount \"%s\" does not fit in %zu bytes"), s, n);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "wisp/err.h"
+#include "wisp/i18n.h"
 #include "wisp/util.h"
 
 static void
@@ -177,13 +178,23 @@ str_starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Columns a code point takes: 0 for combining marks, 2 for East Asian wide
- * and emoji, 1 otherwise. Locale-independent, so sheets line up the same
- * under LANG=C as under a UTF-8 locale. */
+/* Columns a code point takes, as glibc's wcwidth counts them in a UTF-8
+ * locale: 0 for combining marks (Latin accents, Arabic and Hebrew vowel
+ * signs) and for the invisible format characters (zero-width space and
+ * joiners, the bidi marks, embeddings and isolates: tmux and ncursesw attach
+ * them to the cell before), 2 for East Asian wide and emoji, 1 otherwise.
+ * Locale-independent, so sheets line up the same under LANG=C as under a
+ * UTF-8 locale. */
 static int
 cp_width(uint32_t cp)
 {
-    if (cp >= 0x300 && cp <= 0x36f)
+    if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x591 && cp <= 0x5bd) ||
+        (cp >= 0x5bf && cp <= 0x5c7 && cp != 0x5c0 && cp != 0x5c3 && cp != 0x5c6) ||
+        (cp >= 0x610 && cp <= 0x61a) || cp == 0x61c || (cp >= 0x64b && cp <= 0x65f) ||
+        cp == 0x670 || (cp >= 0x6d6 && cp <= 0x6dc) || (cp >= 0x6df && cp <= 0x6e4) ||
+        cp == 0x6e7 || cp == 0x6e8 || (cp >= 0x6ea && cp <= 0x6ed) ||
+        (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+        (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff)
         return 0;
     if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
         (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
@@ -245,6 +256,28 @@ str_fit(const char *s, int cols, int *width)
     if (width)
         *width = w;
     return n;
+}
+
+bool
+str_has_rtl(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p) {
+        uint32_t cp = *p;
+        int more = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : *p >= 0xc0 ? 1 : 0;
+
+        if (more)
+            cp &= 0x3fu >> more;
+        for (p++; more-- > 0 && (*p & 0xc0) == 0x80; p++)
+            cp = (cp << 6) | (*p & 0x3f);
+        /* Hebrew to the end of Arabic Extended-A, and the Hebrew and Arabic
+         * presentation forms */
+        if ((cp >= 0x590 && cp <= 0x8ff) || (cp >= 0xfb1d && cp <= 0xfdff) ||
+            (cp >= 0xfe70 && cp <= 0xfefe))
+            return true;
+    }
+    return false;
 }
 
 /* The character at s: its length in bytes (1 for a byte that does not start
@@ -347,15 +380,15 @@ text_check(const char *what, const char *s, size_t max, struct werr *e)
             show_ctrl(p, k, shown);
             return werr_set(e, WISP_EUSAGE,
                             k == 1 && *p >= 0x80
-                                ? "bad %s: not valid UTF-8 (byte %s at character %zu)"
-                                : "bad %s: control character %s at character %zu (text is one "
-                                  "line, without control characters)",
+                                ? _("bad %s: not valid UTF-8 (byte %s at character %zu)")
+                                : _("bad %s: control character %s at character %zu (text is "
+                                    "one line, without control characters)"),
                             what, shown, chars);
         }
         p += k;
     }
     if (chars > max)
-        return werr_set(e, WISP_EUSAGE, "bad %s: %zu characters, at most %zu", what, chars, max);
+        return werr_set(e, WISP_EUSAGE, _("bad %s: %zu characters, at most %zu"), what, chars, max);
     return 0;
 }
 
@@ -369,7 +402,7 @@ file_check_private(const char *what, const char *path, int fd, struct werr *e)
         (st.st_mode & 077) == 0)
         return 0;
     return werr_set(e, WISP_ERUNTIME,
-                    "%s %s can be read by others (mode %04o): refusing it; run `chmod 600 %s`",
+                    _("%s %s can be read by others (mode %04o): refusing it; run `chmod 600 %s`"),
                     what, path, (unsigned)(st.st_mode & 07777), path);
 }
 

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "wisp/codegen.h"
+#include "wisp/i18n.h"
 #include "wisp/plan.h"
 #include "wisp/qr.h"
 #include "wisp/quote.h"
@@ -47,12 +48,13 @@ voucher_check_spec(const struct voucher_spec *s, struct werr *e)
     int rc;
 
     if (s->count < 1 || s->count > VOUCHER_MAX_BATCH)
-        return werr_set(e, WISP_EUSAGE, "--count must be 1..%d, got %" PRId64, VOUCHER_MAX_BATCH,
+        return werr_set(e, WISP_EUSAGE, _("--count must be 1..%d, got %" PRId64), VOUCHER_MAX_BATCH,
                         s->count);
     if (plen > 16 || (s->prefix && strspn(s->prefix, SAFE_CHARS) != plen)) {
         char q[100];
 
-        return werr_set(e, WISP_EUSAGE, "bad --prefix \"%s\": at most 16 letters, digits, - _ or .",
+        return werr_set(e, WISP_EUSAGE,
+                        _("bad --prefix \"%s\": at most 16 letters, digits, - _ or ."),
                         str_quote(s->prefix, 40, q, sizeof q));
     }
     if (s->note && text_check("--note", s->note, VOUCHER_NOTE_MAX, e) < 0)
@@ -214,8 +216,9 @@ redraw_existing(struct db *db, struct draw *d, struct werr *e)
         if (hits == 0)
             return 0;
     }
-    return werr_set(e, WISP_ERUNTIME,
-                    "could not find unused codes: the code space is nearly full, raise --length");
+    return werr_set(
+        e, WISP_ERUNTIME,
+        _("could not find unused codes: the code space is nearly full, raise --length"));
 }
 
 /* Call wisp_batch_create. Returns 0, -1 on error, or 1 when a code was taken
@@ -297,7 +300,7 @@ check_router(struct db *db, const struct voucher_spec *s, const struct draw *d, 
     if ((found = router_driver(db, s->router, driver, sizeof driver, e)) < 0)
         return -1;
     if (found == 0)
-        return werr_set(e, WISP_ERUNTIME, "no router named \"%s\" (see `wisp router list`)",
+        return werr_set(e, WISP_ERUNTIME, _("no router named \"%s\" (see `wisp router list`)"),
                         s->router);
     nds = str_eq(driver, "opennds");
     if (!nds)
@@ -307,11 +310,11 @@ check_router(struct db *db, const struct voucher_spec *s, const struct draw *d, 
             strlen(d->charset) ||
         strspn(d->prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
             plen)
-        return werr_set(e, WISP_EUSAGE,
-                        "router %s runs openNDS, whose voucher theme takes only 9-character codes "
-                        "of letters, digits and -: use --mode code and --length %d%s",
-                        s->router, plen < 9 ? 9 - (int)plen : 9,
-                        plen ? " (prefix included in the 9)" : "");
+        return werr_set(
+            e, WISP_EUSAGE,
+            _("router %s runs openNDS, whose voucher theme takes only 9-character codes "
+              "of letters, digits and -: use --mode code and --length %d%s"),
+            s->router, plen < 9 ? 9 - (int)plen : 9, plen ? " (prefix included in the 9)" : "");
     return 0;
 }
 
@@ -343,7 +346,7 @@ create_body(struct db *db, void *arg, struct werr *e)
     }
     if (rc == 1)
         return werr_set(e, WISP_ERUNTIME,
-                        "codes kept colliding with concurrent batches; try again");
+                        _("codes kept colliding with concurrent batches; try again"));
     return 0;
 }
 
@@ -385,7 +388,7 @@ voucher_list(struct db *db, const struct voucher_filter *f, void (*fn)(json_t *r
 
     if (f->status && !valid_status(f->status))
         return werr_set(e, WISP_EUSAGE,
-                        "bad --status \"%s\": expected new, sold, active, expired or disabled",
+                        _("bad --status \"%s\": expected new, sold, active, expired or disabled"),
                         f->status);
     snprintf(batch, sizeof batch, "%" PRId64, f->batch);
     snprintf(limit, sizeof limit, "%" PRId64, f->limit);
@@ -444,7 +447,7 @@ voucher_get(struct db *db, const char *code, struct werr *e)
         " WHERE v.code = $1",
         1, code);
     if (j == NULL && e->status == 0)
-        werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", code);
+        werr_set(e, WISP_ERUNTIME, _("no voucher with code \"%s\""), code);
     return j;
 }
 
@@ -511,9 +514,10 @@ batch_list(struct db *db, struct werr *e)
                          " count(*) FILTER (WHERE v.status = 'expired') AS expired,"
                          " count(*) FILTER (WHERE v.status = 'disabled') AS disabled,"
                          " b.router, b.note, b.created_at, b.created_by, b.printed_at, b.printed_by"
+                         " , p.title AS plan_title" /* the console shows it for the name */
                          " FROM batches b JOIN plans p ON p.id = b.plan_id"
                          " LEFT JOIN vouchers v ON v.batch_id = b.id"
-                         " GROUP BY b.id, p.name ORDER BY b.id DESC",
+                         " GROUP BY b.id, p.name, p.title ORDER BY b.id DESC",
                          0);
 }
 
@@ -591,7 +595,7 @@ voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **car
     snprintf(bid, sizeof bid, "%" PRId64, q->batch);
     rc = db_fetchv(db, e, &card_map, &rows, &nr,
                    "SELECT v.code, coalesce(rv.password, v.code) AS password, b.mode,"
-                   " p.name AS plan, p.price, p.duration_s,"
+                   " coalesce(p.title, p.name) AS plan, p.price, p.duration_s,"
                    " p.data_bytes, p.rate_limit, p.validity_s, v.batch_id, v.serial,"
                    " rt.driver, rt.login_url"
                    " FROM vouchers v JOIN plans p ON p.id = v.plan_id"
@@ -608,8 +612,9 @@ voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **car
         return -1;
     if (nr == 0) {
         if (q->ncodes)
-            return werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", q->codes[0]);
-        return werr_set(e, WISP_ERUNTIME, "no batch %" PRId64 " (see `wisp batch list`)", q->batch);
+            return werr_set(e, WISP_ERUNTIME, _("no voucher with code \"%s\""), q->codes[0]);
+        return werr_set(e, WISP_ERUNTIME, _("no batch %" PRId64 " (see `wisp batch list`)"),
+                        q->batch);
     }
     if (q->ncodes && nr < (size_t)q->ncodes) {
         bool told = false;
@@ -620,12 +625,12 @@ voucher_cards(struct db *db, const struct card_query *q, struct sheet_card **car
             for (size_t j = 0; j < nr && !found; j++)
                 found = str_eq(rows[j].code, q->codes[i]);
             if (!found) {
-                werr_set(e, WISP_ERUNTIME, "no voucher with code \"%s\"", q->codes[i]);
+                werr_set(e, WISP_ERUNTIME, _("no voucher with code \"%s\""), q->codes[i]);
                 told = true;
             }
             for (int k = 0; k < i && !told; k++) /* all there: one was named twice */
                 if (str_eq(q->codes[k], q->codes[i])) {
-                    werr_set(e, WISP_EUSAGE, "voucher %s is named twice", q->codes[i]);
+                    werr_set(e, WISP_EUSAGE, _("voucher %s is named twice"), q->codes[i]);
                     told = true;
                 }
         }
@@ -693,7 +698,8 @@ voucher_reveal(struct db *db, const char *code, char *password, size_t n, struct
     if (found < 0)
         return -1;
     if (found == 0)
-        return werr_set(e, WISP_ERUNTIME, "voucher %s has no password apart from its code", code);
+        return werr_set(e, WISP_ERUNTIME, _("voucher %s has no password apart from its code"),
+                        code);
     snprintf(password, n, "%s", row.password ? row.password : "");
     if (row.password)
         explicit_bzero(row.password, strlen(row.password));

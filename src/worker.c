@@ -36,6 +36,7 @@
 #include "wisp/events.h"
 #include "wisp/fleet.h"
 #include "wisp/fulfil.h"
+#include "wisp/i18n.h"
 #include "wisp/log.h"
 #include "wisp/metrics.h"
 #include "wisp/mpath.h"
@@ -393,6 +394,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     struct worker w = {.cfg = cfg, .o = o};
     long n;
 
+    i18n_thread_english(); /* its log, and the errors in it, in English */
     gethostname(w.host, sizeof w.host - 1);
     snprintf(w.id, sizeof w.id, "%s:%d%s", w.host, (int)getpid(), o->embedded ? ":console" : "");
     w.self = (struct fleet_self){w.id, w.host, (int)getpid(), o->interval_s, o->embedded};

@@ -124,6 +124,7 @@ extern const struct cmd_entry cmd_shell_entries[];
 extern const struct cmd_entry cmd_theme_entries[];
 extern const struct cmd_entry cmd_backup_entries[];
 extern const struct cmd_entry cmd_doctor_entries[];
+extern const struct cmd_entry cmd_template_entries[];
 
 /* Run one command given as words, argv[0] its first word ("voucher",
  * "create", "--plan", "1h", ...: no quoting, no splitting, so a value may
@@ -217,6 +218,9 @@ void cmd_result(struct cmd_ctx *ctx, json_t *j);
 
 /* Text for people, as fprintf to ctx->out; nothing under --json. */
 void cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The label of a "label  value" line in the operator's language (callers
+ * mark it N_), padded to cols terminal columns, one space at least. */
+void cmd_label(FILE *out, const char *label, int cols);
 
 /* An action's end: its result (cmd_result) and the line people read
  * (cmd_printf), together so that neither goes without the other. */

@@ -53,7 +53,9 @@ struct config {
     char *redis;     /* redis: a URL (redis_url.h), checked; NULL = none */
     char *shop_name; /* shop.name */
     char *currency;  /* currency, e.g. "USD" */
-    char *login_url; /* login_url template with {user} and {pass} */
+    char *money_format;                   /* money.format: "{currency} {amount}" (locfmt.h) */
+    int money_decimals;                   /* money.decimals: digits after the decimal point, 0..3 */
+    char *login_url;                      /* login_url template with {user} and {pass} */
     char *redis_prefix;                   /* redis.prefix */
     char *theme;                          /* theme name */
     int qr_ecc;                           /* qr.ecc: 'L', 'M', 'Q' or 'H', as qr_encode takes it */

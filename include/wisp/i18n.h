@@ -23,6 +23,13 @@
  * leaves the English text. Call once, first thing in main. */
 void i18n_init(void);
 
+/* The calling thread speaks English from now on: the worker's thread and
+ * every thread it starts call it first. The core modules' errors are
+ * marked _() for the command line and the console, and the worker writes
+ * the same errors into its log, which stays English (docs/i18n.md). A new
+ * thread starts in the process's locale, so each worker thread calls it. */
+void i18n_thread_english(void);
+
 /* The catalog directory i18n_init chose (for `wisp --version` and tests). */
 const char *i18n_localedir(void);
 

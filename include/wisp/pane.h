@@ -208,6 +208,9 @@ void pane_details(struct pane *p);
  * or the printer, lp's default when empty), and the same as arguments. */
 void dialog_print_target(struct dialog *d, const char *file);
 void add_print_target(struct words *w, const struct dialog *d);
+/* A form's "template" field: none (the label for no --template), then every
+ * template that parses, by name (wisp template list). */
+void dialog_template_choice(struct dialog *d, const char *none);
 
 /* What pane_class.create is when NULL: a pane and its table. */
 struct pane *pane_create(const struct pane_class *cls, struct console *con);

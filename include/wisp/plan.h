@@ -7,6 +7,7 @@
 #define WISP_PLAN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -22,8 +23,10 @@ struct plan_input {
     const char *validity;
     const char *shared_users;
     const char *profile;
-    const char *lock_mac;  /* "yes" / "no": bind each voucher to its first device */
-    const char *low_stock; /* unsold vouchers below which the plan is low on stock */
+    const char *lock_mac;      /* "yes" / "no": bind each voucher to its first device */
+    const char *low_stock;     /* unsold vouchers below which the plan is low on stock */
+    const char *title;         /* shown instead of the name: any script, one line, <= 64 chars */
+    const char *template_name; /* the template its vouchers print with (templates/NAME.json) */
 };
 
 /* Create a plan (price required). Audited. */
@@ -36,8 +39,17 @@ int plan_edit(struct db *db, const char *name, const struct plan_input *in, stru
 int plan_set_active(struct db *db, const char *name, bool active, struct werr *e);
 
 /* All plans as a JSON array: name, price (string), duration_s, data_bytes,
- * rate_limit, validity_s, shared_users, profile, active (null where unset). */
+ * rate_limit, validity_s, shared_users, profile, lock_mac, low_stock,
+ * active, title, template (null where unset). */
 json_t *plan_list(struct db *db, struct werr *e);
+
+/* The template the vouchers of batch (or, with code, that voucher's) print
+ * with by their plan: a name, "" for none (malloc'd); NULL on error. */
+char *plan_print_template(struct db *db, int64_t batch, const char *code, struct werr *e);
+
+/* Plan name's title (malloc'd), or NULL: no such plan, no title, or a
+ * failed read (the name prints instead). */
+char *plan_title(struct db *db, const char *name);
 
 /* The active plans' names, sorted, NULL-terminated (free each and the
  * array); NULL on error. */

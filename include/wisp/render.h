@@ -33,9 +33,14 @@ enum render_item {
     RI_SERIAL,   /* batch-number */
     RI_FREE,     /* the layout's free line (WiFi name, a phone number) */
     RI_QR,       /* the login URL's QR code */
+    RI_LOGO,     /* a PNG image (file), scaled into w x h, aspect kept */
 };
 
 enum render_align { RA_START, RA_CENTRE, RA_END }; /* start: left in LTR text, right in RTL */
+
+/* A card's text direction: auto (each line by its first strong letter),
+ * or every line left to right or right to left. */
+enum render_dir { RD_AUTO, RD_LTR, RD_RTL };
 
 /* One box, in points from the card's top-left corner. Text is `lines`
  * lines (0: one) ellipsized to w, or with fit one line scaled down to w
@@ -51,6 +56,10 @@ struct render_box {
     enum render_align align;
     const char *label;  /* put before the value ("Code "), may be NULL */
     const char *label2; /* the label when the card has a password ("User "), may be NULL */
+    double h;           /* RI_LOGO: the box's height (the image fits w x h) */
+    unsigned color;     /* text colour 0xRRGGBB (0: black) */
+    const char *text;   /* RI_FREE: this box's text (NULL: the layout's free_line) */
+    const char *file;   /* RI_LOGO: the PNG file's path */
 };
 
 #define RENDER_MAX_BOXES 24
@@ -65,6 +74,7 @@ struct render_layout {
     const char *mono_font; /* the same for mono boxes */
     const char *free_line; /* RI_FREE's text, may be NULL */
     bool cut_lines;        /* a dashed frame around each card */
+    enum render_dir dir;   /* the cards' text direction */
     int nboxes;
     struct render_box boxes[RENDER_MAX_BOXES];
 };
@@ -80,6 +90,9 @@ void render_layout_default(struct render_layout *l, enum sheet_paper paper, int 
 int render_sheet(FILE *out, enum render_target t, const struct render_layout *l,
                  const struct sheet_opts *o, const struct sheet_card *cards, size_t n,
                  struct werr *e);
+
+/* Whether path is a PNG file cairo can load: 0, or -1 with the reason. */
+int render_png_check(const char *path, struct werr *e);
 
 /* Lines of text (a report) in a monospace font on A4 or Letter pages, as
  * PDF or PostScript. Empty lines keep their space. */

@@ -24,10 +24,14 @@ void texttable_add_json(struct texttable *t, json_t *obj, const char *const *key
 /* Free the table without printing it. */
 void texttable_free(struct texttable *t);
 /* Print with two spaces between columns, control characters in cells shown
- * visibly (str_safe), then free the table. */
+ * visibly (str_safe), the header cells translated (gettext: callers mark
+ * them with N_), each cell holding right-to-left text between the bidi
+ * isolates FSI and PDI (util.h), widths in terminal columns; then free the
+ * table. */
 void texttable_print(struct texttable *t, FILE *out);
 
-/* Print as CSV (RFC 4180 quoting, header first), then free the table. */
+/* Print as CSV (RFC 4180 quoting, header first, as given: English), then
+ * free the table. */
 void texttable_print_csv(struct texttable *t, FILE *out);
 /* One CSV cell, quoted when it must be. */
 void texttable_csv_cell(FILE *out, const char *s);

@@ -49,6 +49,15 @@ size_t str_fit(const char *s, int cols, int *width);
  * quotes and backslashes escaped and control characters shown as str_safe
  * does, so the message stays one line. Returns buf. */
 const char *str_quote(const char *s, size_t max, char *buf, size_t n);
+/* True when s holds a right-to-left letter (Hebrew, Arabic and the scripts
+ * between them, U+0590..U+08FF, and their presentation forms). Such a table
+ * cell is written between FSI (U+2068) and PDI (U+2069), STR_FSI and STR_PDI:
+ * a bidi terminal then orders it on its own and cannot pull its neighbours
+ * (a price after an Arabic plan) into it; other terminals show the two
+ * zero-width marks as nothing. */
+bool str_has_rtl(const char *s);
+#define STR_FSI "\u2068"
+#define STR_PDI "\u2069"
 
 /* Numbers from outside wisp (arguments, router output, provider replies,
  * config files) go through these: plain ASCII digits, no spaces, no '+', no

@@ -12,10 +12,10 @@ t_eq "clock-style duration accepted" 0 "$RC"
 
 w plan list --json
 t_eq "plan json keys" \
-    '["name","price","duration_s","data_bytes","rate_limit","validity_s","shared_users","profile","lock_mac","low_stock","active"]' \
+    '["name","price","duration_s","data_bytes","rate_limit","validity_s","shared_users","profile","lock_mac","low_stock","active","title","template"]' \
     "$(printf '%s' "$OUT" | jq -c '.[0] | keys_unsorted')"
 t_eq "1h plan as JSON" \
-    '{"name":"1h","price":"1.50","duration_s":3600,"data_bytes":null,"rate_limit":"2M/4M","validity_s":2592000,"shared_users":1,"profile":"hs-1h","lock_mac":false,"low_stock":null,"active":true}' \
+    '{"name":"1h","price":"1.50","duration_s":3600,"data_bytes":null,"rate_limit":"2M/4M","validity_s":2592000,"shared_users":1,"profile":"hs-1h","lock_mac":false,"low_stock":null,"active":true,"title":null,"template":null}' \
     "$(printf '%s' "$OUT" | jq -c '.[] | select(.name=="1h")')"
 t_eq "5G is 1024-based" 5368709120 "$(printf '%s' "$OUT" | jq '.[] | select(.name=="5GB") | .data_bytes')"
 t_eq "1w2d3h in seconds" 788400 "$(printf '%s' "$OUT" | jq '.[] | select(.name=="5GB") | .validity_s')"

@@ -286,7 +286,7 @@ tm send-keys -t wisp p
 t_ok "p opens the print dialog" wait_for "Print the selected batch"
 tm send-keys -t wisp Tab Tab Tab Tab C-u
 for _ in $(seq 20); do tm send-keys -t wisp BSpace; done
-tm send-keys -t wisp "$T/printed.txt" Enter
+tm send-keys -t wisp "$T/printed.txt" Enter Enter # the file, the template (plan's): go
 t_ok "print dialog writes the file" wait_long "printed 25000 vouchers"
 t_contains "the printed sheet has the batch's codes" "No. $newid-25000" "$(tail -c 20000 "$T/printed.txt")"
 t_eq "print recorded" 1 "$(sql "SELECT count(*) FROM batches WHERE id = $newid AND printed_at IS NOT NULL")"

@@ -48,10 +48,18 @@ tm send-keys -t wisp Escape
 
 tm send-keys -t wisp P
 t_ok "P opens the receipt dialog" wait_for "Print the order's receipt"
-tm send-keys -t wisp Enter Enter Enter
-t_ok "P writes the receipt" wait_for "receipt for order 1 written to receipt-1.txt"
+tm send-keys -t wisp Enter Enter Enter Enter # format, to, file, template (built-in): go
+t_ok "P writes the receipt, a PDF by default" wait_for "receipt for order 1 written to receipt-1.pdf"
 tm send-keys -t wisp Escape
-t_contains "the receipt holds the PIN" "$PIN" "$(cat "$T/receipt-1.txt")"
+t_contains "the receipt holds the PIN" "$PIN" "$(pdftotext "$T/receipt-1.pdf" -)"
+tm send-keys -t wisp P
+t_ok "P again" wait_for "Print the order's receipt"
+tm send-keys -t wisp Tab Tab Tab Right Right # template: built-in -> default -> large
+t_ok "the receipt dialog offers the templates" wait_for "large"
+tm send-keys -t wisp Enter
+t_ok "P with a template writes the receipt" wait_for "receipt for order 1 written to receipt-1.pdf"
+tm send-keys -t wisp Escape
+t_contains "the template's free line on the receipt" "WiFi: wisp-hotspot" "$(pdftotext "$T/receipt-1.pdf" -)"
 
 tm send-keys -t wisp g j R
 t_ok "R retries the failed order" bash -c "for i in \$(seq 50); do [ \"\$(psql -XAtq -c 'SELECT status FROM orders WHERE id = 2')\" = pending ] && exit 0; sleep 0.1; done; exit 1"

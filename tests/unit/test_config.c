@@ -23,8 +23,9 @@
 
 #define DEFAULT_LOGIN "http://hotspot.lan/login?username={user}&password={pass}"
 #define KNOWN                                                                                      \
-    "known: db, redis, shop.name, currency, login_url, redis.prefix, theme, qr.ecc, "              \
-    "worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout)"
+    "known: db, redis, shop.name, currency, money.format, money.decimals, login_url, "             \
+    "redis.prefix, "                                                                               \
+    "theme, qr.ecc, worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout)"
 
 /* Per-test scratch: a temporary directory used as XDG_CONFIG_HOME. */
 struct fixture {
@@ -796,6 +797,8 @@ test_show_text(void **state)
                          "redis               = (unset: live metrics off)\n"
                          "shop.name           = Cafe Net\n"
                          "currency            = USD\n"
+                         "money.format        = {currency} {amount}\n"
+                         "money.decimals      = 2\n"
                          "login_url           = " DEFAULT_LOGIN "\n"
                          "redis.prefix        = wisp:\n"
                          "theme               = default\n"
@@ -842,6 +845,8 @@ test_show_json(void **state)
                                         "redis",
                                         "shop.name",
                                         "currency",
+                                        "money.format",
+                                        "money.decimals",
                                         "login_url",
                                         "redis.prefix",
                                         "theme",
@@ -863,11 +868,11 @@ test_show_json(void **state)
     assert_true(json_is_object(root));
     json_object_foreach(root, k, v)
     {
-        assert_true(n < 12);
+        assert_true(n < 14);
         assert_string_equal(k, order[n]); /* table order */
         n++;
     }
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 14);
     assert_string_equal(json_string_value(json_object_get(root, "db")),
                         "postgresql://ana:****@db/shop?sslpassword=****");
     assert_true(json_is_null(json_object_get(root, "redis")));
