@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "wisp/i18n.h"
+#include "wisp/datadir.h"
 #include "wisp/template.h"
 #include "wisp/util.h"
 
@@ -615,22 +616,13 @@ own_dir(void)
                            : NULL;
 }
 
-/* The shipped folders, as theme_load_installed looks for themes: the
- * installed one, then templates/ beside the binary's tree. */
+/* The shipped folder: templates/ of the source tree or the installed
+ * share/wisp/templates, found from where the binary is (datadir.h). */
 static void
-shipped_dirs(char *tree, size_t n, const char *dirs[3])
+shipped_dirs(char *dir, size_t n, const char *dirs[2])
 {
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-    dirs[0] = WISP_DATADIR "/templates";
-    dirs[1] = dirs[2] = NULL;
-    if (len > 0) {
-        exe[len] = '\0';
-        *strrchr(exe, '/') = '\0';
-        snprintf(tree, n, "%s/../templates", exe);
-        dirs[1] = tree;
-    }
+    dirs[0] = datadir_find("templates", dir, n);
+    dirs[1] = NULL;
 }
 
 /* Whether the file at path says "kind": "ticket". */
@@ -648,7 +640,7 @@ char *
 template_find(const char *name, struct werr *e)
 {
     char tree[PATH_MAX + 16], *own = own_dir(), *path;
-    const char *dirs[3];
+    const char *dirs[2];
 
     if (!template_name_ok(name)) {
         free(own);
@@ -757,7 +749,7 @@ json_t *
 template_list(void)
 {
     char tree[PATH_MAX + 16], *own = own_dir();
-    const char *dirs[3];
+    const char *dirs[2];
     json_t *byname = json_object(), *out = json_array(), *v, **rows;
     const char *key;
     size_t n = 0;

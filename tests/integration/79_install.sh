@@ -26,6 +26,7 @@ _run make --no-print-directory install DESTDIR="$dest" PREFIX="$prefix"
 t_eq "make install exits 0" 0 "$_rc"
 inst=$dest$prefix
 for f in bin/wisp share/man/man1/wisp.1 share/wisp/themes/dark.json share/doc/wisp/schema.md \
+    share/wisp/templates/large.json share/wisp/templates/ticket.json lib/systemd/system/wisp-worker.service \
     share/locale/ar/LC_MESSAGES/wisp.mo share/locale/id/LC_MESSAGES/wisp.mo \
     share/bash-completion/completions/wisp; do
     t_ok "installed: $f" test -f "$inst/$f"
@@ -39,6 +40,17 @@ mv "$inst/share/locale" "$inst/share/locale.away"
 t_not_contains "... and only there (moved away: English)" "الأوامر:" \
     "$(cd / && LANGUAGE=ar "$inst/bin/wisp" --help 2>&1)"
 mv "$inst/share/locale.away" "$inst/share/locale"
+
+# The templates too: the installed binary lists the shipped ones and prints
+# a sheet with one (its logo read from the installed folder).
+t_match "installed binary lists the installed templates" "large" \
+    "$(cd / && "$inst/bin/wisp" template list 2>&1)"
+mv "$inst/share/wisp/templates" "$inst/share/wisp/templates.away"
+t_not_contains "... and only those (moved away: none)" "large" \
+    "$(cd / && "$inst/bin/wisp" template list 2>&1)"
+mv "$inst/share/wisp/templates.away" "$inst/share/wisp/templates"
+t_match "the installed unit runs the installed binary" "^ExecStart=$prefix/bin/wisp " \
+    "$(cat "$inst/lib/systemd/system/wisp-worker.service")"
 
 # The man page names the installed documents, which exist.
 docs=$(grep -o "$prefix/share/doc/wisp/[a-z0-9_]*\.md" "$inst/share/man/man1/wisp.1" | sort -u)
@@ -101,6 +113,8 @@ deb=$(ls "$src"/build/wisp_0.1.0_*.deb 2>/dev/null | head -1)
 t_ok "make deb writes build/wisp_VERSION_ARCH.deb" test -f "$deb"
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/bin/wisp ./usr/share/man/man1/wisp.1.gz ./usr/share/bash-completion/completions/wisp \
+    ./lib/systemd/system/wisp-worker.service ./lib/systemd/system/wisp-backup.service \
+    ./lib/systemd/system/wisp-backup.timer ./usr/share/wisp/templates/large.json \
     ./usr/share/wisp/themes/dark.json ./usr/share/locale/ar/LC_MESSAGES/wisp.mo \
     ./usr/share/doc/wisp/schema.md ./usr/share/doc/wisp/copyright; do
     t_match "package holds $f" "^${f//./\\.}\$" "$contents"
@@ -116,4 +130,6 @@ dpkg-deb -x "$deb" "$unpacked"
 t_eq "the packaged binary runs" "wisp 0.1.0" "$("$unpacked/usr/bin/wisp" --version 2>&1)"
 t_contains "the packaged binary finds its catalogs" "الأوامر:" \
     "$(cd / && LANGUAGE=ar "$unpacked/usr/bin/wisp" --help 2>&1)"
+t_match "the packaged worker unit runs /usr/bin/wisp" "^ExecStart=/usr/bin/wisp " \
+    "$(cat "$unpacked/lib/systemd/system/wisp-worker.service")"
 t_ok "the packaged man page renders" bash -c "zcat '$unpacked/usr/share/man/man1/wisp.1.gz' | MANWIDTH=80 man -l - 2>&1 | grep -q hotspot"
