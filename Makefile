@@ -266,4 +266,4 @@ lint:
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

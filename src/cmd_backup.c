@@ -51,11 +51,10 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     }
     free(dir);
     cmd_done(ctx, m,
-             _("backup %s: %" JSON_INTEGER_FORMAT " bytes, schema %" JSON_INTEGER_FORMAT
-               ", sha256 %.16s...\n"),
+             _("backup %s: %lld bytes, schema %lld, sha256 %.16s...\n"),
              json_string_value(json_object_get(m, "file")),
-             json_integer_value(json_object_get(m, "size")),
-             json_integer_value(json_object_get(m, "schema_version")),
+             (long long)json_integer_value(json_object_get(m, "size")),
+             (long long)json_integer_value(json_object_get(m, "schema_version")),
              json_string_value(json_object_get(m, "sha256")));
     return 0;
 }
@@ -104,8 +103,8 @@ verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     if (db == NULL || (r = backup_verify(db, a->pos[0], e)) == NULL)
         return -1;
     cmd_done(ctx, r,
-             _("backup %s verified: checksum, restore and %" JSON_INTEGER_FORMAT " tables' rows\n"),
-             a->pos[0], json_integer_value(json_object_get(r, "tables")));
+             _("backup %s verified: checksum, restore and %lld tables' rows\n"), a->pos[0],
+             (long long)json_integer_value(json_object_get(r, "tables")));
     return 0;
 }
 
