@@ -25,7 +25,8 @@
 #define KNOWN                                                                                      \
     "known: db, redis, shop.name, currency, money.format, money.decimals, login_url, "             \
     "redis.prefix, "                                                                               \
-    "theme, qr.ecc, worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout)"
+    "theme, qr.ecc, worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout, "  \
+    "backup.dir, backup.max_age)"
 
 /* Per-test scratch: a temporary directory used as XDG_CONFIG_HOME. */
 struct fixture {
@@ -806,7 +807,10 @@ test_show_text(void **state)
                          "worker.interval     = 10s\n"
                          "worker.embedded     = auto\n"
                          "ssh.connect_timeout = 5s\n"
-                         "ssh.command_timeout = 15s\n",
+                         "ssh.command_timeout = 15s\n"
+                         "backup.dir          = ($STATE_DIRECTORY/backups, else "
+                         "$XDG_STATE_HOME/wisp/backups)\n"
+                         "backup.max_age      = 2d\n",
                          p) > 0);
     assert_string_equal(out, want);
     free(want);
@@ -854,7 +858,9 @@ test_show_json(void **state)
                                         "worker.interval",
                                         "worker.embedded",
                                         "ssh.connect_timeout",
-                                        "ssh.command_timeout"};
+                                        "ssh.command_timeout",
+                                        "backup.dir",
+                                        "backup.max_age"};
 
     (void)state;
     config_init(&c);
@@ -868,11 +874,11 @@ test_show_json(void **state)
     assert_true(json_is_object(root));
     json_object_foreach(root, k, v)
     {
-        assert_true(n < 14);
+        assert_true(n < 16);
         assert_string_equal(k, order[n]); /* table order */
         n++;
     }
-    assert_int_equal(n, 14);
+    assert_int_equal(n, 16);
     assert_string_equal(json_string_value(json_object_get(root, "db")),
                         "postgresql://ana:****@db/shop?sslpassword=****");
     assert_true(json_is_null(json_object_get(root, "redis")));
