@@ -31,7 +31,8 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             postgresql postgresql-client redis-server redis-tools openssh-server openssh-client \
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
-            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils
+            libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils \
+            freeradius freeradius-postgresql freeradius-utils
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard screens/*.c)
 SCHEMA   := $(sort $(wildcard src/schema/*.sql))

@@ -122,6 +122,7 @@ extern const struct cmd_entry cmd_operator_entries[];
 extern const struct cmd_entry cmd_audit_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
 extern const struct cmd_entry cmd_theme_entries[];
+extern const struct cmd_entry cmd_radius_entries[];
 
 /* Run one command given as words, argv[0] its first word ("voucher",
  * "create", "--plan", "1h", ...: no quoting, no splitting, so a value may

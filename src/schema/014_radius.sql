@@ -26,11 +26,11 @@ END
 $roles$;
 
 -- A router's RADIUS secret (RFC 2865 3: 16 characters or more advised;
--- printable ASCII without spaces, so it fits FreeRADIUS's and RouterOS's
--- syntax once quoted) and its DM/CoA port.
+-- printable ASCII without spaces, quotes and backslashes, which FreeRADIUS's
+-- and RouterOS's syntax would have to escape) and its DM/CoA port.
 CREATE TABLE router_radius (
     router_id integer PRIMARY KEY REFERENCES routers (id) ON DELETE CASCADE,
-    secret    text NOT NULL CHECK (secret ~ '^[!-~]{12,128}$'),
+    secret    text NOT NULL CHECK (secret ~ '^[!#-&(-\[\]-~]{12,128}$'),
     coa_port  integer NOT NULL DEFAULT 3799 CHECK (coa_port BETWEEN 1 AND 65535)
 );
 
@@ -331,8 +331,8 @@ DECLARE
 BEGIN
     PERFORM wisp_require('wisp_admin');
     rid := wisp_router_id(p_router);
-    IF p_secret IS NULL OR p_secret !~ '^[!-~]{12,128}$' THEN
-        RAISE EXCEPTION 'a RADIUS secret is 12 to 128 printable characters without spaces'
+    IF p_secret IS NULL OR p_secret !~ '^[!#-&(-\[\]-~]{12,128}$' THEN
+        RAISE EXCEPTION 'a RADIUS secret is 12 to 128 printable ASCII characters, no spaces, quotes or backslashes'
             USING ERRCODE = 'check_violation';
     END IF;
     INSERT INTO router_radius (router_id, secret, coa_port)
