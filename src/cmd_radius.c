@@ -134,8 +134,7 @@ radius_config_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 static int
 radius_client_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    const char *router = a->pos[0], *sf = args_get(a, "secret-file"),
-               *pv = args_get(a, "coa-port");
+    const char *router = a->pos[0], *sf = args_get(a, "secret-file"), *pv = args_get(a, "coa-port");
     char *secret = NULL;
     int64_t port = 3799;
     struct db *db;

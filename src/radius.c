@@ -255,6 +255,7 @@ rad_disconnect_send(const struct rad_disconnect *d, uint32_t *cause, struct werr
         }
     }
     close(fd);
-    return werr_set(e, WISP_ERUNTIME, "no answer from %s port %d to the Disconnect-Request (%d tries)",
-                    d->host, d->port, tries);
+    return werr_set(e, WISP_ERUNTIME,
+                    "no answer from %s port %d to the Disconnect-Request (%d tries)", d->host,
+                    d->port, tries);
 }

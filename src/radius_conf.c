@@ -102,8 +102,7 @@ put_file(const char *dir, const char *rel, const char *text, mode_t mode, struct
 
     unlink(tmp);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0 || fchmod(fd, mode) != 0 || write(fd, text, len) != (ssize_t)len ||
-        fsync(fd) != 0) {
+    if (fd < 0 || fchmod(fd, mode) != 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
         rc = werr_set(e, WISP_ERUNTIME, "cannot write %s: %s", tmp, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -231,9 +230,9 @@ sql_module(struct db *db, const struct radius_conf_opts *o, struct werr *e)
     sb_add(&conn, " application_name='FreeRADIUS (wisp)'");
 
     sb_add(&sb, MARK "sql {\n"
-                "\tdialect = \"postgresql\"\n"
-                "\tdriver = \"rlm_sql_postgresql\"\n"
-                "\tradius_db = ");
+                     "\tdialect = \"postgresql\"\n"
+                     "\tdriver = \"rlm_sql_postgresql\"\n"
+                     "\tradius_db = ");
     if (frad_quote(&sb, conn.buf) < 0) {
         werr_set(e, WISP_ERUNTIME,
                  "the database's host, name or --db-user cannot be written to FreeRADIUS's "
@@ -427,8 +426,10 @@ clients_conf(struct db *db, size_t *n, struct werr *e)
         bad |= frad_quote(&sb, c[i].name) < 0;
         sb_add(&sb, "\n\tnas_type = 'other'\n\trequire_message_authenticator = no\n}\n");
         if (bad) {
-            werr_set(e, WISP_ERUNTIME, "router %s: its host or secret cannot be written to "
-                     "clients.conf", c[i].name);
+            werr_set(e, WISP_ERUNTIME,
+                     "router %s: its host or secret cannot be written to "
+                     "clients.conf",
+                     c[i].name);
             radius_clients_free(c, *n);
             explicit_bzero(sb.buf, sb.len);
             sb_free(&sb);
@@ -440,8 +441,7 @@ clients_conf(struct db *db, size_t *n, struct werr *e)
 }
 
 int
-radius_conf_write(struct db *db, const struct radius_conf_opts *o, size_t *nclients,
-                  struct werr *e)
+radius_conf_write(struct db *db, const struct radius_conf_opts *o, size_t *nclients, struct werr *e)
 {
     static const char *const mods[][2] = {
         {"chap", "chap {\n}\n"},
@@ -473,7 +473,8 @@ radius_conf_write(struct db *db, const struct radius_conf_opts *o, size_t *nclie
         char *rel = xasprintf("mods-available/%s", mods[i][0]),
              *text_m = xasprintf(MARK "%s", mods[i][1]), *target = xasprintf("../%s", rel),
              *link = xasprintf("mods-enabled/%s", mods[i][0]);
-        int bad = put_file(o->dir, rel, text_m, 0640, e) < 0 || put_link(o->dir, link, target, e) < 0;
+        int bad =
+            put_file(o->dir, rel, text_m, 0640, e) < 0 || put_link(o->dir, link, target, e) < 0;
 
         free(rel);
         free(text_m);

@@ -58,14 +58,10 @@ struct kick_row {
     char username[256], ip[46], acct_session_id[65], nas_ip[46];
 };
 static const struct db_field kick_fields[] = {
-    DB_COL(struct kick_row, job_id, DB_I64),
-    DB_COL(struct kick_row, router, DB_BUF),
-    DB_COL(struct kick_row, host, DB_BUF),
-    DB_COL(struct kick_row, coa_port, DB_INT),
-    DB_COL(struct kick_row, secret, DB_STR),
-    DB_COL(struct kick_row, username, DB_BUF),
-    DB_COL(struct kick_row, ip, DB_BUF),
-    DB_COL(struct kick_row, acct_session_id, DB_BUF),
+    DB_COL(struct kick_row, job_id, DB_I64), DB_COL(struct kick_row, router, DB_BUF),
+    DB_COL(struct kick_row, host, DB_BUF),   DB_COL(struct kick_row, coa_port, DB_INT),
+    DB_COL(struct kick_row, secret, DB_STR), DB_COL(struct kick_row, username, DB_BUF),
+    DB_COL(struct kick_row, ip, DB_BUF),     DB_COL(struct kick_row, acct_session_id, DB_BUF),
     DB_COL(struct kick_row, nas_ip, DB_BUF),
 };
 static const struct db_map kick_map = DB_MAP(struct kick_row, kick_fields);

@@ -41,7 +41,7 @@ enum {
     RAD_ERROR_CAUSE = 101,
 };
 
-#define RAD_MAX 4096
+#define RAD_MAX     4096
 #define RAD_DM_PORT 3799
 
 struct rad_pkt {

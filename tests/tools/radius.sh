@@ -34,12 +34,12 @@ radius_start() {
 
 radius_stop() {
     [ -n "$RADIUS_PID" ] || return 0
-    kill -TERM -- "-$RADIUS_PID" 2>/dev/null
+    kill -TERM -- "-$RADIUS_PID" 2>/dev/null || true
     for _ in $(seq 50); do
         kill -0 "$RADIUS_PID" 2>/dev/null || break
         sleep 0.1
     done
-    kill -KILL -- "-$RADIUS_PID" 2>/dev/null
-    wait "$RADIUS_PID" 2>/dev/null
+    kill -KILL -- "-$RADIUS_PID" 2>/dev/null || true
+    wait "$RADIUS_PID" 2>/dev/null || true
     RADIUS_PID=
 }

@@ -137,8 +137,9 @@ disconnect_request(void **state)
     assert_int_equal(rad_sign_request(&p, "s3cret", true), 0);
     assert_int_equal(p.len, 59);
     hex(p.b, p.len, h);
-    assert_string_equal(h, "2807003bc5135790c1a97271ed38766bbe9eafb50105562d312c0a383031303030313408"
-                           "060a05320a50122ec93ef32001356384302a6e307c734f");
+    assert_string_equal(h,
+                        "2807003bc5135790c1a97271ed38766bbe9eafb50105562d312c0a383031303030313408"
+                        "060a05320a50122ec93ef32001356384302a6e307c734f");
     assert_non_null(rad_attr(p.b, p.len, RAD_ACCT_SESSION_ID, &vlen));
     assert_int_equal(vlen, 8);
     assert_null(rad_attr(p.b, p.len, RAD_ERROR_CAUSE, &vlen));
@@ -201,7 +202,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(md5_rfc1321),  cmocka_unit_test(hmac_rfc2104),
+        cmocka_unit_test(md5_rfc1321),   cmocka_unit_test(hmac_rfc2104),
         cmocka_unit_test(reply_rfc2865), cmocka_unit_test(disconnect_request),
         cmocka_unit_test(signed_nak),    cmocka_unit_test(limits),
     };
