@@ -77,7 +77,15 @@ cp "$STOCK/queries.conf" "$dir/stock/mods-config/sql/main/postgresql/queries.con
 # the stock tables and queries, the stock defaults otherwise
 {
     printf 'sql {\n\tdialect = "postgresql"\n\tdriver = "rlm_sql_postgresql"\n'
-    sed -n "s/^\(\tradius_db = .*\)dbname='[^']*' user='[^']*'/\1dbname='$stockdb' user='fr_stock'/p" "$dir/wisp/mods-available/sql"
+    # (the connection string is quoted twice: libpq's '...' inside FreeRADIUS's '...')
+    python3 - "$dir/wisp/mods-available/sql" "$PGDATABASE" "$stockdb" <<'PY'
+import sys
+q = "\\'"  # a backslash and a quote
+for line in open(sys.argv[1]):
+    if line.startswith("\tradius_db = "):
+        line = line.replace("dbname=" + q + sys.argv[2] + q, "dbname=" + q + sys.argv[3] + q)
+        print(line.replace("user=" + q + "fr_bench" + q, "user=" + q + "fr_stock" + q), end="")
+PY
     sed -n '/^\tpassword = /p' "$dir/wisp/mods-available/sql"
     sed -n '/^\tpool {/,/^\t}/p' "$dir/wisp/mods-available/sql"
     printf '\tacct_table1 = "radacct"\n\tacct_table2 = "radacct"\n\tpostauth_table = "radpostauth"\n'
