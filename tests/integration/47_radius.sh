@@ -68,7 +68,7 @@ t_eq "config before any client" 0 "$RC"
 w radius client nas1 --secret-file "$T/nas.secret" --coa-port "$DM"
 t_eq "radius client" 0 "$RC"
 t_not_contains "secret never printed" "$SECRET" "$OUT$ERR"
-t_eq "... audited, without the secret" "radius.client nas1 f" \
+t_eq "... audited, without the secret" "radius.client nas1 false" \
     "$(sql "SELECT action || ' ' || (details->>'router') || ' ' || (details::text LIKE '%S3cret%') FROM audit ORDER BY id DESC LIMIT 1")"
 mkrole op1 op1pw wisp_operator
 w_as op1 op1pw radius client nas1
