@@ -3,7 +3,9 @@
  * and the MD5 under them (src/md5.c): RFC 1321's and RFC 2104's test
  * vectors, RFC 2865 7.1's Access-Accept (its Response Authenticator), a
  * Disconnect-Request whose bytes were computed apart (Python's hashlib and
- * hmac over RFC 5176 3.4's recipe), and replies that must be refused.
+ * hmac over RFC 5176 3.4's recipe), and replies that must be refused;
+ * then FreeRADIUS's quoting (what 3.2.1 was seen to read back: \' is a
+ * quote, every other backslash itself) and --listen's parser.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,8 @@
 
 #include "wisp/md5.h"
 #include "wisp/radius.h"
+#include "wisp/radius_conf.h"
+#include "wisp/util.h"
 
 static void
 hex(const uint8_t *b, size_t n, char *out)
@@ -198,6 +202,56 @@ limits(void **state)
     assert_int_equal(rad_add(&p, RAD_USER_NAME, big, 253), -1); /* past 4096 */
 }
 
+static void
+quote_for_freeradius(void **state)
+{
+    static const char *const ok[][2] = {
+        {"plain", "'plain'"},
+        {"a'b", "'a\\'b'"},
+        {"a\\b", "'a\\b'"},
+        {"${confdir}%{User-Name}\"x\"", "'${confdir}%{User-Name}\"x\"'"},
+        {"", "''"},
+    };
+    static const char *const bad[] = {"a\\'b", "ab\\", "x\ny", "\x1b[2J"};
+    (void)state;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct sbuf sb = {0};
+
+        assert_int_equal(frad_quote(&sb, ok[i][0]), 0);
+        assert_string_equal(sb.buf, ok[i][1]);
+        sb_free(&sb);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct sbuf sb = {0};
+
+        assert_int_equal(frad_quote(&sb, bad[i]), -1);
+        assert_int_equal(sb.len, 0);
+        sb_free(&sb);
+    }
+}
+
+static void
+listen_addresses(void **state)
+{
+    char addr[64];
+    int port;
+    struct werr e = {0};
+
+    (void)state;
+    assert_int_equal(radius_listen_parse("127.0.0.1:21812", addr, sizeof addr, &port, &e), 0);
+    assert_string_equal(addr, "127.0.0.1");
+    assert_int_equal(port, 21812);
+    assert_int_equal(radius_listen_parse("*:1812", addr, sizeof addr, &port, &e), 0);
+    assert_string_equal(addr, "");
+    assert_int_equal(radius_listen_parse("[::1]:1812", addr, sizeof addr, &port, &e), 0);
+    assert_string_equal(addr, "::1");
+    assert_int_equal(radius_listen_parse("1.2.3:80", addr, sizeof addr, &port, &e), -1);
+    assert_int_equal(e.status, WISP_EUSAGE);
+    assert_int_equal(radius_listen_parse("1.2.3.4:65535", addr, sizeof addr, &port, &e), -1);
+    assert_int_equal(radius_listen_parse("1.2.3.4", addr, sizeof addr, &port, &e), -1);
+    assert_int_equal(radius_listen_parse("x' y:1812", addr, sizeof addr, &port, &e), -1);
+}
+
 int
 main(void)
 {
@@ -205,6 +259,7 @@ main(void)
         cmocka_unit_test(md5_rfc1321),   cmocka_unit_test(hmac_rfc2104),
         cmocka_unit_test(reply_rfc2865), cmocka_unit_test(disconnect_request),
         cmocka_unit_test(signed_nak),    cmocka_unit_test(limits),
+        cmocka_unit_test(quote_for_freeradius), cmocka_unit_test(listen_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
