@@ -104,6 +104,20 @@ fi
 t_eq "freeradius -XC accepts the configuration" 0 "$_rc"
 t_contains "... Configuration appears to be OK" "Configuration appears to be OK" "$_out"
 
+# the default listener (*:1812) and an IPv6 one, as FreeRADIUS parses them
+w radius config --dir "$T/raddb-any" --db-user fr_radius --secret-file "$T/db.secret" \
+    --listen '*:1812' --listen '[::1]:11812'
+t_eq "radius config with * and IPv6 listeners" 0 "$RC"
+if [ "$(id -u)" -eq 0 ]; then
+    chown -R nobody:nogroup "$T/raddb-any"
+    _run setpriv --reuid=nobody --regid=nogroup --groups="$(id -gn postgres)" freeradius -XC -d "$T/raddb-any"
+else
+    _run freeradius -XC -d "$T/raddb-any"
+fi
+t_eq "... accepted by freeradius -XC" 0 "$_rc"
+t_match "... auth on * port 1812" 'ipaddr = \*' "$_out"
+t_match "... and on ::1 port 11812" 'ipv6addr = ::1' "$_out"
+
 radius_start "$T/raddb" "$T/radiusd.log" debug || _fail "freeradius runs" "$(tail -n 5 "$T/radiusd.log")"
 
 # rad CMD PORT LINES...: one packet through radclient (-x); reply in RAD, status in RADRC.
