@@ -206,10 +206,8 @@ static void
 quote_for_freeradius(void **state)
 {
     static const char *const ok[][2] = {
-        {"plain", "'plain'"},
-        {"a'b", "'a\\'b'"},
-        {"a\\b", "'a\\b'"},
-        {"${confdir}%{User-Name}\"x\"", "'${confdir}%{User-Name}\"x\"'"},
+        {"plain", "'plain'"}, {"a'b", "'a\\'b'"},
+        {"a\\b", "'a\\b'"},   {"${confdir}%{User-Name}\"x\"", "'${confdir}%{User-Name}\"x\"'"},
         {"", "''"},
     };
     static const char *const bad[] = {"a\\'b", "ab\\", "x\ny", "\x1b[2J"};
@@ -256,9 +254,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(md5_rfc1321),   cmocka_unit_test(hmac_rfc2104),
-        cmocka_unit_test(reply_rfc2865), cmocka_unit_test(disconnect_request),
-        cmocka_unit_test(signed_nak),    cmocka_unit_test(limits),
+        cmocka_unit_test(md5_rfc1321),          cmocka_unit_test(hmac_rfc2104),
+        cmocka_unit_test(reply_rfc2865),        cmocka_unit_test(disconnect_request),
+        cmocka_unit_test(signed_nak),           cmocka_unit_test(limits),
         cmocka_unit_test(quote_for_freeradius), cmocka_unit_test(listen_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
