@@ -36,7 +36,8 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libpq-dev libhiredis-dev l
             tmux zbar-tools ghostscript python3 procps jq bc curl prometheus gettext \
             clang libclang-rt-dev \
             libcairo2-dev libpango1.0-dev fonts-noto-core fonts-wqy-microhei poppler-utils \
-            libssl-dev systemd strace debhelper lintian fakeroot man-db locales
+            libssl-dev systemd strace debhelper lintian fakeroot man-db locales \
+            freeradius freeradius-postgresql freeradius-utils
 # pango-view: the tickets' test draws their text itself (tests/tools/inkcmp.py)
 DEB_PKGS += pango1.0-tools
 

@@ -10,6 +10,7 @@
 
 #include "wisp/cli.h"
 #include "wisp/i18n.h"
+#include "wisp/radius_nas.h"
 #include "wisp/session.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -84,6 +85,15 @@ session_kick_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, _("bad session id \"%s\""), a->pos[0]);
     if (!db || session_kick(db, id, &job, e) < 0)
         return -1;
+    /* a session RADIUS accounting opened goes at once by Disconnect-Request
+     * when the caller may read the router's secret; else `wisp radius
+     * disconnect` (or the worker, over SSH) carries the kick out */
+    if (str_eq(db->group, "admin") || str_eq(db->group, "worker")) {
+        struct werr later = {0};
+        int sent, failed;
+
+        (void)radius_kick_due(db, 2000, 3, &sent, &failed, &later);
+    }
     cmd_result(ctx, json_pack("{s:I, s:I, s:s}", "session_id", (json_int_t)id, "job_id",
                               (json_int_t)job, "state", "queued"));
     if (!args_has(a, "wait")) {

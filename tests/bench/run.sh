@@ -28,9 +28,13 @@
 #             and SQL statements per poll), 2 and 3 workers sharing them by
 #             leases and a kill -9's hand-over, vouchers pushed per second
 #             (bench_fleet.sh; about 15 minutes; FLEET_RUNS cycles, default 3).
+#   radius    issue 16: Access-Requests and accounting packets per second
+#             through the real FreeRADIUS with wisp's queries against its stock
+#             SQL schema on the same PostgreSQL (bench_radius.sh). Target: wisp
+#             at least 1,000 authentications per second.
 #
 # ONLY=NAME runs one of them (vouchers, console, sheets, parse, routers,
-# orders, metrics, fleet).
+# orders, metrics, fleet, radius).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -98,6 +102,8 @@ if want routers; then own_db wisp_bench_routers; WISP=$WISP RUNS=$RUNS bash test
 if want orders; then own_db wisp_bench_orders; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_orders.sh; fi
 
 if want metrics; then own_db wisp_bench_metrics; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_metrics.sh; fi
+
+if want radius; then own_db wisp_bench_radius; WISP=$WISP RUNS=${RADIUS_RUNS:-5} bash tests/bench/bench_radius.sh; fi
 
 if want fleet; then
     t0=$SECONDS
