@@ -78,11 +78,20 @@ pot:
 	    --sort-by-file -o $(POT) $(sort $(wildcard src/*.c screens/*.c))
 
 # Every catalog checked (format specifiers, headers) and compiled.
-build/locale/%/LC_MESSAGES/wisp.mo: po/%.po
+# The catalog is checked with the format flags of the source (po/wisp.pot), not
+# its own: msgfmt --check trusts a "c-format" a .po may have dropped, and a
+# msgstr with other conversions than its msgid crashes printf. msgmerge marks
+# such an entry fuzzy; a fuzzy entry stops the build.
+build/locale/%/LC_MESSAGES/wisp.mo: po/%.po po/wisp.pot
 	@mkdir -p $(dir $@)
-	msgfmt --check -o $@ $<
+	msgmerge --quiet --no-fuzzy-matching -o $@.po $< po/wisp.pot
+	@if msgattrib --only-fuzzy --no-obsolete $@.po | grep -q '^msgid'; then \
+	    echo "$<: entries whose format differs from the source's (po/wisp.pot):" >&2; \
+	    msgattrib --only-fuzzy --no-obsolete $@.po | grep '^msgid' >&2; rm -f $@.po; exit 1; fi
+	msgfmt --check -o $@ $@.po
+	@rm -f $@.po
 
-po-check:
+po-check: $(MO_FILES)
 	@for po in po/*.po; do msgfmt --check --statistics -o /dev/null $$po || exit 1; done
 
 bin/wisp: build/obj/src/main.o build/libwisp.a
