@@ -55,7 +55,7 @@ mkdir -p "$inst/templates" && cp "$inst/share/wisp/templates/large.json" "$inst/
 cp "$inst/share/wisp/templates/large.json" "$inst/templates/large.json"
 list=$(cd / && "$inst/bin/wisp" template list 2>&1)
 t_not_contains "an installed binary ignores PREFIX/templates" "planted" "$list"
-t_contains "... and reads share/wisp/templates" "$prefix/share/wisp/templates/large.json" "$list"
+t_contains "... and reads share/wisp/templates" "/share/wisp/templates/large.json" "$list"
 rm -rf "$inst/templates"
 t_match "the installed unit runs the installed binary" "^ExecStart=$prefix/bin/wisp " \
     "$(cat "$inst/lib/systemd/system/wisp-worker.service")"
