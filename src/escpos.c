@@ -42,10 +42,19 @@ struct ticket {
     struct sbuf cache[RENDER_MAX_BOXES]; /* ...and its raster bytes */
 };
 
+/* v rounded, within lo..hi (NaN: lo): a layout's numbers are bounded
+ * (template.c), and no double out of an int's range is converted. */
+static int
+bounded(double v, int lo, int hi)
+{
+    v = floor(v + 0.5);
+    return !(v > lo) ? lo : v > hi ? hi : (int)v;
+}
+
 static int
 dots(double points)
 {
-    return (int)floor(points * RENDER_TICKET_DPI / 72.0 + 0.5);
+    return bounded(points * RENDER_TICKET_DPI / 72.0, -65536, 65536);
 }
 
 /* True when s is plain printable ASCII: bytes every code page prints alike. */
@@ -277,7 +286,8 @@ put_ticket(struct ticket *t, const struct sheet_card *c, struct werr *e)
     for (int k = 0; k < t->l->nboxes; k++) {
         int i = t->order[k];
         const struct render_box *b = &t->l->boxes[i];
-        int gap = (int)floor((b->y - y) / RENDER_TICKET_LINE + 0.5);
+        int gap = bounded((b->y - y) / RENDER_TICKET_LINE, 0,
+                          (int)(RENDER_TICKET_MAX_LEN / RENDER_TICKET_LINE));
         const char *s;
 
         for (; gap > 0; gap--)

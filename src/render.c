@@ -218,7 +218,7 @@ box_layout(PangoContext *pc, const struct render_layout *l, const struct render_
     pango_font_description_free(fd);
     pango_layout_set_single_paragraph_mode(pl, TRUE);
     if (!b->fit) { /* a fit box is measured and scaled instead */
-        pango_layout_set_width(pl, (int)(b->w * PANGO_SCALE));
+        pango_layout_set_width(pl, (int)(fmin(fmax(b->w, 0), 1e5) * PANGO_SCALE));
         pango_layout_set_ellipsize(pl, PANGO_ELLIPSIZE_END);
     }
     if (b->lines > 1) {

@@ -103,6 +103,11 @@ int render_text_pages(FILE *out, enum render_target t, enum sheet_paper paper, c
 
 #define RENDER_TICKET_DPI  203.0 /* 8 dots a mm: 58 mm paper prints 384 dots, 80 mm 576 */
 #define RENDER_TICKET_LINE 12.0  /* points a printer-text line takes (1/6 inch, ESC 2) */
+/* The longest ticket a layout may describe: 2 m of paper (a voucher takes
+ * 10-20 cm), some 470 lines; it bounds what a template can make each ticket
+ * cost in line feeds and keeps every dot count far inside an int. */
+#define RENDER_TICKET_MAX_MM  2000
+#define RENDER_TICKET_MAX_LEN (RENDER_TICKET_MAX_MM * 72 / 25.4) /* in points */
 
 /* The dots a ticket prints across: 384 on 58 mm paper, 576 on 80 mm. */
 int render_ticket_dots(enum sheet_paper paper);
