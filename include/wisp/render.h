@@ -148,6 +148,12 @@ struct render_raster *render_raster_new(const struct render_layout *l, int dots)
  * the next call for the same box; the same text as last time is not drawn
  * again. NULL for an empty text or a QR box. */
 const struct render_bitmap *render_raster_text(struct render_raster *r, int box, const char *text);
+/* Logo box `box` of the layout across the whole width: its PNG scaled to
+ * fit the box's w x h dots, aspect kept, and no taller than the paper is
+ * wide, placed in the box's width as it is aligned; transparent parts are
+ * paper, grey a 4 x 4 ordered dither of its shade. Drawn once: the bitmap
+ * is the raster's. NULL with the reason when the PNG does not load. */
+const struct render_bitmap *render_raster_logo(struct render_raster *r, int box, struct werr *e);
 void render_raster_free(struct render_raster *r);
 
 #endif

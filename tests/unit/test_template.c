@@ -123,9 +123,13 @@ test_shipped(void **state)
         fail_msg("%s", e.msg);
     assert_int_equal(t.kind, TEMPLATE_TICKET);
     assert_near(t.layout.card_w, 384 * 72 / 203.0);
-    assert_int_equal(t.layout.boxes[0].item, RI_SHOP);
-    assert_int_equal(t.layout.boxes[0].align, RA_CENTRE);
-    assert_true(t.layout.boxes[0].bold);
+    assert_int_equal(t.layout.boxes[0].item, RI_LOGO); /* the logo on top, as a raster */
+    assert_string_equal(t.layout.boxes[0].file, "templates/logo.png");
+    assert_near(t.layout.boxes[0].w, t.layout.card_w);
+    assert_near(t.layout.boxes[0].h, 48);
+    assert_int_equal(t.layout.boxes[1].item, RI_SHOP);
+    assert_int_equal(t.layout.boxes[1].align, RA_CENTRE);
+    assert_true(t.layout.boxes[1].bold);
     for (int i = 1; i < t.layout.nboxes; i++)
         assert_true(t.layout.boxes[i].y > t.layout.boxes[i - 1].y);
     template_free(&t);
