@@ -169,7 +169,7 @@ check_login_url(const char *v, char *why, size_t n)
             int len = (int)strcspn(p, "}");
 
             snprintf(why, n, _("expected only the placeholders {user} and {pass}, found %.*s%s"),
-                     len > 20 ? 20 : len, p, p[len] == '}' && len <= 20 ? "}" : "...");
+                     len > 20 ? 20 : len, p, len <= 20 && p[len] == '}' ? "}" : "...");
             return -1;
         }
     return 0;

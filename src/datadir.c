@@ -59,10 +59,12 @@ datadir_find(const char *kind, char *buf, size_t size)
         exe[n] = '\0';
         if ((slash = strrchr(exe, '/')) != NULL) {
             *slash = '\0';
-            if (locale ? try_dir(buf, size, "%s/../build/locale", exe) ||
-                             try_dir(buf, size, "%s/../share/locale", exe)
-                       : try_dir(buf, size, "%s/../%s", exe, kind) ||
-                             try_dir(buf, size, "%s/../share/wisp/%s", exe, kind))
+            /* installed first: PREFIX/themes of an installed binary is no
+             * place of wisp's (/usr/themes), whoever may write there */
+            if (locale ? try_dir(buf, size, "%s/../share/locale", exe) ||
+                             try_dir(buf, size, "%s/../build/locale", exe)
+                       : try_dir(buf, size, "%s/../share/wisp/%s", exe, kind) ||
+                             try_dir(buf, size, "%s/../%s", exe, kind))
                 return buf;
         }
     }

@@ -190,7 +190,9 @@ prober(void *arg)
         router_target(&p->row, pool->cfg, &t);
         if (t.connect_ms > CONNECT_MAX)
             t.connect_ms = CONNECT_MAX;
-        t.accept_new = true; /* no pin yet: say so, pin nothing */
+        /* t.accept_new is the router's own: with no pin and new keys not
+         * accepted, the handshake gives the offered key and doctor logs in
+         * nowhere the worker would not (no password to an unverified host) */
         t.cancel = &pool->cancel;
         s = ssh_open(&t, p->fp, &p->why, &p->e);
         if (s)
@@ -238,6 +240,10 @@ report_router(json_t *list, const struct probe *p)
         add(list, check, "fail", "not checked before the deadline (%d s)", ROUTERS_MAX / 1000);
     else if (p->why == SSH_OK && !p->row.hostkey[0])
         add(list, check, "warn", "reachable; host key not pinned yet (%s)", p->fp);
+    else if (p->why == SSH_EHOSTKEY && !p->row.hostkey[0])
+        add(list, check, "warn",
+            "reachable; no host key pinned and new keys not accepted (offered %s): not logged in",
+            p->fp);
     else if (p->why == SSH_OK)
         add(list, check, "ok", "reachable at %s:%d, host key as pinned", p->row.host, p->row.port);
     else if (p->why == SSH_EHOSTKEY)

@@ -7,7 +7,8 @@
  * command. Blank lines stand for the gaps between boxes; a box with
  * nothing to show (no validity, no password) prints nothing but keeps its
  * place, so the gaps stay the layout's. A text that repeats on every
- * ticket (the shop's name) is drawn once and its raster bytes reused.
+ * ticket (the shop's name) is drawn once and its raster bytes reused, and
+ * so is a logo (a PNG, drawn by render.c into a raster the same way).
  */
 #include <errno.h>
 #include <math.h>
@@ -42,10 +43,19 @@ struct ticket {
     struct sbuf cache[RENDER_MAX_BOXES]; /* ...and its raster bytes */
 };
 
+/* v rounded, within lo..hi (NaN: lo): a layout's numbers are bounded
+ * (template.c), and no double out of an int's range is converted. */
+static int
+bounded(double v, int lo, int hi)
+{
+    v = floor(v + 0.5);
+    return !(v > lo) ? lo : v > hi ? hi : (int)v;
+}
+
 static int
 dots(double points)
 {
-    return (int)floor(points * RENDER_TICKET_DPI / 72.0 + 0.5);
+    return bounded(points * RENDER_TICKET_DPI / 72.0, -65536, 65536);
 }
 
 /* True when s is plain printable ASCII: bytes every code page prints alike. */
@@ -183,6 +193,24 @@ put_raster(struct ticket *t, int box, const char *s)
     sb_addn(&t->out, t->cache[box].buf, t->cache[box].len);
 }
 
+/* A logo: drawn by render.c once a print, its raster bytes reused. */
+static int
+put_logo(struct ticket *t, int box, struct werr *e)
+{
+    if (t->drawn[box] == NULL) {
+        const struct render_bitmap *bm;
+
+        if (t->raster == NULL)
+            t->raster = render_raster_new(t->l, t->dots);
+        if ((bm = render_raster_logo(t->raster, box, e)) == NULL)
+            return -1;
+        raster_bytes(bm, &t->cache[box]);
+        t->drawn[box] = xstrdup(t->l->boxes[box].file);
+    }
+    sb_addn(&t->out, t->cache[box].buf, t->cache[box].len);
+    return 0;
+}
+
 /* GS ( k: cn=49 (QR), fn=pL pH cn fn params. */
 static void
 qr_cmd(struct sbuf *sb, unsigned fn, const unsigned char *params, size_t np)
@@ -258,12 +286,14 @@ put_qr(struct ticket *t, const struct render_box *b, const struct sheet_card *c,
 }
 
 /* The points a box takes down the ticket in the layout: the QR its side,
- * text its lines. */
+ * a logo its h, text its lines. */
 static double
 box_height(const struct render_box *b)
 {
     if (b->item == RI_QR)
         return b->w;
+    if (b->item == RI_LOGO)
+        return b->h;
     return (b->lines > 1 ? b->lines : 1) * RENDER_TICKET_LINE * (b->size >= DOUBLE_AT ? 2 : 1);
 }
 
@@ -277,7 +307,8 @@ put_ticket(struct ticket *t, const struct sheet_card *c, struct werr *e)
     for (int k = 0; k < t->l->nboxes; k++) {
         int i = t->order[k];
         const struct render_box *b = &t->l->boxes[i];
-        int gap = (int)floor((b->y - y) / RENDER_TICKET_LINE + 0.5);
+        int gap = bounded((b->y - y) / RENDER_TICKET_LINE, 0,
+                          (int)(RENDER_TICKET_MAX_LEN / RENDER_TICKET_LINE));
         const char *s;
 
         for (; gap > 0; gap--)
@@ -289,6 +320,11 @@ put_ticket(struct ticket *t, const struct sheet_card *c, struct werr *e)
                 werr_prefix(e, "voucher %s", c->code);
                 return -1;
             }
+            continue;
+        }
+        if (b->item == RI_LOGO) {
+            if (put_logo(t, i, e) < 0)
+                return -1;
             continue;
         }
         strip_controls(render_box_text(b, t->l, t->o, c, &t->built), &t->text);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,7 +219,7 @@ box_layout(PangoContext *pc, const struct render_layout *l, const struct render_
     pango_font_description_free(fd);
     pango_layout_set_single_paragraph_mode(pl, TRUE);
     if (!b->fit) { /* a fit box is measured and scaled instead */
-        pango_layout_set_width(pl, (int)(b->w * PANGO_SCALE));
+        pango_layout_set_width(pl, (int)(fmin(fmax(b->w, 0), 1e5) * PANGO_SCALE));
         pango_layout_set_ellipsize(pl, PANGO_ELLIPSIZE_END);
     }
     if (b->lines > 1) {
@@ -834,6 +835,79 @@ render_raster_text(struct render_raster *r, int box, const char *text)
     raster_draw(r, s, &b, text);
     free(s->text);
     s->text = xstrdup(text);
+    return &s->bm;
+}
+
+/* The 4 x 4 Bayer matrix: a grey dot is ink where its darkness passes the
+ * cell's threshold, so a grey area prints as an even pattern of its shade. */
+static const unsigned char bayer4[4][4] = {
+    {0, 8, 2, 10}, {12, 4, 14, 6}, {3, 11, 1, 9}, {15, 7, 13, 5}};
+
+const struct render_bitmap *
+render_raster_logo(struct render_raster *r, int box, struct werr *e)
+{
+    const struct render_box *b;
+    struct raster_slot *s;
+    cairo_surface_t *img, *sf;
+    cairo_t *cr;
+    const unsigned char *px;
+    double k, bw, bh;
+    int iw, ih, w, h, x0, pstride;
+    bool right;
+
+    if (box < 0 || box >= r->l->nboxes || r->l->boxes[box].item != RI_LOGO) {
+        werr_set(e, WISP_ERUNTIME, "box %d is no logo", box);
+        return NULL;
+    }
+    b = &r->l->boxes[box];
+    s = &r->slots[box];
+    if (s->bm.bits) /* drawn once a print */
+        return &s->bm;
+    if ((img = load_png(b->file, e)) == NULL)
+        return NULL;
+    iw = cairo_image_surface_get_width(img);
+    ih = cairo_image_surface_get_height(img);
+    /* the box in dots (within the paper: a template's numbers are bounded) */
+    bw = fmin(fmax(b->w > 0 ? b->w / TICKET_DOT : r->dots, 1), r->dots);
+    bh = fmin(fmax(b->h / TICKET_DOT, 1), r->dots); /* no taller than the paper is wide */
+    k = fmin(bw / (iw > 0 ? iw : 1), bh / (ih > 0 ? ih : 1));
+    w = (int)fmax(floor(iw * k + 0.5), 1);
+    h = (int)fmax(floor(ih * k + 0.5), 1);
+    right = (b->align == RA_END) != (r->l->dir == RD_RTL);
+    x0 = (int)fmin(fmax(floor(b->x / TICKET_DOT + 0.5), 0), r->dots);
+    x0 += b->align == RA_CENTRE ? (int)(bw - w) / 2 : right ? (int)bw - w : 0;
+    x0 = x0 + w > r->dots ? r->dots - w : x0 < 0 ? 0 : x0;
+    /* the image on white (its transparent parts are paper), scaled with
+     * cairo's good filter: shrinking averages the pixels under each dot */
+    sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cr = cairo_create(sf);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, (double)w / iw, (double)h / ih);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    cairo_surface_destroy(img);
+    cairo_surface_flush(sf);
+    px = cairo_image_surface_get_data(sf);
+    pstride = cairo_image_surface_get_stride(sf);
+    s->bm.w = r->dots;
+    s->bm.h = h;
+    s->bm.stride = (r->dots + 7) / 8;
+    s->bm.bits = xcalloc((size_t)s->bm.stride * (size_t)h, 1);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            /* RGB24: a native 32-bit word 0x00RRGGBB a pixel */
+            uint32_t v = *(const uint32_t *)(const void *)(px + y * pstride + 4 * x);
+            uint32_t lum =
+                (299 * (v >> 16 & 0xff) + 587 * (v >> 8 & 0xff) + 114 * (v & 0xff)) / 1000;
+
+            if ((255 - lum) * 16 > bayer4[y % 4][x % 4] * 255u + 127)
+                s->bm.bits[y * s->bm.stride + (x0 + x) / 8] |=
+                    (unsigned char)(0x80 >> ((x0 + x) % 8));
+        }
+    cairo_surface_destroy(sf);
     return &s->bm;
 }
 

@@ -407,6 +407,8 @@ answers(struct rconn *c, const struct rt_user *u, const char *const *names, size
     for (size_t i = 0; i < n; i++) {
         char ok[96];
 
+        /* names is given whenever u is not (the callers' contract) */
+        // cppcheck-suppress nullPointer
         snprintf(ok, sizeof ok, "wisp-ok %s\n", u ? u[i].name : names[i]);
         if (errs)
             errs[i] = NULL;

@@ -183,6 +183,9 @@ struct parse {
     size_t len;
     int box; /* the box being read, -1 for the top level */
     struct werr *e;
+    /* the largest a position or length may be across and down: the page's
+     * (a ticket: its width, and the longest ticket down) */
+    double max_x, max_y;
 };
 
 /* The one-line error for key (in the current box, if any). */
@@ -244,9 +247,10 @@ get_number(struct parse *p, const char *key, json_t *v, double min, double max, 
 }
 
 /* A position or length on the card: points, or "P%" of whole (the card's
- * width or height) with an optional "+ N" or "- N" points. */
+ * width or height) with an optional "+ N" or "- N" points; finite and at
+ * most limit either way ("1e308%" is inf, 3e9 a ticket of line feeds). */
 static int
-get_measure(struct parse *p, const char *key, json_t *v, double whole, double *out)
+get_measure(struct parse *p, const char *key, json_t *v, double whole, double limit, double *out)
 {
     const char *s, *end;
     char *q;
@@ -254,7 +258,7 @@ get_measure(struct parse *p, const char *key, json_t *v, double whole, double *o
 
     if (json_is_number(v)) {
         *out = json_number_value(v);
-        return 0;
+        goto range;
     }
     if (!json_is_string(v))
         goto fail;
@@ -280,6 +284,9 @@ get_measure(struct parse *p, const char *key, json_t *v, double whole, double *o
     if (*end != '\0')
         goto fail;
     *out = whole * pct / 100 + add;
+range:
+    if (!(fabs(*out) <= limit)) /* NaN too */
+        return bad(p, key, _("%g pt is out of range (at most %.0f pt either way)"), *out, limit);
     return 0;
 fail:
     return bad(p, key, _("expected points (12.5) or a share of the card (\"55%%\", \"50%% + 7\")"));
@@ -346,15 +353,15 @@ parse_box(struct parse *p, json_t *obj, struct render_box *b)
         if (str_eq(key, "item"))
             continue;
         if (str_eq(key, "x"))
-            rc = get_measure(p, key, v, l->card_w, &b->x);
+            rc = get_measure(p, key, v, l->card_w, p->max_x, &b->x);
         else if (str_eq(key, "y"))
-            rc = get_measure(p, key, v, l->card_h, &b->y);
+            rc = get_measure(p, key, v, l->card_h, p->max_y, &b->y);
         else if (str_eq(key, "w"))
             w = v;
         else if (str_eq(key, "right"))
             right = v;
         else if (str_eq(key, "h") && b->item == RI_LOGO)
-            rc = get_measure(p, key, v, l->card_h, &b->h);
+            rc = get_measure(p, key, v, l->card_h, p->max_y, &b->h);
         else if (str_eq(key, "size") && b->item != RI_QR && b->item != RI_LOGO)
             rc = get_number(p, key, v, 2, 72, &b->size);
         else if (str_eq(key, "bold") && b->item != RI_QR && b->item != RI_LOGO)
@@ -399,12 +406,12 @@ parse_box(struct parse *p, json_t *obj, struct render_box *b)
     }
     if (w && right)
         return bad(p, "right", _("give w or right, not both"));
-    if (w && get_measure(p, "w", w, l->card_w, &b->w) < 0)
+    if (w && get_measure(p, "w", w, l->card_w, p->max_x, &b->w) < 0)
         return -1;
     if (right) {
         double r;
 
-        if (get_measure(p, "right", right, l->card_w, &r) < 0)
+        if (get_measure(p, "right", right, l->card_w, p->max_x, &r) < 0)
             return -1;
         b->w = l->card_w - r - b->x;
     }
@@ -428,13 +435,17 @@ check_box(struct parse *p, const struct render_box *b, bool ticket)
                                     : b->size * (b->lines > 1 ? b->lines : 1);
     const double slack = 0.01;
 
-    if (b->x < 0)
+    /* written so that NaN fails too */
+    if (!(b->x >= 0))
         return bad(p, "x", _("the box starts left of the card"));
-    if (b->y < 0)
+    if (!(b->y >= 0))
         return bad(p, "y", _("the box starts above the card"));
-    if (b->w <= 0 || b->x + b->w > l->card_w + slack)
+    if (!(b->w > 0 && b->x + b->w <= l->card_w + slack))
         return bad(p, "w", _("the box ends outside the card (%.1f pt wide)"), l->card_w);
-    if (!ticket && b->y + h > l->card_h + slack)
+    if (ticket && !(b->y + h <= RENDER_TICKET_MAX_LEN))
+        return bad(p, "y", _("the box ends past the longest ticket (%.0f pt, %d mm)"),
+                   RENDER_TICKET_MAX_LEN, RENDER_TICKET_MAX_MM);
+    if (!ticket && !(b->y + h <= l->card_h + slack))
         return bad(p, "y", _("the box ends below the card (%.1f pt high)"), l->card_h);
     return 0;
 }
@@ -518,8 +529,12 @@ parse_page(struct parse *p, json_t *root, enum sheet_paper paper, int columns)
         l->columns = l->rows = 1;
         l->card_w = l->page_w;
         l->card_h = l->page_h;
+        p->max_x = l->page_w;
+        p->max_y = RENDER_TICKET_MAX_LEN;
         return 0;
     }
+    p->max_x = l->page_w;
+    p->max_y = l->page_h;
     if (ticket)
         return bad(p, "kind", _("a card layout prints on A4 or Letter (--format pdf or ps)"));
     if (ch <= 0)

@@ -16,8 +16,8 @@
 /* The directory of one kind of data, "themes", "templates" or "locale",
  * into buf: the first that exists of
  *   $WISP_DATADIR/KIND              ($WISP_LOCALEDIR for locale)
- *   BINDIR/../KIND                  (build/locale for locale: the source tree)
  *   BINDIR/../share/wisp/KIND       (share/locale: an installed binary)
+ *   BINDIR/../KIND                  (build/locale for locale: the source tree)
  *   the build's PREFIX/share/wisp/KIND (PREFIX/share/locale)
  * and the last one when none does. Returns buf. */
 const char *datadir_find(const char *kind, char *buf, size_t size);

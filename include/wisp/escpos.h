@@ -6,7 +6,8 @@
  * block each. Text that is plain printable ASCII goes as printer text (its
  * own font: fast and sharp); any other text is drawn by render.c (pango:
  * the sheets' fonts, shaping and bidi) into a 1-bit raster the width of the
- * paper (384 dots on 58 mm, 576 on 80 mm) and sent as GS v 0. No code page
+ * paper (384 dots on 58 mm, 576 on 80 mm) and sent as GS v 0, as is a
+ * logo box's PNG (scaled to its box, dithered to 1 bit). No code page
  * is selected (no ESC t): the numbers ESC t takes differ between makers,
  * and ASCII is the one part every code page agrees on. The QR is the
  * printer's own QR command (GS ( k: model 2, module size, ECC, store, print).

@@ -103,6 +103,11 @@ int render_text_pages(FILE *out, enum render_target t, enum sheet_paper paper, c
 
 #define RENDER_TICKET_DPI  203.0 /* 8 dots a mm: 58 mm paper prints 384 dots, 80 mm 576 */
 #define RENDER_TICKET_LINE 12.0  /* points a printer-text line takes (1/6 inch, ESC 2) */
+/* The longest ticket a layout may describe: 2 m of paper (a voucher takes
+ * 10-20 cm), some 470 lines; it bounds what a template can make each ticket
+ * cost in line feeds and keeps every dot count far inside an int. */
+#define RENDER_TICKET_MAX_MM  2000
+#define RENDER_TICKET_MAX_LEN (RENDER_TICKET_MAX_MM * 72 / 25.4) /* in points */
 
 /* The dots a ticket prints across: 384 on 58 mm paper, 576 on 80 mm. */
 int render_ticket_dots(enum sheet_paper paper);
@@ -143,6 +148,12 @@ struct render_raster *render_raster_new(const struct render_layout *l, int dots)
  * the next call for the same box; the same text as last time is not drawn
  * again. NULL for an empty text or a QR box. */
 const struct render_bitmap *render_raster_text(struct render_raster *r, int box, const char *text);
+/* Logo box `box` of the layout across the whole width: its PNG scaled to
+ * fit the box's w x h dots, aspect kept, and no taller than the paper is
+ * wide, placed in the box's width as it is aligned; transparent parts are
+ * paper, grey a 4 x 4 ordered dither of its shade. Drawn once: the bitmap
+ * is the raster's. NULL with the reason when the PNG does not load. */
+const struct render_bitmap *render_raster_logo(struct render_raster *r, int box, struct werr *e);
 void render_raster_free(struct render_raster *r);
 
 #endif

@@ -164,3 +164,103 @@ t_eq "receipt with a bad template: the PIN not read" "$reveals" "$(sql "SELECT c
 w voucher print --batch 3 --template ticket --paper 58mm -o "$T/t.bin" --json
 t_eq "ticket template: printed" "0 ticket" "$RC $(jq -r .template <<<"$OUT")"
 t_ok "ticket template: bytes written" test -s "$T/t.bin"
+
+# The shipped ticket's logo prints (it was validated, then left out): a
+# GS v 0 raster the paper's width, the PNG scaled into its 48 pt box (135
+# dots square at 203 dpi), centred, its shade kept by the dither, the same
+# bytes on every ticket. Judged against the PNG itself, decoded here with
+# zlib: cell by cell (6 x 6 dots), the share of the cell's dots with ink
+# against the PNG's darkness over white there; the PNG upside down and in
+# negative are decoys that must be told apart.
+# logo_cmp PBM PNG X0 SIDE: "REAL FLIPPED NEGATIVE INK-OUTSIDE": the % of
+# cells more than 25 points off the PNG, the decoys', the dots of ink
+# outside the logo's square
+logo_cmp() {
+    /usr/bin/python3 - "$@" <<'PY'
+import struct, sys, zlib
+
+def pbm(path):
+    data = open(path, "rb").read()
+    assert data.startswith(b"P4\n")
+    dims, bits = data[3:].split(b"\n", 1)
+    w, h = map(int, dims.split())
+    stride = (w + 7) // 8
+    return w, h, [[bits[y * stride + x // 8] >> (7 - x % 8) & 1 for x in range(w)] for y in range(h)]
+
+def png(path):  # 8-bit grey, RGB, grey+alpha or RGBA, not interlaced: darkness 0..1 over white
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and ctype in (0, 2, 4, 6) and not interlace
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    bpp = {0: 1, 2: 3, 4: 2, 6: 4}[ctype]
+    raw, stride, prev, rows = zlib.decompress(idat), w * bpp, bytearray(w * bpp), []
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 4:  # Paeth
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+            else:
+                pred = (0, a, b, (a + b) // 2)[f]
+            line[i] = (line[i] + pred) & 255
+        row = []
+        for x in range(w):
+            px = line[x * bpp:(x + 1) * bpp]
+            rgb = px[:3] if ctype in (2, 6) else [px[0]] * 3
+            alpha = px[-1] / 255 if ctype in (4, 6) else 1
+            lum = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255
+            row.append(1 - (lum * alpha + (1 - alpha)))
+        rows.append(row)
+        prev = line
+    return w, h, rows
+
+_, rh, ink = pbm(sys.argv[1])
+pw, ph, dark = png(sys.argv[2])
+x0, side, cell = int(sys.argv[3]), int(sys.argv[4]), 6
+assert rh == side, "the raster is %d rows, not %d" % (rh, side)
+
+def diff(shade):  # % of cells whose ink is more than 25 points off the shade
+    off = 0
+    for cy in range(0, side, cell):
+        for cx in range(0, side, cell):
+            dots = [(x, y) for y in range(cy, min(cy + cell, side)) for x in range(cx, min(cx + cell, side))]
+            got = sum(ink[y][x0 + x] for x, y in dots) / len(dots)
+            want = sum(shade(x * pw // side, y * ph // side) for x, y in dots) / len(dots)
+            off += abs(got - want) > 0.25
+    return round(100 * off / ((side + cell - 1) // cell) ** 2)
+
+outside = sum(v for row in ink for x, v in enumerate(row) if not x0 <= x < x0 + side)
+print(diff(lambda x, y: dark[y][x]), diff(lambda x, y: dark[ph - 1 - y][x]),
+      diff(lambda x, y: 1 - dark[y][x]), outside)
+PY
+}
+for paper in 58mm 80mm; do
+    dots=$([ $paper = 58mm ] && echo 384 || echo 576)
+    mkdir -p "$T/logo-$paper"
+    w voucher print --batch 3 --template ticket --paper $paper -o "$T/tl-$paper.bin"
+    t_eq "ticket template, $paper: printed" 0 "$RC"
+    report=$(/usr/bin/python3 tests/tools/escpos_qr.py --dots $dots --images "$T/logo-$paper" "$T/tl-$paper.bin")
+    t_eq "ticket template, $paper: every byte read, every raster $dots dots wide" 0 "$?"
+    t_eq "ticket template, $paper: the logo, a raster of 135 rows, first on each ticket" \
+        "raster ${dots}x135|raster ${dots}x135|raster ${dots}x135" \
+        "$(grep -A1 '^ticket' <<<"$report" | grep -v '^ticket\|^--' | cut -d' ' -f1,2 | paste -sd'|')"
+    t_ok "ticket template, $paper: the same logo bytes on every ticket" \
+        cmp -s "$T/logo-$paper/t1-1.pbm" "$T/logo-$paper/t3-1.pbm"
+    read -r real flip neg outside <<<"$(logo_cmp "$T/logo-$paper/t1-1.pbm" templates/logo.png $(((dots - 135) / 2)) 135)"
+    t_eq "ticket template, $paper: the raster is the PNG scaled (at most 2% of cells off)" yes \
+        "$([ -n "$real" ] && [ "$real" -le 2 ] && echo yes || echo "no: ${real:-nothing}%")"
+    t_eq "ticket template, $paper: upside down or in negative it is not (10% of cells off or more)" yes \
+        "$([ -n "$flip" ] && [ "$flip" -ge 10 ] && [ "$neg" -ge 10 ] && echo yes || echo "no: $flip% and $neg%")"
+    t_eq "ticket template, $paper: no ink beside the centred logo" 0 "$outside"
+done

@@ -86,6 +86,20 @@ t_match "host key changed: a failing line" '^fail +router r1 +host key changed' 
 t_contains "host key changed: both keys" "host key changed: $FA, pinned $FB" "$(line 'router r1')"
 t_match "r2 still fine" '^ok +router r2 ' "$(line 'router r2')"
 sql "UPDATE routers SET hostkey = '$FA' WHERE name = 'r1'"
+
+# A pin cleared by an admin, new keys not accepted: doctor reports the key
+# offered and logs in nowhere the worker would not (no password sent to an
+# unverified host); with new keys accepted it logs in, as the worker would.
+w router edit r1 --hostkey none
+w doctor
+t_match "pin cleared, new keys refused: a warning, not logged in" \
+    "^warn +router r1 +reachable; no host key pinned and new keys not accepted \\(offered $FA\\): not logged in" \
+    "$(line 'router r1')"
+sql "UPDATE routers SET accept_new_hostkey = true WHERE name = 'r1'"
+w doctor
+t_match "pin cleared, new keys accepted: logged in, not pinned" \
+    "^warn +router r1 +reachable; host key not pinned yet \\($FA\\)" "$(line 'router r1')"
+sql "UPDATE routers SET hostkey = '$FA', accept_new_hostkey = false WHERE name = 'r1'"
 sim_stop_sshd b
 w doctor
 t_eq "router down: exit 1" 1 "$RC"

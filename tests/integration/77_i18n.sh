@@ -132,3 +132,30 @@ tm send-keys -t wisp Escape
 tm send-keys -t wisp q
 t_ok "console in Arabic: q quits" wait_for "wisp-exit=0"
 tm_stop
+
+# A catalog is compiled with the source's format flags: an entry that drops
+# "c-format" and asks printf for eighteen strings would crash wisp, and
+# msgfmt --check alone lets it through. The build refuses it.
+tree=$T/potree
+mkdir -p "$tree/po"
+cp "$(dirname "$0")/../../Makefile" "$tree/"
+cp "$(dirname "$0")/../../po/wisp.pot" "$tree/po/"
+/usr/bin/python3 - "$(dirname "$0")/../../po/ar.po" "$tree/po/ar.po" <<'PY'
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+# the entry of a format string, its flag dropped and its msgstr hostile
+mid = 'msgid "flag --%s needs a value"'
+i = s.index(mid)
+flag = s.rindex("#, c-format\n", 0, i)
+end = s.index("\n\n", i)
+s = s[:flag] + mid + '\nmsgstr "' + "%s " * 18 + '"' + s[end:]
+open(sys.argv[2], "w", encoding="utf-8").write(s)
+PY
+t_ok "hostile catalog: msgfmt --check alone lets it through" msgfmt --check -o /dev/null "$tree/po/ar.po"
+_run make --no-print-directory -C "$tree" build/locale/ar/LC_MESSAGES/wisp.mo
+t_eq "hostile catalog: the build refuses it" 2 "$_rc"
+t_contains "... naming the entry" 'flag --%s needs a value' "$_out"
+t_ok "... and writes no catalog" test ! -e "$tree/build/locale/ar/LC_MESSAGES/wisp.mo"
+cp "$(dirname "$0")/../../po/ar.po" "$tree/po/ar.po"
+_run make --no-print-directory -C "$tree" build/locale/ar/LC_MESSAGES/wisp.mo
+t_eq "the shipped catalog builds through the same check" 0 "$_rc"

@@ -49,6 +49,14 @@ mv "$inst/share/wisp/templates" "$inst/share/wisp/templates.away"
 t_not_contains "... and only those (moved away: none)" "large" \
     "$(cd / && "$inst/bin/wisp" template list 2>&1)"
 mv "$inst/share/wisp/templates.away" "$inst/share/wisp/templates"
+# PREFIX/templates beside an installed binary (/usr/templates) is no place of
+# wisp's: the installed folder is read first.
+mkdir -p "$inst/templates" && cp "$inst/share/wisp/templates/large.json" "$inst/templates/planted.json"
+cp "$inst/share/wisp/templates/large.json" "$inst/templates/large.json"
+list=$(cd / && "$inst/bin/wisp" template list 2>&1)
+t_not_contains "an installed binary ignores PREFIX/templates" "planted" "$list"
+t_contains "... and reads share/wisp/templates" "/share/wisp/templates/large.json" "$list"
+rm -rf "$inst/templates"
 t_match "the installed unit runs the installed binary" "^ExecStart=$prefix/bin/wisp " \
     "$(cat "$inst/lib/systemd/system/wisp-worker.service")"
 

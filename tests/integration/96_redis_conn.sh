@@ -127,11 +127,12 @@ t_eq "console redrawing on 2 sales: 2 connections (subscription, commands), +1 p
 wpid=$!
 for _ in $(seq 100); do grep -q 'cycle 2:' "$T/wk.log" && break; sleep 0.1; done
 t_contains "worker running" "cycle 2:" "$(cat "$T/wk.log")"
+# the log's length before Redis goes: the worker may tell the outage at once
+mark=$(wc -l <"$T/wk.log")
 rc SHUTDOWN NOSAVE >/dev/null 2>&1
 for p in "${subs[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 subs=()
 before=$(grep -c 'cycle [0-9]*:' "$T/wk.log")
-mark=$(wc -l <"$T/wk.log")
 sleep 3 # connection refused: the socket is gone
 # Then a socket that takes each connection and hangs up at once, as a
 # dying Redis does: every attempt to reach Redis is counted.

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cairo.h>
 #include <cmocka.h>
+#include <math.h>
+#include <stdint.h>
 
 #include "wisp/escpos.h"
 #include "wisp/render.h"
@@ -210,6 +213,111 @@ test_default_ticket(void **state)
     free(s);
 }
 
+/* How dark a PNG is over white, 0 (white) to 1 (black), averaged. */
+static double
+png_darkness(const char *path)
+{
+    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
+    int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+    int stride = cairo_image_surface_get_stride(img);
+    const unsigned char *px = cairo_image_surface_get_data(img);
+    double sum = 0;
+
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_image_surface_get_format(img), CAIRO_FORMAT_ARGB32);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t v = *(const uint32_t *)(const void *)(px + y * stride + 4 * x);
+            double a = 255 - (v >> 24); /* premultiplied: over white adds 255 - alpha */
+            double lum = 0.299 * ((v >> 16 & 0xff) + a) + 0.587 * ((v >> 8 & 0xff) + a) +
+                         0.114 * ((v & 0xff) + a);
+
+            sum += 1 - lum / 255;
+        }
+    cairo_surface_destroy(img);
+    return sum / ((double)w * h);
+}
+
+/* A logo box prints as a raster: the PNG (128 x 128) scaled into the box
+ * (48 pt high: 135 dots), placed as aligned, its shade kept by the dither,
+ * drawn once a print and its bytes on every ticket. */
+static void
+test_logo(void **state)
+{
+    static const enum render_align aligns[] = {RA_CENTRE, RA_START, RA_END};
+    static const int lefts[] = {(384 - 135) / 2, 0, 384 - 135};
+    struct render_layout l;
+    struct sheet_opts o = {.format = SHEET_ESCPOS,
+                           .paper = PAPER_58MM,
+                           .shop_name = "wisp",
+                           .currency = "USD",
+                           .ecc = 'M',
+                           .layout = &l};
+    struct sheet_card two[2] = {card, card};
+    struct werr e = {0};
+    double want = png_darkness("templates/logo.png");
+    char *buf = NULL, *first, *second;
+    size_t len, band;
+    FILE *f;
+
+    (void)state;
+    render_layout_ticket_default(&l, PAPER_58MM);
+    for (int i = 0; i < l.nboxes; i++)
+        l.boxes[i].y += 48;
+    memmove(&l.boxes[1], &l.boxes[0], (size_t)l.nboxes * sizeof l.boxes[0]);
+    l.nboxes++;
+    l.boxes[0] =
+        (struct render_box){.item = RI_LOGO, .file = "templates/logo.png", .w = l.page_w, .h = 48};
+    for (int a = 0; a < 3; a++) {
+        struct render_raster *r;
+        const struct render_bitmap *bm;
+        int left, right;
+        long ink = 0;
+
+        l.boxes[0].align = aligns[a];
+        r = render_raster_new(&l, 384);
+        bm = render_raster_logo(r, 0, &e);
+        if (bm == NULL)
+            fail_msg("%s", e.msg);
+        assert_int_equal(bm->w, 384);
+        assert_int_equal(bm->stride, 48);
+        assert_int_equal(bm->h, 135); /* 48 pt at 203 dpi; the width would allow 384 */
+        ink_columns(bm, &left, &right);
+        assert_true(left >= lefts[a] && left <= lefts[a] + 2);
+        assert_true(right >= lefts[a] + 132 && right <= lefts[a] + 134);
+        for (int i = 0; i < bm->stride * bm->h; i++)
+            ink += __builtin_popcount(bm->bits[i]);
+        /* the dither keeps the picture's shade: ink on as many dots as it is dark */
+        if (fabs((double)ink / (135 * 135) - want) > 0.02)
+            fail_msg("ink on %.3f of the logo's dots, the PNG is %.3f dark",
+                     (double)ink / (135 * 135), want);
+        assert_ptr_equal(render_raster_logo(r, 0, &e), bm); /* drawn once */
+        render_raster_free(r);
+    }
+
+    /* two tickets: the same GS v 0 image (135 rows of 48 bytes) at the top of each */
+    f = open_memstream(&buf, &len);
+    assert_int_equal(escpos_write(f, &o, two, 2, &e), 0);
+    fclose(f);
+    band = 8 + 48 * 135;
+    first = FIND(buf, len, "\033@\035v0\0\060\0\207\0");
+    assert_non_null(first);
+    second = memmem(first + band, len - (size_t)(first + band - buf), first, band);
+    assert_non_null(second);
+    assert_non_null(FIND(first + band, 40, "wisp\n")); /* then the shop's name */
+    free(buf);
+
+    /* a logo gone since the template was read: the print fails, saying which */
+    l.boxes[0].file = "templates/nowhere.png";
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(escpos_write(f, &o, two, 2, &e), -1);
+    assert_non_null(strstr(e.msg, "templates/nowhere.png"));
+    fclose(f);
+    assert_int_equal(len, 0);
+    free(buf);
+}
+
 static void
 test_long_url(void **state)
 {
@@ -242,6 +350,7 @@ main(void)
         cmocka_unit_test(test_ticket_bytes),
         cmocka_unit_test(test_default_ticket),
         cmocka_unit_test(test_long_url),
+        cmocka_unit_test(test_logo),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,9 +123,13 @@ test_shipped(void **state)
         fail_msg("%s", e.msg);
     assert_int_equal(t.kind, TEMPLATE_TICKET);
     assert_near(t.layout.card_w, 384 * 72 / 203.0);
-    assert_int_equal(t.layout.boxes[0].item, RI_SHOP);
-    assert_int_equal(t.layout.boxes[0].align, RA_CENTRE);
-    assert_true(t.layout.boxes[0].bold);
+    assert_int_equal(t.layout.boxes[0].item, RI_LOGO); /* the logo on top, as a raster */
+    assert_string_equal(t.layout.boxes[0].file, "templates/logo.png");
+    assert_near(t.layout.boxes[0].w, t.layout.card_w);
+    assert_near(t.layout.boxes[0].h, 48);
+    assert_int_equal(t.layout.boxes[1].item, RI_SHOP);
+    assert_int_equal(t.layout.boxes[1].align, RA_CENTRE);
+    assert_true(t.layout.boxes[1].bold);
     for (int i = 1; i < t.layout.nboxes; i++)
         assert_true(t.layout.boxes[i].y > t.layout.boxes[i - 1].y);
     template_free(&t);
@@ -260,6 +264,79 @@ test_bad(void **state)
     }
     unlink(write_file(dir, "notpng.png", ""));
     unlink(write_file(dir, "bad.json", ""));
+    rmdir(dir);
+}
+
+/* Every position and length is finite and bounded: by the page on a card,
+ * on a ticket across by the roll and down by the longest ticket (2 m); a
+ * ticket of 3e9 pt was some 250 million line feeds a voucher, and past
+ * 2.6e10 the dot count overflowed an int. */
+static void
+test_bounds(void **state)
+{
+    static const struct {
+        enum sheet_paper paper;
+        const char *text, *want; /* want NULL: accepted */
+    } cases[] = {
+        {PAPER_58MM,
+         "{\"kind\":\"ticket\",\"boxes\":[{\"item\":\"code\",\"x\":0,\"y\":0},"
+         "{\"item\":\"plan\",\"x\":0,\"y\":3000000000}]}",
+         "line 1: key \"boxes[1].y\": 3e+09 pt is out of range"},
+        {PAPER_A4,
+         "{\"kind\": \"card\", \"card_height\": 100, \"boxes\": [\n"
+         "  {\"item\": \"shop\", \"x\": \"1e308%\"}]}",
+         "line 2: key \"boxes[0].x\": inf pt is out of range"},
+        {PAPER_80MM,
+         "{\"kind\": \"ticket\", \"boxes\": [\n"
+         "  {\"item\": \"shop\",\n   \"y\": \"1e308%\"}]}",
+         "line 3: key \"boxes[0].y\": inf pt is out of range"},
+        {PAPER_80MM,
+         "{\"kind\": \"ticket\", \"boxes\": [\n"
+         "  {\"item\": \"shop\", \"y\": \"-1e308% - 5\"}]}",
+         "line 2: key \"boxes[0].y\": -inf pt is out of range"},
+        {PAPER_A4,
+         "{\"kind\": \"card\", \"card_height\": 100, \"boxes\": [\n"
+         "  {\"item\": \"qr\", \"w\": 1e300}]}",
+         "line 2: key \"boxes[0].w\": 1e+300 pt is out of range"},
+        {PAPER_A4,
+         "{\"kind\": \"card\", \"card_height\": 100, \"boxes\": [\n"
+         "  {\"item\": \"plan\", \"x\": 10, \"right\": \"-1e308% + 3\"}]}",
+         "line 2: key \"boxes[0].right\": -inf pt is out of range"},
+        {PAPER_58MM,
+         "{\"kind\": \"ticket\", \"boxes\": [{\"item\": \"code\"},\n"
+         "  {\"item\": \"plan\", \"y\": 5660, \"size\": 14}]}",
+         "line 2: key \"boxes[1].y\": the box ends past the longest ticket (5669 pt, 2000 mm)"},
+        {PAPER_58MM,
+         "{\"kind\": \"ticket\", \"boxes\": [{\"item\": \"code\"},\n"
+         "  {\"item\": \"plan\", \"y\": 5000}]}",
+         NULL}, /* 1.76 m: long, but a ticket */
+    };
+    char dir[] = "/tmp/wisp-template-XXXXXX";
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *path = write_file(dir, "big.json", cases[i].text);
+        char want[600];
+        struct template t;
+        struct werr e = {0};
+        int rc = template_load_file(&t, path, cases[i].paper, 0, &e);
+
+        if (cases[i].want == NULL) {
+            if (rc < 0)
+                fail_msg("case %zu: %s", i, e.msg);
+            template_free(&t);
+            continue;
+        }
+        snprintf(want, sizeof want, "%s: %s", path, cases[i].want);
+        if (rc != -1)
+            fail_msg("case %zu accepted, want \"%s\"", i, want);
+        assert_int_equal(e.status, WISP_EUSAGE);
+        if (strncmp(e.msg, want, strlen(want)) != 0)
+            fail_msg("case %zu: got \"%s\", want \"%s...\"", i, e.msg, want);
+        assert_null(strchr(e.msg, '\n'));
+    }
+    unlink(write_file(dir, "big.json", ""));
     rmdir(dir);
 }
 
@@ -455,7 +532,7 @@ main(void)
         cmocka_unit_test(test_default_is_builtin), cmocka_unit_test(test_shipped),
         cmocka_unit_test(test_parse_keys),         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_own_wins),           cmocka_unit_test(test_default_sheet_unchanged),
-        cmocka_unit_test(test_direction),
+        cmocka_unit_test(test_direction),          cmocka_unit_test(test_bounds),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
