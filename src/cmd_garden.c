@@ -29,9 +29,10 @@ garden_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (!db || garden_add(db, "garden", a->pos[0], router, e) < 0)
         return -1;
-    cmd_done(ctx, json_pack("{s:s, s:s, s:s?}", "kind", "garden", "value", a->pos[0], "router", router),
-             _("walled garden: %s let through on %s (the worker updates the routers within a round)\n"),
-             a->pos[0], where(router));
+    cmd_done(
+        ctx, json_pack("{s:s, s:s, s:s?}", "kind", "garden", "value", a->pos[0], "router", router),
+        _("walled garden: %s let through on %s (the worker updates the routers within a round)\n"),
+        a->pos[0], where(router));
     return 0;
 }
 
@@ -78,10 +79,9 @@ bypass_remove_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e
 static int
 list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, bool garden, struct werr *e)
 {
-    static const char *const head[] = {N_("KIND"), N_("VALUE"), N_("ROUTER"), N_("BY"),
-                                       N_("ADDED"), NULL};
-    static const char *const keys[] = {"kind", "value", "router", "created_by", "created_at",
-                                       NULL};
+    static const char *const head[] = {N_("KIND"), N_("VALUE"), N_("ROUTER"),
+                                       N_("BY"),   N_("ADDED"), NULL};
+    static const char *const keys[] = {"kind", "value", "router", "created_by", "created_at", NULL};
     struct db *db = cmd_db(ctx, e);
     json_t *list = db ? garden_list(db, garden, args_get(a, "router"), e) : NULL;
     size_t i;

@@ -29,9 +29,9 @@ static const struct cmd_flag router_flags[] = {
     {NULL, 0, 0},
 };
 static const struct cmd_flag setup_flags[] = {
-    {"radius", 0, FLAG_BOOL},      {"server", 0, FLAG_VALUE},      {"auth-port", 0, FLAG_VALUE},
-    {"profile", 0, FLAG_VALUE},    {"ppp", 0, FLAG_BOOL},          {"interim", 0, FLAG_VALUE},
-    {"show-secret", 0, FLAG_BOOL}, {"apply", 0, FLAG_BOOL},        {NULL, 0, 0}};
+    {"radius", 0, FLAG_BOOL},      {"server", 0, FLAG_VALUE}, {"auth-port", 0, FLAG_VALUE},
+    {"profile", 0, FLAG_VALUE},    {"ppp", 0, FLAG_BOOL},     {"interim", 0, FLAG_VALUE},
+    {"show-secret", 0, FLAG_BOOL}, {"apply", 0, FLAG_BOOL},   {NULL, 0, 0}};
 static const struct cmd_flag sync_flags[] = {
     {"full", 0, FLAG_BOOL}, {"dry-run", 0, FLAG_BOOL}, {NULL, 0, 0}};
 
@@ -148,9 +148,8 @@ static int
 router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     static const char *const head[] = {
-        N_("NAME"),  N_("DRIVER"),   N_("AUTH"),     N_("HOST"),    N_("PORT"),       N_("STATE"),
-        N_("CPU"),
-        N_("SESSIONS"), N_("REMOVALS"), N_("VERSION"), N_("LAST ERROR"), NULL};
+        N_("NAME"), N_("DRIVER"),   N_("AUTH"),     N_("HOST"),    N_("PORT"),       N_("STATE"),
+        N_("CPU"),  N_("SESSIONS"), N_("REMOVALS"), N_("VERSION"), N_("LAST ERROR"), NULL};
     static const char *const keys[] = {"name",
                                        "driver",
                                        "auth",
@@ -485,8 +484,11 @@ router_setup_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     const char *server = args_get(a, "server"), *pv = args_get(a, "auth-port"),
                *profile = args_get(a, "profile"), *interim = args_get(a, "interim");
-    struct ros_radius_setup rs = {.server = server, .auth_port = 1812, .profile = profile,
-                                  .ppp = args_has(a, "ppp"), .interim = interim ? interim : "5m"};
+    struct ros_radius_setup rs = {.server = server,
+                                  .auth_port = 1812,
+                                  .profile = profile,
+                                  .ppp = args_has(a, "ppp"),
+                                  .interim = interim ? interim : "5m"};
     unsigned char buf[16];
     int64_t port;
     char driver[16], *secret = NULL;
@@ -514,8 +516,8 @@ router_setup_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     if ((rc = router_driver(db, a->pos[0], driver, sizeof driver, e)) <= 0)
         return rc < 0 ? -1
-                      : werr_set(e, WISP_ERUNTIME, _("no router named \"%s\" (see `wisp router list`)"),
-                                 a->pos[0]);
+                      : werr_set(e, WISP_ERUNTIME,
+                                 _("no router named \"%s\" (see `wisp router list`)"), a->pos[0]);
     if (!str_eq(driver, "routeros"))
         return werr_set(e, WISP_EUSAGE,
                         _("router %s runs %s: `router setup --radius` writes RouterOS commands"),
@@ -546,8 +548,7 @@ router_setup_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
             rc = c.ssh ? driver_run(&c, sb.buf, NULL, e) : -1;
             if (rc == 0) {
                 size_t len;
-                const char *out = c.out.buf ? c.out.buf : "",
-                           *err = ros_find_error(out, &len);
+                const char *out = c.out.buf ? c.out.buf : "", *err = ros_find_error(out, &len);
 
                 if (err)
                     rc = werr_set(e, WISP_ERUNTIME, _("the router said: %.*s"), (int)len, err);

@@ -69,14 +69,13 @@ garden_remove(struct db *db, bool garden, const char *value, const char *router,
 json_t *
 garden_list(struct db *db, bool garden, const char *router, struct werr *e)
 {
-    return db_json_rowsv(
-        db, e,
-        "SELECT a.kind, a.value, r.name AS router, a.created_by, a.created_at"
-        " FROM access_rules a LEFT JOIN routers r ON r.id = a.router_id"
-        " WHERE (a.kind = 'garden') = $1::boolean"
-        "   AND ($2::text IS NULL OR a.router_id IS NULL OR r.name = $2)"
-        " ORDER BY r.name NULLS FIRST, a.kind, a.value",
-        2, garden ? "true" : "false", router);
+    return db_json_rowsv(db, e,
+                         "SELECT a.kind, a.value, r.name AS router, a.created_by, a.created_at"
+                         " FROM access_rules a LEFT JOIN routers r ON r.id = a.router_id"
+                         " WHERE (a.kind = 'garden') = $1::boolean"
+                         "   AND ($2::text IS NULL OR a.router_id IS NULL OR r.name = $2)"
+                         " ORDER BY r.name NULLS FIRST, a.kind, a.value",
+                         2, garden ? "true" : "false", router);
 }
 
 static const struct db_field access_fields[] = {

@@ -249,9 +249,9 @@ record_import(struct round *rd, const struct rt_health *h, struct rt_session *ss
     return rc < 0 ? -1 : (int)open;
 }
 
-/* What the poll read, written. A RADIUS router's sessions are accounting's (migration 014): its poll
- * writes only the health and how many sessions the router lists, and
- * never closes a session it does not list. */
+/* What the poll read, written. A RADIUS router's sessions are accounting's (migration 014): its
+ * poll writes only the health and how many sessions the router lists, and never closes a session it
+ * does not list. */
 static int
 record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, size_t n,
             const char *serr)
@@ -267,8 +267,7 @@ record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, 
             snprintf(rd->s->note, sizeof rd->s->note, "sessions: %s", serr);
         if (router_record_health(db, rd->s->id, h, serr ? -1 : (long long)n,
                                  serr ? rd->s->note : NULL, was, sizeof was, &e) < 0)
-            log_msg(rd->env->log, WLOG_ERR, "%s: cannot record its health: %s", rd->r->name,
-                    e.msg);
+            log_msg(rd->env->log, WLOG_ERR, "%s: cannot record its health: %s", rd->r->name, e.msg);
         db_give(rd, db);
         if (was[0] && !str_eq(was, "up")) {
             log_msg(rd->env->log, WLOG_NOTICE, "%s: up (was %s)", rd->r->name, was);

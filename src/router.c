@@ -25,7 +25,7 @@
     " (SELECT count(*) FROM voucher_routers vr WHERE vr.router_id = r.id AND vr.state = 'failed')" \
     " AS vouchers_failed,"                                                                         \
     " (SELECT count(*) FROM router_removals rm WHERE rm.router_id = r.id) AS removals_pending,"    \
-    " CASE WHEN EXISTS (SELECT FROM router_radius ra WHERE ra.router_id = r.id)"                  \
+    " CASE WHEN EXISTS (SELECT FROM router_radius ra WHERE ra.router_id = r.id)"                   \
     "   THEN 'radius' ELSE 'local' END AS auth"                                                    \
     " FROM routers r LEFT JOIN routers b ON b.id = r.backup_id"                                    \
     " LEFT JOIN router_secrets s ON s.router_id = r.id"
