@@ -109,9 +109,9 @@ router_write(struct cmd_ctx *ctx, const struct cmd_args *a, bool add, struct wer
         return -1;
     /* a new router's key is pinned now (--hostkey) or at its first connection */
     cmd_done(ctx,
-             add ? json_pack("{s:s, s:b, s:b, s:s}", "router", a->pos[0], "added", 1,
-                             "hostkey_pinned", !in.accept_new, "auth", auth ? auth : "local")
-                 : json_pack("{s:s, s:b, s:s?}", "router", a->pos[0], "changed", 1, "auth", auth),
+             add ? json_pack("{s:s, s:b, s:b, s:s*}", "router", a->pos[0], "added", 1,
+                             "hostkey_pinned", !in.accept_new, "auth", auth)
+                 : json_pack("{s:s, s:b, s:s*}", "router", a->pos[0], "changed", 1, "auth", auth),
              !add            ? _("router %s changed\n")
              : in.accept_new ? _("router %s added; its host key is pinned at the first "
                                  "connection\n")
