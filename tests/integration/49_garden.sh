@@ -117,3 +117,12 @@ t_fail "psql as the cashier: no INSERT" 1 env PGPASSWORD=cashpw psql -XAtq -v ON
 t_fail "psql as the cashier: no DELETE" 1 env PGPASSWORD=cashpw psql -XAtq -v ON_ERROR_STOP=1 -U cashier \
     -c "DELETE FROM access_rules"
 t_eq "the rules are as they were" 3 "$(sql "SELECT count(*) FROM access_rules")"
+
+# --- a hostile hotspot server name reaches the router inside its literal ------------------
+HS='hs"; /system reboot; :put "$x\'
+w router edit r1 --hotspot-server "$HS"
+w garden add quoted.example --router r1
+w worker --once
+t_eq "the entry names the hostile server as it is" "$HS" \
+    "$(sim_admin r1 access | jq -r '.garden[] | select(.["dst-host"] == "quoted.example") | .server')"
+t_eq "... and the router ran nothing else" "[]" "$(sim_admin r1 ran)"
