@@ -554,6 +554,7 @@ test_ros_radius_access(void **state)
         nds_answer = NULL;
     }
     sent_clear();
+    sb_free(&c.out);
 }
 
 static void
