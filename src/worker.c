@@ -204,9 +204,11 @@ kicker_main(void *arg)
 {
     struct worker *w = arg;
     struct werr e = {0};
-    struct db *db = dbpool_get(w->pool, &e);
+    struct db *db;
     int sent = 0, failed = 0;
 
+    i18n_thread_english(); /* a worker thread: its errors are logged */
+    db = dbpool_get(w->pool, &e);
     if (!db)
         log_msg(&w->log, WLOG_ERR, "radius kicks: database: %s", e.msg);
     else if (radius_kick_due(db, WORKER_KICK_TIMEOUT_MS, WORKER_KICK_TRIES, &sent, &failed, &e) < 0)
