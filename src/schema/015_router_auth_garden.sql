@@ -25,6 +25,11 @@ CREATE FUNCTION router_radius_became() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        -- openNDS has no RADIUS client: it would be left with no vouchers
+        IF EXISTS (SELECT FROM routers WHERE id = NEW.router_id AND driver = 'opennds') THEN
+            RAISE EXCEPTION 'router % runs openNDS, which cannot ask RADIUS: its auth stays local',
+                (SELECT name FROM routers WHERE id = NEW.router_id) USING ERRCODE = 'check_violation';
+        END IF;
         INSERT INTO router_removals (router_id, username)
             SELECT vr.router_id, v.code FROM voucher_routers vr JOIN vouchers v ON v.id = vr.voucher_id
              WHERE vr.router_id = NEW.router_id AND vr.state <> 'removed'

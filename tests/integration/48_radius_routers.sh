@@ -136,3 +136,10 @@ w router setup ra --radius --server 192.0.2.10 --apply
 t_eq "applied again: one RADIUS entry, not two" 1 "$(sim_admin ra radius | jq '.radius | length')"
 t_eq "... every hotspot profile uses RADIUS" "yes" "$(sim_admin ra radius | jq -r '.hotspot_profiles[0]["use-radius"]')"
 t_eq "the secret is in no audit row" 0 "$(sql "SELECT count(*) FROM audit WHERE details::text LIKE '%nas-S3cret%' OR details::text LIKE '%' || (SELECT secret FROM router_radius LIMIT 1) || '%'")"
+
+# openNDS cannot ask RADIUS: it would be left with no vouchers
+w router add nd --host 127.0.0.1 --port "$base" --user wispsim --key "$SIM_KEY" --driver opennds \
+    --hostkey "$FP" --auth radius
+t_eq "an openNDS router cannot be a RADIUS router" 1 "$RC"
+t_contains "... says why" "openNDS" "$ERR"
+t_eq "... and is not added half-way" 0 "$(sql "SELECT count(*) FROM routers WHERE name = 'nd'")"
