@@ -1,11 +1,13 @@
 /*
  * cmd_router.c - `wisp router add|list|show|edit|remove|test|maintenance|sync`.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wisp/cli.h"
 #include "wisp/i18n.h"
+#include "wisp/radius_nas.h"
 #include "wisp/router.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
@@ -23,8 +25,13 @@ static const struct cmd_flag router_flags[] = {
     {"login-url", 0, FLAG_VALUE},
     {"hostkey", 0, FLAG_VALUE},
     {"accept-new-hostkey", 0, FLAG_BOOL},
+    {"auth", 0, FLAG_VALUE},
     {NULL, 0, 0},
 };
+static const struct cmd_flag setup_flags[] = {
+    {"radius", 0, FLAG_BOOL},      {"server", 0, FLAG_VALUE}, {"auth-port", 0, FLAG_VALUE},
+    {"profile", 0, FLAG_VALUE},    {"ppp", 0, FLAG_BOOL},     {"interim", 0, FLAG_VALUE},
+    {"show-secret", 0, FLAG_BOOL}, {"apply", 0, FLAG_BOOL},   {NULL, 0, 0}};
 static const struct cmd_flag sync_flags[] = {
     {"full", 0, FLAG_BOOL}, {"dry-run", 0, FLAG_BOOL}, {NULL, 0, 0}};
 
@@ -80,21 +87,31 @@ router_write(struct cmd_ctx *ctx, const struct cmd_args *a, bool add, struct wer
 {
     struct router_input in;
     struct db *db;
+    const char *auth = args_get(a, "auth");
     char *pw;
     int rc;
 
+    if (auth && !str_eq(auth, "local") && !str_eq(auth, "radius"))
+        return werr_set(e, WISP_EUSAGE, _("bad --auth \"%s\": expected local or radius"), auth);
     if (read_input(ctx, a, &in, &pw, e) < 0)
         return -1;
     db = cmd_db(ctx, e);
-    rc = !db ? -1 : add ? router_add(db, a->pos[0], &in, e) : router_edit(db, a->pos[0], &in, e);
+    /* the router and its auth mode (its RADIUS client row) in one transaction */
+    rc = !db ? -1 : auth ? db_begin(db, e) : 0;
+    if (rc == 0)
+        rc = add ? router_add(db, a->pos[0], &in, e) : router_edit(db, a->pos[0], &in, e);
+    if (rc == 0 && auth)
+        rc = router_auth_set(db, a->pos[0], auth, 0, e);
+    if (db && auth)
+        rc = rc == 0 ? db_commit(db, e) : (db_rollback(db), -1);
     free_pw(pw);
     if (rc < 0)
         return -1;
     /* a new router's key is pinned now (--hostkey) or at its first connection */
     cmd_done(ctx,
-             add ? json_pack("{s:s, s:b, s:b}", "router", a->pos[0], "added", 1, "hostkey_pinned",
-                             !in.accept_new)
-                 : json_pack("{s:s, s:b}", "router", a->pos[0], "changed", 1),
+             add ? json_pack("{s:s, s:b, s:b, s:s*}", "router", a->pos[0], "added", 1,
+                             "hostkey_pinned", !in.accept_new, "auth", auth)
+                 : json_pack("{s:s, s:b, s:s*}", "router", a->pos[0], "changed", 1, "auth", auth),
              !add            ? _("router %s changed\n")
              : in.accept_new ? _("router %s added; its host key is pinned at the first "
                                  "connection\n")
@@ -131,10 +148,11 @@ static int
 router_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     static const char *const head[] = {
-        N_("NAME"),     N_("DRIVER"),   N_("HOST"),    N_("PORT"),       N_("STATE"), N_("CPU"),
-        N_("SESSIONS"), N_("REMOVALS"), N_("VERSION"), N_("LAST ERROR"), NULL};
+        N_("NAME"), N_("DRIVER"),   N_("AUTH"),     N_("HOST"),    N_("PORT"),       N_("STATE"),
+        N_("CPU"),  N_("SESSIONS"), N_("REMOVALS"), N_("VERSION"), N_("LAST ERROR"), NULL};
     static const char *const keys[] = {"name",
                                        "driver",
+                                       "auth",
                                        "host",
                                        "port",
                                        "state",
@@ -194,6 +212,7 @@ router_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         {N_("hotspot server"), "hotspot_server"},
         {N_("backup"), "backup"},
         {N_("login url"), "login_url"},
+        {N_("auth"), "auth"},
         {N_("state"), "state"},
         {N_("last seen"), "last_seen"},
         {N_("last error"), "last_error"},
@@ -433,6 +452,137 @@ router_sync_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     return 0;
 }
 
+/* What stands for the secret in the printed commands unless --show-secret. */
+#define SECRET_PLACEHOLDER "PASTE-THE-SECRET-HERE"
+
+/* The router's RADIUS client row (secret, DM port): 1, 0 not a RADIUS
+ * router, -1 error (a role that may not read secrets). */
+static int
+radius_row(struct db *db, const char *name, char **secret, int *coa_port, struct werr *e)
+{
+    struct radius_client *c = NULL;
+    size_t n = 0;
+    int found = 0;
+
+    if (radius_clients(db, &c, &n, e) < 0)
+        return -1;
+    for (size_t i = 0; i < n && !found; i++)
+        if (str_eq(c[i].name, name)) {
+            *secret = xstrdup(c[i].secret);
+            *coa_port = c[i].coa_port;
+            found = 1;
+        }
+    radius_clients_free(c, n);
+    return found;
+}
+
+/* `router setup NAME --radius`: the RouterOS commands that make the router
+ * ask wisp's FreeRADIUS, printed (the secret only with --show-secret) or,
+ * with --apply, run over SSH with the real secret. */
+static int
+router_setup_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    const char *server = args_get(a, "server"), *pv = args_get(a, "auth-port"),
+               *profile = args_get(a, "profile"), *interim = args_get(a, "interim");
+    struct ros_radius_setup rs = {.server = server,
+                                  .auth_port = 1812,
+                                  .profile = profile,
+                                  .ppp = args_has(a, "ppp"),
+                                  .interim = interim ? interim : "5m"};
+    unsigned char buf[16];
+    int64_t port;
+    char driver[16], *secret = NULL;
+    struct sbuf sb = {0};
+    struct db *db;
+    int rc;
+
+    if (!args_has(a, "radius"))
+        return werr_set(e, WISP_EUSAGE, _("router setup needs --radius (what it sets up)"));
+    if (!server || (inet_pton(AF_INET, server, buf) != 1 && inet_pton(AF_INET6, server, buf) != 1))
+        return werr_set(e, WISP_EUSAGE,
+                        _("router setup --radius needs --server ADDR: the RADIUS server's IPv4 or "
+                          "IPv6 address as the router reaches it"));
+    if (pv && str_to_i64(pv, 1, 65534, &port) < 0)
+        return werr_set(e, WISP_EUSAGE, _("bad --auth-port \"%s\": a port from 1 to 65534"), pv);
+    if (pv)
+        rs.auth_port = (int)port;
+    if ((profile && text_check("--profile", profile, 64, e) < 0) ||
+        (interim && text_check("--interim", interim, 16, e) < 0))
+        return -1;
+    if (interim && ros_parse_time(interim) < 60)
+        return werr_set(e, WISP_EUSAGE, _("bad --interim \"%s\": a RouterOS time of 1m or more"),
+                        interim);
+    if (!(db = cmd_db(ctx, e)))
+        return -1;
+    if ((rc = router_driver(db, a->pos[0], driver, sizeof driver, e)) <= 0)
+        return rc < 0 ? -1
+                      : werr_set(e, WISP_ERUNTIME,
+                                 _("no router named \"%s\" (see `wisp router list`)"), a->pos[0]);
+    if (!str_eq(driver, "routeros"))
+        return werr_set(e, WISP_EUSAGE,
+                        _("router %s runs %s: `router setup --radius` writes RouterOS commands"),
+                        a->pos[0], driver);
+    if ((rc = radius_row(db, a->pos[0], &secret, &rs.coa_port, e)) <= 0)
+        return rc < 0 ? -1
+                      : werr_set(e, WISP_EUSAGE,
+                                 _("router %s is not a RADIUS router: `wisp router edit %s --auth "
+                                   "radius` first"),
+                                 a->pos[0], a->pos[0]);
+    rs.secret = args_has(a, "show-secret") || args_has(a, "apply") ? secret : SECRET_PLACEHOLDER;
+    ros_radius_script(&sb, &rs);
+    rc = 0;
+    if (args_has(a, "apply")) {
+        struct router_row row;
+        struct ssh_target t;
+        struct rconn c = {0};
+        enum ssh_fail why;
+        char fp[64];
+
+        sb_add(&sb, ":put \"wisp-radius-ok\"");
+        rc = router_load(db, a->pos[0], 0, &row, e);
+        if (rc == 0) {
+            router_target(&row, ctx->cfg, &t);
+            if (!row.hostkey[0])
+                t.accept_new = false; /* setup pins nothing: `router test` does */
+            c.ssh = ssh_open(&t, fp, &why, e);
+            rc = c.ssh ? driver_run(&c, sb.buf, NULL, e) : -1;
+            if (rc == 0) {
+                size_t len;
+                const char *out = c.out.buf ? c.out.buf : "", *err = ros_find_error(out, &len);
+
+                if (err)
+                    rc = werr_set(e, WISP_ERUNTIME, _("the router said: %.*s"), (int)len, err);
+                else if (!strstr(out, "wisp-radius-ok"))
+                    rc = werr_set(e, WISP_ERUNTIME, _("the router did not confirm the setup"));
+            }
+            ssh_close(c.ssh);
+            sb_free(&c.out);
+            router_row_free(&row);
+        }
+        if (rc < 0)
+            werr_prefix(e, "router %s", a->pos[0]);
+        else
+            cmd_done(ctx, json_pack("{s:s, s:b}", "router", a->pos[0], "applied", 1),
+                     _("router %s now asks RADIUS at %s\n"), a->pos[0], server);
+    } else {
+        /* the commands are the result: for the operator to paste */
+        cmd_result(ctx, json_pack("{s:s, s:s, s:b}", "router", a->pos[0], "commands", sb.buf,
+                                  "secret_shown", args_has(a, "show-secret")));
+        if (!ctx->json) {
+            fputs(sb.buf, ctx->out);
+            if (!args_has(a, "show-secret"))
+                fprintf(ctx->out,
+                        _("# replace %s with the router's secret (--show-secret prints it)\n"),
+                        SECRET_PLACEHOLDER);
+        }
+    }
+    explicit_bzero(sb.buf, sb.len);
+    sb_free(&sb);
+    explicit_bzero(secret, strlen(secret));
+    free(secret);
+    return rc;
+}
+
 #define ROUTER_FLAGS_USAGE                                                                         \
     "[--port 22] [--key PATH | --password-stdin] [--hotspot-server S] [--backup NAME] "            \
     "[--login-url URL]"
@@ -441,7 +591,7 @@ const struct cmd_entry cmd_router_entries[] = {
     {.name = "router add",
      .usage = "NAME --host H --user U --driver routeros|opennds (--key PATH | --password-stdin) "
               "(--hostkey SHA256:... | --accept-new-hostkey) [--port 22] [--hotspot-server S] "
-              "[--backup NAME] [--login-url URL]",
+              "[--backup NAME] [--login-url URL] [--auth local|radius]",
      .summary = N_("register a router (admin)"),
      .flags = router_flags,
      .min_pos = 1,
@@ -462,7 +612,7 @@ const struct cmd_entry cmd_router_entries[] = {
      .places = CMD_ANYWHERE},
     {.name = "router edit",
      .usage = "NAME [--host H] [--user U] [--driver D] [--hostkey "
-              "SHA256:...|none] " ROUTER_FLAGS_USAGE,
+              "SHA256:...|none] [--auth local|radius] " ROUTER_FLAGS_USAGE,
      .summary = N_("change a router (admin)"),
      .flags = router_flags,
      .min_pos = 1,
@@ -494,6 +644,17 @@ const struct cmd_entry cmd_router_entries[] = {
      .exec = router_maint_exec,
      .traits = CMD_MUTATES,
      .places = CMD_ANYWHERE},
+    {.name = "router setup",
+     .usage = "NAME --radius --server ADDR [--auth-port 1812] [--profile P] [--ppp [--interim 5m]] "
+              "[--show-secret | --apply]",
+     .summary = N_("the RouterOS commands that make a RADIUS router ask wisp's FreeRADIUS "
+                   "(--apply: run them over SSH) (admin)"),
+     .flags = setup_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = router_setup_exec,
+     .traits = CMD_LONG,
+     .places = CMD_CLI | CMD_SHELL},
     {.name = "router sync",
      .usage = "NAME [--full [--dry-run]]",
      .summary = N_("ask the worker to sync a router now (--full: remove users with wisp's mark "

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "wisp/events.h"
+#include "wisp/garden.h"
 #include "wisp/i18n.h"
 #include "wisp/metrics.h"
 #include "wisp/quote.h"
@@ -27,6 +28,7 @@ struct round {
     struct router_row *r;
     const struct driver *d;
     unsigned long statements;
+    bool radius; /* a RADIUS router: no push, no session import */
 };
 
 static bool
@@ -167,11 +169,12 @@ poll_events(struct round *rd, const struct session_change *c, size_t nc,
     free(clients);
 }
 
-/* What the poll read, written: sessions (one statement), first logins
- * (one more, only when there are), the history's sample, the health. */
+/* An SSH-polled router's sessions imported: the sessions (one statement),
+ * first logins (one more, only when there are), the history's sample, the
+ * health. */
 static int
-record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, size_t n,
-            const char *serr)
+record_import(struct round *rd, const struct rt_health *h, struct rt_session *ss, size_t n,
+              const char *serr)
 {
     struct werr e = {0};
     struct session_change *c = NULL;
@@ -244,6 +247,37 @@ record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, 
     free(c);
     free(a);
     return rc < 0 ? -1 : (int)open;
+}
+
+/* What the poll read, written. A RADIUS router's sessions are accounting's (migration 014): its
+ * poll writes only the health and how many sessions the router lists, and never closes a session it
+ * does not list. */
+static int
+record_poll(struct round *rd, const struct rt_health *h, struct rt_session *ss, size_t n,
+            const char *serr)
+{
+    if (rd->radius) {
+        struct werr e = {0};
+        char was[20] = "";
+        struct db *db = db_take(rd);
+
+        if (!db)
+            return -1;
+        if (serr)
+            snprintf(rd->s->note, sizeof rd->s->note, "sessions: %s", serr);
+        if (router_record_health(db, rd->s->id, h, serr ? -1 : (long long)n,
+                                 serr ? rd->s->note : NULL, was, sizeof was, &e) < 0)
+            log_msg(rd->env->log, WLOG_ERR, "%s: cannot record its health: %s", rd->r->name, e.msg);
+        db_give(rd, db);
+        if (was[0] && !str_eq(was, "up")) {
+            log_msg(rd->env->log, WLOG_NOTICE, "%s: up (was %s)", rd->r->name, was);
+            events_emit(rd->env->cfg, "router.status",
+                        json_pack("{s:s, s:s}", "router", rd->r->name, "state", "up"));
+        }
+        snprintf(rd->s->state, sizeof rd->s->state, "up");
+        return serr ? -1 : (int)n;
+    }
+    return record_import(rd, h, ss, n, serr);
 }
 
 /* Remove names from the router in chunks, done(chunk) recorded after each
@@ -598,6 +632,35 @@ step_expire(struct round *rd, bool expired, bool kicks)
     return removed;
 }
 
+/* The walled garden and bindings changed (access marks): the router's made
+ * to match; the marks read are deleted once it confirmed. */
+static void
+step_access(struct round *rd, const char *marks)
+{
+    struct werr e = {0};
+    struct rt_access *a = NULL;
+    size_t n = 0;
+    struct db *db = db_take(rd);
+    int rc;
+
+    if (!db)
+        return;
+    rc = access_for_router(db, rd->s->id, &a, &n, &e);
+    db_give(rd, db);
+    if (rc == 0)
+        rc = rd->d->access_sync(&rd->s->conn, a, n, &e);
+    free(a);
+    if (rc < 0) {
+        log_msg(rd->env->log, WLOG_WARNING, "%s: walled garden: %s", rd->r->name, e.msg);
+        return;
+    }
+    if ((db = db_take(rd))) {
+        if (access_marks_done(db, rd->s->id, marks, &e) < 0)
+            log_msg(rd->env->log, WLOG_ERR, "%s: access marks: %s", rd->r->name, e.msg);
+        db_give(rd, db);
+    }
+}
+
 /* Connected: the poll, its writes, then only what waits. */
 static void
 work(struct round *rd, const struct router_round *rr)
@@ -608,9 +671,10 @@ work(struct round *rd, const struct router_round *rr)
     size_t ns = 0;
     struct werr e = {0}, se = {0};
     int pushed = 0, removed = 0, sessions;
-    bool push = rr->push_marks != NULL || s->push_read_ms == 0 ||
-                ssh_now_ms() - s->push_read_ms >= ROUND_PUSH_RECHECK_MS,
-         drained = false;
+    /* a RADIUS router asks FreeRADIUS: nothing is pushed to it */
+    bool push = !rr->radius && (rr->push_marks != NULL || s->push_read_ms == 0 ||
+                                ssh_now_ms() - s->push_read_ms >= ROUND_PUSH_RECHECK_MS),
+         drained = rr->radius;
     /* one round trip: health and the sessions */
     int prc = rd->d->poll(&s->conn, &h, &ss, &ns, &e, &se);
 
@@ -637,6 +701,8 @@ work(struct round *rd, const struct router_round *rr)
         done_marks(rd, rr->push_marks);
     if (rr->expired || rr->kicks)
         removed += step_expire(rd, rr->expired, rr->kicks);
+    if (rr->access_marks && !stopping(rd))
+        step_access(rd, rr->access_marks);
     if (!s->note[0])
         snprintf(s->note, sizeof s->note, "up, %d sessions, %d pushed, %d removed",
                  sessions < 0 ? 0 : sessions, pushed, removed);
@@ -668,6 +734,7 @@ round_run(const struct round_env *env, struct round_slot *s)
     }
     rd.d = driver_find(rr.r.driver);
     snprintf(s->name, sizeof s->name, "%s", rr.r.name);
+    rd.radius = rr.radius;
     s->conn.hotspot_server = rr.r.hotspot_server;
     if (!rd.d)
         went_down(&rd, "down", "unknown driver");

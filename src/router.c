@@ -24,7 +24,9 @@
     " AS vouchers_synced,"                                                                         \
     " (SELECT count(*) FROM voucher_routers vr WHERE vr.router_id = r.id AND vr.state = 'failed')" \
     " AS vouchers_failed,"                                                                         \
-    " (SELECT count(*) FROM router_removals rm WHERE rm.router_id = r.id) AS removals_pending"     \
+    " (SELECT count(*) FROM router_removals rm WHERE rm.router_id = r.id) AS removals_pending,"    \
+    " CASE WHEN EXISTS (SELECT FROM router_radius ra WHERE ra.router_id = r.id)"                   \
+    "   THEN 'radius' ELSE 'local' END AS auth"                                                    \
     " FROM routers r LEFT JOIN routers b ON b.id = r.backup_id"                                    \
     " LEFT JOIN router_secrets s ON s.router_id = r.id"
 
@@ -373,6 +375,8 @@ static const struct db_field round_fields[] = {
     DB_COL_AS(struct router_round, expired, "expired", DB_BOOL),
     DB_COL_AS(struct router_round, kicks, "kicks", DB_BOOL),
     DB_COL_AS(struct router_round, push_marks, "push_marks", DB_STR),
+    DB_COL_AS(struct router_round, radius, "radius", DB_BOOL),
+    DB_COL_AS(struct router_round, access_marks, "access_marks", DB_STR),
 };
 static const struct db_map round_map = DB_MAP(struct router_round, round_fields);
 
@@ -405,7 +409,10 @@ router_load_round(struct db *db, int id, struct router_round *rr, struct werr *e
         "   AS expired,"
         " EXISTS (SELECT FROM sessions ss JOIN vouchers v ON v.id = ss.voucher_id"
         "   WHERE ss.router_id = r.id AND ss.state = 'active'"
-        "     AND v.status IN ('expired', 'disabled')) AS kicks",
+        "     AND v.status IN ('expired', 'disabled')) AS kicks,"
+        " EXISTS (SELECT FROM router_radius rr WHERE rr.router_id = r.id) AS radius,"
+        " (SELECT string_agg(a.seq::text, ',') FROM (SELECT seq FROM router_access_marks"
+        "   WHERE router_id = r.id ORDER BY seq LIMIT 1000) a) AS access_marks",
         1, ids);
     if (rc == 0)
         return werr_set(e, WISP_ERUNTIME, _("no router %d (removed?)"), id);
@@ -418,6 +425,20 @@ router_round_free(struct router_round *rr)
     router_row_free(&rr->r);
     free(rr->push_marks);
     rr->push_marks = NULL;
+    free(rr->access_marks);
+    rr->access_marks = NULL;
+}
+
+int
+router_auth_set(struct db *db, const char *name, const char *auth, int coa_port, struct werr *e)
+{
+    char port[16];
+
+    if (!str_eq(auth, "local") && !str_eq(auth, "radius"))
+        return werr_set(e, WISP_EUSAGE, _("bad --auth \"%s\": expected local or radius"), auth);
+    snprintf(port, sizeof port, "%d", coa_port);
+    return db_execv(db, e, "SELECT wisp_router_auth($1, $2, nullif($3::int, 0))", 3, name, auth,
+                    port);
 }
 
 int

@@ -564,6 +564,45 @@ nds_kick(struct rconn *c, const struct rt_session *s, struct werr *e)
                     (int)strcspn(c->out.buf ? c->out.buf : "", "\n"), c->out.buf ? c->out.buf : "");
 }
 
+/* The trusted MACs wisp added (remembered in /etc/wisp-trusted, which
+ * only wisp writes) replaced by a's bypassed ones: in uci, so openNDS
+ * keeps them across restarts, and through ndsctl, so they hold at once
+ * (a daemon not running fails its ndsctl; uci still has them). Garden
+ * hosts and blocked MACs are RouterOS's only: skipped here. */
+static int
+nds_access_sync(struct rconn *c, const struct rt_access *a, size_t n, struct werr *e)
+{
+    struct sbuf sb = {0};
+    int rc;
+
+    sb_add(&sb, "f=/etc/wisp-trusted; touch $f || exit 1\n"
+                "for m in $(cat $f); do uci -q del_list \"opennds.@opennds[0].trustedmac=$m\";"
+                " ndsctl untrust $m >/dev/null 2>&1; done\n"
+                ": > $f\n"
+                "for m in");
+    for (size_t i = 0; i < n; i++) {
+        char mac[18];
+
+        if (!str_eq(a[i].kind, "bypass") || !mac_normalize(a[i].value, mac))
+            continue;
+        for (char *m = mac; *m; m++) /* as openNDS prints MACs */
+            *m = (char)tolower((unsigned char)*m);
+        sb_addc(&sb, ' ');
+        sh_quote(&sb, mac);
+    }
+    sb_add(&sb, "; do uci add_list \"opennds.@opennds[0].trustedmac=$m\" || exit 1;"
+                " ndsctl trust $m >/dev/null 2>&1; echo $m >> $f; done\n"
+                "uci commit opennds && echo wisp-access-ok");
+    rc = driver_run(c, sb.buf, NULL, e);
+    sb_free(&sb);
+    if (rc < 0)
+        return -1;
+    if (!c->out.buf || !strstr(c->out.buf, "wisp-access-ok"))
+        return werr_set(e, WISP_ERUNTIME, _("the router did not confirm its trusted MACs: %.80s"),
+                        c->out.buf ? c->out.buf : "");
+    return 0;
+}
+
 const struct driver driver_opennds = {
     .name = "opennds",
     .health = nds_health,
@@ -574,4 +613,5 @@ const struct driver driver_opennds = {
     .list_sessions = nds_sessions,
     .kick = nds_kick,
     .poll = nds_poll,
+    .access_sync = nds_access_sync,
 };

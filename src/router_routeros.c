@@ -905,6 +905,97 @@ ros_kick(struct rconn *c, const struct rt_session *s, struct werr *e)
     return rc;
 }
 
+/* The end of an access script: its word, or the router's error. */
+static int
+access_answer(struct rconn *c, struct werr *e)
+{
+    const char *t = c->out.buf ? c->out.buf : "";
+    size_t len;
+    const char *err = ros_find_error(t, &len);
+
+    if (err)
+        return werr_set(e, WISP_ERUNTIME, _("the router said: %.*s"), (int)len, err);
+    if (!strstr(t, "wisp-access-ok"))
+        return werr_set(e, WISP_ERUNTIME, _("the router did not confirm the walled garden: %.80s"),
+                        t);
+    return 0;
+}
+
+/* wisp's walled-garden hosts and ip-bindings (comment "wisp") replaced by
+ * a: all of them removed, then each added, in scripts under
+ * DRIVER_SCRIPT_MAX. A failure leaves the marks for the next round, which
+ * starts over. */
+static int
+ros_access_sync(struct rconn *c, const struct rt_access *a, size_t n, struct werr *e)
+{
+    size_t at = 0;
+
+    do {
+        struct sbuf sb = {0};
+        int rc;
+
+        if (at == 0)
+            sb_add(&sb, "/ip hotspot walled-garden remove [find comment=\"wisp\"]; "
+                        "/ip hotspot ip-binding remove [find comment=\"wisp\"]; ");
+        for (; at < n && sb.len < DRIVER_SCRIPT_MAX - 600; at++) {
+            bool garden = str_eq(a[at].kind, "garden");
+
+            sb_add(&sb, garden ? "/ip hotspot walled-garden add dst-host="
+                               : "/ip hotspot ip-binding add mac-address=");
+            ros_quote(&sb, a[at].value);
+            if (!garden)
+                sb_add(&sb, str_eq(a[at].kind, "block") ? " type=blocked" : " type=bypassed");
+            if (c->hotspot_server && *c->hotspot_server) {
+                sb_add(&sb, " server=");
+                ros_quote(&sb, c->hotspot_server);
+            }
+            sb_add(&sb, " comment=\"wisp\"; ");
+        }
+        sb_add(&sb, ":put \"wisp-access-ok\"");
+        rc = driver_run(c, sb.buf, NULL, e);
+        sb_free(&sb);
+        if (rc == 0)
+            rc = access_answer(c, e);
+        if (rc < 0)
+            return -1;
+    } while (at < n);
+    return 0;
+}
+
+void
+ros_radius_script(struct sbuf *sb, const struct ros_radius_setup *s)
+{
+    /* service=login is left out on purpose: it would let RADIUS users (a
+     * voucher) log in to the router itself */
+    sb_add(sb, "/radius remove [find comment=\"wisp\"]\n/radius add service=");
+    ros_quote(sb, s->ppp ? "hotspot,ppp" : "hotspot");
+    sb_add(sb, " address=");
+    ros_quote(sb, s->server);
+    sb_add(sb, " secret=");
+    ros_quote(sb, s->secret);
+    sb_printf(sb, " authentication-port=%d accounting-port=%d timeout=", s->auth_port,
+              s->auth_port + 1);
+    ros_quote(sb, "3s");
+    sb_add(sb, " comment=\"wisp\"\n");
+    sb_printf(sb, "/radius incoming set accept=yes port=%d\n", s->coa_port);
+    sb_add(sb, "/ip hotspot profile set ");
+    if (s->profile) {
+        sb_add(sb, "[find name=");
+        ros_quote(sb, s->profile);
+        sb_add(sb, "]");
+    } else {
+        sb_add(sb, "[find]");
+    }
+    sb_add(sb, " use-radius=yes radius-accounting=yes radius-interim-update=");
+    ros_quote(sb, "received");
+    sb_add(sb, "\n");
+    if (s->ppp) {
+        sb_add(sb, "/ppp aaa set use-radius=yes accounting=yes interim-update=");
+        ros_quote(sb, s->interim ? s->interim : "5m");
+        sb_add(sb, "\n");
+    }
+}
+
 const struct driver driver_routeros = {
     .name = "routeros",
     .health = ros_health,
@@ -915,4 +1006,5 @@ const struct driver driver_routeros = {
     .list_sessions = ros_sessions,
     .kick = ros_kick,
     .poll = ros_poll,
+    .access_sync = ros_access_sync,
 };

@@ -42,6 +42,7 @@
 #include "wisp/mpath.h"
 #include "wisp/order.h"
 #include "wisp/pollers.h"
+#include "wisp/radius_nas.h"
 #include "wisp/round.h"
 #include "wisp/sdnotify.h"
 #include "wisp/voucher.h"
@@ -76,6 +77,12 @@ struct worker {
     struct mpath *samples; /* router samples not yet in Redis (samples_lock) */
     pthread_mutex_t samples_lock;
     struct metrics_sent *sent; /* facts the feed has sent to Redis */
+    /* Disconnect-Requests to RADIUS routers (expired sessions, queued
+     * kicks): once a tick on a thread of their own, so a router that does
+     * not answer delays neither the loop nor another router's round */
+    pthread_t kicker;
+    bool kicker_started;
+    atomic_bool kicking;
 };
 
 static bool
@@ -192,6 +199,50 @@ expire_vouchers(struct worker *w)
     voucher_codes_free(c, n);
 }
 
+static void *
+kicker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct werr e = {0};
+    struct db *db;
+    int sent = 0, failed = 0;
+
+    i18n_thread_english(); /* a worker thread: its errors are logged */
+    db = dbpool_get(w->pool, &e);
+    if (!db)
+        log_msg(&w->log, WLOG_ERR, "radius kicks: database: %s", e.msg);
+    else if (radius_kick_due(db, WORKER_KICK_TIMEOUT_MS, WORKER_KICK_TRIES, &sent, &failed, &e) < 0)
+        log_msg(&w->log, WLOG_ERR, "radius kicks: %s", e.msg);
+    else if (sent || failed)
+        log_msg(&w->log, WLOG_NOTICE,
+                "radius kicks: %d sessions disconnected, %d refused or unanswered", sent, failed);
+    if (db)
+        dbpool_put(w->pool, db);
+    atomic_store(&w->kicking, false);
+    return NULL;
+}
+
+static void
+kicker_join(struct worker *w)
+{
+    if (w->kicker_started)
+        pthread_join(w->kicker, NULL);
+    w->kicker_started = false;
+}
+
+/* The RADIUS routers' kicks, unless the last tick's are still going. */
+static void
+kicker_start(struct worker *w)
+{
+    if (w->kicker_started && atomic_load(&w->kicking))
+        return;
+    kicker_join(w);
+    atomic_store(&w->kicking, true);
+    w->kicker_started = pthread_create(&w->kicker, NULL, kicker_main, w) == 0;
+    if (!w->kicker_started)
+        atomic_store(&w->kicking, false);
+}
+
 /* Up to ms for a NOTIFY on wisp_orders: an order is fulfilled the moment it
  * is taken, whatever the routers are doing. */
 static void
@@ -236,6 +287,7 @@ tick_start(struct worker *w)
         return -1;
     }
     fulfil_runner_start(&w->prov);
+    kicker_start(w);
     return nids;
 }
 
@@ -350,6 +402,7 @@ run_loop(struct worker *w)
                 if (cycles) {
                     wait_idle(w);
                     fulfil_runner_join(&w->prov);
+                    kicker_join(w);
                 }
                 tick_end(w, n, nids, now);
             }
@@ -424,6 +477,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
      * rounds not begun are skipped. */
     pollers_free(w.pollers);
     fulfil_runner_close(&w.prov);
+    kicker_join(&w);
     /* Leave: give the leases back so another worker takes over at once. */
     if (ensure_db(&w)) {
         struct werr e2 = {0};

@@ -48,6 +48,15 @@ struct rt_session {
     long long bytes_in, bytes_out;   /* from the client's side: in = uploaded by it */
 };
 
+/* What a router lets through without a login, as wisp manages it
+ * (garden.h): kind "garden" (a host; RouterOS walled-garden dst-host),
+ * "bypass" or "block" (a device by MAC, "AA:BB:CC:00:11:22"; RouterOS
+ * ip-binding type=bypassed / blocked, openNDS trusted MACs). */
+struct rt_access {
+    char kind[8];
+    char value[254];
+};
+
 /* An SSH session to one router and what the driver needs to know of it. */
 struct rconn {
     struct ssh *ssh;
@@ -81,7 +90,25 @@ struct driver {
      * sessions failed (se set); 0: both. */
     int (*poll)(struct rconn *c, struct rt_health *h, struct rt_session **s, size_t *n,
                 struct werr *e, struct werr *se);
+    /* Make the router's wisp-marked walled garden and bindings exactly a
+     * (RouterOS: entries with comment "wisp"; openNDS: the trusted MACs wisp
+     * added, remembered in /etc/wisp-trusted). Others' entries stay. */
+    int (*access_sync)(struct rconn *c, const struct rt_access *a, size_t n, struct werr *e);
 };
+
+/* What `wisp router setup NAME --radius` writes for RouterOS (every value
+ * through ros_quote). */
+struct ros_radius_setup {
+    const char *server;  /* the RADIUS server's address as the router reaches it */
+    int auth_port;       /* accounting on auth_port + 1 */
+    const char *secret;  /* the router's RADIUS secret, or a placeholder */
+    int coa_port;        /* /radius incoming: Disconnect-Requests */
+    const char *profile; /* the hotspot profile, NULL: every one */
+    bool ppp;            /* PPP (PPPoE) through RADIUS too */
+    const char *interim; /* PPP's interim-update ("5m") */
+};
+/* The commands, one per line ("\n"), into sb. */
+void ros_radius_script(struct sbuf *sb, const struct ros_radius_setup *s);
 
 extern const struct driver driver_routeros;
 extern const struct driver driver_opennds;

@@ -98,6 +98,12 @@ struct router_round {
     /* Its push marks that are due (migration 011), as "seq,seq,...": a
      * change may have given it vouchers to push. NULL: none. */
     char *push_marks;
+    /* A RADIUS router (a row in router_radius, migration 015): nothing is
+     * pushed to it and its sessions are RADIUS accounting's, not the poll's. */
+    bool radius;
+    /* Its access marks (walled garden, bypass; migration 015), as
+     * push_marks. NULL: none. */
+    char *access_marks;
 };
 
 /* Load router id with its password (when this role may read it), the flags
@@ -108,6 +114,12 @@ void router_round_free(struct router_round *rr);
 /* The push marks a round read (rr->push_marks) dealt with: the push list
  * was empty or all of it was sent. Marks written since stay. */
 int router_push_done(struct db *db, int id, const char *marks, struct werr *e);
+
+/* `--auth local|radius` (admin): radius makes the router a RADIUS client
+ * (router_radius, a new secret unless it has one; coa_port 0 = keep or
+ * 3799), local ends that (wisp_router_auth, audited). */
+int router_auth_set(struct db *db, const char *name, const char *auth, int coa_port,
+                    struct werr *e);
 
 /* The router could not be reached or failed (state "down" or
  * "hostkey-mismatch"): its backoff grows. Maintenance is left alone. */

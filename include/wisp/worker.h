@@ -25,6 +25,11 @@
 #include "wisp/log.h"
 
 #define WORKER_DB_CONNS 8 /* database connections the router threads share */
+/* Each tick the worker sends RADIUS routers their Disconnect-Requests (the
+ * sessions of expired and disabled vouchers, queued kicks; radius_nas.h):
+ * each tried this many times, waiting this long (ms) for the answer. */
+#define WORKER_KICK_TIMEOUT_MS 1000
+#define WORKER_KICK_TRIES      2
 
 struct worker_opts {
     int interval_s;              /* between a router's polls, and ticks; 0 = back to back */

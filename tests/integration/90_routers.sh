@@ -75,7 +75,7 @@ t_eq "removed" 2 "$(sql "SELECT count(*) FROM routers")"
 
 w router list --json
 t_eq "list --json" 0 "$RC"
-t_eq "list --json keys" "active_sessions,cpu_load,driver,host,last_error,last_seen,name,port,removals_pending,state,uptime_s,version" \
+t_eq "list --json keys" "active_sessions,auth,cpu_load,driver,host,last_error,last_seen,name,port,removals_pending,state,uptime_s,version" \
     "$(jq -r '.[0] | keys | join(",")' <<<"$OUT")"
 t_not_contains "no password in --json" "$SIM_PASSWORD" "$OUT"
 w router show r2

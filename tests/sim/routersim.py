@@ -26,6 +26,10 @@
         refuse [NAME ...]     RouterOS: adding these users fails, as a full
                               router would ("refuse" alone: none)
         users | active        print the router's state as JSON
+        access                RouterOS: the walled garden and ip-bindings as JSON;
+                              openNDS: the trusted MACs (uci, ndsctl's, wisp's file)
+        radius                RouterOS: /radius, /radius incoming, the hotspot
+                              profiles and /ppp aaa as JSON
         commands              every command received (DIR/commands.log), as JSON
         ran                   RouterOS commands that only an injection would run
                               (/system reboot, /user print), as JSON
@@ -269,7 +273,7 @@ class Ros:
         if not m:
             raise RosError("expected item id (line 1 column 12)")
         crit = args_of(split_top(m.group(1), " ")) if m.group(1).strip() else {}
-        items = self.named(table, crit["name"]) if "name" in crit else self.st[table]
+        items = self.named(table, crit["name"]) if "name" in crit else self.st.setdefault(table, [])
         return [it for it in items if all(str(it.get(k, "")) == v for k, v in crit.items())]
 
     def user_cmd(self, words):
@@ -324,6 +328,75 @@ class Ros:
             self.print_users(words[1:])
         else:
             raise RosError(f"bad command name {verb} (line 1 column 20)")
+
+    def table_cmd(self, table, words, make):
+        """add / remove [find ...] / print on a simple menu (walled-garden,
+        ip-binding, /radius): items are dicts of their properties."""
+        items = self.st.setdefault(table, [])
+        verb = words[0] if words else ""
+        if verb == "add":
+            items.append(make(args_of(words[1:])))
+        elif verb == "remove":
+            if len(words) < 2:
+                raise RosError("expected item id (line 1 column 12)")
+            gone = {id(x) for x in self.find(table, words[1])}
+            self.st[table] = [x for x in items if id(x) not in gone]
+        elif verb == "print":
+            for i, x in enumerate(items):
+                self.out.append(f"{i:2d}   " + " ".join(f"{k}={v}" for k, v in x.items()))
+        else:
+            raise RosError(f"bad command name {verb} (line 1 column 20)")
+
+    def settings_cmd(self, key, words, defaults):
+        """set / print on a menu of one item (/radius incoming, /ppp aaa)."""
+        item = self.st.setdefault(key, dict(defaults))
+        if words[:1] == ["set"]:
+            a = args_of(words[1:])
+            for k in a:
+                if k not in defaults:
+                    raise RosError(f"expected end of command (line 1 column {len(key)})")
+            item.update(a)
+        elif words[:1] == ["print"]:
+            self.out.extend(f"  {k}: {v}" for k, v in item.items())
+        else:
+            raise RosError(f"bad command name {words[0] if words else ''} (line 1 column 20)")
+
+    def garden_item(self, a):
+        if "dst-host" not in a:
+            raise RosError("failure: dst-host or dst-address required")
+        return {k: a[k] for k in ("dst-host", "server", "comment") if k in a}
+
+    def binding_item(self, a):
+        if a.get("type", "regular") not in ("regular", "bypassed", "blocked"):
+            raise RosError("input does not match any value of type")
+        x = {"mac-address": ros_mac(a["mac-address"]), "type": a.get("type", "regular")}
+        x.update({k: a[k] for k in ("server", "comment") if k in a})
+        return x
+
+    def radius_item(self, a):
+        for k in a:
+            if k not in ("service", "address", "secret", "authentication-port", "accounting-port",
+                         "timeout", "comment", "src-address"):
+                raise RosError(f"expected end of command (line 1 column 13)")
+        for v in a.get("service", "").split(","):
+            if v not in ("hotspot", "ppp", "login", "wireless", "dhcp", "ipsec", "dot1x"):
+                raise RosError("input does not match any value of service")
+        return a
+
+    def hotspot_profile_cmd(self, words):
+        profiles = self.st.setdefault("hotspot_profiles", [{"name": "hsprof1", "use-radius": "no"}])
+        if words[:1] == ["set"] and len(words) >= 2:
+            a = args_of(words[2:])
+            for k in a:
+                if k not in ("use-radius", "radius-accounting", "radius-interim-update", "login-by"):
+                    raise RosError("expected end of command (line 1 column 30)")
+            for p in self.find("hotspot_profiles", words[1]):
+                p.update(a)
+        elif words[:1] == ["print"]:
+            for i, p in enumerate(profiles):
+                self.out.append(f"{i:2d}   " + " ".join(f"{k}={v}" for k, v in p.items()))
+        else:
+            raise RosError("bad command name (line 1 column 20)")
 
     def check_profile(self, a):
         p = a.get("profile")
@@ -460,6 +533,20 @@ class Ros:
         elif s in ("/user print", "/user print without-paging"):
             self.st.setdefault("ran", []).append(s)
             self.out.append("Flags: X - disabled\r\n 0   ;;; system default user\r\n     name=\"admin\" group=full")
+        elif s.startswith("/ip hotspot walled-garden "):
+            self.table_cmd("garden", split_top(s[len("/ip hotspot walled-garden "):], " "), self.garden_item)
+        elif s.startswith("/ip hotspot ip-binding "):
+            self.table_cmd("bindings", split_top(s[len("/ip hotspot ip-binding "):], " "), self.binding_item)
+        elif s.startswith("/radius incoming "):
+            self.settings_cmd("radius_incoming", split_top(s[len("/radius incoming "):], " "),
+                              {"accept": "no", "port": "1700"})
+        elif s.startswith("/radius "):
+            self.table_cmd("radius", split_top(s[len("/radius "):], " "), self.radius_item)
+        elif s.startswith("/ip hotspot profile "):
+            self.hotspot_profile_cmd(split_top(s[len("/ip hotspot profile "):], " "))
+        elif s.startswith("/ppp aaa "):
+            self.settings_cmd("ppp_aaa", split_top(s[len("/ppp aaa "):], " "),
+                              {"use-radius": "no", "accounting": "yes", "interim-update": "0s"})
         elif s.startswith("/ip hotspot user profile add "):
             a = args_of(split_top(s[len("/ip hotspot user profile add "):], " "))
             self.added("profiles", {"name": a["name"], "rate-limit": a.get("rate-limit", ""),
@@ -556,6 +643,19 @@ def ndsctl(d, args):
         if args[:1] == ["status"]:
             print("==================\nopenNDS Status\n====\nVersion: 10.3.1\nUptime: 2d 3h 4m 5s")
             return 0
+        if args[:1] in (["trust"], ["untrust"]) and len(args) == 2:
+            t = st.setdefault("trusted", [])
+            mac = args[1].lower()
+            if args[0] == "trust" and mac not in t:
+                t.append(mac)
+                print(f"MAC {args[1]} trusted.")
+                return 0
+            if args[0] == "untrust" and mac in t:
+                t.remove(mac)
+                print(f"MAC {args[1]} untrusted.")
+                return 0
+            print(f"Failed to {args[0]} MAC {args[1]}.")
+            return 1
         if args[:1] == ["deauth"] and len(args) == 2:
             c = next((c for c in st["clients"] if c["mac"].lower() == args[1].lower()), None)
             if not c:
@@ -565,6 +665,35 @@ def ndsctl(d, args):
             print(f"Client {args[1]} deauthenticated.")
             return 0
         sys.stderr.write(f"Unknown command: {args[0] if args else ''}\n")
+        return 1
+
+
+def uci(d, args):
+    """OpenWrt's uci, for the one list wisp touches: opennds.@opennds[0].trustedmac."""
+    key = "opennds.@opennds[0].trustedmac"
+    q = args[:1] == ["-q"]
+    args = args[1:] if q else args
+    with State(d) as st:
+        lst = st.setdefault("uci_trustedmac", [])
+        if args[:1] in (["add_list"], ["del_list"]) and len(args) == 2 and args[1].startswith(key + "="):
+            v = args[1][len(key) + 1:]
+            if args[0] == "add_list":
+                lst.append(v)
+            elif v in lst:
+                st["uci_trustedmac"] = [x for x in lst if x != v]
+            elif not q:
+                print("uci: Entry not found", file=sys.stderr)
+                return 1
+            return 0
+        if args == ["commit", "opennds"]:
+            st["uci_committed"] = list(st.get("uci_trustedmac", []))
+            return 0
+        if args == ["get", key]:
+            if not lst:
+                return 1
+            print(" ".join(lst))
+            return 0
+        print("uci: Invalid argument", file=sys.stderr)
         return 1
 
 
@@ -579,6 +708,7 @@ def serve_opennds(d, cmd):
     bindir = os.path.join(d, "bin")
     cmd = cmd.replace("/tmp/ndslog/", os.path.join(d, "ndslog") + "/").replace("/tmp/ndslog",
                                                                               os.path.join(d, "ndslog"))
+    cmd = cmd.replace("/etc/wisp-trusted", os.path.join(d, "wisp-trusted"))  # OpenWrt's flash
     env = dict(os.environ, PATH=bindir + ":/usr/bin:/bin")
     p = subprocess.run(["/bin/sh", "-c", cmd], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return p.returncode, p.stdout.decode("utf-8", "replace")
@@ -662,6 +792,19 @@ def admin(d, args):
                                 "uptime": 0, "bytes-in": 0, "bytes-out": 0})
         elif cmd == "adduser":
             write_roll(d, roll(d) + [[rest[0], "0", "0", "0", "0", "60", "0"]])
+        elif cmd == "access" and kind == "routeros":
+            print(json.dumps({"garden": st.get("garden", []), "bindings": st.get("bindings", [])}))
+        elif cmd == "access":
+            try:
+                with open(os.path.join(d, "wisp-trusted")) as f:
+                    mine = f.read().split()
+            except FileNotFoundError:
+                mine = []
+            print(json.dumps({"uci": st.get("uci_committed", []), "ndsctl": st.get("trusted", []),
+                              "wisp": mine}))
+        elif cmd == "radius":
+            print(json.dumps({k: st.get(k) for k in ("radius", "radius_incoming", "hotspot_profiles",
+                                                      "ppp_aaa")}))
         elif cmd == "profiles":
             print(json.dumps(st["profiles"]))
         elif cmd == "ran":  # the commands an injection would have run
@@ -759,6 +902,9 @@ def init(d, kind, opts):
     with open(os.path.join(d, "bin", "ndsctl"), "w") as f:
         f.write(f'#!/bin/sh\nexec /usr/bin/python3 {os.path.abspath(__file__)} ndsctl {d} "$@"\n')
     os.chmod(os.path.join(d, "bin", "ndsctl"), 0o755)
+    with open(os.path.join(d, "bin", "uci"), "w") as f:
+        f.write(f'#!/bin/sh\nexec /usr/bin/python3 {os.path.abspath(__file__)} uci {d} "$@"\n')
+    os.chmod(os.path.join(d, "bin", "uci"), 0o755)
     return 0
 
 
@@ -774,6 +920,8 @@ def main(argv):
         return daemon(d)
     if verb == "ndsctl":
         return ndsctl(d, argv[3:])
+    if verb == "uci":
+        return uci(d, argv[3:])
     if verb == "init-many":
         for x in argv[3:]:
             init(x, d, {})

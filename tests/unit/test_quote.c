@@ -212,7 +212,8 @@ ros_transport(struct rconn *c, const char *cmd, struct sbuf *out, int *status)
 
         p += 5;
         assert_int_equal(ros_literal(&p, &lit, &why), 0);
-        if (lit.buf && (str_starts(lit.buf, "wisp-ok ") || str_eq(lit.buf, "wisp-end")))
+        if (lit.buf && (str_starts(lit.buf, "wisp-ok ") || str_eq(lit.buf, "wisp-end") ||
+                        str_eq(lit.buf, "wisp-access-ok")))
             sb_printf(out, "%s\r\n", lit.buf);
         sb_free(&lit);
     }
@@ -479,6 +480,83 @@ test_ros_push_chunk(void **state)
     sb_free(&c.out);
 }
 
+/* `router setup --radius` and the walled-garden script: a hostile server,
+ * secret, profile, host or hotspot server is one literal each, the script
+ * around it the benign one's. */
+static void
+test_ros_radius_access(void **state)
+{
+    struct rconn c = {0};
+    struct werr e = {0};
+    char **blits, **lits;
+    size_t bn, n;
+
+    (void)state;
+    c.transport = ros_transport;
+    for (size_t i = 0; i < NHOSTILE; i++) {
+        const char *h = hostile[i];
+        struct ros_radius_setup b = {"benign9", 1812, "benign9", 3799, "benign9", true, "benign9"},
+                                x = {h, 1812, h, 3799, h, true, h};
+        struct rt_access ba[2] = {{"garden", "benign9"}, {"bypass", "benign9"}}, xa[2];
+        struct sbuf bs = {0}, xs = {0}, bsk = {0}, xsk = {0};
+        const char *why = NULL;
+        char *base, *skel;
+
+        ros_radius_script(&bs, &b);
+        ros_radius_script(&xs, &x);
+        if (ros_split(bs.buf, &bsk, &blits, &bn, &why) < 0 ||
+            ros_split(xs.buf, &xsk, &lits, &n, &why) < 0)
+            fail_msg("radius script [%s]: %s", h, why);
+        assert_string_equal(xsk.buf, bsk.buf);
+        assert_int_equal(n, bn);
+        assert_int_equal(count_lit(lits, n, h), 4); /* server, secret, profile, interim */
+        free_lits(blits, bn);
+        free_lits(lits, n);
+        sb_free(&bs);
+        sb_free(&xs);
+        sb_free(&bsk);
+        sb_free(&xsk);
+
+        memcpy(xa, ba, sizeof xa);
+        snprintf(xa[0].value, sizeof xa[0].value, "%s", h);
+        snprintf(xa[1].value, sizeof xa[1].value, "%s", h);
+        sent_clear();
+        c.hotspot_server = "benign9";
+        assert_int_equal(driver_routeros.access_sync(&c, ba, 2, &e), 0);
+        base = last_ros(&blits, &bn);
+        c.hotspot_server = h[0] ? h : "x";
+        assert_int_equal(driver_routeros.access_sync(&c, xa, 2, &e), 0);
+        skel = last_ros(&lits, &n);
+        assert_string_equal(skel, base);
+        assert_int_equal(count_lit(lits, n, c.hotspot_server), h[0] ? 4 : 2);
+        c.hotspot_server = NULL;
+        free_lits(blits, bn);
+        free_lits(lits, n);
+        free(base);
+        free(skel);
+
+        /* openNDS: only MACs, normalised, reach its script */
+        c.transport = nds_transport;
+        nds_answer = "wisp-access-ok\n";
+        assert_int_equal(driver_opennds.access_sync(&c, xa, 2, &e), 0);
+        if (strlen(h) > 2)
+            assert_null(strstr(sent.cmd[sent.n - 1], h));
+        nds_answer = NULL;
+        c.transport = ros_transport;
+    }
+    {
+        struct rt_access m[1] = {{"bypass", "aa-bb-cc-00-11-22"}};
+
+        c.transport = nds_transport;
+        nds_answer = "wisp-access-ok\n";
+        assert_int_equal(driver_opennds.access_sync(&c, m, 1, &e), 0);
+        assert_non_null(strstr(sent.cmd[sent.n - 1], "for m in 'aa:bb:cc:00:11:22'; do uci"));
+        nds_answer = NULL;
+    }
+    sent_clear();
+    sb_free(&c.out);
+}
+
 static void
 test_ros_remove_kick_sessions(void **state)
 {
@@ -645,7 +723,7 @@ main(void)
         cmocka_unit_test(test_ros_quote),         cmocka_unit_test(test_sh_quote),
         cmocka_unit_test(test_safe_word_and_mac), cmocka_unit_test(test_ros_push),
         cmocka_unit_test(test_ros_push_chunk),    cmocka_unit_test(test_ros_remove_kick_sessions),
-        cmocka_unit_test(test_nds_builders),
+        cmocka_unit_test(test_nds_builders),      cmocka_unit_test(test_ros_radius_access),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
