@@ -78,29 +78,42 @@ CREATE INDEX sessions_subscriber ON sessions (subscriber_id, started_at) WHERE s
 
 -- ---------------------------------------------------------------------------
 -- One name space for RADIUS users: a voucher code and a subscriber's
--- username never match. Both sides check under one advisory lock per name;
--- a voucher whose code is a subscriber's fails with unique_violation, which
--- wisp_batch_create's callers already answer by drawing another code.
-CREATE FUNCTION wisp_radius_name_free() RETURNS trigger
+-- username never match. A subscriber's insert takes one advisory lock
+-- exclusively, a statement inserting vouchers takes it shared (vouchers go
+-- in batches of up to 100,000: one lock, one join, not one per row), so
+-- whichever comes second waits for the first to commit and then sees its
+-- rows. A voucher whose code is a subscriber's fails with unique_violation,
+-- which wisp_batch_create's callers already answer by drawing another code.
+-- (Voucher codes are never updated.)
+CREATE FUNCTION wisp_radius_names_vouchers() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    -- (through jsonb: plpgsql resolves both fields whichever table fired it)
-    n text := to_jsonb(NEW) ->> CASE WHEN TG_TABLE_NAME = 'vouchers' THEN 'code' ELSE 'username' END;
+    n text;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('wisp_radius_name:' || n));
-    IF TG_TABLE_NAME = 'vouchers' AND EXISTS (SELECT FROM subscribers s WHERE s.username = n) THEN
+    PERFORM pg_advisory_xact_lock_shared(hashtext('wisp_radius_names'));
+    SELECT s.username INTO n FROM new_vouchers v JOIN subscribers s ON s.username = v.code LIMIT 1;
+    IF FOUND THEN
         RAISE EXCEPTION 'voucher code % is a subscriber''s username', n USING ERRCODE = 'unique_violation';
     END IF;
-    IF TG_TABLE_NAME = 'subscribers' AND EXISTS (SELECT FROM vouchers v WHERE v.code = n) THEN
-        RAISE EXCEPTION 'username % is taken by a voucher', n USING ERRCODE = 'unique_violation';
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER vouchers_radius_names AFTER INSERT ON vouchers
+    REFERENCING NEW TABLE AS new_vouchers
+    FOR EACH STATEMENT EXECUTE FUNCTION wisp_radius_names_vouchers();
+
+CREATE FUNCTION wisp_radius_names_subscriber() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('wisp_radius_names'));
+    IF EXISTS (SELECT FROM vouchers v WHERE v.code = NEW.username) THEN
+        RAISE EXCEPTION 'username % is taken by a voucher', NEW.username USING ERRCODE = 'unique_violation';
     END IF;
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER vouchers_name_free BEFORE INSERT OR UPDATE OF code ON vouchers
-    FOR EACH ROW EXECUTE FUNCTION wisp_radius_name_free();
-CREATE TRIGGER subscribers_name_free BEFORE INSERT OR UPDATE OF username ON subscribers
-    FOR EACH ROW EXECUTE FUNCTION wisp_radius_name_free();
+CREATE TRIGGER subscribers_radius_names BEFORE INSERT OR UPDATE OF username ON subscribers
+    FOR EACH ROW EXECUTE FUNCTION wisp_radius_names_subscriber();
 
 -- A RADIUS session (accounting opened it) of a subscriber is linked to it
 -- when the row is made, whatever function makes it (wisp_radius_acct).
@@ -468,7 +481,8 @@ DECLARE
 BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
              WHERE p.pronamespace = current_schema()::regnamespace
-               AND p.proname IN ('wisp_radius_name_free', 'wisp_session_subscriber',
+               AND p.proname IN ('wisp_radius_names_vouchers', 'wisp_radius_names_subscriber',
+                   'wisp_session_subscriber',
                    'wisp_subscriber_state', 'wisp_radius_check', 'wisp_radius_reply',
                    'wisp_subscriber_queue_kicks', 'wisp_radius_kicks', 'wisp_subplan_add',
                    'wisp_subscriber_refuse', 'wisp_subscriber_add', 'wisp_subscriber_edit',
