@@ -39,7 +39,10 @@ static const struct listpane_column columns[] = {
     {{N_("PLAN"), 10, false, 0}, "plan", LF_TEXT},
     {{N_("STATUS"), 10, false, 0}, "status", LF_TEXT, .states = sub_states},
     {{N_("DUE"), 11, false, 0}, "due_on", LF_TEXT},
-    {{N_("UNPAID"), 7, false, 0}, "unpaid", LF_TEXT, .text = unpaid_text,
+    {{N_("UNPAID"), 7, false, 0},
+     "unpaid",
+     LF_TEXT,
+     .text = unpaid_text,
      .states = LISTPANE_ALWAYS(TH_BAD)},
     {{N_("USED"), 8, true, 5}, "used_bytes", LF_BYTES},
     {{N_("ON"), 3, true, 6}, "online", LF_INT},
@@ -70,12 +73,12 @@ draw(struct pane *p, int y, int h, enum reaction r)
 }
 
 static const struct detail_row detail_rows[] = {
-    {N_("name"), "name", LF_TEXT},          {N_("phone"), "phone", LF_TEXT},
-    {N_("plan"), "plan", LF_TEXT},          {N_("price"), "price", LF_TEXT},
-    {N_("rate"), "rate_limit", LF_TEXT},    {N_("data a month"), "data_bytes", LF_BYTES},
-    {N_("status"), "status", LF_TEXT},      {N_("due"), "due_on", LF_TEXT},
+    {N_("name"), "name", LF_TEXT},           {N_("phone"), "phone", LF_TEXT},
+    {N_("plan"), "plan", LF_TEXT},           {N_("price"), "price", LF_TEXT},
+    {N_("rate"), "rate_limit", LF_TEXT},     {N_("data a month"), "data_bytes", LF_BYTES},
+    {N_("status"), "status", LF_TEXT},       {N_("due"), "due_on", LF_TEXT},
     {N_("static IP"), "framed_ip", LF_TEXT}, {N_("used this month"), "used_bytes", LF_BYTES},
-    {N_("online"), "online", LF_INT},       {N_("last paid"), "paid_at", LF_AGO},
+    {N_("online"), "online", LF_INT},        {N_("last paid"), "paid_at", LF_AGO},
 };
 
 static void
@@ -123,8 +126,7 @@ act_status(struct pane *p, int key)
         return R_FOOTER;
     user = json_string_value(json_object_get(s, "username"));
     snprintf(q, sizeof q,
-             key == 'u' ? _("Suspend %s (and disconnect their sessions)?") : _("Resume %s?"),
-             user);
+             key == 'u' ? _("Suspend %s (and disconnect their sessions)?") : _("Resume %s?"), user);
     words_add(&w, "subscriber");
     words_add(&w, key == 'u' ? "suspend" : "resume");
     words_add(&w, user);
@@ -167,12 +169,12 @@ act_pay(struct pane *p, int key)
 }
 
 static const struct binding keys[] = {
-    {'f', "f", N_("show only the unpaid subscribers, then all"), N_("unpaid"), act_unpaid,
-     ANYONE, false},
-    {'p', "p", N_("record a payment from the selected subscriber (renews the due date)"),
-     N_("pay"), act_pay, OPERATOR, false},
-    {'u', "u", N_("suspend the selected subscriber and disconnect it (asks first)"),
-     N_("suspend"), act_status, OPERATOR, false},
+    {'f', "f", N_("show only the unpaid subscribers, then all"), N_("unpaid"), act_unpaid, ANYONE,
+     false},
+    {'p', "p", N_("record a payment from the selected subscriber (renews the due date)"), N_("pay"),
+     act_pay, OPERATOR, false},
+    {'u', "u", N_("suspend the selected subscriber and disconnect it (asks first)"), N_("suspend"),
+     act_status, OPERATOR, false},
     {'R', "R", N_("resume the selected subscriber (asks first)"), N_("resume"), act_status,
      OPERATOR, false},
 };

@@ -15,9 +15,9 @@
 #include "wisp/util.h"
 
 static const struct cmd_flag subplan_flags[] = {
-    {"price", 0, FLAG_VALUE},   {"rate", 0, FLAG_VALUE},  {"data", 0, FLAG_VALUE},
+    {"price", 0, FLAG_VALUE},   {"rate", 0, FLAG_VALUE},      {"data", 0, FLAG_VALUE},
     {"overdue", 0, FLAG_VALUE}, {"slow-rate", 0, FLAG_VALUE}, {"grace", 0, FLAG_VALUE},
-    {"pool", 0, FLAG_VALUE},    {"profile", 0, FLAG_VALUE}, {NULL, 0, 0},
+    {"pool", 0, FLAG_VALUE},    {"profile", 0, FLAG_VALUE},   {NULL, 0, 0},
 };
 
 static int
@@ -65,11 +65,11 @@ shown_sizes(json_t *list, const char *key)
 static int
 subplan_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {N_("NAME"),  N_("PRICE"), N_("RATE"),  N_("DATA"),
-                                       N_("UNPAID"), N_("SLOW"), N_("GRACE"), N_("POOL"),
+    static const char *const head[] = {N_("NAME"),        N_("PRICE"), N_("RATE"),  N_("DATA"),
+                                       N_("UNPAID"),      N_("SLOW"),  N_("GRACE"), N_("POOL"),
                                        N_("SUBSCRIBERS"), NULL};
-    static const char *const keys[] = {"name",      "price",      "rate_limit", "data_bytes",
-                                       "overdue",   "slow_rate",  "grace_days", "pool",
+    static const char *const keys[] = {"name",        "price",     "rate_limit", "data_bytes",
+                                       "overdue",     "slow_rate", "grace_days", "pool",
                                        "subscribers", NULL};
     struct db *db;
     json_t *list, *shown;
@@ -96,8 +96,8 @@ static const struct cmd_flag sub_flags[] = {
 /* The fields given; the password read when asked for (or, adding, from the
  * terminal). *pw is what to free. */
 static int
-read_input(struct cmd_ctx *ctx, const struct cmd_args *a, bool adding,
-           struct subscriber_input *in, char **pw, struct werr *e)
+read_input(struct cmd_ctx *ctx, const struct cmd_args *a, bool adding, struct subscriber_input *in,
+           char **pw, struct werr *e)
 {
     in->plan = args_get(a, "plan");
     in->name = args_get(a, "name");
@@ -113,8 +113,7 @@ read_input(struct cmd_ctx *ctx, const struct cmd_args *a, bool adding,
             return -1;
         in->password = *pw;
     } else if (adding) {
-        return werr_set(e, WISP_EUSAGE,
-                        _("a subscriber needs a password: give --password-stdin"));
+        return werr_set(e, WISP_EUSAGE, _("a subscriber needs a password: give --password-stdin"));
     }
     return 0;
 }
@@ -164,8 +163,8 @@ static const struct cmd_flag list_flags[] = {{"overdue", 0, FLAG_BOOL}, {NULL, 0
 static int
 subscriber_list_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    static const char *const head[] = {N_("USERNAME"), N_("NAME"),   N_("PHONE"), N_("PLAN"),
-                                       N_("STATUS"),   N_("DUE"),    N_("UNPAID"), N_("USED"),
+    static const char *const head[] = {N_("USERNAME"), N_("NAME"), N_("PHONE"),  N_("PLAN"),
+                                       N_("STATUS"),   N_("DUE"),  N_("UNPAID"), N_("USED"),
                                        N_("ONLINE"),   NULL};
     static const char *const keys[] = {"username", "name",   "phone",      "plan",   "status",
                                        "due_on",   "unpaid", "used_bytes", "online", NULL};
@@ -185,12 +184,21 @@ static int
 subscriber_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
     static const char *const labels[][2] = {
-        {N_("username"), "username"},     {N_("name"), "name"},        {N_("phone"), "phone"},
-        {N_("plan"), "plan"},             {N_("price"), "price"},      {N_("rate"), "rate_limit"},
-        {N_("when unpaid"), "overdue"},   {N_("status"), "status"},    {N_("due"), "due_on"},
-        {N_("unpaid"), "unpaid"},         {N_("static IP"), "framed_ip"},
-        {N_("online"), "online"},         {N_("last paid"), "paid_at"},
-        {N_("created"), "created_at"},    {N_("created by"), "created_by"},
+        {N_("username"), "username"},
+        {N_("name"), "name"},
+        {N_("phone"), "phone"},
+        {N_("plan"), "plan"},
+        {N_("price"), "price"},
+        {N_("rate"), "rate_limit"},
+        {N_("when unpaid"), "overdue"},
+        {N_("status"), "status"},
+        {N_("due"), "due_on"},
+        {N_("unpaid"), "unpaid"},
+        {N_("static IP"), "framed_ip"},
+        {N_("online"), "online"},
+        {N_("last paid"), "paid_at"},
+        {N_("created"), "created_at"},
+        {N_("created by"), "created_by"},
     };
     struct db *db;
     json_t *s, *pay, *p;
@@ -224,8 +232,7 @@ subscriber_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
         json_array_foreach(pay, i, p)
         {
             cmd_label(ctx->out, i == 0 ? N_("payments") : "", 14);
-            fprintf(ctx->out, "%s  %s .. %s  %s\n",
-                    json_string_value(json_object_get(p, "amount")),
+            fprintf(ctx->out, "%s  %s .. %s  %s\n", json_string_value(json_object_get(p, "amount")),
                     json_string_value(json_object_get(p, "period_from")),
                     json_string_value(json_object_get(p, "period_to")),
                     json_string_value(json_object_get(p, "created_by")));
@@ -254,7 +261,8 @@ set_status(struct cmd_ctx *ctx, const struct cmd_args *a, const char *status, st
     struct db *db;
     int kicks = 0, sent = 0;
 
-    if ((db = cmd_db(ctx, e)) == NULL || subscriber_set_status(db, a->pos[0], status, &kicks, e) < 0)
+    if ((db = cmd_db(ctx, e)) == NULL ||
+        subscriber_set_status(db, a->pos[0], status, &kicks, e) < 0)
         return -1;
     if (kicks > 0)
         sent = send_kicks(db);
@@ -267,8 +275,9 @@ set_status(struct cmd_ctx *ctx, const struct cmd_args *a, const char *status, st
     else
         cmd_printf(ctx, _("subscriber %s cancelled\n"), a->pos[0]);
     if (kicks > 0)
-        cmd_printf(ctx, _("%d session(s) to disconnect: %d sent now, the rest by `wisp radius "
-                          "disconnect`\n"),
+        cmd_printf(ctx,
+                   _("%d session(s) to disconnect: %d sent now, the rest by `wisp radius "
+                     "disconnect`\n"),
                    kicks, sent);
     return 0;
 }
@@ -303,8 +312,8 @@ subscriber_pay_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *
     if (!args_get(a, "amount"))
         return werr_set(e, WISP_EUSAGE, _("a payment needs --amount"));
     if ((db = cmd_db(ctx, e)) == NULL ||
-        subscriber_pay(db, a->pos[0], args_get(a, "amount"), args_get(a, "months"), due,
-                       sizeof due, e) < 0)
+        subscriber_pay(db, a->pos[0], args_get(a, "amount"), args_get(a, "months"), due, sizeof due,
+                       e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:s}", "username", a->pos[0], "due_on", due),
              _("payment recorded: %s is paid until %s\n"), a->pos[0], due);

@@ -66,8 +66,8 @@ date_check(const char *what, const char *s, struct werr *e)
 {
     int y, m, d, n = 0;
 
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-        y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || y < 2000 ||
+        y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
         return werr_set(e, WISP_EUSAGE, _("bad %s \"%s\": expected a date YYYY-MM-DD"), what, s);
     return 0;
 }
@@ -150,7 +150,8 @@ check_input(const struct subscriber_input *in, bool editing, struct werr *e)
         return -1;
     if (in->name && !*in->name)
         return werr_set(e, WISP_EUSAGE, _("bad --name: the customer's name is needed"));
-    if (in->phone && !(editing && is_none(in->phone)) && text_check("--phone", in->phone, 32, e) < 0)
+    if (in->phone && !(editing && is_none(in->phone)) &&
+        text_check("--phone", in->phone, 32, e) < 0)
         return -1;
     if (in->plan && !name_ok(in->plan, 32))
         return werr_set(e, WISP_EUSAGE, _("bad --plan \"%s\""), in->plan);
@@ -162,8 +163,7 @@ check_input(const struct subscriber_input *in, bool editing, struct werr *e)
 }
 
 int
-subscriber_add(struct db *db, const char *user, const struct subscriber_input *in,
-               struct werr *e)
+subscriber_add(struct db *db, const char *user, const struct subscriber_input *in, struct werr *e)
 {
     if (!subscriber_username_ok(user))
         return werr_set(e, WISP_EUSAGE,
@@ -174,13 +174,12 @@ subscriber_add(struct db *db, const char *user, const struct subscriber_input *i
         return werr_set(e, WISP_EUSAGE, _("a subscriber needs a password, --name and --plan"));
     if (check_input(in, false, e) < 0)
         return -1;
-    return db_execv(db, e, "SELECT wisp_subscriber_add($1, $2, $3, $4, $5, $6::date, $7)", 7,
-                    user, in->password, in->name, in->phone, in->plan, in->due, in->ip);
+    return db_execv(db, e, "SELECT wisp_subscriber_add($1, $2, $3, $4, $5, $6::date, $7)", 7, user,
+                    in->password, in->name, in->phone, in->plan, in->due, in->ip);
 }
 
 int
-subscriber_edit(struct db *db, const char *user, const struct subscriber_input *in,
-                struct werr *e)
+subscriber_edit(struct db *db, const char *user, const struct subscriber_input *in, struct werr *e)
 {
     const char *keys[] = {"password", "name", "phone", "plan", "due_on", "framed_ip"};
     const char *vals[] = {in->password, in->name, in->phone, in->plan, in->due, in->ip};
