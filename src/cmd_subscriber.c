@@ -231,7 +231,10 @@ subscriber_show_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr 
         pay = json_object_get(s, "payments");
         json_array_foreach(pay, i, p)
         {
-            cmd_label(ctx->out, i == 0 ? N_("payments") : "", 14);
+            if (i == 0)
+                cmd_label(ctx->out, N_("payments"), 14);
+            else
+                fprintf(ctx->out, "%14s", ""); /* _("") would be the catalogue's header */
             fprintf(ctx->out, "%s  %s .. %s  %s\n", json_string_value(json_object_get(p, "amount")),
                     json_string_value(json_object_get(p, "period_from")),
                     json_string_value(json_object_get(p, "period_to")),

@@ -171,6 +171,8 @@ w subscriber pay alice --amount 40 --months 2
 t_eq "paying ahead keeps the billing day" \
     "$(sql "SELECT (current_date + interval '3 months')::date::text")" \
     "$(sql "SELECT due_on::text FROM subscribers WHERE username = 'alice'")"
+w subscriber show alice
+t_match "subscriber show lists the payment: amount, period, who" "payments +40.00  [0-9-]+ \.\. [0-9-]+  $PGUSER" "$OUT"
 w_as view1 view1pw subscriber pay alice --amount 20
 t_eq "a viewer cannot record payments" 1 "$RC"
 w subscriber pay alice --amount -5
