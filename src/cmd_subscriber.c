@@ -20,21 +20,67 @@ static const struct cmd_flag subplan_flags[] = {
     {"pool", 0, FLAG_VALUE},    {"profile", 0, FLAG_VALUE},   {NULL, 0, 0},
 };
 
+static void
+subplan_read(const struct cmd_args *a, struct subplan_input *in)
+{
+    in->price = args_get(a, "price");
+    in->rate = args_get(a, "rate");
+    in->data = args_get(a, "data");
+    in->overdue = args_get(a, "overdue");
+    in->slow_rate = args_get(a, "slow-rate");
+    in->grace = args_get(a, "grace");
+    in->pool = args_get(a, "pool");
+    in->profile = args_get(a, "profile");
+}
+
+static int
+subplan_edit_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    struct subplan_input in;
+    struct db *db;
+
+    subplan_read(a, &in);
+    if ((db = cmd_db(ctx, e)) == NULL || subplan_edit(db, a->pos[0], &in, NULL, e) < 0)
+        return -1;
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "changed", 1),
+             _("subscriber plan %s changed\n"), a->pos[0]);
+    return 0;
+}
+
+static int
+subplan_active(struct cmd_ctx *ctx, const struct cmd_args *a, bool active, struct werr *e)
+{
+    struct subplan_input in = {0};
+    struct db *db;
+
+    if ((db = cmd_db(ctx, e)) == NULL ||
+        subplan_edit(db, a->pos[0], &in, active ? "true" : "false", e) < 0)
+        return -1;
+    cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "active", active),
+             active ? _("subscriber plan %s enabled\n") : _("subscriber plan %s disabled\n"),
+             a->pos[0]);
+    return 0;
+}
+
+static int
+subplan_disable_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    return subplan_active(ctx, a, false, e);
+}
+
+static int
+subplan_enable_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    return subplan_active(ctx, a, true, e);
+}
+
 static int
 subplan_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    struct subplan_input in = {
-        .price = args_get(a, "price"),
-        .rate = args_get(a, "rate"),
-        .data = args_get(a, "data"),
-        .overdue = args_get(a, "overdue"),
-        .slow_rate = args_get(a, "slow-rate"),
-        .grace = args_get(a, "grace"),
-        .pool = args_get(a, "pool"),
-        .profile = args_get(a, "profile"),
-    };
+    struct subplan_input in;
     struct db *db;
 
+    subplan_read(a, &in);
     if ((db = cmd_db(ctx, e)) == NULL || subplan_add(db, a->pos[0], &in, e) < 0)
         return -1;
     cmd_done(ctx, json_pack("{s:s, s:b}", "plan", a->pos[0], "added", 1),
@@ -332,6 +378,32 @@ const struct cmd_entry cmd_subscriber_entries[] = {
      .min_pos = 1,
      .max_pos = 1,
      .exec = subplan_add_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "subplan edit",
+     .usage = "NAME [--price AMOUNT] [--rate R|none] [--data SIZE|none] [--overdue reject|slow] "
+              "[--slow-rate R|none] [--grace DAYS] [--pool NAME|none] [--profile NAME|none]",
+     .summary = N_("change a subscriber plan (admin)"),
+     .flags = subplan_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = subplan_edit_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "subplan disable",
+     .usage = "NAME",
+     .summary = N_("take no new subscribers on a plan (admin)"),
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = subplan_disable_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_ANYWHERE},
+    {.name = "subplan enable",
+     .usage = "NAME",
+     .summary = N_("take subscribers on a disabled plan again (admin)"),
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = subplan_enable_exec,
      .traits = CMD_MUTATES,
      .places = CMD_ANYWHERE},
     {.name = "subplan list",

@@ -82,11 +82,78 @@ ip_check(const char *s, struct werr *e)
     return 0;
 }
 
+/* A subscriber plan's fields checked and converted: values as SQL text
+ * (NULL: not given), clear[i] when "none" was given while editing. */
+struct subplan_values {
+    char price[32], rate[64], slow[64], data[24], grace[16];
+    const char *v[8]; /* price, rate_limit, data_bytes, overdue, slow_rate, grace_days, pool,
+                         profile */
+    bool clear[8];
+};
+
+static int
+subplan_convert(const struct subplan_input *in, bool editing, struct subplan_values *sv,
+                struct werr *e)
+{
+    const char *raw[8] = {in->price,     in->rate,  in->data, in->overdue,
+                          in->slow_rate, in->grace, in->pool, in->profile};
+    int64_t n;
+
+    memset(sv, 0, sizeof *sv);
+    for (int i = 0; i < 8; i++) {
+        if (raw[i] == NULL)
+            continue;
+        if (editing && (i == 1 || i == 2 || i == 4 || i == 6 || i == 7) && is_none(raw[i])) {
+            sv->clear[i] = true;
+            continue;
+        }
+        switch (i) {
+        case 0:
+            if (units_parse_money(raw[i], sv->price, sizeof sv->price, e) < 0)
+                return -1;
+            sv->v[i] = sv->price;
+            break;
+        case 1:
+        case 4:
+            if (units_parse_rate(raw[i], i == 1 ? sv->rate : sv->slow, sizeof sv->rate, e) < 0)
+                return -1;
+            sv->v[i] = i == 1 ? sv->rate : sv->slow;
+            break;
+        case 2:
+            if (units_parse_size(raw[i], &n, e) < 0)
+                return -1;
+            snprintf(sv->data, sizeof sv->data, "%" PRId64, n);
+            sv->v[i] = sv->data;
+            break;
+        case 3:
+            if (!str_eq(raw[i], "reject") && !str_eq(raw[i], "slow"))
+                return werr_set(e, WISP_EUSAGE, _("bad --overdue \"%s\": expected reject or slow"),
+                                raw[i]);
+            sv->v[i] = raw[i];
+            break;
+        case 5:
+            if (str_to_i64(raw[i], 0, 60, &n) < 0)
+                return werr_set(e, WISP_EUSAGE, _("bad --grace \"%s\": expected 0..60 days"),
+                                raw[i]);
+            snprintf(sv->grace, sizeof sv->grace, "%" PRId64, n);
+            sv->v[i] = sv->grace;
+            break;
+        default:
+            if (!name_ok(raw[i], 64))
+                return werr_set(e, WISP_EUSAGE,
+                                _("bad --pool or --profile \"%s\": 1-64 letters, digits, . _ - "
+                                  "(a RouterOS name)"),
+                                raw[i]);
+            sv->v[i] = raw[i];
+        }
+    }
+    return 0;
+}
+
 int
 subplan_add(struct db *db, const char *name, const struct subplan_input *in, struct werr *e)
 {
-    char price[32], rate[64] = "", slow[64] = "", data[24] = "", grace[16] = "";
-    int64_t n;
+    struct subplan_values sv;
 
     if (!name_ok(name, 32))
         return werr_set(e, WISP_EUSAGE,
@@ -95,37 +162,50 @@ subplan_add(struct db *db, const char *name, const struct subplan_input *in, str
                         name);
     if (in->price == NULL)
         return werr_set(e, WISP_EUSAGE, _("a subscriber plan needs --price (per month)"));
-    if (units_parse_money(in->price, price, sizeof price, e) < 0)
+    if (subplan_convert(in, false, &sv, e) < 0)
         return -1;
-    if (in->rate && units_parse_rate(in->rate, rate, sizeof rate, e) < 0)
-        return -1;
-    if (in->slow_rate && units_parse_rate(in->slow_rate, slow, sizeof slow, e) < 0)
-        return -1;
-    if (in->data) {
-        if (units_parse_size(in->data, &n, e) < 0)
-            return -1;
-        snprintf(data, sizeof data, "%" PRId64, n);
-    }
-    if (in->grace) {
-        if (str_to_i64(in->grace, 0, 60, &n) < 0)
-            return werr_set(e, WISP_EUSAGE, _("bad --grace \"%s\": expected 0..60 days"),
-                            in->grace);
-        snprintf(grace, sizeof grace, "%" PRId64, n);
-    }
-    if (in->overdue && !str_eq(in->overdue, "reject") && !str_eq(in->overdue, "slow"))
-        return werr_set(e, WISP_EUSAGE, _("bad --overdue \"%s\": expected reject or slow"),
-                        in->overdue);
-    if (in->overdue && str_eq(in->overdue, "slow") && !*slow)
+    if (sv.v[3] && str_eq(sv.v[3], "slow") && !sv.v[4])
         return werr_set(e, WISP_EUSAGE, _("--overdue slow needs --slow-rate"));
-    if ((in->pool && !name_ok(in->pool, 64)) || (in->profile && !name_ok(in->profile, 64)))
-        return werr_set(e, WISP_EUSAGE,
-                        _("bad --pool or --profile: 1-64 letters, digits, . _ - (a RouterOS "
-                          "name)"));
     return db_execv(db, e,
                     "SELECT wisp_subplan_add($1, $2::numeric, $3, $4::bigint, $5, $6,"
                     " $7::integer, $8, $9)",
-                    9, name, price, *rate ? rate : NULL, *data ? data : NULL, in->overdue,
-                    *slow ? slow : NULL, *grace ? grace : NULL, in->pool, in->profile);
+                    9, name, sv.v[0], sv.v[1], sv.v[2], sv.v[3], sv.v[4], sv.v[5], sv.v[6],
+                    sv.v[7]);
+}
+
+int
+subplan_edit(struct db *db, const char *name, const struct subplan_input *in, const char *active,
+             struct werr *e)
+{
+    static const char *const cols[8] = {"price",     "rate_limit", "data_bytes", "overdue",
+                                        "slow_rate", "grace_days", "pool",       "profile"};
+    struct subplan_values sv;
+    json_t *changes;
+    char *text;
+    int rc;
+
+    if (subplan_convert(in, true, &sv, e) < 0)
+        return -1;
+    changes = json_object();
+    for (int i = 0; i < 8; i++) {
+        if (sv.clear[i])
+            json_object_set_new(changes, cols[i], json_null());
+        else if (sv.v[i])
+            json_object_set_new(changes, cols[i], json_string(sv.v[i]));
+    }
+    if (active)
+        json_object_set_new(changes, "active", json_boolean(str_eq(active, "true")));
+    if (json_object_size(changes) == 0) {
+        json_decref(changes);
+        return werr_set(e, WISP_EUSAGE,
+                        _("nothing to change: give at least one of --price, --rate, --data, "
+                          "--overdue, --slow-rate, --grace, --pool, --profile"));
+    }
+    text = json_dumps(changes, JSON_COMPACT);
+    json_decref(changes);
+    rc = db_execv(db, e, "SELECT wisp_subplan_edit($1, $2::jsonb)", 2, name, text);
+    free(text);
+    return rc;
 }
 
 json_t *

@@ -23,6 +23,12 @@ struct subplan_input {
 
 /* Make a subscriber plan (admin). */
 int subplan_add(struct db *db, const char *name, const struct subplan_input *in, struct werr *e);
+/* Change a plan (admin): the fields given ("none" clears rate, data, slow
+ * rate, pool, profile); active "true"/"false" enables or disables it (NULL:
+ * unchanged). A plan in use is never deleted: disabled, it takes no new
+ * subscribers. */
+int subplan_edit(struct db *db, const char *name, const struct subplan_input *in,
+                 const char *active, struct werr *e);
 /* Every subscriber plan, as JSON rows. */
 json_t *subplan_list(struct db *db, struct werr *e);
 

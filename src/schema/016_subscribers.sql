@@ -317,6 +317,43 @@ BEGIN
 END
 $$;
 
+-- Change a subscriber plan: p_changes holds any of price, rate_limit,
+-- data_bytes, overdue, slow_rate, grace_days, pool, profile, active (null
+-- clears the optional ones). Subscribers on it get the change at their
+-- next login.
+CREATE FUNCTION wisp_subplan_edit(p_name text, p_changes jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k text;
+    pid integer;
+BEGIN
+    PERFORM wisp_require('wisp_admin');
+    SELECT id INTO pid FROM subscriber_plans WHERE name = p_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no subscriber plan "%"', p_name USING ERRCODE = 'no_data_found';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(p_changes) LOOP
+        IF k NOT IN ('price', 'rate_limit', 'data_bytes', 'overdue', 'slow_rate', 'grace_days',
+                     'pool', 'profile', 'active') THEN
+            RAISE EXCEPTION 'unknown subscriber plan field "%"', k USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    UPDATE subscriber_plans SET
+        price = CASE WHEN p_changes ? 'price' THEN (p_changes->>'price')::numeric ELSE price END,
+        rate_limit = CASE WHEN p_changes ? 'rate_limit' THEN p_changes->>'rate_limit' ELSE rate_limit END,
+        data_bytes = CASE WHEN p_changes ? 'data_bytes' THEN (p_changes->>'data_bytes')::bigint ELSE data_bytes END,
+        overdue = CASE WHEN p_changes ? 'overdue' THEN p_changes->>'overdue' ELSE overdue END,
+        slow_rate = CASE WHEN p_changes ? 'slow_rate' THEN p_changes->>'slow_rate' ELSE slow_rate END,
+        grace_days = CASE WHEN p_changes ? 'grace_days' THEN (p_changes->>'grace_days')::integer ELSE grace_days END,
+        pool = CASE WHEN p_changes ? 'pool' THEN p_changes->>'pool' ELSE pool END,
+        profile = CASE WHEN p_changes ? 'profile' THEN p_changes->>'profile' ELSE profile END,
+        active = CASE WHEN p_changes ? 'active' THEN (p_changes->>'active')::boolean ELSE active END
+     WHERE id = pid;
+    PERFORM wisp_audit_write('subplan.edit', jsonb_build_object('name', p_name, 'changes', p_changes));
+END
+$$;
+
 -- ---------------------------------------------------------------------------
 -- Subscribers (operators and admins).
 CREATE FUNCTION wisp_subscriber_refuse(p_user text) RETURNS void LANGUAGE plpgsql AS $$
@@ -485,6 +522,7 @@ BEGIN
                    'wisp_session_subscriber',
                    'wisp_subscriber_state', 'wisp_radius_check', 'wisp_radius_reply',
                    'wisp_subscriber_queue_kicks', 'wisp_radius_kicks', 'wisp_subplan_add',
+                   'wisp_subplan_edit',
                    'wisp_subscriber_refuse', 'wisp_subscriber_add', 'wisp_subscriber_edit',
                    'wisp_subscriber_set_status', 'wisp_subscriber_pay') LOOP
         EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
@@ -507,8 +545,8 @@ GRANT SELECT (id, username, name, phone, plan_id, status, due_on, framed_ip, cre
 GRANT EXECUTE ON FUNCTION wisp_radius_check(text, text), wisp_radius_reply(text, text, integer, integer)
     TO wisp_radius;
 GRANT EXECUTE ON FUNCTION wisp_radius_kicks() TO wisp_worker, wisp_admin;
-GRANT EXECUTE ON FUNCTION wisp_subplan_add(text, numeric, text, bigint, text, text, integer, text, text)
-    TO wisp_admin;
+GRANT EXECUTE ON FUNCTION wisp_subplan_add(text, numeric, text, bigint, text, text, integer, text, text),
+    wisp_subplan_edit(text, jsonb) TO wisp_admin;
 GRANT EXECUTE ON FUNCTION wisp_subscriber_add(text, text, text, text, text, date, text),
     wisp_subscriber_edit(text, jsonb), wisp_subscriber_set_status(text, text),
     wisp_subscriber_pay(text, numeric, integer) TO wisp_operator;

@@ -257,3 +257,23 @@ t_eq "... audited without the password" "f t" \
     "$(sql "SELECT details::text LIKE '%bob-new-pw%', (details->>'password_changed')::boolean FROM audit WHERE action = 'subscriber.edit'" | tr '|' ' ')"
 w subscriber edit bob
 t_eq "nothing to change is a usage error" 2 "$RC"
+
+# plan changes reach subscribers at their next login
+w subplan edit lite --slow-rate 128k/128k --grace 1
+t_eq "subplan edit (admin)" 0 "$RC"
+rad auth "$AUTH" 'User-Name = "dave"' 'User-Password = "dave-pw11"' "$(ppp AA:00:00:00:00:04)"
+t_eq "... dave (due yesterday) is within a day's grace now: the plan's rate" "0 10M/10M" "$RADRC $(attr Mikrotik-Rate-Limit)"
+w subplan edit lite --grace 0
+rad auth "$AUTH" 'User-Name = "dave"' 'User-Password = "dave-pw11"' "$(ppp AA:00:00:00:00:04)"
+t_eq "... without grace, unpaid again: the new slow rate" "0 128k/128k" "$RADRC $(attr Mikrotik-Rate-Limit)"
+w subplan edit lite --slow-rate none
+t_eq "a slow plan without a slow rate is refused" 1 "$RC"
+w_as op1 op1pw subplan edit lite --price 1
+t_eq "an operator cannot change plans" 1 "$RC"
+t_eq "... nothing changed by the refused ones" "10.00 128k/128k 0 subplan.edit,subplan.edit" \
+    "$(sql "SELECT p.price || ' ' || p.slow_rate || ' ' || p.grace_days || ' ' || (SELECT string_agg(action, ',') FROM audit WHERE action LIKE 'subplan.edit') FROM subscriber_plans p WHERE name = 'lite'")"
+w subplan disable lite
+t_eq "subplan disable" 0 "$RC"
+echo 'fred-pw-11' | "$WISP" subscriber add fred --plan lite --name Fred --password-stdin >/dev/null 2>"$T/e"
+t_eq "... a disabled plan takes no new subscribers" 1 "$?"
+t_contains "... saying so" "disabled" "$(cat "$T/e")"
