@@ -32,10 +32,11 @@
 #include "wisp/runner.h"
 #include "wisp/sigpipe.h"
 
-/* The tabs, in order: 1 Routers ... 5 Metrics. */
+/* The tabs, in order: 1 Routers ... 5 Metrics, 6 Subscribers. */
 static const struct pane_class *const classes[P_COUNT] = {
     [P_ROUTERS] = &routers_pane, [P_SESSIONS] = &sessions_pane, [P_VOUCHERS] = &vouchers_pane,
     [P_ORDERS] = &orders_pane,   [P_METRICS] = &metrics_pane,
+    [P_SUBSCRIBERS] = &subscribers_pane,
 };
 
 struct pane *

@@ -19,7 +19,7 @@ act_pane(struct pane *p, int key)
 {
     struct console *con = p->con;
 
-    if (key >= '1' && key <= '5')
+    if (key >= '1' && key < '1' + P_COUNT)
         con->cur = (enum pane_id)(key - '1');
     else if (key == '\t')
         con->cur = (enum pane_id)((con->cur + 1) % P_COUNT);
@@ -123,11 +123,12 @@ act_move(struct pane *p, int key)
 
 /* Shown before the pane's own keys. */
 static const struct binding nav[] = {
-    {'1', "1-5", N_("switch pane"), NULL, act_pane, ANYONE, false},
+    {'1', "1-6", N_("switch pane"), NULL, act_pane, ANYONE, false},
     {'2', NULL, NULL, NULL, act_pane, ANYONE, false},
     {'3', NULL, NULL, NULL, act_pane, ANYONE, false},
     {'4', NULL, NULL, NULL, act_pane, ANYONE, false},
     {'5', NULL, NULL, NULL, act_pane, ANYONE, false},
+    {'6', NULL, NULL, NULL, act_pane, ANYONE, false},
     {'\t', "Tab", N_("next pane (Shift-Tab: previous)"), NULL, act_pane, ANYONE, false},
     {KEY_BTAB, NULL, NULL, NULL, act_pane, ANYONE, false},
     {KEY_UP, "\u2191\u2193 j k", N_("move the selection"), N_("move"), act_move, ANYONE, true},

@@ -23,6 +23,7 @@
 #include "wisp/plan.h"
 #include "wisp/router.h"
 #include "wisp/session.h"
+#include "wisp/subscriber.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
 
@@ -55,7 +56,7 @@ static const size_t json_members[] = {
     offsetof(struct feed_snapshot, plans),        offsetof(struct feed_snapshot, routers),
     offsetof(struct feed_snapshot, sessions),     offsetof(struct feed_snapshot, orders),
     offsetof(struct feed_snapshot, order_counts), offsetof(struct feed_snapshot, low_stock),
-    offsetof(struct feed_snapshot, metrics),
+    offsetof(struct feed_snapshot, metrics),      offsetof(struct feed_snapshot, subscribers),
 };
 #define NJSON (sizeof json_members / sizeof json_members[0])
 
@@ -125,6 +126,8 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     next->low_stock = order_low_stock(db, e);
     next->metrics =
         v->want & FEED_METRICS ? metrics_live(f->cfg, db, e) : kept(f, &f->snap.metrics);
+    next->subscribers = v->want & FEED_SUBSCRIBERS ? subscriber_list(db, false, e)
+                                                   : kept(f, &f->snap.subscribers);
     {
         bool embedded = false;
 

@@ -23,6 +23,7 @@
 #define FEED_SESSIONS 1u
 #define FEED_ORDERS   2u
 #define FEED_METRICS  4u
+#define FEED_SUBSCRIBERS 8u
 
 struct feed_view {
     int64_t batch; /* batch whose vouchers are wanted, 0 for none */
@@ -47,6 +48,7 @@ struct feed_snapshot {
     json_t *order_counts; /* {"pending": N, ...}, or NULL */
     json_t *low_stock;    /* plans below their low_stock: [{plan, unsold, low_stock}] */
     json_t *metrics;      /* metrics_now(), or NULL */
+    json_t *subscribers;  /* subscriber_list() rows, or NULL */
     int workers;          /* live workers (fleet.h: a heartbeat within 2 intervals + 3 s) */
     char worker[128];     /* the newest one's id */
     int64_t vouchers_batch, vouchers_first;

@@ -41,7 +41,7 @@ enum reaction {
     R_QUIT = 1 << 9,
 };
 
-enum pane_id { P_ROUTERS, P_SESSIONS, P_VOUCHERS, P_ORDERS, P_METRICS, P_COUNT };
+enum pane_id { P_ROUTERS, P_SESSIONS, P_VOUCHERS, P_ORDERS, P_METRICS, P_SUBSCRIBERS, P_COUNT };
 
 /* The least role a key's action needs. */
 enum need { ANYONE, OPERATOR, ADMIN };
@@ -152,7 +152,7 @@ struct console {
 
 /* The panes, one file each. */
 extern const struct pane_class routers_pane, sessions_pane, vouchers_pane, orders_pane,
-    metrics_pane;
+    metrics_pane, subscribers_pane;
 
 /* "3 pending  1 sent ..." on line y, w columns (the Orders and Metrics
  * panes). */

@@ -49,6 +49,9 @@ sql "SELECT wisp_plan_add('1h', 1.50, 3600, NULL, NULL, 86400, NULL, NULL, true,
      INSERT INTO metric_rollups VALUES ('2026-11-01 10:00', 1, 1, 1, 1, 1, 1, 1, 1, now());
      INSERT INTO orders (product, customer, status, pin) VALUES ('1h', '0700111222', 'completed', 'PIN123');
      INSERT INTO orders (product, customer) VALUES ('1h', '0700333444');" >/dev/null
+# subscribers (migration 016): plan home, subscriber sub001
+sql "SELECT wisp_subplan_add('home', 20, '5M/10M', NULL, 'reject', NULL, 3, NULL, NULL);
+     SELECT wisp_subscriber_add('sub001', 'sub-pw-01', 'Sub One', NULL, 'home', NULL, NULL)" >/dev/null
 for c in sold01 sold02 sold03 sold04 exp001 dis001; do as m_oper "SELECT wisp_voucher_sell('$c')" >/dev/null; done
 as m_oper "SELECT wisp_voucher_disable('dis001')" >/dev/null
 as m_work "SELECT wisp_voucher_activate('act001', 60, 'AA:BB:CC:DD:EE:01')" >/dev/null

@@ -43,3 +43,46 @@ radius_stop() {
     wait "$RADIUS_PID" 2>/dev/null || true
     RADIUS_PID=
 }
+
+# The NAS side, for the tests that play a router with radclient:
+#   radius_udp_ports N    the first of N free consecutive UDP ports on loopback
+#   radius_send CMD PORT SECRET LINES...   one packet (radclient -x); the
+#                 reply in RAD, radclient's status in RADRC
+#   radius_reply_attr NAME    NAME's value in the reply in RAD ("" if absent)
+#   radius_reply_names        the reply's attribute names, sorted, on one line
+radius_udp_ports() {
+    python3 - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(200):
+    base = random.randrange(30000, 39000)
+    socks = []
+    try:
+        for p in range(base, base + n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", p))
+            socks.append(s)
+        print(base)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+PY
+}
+
+radius_send() {
+    local cmd=$1 port=$2 secret=$3
+    shift 3
+    RAD=$(printf '%s\n' "$@" | radclient -x -r 2 -t 3 "127.0.0.1:$port" "$cmd" "$secret" 2>&1)
+    RADRC=$?
+}
+
+radius_reply_attr() {
+    sed -n '/^Received /,$p' <<<"$RAD" | sed -n "s/^[[:space:]]*$1 = //p" | head -n 1 | tr -d '"'
+}
+
+radius_reply_names() {
+    sed -n '/^Received /,$p' <<<"$RAD" | sed -n 's/^[[:space:]]*\([A-Za-z-]*\) = .*/\1/p' | sort | tr '\n' ' '
+}
