@@ -19,4 +19,18 @@
  * failed: " and its first error line, the password masked. */
 int pgtool_run(PGconn *conn, const char *name, const char *const *args, struct werr *e);
 
+/* Between pgtool_catch() and pgtool_release() (they nest), SIGTERM, SIGINT
+ * and SIGHUP do not end wisp: they are recorded, a pgtool_run under way
+ * ends its tool's process group and fails ("interrupted by SIGTERM; pg_dump
+ * was stopped"), a later one does not start, and the caller, seeing
+ * pgtool_stopped(), undoes what it began (files, scratch databases) and
+ * returns its error. The dispositions before are restored by the last
+ * release. */
+void pgtool_catch(void);
+void pgtool_release(void);
+
+/* 0, or -1 with e ("interrupted by SIGTERM") once a stop signal arrived
+ * since pgtool_catch(). */
+int pgtool_stopped(struct werr *e);
+
 #endif

@@ -32,11 +32,11 @@ $backup$;
 -- objects) is more than an admin. Such a role changes its own password; the
 -- database owner changes or drops it with ALTER ROLE / DROP ROLE.
 -- wisp_operator_passwd and wisp_operator_remove of 001, redefined with that
--- check (their owner, grants and REVOKE stay as 001 made them; the new helper
--- is the definers' alone).
+-- check (their owner, grants and REVOKE stay as 001 made them; the new helper,
+-- wisp_operator_beyond, is the definers' alone, owned as they are).
 
 -- Why the role p_role holds more than an operator group gives, or NULL.
-CREATE FUNCTION wisp_role_beyond_admin(p_role oid)
+CREATE FUNCTION wisp_operator_beyond(p_role oid)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(
         (SELECT CASE WHEN r.rolsuper THEN 'is a superuser'
@@ -57,7 +57,7 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid = p_role
             AND d.deptype = 'o' LIMIT 1));
 $$;
-REVOKE ALL ON FUNCTION wisp_role_beyond_admin(oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION wisp_operator_beyond(oid) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION wisp_operator_passwd(p_name text, p_verifier text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -75,7 +75,7 @@ BEGIN
         RAISE EXCEPTION 'only an admin may change another operator''s password'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    beyond := wisp_role_beyond_admin((SELECT oid FROM pg_roles WHERE rolname = p_name));
+    beyond := wisp_operator_beyond((SELECT oid FROM pg_roles WHERE rolname = p_name));
     IF p_name <> session_user AND beyond IS NOT NULL THEN
         RAISE EXCEPTION '"%" % (more than an admin may take over): only it or the database owner may change its password (ALTER ROLE)',
             p_name, beyond USING ERRCODE = 'insufficient_privilege';
@@ -100,7 +100,7 @@ BEGIN
     IF p_name = session_user THEN
         RAISE EXCEPTION 'an operator cannot remove itself' USING ERRCODE = 'check_violation';
     END IF;
-    beyond := wisp_role_beyond_admin((SELECT oid FROM pg_roles WHERE rolname = p_name));
+    beyond := wisp_operator_beyond((SELECT oid FROM pg_roles WHERE rolname = p_name));
     IF beyond IS NOT NULL THEN
         RAISE EXCEPTION '"%" % (more than an admin may take over): only the database owner may remove it (DROP ROLE)',
             p_name, beyond USING ERRCODE = 'insufficient_privilege';
