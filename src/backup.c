@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "wisp/backup.h"
+#include "wisp/i18n.h"
 #include "wisp/pgtool.h"
 #include "wisp/secret.h"
 #include "wisp/util.h"
@@ -474,8 +475,13 @@ backup_create(struct db *db, const char *dir, struct werr *e)
 
     if (need_admin(db, "create", e) < 0 || need_read_all(db, e) < 0 || make_dir(dir, e) < 0)
         return NULL;
-    if (db_execv(db, e, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0) < 0)
+    /* a stop (systemctl stop, ^C) ends pg_dump and comes back here, so the
+     * temporary dump goes as on any failure */
+    pgtool_catch();
+    if (db_execv(db, e, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0) < 0) {
+        pgtool_release();
         return NULL;
+    }
     snap = db_json_firstv(db, e, "SELECT pg_export_snapshot() AS s", 0);
     if (snap == NULL || (facts = snapshot_facts(db, e)) == NULL)
         goto fail;
@@ -487,7 +493,7 @@ backup_create(struct db *db, const char *dir, struct werr *e)
     if (dump_to(db, snapshot, tmp, e) < 0)
         goto fail;
     db_rollback(db); /* the snapshot is no longer needed */
-    if (seal(tmp, e) < 0 || file_sha256(tmp, hex, &size, e) < 0)
+    if (seal(tmp, e) < 0 || file_sha256(tmp, hex, &size, e) < 0 || pgtool_stopped(e) < 0)
         goto fail;
     iso_utc(now, at, sizeof at);
     snprintf(server, sizeof server, "%d.%d", PQserverVersion(db->conn) / 10000,
@@ -519,7 +525,10 @@ fail:
         unlink(tmp);
     json_decref(m);
     m = NULL;
+    if (pgtool_stopped(NULL) < 0)
+        werr_prefix(e, _("backup not made, nothing kept"));
 done:
+    pgtool_release();
     json_decref(snap);
     json_decref(facts);
     free(snapshot);
@@ -732,7 +741,7 @@ backup_verify(struct db *db, const char *file, struct werr *e)
     json_t *m = manifest_load(file, &mpath, e), *result = NULL;
     struct db s = {0};
     struct sbuf diff = {0};
-    struct werr drop = {0};
+    struct werr drop = {0}, stop = {0};
     bool made = false;
     unsigned rnd = 0;
     int fd;
@@ -741,6 +750,9 @@ backup_verify(struct db *db, const char *file, struct werr *e)
         return NULL;
     if (need_admin(db, "verify", e) < 0 || need_createdb(db, e) < 0)
         goto out;
+    /* a stop ends pg_restore and comes back here to drop the scratch
+     * database (and records nothing in the manifest: no outcome) */
+    pgtool_catch();
     if (check_sum(m, e) < 0) {
         manifest_verified(mpath, m, false, e->msg);
         goto out;
@@ -756,8 +768,10 @@ backup_verify(struct db *db, const char *file, struct werr *e)
     made = true;
     if (open_like(db, scratch, NULL, &s, e) < 0 ||
         restore_to(&s, json_string_value(json_object_get(m, "file")), true, false, e) < 0 ||
-        compare_counts(&s, json_object_get(m, "rows"), &diff, e) < 0) {
+        compare_counts(&s, json_object_get(m, "rows"), &diff, e) < 0 || pgtool_stopped(e) < 0) {
         werr_prefix(e, "restoring %s into a scratch database", file);
+        if (pgtool_stopped(NULL) < 0)
+            goto out; /* not verified, not failed either */
         manifest_verified(mpath, m, false, e->msg);
         goto out;
     }
@@ -779,6 +793,17 @@ out:
         db_close(&s);
     if (made) /* whatever happened above */
         database_ddl(db, "DROP", scratch, " WITH (FORCE)", &drop);
+    if (result == NULL && pgtool_stopped(&stop) < 0) { /* one line: the signal, the cleanup */
+        if (made && drop.status)
+            werr_set(e, WISP_ERUNTIME,
+                     _("%s: verify stopped, but its scratch database %s is left (%s): DROP "
+                       "DATABASE it"),
+                     stop.msg, scratch, drop.msg);
+        else
+            werr_set(e, WISP_ERUNTIME, _("%s: verify stopped%s"), stop.msg,
+                     made ? _(", its scratch database dropped") : "");
+    }
+    pgtool_release();
     sb_free(&diff);
     json_decref(m);
     free(mpath);

@@ -349,7 +349,9 @@ pgtool_run(PGconn *conn, const char *name, const char *const *args, struct werr 
     argv[1] = "--no-password"; /* never a prompt: the environment has it or nothing does */
     memcpy(argv + 2, args, n * sizeof *argv);
     env = child_env(conn);
+    pgtool_catch(); /* for callers that did not: a stop must not orphan the tool */
     rc = run_tool(tool, (char *const *)argv, env, &err, e);
+    pgtool_release();
     if (rc > 0) /* it failed by itself: its own reason */
         rc = tool_error(e, conn, name, &err);
     env_free(env);

@@ -16,7 +16,10 @@
  * /dev/null, files it creates mode 0600. The program is the one of the
  * server's major version (Debian's /usr/lib/postgresql/N/bin) or the one
  * on PATH when that is not older than the server. 0, or -1 with e: "NAME
- * failed: " and its first error line, the password masked. */
+ * failed: " and its first error line, the password masked. The tool runs
+ * in a process group of its own; a stop signal meanwhile ends that group
+ * (see pgtool_catch) and fails with "interrupted by SIGTERM; NAME was
+ * stopped". */
 int pgtool_run(PGconn *conn, const char *name, const char *const *args, struct werr *e);
 
 /* Between pgtool_catch() and pgtool_release() (they nest), SIGTERM, SIGINT
