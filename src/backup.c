@@ -882,7 +882,7 @@ backup_restore(struct db *db, const char *file, const char *into, bool force, st
     json_t *m = manifest_load(file, &mpath, e), *result = NULL, *missing;
     struct db t = {0};
     struct sbuf diff = {0};
-    int64_t tables = 0;
+    int64_t tables = 0, schema = 0;
     bool created, older;
 
     if (m == NULL)
@@ -909,9 +909,15 @@ backup_restore(struct db *db, const char *file, const char *into, bool force, st
     }
     if (restore_to(&t, json_string_value(json_object_get(m, "file")), false, tables > 0, e) < 0)
         goto out;
-    /* what wisp needs of it: the schema it knows (an older one is migrated
-     * after), the rows, the grants */
-    older = json_integer_value(json_object_get(m, "schema_version")) < db_schema_version();
+    /* what wisp needs of it: the schema it knows (an older one is restored
+     * and migrated after: needs_migrate), the rows, the grants. The version
+     * is the restored database's own, not what the manifest claims. */
+    if (db_i64v(&t, e, &schema,
+                "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0"
+                " ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END",
+                0) < 0)
+        goto out;
+    older = schema < db_schema_version();
     if ((!older && db_check_schema(&t, e) < 0) ||
         compare_counts(&t, json_object_get(m, "rows"), &diff, e) < 0)
         goto out;
@@ -922,10 +928,13 @@ backup_restore(struct db *db, const char *file, const char *into, bool force, st
     {
         int64_t grants = 0;
 
+        /* (wisp_voucher_sell came with 006: a schema older than that is
+         * granted by db migrate) */
         if (db_i64v(&t, e, &grants,
                     "SELECT (has_table_privilege('wisp_viewer', 'plans', 'SELECT')"
-                    " AND has_function_privilege('wisp_operator', 'wisp_voucher_sell(text)',"
-                    " 'EXECUTE'))::int",
+                    " AND (to_regprocedure('wisp_voucher_sell(text)') IS NULL"
+                    " OR has_function_privilege('wisp_operator', 'wisp_voucher_sell(text)',"
+                    " 'EXECUTE')))::int",
                     0) < 0)
             goto out;
         if (!grants) {
@@ -938,10 +947,10 @@ backup_restore(struct db *db, const char *file, const char *into, bool force, st
     }
     missing = missing_operators(&t, m, e);
     werr_clear(e);
-    result =
-        json_pack("{s:s, s:s, s:b, s:O, s:o}", "file",
-                  json_string_value(json_object_get(m, "file")), "into", PQdb(t.conn), "created",
-                  created, "rows", json_object_get(m, "rows"), "missing_operators", missing);
+    result = json_pack("{s:s, s:s, s:b, s:I, s:b, s:O, s:o}", "file",
+                       json_string_value(json_object_get(m, "file")), "into", PQdb(t.conn),
+                       "created", created, "schema_version", (json_int_t)schema, "needs_migrate",
+                       older, "rows", json_object_get(m, "rows"), "missing_operators", missing);
 out:
     if (t.conn)
         db_close(&t);

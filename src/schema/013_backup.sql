@@ -36,7 +36,7 @@ $backup$;
 -- wisp_operator_beyond, is the definers' alone, owned as they are).
 
 -- Why the role p_role holds more than an operator group gives, or NULL.
-CREATE FUNCTION wisp_operator_beyond(p_role oid)
+CREATE OR REPLACE FUNCTION wisp_operator_beyond(p_role oid)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(
         (SELECT CASE WHEN r.rolsuper THEN 'is a superuser'
