@@ -76,8 +76,13 @@ w_as bk_adm2 adm2-pw operator remove bk_ownr
 t_eq "an admin removes an admin who holds nothing more" 0 "$RC"
 w_as bk_svc bk-svc-pw operator passwd bk_svc --password-stdin <<<'bk-svc-new'
 t_eq "the backup role changes its own password" 0 "$RC"
-w_as bk_svc bk-svc-new backup create --dir "$T/b" --json
+# as wisp-backup.service runs it: no --dir, its StateDirectory=wisp-backup
+STATE_DIRECTORY=$T/lib/wisp-backup w_as bk_svc bk-svc-new backup create --json
 t_eq "and makes backups" 0 "$RC"
+t_eq "into \$STATE_DIRECTORY/backups, the unit's own directory" "$T/lib/wisp-backup/backups" \
+    "$(dirname "$(jq -r .file <<<"$OUT")")"
 t_ok "the dump is there" test -s "$(jq -r .file <<<"$OUT")"
+STATE_DIRECTORY=$T/lib/wisp-backup w_as bk_svc bk-svc-new backup list --json
+t_eq "which backup list finds there" 1 "$(jq length <<<"$OUT")"
 
 sql "DROP ROLE IF EXISTS bk_svc, bk_adm2, bk_ownr, bk_wrk, bk_crole, bk_plain" >/dev/null
