@@ -71,8 +71,11 @@ pgtool_catch(void)
         }
     }
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < NSTOP; i++)
+    for (size_t i = 0; i < NSTOP; i++) {
         sigaction(stop_signals[i], &sa, &saved[i]);
+        if (saved[i].sa_handler == SIG_IGN) /* nohup: a hang-up stays ignored */
+            sigaction(stop_signals[i], &saved[i], NULL);
+    }
 }
 
 void

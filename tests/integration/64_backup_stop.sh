@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A stopped backup leaves nothing: `backup create` killed (SIGTERM from
-# systemctl stop or timeout, SIGHUP) while pg_dump waits for a locked table
+# systemctl stop or timeout, SIGINT from ^C, SIGHUP) while pg_dump waits for a locked table
 # ends pg_dump's process group and removes its temporary dump; `backup
 # verify` killed while pg_restore works in the scratch database ends
 # pg_restore and drops the scratch database. Either says so in one line and
@@ -48,8 +48,15 @@ wait_for grep -x locked "$T/lock.out"
 t_eq "the lock is held" locked "$(cat "$T/lock.out")"
 
 dump_waits() { sql "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'LOCK TABLE%zz%' AND wait_event_type = 'Lock'"; }
-for sig in TERM HUP; do
-    "$WISP" backup create --dir "$B" >"$T/c.out" 2>"$T/c.err" &
+# CMD... with SIGINT at its default (bash starts a background job with it
+# ignored, and wisp leaves an ignored signal ignored, as under nohup)
+int_default() {
+    exec /usr/bin/python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$@"
+}
+for sig in TERM INT HUP; do
+    int_default "$WISP" backup create --dir "$B" >"$T/c.out" 2>"$T/c.err" &
     wpid=$!
     t_ok "SIG$sig: pg_dump waits for the lock" wait_for dump_waits
     t_ok "SIG$sig: pg_dump runs" test -n "$(tools "--file=$B/")"
