@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "wisp/backup.h"
+#include "wisp/i18n.h"
 #include "wisp/pgtool.h"
 #include "wisp/secret.h"
 #include "wisp/util.h"
@@ -474,8 +475,13 @@ backup_create(struct db *db, const char *dir, struct werr *e)
 
     if (need_admin(db, "create", e) < 0 || need_read_all(db, e) < 0 || make_dir(dir, e) < 0)
         return NULL;
-    if (db_execv(db, e, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0) < 0)
+    /* a stop (systemctl stop, ^C) ends pg_dump and comes back here, so the
+     * temporary dump goes as on any failure */
+    pgtool_catch();
+    if (db_execv(db, e, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0) < 0) {
+        pgtool_release();
         return NULL;
+    }
     snap = db_json_firstv(db, e, "SELECT pg_export_snapshot() AS s", 0);
     if (snap == NULL || (facts = snapshot_facts(db, e)) == NULL)
         goto fail;
@@ -487,7 +493,7 @@ backup_create(struct db *db, const char *dir, struct werr *e)
     if (dump_to(db, snapshot, tmp, e) < 0)
         goto fail;
     db_rollback(db); /* the snapshot is no longer needed */
-    if (seal(tmp, e) < 0 || file_sha256(tmp, hex, &size, e) < 0)
+    if (seal(tmp, e) < 0 || file_sha256(tmp, hex, &size, e) < 0 || pgtool_stopped(e) < 0)
         goto fail;
     iso_utc(now, at, sizeof at);
     snprintf(server, sizeof server, "%d.%d", PQserverVersion(db->conn) / 10000,
@@ -519,7 +525,10 @@ fail:
         unlink(tmp);
     json_decref(m);
     m = NULL;
+    if (pgtool_stopped(NULL) < 0)
+        werr_prefix(e, _("backup not made, nothing kept"));
 done:
+    pgtool_release();
     json_decref(snap);
     json_decref(facts);
     free(snapshot);
@@ -732,7 +741,7 @@ backup_verify(struct db *db, const char *file, struct werr *e)
     json_t *m = manifest_load(file, &mpath, e), *result = NULL;
     struct db s = {0};
     struct sbuf diff = {0};
-    struct werr drop = {0};
+    struct werr drop = {0}, stop = {0};
     bool made = false;
     unsigned rnd = 0;
     int fd;
@@ -741,6 +750,9 @@ backup_verify(struct db *db, const char *file, struct werr *e)
         return NULL;
     if (need_admin(db, "verify", e) < 0 || need_createdb(db, e) < 0)
         goto out;
+    /* a stop ends pg_restore and comes back here to drop the scratch
+     * database (and records nothing in the manifest: no outcome) */
+    pgtool_catch();
     if (check_sum(m, e) < 0) {
         manifest_verified(mpath, m, false, e->msg);
         goto out;
@@ -756,8 +768,10 @@ backup_verify(struct db *db, const char *file, struct werr *e)
     made = true;
     if (open_like(db, scratch, NULL, &s, e) < 0 ||
         restore_to(&s, json_string_value(json_object_get(m, "file")), true, false, e) < 0 ||
-        compare_counts(&s, json_object_get(m, "rows"), &diff, e) < 0) {
+        compare_counts(&s, json_object_get(m, "rows"), &diff, e) < 0 || pgtool_stopped(e) < 0) {
         werr_prefix(e, "restoring %s into a scratch database", file);
+        if (pgtool_stopped(NULL) < 0)
+            goto out; /* not verified, not failed either */
         manifest_verified(mpath, m, false, e->msg);
         goto out;
     }
@@ -779,6 +793,17 @@ out:
         db_close(&s);
     if (made) /* whatever happened above */
         database_ddl(db, "DROP", scratch, " WITH (FORCE)", &drop);
+    if (result == NULL && pgtool_stopped(&stop) < 0) { /* one line: the signal, the cleanup */
+        if (made && drop.status)
+            werr_set(e, WISP_ERUNTIME,
+                     _("%s: verify stopped, but its scratch database %s is left (%s): DROP "
+                       "DATABASE it"),
+                     stop.msg, scratch, drop.msg);
+        else
+            werr_set(e, WISP_ERUNTIME, _("%s: verify stopped%s"), stop.msg,
+                     made ? _(", its scratch database dropped") : "");
+    }
+    pgtool_release();
     sb_free(&diff);
     json_decref(m);
     free(mpath);
@@ -857,7 +882,7 @@ backup_restore(struct db *db, const char *file, const char *into, bool force, st
     json_t *m = manifest_load(file, &mpath, e), *result = NULL, *missing;
     struct db t = {0};
     struct sbuf diff = {0};
-    int64_t tables = 0;
+    int64_t tables = 0, schema = 0;
     bool created, older;
 
     if (m == NULL)
@@ -884,9 +909,15 @@ backup_restore(struct db *db, const char *file, const char *into, bool force, st
     }
     if (restore_to(&t, json_string_value(json_object_get(m, "file")), false, tables > 0, e) < 0)
         goto out;
-    /* what wisp needs of it: the schema it knows (an older one is migrated
-     * after), the rows, the grants */
-    older = json_integer_value(json_object_get(m, "schema_version")) < db_schema_version();
+    /* what wisp needs of it: the schema it knows (an older one is restored
+     * and migrated after: needs_migrate), the rows, the grants. The version
+     * is the restored database's own, not what the manifest claims. */
+    if (db_i64v(&t, e, &schema,
+                "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0"
+                " ELSE (SELECT coalesce(max(version), 0) FROM schema_migrations) END",
+                0) < 0)
+        goto out;
+    older = schema < db_schema_version();
     if ((!older && db_check_schema(&t, e) < 0) ||
         compare_counts(&t, json_object_get(m, "rows"), &diff, e) < 0)
         goto out;
@@ -897,10 +928,13 @@ backup_restore(struct db *db, const char *file, const char *into, bool force, st
     {
         int64_t grants = 0;
 
+        /* (wisp_voucher_sell came with 006: a schema older than that is
+         * granted by db migrate) */
         if (db_i64v(&t, e, &grants,
                     "SELECT (has_table_privilege('wisp_viewer', 'plans', 'SELECT')"
-                    " AND has_function_privilege('wisp_operator', 'wisp_voucher_sell(text)',"
-                    " 'EXECUTE'))::int",
+                    " AND (to_regprocedure('wisp_voucher_sell(text)') IS NULL"
+                    " OR has_function_privilege('wisp_operator', 'wisp_voucher_sell(text)',"
+                    " 'EXECUTE')))::int",
                     0) < 0)
             goto out;
         if (!grants) {
@@ -913,10 +947,10 @@ backup_restore(struct db *db, const char *file, const char *into, bool force, st
     }
     missing = missing_operators(&t, m, e);
     werr_clear(e);
-    result =
-        json_pack("{s:s, s:s, s:b, s:O, s:o}", "file",
-                  json_string_value(json_object_get(m, "file")), "into", PQdb(t.conn), "created",
-                  created, "rows", json_object_get(m, "rows"), "missing_operators", missing);
+    result = json_pack("{s:s, s:s, s:b, s:I, s:b, s:O, s:o}", "file",
+                       json_string_value(json_object_get(m, "file")), "into", PQdb(t.conn),
+                       "created", created, "schema_version", (json_int_t)schema, "needs_migrate",
+                       older, "rows", json_object_get(m, "rows"), "missing_operators", missing);
 out:
     if (t.conn)
         db_close(&t);

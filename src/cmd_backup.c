@@ -50,8 +50,7 @@ create_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     }
     free(dir);
-    cmd_done(ctx, m,
-             _("backup %s: %lld bytes, schema %lld, sha256 %.16s...\n"),
+    cmd_done(ctx, m, _("backup %s: %lld bytes, schema %lld, sha256 %.16s...\n"),
              json_string_value(json_object_get(m, "file")),
              (long long)json_integer_value(json_object_get(m, "size")),
              (long long)json_integer_value(json_object_get(m, "schema_version")),
@@ -102,8 +101,7 @@ verify_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
     if (db == NULL || (r = backup_verify(db, a->pos[0], e)) == NULL)
         return -1;
-    cmd_done(ctx, r,
-             _("backup %s verified: checksum, restore and %lld tables' rows\n"), a->pos[0],
+    cmd_done(ctx, r, _("backup %s verified: checksum, restore and %lld tables' rows\n"), a->pos[0],
              (long long)json_integer_value(json_object_get(r, "tables")));
     return 0;
 }
@@ -123,9 +121,20 @@ restore_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return -1;
     cmd_printf(ctx, _("restored %s into %s\n"), a->pos[0],
                json_string_value(json_object_get(r, "into")));
-    if (json_is_true(json_object_get(r, "needs_migrate")))
-        cmd_printf(ctx, _("its schema is older than this wisp's: run `wisp --db ... db migrate` on "
-                          "it\n"));
+    /* a name is said again; a conninfo (it may hold a password) is not */
+    if (json_is_true(json_object_get(r, "needs_migrate")) && !strchr(into, '=') &&
+        !strstr(into, "://"))
+        cmd_printf(ctx,
+                   _("its schema is at version %lld, older than this wisp's %d: run `wisp --db %s "
+                     "db migrate` before using it\n"),
+                   (long long)json_integer_value(json_object_get(r, "schema_version")),
+                   db_schema_version(), into);
+    else if (json_is_true(json_object_get(r, "needs_migrate")))
+        cmd_printf(ctx,
+                   _("its schema is at version %lld, older than this wisp's %d: run `wisp db "
+                     "migrate` on it (--db set to what --into said) before using it\n"),
+                   (long long)json_integer_value(json_object_get(r, "schema_version")),
+                   db_schema_version());
     json_array_foreach(json_object_get(r, "missing_operators"), i, op)
         cmd_printf(ctx,
                    _("operator %s (%s) has no login on this server: `wisp operator add %s "

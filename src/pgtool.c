@@ -7,20 +7,107 @@
  * opened (PQconninfo), so nothing of it, the password above all, is on a
  * command line other users could read in ps. Their stderr is read back and
  * its first error line becomes ours, the password masked.
+ *
+ * A tool runs in a process group of its own, so that a stop of wisp
+ * (SIGTERM from systemctl or timeout, ^C, a hang-up) ends it and whatever it
+ * started: under pgtool_catch() the handler only records the signal and
+ * writes a byte into a pipe (both async-signal-safe); the wait loop below
+ * sees the byte, ends the group and returns, and the caller cleans up (its
+ * temporary file, its scratch database) with libpq in its ordinary flow.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "wisp/i18n.h"
 #include "wisp/pgtool.h"
 #include "wisp/util.h"
 
 extern char **environ;
+
+/* ---- stopping --------------------------------------------------------------- */
+
+static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP};
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+
+static volatile sig_atomic_t caught; /* the first stop signal, 0 while none */
+static int wake[2] = {-1, -1};       /* the handler's byte to the wait loop */
+static struct sigaction saved[NSTOP];
+static int catching;
+
+static void
+on_stop(int sig)
+{
+    int saved_errno = errno;
+
+    if (!caught)
+        caught = sig;
+    if (wake[1] >= 0)
+        (void)!write(wake[1], "", 1);
+    errno = saved_errno;
+}
+
+void
+pgtool_catch(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop};
+
+    if (catching++)
+        return;
+    caught = 0;
+    if (pipe(wake) < 0) {
+        wake[0] = wake[1] = -1; /* the loop then looks every half second */
+    } else {
+        for (int i = 0; i < 2; i++) {
+            fcntl(wake[i], F_SETFD, FD_CLOEXEC);
+            fcntl(wake[i], F_SETFL, O_NONBLOCK);
+        }
+    }
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < NSTOP; i++) {
+        sigaction(stop_signals[i], &sa, &saved[i]);
+        if (saved[i].sa_handler == SIG_IGN) /* nohup: a hang-up stays ignored */
+            sigaction(stop_signals[i], &saved[i], NULL);
+    }
+}
+
+void
+pgtool_release(void)
+{
+    if (catching == 0 || --catching)
+        return;
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &saved[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        if (wake[i] >= 0)
+            close(wake[i]);
+        wake[i] = -1;
+    }
+}
+
+static const char *
+signame(int sig)
+{
+    return sig == SIGTERM  ? "SIGTERM"
+           : sig == SIGINT ? "SIGINT"
+           : sig == SIGHUP ? "SIGHUP"
+                           : "a signal";
+}
+
+int
+pgtool_stopped(struct werr *e)
+{
+    if (!caught)
+        return 0;
+    return werr_set(e, WISP_ERUNTIME, _("interrupted by %s"), signame(caught));
+}
 
 /* The connection's settings (PQconninfo) as the environment of a child:
  * the libpq variable of each, then wisp's environment but its own PG*
@@ -62,16 +149,28 @@ env_free(char **env)
     free(env);
 }
 
+/* Send sig to the process group of a tool (the tool alone should it not
+ * have one yet). */
+static void
+end_group(pid_t pid, int sig)
+{
+    if (kill(-pid, sig) < 0)
+        kill(pid, sig);
+}
+
 /* Run path with argv and env, its stderr into err; the exit status, or -1
- * when it could not run (e set). */
+ * when it could not run or wisp was stopped meanwhile (e set). */
 static int
 run_tool(const char *path, char *const argv[], char **env, struct sbuf *err, struct werr *e)
 {
-    int pipefd[2], status;
+    int pipefd[2], status, open_fd = 1;
     char buf[4096];
+    time_t ended = 0;
     ssize_t n;
     pid_t pid;
 
+    if (pgtool_stopped(e) < 0)
+        return -1; /* stopped before it began: nothing to start */
     if (pipe(pipefd) < 0)
         return werr_set(e, WISP_ERUNTIME, "cannot run %s: %s", path, strerror(errno));
     pid = fork();
@@ -83,6 +182,9 @@ run_tool(const char *path, char *const argv[], char **env, struct sbuf *err, str
     if (pid == 0) {
         int null = open("/dev/null", O_RDWR);
 
+        setpgid(0, 0); /* its own group: ended whole when wisp is stopped */
+        for (size_t i = 0; i < NSTOP; i++)
+            signal(stop_signals[i], SIG_DFL);
         umask(077); /* the dump is born private */
         dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);
@@ -92,14 +194,43 @@ run_tool(const char *path, char *const argv[], char **env, struct sbuf *err, str
         dprintf(STDERR_FILENO, "error: cannot run %s: %s\n", path, strerror(errno));
         _exit(127);
     }
+    setpgid(pid, pid); /* as the child does: whichever runs first */
     close(pipefd[1]);
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    while (open_fd) {
+        struct pollfd pf[2] = {{.fd = pipefd[0], .events = POLLIN},
+                               {.fd = wake[0], .events = POLLIN}};
+        int ready = poll(pf, wake[0] >= 0 ? 2 : 1, ended || wake[0] < 0 ? 500 : -1);
+
+        /* SIGTERM first; SIGKILL after 5 s, so a tool stuck in a server's
+         * lock does not hold wisp */
+        if (caught && !ended) {
+            end_group(pid, SIGTERM);
+            ended = time(NULL);
+        } else if (ended && time(NULL) - ended >= 5) {
+            end_group(pid, SIGKILL);
+        }
+        if (ready > 0 && wake[0] >= 0 && (pf[1].revents & POLLIN))
+            while (read(wake[0], buf, sizeof buf) > 0)
+                ;
+        if (ready <= 0 || !(pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        n = read(pipefd[0], buf, sizeof buf);
         if (n > 0 && err->len < 65536)
             sb_addn(err, buf, (size_t)n);
+        else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+            open_fd = 0;
+    }
     close(pipefd[0]);
-    while (waitpid(pid, &status, 0) < 0)
+    while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR)
             return werr_set(e, WISP_ERUNTIME, "cannot wait for %s: %s", path, strerror(errno));
+    }
+    if (ended) {
+        const char *name = strrchr(path, '/');
+
+        return werr_set(e, WISP_ERUNTIME, _("interrupted by %s; %s was stopped"), signame(caught),
+                        name ? name + 1 : path);
+    }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -221,8 +352,10 @@ pgtool_run(PGconn *conn, const char *name, const char *const *args, struct werr 
     argv[1] = "--no-password"; /* never a prompt: the environment has it or nothing does */
     memcpy(argv + 2, args, n * sizeof *argv);
     env = child_env(conn);
+    pgtool_catch(); /* for callers that did not: a stop must not orphan the tool */
     rc = run_tool(tool, (char *const *)argv, env, &err, e);
-    if (rc > 0)
+    pgtool_release();
+    if (rc > 0) /* it failed by itself: its own reason */
         rc = tool_error(e, conn, name, &err);
     env_free(env);
     sb_free(&err);

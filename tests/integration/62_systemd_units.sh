@@ -5,7 +5,8 @@
 # page installed in a scratch PREFIX: verify checks that ExecStart's binary
 # exists and that Documentation= resolves; what it says of other units on the
 # machine is not theirs), a low offline security exposure,
-# and the sysusers.d file making user wisp. This machine has no systemd as
+# and the sysusers.d file making users wisp (the worker) and wisp-backup
+# (the backup, apart: the worker reaches neither its role nor its dumps). This machine has no systemd as
 # PID 1, so the units are not started here; what their sandbox forbids is
 # checked on a real `wisp worker --once` against a simulated router instead:
 # every system call it makes (strace -f) is in the unit's SystemCallFilter,
@@ -39,6 +40,9 @@ t_eq "no placeholder left" "" "$(grep -l '@[A-Z]*@' "$UNITDIR"/wisp-* 2>/dev/nul
 W=$(grep -h -E '^(Type|User|WatchdogSec|Restart|StateDirectory|ConfigurationDirectory|ProtectSystem|MemoryDenyWriteExecute|CapabilityBoundingSet|SystemCallFilter)=' "$UNITDIR/wisp-worker.service" | tr '\n' ' ')
 t_eq "the worker's unit: notify, its user, the sandbox" \
     "Type=notify Restart=on-failure WatchdogSec=60s User=wisp StateDirectory=wisp ConfigurationDirectory=wisp ProtectSystem=strict MemoryDenyWriteExecute=yes CapabilityBoundingSet= SystemCallFilter=@system-service SystemCallFilter=~@privileged @resources " "$W"
+B=$(grep -h -E '^(Type|User|Group|StateDirectory|StateDirectoryMode|ConfigurationDirectory|WorkingDirectory|ProtectSystem|MemoryDenyWriteExecute)=' "$UNITDIR/wisp-backup.service" | tr '\n' ' ')
+t_eq "the backup's unit: its own user and state directory, private, the sandbox" \
+    "Type=oneshot User=wisp-backup Group=wisp-backup StateDirectory=wisp-backup StateDirectoryMode=0700 ConfigurationDirectory=wisp WorkingDirectory=/var/lib/wisp-backup ProtectSystem=strict MemoryDenyWriteExecute=yes " "$B"
 t_eq "the timer: daily, caught up, spread" "OnCalendar=*-*-* 03:00:00 RandomizedDelaySec=30min Persistent=true " \
     "$(grep -E '^(OnCalendar|RandomizedDelaySec|Persistent)=' "$UNITDIR/wisp-backup.timer" | tr '\n' ' ')"
 
@@ -63,8 +67,15 @@ for u in wisp-worker.service wisp-backup.service; do
     t_ok "$u: offline security exposure at most 2.0 (${x:-none})" awk -v x="${x:-99}" 'BEGIN { exit !(x <= 2.0) }'
     printf 'figure %s exposure %s\n' "$u" "${x:-none}" >&2
 done
-t_contains "sysusers.d: makes user wisp" "Creating user 'wisp'" \
-    "$(mkdir -p "$T/sysroot" && systemd-sysusers --dry-run --root="$T/sysroot" "$PFX/lib/sysusers.d/wisp.conf" 2>&1)"
+sysusers=$(mkdir -p "$T/sysroot" && systemd-sysusers --dry-run --root="$T/sysroot" "$PFX/lib/sysusers.d/wisp.conf" 2>&1)
+t_contains "sysusers.d: makes user wisp (the worker)" "Creating user 'wisp' (wisp hotspot worker)" "$sysusers"
+t_contains "sysusers.d: makes user wisp-backup (the backup), a user of its own" \
+    "Creating user 'wisp-backup' (wisp backups)" "$sysusers"
+t_eq "sysusers.d: the worker's home and the backup's apart" \
+    "u wisp /var/lib/wisp u wisp-backup /var/lib/wisp-backup " \
+    "$(awk '/^u / { printf "%s %s %s ", $1, $2, $NF }' "$PFX/lib/sysusers.d/wisp.conf")"
+t_eq "the two units run as different users" "User=wisp User=wisp-backup" \
+    "$(grep -h '^User=' "$UNITDIR/wisp-worker.service" "$UNITDIR/wisp-backup.service" | tr '\n' ' ' | sed 's/ $//')"
 
 # --- the sandbox, on a real worker ------------------------------------------------------
 sim_router r1 routeros --identity units-1

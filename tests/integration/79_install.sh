@@ -127,6 +127,13 @@ for f in ./usr/bin/wisp ./usr/share/man/man1/wisp.1.gz ./usr/share/bash-completi
     ./usr/share/doc/wisp/schema.md ./usr/share/doc/wisp/copyright; do
     t_match "package holds $f" "^${f//./\\.}\$" "$contents"
 done
+# the units' users, the backup's apart from the worker's (docs/deploy.md)
+postinst=$(dpkg-deb -I "$deb" postinst)
+t_contains "the package's postinst makes user wisp" "--gecos \"wisp worker\" wisp >" "$postinst"
+t_contains "... and user wisp-backup, home /var/lib/wisp-backup" \
+    "--home /var/lib/wisp-backup" "$postinst"
+t_match "the packaged backup unit runs as wisp-backup" "^User=wisp-backup$" \
+    "$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/wisp-backup.service)"
 info=$(dpkg-deb -f "$deb" Depends)
 t_match "package depends on the linked libraries (shlibs)" "libpq5" "$info"
 t_match "... and on pg_dump's package" "postgresql-client" "$info"
