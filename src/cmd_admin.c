@@ -31,17 +31,26 @@ raw_db(struct cmd_ctx *ctx, struct werr *e)
     return &ctx->db;
 }
 
+static const struct cmd_flag migrate_flags[] = {{"to", 0, FLAG_VALUE}, {NULL, 0, 0}};
+
 static int
 migrate_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
-    struct db *db = raw_db(ctx, e);
-    FILE *out = ctx->json ? fopen("/dev/null", "w") : ctx->out; /* its lines are for people */
+    const char *to = args_get(a, "to");
+    int64_t upto = 0;
+    struct db *db;
+    FILE *out;
     int rc;
 
-    (void)a;
+    if (to && str_to_i64(to, 1, db_schema_version(), &upto) < 0)
+        return werr_set(e, WISP_EUSAGE, _("bad --to \"%s\": a migration's number, 1 to %d"), to,
+                        db_schema_version());
+    if ((db = raw_db(ctx, e)) == NULL)
+        return -1;
+    out = ctx->json ? fopen("/dev/null", "w") : ctx->out; /* its lines are for people */
     if (out == NULL)
         return werr_set(e, WISP_ERUNTIME, _("cannot open /dev/null"));
-    rc = db ? db_migrate(db, out, e) : -1;
+    rc = db_migrate(db, out, (int)upto, e);
     if (out != ctx->out)
         fclose(out);
     if (rc == 0)
@@ -185,7 +194,9 @@ theme_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 
 const struct cmd_entry cmd_db_entries[] = {
     {.name = "db migrate",
+     .usage = "[--to VERSION]",
      .summary = N_("create or upgrade the database schema and roles"),
+     .flags = migrate_flags,
      .exec = migrate_exec,
      .traits = CMD_MUTATES | CMD_LONG,
      .places = CMD_ANYWHERE},

@@ -445,7 +445,7 @@ note_unchecked(struct db *db, FILE *out)
 }
 
 int
-db_migrate(struct db *db, FILE *out, struct werr *e)
+db_migrate(struct db *db, FILE *out, int upto, struct werr *e)
 {
     int have, know = db_schema_version(), n = 0, rc;
 
@@ -456,7 +456,13 @@ db_migrate(struct db *db, FILE *out, struct werr *e)
                         _("database schema is at version %d but this wisp knows only up to %d: "
                           "upgrade wisp; nothing was changed"),
                         have, know);
-    for (const struct migration *m = db_migrations; m->version; m++) {
+    if (upto > 0 && upto < have)
+        return werr_set(e, WISP_EUSAGE,
+                        _("database schema is at version %d already, past --to %d; nothing was "
+                          "changed (migrations are not undone)"),
+                        have, upto);
+    for (const struct migration *m = db_migrations; m->version && (upto <= 0 || m->version <= upto);
+         m++) {
         rc = apply_one(db, m, e);
         if (rc < 0)
             return -1;
@@ -465,7 +471,8 @@ db_migrate(struct db *db, FILE *out, struct werr *e)
         n += rc;
     }
     if (out && n == 0)
-        fprintf(out, "database is up to date (version %d)\n", know);
+        fprintf(out, "database is up to date (version %d)\n",
+                upto > 0 && upto < know ? upto : know);
     if (out)
         note_unchecked(db, out);
     return 0;

@@ -167,8 +167,10 @@ int db_check_schema(struct db *db, struct werr *e);
 
 /* Apply pending migrations, each in its own transaction; prints one line per
  * migration applied to out (may be NULL). Idempotent; serialised by an
- * advisory lock so two at once are safe. */
-int db_migrate(struct db *db, FILE *out, struct werr *e);
+ * advisory lock so two at once are safe. upto > 0 stops after that version
+ * (staging an upgrade, or making a database of an older schema); a database
+ * already past it is refused, nothing undone. 0: all. */
+int db_migrate(struct db *db, FILE *out, int upto, struct werr *e);
 
 /* Applied and pending migrations: as text to out (may be NULL), and as a
  * JSON array in *list (may be NULL; json_decref it). */

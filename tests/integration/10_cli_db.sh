@@ -108,3 +108,21 @@ t_eq "and PUBLIC creates nothing in its schema" f \
     "$(psql -XAtq -d "${PGDATABASE}_owned" -c "SELECT has_schema_privilege('public', 'public', 'CREATE')")"
 sql "DROP DATABASE ${PGDATABASE}_owned" >/dev/null
 sql "DROP OWNED BY cli_owner; DROP ROLE cli_owner" >/dev/null 2>&1
+
+# db migrate --to: stops after a version; never undoes one; bad numbers refused
+w db migrate --to 0
+t_eq "migrate --to 0: usage error" 2 "$RC"
+w db migrate --to x
+t_eq "migrate --to x: usage error" 2 "$RC"
+w db migrate --to 1
+t_eq "migrate --to below the database's version: refused" 2 "$RC"
+t_contains "... saying nothing is undone" "migrations are not undone" "$ERR"
+sql "DROP DATABASE IF EXISTS t_migrate_to WITH (FORCE)"
+sql "CREATE DATABASE t_migrate_to"
+WISP_DB=dbname=t_migrate_to w db migrate --to 3
+t_eq "migrate --to 3 on an empty database: applied 1 to 3" "0 3 3" \
+    "$RC $(psql -XAtq -d t_migrate_to -c 'SELECT count(*), max(version) FROM schema_migrations' | tr '|' ' ')"
+WISP_DB=dbname=t_migrate_to w db migrate
+t_eq "then the rest" "0 $(sql 'SELECT max(version) FROM schema_migrations')" \
+    "$RC $(psql -XAtq -d t_migrate_to -c 'SELECT max(version) FROM schema_migrations')"
+sql "DROP DATABASE t_migrate_to WITH (FORCE)"

@@ -92,13 +92,14 @@ sql "UPDATE routers SET hostkey = '$FA' WHERE name = 'r1'"
 # unverified host); with new keys accepted it logs in, as the worker would.
 w router edit r1 --hostkey none
 w doctor
-t_match "pin cleared, new keys refused: a warning, not logged in" \
-    "^warn +router r1 +reachable; no host key pinned and new keys not accepted \\(offered $FA\\): not logged in" \
+t_match "pin cleared, new keys refused: a warning" '^warn +router r1 ' "$(line 'router r1')"
+t_contains "... not logged in" \
+    "reachable; no host key pinned and new keys not accepted (offered $FA): not logged in" \
     "$(line 'router r1')"
 sql "UPDATE routers SET accept_new_hostkey = true WHERE name = 'r1'"
 w doctor
-t_match "pin cleared, new keys accepted: logged in, not pinned" \
-    "^warn +router r1 +reachable; host key not pinned yet \\($FA\\)" "$(line 'router r1')"
+t_contains "pin cleared, new keys accepted: logged in, not pinned" \
+    "reachable; host key not pinned yet ($FA)" "$(line 'router r1')"
 sql "UPDATE routers SET hostkey = '$FA', accept_new_hostkey = false WHERE name = 'r1'"
 sim_stop_sshd b
 w doctor
@@ -129,12 +130,15 @@ t_match "token: its line" '^fail +provider games +token from \$GAMES_TOKEN: not 
 export GAMES_TOKEN=t0ken-value
 
 # --- the database --------------------------------------------------------------------
+# the newest migration out of the books (its objects stay: the books are
+# what doctor reads), then back in
 top=$(sql "SELECT max(version) FROM schema_migrations")
-sql "DELETE FROM schema_migrations WHERE version = $top"
+sql "CREATE TABLE doctor_saved AS SELECT * FROM schema_migrations WHERE version = $top;
+     DELETE FROM schema_migrations WHERE version = $top"
 w doctor
 t_eq "migration pending: exit 1" 1 "$RC"
 t_match "migration pending: its line" '^fail +schema +.*run `wisp db migrate`' "$(line schema)"
-w db migrate
+sql "INSERT INTO schema_migrations SELECT * FROM doctor_saved; DROP TABLE doctor_saved"
 w doctor
 t_eq "migrated again: exit 0" 0 "$RC"
 sql "ALTER ROLE wisp_backup RENAME TO wisp_backup_gone"

@@ -22,17 +22,28 @@ w backup create --dir "$B" --json
 dump=$(jq -r .file <<<"$OUT") man=${dump%.dump}.json
 latest=$(sql "SELECT max(version) FROM schema_migrations")
 
-# the copy, one migration behind in its own books
-w backup restore "$dump" --into wisp_old_src
-t_eq "the copy restored" 0 "$RC"
-psql -XAtq -v ON_ERROR_STOP=1 -d wisp_old_src -c "DELETE FROM schema_migrations WHERE version = $latest"
+# the older database, made by `db migrate --to` one migration short of
+# this wisp's (as the wisp before it made it), with a plan in it; dumped by
+# pg_dump, with a manifest saying so
+sql "CREATE DATABASE wisp_old_src"
+WISP_DB=dbname=wisp_old_src w db migrate --to $((latest - 1))
+t_eq "an older schema made" "0 $((latest - 1))" \
+    "$RC $(psql -XAtq -d wisp_old_src -c "SELECT max(version) FROM schema_migrations")"
+psql -XAtq -v ON_ERROR_STOP=1 -d wisp_old_src \
+    -c "INSERT INTO plans (name, price, duration_s) VALUES ('1h', 1.50, 3600)" >/dev/null
 mkdir -p "$O"
 pg_dump --format=custom -d wisp_old_src -f "$O/wisp-20260101T000000Z.dump"
 old=$O/wisp-20260101T000000Z.dump
+# every table's rows, as backup create counts them
+rows=$(psql -XAtq -d wisp_old_src -c "SELECT json_object_agg(c.relname,
+        (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I',
+         n.nspname, c.relname), false, true, '')))[1]::text::bigint)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'")
 jq --arg s "$(sha256sum "$old" | cut -d' ' -f1)" --argjson z "$(stat -c %s "$old")" \
-    --argjson v "$((latest - 1))" \
+    --argjson v "$((latest - 1))" --argjson r "$rows" \
     '.dump = "wisp-20260101T000000Z.dump" | .sha256 = $s | .size = $z | .schema_version = $v
-     | .rows.schema_migrations -= 1 | .time = "2026-01-01T00:00:00Z"' "$man" >"${old%.dump}.json"
+     | .rows = $r | .time = "2026-01-01T00:00:00Z"' "$man" >"${old%.dump}.json"
 
 w backup restore "$old" --into wisp_old_a
 t_eq "an older backup restores" 0 "$RC"
