@@ -18,29 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# N free consecutive UDP ports on loopback, from a random start.
-udp_ports() {
-    python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(200):
-    base = random.randrange(30000, 39000)
-    socks = []
-    try:
-        for p in range(base, base + n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", p))
-            socks.append(s)
-        print(base)
-        break
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-PY
-}
-base=$(udp_ports 3)
+base=$(radius_udp_ports 3)
 AUTH=$base ACCT=$((base + 1)) DM=$((base + 2))
 SECRET='nas-S3cret#$x%{y}${z}-01'
 printf '%s\n' "$SECRET" >"$T/nas.secret"
@@ -120,21 +98,8 @@ t_match "... and on ::1 port 11812" 'ipv6addr = ::1' "$_out"
 
 radius_start "$T/raddb" "$T/radiusd.log" debug || _fail "freeradius runs" "$(tail -n 5 "$T/radiusd.log")"
 
-# rad CMD PORT LINES...: one packet through radclient (-x); reply in RAD, status in RADRC.
-rad() {
-    local cmd=$1 port=$2
-    shift 2
-    RAD=$(printf '%s\n' "$@" | radclient -x -r 2 -t 3 "127.0.0.1:$port" "$cmd" "$SECRET" 2>&1)
-    RADRC=$?
-}
-# reply_attr NAME: the value of NAME in the reply in RAD ("" if absent).
-reply_attr() {
-    sed -n '/^Received /,$p' <<<"$RAD" | sed -n "s/^[[:space:]]*$1 = //p" | head -n 1 | tr -d '"'
-}
-# the reply's attribute names, sorted, one line
-reply_names() {
-    sed -n '/^Received /,$p' <<<"$RAD" | sed -n 's/^[[:space:]]*\([A-Za-z-]*\) = .*/\1/p' | sort | tr '\n' ' '
-}
+# rad CMD PORT LINES...: one packet as nas1 (tests/tools/radius.sh); reply in RAD, status in RADRC.
+rad() { radius_send "$1" "$2" "$SECRET" "${@:3}"; }
 CH=0x19a63ce2e283187f977609b470b01368
 mac() { printf 'Calling-Station-Id = "%s"' "$1"; }
 
@@ -143,37 +108,37 @@ rad auth "$AUTH" "User-Name = \"${H[0]}\"" "User-Password = \"${H[0]}\"" "$(mac 
     'NAS-IP-Address = 127.0.0.1' 'Message-Authenticator = 0x00'
 t_eq "PAP: a new voucher is accepted" 0 "$RADRC"
 t_contains "... Access-Accept" "Received Access-Accept" "$RAD"
-t_eq "... Mikrotik-Rate-Limit" "1M/2M" "$(reply_attr Mikrotik-Rate-Limit)"
-t_eq "... Session-Timeout: the plan's hour" 3600 "$(reply_attr Session-Timeout)"
-t_eq "... Mikrotik-Total-Limit: 5G mod 2^32" 1073741824 "$(reply_attr Mikrotik-Total-Limit)"
-t_eq "... Mikrotik-Total-Limit-Gigawords: 5G div 2^32" 1 "$(reply_attr Mikrotik-Total-Limit-Gigawords)"
-t_eq "... Acct-Interim-Interval (--interim 2m)" 120 "$(reply_attr Acct-Interim-Interval)"
-t_eq "... Idle-Timeout (--idle 7m)" 420 "$(reply_attr Idle-Timeout)"
-t_match "... Message-Authenticator" '^0x[0-9a-f]{32}$' "$(reply_attr Message-Authenticator)"
-t_eq "... and nothing else" "Acct-Interim-Interval Idle-Timeout Message-Authenticator Mikrotik-Rate-Limit Mikrotik-Total-Limit Mikrotik-Total-Limit-Gigawords Session-Timeout " "$(reply_names)"
+t_eq "... Mikrotik-Rate-Limit" "1M/2M" "$(radius_reply_attr Mikrotik-Rate-Limit)"
+t_eq "... Session-Timeout: the plan's hour" 3600 "$(radius_reply_attr Session-Timeout)"
+t_eq "... Mikrotik-Total-Limit: 5G mod 2^32" 1073741824 "$(radius_reply_attr Mikrotik-Total-Limit)"
+t_eq "... Mikrotik-Total-Limit-Gigawords: 5G div 2^32" 1 "$(radius_reply_attr Mikrotik-Total-Limit-Gigawords)"
+t_eq "... Acct-Interim-Interval (--interim 2m)" 120 "$(radius_reply_attr Acct-Interim-Interval)"
+t_eq "... Idle-Timeout (--idle 7m)" 420 "$(radius_reply_attr Idle-Timeout)"
+t_match "... Message-Authenticator" '^0x[0-9a-f]{32}$' "$(radius_reply_attr Message-Authenticator)"
+t_eq "... and nothing else" "Acct-Interim-Interval Idle-Timeout Message-Authenticator Mikrotik-Rate-Limit Mikrotik-Total-Limit Mikrotik-Total-Limit-Gigawords Session-Timeout " "$(radius_reply_names)"
 
 rad auth "$AUTH" "User-Name = \"${H[1]}\"" "CHAP-Challenge = $CH" "CHAP-Password = \"${H[1]}\"" \
     "$(mac AA:BB:CC:00:00:02)" 'NAS-IP-Address = 127.0.0.1' 'Message-Authenticator = 0x00'
 t_eq "CHAP (as a RouterOS hotspot logs in) is accepted" 0 "$RADRC"
-t_eq "... Session-Timeout" 3600 "$(reply_attr Session-Timeout)"
-t_eq "... Mikrotik-Rate-Limit" "1M/2M" "$(reply_attr Mikrotik-Rate-Limit)"
+t_eq "... Session-Timeout" 3600 "$(radius_reply_attr Session-Timeout)"
+t_eq "... Mikrotik-Rate-Limit" "1M/2M" "$(radius_reply_attr Mikrotik-Rate-Limit)"
 
 rad auth "$AUTH" "User-Name = \"${TWO[0]}\"" "CHAP-Password = \"${TWO[0]}\"" "$(mac AA:BB:CC:00:00:03)" \
     'Message-Authenticator = 0x00'
 t_eq "CHAP without CHAP-Challenge (the authenticator is the challenge)" 0 "$RADRC"
 t_eq "... a plan without data or rate: only time, interim, idle and its profile" \
-    "Acct-Interim-Interval Idle-Timeout Message-Authenticator Mikrotik-Group Session-Timeout " "$(reply_names)"
-t_eq "... Mikrotik-Group is the plan's profile" hs-two "$(reply_attr Mikrotik-Group)"
-t_eq "... Session-Timeout: the plan's two hours" 7200 "$(reply_attr Session-Timeout)"
+    "Acct-Interim-Interval Idle-Timeout Message-Authenticator Mikrotik-Group Session-Timeout " "$(radius_reply_names)"
+t_eq "... Mikrotik-Group is the plan's profile" hs-two "$(radius_reply_attr Mikrotik-Group)"
+t_eq "... Session-Timeout: the plan's two hours" 7200 "$(radius_reply_attr Session-Timeout)"
 
 rad auth "$AUTH" "User-Name = \"$OPEN\"" "User-Password = \"$OPEN\"" 'Message-Authenticator = 0x00'
-t_eq "a validity-only plan: Session-Timeout is the day it has from its first use" 86400 "$(reply_attr Session-Timeout)"
+t_eq "a validity-only plan: Session-Timeout is the day it has from its first use" 86400 "$(radius_reply_attr Session-Timeout)"
 
 rad auth "$AUTH" "User-Name = \"${H[1]}\"" "CHAP-Challenge = $CH" "CHAP-Password = \"wrong\"" \
     'Message-Authenticator = 0x00'
 t_eq "a wrong password is rejected" 1 "$RADRC"
 t_contains "... Access-Reject" "Received Access-Reject" "$RAD"
-t_eq "... which carries no limits" "" "$(reply_attr Session-Timeout)$(reply_attr Mikrotik-Rate-Limit)"
+t_eq "... which carries no limits" "" "$(radius_reply_attr Session-Timeout)$(radius_reply_attr Mikrotik-Rate-Limit)"
 
 rad auth "$AUTH" 'User-Name = "NOSUCHCODE"' 'User-Password = "NOSUCHCODE"' 'Message-Authenticator = 0x00'
 t_eq "an unknown user is rejected" 1 "$RADRC"
@@ -184,19 +149,19 @@ rad auth "$AUTH" "User-Name = \"${H[2]}\"" "CHAP-Challenge = $CH" "CHAP-Password
     'Message-Authenticator = 0x00'
 t_eq "an expired voucher (past expires_at, still 'active') is rejected" 1 "$RADRC"
 t_contains "... Access-Reject" "Received Access-Reject" "$RAD"
-t_eq "... saying why" "voucher expired" "$(reply_attr Reply-Message)"
-t_eq "... and no limits" "" "$(reply_attr Session-Timeout)"
+t_eq "... saying why" "voucher expired" "$(radius_reply_attr Reply-Message)"
+t_eq "... and no limits" "" "$(radius_reply_attr Session-Timeout)"
 
 w voucher disable "${H[3]}"
 rad auth "$AUTH" "User-Name = \"${H[3]}\"" "User-Password = \"${H[3]}\"" 'Message-Authenticator = 0x00'
 t_eq "a disabled voucher is rejected" 1 "$RADRC"
-t_eq "... saying why" "voucher is disabled" "$(reply_attr Reply-Message)"
+t_eq "... saying why" "voucher is disabled" "$(radius_reply_attr Reply-Message)"
 
 sql "UPDATE vouchers SET status = 'active', first_used_at = now() - interval '10 minutes',
      expires_at = now() + interval '30 seconds' WHERE code = '${H[4]}'"
 rad auth "$AUTH" "User-Name = \"${H[4]}\"" "User-Password = \"${H[4]}\"" 'Message-Authenticator = 0x00'
 t_eq "30 s of validity left: accepted" 0 "$RADRC"
-t_match "... Session-Timeout is the time left, not the plan's hour" '^(29|30|31)$' "$(reply_attr Session-Timeout)"
+t_match "... Session-Timeout is the time left, not the plan's hour" '^(29|30|31)$' "$(radius_reply_attr Session-Timeout)"
 
 # --- accounting ---------------------------------------------------------------
 V=${H[5]}
@@ -238,13 +203,13 @@ t_eq "a duplicated Interim-Update: the same row" "nas1|$V|AA:BB:CC:DD:EE:01|10.5
 rad auth "$AUTH" "User-Name = \"$V\"" "CHAP-Challenge = $CH" "CHAP-Password = \"$V\"" "$(mac AA:BB:CC:DD:EE:02)" \
     'Message-Authenticator = 0x00'
 t_eq "another device with the bound voucher is rejected" 1 "$RADRC"
-t_eq "... saying why" "voucher is bound to another device" "$(reply_attr Reply-Message)"
+t_eq "... saying why" "voucher is bound to another device" "$(radius_reply_attr Reply-Message)"
 rad auth "$AUTH" "User-Name = \"$V\"" "CHAP-Challenge = $CH" "CHAP-Password = \"$V\"" "$(mac aa-bb-cc-dd-ee-01)" \
     'Message-Authenticator = 0x00'
 t_eq "the bound device (any MAC spelling) logs in again" 0 "$RADRC"
-t_match "... with the time left after 120 s online" '^34[0-9][0-9]$' "$(reply_attr Session-Timeout)"
+t_match "... with the time left after 120 s online" '^34[0-9][0-9]$' "$(radius_reply_attr Session-Timeout)"
 t_eq "... and the data left (5G - 2^32 - 2900 bytes)" "1073738924 0" \
-    "$(reply_attr Mikrotik-Total-Limit) $(reply_attr Mikrotik-Total-Limit-Gigawords)"
+    "$(radius_reply_attr Mikrotik-Total-Limit) $(radius_reply_attr Mikrotik-Total-Limit-Gigawords)"
 
 acct 'Acct-Status-Type = Stop' 'Acct-Session-Time = 300' 'Acct-Input-Octets = 5000' \
     'Acct-Input-Gigawords = 2' 'Acct-Output-Octets = 7000' 'Acct-Output-Gigawords = 1' \
@@ -280,7 +245,7 @@ rad auth "$AUTH" "User-Name = \"${TWO[1]}\"" "CHAP-Password = \"${TWO[1]}\"" "$(
     'Message-Authenticator = 0x00'
 t_eq "a third device is rejected (Simultaneous-Use)" 1 "$RADRC"
 t_contains "... Access-Reject" "Received Access-Reject" "$RAD"
-t_contains "... already logged in" "already logged in" "$(reply_attr Reply-Message)"
+t_contains "... already logged in" "already logged in" "$(radius_reply_attr Reply-Message)"
 rad auth "$AUTH" "User-Name = \"${TWO[1]}\"" "CHAP-Password = \"${TWO[1]}\"" "$(mac 02:00:00:00:00:02)" \
     'Message-Authenticator = 0x00'
 t_eq "one of the two devices logging in again is accepted" 0 "$RADRC"
