@@ -97,6 +97,16 @@ pane_draw(struct pane *p, int y, int h, enum reaction r)
         pane_draw_table(p, p->cls->rows ? p->cls->rows(p) : NULL, y, h, r);
 }
 
+json_t *
+pane_selected(struct pane *p, const char *none)
+{
+    json_t *row = p->list ? listpane_selected(p->list) : NULL;
+
+    if (!row)
+        console_say(p->con, "%s", none);
+    return row;
+}
+
 void
 pane_details(struct pane *p)
 {

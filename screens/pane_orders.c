@@ -143,11 +143,7 @@ detail_title(struct pane *p, json_t *o, char *buf, size_t n)
 static json_t *
 selected_order(struct pane *p)
 {
-    json_t *o = listpane_selected(p->list);
-
-    if (!o)
-        console_say(p->con, _("no order selected"));
-    return o;
+    return pane_selected(p, _("no order selected"));
 }
 
 /* R retry, v reveal: one command now; c cancel after asking. */

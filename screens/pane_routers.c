@@ -81,10 +81,8 @@ detail_title(struct pane *p, json_t *r, char *buf, size_t n)
 static const char *
 selected_router(struct pane *p)
 {
-    json_t *r = listpane_selected(p->list);
+    json_t *r = pane_selected(p, _("no router selected"));
 
-    if (!r)
-        console_say(p->con, _("no router selected"));
     return r ? json_string_value(json_object_get(r, "name")) : NULL;
 }
 

@@ -69,15 +69,13 @@ detail_title(struct pane *p, json_t *s, char *buf, size_t n)
 static enum reaction
 act_kick(struct pane *p, int key)
 {
-    json_t *s = listpane_selected(p->list);
+    json_t *s = pane_selected(p, _("no session selected"));
     char q[160];
     struct words w = {0};
 
     (void)key;
-    if (!s) {
-        console_say(p->con, _("no session selected"));
+    if (!s)
         return R_FOOTER;
-    }
     if (!console_may(p->con, OPERATOR, N_("kick sessions")))
         return R_FOOTER;
     snprintf(q, sizeof q, _("Kick %s (%s) off router %s?"),

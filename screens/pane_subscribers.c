@@ -93,11 +93,7 @@ detail_title(struct pane *p, json_t *s, char *buf, size_t n)
 static json_t *
 selected(struct pane *p)
 {
-    json_t *s = listpane_selected(p->list);
-
-    if (!s)
-        console_say(p->con, _("no subscriber selected"));
-    return s;
+    return pane_selected(p, _("no subscriber selected"));
 }
 
 /* f: the unpaid only, then all again. */

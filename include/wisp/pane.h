@@ -199,6 +199,10 @@ bool pane_state(struct pane *p, json_t *rows, int y, int h);
 void pane_set_rows(struct pane *p, json_t *rows);
 void pane_draw_table(struct pane *p, json_t *rows, int y, int h, enum reaction r);
 
+/* The selected row of the pane's table, or NULL after saying none (a
+ * translated "no order selected") on the status line. */
+json_t *pane_selected(struct pane *p, const char *none);
+
 /* What pane_class.update, .draw and .details are when NULL. */
 void pane_update(struct pane *p);
 void pane_draw(struct pane *p, int y, int h, enum reaction r);
