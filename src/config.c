@@ -332,6 +332,19 @@ static const struct option options[] = {
      .max = 366 * 86400,
      .help = "`wisp doctor` fails when the newest backup is older than this",
      .offset = AT(backup_max_age)},
+    {.key = "shop.language",
+     .type = OPT_STRING,
+     .def = "en",
+     .check = check_name,
+     .help = N_("language of the customers' messages and the owner's alerts (ar, id, en ...)"),
+     .offset = AT(shop_language)},
+    {.key = "notify.summary_hour",
+     .type = OPT_INT,
+     .def = "21",
+     .min = 0,
+     .max = 23,
+     .help = N_("hour of the day the daily sales summary is sent (docs/notifications.md)"),
+     .offset = AT(notify_summary_hour)},
 };
 #undef AT
 #define NOPTIONS (sizeof options / sizeof options[0])

@@ -40,6 +40,7 @@
 #include "wisp/log.h"
 #include "wisp/metrics.h"
 #include "wisp/mpath.h"
+#include "wisp/notifier.h"
 #include "wisp/order.h"
 #include "wisp/pollers.h"
 #include "wisp/radius_nas.h"
@@ -83,6 +84,7 @@ struct worker {
     pthread_t kicker;
     bool kicker_started;
     atomic_bool kicking;
+    struct notifier *notifier; /* notifications: a thread of their own (notifier.h) */
 };
 
 static bool
@@ -471,6 +473,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     w.prov.env = &w.fenv;
     w.pollers = pollers_new(&w.env, &w.fresh);
     log_msg(&w.log, WLOG_NOTICE, "started as %s, every %d s", w.id, o->interval_s);
+    w.notifier = notifier_start(cfg, o->stop, &w.log);
     n = run_loop(&w);
     notify_status(&w, "STOPPING=1\n", "stopping after %ld cycles", n);
     /* Stop: SSH waits see the stop flag, so the rounds end within moments;
@@ -478,6 +481,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     pollers_free(w.pollers);
     fulfil_runner_close(&w.prov);
     kicker_join(&w);
+    notifier_stop(w.notifier);
     /* Leave: give the leases back so another worker takes over at once. */
     if (ensure_db(&w)) {
         struct werr e2 = {0};

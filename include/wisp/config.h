@@ -65,6 +65,8 @@ struct config {
     int ssh_command_timeout;              /* ssh.command_timeout, seconds */
     char *backup_dir;                     /* backup.dir, or NULL: see backup_dir() */
     int backup_max_age;                   /* backup.max_age, seconds: `wisp doctor` fails past it */
+    char *shop_language;                  /* shop.language: customers' messages ("" English) */
+    int notify_summary_hour;              /* notify.summary_hour: the daily summary's hour */
     char *file;                           /* the config file that was read, or NULL */
     struct config_provider *providers;    /* from the file, in its order */
     size_t nproviders;

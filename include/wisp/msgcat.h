@@ -4,7 +4,7 @@
  * the shop's language (shop.language) while the worker itself speaks
  * English (i18n.h). gettext answers only in the calling thread's locale,
  * so a thread of the worker cannot ask it for Arabic; this reads the same
- * catalogs (po/*.po, built into the directory i18n_localedir names).
+ * catalogs (the po files, built into the directory i18n_localedir names).
  */
 #ifndef WISP_MSGCAT_H
 #define WISP_MSGCAT_H

@@ -96,8 +96,9 @@ BEGIN
     SELECT 'e' || NEW.id || ':r' || r.id, NEW.id, r.id, r.channel_id, NEW.kind,
            CASE WHEN r.recipient = 'customer' THEN NEW.payload->>'customer' ELSE r.recipient END,
            r.template,
-           NEW.payload || jsonb_build_object('id', NEW.id, 'kind', NEW.kind, 'at',
-               to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+           -- a voucher's code is its PIN: read at send time, never kept here
+           (NEW.payload - 'code' - 'pin') || jsonb_build_object('id', NEW.id, 'kind', NEW.kind,
+               'at', wisp_iso_utc(NEW.created_at)),
            CASE WHEN NEW.payload->>'order_id' ~ '^[0-9]{1,18}$'
                 THEN (NEW.payload->>'order_id')::bigint END
       FROM notify_rules r
@@ -261,12 +262,14 @@ $$;
 -- router's login page, so the message carries the login link. Audited as
 -- a reveal by the worker.
 CREATE FUNCTION wisp_notify_code(p_order bigint, p_message bigint)
-RETURNS TABLE (pin text, password text, router_driver text, router_login_url text)
+RETURNS TABLE (pin text, password text, router_driver text, router_login_url text,
+               voucher boolean)
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
     PERFORM wisp_require('wisp_worker', 'wisp_admin');
     RETURN QUERY
-    SELECT o.pin, CASE WHEN b.mode = 'code' THEN v.code END, rt.driver, rt.login_url
+    SELECT o.pin, CASE WHEN b.mode = 'code' THEN v.code END, rt.driver, rt.login_url,
+           v.id IS NOT NULL
       FROM orders o
       LEFT JOIN vouchers v ON v.id = o.voucher_id
       LEFT JOIN batches b ON b.id = v.batch_id
@@ -279,9 +282,11 @@ BEGIN
 END
 $$;
 
--- The daily summary of p_day, once per day and rule whatever restarts:
--- the messages made (0 when they exist already).
-CREATE FUNCTION wisp_notify_daily(p_day date) RETURNS integer
+-- The daily summary of p_day (the sales from p_from to p_to: the worker's
+-- local midnight to now), once per day and rule whatever restarts: the
+-- messages made (0 when they exist already).
+CREATE FUNCTION wisp_notify_daily(p_day date, p_from timestamptz, p_to timestamptz)
+RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     s jsonb;
@@ -294,10 +299,10 @@ BEGIN
     SELECT jsonb_build_object('day', p_day::text,
                'vouchers', count(*), 'total', coalesce(sum(v.price), 0)::text)
       INTO s FROM vouchers v
-     WHERE v.sold_at >= p_day AND v.sold_at < p_day + 1;
+     WHERE v.sold_at >= p_from AND v.sold_at < p_to;
     s := s || jsonb_build_object('orders',
         (SELECT count(*) FROM orders o WHERE o.status = 'completed'
-            AND o.completed_at >= p_day AND o.completed_at < p_day + 1),
+            AND o.completed_at >= p_from AND o.completed_at < p_to),
         'kind', 'sales.daily');
     INSERT INTO notify_messages (dedup, rule_id, channel_id, kind, recipient, template, payload)
     SELECT 'd' || p_day || ':r' || r.id, r.id, r.channel_id, 'sales.daily', r.recipient,
@@ -347,4 +352,4 @@ GRANT EXECUTE ON FUNCTION wisp_notify_channel_add(text, text, jsonb),
     wisp_notify_rule_remove(integer), wisp_notify_resend(bigint) TO wisp_admin;
 GRANT EXECUTE ON FUNCTION wisp_notify_claim(integer, integer),
     wisp_notify_record(bigint, boolean, integer, integer, text, text, integer),
-    wisp_notify_code(bigint, bigint), wisp_notify_daily(date) TO wisp_worker, wisp_admin;
+    wisp_notify_code(bigint, bigint), wisp_notify_daily(date, timestamptz, timestamptz) TO wisp_worker, wisp_admin;
