@@ -33,8 +33,12 @@
 #             SQL schema on the same PostgreSQL (bench_radius.sh). Target: wisp
 #             at least 1,000 authentications per second.
 #
+#   notify    issue 17: an order's completion to the customer's email and SMS
+#             at local receivers (target under 2 s), and owner alerts per
+#             second (bench_notify.sh).
+#
 # ONLY=NAME runs one of them (vouchers, console, sheets, parse, routers,
-# orders, metrics, fleet, radius).
+# orders, metrics, fleet, radius, notify).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -104,6 +108,8 @@ if want orders; then own_db wisp_bench_orders; WISP=$WISP RUNS=$RUNS bash tests/
 if want metrics; then own_db wisp_bench_metrics; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_metrics.sh; fi
 
 if want radius; then own_db wisp_bench_radius; WISP=$WISP RUNS=${RADIUS_RUNS:-5} bash tests/bench/bench_radius.sh; fi
+
+if want notify; then own_db wisp_bench_notify; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_notify.sh; fi
 
 if want fleet; then
     t0=$SECONDS
