@@ -25,6 +25,7 @@
 #include "wisp/i18n.h"
 #include "wisp/notify.h"
 #include "wisp/quote.h"
+#include "wisp/ssh.h" /* ssh_now_ms: the monotonic clock */
 
 #define REPLY_MAX 512
 
@@ -364,15 +365,6 @@ collect(char *data, size_t size, size_t n, void *arg)
     return len;
 }
 
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- HTTP ----------------------------------------------------------------- */
 
 static int
@@ -639,7 +631,7 @@ notify_send(const struct notify_channel *c, const char *to, const char *subject,
             struct notify_result *r, struct werr *e)
 {
     char *secret = NULL;
-    long long t0 = now_ms();
+    long long t0 = ssh_now_ms();
     int rc;
 
     memset(r, 0, sizeof *r);
@@ -656,7 +648,7 @@ notify_send(const struct notify_channel *c, const char *to, const char *subject,
 
         rc = http_send(c, &v, r, e);
     }
-    r->ms = (int)(now_ms() - t0);
+    r->ms = (int)(ssh_now_ms() - t0);
     if (rc < 0)
         snprintf(r->error, sizeof r->error, "%s", e->msg);
     scrub(r->error, secret);
