@@ -250,3 +250,4 @@ t_eq "... and every router's alert arrived" 100 \
     "$(jq -r '.body | fromjson | .t' "$T/slow.log" | sort -u | wc -l)"
 kill -TERM "$W"; wait "$W"; W=
 t_not_contains "the token never in the log, at the end either" "$TOKEN" "$(cat "$T/worker.log")"
+t_not_contains "the worker ran sanitizer-clean (under bin/wisp-asan)" "Sanitizer" "$(cat "$T/worker.log")"
