@@ -23,12 +23,20 @@ H404=$!
 PSLOW=$(freeport $((P404 + 1)))
 /usr/bin/python3 tests/tools/http_receiver.py --port "$PSLOW" --log "$T/slow.log" --delay 0.02 &
 HSLOW=$!
+S550=$(freeport $((SMTP_PORT + 1)))
+/usr/bin/python3 tests/tools/smtp_receiver.py --port "$S550" --log "$T/m550.log" --reply 550 --seconds 240 &
+M550=$!
+S451=$(freeport $((S550 + 1)))
+/usr/bin/python3 tests/tools/smtp_receiver.py --port "$S451" --log "$T/m451.log" --reply 451 --seconds 240 &
+M451=$!
 W=
-trap 'kill $SMTP $HTTP $H503 $H404 $HSLOW $W 2>/dev/null' EXIT
+trap 'kill $SMTP $HTTP $H503 $H404 $HSLOW $M550 $M451 $W 2>/dev/null' EXIT
 for p in "$HTTP_PORT" "$P503" "$P404" "$PSLOW"; do
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
 done
-for _ in $(seq 50); do [ -e "$T/mail.log.ready" ] && break; sleep 0.1; done
+for f in mail m550 m451; do
+    for _ in $(seq 50); do [ -e "$T/$f.log.ready" ] && break; sleep 0.1; done
+done
 
 # The shop speaks Arabic: a catalog of our own for two of the messages (the
 # real ones come from po/ at the merge), found through WISP_LOCALEDIR.
@@ -192,11 +200,18 @@ t_eq "one daily summary across a restart" 1 "$(sql "SELECT count(*) FROM notify_
 # A 4xx is final, a 5xx retried on the schedule, then resent by an admin.
 w notify channel add down --kind http --spec "{\"url\": \"http://127.0.0.1:$P503/\", \"body\": \"{\\\"t\\\": \\\"{text}\\\"}\"}"
 w notify channel add gone --kind http --spec "{\"url\": \"http://127.0.0.1:$P404/\", \"body\": \"{\\\"t\\\": \\\"{text}\\\"}\"}"
+w notify channel add m550 --kind smtp --spec "{\"url\": \"smtp://127.0.0.1:$S550\", \"from\": \"shop@example.com\"}"
+w notify channel add m451 --kind smtp --spec "{\"url\": \"smtp://127.0.0.1:$S451\", \"from\": \"shop@example.com\"}"
+w notify test m550 --to owner@example.com
+t_eq "notify test refused by the server: exit 1" 1 "$RC"
+t_contains "... saying the SMTP code" "SMTP 550" "$ERR"
 w notify rule add --event stock.low --channel down --to x
 w notify rule add --event stock.low --channel gone --to x
+w notify rule add --event stock.low --channel m550 --to owner@example.com
+w notify rule add --event stock.low --channel m451 --to owner@example.com
 sql "SELECT wisp_outbox_emit('stock.low', '{\"plan\": \"1h\", \"unsold\": 1, \"low_stock\": 3}')" >/dev/null
 for _ in $(seq 50); do
-    [ "$(sql "SELECT count(*) FROM notify_messages m JOIN notify_channels c ON c.id = m.channel_id WHERE c.name IN ('down', 'gone') AND m.attempts > 0")" = 2 ] && break
+    [ "$(sql "SELECT count(*) FROM notify_messages m JOIN notify_channels c ON c.id = m.channel_id WHERE c.name IN ('down', 'gone', 'm550', 'm451') AND m.attempts > 0")" = 4 ] && break
     sleep 0.1
 done
 t_eq "404: failed after one attempt" "failed|1" \
@@ -205,6 +220,10 @@ t_eq "503: pending again, the next try scheduled later" "pending|1|t" \
     "$(sql "SELECT m.state || '|' || m.attempts || '|' || CASE WHEN m.next_at > now() THEN 't' END FROM notify_messages m JOIN notify_channels c ON c.id = m.channel_id WHERE c.name = 'down'")"
 t_eq "every attempt recorded with its status" "404 503" \
     "$(sql "SELECT string_agg(a.status::text, ' ' ORDER BY a.status) FROM notify_attempts a JOIN notify_messages m ON m.id = a.message_id JOIN notify_channels c ON c.id = m.channel_id WHERE c.name IN ('down', 'gone')")"
+t_eq "SMTP 550: failed after one attempt" "failed|1" \
+    "$(sql "SELECT m.state || '|' || m.attempts FROM notify_messages m JOIN notify_channels c ON c.id = m.channel_id WHERE c.name = 'm550'")"
+t_eq "SMTP 451: pending again" "pending|1" \
+    "$(sql "SELECT m.state || '|' || m.attempts FROM notify_messages m JOIN notify_channels c ON c.id = m.channel_id WHERE c.name = 'm451'")"
 gone=$(sql "SELECT m.id FROM notify_messages m JOIN notify_channels c ON c.id = m.channel_id WHERE c.name = 'gone'")
 w notify messages --failed
 t_contains "messages --failed lists it" "HTTP 404" "$OUT"
