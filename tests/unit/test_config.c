@@ -26,7 +26,7 @@
     "known: db, redis, shop.name, currency, money.format, money.decimals, login_url, "             \
     "redis.prefix, "                                                                               \
     "theme, qr.ecc, worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout, "  \
-    "backup.dir, backup.max_age)"
+    "backup.dir, backup.max_age, shop.language, notify.summary_hour)"
 
 /* Per-test scratch: a temporary directory used as XDG_CONFIG_HOME. */
 struct fixture {
@@ -810,7 +810,9 @@ test_show_text(void **state)
                          "ssh.command_timeout = 15s\n"
                          "backup.dir          = ($STATE_DIRECTORY/backups, else "
                          "$XDG_STATE_HOME/wisp/backups)\n"
-                         "backup.max_age      = 2d\n",
+                         "backup.max_age      = 2d\n"
+                         "shop.language       = en\n"
+                         "notify.summary_hour = 21\n",
                          p) > 0);
     assert_string_equal(out, want);
     free(want);
@@ -860,7 +862,9 @@ test_show_json(void **state)
                                         "ssh.connect_timeout",
                                         "ssh.command_timeout",
                                         "backup.dir",
-                                        "backup.max_age"};
+                                        "backup.max_age",
+                                        "shop.language",
+                                        "notify.summary_hour"};
 
     (void)state;
     config_init(&c);
@@ -874,11 +878,11 @@ test_show_json(void **state)
     assert_true(json_is_object(root));
     json_object_foreach(root, k, v)
     {
-        assert_true(n < 16);
+        assert_true(n < 18);
         assert_string_equal(k, order[n]); /* table order */
         n++;
     }
-    assert_int_equal(n, 16);
+    assert_int_equal(n, 18);
     assert_string_equal(json_string_value(json_object_get(root, "db")),
                         "postgresql://ana:****@db/shop?sslpassword=****");
     assert_true(json_is_null(json_object_get(root, "redis")));
