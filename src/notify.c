@@ -343,14 +343,15 @@ scrub(char *s, const char *secret)
     size_t n = secret ? strlen(secret) : 0;
     char *p;
 
-    if (n < 1)
+    if (n < 1 || strspn(secret, "*") == n) /* "****" would match itself */
         return;
     while ((p = strstr(s, secret)) != NULL) {
-        memcpy(p, "****", n < 4 ? n : 4);
-        if (n > 4)
+        if (n >= 4) {
+            memcpy(p, "****", 4);
             memmove(p + 4, p + n, strlen(p + n) + 1);
-        else if (n < 4)
-            break; /* a one- to three-character token: masked by its length */
+        } else { /* a short token is masked by its own length */
+            memset(p, '*', n);
+        }
     }
 }
 
