@@ -24,6 +24,7 @@
 #include "wisp/notify.h"
 #include "wisp/qr.h"
 #include "wisp/router.h"
+#include "wisp/ssh.h" /* ssh_now_ms: the monotonic clock */
 
 #define BATCH 16
 
@@ -343,6 +344,7 @@ pass(struct notifier *n)
     struct werr e = {0};
     size_t k = 0;
     char lim[8], lease[8];
+    long long t0 = ssh_now_ms();
 
     summary(n);
     snprintf(lim, sizeof lim, "%d", BATCH);
@@ -352,7 +354,9 @@ pass(struct notifier *n)
         log_msg(n->log, WLOG_ERR, "notify: claiming messages: %s", e.msg);
         return -1;
     }
-    for (size_t i = 0; i < k && !stopped(n); i++)
+    /* past half the lease, the rest are left to run out their lease and be
+     * claimed again: never sent while another worker may hold them */
+    for (size_t i = 0; i < k && !stopped(n) && ssh_now_ms() - t0 < NOTIFIER_LEASE_S * 500LL; i++)
         deliver(n, &rows[i]);
     db_rows_free(&claimed_map, rows, k);
     return (int)k;
