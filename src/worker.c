@@ -46,6 +46,7 @@
 #include "wisp/round.h"
 #include "wisp/sdnotify.h"
 #include "wisp/voucher.h"
+#include "wisp/webhook.h"
 #include "wisp/worker.h"
 
 struct worker {
@@ -83,6 +84,7 @@ struct worker {
     pthread_t kicker;
     bool kicker_started;
     atomic_bool kicking;
+    struct webhook_runner hooks; /* webhook deliveries: a thread of their own */
 };
 
 static bool
@@ -471,6 +473,9 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     w.prov.env = &w.fenv;
     w.pollers = pollers_new(&w.env, &w.fresh);
     log_msg(&w.log, WLOG_NOTICE, "started as %s, every %d s", w.id, o->interval_s);
+    w.hooks = (struct webhook_runner){.cfg = cfg, .stop = o->stop, .log = &w.log};
+    snprintf(w.hooks.owner, sizeof w.hooks.owner, "%s", w.id);
+    webhook_runner_start(&w.hooks);
     n = run_loop(&w);
     notify_status(&w, "STOPPING=1\n", "stopping after %ld cycles", n);
     /* Stop: SSH waits see the stop flag, so the rounds end within moments;
@@ -478,6 +483,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     pollers_free(w.pollers);
     fulfil_runner_close(&w.prov);
     kicker_join(&w);
+    webhook_runner_join(&w.hooks);
     /* Leave: give the leases back so another worker takes over at once. */
     if (ensure_db(&w)) {
         struct werr e2 = {0};

@@ -26,7 +26,8 @@
     "known: db, redis, shop.name, currency, money.format, money.decimals, login_url, "             \
     "redis.prefix, "                                                                               \
     "theme, qr.ecc, worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout, "  \
-    "backup.dir, backup.max_age)"
+    "backup.dir, backup.max_age, webhooks.timeout, webhooks.backoff, webhooks.max_wait, "          \
+    "webhooks.attempts, webhooks.disable_at)"
 
 /* Per-test scratch: a temporary directory used as XDG_CONFIG_HOME. */
 struct fixture {
@@ -810,7 +811,12 @@ test_show_text(void **state)
                          "ssh.command_timeout = 15s\n"
                          "backup.dir          = ($STATE_DIRECTORY/backups, else "
                          "$XDG_STATE_HOME/wisp/backups)\n"
-                         "backup.max_age      = 2d\n",
+                         "backup.max_age      = 2d\n"
+                         "webhooks.timeout    = 10s\n"
+                         "webhooks.backoff    = 30s\n"
+                         "webhooks.max_wait   = 1h\n"
+                         "webhooks.attempts   = 15\n"
+                         "webhooks.disable_at = 5\n",
                          p) > 0);
     assert_string_equal(out, want);
     free(want);
@@ -860,7 +866,12 @@ test_show_json(void **state)
                                         "ssh.connect_timeout",
                                         "ssh.command_timeout",
                                         "backup.dir",
-                                        "backup.max_age"};
+                                        "backup.max_age",
+                                        "webhooks.timeout",
+                                        "webhooks.backoff",
+                                        "webhooks.max_wait",
+                                        "webhooks.attempts",
+                                        "webhooks.disable_at"};
 
     (void)state;
     config_init(&c);
@@ -874,11 +885,11 @@ test_show_json(void **state)
     assert_true(json_is_object(root));
     json_object_foreach(root, k, v)
     {
-        assert_true(n < 16);
+        assert_true(n < 21);
         assert_string_equal(k, order[n]); /* table order */
         n++;
     }
-    assert_int_equal(n, 16);
+    assert_int_equal(n, 21);
     assert_string_equal(json_string_value(json_object_get(root, "db")),
                         "postgresql://ana:****@db/shop?sslpassword=****");
     assert_true(json_is_null(json_object_get(root, "redis")));
