@@ -27,12 +27,13 @@
 #include "wisp/util.h"
 
 static const struct cmd_entry *const cmd_groups[] = {
-    cmd_plan_entries,       cmd_voucher_entries,  cmd_batch_entries,  cmd_router_entries,
-    cmd_session_entries,    cmd_worker_entries,   cmd_order_entries,  cmd_report_entries,
-    cmd_metrics_entries,    cmd_operator_entries, cmd_audit_entries,  cmd_db_entries,
-    cmd_config_entries,     cmd_shell_entries,    cmd_theme_entries,  cmd_template_entries,
-    cmd_backup_entries,     cmd_doctor_entries,   cmd_radius_entries, cmd_garden_entries,
-    cmd_subscriber_entries, cmd_webhook_entries,
+    cmd_plan_entries,    cmd_voucher_entries,  cmd_batch_entries, cmd_router_entries,
+    cmd_session_entries, cmd_worker_entries,   cmd_order_entries, cmd_report_entries,
+    cmd_metrics_entries, cmd_operator_entries, cmd_audit_entries, cmd_db_entries,
+    cmd_config_entries,  cmd_shell_entries,    cmd_theme_entries, cmd_template_entries,
+    cmd_backup_entries,  cmd_doctor_entries,
+    cmd_radius_entries,  cmd_garden_entries,   cmd_subscriber_entries,
+    cmd_webhook_entries,
 };
 #define NGROUPS (sizeof cmd_groups / sizeof cmd_groups[0])
 
