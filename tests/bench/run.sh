@@ -32,9 +32,12 @@
 #             through the real FreeRADIUS with wisp's queries against its stock
 #             SQL schema on the same PostgreSQL (bench_radius.sh). Target: wisp
 #             at least 1,000 authentications per second.
+#   webhooks  issue 17: webhook events delivered per second by the worker to a
+#             local receiver, and one event's latency from its commit to the
+#             receiver (bench_webhooks.sh), against the receiver's own ceiling.
 #
 # ONLY=NAME runs one of them (vouchers, console, sheets, parse, routers,
-# orders, metrics, fleet, radius).
+# orders, metrics, fleet, radius, webhooks).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -104,6 +107,8 @@ if want orders; then own_db wisp_bench_orders; WISP=$WISP RUNS=$RUNS bash tests/
 if want metrics; then own_db wisp_bench_metrics; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_metrics.sh; fi
 
 if want radius; then own_db wisp_bench_radius; WISP=$WISP RUNS=${RADIUS_RUNS:-5} bash tests/bench/bench_radius.sh; fi
+
+if want webhooks; then own_db wisp_bench_webhooks; WISP=$WISP RUNS=${WEBHOOK_RUNS:-5} bash tests/bench/bench_webhooks.sh; fi
 
 if want fleet; then
     t0=$SECONDS
