@@ -33,6 +33,7 @@ static const struct cmd_entry *const cmd_groups[] = {
     cmd_config_entries,  cmd_shell_entries,    cmd_theme_entries, cmd_template_entries,
     cmd_backup_entries,  cmd_doctor_entries,
     cmd_radius_entries,  cmd_garden_entries,   cmd_subscriber_entries,
+    cmd_webhook_entries,
     cmd_notify_entries,
 };
 #define NGROUPS (sizeof cmd_groups / sizeof cmd_groups[0])

@@ -30,6 +30,7 @@
 #include "wisp/ssh.h"
 #include "wisp/units.h"
 #include "wisp/util.h"
+#include "wisp/webhook.h"
 
 #define POOL_MAX    64    /* routers tried at once */
 #define CONNECT_MAX 5000  /* ms: a router's connect and login, at most */
@@ -385,6 +386,50 @@ check_backup(json_t *list, const struct config *cfg)
     free(dir);
 }
 
+/* Webhooks: one line each that is disabled or failing (deliveries to be
+ * tried again, or given up since its last success), else one line. */
+static void
+check_webhooks(json_t *list, struct db *db)
+{
+    struct werr e = {0};
+    json_t *hooks = db->conn ? webhook_list(db, &e) : NULL, *h;
+    size_t i, bad = 0;
+
+    if (!hooks) {
+        add(list, "webhooks", db->conn && str_eq(db->sqlstate, "42501") ? "warn" : "fail",
+            "not checked: %s", db->conn ? e.msg : "no database");
+        return;
+    }
+    json_array_foreach(hooks, i, h)
+    {
+        char check[32];
+        int id = (int)json_integer_value(json_object_get(h, "id"));
+        const char *url = json_string_value(json_object_get(h, "url"));
+        json_int_t retrying = json_integer_value(json_object_get(h, "retrying"));
+        json_int_t failures = json_integer_value(json_object_get(h, "failures"));
+
+        snprintf(check, sizeof check, "webhook %d", id);
+        if (str_eq(json_string_value(json_object_get(h, "status")), "disabled")) {
+            const char *why = json_string_value(json_object_get(h, "disabled_reason"));
+
+            add(list, check, "fail", "%s is disabled: %s (`wisp webhook enable %d`)", url,
+                why ? why : "", id);
+            bad++;
+        } else if (retrying > 0 || failures > 0) {
+            add(list, check, "fail",
+                "%s is failing: %lld deliveries to be tried again, %lld given up in a row "
+                "(`wisp webhook deliveries --webhook %d --failed`)",
+                url, (long long)retrying, (long long)failures, id);
+            bad++;
+        }
+    }
+    if (json_array_size(hooks) == 0)
+        add(list, "webhooks", "ok", "none configured");
+    else if (bad == 0)
+        add(list, "webhooks", "ok", "%zu active, delivering", json_array_size(hooks));
+    json_decref(hooks);
+}
+
 json_t *
 doctor_run(const struct config *cfg)
 {
@@ -395,6 +440,7 @@ doctor_run(const struct config *cfg)
     check_db(list, cfg, &db);
     check_redis(list, cfg);
     check_routers(list, cfg, &db);
+    check_webhooks(list, &db);
     check_providers(list, cfg);
     check_backup(list, cfg);
     if (db.conn)

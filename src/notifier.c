@@ -25,6 +25,7 @@
 #include "wisp/qr.h"
 #include "wisp/router.h"
 #include "wisp/ssh.h" /* ssh_now_ms: the monotonic clock */
+#include "wisp/webhook.h"
 
 #define BATCH 16
 
@@ -172,14 +173,6 @@ notifier_compose(const struct msgcat *cat, const char *shop, const char *kind,
 #undef P
 }
 
-/* TEMPORARY until s8-17c's retry schedule is merged (then that one is
- * called instead): seconds before try number `attempt`+1, -1 for none. */
-static int
-retry_delay(int attempt)
-{
-    return attempt >= 6 ? -1 : 1 << (attempt < 5 ? attempt : 5);
-}
-
 /* --- the thread ----------------------------------------------------------- */
 
 struct claimed {
@@ -292,8 +285,16 @@ deliver(struct notifier *n, const struct claimed *m)
         log_msg(n->log, WLOG_WARNING, "notify: message %" PRId64 " (%s): %s", m->id, m->kind,
                 r.error);
 done:
-    if (!r.ok && r.retry)
-        next = retry_delay(m->attempts + 1);
+    if (!r.ok && r.retry) { /* the webhooks' schedule and keys: one backoff for both */
+        struct webhook_policy p;
+
+        webhook_policy_from_config(n->cfg, &p);
+        if (m->attempts + 1 < p.max_attempts)
+            next = (int)((webhook_backoff_ms(p.backoff_s * 1000LL, p.backoff_max_s * 1000LL,
+                                             m->attempts + 1) +
+                          999) /
+                         1000);
+    }
     record(n, m, &r, next);
     notify_channel_free(&ch);
     wipe_code(&code);
@@ -333,7 +334,7 @@ summary(struct notifier *n)
     }
     n->summary_day = day0;
     if (made > 0)
-        log_msg(n->log, WLOG_INFO, "notify: daily summary of %s: %" PRId64 " messages", day, made);
+        log_msg(n->log, WLOG_INFO, "notify: daily summary of %s made", day);
 }
 
 /* One pass: the number of messages claimed, -1 on a database error. */

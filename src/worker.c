@@ -47,6 +47,7 @@
 #include "wisp/round.h"
 #include "wisp/sdnotify.h"
 #include "wisp/voucher.h"
+#include "wisp/webhook.h"
 #include "wisp/worker.h"
 
 struct worker {
@@ -84,6 +85,7 @@ struct worker {
     pthread_t kicker;
     bool kicker_started;
     atomic_bool kicking;
+    struct webhook_runner hooks; /* webhook deliveries: a thread of their own */
     struct notifier *notifier; /* notifications: a thread of their own (notifier.h) */
 };
 
@@ -473,6 +475,9 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     w.prov.env = &w.fenv;
     w.pollers = pollers_new(&w.env, &w.fresh);
     log_msg(&w.log, WLOG_NOTICE, "started as %s, every %d s", w.id, o->interval_s);
+    w.hooks = (struct webhook_runner){.cfg = cfg, .stop = o->stop, .log = &w.log};
+    snprintf(w.hooks.owner, sizeof w.hooks.owner, "%s", w.id);
+    webhook_runner_start(&w.hooks);
     w.notifier = notifier_start(cfg, o->stop, &w.log);
     n = run_loop(&w);
     notify_status(&w, "STOPPING=1\n", "stopping after %ld cycles", n);
@@ -481,6 +486,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     pollers_free(w.pollers);
     fulfil_runner_close(&w.prov);
     kicker_join(&w);
+    webhook_runner_join(&w.hooks);
     notifier_stop(w.notifier);
     /* Leave: give the leases back so another worker takes over at once. */
     if (ensure_db(&w)) {

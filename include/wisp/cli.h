@@ -128,6 +128,7 @@ extern const struct cmd_entry cmd_template_entries[];
 extern const struct cmd_entry cmd_radius_entries[];
 extern const struct cmd_entry cmd_garden_entries[];
 extern const struct cmd_entry cmd_subscriber_entries[];
+extern const struct cmd_entry cmd_webhook_entries[];
 extern const struct cmd_entry cmd_notify_entries[];
 
 /* Run one command given as words, argv[0] its first word ("voucher",

@@ -65,6 +65,11 @@ struct config {
     int ssh_command_timeout;              /* ssh.command_timeout, seconds */
     char *backup_dir;                     /* backup.dir, or NULL: see backup_dir() */
     int backup_max_age;                   /* backup.max_age, seconds: `wisp doctor` fails past it */
+    int webhook_timeout;                  /* webhooks.timeout, s: one delivery's request */
+    int webhook_backoff;                  /* webhooks.backoff, s: after the first failed try */
+    int webhook_backoff_max;              /* webhooks.max_wait, s: the longest wait */
+    int webhook_max_attempts;             /* webhooks.attempts: tries before giving up */
+    int webhook_disable_after;            /* webhooks.disable_at: give-ups that disable */
     char *shop_language;                  /* shop.language: customers' messages ("" English) */
     int notify_summary_hour;              /* notify.summary_hour: the daily summary's hour */
     char *file;                           /* the config file that was read, or NULL */

@@ -9,7 +9,8 @@
  * rounds). A round: health and sessions in one poll, then queued jobs,
  * deleted vouchers removed, vouchers pushed (bounded per round), expired
  * vouchers removed and their sessions kicked (round.h). A slow or hung
- * router delays only itself. Under systemd it notifies (READY, WATCHDOG,
+ * router delays only itself. Webhooks are delivered on a thread of their
+ * own (webhook.h). Under systemd it notifies (READY, WATCHDOG,
  * STATUS, STOPPING) and logs with priorities. See docs/worker.md.
  */
 #ifndef WISP_WORKER_H

@@ -8,8 +8,7 @@
 --                    order's customer ('customer') or a fixed address; an
 --                    optional text template (else the built-in message in
 --                    the shop's language)
---   notify_messages  one per (event, rule), or per (day, rule) for the daily
---                    summary: the event's payload, the recipient, the state
+--   notify_messages  one per (event, rule): the event's payload, the recipient, the state
 --                    (pending, sent, failed) and the retry schedule. Never the
 --                    PIN: the worker reads it when it sends (wisp_notify_code)
 --   notify_attempts  every try: when, how long, the status code, the error,
@@ -51,7 +50,7 @@ CREATE TABLE notify_rules (
 
 CREATE TABLE notify_messages (
     id          bigserial PRIMARY KEY,
-    dedup       text NOT NULL UNIQUE,   -- 'e<event id>:r<rule>' or 'd<day>:r<rule>'
+    dedup       text NOT NULL UNIQUE,   -- 'e<event id>:r<rule>'
     event_id    bigint,
     rule_id     integer REFERENCES notify_rules (id) ON DELETE SET NULL,
     channel_id  integer NOT NULL REFERENCES notify_channels (id),
@@ -283,37 +282,37 @@ END
 $$;
 
 -- The daily summary of p_day (the sales from p_from to p_to: the worker's
--- local midnight to now), once per day and rule whatever restarts: the
--- messages made (0 when they exist already).
+-- local midnight to now) as an outbox event, sales.daily, once per day
+-- whatever restarts or workers (notify_summaries keeps the day): the
+-- fan-out makes the messages of the sales.daily rules, and webhooks that
+-- subscribe to it get it too. 1 when it was made now, 0 when it was before.
+CREATE TABLE notify_summaries (
+    day         date PRIMARY KEY,
+    event_id    bigint NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
 CREATE FUNCTION wisp_notify_daily(p_day date, p_from timestamptz, p_to timestamptz)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     s jsonb;
-    n integer;
 BEGIN
     PERFORM wisp_require('wisp_worker', 'wisp_admin');
-    IF NOT EXISTS (SELECT FROM notify_rules WHERE event = 'sales.daily') THEN
+    PERFORM pg_advisory_xact_lock(hashtext('wisp_notify_daily'));
+    IF EXISTS (SELECT FROM notify_summaries WHERE day = p_day) THEN
         RETURN 0;
     END IF;
-    SELECT jsonb_build_object('day', p_day::text,
-               'vouchers', count(*), 'total', coalesce(sum(v.price), 0)::text)
+    SELECT jsonb_build_object('day', p_day::text, 'from', wisp_iso_utc(p_from),
+               'to', wisp_iso_utc(p_to), 'vouchers', count(*),
+               'total', coalesce(sum(v.price), 0)::text)
       INTO s FROM vouchers v
      WHERE v.sold_at >= p_from AND v.sold_at < p_to;
     s := s || jsonb_build_object('orders',
         (SELECT count(*) FROM orders o WHERE o.status = 'completed'
-            AND o.completed_at >= p_from AND o.completed_at < p_to),
-        'kind', 'sales.daily');
-    INSERT INTO notify_messages (dedup, rule_id, channel_id, kind, recipient, template, payload)
-    SELECT 'd' || p_day || ':r' || r.id, r.id, r.channel_id, 'sales.daily', r.recipient,
-           r.template, s
-      FROM notify_rules r WHERE r.event = 'sales.daily'
-    ON CONFLICT (dedup) DO NOTHING;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    IF n > 0 THEN
-        PERFORM pg_notify('wisp_notify', '');
-    END IF;
-    RETURN n;
+            AND o.completed_at >= p_from AND o.completed_at < p_to));
+    INSERT INTO notify_summaries (day, event_id) VALUES (p_day, wisp_outbox_emit('sales.daily', s));
+    RETURN 1;
 END
 $$;
 
@@ -337,13 +336,13 @@ END
 $own$;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON notify_channels, notify_rules, notify_messages TO wisp_owner;
-GRANT SELECT, INSERT ON notify_attempts TO wisp_owner;
+GRANT SELECT, INSERT ON notify_attempts, notify_summaries TO wisp_owner;
 GRANT SELECT ON outbox_events TO wisp_owner;
 GRANT SELECT ON orders, batches, routers TO wisp_owner;
 GRANT USAGE ON SEQUENCE notify_channels_id_seq, notify_rules_id_seq, notify_messages_id_seq,
     notify_attempts_id_seq TO wisp_owner;
 
-GRANT SELECT ON notify_rules, notify_messages, notify_attempts TO wisp_viewer;
+GRANT SELECT ON notify_rules, notify_messages, notify_attempts, notify_summaries TO wisp_viewer;
 GRANT SELECT (id, name, kind, created_at, created_by) ON notify_channels TO wisp_viewer;
 GRANT SELECT ON notify_channels TO wisp_admin, wisp_worker;
 

@@ -32,13 +32,15 @@
 #             through the real FreeRADIUS with wisp's queries against its stock
 #             SQL schema on the same PostgreSQL (bench_radius.sh). Target: wisp
 #             at least 1,000 authentications per second.
-#
+#   webhooks  issue 17: webhook events delivered per second by the worker to a
+#             local receiver, and one event's latency from its commit to the
+#             receiver (bench_webhooks.sh), against the receiver's own ceiling.
 #   notify    issue 17: an order's completion to the customer's email and SMS
 #             at local receivers (target under 2 s), and owner alerts per
 #             second (bench_notify.sh).
 #
 # ONLY=NAME runs one of them (vouchers, console, sheets, parse, routers,
-# orders, metrics, fleet, radius, notify).
+# orders, metrics, fleet, radius, webhooks, notify).
 #
 # Medians of RUNS runs (default 7). Output lines start with "bench:".
 set -euo pipefail
@@ -109,6 +111,7 @@ if want metrics; then own_db wisp_bench_metrics; WISP=$WISP RUNS=$RUNS bash test
 
 if want radius; then own_db wisp_bench_radius; WISP=$WISP RUNS=${RADIUS_RUNS:-5} bash tests/bench/bench_radius.sh; fi
 
+if want webhooks; then own_db wisp_bench_webhooks; WISP=$WISP RUNS=${WEBHOOK_RUNS:-5} bash tests/bench/bench_webhooks.sh; fi
 if want notify; then own_db wisp_bench_notify; WISP=$WISP RUNS=$RUNS bash tests/bench/bench_notify.sh; fi
 
 if want fleet; then

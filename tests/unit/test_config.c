@@ -26,7 +26,8 @@
     "known: db, redis, shop.name, currency, money.format, money.decimals, login_url, "             \
     "redis.prefix, "                                                                               \
     "theme, qr.ecc, worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout, "  \
-    "backup.dir, backup.max_age, shop.language, notify.summary_hour)"
+    "backup.dir, backup.max_age, webhooks.timeout, webhooks.backoff, webhooks.max_wait, "          \
+    "webhooks.attempts, webhooks.disable_at, shop.language, notify.summary_hour)"
 
 /* Per-test scratch: a temporary directory used as XDG_CONFIG_HOME. */
 struct fixture {
@@ -811,6 +812,11 @@ test_show_text(void **state)
                          "backup.dir          = ($STATE_DIRECTORY/backups, else "
                          "$XDG_STATE_HOME/wisp/backups)\n"
                          "backup.max_age      = 2d\n"
+                         "webhooks.timeout    = 10s\n"
+                         "webhooks.backoff    = 30s\n"
+                         "webhooks.max_wait   = 1h\n"
+                         "webhooks.attempts   = 15\n"
+                         "webhooks.disable_at = 5\n"
                          "shop.language       = en\n"
                          "notify.summary_hour = 21\n",
                          p) > 0);
@@ -863,6 +869,11 @@ test_show_json(void **state)
                                         "ssh.command_timeout",
                                         "backup.dir",
                                         "backup.max_age",
+                                        "webhooks.timeout",
+                                        "webhooks.backoff",
+                                        "webhooks.max_wait",
+                                        "webhooks.attempts",
+                                        "webhooks.disable_at",
                                         "shop.language",
                                         "notify.summary_hour"};
 
@@ -878,11 +889,11 @@ test_show_json(void **state)
     assert_true(json_is_object(root));
     json_object_foreach(root, k, v)
     {
-        assert_true(n < 18);
+        assert_true(n < 23);
         assert_string_equal(k, order[n]); /* table order */
         n++;
     }
-    assert_int_equal(n, 18);
+    assert_int_equal(n, 23);
     assert_string_equal(json_string_value(json_object_get(root, "db")),
                         "postgresql://ana:****@db/shop?sslpassword=****");
     assert_true(json_is_null(json_object_get(root, "redis")));
