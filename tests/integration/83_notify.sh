@@ -14,8 +14,10 @@ HTTP_PORT=$(freeport 19600)
 SMTP=$!
 /usr/bin/python3 tests/tools/http_receiver.py --port "$HTTP_PORT" --log "$T/http.log" &
 HTTP=$!
+TOKEN=tok-$RANDOM$RANDOM$RANDOM
+printf '{"error": "bad token %s"}' "$TOKEN" >"$T/echo" # a provider that echoes the token back
 P503=$(freeport $((HTTP_PORT + 1)))
-/usr/bin/python3 tests/tools/http_receiver.py --port "$P503" --log "$T/h503.log" --status 503 &
+/usr/bin/python3 tests/tools/http_receiver.py --port "$P503" --log "$T/h503.log" --status 503 --reply-file "$T/echo" &
 H503=$!
 P404=$(freeport $((P503 + 1)))
 /usr/bin/python3 tests/tools/http_receiver.py --port "$P404" --log "$T/h404.log" --status 404 &
@@ -54,10 +56,10 @@ PO
 msgfmt -o "$T/locale/ar/LC_MESSAGES/wisp.mo" "$T/ar.po"
 export WISP_LOCALEDIR=$T/locale
 mkdir -p "$XDG_CONFIG_HOME/wisp"
-echo '{"shop": {"name": "Net Corner", "language": "ar"}, "notify": {"summary_hour": 0}}' \
+echo '{"shop": {"name": "Net Corner", "language": "ar"}, "notify": {"summary_hour": 0},
+       "webhooks": {"backoff": "1s", "max_wait": "2s", "attempts": 3}}' \
     >"$XDG_CONFIG_HOME/wisp/config.json"
 
-TOKEN=tok-$RANDOM$RANDOM$RANDOM
 printf '%s\n' "$TOKEN" >"$T/token"
 chmod 600 "$T/token"
 w db migrate
@@ -198,7 +200,8 @@ sleep 2
 t_eq "one daily summary across a restart" 1 "$(sql "SELECT count(*) FROM notify_messages WHERE kind = 'sales.daily'")"
 
 # A 4xx is final, a 5xx retried on the schedule, then resent by an admin.
-w notify channel add down --kind http --spec "{\"url\": \"http://127.0.0.1:$P503/\", \"body\": \"{\\\"t\\\": \\\"{text}\\\"}\"}"
+w notify channel add down --kind http --spec "{\"url\": \"http://127.0.0.1:$P503/\", \"body\": \"{\\\"t\\\": \\\"{text}\\\"}\",
+  \"headers\": {\"Authorization\": \"Bearer {token}\"}, \"token_file\": \"$T/token\"}"
 w notify channel add gone --kind http --spec "{\"url\": \"http://127.0.0.1:$P404/\", \"body\": \"{\\\"t\\\": \\\"{text}\\\"}\"}"
 w notify channel add m550 --kind smtp --spec "{\"url\": \"smtp://127.0.0.1:$S550\", \"from\": \"shop@example.com\"}"
 w notify channel add m451 --kind smtp --spec "{\"url\": \"smtp://127.0.0.1:$S451\", \"from\": \"shop@example.com\"}"
@@ -240,6 +243,25 @@ t_eq "resent: tried again" 2 "$(sql "SELECT count(*) FROM notify_attempts WHERE 
 t_eq "resend is audited" 1 "$(sql "SELECT count(*) FROM audit WHERE action = 'notify.resend'")"
 w notify resend "$(sql "SELECT min(id) FROM notify_messages WHERE state = 'sent'")"
 t_eq "resending a message that is not failed: refused" 1 "$RC"
+
+# The 503 on the webhooks' schedule (webhooks.backoff 1s, max_wait 2s,
+# attempts 3): tries 1 s then 2 s apart (the worker looks at least once a
+# second), then given up.
+down="SELECT m.id FROM notify_messages m JOIN notify_channels c ON c.id = m.channel_id WHERE c.name = 'down'"
+for _ in $(seq 100); do
+    [ "$(sql "SELECT state FROM notify_messages WHERE id = ($down)")" = failed ] && break
+    sleep 0.1
+done
+t_eq "503: given up after webhooks.attempts (3) tries" "failed|3" \
+    "$(sql "SELECT state || '|' || attempts FROM notify_messages WHERE id = ($down)")"
+t_eq "503: the tries 1 s, then 2 s apart" "t t" \
+    "$(sql "SELECT string_agg(CASE WHEN n = 2 THEN gap >= 1 AND gap < 2.5 ELSE gap >= 2 AND gap < 3.5 END::text, ' ' ORDER BY n)
+            FROM (SELECT row_number() OVER (ORDER BY id) AS n,
+                         extract(epoch FROM at - lag(at) OVER (ORDER BY id)) AS gap
+                    FROM notify_attempts WHERE message_id = ($down)) x WHERE n > 1" | sed 's/true/t/g')"
+t_contains "a reply that echoes the token is recorded without it" '"bad token ****"' \
+    "$(sql "SELECT reply FROM notify_attempts WHERE message_id = ($down) LIMIT 1")"
+t_eq "... in no attempt" 0 "$(sql "SELECT count(*) FROM notify_attempts a WHERE a::text LIKE '%$TOKEN%'")"
 
 kill -TERM "$W"; wait "$W"; W=
 
