@@ -124,6 +124,9 @@ t_fail "... nor read a channel's config" 1 env PGPASSWORD=cash-pw psql -XAtq -v 
     -U nt_cash -c "SELECT config FROM notify_channels"
 w_as nt_cash cash-pw notify messages
 t_eq "a cashier lists messages" 0 "$RC"
+w_as nt_cash cash-pw notify channel list --json
+t_eq "a cashier lists channels ..." "mail,sms,tg" "$(jq -r 'map(.name) | join(",")' <<<"$OUT")"
+t_eq "... without their config" "null" "$(jq -c 'map(.config) | unique | .[0]' <<<"$OUT")"
 
 # The events: an order from stock (completed), a router down with hostile
 # text, stock running low, a failed order.
