@@ -4,7 +4,8 @@
 # email (tests/tools/smtp_receiver.py) and by an SMS-like HTTP channel
 # (tests/tools/http_receiver.py), one order at a time with one worker
 # running (--interval 10: the message must not wait for a tick); median
-# over RUNS orders. Target: under 2 s. Completion is the order's
+# over RUNS orders: plan orders from stock, then provider orders completed by
+# the provider simulator (tests/sim/provider.py, product "instant"). Target: under 2 s. Completion is the order's
 # completed_at (its transaction's start, so the figure errs high), arrival
 # the receiver's wall clock. Then messages per second: EVENTS owner alerts
 # written in one transaction, until the receiver has them all.
@@ -22,11 +23,18 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
 sp=$(freeport 19400)
 hp=$(freeport 19700)
+pp=$(freeport 19900)
+/usr/bin/python3 tests/sim/provider.py "$pp" "" &
+pids+=($!)
+export XDG_CONFIG_HOME=$dir/config
+mkdir -p "$XDG_CONFIG_HOME/wisp"
+echo "{\"providers\": {\"sim\": {\"url\": \"http://127.0.0.1:$pp/\", \"http_timeout_s\": 2}}}" \
+    >"$XDG_CONFIG_HOME/wisp/config.json"
 /usr/bin/python3 tests/tools/smtp_receiver.py --port "$sp" --log "$dir/mail.log" --seconds 1800 &
 pids+=($!)
 /usr/bin/python3 tests/tools/http_receiver.py --port "$hp" --log "$dir/http.log" &
 pids+=($!)
-for p in "$sp" "$hp"; do
+for p in "$sp" "$hp" "$pp"; do
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
 done
 touch "$dir/mail.log" "$dir/http.log"
@@ -49,18 +57,31 @@ wait_lines() {
 }
 : >"$dir/lat_mail"
 : >"$dir/lat_sms"
-for i in $(seq "$RUNS"); do
-    "$WISP" order add --product nb --customer "c$i@example.com" >/dev/null
-    wait_lines "$dir/mail.log" "$i"
-    wait_lines "$dir/http.log" "$i"
-    done_at=$(psql -XAtq -c "SELECT extract(epoch FROM completed_at) FROM orders WHERE customer = 'c$i@example.com'")
+sent=0
+# one_order KIND ADD-ARGS...: an order, then the latencies of its two messages
+one_order() {
+    local c=$1
+    shift
+    "$WISP" order add --customer "$c" "$@" >/dev/null
+    sent=$((sent + 1))
+    wait_lines "$dir/mail.log" "$sent"
+    wait_lines "$dir/http.log" "$sent"
+    done_at=$(psql -XAtq -c "SELECT extract(epoch FROM completed_at) FROM orders WHERE customer = '$c'")
     echo "$(tail -1 "$dir/mail.log" | jq .t) - $done_at" | bc -l >>"$dir/lat_mail"
     echo "$(tail -1 "$dir/http.log" | jq .t) - $done_at" | bc -l >>"$dir/lat_sms"
-done
-printf 'bench: order completed to the customer'"'"'s email at the receiver: median %.3f s over %d orders (target < 2 s)\n' \
-    "$(median <"$dir/lat_mail")" "$RUNS"
-printf 'bench: order completed to the customer'"'"'s SMS (HTTP) at the receiver: median %.3f s over %d orders (target < 2 s)\n' \
-    "$(median <"$dir/lat_sms")" "$RUNS"
+}
+report() {
+    printf 'bench: %s completed to the customer'"'"'s email at the receiver: median %.3f s over %d orders (target < 2 s)\n' \
+        "$1" "$(median <"$dir/lat_mail")" "$RUNS"
+    printf 'bench: %s completed to the customer'"'"'s SMS (HTTP) at the receiver: median %.3f s over %d orders (target < 2 s)\n' \
+        "$1" "$(median <"$dir/lat_sms")" "$RUNS"
+    : >"$dir/lat_mail"
+    : >"$dir/lat_sms"
+}
+for i in $(seq "$RUNS"); do one_order "c$i@example.com" --product nb; done
+report "plan order"
+for i in $(seq "$RUNS"); do one_order "p$i@example.com" --product instant --provider sim; done
+report "provider order"
 
 "$WISP" notify rule add --event stock.low --channel sms --to 424242 >/dev/null
 before=$(wc -l <"$dir/http.log")
