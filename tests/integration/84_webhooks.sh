@@ -318,8 +318,14 @@ t_contains "psql: an admin may not claim them either" "permission denied" \
 t_contains "psql: a cashier may not mark a delivery delivered" "permission denied" \
     "$(as wh_cash cash-pw "UPDATE webhook_deliveries SET state = 'delivered'")"
 
-# --- secrets nowhere ----------------------------------------------------------------------------
+# --- no worker delivering: doctor says so ------------------------------------------------------
 kill -TERM "$WPID" && wait "$WPID" 2>/dev/null
+emit router.down '{"router": "r9"}'
+sql "UPDATE webhook_deliveries SET next_at = now() - interval '6 minutes' WHERE state = 'pending'" >/dev/null
+w doctor
+t_match "doctor: deliveries nobody takes" "fail +webhook $HB .* 1 deliveries due for more than 5 minutes and not sent: is a worker running as a wisp_worker role" "$OUT"
+
+# --- secrets nowhere ----------------------------------------------------------------------------
 everything="$(cat "$T/worker.log")
 $list_out
 $deliveries_out
