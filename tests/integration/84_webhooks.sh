@@ -340,3 +340,4 @@ for s in "$SA" "$SB" "$SC" "$SE" "$SF"; do
     t_not_contains "no secret in records, logs, lists or requests (${s:0:6}...)" "$s" "$everything"
 done
 t_contains "the worker logged what it gave up" "given up after 1 tries: HTTP 400" "$(cat "$T/worker.log")"
+t_not_contains "the worker's threads are sanitizer clean (asan pass)" "Sanitizer" "$(cat "$T/worker.log")"
