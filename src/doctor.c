@@ -386,8 +386,9 @@ check_backup(json_t *list, const struct config *cfg)
     free(dir);
 }
 
-/* Webhooks: one line each that is disabled or failing (deliveries to be
- * tried again, or given up since its last success), else one line. */
+/* Webhooks: one line each that is disabled, not served (deliveries due
+ * for minutes that no worker took) or failing (deliveries to be tried
+ * again, or given up since its last success), else one line. */
 static void
 check_webhooks(json_t *list, struct db *db)
 {
@@ -407,6 +408,7 @@ check_webhooks(json_t *list, struct db *db)
         const char *url = json_string_value(json_object_get(h, "url"));
         json_int_t retrying = json_integer_value(json_object_get(h, "retrying"));
         json_int_t failures = json_integer_value(json_object_get(h, "failures"));
+        json_int_t overdue = json_integer_value(json_object_get(h, "overdue"));
 
         snprintf(check, sizeof check, "webhook %d", id);
         if (str_eq(json_string_value(json_object_get(h, "status")), "disabled")) {
@@ -414,6 +416,12 @@ check_webhooks(json_t *list, struct db *db)
 
             add(list, check, "fail", "%s is disabled: %s (`wisp webhook enable %d`)", url,
                 why ? why : "", id);
+            bad++;
+        } else if (overdue > 0) {
+            add(list, check, "fail",
+                "%s: %lld deliveries due for more than 5 minutes and not sent: is a worker "
+                "running as a wisp_worker role?",
+                url, (long long)overdue);
             bad++;
         } else if (retrying > 0 || failures > 0) {
             add(list, check, "fail",

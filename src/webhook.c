@@ -25,6 +25,7 @@
 
 #include "wisp/i18n.h"
 #include "wisp/quote.h"
+#include "wisp/ssh.h"
 #include "wisp/util.h"
 #include "wisp/webhook.h"
 
@@ -265,7 +266,7 @@ webhook_list(struct db *db, struct werr *e)
 {
     return db_json_rowsv(db, e,
                          "SELECT id, url, events, status, disabled_reason, failures, waiting,"
-                         " retrying, dead, last_delivered, created_at, created_by"
+                         " retrying, dead, overdue, last_delivered, created_at, created_by"
                          " FROM webhook_list ORDER BY id",
                          0);
 }
@@ -365,15 +366,6 @@ struct send {
     int ms;
 };
 
-static long long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t
 keep_start(char *data, size_t size, size_t n, void *arg)
 {
@@ -428,7 +420,7 @@ send_setup(struct send *s, const struct webhook_policy *p)
     curl_easy_setopt(s->h, CURLOPT_WRITEDATA, &s->reply);
     curl_easy_setopt(s->h, CURLOPT_ERRORBUFFER, s->errbuf);
     curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
-    s->t0 = now_ms();
+    s->t0 = ssh_now_ms();
 }
 
 /* Every occurrence of secret in text (malloc'd) made "****". */
@@ -473,6 +465,14 @@ excerpt(const struct sbuf *reply, const char *secret)
     return safe;
 }
 
+struct recorded_row {
+    char outcome[16];
+};
+static const struct db_field recorded_fields[] = {
+    DB_COL_AS(struct recorded_row, outcome, "wisp_webhook_record", DB_BUF),
+};
+static const struct db_map recorded_map = DB_MAP(struct recorded_row, recorded_fields);
+
 /* Record one try; log what was given up or disabled. */
 static int
 record(struct db *db, const struct webhook_policy *p, const char *owner, struct send *s,
@@ -481,9 +481,7 @@ record(struct db *db, const struct webhook_policy *p, const char *owner, struct 
     long code = 0;
     enum webhook_outcome o;
     char *err = NULL, *reply, *err_hidden, status[16], ms[16], next[24], after[16], id[24];
-    char result[16] = "";
-    struct db_field f[] = {{"wisp_webhook_record", DB_BUF, 0, sizeof result, 0}};
-    struct db_map m = {sizeof result, f, 1};
+    struct recorded_row result = {""};
     int rc;
 
     if (s->rc == CURLE_OK)
@@ -509,18 +507,18 @@ record(struct db *db, const struct webhook_policy *p, const char *owner, struct 
                                            s->row->attempts + 1));
     snprintf(after, sizeof after, "%d", p->disable_after);
     snprintf(id, sizeof id, "%lld", (long long)s->row->delivery_id);
-    rc = db_fetch1v(db, e, &m, result,
+    rc = db_fetch1v(db, e, &recorded_map, &result,
                     "SELECT wisp_webhook_record($1::bigint, $2, $3, $4::integer, $5::integer, $6,"
                     " $7, $8::bigint, $9::integer)",
                     9, id, owner, webhook_outcome_name(o), status, ms, err_hidden, reply, next,
                     after);
     if (rc >= 0 && log) {
-        if (str_eq(result, "disabled"))
+        if (str_eq(result.outcome, "disabled"))
             log_msg(log, WLOG_WARNING, "webhook %d disabled: delivery %lld %s (%s)",
                     s->row->webhook_id, (long long)s->row->delivery_id,
                     o == WH_GONE ? "answered 410 Gone" : "given up, too many in a row",
                     err_hidden ? err_hidden : "");
-        else if (str_eq(result, "dead"))
+        else if (str_eq(result.outcome, "dead"))
             log_msg(log, WLOG_WARNING, "webhook %d: delivery %lld given up after %d tries: %s",
                     s->row->webhook_id, (long long)s->row->delivery_id, s->row->attempts + 1,
                     err_hidden ? err_hidden : "");
@@ -593,7 +591,7 @@ webhook_deliver_round(struct db *db, const struct webhook_policy *p, const char 
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&d);
             d->rc = msg->data.result;
             d->done = true;
-            d->ms = (int)(now_ms() - d->t0);
+            d->ms = (int)(ssh_now_ms() - d->t0);
         }
         if (running)
             curl_multi_poll(m, NULL, 0, 100, NULL);
@@ -628,10 +626,10 @@ quit(const struct webhook_runner *r)
 static void
 nap(struct webhook_runner *r, struct db *db, int ms)
 {
-    long long until = now_ms() + ms;
+    long long until = ssh_now_ms() + ms;
 
     while (!quit(r)) {
-        long long left = until - now_ms();
+        long long left = until - ssh_now_ms();
 
         if (left <= 0)
             return;

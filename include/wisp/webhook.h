@@ -90,7 +90,8 @@ int webhook_remove(struct db *db, int id, struct werr *e);
 int webhook_redeliver(struct db *db, int64_t delivery, struct werr *e);
 
 /* The webhooks, without their secrets: id, url, events, status,
- * disabled_reason, failures, waiting, retrying, dead, last_delivered. */
+ * disabled_reason, failures, waiting, retrying, dead, overdue (due for 5
+ * minutes and not taken: no worker delivers), last_delivered. */
 json_t *webhook_list(struct db *db, struct werr *e);
 /* Deliveries, newest first: of one webhook (0: all), only the failed and
  * dead ones (failed_only), at most limit. Each: id, webhook_id, url,

@@ -159,22 +159,8 @@ CREATE TRIGGER routers_outbox AFTER UPDATE OF state ON routers FOR EACH ROW
     EXECUTE FUNCTION wisp_outbox_router();
 
 -- ---------------------------------------------------------------------------
--- Ownership, search_path, who may call what (the outbox).
-DO $own$
-DECLARE
-    f regprocedure;
-BEGIN
-    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
-             WHERE p.pronamespace = current_schema()::regnamespace
-               AND p.proname IN ('wisp_iso_utc', 'wisp_outbox_emit', 'wisp_outbox_voucher',
-                                 'wisp_outbox_stock', 'wisp_outbox_order', 'wisp_outbox_router') LOOP
-        EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
-        EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, current_schema());
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-    END LOOP;
-END
-$own$;
-
+-- Who may call what (the outbox); the functions are handed to wisp_owner at
+-- the end of this file, with the webhooks'.
 GRANT SELECT, INSERT ON outbox_events TO wisp_owner;
 GRANT USAGE ON SEQUENCE outbox_events_id_seq TO wisp_owner;
 GRANT SELECT ON plans, vouchers, orders, sessions, routers TO wisp_owner;
@@ -486,13 +472,17 @@ $$;
 
 -- ---- what people read -------------------------------------------------------------
 
--- The webhooks without their secrets.
+-- The webhooks without their secrets, with what waits for them.
 CREATE VIEW webhook_list AS
 SELECT w.id, w.url, array_to_string(w.events, ',') AS events, w.status, w.disabled_reason,
        w.disabled_at, w.failures,
        (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state IN ('pending', 'failed')) AS waiting,
        (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state = 'failed') AS retrying,
        (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state = 'dead') AS dead,
+       -- due for 5 minutes and nobody took them: no worker delivers
+       (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id
+           AND d.state IN ('pending', 'failed') AND d.next_at < now() - interval '5 minutes'
+           AND (d.lease_until IS NULL OR d.lease_until < now())) AS overdue,
        (SELECT max(d.delivered_at) FROM webhook_deliveries d WHERE d.webhook_id = w.id) AS last_delivered,
        w.created_at, w.created_by
   FROM webhooks w;
@@ -506,14 +496,17 @@ SELECT d.id, d.webhook_id, w.url, d.event_id, e.kind, d.state, d.attempts, d.las
   JOIN outbox_events e ON e.id = d.event_id;
 
 -- ---------------------------------------------------------------------------
--- Ownership, search_path, who may call what (webhooks).
+-- Ownership, search_path, who may call what (the outbox's functions and
+-- the webhooks').
 DO $own$
 DECLARE
     f regprocedure;
 BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
              WHERE p.pronamespace = current_schema()::regnamespace
-               AND p.proname IN ('wisp_outbox_kinds', 'wisp_webhook_fanout', 'wisp_webhook_lock',
+               AND p.proname IN ('wisp_iso_utc', 'wisp_outbox_emit', 'wisp_outbox_voucher',
+                                 'wisp_outbox_stock', 'wisp_outbox_order', 'wisp_outbox_router',
+                                 'wisp_outbox_kinds', 'wisp_webhook_fanout', 'wisp_webhook_lock',
                                  'wisp_webhook_add', 'wisp_webhook_set_active', 'wisp_webhook_remove',
                                  'wisp_webhook_redeliver', 'wisp_webhook_claim', 'wisp_webhook_next_ms',
                                  'wisp_webhook_record') LOOP

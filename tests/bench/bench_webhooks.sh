@@ -19,7 +19,15 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 now() { date +%s.%N; }
 dir=$(mktemp -d /tmp/wisp-bench-webhooks.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT INT TERM
+# the worker first (it says goodbye to PostgreSQL), then the receiver
+stop_all() {
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        kill "${pids[i]}" 2>/dev/null || true
+        wait "${pids[i]}" 2>/dev/null || true
+    done
+    rm -rf "$dir"
+}
+trap stop_all EXIT INT TERM
 /usr/bin/python3 tests/tools/http_receiver.py --port 0 --port-file "$dir/port" --log "$dir/recv.log" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done

@@ -318,8 +318,14 @@ t_contains "psql: an admin may not claim them either" "permission denied" \
 t_contains "psql: a cashier may not mark a delivery delivered" "permission denied" \
     "$(as wh_cash cash-pw "UPDATE webhook_deliveries SET state = 'delivered'")"
 
-# --- secrets nowhere ----------------------------------------------------------------------------
+# --- no worker delivering: doctor says so ------------------------------------------------------
 kill -TERM "$WPID" && wait "$WPID" 2>/dev/null
+emit router.down '{"router": "r9"}'
+sql "UPDATE webhook_deliveries SET next_at = now() - interval '6 minutes' WHERE state = 'pending'" >/dev/null
+w doctor
+t_match "doctor: deliveries nobody takes" "fail +webhook $HB .* 1 deliveries due for more than 5 minutes and not sent: is a worker running as a wisp_worker role" "$OUT"
+
+# --- secrets nowhere ----------------------------------------------------------------------------
 everything="$(cat "$T/worker.log")
 $list_out
 $deliveries_out
@@ -334,3 +340,4 @@ for s in "$SA" "$SB" "$SC" "$SE" "$SF"; do
     t_not_contains "no secret in records, logs, lists or requests (${s:0:6}...)" "$s" "$everything"
 done
 t_contains "the worker logged what it gave up" "given up after 1 tries: HTTP 400" "$(cat "$T/worker.log")"
+t_not_contains "the worker's threads are sanitizer clean (asan pass)" "Sanitizer" "$(cat "$T/worker.log")"
