@@ -110,13 +110,20 @@ notify_rule_add(struct db *db, const char *event, const char *channel, const cha
                : 0;
 }
 
-int
-notify_rule_remove(struct db *db, int64_t id, struct werr *e)
+/* A function of one id: "SELECT f($1::type)". */
+static int
+call_id(struct db *db, const char *sql, int64_t id, struct werr *e)
 {
     char s[24];
 
     snprintf(s, sizeof s, "%" PRId64, id);
-    return db_execv(db, e, "SELECT wisp_notify_rule_remove($1::integer)", 1, s);
+    return db_execv(db, e, sql, 1, s);
+}
+
+int
+notify_rule_remove(struct db *db, int64_t id, struct werr *e)
+{
+    return call_id(db, "SELECT wisp_notify_rule_remove($1::integer)", id, e);
 }
 
 json_t *
@@ -156,8 +163,5 @@ notify_failed_count(struct db *db, int64_t *n, struct werr *e)
 int
 notify_resend(struct db *db, int64_t id, struct werr *e)
 {
-    char s[24];
-
-    snprintf(s, sizeof s, "%" PRId64, id);
-    return db_execv(db, e, "SELECT wisp_notify_resend($1::bigint)", 1, s);
+    return call_id(db, "SELECT wisp_notify_resend($1::bigint)", id, e);
 }
