@@ -55,7 +55,7 @@ t_ok "one cycle over twenty routers that each take 2 s: about 2 s, not waves (${
     test "${ms:-99999}" -lt 3500
 most=$(sql "SELECT coalesce(max(n), 0) FROM conns")
 t_ok "the worker's database connections stay few (at most $most at once, never one per router)" \
-    test "$most" -ge 1 -a "$most" -le 10
+    test "$most" -ge 1 -a "$most" -le 12 # the 8 shared, main, provider, webhooks, notifier
 figure "one --once cycle, $N routers each hanging to the 2 s deadline: ${ms:-none} ms, at most $most connections"
 t_eq "all twenty marked down with the reason" "$N" \
     "$(sql "SELECT count(*) FROM routers WHERE state = 'down' AND last_error LIKE '%did not finish%'")"
