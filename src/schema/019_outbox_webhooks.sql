@@ -413,6 +413,7 @@ $$;
 --   dead       another 4xx, or the tries used up: given up; the webhook's
 --              failures go up, and p_disable_after of them disable it
 --   gone       410 Gone: given up, and the webhook disabled at once
+-- A webhook disabled here is audited (webhook.auto_disable, as the worker).
 -- The attempt is recorded whoever holds the lease now; the delivery changes
 -- only while p_owner still holds it (a lease that ran out is another's).
 -- Returns the outcome, 'disabled' when it disabled the webhook, 'lost'
@@ -455,7 +456,11 @@ BEGIN
         UPDATE webhooks SET status = 'disabled', failures = failures + 1, disabled_at = now(),
                disabled_reason = 'the receiver answered 410 Gone'
          WHERE id = d.webhook_id AND status = 'active';
-        RETURN CASE WHEN FOUND THEN 'disabled' ELSE p_outcome END;
+        IF FOUND THEN
+            PERFORM wisp_audit_write('webhook.auto_disable', jsonb_build_object('id', d.webhook_id,
+                'reason', 'the receiver answered 410 Gone', 'delivery', p_delivery));
+            RETURN 'disabled';
+        END IF;
     ELSIF p_outcome = 'dead' THEN
         UPDATE webhooks SET failures = failures + 1 WHERE id = d.webhook_id RETURNING failures INTO n;
         IF n >= p_disable_after THEN
@@ -463,7 +468,12 @@ BEGIN
                    disabled_reason = format('%s deliveries in a row given up (last: %s)', n,
                                             coalesce(left(p_error, 120), 'HTTP ' || p_http_status))
              WHERE id = d.webhook_id AND status = 'active';
-            RETURN CASE WHEN FOUND THEN 'disabled' ELSE p_outcome END;
+            IF FOUND THEN
+                PERFORM wisp_audit_write('webhook.auto_disable', jsonb_build_object('id', d.webhook_id,
+                    'reason', (SELECT disabled_reason FROM webhooks WHERE id = d.webhook_id),
+                    'delivery', p_delivery));
+                RETURN 'disabled';
+            END IF;
         END IF;
     END IF;
     RETURN p_outcome;
