@@ -310,8 +310,11 @@ BEGIN
         RAISE EXCEPTION 'only an admin may give a first due date more than a month ahead'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    INSERT INTO subscribers (username, password, name, phone, plan_id, due_on, framed_ip)
-        VALUES (p_user, p_password, p_name, nullif(p_phone, ''), pid, due, p_ip::inet)
+    -- the billing day: today's when the first due date is a month from it
+    -- (31 January: due 28 February, billed on the 31st), else the due date's
+    INSERT INTO subscribers (username, password, name, phone, plan_id, due_on, bill_day, framed_ip)
+        VALUES (p_user, p_password, p_name, nullif(p_phone, ''), pid, due,
+                extract(day FROM CASE WHEN p_due IS NULL THEN today ELSE due END), p_ip::inet)
         RETURNING id INTO sid;
     -- the password is never audited
     PERFORM wisp_audit_write('subscriber.add', jsonb_build_object('username', p_user,
