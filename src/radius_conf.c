@@ -3,7 +3,7 @@
  * include/wisp/radius_conf.h and docs/radius.md).
  *
  * The directory is self-contained, so it never touches Debian's
- * /etc/freeradius: radiusd.conf, mods-available/{sql,chap,pap,expr} linked
+ * /etc/freeradius: radiusd.conf, mods-available/{sql,chap,mschap,pap,expr} linked
  * from mods-enabled/, sites-available/wisp linked from sites-enabled/,
  * clients.conf, db.pass (the database password, libpq's password file), and
  * log/ and run/. The queries are wisp's own text; the
@@ -340,7 +340,7 @@ passfile_text(const struct radius_conf_opts *o, struct werr *e)
     return sb_steal(&sb);
 }
 
-/* The virtual server: authorize through the sql module (chap or pap set
+/* The virtual server: authorize through the sql module (chap, mschap or pap set
  * Auth-Type; wisp's check items give Cleartext-Password or Reject),
  * accounting keyed like the stock acct_unique policy, Message-Authenticator
  * in every answer (radius.md 4.2), and a Reject with nothing but its
@@ -373,6 +373,7 @@ site(const struct radius_conf_opts *o, struct werr *e)
     }
     sb_add(&sb, "authorize {\n"
                 "\tchap\n"
+                "\tmschap\n"
                 "\tsql\n"
                 "\tpap\n"
                 "}\n"
@@ -382,6 +383,9 @@ site(const struct radius_conf_opts *o, struct werr *e)
                 "\t}\n"
                 "\tAuth-Type CHAP {\n"
                 "\t\tchap\n"
+                "\t}\n"
+                "\tAuth-Type MS-CHAP {\n"
+                "\t\tmschap\n"
                 "\t}\n"
                 "}\n"
                 "preacct {\n"
@@ -472,6 +476,10 @@ radius_conf_write(struct db *db, const struct radius_conf_opts *o, size_t *nclie
 {
     static const char *const mods[][2] = {
         {"chap", "chap {\n}\n"},
+        /* MS-CHAPv2 (RouterOS's PPPoE server offers it first) from the
+         * Cleartext-Password the check items give: no ntlm_auth, no winbind */
+        {"mschap", "mschap {\n\tuse_mppe = yes\n\trequire_encryption = no\n"
+                   "\trequire_strong = no\n}\n"},
         {"pap", "pap {\n\tnormalise = yes\n}\n"},
         {"expr", "expr {\n}\n"},
     };

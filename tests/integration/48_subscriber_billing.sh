@@ -5,9 +5,9 @@
 # day stays at month ends (leap years, 30-day months); the data cap counts
 # the billing period that contains today, also when paid ahead; "unpaid" is
 # the shop's date, not the client session's; and through the real
-# FreeRADIUS: one PPPoE session per subscriber (Simultaneous-Use), and a
+# FreeRADIUS: one PPPoE session per subscriber (Simultaneous-Use), a
 # database password with a quote that works and is never in its debug
-# output.
+# output, and MS-CHAPv2 logins (tests/tools/mschapv2.py as the peer).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/radius.sh"
 chmod 755 "$T"
@@ -177,4 +177,19 @@ rad auth "$AUTH" 'User-Name = "alice"' 'User-Password = "alice-pw-11"' "$(ppp AA
 t_eq "... the same device may log in again" 0 "$RADRC"
 rad auth "$AUTH" 'User-Name = "bob"' 'User-Password = "bob-pw-11"' "$(ppp AA:00:00:00:00:03)"
 t_eq "... another subscriber is not affected" 0 "$RADRC"
+
+# --- MS-CHAPv2 from the Cleartext-Password (RouterOS's PPPoE server offers it first) -----
+MSCHAP="$(dirname "$0")/../tools/mschapv2.py"
+t_eq "the MS-CHAPv2 peer passes RFC 1320's MD4 and RFC 2759's example vectors" ok "$(python3 "$MSCHAP" selftest)"
+mapfile -t MS < <(python3 "$MSCHAP" request bob bob-pw-11)
+rad auth "$AUTH" 'User-Name = "bob"' "${MS[0]}" "${MS[1]}" "$(ppp AA:00:00:00:00:03)"
+t_eq "MS-CHAPv2 with the right password: accepted" 0 "$RADRC"
+t_eq "... MS-CHAP2-Success: the ident and the authenticator response only the password gives" \
+    "0x01$(printf '%s' "${MS[2]#\# }" | od -An -tx1 | tr -d ' \n')" "$(radius_reply_attr MS-CHAP2-Success)"
+t_contains "... and the MPPE keys for the PPP link" "MS-MPPE-Recv-Key MS-MPPE-Send-Key" "$(radius_reply_names)"
+t_eq "... with the plan's limits" "5M/10M" "$(radius_reply_attr Mikrotik-Rate-Limit)"
+mapfile -t MS < <(python3 "$MSCHAP" request bob wrong-pw-11)
+rad auth "$AUTH" 'User-Name = "bob"' "${MS[0]}" "${MS[1]}" "$(ppp AA:00:00:00:00:03)"
+t_eq "MS-CHAPv2 with a wrong password: rejected" 1 "$RADRC"
+t_eq "... with no success attribute" "" "$(radius_reply_attr MS-CHAP2-Success)"
 radius_stop
