@@ -169,61 +169,44 @@ $$;
 
 -- Check items of a subscriber: Cleartext-Password and Simultaneous-Use
 -- := 1 (a second PPPoE session is refused), or Auth-Type := Reject. Else
--- the voucher's.
+-- (no row: a subscriber always has one) the voucher's.
 CREATE OR REPLACE FUNCTION wisp_radius_check(p_user text, p_mac text)
 RETURNS TABLE (id integer, username text, attribute text, value text, op text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v record;
 BEGIN
     PERFORM wisp_require('wisp_radius');
-    SELECT * INTO v FROM wisp_subscriber_state(p_user);
+    RETURN QUERY SELECT r.id, p_user, r.attribute, r.value, ':='
+      FROM wisp_subscriber_state(p_user) AS v,
+           LATERAL (VALUES (1, 'Auth-Type', 'Reject'), (1, 'Cleartext-Password', v.password),
+                           (2, 'Simultaneous-Use', '1')) AS r (id, attribute, value)
+     WHERE (r.attribute = 'Auth-Type') = (v.refusal IS NOT NULL) ORDER BY r.id;
     IF NOT FOUND THEN
         RETURN QUERY SELECT * FROM wisp_radius_voucher_check(p_user, p_mac);
-        RETURN;
     END IF;
-    username := p_user;
-    op := ':=';
-    IF v.refusal IS NOT NULL THEN
-        id := 1; attribute := 'Auth-Type'; value := 'Reject';
-        RETURN NEXT;
-        RETURN;
-    END IF;
-    id := 1; attribute := 'Cleartext-Password'; value := v.password;
-    RETURN NEXT;
-    id := 2; attribute := 'Simultaneous-Use'; value := '1';
-    RETURN NEXT;
 END
 $$;
 
 -- Reply items of a subscriber: the shared limit rows (no Session-Timeout:
--- a month is no session; no Idle-Timeout), then Framed-IP-Address or
--- Framed-Pool. Else the voucher's.
+-- a month is no session; no Idle-Timeout), then Framed-IP-Address or else
+-- Framed-Pool. Else the voucher's (a subscriber without any of them finds
+-- no voucher of its name: the names are one name space).
 CREATE OR REPLACE FUNCTION wisp_radius_reply(p_user text, p_mac text, p_interim integer, p_idle integer)
 RETURNS TABLE (id integer, username text, attribute text, value text, op text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v record;
 BEGIN
     PERFORM wisp_require('wisp_radius');
-    SELECT * INTO v FROM wisp_subscriber_state(p_user);
+    RETURN QUERY SELECT l.* FROM wisp_subscriber_state(p_user) AS v,
+        LATERAL (SELECT * FROM wisp_radius_limit_rows(p_user, v.refusal, v.rate_limit, NULL,
+                                                      v.bytes_left, p_interim, 0, v.profile)
+                 UNION ALL
+                 SELECT r.id, p_user, r.attribute, r.value, ':='
+                   FROM (VALUES (8, 'Framed-IP-Address', v.framed_ip),
+                                (9, 'Framed-Pool', CASE WHEN v.framed_ip IS NULL THEN v.pool END))
+                        AS r (id, attribute, value)
+                  WHERE v.refusal IS NULL AND r.value IS NOT NULL) AS l
+     ORDER BY l.id;
     IF NOT FOUND THEN
         RETURN QUERY SELECT * FROM wisp_radius_voucher_reply(p_user, p_mac, p_interim, p_idle);
-        RETURN;
-    END IF;
-    RETURN QUERY SELECT * FROM wisp_radius_limit_rows(p_user, v.refusal, v.rate_limit, NULL,
-        v.bytes_left, p_interim, 0, v.profile);
-    IF v.refusal IS NOT NULL THEN
-        RETURN;
-    END IF;
-    username := p_user;
-    op := ':=';
-    IF v.framed_ip IS NOT NULL THEN
-        id := 8; attribute := 'Framed-IP-Address'; value := v.framed_ip;
-        RETURN NEXT;
-    ELSIF v.pool IS NOT NULL THEN
-        id := 9; attribute := 'Framed-Pool'; value := v.pool;
-        RETURN NEXT;
     END IF;
 END
 $$;
