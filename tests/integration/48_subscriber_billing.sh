@@ -13,14 +13,19 @@
 chmod 755 "$T"
 trap radius_stop EXIT
 
+# a database of 016 with subscribers, upgraded: each keeps its due date's day
+w db migrate --to 16
+sql "SELECT wisp_subplan_add('home', 20, '5M/10M', 10737418240, 'reject', NULL, 3, NULL, NULL);
+     SELECT wisp_subscriber_add('alice', 'alice-pw-11', 'alice', NULL, 'home', NULL, NULL)" >/dev/null
 w db migrate
+t_eq "migrated to 017" 0 "$RC"
+t_eq "... an existing subscriber's billing day is its due date's day" t \
+    "$(sql "SELECT bill_day = extract(day FROM due_on) FROM subscribers WHERE username = 'alice'")"
 mkrole op1 op1pw wisp_operator
-w subplan add home --price 20 --rate 5M/10M --data 10G
 w subplan add lite --price 10 --rate 10M/10M --grace 0
 add() { # USER PLAN [ARGS...]: added by the admin
     echo "$1-pw-11" | "$WISP" subscriber add "$1" --plan "$2" --name "$1" "${@:3}" --password-stdin >/dev/null 2>&1
 }
-add alice home
 add bob home
 t_eq "two subscribers" 2 "$(sql "SELECT count(*) FROM subscribers")"
 due() { sql "SELECT due_on FROM subscribers WHERE username = '$1'"; }
