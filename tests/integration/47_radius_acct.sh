@@ -188,6 +188,34 @@ t_eq "... the answering router's session closed" closed "$(srow k0000001 | cut -
 t_eq "... the silent ones failed: no answer, lease cleared" "5 5 0" \
     "$(sql "SELECT count(*), count(*) FILTER (WHERE result LIKE 'no answer%'), count(lease_until) FROM router_jobs j JOIN sessions s ON s.id = j.session_id WHERE s.username LIKE 'silent%'" | tr '|' ' ')"
 
+# the worker sends them on each tick; stopped, it waits for no router
+for i in 6 7 8; do
+    sql "INSERT INTO sessions (router_id, username, mac, acct_key, acct_session_id)
+         SELECT id, 'silent$i', '02:00:00:00:33:0$i', md5('silent$i'), 'silent$i' FROM routers WHERE name = 'nas3'" >/dev/null
+    sql "INSERT INTO router_jobs (router_id, kind, session_id, target)
+         SELECT router_id, 'kick', id, username FROM sessions WHERE username = 'silent$i'" >/dev/null
+done
+seen=$(grep -c '"code": 40' "$T/silent.log")
+setsid "$WISP" worker --interval 30 >"$T/worker.log" 2>&1 &
+WPID=$!
+NAS_PIDS+=($WPID)
+for _ in $(seq 100); do
+    [ "$(grep -c '"code": 40' "$T/silent.log")" -gt "$seen" ] && break
+    sleep 0.1
+done
+t_ok "the worker sends the queued kicks" test "$(grep -c '"code": 40' "$T/silent.log")" -gt "$seen"
+t_eq "... claimed with a lease" 3 "$(sql "SELECT count(lease_until) FROM router_jobs WHERE state = 'queued'")"
+sleep 0.3
+start=$(date +%s%N)
+kill -TERM "$WPID"
+wait "$WPID"
+wrc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+t_eq "... stops cleanly" 0 "$wrc"
+t_ok "... at once, not after its kicks' 2 s ($ms ms)" test "$ms" -lt 1500
+t_eq "... and puts the kicks it was waiting on back in the queue" "3 0" \
+    "$(sql "SELECT count(*), count(lease_until) FROM router_jobs WHERE state = 'queued'" | tr '|' ' ')"
+
 # --- counters after Accounting-On (finding 6) ------------------------------------
 V=${O[4]}
 acct "$V" r0000001 02:00:00:00:06:03 'Acct-Status-Type = Start'
