@@ -73,6 +73,26 @@ BEGIN
 END
 $$;
 
+-- 014's MAC normaliser, the same answers cheaper: every Access- and
+-- Accounting-Request runs it, and two regexp_replace calls were a tenth of
+-- a Start. The separators RouterOS's radius-mac-format uses are
+-- translated away; anything else takes 014's way.
+CREATE OR REPLACE FUNCTION wisp_radius_mac(p_mac text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    h text := translate(upper(coalesce(p_mac, '')), ':-. ', '');
+BEGIN
+    IF h !~ '^[0-9A-F]{12}$' THEN
+        h := upper(regexp_replace(coalesce(p_mac, ''), '[^0-9A-Fa-f]', '', 'g'));
+        IF h !~ '^[0-9A-F]{12}$' THEN
+            RETURN '';
+        END IF;
+    END IF;
+    RETURN substr(h, 1, 2) || ':' || substr(h, 3, 2) || ':' || substr(h, 5, 2) || ':'
+        || substr(h, 7, 2) || ':' || substr(h, 9, 2) || ':' || substr(h, 11, 2);
+END
+$$;
+
 -- What a voucher may still use (014's, with its sums in numeric: no
 -- stored counter can make it fail).
 CREATE OR REPLACE FUNCTION wisp_radius_voucher(p_user text, p_mac text)
@@ -161,6 +181,7 @@ DECLARE
     v_ip text := CASE WHEN p_ip ~ '^[0-9a-fA-F.:]{2,45}$' THEN p_ip END;
     v_nas_ip text := CASE WHEN p_nas_ip ~ '^[0-9a-fA-F.:]{2,45}$' THEN p_nas_ip END;
     vid bigint;
+    unused boolean;
     dt double precision;
     closing boolean;
 BEGIN
@@ -190,7 +211,8 @@ BEGIN
         s := NULL;
     END IF;
     IF s.id IS NULL THEN
-        SELECT v.id INTO vid FROM vouchers v WHERE v.code = p_user;
+        SELECT v.id, v.first_used_at IS NULL AND v.status IN ('new', 'sold')
+          INTO vid, unused FROM vouchers v WHERE v.code = p_user;
         INSERT INTO sessions (router_id, username, voucher_id, mac, ip, started_at, last_seen,
                               ended_at, uptime_s, bytes_in, bytes_out, delta_in, delta_out, state,
                               acct_key, acct_session_id, nas_ip)
@@ -198,7 +220,9 @@ BEGIN
                     CASE WHEN p_status = 'Stop' THEN now() END, up, bin, bout, bin, bout,
                     CASE WHEN p_status = 'Stop' THEN 'closed' ELSE 'active' END,
                     p_key, wisp_radius_unescape(p_session_id), v_nas_ip);
-        IF vid IS NOT NULL THEN
+        -- (only a voucher not used yet: the UPDATE's statement triggers
+        -- on vouchers run even when it changes no row)
+        IF unused THEN
             PERFORM wisp_voucher_first_use(p_user, up, v_mac);
         END IF;
         RETURN 1;
@@ -318,7 +342,7 @@ DECLARE
 BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
              WHERE p.pronamespace = current_schema()::regnamespace
-               AND p.proname IN ('wisp_radius_unescape', 'wisp_radius_voucher', 'wisp_radius_simul',
+               AND p.proname IN ('wisp_radius_unescape', 'wisp_radius_mac', 'wisp_radius_voucher', 'wisp_radius_simul',
                    'wisp_radius_acct', 'wisp_radius_kicks', 'wisp_radius_kick_done') LOOP
         EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, current_schema());
