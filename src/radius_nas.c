@@ -24,6 +24,24 @@ radius_client_set(struct db *db, const char *router, const char *secret, int coa
                     port);
 }
 
+int
+radius_role_set(struct db *db, const char *name, const char *password, bool *created,
+                struct werr *e)
+{
+    /* the SCRAM verifier, made here: the password itself never leaves */
+    char *v = PQencryptPasswordConn(db->conn, password, name, "scram-sha-256");
+    int64_t made = 0;
+    int rc;
+
+    if (v == NULL)
+        return werr_set(e, WISP_ERUNTIME, "cannot hash the password: %s", PQerrorMessage(db->conn));
+    rc = db_i64v(db, e, &made, "SELECT wisp_radius_role_set($1, $2)::int", 2, name, v);
+    explicit_bzero(v, strlen(v));
+    PQfreemem(v);
+    *created = rc > 0 && made == 1;
+    return rc < 0 ? -1 : 0;
+}
+
 static const struct db_field client_fields[] = {
     DB_COL(struct radius_client, name, DB_BUF),
     DB_COL(struct radius_client, host, DB_BUF),

@@ -8,6 +8,7 @@
 #define WISP_RADIUS_NAS_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "wisp/db.h"
@@ -25,6 +26,13 @@ struct radius_client {
  * without the secret). */
 int radius_client_set(struct db *db, const char *router, const char *secret, int coa_port,
                       struct werr *e);
+
+/* Make name the login role FreeRADIUS connects as (LOGIN, IN ROLE
+ * wisp_radius), or change its password when it is one already (admin;
+ * audited without the password, which only reaches the server as a SCRAM
+ * verifier). *created says which. */
+int radius_role_set(struct db *db, const char *name, const char *password, bool *created,
+                    struct werr *e);
 
 /* Every RADIUS client, by name (admin or worker: they read secrets). Free
  * with radius_clients_free. */

@@ -335,6 +335,55 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
+-- The login role FreeRADIUS connects as (`wisp radius role NAME`, admins):
+-- made LOGIN IN ROLE wisp_radius with the password's SCRAM verifier (made
+-- by the client: the password never reaches the server or a log), or its
+-- password changed when it is already such a role. Owned by the
+-- migration's owner (CREATEROLE), like wisp_operator_add.
+CREATE FUNCTION wisp_radius_role_set(p_name text, p_verifier text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    made boolean;
+BEGIN
+    PERFORM wisp_require('wisp_admin');
+    IF p_name IS NULL OR p_name !~ '^[a-z_][a-z0-9_.-]{0,62}$' THEN
+        RAISE EXCEPTION 'a RADIUS role name is lower-case letters, digits, _ . - (%)', p_name
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF p_verifier IS NULL OR p_verifier !~ '^SCRAM-SHA-256\$' THEN
+        RAISE EXCEPTION 'the password must arrive as a SCRAM-SHA-256 verifier'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT x.rolcanlogin, x.rolsuper,
+           pg_has_role(x.oid, 'wisp_radius', 'MEMBER') AS radius,
+           EXISTS (SELECT FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                    WHERE m.member = x.oid AND g.rolname <> 'wisp_radius') AS other
+      INTO r FROM pg_roles x WHERE x.rolname = p_name;
+    made := NOT FOUND;
+    IF made THEN
+        EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE wisp_radius', p_name, p_verifier);
+    ELSIF r.rolcanlogin AND NOT r.rolsuper AND r.radius AND NOT r.other THEN
+        EXECUTE format('ALTER ROLE %I PASSWORD %L', p_name, p_verifier);
+    ELSE
+        RAISE EXCEPTION 'a PostgreSQL role named "%" exists and is not a RADIUS login', p_name
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    PERFORM wisp_audit_write('radius.role', jsonb_build_object('name', p_name, 'created', made));
+    RETURN made;
+END
+$$;
+DO $path$
+BEGIN
+    EXECUTE format('ALTER FUNCTION wisp_radius_role_set(text, text) SET search_path = pg_catalog, %I, pg_temp',
+                   current_schema());
+END
+$path$;
+REVOKE ALL ON FUNCTION wisp_radius_role_set(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wisp_radius_role_set(text, text) TO wisp_admin;
+
+-- ---------------------------------------------------------------------------
 -- Ownership, search_path, who may call what.
 DO $own$
 DECLARE

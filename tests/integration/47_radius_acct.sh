@@ -6,8 +6,9 @@
 # Calling-Station-Id and for subscribers; counters after a kick or an
 # Accounting-On still counted; an Acct-Session-Id with ' \ = kept and sent
 # back as the router wrote it; kicks claimed by lease and sent at once (a
-# silent router delays no other); one router's packets cannot touch
-# another router's session.
+# silent router delays no other, the worker's stop ends them); one
+# router's packets cannot touch another router's session; `wisp radius
+# role` makes FreeRADIUS's login role.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/radius.sh"
 chmod 755 "$T"
@@ -46,7 +47,30 @@ mapfile -t D < <(sql "SELECT code FROM vouchers v JOIN plans p ON p.id = v.plan_
 ONE=$(sql "SELECT code FROM vouchers v JOIN plans p ON p.id = v.plan_id WHERE p.name = 'one'")
 w subplan add home --price 20 --rate 5M/10M --data 50G
 echo 'carol-pw1' | "$WISP" subscriber add carol --plan home --name Carol --password-stdin >/dev/null
-mkrole fr_acct 'fr-Pw-3' wisp_radius
+# FreeRADIUS's login role, made by wisp (the password never printed)
+sql "DROP ROLE IF EXISTS fr_acct" >/dev/null
+printf '%s\n' 'first-Pw-0' >"$T/db0.secret"
+chmod 600 "$T/db0.secret"
+w radius role fr_acct --secret-file "$T/db0.secret" --json
+t_eq "radius role makes FreeRADIUS's role" "0 true" "$RC $(jq -r .created <<<"$OUT")"
+t_eq "... a login in wisp_radius only" "t|wisp_radius" \
+    "$(sql "SELECT r.rolcanlogin, string_agg(g.rolname, ',') FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid WHERE r.rolname = 'fr_acct' GROUP BY 1")"
+w radius role fr_acct --password-stdin <<<'fr-Pw-3'
+t_eq "... run again: its password changed" 0 "$RC"
+t_contains "... says so" "password of FreeRADIUS's role fr_acct changed" "$OUT"
+t_not_contains "... printing no password" "fr-Pw-3" "$OUT$ERR"
+t_eq "... audited without it" "2 0" \
+    "$(sql "SELECT count(*), count(*) FILTER (WHERE details::text LIKE '%Pw%' OR details::text LIKE '%SCRAM%') FROM audit WHERE action = 'radius.role'" | tr '|' ' ')"
+t_eq "... which logs in" 1 "$(PGPASSWORD='fr-Pw-3' psql -XAtq -U fr_acct -c 'SELECT 1' 2>&1)"
+mkrole op_acct op-pw wisp_operator
+w radius role op_acct --password-stdin <<<'taken-Pw-1'
+t_eq "an operator's role is not made a RADIUS login" 1 "$RC"
+t_contains "... saying why" "not a RADIUS login" "$ERR"
+t_eq "... its password unchanged" 1 "$(PGPASSWORD=op-pw psql -XAtq -U op_acct -c 'SELECT 1' 2>&1)"
+w_as op_acct op-pw radius role fr_other --password-stdin <<<'other-Pw-1'
+t_eq "an operator cannot make one" "1 0" "$RC $(sql "SELECT count(*) FROM pg_roles WHERE rolname = 'fr_other'")"
+w radius role 'Bad"Name' --password-stdin <<<'other-Pw-1'
+t_eq "a bad role name is refused" 1 "$RC"
 w radius config --dir "$T/raddb" --db-user fr_acct --secret-file "$T/db.secret" --listen "127.0.0.1:$AUTH"
 t_eq "radius config" 0 "$RC"
 radius_start "$T/raddb" "$T/radiusd.log" debug || _fail "freeradius runs" "$(tail -n 5 "$T/radiusd.log")"
