@@ -183,3 +183,9 @@ radius_kick_due(struct db *db, int timeout_ms, int tries, int *sent, int *failed
 
     return radius_kick_send(db, &o, sent, failed, e);
 }
+
+int
+radius_rollup(struct db *db, struct werr *e)
+{
+    return db_execv(db, e, "SELECT wisp_radius_rollup()", 0);
+}

@@ -221,6 +221,10 @@ kicker_main(void *arg)
     else if (sent || failed)
         log_msg(&w->log, WLOG_NOTICE,
                 "radius kicks: %d sessions disconnected, %d refused or unanswered", sent, failed);
+    /* RADIUS routers' traffic into the 5-minute history, as their SSH
+     * import would write it (they have none) */
+    if (db && radius_rollup(db, &e) < 0)
+        log_msg(&w->log, WLOG_ERR, "radius history: %s", e.msg);
     if (db)
         dbpool_put(w->pool, db);
     atomic_store(&w->kicking, false);

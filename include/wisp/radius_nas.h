@@ -56,6 +56,11 @@ struct radius_kick_opts {
 int radius_kick_send(struct db *db, const struct radius_kick_opts *o, int *sent, int *failed,
                      struct werr *e);
 
+/* One sample of every RADIUS router into the 5-minute history
+ * (metric_rollups): its open RADIUS sessions, their rates, and the bytes
+ * accounting recorded since the last sample (worker or admin). */
+int radius_rollup(struct db *db, struct werr *e);
+
 /* radius_kick_send of up to 1000 kicks, without a stop flag. */
 int radius_kick_due(struct db *db, int timeout_ms, int tries, int *sent, int *failed,
                     struct werr *e);

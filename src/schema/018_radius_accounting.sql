@@ -24,6 +24,8 @@
 --   * Simultaneous-Use counts a subscriber's open sessions by
 --     subscriber_id, and without a usable Calling-Station-Id every open
 --     session of the user (the asking device cannot be told apart).
+--   * RADIUS routers' traffic reaches the 5-minute history
+--     (wisp_radius_rollup, each worker tick), as SSH-polled routers' does.
 --   * Kicks are claimed with a lease in a statement of their own
 --     (wisp_radius_kicks(limit, lease)), sent outside any transaction, and
 --     recorded after; a worker stopping puts back the ones it did not send.
@@ -45,6 +47,20 @@ UPDATE sessions SET bytes_in = least(bytes_in, 1125899906842624),
                     rate_out = least(rate_out, 1125899906842624)
  WHERE acct_key IS NOT NULL
    AND greatest(bytes_in, bytes_out, delta_in, delta_out, rate_in, rate_out) > 1125899906842624;
+
+-- RADIUS traffic into the 5-minute history (metric_rollups, 005): what of
+-- a session's counters a sample took already. Accounting raises
+-- rollup_due when counters grow; wisp_radius_rollup (the worker, each
+-- tick) takes the difference and lowers it. A flag, not a comparison of
+-- counters, in the index: an Interim-Update that finds it raised already
+-- changes no indexed column and stays a HOT update.
+ALTER TABLE sessions ADD COLUMN rolled_in bigint NOT NULL DEFAULT 0,
+                     ADD COLUMN rolled_out bigint NOT NULL DEFAULT 0,
+                     ADD COLUMN rollup_due boolean NOT NULL DEFAULT false;
+UPDATE sessions SET rolled_in = bytes_in, rolled_out = bytes_out
+ WHERE acct_key IS NOT NULL AND (bytes_in > 0 OR bytes_out > 0);
+CREATE INDEX sessions_rollup_due ON sessions (router_id) WHERE rollup_due;
+CREATE INDEX sessions_radius_open ON sessions (router_id) WHERE state = 'active' AND acct_key IS NOT NULL;
 
 -- A claimed kick: not handed out again until the lease runs out.
 ALTER TABLE router_jobs ADD COLUMN lease_until timestamptz;
@@ -215,11 +231,11 @@ BEGIN
           INTO vid, unused FROM vouchers v WHERE v.code = p_user;
         INSERT INTO sessions (router_id, username, voucher_id, mac, ip, started_at, last_seen,
                               ended_at, uptime_s, bytes_in, bytes_out, delta_in, delta_out, state,
-                              acct_key, acct_session_id, nas_ip)
+                              acct_key, acct_session_id, nas_ip, rollup_due)
             VALUES (rid, p_user, vid, v_mac, v_ip, now() - make_interval(secs => up), now(),
                     CASE WHEN p_status = 'Stop' THEN now() END, up, bin, bout, bin, bout,
                     CASE WHEN p_status = 'Stop' THEN 'closed' ELSE 'active' END,
-                    p_key, wisp_radius_unescape(p_session_id), v_nas_ip);
+                    p_key, wisp_radius_unescape(p_session_id), v_nas_ip, bin > 0 OR bout > 0);
         -- (only a voucher not used yet: the UPDATE's statement triggers
         -- on vouchers run even when it changes no row)
         IF unused THEN
@@ -239,6 +255,7 @@ BEGIN
         delta_out = greatest(bout - sessions.bytes_out, 0),
         rate_in = CASE WHEN s.state = 'active' THEN (greatest(bin - sessions.bytes_in, 0) * 8 / dt)::bigint ELSE 0 END,
         rate_out = CASE WHEN s.state = 'active' THEN (greatest(bout - sessions.bytes_out, 0) * 8 / dt)::bigint ELSE 0 END,
+        rollup_due = sessions.rollup_due OR bin > sessions.bytes_in OR bout > sessions.bytes_out,
         bytes_in = greatest(sessions.bytes_in, bin),
         bytes_out = greatest(sessions.bytes_out, bout),
         last_seen = now(),
@@ -335,6 +352,55 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
+-- One history sample of every RADIUS router (the worker, each tick, as its
+-- SSH import samples the others): its open RADIUS sessions, their rates,
+-- and the bytes its sessions moved since the last sample, late counters
+-- of closed sessions included. Rows accounting is writing at this moment
+-- are left for the next sample. Returns the routers sampled.
+CREATE FUNCTION wisp_radius_rollup()
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n integer;
+BEGIN
+    PERFORM wisp_require('wisp_worker', 'wisp_admin');
+    WITH due AS (
+        SELECT s.id, s.router_id, greatest(s.bytes_in - s.rolled_in, 0) AS di,
+               greatest(s.bytes_out - s.rolled_out, 0) AS dout
+          FROM sessions s WHERE s.rollup_due FOR UPDATE SKIP LOCKED),
+    taken AS (
+        UPDATE sessions s SET rolled_in = greatest(s.rolled_in, s.bytes_in),
+               rolled_out = greatest(s.rolled_out, s.bytes_out), rollup_due = false
+          FROM due WHERE s.id = due.id),
+    moved AS (
+        SELECT due.router_id, sum(due.di) AS bi, sum(due.dout) AS bo FROM due GROUP BY due.router_id),
+    open AS (
+        SELECT s.router_id, count(*) AS n, sum(s.rate_in) AS rx, sum(s.rate_out) AS tx
+          FROM sessions s JOIN router_radius rr ON rr.router_id = s.router_id
+         WHERE s.state = 'active' AND s.acct_key IS NOT NULL GROUP BY s.router_id)
+    INSERT INTO metric_rollups AS m (bucket, router_id, samples, sessions_sum, sessions_max,
+                                     rx_bps_sum, tx_bps_sum, bytes_in, bytes_out, last_at)
+    SELECT date_bin('5 minutes', now(), timestamptz 'epoch'), rr.router_id, 1,
+           coalesce(o.n, 0), least(coalesce(o.n, 0), 2147483647),
+           least(coalesce(o.rx, 0), 1125899906842624), least(coalesce(o.tx, 0), 1125899906842624),
+           least(coalesce(mv.bi, 0), 1125899906842624), least(coalesce(mv.bo, 0), 1125899906842624),
+           now()
+      FROM router_radius rr LEFT JOIN open o ON o.router_id = rr.router_id
+      LEFT JOIN moved mv ON mv.router_id = rr.router_id
+    ON CONFLICT (bucket, router_id) DO UPDATE SET samples = m.samples + 1,
+        sessions_sum = m.sessions_sum + EXCLUDED.sessions_sum,
+        sessions_max = greatest(m.sessions_max, EXCLUDED.sessions_max),
+        rx_bps_sum = m.rx_bps_sum + EXCLUDED.rx_bps_sum,
+        tx_bps_sum = m.tx_bps_sum + EXCLUDED.tx_bps_sum,
+        bytes_in = m.bytes_in + EXCLUDED.bytes_in, bytes_out = m.bytes_out + EXCLUDED.bytes_out,
+        last_at = EXCLUDED.last_at
+      WHERE m.last_at < EXCLUDED.last_at;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
+-- ---------------------------------------------------------------------------
 -- The login role FreeRADIUS connects as (`wisp radius role NAME`, admins):
 -- made LOGIN IN ROLE wisp_radius with the password's SCRAM verifier (made
 -- by the client: the password never reaches the server or a log), or its
@@ -392,7 +458,8 @@ BEGIN
     FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
              WHERE p.pronamespace = current_schema()::regnamespace
                AND p.proname IN ('wisp_radius_unescape', 'wisp_radius_mac', 'wisp_radius_voucher', 'wisp_radius_simul',
-                   'wisp_radius_acct', 'wisp_radius_kicks', 'wisp_radius_kick_done') LOOP
+                   'wisp_radius_acct', 'wisp_radius_kicks', 'wisp_radius_kick_done',
+                   'wisp_radius_rollup') LOOP
         EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, current_schema());
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
@@ -400,4 +467,6 @@ BEGIN
 END
 $own$;
 
-GRANT EXECUTE ON FUNCTION wisp_radius_kicks(integer, integer) TO wisp_worker, wisp_admin;
+GRANT EXECUTE ON FUNCTION wisp_radius_kicks(integer, integer), wisp_radius_rollup()
+    TO wisp_worker, wisp_admin;
+GRANT SELECT, INSERT, UPDATE ON metric_rollups TO wisp_owner;

@@ -8,7 +8,8 @@
 # back as the router wrote it; kicks claimed by lease and sent at once (a
 # silent router delays no other, the worker's stop ends them); one
 # router's packets cannot touch another router's session; `wisp radius
-# role` makes FreeRADIUS's login role.
+# role` makes FreeRADIUS's login role; the worker writes RADIUS routers'
+# traffic into the 5-minute history.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/radius.sh"
 chmod 755 "$T"
@@ -129,6 +130,21 @@ acct "$V" m0000002 02:00:00:00:05:01 'Acct-Status-Type = Interim-Update' 'Acct-S
 t_eq "... each counts its own" "active|30|1000|0;active|30|0|2000;" "$(srow m0000001)$(srow m0000002)"
 login "$V" 02:00:00:00:05:01
 t_eq "... and the data left is the plan's minus both (1G - 3000)" 1073738824 "$(radius_reply_attr Mikrotik-Total-Limit)"
+
+# --- RADIUS traffic in the 5-minute history ------------------------------------
+hist() { sql "SELECT coalesce(sum(m.bytes_in), 0) || ' ' || coalesce(sum(m.bytes_out), 0) || ' ' || coalesce(max(m.sessions_max), 0)
+              FROM metric_rollups m JOIN routers r ON r.id = m.router_id WHERE r.name = 'nas1'"; }
+w worker --once
+t_eq "the worker samples RADIUS routers into the history" 0 "$RC"
+read -r in0 out0 max0 <<<"$(hist)"
+t_ok "... with their open RADIUS sessions ($max0)" test "$max0" -ge 2
+acct "$V" m0000001 02:00:00:00:05:01 'Acct-Status-Type = Interim-Update' 'Acct-Session-Time = 60' 'Acct-Input-Octets = 1500'
+acct "$V" m0000002 02:00:00:00:05:01 'Acct-Status-Type = Stop' 'Acct-Session-Time = 60' 'Acct-Output-Octets = 2700'
+w worker --once
+t_eq "... and the bytes accounting brought since (500 in, 700 out, a Stop's included)" \
+    "$((in0 + 500)) $((out0 + 700))" "$(hist | cut -d' ' -f1,2)"
+w worker --once
+t_eq "... once" "$((in0 + 500)) $((out0 + 700))" "$(hist | cut -d' ' -f1,2)"
 
 # --- Simultaneous-Use without Calling-Station-Id (finding 10) -------------------
 login "$ONE"
