@@ -288,7 +288,9 @@ sql_module(struct db *db, const struct radius_conf_opts *o, const char *passfile
               " '%%{Calling-Station-Id}', %d)\"\n",
               o->interim_s, o->idle_s, o->interim_s);
     /* One query for every Acct-Status-Type: it always returns a row, so
-     * FreeRADIUS always sends the Accounting-Response (rlm_sql counts rows). */
+     * FreeRADIUS always sends the Accounting-Response (rlm_sql counts rows).
+     * Gigawords * 2^32 + Octets in numeric, held to 2^50 (migration 018):
+     * a 32-bit Gigawords shifted in bigint would overflow. */
     sb_add(&sb, "\taccounting {\n"
                 "\t\treference = \"wisp.query\"\n"
                 "\t\twisp {\n"
@@ -296,10 +298,10 @@ sql_module(struct db *db, const struct radius_conf_opts *o, const char *passfile
                 " '%{Acct-Unique-Session-Id}', '%{client:shortname}', '%{NAS-IP-Address}',"
                 " '%{Acct-Session-Id}', '%{SQL-User-Name}', '%{Calling-Station-Id}',"
                 " '%{Framed-IP-Address}', '%{%{Acct-Session-Time}:-0}'::bigint,"
-                " ('%{%{Acct-Input-Gigawords}:-0}'::bigint << 32)"
-                " + '%{%{Acct-Input-Octets}:-0}'::bigint,"
-                " ('%{%{Acct-Output-Gigawords}:-0}'::bigint << 32)"
-                " + '%{%{Acct-Output-Octets}:-0}'::bigint)\"\n"
+                " least('%{%{Acct-Input-Gigawords}:-0}'::numeric * 4294967296"
+                " + '%{%{Acct-Input-Octets}:-0}'::numeric, 1125899906842624)::bigint,"
+                " least('%{%{Acct-Output-Gigawords}:-0}'::numeric * 4294967296"
+                " + '%{%{Acct-Output-Octets}:-0}'::numeric, 1125899906842624)::bigint)\"\n"
                 "\t\t}\n"
                 "\t}\n"
                 "}\n");
