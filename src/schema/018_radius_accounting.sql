@@ -200,6 +200,7 @@ DECLARE
     unused boolean;
     dt double precision;
     closing boolean;
+    fresh boolean; -- no row of this session yet: insert one
 BEGIN
     PERFORM wisp_require('wisp_radius');
     SELECT r.id INTO rid FROM routers r WHERE r.name = p_nas;
@@ -219,14 +220,15 @@ BEGIN
     -- one packet of a session at a time (FreeRADIUS runs several threads)
     PERFORM pg_advisory_xact_lock(rid, hashtext(p_key));
     SELECT * INTO s FROM sessions WHERE router_id = rid AND acct_key = p_key ORDER BY id DESC LIMIT 1;
+    fresh := NOT FOUND;
     -- a session that ended long ago, and a Start or counters that began
     -- again: the router reuses its Acct-Session-Ids after a reboot, so this
-    -- is a new session
-    IF FOUND AND s.state = 'closed' AND s.ended_at < now() - interval '10 minutes'
+    -- is a new session (a flag: a record assigned NULL has no fields)
+    IF NOT fresh AND s.state = 'closed' AND s.ended_at < now() - interval '10 minutes'
        AND (p_status = 'Start' OR up < s.uptime_s) THEN
-        s := NULL;
+        fresh := true;
     END IF;
-    IF s.id IS NULL THEN
+    IF fresh THEN
         SELECT v.id, v.first_used_at IS NULL AND v.status IN ('new', 'sold')
           INTO vid, unused FROM vouchers v WHERE v.code = p_user;
         INSERT INTO sessions (router_id, username, voucher_id, mac, ip, started_at, last_seen,

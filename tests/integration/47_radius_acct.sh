@@ -269,6 +269,23 @@ acct "$V" r0000001 02:00:00:00:06:03 'Acct-Status-Type = Interim-Update' 'Acct-S
     'Acct-Input-Octets = 2000' 'Acct-Output-Octets = 100'
 t_eq "... an older one moves nothing back" "closed|90|4000|300;" "$(srow r0000001)"
 
+# --- an Acct-Session-Id used again, its session closed long ago (review 2, 1) ----
+# the router reuses its ids after a reboot: a new session, not a crash
+V=${O[6]}
+acct "$V" u0000001 02:00:00:00:06:04 'Acct-Status-Type = Start'
+acct "$V" u0000001 02:00:00:00:06:04 'Acct-Status-Type = Stop' 'Acct-Session-Time = 500' \
+    'Acct-Input-Octets = 7000' 'Acct-Output-Octets = 800'
+sql "UPDATE sessions SET ended_at = now() - interval '11 minutes' WHERE acct_session_id = 'u0000001'" >/dev/null
+acct "$V" u0000001 02:00:00:00:06:04 'Acct-Status-Type = Start'
+t_eq "a Start reusing the id of a session closed 11 minutes ago is answered" 0 "$RADRC"
+t_eq "... a new open row beside the old one" "closed|500|7000|800;active|0|0|0;" "$(srow u0000001)"
+acct "$V" u0000001 02:00:00:00:06:04 'Acct-Status-Type = Interim-Update' 'Acct-Session-Time = 30' \
+    'Acct-Input-Octets = 100'
+acct "$V" u0000001 02:00:00:00:06:04 'Acct-Status-Type = Stop' 'Acct-Session-Time = 40' \
+    'Acct-Input-Octets = 150' 'Acct-Output-Octets = 20'
+t_eq "... its Interim-Update and Stop counted on the new row, the old row's unchanged" \
+    "closed|500|7000|800;closed|40|150|20;" "$(srow u0000001)"
+
 # --- one router cannot touch another's session (finding 8) -----------------------
 V=${O[5]}
 acct "$V" x0000001 02:00:00:00:08:01 'Acct-Status-Type = Start' 'Framed-IP-Address = 10.5.50.81'
