@@ -22,8 +22,9 @@
 --     over with the characters outside safe_characters as =XX, which
 --     wisp_radius_unescape undoes, so a Disconnect-Request names it right.
 --   * Simultaneous-Use counts a subscriber's open sessions by
---     subscriber_id, and without a usable Calling-Station-Id every open
---     session of the user (the asking device cannot be told apart).
+--     subscriber_id, all of them (the asking MAC's too), and without a
+--     usable Calling-Station-Id every open session of the user (the
+--     asking device cannot be told apart).
 --   * RADIUS routers' traffic reaches the 5-minute history
 --     (wisp_radius_rollup, each worker tick), as SSH-polled routers' does.
 --   * Kicks are claimed with a lease in a statement of their own
@@ -151,10 +152,13 @@ END
 $$;
 
 -- Sessions in use for Simultaneous-Use: a subscriber's open sessions (by
--- subscriber_id), else the user's; not those of the asking device (it may
--- log in again after a lost Stop) when its Calling-Station-Id is a MAC,
--- every one when it is not; not those no packet or poll refreshed for
--- three interim intervals (a lost Stop must not lock a customer out).
+-- subscriber_id), every one, the asking device's included (one PPPoE
+-- session, one cap: a second from the same MAC is refused too); else the
+-- voucher user's, but not those of the asking device (it may log in again
+-- after a lost Stop) when its Calling-Station-Id is a MAC, every one when
+-- it is not. Never those no packet or poll refreshed for three interim
+-- intervals (at least 3 minutes): a lost Stop does not lock a customer
+-- out for longer.
 CREATE OR REPLACE FUNCTION wisp_radius_simul(p_user text, p_mac text, p_interim integer)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -167,8 +171,7 @@ BEGIN
     SELECT s.id INTO sub FROM subscribers s WHERE s.username = p_user;
     IF sub IS NOT NULL THEN
         RETURN (SELECT count(*) FROM sessions s
-                 WHERE s.subscriber_id = sub AND s.state = 'active'
-                   AND (v_mac = '' OR s.mac <> v_mac) AND s.last_seen > fresh);
+                 WHERE s.subscriber_id = sub AND s.state = 'active' AND s.last_seen > fresh);
     END IF;
     RETURN (SELECT count(*) FROM sessions s
              WHERE s.username = p_user AND s.state = 'active'

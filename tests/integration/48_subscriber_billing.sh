@@ -179,7 +179,11 @@ rad auth "$AUTH" 'User-Name = "alice"' 'User-Password = "alice-pw-11"' "$(ppp AA
 t_eq "a second session from another device is refused (Simultaneous-Use 1)" 1 "$RADRC"
 t_contains "... an Access-Reject" "Received Access-Reject" "$RAD"
 rad auth "$AUTH" 'User-Name = "alice"' 'User-Password = "alice-pw-11"' "$(ppp AA:00:00:00:00:01)"
-t_eq "... the same device may log in again" 0 "$RADRC"
+t_eq "... and so is a second from the same device while the first is fresh" 1 "$RADRC"
+t_contains "... an Access-Reject" "Received Access-Reject" "$RAD"
+sql "UPDATE sessions SET last_seen = now() - interval '16 minutes' WHERE username = 'alice' AND state = 'active'" >/dev/null
+rad auth "$AUTH" 'User-Name = "alice"' 'User-Password = "alice-pw-11"' "$(ppp AA:00:00:00:00:01)"
+t_eq "... not refreshed for three interim intervals (a lost Stop): it logs in again" 0 "$RADRC"
 rad auth "$AUTH" 'User-Name = "bob"' 'User-Password = "bob-pw-11"' "$(ppp AA:00:00:00:00:03)"
 t_eq "... another subscriber is not affected" 0 "$RADRC"
 
