@@ -4,6 +4,8 @@
 --   * the due date moves only by a payment; an admin may set it by hand,
 --     to a finite date at most 24 months from the old one (audited with
 --     both); an operator's first due date is at most a month ahead
+--   * a subscriber's plan is changed by an admin only (audited with the
+--     old and the new plan): an operator takes the payment
 --   * a payment is a finite amount more than 0 for 1-24 months; an
 --     operator's covers the plan's price times the months, an admin may
 --     record less (the audit row says how much less)
@@ -306,16 +308,19 @@ BEGIN
 END
 $$;
 
--- Change a subscriber (016's), but the due date: an admin's alone (an
--- operator records a payment), a finite date at most 24 months from the
--- old one and from today; it sets the billing day; audited with the old
--- and the new date.
+-- Change a subscriber (016's), but the due date and the plan: an admin's
+-- alone. A due date (an operator records a payment) is a finite date at
+-- most 24 months from the old one and from today; it sets the billing
+-- day; audited with the old and the new date. A plan (an operator could
+-- take a cheap plan's payment, then move the subscriber to a dear one) is
+-- audited with the old and the new plan.
 CREATE OR REPLACE FUNCTION wisp_subscriber_edit(p_user text, p_changes jsonb)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     s subscribers;
     pid integer;
+    old_plan text;
     k text;
     due date;
     today date := wisp_shop_date();
@@ -340,6 +345,11 @@ BEGIN
         END IF;
     END IF;
     IF p_changes ? 'plan' THEN
+        IF NOT wisp_is_admin() THEN
+            RAISE EXCEPTION 'only an admin may change a subscriber''s plan'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        SELECT name INTO old_plan FROM subscriber_plans WHERE id = s.plan_id;
         SELECT id INTO pid FROM subscriber_plans WHERE name = p_changes->>'plan' AND active;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'no active subscriber plan "%"', p_changes->>'plan' USING ERRCODE = 'no_data_found';
@@ -359,6 +369,9 @@ BEGIN
         'changes', p_changes - 'password',
         'password_changed', p_changes ? 'password')
         || CASE WHEN due IS NOT NULL THEN jsonb_build_object('due_from', s.due_on, 'due_to', due)
+                ELSE '{}' END
+        || CASE WHEN pid IS NOT NULL THEN jsonb_build_object('plan_from', old_plan,
+                                                             'plan_to', p_changes->>'plan')
                 ELSE '{}' END);
 END
 $$;

@@ -58,6 +58,22 @@ _run opsql "SELECT wisp_subscriber_add('carl', 'carl-pw-11', 'Carl', NULL, 'home
 t_eq "... nor due at infinity through psql" 1 "$_rc"
 t_eq "... no carl" 0 "$(sql "SELECT count(*) FROM subscribers WHERE username = 'carl'")"
 
+# --- a plan change is an admin's (review 2, 3) ------------------------------------
+add gus lite
+plan() { sql "SELECT p.name FROM subscribers s JOIN subscriber_plans p ON p.id = s.plan_id WHERE s.username = '$1'"; }
+w_as op1 op1pw subscriber edit gus --plan home
+t_eq "an operator cannot change a subscriber's plan (paid for lite, moved to home)" 1 "$RC"
+t_eq "... saying so on one line" "wisp: only an admin may change a subscriber's plan" "$ERR"
+_run opsql "SELECT wisp_subscriber_edit('gus', '{\"plan\": \"home\"}')"
+t_eq "... nor through psql" 1 "$_rc"
+t_eq "... the plan unchanged" lite "$(plan gus)"
+w_as op1 op1pw subscriber edit gus --name 'Gus G'
+t_eq "... the operator still changes the name" "0 Gus G" "$RC $(sql "SELECT name FROM subscribers WHERE username = 'gus'")"
+w subscriber edit gus --plan home
+t_eq "an admin changes the plan" "0 home" "$RC $(plan gus)"
+t_eq "... audited with the old and the new plan" "lite home" \
+    "$(sql "SELECT (details->>'plan_from') || ' ' || (details->>'plan_to') FROM audit WHERE action = 'subscriber.edit' ORDER BY id DESC LIMIT 1")"
+
 # --- finding 2: payments ----------------------------------------------------------
 npay() { sql "SELECT count(*) FROM subscriber_payments"; }
 _run opsql "SELECT wisp_subscriber_pay('bob', 'NaN', 1)"
