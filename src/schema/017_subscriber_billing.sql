@@ -63,10 +63,12 @@ END
 $$;
 
 -- What a subscriber's sessions moved since the period's first day (the
--- shop's midnight), and what is open.
+-- shop's midnight), and what is open. Summed in numeric and held to
+-- 2^62: thousands of sessions at accounting's 2^50 bytes do not overflow
+-- bigint (which would fail `subscriber list` for everyone).
 CREATE FUNCTION wisp_subscriber_used(p_subscriber bigint, p_due date, p_day integer) RETURNS bigint
 LANGUAGE sql STABLE AS $$
-    SELECT coalesce(sum(x.bytes_in + x.bytes_out), 0)::bigint
+    SELECT least(coalesce(sum(x.bytes_in::numeric + x.bytes_out), 0), 4611686018427387904)::bigint
       FROM sessions x WHERE x.subscriber_id = p_subscriber
        AND (x.started_at >= (wisp_subscriber_period(p_due, p_day, wisp_shop_date())::timestamp
                              AT TIME ZONE wisp_shop_zone())

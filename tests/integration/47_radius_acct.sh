@@ -313,3 +313,14 @@ t_eq "... they are nas2's own session" "nas2|closed|9999|999" \
 radius_send acct "$ACCT" "$S2" 'Acct-Status-Type = Accounting-On' 'NAS-IP-Address = 127.0.0.1'
 t_eq "nas2's Accounting-On closes none of nas1's sessions" active \
     "$(sql "SELECT s.state FROM sessions s JOIN routers r ON r.id = s.router_id WHERE s.acct_session_id = 'x0000001' AND r.name = 'nas1'")"
+
+# --- a subscriber's usage adds up past bigint (review 2, 5) -------------------------
+# 4200 sessions at accounting's 2^50 bytes each way: 2^63 and more
+sql "SELECT count(wisp_radius_acct('Start', md5('ov' || i), 'nas1', '127.0.0.1', 'ov' || i, 'carol',
+            '02:00:00:00:00:09', NULL, 0, 1125899906842624, 1125899906842624)) FROM generate_series(1, 4200) i" >/dev/null
+w subscriber list
+t_eq "subscriber list works with 4200 sessions of 2^51 bytes" 0 "$RC"
+t_contains "... listing carol" carol "$OUT"
+t_eq "... her use held to 2^62" 4611686018427387904 "$(sql "SELECT used_bytes FROM subscriber_list WHERE username = 'carol'")"
+t_eq "... and FreeRADIUS's query answers her: data used up" "subscriber data used up" \
+    "$(fr "SELECT value FROM wisp_radius_reply('carol', '', 300, 0) WHERE attribute = 'Reply-Message'")"
