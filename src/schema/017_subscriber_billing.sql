@@ -12,7 +12,8 @@
 --   * the billing day (subscribers.bill_day, from the first due date) is
 --     kept: 31 Jan -> 28/29 Feb -> 31 Mar
 --   * the data cap counts the billing period that contains today, so a
---     subscriber who paid ahead keeps the cap
+--     subscriber who paid ahead keeps the cap; a closed session counts in
+--     the period it ended in (one that straddles the start counts whole)
 --   * "today" is the shop's date: in the database's own TimeZone setting
 --     (ALTER DATABASE ... SET timezone), else UTC; never the client
 --     session's, which any connection may set
@@ -62,17 +63,20 @@ BEGIN
 END
 $$;
 
--- What a subscriber's sessions moved since the period's first day (the
--- shop's midnight), and what is open. Summed in numeric and held to
--- 2^62: thousands of sessions at accounting's 2^50 bytes do not overflow
--- bigint (which would fail `subscriber list` for everyone).
+-- What a subscriber's sessions moved in the billing period: every open
+-- session, and every closed one that ended at or after the period's first
+-- day (the shop's midnight). A session that straddles the period's start
+-- counts whole in the new period, as it did while it was open (counted
+-- by when it began, it would leave the cap once closed). Summed in numeric
+-- and held to 2^62: thousands of sessions at accounting's 2^50 bytes do
+-- not overflow bigint (which would fail `subscriber list` for everyone).
 CREATE FUNCTION wisp_subscriber_used(p_subscriber bigint, p_due date, p_day integer) RETURNS bigint
 LANGUAGE sql STABLE AS $$
     SELECT least(coalesce(sum(x.bytes_in::numeric + x.bytes_out), 0), 4611686018427387904)::bigint
       FROM sessions x WHERE x.subscriber_id = p_subscriber
-       AND (x.started_at >= (wisp_subscriber_period(p_due, p_day, wisp_shop_date())::timestamp
-                             AT TIME ZONE wisp_shop_zone())
-            OR x.state = 'active');
+       AND (x.state = 'active'
+            OR coalesce(x.ended_at, x.last_seen) >= (wisp_subscriber_period(p_due, p_day, wisp_shop_date())::timestamp
+                                                     AT TIME ZONE wisp_shop_zone()));
 $$;
 
 -- ---------------------------------------------------------------------------

@@ -203,6 +203,22 @@ t_eq "... not refreshed for three interim intervals (a lost Stop): it logs in ag
 rad auth "$AUTH" 'User-Name = "bob"' 'User-Password = "bob-pw-11"' "$(ppp AA:00:00:00:00:03)"
 t_eq "... another subscriber is not affected" 0 "$RADRC"
 
+# --- a session that straddles the period's start stays in the cap once closed (review 2, 4)
+w subplan add tiny --price 1 --data 10000
+t_eq "a plan of 10000 bytes" 0 "$RC"
+add hal tiny
+PSTART=$(sql "SELECT wisp_subscriber_period(due_on, bill_day, wisp_shop_date())::timestamp AT TIME ZONE wisp_shop_zone() FROM subscribers WHERE username = 'hal'")
+hacct() { rad acct "$ACCT" 'User-Name = "hal"' 'Acct-Session-Id = "h1000001"' 'NAS-IP-Address = 127.0.0.1' \
+    'Calling-Station-Id = "AA:00:00:00:00:08"' "$@"; }
+hacct 'Acct-Status-Type = Start'
+sql "UPDATE sessions SET started_at = '$PSTART'::timestamptz - interval '1 minute' WHERE acct_session_id = 'h1000001'" >/dev/null
+hacct 'Acct-Status-Type = Interim-Update' 'Acct-Session-Time = 120' 'Acct-Input-Octets = 9000'
+t_eq "a session begun a minute before the period's start: 9000 of 10000 used while open" 9000 "$(used hal)"
+hacct 'Acct-Status-Type = Stop' 'Acct-Session-Time = 130' 'Acct-Input-Octets = 9000'
+t_eq "... closed (it ended in the period), still 9000" 9000 "$(used hal)"
+rad auth "$AUTH" 'User-Name = "hal"' 'User-Password = "hal-pw-11"' "$(ppp AA:00:00:00:00:08)"
+t_eq "... and FreeRADIUS sends the 1000 left" "0 1000" "$RADRC $(radius_reply_attr Mikrotik-Total-Limit)"
+
 # --- MS-CHAPv2 from the Cleartext-Password (RouterOS's PPPoE server offers it first) -----
 MSCHAP="$(dirname "$0")/../tools/mschapv2.py"
 t_eq "the MS-CHAPv2 peer passes RFC 1320's MD4 and RFC 2759's example vectors" ok "$(python3 "$MSCHAP" selftest)"
