@@ -361,7 +361,12 @@ $$;
 -- SSH import samples the others): its open RADIUS sessions, their rates,
 -- and the bytes its sessions moved since the last sample, late counters
 -- of closed sessions included. Rows accounting is writing at this moment
--- are left for the next sample. Returns the routers sampled.
+-- are left for the next sample. One call at a time (a transaction-scoped
+-- advisory lock: a second worker or an admin waits), and the bytes taken
+-- are always added to the bucket: a call whose transaction began before
+-- the bucket's last sample (now() is the transaction's start) still adds
+-- the bytes it marked rolled, and only the sample count, sessions and
+-- rates are kept from going back in time. Returns the routers sampled.
 CREATE FUNCTION wisp_radius_rollup()
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -369,6 +374,7 @@ DECLARE
     n integer;
 BEGIN
     PERFORM wisp_require('wisp_worker', 'wisp_admin');
+    PERFORM pg_advisory_xact_lock(hashtext('wisp_radius_rollup'));
     WITH due AS (
         SELECT s.id, s.router_id, greatest(s.bytes_in - s.rolled_in, 0) AS di,
                greatest(s.bytes_out - s.rolled_out, 0) AS dout
@@ -392,14 +398,15 @@ BEGIN
            now()
       FROM router_radius rr LEFT JOIN open o ON o.router_id = rr.router_id
       LEFT JOIN moved mv ON mv.router_id = rr.router_id
-    ON CONFLICT (bucket, router_id) DO UPDATE SET samples = m.samples + 1,
-        sessions_sum = m.sessions_sum + EXCLUDED.sessions_sum,
+    ON CONFLICT (bucket, router_id) DO UPDATE SET
+        samples = m.samples + CASE WHEN m.last_at < EXCLUDED.last_at THEN 1 ELSE 0 END,
+        sessions_sum = m.sessions_sum + CASE WHEN m.last_at < EXCLUDED.last_at THEN EXCLUDED.sessions_sum ELSE 0 END,
         sessions_max = greatest(m.sessions_max, EXCLUDED.sessions_max),
-        rx_bps_sum = m.rx_bps_sum + EXCLUDED.rx_bps_sum,
-        tx_bps_sum = m.tx_bps_sum + EXCLUDED.tx_bps_sum,
-        bytes_in = m.bytes_in + EXCLUDED.bytes_in, bytes_out = m.bytes_out + EXCLUDED.bytes_out,
-        last_at = EXCLUDED.last_at
-      WHERE m.last_at < EXCLUDED.last_at;
+        rx_bps_sum = m.rx_bps_sum + CASE WHEN m.last_at < EXCLUDED.last_at THEN EXCLUDED.rx_bps_sum ELSE 0 END,
+        tx_bps_sum = m.tx_bps_sum + CASE WHEN m.last_at < EXCLUDED.last_at THEN EXCLUDED.tx_bps_sum ELSE 0 END,
+        bytes_in = least(m.bytes_in::numeric + EXCLUDED.bytes_in, 9223372036854775807)::bigint,
+        bytes_out = least(m.bytes_out::numeric + EXCLUDED.bytes_out, 9223372036854775807)::bigint,
+        last_at = greatest(m.last_at, EXCLUDED.last_at);
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END

@@ -145,6 +145,43 @@ t_eq "... and the bytes accounting brought since (500 in, 700 out, a Stop's incl
     "$((in0 + 500)) $((out0 + 700))" "$(hist | cut -d' ' -f1,2)"
 w worker --once
 t_eq "... once" "$((in0 + 500)) $((out0 + 700))" "$(hist | cut -d' ' -f1,2)"
+# two samples at once (review 2, 6): a transaction begun before another
+# sample, sampling after it committed, still adds the bytes it takes
+psql -XAtq -v ON_ERROR_STOP=1 >"$T/rollup-a.out" 2>&1 <<'SQL' &
+BEGIN;
+SELECT pg_sleep(2);
+SELECT wisp_radius_rollup();
+COMMIT;
+SQL
+APID=$!
+NAS_PIDS+=($APID)
+sleep 0.5
+acct "$V" m0000001 02:00:00:00:05:01 'Acct-Status-Type = Interim-Update' 'Acct-Session-Time = 70' 'Acct-Input-Octets = 1600'
+sql "SELECT wisp_radius_rollup()" >/dev/null
+acct "$V" m0000001 02:00:00:00:05:01 'Acct-Status-Type = Interim-Update' 'Acct-Session-Time = 80' 'Acct-Input-Octets = 1800'
+wait "$APID"
+t_eq "a sample from an older transaction still adds its bytes (100 then 200 in)" \
+    "$((in0 + 800)) $((out0 + 700))" "$(hist | cut -d' ' -f1,2)"
+# one sample at a time: a second waits for the first's transaction
+psql -XAtq -v ON_ERROR_STOP=1 >"$T/rollup-b.out" 2>&1 <<'SQL' &
+BEGIN;
+SELECT wisp_radius_rollup();
+SELECT pg_sleep(2);
+COMMIT;
+SQL
+APID=$!
+NAS_PIDS+=($APID)
+sleep 0.5
+acct "$V" m0000001 02:00:00:00:05:01 'Acct-Status-Type = Interim-Update' 'Acct-Session-Time = 90' 'Acct-Input-Octets = 2100'
+sql "SELECT wisp_radius_rollup()" >/dev/null &
+BPID=$!
+NAS_PIDS+=($BPID)
+sleep 0.7
+t_eq "... a second sample waits on the first's lock" 1 \
+    "$(sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query LIKE '%wisp_radius_rollup%'")"
+wait "$APID" "$BPID"
+t_eq "... and takes the bytes after it: all of them in the history" \
+    "$((in0 + 1100)) $((out0 + 700))" "$(hist | cut -d' ' -f1,2)"
 
 # --- Simultaneous-Use without Calling-Station-Id (finding 10) -------------------
 login "$ONE"
