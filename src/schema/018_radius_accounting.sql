@@ -416,8 +416,11 @@ $$;
 -- The login role FreeRADIUS connects as (`wisp radius role NAME`, admins):
 -- made LOGIN IN ROLE wisp_radius with the password's SCRAM verifier (made
 -- by the client: the password never reaches the server or a log), or its
--- password changed when it is already such a role. Owned by the
--- migration's owner (CREATEROLE), like wisp_operator_add.
+-- password changed when it is already such a role: a login, in
+-- wisp_radius only, and none of superuser, CREATEROLE, CREATEDB,
+-- BYPASSRLS, REPLICATION (an admin must not take over a role that can do
+-- more than FreeRADIUS's). Owned by the migration's owner (CREATEROLE),
+-- like wisp_operator_add.
 CREATE FUNCTION wisp_radius_role_set(p_name text, p_verifier text)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -434,7 +437,8 @@ BEGIN
         RAISE EXCEPTION 'the password must arrive as a SCRAM-SHA-256 verifier'
             USING ERRCODE = 'check_violation';
     END IF;
-    SELECT x.rolcanlogin, x.rolsuper,
+    SELECT x.rolcanlogin, x.rolsuper OR x.rolcreaterole OR x.rolcreatedb OR x.rolbypassrls
+               OR x.rolreplication AS powers,
            pg_has_role(x.oid, 'wisp_radius', 'MEMBER') AS radius,
            EXISTS (SELECT FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
                     WHERE m.member = x.oid AND g.rolname <> 'wisp_radius') AS other
@@ -442,7 +446,7 @@ BEGIN
     made := NOT FOUND;
     IF made THEN
         EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE wisp_radius', p_name, p_verifier);
-    ELSIF r.rolcanlogin AND NOT r.rolsuper AND r.radius AND NOT r.other THEN
+    ELSIF r.rolcanlogin AND NOT r.powers AND r.radius AND NOT r.other THEN
         EXECUTE format('ALTER ROLE %I PASSWORD %L', p_name, p_verifier);
     ELSE
         RAISE EXCEPTION 'a PostgreSQL role named "%" exists and is not a RADIUS login', p_name

@@ -70,6 +70,16 @@ t_contains "... saying why" "not a RADIUS login" "$ERR"
 t_eq "... its password unchanged" 1 "$(PGPASSWORD=op-pw psql -XAtq -U op_acct -c 'SELECT 1' 2>&1)"
 w_as op_acct op-pw radius role fr_other --password-stdin <<<'other-Pw-1'
 t_eq "an operator cannot make one" "1 0" "$RC $(sql "SELECT count(*) FROM pg_roles WHERE rolname = 'fr_other'")"
+# a RADIUS login that can do more is not an admin's to take over (review 2, 7)
+mkrole adm_acct adm-pw wisp_admin
+for power in CREATEROLE CREATEDB BYPASSRLS REPLICATION; do
+    sql "DROP ROLE IF EXISTS fr_power; CREATE ROLE fr_power LOGIN $power PASSWORD 'power-Pw-0' IN ROLE wisp_radius" >/dev/null
+    w_as adm_acct adm-pw radius role fr_power --password-stdin <<<'taken-Pw-2'
+    t_eq "an admin cannot take over a wisp_radius login with $power" 1 "$RC"
+    t_contains "... saying why" "not a RADIUS login" "$ERR"
+    t_eq "... its password unchanged" 1 "$(PGPASSWORD=power-Pw-0 psql -XAtq -U fr_power -c 'SELECT 1' 2>&1)"
+done
+sql "DROP ROLE fr_power" >/dev/null
 w radius role 'Bad"Name' --password-stdin <<<'other-Pw-1'
 t_eq "a bad role name is refused" 1 "$RC"
 w radius config --dir "$T/raddb" --db-user fr_acct --secret-file "$T/db.secret" --listen "127.0.0.1:$AUTH"
