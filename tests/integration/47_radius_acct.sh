@@ -8,8 +8,11 @@
 # back as the router wrote it; kicks claimed by lease and sent at once (a
 # silent router delays no other, the worker's stop ends them); one
 # router's packets cannot touch another router's session; `wisp radius
-# role` makes FreeRADIUS's login role; the worker writes RADIUS routers'
-# traffic into the 5-minute history.
+# role` makes FreeRADIUS's login role (and takes over no role that can do
+# more); the worker writes RADIUS routers' traffic into the 5-minute
+# history (samples one at a time, none dropped); an Acct-Session-Id used
+# again after its session closed long ago opens a new session; a
+# subscriber's usage past bigint is held, not an error.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tools/radius.sh"
 chmod 755 "$T"
