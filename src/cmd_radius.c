@@ -1,5 +1,5 @@
 /*
- * cmd_radius.c - `wisp radius config|client|disconnect`: FreeRADIUS on
+ * cmd_radius.c - `wisp radius config|client|role|disconnect`: FreeRADIUS on
  * wisp's database (docs/radius.md).
  */
 #include <errno.h>
@@ -24,6 +24,8 @@ static const struct cmd_flag config_flags[] = {{"dir", 0, FLAG_VALUE},
                                                {NULL, 0, 0}};
 static const struct cmd_flag client_flags[] = {
     {"secret-file", 0, FLAG_VALUE}, {"coa-port", 0, FLAG_VALUE}, {NULL, 0, 0}};
+static const struct cmd_flag role_flags[] = {
+    {"password-stdin", 0, FLAG_BOOL}, {"secret-file", 0, FLAG_VALUE}, {NULL, 0, 0}};
 static const struct cmd_flag disconnect_flags[] = {
     {"timeout", 0, FLAG_VALUE}, {"tries", 0, FLAG_VALUE}, {NULL, 0, 0}};
 
@@ -191,6 +193,40 @@ radius_disconnect_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct wer
     return 0;
 }
 
+/* `radius role NAME`: the login role FreeRADIUS connects as, with a
+ * password from --secret-file, stdin or a prompt (never printed). */
+static int
+radius_role_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
+{
+    const char *file = args_get(a, "secret-file");
+    struct db *db;
+    bool created = false;
+    char *pw;
+    int rc;
+
+    if (file && args_has(a, "password-stdin"))
+        return werr_set(e, WISP_EUSAGE, _("give --secret-file or --password-stdin, not both"));
+    if ((db = cmd_db(ctx, e)) == NULL)
+        return -1;
+    pw = file ? read_secret("secret-file", file, e)
+              : cmd_read_password(ctx, _("password for FreeRADIUS's role: "), true,
+                                  args_has(a, "password-stdin"), e);
+    if (pw == NULL)
+        return -1;
+    rc = radius_role_set(db, a->pos[0], pw, &created, e);
+    explicit_bzero(pw, strlen(pw));
+    free(pw);
+    if (rc < 0)
+        return -1;
+    cmd_done(ctx, json_pack("{s:s, s:b}", "role", a->pos[0], "created", created),
+             created
+                 ? _("role %s made for FreeRADIUS (IN ROLE wisp_radius); give it to `wisp radius "
+                     "config --db-user`\n")
+                 : _("password of FreeRADIUS's role %s changed\n"),
+             a->pos[0]);
+    return 0;
+}
+
 const struct cmd_entry cmd_radius_entries[] = {
     {.name = "radius config",
      .usage = "--dir DIR [--db-user ROLE] [--secret-file F] [--listen ADDR:PORT]... "
@@ -206,6 +242,16 @@ const struct cmd_entry cmd_radius_entries[] = {
      .min_pos = 1,
      .max_pos = 1,
      .exec = radius_client_exec,
+     .traits = CMD_MUTATES,
+     .places = CMD_CLI | CMD_SHELL},
+    {.name = "radius role",
+     .usage = "NAME [--password-stdin | --secret-file F]",
+     .summary = N_("make (or change the password of) the login role FreeRADIUS connects as "
+                   "(admin)"),
+     .flags = role_flags,
+     .min_pos = 1,
+     .max_pos = 1,
+     .exec = radius_role_exec,
      .traits = CMD_MUTATES,
      .places = CMD_CLI | CMD_SHELL},
     {.name = "radius disconnect",

@@ -436,7 +436,7 @@ const struct cmd_entry cmd_subscriber_entries[] = {
     {.name = "subscriber edit",
      .usage = "USER [--plan NAME] [--name TEXT] [--phone TEXT|none] [--due YYYY-MM-DD] "
               "[--ip ADDRESS|none] [--password-stdin]",
-     .summary = N_("change a subscriber (operator)"),
+     .summary = N_("change a subscriber (operator; --plan, --due: admin)"),
      .flags = sub_flags,
      .min_pos = 1,
      .max_pos = 1,

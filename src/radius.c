@@ -1,13 +1,15 @@
 /*
  * radius.c - RADIUS packets wisp sends itself (see include/wisp/radius.h):
- * building, signing and checking them, and the Disconnect-Request's round
- * trip over UDP with retransmission.
+ * building, signing and checking them, and the Disconnect-Requests' round
+ * trips over UDP with retransmission, all of them at once (a router that
+ * never answers delays no other).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -16,6 +18,7 @@
 
 #include "wisp/md5.h"
 #include "wisp/radius.h"
+#include "wisp/util.h"
 
 static void
 put16(uint8_t *p, size_t v)
@@ -213,49 +216,119 @@ dm_build(const struct rad_disconnect *d, struct rad_pkt *p, struct werr *e)
     return 0;
 }
 
+/* One Disconnect-Request in flight. */
+struct dm_flight {
+    struct rad_pkt req;
+    int fd, tries_left, wait_ms;
+    int64_t until; /* this try's answer is due (0: send now) */
+    bool done;
+};
+
+/* f's answer in buf[0..n), if it is one: true when f is settled. */
+static bool
+dm_answer(struct dm_flight *f, const struct rad_disconnect *d, const uint8_t *buf, size_t n,
+          struct rad_dm_result *r)
+{
+    size_t vlen;
+    const uint8_t *v;
+
+    if (!rad_reply_ok(buf, n, &f->req, d->secret))
+        return false; /* not an answer to this request: as if lost */
+    if (buf[0] != RAD_DISCONNECT_ACK && buf[0] != RAD_DISCONNECT_NAK)
+        return false;
+    r->answer = buf[0] == RAD_DISCONNECT_ACK;
+    v = rad_attr(buf, n, RAD_ERROR_CAUSE, &vlen);
+    if (!r->answer && v && vlen == 4)
+        r->cause = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+    return true;
+}
+
+void
+rad_disconnect_send_all(const struct rad_disconnect *d, size_t n, struct rad_dm_result *r,
+                        volatile sig_atomic_t *stop)
+{
+    struct dm_flight *f = xcalloc(n ? n : 1, sizeof *f);
+    struct pollfd *pfd = xcalloc(n ? n : 1, sizeof *pfd);
+    size_t *at = xcalloc(n ? n : 1, sizeof *at);
+    uint8_t buf[RAD_MAX];
+
+    for (size_t i = 0; i < n; i++) {
+        r[i] = (struct rad_dm_result){.answer = -1};
+        f[i].fd = -1;
+        f[i].tries_left = d[i].tries > 0 ? d[i].tries : 1;
+        f[i].wait_ms = d[i].timeout_ms > 0 ? d[i].timeout_ms : 1000;
+        if (dm_build(&d[i], &f[i].req, &r[i].e) < 0 ||
+            (f[i].fd = udp_to(d[i].host, d[i].port, &r[i].e)) < 0)
+            f[i].done = true;
+    }
+    for (;;) {
+        int64_t now = now_ms(), next = now + 100; /* the stop flag is looked at that often */
+        size_t k = 0;
+
+        if (stop && *stop) {
+            for (size_t i = 0; i < n; i++)
+                if (!f[i].done) {
+                    f[i].done = r[i].stopped = true;
+                    werr_set(&r[i].e, WISP_ERUNTIME, "stopped before %s port %d answered",
+                             d[i].host, d[i].port);
+                }
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (f[i].done)
+                continue;
+            if (now >= f[i].until) {
+                if (f[i].tries_left == 0) {
+                    f[i].done = true;
+                    werr_set(&r[i].e, WISP_ERUNTIME,
+                             "no answer from %s port %d to the Disconnect-Request (%d tries)",
+                             d[i].host, d[i].port, d[i].tries > 0 ? d[i].tries : 1);
+                    continue;
+                }
+                /* a retransmission is the same packet: same id and authenticator */
+                (void)send(f[i].fd, f[i].req.b, f[i].req.len, 0);
+                f[i].tries_left--;
+                f[i].until = now + f[i].wait_ms;
+            }
+            if (f[i].until < next)
+                next = f[i].until;
+            pfd[k] = (struct pollfd){.fd = f[i].fd, .events = POLLIN};
+            at[k++] = i;
+        }
+        if (k == 0)
+            break;
+        if (poll(pfd, (nfds_t)k, (int)(next > now ? next - now : 0)) <= 0)
+            continue;
+        for (size_t j = 0; j < k; j++) {
+            size_t i = at[j];
+            ssize_t got;
+
+            if (!(pfd[j].revents & (POLLIN | POLLERR)))
+                continue;
+            got = recv(f[i].fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (got > 0 && dm_answer(&f[i], &d[i], buf, (size_t)got, &r[i]))
+                f[i].done = true; /* else refused, or not its answer */
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (f[i].fd >= 0)
+            close(f[i].fd);
+    free(at);
+    free(pfd);
+    free(f);
+}
+
 int
 rad_disconnect_send(const struct rad_disconnect *d, uint32_t *cause, struct werr *e)
 {
-    struct rad_pkt req;
-    uint8_t buf[RAD_MAX];
-    int fd, tries = d->tries > 0 ? d->tries : 1, wait = d->timeout_ms > 0 ? d->timeout_ms : 1000;
+    struct rad_dm_result r;
 
-    *cause = 0;
-    if (dm_build(d, &req, e) < 0)
+    rad_disconnect_send_all(d, 1, &r, NULL);
+    *cause = r.cause;
+    if (r.answer < 0) {
+        if (e)
+            *e = r.e;
         return -1;
-    fd = udp_to(d->host, d->port, e);
-    if (fd < 0)
-        return -1;
-    for (int t = 0; t < tries; t++) {
-        int64_t until = now_ms() + wait;
-
-        /* a retransmission is the same packet: same id and authenticator */
-        if (send(fd, req.b, req.len, 0) < 0 && errno != ECONNREFUSED)
-            break;
-        for (int64_t left; (left = until - now_ms()) > 0;) {
-            struct pollfd pfd = {.fd = fd, .events = POLLIN};
-            ssize_t n;
-            size_t vlen;
-            const uint8_t *v;
-
-            if (poll(&pfd, 1, (int)left) <= 0)
-                break;
-            n = recv(fd, buf, sizeof buf, 0);
-            if (n < 0 || !rad_reply_ok(buf, (size_t)n, &req, d->secret))
-                continue; /* refused, or not an answer to this request */
-            if (buf[0] != RAD_DISCONNECT_ACK && buf[0] != RAD_DISCONNECT_NAK)
-                continue;
-            close(fd);
-            if (buf[0] == RAD_DISCONNECT_ACK)
-                return 1;
-            v = rad_attr(buf, (size_t)n, RAD_ERROR_CAUSE, &vlen);
-            if (v && vlen == 4)
-                *cause = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
-            return 0;
-        }
     }
-    close(fd);
-    return werr_set(e, WISP_ERUNTIME,
-                    "no answer from %s port %d to the Disconnect-Request (%d tries)", d->host,
-                    d->port, tries);
+    return r.answer;
 }

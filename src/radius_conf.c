@@ -3,9 +3,10 @@
  * include/wisp/radius_conf.h and docs/radius.md).
  *
  * The directory is self-contained, so it never touches Debian's
- * /etc/freeradius: radiusd.conf, mods-available/{sql,chap,pap,expr} linked
+ * /etc/freeradius: radiusd.conf, mods-available/{sql,chap,mschap,pap,expr} linked
  * from mods-enabled/, sites-available/wisp linked from sites-enabled/,
- * clients.conf, and log/ and run/. The queries are wisp's own text; the
+ * clients.conf, db.pass (the database password, libpq's password file), and
+ * log/ and run/. The queries are wisp's own text; the
  * only values in them are numbers wisp formats. Every other value (the
  * database connection, router names, hosts, secrets, addresses) goes
  * through frad_quote.
@@ -208,7 +209,7 @@ radiusd_conf(void)
 /* The sql module: wisp's database as the FreeRADIUS role, and the queries
  * that call migration 014's functions (rows: id, name, attribute, value, op). */
 static char *
-sql_module(struct db *db, const struct radius_conf_opts *o, struct werr *e)
+sql_module(struct db *db, const struct radius_conf_opts *o, const char *passfile, struct werr *e)
 {
     struct sbuf conn = {0}, sb = {0};
     const char *host = PQhost(db->conn), *port = PQport(db->conn), *name = PQdb(db->conn);
@@ -227,6 +228,10 @@ sql_module(struct db *db, const struct radius_conf_opts *o, struct werr *e)
     pq_quote(&conn, name ? name : "");
     sb_add(&conn, " user=");
     pq_quote(&conn, o->db_user);
+    if (passfile) {
+        sb_add(&conn, " passfile=");
+        pq_quote(&conn, passfile);
+    }
     sb_add(&conn, " application_name='FreeRADIUS (wisp)'");
 
     sb_add(&sb, MARK "sql {\n"
@@ -235,25 +240,13 @@ sql_module(struct db *db, const struct radius_conf_opts *o, struct werr *e)
                      "\tradius_db = ");
     if (frad_quote(&sb, conn.buf) < 0) {
         werr_set(e, WISP_ERUNTIME,
-                 "the database's host, name or --db-user cannot be written to FreeRADIUS's "
-                 "configuration (a quote or backslash in it)");
+                 "the database's host, name, --db-user or --dir cannot be written to "
+                 "FreeRADIUS's configuration (a quote or backslash in it)");
         sb_free(&conn);
         sb_free(&sb);
         return NULL;
     }
     sb_free(&conn);
-    /* apart from the connection string: FreeRADIUS hides it in its debug output */
-    if (o->db_password) {
-        sb_add(&sb, "\n\tpassword = ");
-        if (frad_quote(&sb, o->db_password) < 0) {
-            werr_set(e, WISP_EUSAGE,
-                     "the password in --secret-file cannot be written to FreeRADIUS's "
-                     "configuration: it has a backslash before a quote or at its end");
-            explicit_bzero(sb.buf, sb.len);
-            sb_free(&sb);
-            return NULL;
-        }
-    }
     sb_add(&sb, "\n"
                 "\tpostgresql {\n"
                 "\t\tsend_application_name = no\n"
@@ -295,7 +288,9 @@ sql_module(struct db *db, const struct radius_conf_opts *o, struct werr *e)
               " '%%{Calling-Station-Id}', %d)\"\n",
               o->interim_s, o->idle_s, o->interim_s);
     /* One query for every Acct-Status-Type: it always returns a row, so
-     * FreeRADIUS always sends the Accounting-Response (rlm_sql counts rows). */
+     * FreeRADIUS always sends the Accounting-Response (rlm_sql counts rows).
+     * Gigawords * 2^32 + Octets in numeric, held to 2^50 (migration 018):
+     * a 32-bit Gigawords shifted in bigint would overflow. */
     sb_add(&sb, "\taccounting {\n"
                 "\t\treference = \"wisp.query\"\n"
                 "\t\twisp {\n"
@@ -303,17 +298,51 @@ sql_module(struct db *db, const struct radius_conf_opts *o, struct werr *e)
                 " '%{Acct-Unique-Session-Id}', '%{client:shortname}', '%{NAS-IP-Address}',"
                 " '%{Acct-Session-Id}', '%{SQL-User-Name}', '%{Calling-Station-Id}',"
                 " '%{Framed-IP-Address}', '%{%{Acct-Session-Time}:-0}'::bigint,"
-                " ('%{%{Acct-Input-Gigawords}:-0}'::bigint << 32)"
-                " + '%{%{Acct-Input-Octets}:-0}'::bigint,"
-                " ('%{%{Acct-Output-Gigawords}:-0}'::bigint << 32)"
-                " + '%{%{Acct-Output-Octets}:-0}'::bigint)\"\n"
+                " least('%{%{Acct-Input-Gigawords}:-0}'::numeric * 4294967296"
+                " + '%{%{Acct-Input-Octets}:-0}'::numeric, 1125899906842624)::bigint,"
+                " least('%{%{Acct-Output-Gigawords}:-0}'::numeric * 4294967296"
+                " + '%{%{Acct-Output-Octets}:-0}'::numeric, 1125899906842624)::bigint)\"\n"
                 "\t\t}\n"
                 "\t}\n"
                 "}\n");
     return sb_steal(&sb);
 }
 
-/* The virtual server: authorize through the sql module (chap or pap set
+/* A field of a libpq password file: \ and : escaped. */
+static void
+pass_field(struct sbuf *sb, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\' || *s == ':')
+            sb_addc(sb, '\\');
+        sb_addc(sb, *s);
+    }
+}
+
+/* The database password, in a libpq password file the connection string
+ * names (passfile=): rlm_sql_postgresql appends its own `password` item to
+ * the connection string unquoted (a quote in it stopped FreeRADIUS
+ * starting) and prints that string in its debug output. */
+static char *
+passfile_text(const struct radius_conf_opts *o, struct werr *e)
+{
+    struct sbuf sb = {0};
+
+    if (str_has_ctrl(o->db_password)) {
+        werr_set(e, WISP_EUSAGE,
+                 "the password in --secret-file cannot be written to a password file: it has "
+                 "a control character");
+        return NULL;
+    }
+    sb_add(&sb, "*:*:*:");
+    pass_field(&sb, o->db_user);
+    sb_addc(&sb, ':');
+    pass_field(&sb, o->db_password);
+    sb_addc(&sb, '\n');
+    return sb_steal(&sb);
+}
+
+/* The virtual server: authorize through the sql module (chap, mschap or pap set
  * Auth-Type; wisp's check items give Cleartext-Password or Reject),
  * accounting keyed like the stock acct_unique policy, Message-Authenticator
  * in every answer (radius.md 4.2), and a Reject with nothing but its
@@ -346,6 +375,7 @@ site(const struct radius_conf_opts *o, struct werr *e)
     }
     sb_add(&sb, "authorize {\n"
                 "\tchap\n"
+                "\tmschap\n"
                 "\tsql\n"
                 "\tpap\n"
                 "}\n"
@@ -355,6 +385,9 @@ site(const struct radius_conf_opts *o, struct werr *e)
                 "\t}\n"
                 "\tAuth-Type CHAP {\n"
                 "\t\tchap\n"
+                "\t}\n"
+                "\tAuth-Type MS-CHAP {\n"
+                "\t\tmschap\n"
                 "\t}\n"
                 "}\n"
                 "preacct {\n"
@@ -445,18 +478,32 @@ radius_conf_write(struct db *db, const struct radius_conf_opts *o, size_t *nclie
 {
     static const char *const mods[][2] = {
         {"chap", "chap {\n}\n"},
+        /* MS-CHAPv2 (RouterOS's PPPoE server offers it first) from the
+         * Cleartext-Password the check items give: no ntlm_auth, no winbind */
+        {"mschap", "mschap {\n\tuse_mppe = yes\n\trequire_encryption = no\n"
+                   "\trequire_strong = no\n}\n"},
         {"pap", "pap {\n\tnormalise = yes\n}\n"},
         {"expr", "expr {\n}\n"},
     };
-    char *text[4] = {NULL, NULL, NULL, NULL};
+    char *text[5] = {NULL, NULL, NULL, NULL, NULL};
+    char *abs = NULL, *passfile = NULL;
     int rc = -1;
 
     *nclients = 0;
     if (put_dir(o->dir, NULL, e) < 0 || dir_is_ours(o->dir, e) < 0)
         return -1;
+    /* the password file by its full name: FreeRADIUS may run elsewhere */
+    if (o->db_password) {
+        if ((abs = realpath(o->dir, NULL)) == NULL)
+            return werr_set(e, WISP_ERUNTIME, "cannot resolve %s: %s", o->dir, strerror(errno));
+        passfile = xasprintf("%s/db.pass", abs);
+        free(abs);
+        if ((text[4] = passfile_text(o, e)) == NULL)
+            goto out;
+    }
     /* everything is made before anything is written */
     text[0] = clients_conf(db, nclients, e);
-    text[1] = text[0] ? sql_module(db, o, e) : NULL;
+    text[1] = text[0] ? sql_module(db, o, passfile, e) : NULL;
     text[2] = text[1] ? site(o, e) : NULL;
     text[3] = text[2] ? radiusd_conf() : NULL;
     if (!text[3])
@@ -483,6 +530,16 @@ radius_conf_write(struct db *db, const struct radius_conf_opts *o, size_t *nclie
         if (bad)
             goto out;
     }
+    if (text[4]) {
+        if (put_file(o->dir, "db.pass", text[4], 0600, e) < 0)
+            goto out;
+    } else {
+        /* no password now: none left from an earlier run */
+        char *stale = xasprintf("%s/db.pass", o->dir);
+
+        unlink(stale);
+        free(stale);
+    }
     if (put_file(o->dir, "clients.conf", text[0], 0600, e) < 0 ||
         put_file(o->dir, "mods-available/sql", text[1], 0600, e) < 0 ||
         put_link(o->dir, "mods-enabled/sql", "../mods-available/sql", e) < 0 ||
@@ -492,10 +549,11 @@ radius_conf_write(struct db *db, const struct radius_conf_opts *o, size_t *nclie
         goto out;
     rc = 0;
 out:
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (text[i]) {
             explicit_bzero(text[i], strlen(text[i]));
             free(text[i]);
         }
+    free(passfile);
     return rc;
 }

@@ -24,6 +24,24 @@ radius_client_set(struct db *db, const char *router, const char *secret, int coa
                     port);
 }
 
+int
+radius_role_set(struct db *db, const char *name, const char *password, bool *created,
+                struct werr *e)
+{
+    /* the SCRAM verifier, made here: the password itself never leaves */
+    char *v = PQencryptPasswordConn(db->conn, password, name, "scram-sha-256");
+    int64_t made = 0;
+    int rc;
+
+    if (v == NULL)
+        return werr_set(e, WISP_ERUNTIME, "cannot hash the password: %s", PQerrorMessage(db->conn));
+    rc = db_i64v(db, e, &made, "SELECT wisp_radius_role_set($1, $2)::int", 2, name, v);
+    explicit_bzero(v, strlen(v));
+    PQfreemem(v);
+    *created = rc > 0 && made == 1;
+    return rc < 0 ? -1 : 0;
+}
+
 static const struct db_field client_fields[] = {
     DB_COL(struct radius_client, name, DB_BUF),
     DB_COL(struct radius_client, host, DB_BUF),
@@ -87,46 +105,64 @@ cause_name(uint32_t c)
 }
 
 int
-radius_kick_due(struct db *db, int timeout_ms, int tries, int *sent, int *failed, struct werr *e)
+radius_kick_send(struct db *db, const struct radius_kick_opts *o, int *sent, int *failed,
+                 struct werr *e)
 {
     struct kick_row *k = NULL;
+    struct rad_disconnect *d;
+    struct rad_dm_result *r;
     size_t n = 0;
-    int rc = 0;
+    int rc = 0, tries = o->tries > 0 ? o->tries : 1,
+        wait = o->timeout_ms > 0 ? o->timeout_ms : 1000;
+    char limit[16], lease[16];
 
     *sent = *failed = 0;
-    /* the jobs stay locked (SKIP LOCKED for any other sender) until each is written */
-    if (db_begin(db, e) < 0)
+    /* claimed in a statement of their own (a lease, committed at once): no
+     * transaction stays open while the routers answer */
+    snprintf(limit, sizeof limit, "%d", o->limit > 0 ? o->limit : 100);
+    snprintf(lease, sizeof lease, "%d", tries * wait / 1000 + 30);
+    if (db_fetchv(db, e, &kick_map, &k, &n,
+                  "SELECT * FROM wisp_radius_kicks($1::integer, $2::integer)", 2, limit, lease) < 0)
         return -1;
-    if (db_fetchv(db, e, &kick_map, &k, &n, "SELECT * FROM wisp_radius_kicks()", 0) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        struct rad_disconnect d = {.host = k[i].host,
-                                   .port = k[i].coa_port,
-                                   .secret = k[i].secret,
-                                   .user = k[i].username,
-                                   .ip = k[i].ip,
-                                   .session_id = k[i].acct_session_id,
-                                   .nas_ip = k[i].nas_ip,
-                                   .timeout_ms = timeout_ms,
-                                   .tries = tries};
-        struct werr why = {0};
-        uint32_t cause = 0;
+    d = xcalloc(n ? n : 1, sizeof *d);
+    r = xcalloc(n ? n : 1, sizeof *r);
+    for (size_t i = 0; i < n; i++)
+        d[i] = (struct rad_disconnect){.host = k[i].host,
+                                       .port = k[i].coa_port,
+                                       .secret = k[i].secret,
+                                       .user = k[i].username,
+                                       .ip = k[i].ip,
+                                       .session_id = k[i].acct_session_id,
+                                       .nas_ip = k[i].nas_ip,
+                                       .timeout_ms = wait,
+                                       .tries = tries};
+    rad_disconnect_send_all(d, n, r, o->stop);
+    for (size_t i = 0; i < n; i++) {
         char result[600], job[24];
-        int ack = rad_disconnect_send(&d, &cause, &why);
+        struct werr why = {0};
 
-        if (ack == 1)
-            snprintf(result, sizeof result, "Disconnect-ACK from %s", k[i].router);
-        else if (ack == 0)
-            snprintf(result, sizeof result, "Disconnect-NAK from %s: Error-Cause %" PRIu32 " %s",
-                     k[i].router, cause, cause_name(cause));
-        else
-            snprintf(result, sizeof result, "%s", why.msg);
         snprintf(job, sizeof job, "%" PRId64, k[i].job_id);
-        rc = db_execv(db, e, "SELECT wisp_radius_kick_done($1, $2, $3)", 3, job,
-                      ack == 1 ? "true" : "false", result);
-        if (ack == 1)
+        if (r[i].stopped) {
+            /* back in the queue for the next sender, not failed */
+            if (db_execv(db, &why, "SELECT wisp_radius_kick_done($1, NULL, NULL)", 1, job) < 0 &&
+                rc == 0)
+                rc = werr_set(e, WISP_ERUNTIME, "%s", why.msg);
+            continue;
+        }
+        if (r[i].answer == 1)
+            snprintf(result, sizeof result, "Disconnect-ACK from %s", k[i].router);
+        else if (r[i].answer == 0)
+            snprintf(result, sizeof result, "Disconnect-NAK from %s: Error-Cause %" PRIu32 " %s",
+                     k[i].router, r[i].cause, cause_name(r[i].cause));
+        else
+            snprintf(result, sizeof result, "%s", r[i].e.msg);
+        if (db_execv(db, &why, "SELECT wisp_radius_kick_done($1, $2, $3)", 3, job,
+                     r[i].answer == 1 ? "true" : "false", result) < 0) {
+            if (rc == 0)
+                rc = werr_set(e, WISP_ERUNTIME, "%s", why.msg);
+            continue;
+        }
+        if (r[i].answer == 1)
             (*sent)++;
         else
             (*failed)++;
@@ -134,10 +170,22 @@ radius_kick_due(struct db *db, int timeout_ms, int tries, int *sent, int *failed
     for (size_t i = 0; i < n; i++)
         if (k[i].secret)
             explicit_bzero(k[i].secret, strlen(k[i].secret));
+    free(r);
+    free(d);
     db_rows_free(&kick_map, k, n);
-    if (rc < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return db_commit(db, e);
+    return rc;
+}
+
+int
+radius_kick_due(struct db *db, int timeout_ms, int tries, int *sent, int *failed, struct werr *e)
+{
+    struct radius_kick_opts o = {.timeout_ms = timeout_ms, .tries = tries, .limit = 1000};
+
+    return radius_kick_send(db, &o, sent, failed, e);
+}
+
+int
+radius_rollup(struct db *db, struct werr *e)
+{
+    return db_execv(db, e, "SELECT wisp_radius_rollup()", 0);
 }

@@ -215,11 +215,20 @@ kicker_main(void *arg)
     db = dbpool_get(w->pool, &e);
     if (!db)
         log_msg(&w->log, WLOG_ERR, "radius kicks: database: %s", e.msg);
-    else if (radius_kick_due(db, WORKER_KICK_TIMEOUT_MS, WORKER_KICK_TRIES, &sent, &failed, &e) < 0)
+    else if (radius_kick_send(db,
+                              &(struct radius_kick_opts){.timeout_ms = WORKER_KICK_TIMEOUT_MS,
+                                                         .tries = WORKER_KICK_TRIES,
+                                                         .limit = WORKER_KICK_LIMIT,
+                                                         .stop = w->o->stop},
+                              &sent, &failed, &e) < 0)
         log_msg(&w->log, WLOG_ERR, "radius kicks: %s", e.msg);
     else if (sent || failed)
         log_msg(&w->log, WLOG_NOTICE,
                 "radius kicks: %d sessions disconnected, %d refused or unanswered", sent, failed);
+    /* RADIUS routers' traffic into the 5-minute history, as their SSH
+     * import would write it (they have none) */
+    if (db && radius_rollup(db, &e) < 0)
+        log_msg(&w->log, WLOG_ERR, "radius history: %s", e.msg);
     if (db)
         dbpool_put(w->pool, db);
     atomic_store(&w->kicking, false);

@@ -14,6 +14,7 @@
 #ifndef WISP_RADIUS_H
 #define WISP_RADIUS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,5 +92,20 @@ struct rad_disconnect {
  * Error-Cause in *cause, 0 if none), -1 with e on no valid answer. Replies
  * that do not check out (rad_reply_ok) are dropped, as a lost packet. */
 int rad_disconnect_send(const struct rad_disconnect *d, uint32_t *cause, struct werr *e);
+
+/* What became of one Disconnect-Request of rad_disconnect_send_all. */
+struct rad_dm_result {
+    int answer;     /* 1 Disconnect-ACK, 0 NAK, -1 no valid answer (why in e) */
+    uint32_t cause; /* a NAK's Error-Cause, 0 if none */
+    bool stopped;   /* *stop came first: not answered, perhaps not sent */
+    struct werr e;
+};
+
+/* Send the n requests d[] at once, each on a socket of its own with its
+ * own tries and timeout, and wait for their answers together: a router
+ * that never answers holds up no other. When *stop (if given) is set, the
+ * ones still waiting end at once (stopped). */
+void rad_disconnect_send_all(const struct rad_disconnect *d, size_t n, struct rad_dm_result *r,
+                             volatile sig_atomic_t *stop);
 
 #endif

@@ -31,6 +31,7 @@
  * each tried this many times, waiting this long (ms) for the answer. */
 #define WORKER_KICK_TIMEOUT_MS 1000
 #define WORKER_KICK_TRIES      2
+#define WORKER_KICK_LIMIT      200 /* Disconnect-Requests a tick sends at most */
 
 struct worker_opts {
     int interval_s;              /* between a router's polls, and ticks; 0 = back to back */

@@ -167,9 +167,12 @@ as m_oper "SELECT wisp_voucher_sell('upt001')" >/dev/null
 as m_work "SELECT wisp_voucher_activate('upt001', 315360000, NULL)" >/dev/null
 t_eq "a router's absurd session uptime: no longer than the plan's hour, not expired at once" "false|3600" \
     "$(sql "SELECT (expires_at < now()) || '|' || round(extract(epoch FROM now() - first_used_at)) FROM vouchers WHERE code = 'upt001'")"
+# (but those that make login roles, which run as the migration's owner:
+# wisp_operator_* and wisp_radius_role_set)
 t_eq "functions are owned by the NOLOGIN wisp_owner, search_path pinned" 0 "$(sql "
     SELECT count(*) FROM pg_proc p JOIN pg_roles o ON o.oid = p.proowner
     WHERE p.proname LIKE 'wisp\_%' AND p.proname NOT LIKE 'wisp\_operator\_%'
+      AND p.proname <> 'wisp_radius_role_set'
       AND (o.rolname <> 'wisp_owner' OR o.rolcanlogin
            OR NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search\_path=pg\_catalog, %'))")"
 t_eq "no login role may INSERT, UPDATE or DELETE vouchers, batches, plans or audit" "" "$(sql "

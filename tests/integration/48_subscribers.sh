@@ -195,8 +195,9 @@ acct 'Acct-Status-Type = Interim-Update' 'Acct-Session-Time = 60' 'Acct-Input-Oc
 t_eq "Interim-Update: the counters (gigawords)" "60|1000|4294969296" \
     "$(sql "SELECT uptime_s, bytes_in, bytes_out FROM sessions WHERE username = 'alice'")"
 rad auth "$AUTH" 'User-Name = "alice"' 'User-Password = "alice-pw1"' "$(ppp AA:00:00:00:00:01)"
-t_eq "... the month's data left goes down by what was used" "2147480648 11" \
-    "$(attr Mikrotik-Total-Limit) $(attr Mikrotik-Total-Limit-Gigawords)"
+t_eq "... a second login while it is open is refused, from the same device too (Simultaneous-Use 1)" 1 "$RADRC"
+t_eq "... the month's data left goes down by what was used" "Mikrotik-Total-Limit=2147480648 Mikrotik-Total-Limit-Gigawords=11" \
+    "$(PGPASSWORD=fr-Pw-2 psql -XAtq -U fr_sub -c "SELECT string_agg(attribute || '=' || value, ' ' ORDER BY id) FROM wisp_radius_reply('alice', 'AA:00:00:00:00:01', 300, 0) WHERE attribute LIKE 'Mikrotik-Total%'" 2>&1)"
 w subscriber show alice --json
 t_eq "subscriber show: data used, online" "4294970296 1" "$(jq -r '"\(.used_bytes) \(.online)"' <<<"$OUT")"
 t_eq "no voucher was activated by it" "new" "$(sql "SELECT status FROM vouchers")"
@@ -237,6 +238,8 @@ ids[1]='Acct-Session-Id = "81f00003"'
 acct 'Acct-Status-Type = Start'
 w radius disconnect --json
 t_eq "... but not the new session at the slow rate" 0 "$(jq -r '.disconnected + .failed' <<<"$OUT")"
+acct 'Acct-Status-Type = Stop' 'Acct-Session-Time = 60'
+t_eq "... which ends (dave logs in again below)" 0 "$(sql "SELECT count(*) FROM sessions WHERE username = 'dave' AND state = 'active'")"
 
 w subscriber cancel carol
 t_eq "subscriber cancel" 0 "$RC"
