@@ -26,6 +26,7 @@
 #include "wisp/db.h"
 #include "wisp/doctor.h"
 #include "wisp/events.h"
+#include "wisp/notify.h"
 #include "wisp/router.h"
 #include "wisp/ssh.h"
 #include "wisp/units.h"
@@ -438,6 +439,31 @@ check_webhooks(json_t *list, struct db *db)
     json_decref(hooks);
 }
 
+/* Notification messages: failed for good, or due and not taken by a worker. */
+static void
+check_notify(json_t *list, struct db *db)
+{
+    struct werr e = {0};
+    int64_t failed = 0, overdue = 0;
+
+    if (!db->conn || notify_health(db, &failed, &overdue, &e) < 0) {
+        add(list, "notifications", db->conn && str_eq(db->sqlstate, "42501") ? "warn" : "fail",
+            "not checked: %s", db->conn ? e.msg : "no database");
+        return;
+    }
+    if (overdue > 0)
+        add(list, "notifications", "fail",
+            "%lld messages due for more than 5 minutes and not sent: is a worker running as a "
+            "wisp_worker role?",
+            (long long)overdue);
+    else if (failed > 0)
+        add(list, "notifications", "fail",
+            "%lld messages failed (`wisp notify messages --failed`, `wisp notify resend ID`)",
+            (long long)failed);
+    else
+        add(list, "notifications", "ok", "nothing failed or waiting");
+}
+
 json_t *
 doctor_run(const struct config *cfg)
 {
@@ -449,6 +475,7 @@ doctor_run(const struct config *cfg)
     check_redis(list, cfg);
     check_routers(list, cfg, &db);
     check_webhooks(list, &db);
+    check_notify(list, &db);
     check_providers(list, cfg);
     check_backup(list, cfg);
     if (db.conn)

@@ -161,6 +161,20 @@ notify_failed_count(struct db *db, int64_t *n, struct werr *e)
 }
 
 int
+notify_health(struct db *db, int64_t *failed, int64_t *overdue, struct werr *e)
+{
+    *overdue = 0;
+    if (notify_failed_count(db, failed, e) < 0)
+        return -1;
+    return db_i64v(db, e, overdue,
+                   "SELECT count(*) FROM notify_messages WHERE state = 'pending' "
+                   "AND next_at < now() - interval '5 minutes'",
+                   0) < 0
+               ? -1
+               : 0;
+}
+
+int
 notify_resend(struct db *db, int64_t id, struct werr *e)
 {
     return call_id(db, "SELECT wisp_notify_resend($1::bigint)", id, e);

@@ -128,6 +128,9 @@ json_t *notify_rule_list(struct db *db, struct werr *e);
 json_t *notify_message_list(struct db *db, bool failed_only, int64_t limit, struct werr *e);
 /* How many messages failed for good (the console header's count). */
 int notify_failed_count(struct db *db, int64_t *n, struct werr *e);
+/* For `wisp doctor`: messages failed for good, and messages due for more
+ * than five minutes that no worker took. */
+int notify_health(struct db *db, int64_t *failed, int64_t *overdue, struct werr *e);
 /* Admin: a failed message back to pending, due now (audited). */
 int notify_resend(struct db *db, int64_t id, struct werr *e);
 

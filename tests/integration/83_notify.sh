@@ -97,6 +97,9 @@ RCPT TO:<evil@example.com'
 t_eq "a recipient with a line break is refused" 1 "$RC"
 t_eq "... and nothing reached the receiver" 1 "$(wc -l <"$T/mail.log")"
 
+w doctor
+t_match "doctor: nothing failed yet" "ok +notifications +nothing failed or waiting" "$OUT"
+
 # Rules.
 w notify rule add --event order.completed --channel mail --to customer
 t_eq "rule: the customer by email" 0 "$RC"
@@ -233,6 +236,8 @@ t_eq "SMTP 451: pending again" "pending|1" \
 gone=$(sql "SELECT m.id FROM notify_messages m JOIN notify_channels c ON c.id = m.channel_id WHERE c.name = 'gone'")
 w notify messages --failed
 t_contains "messages --failed lists it" "HTTP 404" "$OUT"
+w doctor
+t_match "doctor: the failed messages" "fail +notifications +[0-9]+ messages failed" "$OUT"
 w_as nt_cash cash-pw notify resend "$gone"
 t_eq "a cashier may not resend" 1 "$RC"
 w notify resend "$gone"
