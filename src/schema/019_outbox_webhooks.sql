@@ -482,9 +482,19 @@ $$;
 
 -- ---- what people read -------------------------------------------------------------
 
+-- A webhook's URL as a non-admin sees it: a URL may carry a token (in
+-- its user:password or its query), so those parts are masked for all but
+-- admins (the view runs as its reader: pg_has_role asks about them).
+CREATE FUNCTION wisp_webhook_url_shown(p_url text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN pg_has_role('wisp_admin', 'MEMBER') THEN p_url
+                ELSE regexp_replace(regexp_replace(p_url, '^([A-Za-z]+://)[^/?#]*@', '\1****@'),
+                                    '[?#].*$', '?****') END
+$$;
+
 -- The webhooks without their secrets, with what waits for them.
 CREATE VIEW webhook_list AS
-SELECT w.id, w.url, array_to_string(w.events, ',') AS events, w.status, w.disabled_reason,
+SELECT w.id, wisp_webhook_url_shown(w.url) AS url, array_to_string(w.events, ',') AS events, w.status, w.disabled_reason,
        w.disabled_at, w.failures,
        (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state IN ('pending', 'failed')) AS waiting,
        (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state = 'failed') AS retrying,
@@ -499,7 +509,7 @@ SELECT w.id, w.url, array_to_string(w.events, ',') AS events, w.status, w.disabl
 
 -- The deliveries, newest first, with their event and last try.
 CREATE VIEW webhook_delivery_list AS
-SELECT d.id, d.webhook_id, w.url, d.event_id, e.kind, d.state, d.attempts, d.last_status,
+SELECT d.id, d.webhook_id, wisp_webhook_url_shown(w.url) AS url, d.event_id, e.kind, d.state, d.attempts, d.last_status,
        d.last_error, d.next_at, d.created_at, d.delivered_at,
        format('wd_%s_%s', d.event_id, d.webhook_id) AS idempotency_id
   FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
@@ -519,7 +529,7 @@ BEGIN
                                  'wisp_outbox_kinds', 'wisp_webhook_fanout', 'wisp_webhook_lock',
                                  'wisp_webhook_add', 'wisp_webhook_set_active', 'wisp_webhook_remove',
                                  'wisp_webhook_redeliver', 'wisp_webhook_claim', 'wisp_webhook_next_ms',
-                                 'wisp_webhook_record') LOOP
+                                 'wisp_webhook_record', 'wisp_webhook_url_shown') LOOP
         EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, current_schema());
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
@@ -534,10 +544,16 @@ ALTER VIEW webhook_list OWNER TO wisp_owner;
 ALTER VIEW webhook_delivery_list OWNER TO wisp_owner;
 GRANT SELECT ON outbox_events TO wisp_owner;
 
-GRANT SELECT (id, url, events, status, disabled_reason, disabled_at, failures, created_at, created_by)
+-- operators read webhooks without their URLs (the views mask them) and
+-- attempts without the receivers' replies; admins read both
+GRANT SELECT (id, events, status, disabled_reason, disabled_at, failures, created_at, created_by)
     ON webhooks TO wisp_operator, wisp_worker;
-GRANT SELECT ON webhook_deliveries, webhook_attempts, webhook_list, webhook_delivery_list
+GRANT SELECT (url) ON webhooks TO wisp_admin, wisp_worker;
+GRANT SELECT ON webhook_deliveries, webhook_list, webhook_delivery_list TO wisp_operator, wisp_worker;
+GRANT SELECT (id, delivery_id, at, http_status, duration_ms, error) ON webhook_attempts
     TO wisp_operator, wisp_worker;
+GRANT SELECT ON webhook_attempts TO wisp_admin;
+GRANT EXECUTE ON FUNCTION wisp_webhook_url_shown(text) TO wisp_operator, wisp_worker;
 GRANT EXECUTE ON FUNCTION wisp_outbox_kinds() TO wisp_viewer, wisp_worker;
 GRANT EXECUTE ON FUNCTION wisp_webhook_add(text, text[], text), wisp_webhook_set_active(integer, boolean),
     wisp_webhook_remove(integer), wisp_webhook_redeliver(bigint) TO wisp_admin;

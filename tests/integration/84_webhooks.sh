@@ -295,6 +295,19 @@ t_match "deliveries --webhook: B's, a table" "^ *[0-9]+ +$HB +[0-9]+ +router.dow
 w_as wh_cash cash-pw webhook attempts "$(sql "SELECT min(id) FROM webhook_deliveries WHERE webhook_id = $HB")"
 t_match "attempts: every try" "503.*503.*200" "$(tr '\n' ' ' <<<"$OUT")"
 attempts_out=$OUT
+t_eq "a cashier reads the attempts without the receivers' replies" "" \
+    "$(w_as wh_cash cash-pw webhook attempts "$(sql "SELECT min(id) FROM webhook_deliveries WHERE webhook_id = $HA")" --json; jq -r '.[].reply // empty' <<<"$OUT")"
+# A URL may carry a token: its query is masked for all but admins.
+w_as wh_admin admin-pw webhook add "http://127.0.0.1:1/q?token=urltok123" --events stock.low --json
+HQ=$(jq -r .webhook_id <<<"$OUT")
+w_as wh_cash cash-pw webhook list
+t_not_contains "a cashier does not see a URL's query" "urltok123" "$OUT"
+t_contains "... masked" "http://127.0.0.1:1/q?****" "$OUT"
+t_contains "psql: a cashier may not read the url column" "permission denied" \
+    "$(as wh_cash cash-pw "SELECT url FROM webhooks")"
+w_as wh_admin admin-pw webhook list
+t_contains "an admin sees it whole" "http://127.0.0.1:1/q?token=urltok123" "$OUT"
+w_as wh_admin admin-pw webhook remove "$HQ"
 w_as wh_view view-pw webhook list
 t_eq "a viewer may not list webhooks" 1 "$RC"
 w_as wh_view view-pw webhook deliveries
