@@ -62,6 +62,27 @@ config_text(const struct cmd_args *a, struct werr *e)
     return sb_steal(&sb);
 }
 
+/* A channel's token and password files are inside the token directory
+ * (notify.token_dir): the worker reads no other (notify.c says it again
+ * at each send). */
+static int
+secret_files_ok(const char *dir, const char *cfg, struct werr *e)
+{
+    static const char *const keys[] = {"token_file", "password_file"};
+    json_t *j = json_loads(cfg, 0, NULL);
+    char path[4096];
+    int rc = 0;
+
+    for (size_t i = 0; j && i < 2 && rc == 0; i++) {
+        const char *f = json_string_value(json_object_get(j, keys[i]));
+
+        if (f && *f)
+            rc = notify_secret_path(dir, f, path, sizeof path, e);
+    }
+    json_decref(j);
+    return rc;
+}
+
 static int
 channel_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
 {
@@ -74,6 +95,10 @@ channel_add_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
         return werr_set(e, WISP_EUSAGE, _("a channel needs --kind smtp or --kind http"));
     if (!(cfg = config_text(a, e)))
         return -1;
+    if (secret_files_ok(ctx->cfg->notify_token_dir, cfg, e) < 0) {
+        free(cfg);
+        return -1;
+    }
     rc = (db = cmd_db(ctx, e)) == NULL ? -1 : notify_channel_add(db, name, kind, cfg, e);
     free(cfg);
     if (rc < 0)
@@ -178,7 +203,8 @@ test_exec(struct cmd_ctx *ctx, const struct cmd_args *a, struct werr *e)
     payload = json_object();
     notifier_compose(cat, ctx->cfg->shop_name, "notify.test", payload, NULL, NULL, NULL, &subject,
                      &text);
-    rc = notify_send(&ch, to, subject.buf, text.buf, &r, e);
+    ch.token_dir = ctx->cfg->notify_token_dir;
+    rc = notify_send(&ch, to, subject.buf, text.buf, NULL, &r, e);
     json_decref(payload);
     msgcat_free(cat);
     sb_free(&subject);

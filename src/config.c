@@ -380,6 +380,12 @@ static const struct option options[] = {
      .max = 23,
      .help = N_("hour of the day the daily sales summary is sent (docs/notifications.md)"),
      .offset = AT(notify_summary_hour)},
+    {.key = "notify.token_dir",
+     .type = OPT_STRING,
+     .def = "/etc/wisp/notify",
+     .check = check_nonempty,
+     .help = N_("the only directory notification channels' token and password files are read from"),
+     .offset = AT(notify_token_dir)},
 };
 #undef AT
 #define NOPTIONS (sizeof options / sizeof options[0])

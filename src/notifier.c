@@ -38,7 +38,8 @@ struct notifier {
     pthread_t th;
     struct db db;
     bool db_up;
-    time_t summary_day; /* the local midnight whose summary was made */
+    char owner[64];    /* this worker, in its leases */
+    time_t summary_at; /* the last time the summary was asked for */
 };
 
 /* --- the text ------------------------------------------------------------- */
@@ -229,16 +230,22 @@ record(struct notifier *n, const struct claimed *m, const struct notify_result *
 {
     struct werr e = {0};
     char id[24], st[16], ms[16], nx[16];
+    int64_t held = 0;
 
     snprintf(id, sizeof id, "%" PRId64, m->id);
     snprintf(st, sizeof st, "%ld", r->status);
     snprintf(ms, sizeof ms, "%d", r->ms);
     snprintf(nx, sizeof nx, "%d", next_s);
-    if (db_execv(&n->db, &e,
-                 "SELECT wisp_notify_record($1::bigint, $2::boolean, $3::integer, $4::integer, $5,"
-                 " $6, $7::integer)",
-                 7, id, r->ok ? "t" : "f", st, ms, r->error, r->reply, next_s >= 0 ? nx : NULL) < 0)
+    if (db_i64v(&n->db, &e, &held,
+                "SELECT wisp_notify_record($1::bigint, $2, $3::boolean, $4::integer, $5::integer,"
+                " $6, $7, $8::integer)::int",
+                8, id, n->owner, r->ok ? "t" : "f", st, ms, r->error, r->reply,
+                next_s >= 0 ? nx : NULL) < 0)
         log_msg(n->log, WLOG_ERR, "notify: message %" PRId64 ": recording: %s", m->id, e.msg);
+    else if (!held)
+        log_msg(n->log, WLOG_WARNING,
+                "notify: message %" PRId64 ": its lease ran out before the attempt was recorded",
+                m->id);
 }
 
 static void
@@ -251,11 +258,13 @@ deliver(struct notifier *n, const struct claimed *m)
     struct werr e = {0};
     char *url = NULL;
     int next = -1;
+    bool sent;
 
     if (notify_channel_parse(m->channel, m->channel_kind, m->channel_config, &ch, &e) < 0) {
         snprintf(r.error, sizeof r.error, "%s", e.msg);
         goto done;
     }
+    ch.token_dir = n->cfg->notify_token_dir;
     if (str_eq(m->kind, "order.completed") && m->order_id > 0) {
         char oid[24], mid[24];
         int got;
@@ -277,8 +286,19 @@ deliver(struct notifier *n, const struct claimed *m)
     }
     notifier_compose(n->cat, n->cfg->shop_name, m->kind, m->payload, m->template, code.pin, url,
                      &subject, &text);
-    if (notify_send(&ch, m->recipient, subject.buf ? subject.buf : "", text.buf ? text.buf : "", &r,
-                    &e) == 0)
+    {
+        /* what a provider echoing the request must not leave in the record */
+        const char *hide[] = {text.buf, url, code.pin, code.password, NULL}; /* longest first */
+        size_t k = 0;
+
+        for (size_t i = 0; i < 4; i++) /* drop the NULLs: the list ends at the first */
+            if (hide[i])
+                hide[k++] = hide[i];
+        hide[k] = NULL;
+        sent = notify_send(&ch, m->recipient, subject.buf ? subject.buf : "",
+                           text.buf ? text.buf : "", hide, &r, &e) == 0;
+    }
+    if (sent)
         log_msg(n->log, WLOG_INFO, "notify: message %" PRId64 " (%s) sent on %s in %d ms", m->id,
                 m->kind, m->channel, r.ms);
     else
@@ -308,33 +328,28 @@ done:
     sb_free(&subject);
 }
 
-/* The daily summary once its hour has come today (once a day: the
- * database keeps one per day and rule, across restarts and workers). */
-static void
+/* The daily summary: every whole day not summarised yet, once the hour
+ * has come, in the shop's time zone (020's wisp_notify_daily decides,
+ * once per day across restarts and workers). Asked once a minute. */
+static int
 summary(struct notifier *n)
 {
-    time_t now = time(NULL), day0 = local_midnight(now);
+    time_t now = time(NULL);
     struct werr e = {0};
-    char day[16], from[32], to[32];
-    struct tm tm;
+    char hour[8];
     int64_t made = 0;
 
-    if (day0 == n->summary_day || now < local_hour(day0, n->cfg->notify_summary_hour))
-        return;
-    localtime_r(&day0, &tm);
-    strftime(day, sizeof day, "%Y-%m-%d", &tm);
-    snprintf(from, sizeof from, "%lld", (long long)day0);
-    snprintf(to, sizeof to, "%lld", (long long)now);
-    if (db_i64v(&n->db, &e, &made,
-                "SELECT wisp_notify_daily($1::date, to_timestamp($2::bigint),"
-                " to_timestamp($3::bigint))",
-                3, day, from, to) < 0) {
+    if (now - n->summary_at < 60)
+        return 0;
+    snprintf(hour, sizeof hour, "%d", n->cfg->notify_summary_hour);
+    if (db_i64v(&n->db, &e, &made, "SELECT wisp_notify_daily($1::integer)", 1, hour) < 0) {
         log_msg(n->log, WLOG_ERR, "notify: daily summary: %s", e.msg);
-        return;
+        return str_eq(n->db.sqlstate, "42501") ? -2 : -1;
     }
-    n->summary_day = day0;
+    n->summary_at = now;
     if (made > 0)
-        log_msg(n->log, WLOG_INFO, "notify: daily summary of %s made", day);
+        log_msg(n->log, WLOG_INFO, "notify: daily summary of %" PRId64 " day(s) made", made);
+    return 0;
 }
 
 /* One pass: the number of messages claimed, -1 on a database error. */
@@ -347,17 +362,20 @@ pass(struct notifier *n)
     char lim[8], lease[8];
     long long t0 = ssh_now_ms();
 
-    summary(n);
+    if (summary(n) == -2)
+        return -2;
     snprintf(lim, sizeof lim, "%d", BATCH);
     snprintf(lease, sizeof lease, "%d", NOTIFIER_LEASE_S);
     if (db_fetchv(&n->db, &e, &claimed_map, &rows, &k,
-                  "SELECT * FROM wisp_notify_claim($1::integer, $2::integer)", 2, lim, lease) < 0) {
+                  "SELECT * FROM wisp_notify_claim($1, $2::integer, $3::integer)", 3, n->owner, lim,
+                  lease) < 0) {
         log_msg(n->log, WLOG_ERR, "notify: claiming messages: %s", e.msg);
-        return -1;
+        return str_eq(n->db.sqlstate, "42501") ? -2 : -1;
     }
-    /* past half the lease, the rest are left to run out their lease and be
-     * claimed again: never sent while another worker may hold them */
-    for (size_t i = 0; i < k && !stopped(n) && ssh_now_ms() - t0 < NOTIFIER_LEASE_S * 500LL; i++)
+    /* past NOTIFIER_SEND_BY_S, the rest are left to run out their lease and
+     * be claimed again: a send begun then ends (timeout_s <= 120) before the
+     * lease does, so no other worker sends it meanwhile */
+    for (size_t i = 0; i < k && !stopped(n) && ssh_now_ms() - t0 < NOTIFIER_SEND_BY_S * 1000LL; i++)
         deliver(n, &rows[i]);
     db_rows_free(&claimed_map, rows, k);
     return (int)k;
@@ -395,6 +413,11 @@ notifier_main(void *arg)
             n->db_up = true;
         }
         got = pass(n);
+        if (got == -2) { /* like the webhooks' runner: the worker role's work */
+            log_msg(n->log, WLOG_NOTICE,
+                    "notify: not sent by this worker: the wisp_worker role sends notifications");
+            break;
+        }
         if (got < 0 && !db_connected(&n->db)) {
             db_close(&n->db);
             n->db_up = false;
@@ -411,10 +434,12 @@ notifier_main(void *arg)
 }
 
 struct notifier *
-notifier_start(const struct config *cfg, volatile sig_atomic_t *stop, struct logger *log)
+notifier_start(const struct config *cfg, const char *owner, volatile sig_atomic_t *stop,
+               struct logger *log)
 {
     struct notifier *n = xcalloc(1, sizeof *n);
 
+    snprintf(n->owner, sizeof n->owner, "%s", owner ? owner : "worker");
     n->cfg = cfg;
     n->stop = stop;
     n->log = log;

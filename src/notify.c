@@ -12,12 +12,15 @@
  * the attempt records (an error, a reply that echoes it).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -28,6 +31,10 @@
 #include "wisp/ssh.h" /* ssh_now_ms: the monotonic clock */
 
 #define REPLY_MAX 512
+/* what is read of a reply before it is masked and cut to REPLY_MAX: a
+ * secret straddling the cut is whole when it is masked (a percent-encoded
+ * form is at most three times its length; secrets are under 1 KiB) */
+#define REPLY_READ (REPLY_MAX + 3 * 1024)
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -297,22 +304,68 @@ notify_channel_free(struct notify_channel *c)
     c->config = NULL;
 }
 
+int
+notify_secret_path(const char *dir, const char *file, char *out, size_t n, struct werr *e)
+{
+    size_t dl;
+    const char *p;
+
+    if (!dir || !*dir)
+        dir = NOTIFY_TOKEN_DIR;
+    dl = strlen(dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    if (file[0] == '/' && (strncmp(file, dir, dl) != 0 || file[dl] != '/'))
+        return werr_set(e, WISP_EUSAGE,
+                        _("token file %s is not in %.*s (the worker's notify.token_dir)"), file,
+                        (int)dl, dir);
+    if (file[0] == '/')
+        snprintf(out, n, "%s", file);
+    else if ((size_t)snprintf(out, n, "%.*s/%s", (int)dl, dir, file) >= n)
+        return werr_set(e, WISP_EUSAGE, _("token file %s: name too long"), file);
+    for (p = out; (p = strstr(p, "/..")) != NULL; p += 3)
+        if (p[3] == '/' || p[3] == '\0')
+            return werr_set(e, WISP_EUSAGE, _("token file %s: \"..\" is not allowed"), file);
+    return 0;
+}
+
 /* The first line of the channel's token or password file (NULL when it
- * names none). */
+ * names none): only a file inside the token directory (notify.token_dir),
+ * not a symbolic link, so an admin's channel cannot make the worker send
+ * another of its files anywhere. */
 static int
 read_secret(const struct notify_channel *c, char **out, struct werr *e)
 {
     const char *file = cstr(c, c->kind == NOTIFY_SMTP ? "password_file" : "token_file");
+    const char *dir = c->token_dir && *c->token_dir ? c->token_dir : NOTIFY_TOKEN_DIR;
+    char path[PATH_MAX], real[PATH_MAX], realdir[PATH_MAX];
     FILE *f;
     char buf[2048];
     size_t n;
+    int fd;
 
     *out = NULL;
     if (!file)
         return 0;
-    if (!(f = fopen(file, "r")))
+    if (notify_secret_path(dir, file, path, sizeof path, e) < 0) {
+        werr_prefix(e, "channel %s", c->name);
+        e->status = WISP_ERUNTIME; /* at send time the channel is wrong, not the command */
+        return -1;
+    }
+    if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return werr_set(e, WISP_ERUNTIME, _("channel %s: cannot read %s: %s"), c->name, file,
                         strerror(errno));
+    if (!realpath(path, real) || !realpath(dir, realdir) ||
+        strncmp(real, realdir, strlen(realdir)) != 0 || real[strlen(realdir)] != '/') {
+        close(fd);
+        return werr_set(e, WISP_ERUNTIME, _("channel %s: token file %s is not in %s"), c->name,
+                        file, dir);
+    }
+    if (!(f = fdopen(fd, "r"))) {
+        close(fd);
+        return werr_set(e, WISP_ERUNTIME, _("channel %s: cannot read %s: %s"), c->name, file,
+                        strerror(errno));
+    }
     if (file_check_private("token file", file, fileno(f), e) < 0) {
         fclose(f);
         werr_prefix(e, "channel %s", c->name);
@@ -336,23 +389,103 @@ wipe(char *s)
     }
 }
 
-/* Every copy of secret in s replaced by "****" (in place; s shrinks). */
+/* Every copy of needle in s replaced by "****" (in place; s shrinks). */
 static void
-scrub(char *s, const char *secret)
+scrub_one(char *s, const char *needle)
 {
-    size_t n = secret ? strlen(secret) : 0;
+    size_t n = strlen(needle);
     char *p;
 
-    if (n < 1 || strspn(secret, "*") == n) /* "****" would match itself */
+    if (n < 1 || strspn(needle, "*") == n) /* "****" would match itself */
         return;
-    while ((p = strstr(s, secret)) != NULL) {
+    while ((p = strstr(s, needle)) != NULL) {
         if (n >= 4) {
             memcpy(p, "****", 4);
             memmove(p + 4, p + n, strlen(p + n) + 1);
-        } else { /* a short token is masked by its own length */
+        } else { /* a short secret is masked by its own length */
             memset(p, '*', n);
         }
     }
+}
+
+/* s percent-encoded with lower-case hex digits (what some servers echo). */
+static void
+quote_url_lower(struct sbuf *sb, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+            sb_addc(sb, (char)*p);
+        } else {
+            sb_addc(sb, '%');
+            sb_addc(sb, hex[*p >> 4]);
+            sb_addc(sb, hex[*p & 15]);
+        }
+    }
+}
+
+/* secret masked in s as it is, percent-encoded (either case, and a space
+ * as +) and JSON-escaped (with "/" as "\/" too): the forms a provider
+ * echoing a request puts it in. */
+static void
+scrub(char *s, const char *secret)
+{
+    struct sbuf f = {0};
+
+    if (!secret || !*secret)
+        return;
+    scrub_one(s, secret);
+    notify_quote_url(&f, secret);
+    scrub_one(s, f.buf);
+    sb_reset(&f);
+    quote_url_lower(&f, secret);
+    scrub_one(s, f.buf);
+    if (strchr(secret, ' ')) { /* form encoding: a space as + */
+        struct sbuf g = {0};
+
+        for (const char *q = f.buf; *q; q++) {
+            if (str_starts(q, "%20")) {
+                sb_addc(&g, '+');
+                q += 2;
+            } else {
+                sb_addc(&g, *q);
+            }
+        }
+        scrub_one(s, g.buf);
+        wipe(sb_steal(&g));
+    }
+    sb_reset(&f);
+    notify_quote_json(&f, secret);
+    scrub_one(s, f.buf);
+    if (strchr(f.buf, '/')) {
+        struct sbuf g = {0};
+
+        for (size_t i = 0; i < f.len; i++) {
+            if (f.buf[i] == '/')
+                sb_addc(&g, '\\');
+            sb_addc(&g, f.buf[i]);
+        }
+        scrub_one(s, g.buf);
+        wipe(sb_steal(&g));
+    }
+    wipe(sb_steal(&f));
+}
+
+void
+notify_mask(char *s, size_t max, const char *const *secrets)
+{
+    size_t n;
+
+    for (size_t i = 0; secrets && secrets[i]; i++)
+        scrub(s, secrets[i]);
+    n = strlen(s);
+    if (n <= max)
+        return;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) /* not inside a character */
+        max--;
+    s[max] = '\0';
 }
 
 static size_t
@@ -361,8 +494,8 @@ collect(char *data, size_t size, size_t n, void *arg)
     struct sbuf *sb = arg;
     size_t len = size * n;
 
-    if (sb->len < REPLY_MAX) /* only the start is recorded; the rest is read and dropped */
-        sb_addn(sb, data, sb->len + len > REPLY_MAX ? REPLY_MAX - sb->len : len);
+    if (sb->len < REPLY_READ) /* only the start is recorded; the rest is read and dropped */
+        sb_addn(sb, data, sb->len + len > REPLY_READ ? REPLY_READ - sb->len : len);
     return len;
 }
 
@@ -422,7 +555,7 @@ http_build(const struct notify_channel *c, const struct notify_vars *v, struct s
 
 static int
 http_send(const struct notify_channel *c, const struct notify_vars *v, struct notify_result *r,
-          struct werr *e)
+          char **raw, struct werr *e)
 {
     struct sbuf url = {0}, body = {0}, reply = {0};
     struct curl_slist *hdrs = NULL;
@@ -462,8 +595,8 @@ http_send(const struct notify_channel *c, const struct notify_vars *v, struct no
     rc = curl_easy_perform(cu);
     curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &r->status);
     curl_easy_cleanup(cu);
-    if (reply.len)
-        snprintf(r->reply, sizeof r->reply, "%s", reply.buf);
+    if (reply.len) /* masked and cut by notify_send */
+        *raw = xstrdup(reply.buf);
     if (rc != CURLE_OK) {
         r->retry = true;
         werr_set(e, WISP_ERUNTIME, _("channel %s: %s"), c->name, curl_easy_strerror(rc));
@@ -629,9 +762,11 @@ out:
 
 int
 notify_send(const struct notify_channel *c, const char *to, const char *subject, const char *text,
-            struct notify_result *r, struct werr *e)
+            const char *const *hide, struct notify_result *r, struct werr *e)
 {
-    char *secret = NULL;
+    char *secret = NULL, *raw = NULL;
+    const char *all[8] = {0};
+    size_t k = 0;
     long long t0 = ssh_now_ms();
     int rc;
 
@@ -647,14 +782,26 @@ notify_send(const struct notify_channel *c, const char *to, const char *subject,
     } else {
         struct notify_vars v = {to, text, subject, secret};
 
-        rc = http_send(c, &v, r, e);
+        rc = http_send(c, &v, r, &raw, e);
     }
     r->ms = (int)(ssh_now_ms() - t0);
     if (rc < 0)
         snprintf(r->error, sizeof r->error, "%s", e->msg);
-    scrub(r->error, secret);
-    scrub(r->reply, secret);
-    scrub(e->msg, secret);
+    /* the token, and what the caller names (the PIN, the voucher's
+     * password, the message's text), masked before the reply is cut: a
+     * secret straddling the cut would stay half readable */
+    all[k++] = secret;
+    for (size_t i = 0; hide && hide[i] && k < sizeof all / sizeof all[0] - 1; i++)
+        all[k++] = hide[i];
+    if (!secret)
+        all[0] = "";
+    if (raw) {
+        notify_mask(raw, REPLY_MAX, all);
+        snprintf(r->reply, sizeof r->reply, "%s", raw);
+        wipe(raw);
+    }
+    notify_mask(r->error, sizeof r->error - 1, all);
+    notify_mask(e->msg, sizeof e->msg - 1, all);
     wipe(secret);
     return rc;
 }

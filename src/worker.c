@@ -86,7 +86,7 @@ struct worker {
     bool kicker_started;
     atomic_bool kicking;
     struct webhook_runner hooks; /* webhook deliveries: a thread of their own */
-    struct notifier *notifier; /* notifications: a thread of their own (notifier.h) */
+    struct notifier *notifier;   /* notifications: a thread of their own (notifier.h) */
 };
 
 static bool
@@ -487,7 +487,7 @@ worker_run(const struct config *cfg, const struct worker_opts *o, struct werr *e
     w.hooks = (struct webhook_runner){.cfg = cfg, .stop = o->stop, .log = &w.log};
     snprintf(w.hooks.owner, sizeof w.hooks.owner, "%s", w.id);
     webhook_runner_start(&w.hooks);
-    w.notifier = notifier_start(cfg, o->stop, &w.log);
+    w.notifier = notifier_start(cfg, w.id, o->stop, &w.log);
     n = run_loop(&w);
     notify_status(&w, "STOPPING=1\n", "stopping after %ld cycles", n);
     /* Stop: SSH waits see the stop flag, so the rounds end within moments;

@@ -72,6 +72,7 @@ struct config {
     int webhook_disable_after;            /* webhooks.disable_at: give-ups that disable */
     char *shop_language;                  /* shop.language: customers' messages ("" English) */
     int notify_summary_hour;              /* notify.summary_hour: the daily summary's hour */
+    char *notify_token_dir;               /* notify.token_dir: where channels' token files are */
     char *file;                           /* the config file that was read, or NULL */
     struct config_provider *providers;    /* from the file, in its order */
     size_t nproviders;

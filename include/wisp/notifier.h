@@ -22,8 +22,13 @@
 #include "wisp/msgcat.h"
 #include "wisp/util.h"
 
-/* Seconds a claimed message is ours before another worker may take it. */
-#define NOTIFIER_LEASE_S 60
+/* Seconds a claimed message is ours before another worker may take it:
+ * a pass starts no send after NOTIFIER_SEND_BY_S, and a send takes at most
+ * a channel's timeout_s (120 at most) and a moment to record, so a message
+ * is never sent while its lease may have run out (020's record also checks
+ * the lease holder). */
+#define NOTIFIER_LEASE_S   240
+#define NOTIFIER_SEND_BY_S 60
 
 /* What a message says, for the event kind and its payload: with template
  * (a rule's own text, its {placeholders} the payload's keys, {code},
@@ -37,9 +42,11 @@ void notifier_compose(const struct msgcat *cat, const char *shop, const char *ki
 struct notifier;
 
 /* Start the thread (it speaks English in its log; messages in
- * cfg->shop_language); NULL when it could not start (logged). */
-struct notifier *notifier_start(const struct config *cfg, volatile sig_atomic_t *stop,
-                                struct logger *log);
+ * cfg->shop_language), owner naming this worker in its leases; NULL when
+ * it could not start (logged). It stands down (logged once) when the
+ * database login is not a wisp_worker role. */
+struct notifier *notifier_start(const struct config *cfg, const char *owner,
+                                volatile sig_atomic_t *stop, struct logger *log);
 
 /* Stop it (it sees *stop, or this) and wait for it. NULL is fine. */
 void notifier_stop(struct notifier *n);

@@ -65,6 +65,21 @@ int notify_render(const char *tpl, enum notify_ctx ctx, const struct notify_vars
 
 enum notify_kind { NOTIFY_SMTP, NOTIFY_HTTP };
 
+/* Where token and password files must be when the config's
+ * notify.token_dir says nothing (docs/notifications.md). */
+#define NOTIFY_TOKEN_DIR "/etc/wisp/notify"
+
+/* file (a channel's token_file or password_file) as a path inside dir
+ * (NULL: NOTIFY_TOKEN_DIR): a name relative to dir, or an absolute path
+ * under it; ".." refused. Into out; 0, or -1 (e set, WISP_EUSAGE). */
+int notify_secret_path(const char *dir, const char *file, char *out, size_t n, struct werr *e);
+
+/* Each of secrets (NULL-terminated) masked in s as "****", as it is,
+ * percent-encoded and JSON-escaped; then s cut to at most max bytes
+ * (never inside a UTF-8 character). Masking comes first: a secret
+ * straddling the cut is masked whole. */
+void notify_mask(char *s, size_t max, const char *const *secrets);
+
 /* A channel's config, checked (notify_channel_parse):
  *   smtp: {"url": "smtp://host:port" | "smtps://...", "from": ADDRESS,
  *          "starttls": bool, "user": NAME, "password_file": FILE, "timeout_s": N}
@@ -76,7 +91,8 @@ struct notify_channel {
     enum notify_kind kind;
     json_t *config; /* owned */
     int timeout_s;
-    bool link; /* messages carry the QR login link */
+    bool link;             /* messages carry the QR login link */
+    const char *token_dir; /* borrowed: the worker's notify.token_dir; NULL: the default */
 };
 
 /* Check kind and config and fill c (c->config takes a reference). A
@@ -92,14 +108,16 @@ struct notify_result {
     long status;     /* HTTP status or last SMTP reply code, 0 when none came */
     int ms;          /* how long it took */
     char error[512]; /* "" when ok; the token never in it */
-    char reply[513]; /* the start of the reply, for the record */
+    char reply[513]; /* the start of the reply, for the record, secrets masked */
 };
 
 /* Send one message now on channel c to `to`. The channel's token file is
- * read here and wiped after. Returns 0 when sent, -1 otherwise (r says
- * why and whether to retry; e holds the same one line). */
+ * read here (from c->token_dir) and wiped after. hide (NULL-terminated, or
+ * NULL) names more secrets to mask in the recorded reply and error: the
+ * PIN, the voucher's password, the text. Returns 0 when sent, -1 otherwise
+ * (r says why and whether to retry; e holds the same one line). */
 int notify_send(const struct notify_channel *c, const char *to, const char *subject,
-                const char *text, struct notify_result *r, struct werr *e);
+                const char *text, const char *const *hide, struct notify_result *r, struct werr *e);
 
 /* --- the tables (notify_store.c) ---------------------------------------- */
 

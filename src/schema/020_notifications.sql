@@ -19,9 +19,12 @@
 -- a process dies) and wakes the worker (NOTIFY wisp_notify).
 --
 -- Who: admins add and remove channels and rules and resend failed messages
--- (audited); everyone reads rules, messages and attempts (the console's
--- failed count); channels' configs are read by admins and the worker; the
--- worker claims, records and makes the daily summary.
+-- (audited); everyone reads rules and the messages' and attempts' states
+-- (the console's failed count); a message's recipient and payload (a
+-- customer's phone or email) are read by operators and up; errors and
+-- replies (a provider may echo what it was sent) by admins only; channels'
+-- configs by admins and the worker; only the worker (wisp_worker) claims,
+-- records, reads an order's code and makes the daily summary.
 
 CREATE TABLE notify_channels (
     id          serial PRIMARY KEY,
@@ -63,6 +66,7 @@ CREATE TABLE notify_messages (
     attempts    integer NOT NULL DEFAULT 0,
     next_at     timestamptz NOT NULL DEFAULT now(),
     lease_until timestamptz,
+    lease_owner text,       -- the worker that holds the lease: only it records
     last_error  text,
     created_at  timestamptz NOT NULL DEFAULT now(),
     sent_at     timestamptz
@@ -169,6 +173,11 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no channel "%"', p_channel USING ERRCODE = 'no_data_found';
     END IF;
+    -- an order's code and login link exist only on order.completed
+    IF p_event IS DISTINCT FROM 'order.completed' AND p_template ~ '\{(code|url)\}' THEN
+        RAISE EXCEPTION 'a template for % cannot use {code} or {url}: only order.completed has them',
+            p_event USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     INSERT INTO notify_rules (event, channel_id, recipient, template)
         VALUES (p_event, cid, p_to, p_template) RETURNING id INTO rid;
     PERFORM wisp_audit_write('notify.rule.add', jsonb_build_object('rule', rid, 'event', p_event,
@@ -203,7 +212,7 @@ BEGIN
         RAISE EXCEPTION 'message % is %, not failed', p_id, st USING ERRCODE = 'check_violation';
     END IF;
     UPDATE notify_messages SET state = 'pending', next_at = now(), lease_until = NULL,
-           attempts = 0 WHERE id = p_id;
+           lease_owner = NULL, attempts = 0 WHERE id = p_id;
     PERFORM wisp_audit_write('notify.resend', jsonb_build_object('message', p_id));
     PERFORM pg_notify('wisp_notify', '');
 END
@@ -212,20 +221,21 @@ $$;
 -- ---------------------------------------------------------------------------
 -- The worker: claim due messages (a lease, so a killed worker's come back),
 -- record an attempt, read an order's code when sending, the daily summary.
-CREATE FUNCTION wisp_notify_claim(p_limit integer, p_lease_s integer)
+CREATE FUNCTION wisp_notify_claim(p_owner text, p_limit integer, p_lease_s integer)
 RETURNS TABLE (id bigint, kind text, recipient text, template text, payload jsonb,
                order_id bigint, attempts integer, channel text, channel_kind text,
                channel_config jsonb)
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
-    PERFORM wisp_require('wisp_worker', 'wisp_admin');
+    PERFORM wisp_require('wisp_worker');
     RETURN QUERY
-    UPDATE notify_messages m SET lease_until = now() + make_interval(secs => p_lease_s)
+    UPDATE notify_messages m SET lease_until = clock_timestamp() + make_interval(secs => p_lease_s),
+           lease_owner = p_owner
       FROM notify_channels c
      WHERE c.id = m.channel_id
        AND m.id IN (SELECT x.id FROM notify_messages x
                      WHERE x.state = 'pending' AND x.next_at <= now()
-                       AND (x.lease_until IS NULL OR x.lease_until < now())
+                       AND (x.lease_until IS NULL OR x.lease_until < clock_timestamp())
                      ORDER BY x.next_at, x.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
     RETURNING m.id, m.kind, m.recipient, m.template, m.payload, m.order_id, m.attempts,
               c.name, c.kind, c.config;
@@ -233,13 +243,19 @@ END
 $$;
 
 -- One attempt: p_next_s seconds until the next (NULL: no more; failed
--- unless p_ok).
-CREATE FUNCTION wisp_notify_record(p_id bigint, p_ok boolean, p_status integer, p_ms integer,
-                                   p_error text, p_reply text, p_next_s integer)
-RETURNS void
+-- unless p_ok). The attempt is kept whoever holds the lease; the message
+-- changes only while p_owner still holds it (a lease that ran out is
+-- another worker's): false then.
+CREATE FUNCTION wisp_notify_record(p_id bigint, p_owner text, p_ok boolean, p_status integer,
+                                   p_ms integer, p_error text, p_reply text, p_next_s integer)
+RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
-    PERFORM wisp_require('wisp_worker', 'wisp_admin');
+    PERFORM wisp_require('wisp_worker');
+    PERFORM FROM notify_messages WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false; -- its channel was removed meanwhile
+    END IF;
     INSERT INTO notify_attempts (message_id, ms, status, ok, error, reply)
         VALUES (p_id, p_ms, nullif(p_status, 0), p_ok, nullif(p_error, ''),
                 convert_from(substring(convert_to(coalesce(p_reply, ''), 'UTF8') FROM 1 FOR 512),
@@ -251,21 +267,28 @@ BEGIN
         next_at = CASE WHEN p_ok OR p_next_s IS NULL THEN next_at
                        ELSE now() + make_interval(secs => p_next_s) END,
         last_error = CASE WHEN p_ok THEN NULL ELSE nullif(p_error, '') END,
-        lease_until = NULL
-     WHERE id = p_id;
+        lease_until = NULL, lease_owner = NULL
+     WHERE id = p_id AND lease_owner = p_owner AND state = 'pending';
+    RETURN FOUND;
 END
 $$;
 
 -- An order's code for its customer's message, read at send time (never
 -- stored in a message): the PIN, and for a voucher its password and the
 -- router's login page, so the message carries the login link. Audited as
--- a reveal by the worker.
+-- a reveal by the worker, for a pending order.completed message of that
+-- very order (so the audit row names a real message and order).
 CREATE FUNCTION wisp_notify_code(p_order bigint, p_message bigint)
 RETURNS TABLE (pin text, password text, router_driver text, router_login_url text,
                voucher boolean)
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
-    PERFORM wisp_require('wisp_worker', 'wisp_admin');
+    PERFORM wisp_require('wisp_worker');
+    IF NOT EXISTS (SELECT FROM notify_messages m WHERE m.id = p_message AND m.order_id = p_order
+                      AND m.kind = 'order.completed' AND m.state = 'pending') THEN
+        RAISE EXCEPTION 'message % is no pending order.completed message of order %', p_message,
+            p_order USING ERRCODE = 'insufficient_privilege';
+    END IF;
     RETURN QUERY
     SELECT o.pin, CASE WHEN b.mode = 'code' THEN v.code END, rt.driver, rt.login_url,
            v.id IS NOT NULL
@@ -281,38 +304,54 @@ BEGIN
 END
 $$;
 
--- The daily summary of p_day (the sales from p_from to p_to: the worker's
--- local midnight to now) as an outbox event, sales.daily, once per day
--- whatever restarts or workers (notify_summaries keeps the day): the
--- fan-out makes the messages of the sales.daily rules, and webhooks that
--- subscribe to it get it too. 1 when it was made now, 0 when it was before.
+-- The daily summary: once p_hour has come in the shop's time zone (017's
+-- wisp_shop_zone: the database's TimeZone), each whole day not summarised
+-- yet up to yesterday (from the day after the last summary, at most 7
+-- days back; the first one: yesterday) becomes an outbox event,
+-- sales.daily, with the sales from that day's midnight to the next. Once
+-- per day whatever restarts or workers (notify_summaries keeps the day):
+-- the fan-out makes the messages of the sales.daily rules, and webhooks
+-- that subscribe to it get it too. The number of days made now.
 CREATE TABLE notify_summaries (
     day         date PRIMARY KEY,
     event_id    bigint NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
-CREATE FUNCTION wisp_notify_daily(p_day date, p_from timestamptz, p_to timestamptz)
-RETURNS integer
+CREATE FUNCTION wisp_notify_daily(p_hour integer) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
+    tz text := wisp_shop_zone();
+    local timestamp := now() AT TIME ZONE tz;
+    yesterday date := local::date - 1;
+    d date;
+    t0 timestamptz;
+    t1 timestamptz;
     s jsonb;
+    made integer := 0;
 BEGIN
-    PERFORM wisp_require('wisp_worker', 'wisp_admin');
-    PERFORM pg_advisory_xact_lock(hashtext('wisp_notify_daily'));
-    IF EXISTS (SELECT FROM notify_summaries WHERE day = p_day) THEN
+    PERFORM wisp_require('wisp_worker');
+    IF extract(hour FROM local) < p_hour THEN
         RETURN 0;
     END IF;
-    SELECT jsonb_build_object('day', p_day::text, 'from', wisp_iso_utc(p_from),
-               'to', wisp_iso_utc(p_to), 'vouchers', count(*),
-               'total', coalesce(sum(v.price), 0)::text)
-      INTO s FROM vouchers v
-     WHERE v.sold_at >= p_from AND v.sold_at < p_to;
-    s := s || jsonb_build_object('orders',
-        (SELECT count(*) FROM orders o WHERE o.status = 'completed'
-            AND o.completed_at >= p_from AND o.completed_at < p_to));
-    INSERT INTO notify_summaries (day, event_id) VALUES (p_day, wisp_outbox_emit('sales.daily', s));
-    RETURN 1;
+    PERFORM pg_advisory_xact_lock(hashtext('wisp_notify_daily'));
+    SELECT max(day) + 1 INTO d FROM notify_summaries;
+    d := greatest(coalesce(d, yesterday), yesterday - 6);
+    WHILE d <= yesterday LOOP
+        t0 := d::timestamp AT TIME ZONE tz;
+        t1 := (d + 1)::timestamp AT TIME ZONE tz;
+        SELECT jsonb_build_object('day', d::text, 'from', wisp_iso_utc(t0), 'to', wisp_iso_utc(t1),
+                   'time_zone', tz, 'vouchers', count(*), 'total', coalesce(sum(v.price), 0)::text)
+          INTO s FROM vouchers v
+         WHERE v.sold_at >= t0 AND v.sold_at < t1;
+        s := s || jsonb_build_object('orders',
+            (SELECT count(*) FROM orders o WHERE o.status = 'completed'
+                AND o.completed_at >= t0 AND o.completed_at < t1));
+        INSERT INTO notify_summaries (day, event_id) VALUES (d, wisp_outbox_emit('sales.daily', s));
+        made := made + 1;
+        d := d + 1;
+    END LOOP;
+    RETURN made;
 END
 $$;
 
@@ -342,13 +381,22 @@ GRANT SELECT ON orders, batches, routers TO wisp_owner;
 GRANT USAGE ON SEQUENCE notify_channels_id_seq, notify_rules_id_seq, notify_messages_id_seq,
     notify_attempts_id_seq TO wisp_owner;
 
-GRANT SELECT ON notify_rules, notify_messages, notify_attempts, notify_summaries TO wisp_viewer;
+GRANT SELECT ON notify_rules, notify_summaries TO wisp_viewer;
+-- viewers: states and counts; operators: whom a message goes to and what
+-- about; admins: everything, errors and replies too (a provider's reply
+-- may echo the request)
+GRANT SELECT (id, dedup, event_id, rule_id, channel_id, kind, template, order_id, state, attempts,
+              next_at, lease_until, created_at, sent_at) ON notify_messages TO wisp_viewer;
+GRANT SELECT (recipient, payload) ON notify_messages TO wisp_operator;
+GRANT SELECT (id, message_id, at, ms, status, ok) ON notify_attempts TO wisp_viewer;
+GRANT SELECT ON notify_messages, notify_attempts TO wisp_admin;
 GRANT SELECT (id, name, kind, created_at, created_by) ON notify_channels TO wisp_viewer;
 GRANT SELECT ON notify_channels TO wisp_admin, wisp_worker;
+GRANT EXECUTE ON FUNCTION wisp_shop_zone() TO wisp_owner;
 
 GRANT EXECUTE ON FUNCTION wisp_notify_channel_add(text, text, jsonb),
     wisp_notify_channel_remove(text), wisp_notify_rule_add(text, text, text, text),
     wisp_notify_rule_remove(integer), wisp_notify_resend(bigint) TO wisp_admin;
-GRANT EXECUTE ON FUNCTION wisp_notify_claim(integer, integer),
-    wisp_notify_record(bigint, boolean, integer, integer, text, text, integer),
-    wisp_notify_code(bigint, bigint), wisp_notify_daily(date, timestamptz, timestamptz) TO wisp_worker, wisp_admin;
+GRANT EXECUTE ON FUNCTION wisp_notify_claim(text, integer, integer),
+    wisp_notify_record(bigint, text, boolean, integer, integer, text, text, integer),
+    wisp_notify_code(bigint, bigint), wisp_notify_daily(integer) TO wisp_worker;

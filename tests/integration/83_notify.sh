@@ -12,7 +12,8 @@ SMTP_PORT=$(freeport 19300)
 HTTP_PORT=$(freeport 19600)
 /usr/bin/python3 tests/tools/smtp_receiver.py --port "$SMTP_PORT" --log "$T/mail.log" --seconds 240 &
 SMTP=$!
-/usr/bin/python3 tests/tools/http_receiver.py --port "$HTTP_PORT" --log "$T/http.log" &
+# it echoes what it is sent, as some SMS providers do: the PIN comes back
+/usr/bin/python3 tests/tools/http_receiver.py --port "$HTTP_PORT" --log "$T/http.log" --echo &
 HTTP=$!
 TOKEN=tok-$RANDOM$RANDOM$RANDOM
 printf '{"error": "bad token %s"}' "$TOKEN" >"$T/echo" # a provider that echoes the token back
@@ -56,12 +57,13 @@ PO
 msgfmt -o "$T/locale/ar/LC_MESSAGES/wisp.mo" "$T/ar.po"
 export WISP_LOCALEDIR=$T/locale
 mkdir -p "$XDG_CONFIG_HOME/wisp"
-echo '{"shop": {"name": "Net Corner", "language": "ar"}, "notify": {"summary_hour": 0},
+echo '{"shop": {"name": "Net Corner", "language": "ar"}, "notify": {"summary_hour": 0, "token_dir": "'"$T/tok"'"},
        "webhooks": {"backoff": "1s", "max_wait": "2s", "attempts": 3}}' \
     >"$XDG_CONFIG_HOME/wisp/config.json"
 
-printf '%s\n' "$TOKEN" >"$T/token"
-chmod 600 "$T/token"
+mkdir "$T/tok"
+printf '%s\n' "$TOKEN" >"$T/tok/token"
+chmod 600 "$T/tok/token"
 w db migrate
 t_eq "migrates" 0 "$RC"
 
@@ -69,18 +71,41 @@ w notify channel add mail --kind smtp --spec "{\"url\": \"smtp://127.0.0.1:$SMTP
 t_eq "an smtp channel" 0 "$RC"
 w notify channel add sms --kind http --spec "{\"url\": \"http://127.0.0.1:$HTTP_PORT/sms?to={to}\",
   \"headers\": {\"Authorization\": \"Bearer {token}\"}, \"body\": \"to={to}&text={text}\",
-  \"body_type\": \"form\", \"token_file\": \"$T/token\"}"
+  \"body_type\": \"form\", \"token_file\": \"$T/tok/token\"}"
 t_eq "an SMS-like http channel" 0 "$RC"
 w notify channel add tg --kind http --spec "{\"url\": \"http://127.0.0.1:$HTTP_PORT/bot{token}/sendMessage\",
-  \"body\": \"{\\\"chat_id\\\": \\\"{to}\\\", \\\"text\\\": \\\"{text}\\\"}\", \"token_file\": \"$T/token\", \"link\": false}"
+  \"body\": \"{\\\"chat_id\\\": \\\"{to}\\\", \\\"text\\\": \\\"{text}\\\"}\", \"token_file\": \"$T/tok/token\", \"link\": false}"
 t_eq "a Telegram-shaped channel" 0 "$RC"
 w notify channel add bad --kind http --spec "{\"url\": \"http://x/\", \"token\": \"$TOKEN\"}"
 t_eq "a token in the config itself: usage error" 2 "$RC"
 t_contains "... saying where a token goes" "token_file" "$ERR"
 w notify channel add bad2 --kind ftp --spec '{}'
 t_eq "an unknown kind: usage error" 2 "$RC"
+
+# Token files only inside notify.token_dir ($T/tok here): not another file the
+# worker may read, not through "..", not through a symbolic link.
+mkdir -p "$T/elsewhere"
+printf 'not-a-token\n' >"$T/elsewhere/key"
+chmod 600 "$T/elsewhere/key"
+w notify channel add leak --kind http --spec "{\"url\": \"http://127.0.0.1:$HTTP_PORT/leak?k={token}\", \"token_file\": \"$T/elsewhere/key\"}"
+t_eq "a token file outside notify.token_dir: refused at add (usage)" 2 "$RC"
+t_contains "... naming the directory" "notify.token_dir" "$ERR"
+w notify channel add leak --kind http --spec "{\"url\": \"http://127.0.0.1:$HTTP_PORT/leak?k={token}\", \"token_file\": \"sub/../../x\"}"
+t_eq "... and through \"..\"" 2 "$RC"
+ln -s "$T/elsewhere/key" "$T/tok/link-key"
+sql "SELECT wisp_notify_channel_add('leak', 'http', jsonb_build_object('url',
+         'http://127.0.0.1:$HTTP_PORT/leak?k={token}', 'token_file', '$T/elsewhere/key'));
+     SELECT wisp_notify_channel_add('leak2', 'http', jsonb_build_object('url',
+         'http://127.0.0.1:$HTTP_PORT/leak?k={token}', 'token_file', 'link-key'))" >/dev/null
+w notify test leak --to x
+t_eq "a channel added behind wisp's back: refused at send" 1 "$RC"
+t_contains "... not in the token directory" "not in" "$ERR"
+w notify test leak2 --to x
+t_eq "a symbolic link in the token directory: refused at send" 1 "$RC"
+t_eq "... nothing left for the receiver" 0 "$(grep -c leak "$T/http.log" || true)"
+sql "SELECT wisp_notify_channel_remove('leak'); SELECT wisp_notify_channel_remove('leak2')" >/dev/null
 w notify channel list
-t_contains "channel list names the token file" "$T/token" "$OUT"
+t_contains "channel list names the token file" "$T/tok/token" "$OUT"
 t_not_contains "... never the token" "$TOKEN" "$OUT"
 
 # notify test: one message now, one line.
@@ -113,6 +138,9 @@ w notify rule add --event router.down --channel mail --to customer
 t_eq "customer on a router's event: usage" 2 "$RC"
 w notify rule add --event nonsense --channel mail --to owner@example.com
 t_eq "an unknown event: usage" 2 "$RC"
+w notify rule add --event stock.low --channel mail --to owner@example.com --template 'code {code}'
+t_eq "{code} outside order.completed: refused" 1 "$RC"
+t_contains "... saying only order.completed has it" "only order.completed" "$ERR"
 w notify rule list --json
 t_eq "six rules" 6 "$(jq length <<<"$OUT")"
 
@@ -193,6 +221,36 @@ t_eq "no message row holds the PIN" 0 \
     "$(sql "SELECT count(*) FROM notify_messages m WHERE m::text LIKE '%$pin%'")"
 t_eq "no attempt holds the token" 0 \
     "$(sql "SELECT count(*) FROM notify_attempts a WHERE a::text LIKE '%$TOKEN%'")"
+# The SMS provider echoed the request (the PIN in the text, form-encoded):
+# the record keeps the reply with the PIN and the text masked, and only
+# admins read it; viewers read no customer's address either.
+t_eq "the echoed reply holds no PIN" 0 \
+    "$(sql "SELECT count(*) FROM notify_attempts a WHERE a::text LIKE '%$pin%'")"
+t_contains "... the admin reads it, masked" "to=ana%40example.com&text=****" \
+    "$(sql "SELECT a.reply FROM notify_attempts a JOIN notify_messages m ON m.id = a.message_id
+            JOIN notify_channels c ON c.id = m.channel_id WHERE c.name = 'sms'")"
+mkrole nt_view view-pw wisp_viewer
+for r in nt_view:view-pw nt_cash:cash-pw; do
+    t_fail "${r%%:*}: the attempts' replies are admins'" 1 env PGPASSWORD="${r#*:}" psql -XAtq \
+        -v ON_ERROR_STOP=1 -U "${r%%:*}" -c "SELECT reply FROM notify_attempts"
+    t_fail "${r%%:*}: ... and their errors" 1 env PGPASSWORD="${r#*:}" psql -XAtq \
+        -v ON_ERROR_STOP=1 -U "${r%%:*}" -c "SELECT error FROM notify_attempts"
+    t_fail "${r%%:*}: ... and the messages' errors" 1 env PGPASSWORD="${r#*:}" psql -XAtq \
+        -v ON_ERROR_STOP=1 -U "${r%%:*}" -c "SELECT last_error FROM notify_messages"
+    t_eq "${r%%:*}: the states are readable" sent \
+        "$(PGPASSWORD="${r#*:}" psql -XAtq -U "${r%%:*}" -c "SELECT DISTINCT state FROM notify_messages WHERE kind = 'order.completed'")"
+done
+t_fail "a viewer does not read the customers' addresses" 1 env PGPASSWORD=view-pw psql -XAtq \
+    -v ON_ERROR_STOP=1 -U nt_view -c "SELECT recipient FROM notify_messages"
+t_fail "... nor the payloads" 1 env PGPASSWORD=view-pw psql -XAtq \
+    -v ON_ERROR_STOP=1 -U nt_view -c "SELECT payload FROM notify_messages"
+w_as nt_view view-pw notify messages --json
+t_eq "a viewer lists messages, the addresses masked" "****" \
+    "$(jq -r 'map(.recipient) | unique | join(",")' <<<"$OUT")"
+t_not_contains "... no customer's address" "ana@example.com" "$OUT"
+w_as nt_cash cash-pw notify messages --json
+t_contains "an operator lists messages with their addresses" "ana@example.com" "$OUT"
+t_eq "... without their errors" "null" "$(jq -c 'map(.last_error) | unique | .[0]' <<<"$OUT")"
 t_not_contains "the worker's log never has the token" "$TOKEN" "$(cat "$T/worker.log")"
 t_not_contains "... nor the PIN" "$pin" "$(cat "$T/worker.log")"
 t_eq "sending the PIN is audited" 2 \
@@ -207,7 +265,7 @@ t_eq "one daily summary across a restart" 1 "$(sql "SELECT count(*) FROM notify_
 
 # A 4xx is final, a 5xx retried on the schedule, then resent by an admin.
 w notify channel add down --kind http --spec "{\"url\": \"http://127.0.0.1:$P503/\", \"body\": \"{\\\"t\\\": \\\"{text}\\\"}\",
-  \"headers\": {\"Authorization\": \"Bearer {token}\"}, \"token_file\": \"$T/token\"}"
+  \"headers\": {\"Authorization\": \"Bearer {token}\"}, \"token_file\": \"$T/tok/token\"}"
 w notify channel add gone --kind http --spec "{\"url\": \"http://127.0.0.1:$P404/\", \"body\": \"{\\\"t\\\": \\\"{text}\\\"}\"}"
 w notify channel add m550 --kind smtp --spec "{\"url\": \"smtp://127.0.0.1:$S550\", \"from\": \"shop@example.com\"}"
 w notify channel add m451 --kind smtp --spec "{\"url\": \"smtp://127.0.0.1:$S451\", \"from\": \"shop@example.com\"}"
@@ -300,3 +358,21 @@ t_eq "... and every router's alert arrived" 100 \
 kill -TERM "$W"; wait "$W"; W=
 t_not_contains "the token never in the log, at the end either" "$TOKEN" "$(cat "$T/worker.log")"
 t_not_contains "the worker ran sanitizer-clean (under bin/wisp-asan)" "Sanitizer" "$(cat "$T/worker.log")"
+
+# The lease's holder alone records: a worker whose lease ran out (another
+# claimed the message since) keeps its attempt but changes nothing.
+mkrole nt_work work-pw wisp_worker
+asw() { PGPASSWORD=work-pw psql -XAtq -v ON_ERROR_STOP=1 -U nt_work -c "$1"; }
+sql "SELECT wisp_outbox_emit('router.up', '{\"router\": \"lease\", \"at\": \"now\"}')" >/dev/null
+mid=$(sql "SELECT id FROM notify_messages WHERE payload->>'router' = 'lease'")
+t_eq "worker A claims it (a lease that runs out at once)" "$mid" "$(asw "SELECT id FROM wisp_notify_claim('A', 100, 0)")"
+t_eq "worker B claims it after" "$mid" "$(asw "SELECT id FROM wisp_notify_claim('B', 100, 60)")"
+t_eq "A's record is refused" f "$(asw "SELECT wisp_notify_record($mid, 'A', true, 200, 1, NULL, NULL, NULL)")"
+t_eq "... the message still B's, pending" "pending|B" \
+    "$(sql "SELECT state || '|' || lease_owner FROM notify_messages WHERE id = $mid")"
+t_eq "B's record counts" t "$(asw "SELECT wisp_notify_record($mid, 'B', true, 200, 1, NULL, NULL, NULL)")"
+t_eq "... sent" sent "$(sql "SELECT state FROM notify_messages WHERE id = $mid")"
+t_fail "the worker reads no code for a message that is not an order's" 1 env PGPASSWORD=work-pw \
+    psql -XAtq -v ON_ERROR_STOP=1 -U nt_work -c "SELECT * FROM wisp_notify_code(
+        (SELECT id FROM orders LIMIT 1), $mid)"
+t_fail "an admin may not claim (the worker's work)" 1 sql "SET ROLE wisp_admin; SELECT * FROM wisp_notify_claim('x', 1, 1)"

@@ -7,12 +7,13 @@ JSON line {"t": unix time (float), "method", "path", "headers": {name: value},
 needs (signatures with python's hmac, idempotency ids, timing).
 
     http_receiver.py --port P --log FILE [--status CODE[,CODE...]]
-                     [--delay S] [--reply-file F] [--port-file F]
+                     [--delay S] [--reply-file F] [--echo] [--port-file F]
 
 --status: the answer's status; a list is answered in turn, its last one
 from then on (503,503,200: two failures, then success). --delay: seconds
 to wait before answering. --reply-file: the answer's body (default
-{"ok":true}). --port 0 takes a free port and writes it to --port-file
+{"ok":true}). --echo: the answer's body is the request's body (a
+provider that echoes what it was sent). --port 0 takes a free port and writes it to --port-file
 (after it listens: the file appearing means it is ready).
 """
 import argparse
@@ -30,6 +31,7 @@ def main():
     ap.add_argument("--status", default="200")
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--reply-file")
+    ap.add_argument("--echo", action="store_true")
     ap.add_argument("--port-file")
     args = ap.parse_args()
     statuses = [int(s) for s in args.status.split(",")]
@@ -55,11 +57,12 @@ def main():
                 log.flush()
             if args.delay:
                 time.sleep(args.delay)
+            out = body if args.echo else reply
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
+            self.send_header("Content-Length", str(len(out)))
             self.end_headers()
-            self.wfile.write(reply)
+            self.wfile.write(out)
 
         def do_POST(self):
             self.handle_one()

@@ -5,7 +5,10 @@
  * value, a URL or form value decodes back to itself with nothing reserved
  * left bare, a header value with CR or LF is refused. Channel configs that
  * hold a secret or a bad kind are refused; the built-in messages and a
- * rule's own template are composed as documented.
+ * rule's own template are composed as documented. A reply or an error is
+ * masked of every secret (as it is, percent-encoded, JSON-escaped) before
+ * it is cut, so one straddling the cut is not left half readable; token
+ * files are only inside the token directory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -184,6 +187,80 @@ test_compose(void **state)
     msgcat_free(en);
 }
 
+/* A secret in each form a provider may echo it in: gone from the record. */
+static void
+test_mask_forms(void **state)
+{
+    static const char tok[] = "t0k/en+a b&c\"d";
+    static const char *const forms[] = {
+        "t0k/en+a b&c\"d",          /* as it is */
+        "t0k%2Fen%2Ba%20b%26c%22d", /* percent-encoded */
+        "t0k%2fen%2ba%20b%26c%22d", /* ... lower-case hex */
+        "t0k%2fen%2ba+b%26c%22d",   /* ... a form's space */
+        "t0k/en+a b&c\\\"d",        /* JSON-escaped */
+        "t0k\\/en+a b&c\\\"d",      /* ... with "\/" */
+    };
+    const char *const secrets[] = {tok, "4711-PIN", NULL};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char buf[256];
+
+        snprintf(buf, sizeof buf, "{\"echo\": \"%s\", \"pin\": \"4711-PIN\"}", forms[i]);
+        notify_mask(buf, 512, secrets);
+        if (strstr(buf, "t0k") || strstr(buf, "4711"))
+            fail_msg("form %zu left readable: %s", i, buf);
+        assert_non_null(strstr(buf, "****"));
+    }
+}
+
+/* A secret across the 512-byte cut: masked whole first, so no prefix of
+ * it survives the cut; the cut never splits a UTF-8 character. */
+static void
+test_mask_straddling_cut(void **state)
+{
+    const char tok[] = "SECRETTOKEN0123456789abcdef";
+    const char *const secrets[] = {tok, NULL};
+    char buf[1024];
+
+    (void)state;
+    memset(buf, 'x', 500);
+    snprintf(buf + 500, sizeof buf - 500, "%s end", tok);
+    notify_mask(buf, 512, secrets);
+    assert_null(strstr(buf, "SECRET"));
+    assert_true(strlen(buf) <= 512);
+    assert_string_equal(buf + 500, "**** end");
+
+    memset(buf, 'x', 511);
+    snprintf(buf + 511, sizeof buf - 511, "%s", "\xd8\xb1\xd9\x85");
+    notify_mask(buf, 512, secrets);
+    assert_int_equal(strlen(buf), 511);
+}
+
+/* Token files: inside the token directory only. */
+static void
+test_secret_path(void **state)
+{
+    char p[256];
+    struct werr e = {0};
+
+    (void)state;
+    assert_int_equal(notify_secret_path("/etc/wisp/notify", "sms.token", p, sizeof p, &e), 0);
+    assert_string_equal(p, "/etc/wisp/notify/sms.token");
+    assert_int_equal(notify_secret_path("/etc/wisp/notify/", "/etc/wisp/notify/a", p, sizeof p, &e),
+                     0);
+    assert_int_equal(notify_secret_path(NULL, "a", p, sizeof p, &e), 0);
+    assert_string_equal(p, NOTIFY_TOKEN_DIR "/a");
+    assert_int_equal(notify_secret_path("/etc/wisp/notify", "/etc/shadow", p, sizeof p, &e), -1);
+    assert_int_equal(e.status, WISP_EUSAGE);
+    assert_int_equal(notify_secret_path("/etc/wisp/notify", "../../shadow", p, sizeof p, &e), -1);
+    assert_int_equal(
+        notify_secret_path("/etc/wisp/notify", "/etc/wisp/notify/../x", p, sizeof p, &e), -1);
+    assert_int_equal(notify_secret_path("/etc/wisp/notify", "/etc/wisp/notifyx/a", p, sizeof p, &e),
+                     -1);
+    assert_int_equal(notify_secret_path("/etc/wisp/notify", "a..b", p, sizeof p, &e), 0);
+}
+
 int
 main(void)
 {
@@ -194,6 +271,9 @@ main(void)
         cmocka_unit_test(test_placeholders),
         cmocka_unit_test(test_channel_parse),
         cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_mask_forms),
+        cmocka_unit_test(test_mask_straddling_cut),
+        cmocka_unit_test(test_secret_path),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
