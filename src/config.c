@@ -386,6 +386,14 @@ static const struct option options[] = {
      .check = check_nonempty,
      .help = N_("the only directory notification channels' token and password files are read from"),
      .offset = AT(notify_token_dir)},
+    {.key = "outbox.keep",
+     .type = OPT_DURATION,
+     .def = "30d",
+     .min = 60,
+     .max = 3650 * 86400,
+     .help = N_("how long the worker keeps delivered events, webhook deliveries and sent "
+                "messages (docs/webhooks.md)"),
+     .offset = AT(outbox_keep)},
 };
 #undef AT
 #define NOPTIONS (sizeof options / sizeof options[0])

@@ -328,6 +328,31 @@ done:
     sb_free(&subject);
 }
 
+/* Retention: finished events, deliveries and messages older than
+ * outbox.keep go, in batches of PRUNE_BATCH a table (short transactions),
+ * at most PRUNE_ROUNDS batches a minute. */
+#define PRUNE_BATCH  500
+#define PRUNE_ROUNDS 20
+
+static void
+prune(struct notifier *n)
+{
+    char keep[16], batch[16];
+    int64_t gone = PRUNE_BATCH;
+
+    snprintf(keep, sizeof keep, "%d", n->cfg->outbox_keep);
+    snprintf(batch, sizeof batch, "%d", PRUNE_BATCH);
+    for (int i = 0; i < PRUNE_ROUNDS && gone >= PRUNE_BATCH && !stopped(n); i++) {
+        struct werr e = {0};
+
+        if (db_i64v(&n->db, &e, &gone, "SELECT wisp_outbox_prune($1::integer, $2::integer)", 2,
+                    keep, batch) < 0) {
+            log_msg(n->log, WLOG_ERR, "notify: pruning old events: %s", e.msg);
+            return;
+        }
+    }
+}
+
 /* The daily summary: every whole day not summarised yet, once the hour
  * has come, in the shop's time zone (020's wisp_notify_daily decides,
  * once per day across restarts and workers). Asked once a minute. */
@@ -349,6 +374,7 @@ summary(struct notifier *n)
     n->summary_at = now;
     if (made > 0)
         log_msg(n->log, WLOG_INFO, "notify: daily summary of %" PRId64 " day(s) made", made);
+    prune(n);
     return 0;
 }
 

@@ -73,6 +73,7 @@ struct config {
     char *shop_language;                  /* shop.language: customers' messages ("" English) */
     int notify_summary_hour;              /* notify.summary_hour: the daily summary's hour */
     char *notify_token_dir;               /* notify.token_dir: where channels' token files are */
+    int outbox_keep;                      /* outbox.keep, s: how long finished events are kept */
     char *file;                           /* the config file that was read, or NULL */
     struct config_provider *providers;    /* from the file, in its order */
     size_t nproviders;

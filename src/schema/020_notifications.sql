@@ -356,6 +356,43 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
+-- Retention (outbox.keep): what is done with and older than p_keep_s
+-- seconds goes, at most p_batch rows of each table a call (short
+-- transactions; the worker calls again while a batch was full): notify
+-- messages sent or failed for good (their attempts with them), webhook
+-- deliveries delivered or dead (their attempts with them), and outbox
+-- events no delivery or pending message needs any more. The number of
+-- rows deleted.
+CREATE FUNCTION wisp_outbox_prune(p_keep_s integer, p_batch integer) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    cut timestamptz := now() - make_interval(secs => greatest(p_keep_s, 0));
+    n integer;
+    total integer := 0;
+BEGIN
+    PERFORM wisp_require('wisp_worker');
+    DELETE FROM notify_messages WHERE id IN (
+        SELECT id FROM notify_messages WHERE state IN ('sent', 'failed') AND created_at <= cut
+         ORDER BY id LIMIT p_batch);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    total := total + n;
+    DELETE FROM webhook_deliveries WHERE id IN (
+        SELECT id FROM webhook_deliveries WHERE state IN ('delivered', 'dead') AND created_at <= cut
+         ORDER BY id LIMIT p_batch);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    total := total + n;
+    DELETE FROM outbox_events WHERE id IN (
+        SELECT e.id FROM outbox_events e
+         WHERE e.created_at <= cut
+           AND NOT EXISTS (SELECT FROM webhook_deliveries d WHERE d.event_id = e.id)
+           AND NOT EXISTS (SELECT FROM notify_messages m WHERE m.event_id = e.id)
+         ORDER BY e.id LIMIT p_batch);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN total + n;
+END
+$$;
+
+-- ---------------------------------------------------------------------------
 -- Ownership, search_path, who may call what.
 DO $own$
 DECLARE
@@ -366,7 +403,7 @@ BEGIN
                AND p.proname IN ('wisp_notify_fanout', 'wisp_notify_channel_add',
                    'wisp_notify_channel_remove', 'wisp_notify_rule_add', 'wisp_notify_rule_remove',
                    'wisp_notify_resend', 'wisp_notify_claim', 'wisp_notify_record',
-                   'wisp_notify_code', 'wisp_notify_daily') LOOP
+                   'wisp_notify_code', 'wisp_notify_daily', 'wisp_outbox_prune') LOOP
         EXECUTE format('ALTER FUNCTION %s OWNER TO wisp_owner', f);
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, current_schema());
         EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
@@ -376,7 +413,8 @@ $own$;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON notify_channels, notify_rules, notify_messages TO wisp_owner;
 GRANT SELECT, INSERT ON notify_attempts, notify_summaries TO wisp_owner;
-GRANT SELECT ON outbox_events TO wisp_owner;
+GRANT SELECT, DELETE ON outbox_events TO wisp_owner;
+GRANT SELECT, DELETE ON webhook_deliveries, webhook_attempts, notify_attempts TO wisp_owner;
 GRANT SELECT ON orders, batches, routers TO wisp_owner;
 GRANT USAGE ON SEQUENCE notify_channels_id_seq, notify_rules_id_seq, notify_messages_id_seq,
     notify_attempts_id_seq TO wisp_owner;
@@ -399,4 +437,5 @@ GRANT EXECUTE ON FUNCTION wisp_notify_channel_add(text, text, jsonb),
     wisp_notify_rule_remove(integer), wisp_notify_resend(bigint) TO wisp_admin;
 GRANT EXECUTE ON FUNCTION wisp_notify_claim(text, integer, integer),
     wisp_notify_record(bigint, text, boolean, integer, integer, text, text, integer),
-    wisp_notify_code(bigint, bigint), wisp_notify_daily(integer) TO wisp_worker;
+    wisp_notify_code(bigint, bigint), wisp_notify_daily(integer),
+    wisp_outbox_prune(integer, integer) TO wisp_worker;

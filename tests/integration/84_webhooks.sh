@@ -316,7 +316,7 @@ w_as wh_admin admin-pw webhook remove "$HD"
 t_eq "remove" "0 0" "$(sql "SELECT count(*) FROM webhooks WHERE id = $HD") $(sql "SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $HD")"
 w_as wh_admin admin-pw webhook remove "$HD"
 t_eq "remove again: no such webhook" 1 "$RC"
-t_eq "every change audited, as its author" "webhook.add wh_admin 6|webhook.auto_disable wh_work 2|webhook.disable wh_admin 1|webhook.enable wh_admin 1|webhook.redeliver wh_admin 1|webhook.remove wh_admin 1" \
+t_eq "every change audited, as its author" "webhook.add wh_admin 7|webhook.auto_disable wh_work 2|webhook.disable wh_admin 1|webhook.enable wh_admin 1|webhook.redeliver wh_admin 1|webhook.remove wh_admin 2" \
     "$(sql "SELECT string_agg(action || ' ' || who || ' ' || n, '|' ORDER BY action) FROM
             (SELECT action, who, count(*) AS n FROM audit WHERE action LIKE 'webhook.%' GROUP BY 1, 2) a")"
 

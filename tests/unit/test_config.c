@@ -28,7 +28,7 @@
     "theme, qr.ecc, worker.interval, worker.embedded, ssh.connect_timeout, ssh.command_timeout, "  \
     "backup.dir, backup.max_age, webhooks.timeout, webhooks.backoff, webhooks.max_wait, "          \
     "webhooks.attempts, webhooks.disable_at, shop.language, notify.summary_hour, "                 \
-    "notify.token_dir)"
+    "notify.token_dir, outbox.keep)"
 
 /* Per-test scratch: a temporary directory used as XDG_CONFIG_HOME. */
 struct fixture {
@@ -820,7 +820,8 @@ test_show_text(void **state)
                          "webhooks.disable_at = 5\n"
                          "shop.language       = en\n"
                          "notify.summary_hour = 21\n"
-                         "notify.token_dir    = /etc/wisp/notify\n",
+                         "notify.token_dir    = /etc/wisp/notify\n"
+                         "outbox.keep         = 4w2d\n",
                          p) > 0);
     assert_string_equal(out, want);
     free(want);
@@ -878,7 +879,8 @@ test_show_json(void **state)
                                         "webhooks.disable_at",
                                         "shop.language",
                                         "notify.summary_hour",
-                                        "notify.token_dir"};
+                                        "notify.token_dir",
+                                        "outbox.keep"};
 
     (void)state;
     config_init(&c);
@@ -892,11 +894,11 @@ test_show_json(void **state)
     assert_true(json_is_object(root));
     json_object_foreach(root, k, v)
     {
-        assert_true(n < 24);
+        assert_true(n < 25);
         assert_string_equal(k, order[n]); /* table order */
         n++;
     }
-    assert_int_equal(n, 24);
+    assert_int_equal(n, 25);
     assert_string_equal(json_string_value(json_object_get(root, "db")),
                         "postgresql://ana:****@db/shop?sslpassword=****");
     assert_true(json_is_null(json_object_get(root, "redis")));
