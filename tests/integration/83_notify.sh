@@ -413,3 +413,15 @@ t_eq "... the pending one kept, with its event" "1|1" \
 t_eq "... no attempt of a deleted message left" 0 \
     "$(sql "SELECT count(*) FROM notify_attempts a WHERE NOT EXISTS (SELECT FROM notify_messages m WHERE m.id = a.message_id)")"
 t_eq "... a keep of a day deletes nothing new" 0 "$(asw "SELECT wisp_outbox_prune(86400, 100)")"
+
+# Only a wisp_worker login sends: a worker logged in as an admin (the
+# console's own) leaves notifications alone and says so once.
+mkrole nt_adm adm-pw wisp_admin
+PGPASSWORD=adm-pw WISP_DB="dbname=$PGDATABASE user=nt_adm" "$WISP" worker --interval 1 >"$T/adm.log" 2>&1 &
+W=$!
+for _ in $(seq 50); do grep -q "notify: not sent by this worker" "$T/adm.log" && break; sleep 0.1; done
+sleep 1
+kill -TERM "$W"; wait "$W"; W=
+t_eq "a worker logged in as an admin sends no notification, and says so once" 1 \
+    "$(grep -c 'notify: not sent by this worker' "$T/adm.log")"
+t_eq "... the message still pending" pending "$(sql "SELECT state FROM notify_messages WHERE payload->>'router' = 'waits'")"
