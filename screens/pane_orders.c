@@ -94,9 +94,8 @@ static void
 update(struct pane *p)
 {
     struct orders *os = (struct orders *)p;
-    json_t *all = p->con->snap.orders;
+    json_t *all = p->con->snap.orders, *old = os->view;
 
-    json_decref(os->view);
     os->view = json_array();
     for (size_t i = 0; i < json_array_size(all); i++) {
         json_t *o = json_array_get(all, i);
@@ -106,6 +105,7 @@ update(struct pane *p)
             json_array_append(os->view, o);
     }
     listpane_set_rows(&os->list, all ? os->view : NULL, filter_of(p, &os->list));
+    json_decref(old); /* after: the list looked up its selected row in it */
     update_failures(p);
 }
 
@@ -391,15 +391,15 @@ update_failures(struct pane *p)
 {
     struct orders *os = (struct orders *)p;
     json_t *hooks = p->con->snap.failed_deliveries, *msgs = p->con->snap.failed_messages;
+    json_t *old = os->failed, *row;
     size_t i;
-    json_t *row;
 
-    json_decref(os->failed);
     os->failed = json_array();
     json_array_foreach(hooks, i, row) json_array_append_new(os->failed, failure_row(row, true));
     json_array_foreach(msgs, i, row) json_array_append_new(os->failed, failure_row(row, false));
     listpane_set_rows(&os->failures, hooks || msgs ? os->failed : NULL,
                       filter_of(p, &os->failures));
+    json_decref(old); /* after: the list looked up its selected row in it */
 }
 
 /* "1 retrying  2 given up  1 webhook disabled  3 messages failed" on line y:
