@@ -30,6 +30,8 @@ draw_header(struct console *con)
                              : redis == 1 ? _("\u25cf redis down, polling 2s")
                                           : _("\u25cb redis off, polling 2s");
     const char *worker_text = _("\u25cb no worker");
+    long long failed = json_integer_value(json_object_get(con->snap.failure_counts, "total"));
+    char failed_text[48] = "";
     int x;
 
     localtime_r(&now, &tm);
@@ -38,11 +40,13 @@ draw_header(struct console *con)
         worker_text = con->worker_running && con->snap.workers == 1 ? _("\u25cf worker (console)")
                                                                     : _("\u25cf worker");
     }
+    if (failed > 0) /* TRANSLATORS: webhook deliveries and messages that failed (Orders, d) */
+        snprintf(failed_text, sizeof failed_text, _("%lld failed"), failed);
     /* the status at the right, as wide as it is; the shop and who at the
      * left, cut to what is left */
     x = COLS - 1 -
-        (str_width(clock) + 2 + str_width("\u25cf db") + 2 + str_width(redis_text) + 2 +
-         str_width(worker_text));
+        ((failed_text[0] ? str_width(failed_text) + 2 : 0) + str_width(clock) + 2 +
+         str_width("\u25cf db") + 2 + str_width(redis_text) + 2 + str_width(worker_text));
     draw_fill_line(0, colors_attr(TH_HEADER));
     snprintf(left, sizeof left, "%s  %s@%s  %s", con->cfg->shop_name,
              con->snap.role[0] ? con->snap.role : "?", con->host,
@@ -52,6 +56,12 @@ draw_header(struct console *con)
     if (x < 1)
         x = 1;
     move(0, x);
+    if (failed_text[0]) { /* what did not reach its receiver: the Orders pane's d lists it */
+        attrset(colors_attr(TH_BAD) | A_BOLD);
+        addstr(failed_text);
+        attrset(colors_attr(TH_HEADER));
+        addstr("  ");
+    }
     attrset(colors_attr(TH_HEADER));
     printw("%s  ", clock);
     attrset(colors_attr(con->snap.db_up ? TH_OK : TH_BAD) | A_BOLD);

@@ -63,7 +63,7 @@ complete_names(json_t *rows, const char *key, void (*set)(const char *const *, i
 static enum reaction
 take_snapshot(struct console *con)
 {
-    struct feed_snapshot s;
+    struct feed_snapshot s, old;
     enum reaction r = R_PANE | R_HEADER;
 
     feed_snapshot(con->feed, &s);
@@ -78,10 +78,13 @@ take_snapshot(struct console *con)
         r = R_SCREEN; /* the banner comes or goes */
     if (s.db_up && !con->snap.db_up)
         r = R_REPAINT; /* the database is back: repaint all, whatever the outage left */
-    feed_snapshot_free(&con->snap);
+    old = con->snap;
     con->snap = s;
     for (int i = 0; i < P_COUNT; i++)
         pane_update(con->panes[i]);
+    /* only now: a table keeps its selection by looking its row up in the
+     * rows it showed, which may be the old snapshot's */
+    feed_snapshot_free(&old);
     if (con->snap.plans)
         complete_names(con->snap.plans, NULL, prompt_set_plans);
     if (con->snap.routers)

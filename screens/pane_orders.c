@@ -3,6 +3,14 @@
  * customer holds a PIN, their counts per status above them. f shows one
  * status at a time; R retries, c cancels (after asking), P prints the
  * receipt, v reveals the PIN (audited: the list itself never holds one).
+ *
+ * d turns the pane to its second view, what did not reach its receiver:
+ * webhook deliveries failed or given up and notification messages failed
+ * (docs/webhooks.md, docs/notifications.md), where R sends the selected one
+ * again (after asking). Each view is a pane class of its own over the one
+ * pane, so its keys, footer, help, data (FEED_FAILURES, fetched only while
+ * it shows), details and empty state are the class's, as in any pane; d
+ * swaps the class and the table.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +32,11 @@ struct orders {
     int64_t revealed_id[REVEALED]; /* orders whose PIN was revealed, and the PINs */
     char revealed_pin[REVEALED][128];
     int nrevealed;
+    struct listpane failures; /* the failed deliveries view's table */
+    json_t *failed;           /* its rows: webhook deliveries and messages alike */
 };
+
+static const struct pane_class failures_view;
 
 static const char *const statuses[] = {"",          "pending", "sent",     "processing",
                                        "completed", "failed",  "cancelled"};
@@ -68,13 +80,22 @@ static const struct listpane_column columns[] = {
     {{N_("LAST ERROR"), 0, false, 0}, "last_error", LF_TEXT, .states = LISTPANE_ALWAYS(TH_BAD)},
 };
 
+/* The filter typed applies to the table on screen. */
+static const char *
+filter_of(struct pane *p, const struct listpane *lp)
+{
+    return p->list == lp ? p->filter : NULL;
+}
+
+static void update_failures(struct pane *p);
+
+/* Both views, so the one d turns to is up to date. */
 static void
 update(struct pane *p)
 {
     struct orders *os = (struct orders *)p;
-    json_t *all = p->con->snap.orders;
+    json_t *all = p->con->snap.orders, *old = os->view;
 
-    json_decref(os->view);
     os->view = json_array();
     for (size_t i = 0; i < json_array_size(all); i++) {
         json_t *o = json_array_get(all, i);
@@ -83,7 +104,9 @@ update(struct pane *p)
             str_eq(json_string_value(json_object_get(o, "status")), statuses[os->status]))
             json_array_append(os->view, o);
     }
-    pane_set_rows(p, all ? os->view : NULL);
+    listpane_set_rows(&os->list, all ? os->view : NULL, filter_of(p, &os->list));
+    json_decref(old); /* after: the list looked up its selected row in it */
+    update_failures(p);
 }
 
 /* "3 pending  1 sent ..." on line y. */
@@ -258,7 +281,28 @@ finished(struct pane *p, const struct runner_done *d)
         note_reveal((struct orders *)p, (long long)json_integer_value(id), json_string_value(pin));
 }
 
+/* d: the other view (orders, failed deliveries), its table and its data. */
+static enum reaction
+act_view(struct pane *p, int key)
+{
+    struct orders *os = (struct orders *)p;
+    bool failures = p->cls != &failures_view;
+
+    (void)key;
+    p->cls = failures ? &failures_view : &orders_pane;
+    p->list = failures ? &os->failures : &os->list;
+    p->filter[0] = '\0';
+    p->detail = false;
+    update(p);
+    console_say(p->con, "%s",
+                failures ? _("showing failed deliveries (d: the orders again)")
+                         : _("showing orders"));
+    return R_SCREEN | R_VIEW;
+}
+
 static const struct binding keys[] = {
+    {'d', "d", N_("failed webhook deliveries and notifications (d again: the orders)"),
+     N_("failed"), act_view, ANYONE, false},
     {'f', "f", N_("show one status (pending, sent, ... cancelled), then all"), N_("status"),
      act_order_status, ANYONE, false},
     {'R', "R", N_("retry the selected order (a failed one)"), N_("retry"), act_order, OPERATOR,
@@ -271,6 +315,204 @@ static const struct binding keys[] = {
      false},
 };
 
+/* --- the failed deliveries view ----------------------------------------- */
+
+/* A webhook delivery that failed is tried again at next_at; one given up
+ * (dead) and a message that failed are not: warning and bad colours. */
+static enum theme_element
+failure_colour(void *ctx, json_t *row)
+{
+    (void)ctx;
+    return json_is_null(json_object_get(row, "next_at")) ? TH_BAD : TH_WARN;
+}
+
+/* The last answer: the HTTP status a webhook got, and the error. */
+static void
+last_text(void *ctx, json_t *row, char *buf, size_t n)
+{
+    json_t *status = json_object_get(row, "last_status");
+    const char *error = json_string_value(json_object_get(row, "last_error"));
+    char *safe = str_safe(error ? error : "");
+
+    (void)ctx;
+    if (json_is_integer(status))
+        snprintf(buf, n, "HTTP %lld%s%s", (long long)json_integer_value(status), *safe ? ": " : "",
+                 safe);
+    else
+        snprintf(buf, n, "%s", *safe ? safe : "-");
+    free(safe);
+}
+
+/* At 80 columns: kind, id, event, target, state and the last error. */
+static const struct listpane_column failure_columns[] = {
+    {{N_("KIND"), 7, false, 0}, "type", LF_TEXT},
+    {{N_("ID"), 6, true, 0}, "id", LF_INT},
+    {{N_("AGE"), 9, true, 6}, "created_at", LF_AGO},
+    {{N_("EVENT"), 15, false, 0}, "kind", LF_TEXT},
+    {{N_("TARGET"), 26, false, 0}, "target", LF_TEXT},
+    {{N_("STATE"), 6, false, 0}, "state", LF_TEXT, .colour = failure_colour},
+    {{N_("TRIES"), 5, true, 5}, "attempts", LF_INT},
+    {{N_("NEXT TRY"), 8, true, 7}, "next_at", LF_IN},
+    {{N_("LAST ERROR"), 0, false, 0},
+     "last_error",
+     LF_TEXT,
+     .text = last_text,
+     .states = LISTPANE_ALWAYS(TH_BAD)},
+};
+#define NFAILURE_COLUMNS ((int)(sizeof failure_columns / sizeof failure_columns[0]))
+#define FAILURE_SORT_COL 2 /* AGE */
+
+/* One row of the view from a row of webhook_deliveries or
+ * notify_message_list: its type, a key unique across both, where it goes,
+ * and next_at only while it will be tried again. */
+static json_t *
+failure_row(json_t *src, bool webhook)
+{
+    json_t *r = json_copy(src);
+    long long id = (long long)json_integer_value(json_object_get(src, "id"));
+    const char *state = json_string_value(json_object_get(src, "state"));
+
+    json_object_set_new(r, "type", json_string(webhook ? "webhook" : "message"));
+    json_object_set_new(r, "key", json_sprintf("%c%lld", webhook ? 'w' : 'm', id));
+    if (webhook)
+        json_object_set(r, "target", json_object_get(src, "url"));
+    else
+        json_object_set_new(r, "target",
+                            json_sprintf("%s: %s",
+                                         json_string_value(json_object_get(src, "channel")),
+                                         json_string_value(json_object_get(src, "recipient"))));
+    if (!webhook || !str_eq(state, "failed"))
+        json_object_set_new(r, "next_at", json_null());
+    return r;
+}
+
+static void
+update_failures(struct pane *p)
+{
+    struct orders *os = (struct orders *)p;
+    json_t *hooks = p->con->snap.failed_deliveries, *msgs = p->con->snap.failed_messages;
+    json_t *old = os->failed, *row;
+    size_t i;
+
+    os->failed = json_array();
+    json_array_foreach(hooks, i, row) json_array_append_new(os->failed, failure_row(row, true));
+    json_array_foreach(msgs, i, row) json_array_append_new(os->failed, failure_row(row, false));
+    listpane_set_rows(&os->failures, hooks || msgs ? os->failed : NULL,
+                      filter_of(p, &os->failures));
+    json_decref(old); /* after: the list looked up its selected row in it */
+}
+
+/* "1 retrying  2 given up  1 webhook disabled  3 messages failed" on line y:
+ * what the header's count is made of. */
+static void
+failure_counts(json_t *c, int y, int w)
+{
+    static const struct {
+        const char *key, *label;
+        enum theme_element el;
+    } parts[] = {
+        {"webhook_failed", N_("deliveries retrying"), TH_WARN},
+        {"webhook_dead", N_("given up"), TH_BAD},
+        {"webhooks_disabled", N_("webhooks disabled"), TH_BAD},
+        {"messages_failed", N_("messages failed"), TH_BAD},
+    };
+
+    move(y, 1);
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        json_t *v = json_object_get(c, parts[i].key);
+        char one[96];
+
+        if (!json_is_integer(v))
+            continue; /* a count this role may not read */
+        attrset(colors_attr(json_integer_value(v) ? parts[i].el : TH_NORMAL) | A_BOLD);
+        snprintf(one, sizeof one, "%lld", (long long)json_integer_value(v));
+        draw_fit(one, w - getcurx(stdscr));
+        attrset(colors_attr(TH_DIM));
+        snprintf(one, sizeof one, " %s   ", _(parts[i].label));
+        draw_fit(one, w - getcurx(stdscr));
+    }
+    attrset(A_NORMAL);
+}
+
+static void
+draw_failures(struct pane *p, int y, int h, enum reaction r)
+{
+    struct orders *os = (struct orders *)p;
+
+    if (r != R_ROW && p->con->snap.failure_counts) {
+        failure_counts(p->con->snap.failure_counts, y, COLS); /* counts above the table */
+        y++, h--;
+    }
+    pane_draw_table(
+        p, p->con->snap.failed_deliveries || p->con->snap.failed_messages ? os->failed : NULL, y, h,
+        r);
+}
+
+static const struct detail_row failure_detail_rows[] = {
+    {N_("event"), "kind", LF_TEXT},
+    {N_("event id"), "event_id", LF_INT},
+    {N_("to"), "target", LF_TEXT},
+    {N_("webhook"), "webhook_id", LF_INT},
+    {N_("order"), "order_id", LF_INT},
+    {N_("state"), "state", LF_TEXT},
+    {N_("attempts"), "attempts", LF_INT},
+    {N_("last status"), "last_status", LF_INT},
+    {N_("last error"), "last_error", LF_TEXT},
+    {N_("next try"), "next_at", LF_IN},
+    {N_("created"), "created_at", LF_AGO},
+    {N_("delivery id"), "idempotency_id", LF_TEXT},
+};
+
+static void
+failure_title(struct pane *p, json_t *row, char *buf, size_t n)
+{
+    long long id = (long long)json_integer_value(json_object_get(row, "id"));
+
+    (void)p;
+    if (str_eq(json_string_value(json_object_get(row, "type")), "webhook"))
+        snprintf(buf, n, _("webhook delivery %lld   (R delivers it again, Esc closes)"), id);
+    else
+        snprintf(buf, n, _("message %lld   (R sends it again, Esc closes)"), id);
+}
+
+/* R: the selected one again, after asking: `webhook redeliver ID` (same
+ * Wisp-Delivery id, the schedule from the start) or `notify resend ID`.
+ * Both are the admin's; what the database refuses shows in one line. */
+static enum reaction
+act_redeliver(struct pane *p, int key)
+{
+    json_t *r = pane_selected(p, _("no failed delivery selected"));
+    long long id;
+    bool webhook;
+    char q[384];
+    struct words w = {0};
+
+    (void)key;
+    if (!r || !console_may(p->con, ADMIN, N_("send failed deliveries again")))
+        return R_FOOTER;
+    id = (long long)json_integer_value(json_object_get(r, "id"));
+    webhook = str_eq(json_string_value(json_object_get(r, "type")), "webhook");
+    /* the dialog's line holds 60 columns: what goes where comes last */
+    if (webhook)
+        snprintf(q, sizeof q, _("Send webhook delivery %lld (%s) again?"), id,
+                 json_string_value(json_object_get(r, "kind")));
+    else
+        snprintf(q, sizeof q, _("Send message %lld (%s) again, to %s?"), id,
+                 json_string_value(json_object_get(r, "kind")),
+                 json_string_value(json_object_get(r, "target")));
+    words_add(&w, webhook ? "webhook" : "notify");
+    words_add(&w, webhook ? "redeliver" : "resend");
+    words_addf(&w, "%lld", id);
+    return console_confirm(p, webhook ? _("Redeliver") : _("Resend"), q, &w);
+}
+
+static const struct binding failure_keys[] = {
+    {'d', "d", N_("back to the orders (d again: failed deliveries)"), N_("orders"), act_view,
+     ANYONE, false},
+    {'R', "R", N_("send the selected delivery or message again (asks first)"), N_("redeliver"),
+     act_redeliver, ADMIN, false},
+};
+
 static struct pane *
 create(struct console *con)
 {
@@ -278,14 +520,24 @@ create(struct console *con)
 
     listpane_init(&os->list, columns, (int)(sizeof columns / sizeof columns[0]), "id", os);
     os->list.sort_rev = true; /* newest first */
+    listpane_init(&os->failures, failure_columns, NFAILURE_COLUMNS, "key", os);
+    os->failures.sort_col = FAILURE_SORT_COL; /* newest first, of both kinds */
+    os->failures.sort_rev = true;
     os->pane.list = &os->list;
     return &os->pane;
 }
 
+/* Of either view: both tables (the console frees the one on screen too,
+ * which listpane_free allows). */
 static void
 destroy(struct pane *p)
 {
-    json_decref(((struct orders *)p)->view);
+    struct orders *os = (struct orders *)p;
+
+    json_decref(os->view);
+    json_decref(os->failed);
+    listpane_free(&os->list);
+    listpane_free(&os->failures);
 }
 
 const struct pane_class orders_pane = {
@@ -302,5 +554,22 @@ const struct pane_class orders_pane = {
     .draw = draw,
     PANE_DETAIL_ROWS(detail_rows),
     .detail_title = detail_title,
+    .finished = finished,
+};
+
+static const struct pane_class failures_view = {
+    .name = N_("Orders"), /* a view of the Orders pane: its tab */
+    .purpose = N_("Failed deliveries: webhook deliveries and notification messages that did not "
+                  "reach their receiver."),
+    .fill = N_("Nothing failed: every webhook delivery and message reached its receiver or is on "
+               "its way. `wisp webhook deliveries` and `wisp notify messages` list them all; d "
+               "shows the orders again."),
+    .want = FEED_FAILURES,
+    PANE_KEYS(failure_keys),
+    .destroy = destroy,
+    .update = update,
+    .draw = draw_failures,
+    PANE_DETAIL_ROWS(failure_detail_rows),
+    .detail_title = failure_title,
     .finished = finished,
 };

@@ -53,9 +53,8 @@ static void
 update(struct pane *p)
 {
     struct subscribers *ss = (struct subscribers *)p;
-    json_t *all = p->con->snap.subscribers;
+    json_t *all = p->con->snap.subscribers, *old = ss->view;
 
-    json_decref(ss->view);
     ss->view = json_array();
     for (size_t i = 0; i < json_array_size(all); i++) {
         json_t *s = json_array_get(all, i);
@@ -64,6 +63,7 @@ update(struct pane *p)
             json_array_append(ss->view, s);
     }
     pane_set_rows(p, all ? ss->view : NULL);
+    json_decref(old); /* after: the list looked up its selected row in it */
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "wisp/fleet.h"
 #include "wisp/i18n.h"
 #include "wisp/metrics.h"
+#include "wisp/notify.h"
 #include "wisp/order.h"
 #include "wisp/plan.h"
 #include "wisp/router.h"
@@ -26,6 +27,7 @@
 #include "wisp/subscriber.h"
 #include "wisp/util.h"
 #include "wisp/voucher.h"
+#include "wisp/webhook.h"
 
 struct feed {
     pthread_t thread;
@@ -52,11 +54,19 @@ wake(struct feed *f)
 /* Every JSON member of a snapshot, so taking and dropping references is
  * one loop wherever snapshots are copied, kept or released. */
 static const size_t json_members[] = {
-    offsetof(struct feed_snapshot, batches),      offsetof(struct feed_snapshot, vouchers),
-    offsetof(struct feed_snapshot, plans),        offsetof(struct feed_snapshot, routers),
-    offsetof(struct feed_snapshot, sessions),     offsetof(struct feed_snapshot, orders),
-    offsetof(struct feed_snapshot, order_counts), offsetof(struct feed_snapshot, low_stock),
-    offsetof(struct feed_snapshot, metrics),      offsetof(struct feed_snapshot, subscribers),
+    offsetof(struct feed_snapshot, batches),
+    offsetof(struct feed_snapshot, vouchers),
+    offsetof(struct feed_snapshot, plans),
+    offsetof(struct feed_snapshot, routers),
+    offsetof(struct feed_snapshot, sessions),
+    offsetof(struct feed_snapshot, orders),
+    offsetof(struct feed_snapshot, order_counts),
+    offsetof(struct feed_snapshot, low_stock),
+    offsetof(struct feed_snapshot, metrics),
+    offsetof(struct feed_snapshot, subscribers),
+    offsetof(struct feed_snapshot, failed_deliveries),
+    offsetof(struct feed_snapshot, failed_messages),
+    offsetof(struct feed_snapshot, failure_counts),
 };
 #define NJSON (sizeof json_members / sizeof json_members[0])
 
@@ -100,6 +110,48 @@ kept(struct feed *f, json_t **part)
     return j;
 }
 
+/* Webhooks are for operators and admins (and the worker) to read: their
+ * URLs may carry a receiver's token (migration 019). A viewer is not asked,
+ * so its console shows only the messages instead of an error. */
+static bool
+reads_webhooks(const struct db *db)
+{
+    return str_eq(db->group, "admin") || str_eq(db->group, "operator") ||
+           str_eq(db->group, "worker");
+}
+
+/* What did not reach its receiver, counted for the header: a few counts,
+ * fetched with every snapshot whatever the pane. NULL when none could be. */
+static json_t *
+failure_counts(struct db *db, struct werr *e)
+{
+    struct webhook_counts wc;
+    int64_t messages = 0;
+    json_t *c = json_object();
+    bool any = false;
+
+    if (reads_webhooks(db) && webhook_counts(db, &wc, e) == 0) {
+        json_object_set_new(c, "webhook_failed", json_integer(wc.failed));
+        json_object_set_new(c, "webhook_dead", json_integer(wc.dead));
+        json_object_set_new(c, "webhooks_disabled", json_integer(wc.disabled));
+        any = true;
+    } else {
+        wc = (struct webhook_counts){0};
+    }
+    if (notify_failed_count(db, &messages, e) == 0) {
+        json_object_set_new(c, "messages_failed", json_integer(messages));
+        any = true;
+    }
+    if (!any) {
+        json_decref(c);
+        return NULL;
+    }
+    json_object_set_new(c, "total", json_integer(wc.failed + wc.dead + wc.disabled + messages));
+    return c;
+}
+
+#define FAILURES_SHOWN 200 /* rows of each kind the failures view lists */
+
 /* One fetch. Returns false when the connection is gone. */
 static bool
 fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snapshot *next,
@@ -126,8 +178,17 @@ fetch(struct feed *f, struct db *db, const struct feed_view *v, struct feed_snap
     next->low_stock = order_low_stock(db, e);
     next->metrics =
         v->want & FEED_METRICS ? metrics_live(f->cfg, db, e) : kept(f, &f->snap.metrics);
-    next->subscribers = v->want & FEED_SUBSCRIBERS ? subscriber_list(db, false, e)
-                                                   : kept(f, &f->snap.subscribers);
+    next->subscribers =
+        v->want & FEED_SUBSCRIBERS ? subscriber_list(db, false, e) : kept(f, &f->snap.subscribers);
+    next->failure_counts = failure_counts(db, e);
+    if (v->want & FEED_FAILURES) {
+        next->failed_deliveries =
+            reads_webhooks(db) ? webhook_deliveries(db, 0, true, FAILURES_SHOWN, e) : json_array();
+        next->failed_messages = notify_message_list(db, true, FAILURES_SHOWN, e);
+    } else {
+        next->failed_deliveries = kept(f, &f->snap.failed_deliveries);
+        next->failed_messages = kept(f, &f->snap.failed_messages);
+    }
     {
         bool embedded = false;
 

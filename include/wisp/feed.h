@@ -20,10 +20,11 @@
 /* What the console shows now. */
 /* The heavy parts of a snapshot, fetched only while a pane shows them; the
  * others keep the data they had when last wanted. */
-#define FEED_SESSIONS 1u
-#define FEED_ORDERS   2u
-#define FEED_METRICS  4u
+#define FEED_SESSIONS    1u
+#define FEED_ORDERS      2u
+#define FEED_METRICS     4u
 #define FEED_SUBSCRIBERS 8u
+#define FEED_FAILURES    16u /* failed webhook deliveries and notification messages */
 
 struct feed_view {
     int64_t batch; /* batch whose vouchers are wanted, 0 for none */
@@ -49,8 +50,17 @@ struct feed_snapshot {
     json_t *low_stock;    /* plans below their low_stock: [{plan, unsold, low_stock}] */
     json_t *metrics;      /* metrics_now(), or NULL */
     json_t *subscribers;  /* subscriber_list() rows, or NULL */
-    int workers;          /* live workers (fleet.h: a heartbeat within 2 intervals + 3 s) */
-    char worker[128];     /* the newest one's id */
+    /* What did not reach its receiver: the newest 200 webhook deliveries
+     * failed or given up (webhook_deliveries) and notification messages
+     * failed (notify_message_list), while FEED_FAILURES is wanted; empty
+     * arrays for a role that may not read them. */
+    json_t *failed_deliveries, *failed_messages;
+    /* Always (cheap): {"webhook_failed": N, "webhook_dead": N,
+     * "webhooks_disabled": N, "messages_failed": N, "total": N}, the
+     * webhook members only for roles that may read webhooks; or NULL. */
+    json_t *failure_counts;
+    int workers;      /* live workers (fleet.h: a heartbeat within 2 intervals + 3 s) */
+    char worker[128]; /* the newest one's id */
     int64_t vouchers_batch, vouchers_first;
 };
 
