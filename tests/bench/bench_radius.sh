@@ -71,6 +71,9 @@ INSERT INTO radreply (username, attribute, op, value)
 ANALYZE;
 SQL
 cp -r "$dir/wisp" "$dir/stock"
+# wisp's password file (db.pass, libpq's format) names fr_bench: the stock
+# role logs in with the same password through a line of its own
+printf '*:*:*:fr_stock:%s\n' "$DBPW" >>"$dir/wisp/db.pass"
 mkdir -p "$dir/stock/mods-config/sql/main/postgresql"
 cp "$STOCK/queries.conf" "$dir/stock/mods-config/sql/main/postgresql/queries.conf"
 # the stock module: wisp's connection (another database and role) and pool,
