@@ -230,6 +230,8 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_at) WHERE state IN ('pending', 'failed');
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id DESC);
+-- the console header counts deliveries failed or given up with every snapshot
+CREATE INDEX webhook_deliveries_failed ON webhook_deliveries (id) WHERE state IN ('failed', 'dead');
 
 CREATE TABLE webhook_attempts (
     id          bigserial PRIMARY KEY,
