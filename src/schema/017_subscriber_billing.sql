@@ -201,20 +201,26 @@ $$;
 CREATE OR REPLACE FUNCTION wisp_radius_reply(p_user text, p_mac text, p_interim integer, p_idle integer)
 RETURNS TABLE (id integer, username text, attribute text, value text, op text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v record;
 BEGIN
     PERFORM wisp_require('wisp_radius');
-    RETURN QUERY SELECT l.* FROM wisp_subscriber_state(p_user) AS v,
-        LATERAL (SELECT * FROM wisp_radius_limit_rows(p_user, v.refusal, v.rate_limit, NULL,
-                                                      v.bytes_left, p_interim, 0, v.profile)
-                 UNION ALL
-                 SELECT r.id, p_user, r.attribute, r.value, ':='
-                   FROM (VALUES (8, 'Framed-IP-Address', v.framed_ip),
-                                (9, 'Framed-Pool', CASE WHEN v.framed_ip IS NULL THEN v.pool END))
-                        AS r (id, attribute, value)
-                  WHERE v.refusal IS NULL AND r.value IS NOT NULL) AS l
-     ORDER BY l.id;
+    -- one row into a variable, then plain queries on it: a LATERAL join of
+    -- the state with the limit rows was planned afresh at every call, which
+    -- made FreeRADIUS's replies 10 times slower (bench_radius)
+    SELECT * INTO v FROM wisp_subscriber_state(p_user);
     IF NOT FOUND THEN
         RETURN QUERY SELECT * FROM wisp_radius_voucher_reply(p_user, p_mac, p_interim, p_idle);
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM wisp_radius_limit_rows(p_user, v.refusal, v.rate_limit, NULL,
+                                                       v.bytes_left, p_interim, 0, v.profile);
+    IF v.refusal IS NULL THEN
+        RETURN QUERY SELECT r.id, p_user, r.attribute, r.value, ':='::text
+          FROM (VALUES (8, 'Framed-IP-Address', v.framed_ip),
+                       (9, 'Framed-Pool', CASE WHEN v.framed_ip IS NULL THEN v.pool END))
+               AS r (id, attribute, value)
+         WHERE r.value IS NOT NULL;
     END IF;
 END
 $$;

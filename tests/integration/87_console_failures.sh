@@ -173,8 +173,8 @@ tm_stop
 
 need "a viewer's console" console 120 30 fd_view view-pw
 tm send-keys -t wisp 4 d
-t_ok "the viewer sees the failed message, no webhook (not the viewer's to read), no error" \
-    shows "sms: 0700555" "127\.0\.0\.1:$HPORT|permission denied|cannot"
+t_ok "the viewer sees the failed message, its recipient masked, no webhook (not the viewer's to read), no error" \
+    shows "sms: ****" "0700555|127\.0\.0\.1:$HPORT|permission denied|cannot"
 t_match "... counted in the header (the messages only)" "1 failed +[0-9:]{8}" "$(screen | head -1)"
 tm send-keys -t wisp q
 tm_stop
