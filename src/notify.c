@@ -75,11 +75,12 @@ notify_quote_json(struct sbuf *sb, const char *s)
     }
 }
 
-void
-notify_quote_url(struct sbuf *sb, const char *s)
+/* s percent-encoded (RFC 3986's unreserved characters kept) with the hex
+ * digits given: upper case is what wisp sends, lower case what some
+ * servers echo (the masks look for both). */
+static void
+quote_url_hex(struct sbuf *sb, const char *s, const char *hex)
 {
-    static const char hex[] = "0123456789ABCDEF";
-
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
             *p == '-' || *p == '_' || *p == '.' || *p == '~') {
@@ -90,6 +91,12 @@ notify_quote_url(struct sbuf *sb, const char *s)
             sb_addc(sb, hex[*p & 15]);
         }
     }
+}
+
+void
+notify_quote_url(struct sbuf *sb, const char *s)
+{
+    quote_url_hex(sb, s, "0123456789ABCDEF");
 }
 
 int
@@ -412,18 +419,7 @@ scrub_one(char *s, const char *needle)
 static void
 quote_url_lower(struct sbuf *sb, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-            sb_addc(sb, (char)*p);
-        } else {
-            sb_addc(sb, '%');
-            sb_addc(sb, hex[*p >> 4]);
-            sb_addc(sb, hex[*p & 15]);
-        }
-    }
+    quote_url_hex(sb, s, "0123456789abcdef");
 }
 
 /* secret masked in s as it is, percent-encoded (either case, and a space
