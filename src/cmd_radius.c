@@ -34,32 +34,21 @@ static char *
 read_secret(const char *flag, const char *path, struct werr *e)
 {
     FILE *f = fopen(path, "r");
-    char buf[512];
-    size_t n;
+    char *s;
 
     if (!f) {
         werr_set(e, WISP_ERUNTIME, _("--%s %s: %s"), flag, path, strerror(errno));
         return NULL;
     }
-    if (file_check_private("secret file", path, fileno(f), e) < 0) {
-        fclose(f);
+    if (file_read_secret(f, "secret file", path, 512, &s, e) < 0)
         return NULL;
-    }
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (!*buf || str_has_ctrl(buf)) {
-        explicit_bzero(buf, sizeof buf);
+    if (!*s || str_has_ctrl(s)) {
+        explicit_bzero(s, strlen(s));
+        free(s);
         werr_set(e, WISP_EUSAGE, _("--%s %s: the first line must be the secret"), flag, path);
         return NULL;
     }
-    {
-        char *s = xstrdup(buf);
-
-        explicit_bzero(buf, sizeof buf);
-        return s;
-    }
+    return s;
 }
 
 /* A duration flag in seconds, within lo..hi. */

@@ -347,8 +347,6 @@ read_secret(const struct notify_channel *c, char **out, struct werr *e)
     const char *dir = c->token_dir && *c->token_dir ? c->token_dir : NOTIFY_TOKEN_DIR;
     char path[PATH_MAX], real[PATH_MAX], realdir[PATH_MAX];
     FILE *f;
-    char buf[2048];
-    size_t n;
     int fd;
 
     *out = NULL;
@@ -373,17 +371,10 @@ read_secret(const struct notify_channel *c, char **out, struct werr *e)
         return werr_set(e, WISP_ERUNTIME, _("channel %s: cannot read %s: %s"), c->name, file,
                         strerror(errno));
     }
-    if (file_check_private("token file", file, fileno(f), e) < 0) {
-        fclose(f);
+    if (file_read_secret(f, "token file", file, 2048, out, e) < 0) {
         werr_prefix(e, "channel %s", c->name);
         return -1;
     }
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    *out = xstrdup(buf);
-    explicit_bzero(buf, sizeof buf);
     return 0;
 }
 

@@ -60,23 +60,14 @@ provider_load(const struct config *cfg, const char *name, struct provider *p, st
         p->token = xstrdup(t);
     } else if (file) {
         FILE *f = fopen(file, "r");
-        char buf[1024];
-        size_t n;
 
         if (!f)
             return werr_set(e, WISP_ERUNTIME, _("provider %s: cannot read its token file %s: %s"),
                             name, file, strerror(errno));
-        if (file_check_private("token file", file, fileno(f), e) < 0) {
-            fclose(f);
+        if (file_read_secret(f, "token file", file, 1024, &p->token, e) < 0) {
             werr_prefix(e, "provider %s", name);
             return -1;
         }
-        n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        buf[strcspn(buf, "\r\n")] = '\0';
-        p->token = xstrdup(buf);
-        explicit_bzero(buf, sizeof buf);
     }
     return 0;
 }

@@ -407,6 +407,29 @@ file_check_private(const char *what, const char *path, int fd, struct werr *e)
 }
 
 int
+file_read_secret(FILE *f, const char *what, const char *path, size_t max, char **out,
+                 struct werr *e)
+{
+    char *buf;
+    size_t n;
+
+    *out = NULL;
+    if (file_check_private(what, path, fileno(f), e) < 0) {
+        fclose(f);
+        return -1;
+    }
+    buf = xmalloc(max);
+    n = fread(buf, 1, max - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    *out = xstrdup(buf);
+    explicit_bzero(buf, max);
+    free(buf);
+    return 0;
+}
+
+int
 str_n_to_i64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
     bool neg = len > 0 && s[0] == '-' && min < 0;

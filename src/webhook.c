@@ -140,30 +140,23 @@ int
 webhook_secret_read(const char *path, char **secret, struct werr *e)
 {
     FILE *f = fopen(path, "r");
-    char buf[WEBHOOK_SECRET_MAX + 8];
-    size_t n;
+    char *s;
 
     *secret = NULL;
     if (!f)
         return werr_set(e, WISP_ERUNTIME, _("cannot read the secret file %s: %s"), path,
                         strerror(errno));
-    if (file_check_private("secret file", path, fileno(f), e) < 0) {
-        fclose(f);
+    if (file_read_secret(f, "secret file", path, WEBHOOK_SECRET_MAX + 8, &s, e) < 0)
         return -1;
-    }
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (!secret_ok(buf)) {
-        explicit_bzero(buf, sizeof buf);
+    if (!secret_ok(s)) {
+        explicit_bzero(s, strlen(s));
+        free(s);
         return werr_set(e, WISP_EUSAGE,
                         _("the secret in %s must be %d to %d printable characters, no space, on "
                           "its first line"),
                         path, WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX);
     }
-    *secret = xstrdup(buf);
-    explicit_bzero(buf, sizeof buf);
+    *secret = s;
     return 0;
 }
 

@@ -100,6 +100,13 @@ int text_check(const char *what, const char *s, size_t max, struct werr *e);
  * error naming what and the file and the chmod that fixes it. */
 int file_check_private(const char *what, const char *path, int fd, struct werr *e);
 
+/* A secret from the first line of the open file f, which must be private
+ * (file_check_private(what, path, ...)): at most max - 1 bytes are read (a
+ * longer line is cut there), into a malloc'd *out; the buffer is wiped and f
+ * closed. 0, or -1 with the check's error in e. */
+int file_read_secret(FILE *f, const char *what, const char *path, size_t max, char **out,
+                     struct werr *e);
+
 /* Local time, as "today" and the hours of a day are counted: the midnight at
  * or before t; the start of hour h (0..23) of the day starting at day0 (on a
  * day clocks skip an hour, the skipped one is the next); the midnight
