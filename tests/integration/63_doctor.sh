@@ -162,10 +162,12 @@ t_eq "within backup.max_age: exit 0" 0 "$RC"
 # say a word (a listener that accepts nothing), each costing its whole
 # connect deadline: one after another, 150 x 2 s would be 5 minutes.
 SILENT=$(sim_ports 1)
-python3 -c 'import socket, sys, time
+# (/usr/bin/python3: the pyenv shim on PATH can take seconds to start on a
+# loaded machine, and a listener not up yet makes the silent routers refuse)
+/usr/bin/python3 -c 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1024); time.sleep(120)' "$SILENT" &
 silent_pid=$!
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$SILENT") 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$SILENT") 2>/dev/null && break; sleep 0.1; done
 sql "SELECT wisp_router_add('dead' || i, jsonb_build_object('host', '127.0.0.1', 'port', ($P2)::text,
      'user', 'x', 'driver', 'routeros', 'key_path', '$SIM_KEY', 'hostkey', '$FB'))
      FROM generate_series(1, 150) i" >/dev/null
